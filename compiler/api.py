@@ -1,0 +1,172 @@
+"""The Python API: ``load``, ``compile``, ``run``, ``resume``, ``runs``.
+
+Library code never prints or exits; failures are ``AgentcError`` with a diagnostic.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from .artifact import Artifact
+from .errors import AgentcError, Code, ErrorLevel, Warnings
+from .ir import Workflow
+
+DEFAULT_DB = os.environ.get("AGENTC_DB", ".agentc/runs.db")
+NO_VALUE: Any = object()
+
+
+def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
+    from .refs import find_ref, load_ref
+
+    if isinstance(obj, str):
+        return obj, load_ref(obj)
+    builder = getattr(obj, "builder", None)
+    modules = sorted({getattr(getattr(s, "runnable", None), "__module__", None) or ""
+                      for s in getattr(builder or obj, "nodes", {}).values()} - {""})
+    funcs = [getattr(getattr(s, "runnable", None), "func", None) for s in getattr(builder or obj, "nodes", {}).values()]
+    modules += sorted({f.__module__ for f in funcs if f is not None and getattr(f, "__module__", None)})
+    return find_ref(obj, modules), obj
+
+
+def load(obj: Any, *, level: ErrorLevel = ErrorLevel.WARN, warnings: Warnings | None = None) -> Workflow:
+    """Read an agent (live object or REF string) into the verified IR."""
+    from .frontends import read
+    from .passes import run_passes
+
+    entry, live = _entry_and_obj(obj)
+    warnings = warnings if warnings is not None else Warnings()
+    ir = read(live, entry=entry, level=level, warnings=warnings)
+    return run_passes(ir, warnings, level)
+
+
+def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,
+            warnings: Warnings | None = None) -> Artifact:
+    from agentc.targets import get
+
+    wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings)
+    return get(target).lower(wf)
+
+
+def _journal(db: str | Path, durability: str = "normal") -> Any:
+    from agentc.targets.local.journal import Journal
+
+    return Journal(db, durability=durability)
+
+
+def check_input(wf: Workflow, live: Any, value: Any) -> Any:
+    """Input must be a JSON object whose keys the graph's input schema has, with values
+    of the declared types (what LangGraph would otherwise drop or fail on later)."""
+    from .frontends.langgraph.inputs import validate_input
+
+    return validate_input(wf, live, value)
+
+
+def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = None,
+        run_id: str | None = None, durability: str = "normal", recursion_limit: int | None = None,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None) -> Any:
+    """Run durably; returns a ``RunOutcome`` (``status`` "done" with ``output``, or
+    "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable)."""
+    from agentc.targets.local.executor import LocalExecutor
+
+    wf, live = _workflow_and_live(obj)
+    value = check_input(wf, live, input)
+    ctx = _context(wf, live, context)
+    journal = _journal(db, durability)
+    try:
+        return LocalExecutor(wf, live, journal, on_event=on_event).start(
+            value, run_id=run_id, context=ctx, recursion_limit=recursion_limit)
+    finally:
+        journal.close()
+
+
+def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, obj: Any = None,
+           durability: str = "normal", on_event: Callable[[str, dict[str, Any]], None] | None = None) -> Any:
+    """Continue a paused, failed or crashed run from its journal (in any process)."""
+    from agentc import ir as IR
+    from agentc.targets.local.executor import NO_VALUE as EXEC_NO_VALUE, LocalExecutor
+
+    _require_db(db)
+    journal = _journal(db, durability)
+    try:
+        row = journal.run(run_id)
+        if row is None:
+            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {db}", construct=run_id,
+                              hint="list runs with `agentc runs --db PATH`")
+        saved = IR.load(row["ir"])
+        if obj is None:
+            if not row["entry"]:
+                raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} was started from an object with no REF",
+                                  construct=run_id, hint="resume it from Python: agentc.resume(run_id, obj=graph)")
+            obj = row["entry"]
+        wf, live = _workflow_and_live(obj)
+        if _structure(wf) != _structure(saved):
+            raise AgentcError(Code.GRAPH_CHANGED, f"the graph behind run {run_id} changed shape since it started",
+                              construct=row["entry"] or run_id,
+                              hint="node code may change between resumes, nodes and edges may not; "
+                                   "finish the run with the old graph or start a new run")
+        ex = LocalExecutor(saved, live, journal, on_event=on_event)
+        return ex.resume(run_id, EXEC_NO_VALUE if value is NO_VALUE else value)
+    finally:
+        journal.close()
+
+
+def runs(db: str | Path = DEFAULT_DB) -> list[dict[str, Any]]:
+    if not Path(db).exists():
+        return []
+    journal = _journal(db)
+    try:
+        return journal.runs()
+    finally:
+        journal.close()
+
+
+def _require_db(db: str | Path) -> None:
+    if str(db) != ":memory:" and not Path(db).exists():
+        raise AgentcError(Code.UNKNOWN_RUN, f"no run database at {db}", construct=str(db),
+                          hint="pass the --db used when the run started")
+
+
+def _structure(wf: Workflow) -> str:
+    """The IR without source positions and warnings: what must not change under a run."""
+    data = wf.model_dump(mode="json", exclude={"warnings"})
+
+    def strip(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k not in ("source", "interrupts")}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+
+    return json.dumps(strip(data), sort_keys=True)
+
+
+def _workflow_and_live(obj: Any) -> tuple[Workflow, Any]:
+    from .refs import load_ref
+
+    if isinstance(obj, str) and Path(obj).is_dir() and (Path(obj) / "manifest.json").exists():
+        from agentc import ir as IR
+
+        manifest = json.loads((Path(obj) / "manifest.json").read_text())
+        wf = IR.load((Path(obj) / manifest["ir"]).read_text())
+        return wf, load_ref(manifest["entry"])
+    entry, live = _entry_and_obj(obj)
+    wf = load(live if entry is None else entry) if not isinstance(obj, str) else load(obj)
+    if entry and wf.entry != entry:
+        wf = wf.model_copy(update={"entry": entry})
+    return wf, live
+
+
+def _context(wf: Workflow, live: Any, context: Any) -> Any:
+    if context is None or wf.graph.context_schema is None or not isinstance(context, dict):
+        return context
+    from agentc.runtime_shims.langgraph_calls import Resolver
+
+    cls = Resolver(live)(wf.graph.context_schema)
+    try:
+        return cls(**context)
+    except Exception as exc:  # noqa: BLE001 - user's schema rejected it
+        raise AgentcError(Code.INPUT_SCHEMA, f"context does not fit {cls.__name__}: {exc}",
+                          construct="--context", source=wf.graph.context_schema.source,
+                          hint=f"pass a JSON object with the fields of {cls.__name__}") from None

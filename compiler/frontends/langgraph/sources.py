@@ -1,0 +1,118 @@
+"""Source positions and cheap static hints (interrupt() calls) for user callables.
+
+Results are cached per code object: graphs built by factories share one function many times,
+and the compile-time benchmark builds 1,000-node graphs.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from ...ir import CallableRef, InterruptPoint, SourceRef
+
+
+@functools.lru_cache(maxsize=None)
+def _rel_file(file: str) -> str:
+    try:
+        p = Path(file).resolve()
+        cwd = Path.cwd()
+        if p.is_relative_to(cwd):
+            return p.relative_to(cwd).as_posix()
+        for entry in sys.path:  # site-packages: make it module-relative, machine-independent
+            if entry and p.is_relative_to(Path(entry).resolve()):
+                return p.relative_to(Path(entry).resolve()).as_posix()
+        return p.as_posix()
+    except (OSError, ValueError):
+        return file
+
+
+def unwrap(fn: Any) -> Any:
+    """The function whose code the user wrote: methods of callable objects, partials."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    fn = inspect.unwrap(fn) if callable(fn) else fn
+    if not (inspect.isfunction(fn) or inspect.ismethod(fn)) and callable(fn) and not inspect.isclass(fn):
+        call = getattr(type(fn), "__call__", None)
+        if inspect.isfunction(call):
+            return call
+    return fn
+
+
+def source_ref(obj: Any) -> SourceRef | None:
+    fn = unwrap(obj)
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    qualname = getattr(obj, "__qualname__", None) or getattr(fn, "__qualname__", None) or type(obj).__qualname__
+    if code is not None:
+        return SourceRef(file=_rel_file(code.co_filename), line=code.co_firstlineno, qualname=qualname)
+    target = fn if inspect.isclass(fn) else type(obj)
+    try:
+        file = inspect.getsourcefile(target)
+        _, line = inspect.getsourcelines(target)
+    except (TypeError, OSError):
+        return None
+    if not file:
+        return None
+    return SourceRef(file=_rel_file(file), line=line or 1, qualname=target.__qualname__)
+
+
+def importable_name(obj: Any) -> tuple[str | None, str | None]:
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if not module or not qualname or "<" in qualname:
+        return None, None
+    cur: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        cur = getattr(cur, part, None)
+        if cur is None:
+            return None, None
+    return (module, qualname) if cur is obj else (None, None)
+
+
+def callable_ref(locator: tuple[str, ...], obj: Any, *, is_async: bool = False,
+                 accepts: tuple[str, ...] = ()) -> CallableRef:
+    module, qualname = importable_name(obj)
+    return CallableRef(locator=locator, module=module, qualname=qualname, source=source_ref(obj),
+                       is_async=is_async, accepts=accepts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _calls_in(code: Any, names: frozenset[str]) -> tuple[int, ...]:
+    try:
+        lines, start = inspect.getsourcelines(code)
+    except (OSError, TypeError):
+        return ()
+    try:
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except SyntaxError:
+        return ()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            if name in names:
+                found.append(start + node.lineno - 1)
+    return tuple(sorted(found))
+
+
+def interrupt_points(obj: Any) -> tuple[InterruptPoint, ...]:
+    fn = unwrap(obj)
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    if code is None:
+        return ()
+    ref = source_ref(obj)
+    if ref is None:
+        return ()
+    return tuple(InterruptPoint(source=SourceRef(file=ref.file, line=ln, qualname=ref.qualname))
+                 for ln in _calls_in(code, frozenset({"interrupt"})))
+
+
+def mentions_send(obj: Any) -> bool:
+    fn = unwrap(obj)
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    return bool(code is not None and _calls_in(code, frozenset({"Send"})))

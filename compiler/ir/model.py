@@ -1,0 +1,274 @@
+"""The agentc IR: a small, frozen, serializable description of an agent graph.
+
+It is the contract between frontends, passes and targets, so it carries everything a
+faithful re-execution needs and nothing target-specific:
+
+* channels (state keys) with their reducer, referenced so a runtime calls the user's own
+  Python reducer instead of re-implementing it;
+* nodes, a closed set of kinds discriminated by ``kind``, each with a ``CallableRef`` saying
+  how to find the user's function again, and the ``SourceRef`` of the user code;
+* static edges, waiting edges (joins), branches with their possible targets, Command
+  destinations, Send capability, interrupt points, subgraphs (nested ``Graph``), retry
+  policies, ``defer``, recursion limit, input/output schemas.
+
+Everything is referenced by name (node names, channel names): there are no object links, so
+``load(dump(ir)) == ir`` holds and the JSON is stable enough to commit as a golden file.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+IR_VERSION = "1.0"
+
+START = "__start__"
+END = "__end__"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceRef(_Frozen):
+    """Where a construct lives in user code (path relative to the working directory when
+    the file is under it, so golden files do not depend on the machine)."""
+
+    file: str
+    line: int
+    qualname: str
+
+
+class CallableRef(_Frozen):
+    """How a runtime finds a user callable (node, router, reducer, schema, retry predicate).
+
+    ``locator`` is a path from the entry object (the REF the user gave) to the callable,
+    e.g. ``("nodes", "agent")`` or ``("channels", "messages", "reducer")``; it always
+    resolves, even for lambdas and closures. ``module``/``qualname`` are filled when the
+    callable is importable by name, for readers and for targets that import directly.
+    """
+
+    locator: tuple[str, ...]
+    module: str | None = None
+    qualname: str | None = None
+    source: SourceRef | None = None
+    is_async: bool = False
+    accepts: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- channels (state keys)
+
+
+class _ChannelBase(_Frozen):
+    name: str
+    type: str = "Any"
+    """A readable rendering of the annotation; informational."""
+
+
+class LastValueChannel(_ChannelBase):
+    """A plain key: at most one write per superstep, the last value wins across steps."""
+
+    kind: Literal["last_value"] = "last_value"
+
+
+class ReducerChannel(_ChannelBase):
+    """``Annotated[T, reducer]``: all writes of a step are folded in task order."""
+
+    kind: Literal["reducer"] = "reducer"
+    reducer: CallableRef
+    builtin: Literal["operator.add", "add_messages"] | None = None
+    initial: Literal["missing", "type_default"] = "type_default"
+    value_type: CallableRef | None = None
+    """The class whose zero-argument call gives the initial value (``list`` → ``[]``)."""
+
+
+class EphemeralChannel(_ChannelBase):
+    """Visible only in the step after it was written."""
+
+    kind: Literal["ephemeral"] = "ephemeral"
+    guard: bool = True
+
+
+class TopicChannel(_ChannelBase):
+    """Pub/sub list of the step's writes; optionally accumulating across steps."""
+
+    kind: Literal["topic"] = "topic"
+    accumulate: bool = False
+
+
+class AnyValueChannel(_ChannelBase):
+    kind: Literal["any_value"] = "any_value"
+
+
+class ManagedChannel(_ChannelBase):
+    """A value computed per task by the runtime (``RemainingSteps``, ``IsLastStep``)."""
+
+    kind: Literal["managed"] = "managed"
+    managed: Literal["remaining_steps", "is_last_step"]
+
+
+Channel = Annotated[
+    Union[LastValueChannel, ReducerChannel, EphemeralChannel, TopicChannel, AnyValueChannel, ManagedChannel],
+    Field(discriminator="kind"),
+]
+
+
+# ---------------------------------------------------------------- schemas and policies
+
+
+class StateSchema(_Frozen):
+    """A state/input/output schema: its keys, and how a node input is coerced to it."""
+
+    name: str
+    kind: Literal["typeddict", "pydantic", "dataclass", "other"]
+    keys: tuple[str, ...]
+    cls: CallableRef | None = None
+
+
+class RetryPolicy(_Frozen):
+    """LangGraph's RetryPolicy, with ``retry_on`` kept as a reference to the user's
+    exception classes or predicate (it decides at run time)."""
+
+    initial_interval: float = 0.5
+    backoff_factor: float = 2.0
+    max_interval: float = 128.0
+    max_attempts: int = 3
+    jitter: bool = True
+    retry_on: CallableRef
+    retry_on_names: tuple[str, ...] = ()
+
+
+class InterruptPoint(_Frozen):
+    """An ``interrupt()`` call found in a node body (a hint: calls are discovered at run time)."""
+
+    source: SourceRef
+
+
+# ---------------------------------------------------------------- nodes (step kinds)
+
+
+class _NodeBase(_Frozen):
+    name: str
+    source: SourceRef | None = None
+    input: StateSchema
+    """What the node reads: the channels of its input schema, coerced to that schema."""
+    retry: tuple[RetryPolicy, ...] = ()
+    defer: bool = False
+    destinations: tuple[str, ...] = ()
+    """Declared ``Command(goto=...)`` destinations (``Command[Literal[...]]`` or ``destinations=``)."""
+    interrupts: tuple[InterruptPoint, ...] = ()
+    timeout: float | None = None
+    metadata: dict[str, Any] = {}
+
+
+class FunctionNode(_NodeBase):
+    """A sync or async Python function, possibly taking config/runtime/store/writer."""
+
+    kind: Literal["function"] = "function"
+    call: CallableRef
+
+
+class RunnableNode(_NodeBase):
+    """Any other LangChain ``Runnable`` (LCEL chain, RunnableLambda, callable object)."""
+
+    kind: Literal["runnable"] = "runnable"
+    call: CallableRef
+    runnable_type: str
+
+
+class ToolNodeStep(_NodeBase):
+    """``langgraph.prebuilt.ToolNode``: runs the tool calls of the last AI message."""
+
+    kind: Literal["tool_node"] = "tool_node"
+    call: CallableRef
+    tools: tuple[CallableRef, ...] = ()
+    tool_names: tuple[str, ...] = ()
+
+
+class SubgraphNode(_NodeBase):
+    """A compiled graph used as a node: runs as a nested durable graph."""
+
+    kind: Literal["subgraph"] = "subgraph"
+    graph: "Graph"
+
+
+Node = Annotated[
+    Union[FunctionNode, RunnableNode, ToolNodeStep, SubgraphNode],
+    Field(discriminator="kind"),
+]
+
+
+# ---------------------------------------------------------------- control flow
+
+
+class Edge(_Frozen):
+    """A plain edge: an OR-trigger, fires every time ``source`` finishes."""
+
+    source: str
+    target: str
+
+
+class WaitingEdge(_Frozen):
+    """``add_edge([a, b], c)``: ``c`` runs once all sources have finished (across steps)."""
+
+    sources: tuple[str, ...]
+    target: str
+
+
+class Branch(_Frozen):
+    """A conditional edge. ``targets`` are the possible destinations (``None``: unknown,
+    any node may be chosen); ``path_map`` maps router return values to nodes."""
+
+    source: str
+    name: str
+    router: CallableRef
+    path_map: dict[str, str] | None = None
+    targets: tuple[str, ...] | None = None
+    input: StateSchema
+    may_send: bool = False
+
+
+class Graph(_Frozen):
+    name: str
+    source: SourceRef | None = None
+    state: StateSchema
+    input_schema: StateSchema
+    output_schema: StateSchema
+    context_schema: CallableRef | None = None
+    channels: tuple[Channel, ...]
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...] = ()
+    waiting_edges: tuple[WaitingEdge, ...] = ()
+    branches: tuple[Branch, ...] = ()
+    interrupt_before: tuple[str, ...] = ()
+    interrupt_after: tuple[str, ...] = ()
+    recursion_limit: int = 10007
+    """Default of ``langgraph._internal._config.DEFAULT_RECURSION_LIMIT``; counts supersteps."""
+
+    def node(self, name: str) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    def channel(self, name: str) -> Channel:
+        for c in self.channels:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+class Workflow(_Frozen):
+    """The unit every target lowers: one agent, read from one entry object."""
+
+    ir_version: str = IR_VERSION
+    frontend: Literal["langgraph"] = "langgraph"
+    name: str
+    entry: str | None
+    """The REF (``module:attr`` or ``file.py:attr``) the runtime imports user code from."""
+    graph: Graph
+    warnings: tuple[dict[str, Any], ...] = ()
+
+
+SubgraphNode.model_rebuild()
+Graph.model_rebuild()

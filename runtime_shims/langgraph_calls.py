@@ -1,0 +1,296 @@
+"""Run one LangGraph node as an isolated step: the shim every target calls at run time.
+
+Given the user's live graph object (imported from the workflow's REF) and an IR node, it
+finds the user's callable by its locator, calls it with the config LangGraph would give
+(runtime, store, scratchpad for ``interrupt()``), turns the return value into channel
+writes exactly as LangGraph's node writers do, and runs the node's routers on the "fresh"
+state (start-of-step state plus this node's own writes). The Pregel scheduling around it
+belongs to the caller (the local executor, a Conductor worker, a Temporal activity).
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from agentc.ir import END, START, Branch, CallableRef, Graph, StateSchema
+
+TASKS = "__pregel_tasks"
+
+
+def branch_channel(node: str) -> str:
+    return f"branch:to:{node}"
+
+
+def join_channel(sources: Sequence[str], target: str) -> str:
+    return f"join:{'+'.join(sources)}:{target}"
+
+
+class Resolver:
+    """Finds user objects in the entry object by IR locator (cached: called per task)."""
+
+    def __init__(self, entry_obj: Any) -> None:
+        self.root = entry_obj
+        self._cache: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, ref: CallableRef | tuple[str, ...]) -> Any:
+        loc = ref.locator if isinstance(ref, CallableRef) else ref
+        hit = self._cache.get(loc, _MISSING)
+        if hit is _MISSING:
+            hit = self._cache[loc] = self._walk(loc)
+        return hit
+
+    def _walk(self, loc: tuple[str, ...]) -> Any:
+        compiled = self.root if hasattr(self.root, "builder") else None
+        builder = getattr(self.root, "builder", self.root)
+        i = 0
+        while i < len(loc):
+            head = loc[i]
+            if head == "nodes":
+                name = loc[i + 1]
+                spec = builder.nodes[name]
+                rest = loc[i + 2:]
+                if not rest:
+                    return spec.runnable
+                if rest[0] == "graph":
+                    compiled = spec.runnable
+                    builder = compiled.builder
+                    i += 3
+                    continue
+                if rest[0] == "input_schema":
+                    return spec.input_schema
+                if rest[0] == "tools":
+                    tool = spec.runnable.tools_by_name[rest[1]]
+                    return getattr(tool, "func", None) or tool
+                if rest[0] == "retry":
+                    policies = None
+                    if compiled is not None and name in getattr(compiled, "nodes", {}):
+                        policies = compiled.nodes[name].retry_policy
+                    policies = policies or spec.retry_policy or getattr(
+                        getattr(builder, "_node_defaults", None), "retry_policy", None)
+                    if not isinstance(policies, (list, tuple)):
+                        policies = (policies,)
+                    return policies[int(rest[1])].retry_on
+                raise KeyError(loc)
+            if head == "branches":
+                spec = builder.branches[loc[i + 1]][loc[i + 2]]
+                return spec.input_schema if loc[i + 3:] == ("input_schema",) else spec.path
+            if head == "channels":
+                ch = builder.channels[loc[i + 1]]
+                return ch.operator if loc[i + 2] == "reducer" else ch.typ
+            if head in ("state_schema", "input_schema", "output_schema", "context_schema"):
+                return getattr(builder, head)
+            raise KeyError(loc)
+        return compiled
+
+
+_MISSING = object()
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def coerce(schema: StateSchema, values: dict[str, Any], resolve: Resolver) -> Any:
+    """LangGraph's input mapper: pydantic/dataclass schemas are rebuilt for every node."""
+    if schema.kind in ("pydantic", "dataclass") and schema.cls is not None:
+        return resolve(schema.cls)(**values)
+    return values
+
+
+# ------------------------------------------------------------------ outputs → writes
+
+
+def update_writes(result: Any, output_keys: frozenset[str]) -> list[tuple[str, Any]]:
+    """LangGraph's ``_get_updates``: dict / Command / list of Commands / model instance."""
+    from langgraph.errors import InvalidUpdateError
+    from langgraph.types import Command
+
+    if result is None:
+        return []
+    if isinstance(result, dict):
+        return [(k, v) for k, v in result.items() if k in output_keys]
+    if isinstance(result, Command):
+        if result.graph == Command.PARENT:
+            return []
+        return [(k, v) for k, v in result._update_as_tuples() if k in output_keys]
+    if isinstance(result, (list, tuple)) and result and any(isinstance(i, Command) for i in result):
+        out: list[tuple[str, Any]] = []
+        for i in result:
+            if isinstance(i, Command):
+                if i.graph != Command.PARENT:
+                    out.extend((k, v) for k, v in i._update_as_tuples() if k in output_keys)
+            else:
+                out.extend(update_writes(i, output_keys))
+        return out
+    from langgraph._internal._fields import get_cached_annotated_keys, get_update_as_tuples
+
+    if get_cached_annotated_keys(type(result)):
+        return [(k, v) for k, v in get_update_as_tuples(result, list(output_keys))]
+    raise InvalidUpdateError(f"Expected dict, got {result}")
+
+
+class ParentCommand(Exception):
+    """A node inside a subgraph returned ``Command(graph=Command.PARENT)``."""
+
+    def __init__(self, command: Any) -> None:
+        super().__init__(command)
+        self.command = command
+
+
+def control_writes(result: Any) -> list[tuple[str, Any]]:
+    """LangGraph's ``_control_branch``: Command gotos become triggers or Send packets."""
+    from langgraph.types import Command, Send
+
+    if isinstance(result, Send):
+        return [(TASKS, result)]
+    commands = [result] if isinstance(result, Command) else [c for c in result if isinstance(c, Command)] \
+        if isinstance(result, (list, tuple)) else []
+    out: list[tuple[str, Any]] = []
+    for cmd in commands:
+        if cmd.graph == Command.PARENT:
+            raise ParentCommand(cmd)
+        gotos = [cmd.goto] if isinstance(cmd.goto, (Send, str)) else cmd.goto
+        for go in gotos:
+            if isinstance(go, Send):
+                out.append((TASKS, go))
+            elif isinstance(go, str) and go != END:
+                out.append((branch_channel(go), None))
+    return out
+
+
+def branch_writes(branch: Branch, result: Any) -> list[tuple[str, Any]]:
+    """LangGraph's ``BranchSpec._finish``: map router results through the path map."""
+    from langgraph.errors import InvalidUpdateError
+    from langgraph.types import Send
+
+    results = result if isinstance(result, (list, tuple)) else [result]
+    if branch.path_map:
+        dests = [r if isinstance(r, Send) else branch.path_map[r] for r in results]
+    else:
+        dests = list(results)
+    if any(d is None or d == START for d in dests):
+        raise ValueError("Branch did not return a valid destination")
+    if any(d.node == END for d in dests if isinstance(d, Send)):
+        raise InvalidUpdateError("Cannot send a packet to the END node")
+    return [(TASKS, d) if isinstance(d, Send) else (branch_channel(d), None) for d in dests if d != END]
+
+
+def static_writes(graph: Graph, node: str) -> list[tuple[str, Any]]:
+    out = [(branch_channel(e.target), None) for e in graph.edges if e.source == node and e.target != END]
+    out += [(join_channel(w.sources, w.target), node) for w in graph.waiting_edges if node in w.sources]
+    return out
+
+
+# ------------------------------------------------------------------ calling user code
+
+
+@dataclass
+class CallContext:
+    """What a node call needs from the scheduler."""
+
+    run_id: str
+    step: int
+    stop: int
+    ns: str
+    task_id: str
+    resume: list[Any] = field(default_factory=list)
+    context: Any = None
+    store: Any = None
+    recursion_limit: int = 10007
+
+
+def make_config(cc: CallContext, node: str) -> dict[str, Any]:
+    from langgraph._internal._constants import (
+        CONFIG_KEY_CHECKPOINT_NS, CONFIG_KEY_RUNTIME, CONFIG_KEY_SCRATCHPAD, CONFIG_KEY_SEND,
+        CONFIG_KEY_TASK_ID,
+    )
+    from langgraph._internal._scratchpad import PregelScratchpad
+    from langgraph.runtime import Runtime
+
+    counter = itertools.count()
+    pad = PregelScratchpad(
+        step=cc.step, stop=cc.stop, call_counter=itertools.count().__next__,
+        interrupt_counter=counter.__next__, get_null_resume=lambda consume=False: None,
+        resume=list(cc.resume), subgraph_counter=itertools.count().__next__,
+    )
+    return {
+        "configurable": {
+            "thread_id": cc.run_id,
+            CONFIG_KEY_SCRATCHPAD: pad,
+            CONFIG_KEY_SEND: lambda writes: None,
+            CONFIG_KEY_CHECKPOINT_NS: cc.ns,
+            CONFIG_KEY_TASK_ID: cc.task_id,
+            CONFIG_KEY_RUNTIME: Runtime(context=cc.context, store=cc.store),
+        },
+        "metadata": {"langgraph_step": cc.step, "langgraph_node": node, "thread_id": cc.run_id},
+        "recursion_limit": cc.recursion_limit,
+        "run_name": node,
+    }
+
+
+def invoke(runnable: Any, value: Any, config: dict[str, Any], is_async: bool) -> Any:
+    """Call a node/router Runnable with the child-config context set, as Pregel does."""
+    from langchain_core.runnables.config import var_child_runnable_config
+
+    token = var_child_runnable_config.set(config)
+    try:
+        if is_async:
+            return asyncio.run(runnable.ainvoke(value, config))
+        return runnable.invoke(value, config)
+    finally:
+        var_child_runnable_config.reset(token)
+
+
+def run_routers(graph: Graph, node: str, fresh_read: Callable[[StateSchema], Any], config: dict[str, Any],
+                resolve: Resolver) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for br in graph.branches:
+        if br.source != node:
+            continue
+        router = resolve(br.router)
+        result = invoke(router, fresh_read(br.input), config, br.router.is_async)
+        out.extend(branch_writes(br, result))
+    return out
+
+
+def output_keys(graph: Graph, node: str) -> frozenset[str]:
+    if node == START:
+        return frozenset(k for k in graph.input_schema.keys
+                         if graph.channel(k).kind != "managed")
+    return frozenset(c.name for c in graph.channels)
+
+
+def retry_decision(policies: Sequence[Any], attempt: int, exc: BaseException, resolve: Resolver) -> float | None:
+    """Seconds to wait before the next attempt, or None to give up (LangGraph's rules)."""
+    import random
+
+    for p in policies:
+        retry_on = resolve(p.retry_on)
+        if isinstance(retry_on, Sequence) and not isinstance(retry_on, str):
+            matches = isinstance(exc, tuple(retry_on))
+        elif isinstance(retry_on, type) and issubclass(retry_on, BaseException):
+            matches = isinstance(exc, retry_on)
+        elif callable(retry_on):
+            matches = bool(retry_on(exc))
+        else:
+            matches = False
+        if not matches:
+            continue
+        if attempt >= p.max_attempts:
+            return None
+        interval = min(p.max_interval, p.initial_interval * p.backoff_factor ** (attempt - 1))
+        return interval + (random.uniform(0, 1) if p.jitter else 0)
+    return None
+
+
+def read_values(channels: Mapping[str, Any], keys: Sequence[str], managed: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k in keys:
+        if k in managed:
+            out[k] = managed[k]
+            continue
+        ch = channels.get(k)
+        if ch is not None and ch.is_available():
+            out[k] = ch.get()
+    return out

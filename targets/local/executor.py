@@ -1,0 +1,539 @@
+"""The local durable executor: LangGraph's Pregel superstep semantics, driven by the IR,
+journaled in SQLite.
+
+One loop serves the root graph and every subgraph (a "frame", keyed by namespace):
+
+1. ``step > stop`` → recursion limit (LangGraph counts supersteps; START is step 0).
+2. Prepare tasks: PUSH tasks for pending ``Send`` packets (creation order), then PULL tasks
+   for nodes whose trigger channels changed since they last ran (node-name order).
+3. ``interrupt_before`` breakpoints.
+4. Run the tasks (in threads when several) on the start-of-step snapshot. Each completed
+   task's writes are committed to the journal as it finishes, so a killed process never
+   re-runs it; the last one is committed together with the barrier.
+5. Barrier: writes are applied in task-path order through LangGraph's own channel classes
+   (reducers are the user's functions), only changed channels are journaled.
+6. ``interrupt_after`` breakpoints.
+
+``interrupt()`` pauses the run: pending interrupts are recorded and the process returns;
+``resume`` appends the answer to that task's resume list and re-runs the task from its top,
+so the k-th ``interrupt()`` call gets the k-th answer.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import time
+import traceback
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from langgraph.channels.base import MISSING
+from langgraph.errors import GraphInterrupt, InvalidUpdateError
+
+from agentc import ir as IR
+from agentc.errors import AgentcError, Code, RunFailed
+from agentc.ir import START, Graph, SubgraphNode, Workflow
+from agentc.runtime_shims import langgraph_calls as lg
+from agentc.runtime_shims.langgraph_calls import TASKS, CallContext, Resolver
+
+from .journal import EMPTY, Journal
+
+NO_VALUE = object()
+START_CHANNEL = "__start__"
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: str  # "done" | "waiting"
+    output: Any = None
+    interrupts: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> Any:
+        from agentc.runtime_shims.codec import to_jsonable
+
+        if self.status == "done":
+            return to_jsonable(self.output)
+        return {"run_id": self.run_id, "status": self.status, "interrupts": to_jsonable(self.interrupts)}
+
+
+class _Paused(Exception):
+    def __init__(self, interrupts: list[dict[str, Any]]) -> None:
+        super().__init__(interrupts)
+        self.interrupts = interrupts
+
+
+@dataclass
+class _Task:
+    key: str
+    name: str
+    kind: str  # "pull" | "push"
+    input: Any
+    path: tuple[Any, ...]
+    triggers: tuple[str, ...]
+
+
+@dataclass
+class _Result:
+    writes: list[tuple[str, Any]] | None = None
+    interrupts: list[dict[str, Any]] | None = None
+    error: BaseException | None = None
+    tb: str = ""
+
+
+def _channel_factories() -> dict[str, Callable[..., Any]]:
+    from typing import Any as _Any
+
+    from langgraph.channels.any_value import AnyValue
+    from langgraph.channels.binop import BinaryOperatorAggregate
+    from langgraph.channels.ephemeral_value import EphemeralValue
+    from langgraph.channels.last_value import LastValue
+    from langgraph.channels.topic import Topic
+
+    return {
+        "last_value": lambda c, r: LastValue(_Any, c.name),
+        "reducer": lambda c, r: BinaryOperatorAggregate(r((*c.reducer.locator[:-1], "type")), r(c.reducer)),
+        "ephemeral": lambda c, r: EphemeralValue(_Any, c.guard),
+        "topic": lambda c, r: Topic(_Any, c.accumulate),
+        "any_value": lambda c, r: AnyValue(_Any),
+    }
+
+
+class _Frame:
+    """Scheduler state of one graph level. Mirrors LangGraph's checkpoint: channels,
+    channel versions, versions seen per node (and by breakpoints)."""
+
+    def __init__(self, graph: Graph, resolve: Resolver) -> None:
+        from typing import Any as _Any
+
+        from langgraph.channels.ephemeral_value import EphemeralValue
+        from langgraph.channels.last_value import LastValueAfterFinish
+        from langgraph.channels.named_barrier_value import NamedBarrierValue, NamedBarrierValueAfterFinish
+        from langgraph.channels.topic import Topic
+
+        self.graph = graph
+        factories = _channel_factories()
+        self.specs: dict[str, Any] = {}
+        self.managed = {c.name: c.managed for c in graph.channels if c.kind == "managed"}
+        for c in graph.channels:
+            if c.kind != "managed":
+                self.specs[c.name] = factories[c.kind](c, resolve)
+        self.triggers: dict[str, list[str]] = {START: [START_CHANNEL]}
+        self.specs[START_CHANNEL] = EphemeralValue(_Any)
+        self.specs[TASKS] = Topic(_Any, accumulate=False)
+        deferred = {n.name for n in graph.nodes if n.defer}
+        for n in graph.nodes:
+            ch = lg.branch_channel(n.name)
+            self.specs[ch] = LastValueAfterFinish(_Any) if n.defer else EphemeralValue(_Any, guard=False)
+            self.triggers[n.name] = [ch]
+        for w in graph.waiting_edges:
+            ch = lg.join_channel(w.sources, w.target)
+            cls = NamedBarrierValueAfterFinish if w.target in deferred else NamedBarrierValue
+            self.specs[ch] = cls(str, set(w.sources))
+            self.triggers[w.target].append(ch)
+        self.trigger_to_nodes: dict[str, list[str]] = defaultdict(list)
+        for node, chans in self.triggers.items():
+            for ch in chans:
+                self.trigger_to_nodes[ch].append(node)
+        self.channels: dict[str, Any] = {}
+        self.versions: dict[str, int] = {}
+        self.seen: dict[str, dict[str, int]] = {}
+        self.seen_interrupt: dict[str, int] = {}
+        self.step = 0
+        self.stop = 0
+        self.done = False
+        self.nodes = {n.name: n for n in graph.nodes}
+        self.output_keys = {n.name: lg.output_keys(graph, n.name) for n in graph.nodes}
+        self.output_keys[START] = lg.output_keys(graph, START)
+
+    # ------------------------------------------------------------ persistence
+    def restore(self, step: int, stop: int, state: dict[str, Any], values: dict[str, Any]) -> None:
+        self.step, self.stop = step, stop
+        self.versions = state["versions"]
+        self.seen = state["seen"]
+        self.seen_interrupt = state.get("seen_interrupt", {})
+        self.done = state.get("done", False)
+        self.channels = {k: spec.from_checkpoint(values.get(k, MISSING)) for k, spec in self.specs.items()}
+
+    def fresh(self) -> None:
+        self.channels = {k: spec.from_checkpoint(MISSING) for k, spec in self.specs.items()}
+
+    def state(self) -> dict[str, Any]:
+        return {"versions": self.versions, "seen": self.seen, "seen_interrupt": self.seen_interrupt,
+                "done": self.done}
+
+    def checkpoint_values(self, names: set[str]) -> list[tuple[str, Any]]:
+        out = []
+        for k in sorted(names):
+            v = self.channels[k].checkpoint()
+            out.append((k, EMPTY if v is MISSING else v))
+        return out
+
+    # ------------------------------------------------------------ Pregel algorithm
+    def managed_values(self) -> dict[str, Any]:
+        return {k: (self.stop - self.step if kind == "remaining_steps" else self.step == self.stop - 1)
+                for k, kind in self.managed.items()}
+
+    def _triggered(self, node: str) -> bool:
+        seen = self.seen.get(node)
+        for ch in self.triggers[node]:
+            if self.channels[ch].is_available() and (seen is None or self.versions.get(ch, 0) > seen.get(ch, 0)):
+                return True
+        return False
+
+    def prepare(self, resolve: Resolver) -> list[_Task]:
+        tasks: list[_Task] = []
+        topic = self.channels[TASKS]
+        if topic.is_available():
+            for idx, packet in enumerate(topic.get()):
+                if packet.node not in self.nodes:
+                    continue
+                tasks.append(_Task(f"{self.step}:push:{idx}", packet.node, "push", packet.arg,
+                                   ("__pregel_push", idx), ("__pregel_push",)))
+        candidates = [START, *sorted(self.nodes)]
+        managed = self.managed_values()
+        for name in candidates:
+            if not self._triggered(name):
+                continue
+            if name == START:
+                value = self.channels[START_CHANNEL].get()
+            else:
+                node = self.nodes[name]
+                value = lg.coerce(node.input, lg.read_values(self.channels, node.input.keys, managed), resolve)
+            tasks.append(_Task(f"{self.step}:pull:{name}", name, "pull", value, ("__pregel_pull", name),
+                               tuple(self.triggers[name])))
+        return tasks
+
+    def apply_writes(self, tasks: list[_Task], writes: dict[str, list[tuple[str, Any]]]) -> set[str]:
+        """LangGraph's ``apply_writes``; returns the channels whose checkpoint changed."""
+        ordered = sorted(tasks, key=lambda t: _path_key(t.path))
+        changed: set[str] = set()
+        for t in ordered:
+            self.seen.setdefault(t.name, {}).update(
+                {ch: self.versions[ch] for ch in t.triggers if ch in self.versions})
+        next_version = max(self.versions.values(), default=0) + 1
+        for ch in {ch for t in ordered for ch in t.triggers if ch in self.channels}:
+            if self.channels[ch].consume():
+                self.versions[ch] = next_version
+                changed.add(ch)
+        pending: dict[str, list[Any]] = defaultdict(list)
+        for t in ordered:
+            for ch, val in writes.get(t.key, ()):
+                if ch in self.channels:
+                    pending[ch].append(val)
+        updated: set[str] = set()
+        for ch, vals in pending.items():
+            try:
+                did = self.channels[ch].update(vals)  # the user's reducer runs here
+            except InvalidUpdateError as exc:
+                raise AgentcError(Code.INVALID_UPDATE, f"invalid update to state key {ch!r}: {exc}",
+                                  construct=f"state key {ch!r}",
+                                  hint="two nodes of one superstep wrote a plain key; give it a reducer "
+                                       "with Annotated[T, reducer] or write it from one node") from None
+            if did:
+                self.versions[ch] = next_version
+                changed.add(ch)
+                if self.channels[ch].is_available():
+                    updated.add(ch)
+        for ch, chan in self.channels.items():
+            if chan.is_available() and ch not in updated and chan.update([]):
+                self.versions[ch] = next_version
+                changed.add(ch)
+                if chan.is_available():
+                    updated.add(ch)
+        if updated.isdisjoint(self.trigger_to_nodes):
+            for ch, chan in self.channels.items():
+                if chan.finish():
+                    self.versions[ch] = next_version
+                    changed.add(ch)
+                    if chan.is_available():
+                        updated.add(ch)
+        return changed
+
+    def should_interrupt(self, names: tuple[str, ...], tasks: list[_Task]) -> bool:
+        if not names:
+            return False
+        updates = any(v > self.seen_interrupt.get(ch, 0) for ch, v in self.versions.items())
+        if updates and any(t.name in names for t in tasks if t.name != START):
+            self.seen_interrupt = dict(self.versions)
+            return True
+        return False
+
+    def output(self) -> dict[str, Any]:
+        return lg.read_values(self.channels, self.graph.output_schema.keys, {})
+
+
+def _path_key(path: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(f"{p:010d}" if isinstance(p, int) else str(p) for p in path)
+
+
+class LocalExecutor:
+    """Runs a ``Workflow`` durably against a ``Journal``. ``on_event(kind, info)`` observes
+    progress (tracing, tests); it is called after each journal commit."""
+
+    def __init__(self, wf: Workflow, entry_obj: Any, journal: Journal, *,
+                 on_event: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+        self.wf = wf
+        self.resolve = Resolver(entry_obj)
+        self.journal = journal
+        self.on_event = on_event or (lambda kind, info: None)
+        self.store = getattr(entry_obj, "store", None)
+        self.recursion_limit = wf.graph.recursion_limit
+        self.context: Any = None
+        self.run_id = ""
+
+    # ------------------------------------------------------------ public API
+    def start(self, input: Any, *, run_id: str | None = None, context: Any = None,
+              recursion_limit: int | None = None) -> RunOutcome:
+        self.run_id = run_id or uuid.uuid4().hex
+        self.context = context
+        if recursion_limit is not None:
+            self.recursion_limit = recursion_limit
+        with self.journal.tx() as j:
+            j.create_run(self.run_id, self.wf.entry, self.wf.name, IR.dump(self.wf), context)
+        return self._drive(input)
+
+    def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
+        run = self.journal.run(run_id)
+        if run is None:
+            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {self.journal.path}", construct=run_id,
+                              hint="list runs with `agentc runs --db PATH`")
+        self.run_id = run_id
+        self.context = run["context"]
+        status = run["status"]
+        if status == "done":
+            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} already finished", construct=run_id,
+                              hint="start a new run with `agentc run`")
+        pending = run["interrupts"]
+        if status == "waiting":
+            self._answer(run_id, pending, value)
+        elif value is not NO_VALUE:
+            raise AgentcError(Code.INVALID_RESUME, f"run {run_id} is {status}, not waiting for a value",
+                              construct=run_id, hint="resume it without --value")
+        with self.journal.tx() as j:
+            if status in ("waiting", "failed"):
+                # a resume is a new invocation for LangGraph: the step budget restarts
+                for ns, step in j.db.execute("SELECT ns, step FROM frames WHERE run_id=?", (run_id,)).fetchall():
+                    j.set_stop(run_id, ns, step + self.recursion_limit + 1)
+            j.set_status(run_id, "running")
+        return self._drive(None)
+
+    def _answer(self, run_id: str, pending: list[dict[str, Any]], value: Any) -> None:
+        real = [p for p in pending if p.get("kind") == "interrupt"]
+        if not real:
+            if value is not NO_VALUE:
+                raise AgentcError(Code.INVALID_RESUME, "the run is paused at a breakpoint, which takes no value",
+                                  construct=run_id, hint="resume it without --value")
+            return
+        if value is NO_VALUE:
+            raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for an answer to interrupt()",
+                              construct=run_id, hint="pass the answer with --value JSON")
+        ids = {p["id"] for p in real}
+        if isinstance(value, dict) and value and set(value) <= ids:
+            answers = value
+        elif len(real) == 1:
+            answers = {real[0]["id"]: value}
+        else:
+            raise AgentcError(Code.INVALID_RESUME,
+                              f"{len(real)} interrupts are pending; answer each by id",
+                              construct=run_id,
+                              hint='pass --value \'{"<interrupt id>": value, ...}\' with ids from: ' + ", ".join(sorted(ids)))
+        with self.journal.tx() as j:
+            for p in real:
+                if p["id"] in answers:
+                    j.add_resume(run_id, p["ns"], p["task"], answers[p["id"]])
+
+    # ------------------------------------------------------------ driving
+    def _drive(self, input: Any) -> RunOutcome:
+        try:
+            output = self._run_frame(self.wf.graph, "", input)
+        except _Paused as p:
+            with self.journal.tx() as j:
+                j.set_status(self.run_id, "waiting", interrupts=p.interrupts)
+            self.on_event("paused", {"interrupts": p.interrupts})
+            return RunOutcome(self.run_id, "waiting", interrupts=p.interrupts)
+        except AgentcError as exc:
+            with self.journal.tx() as j:
+                j.set_status(self.run_id, "failed", error=exc.diagnostic.render())
+            raise
+        with self.journal.tx() as j:
+            j.set_status(self.run_id, "done", output=output)
+        self.on_event("done", {})
+        return RunOutcome(self.run_id, "done", output=output)
+
+    def _run_frame(self, graph: Graph, ns: str, input: Any) -> dict[str, Any]:
+        frame = _Frame(graph, self.resolve)
+        saved = self.journal.load_frame(self.run_id, ns)
+        if saved is None:
+            frame.fresh()
+            frame.step, frame.stop = 0, self.recursion_limit
+            if input is not None:
+                frame.channels[START_CHANNEL].update([input])
+                frame.versions[START_CHANNEL] = 1
+            with self.journal.tx() as j:
+                j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(),
+                             frame.checkpoint_values({START_CHANNEL}))
+        else:
+            frame.restore(*saved)
+        while not frame.done:
+            if frame.step > frame.stop:
+                raise RunFailed(Code.RECURSION_LIMIT,
+                                f"recursion limit of {self.recursion_limit} reached without hitting a stop condition",
+                                construct=f"graph {graph.name!r}", source=graph.source,
+                                hint="raise it with --recursion-limit, or check the loop's exit condition")
+            tasks = frame.prepare(self.resolve)
+            if not tasks:
+                frame.done = True
+                with self.journal.tx() as j:
+                    j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(), [])
+                break
+            if frame.should_interrupt(graph.interrupt_before, tasks):
+                self._pause_breakpoint(frame, ns, "before", tasks)
+            writes = self.journal.load_writes(self.run_id, ns, frame.step)
+            last = self._run_tasks(frame, ns, [t for t in tasks if t.key not in writes], writes)
+            step = frame.step
+            try:
+                changed = frame.apply_writes(tasks, writes)
+            except AgentcError:
+                if last is not None:
+                    with self.journal.tx() as j:
+                        j.save_writes(self.run_id, ns, step, last.key, last.name, writes[last.key])
+                raise
+            frame.step += 1
+            interrupt_after = frame.should_interrupt(graph.interrupt_after, tasks)
+            with self.journal.tx() as j:  # one commit per superstep: last task's writes + barrier
+                if last is not None:
+                    j.save_writes(self.run_id, ns, step, last.key, last.name, writes[last.key])
+                j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(),
+                             frame.checkpoint_values(changed))
+            if last is not None:
+                self.on_event("task", {"ns": ns, "step": step, "task": last.key, "node": last.name})
+            self.on_event("barrier", {"ns": ns, "step": step})
+            if interrupt_after:
+                self._pause_breakpoint(frame, ns, "after", tasks)
+        return frame.output()
+
+    def _pause_breakpoint(self, frame: _Frame, ns: str, when: str, tasks: list[_Task]) -> None:
+        with self.journal.tx() as j:
+            j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(), [])
+        names = sorted({t.name for t in tasks if t.name != START})
+        raise _Paused([{"kind": "breakpoint", "when": when, "nodes": names, "ns": ns}])
+
+    def _run_tasks(self, frame: _Frame, ns: str, todo: list[_Task],
+                   writes: dict[str, list[tuple[str, Any]]]) -> _Task | None:
+        """Run a step's remaining tasks, committing each completion as it happens. The last
+        one to finish is returned uncommitted: the caller commits it with the barrier."""
+        if not todo:
+            return None
+        paused: list[dict[str, Any]] = []
+        failures: list[tuple[_Task, _Result]] = []
+        held: list[_Task] = []
+
+        def record(task: _Task, res: _Result, last: bool) -> None:
+            if res.writes is not None:
+                writes[task.key] = res.writes
+                if last and not paused and not failures:
+                    held.append(task)
+                    return
+                with self.journal.tx() as j:
+                    j.save_writes(self.run_id, ns, frame.step, task.key, task.name, res.writes)
+                self.on_event("task", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name})
+            elif res.interrupts is not None:
+                paused.extend(res.interrupts)
+            else:
+                failures.append((task, res))
+
+        if len(todo) == 1:
+            record(todo[0], self._execute(frame, ns, todo[0]), True)
+        else:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=min(32, len(todo))) as pool:
+                futures = {pool.submit(self._execute, frame, ns, t): t for t in todo}
+                remaining = len(futures)
+                for fut in concurrent.futures.as_completed(futures):
+                    remaining -= 1
+                    record(futures[fut], fut.result(), remaining == 0)
+        if failures:
+            task, res = failures[0]
+            raise self._failure(frame, task, res)
+        if paused:
+            raise _Paused(paused)
+        return held[0] if held else None
+
+    def _failure(self, frame: _Frame, task: _Task, res: _Result) -> AgentcError:
+        exc = res.error
+        if isinstance(exc, AgentcError):
+            return exc
+        node = frame.nodes.get(task.name)
+        src = getattr(node, "source", None)
+        return RunFailed(Code.NODE_FAILED, f"node {task.name!r} failed: {type(exc).__name__}: {exc}",
+                         construct=f"node {task.name!r}", source=src,
+                         hint=f"fix the node, then continue with `agentc resume {self.run_id}`; completed nodes are not re-run",
+                         details={"traceback": res.tb})
+
+    # ------------------------------------------------------------ one task
+    def _execute(self, frame: _Frame, ns: str, task: _Task) -> _Result:
+        if task.name == START:
+            return self._attempt(frame, ns, task, None, self.resolve)
+        self.on_event("task_start", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name})
+        node = frame.nodes[task.name]
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(frame, ns, task, node, self.resolve)
+            except _Paused as p:
+                return _Result(interrupts=p.interrupts)
+            except lg.ParentCommand as pc:
+                if ns == "":
+                    return _Result(error=pc, tb="Command(graph=PARENT) returned from the root graph")
+                raise
+            except BaseException as exc:  # user code failed
+                if isinstance(exc, GraphInterrupt):
+                    return _Result(interrupts=[
+                        {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
+                         "task": task.key} for i in exc.args[0]])
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                delay = lg.retry_decision(node.retry, attempt, exc, self.resolve)
+                if delay is None:
+                    return _Result(error=exc, tb=traceback.format_exc())
+                self.on_event("retry", {"node": task.name, "attempt": attempt, "error": repr(exc)})
+                time.sleep(delay)
+
+    def _attempt(self, frame: _Frame, ns: str, task: _Task, node: Any, resolve: Resolver) -> _Result:
+        graph = frame.graph
+        cc = CallContext(run_id=self.run_id, step=frame.step, stop=frame.stop, ns=f"{ns}|{task.key}" if ns else task.key,
+                         task_id=task.key, context=self.context, store=self.store,
+                         resume=self.journal.resume_values(self.run_id, ns, task.key),
+                         recursion_limit=self.recursion_limit)
+        config = lg.make_config(cc, task.name)
+        if node is None:  # START: the input becomes writes
+            result = task.input
+        elif isinstance(node, SubgraphNode):
+            try:
+                result = self._run_frame(node.graph, cc.ns, task.input)
+            except lg.ParentCommand as pc:
+                from langgraph.types import Command
+
+                cmd = pc.command
+                result = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
+        else:
+            result = lg.invoke(resolve(node.call), task.input, config, node.call.is_async)
+        keys = frame.output_keys[task.name]
+        writes = lg.update_writes(result, keys) + (lg.control_writes(result) if node is not None else [])
+        writes += lg.static_writes(graph, task.name)
+        managed = frame.managed_values()
+
+        def fresh_read(schema: IR.StateSchema) -> Any:
+            local = {k: frame.channels[k].copy() for k in schema.keys if k in frame.channels}
+            grouped: dict[str, list[Any]] = defaultdict(list)
+            for ch, v in writes:
+                if ch in local:
+                    grouped[ch].append(v)
+            for ch, vals in grouped.items():
+                local[ch].update(vals)
+            return lg.coerce(schema, lg.read_values(local, schema.keys, managed), resolve)
+
+        writes += lg.run_routers(graph, task.name, fresh_read, config, resolve)
+        return _Result(writes=writes)

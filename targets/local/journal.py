@@ -1,0 +1,172 @@
+"""The SQLite journal behind the local durable executor.
+
+Layout (one row per thing that changed, nothing rewritten wholesale):
+
+* ``runs``     — one row per run: entry REF, IR, status, pending interrupts, result.
+* ``frames``   — scheduler state of one graph level (root or a subgraph task): step, stop,
+                 channel versions, versions seen. Small JSON, rewritten once per superstep.
+* ``channels`` — the latest checkpoint value of each channel; a superstep upserts only the
+                 channels it changed, so cost does not grow with the size of the state.
+* ``writes``   — each completed task's writes (the audit trail, and what a resumed run
+                 reuses instead of re-running the node).
+* ``resumes``  — answers given to a task's ``interrupt()`` calls, in order.
+
+Durability: WAL with ``synchronous=NORMAL`` survives a killed process (the default);
+``durability="full"`` uses ``synchronous=FULL`` to survive power loss as well.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from agentc.runtime_shims.codec import dumps, loads
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs(
+  run_id TEXT PRIMARY KEY, entry TEXT, workflow TEXT, ir TEXT, status TEXT,
+  created REAL, updated REAL, interrupts TEXT, error TEXT,
+  context_t TEXT, context BLOB, output_t TEXT, output BLOB);
+CREATE TABLE IF NOT EXISTS frames(
+  run_id TEXT, ns TEXT, step INTEGER, stop INTEGER, state TEXT, PRIMARY KEY(run_id, ns));
+CREATE TABLE IF NOT EXISTS channels(
+  run_id TEXT, ns TEXT, name TEXT, t TEXT, v BLOB, PRIMARY KEY(run_id, ns, name));
+CREATE TABLE IF NOT EXISTS writes(
+  run_id TEXT, ns TEXT, step INTEGER, task TEXT, node TEXT, t TEXT, v BLOB,
+  PRIMARY KEY(run_id, ns, step, task));
+CREATE TABLE IF NOT EXISTS resumes(
+  run_id TEXT, ns TEXT, task TEXT, t TEXT, v BLOB, PRIMARY KEY(run_id, ns, task));
+"""
+
+DURABILITY = {"normal": "NORMAL", "full": "FULL"}
+
+
+class Journal:
+    def __init__(self, path: str | Path, durability: str = "normal") -> None:
+        self.path = str(path)
+        self.lock = threading.RLock()
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ---------------------------------------------------------------- transactions
+    @contextlib.contextmanager
+    def tx(self) -> Iterator["Journal"]:
+        """One atomic, committed transaction. Thread-safe: subgraph tasks run in worker
+        threads and share this connection."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # ---------------------------------------------------------------- runs
+    def create_run(self, run_id: str, entry: str | None, workflow: str, ir_json: str, context: Any) -> None:
+        ct, cv = dumps(context)
+        now = time.time()
+        self.db.execute(
+            "INSERT INTO runs(run_id, entry, workflow, ir, status, created, updated, interrupts, context_t, context)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?)",
+            (run_id, entry, workflow, ir_json, "running", now, now, "[]", ct, cv))
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT run_id, entry, workflow, ir, status, created, updated, interrupts, error,"
+            " context_t, context, output_t, output FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        if row is None:
+            return None
+        keys = ("run_id", "entry", "workflow", "ir", "status", "created", "updated", "interrupts", "error")
+        out = dict(zip(keys, row[:9]))
+        out["interrupts"] = json.loads(out["interrupts"] or "[]")
+        out["context"] = loads(row[9], row[10]) if row[9] else None
+        out["output"] = loads(row[11], row[12]) if row[11] else None
+        return out
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT run_id, workflow, entry, status, created, updated FROM runs ORDER BY created, run_id").fetchall()
+        return [dict(zip(("run_id", "workflow", "entry", "status", "created", "updated"), r)) for r in rows]
+
+    def set_status(self, run_id: str, status: str, *, interrupts: list[Any] | None = None,
+                   error: str | None = None, output: Any = None) -> None:
+        ot, ov = dumps(output) if output is not None else (None, None)
+        self.db.execute(
+            "UPDATE runs SET status=?, updated=?, interrupts=?, error=?, output_t=?, output=? WHERE run_id=?",
+            (status, time.time(), json.dumps(interrupts or []), error, ot, ov, run_id))
+
+    # ---------------------------------------------------------------- frames
+    def load_frame(self, run_id: str, ns: str) -> tuple[int, int, dict[str, Any], dict[str, Any]] | None:
+        row = self.db.execute("SELECT step, stop, state FROM frames WHERE run_id=? AND ns=?", (run_id, ns)).fetchone()
+        if row is None:
+            return None
+        chans = {name: loads(t, v) for name, t, v in self.db.execute(
+            "SELECT name, t, v FROM channels WHERE run_id=? AND ns=?", (run_id, ns))}
+        return row[0], row[1], json.loads(row[2]), chans
+
+    def save_frame(self, run_id: str, ns: str, step: int, stop: int, state: dict[str, Any],
+                   changed: Iterable[tuple[str, Any]]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO frames(run_id, ns, step, stop, state) VALUES(?,?,?,?,?)",
+                        (run_id, ns, step, stop, json.dumps(state, sort_keys=True)))
+        rows = []
+        deleted = []
+        for name, value in changed:
+            if value is _EMPTY:
+                deleted.append((run_id, ns, name))
+            else:
+                t, v = dumps(value)
+                rows.append((run_id, ns, name, t, v))
+        if rows:
+            self.db.executemany("INSERT OR REPLACE INTO channels(run_id, ns, name, t, v) VALUES(?,?,?,?,?)", rows)
+        if deleted:
+            self.db.executemany("DELETE FROM channels WHERE run_id=? AND ns=? AND name=?", deleted)
+
+    def set_stop(self, run_id: str, ns: str, stop: int) -> None:
+        self.db.execute("UPDATE frames SET stop=? WHERE run_id=? AND ns=?", (stop, run_id, ns))
+
+    # ---------------------------------------------------------------- task writes
+    def save_writes(self, run_id: str, ns: str, step: int, task: str, node: str, writes: list[tuple[str, Any]]) -> None:
+        t, v = dumps(writes)
+        self.db.execute("INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
+                        (run_id, ns, step, task, node, t, v))
+
+    def load_writes(self, run_id: str, ns: str, step: int) -> dict[str, list[tuple[str, Any]]]:
+        return {task: [tuple(w) for w in loads(t, v)] for task, t, v in self.db.execute(
+            "SELECT task, t, v FROM writes WHERE run_id=? AND ns=? AND step=?", (run_id, ns, step))}
+
+    def task_history(self, run_id: str) -> list[tuple[str, int, str, str]]:
+        return list(self.db.execute(
+            "SELECT ns, step, task, node FROM writes WHERE run_id=? ORDER BY rowid", (run_id,)))
+
+    # ---------------------------------------------------------------- interrupts
+    def resume_values(self, run_id: str, ns: str, task: str) -> list[Any]:
+        row = self.db.execute("SELECT t, v FROM resumes WHERE run_id=? AND ns=? AND task=?",
+                              (run_id, ns, task)).fetchone()
+        return list(loads(*row)) if row else []
+
+    def add_resume(self, run_id: str, ns: str, task: str, value: Any) -> None:
+        values = self.resume_values(run_id, ns, task) + [value]
+        t, v = dumps(values)
+        self.db.execute("INSERT OR REPLACE INTO resumes(run_id, ns, task, t, v) VALUES(?,?,?,?,?)",
+                        (run_id, ns, task, t, v))
+
+
+class _Empty:
+    """Marker: the channel holds no value any more (delete its row)."""
+
+
+_EMPTY = _Empty()
+EMPTY = _EMPTY
