@@ -242,12 +242,11 @@ def invoke(runnable: Any, value: Any, config: dict[str, Any], is_async: bool) ->
         var_child_runnable_config.reset(token)
 
 
-def run_routers(graph: Graph, node: str, fresh_read: Callable[[StateSchema], Any], config: dict[str, Any],
+def run_routers(branches: Sequence[Branch], fresh_read: Callable[[StateSchema], Any], config: dict[str, Any],
                 resolve: Resolver) -> list[tuple[str, Any]]:
+    """Run a node's routers (in declaration order) on the fresh state."""
     out: list[tuple[str, Any]] = []
-    for br in graph.branches:
-        if br.source != node:
-            continue
+    for br in branches:
         router = resolve(br.router)
         result = invoke(router, fresh_read(br.input), config, br.router.is_async)
         out.extend(branch_writes(br, result))
@@ -256,8 +255,8 @@ def run_routers(graph: Graph, node: str, fresh_read: Callable[[StateSchema], Any
 
 def output_keys(graph: Graph, node: str) -> frozenset[str]:
     if node == START:
-        return frozenset(k for k in graph.input_schema.keys
-                         if graph.channel(k).kind != "managed")
+        managed = {c.name for c in graph.channels if c.kind == "managed"}
+        return frozenset(k for k in graph.input_schema.keys if k not in managed)
     return frozenset(c.name for c in graph.channels)
 
 

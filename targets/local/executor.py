@@ -21,6 +21,7 @@ so the k-th ``interrupt()`` call gets the k-th answer.
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import time
 import traceback
 import uuid
@@ -140,28 +141,57 @@ class _Frame:
         self.versions: dict[str, int] = {}
         self.seen: dict[str, dict[str, int]] = {}
         self.seen_interrupt: dict[str, int] = {}
+        self.dirty: set[str] = set()
+        self.updated: set[str] | None = None  # None: scan every node (after a restore)
         self.step = 0
         self.stop = 0
         self.done = False
         self.nodes = {n.name: n for n in graph.nodes}
+        # precomputed per node, so a task costs the same in a 10- or a 1,000-node graph
         self.output_keys = {n.name: lg.output_keys(graph, n.name) for n in graph.nodes}
         self.output_keys[START] = lg.output_keys(graph, START)
+        names = [START, *self.nodes]
+        self.static = {n: lg.static_writes(graph, n) for n in names}
+        self.branches = {n: tuple(b for b in graph.branches if b.source == n) for n in names}
+        # channels whose update([]) / finish() can change anything (LangGraph calls them on all)
+        self.step_sensitive = {k for k, c in self.specs.items()
+                               if type(c).__name__ in ("EphemeralValue", "Topic")}
+        self.finishers = [k for k, c in self.specs.items() if type(c).__name__.endswith("AfterFinish")]
 
     # ------------------------------------------------------------ persistence
-    def restore(self, step: int, stop: int, state: dict[str, Any], values: dict[str, Any]) -> None:
+    def restore(self, step: int, stop: int, state: dict[str, Any], meta: dict[str, str],
+                values: dict[str, Any]) -> None:
         self.step, self.stop = step, stop
-        self.versions = state["versions"]
-        self.seen = state["seen"]
+        for key, value in meta.items():
+            kind, _, name = key.partition(":")
+            if kind == "v":
+                self.versions[name] = int(value)
+            else:
+                self.seen[name] = json.loads(value)
         self.seen_interrupt = state.get("seen_interrupt", {})
         self.done = state.get("done", False)
         self.channels = {k: spec.from_checkpoint(values.get(k, MISSING)) for k, spec in self.specs.items()}
+        self.live = {k for k in self.step_sensitive if self.channels[k].is_available()}
 
     def fresh(self) -> None:
         self.channels = {k: spec.from_checkpoint(MISSING) for k, spec in self.specs.items()}
+        self.live: set[str] = set()
 
     def state(self) -> dict[str, Any]:
-        return {"versions": self.versions, "seen": self.seen, "seen_interrupt": self.seen_interrupt,
-                "done": self.done}
+        return {"seen_interrupt": self.seen_interrupt, "done": self.done}
+
+    def take_meta(self) -> dict[str, str]:
+        """Versions and versions-seen rows changed since the last save."""
+        out = {}
+        for key in self.dirty:
+            kind, _, name = key.partition(":")
+            out[key] = str(self.versions[name]) if kind == "v" else json.dumps(self.seen[name], sort_keys=True)
+        self.dirty = set()
+        return out
+
+    def bump(self, ch: str, version: int) -> None:
+        self.versions[ch] = version
+        self.dirty.add("v:" + ch)
 
     def checkpoint_values(self, names: set[str]) -> list[tuple[str, Any]]:
         out = []
@@ -191,7 +221,13 @@ class _Frame:
                     continue
                 tasks.append(_Task(f"{self.step}:push:{idx}", packet.node, "push", packet.arg,
                                    ("__pregel_push", idx), ("__pregel_push",)))
-        candidates = [START, *sorted(self.nodes)]
+        if self.updated is None:
+            candidates = [START, *sorted(self.nodes)]
+        else:
+            candidates = sorted({n for ch in self.updated for n in self.trigger_to_nodes.get(ch, ())})
+            if START in candidates:
+                candidates.remove(START)
+                candidates.insert(0, START)
         managed = self.managed_values()
         for name in candidates:
             if not self._triggered(name):
@@ -212,10 +248,11 @@ class _Frame:
         for t in ordered:
             self.seen.setdefault(t.name, {}).update(
                 {ch: self.versions[ch] for ch in t.triggers if ch in self.versions})
+            self.dirty.add("s:" + t.name)
         next_version = max(self.versions.values(), default=0) + 1
         for ch in {ch for t in ordered for ch in t.triggers if ch in self.channels}:
             if self.channels[ch].consume():
-                self.versions[ch] = next_version
+                self.bump(ch, next_version)
                 changed.add(ch)
         pending: dict[str, list[Any]] = defaultdict(list)
         for t in ordered:
@@ -232,23 +269,29 @@ class _Frame:
                                   hint="two nodes of one superstep wrote a plain key; give it a reducer "
                                        "with Annotated[T, reducer] or write it from one node") from None
             if did:
-                self.versions[ch] = next_version
+                self.bump(ch, next_version)
                 changed.add(ch)
                 if self.channels[ch].is_available():
                     updated.add(ch)
-        for ch, chan in self.channels.items():
-            if chan.is_available() and ch not in updated and chan.update([]):
-                self.versions[ch] = next_version
+        # channels not written this step see an empty update (ephemeral values expire);
+        # only step-sensitive channels can change, and only while they hold a value
+        for ch in sorted(self.live - updated):
+            chan = self.channels[ch]
+            if chan.is_available() and chan.update([]):
+                self.bump(ch, next_version)
                 changed.add(ch)
                 if chan.is_available():
                     updated.add(ch)
         if updated.isdisjoint(self.trigger_to_nodes):
-            for ch, chan in self.channels.items():
+            for ch in self.finishers:
+                chan = self.channels[ch]
                 if chan.finish():
-                    self.versions[ch] = next_version
+                    self.bump(ch, next_version)
                     changed.add(ch)
                     if chan.is_available():
                         updated.add(ch)
+        self.live = {ch for ch in (self.live | changed) & self.step_sensitive if self.channels[ch].is_available()}
+        self.updated = updated
         return changed
 
     def should_interrupt(self, names: tuple[str, ...], tasks: list[_Task]) -> bool:
@@ -370,10 +413,11 @@ class LocalExecutor:
             frame.step, frame.stop = 0, self.recursion_limit
             if input is not None:
                 frame.channels[START_CHANNEL].update([input])
-                frame.versions[START_CHANNEL] = 1
+                frame.bump(START_CHANNEL, 1)
+                frame.live.add(START_CHANNEL)
             with self.journal.tx() as j:
                 j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(),
-                             frame.checkpoint_values({START_CHANNEL}))
+                             frame.checkpoint_values({START_CHANNEL}), frame.take_meta())
         else:
             frame.restore(*saved)
         while not frame.done:
@@ -406,7 +450,7 @@ class LocalExecutor:
                 if last is not None:
                     j.save_writes(self.run_id, ns, step, last.key, last.name, writes[last.key])
                 j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(),
-                             frame.checkpoint_values(changed))
+                             frame.checkpoint_values(changed), frame.take_meta())
             if last is not None:
                 self.on_event("task", {"ns": ns, "step": step, "task": last.key, "node": last.name})
             self.on_event("barrier", {"ns": ns, "step": step})
@@ -522,7 +566,7 @@ class LocalExecutor:
             result = lg.invoke(resolve(node.call), task.input, config, node.call.is_async)
         keys = frame.output_keys[task.name]
         writes = lg.update_writes(result, keys) + (lg.control_writes(result) if node is not None else [])
-        writes += lg.static_writes(graph, task.name)
+        writes += frame.static[task.name]
         managed = frame.managed_values()
 
         def fresh_read(schema: IR.StateSchema) -> Any:
@@ -535,5 +579,5 @@ class LocalExecutor:
                 local[ch].update(vals)
             return lg.coerce(schema, lg.read_values(local, schema.keys, managed), resolve)
 
-        writes += lg.run_routers(graph, task.name, fresh_read, config, resolve)
+        writes += lg.run_routers(frame.branches[task.name], fresh_read, config, resolve)
         return _Result(writes=writes)

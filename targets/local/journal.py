@@ -3,8 +3,9 @@
 Layout (one row per thing that changed, nothing rewritten wholesale):
 
 * ``runs``     — one row per run: entry REF, IR, status, pending interrupts, result.
-* ``frames``   — scheduler state of one graph level (root or a subgraph task): step, stop,
-                 channel versions, versions seen. Small JSON, rewritten once per superstep.
+* ``frames``   — one graph level (root or a subgraph task): step, stop, small flags.
+* ``meta``     — that level's channel versions and versions-seen-per-node, one row each,
+                 upserted only when they change (per-step cost is flat in graph size).
 * ``channels`` — the latest checkpoint value of each channel; a superstep upserts only the
                  channels it changed, so cost does not grow with the size of the state.
 * ``writes``   — each completed task's writes (the audit trail, and what a resumed run
@@ -33,6 +34,8 @@ CREATE TABLE IF NOT EXISTS runs(
   context_t TEXT, context BLOB, output_t TEXT, output BLOB);
 CREATE TABLE IF NOT EXISTS frames(
   run_id TEXT, ns TEXT, step INTEGER, stop INTEGER, state TEXT, PRIMARY KEY(run_id, ns));
+CREATE TABLE IF NOT EXISTS meta(
+  run_id TEXT, ns TEXT, key TEXT, value TEXT, PRIMARY KEY(run_id, ns, key));
 CREATE TABLE IF NOT EXISTS channels(
   run_id TEXT, ns TEXT, name TEXT, t TEXT, v BLOB, PRIMARY KEY(run_id, ns, name));
 CREATE TABLE IF NOT EXISTS writes(
@@ -109,18 +112,22 @@ class Journal:
             (status, time.time(), json.dumps(interrupts or []), error, ot, ov, run_id))
 
     # ---------------------------------------------------------------- frames
-    def load_frame(self, run_id: str, ns: str) -> tuple[int, int, dict[str, Any], dict[str, Any]] | None:
+    def load_frame(self, run_id: str, ns: str) -> tuple[int, int, dict[str, Any], dict[str, str], dict[str, Any]] | None:
         row = self.db.execute("SELECT step, stop, state FROM frames WHERE run_id=? AND ns=?", (run_id, ns)).fetchone()
         if row is None:
             return None
+        meta = dict(self.db.execute("SELECT key, value FROM meta WHERE run_id=? AND ns=?", (run_id, ns)))
         chans = {name: loads(t, v) for name, t, v in self.db.execute(
             "SELECT name, t, v FROM channels WHERE run_id=? AND ns=?", (run_id, ns))}
-        return row[0], row[1], json.loads(row[2]), chans
+        return row[0], row[1], json.loads(row[2]), meta, chans
 
     def save_frame(self, run_id: str, ns: str, step: int, stop: int, state: dict[str, Any],
-                   changed: Iterable[tuple[str, Any]]) -> None:
+                   changed: Iterable[tuple[str, Any]], meta: dict[str, str] | None = None) -> None:
         self.db.execute("INSERT OR REPLACE INTO frames(run_id, ns, step, stop, state) VALUES(?,?,?,?,?)",
                         (run_id, ns, step, stop, json.dumps(state, sort_keys=True)))
+        if meta:
+            self.db.executemany("INSERT OR REPLACE INTO meta(run_id, ns, key, value) VALUES(?,?,?,?)",
+                                [(run_id, ns, k, v) for k, v in meta.items()])
         rows = []
         deleted = []
         for name, value in changed:

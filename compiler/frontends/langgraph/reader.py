@@ -238,9 +238,9 @@ class _Reader:
     # ------------------------------------------------------------------ edges
     def branches(self, node_names: set[str]) -> tuple[Branch, ...]:
         out = []
-        for src in sorted(self.b.branches):
-            for bname in sorted(self.b.branches[src]):
-                spec = self.b.branches[src][bname]
+        # declaration order, as LangGraph attaches them: it decides the order of Send packets
+        for src, specs in self.b.branches.items():
+            for bname, spec in specs.items():
                 router = spec.path
                 fn = getattr(router, "func", None) or getattr(router, "afunc", None) or router
                 ends = spec.ends

@@ -1,0 +1,80 @@
+"""``agentc check``: the CI gate users put in their pipelines.
+
+Reads ``[tool.agentc]`` from pyproject.toml::
+
+    [tool.agentc]
+    out = "build/agentc"                 # where committed outputs live
+    targets = ["ir", "local"]
+    agents = ["myapp.agent:graph"]
+
+compiles every agent for every target, runs each target's validator, and reports drift:
+committed files that differ from (or are missing in) a fresh compile.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import AgentcError, Code, Diagnostic
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass
+class Report:
+    lines: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def read_config(path: Path) -> dict:
+    if not path.exists():
+        raise AgentcError(Code.CONFIG, f"{path} not found", construct="[tool.agentc]",
+                          hint="run agentc check from the project root, or pass --config")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise AgentcError(Code.CONFIG, f"{path} is not valid TOML: {exc}", file=str(path),
+                          construct="[tool.agentc]", hint="fix the TOML syntax") from None
+    cfg = data.get("tool", {}).get("agentc")
+    if not cfg or not cfg.get("agents"):
+        raise AgentcError(Code.CONFIG, f"{path} has no [tool.agentc] agents list", file=str(path),
+                          construct="[tool.agentc]", hint='add: [tool.agentc] agents = ["pkg.module:graph"]')
+    return cfg
+
+
+def check(config: Path, *, update: bool = False) -> Report:
+    from agentc.api import compile as compile_
+    from agentc.targets import get
+
+    cfg = read_config(config)
+    root = config.parent
+    out = root / cfg.get("out", "build/agentc")
+    report = Report()
+    for ref in cfg["agents"]:
+        for target in cfg.get("targets", ["ir"]):
+            artifact = compile_(ref, target=target)
+            folder = out / target / artifact.name
+            for problem in get(target).validate(artifact):
+                report.problems.append(Diagnostic(Code.INVALID_IR, f"{ref} [{target}]: {problem}",
+                                                  construct=ref, hint="fix the agent or report an agentc bug"))
+            if update:
+                artifact.write(folder)
+                report.lines.append(f"updated {folder}")
+                continue
+            drifted = []
+            for rel, text in sorted(artifact.files.items()):
+                path = folder / rel
+                if not path.exists() or path.read_text(encoding="utf-8") != text:
+                    drifted.append(str(path.relative_to(root)))
+            if drifted:
+                report.problems.append(Diagnostic(
+                    Code.DRIFT, f"{ref} [{target}]: committed output is out of date: {', '.join(drifted)}",
+                    construct=ref, file=drifted[0],
+                    hint="run `agentc check --update` and commit the result"))
+            else:
+                report.lines.append(f"ok {ref} [{target}]")
+    return report

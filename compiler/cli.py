@@ -1,0 +1,196 @@
+"""The ``agentc`` command. The only layer that prints or exits.
+
+Exit status: 0 done · 1 a run failed in user code (resumable) or validation/drift found ·
+2 bad input (diagnostic, no traceback, no partial output) · 3 the run waits for a human.
+
+Imports stay lazy so ``agentc --help`` does not import langgraph.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .errors import AgentcError, Code
+
+EXIT_WAITING = 3
+
+
+def _db_default() -> str:
+    return os.environ.get("AGENTC_DB", ".agentc/runs.db")
+
+
+def _diagnose(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AgentcError as exc:
+            click.echo(exc.diagnostic.render(), err=True)
+            sys.exit(exc.exit_status)
+        except click.exceptions.Exit:
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
+            if os.environ.get("AGENTC_DEBUG"):
+                raise
+            click.echo(f"error[AC999]: internal error: {type(exc).__name__}: {exc}\n"
+                       "  hint: set AGENTC_DEBUG=1 for a traceback and report it", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _parse_json(text: str | None, what: str) -> Any:
+    if text is None:
+        return None
+    source = what
+    if text.startswith("@"):
+        path = Path(text[1:])
+        if not path.exists():
+            raise AgentcError(Code.INVALID_JSON, f"{what} file not found: {path}", construct=what,
+                              hint="use @path/to/file.json with an existing file")
+        source, text = str(path), path.read_text()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AgentcError(Code.INVALID_JSON, f"{what} is not valid JSON: {exc.msg}", construct=what,
+                          file=source if source != what else None, line=exc.lineno if source != what else None,
+                          hint='quote it for the shell, e.g. --input \'{"text": "hi"}\'') from None
+
+
+def _emit_outcome(outcome: Any) -> None:
+    click.echo(json.dumps(outcome.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
+    if outcome.status == "waiting":
+        sys.exit(EXIT_WAITING)
+
+
+def _print_warnings(warnings: Any) -> None:
+    for d in warnings.items:
+        click.echo(d.render(), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="agentc-compiler", prog_name="agentc")
+def main() -> None:
+    """Compile agents (LangGraph graphs) into durable workflows and run them."""
+
+
+@main.command("compile")
+@click.argument("ref")
+@click.option("--target", "-t", default="ir", show_default=True, help="ir | local")
+@click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False), help="output folder")
+@click.option("--strict", is_flag=True, help="turn warnings into errors")
+@_diagnose
+def compile_cmd(ref: str, target: str, out: str, strict: bool) -> None:
+    """Compile REF (package.module:attr or path/file.py:attr) for a target."""
+    from .api import compile as compile_
+    from .errors import ErrorLevel, Warnings
+
+    warnings = Warnings()
+    artifact = compile_(ref, target=target, level=ErrorLevel.RAISE if strict else ErrorLevel.WARN, warnings=warnings)
+    _print_warnings(warnings)
+    for path in artifact.write(out):
+        click.echo(str(path))
+
+
+@main.command("run")
+@click.argument("ref")
+@click.option("--input", "-i", "input_", required=True, help="JSON, or @file.json")
+@click.option("--context", default=None, help="JSON for the graph's context_schema, or @file.json")
+@click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+@click.option("--run-id", default=None, help="choose the run id (default: random)")
+@click.option("--recursion-limit", type=int, default=None, help="superstep budget (LangGraph's recursion_limit)")
+@click.option("--durability", type=click.Choice(["normal", "full"]), default="normal", show_default=True,
+              help="normal: survives a killed process; full: survives power loss (fsync every commit)")
+@_diagnose
+def run_cmd(ref: str, input_: str, context: str | None, db: str | None, run_id: str | None,
+            recursion_limit: int | None, durability: str) -> None:
+    """Run REF durably; print the final state as JSON (exit 3 when it waits for a human)."""
+    from .api import run
+
+    value = _parse_json(input_, "--input")
+    ctx = _parse_json(context, "--context")
+    _emit_outcome(run(ref, value, db=db or _db_default(), context=ctx, run_id=run_id,
+                      recursion_limit=recursion_limit, durability=durability))
+
+
+@main.command("resume")
+@click.argument("run_id")
+@click.option("--value", default=None, help="JSON answer for the pending interrupt(s), or @file.json")
+@click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+@_diagnose
+def resume_cmd(run_id: str, value: str | None, db: str | None) -> None:
+    """Continue a paused, failed or crashed run."""
+    from .api import NO_VALUE, resume
+
+    answer = NO_VALUE if value is None else _parse_json(value, "--value")
+    _emit_outcome(resume(run_id, answer, db=db or _db_default()))
+
+
+@main.command("runs")
+@click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+@click.option("--json", "as_json", is_flag=True, help="print a JSON list")
+@_diagnose
+def runs_cmd(db: str | None, as_json: bool) -> None:
+    """List runs and their status."""
+    from .api import runs
+
+    rows = runs(db or _db_default())
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    for r in rows:
+        click.echo(f"{r['run_id']}  {r['status']:<8}  {r['workflow']}  {r['entry'] or ''}")
+
+
+@main.command("inspect")
+@click.argument("ref")
+@click.option("--mermaid-only", is_flag=True, help="print only the Mermaid diagram")
+@_diagnose
+def inspect_cmd(ref: str, mermaid_only: bool) -> None:
+    """Summarise the IR of REF and draw it as a Mermaid diagram."""
+    from .api import load
+    from .errors import Warnings
+    from .inspect import mermaid, summary
+
+    warnings = Warnings()
+    wf = load(ref, warnings=warnings)
+    _print_warnings(warnings)
+    click.echo(mermaid(wf) if mermaid_only else summary(wf) + "\n\n" + mermaid(wf))
+
+
+@main.command("check")
+@click.option("--config", "config", default="pyproject.toml", show_default=True, type=click.Path())
+@click.option("--update", is_flag=True, help="rewrite the committed outputs instead of failing on drift")
+@_diagnose
+def check_cmd(config: str, update: bool) -> None:
+    """Compile every agent in [tool.agentc], validate, and fail when outputs drifted."""
+    from .check import check
+
+    report = check(Path(config), update=update)
+    for line in report.lines:
+        click.echo(line)
+    if report.problems:
+        for p in report.problems:
+            click.echo(p.render(), err=True)
+        sys.exit(1)
+
+
+@main.command("ir-schema")
+def ir_schema_cmd() -> None:
+    """Print the JSON Schema of the IR."""
+    from .ir import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
