@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import re
 import typing
 from typing import Any
 
@@ -85,9 +86,13 @@ def _schema_kind(cls: Any) -> str:
 
 
 def _type_name(t: Any) -> str:
+    """A stable, readable annotation (reducers are carried separately; no memory addresses)."""
+    if typing.get_origin(t) is typing.Annotated:
+        t = typing.get_args(t)[0]
     if isinstance(t, type):
         return t.__name__
-    return repr(t).replace("typing.", "")
+    text = repr(t).replace("typing.", "").replace("collections.abc.", "")
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
 
 
 class _Reader:
