@@ -44,9 +44,22 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
     builder = obj if compiled is None else getattr(obj, "builder", None)
     if builder is None:
         _refuse_functional(obj, entry)
-    graph = _Reader(builder, compiled, (), warnings, level).graph()
+    graph = _Reader(builder, compiled, (), warnings, level).graph(_name(compiled, entry))
     return Workflow(name=graph.name, entry=entry, graph=graph,
                     warnings=tuple(d.to_json() for d in warnings.items))
+
+
+def _name(compiled: Any, entry: str | None) -> str | None:
+    """The graph's own name, or one derived from the REF (LangGraph's default name,
+    "LangGraph", would make every workflow's output collide)."""
+    own = getattr(compiled, "name", None)
+    if own and own != "LangGraph":
+        return own
+    if not entry:
+        return None
+    module, _, attr = entry.rpartition(":")
+    stem = re.split(r"[./\\]", module.removesuffix(".py"))[-1]
+    return stem if attr in ("graph", "app", "agent", "workflow") else f"{stem}.{attr}"
 
 
 def _refuse_functional(obj: Any, entry: str | None) -> None:
@@ -198,10 +211,6 @@ class _Reader:
         src = None
         input_schema = self.schema(spec.input_schema or self.b.state_schema,
                                    ("nodes", name, "input_schema") if spec.input_schema else ("state_schema",))
-        if getattr(spec, "is_error_handler", False) or getattr(spec, "error_handler_node", None):
-            self._unsupported(f"error_handler on node {name!r}", source_ref(r),
-                              "error handlers (LangGraph 1.2) are not supported yet; catch the error inside the node",
-                              level=ErrorLevel.RAISE)
         if getattr(spec, "cache_policy", None) is not None:
             self.warnings.add(Diagnostic(
                 Code.IGNORED_OPTION, f"cache_policy on node {name!r} is ignored",
@@ -276,8 +285,23 @@ class _Reader:
                                   may_send=targets is None or mentions_send(fn)))
         return tuple(out)
 
+    def refuse_error_handlers(self) -> None:
+        from langgraph._internal._runnable import RunnableCallable
+
+        for name, spec in self.b.nodes.items():
+            handler = getattr(spec, "error_handler_node", None)
+            if handler or getattr(spec, "is_error_handler", False):
+                user = spec.runnable
+                fn = (user.func or user.afunc) if isinstance(user, RunnableCallable) else user
+                what = (f"add_node({name!r}, ..., error_handler=...)" if handler
+                        else "set_node_defaults(error_handler=...)")
+                self._unsupported(what, source_ref(fn) if handler else source_ref(self.b.state_schema),
+                                  "error handlers (LangGraph 1.2) are not supported yet; catch the "
+                                  "exception inside the node, or use a RetryPolicy")
+
     def graph(self, name: str | None = None) -> Graph:
         b = self.b
+        self.refuse_error_handlers()
         nodes = tuple(self.node(n, s) for n, s in b.nodes.items())
         node_names = {n.name for n in nodes}
         edges = tuple(Edge(source=s, target=t) for s, t in sorted(b.edges))
