@@ -18,14 +18,18 @@ from ...ir import CallableRef, InterruptPoint, SourceRef
 
 @functools.lru_cache(maxsize=None)
 def _rel_file(file: str) -> str:
+    """Installed libraries: relative to their site-packages (machine-independent, even when
+    the virtualenv lives inside the project); user code: relative to the working directory."""
     try:
         p = Path(file).resolve()
+        for entry in sys.path:
+            if entry and ("site-packages" in entry or "dist-packages" in entry):
+                root = Path(entry).resolve()
+                if p.is_relative_to(root):
+                    return p.relative_to(root).as_posix()
         cwd = Path.cwd()
         if p.is_relative_to(cwd):
             return p.relative_to(cwd).as_posix()
-        for entry in sys.path:  # site-packages: make it module-relative, machine-independent
-            if entry and p.is_relative_to(Path(entry).resolve()):
-                return p.relative_to(Path(entry).resolve()).as_posix()
         return p.as_posix()
     except (OSError, ValueError):
         return file
