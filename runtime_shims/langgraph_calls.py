@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -176,9 +177,15 @@ def branch_writes(branch: Branch, result: Any) -> list[tuple[str, Any]]:
     return [(TASKS, d) if isinstance(d, Send) else (branch_channel(d), None) for d in dests if d != END]
 
 
-def static_writes(graph: Graph, node: str) -> list[tuple[str, Any]]:
-    out = [(branch_channel(e.target), None) for e in graph.edges if e.source == node and e.target != END]
-    out += [(join_channel(w.sources, w.target), node) for w in graph.waiting_edges if node in w.sources]
+def static_writes(graph: Graph) -> dict[str, list[tuple[str, Any]]]:
+    """Per node, the trigger writes of its plain edges and waiting edges (O(N + E))."""
+    out: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+    for e in graph.edges:
+        if e.target != END:
+            out[e.source].append((branch_channel(e.target), None))
+    for w in graph.waiting_edges:
+        for src in w.sources:
+            out[src].append((join_channel(w.sources, w.target), src))
     return out
 
 

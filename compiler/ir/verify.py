@@ -27,28 +27,30 @@ def _verify_graph(g: Graph, path: str) -> None:
     if len(set(channels)) != len(channels):
         _fail(path, f"duplicate channel names {sorted(channels)}")
     nodes = set(names)
+    sources = nodes | {START}
+    targets = nodes | {END}
     chans = set(channels)
     for schema in (g.state, g.input_schema, g.output_schema):
         missing = set(schema.keys) - chans
         if missing:
             _fail(path, f"schema {schema.name} uses unknown channels {sorted(missing)}")
     for e in g.edges:
-        if e.source not in nodes | {START} or e.target not in nodes | {END}:
+        if e.source not in sources or e.target not in targets:
             _fail(path, f"edge {e.source}->{e.target} references an unknown node")
     for w in g.waiting_edges:
         if not set(w.sources) <= nodes or w.target not in nodes:
             _fail(path, f"waiting edge {w.sources}->{w.target} references an unknown node")
     for b in g.branches:
-        if b.source not in nodes | {START}:
+        if b.source not in sources:
             _fail(path, f"branch {b.name} starts at unknown node {b.source}")
         for t in b.targets or ():
-            if t not in nodes | {END}:
+            if t not in targets:
                 _fail(path, f"branch {b.source}/{b.name} targets unknown node {t}")
     for n in g.nodes:
         if not set(n.input.keys) <= chans:
             _fail(path, f"node {n.name} reads unknown channels {sorted(set(n.input.keys) - chans)}")
         for d in n.destinations:
-            if d not in nodes | {END}:
+            if d not in targets:
                 _fail(path, f"node {n.name} declares unknown destination {d}")
         if isinstance(n, SubgraphNode):
             _verify_graph(n.graph, f"{path}/{n.name}")

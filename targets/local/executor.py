@@ -142,6 +142,7 @@ class _Frame:
         self.seen: dict[str, dict[str, int]] = {}
         self.seen_interrupt: dict[str, int] = {}
         self.dirty: set[str] = set()
+        self.max_version = 0
         self.updated: set[str] | None = None  # None: scan every node (after a restore)
         self.step = 0
         self.stop = 0
@@ -150,9 +151,12 @@ class _Frame:
         # precomputed per node, so a task costs the same in a 10- or a 1,000-node graph
         self.output_keys = {n.name: lg.output_keys(graph, n.name) for n in graph.nodes}
         self.output_keys[START] = lg.output_keys(graph, START)
-        names = [START, *self.nodes]
-        self.static = {n: lg.static_writes(graph, n) for n in names}
-        self.branches = {n: tuple(b for b in graph.branches if b.source == n) for n in names}
+        static = lg.static_writes(graph)
+        self.static = {n: static.get(n, []) for n in (START, *self.nodes)}
+        branches: dict[str, list[Any]] = defaultdict(list)
+        for b in graph.branches:
+            branches[b.source].append(b)
+        self.branches = {n: tuple(branches.get(n, ())) for n in (START, *self.nodes)}
         # channels whose update([]) / finish() can change anything (LangGraph calls them on all)
         self.step_sensitive = {k for k, c in self.specs.items()
                                if type(c).__name__ in ("EphemeralValue", "Topic")}
@@ -166,6 +170,7 @@ class _Frame:
             kind, _, name = key.partition(":")
             if kind == "v":
                 self.versions[name] = int(value)
+                self.max_version = max(self.max_version, int(value))
             else:
                 self.seen[name] = json.loads(value)
         self.seen_interrupt = state.get("seen_interrupt", {})
@@ -191,6 +196,7 @@ class _Frame:
 
     def bump(self, ch: str, version: int) -> None:
         self.versions[ch] = version
+        self.max_version = max(self.max_version, version)
         self.dirty.add("v:" + ch)
 
     def checkpoint_values(self, names: set[str]) -> list[tuple[str, Any]]:
@@ -249,7 +255,7 @@ class _Frame:
             self.seen.setdefault(t.name, {}).update(
                 {ch: self.versions[ch] for ch in t.triggers if ch in self.versions})
             self.dirty.add("s:" + t.name)
-        next_version = max(self.versions.values(), default=0) + 1
+        next_version = self.max_version + 1
         for ch in {ch for t in ordered for ch in t.triggers if ch in self.channels}:
             if self.channels[ch].consume():
                 self.bump(ch, next_version)
@@ -282,7 +288,7 @@ class _Frame:
                 changed.add(ch)
                 if chan.is_available():
                     updated.add(ch)
-        if updated.isdisjoint(self.trigger_to_nodes):
+        if not any(ch in self.trigger_to_nodes for ch in updated):
             for ch in self.finishers:
                 chan = self.channels[ch]
                 if chan.finish():
@@ -334,7 +340,7 @@ class LocalExecutor:
         if recursion_limit is not None:
             self.recursion_limit = recursion_limit
         with self.journal.tx() as j:
-            j.create_run(self.run_id, self.wf.entry, self.wf.name, IR.dump(self.wf), context)
+            j.create_run(self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
         return self._drive(input)
 
     def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:

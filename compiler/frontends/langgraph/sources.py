@@ -53,7 +53,12 @@ def source_ref(obj: Any) -> SourceRef | None:
     qualname = getattr(obj, "__qualname__", None) or getattr(fn, "__qualname__", None) or type(obj).__qualname__
     if code is not None:
         return SourceRef(file=_rel_file(code.co_filename), line=code.co_firstlineno, qualname=qualname)
-    target = fn if inspect.isclass(fn) else type(obj)
+    return _class_ref(fn if inspect.isclass(fn) else type(obj))
+
+
+@functools.lru_cache(maxsize=4096)
+def _class_ref(target: type) -> SourceRef | None:
+    """Classes have no code object: finding their line re-reads the module, so cache it."""
     try:
         file = inspect.getsourcefile(target)
         _, line = inspect.getsourcelines(target)
