@@ -12,6 +12,7 @@ from typing import Any, Callable
 from .artifact import Artifact
 from .errors import AgentcError, Code, ErrorLevel, Warnings
 from .ir import Workflow
+from .refs import load_ref
 
 DEFAULT_DB = os.environ.get("AGENTC_DB", ".agentc/runs.db")
 NO_VALUE: Any = object()
@@ -65,12 +66,19 @@ def check_input(wf: Workflow, live: Any, value: Any) -> Any:
 
 def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = None,
         run_id: str | None = None, durability: str = "normal", recursion_limit: int | None = None,
-        on_event: Callable[[str, dict[str, Any]], None] | None = None) -> Any:
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+        workflow: Workflow | None = None) -> Any:
     """Run durably; returns a ``RunOutcome`` (``status`` "done" with ``output``, or
-    "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable)."""
+    "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable).
+
+    ``workflow``: an IR already loaded from ``obj`` (``agentc.load(obj)``), so repeated
+    runs of one agent do not re-read it, as a compiled LangGraph graph is reused."""
     from agentc.targets.local.executor import LocalExecutor
 
-    wf, live = _workflow_and_live(obj)
+    if workflow is not None:
+        wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)
+    else:
+        wf, live = _workflow_and_live(obj)
     value = check_input(wf, live, input)
     ctx = _context(wf, live, context)
     journal = _journal(db, durability)

@@ -20,6 +20,14 @@ the process SIGKILLs itself at KILL_AT:
 PHASE "resume": continue the single run in DB until it is done (``NO_VALUE`` after a
 crash, the fixture's next answer whenever it is paused) and print the normalised final
 output as JSON. How many answers were already given is kept in ``DB.progress.json``.
+
+    python tests/crash_driver.py --serve
+
+is a fork server for the test: it imports langgraph, agentc and every fixture once, then
+for each JSON request line ``{"argv": [...], "stdout": PATH, "stderr": PATH}`` on stdin
+forks a fresh child that runs ``main(argv)`` (SIGKILLed after ``"timeout"`` seconds) (so every phase starts from pristine,
+never-run module state, and nothing is shared between the crashed and the resuming
+process) and answers ``{"returncode": N, "timed_out": bool}`` (``-9``: SIGKILLed).
 """
 from __future__ import annotations
 
@@ -30,6 +38,7 @@ import os
 import signal
 import sqlite3
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -183,5 +192,66 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _child(req: dict[str, Any]) -> None:
+    """Runs in the forked child; never returns."""
+    code = 1
+    try:
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        for fd, path in ((1, req["stdout"]), (2, req["stderr"])):
+            out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(out, fd)
+            os.close(out)
+        code = main(req["argv"])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+        if not isinstance(exc.code, int) and exc.code is not None:
+            print(exc.code, file=sys.stderr)
+    except BaseException:  # noqa: BLE001 - report, then exit non-zero
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def serve() -> int:
+    import agentc.api  # noqa: F401 - warm the imports every child needs
+    import agentc.targets.local.executor  # noqa: F401
+    import langchain_core.runnables.config  # noqa: F401
+
+    import agentc
+
+    for name in harness.CASES:  # compile each once: warms imports and inspect's source caches
+        agentc.load(harness.ref(name))
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(req)
+        deadline = time.monotonic() + float(req.get("timeout", 120))
+        timed_out = False
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline and not timed_out:
+                timed_out = True
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.002)
+        rc = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        print(json.dumps({"returncode": rc, "timed_out": timed_out}), flush=True)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve"]:
+        sys.exit(serve())
     sys.exit(main(sys.argv[1:]))

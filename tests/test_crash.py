@@ -7,15 +7,13 @@ check that
     every node in a file; see crash_driver.py), and no task ran twice within one process;
 (c) every task in the final journal left a side-effect line (nothing was skipped).
 
-The subprocess pairs run concurrently (one per core) in a module fixture; each
-parametrized test checks one kill point.
+Each phase is a separate child process: forked from a fork server that has imported
+langgraph once (crash_driver.py --serve), and for two kill points a fresh interpreter.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -29,31 +27,35 @@ import pytest
 import harness
 
 DRIVER = Path(__file__).resolve().parent / "crash_driver.py"
-TIMEOUT = 120
+TIMEOUT = 60
 
-# Kill points per fixture: "<event>:<k>" = at the k-th executor event of that kind (counted
-# over the run and all its resumes), "node_end:<k>" = inside the k-th completed node, after
-# its side effect and before its writes are committed. Each one must fire (returncode -9).
-KILL_POINTS: dict[str, list[str]] = {
-    "chain": ["task_start:1", "node_end:1", "task:2", "task_start:3", "barrier:3", "node_end:4", "done:1"],
-    "branching": ["task_start:2", "task_start:3", "node_end:2", "task:3", "task:4", "node_end:5", "barrier:3"],
-    "router_loop": ["task_start:5", "node_end:6", "task:7", "barrier:6"],
-    "pydantic_state": ["task_start:2", "node_end:1", "task:2", "barrier:2"],
-    "dataclass_state": ["task_start:2", "node_end:2", "task:3"],
-    "map_reduce": ["task_start:3", "node_end:2", "node_end:4", "task:3", "task:5", "barrier:3"],
-    "command_goto": ["task_start:2", "node_end:3", "task:3"],
-    "subgraph": ["task_start:2", "task_start:5", "node_end:2", "node_end:4", "task:3", "task:4",
-                 "task:6", "task:7", "barrier:3", "barrier:5"],
-    "hitl_review": ["task_start:2", "task_start:4", "paused:1", "paused:2", "node_end:2", "task:3", "barrier:3"],
-    "hitl_parallel": ["task_start:3", "node_end:2", "task:3", "task:4", "paused:1", "task_start:6",
-                      "node_end:4", "barrier:3"],
-    "breakpoints": ["paused:1", "task:3", "paused:2", "task_start:4", "node_end:4"],
-    "retry": ["retry:1", "node_end:1", "task:2"],
-    "defer": ["task_start:2", "node_end:3", "task:3"],
-    "react_agent": ["task_start:2", "node_end:2", "node_end:3", "task:3", "barrier:3"],
-    "runtime_context": ["node_end:2", "task:3"],
+# How often each kill point's event happens in an uninterrupted run of each fixture (run +
+# all its resumes); test_event_counts keeps this table honest. Every fixture is killed at
+# EVERY one of them: "<event>:<k>" = at the k-th executor event of that kind (task_start,
+# task = a completed node's writes were committed, barrier, paused, retry, done);
+# "node_end:<k>" = inside the k-th completed node, after its side effect and before it
+# returns, so its writes are never committed. A kill point that does not fire fails.
+EVENTS: dict[str, dict[str, int]] = {
+    "chain": {"task_start": 4, "node_end": 4, "task": 5, "barrier": 5, "done": 1},
+    "branching": {"task_start": 7, "node_end": 7, "task": 8, "barrier": 5, "done": 1},
+    "router_loop": {"task_start": 8, "node_end": 8, "task": 9, "barrier": 9, "done": 1},
+    "pydantic_state": {"task_start": 3, "node_end": 3, "task": 4, "barrier": 3, "done": 1},
+    "dataclass_state": {"task_start": 3, "node_end": 3, "task": 4, "barrier": 4, "done": 1},
+    "map_reduce": {"task_start": 7, "node_end": 7, "task": 8, "barrier": 4, "done": 1},
+    "command_goto": {"task_start": 4, "node_end": 4, "task": 5, "barrier": 4, "done": 1},
+    "subgraph": {"task_start": 7, "node_end": 5, "task": 9, "barrier": 9, "done": 1},
+    "hitl_review": {"task_start": 5, "node_end": 3, "task": 4, "barrier": 4, "paused": 2, "done": 1},
+    "hitl_parallel": {"task_start": 7, "node_end": 5, "task": 6, "barrier": 4, "paused": 1, "done": 1},
+    "breakpoints": {"task_start": 5, "node_end": 5, "task": 6, "barrier": 6, "paused": 2, "done": 1},
+    "retry": {"task_start": 3, "node_end": 3, "task": 4, "barrier": 4, "retry": 1, "done": 1},
+    "defer": {"task_start": 4, "node_end": 4, "task": 5, "barrier": 4, "done": 1},
+    "react_agent": {"task_start": 4, "node_end": 4, "task": 5, "barrier": 4, "done": 1},
+    "runtime_context": {"task_start": 4, "node_end": 4, "task": 5, "barrier": 5, "done": 1},
+    "dynamic_router": {"task_start": 2, "node_end": 2, "task": 3, "barrier": 3, "done": 1},
+    "input_output": {"task_start": 2, "node_end": 2, "task": 3, "barrier": 3, "done": 1},
 }
-CASES = [(name, kill) for name, kills in KILL_POINTS.items() for kill in kills]
+CASES = [(name, f"{kind}:{k}") for name, kinds in EVENTS.items() for kind, n in kinds.items()
+         for k in range(1, n + 1)]
 
 
 def _writes(db: Path) -> list[tuple[str, int, str, str]]:
@@ -69,37 +71,62 @@ def _key(ns: str, task: str) -> str:
     return f"{ns}|{task}" if ns else task
 
 
-def _driver(name: str, d: Path, phase: str, kill_at: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(DRIVER), name, str(d / "runs.db"), str(d / "effects.log"), phase, kill_at],
-                          capture_output=True, text=True, timeout=TIMEOUT, cwd=str(harness.ROOT))
+class ForkServer:
+    """``crash_driver.py --serve``: imports langgraph and the fixtures once, then forks a
+    fresh child per phase (a real subprocess, SIGKILLed for real, ~20x cheaper than
+    starting an interpreter)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.n = 0
+        self.err = open(workdir / "server.err", "w")
+        self.proc = subprocess.Popen([sys.executable, str(DRIVER), "--serve"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.err, text=True, cwd=str(harness.ROOT))
+        assert json.loads(self.proc.stdout.readline() or "null") == {"ready": True}, \
+            (workdir / "server.err").read_text()
+
+    def run(self, argv: list[str]) -> subprocess.CompletedProcess:
+        self.n += 1
+        out, err = self.workdir / f"{self.n}.out", self.workdir / f"{self.n}.err"
+        request = {"argv": argv, "stdout": str(out), "stderr": str(err), "timeout": TIMEOUT}
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline()
+        assert reply, f"fork server died: {(self.workdir / 'server.err').read_text()}"
+        answer = json.loads(reply)
+        assert not answer["timed_out"], f"{argv} hung for {TIMEOUT}s:\n{err.read_text()[-4000:]}"
+        return subprocess.CompletedProcess(argv, answer["returncode"], out.read_text(), err.read_text())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=TIMEOUT)
+        self.err.close()
 
 
-def _crash_and_resume(name: str, kill_at: str, d: Path) -> dict[str, Any]:
-    first = _driver(name, d, "first", kill_at)
-    out: dict[str, Any] = {"first": first}
-    if first.returncode != -signal.SIGKILL:
-        return out
-    out["committed"] = {_key(ns, task) for ns, _, task, _ in _writes(d / "runs.db")}
-    out["resume"] = _driver(name, d, "resume", "none")
-    out["final"] = _writes(d / "runs.db")
-    log = d / "effects.log"
-    out["effects"] = [tuple(line.split("\t")) for line in log.read_text().splitlines()] if log.exists() else []
-    return out
+def fresh_interpreter(argv: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(DRIVER), *argv], capture_output=True, text=True,
+                          timeout=TIMEOUT, cwd=str(harness.ROOT))
 
 
 @pytest.fixture(scope="module")
-def crashes(request, tmp_path_factory):
-    """Start every selected (fixture, kill point) pair at once on a small pool."""
-    selected = sorted({(item.callspec.params["name"], item.callspec.params["kill_at"])
-                       for item in request.session.items
-                       if item.module is request.module and hasattr(item, "callspec")})
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
-    futures = {}
-    for name, kill in selected:
-        d = tmp_path_factory.mktemp(f"crash-{name}-{kill.replace(':', '-')}")
-        futures[(name, kill)] = pool.submit(_crash_and_resume, name, kill, d)
-    yield futures
-    pool.shutdown(wait=True, cancel_futures=True)
+def server(tmp_path_factory):
+    srv = ForkServer(tmp_path_factory.mktemp("crash-server"))
+    yield srv
+    srv.close()
+
+
+def crash_and_resume(launch: Any, name: str, kill_at: str, d: Path) -> dict[str, Any]:
+    """Phase "first" (killed at ``kill_at``), snapshot of the committed tasks, phase "resume"."""
+    db, log = d / "runs.db", d / "effects.log"
+    first = launch([name, str(db), str(log), "first", kill_at])
+    out: dict[str, Any] = {"first": first}
+    if first.returncode != -signal.SIGKILL:
+        return out
+    out["committed"] = {_key(ns, task) for ns, _, task, _ in _writes(db)}
+    out["resume"] = launch([name, str(db), str(log), "resume", "none"])
+    out["final"] = _writes(db)
+    out["effects"] = [tuple(line.split("\t")) for line in log.read_text().splitlines()] if log.exists() else []
+    return out
 
 
 @functools.lru_cache(maxsize=None)
@@ -113,12 +140,32 @@ def _show(proc: subprocess.CompletedProcess) -> str:
 
 def test_kill_points_cover_the_issue():
     assert len(CASES) >= 50
-    assert len(KILL_POINTS) >= 8
+    assert len(EVENTS) >= 8
+    assert set(EVENTS) == set(harness.CASES)
+
+
+@pytest.mark.parametrize("name", sorted(EVENTS))
+def test_event_counts(name, server, tmp_path):
+    """An uninterrupted run under the driver: the oracle's result and the events of EVENTS."""
+    proc = server.run([name, str(tmp_path / "runs.db"), str(tmp_path / "effects.log"), "first", "none"])
+    assert proc.returncode == 0, _show(proc)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert json.dumps(report["output"], sort_keys=True) == _expected(name)
+    assert report["counts"] == EVENTS[name], "update EVENTS: the executor's events changed"
 
 
 @pytest.mark.parametrize(("name", "kill_at"), CASES, ids=[f"{n}-{k}" for n, k in CASES])
-def test_crash_resume(name, kill_at, crashes):
-    res = crashes[(name, kill_at)].result()
+def test_crash_resume(name, kill_at, server, tmp_path):
+    check(name, kill_at, crash_and_resume(server.run, name, kill_at, tmp_path))
+
+
+# the same through a brand-new interpreter per phase (no fork server involved)
+@pytest.mark.parametrize(("name", "kill_at"), [("subgraph", "task:4"), ("hitl_parallel", "task:3")])
+def test_crash_resume_fresh_interpreter(name, kill_at, tmp_path):
+    check(name, kill_at, crash_and_resume(fresh_interpreter, name, kill_at, tmp_path))
+
+
+def check(name: str, kill_at: str, res: dict[str, Any]) -> None:
     first = res["first"]
     assert first.returncode == -signal.SIGKILL, f"kill point {kill_at} never fired:\n{_show(first)}"
     resume = res["resume"]
