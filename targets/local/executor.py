@@ -29,7 +29,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from typing import Any as _AnyType
+
+from langgraph.channels.any_value import AnyValue
 from langgraph.channels.base import MISSING
+from langgraph.channels.binop import BinaryOperatorAggregate
+from langgraph.channels.ephemeral_value import EphemeralValue
+from langgraph.channels.last_value import LastValue, LastValueAfterFinish
+from langgraph.channels.named_barrier_value import NamedBarrierValue, NamedBarrierValueAfterFinish
+from langgraph.channels.topic import Topic
 from langgraph.errors import GraphInterrupt, InvalidUpdateError
 
 from agentc import ir as IR
@@ -83,22 +91,14 @@ class _Result:
     tb: str = ""
 
 
-def _channel_factories() -> dict[str, Callable[..., Any]]:
-    from typing import Any as _Any
-
-    from langgraph.channels.any_value import AnyValue
-    from langgraph.channels.binop import BinaryOperatorAggregate
-    from langgraph.channels.ephemeral_value import EphemeralValue
-    from langgraph.channels.last_value import LastValue
-    from langgraph.channels.topic import Topic
-
-    return {
-        "last_value": lambda c, r: LastValue(_Any, c.name),
-        "reducer": lambda c, r: BinaryOperatorAggregate(r((*c.reducer.locator[:-1], "type")), r(c.reducer)),
-        "ephemeral": lambda c, r: EphemeralValue(_Any, c.guard),
-        "topic": lambda c, r: Topic(_Any, c.accumulate),
-        "any_value": lambda c, r: AnyValue(_Any),
-    }
+# IR channel kind -> LangGraph's own channel class, so reducer semantics are LangGraph's
+CHANNELS: dict[str, Callable[[Any, Resolver], Any]] = {
+    "last_value": lambda c, r: LastValue(_AnyType, c.name),
+    "reducer": lambda c, r: BinaryOperatorAggregate(r((*c.reducer.locator[:-1], "type")), r(c.reducer)),
+    "ephemeral": lambda c, r: EphemeralValue(_AnyType, c.guard),
+    "topic": lambda c, r: Topic(_AnyType, c.accumulate),
+    "any_value": lambda c, r: AnyValue(_AnyType),
+}
 
 
 class _Frame:
@@ -106,27 +106,19 @@ class _Frame:
     channel versions, versions seen per node (and by breakpoints)."""
 
     def __init__(self, graph: Graph, resolve: Resolver) -> None:
-        from typing import Any as _Any
-
-        from langgraph.channels.ephemeral_value import EphemeralValue
-        from langgraph.channels.last_value import LastValueAfterFinish
-        from langgraph.channels.named_barrier_value import NamedBarrierValue, NamedBarrierValueAfterFinish
-        from langgraph.channels.topic import Topic
-
         self.graph = graph
-        factories = _channel_factories()
         self.specs: dict[str, Any] = {}
         self.managed = {c.name: c.managed for c in graph.channels if c.kind == "managed"}
         for c in graph.channels:
             if c.kind != "managed":
-                self.specs[c.name] = factories[c.kind](c, resolve)
+                self.specs[c.name] = CHANNELS[c.kind](c, resolve)
         self.triggers: dict[str, list[str]] = {START: [START_CHANNEL]}
-        self.specs[START_CHANNEL] = EphemeralValue(_Any)
-        self.specs[TASKS] = Topic(_Any, accumulate=False)
+        self.specs[START_CHANNEL] = EphemeralValue(_AnyType)
+        self.specs[TASKS] = Topic(_AnyType, accumulate=False)
         deferred = {n.name for n in graph.nodes if n.defer}
         for n in graph.nodes:
             ch = lg.branch_channel(n.name)
-            self.specs[ch] = LastValueAfterFinish(_Any) if n.defer else EphemeralValue(_Any, guard=False)
+            self.specs[ch] = LastValueAfterFinish(_AnyType) if n.defer else EphemeralValue(_AnyType, guard=False)
             self.triggers[n.name] = [ch]
         for w in graph.waiting_edges:
             ch = lg.join_channel(w.sources, w.target)
@@ -158,9 +150,9 @@ class _Frame:
             branches[b.source].append(b)
         self.branches = {n: tuple(branches.get(n, ())) for n in (START, *self.nodes)}
         # channels whose update([]) / finish() can change anything (LangGraph calls them on all)
-        self.step_sensitive = {k for k, c in self.specs.items()
-                               if type(c).__name__ in ("EphemeralValue", "Topic")}
-        self.finishers = [k for k, c in self.specs.items() if type(c).__name__.endswith("AfterFinish")]
+        self.step_sensitive = {k for k, c in self.specs.items() if isinstance(c, (EphemeralValue, Topic))}
+        self.finishers = [k for k, c in self.specs.items()
+                          if isinstance(c, (LastValueAfterFinish, NamedBarrierValueAfterFinish))]
 
     # ------------------------------------------------------------ persistence
     def restore(self, step: int, stop: int, state: dict[str, Any], meta: dict[str, str],

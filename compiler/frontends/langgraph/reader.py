@@ -136,6 +136,7 @@ class _Reader:
     # ------------------------------------------------------------------ channels
     def channels(self) -> tuple[Any, ...]:
         from langgraph.channels.any_value import AnyValue
+        from langgraph.channels.base import MISSING
         from langgraph.channels.binop import BinaryOperatorAggregate
         from langgraph.channels.ephemeral_value import EphemeralValue
         from langgraph.channels.last_value import LastValue
@@ -152,7 +153,6 @@ class _Reader:
                 op = ch.operator
                 builtin = ("operator.add" if op is operator.add else
                            "add_messages" if getattr(op, "__name__", "") in ("add_messages", "_add_messages") else None)
-                from langgraph.channels.base import MISSING  # noqa: F401  (sentinel lives with channels)
                 initial = "missing" if getattr(ch, "value", None) is MISSING else "type_default"
                 out.append(ReducerChannel(
                     name=name, type=typ, builtin=builtin, initial=initial,
@@ -208,7 +208,6 @@ class _Reader:
         from langgraph.pregel import Pregel
 
         r = spec.runnable
-        src = None
         input_schema = self.schema(spec.input_schema or self.b.state_schema,
                                    ("nodes", name, "input_schema") if spec.input_schema else ("state_schema",))
         if getattr(spec, "cache_policy", None) is not None:
@@ -250,7 +249,7 @@ class _Reader:
                             call=callable_ref(self.loc("nodes", name), r))
 
     # ------------------------------------------------------------------ edges
-    def branches(self, node_names: set[str]) -> tuple[Branch, ...]:
+    def branches(self) -> tuple[Branch, ...]:
         out = []
         # declaration order, as LangGraph attaches them: it decides the order of Send packets
         for src, specs in self.b.branches.items():
@@ -303,7 +302,6 @@ class _Reader:
         b = self.b
         self.refuse_error_handlers()
         nodes = tuple(self.node(n, s) for n, s in b.nodes.items())
-        node_names = {n.name for n in nodes}
         edges = tuple(Edge(source=s, target=t) for s, t in sorted(b.edges))
         waits = tuple(WaitingEdge(sources=tuple(s), target=t) for s, t in sorted(b.waiting_edges))
         ib = getattr(self.c, "interrupt_before_nodes", ()) if self.c is not None else ()
@@ -327,7 +325,7 @@ class _Reader:
             nodes=nodes,
             edges=edges,
             waiting_edges=waits,
-            branches=self.branches(node_names),
+            branches=self.branches(),
             interrupt_before=ib,
             interrupt_after=ia,
             recursion_limit=limit,
@@ -338,6 +336,3 @@ class _Reader:
                           file=src.file if src else None, line=src.line if src else None, hint=hint)
         self.warnings.add(diag, level)
 
-
-# typing helper kept for readers of this module
-_ = typing
