@@ -48,6 +48,7 @@ from typing import Any, Callable
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _graphs as G  # noqa: E402
+import agentc  # noqa: E402
 
 GOAL_VS_SAVER = 0.3
 GOAL_VS_NATIVE = 1.5
