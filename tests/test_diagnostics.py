@@ -163,3 +163,10 @@ def test_check_detects_drift(tmp_path):
 def test_check_without_config(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
     assert_diagnostic(cli("check", cwd=tmp_path), "AC401")
+
+
+def test_repository_check_is_clean():
+    """This repo's own [tool.agentc] outputs are committed and up to date (the CI gate)."""
+    proc = cli("check", cwd=str(harness.ROOT))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("ok ") >= 3
