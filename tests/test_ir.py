@@ -99,3 +99,18 @@ def test_run_compiled_local_artifact(tmp_path):
     art.write(tmp_path / "out")
     out = agentc.run(str(tmp_path / "out"), harness.CASES["chain"]["input"], db=str(tmp_path / "r.db"))
     assert harness.normalise(out.output) == harness.normalise(harness.native("chain"))
+
+
+def test_inspect_summary_and_mermaid():
+    proc = subprocess.run([sys.executable, "-m", "agentc.cli", "inspect", harness.ref("branching")],
+                          capture_output=True, text=True, check=True)
+    out = proc.stdout
+    assert "flowchart TD" in out
+    for name in ("split", "zeta", "alpha", "zeta_polish", "tally", "merge"):
+        assert f'{name}["{name}"]' in out  # one Mermaid box per node
+        assert f"node {name} [function] at fixtures/langgraph/branching.py:" in out
+    assert "join alpha + zeta_polish -> merge" in out
+    assert 'split -. "pick_branches" .-> alpha' in out and 'split -. "pick_branches" .-> zeta' in out
+    sub = subprocess.run([sys.executable, "-m", "agentc.cli", "inspect", "--mermaid-only", harness.ref("subgraph")],
+                         capture_output=True, text=True, check=True).stdout
+    assert sub.startswith("flowchart TD") and "subgraph research" in sub and "research__gather --> research__compose" in sub
