@@ -33,13 +33,17 @@ def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
 
 def load(obj: Any, *, level: ErrorLevel = ErrorLevel.WARN, warnings: Warnings | None = None) -> Workflow:
     """Read an agent (live object or REF string) into the verified IR."""
+    entry, live = _entry_and_obj(obj)
+    return _read(entry, live, level, warnings)
+
+
+def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
+          warnings: Warnings | None = None) -> Workflow:
     from .frontends import read
     from .passes import run_passes
 
-    entry, live = _entry_and_obj(obj)
     warnings = warnings if warnings is not None else Warnings()
-    ir = read(live, entry=entry, level=level, warnings=warnings)
-    return run_passes(ir, warnings, level)
+    return run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
 
 
 def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,
@@ -160,10 +164,7 @@ def _workflow_and_live(obj: Any) -> tuple[Workflow, Any]:
         wf = IR.load((Path(obj) / manifest["ir"]).read_text())
         return wf, load_ref(manifest["entry"])
     entry, live = _entry_and_obj(obj)
-    wf = load(live if entry is None else entry) if not isinstance(obj, str) else load(obj)
-    if entry and wf.entry != entry:
-        wf = wf.model_copy(update={"entry": entry})
-    return wf, live
+    return _read(entry, live), live
 
 
 def _context(wf: Workflow, live: Any, context: Any) -> Any:
