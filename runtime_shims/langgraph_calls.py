@@ -261,6 +261,8 @@ def run_routers(branches: Sequence[Branch], fresh_read: Callable[[StateSchema], 
 
 
 def output_keys(graph: Graph, node: str) -> frozenset[str]:
+    """The keys a node's update may write: START writes the input keys, any other node
+    every channel (LangGraph drops the rest silently)."""
     if node == START:
         managed = {c.name for c in graph.channels if c.kind == "managed"}
         return frozenset(k for k in graph.input_schema.keys if k not in managed)

@@ -54,8 +54,7 @@ def check_reachability(ir: Workflow, warnings: Warnings, level: ErrorLevel) -> W
     def visit(g: Graph) -> None:
         reach = _reachable(g)
         for n in g.nodes:
-            if n.name not in reach and not n.destinations and not any(
-                    b.may_send for b in g.branches):
+            if n.name not in reach and not n.destinations:  # Send makes _reachable return all
                 warnings.add(Diagnostic(
                     Code.UNREACHABLE_NODE, f"node {n.name!r} of graph {g.name!r} can never run",
                     construct=f"add_node({n.name!r}, ...)", file=n.source.file if n.source else None,

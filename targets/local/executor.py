@@ -77,7 +77,6 @@ class _Paused(Exception):
 class _Task:
     key: str
     name: str
-    kind: str  # "pull" | "push"
     input: Any
     path: tuple[Any, ...]
     triggers: tuple[str, ...]
@@ -141,7 +140,8 @@ class _Frame:
         self.done = False
         self.nodes = {n.name: n for n in graph.nodes}
         # precomputed per node, so a task costs the same in a 10- or a 1,000-node graph
-        self.output_keys = {n.name: lg.output_keys(graph, n.name) for n in graph.nodes}
+        node_keys = lg.output_keys(graph, next(iter(self.nodes), ""))  # the same for every node
+        self.output_keys = dict.fromkeys(self.nodes, node_keys)
         self.output_keys[START] = lg.output_keys(graph, START)
         static = lg.static_writes(graph)
         self.static = {n: static.get(n, []) for n in (START, *self.nodes)}
@@ -217,7 +217,7 @@ class _Frame:
             for idx, packet in enumerate(topic.get()):
                 if packet.node not in self.nodes:
                     continue
-                tasks.append(_Task(f"{self.step}:push:{idx}", packet.node, "push", packet.arg,
+                tasks.append(_Task(f"{self.step}:push:{idx}", packet.node, packet.arg,
                                    ("__pregel_push", idx), ("__pregel_push",)))
         if self.updated is None:
             candidates = [START, *sorted(self.nodes)]
@@ -235,7 +235,7 @@ class _Frame:
             else:
                 node = self.nodes[name]
                 value = lg.coerce(node.input, lg.read_values(self.channels, node.input.keys, managed), resolve)
-            tasks.append(_Task(f"{self.step}:pull:{name}", name, "pull", value, ("__pregel_pull", name),
+            tasks.append(_Task(f"{self.step}:pull:{name}", name, value, ("__pregel_pull", name),
                                tuple(self.triggers[name])))
         return tasks
 

@@ -62,12 +62,21 @@ def _name(compiled: Any, entry: str | None) -> str | None:
     return stem if attr in ("graph", "app", "agent", "workflow") else f"{stem}.{attr}"
 
 
+def _user_function(runnable: Any) -> Any:
+    """The function the user wrote inside a ``RunnableCallable`` (sync, else async);
+    any other object is its own user code."""
+    func = getattr(runnable, "func", None)
+    if func is None:
+        func = getattr(runnable, "afunc", None)
+    return runnable if func is None else func
+
+
 def _refuse_functional(obj: Any, entry: str | None) -> None:
     fn = None
     for node in getattr(obj, "nodes", {}).values():
         bound = getattr(node, "bound", None)
-        fn = getattr(bound, "func", None) or getattr(bound, "afunc", None)
-        if fn is not None:
+        if getattr(bound, "func", None) is not None or getattr(bound, "afunc", None) is not None:
+            fn = _user_function(bound)
             break
     src = source_ref(fn) if fn is not None else None
     raise AgentcError(
@@ -238,7 +247,7 @@ class _Reader:
                                 tools=tuple(callable_ref(self.loc("nodes", name, "tools", t), getattr(tools[t], "func", None) or tools[t])
                                             for t in tools))
         if isinstance(r, RunnableCallable):
-            fn = r.func if r.func is not None else r.afunc
+            fn = _user_function(r)
             is_async = r.func is None
             src = source_ref(fn)
             accepts = tuple(sorted((r.func_accepts or {}).keys()))
@@ -255,7 +264,7 @@ class _Reader:
         for src, specs in self.b.branches.items():
             for bname, spec in specs.items():
                 router = spec.path
-                fn = getattr(router, "func", None) or getattr(router, "afunc", None) or router
+                fn = _user_function(router)
                 ends = spec.ends
                 ref = callable_ref(self.loc("branches", src, bname), fn,
                                    is_async=getattr(router, "func", 1) is None,
@@ -285,13 +294,10 @@ class _Reader:
         return tuple(out)
 
     def refuse_error_handlers(self) -> None:
-        from langgraph._internal._runnable import RunnableCallable
-
         for name, spec in self.b.nodes.items():
             handler = getattr(spec, "error_handler_node", None)
             if handler or getattr(spec, "is_error_handler", False):
-                user = spec.runnable
-                fn = (user.func or user.afunc) if isinstance(user, RunnableCallable) else user
+                fn = _user_function(spec.runnable)
                 what = (f"add_node({name!r}, ..., error_handler=...)" if handler
                         else "set_node_defaults(error_handler=...)")
                 self._unsupported(what, source_ref(fn) if handler else source_ref(self.b.state_schema),
