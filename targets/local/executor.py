@@ -21,35 +21,26 @@ so the k-th ``interrupt()`` call gets the k-th answer.
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import time
 import traceback
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from typing import Any as _AnyType
 
-from langgraph.channels.any_value import AnyValue
-from langgraph.channels.base import MISSING
-from langgraph.channels.binop import BinaryOperatorAggregate
-from langgraph.channels.ephemeral_value import EphemeralValue
-from langgraph.channels.last_value import LastValue, LastValueAfterFinish
-from langgraph.channels.named_barrier_value import NamedBarrierValue, NamedBarrierValueAfterFinish
-from langgraph.channels.topic import Topic
-from langgraph.errors import GraphInterrupt, InvalidUpdateError
+from langgraph.errors import GraphInterrupt
 
-from agentc import ir as IR
 from agentc.errors import AgentcError, Code, RunFailed
 from agentc.ir import START, Graph, SubgraphNode, Workflow
 from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims.langgraph_calls import TASKS, CallContext, Resolver
+from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
-from .journal import EMPTY, Journal
+from agentc.runtime_shims import pregel
+from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
+
+from .journal import Journal
 
 NO_VALUE = object()
-START_CHANNEL = "__start__"
 
 
 @dataclass
@@ -74,239 +65,11 @@ class _Paused(Exception):
 
 
 @dataclass
-class _Task:
-    key: str
-    name: str
-    input: Any
-    path: tuple[Any, ...]
-    triggers: tuple[str, ...]
-
-
-@dataclass
 class _Result:
     writes: list[tuple[str, Any]] | None = None
     interrupts: list[dict[str, Any]] | None = None
     error: BaseException | None = None
     tb: str = ""
-
-
-# IR channel kind -> LangGraph's own channel class, so reducer semantics are LangGraph's
-CHANNELS: dict[str, Callable[[Any, Resolver], Any]] = {
-    "last_value": lambda c, r: LastValue(_AnyType, c.name),
-    "reducer": lambda c, r: BinaryOperatorAggregate(r((*c.reducer.locator[:-1], "type")), r(c.reducer)),
-    "ephemeral": lambda c, r: EphemeralValue(_AnyType, c.guard),
-    "topic": lambda c, r: Topic(_AnyType, c.accumulate),
-    "any_value": lambda c, r: AnyValue(_AnyType),
-}
-
-
-class _Frame:
-    """Scheduler state of one graph level. Mirrors LangGraph's checkpoint: channels,
-    channel versions, versions seen per node (and by breakpoints)."""
-
-    def __init__(self, graph: Graph, resolve: Resolver) -> None:
-        self.graph = graph
-        self.specs: dict[str, Any] = {}
-        self.managed = {c.name: c.managed for c in graph.channels if c.kind == "managed"}
-        for c in graph.channels:
-            if c.kind != "managed":
-                self.specs[c.name] = CHANNELS[c.kind](c, resolve)
-        self.triggers: dict[str, list[str]] = {START: [START_CHANNEL]}
-        self.specs[START_CHANNEL] = EphemeralValue(_AnyType)
-        self.specs[TASKS] = Topic(_AnyType, accumulate=False)
-        deferred = {n.name for n in graph.nodes if n.defer}
-        for n in graph.nodes:
-            ch = lg.branch_channel(n.name)
-            self.specs[ch] = LastValueAfterFinish(_AnyType) if n.defer else EphemeralValue(_AnyType, guard=False)
-            self.triggers[n.name] = [ch]
-        for w in graph.waiting_edges:
-            ch = lg.join_channel(w.sources, w.target)
-            cls = NamedBarrierValueAfterFinish if w.target in deferred else NamedBarrierValue
-            self.specs[ch] = cls(str, set(w.sources))
-            self.triggers[w.target].append(ch)
-        self.trigger_to_nodes: dict[str, list[str]] = defaultdict(list)
-        for node, chans in self.triggers.items():
-            for ch in chans:
-                self.trigger_to_nodes[ch].append(node)
-        self.channels: dict[str, Any] = {}
-        self.versions: dict[str, int] = {}
-        self.seen: dict[str, dict[str, int]] = {}
-        self.seen_interrupt: dict[str, int] = {}
-        self.dirty: set[str] = set()
-        self.max_version = 0
-        self.updated: set[str] | None = None  # None: scan every node (after a restore)
-        self.step = 0
-        self.stop = 0
-        self.done = False
-        self.nodes = {n.name: n for n in graph.nodes}
-        # precomputed per node, so a task costs the same in a 10- or a 1,000-node graph
-        node_keys = lg.output_keys(graph, next(iter(self.nodes), ""))  # the same for every node
-        self.output_keys = dict.fromkeys(self.nodes, node_keys)
-        self.output_keys[START] = lg.output_keys(graph, START)
-        static = lg.static_writes(graph)
-        self.static = {n: static.get(n, []) for n in (START, *self.nodes)}
-        branches: dict[str, list[Any]] = defaultdict(list)
-        for b in graph.branches:
-            branches[b.source].append(b)
-        self.branches = {n: tuple(branches.get(n, ())) for n in (START, *self.nodes)}
-        # channels whose update([]) / finish() can change anything (LangGraph calls them on all)
-        self.step_sensitive = {k for k, c in self.specs.items() if isinstance(c, (EphemeralValue, Topic))}
-        self.finishers = [k for k, c in self.specs.items()
-                          if isinstance(c, (LastValueAfterFinish, NamedBarrierValueAfterFinish))]
-
-    # ------------------------------------------------------------ persistence
-    def restore(self, step: int, stop: int, state: dict[str, Any], meta: dict[str, str],
-                values: dict[str, Any]) -> None:
-        self.step, self.stop = step, stop
-        for key, value in meta.items():
-            kind, _, name = key.partition(":")
-            if kind == "v":
-                self.versions[name] = int(value)
-                self.max_version = max(self.max_version, int(value))
-            else:
-                self.seen[name] = json.loads(value)
-        self.seen_interrupt = state.get("seen_interrupt", {})
-        self.done = state.get("done", False)
-        self.channels = {k: spec.from_checkpoint(values.get(k, MISSING)) for k, spec in self.specs.items()}
-        self.live = {k for k in self.step_sensitive if self.channels[k].is_available()}
-
-    def fresh(self) -> None:
-        self.channels = {k: spec.from_checkpoint(MISSING) for k, spec in self.specs.items()}
-        self.live: set[str] = set()
-
-    def state(self) -> dict[str, Any]:
-        return {"seen_interrupt": self.seen_interrupt, "done": self.done}
-
-    def take_meta(self) -> dict[str, str]:
-        """Versions and versions-seen rows changed since the last save."""
-        out = {}
-        for key in self.dirty:
-            kind, _, name = key.partition(":")
-            out[key] = str(self.versions[name]) if kind == "v" else json.dumps(self.seen[name], sort_keys=True)
-        self.dirty = set()
-        return out
-
-    def bump(self, ch: str, version: int) -> None:
-        self.versions[ch] = version
-        self.max_version = max(self.max_version, version)
-        self.dirty.add("v:" + ch)
-
-    def checkpoint_values(self, names: set[str]) -> list[tuple[str, Any]]:
-        out = []
-        for k in sorted(names):
-            v = self.channels[k].checkpoint()
-            out.append((k, EMPTY if v is MISSING else v))
-        return out
-
-    # ------------------------------------------------------------ Pregel algorithm
-    def managed_values(self) -> dict[str, Any]:
-        return {k: (self.stop - self.step if kind == "remaining_steps" else self.step == self.stop - 1)
-                for k, kind in self.managed.items()}
-
-    def _triggered(self, node: str) -> bool:
-        seen = self.seen.get(node)
-        for ch in self.triggers[node]:
-            if self.channels[ch].is_available() and (seen is None or self.versions.get(ch, 0) > seen.get(ch, 0)):
-                return True
-        return False
-
-    def prepare(self, resolve: Resolver) -> list[_Task]:
-        tasks: list[_Task] = []
-        topic = self.channels[TASKS]
-        if topic.is_available():
-            for idx, packet in enumerate(topic.get()):
-                if packet.node not in self.nodes:
-                    continue
-                tasks.append(_Task(f"{self.step}:push:{idx}", packet.node, packet.arg,
-                                   ("__pregel_push", idx), ("__pregel_push",)))
-        if self.updated is None:
-            candidates = [START, *sorted(self.nodes)]
-        else:
-            candidates = sorted({n for ch in self.updated for n in self.trigger_to_nodes.get(ch, ())})
-            if START in candidates:
-                candidates.remove(START)
-                candidates.insert(0, START)
-        managed = self.managed_values()
-        for name in candidates:
-            if not self._triggered(name):
-                continue
-            if name == START:
-                value = self.channels[START_CHANNEL].get()
-            else:
-                node = self.nodes[name]
-                value = lg.coerce(node.input, lg.read_values(self.channels, node.input.keys, managed), resolve)
-            tasks.append(_Task(f"{self.step}:pull:{name}", name, value, ("__pregel_pull", name),
-                               tuple(self.triggers[name])))
-        return tasks
-
-    def apply_writes(self, tasks: list[_Task], writes: dict[str, list[tuple[str, Any]]]) -> set[str]:
-        """LangGraph's ``apply_writes``; returns the channels whose checkpoint changed."""
-        ordered = sorted(tasks, key=lambda t: _path_key(t.path))
-        changed: set[str] = set()
-        for t in ordered:
-            self.seen.setdefault(t.name, {}).update(
-                {ch: self.versions[ch] for ch in t.triggers if ch in self.versions})
-            self.dirty.add("s:" + t.name)
-        next_version = self.max_version + 1
-        for ch in {ch for t in ordered for ch in t.triggers if ch in self.channels}:
-            if self.channels[ch].consume():
-                self.bump(ch, next_version)
-                changed.add(ch)
-        pending: dict[str, list[Any]] = defaultdict(list)
-        for t in ordered:
-            for ch, val in writes.get(t.key, ()):
-                if ch in self.channels:
-                    pending[ch].append(val)
-        updated: set[str] = set()
-        for ch, vals in pending.items():
-            try:
-                did = self.channels[ch].update(vals)  # the user's reducer runs here
-            except InvalidUpdateError as exc:
-                raise AgentcError(Code.INVALID_UPDATE, f"invalid update to state key {ch!r}: {exc}",
-                                  construct=f"state key {ch!r}",
-                                  hint="two nodes of one superstep wrote a plain key; give it a reducer "
-                                       "with Annotated[T, reducer] or write it from one node") from None
-            if did:
-                self.bump(ch, next_version)
-                changed.add(ch)
-                if self.channels[ch].is_available():
-                    updated.add(ch)
-        # channels not written this step see an empty update (ephemeral values expire);
-        # only step-sensitive channels can change, and only while they hold a value
-        for ch in sorted(self.live - updated):
-            chan = self.channels[ch]
-            if chan.is_available() and chan.update([]):
-                self.bump(ch, next_version)
-                changed.add(ch)
-                if chan.is_available():
-                    updated.add(ch)
-        if not any(ch in self.trigger_to_nodes for ch in updated):
-            for ch in self.finishers:
-                chan = self.channels[ch]
-                if chan.finish():
-                    self.bump(ch, next_version)
-                    changed.add(ch)
-                    if chan.is_available():
-                        updated.add(ch)
-        self.live = {ch for ch in (self.live | changed) & self.step_sensitive if self.channels[ch].is_available()}
-        self.updated = updated
-        return changed
-
-    def should_interrupt(self, names: tuple[str, ...], tasks: list[_Task]) -> bool:
-        if not names:
-            return False
-        updates = any(v > self.seen_interrupt.get(ch, 0) for ch, v in self.versions.items())
-        if updates and any(t.name in names for t in tasks if t.name != START):
-            self.seen_interrupt = dict(self.versions)
-            return True
-        return False
-
-    def output(self) -> dict[str, Any]:
-        return lg.read_values(self.channels, self.graph.output_schema.keys, {})
-
-
-def _path_key(path: tuple[Any, ...]) -> tuple[str, ...]:
-    return tuple(f"{p:010d}" if isinstance(p, int) else str(p) for p in path)
 
 
 class LocalExecutor:
@@ -404,15 +167,10 @@ class LocalExecutor:
         return RunOutcome(self.run_id, "done", output=output)
 
     def _run_frame(self, graph: Graph, ns: str, input: Any) -> dict[str, Any]:
-        frame = _Frame(graph, self.resolve)
+        frame = Frame(graph, self.resolve)
         saved = self.journal.load_frame(self.run_id, ns)
         if saved is None:
-            frame.fresh()
-            frame.step, frame.stop = 0, self.recursion_limit
-            if input is not None:
-                frame.channels[START_CHANNEL].update([input])
-                frame.bump(START_CHANNEL, 1)
-                frame.live.add(START_CHANNEL)
+            pregel.start(frame, input, self.recursion_limit)
             with self.journal.tx() as j:
                 j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(),
                              frame.checkpoint_values({START_CHANNEL}), frame.take_meta())
@@ -456,23 +214,23 @@ class LocalExecutor:
                 self._pause_breakpoint(frame, ns, "after", tasks)
         return frame.output()
 
-    def _pause_breakpoint(self, frame: _Frame, ns: str, when: str, tasks: list[_Task]) -> None:
+    def _pause_breakpoint(self, frame: Frame, ns: str, when: str, tasks: list[Task]) -> None:
         with self.journal.tx() as j:
             j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(), [])
         names = sorted({t.name for t in tasks if t.name != START})
         raise _Paused([{"kind": "breakpoint", "when": when, "nodes": names, "ns": ns}])
 
-    def _run_tasks(self, frame: _Frame, ns: str, todo: list[_Task],
-                   writes: dict[str, list[tuple[str, Any]]]) -> _Task | None:
+    def _run_tasks(self, frame: Frame, ns: str, todo: list[Task],
+                   writes: dict[str, list[tuple[str, Any]]]) -> Task | None:
         """Run a step's remaining tasks, committing each completion as it happens. The last
         one to finish is returned uncommitted: the caller commits it with the barrier."""
         if not todo:
             return None
         paused: list[dict[str, Any]] = []
-        failures: list[tuple[_Task, _Result]] = []
-        held: list[_Task] = []
+        failures: list[tuple[Task, _Result]] = []
+        held: list[Task] = []
 
-        def record(task: _Task, res: _Result, last: bool) -> None:
+        def record(task: Task, res: _Result, last: bool) -> None:
             if res.writes is not None:
                 writes[task.key] = res.writes
                 if last and not paused and not failures:
@@ -502,7 +260,7 @@ class LocalExecutor:
             raise _Paused(paused)
         return held[0] if held else None
 
-    def _failure(self, frame: _Frame, task: _Task, res: _Result) -> AgentcError:
+    def _failure(self, frame: Frame, task: Task, res: _Result) -> AgentcError:
         exc = res.error
         if isinstance(exc, AgentcError):
             return exc
@@ -514,7 +272,7 @@ class LocalExecutor:
                          details={"traceback": res.tb})
 
     # ------------------------------------------------------------ one task
-    def _execute(self, frame: _Frame, ns: str, task: _Task) -> _Result:
+    def _execute(self, frame: Frame, ns: str, task: Task) -> _Result:
         if task.name == START:
             return self._attempt(frame, ns, task, None, self.resolve)
         self.on_event("task_start", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name})
@@ -543,8 +301,7 @@ class LocalExecutor:
                 self.on_event("retry", {"node": task.name, "attempt": attempt, "error": repr(exc)})
                 time.sleep(delay)
 
-    def _attempt(self, frame: _Frame, ns: str, task: _Task, node: Any, resolve: Resolver) -> _Result:
-        graph = frame.graph
+    def _attempt(self, frame: Frame, ns: str, task: Task, node: Any, resolve: Resolver) -> _Result:
         cc = CallContext(run_id=self.run_id, step=frame.step, stop=frame.stop, ns=f"{ns}|{task.key}" if ns else task.key,
                          task_id=task.key, context=self.context, store=self.store,
                          resume=self.journal.resume_values(self.run_id, ns, task.key),
@@ -562,20 +319,4 @@ class LocalExecutor:
                 result = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
         else:
             result = lg.invoke(resolve(node.call), task.input, config, node.call.is_async)
-        keys = frame.output_keys[task.name]
-        writes = lg.update_writes(result, keys) + (lg.control_writes(result) if node is not None else [])
-        writes += frame.static[task.name]
-        managed = frame.managed_values()
-
-        def fresh_read(schema: IR.StateSchema) -> Any:
-            local = {k: frame.channels[k].copy() for k in schema.keys if k in frame.channels}
-            grouped: dict[str, list[Any]] = defaultdict(list)
-            for ch, v in writes:
-                if ch in local:
-                    grouped[ch].append(v)
-            for ch, vals in grouped.items():
-                local[ch].update(vals)
-            return lg.coerce(schema, lg.read_values(local, schema.keys, managed), resolve)
-
-        writes += lg.run_routers(frame.branches[task.name], fresh_read, config, resolve)
-        return _Result(writes=writes)
+        return _Result(writes=pregel.task_writes(frame, task, result, config, resolve, is_start=node is None))

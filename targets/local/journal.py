@@ -171,9 +171,5 @@ class Journal:
                         (run_id, ns, task, t, v))
 
 
-class _Empty:
-    """Marker: the channel holds no value any more (delete its row)."""
-
-
-_EMPTY = _Empty()
+from agentc.runtime_shims.pregel import EMPTY as _EMPTY  # noqa: E402  (marker: delete the row)
 EMPTY = _EMPTY
