@@ -8,6 +8,7 @@ from typing import Any
 TARGETS: dict[str, str] = {
     "ir": "agentc.targets.ir_target",
     "local": "agentc.targets.local",
+    "conductor": "agentc.targets.conductor",
 }
 
 

@@ -226,6 +226,8 @@ class Branch(_Frozen):
     targets: tuple[str, ...] | None = None
     input: StateSchema
     may_send: bool = False
+    returns_many: bool = False
+    """The router may return a list of destinations (any subset of ``targets`` may run)."""
 
 
 class Graph(_Frozen):

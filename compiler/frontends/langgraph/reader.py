@@ -21,7 +21,7 @@ from ...ir import (
     Graph, LastValueChannel, ManagedChannel, ReducerChannel, RetryPolicy, RunnableNode,
     StateSchema, SubgraphNode, ToolNodeStep, TopicChannel, WaitingEdge, Workflow,
 )
-from .sources import callable_ref, interrupt_points, mentions_send, source_ref
+from .sources import callable_ref, interrupt_points, mentions_send, returns_many, source_ref
 
 DEFAULT_RECURSION_LIMIT = 10007
 
@@ -290,7 +290,8 @@ class _Reader:
                 out.append(Branch(source=src, name=bname, router=ref,
                                   path_map=dict(sorted(ends.items())) if ends else None,
                                   targets=targets, input=schema,
-                                  may_send=targets is None or mentions_send(fn)))
+                                  may_send=mentions_send(fn),
+                                  returns_many=returns_many(fn)))
         return tuple(out)
 
     def refuse_error_handlers(self) -> None:

@@ -125,3 +125,40 @@ def mentions_send(obj: Any) -> bool:
     fn = unwrap(obj)
     code = getattr(getattr(fn, "__func__", fn), "__code__", None)
     return bool(code is not None and _calls_in(code, frozenset({"Send"})))
+
+
+_MANY = ("list", "List", "tuple", "Tuple", "Sequence", "set", "Set", "Iterable")
+
+
+def returns_many(obj: Any) -> bool:
+    """Whether a router may return several destinations at once (a list), so a plan must
+    allow any subset of its targets. Read from the return annotation, else from the
+    function's ``return`` statements (a list/tuple display or a name bound to one)."""
+    import collections.abc
+    import typing
+
+    fn = unwrap(obj)
+    fn = getattr(fn, "__func__", fn)
+    ann = getattr(fn, "__annotations__", {}).get("return")
+    if ann is not None:
+        if isinstance(ann, str):
+            return ann.strip().startswith(_MANY)
+        origin = typing.get_origin(ann) or ann
+        return origin in (list, tuple, set, frozenset, collections.abc.Sequence, collections.abc.Iterable,
+                          collections.abc.Set)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    try:
+        lines, _ = inspect.getsourcelines(code)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return True  # unknown: be safe, allow subsets
+    seq = (ast.List, ast.Tuple, ast.ListComp, ast.Set, ast.SetComp)
+    list_names = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, seq)
+                  for t in n.targets if isinstance(t, ast.Name)}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Return) and n.value is not None:
+            if isinstance(n.value, seq) or (isinstance(n.value, ast.Name) and n.value.id in list_names):
+                return True
+    return False

@@ -1,0 +1,297 @@
+"""What a Conductor worker runs for an agentc workflow: one task = one LangGraph task,
+one barrier, the START step or the END read-out — with the user's own node, router and
+reducer functions, imported from the workflow's REF.
+
+The protocol (every worker task):
+* input ``prev``: the outputs of the steps that may have run just before this task
+  (``${ref.output}`` for each), plus ``_input`` (the run's input) where the run may start
+  here. The latest one that finished a superstep (highest ``step`` with a ``next``) holds
+  the Pregel frame to continue from; stale outputs from earlier loop iterations lose.
+* output: ``{agentc, status, step, next, frame, sends}`` when the task completes a
+  superstep (a single-task step, a barrier), ``{agentc, status, step, task, writes}`` for
+  one task of a parallel step, ``{status: "interrupted", interrupts}`` when a node called
+  ``interrupt()``. ``next`` is the id of the next superstep's schedule in the compiled
+  plan, which the workflow's SWITCHes and loops branch on; every task checks that the
+  schedule it finds is the one the plan expects (and that the plan id matches), so a
+  workflow and a worker built from different code fail loudly instead of diverging.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentc.errors import AgentcError, Code
+from agentc.ir import START, SubgraphNode, Workflow
+from agentc.runtime_shims import langgraph_calls as lg
+from agentc.runtime_shims import pregel
+from agentc.runtime_shims.codec import to_jsonable
+from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
+
+
+@dataclass
+class Outcome:
+    status: str  # COMPLETED | FAILED | FAILED_WITH_TERMINAL_ERROR
+    output: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+class _Terminal(Exception):
+    """A failure retrying cannot fix (plan mismatch, invalid update, recursion limit)."""
+
+
+def pick(outputs: Any) -> dict[str, Any] | None:
+    """The latest output that finished a superstep (the Conductor-side JS pick, in Python)."""
+    best = None
+    for o in outputs:
+        if isinstance(o, dict) and o.get("next") is not None and o.get("step") is not None:
+            if best is None or o["step"] > best["step"]:
+                best = o
+    return best
+
+
+class ConductorWorker:
+    """Executes agentc worker tasks in process; ``execute`` is the task function a
+    conductor-python ``Worker`` wraps (and the simulator calls)."""
+
+    def __init__(self, wf: Workflow, entry_obj: Any, lowered: Any = None) -> None:
+        from agentc.targets.conductor.lower import lower_workflow
+
+        self.wf = wf
+        self.lowered = lowered or lower_workflow(wf)
+        self.resolve = Resolver(entry_obj)
+        self.store = getattr(entry_obj, "store", None)
+        self.keys = {p: lvl.schedule.by_key() for p, lvl in self.lowered.levels.items()}
+        self.handlers = {"node": self._node, "barrier": self._barrier, "end": self._end, "start": self._start}
+
+    # ------------------------------------------------------------ entry point
+    def execute(self, task_type: str, input: dict[str, Any], *, retry_count: int = 0,
+                workflow_id: str = "", task_id: str = "") -> Outcome:
+        kind = self.lowered.task_kinds.get(task_type)
+        try:
+            if kind is None:
+                raise _Terminal(f"{Code.GRAPH_CHANGED.value}: task type {task_type!r} is not part of this agent "
+                                "(the worker and the registered workflow come from different code)")
+            if input.get("plan") != self.lowered.plan_id:
+                raise _Terminal(f"{Code.GRAPH_CHANGED.value}: the workflow was compiled from a different graph "
+                                f"(plan {input.get('plan')!r}, this worker has {self.lowered.plan_id!r}); "
+                                "re-run `agentc deploy` or restart workers with the deployed code")
+            level = self.lowered.levels[tuple(kind["path"])]
+            ctx = {"run_id": workflow_id, "attempt": retry_count + 1}
+            output = self.handlers[kind["kind"]](level, kind, input, ctx)
+            return Outcome("COMPLETED", output)
+        except _Retry as r:
+            return Outcome("FAILED", r.output, r.reason)
+        except _Terminal as t:
+            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": str(t)}, str(t))
+        except AgentcError as e:
+            text = e.diagnostic.render()
+            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text}, text)
+
+    # ------------------------------------------------------------ task kinds
+    def _start(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+        frame, tasks, nxt = self._started(level, input["prev"]["_input"], input, ctx)
+        return self._package(level, frame, tasks, nxt, input["self"], input)
+
+    def _node(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+        frame, block, tasks = self._enter(level, input, ctx)
+        name = kind["node"]
+        if "push" in input:
+            task = next((t for t in tasks if t.path == ("__pregel_push", input["push"])), None)
+        else:
+            task = next((t for t in tasks if t.path == ("__pregel_pull", name)), None)
+        if task is None or task.name != name:
+            raise _Terminal(f"{Code.GRAPH_CHANGED.value}: node {name!r} is not scheduled in this superstep")
+        node = level.graph.node(name)
+        resume = [h["resume"] if isinstance(h, dict) and "resume" in h else h for h in input.get("resume") or []]
+        if resume:  # a resumed run is a new invocation for LangGraph: the step budget restarts
+            frame.stop = frame.step + self.wf.graph.recursion_limit + 1
+        config = self._config(level, frame, task, input, ctx, resume)
+        from langgraph.errors import GraphInterrupt
+
+        try:
+            result = lg.invoke(self.resolve(node.call), task.input, config, node.call.is_async)
+            writes = pregel.task_writes(frame, task, result, config, self.resolve)
+        except GraphInterrupt as gi:
+            if len(resume) >= len(node.interrupts):
+                raise _Terminal(
+                    f"{Code.UNSUPPORTED.value}: node {name!r} called interrupt() {len(resume) + 1} times; agentc found "
+                    f"{len(node.interrupts)} call site(s) at compile time, so the workflow has no HUMAN task left "
+                    "for it (use the local target for nodes that interrupt in a loop)") from None
+            return {"agentc": 1, "status": "interrupted", "step": frame.step,
+                    "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name} for i in gi.args[0]]}
+        except lg.ParentCommand as pc:
+            return {"agentc": 1, "status": "done", "step": frame.step + 1, "next": -1,
+                    "parent_command": pregel.encode(pc.command)}
+        except AgentcError:
+            raise
+        except Exception as exc:  # the user's node failed: LangGraph's RetryPolicy decides
+            delay = lg.retry_decision(node.retry, ctx["attempt"], exc, self.resolve)
+            reason = f"{Code.NODE_FAILED.value}: node {name!r} failed: {type(exc).__name__}: {exc}"
+            out = {"error": reason, "traceback": traceback.format_exc()}
+            if delay is None:
+                raise _Terminal(reason) from None
+            raise _Retry(reason, out) from None
+        return self._after(level, frame, tasks, task, writes, input, result)
+
+    def _barrier(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+        frame, block, tasks = self._enter(level, input, ctx)
+        outputs: list[dict[str, Any]] = []
+        for v in (input.get("parts") or {}).values():
+            if isinstance(v, dict) and v.get("agentc"):
+                outputs.append(v)
+            elif isinstance(v, dict):  # a JOIN's output: {ref: task output}
+                outputs.extend(x for x in v.values() if isinstance(x, dict) and x.get("agentc"))
+        mine = [o for o in outputs if o.get("task") and o.get("step") == frame.step]
+        for o in outputs:
+            if o.get("parent_command") and o.get("step") == frame.step + 1:
+                return {"agentc": 1, "status": "done", "step": frame.step + 1, "next": -1,
+                        "parent_command": o["parent_command"]}
+        writes = {o["task"]: pregel.decode_writes(o["writes"]) for o in mine}
+        missing = [t.key for t in tasks if t.key not in writes]
+        if missing:
+            raise _Terminal(f"{Code.GRAPH_CHANGED.value}: barrier of block {block} has no result for tasks {missing}")
+        stops = [o["stop"] for o in mine if o.get("stop")]
+        if stops:
+            frame.stop = max(stops)
+        return self._advance_and_package(level, frame, tasks, writes, input["self"], input)
+
+    def _end(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+        best = pick((input.get("prev") or {}).values())
+        if best is None and "_input" in (input.get("prev") or {}):
+            frame, tasks, nxt = self._started(level, input["prev"]["_input"], input, ctx)
+            best = {"frame": pregel.to_json(frame), "next": nxt}
+        if best is None or best["next"] != -1:
+            raise _Terminal(f"{Code.GRAPH_CHANGED.value}: the run reached its end task before its last superstep")
+        if best.get("parent_command"):
+            from langgraph.types import Command
+
+            cmd = pregel.decode(best["parent_command"])
+            result: Any = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
+            state = None
+        else:
+            frame = pregel.from_json(level.graph, self.resolve, best["frame"])
+            result = state = frame.output()
+        if not level.path:
+            return {"agentc": 1, "status": "done", "state": to_jsonable(state)}
+        # a subgraph's end finishes its parent's task for the subgraph node
+        parent = self.lowered.levels[level.path[:-1]]
+        desc = input["parent"]
+        pframe, pblock, ptasks = self._enter(parent, desc, ctx)
+        ptask = next(t for t in ptasks if t.path == ("__pregel_pull", level.path[-1]))
+        config = self._config(parent, pframe, ptask, desc, ctx, [])
+        writes = pregel.task_writes(pframe, ptask, result, config, self.resolve)
+        return self._after(parent, pframe, ptasks, ptask, writes, desc, result)
+
+    # ------------------------------------------------------------ frames
+    def _enter(self, level: Any, input: dict[str, Any], ctx: dict[str, Any]) -> tuple[Any, int, list[Any]]:
+        prev = input.get("prev") or {}
+        best = pick(prev.values())
+        if best is None:
+            if "_input" not in prev:
+                raise _Terminal(f"{Code.GRAPH_CHANGED.value}: no finished superstep among this task's inputs")
+            frame, tasks, nxt = self._started(level, prev["_input"], input, ctx)
+            if nxt == -1:
+                raise _Terminal(f"{Code.GRAPH_CHANGED.value}: the run ends at START, but a task was scheduled")
+            return frame, nxt, tasks
+        frame = pregel.from_json(level.graph, self.resolve, best["frame"])
+        tasks = frame.prepare(self.resolve)
+        block = best["next"]
+        expected = level.schedule.blocks[block].key if 0 <= block < len(level.schedule.blocks) else None
+        if pregel.schedule_key(frame, tasks) != expected:
+            raise _Terminal(f"{Code.GRAPH_CHANGED.value}: superstep {frame.step} does not match compiled block {block}")
+        return frame, block, tasks
+
+    def _started(self, level: Any, raw: Any, input: dict[str, Any], ctx: dict[str, Any]) -> tuple[Any, list[Any], int]:
+        """Run the START step (the input becomes writes; START's routers run)."""
+        if level.path:
+            parent = self.lowered.levels[level.path[:-1]]
+            pframe, _, ptasks = self._enter(parent, raw, ctx)
+            ptask = next(t for t in ptasks if t.path == ("__pregel_pull", level.path[-1]))
+            graph_input = ptask.input
+        else:
+            graph_input = raw
+        frame = pregel.Frame(level.graph, self.resolve)
+        pregel.start(frame, graph_input, self.wf.graph.recursion_limit)
+        tasks = frame.prepare(self.resolve)
+        writes = {}
+        for t in tasks:
+            config = self._config(level, frame, t, input, ctx, [])
+            writes[t.key] = pregel.task_writes(frame, t, t.input, config, self.resolve, is_start=True)
+        return self._advance(level, frame, tasks, writes)
+
+    def _advance(self, level: Any, frame: Any, tasks: list[Any], writes: dict[str, Any]) -> tuple[Any, list[Any], int]:
+        frame.apply_writes(tasks, writes)  # the user's reducers run here, in LangGraph's order
+        frame.step += 1
+        if frame.step > frame.stop:
+            raise _Terminal(f"{Code.RECURSION_LIMIT.value}: recursion limit of {self.wf.graph.recursion_limit} "
+                            f"reached without hitting a stop condition (graph {level.graph.name!r})")
+        nt = frame.prepare(self.resolve)
+        if not nt:
+            return frame, nt, -1
+        nxt = self.keys[level.path].get(pregel.schedule_key(frame, nt))
+        if nxt is None:
+            names = sorted(t.name for t in nt)
+            raise _Terminal(f"{Code.UNSUPPORTED.value}: the run reached a superstep the compiled plan does not "
+                            f"contain (nodes {names}); a router returned a destination agentc could not "
+                            "predict — declare its targets (path_map / Literal) and recompile")
+        return frame, nt, nxt
+
+    def _advance_and_package(self, level: Any, frame: Any, tasks: list[Any], writes: dict[str, Any],
+                             self_ref: str, input: dict[str, Any]) -> dict[str, Any]:
+        frame, nt, nxt = self._advance(level, frame, tasks, writes)
+        return self._package(level, frame, nt, nxt, self_ref, input)
+
+    def _after(self, level: Any, frame: Any, tasks: list[Any], task: Any, writes: list[Any],
+               input: dict[str, Any], result: Any) -> dict[str, Any]:
+        update = to_jsonable([(ch, v) for ch, v in writes if not ch.startswith(("branch:", "join:", "__"))])
+        if len(tasks) == 1:
+            out = self._advance_and_package(level, frame, tasks, {task.key: writes}, input["self"], input)
+            out["update"] = update
+            return out
+        return {"agentc": 1, "status": "done", "step": frame.step, "task": task.key, "stop": frame.stop,
+                "writes": pregel.encode_writes(writes), "update": update}
+
+    def _package(self, level: Any, frame: Any, nt: list[Any], nxt: int, self_ref: str,
+                 input: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"agentc": 1, "status": "done", "step": frame.step, "next": nxt,
+                               "frame": pregel.to_json(frame)}
+        pushes = [t for t in nt if t.path[0] == "__pregel_push"]
+        if pushes:
+            sends: dict[str, Any] = {}
+            for t in pushes:
+                key = level.send_keys[t.name]
+                idx = t.path[1]
+                ref = f"{key}_s{frame.step}_{idx}"
+                entry = sends.setdefault(key, {"tasks": [], "inputs": {}})
+                entry["tasks"].append({"name": level.node_types[t.name], "taskReferenceName": ref, "type": "SIMPLE"})
+                inp: dict[str, Any] = {"plan": self.lowered.plan_id, "self": ref, "push": idx,
+                                       "prev": {self_ref: "${" + self_ref + ".output}"}}
+                if "context" in input:
+                    inp["context"] = "${workflow.input.context}"
+                entry["inputs"][ref] = inp
+            out["sends"] = sends
+        return out
+
+    def _config(self, level: Any, frame: Any, task: Any, input: dict[str, Any], ctx: dict[str, Any],
+                resume: list[Any]) -> dict[str, Any]:
+        ns = "|".join([*level.path, task.key]) if level.path else task.key
+        cc = CallContext(run_id=ctx["run_id"], step=frame.step, stop=frame.stop, ns=ns, task_id=task.key,
+                         resume=resume, context=self._context(input.get("context")), store=self.store,
+                         recursion_limit=self.wf.graph.recursion_limit)
+        return lg.make_config(cc, task.name)
+
+    def _context(self, raw: Any) -> Any:
+        schema = self.wf.graph.context_schema
+        if raw is None or schema is None or not isinstance(raw, dict):
+            return raw
+        return self.resolve(schema)(**raw)
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, output: dict[str, Any]) -> None:
+        super().__init__(reason)
+        self.reason, self.output = reason, output
+
+
+__all__ = ["ConductorWorker", "Outcome", "pick", "START", "SubgraphNode"]

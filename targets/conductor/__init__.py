@@ -1,0 +1,50 @@
+"""The ``conductor`` target: Conductor (conductor-oss / Orkes) workflow and task definitions.
+
+``lower`` writes one WorkflowDef per graph level (``<name>.workflow.json``, subgraphs as
+``<name>-<node>.workflow.json``), one TaskDef per worker task (``taskdefs.json``), and a
+``manifest.json`` (entry REF, plan id, what each task type runs, the compile report).
+``agentc worker conductor REF`` serves the tasks; ``agentc simulate DIR`` runs them
+offline by Conductor's runtime semantics. See docs/conductor.md.
+"""
+from __future__ import annotations
+
+import json
+
+from agentc.artifact import Artifact
+from agentc.ir import Workflow
+
+# Refused with a diagnostic (AC200) at compile time:
+UNSUPPORTED = (
+    "graphs with more than 256 distinct superstep schedules",
+    "Send to a subgraph node, or to a node that calls interrupt()",
+    "interrupt() called more often at run time than call sites found in the node (fails the task)",
+)
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def lower(wf: Workflow) -> Artifact:
+    from .lower import lower_workflow
+
+    res = lower_workflow(wf)
+    files = {f"{name}.workflow.json": _dump(d) for name, d in res.workflows.items()}
+    files["taskdefs.json"] = _dump([res.task_defs[k] for k in sorted(res.task_defs)])
+    root = next(iter(res.workflows))
+    files["manifest.json"] = _dump({
+        "target": "conductor", "workflow": root, "entry": wf.entry, "plan": res.plan_id,
+        "ir_version": wf.ir_version, "workflows": sorted(res.workflows), "tasks": res.task_kinds,
+        "report": res.report,
+        "run": {"worker": f"agentc worker conductor {wf.entry} --server URL",
+                "deploy": f"agentc deploy {wf.entry} --server URL"},
+    })
+    return Artifact(target="conductor", name=wf.name, files=files)
+
+
+def validate(artifact: Artifact) -> list[str]:
+    from .validator import render, validate_documents
+
+    docs = [(name, json.loads(text)) for name, text in sorted(artifact.files.items())
+            if name != "manifest.json"]
+    return [render(v) for v in validate_documents(docs, server="all")]

@@ -1,0 +1,424 @@
+"""IR → Conductor WorkflowDefs and TaskDefs.
+
+Each graph level (the root graph, every subgraph) becomes one WorkflowDef laid out from
+its Plan (``agentc.plan``): a ``Run`` of one node is that node's SIMPLE task; a superstep
+of several nodes is FORK_JOIN + JOIN + a ``barrier`` task that merges their writes with
+the user's reducers; ``Send`` targets are FORK_JOIN_DYNAMIC + JOIN; ``Route`` is a SWITCH
+(value-param on the step's ``next`` when one task decides, a templated JavaScript pick
+otherwise); ``Loop`` is DO_WHILE; ``Dispatch`` is DO_WHILE around a SWITCH; subgraphs are
+SUB_WORKFLOW; ``interrupt()`` is a HUMAN task between attempts of the node; breakpoints are
+HUMAN tasks. A final ``end`` task reads the final state.
+
+State never passes through JavaScript: every worker task receives the outputs of the
+steps that may have run just before it (``prev``), takes the latest (highest step) and
+carries the Pregel frame on (``runtime_shims/conductor_worker.py``). Only our own
+reference names — slugs checked against ``[A-Za-z0-9_]`` — ever appear in ``${...}``
+expressions or scripts; user data travels as task output, which Conductor never
+evaluates.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from agentc import ir as IR
+from agentc.errors import AgentcError, Code
+from agentc.ir import Graph, SubgraphNode, Workflow
+from agentc.plan.schedule import END_ID, Schedule, build
+from agentc.plan.structure import Dispatch, Item, Loop, Route, Run, Structured, structure
+
+OWNER = "agentc@example.com"
+TIMEOUT_S = 3600
+"""Default TaskDef timeoutSeconds/responseTimeoutSeconds (explicit: §A.4 defaults differ)."""
+INFRA_RETRIES = 2
+"""Retries for a task whose worker died (TIMED_OUT); user exceptions follow RetryPolicy."""
+PROTOCOL_KEYS = ("agentc", "status", "step", "next", "frame", "sends", "task", "writes", "update",
+                 "interrupts", "parent_command", "error")
+SAFE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def slug(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
+    return s or "n"
+
+
+class Refs:
+    """Unique reference names: safe characters, no ``__`` (loop suffixes, §C.6)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, base: str) -> str:
+        base = slug(base)
+        ref, n = base, 1
+        while ref in self.used:
+            n += 1
+            ref = f"{base}_{n}"
+        assert SAFE.match(ref) and "__" not in ref, ref
+        self.used.add(ref)
+        return ref
+
+
+def out(ref: str, path: str = "") -> str:
+    """A ``${ref.output...}`` expression over one of our own refs (never user text)."""
+    assert SAFE.match(ref), ref
+    return "${" + ref + ".output" + (("." + path) if path else "") + "}"
+
+
+def pick_js(refs: list[str], base: str, result: str) -> str:
+    """The one JavaScript template: choose, among step outputs, the latest that finished
+    (highest ``step`` with a ``next``), then compute ``result`` from it (``b``)."""
+    for r in refs:
+        assert SAFE.match(r), r
+    access = ",".join(f"{base}[{json.dumps(r)}]" for r in refs)
+    return ("(function(){var c=[" + access + "];var b=null;for(var i=0;i<c.length;i++){var o=c[i];"
+            "if(o&&o.next!=null&&o.step!=null&&(b===null||o.step>b.step)){b=o;}}" + result + "})()")
+
+
+@dataclass
+class Level:
+    """Everything the worker needs to know about one graph level."""
+
+    path: tuple[str, ...]
+    workflow: str
+    graph: Graph
+    schedule: Schedule
+    structured: Structured
+    node_types: dict[str, str] = field(default_factory=dict)
+    special_types: dict[str, str] = field(default_factory=dict)
+    send_keys: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Lowered:
+    plan_id: str
+    levels: dict[tuple[str, ...], Level]
+    workflows: dict[str, dict[str, Any]]
+    task_defs: dict[str, dict[str, Any]]
+    task_kinds: dict[str, dict[str, Any]]
+    report: list[str]
+
+
+def plan_id(wf: Workflow) -> str:
+    return hashlib.sha256(IR.dump(wf).encode()).hexdigest()[:16]
+
+
+def lower_workflow(wf: Workflow) -> Lowered:
+    res = Lowered(plan_id(wf), {}, {}, {}, {}, [])
+    _LevelLowerer(wf, res, (), slug(wf.name), wf.graph).lower()
+    return res
+
+
+class _LevelLowerer:
+    def __init__(self, wf: Workflow, res: Lowered, path: tuple[str, ...], name: str, graph: Graph) -> None:
+        self.wf, self.res, self.path, self.name, self.graph = wf, res, path, name, graph
+        self.refs = Refs()
+        self.finals: dict[int, list[str]] = {}
+        self.fixups: list[Callable[[], None]] = []
+        self.counter = 0
+        sched = build(graph)
+        st = structure(sched)
+        self.level = Level(path, name, graph, sched, st)
+        res.levels[path] = self.level
+        self.blocks = {b.id: b for b in sched.blocks}
+        self.preds: dict[int, set[int]] = {b.id: set() for b in sched.blocks}
+        self.preds[END_ID] = set()
+        for b in sched.blocks:
+            for s in b.succ:
+                self.preds[s].add(b.id)
+        self._refuse()
+        self._name_types()
+        where = "graph " + " > ".join((wf.name, *path))
+        if st.mode == "dispatcher":
+            res.report.append(f"{where}: dispatcher loop ({st.reason}); {len(sched.blocks)} superstep schedules")
+        else:
+            dup = {b: n for b, n in st.runs.items() if n > 1}
+            res.report.append(f"{where}: structured; {len(sched.blocks)} superstep schedules"
+                              + (f"; blocks laid out more than once: {dup}" if dup else ""))
+
+    # ------------------------------------------------------------ checks and names
+    def _refuse(self) -> None:
+        for b in self.blocks.values():
+            for t in b.push:
+                node = self.graph.node(t)
+                if isinstance(node, SubgraphNode) or node.interrupts:
+                    raise AgentcError(
+                        Code.UNSUPPORTED,
+                        f"node {t!r} receives Send packets and is a subgraph or calls interrupt()",
+                        construct=f"Send({t!r}, ...)", source=node.source,
+                        hint="the conductor target runs Send targets as dynamic fork tasks, which cannot "
+                             "pause or nest; use the local target for this graph")
+
+    def _name_types(self) -> None:
+        taken: set[str] = set(self.res.task_kinds)
+        for n in sorted(x.name for x in self.graph.nodes):
+            if isinstance(self.graph.node(n), SubgraphNode):
+                continue
+            t = base = f"{self.name}-{slug(n)}"
+            k = 1
+            while t in taken:
+                k += 1
+                t = f"{base}-{k}"
+            taken.add(t)
+            self.level.node_types[n] = t
+            self.res.task_kinds[t] = {"kind": "node", "path": list(self.path), "node": n}
+        for kind in ("start", "barrier", "end"):
+            t = f"{self.name}-_{kind}"
+            self.level.special_types[kind] = t
+            self.res.task_kinds[t] = {"kind": kind, "path": list(self.path)}
+        for n in sorted({t for b in self.blocks.values() for t in b.push}):
+            self.level.send_keys[n] = slug(n) + "_" + hashlib.sha256(n.encode()).hexdigest()[:6]
+
+    def _task_def(self, name: str, node: IR.Node | None) -> None:
+        retry, logic, delay, scale = INFRA_RETRIES, "FIXED", 1, 1
+        timeout = TIMEOUT_S
+        if node is not None and node.retry:
+            p = max(node.retry, key=lambda r: r.max_attempts)
+            retry = max(p.max_attempts - 1, INFRA_RETRIES)
+            delay = max(1, math.ceil(p.initial_interval))
+            if p.backoff_factor == 2:
+                logic = "EXPONENTIAL_BACKOFF"
+            elif p.backoff_factor > 1:
+                logic, scale = "LINEAR_BACKOFF", max(1, round(p.backoff_factor))
+        if node is not None and node.timeout:
+            timeout = max(1, math.ceil(node.timeout))
+        desc = ("agentc worker task" if node is None else f"agentc node {node.name!r}")
+        self.res.task_defs[name] = {
+            "name": name, "description": desc, "ownerEmail": OWNER,
+            "retryCount": retry, "retryLogic": logic, "retryDelaySeconds": delay,
+            "backoffScaleFactor": scale, "timeoutSeconds": timeout, "responseTimeoutSeconds": timeout,
+            "timeoutPolicy": "TIME_OUT_WF", "inputKeys": [], "outputKeys": list(PROTOCOL_KEYS),
+        }
+
+    # ------------------------------------------------------------ task builders
+    def _base_input(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"plan": self.res.plan_id}
+        if self.wf.graph.context_schema is not None:
+            d["context"] = "${workflow.input.context}"
+        return d
+
+    def _prev_for(self, block: int) -> dict[str, str]:
+        prev: dict[str, str] = {}
+        for p in sorted(self.preds[block]):
+            if p == 0 and not self.finals.get(0):
+                prev["_input"] = "${workflow.input.input}" if not self.path else "${workflow.input}"
+            for r in self.finals.get(p, []):
+                prev[r] = out(r)
+        return prev
+
+    def _simple(self, ref: str, type_name: str, block: int | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        task = {"name": type_name, "taskReferenceName": ref, "type": "SIMPLE",
+                "inputParameters": {**self._base_input(), "self": ref, **(extra or {})}}
+        if block is not None:
+            self.fixups.append(lambda: task["inputParameters"].__setitem__("prev", self._prev_for(block)))
+        return task
+
+    def _human(self, ref: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"name": ref, "taskReferenceName": ref, "type": "HUMAN", "inputParameters": inputs}
+
+    def _switch_value(self, ref: str, expr_input: str, cases: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        return {"name": ref, "taskReferenceName": ref, "type": "SWITCH", "evaluatorType": "value-param",
+                "expression": "switchCaseValue", "inputParameters": {"switchCaseValue": expr_input},
+                "decisionCases": cases, "defaultCase": []}
+
+    # ------------------------------------------------------------ plan items
+    def lower(self) -> None:
+        tasks = self._items(self.level.structured.items)
+        end_ref = self.refs.take("end")
+        end = self._simple(end_ref, self.level.special_types["end"], END_ID,
+                           {"parent": "${workflow.input}"} if self.path else None)
+        tasks.append(end)
+        for f in self.fixups:
+            f()
+        tasks = _prune(tasks)
+        for n, t in self.level.node_types.items():
+            self._task_def(t, self.graph.node(n))
+        for kind, t in self.level.special_types.items():
+            self._task_def(t, None)
+        if self.path:
+            output = {k: out(end_ref, k) for k in PROTOCOL_KEYS}
+            inputs = ["parent", "context"]
+        else:
+            output = {"state": out(end_ref, "state")}
+            inputs = ["input", "context"]
+        self.res.workflows[self.name] = {
+            "name": self.name,
+            "description": f"agentc: LangGraph graph {' > '.join((self.wf.name, *self.path))!r} from {self.wf.entry}",
+            "version": 1, "schemaVersion": 2, "ownerEmail": OWNER,
+            "inputParameters": inputs, "outputParameters": output,
+            "tasks": tasks, "restartable": True, "timeoutPolicy": "ALERT_ONLY", "timeoutSeconds": 0,
+            "workflowStatusListenerEnabled": False,
+            "metadata": {"agentc_plan": self.res.plan_id},
+        }
+
+    def _items(self, items: tuple[Item, ...]) -> list[dict[str, Any]]:
+        tasks: list[dict[str, Any]] = []
+        last: list[str] = []
+        for item in items:
+            kind = type(item).__name__
+            new, last = getattr(self, "_" + kind.lower())(item, last)
+            tasks.extend(new)
+        return tasks
+
+    def _run(self, item: Run, last: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+        b = self.blocks[item.block]
+        if item.block == 0:
+            if len(b.succ) == 1:
+                return [], []
+            ref = self.refs.take("start")
+            task = {"name": self.level.special_types["start"], "taskReferenceName": ref, "type": "SIMPLE",
+                    "inputParameters": {**self._base_input(), "self": ref,
+                                        "prev": {"_input": "${workflow.input.input}" if not self.path
+                                                 else "${workflow.input}"}}}
+            self.finals.setdefault(0, []).append(ref)
+            return [task], [ref]
+        tasks: list[dict[str, Any]] = []
+        if set(b.pull) & set(self.graph.interrupt_before):
+            tasks.append(self._human(self.refs.take(f"pause_before_b{b.id}"), {"breakpoint": "before", "block": b.id}))
+        if b.size == 1 and b.pull:
+            chain, finals = self._node(b.pull[0], b.id)
+            tasks.extend(chain)
+        else:
+            branches: list[list[dict[str, Any]]] = []
+            parts: dict[str, str] = {}
+            for n in b.pull:
+                chain, finals_n = self._node(n, b.id)
+                if len(finals_n) > 1:  # a JOIN needs a task that always runs last (§C.5)
+                    done = self.refs.take(f"done_{n}")
+                    chain.append({"name": done, "taskReferenceName": done, "type": "INLINE",
+                                  "inputParameters": {"evaluatorType": "javascript",
+                                                      "expression": "(function(){return true;})()"}})
+                branches.append(chain)
+                parts.update({r: out(r) for r in finals_n})
+            for t in b.push:
+                chain, join_ref = self._send(t, b.id)
+                branches.append(chain)
+                parts[join_ref] = out(join_ref)
+            if len(branches) == 1:
+                tasks.extend(branches[0])
+            else:
+                fork = self.refs.take(f"fork_b{b.id}")
+                join = self.refs.take(f"join_b{b.id}")
+                tasks.append({"name": fork, "taskReferenceName": fork, "type": "FORK_JOIN", "forkTasks": branches})
+                tasks.append({"name": join, "taskReferenceName": join, "type": "JOIN",
+                              "joinOn": [br[-1]["taskReferenceName"] for br in branches]})
+            merge = self.refs.take(f"merge_b{b.id}")
+            tasks.append(self._simple(merge, self.level.special_types["barrier"], b.id,
+                                      {"block": b.id, "parts": parts}))
+            finals = [merge]
+        if set(b.pull) & set(self.graph.interrupt_after):
+            tasks.append(self._human(self.refs.take(f"pause_after_b{b.id}"), {"breakpoint": "after", "block": b.id}))
+        self.finals.setdefault(b.id, []).extend(finals)
+        return tasks, finals
+
+    def _node(self, name: str, block: int) -> tuple[list[dict[str, Any]], list[str]]:
+        node = self.graph.node(name)
+        if isinstance(node, SubgraphNode):
+            ref = self.refs.take(name)
+            child = f"{self.name}-{slug(name)}"
+            _LevelLowerer(self.wf, self.res, (*self.path, name), child, node.graph).lower()
+            task = {"name": child, "taskReferenceName": ref, "type": "SUB_WORKFLOW",
+                    "subWorkflowParam": {"name": child, "version": 1},
+                    "inputParameters": {**self._base_input(), "self": ref}}
+            self.fixups.append(lambda: task["inputParameters"].__setitem__("prev", self._prev_for(block)))
+            return [task], [ref]
+        type_name = self.level.node_types[name]
+        attempts = len(node.interrupts)
+        refs = [self.refs.take(name if i == 0 else f"{name}_r{i}") for i in range(attempts + 1)]
+        humans = [self.refs.take(f"human_{name}_{i + 1}") for i in range(attempts)]
+
+        def chain(i: int) -> list[dict[str, Any]]:
+            extra = {"resume": [out(h) for h in humans[:i]]} if i else {}
+            tasks = [self._simple(refs[i], type_name, block, extra)]
+            if i < attempts:
+                route = self.refs.take(f"interrupted_{name}_{i + 1}")
+                tasks.append(self._switch_value(route, out(refs[i], "status"), {
+                    "interrupted": [self._human(humans[i], {"interrupts": out(refs[i], "interrupts")}),
+                                    *chain(i + 1)]}))
+            return tasks
+
+        return chain(0), refs
+
+    def _send(self, target: str, block: int) -> tuple[list[dict[str, Any]], str]:
+        key = self.level.send_keys[target]
+        dyn = self.refs.take(f"send_{target}_b{block}")
+        join = self.refs.take(f"sendjoin_{target}_b{block}")
+        fork = {"name": dyn, "taskReferenceName": dyn, "type": "FORK_JOIN_DYNAMIC",
+                "dynamicForkTasksParam": "tasks", "dynamicForkTasksInputParamName": "inputs",
+                "inputParameters": {}}
+        pick_ref = self.refs.take(f"pick_{target}_b{block}")
+        pick = {"name": pick_ref, "taskReferenceName": pick_ref, "type": "INLINE", "inputParameters": {}}
+
+        def fix() -> None:
+            cands = [r for p in sorted(self.preds[block]) for r in self.finals.get(p, [])]
+            if len(cands) == 1:
+                fork["inputParameters"] = {"tasks": out(cands[0], f"sends.{key}.tasks"),
+                                           "inputs": out(cands[0], f"sends.{key}.inputs")}
+                pick["_drop"] = True
+            else:
+                pick["inputParameters"] = {
+                    "evaluatorType": "javascript", "c": {r: out(r) for r in cands},
+                    "expression": pick_js(cands, "$.c", f"return b===null?null:b.sends[{json.dumps(key)}];")}
+                fork["inputParameters"] = {"tasks": out(pick_ref, "result.tasks"),
+                                           "inputs": out(pick_ref, "result.inputs")}
+
+        self.fixups.append(fix)
+        return [pick, fork, {"name": join, "taskReferenceName": join, "type": "JOIN", "joinOn": []}], join
+
+    def _route(self, item: Route, last: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+        cases = {str(k): self._items(body) for k, body in item.cases}
+        ref = self.refs.take("route")
+        if len(last) == 1:
+            return [self._switch_value(ref, out(last[0], "next"), cases)], []
+        return [{"name": ref, "taskReferenceName": ref, "type": "SWITCH", "evaluatorType": "javascript",
+                 "inputParameters": {"c": {r: out(r) for r in last}},
+                 "expression": pick_js(last, "$.c", "return b===null?null:b.next;"),
+                 "decisionCases": cases, "defaultCase": []}], []
+
+    def _loop(self, item: Loop, last: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+        ref = self.refs.take("loop")
+        body = self._items(item.body)
+        finals = [r for m in item.members for r in self.finals.get(m, [])]
+        task = {"name": ref, "taskReferenceName": ref, "type": "DO_WHILE", "inputParameters": {},
+                "loopCondition": pick_js(finals, "$", f"return b!==null&&b.next=={item.header};"),
+                "loopOver": body}
+        return [task], finals
+
+    def _dispatch(self, item: Dispatch, last: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+        ref = self.refs.take("dispatch")
+        sw_ref = self.refs.take("next_step")
+        cases = {str(b): self._items((Run(b),)) for b in item.blocks}
+        switch = {"name": sw_ref, "taskReferenceName": sw_ref, "type": "SWITCH", "evaluatorType": "javascript",
+                  "inputParameters": {}, "expression": "", "decisionCases": cases, "defaultCase": []}
+        loop = {"name": ref, "taskReferenceName": ref, "type": "DO_WHILE", "inputParameters": {},
+                "loopCondition": "", "loopOver": [switch]}
+        first = item.first
+
+        def fix() -> None:
+            start = self.finals.get(0, [])
+            finals = [r for b in item.blocks for r in self.finals.get(b, [])]
+            cands = start + finals
+            switch["inputParameters"] = {"c": {r: out(r) for r in cands}}
+            switch["expression"] = pick_js(cands, "$.c", f"return b===null?{first}:b.next;")
+            loop["loopCondition"] = pick_js(finals, "$", "return b!==null&&b.next!=-1;")
+
+        self.fixups.append(fix)
+        return [loop], [r for b in item.blocks for r in self.finals.get(b, [])]
+
+
+def _prune(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop tasks a fixup marked unnecessary, at every nesting level."""
+    kept = [t for t in tasks if not t.pop("_drop", False)]
+    for t in kept:
+        for key in ("loopOver", "defaultCase"):
+            if key in t:
+                t[key] = _prune(t[key])
+        if "decisionCases" in t:
+            t["decisionCases"] = {k: _prune(v) for k, v in t["decisionCases"].items()}
+        if "forkTasks" in t:
+            t["forkTasks"] = [_prune(b) for b in t["forkTasks"]]
+    return kept
