@@ -82,7 +82,7 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
     if workflow is not None:
         wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)
     else:
-        wf, live = _workflow_and_live(obj)
+        wf, live = workflow_and_live(obj)
     value = check_input(wf, live, input)
     ctx = _context(wf, live, context)
     journal = _journal(db, durability)
@@ -112,7 +112,7 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
                 raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} was started from an object with no REF",
                                   construct=run_id, hint="resume it from Python: agentc.resume(run_id, obj=graph)")
             obj = row["entry"]
-        wf, live = _workflow_and_live(obj)
+        wf, live = workflow_and_live(obj)
         if _structure(wf) != _structure(saved):
             raise AgentcError(Code.GRAPH_CHANGED, f"the graph behind run {run_id} changed shape since it started",
                               construct=row["entry"] or run_id,
@@ -154,7 +154,7 @@ def _structure(wf: Workflow) -> str:
     return json.dumps(strip(data), sort_keys=True)
 
 
-def _workflow_and_live(obj: Any) -> tuple[Workflow, Any]:
+def workflow_and_live(obj: Any) -> tuple[Workflow, Any]:
     from .refs import load_ref
 
     if isinstance(obj, str) and Path(obj).is_dir() and (Path(obj) / "manifest.json").exists():

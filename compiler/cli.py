@@ -85,7 +85,7 @@ def main() -> None:
 
 @main.command("compile")
 @click.argument("ref")
-@click.option("--target", "-t", default="ir", show_default=True, help="ir | local")
+@click.option("--target", "-t", default="ir", show_default=True, help="ir | local | conductor")
 @click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False), help="output folder")
 @click.option("--strict", is_flag=True, help="turn warnings into errors")
 @_diagnose
@@ -97,6 +97,8 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool) -> None:
     warnings = Warnings()
     artifact = compile_(ref, target=target, level=ErrorLevel.RAISE if strict else ErrorLevel.WARN, warnings=warnings)
     _print_warnings(warnings)
+    for note in artifact.notes:
+        click.echo(note, err=True)
     for path in artifact.write(out):
         click.echo(str(path))
 
@@ -182,6 +184,90 @@ def check_cmd(config: str, update: bool) -> None:
         for p in report.problems:
             click.echo(p.render(), err=True)
         sys.exit(1)
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--server", default="all", show_default=True,
+              help="Conductor server version profile to check against (all = every profile)")
+@_diagnose
+def validate_cmd(paths: tuple[str, ...], server: str) -> None:
+    """Check Conductor JSON (files or folders) offline by the server's registration rules
+    plus run-time lints. Exit 1 with the violations, 0 when clean."""
+    from agentc.targets.conductor.validator import render, validate_paths
+
+    violations = validate_paths(list(paths), server=server)
+    for v in violations:
+        click.echo(render(v))
+    if violations:
+        click.echo(f"{len(violations)} violation(s)", err=True)
+        sys.exit(1)
+    click.echo("ok: no violations", err=True)
+
+
+@main.command("simulate")
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@click.option("--input", "-i", "input_", default=None, help="JSON, or @file.json")
+@click.option("--context", default=None, help="JSON for the graph's context_schema, or @file.json")
+@click.option("--resume", "resume_id", default=None, help="continue the paused simulation RUN_ID")
+@click.option("--value", default=None, help="with --resume: JSON answer for the pending interrupt(s)")
+@click.option("--state-dir", default=".agentc/simulations", show_default=True,
+              help="where paused simulations are saved")
+@_diagnose
+def simulate_cmd(folder: str | None, input_: str | None, context: str | None, resume_id: str | None,
+                 value: str | None, state_dir: str) -> None:
+    """Run a compiled Conductor artifact offline by Conductor's runtime semantics, worker
+    tasks served in process; prints the final state like `agentc run` (exit 3 when a HUMAN
+    task waits: continue with --resume RUN_ID --value JSON)."""
+    from agentc.targets.conductor.simulate import NO_VALUE, Simulation
+
+    if resume_id:
+        sim = Simulation.load(Path(state_dir) / f"{resume_id}.json")
+        outcome = sim.resume(NO_VALUE if value is None else _parse_json(value, "--value"))
+    else:
+        if folder is None or input_ is None:
+            raise AgentcError(Code.BAD_REF, "simulate needs FOLDER and --input (or --resume RUN_ID)",
+                              construct="agentc simulate", hint="agentc simulate DIR --input JSON")
+        sim = Simulation.of(folder)
+        outcome = sim.start(_parse_json(input_, "--input"), _parse_json(context, "--context"))
+    if outcome.status == "waiting":
+        sim.save(Path(state_dir) / f"{outcome.run_id}.json")
+    _emit_outcome(outcome)
+
+
+@main.group("worker")
+def worker_group() -> None:
+    """Serve an agent's tasks to a workflow engine."""
+
+
+@worker_group.command("conductor")
+@click.argument("ref")
+@click.option("--server", required=True, help="Conductor API URL, e.g. http://localhost:8080/api")
+@click.option("--domain", default=None, help="task domain to poll")
+@click.option("--threads", default=1, show_default=True, type=int, help="threads per task type")
+@_diagnose
+def worker_conductor_cmd(ref: str, server: str, domain: str | None, threads: int) -> None:
+    """Poll Conductor for REF's tasks and run them with the user's code (blocks)."""
+    from agentc.targets.conductor.server import serve
+
+    serve(ref, server, domain=domain, thread_count=threads)
+
+
+@main.command("deploy")
+@click.argument("ref")
+@click.option("--server", required=True, help="Conductor API URL, e.g. http://localhost:8080/api")
+@click.option("--no-overwrite", is_flag=True, help="fail instead of replacing existing definitions")
+@_diagnose
+def deploy_cmd(ref: str, server: str, no_overwrite: bool) -> None:
+    """Register REF's Conductor task and workflow definitions on a server."""
+    from agentc.targets.conductor.lower import lower_workflow
+    from agentc.targets.conductor.server import deploy
+
+    from .api import load
+
+    res = lower_workflow(load(ref))
+    for line in deploy(res.workflows, res.task_defs, server, overwrite=not no_overwrite):
+        click.echo(line)
 
 
 @main.command("ir-schema")

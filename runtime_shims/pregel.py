@@ -117,6 +117,10 @@ class Frame:
         self.step_sensitive = {k for k, c in self.specs.items() if isinstance(c, (EphemeralValue, Topic))}
         self.finishers = [k for k, c in self.specs.items()
                           if isinstance(c, (LastValueAfterFinish, NamedBarrierValueAfterFinish))]
+        # the channels whose state (not just presence) shapes the schedule: joins, deferred nodes
+        self.barriers = frozenset(k for k in self.specs if k.startswith("join:") or
+                                  (k.startswith("branch:to:") and k in set(self.finishers)))
+        self.held_barriers: set[str] = set()  # barrier channels holding something (kept by apply_writes)
 
     # ------------------------------------------------------------ persistence
     def restore(self, step: int, stop: int, state: dict[str, Any], meta: dict[str, str],
@@ -132,6 +136,7 @@ class Frame:
         self.seen_interrupt = state.get("seen_interrupt", {})
         self.done = state.get("done", False)
         self.channels = {k: spec.from_checkpoint(values.get(k, MISSING)) for k, spec in self.specs.items()}
+        self.held_barriers = {k for k in self.barriers if _holds(self.channels[k])}
         self.live = {k for k in self.step_sensitive if self.channels[k].is_available()}
 
     def fresh(self) -> None:
@@ -210,8 +215,9 @@ class Frame:
         ordered = sorted(tasks, key=lambda t: path_key(t.path))
         changed: set[str] = set()
         for t in ordered:
-            self.seen.setdefault(t.name, {}).update(
-                {ch: self.versions[ch] for ch in t.triggers if ch in self.versions})
+            # replaced, never mutated in place, so clones can share the inner dicts
+            self.seen[t.name] = {**self.seen.get(t.name, {}),
+                                 **{ch: self.versions[ch] for ch in t.triggers if ch in self.versions}}
             self.dirty.add("s:" + t.name)
         next_version = self.max_version + 1
         for ch in {ch for t in ordered for ch in t.triggers if ch in self.channels}:
@@ -256,6 +262,11 @@ class Frame:
                         updated.add(ch)
         self.live = {ch for ch in (self.live | changed) & self.step_sensitive if self.channels[ch].is_available()}
         self.updated = updated
+        for ch in changed & self.barriers:
+            if _holds(self.channels[ch]):
+                self.held_barriers.add(ch)
+            else:
+                self.held_barriers.discard(ch)
         return changed
 
     def should_interrupt(self, names: tuple[str, ...], tasks: list[Task]) -> bool:
@@ -289,16 +300,42 @@ def start(frame: Frame, input: Any, stop: int) -> None:
         frame.live.add(START_CHANNEL)
 
 
+class _Lazy(dict):
+    """Channels of a cloned frame: only channels holding something are copied; an empty one
+    is created fresh from its spec when first looked up. A clone then costs what the frame
+    holds, not the size of the graph (the plan builder clones at every branching step)."""
+
+    def __init__(self, specs: dict[str, Any], held: dict[str, Any]) -> None:
+        super().__init__(held)
+        self.specs = specs
+
+    def __missing__(self, key: str) -> Any:
+        ch = self[key] = self.specs[key].from_checkpoint(MISSING)
+        return ch
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.specs
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self.specs else default
+
+
+def _holds(ch: Any) -> bool:
+    cp = ch.checkpoint()
+    return not (cp is MISSING or (isinstance(cp, (set, list)) and not cp))
+
+
 def clone(frame: Frame) -> Frame:
-    """An independent copy (channels copied through their own ``copy``)."""
+    """An independent copy: channels copied through their own ``copy``, empty ones lazily."""
     other = copy.copy(frame)
-    other.channels = {k: c.copy() for k, c in frame.channels.items()}
+    other.channels = _Lazy(frame.specs, {k: c.copy() for k, c in dict.items(frame.channels) if _holds(c)})
     other.versions = dict(frame.versions)
-    other.seen = {k: dict(v) for k, v in frame.seen.items()}
+    other.seen = dict(frame.seen)
     other.seen_interrupt = dict(frame.seen_interrupt)
     other.dirty = set(frame.dirty)
     other.live = set(frame.live)
     other.updated = None if frame.updated is None else set(frame.updated)
+    other.held_barriers = set(frame.held_barriers)
     return other
 
 
@@ -310,9 +347,7 @@ def schedule_key(frame: Frame, tasks: list[Task]) -> str:
     pull = sorted(t.name for t in tasks if t.path[0] == "__pregel_pull")
     push = sorted({t.name for t in tasks if t.path[0] == "__pregel_push"})
     barriers = []
-    for ch in sorted(frame.specs):
-        if not (ch.startswith("join:") or (ch.startswith("branch:to:") and ch in frame.finishers)):
-            continue
+    for ch in sorted(frame.held_barriers):
         cp = frame.channels[ch].checkpoint()
         if cp is MISSING:
             continue

@@ -83,25 +83,29 @@ def _branch_outcomes(br: Branch, all_nodes: list[str]) -> list[list[tuple[str, A
     return out
 
 
-def _task_outcomes(graph: Graph, frame: Any, name: str, all_nodes: list[str]) -> list[list[tuple[str, Any]]]:
+def _task_outcomes(nodes: dict[str, Any], frame: Any, name: str, all_nodes: list[str]) -> list[list[tuple[str, Any]]]:
     from agentc.runtime_shims.langgraph_calls import branch_channel
 
     choices: list[list[tuple[str, Any]]] = [list(frame.static[name])]
     for br in frame.branches[name]:
         choices = [c + o for c in choices for o in _branch_outcomes(br, all_nodes)]
     if name != START:
-        dests = [d for d in graph.node(name).destinations if d != END]
+        dests = [d for d in nodes[name].destinations if d != END]
         if dests:
             choices = [c + o for c in choices for o in [[]] + [[(branch_channel(d), None)] for d in dests]]
     unique = {repr(sorted(map(repr, c))): c for c in choices}
     return list(unique.values())
 
 
-def build(graph: Graph, *, max_schedules: int = MAX_SCHEDULES) -> Schedule:
-    """Every schedule reachable from START, numbered in breadth-first order."""
+def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
+    """Every schedule reachable from START, numbered in breadth-first order. The bound
+    (default: 256, or 4 per node for big graphs) stops combinatorial blow-ups."""
     from agentc.runtime_shims import pregel
 
-    all_nodes = sorted(n.name for n in graph.nodes)
+    if max_schedules is None:
+        max_schedules = max(MAX_SCHEDULES, 4 * len(graph.nodes))
+    nodes = {n.name: n for n in graph.nodes}
+    all_nodes = sorted(nodes)
     frame = pregel.Frame(graph, None, triggers_only=True)
     pregel.start(frame, {}, stop=1 << 60)
     tasks = frame.prepare(None, with_input=False)
@@ -129,7 +133,7 @@ def build(graph: Graph, *, max_schedules: int = MAX_SCHEDULES) -> Schedule:
     intern(frame, tasks)
     while queue:
         bid, f, ts = queue.popleft()
-        per_task = [_task_outcomes(graph, f, t.name, all_nodes) for t in ts]
+        per_task = [_task_outcomes(nodes, f, t.name, all_nodes) for t in ts]
         combos = 1
         for p in per_task:
             combos *= len(p)

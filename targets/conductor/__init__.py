@@ -39,7 +39,8 @@ def lower(wf: Workflow) -> Artifact:
         "run": {"worker": f"agentc worker conductor {wf.entry} --server URL",
                 "deploy": f"agentc deploy {wf.entry} --server URL"},
     })
-    return Artifact(target="conductor", name=wf.name, files=files)
+    return Artifact(target="conductor", name=wf.name, files=files,
+                    notes=tuple(f"conductor: {line}" for line in res.report))
 
 
 def validate(artifact: Artifact) -> list[str]:

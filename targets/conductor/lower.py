@@ -104,7 +104,7 @@ class Lowered:
 
 
 def plan_id(wf: Workflow) -> str:
-    return hashlib.sha256(IR.dump(wf).encode()).hexdigest()[:16]
+    return hashlib.sha256(wf.model_dump_json().encode()).hexdigest()[:16]
 
 
 def lower_workflow(wf: Workflow) -> Lowered:
@@ -117,6 +117,7 @@ class _LevelLowerer:
     def __init__(self, wf: Workflow, res: Lowered, path: tuple[str, ...], name: str, graph: Graph) -> None:
         self.wf, self.res, self.path, self.name, self.graph = wf, res, path, name, graph
         self.refs = Refs()
+        self.nodes = {n.name: n for n in graph.nodes}
         self.finals: dict[int, list[str]] = {}
         self.fixups: list[Callable[[], None]] = []
         self.counter = 0
@@ -144,7 +145,7 @@ class _LevelLowerer:
     def _refuse(self) -> None:
         for b in self.blocks.values():
             for t in b.push:
-                node = self.graph.node(t)
+                node = self.nodes[t]
                 if isinstance(node, SubgraphNode) or node.interrupts:
                     raise AgentcError(
                         Code.UNSUPPORTED,
@@ -156,7 +157,7 @@ class _LevelLowerer:
     def _name_types(self) -> None:
         taken: set[str] = set(self.res.task_kinds)
         for n in sorted(x.name for x in self.graph.nodes):
-            if isinstance(self.graph.node(n), SubgraphNode):
+            if isinstance(self.nodes[n], SubgraphNode):
                 continue
             t = base = f"{self.name}-{slug(n)}"
             k = 1
@@ -236,7 +237,7 @@ class _LevelLowerer:
             f()
         tasks = _prune(tasks)
         for n, t in self.level.node_types.items():
-            self._task_def(t, self.graph.node(n))
+            self._task_def(t, self.nodes[n])
         for kind, t in self.level.special_types.items():
             self._task_def(t, None)
         if self.path:
@@ -316,7 +317,7 @@ class _LevelLowerer:
         return tasks, finals
 
     def _node(self, name: str, block: int) -> tuple[list[dict[str, Any]], list[str]]:
-        node = self.graph.node(name)
+        node = self.nodes[name]
         if isinstance(node, SubgraphNode):
             ref = self.refs.take(name)
             child = f"{self.name}-{slug(name)}"

@@ -1,0 +1,159 @@
+"""``agentc simulate``: run a compiled Conductor artifact offline, with the output contract
+of ``agentc run`` — the final state as JSON, or a run id and the pending interrupts when a
+HUMAN task waits (exit 3), continued with ``--resume RUN_ID --value JSON``.
+
+The workflow JSON executed is the one in the artifact folder (what a user would register),
+by ``simulator.Simulator`` (Conductor's runtime semantics, conductor.md §C); its worker
+tasks are served in process by ``runtime_shims.conductor_worker`` with the user's code.
+A paused simulation is saved as JSON so a later process can resume it.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from agentc.errors import AgentcError, Code, RunFailed
+
+NO_VALUE = object()
+
+
+def read_artifact(folder: str | Path) -> dict[str, Any]:
+    root = Path(folder)
+    manifest_path = root / "manifest.json"
+    if not manifest_path.exists():
+        raise AgentcError(Code.BAD_REF, f"{root} is not a compiled conductor artifact (no manifest.json)",
+                          construct=str(root), hint="create one with `agentc compile REF --target conductor --out DIR`")
+    manifest = json.loads(manifest_path.read_text())
+    if manifest.get("target") != "conductor":
+        raise AgentcError(Code.BAD_REF, f"{root} holds a {manifest.get('target')!r} artifact, not conductor",
+                          construct=str(root), hint="compile with --target conductor")
+    workflows = {n: json.loads((root / f"{n}.workflow.json").read_text()) for n in manifest["workflows"]}
+    task_defs = {d["name"]: d for d in json.loads((root / "taskdefs.json").read_text())}
+    return {"manifest": manifest, "workflows": workflows, "task_defs": task_defs}
+
+
+class Simulation:
+    """One simulated run of an artifact, with the user's code behind its worker tasks."""
+
+    def __init__(self, artifact: dict[str, Any], worker: Any) -> None:
+        from .simulator import Simulator
+
+        self.artifact = artifact
+        self.worker = worker
+        self.root = artifact["manifest"]["workflow"]
+        if worker.lowered.plan_id != artifact["manifest"]["plan"]:
+            raise AgentcError(Code.GRAPH_CHANGED,
+                              f"the artifact was compiled from a different graph than {artifact['manifest']['entry']}",
+                              construct=artifact["manifest"]["entry"],
+                              hint="recompile with `agentc compile ... --target conductor`")
+        self.sim = Simulator(artifact["workflows"], artifact["task_defs"], self._serve)
+        self.workflow_id = ""
+
+    @classmethod
+    def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
+        from agentc.api import workflow_and_live
+        from agentc.runtime_shims.conductor_worker import ConductorWorker
+
+        art = read_artifact(folder)
+        wf, live = workflow_and_live(obj if obj is not None else art["manifest"]["entry"])
+        return cls(art, ConductorWorker(wf, live))
+
+    def _serve(self, call: Any) -> Any:
+        from .simulator import TaskResult
+
+        o = self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
+                                workflow_id=call.workflow_id, task_id=call.task_id)
+        return TaskResult(o.status, o.output, o.reason)
+
+    # ------------------------------------------------------------ running
+    def start(self, input: Any, context: Any = None) -> Any:
+        self.workflow_id = self.sim.start(self.root, {"input": input, "context": context})
+        return self._drive()
+
+    def resume(self, value: Any = NO_VALUE) -> Any:
+        pending = self.sim.pending_human(self.workflow_id)
+        if not pending:
+            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"simulation {self.workflow_id} is not waiting",
+                              construct=self.workflow_id, hint="start a new one")
+        answers = _answers(self.workflow_id, pending, value)
+        for p in pending:
+            self.sim.complete_task(p["workflow_id"], p["task_id"], answers.get(p["task_id"], {}))
+        return self._drive()
+
+    def _drive(self) -> Any:
+        from agentc.targets.local.executor import RunOutcome
+
+        self.sim.run(self.workflow_id)
+        ex = self.sim.execution(self.workflow_id)
+        status = ex["status"]
+        if status == "COMPLETED":
+            return RunOutcome(self.workflow_id, "done", output=(ex.get("output") or {}).get("state"))
+        pending = self.sim.pending_human(self.workflow_id)
+        if status == "RUNNING" and pending:
+            return RunOutcome(self.workflow_id, "waiting", interrupts=_interrupts(pending))
+        reason = ex.get("reasonForIncompletion") or status
+        code = next((c for c in Code if c.value in reason), Code.NODE_FAILED)
+        raise RunFailed(code, f"simulated workflow {self.root} {status}: {reason}",
+                        construct=f"workflow {self.root!r}",
+                        hint="the failing task's output has the traceback: see the execution JSON")
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> Path:
+        from agentc.artifact import write_atomic
+
+        data = {"workflow_id": self.workflow_id, "artifact": self.artifact, "simulator": self.sim.to_json()}
+        return write_atomic(Path(path), json.dumps(data, sort_keys=True))
+
+    @classmethod
+    def load(cls, path: str | Path, obj: Any = None) -> "Simulation":
+        from agentc.api import workflow_and_live
+        from agentc.runtime_shims.conductor_worker import ConductorWorker
+
+        from .simulator import Simulator
+
+        p = Path(path)
+        if not p.exists():
+            raise AgentcError(Code.UNKNOWN_RUN, f"no saved simulation at {p}", construct=str(p),
+                              hint="start one with `agentc simulate DIR --input JSON`")
+        data = json.loads(p.read_text())
+        art = data["artifact"]
+        wf, live = workflow_and_live(obj if obj is not None else art["manifest"]["entry"])
+        self = cls(art, ConductorWorker(wf, live))
+        self.sim = Simulator.from_json(data["simulator"], self._serve)
+        self.workflow_id = data["workflow_id"]
+        return self
+
+
+def _interrupts(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for p in pending:
+        inp = p.get("input") or {}
+        if "breakpoint" in inp:
+            out.append({"kind": "breakpoint", "when": inp["breakpoint"], "task": p["ref"]})
+        for i in inp.get("interrupts") or []:
+            out.append({"kind": "interrupt", "id": i["id"], "value": i["value"], "node": i.get("node"),
+                        "task": p["ref"]})
+    return out
+
+
+def _answers(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, Any]:
+    """HUMAN task id → its output. Interrupts are answered like ``agentc resume``: one value
+    for a single interrupt, or an id map; breakpoints take no value."""
+    asks = {p["task_id"]: [i["id"] for i in (p.get("input") or {}).get("interrupts") or []] for p in pending}
+    ids = {i: tid for tid, lst in asks.items() for i in lst}
+    if not ids:
+        if value is not NO_VALUE:
+            raise AgentcError(Code.INVALID_RESUME, "the run is paused at a breakpoint, which takes no value",
+                              construct=run_id, hint="resume it without --value")
+        return {}
+    if value is NO_VALUE:
+        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for an answer to interrupt()",
+                          construct=run_id, hint="pass the answer with --value JSON")
+    if isinstance(value, dict) and value and set(value) <= set(ids):
+        return {ids[i]: {"resume": v} for i, v in value.items()}
+    if len(ids) == 1:
+        return {next(iter(ids.values())): {"resume": value}}
+    raise AgentcError(Code.INVALID_RESUME, f"{len(ids)} interrupts are pending; answer each by id",
+                      construct=run_id,
+                      hint='pass --value \'{"<interrupt id>": value, ...}\' with ids from: ' + ", ".join(sorted(ids)))
