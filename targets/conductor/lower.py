@@ -252,7 +252,7 @@ class _LevelLowerer:
             "version": 1, "schemaVersion": 2, "ownerEmail": OWNER,
             "inputParameters": inputs, "outputParameters": output,
             "tasks": tasks, "restartable": True, "timeoutPolicy": "ALERT_ONLY", "timeoutSeconds": 0,
-            "workflowStatusListenerEnabled": False,
+            "workflowStatusListenerEnabled": False, "enforceSchema": False,
             "metadata": {"agentc_plan": self.res.plan_id},
         }
 
