@@ -26,12 +26,12 @@ def _dump(value: object) -> str:
 
 
 def lower(wf: Workflow) -> Artifact:
-    from .lower import lower_workflow
+    from .lower import lower_workflow, slug
 
     res = lower_workflow(wf)
     files = {f"{name}.workflow.json": _dump(d) for name, d in res.workflows.items()}
     files["taskdefs.json"] = _dump([res.task_defs[k] for k in sorted(res.task_defs)])
-    root = next(iter(res.workflows))
+    root = slug(wf.name)
     files["manifest.json"] = _dump({
         "target": "conductor", "workflow": root, "entry": wf.entry, "plan": res.plan_id,
         "ir_version": wf.ir_version, "workflows": sorted(res.workflows), "tasks": res.task_kinds,
