@@ -260,7 +260,7 @@ def worker_conductor_cmd(ref: str, server: str, domain: str | None, threads: int
 @_diagnose
 def deploy_cmd(ref: str, server: str, no_overwrite: bool) -> None:
     """Register REF's Conductor task and workflow definitions on a server."""
-    from agentc.targets.conductor.lower import lower_workflow
+    from agentc.targets.conductor.lowering import lower_workflow
     from agentc.targets.conductor.server import deploy
 
     from .api import load

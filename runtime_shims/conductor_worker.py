@@ -55,7 +55,7 @@ class ConductorWorker:
     conductor-python ``Worker`` wraps (and the simulator calls)."""
 
     def __init__(self, wf: Workflow, entry_obj: Any, lowered: Any = None) -> None:
-        from agentc.targets.conductor.lower import lower_workflow
+        from agentc.targets.conductor.lowering import lower_workflow
 
         self.wf = wf
         self.lowered = lowered or lower_workflow(wf)

@@ -26,7 +26,7 @@ def _dump(value: object) -> str:
 
 
 def lower(wf: Workflow) -> Artifact:
-    from .lower import lower_workflow, slug
+    from .lowering import lower_workflow, slug
 
     res = lower_workflow(wf)
     files = {f"{name}.workflow.json": _dump(d) for name, d in res.workflows.items()}

@@ -78,7 +78,7 @@ class Simulation:
                               construct=self.workflow_id, hint="start a new one")
         answers = _answers(self.workflow_id, pending, value)
         for p in pending:
-            self.sim.complete_task(p["workflow_id"], p["task_id"], answers.get(p["task_id"], {}))
+            self.sim.complete_task(p["workflowId"], p["taskId"], answers.get(p["taskId"], {}))
         return self._drive()
 
     def _drive(self) -> Any:
@@ -140,7 +140,7 @@ def _interrupts(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _answers(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, Any]:
     """HUMAN task id → its output. Interrupts are answered like ``agentc resume``: one value
     for a single interrupt, or an id map; breakpoints take no value."""
-    asks = {p["task_id"]: [i["id"] for i in (p.get("input") or {}).get("interrupts") or []] for p in pending}
+    asks = {p["taskId"]: [i["id"] for i in (p.get("input") or {}).get("interrupts") or []] for p in pending}
     ids = {i: tid for tid, lst in asks.items() for i in lst}
     if not ids:
         if value is not NO_VALUE:
