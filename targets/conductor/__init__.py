@@ -34,7 +34,7 @@ def lower(wf: Workflow) -> Artifact:
     root = slug(wf.name)
     files["manifest.json"] = _dump({
         "target": "conductor", "workflow": root, "entry": wf.entry, "plan": res.plan_id,
-        "ir_version": wf.ir_version, "workflows": sorted(res.workflows), "tasks": res.task_kinds,
+        "ir_version": wf.ir_version, "workflows": sorted(res.workflows), "task_types": res.task_kinds,
         "report": res.report,
         "run": {"worker": f"agentc worker conductor {wf.entry} --server URL",
                 "deploy": f"agentc deploy {wf.entry} --server URL"},

@@ -23,8 +23,9 @@ import copy
 import json
 import math
 import re
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from agentc.targets.conductor import jsonpath
 

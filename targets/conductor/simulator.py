@@ -51,8 +51,9 @@ import copy
 import datetime as _dt
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from agentc.targets.conductor import js
 from agentc.targets.conductor.expressions import (
@@ -137,7 +138,7 @@ _TEST_OPERATORS = {"JOIN", "DO_WHILE", "SET_VARIABLE", "FORK", "INLINE", "TERMIN
 _TEST_MAX_LOOPS = 20_000
 # ConductorProperties.maxWorkflowVariablesPayloadSizeThreshold
 _MAX_VARIABLES_BYTES = 256 * 1024
-_SCRIPT_LOCATION = re.compile(r"^undefined:(\d+): (.*)$", re.S)
+_SCRIPT_LOCATION = re.compile(r"^undefined:(\d+): (.*)$", re.DOTALL)
 _DURATION = re.compile(
     r"\s*(?:([0-9]+)\s*(?:days?|d))?"
     r"\s*(?:([0-9]+)\s*(?:hours?|hrs?|h))?"
@@ -229,7 +230,7 @@ class _Kind:
     ``async_`` tasks are run by the driver, the others inside the decide loop; ``worker``
     tasks go to the worker callback."""
 
-    map: Callable[["_Ctx"], list[dict]] | None = None
+    map: Callable[[_Ctx], list[dict]] | None = None
     execute: Callable[[dict, dict], bool] | None = None
     start: Callable[[dict, dict], None] | None = None
     cancel: Callable[[dict, dict], None] | None = None
@@ -248,7 +249,7 @@ class _Ctx:
     """``TaskMapperContext``: what a mapper gets. The task id is drawn on first use so that
     a mapping whose result is dropped does not use up an id."""
 
-    def __init__(self, sim: "Simulator", wf: dict, wt: dict, task_input: dict,
+    def __init__(self, sim: Simulator, wf: dict, wt: dict, task_input: dict,
                  retry_count: int, retried_task_id: str | None, kind: str) -> None:
         self.sim = sim
         self.wf = wf
@@ -468,7 +469,7 @@ def _zone(name: str) -> _dt.tzinfo | None:
         from zoneinfo import ZoneInfo
 
         return ZoneInfo(name)
-    except Exception:
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
         return None
 
 
@@ -536,7 +537,7 @@ class Simulator:
         self._setup()
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any], worker: Worker | None = None) -> "Simulator":
+    def from_json(cls, data: Mapping[str, Any], worker: Worker | None = None) -> Simulator:
         """Resume a simulation saved with :meth:`to_json` (possibly in another process)."""
         if not isinstance(data, Mapping) or data.get("format") != FORMAT:
             raise SimulationError(f"not a saved simulation (expected format {FORMAT!r})")
@@ -591,7 +592,7 @@ class Simulator:
         """Move the virtual clock forward; the next :meth:`run` acts on what fell due."""
         if seconds < 0:
             raise ValueError("the clock only moves forward")
-        self._state["clock"] += int(round(seconds * 1000))
+        self._state["clock"] += round(seconds * 1000)
 
     def start(self, name: str, input: Mapping[str, Any] | None = None, *,
               version: int | None = None, correlation_id: str | None = None) -> str:
@@ -987,7 +988,7 @@ class Simulator:
             result = self._worker(call)
         except SimulationError:
             raise
-        except Exception as exc:  # what the SDK's task runner does with a raising worker
+        except Exception as exc:  # noqa: BLE001 -- what the SDK's task runner does with a raising worker
             result = TaskResult(FAILED, {}, str(exc) or type(exc).__name__)
         if not isinstance(result, TaskResult):
             raise SimulationError(
@@ -1040,9 +1041,9 @@ class Simulator:
                 for task in outcome.to_schedule:
                     kind = self._kinds[task["_kind"]]
                     if (id(task) in present and not kind.worker and not kind.async_
-                            and task["status"] not in _TERMINAL and kind.execute is not None):
-                        if kind.execute(wf, task):
-                            changed = True
+                            and task["status"] not in _TERMINAL and kind.execute is not None
+                            and kind.execute(wf, task)):
+                        changed = True
                 if not changed:
                     return
         except _Terminate as exc:

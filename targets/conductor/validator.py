@@ -1335,6 +1335,8 @@ def _split_documents(docs: list[tuple[str, Any]]) -> tuple[list[_Doc], list[Viol
     bad: list[Violation] = []
 
     def one(file: str, loc: str, data: Any) -> None:
+        if isinstance(data, dict) and data.get("target") == "conductor" and "task_types" in data:
+            return  # agentc's own manifest.json beside the definitions: not Conductor JSON
         if isinstance(data, dict):
             out.append(_Doc(file, loc, "workflow" if "tasks" in data else "taskdef", data))
         else:
