@@ -94,7 +94,7 @@ def conductor():
 
 def lowered(ref):
     from agentc.api import load
-    from agentc.targets.conductor.lower import lower_workflow
+    from agentc.targets.conductor.lowering import lower_workflow
 
     return lower_workflow(load(ref))
 
@@ -326,11 +326,11 @@ def test_bad_server_url_is_a_config_error():
 # ---------------------------------------------------------------------------- task function
 @pytest.fixture(scope="module")
 def chain_worker():
-    from agentc.runtime_shims.conductor_worker import ConductorWorker
+    from agentc.runtime_shims.steps import StepWorker
     from agentc.targets.conductor.server import resolve
 
     wf, live = resolve(CHAIN)
-    return ConductorWorker(wf, live)
+    return StepWorker(wf, live)
 
 
 def first_task(worker):

@@ -11,7 +11,7 @@ HUMAN tasks. A final ``end`` task reads the final state.
 
 State never passes through JavaScript: every worker task receives the outputs of the
 steps that may have run just before it (``prev``), takes the latest (highest step) and
-carries the Pregel frame on (``runtime_shims/conductor_worker.py``). Only our own
+carries the Pregel frame on (``runtime_shims/steps.py``). Only our own
 reference names — slugs checked against ``[A-Za-z0-9_]`` — ever appear in ``${...}``
 expressions or scripts; user data travels as task output, which Conductor never
 evaluates.
@@ -333,7 +333,9 @@ class _LevelLowerer:
         humans = [self.refs.take(f"human_{name}_{i + 1}") for i in range(attempts)]
 
         def chain(i: int) -> list[dict[str, Any]]:
-            extra = {"resume": [out(h) for h in humans[:i]]} if i else {}
+            extra: dict[str, Any] = {"interrupt_slots": attempts} if attempts else {}
+            if i:
+                extra["resume"] = [out(h) for h in humans[:i]]
             tasks = [self._simple(refs[i], type_name, block, extra)]
             if i < attempts:
                 route = self.refs.take(f"interrupted_{name}_{i + 1}")

@@ -9,11 +9,11 @@ what goes over the wire is exactly what the SDK sends.
   conductor-oss, Orkes), validated as a whole before anything is stored. Without it each
   WorkflowDef is a plain ``POST /api/metadata/workflow`` (no ``?overwrite``: older
   servers do not know the parameter), which answers 409 when the name+version exists.
-* ``task_function`` adapts ``ConductorWorker.execute`` to conductor-python's worker
+* ``task_function`` adapts ``StepWorker.execute`` to conductor-python's worker
   interface (a callable taking a ``Task``, returning a ``TaskResult``).
 * ``serve`` runs conductor-python's ``TaskHandler`` with one ``Worker`` per task type.
   The SDK runs every Worker in its own *spawned* process and pickles it there, so the
-  task function pickles as (task type, REF) and rebuilds the ConductorWorker from the
+  task function pickles as (task type, REF) and rebuilds the StepWorker from the
   REF in the child process on first use.
 
 Library code: never prints; failures are ``AgentcError`` (AC401 for server problems).
@@ -225,14 +225,14 @@ def resolve(ref: str) -> tuple[Any, Any]:
 
 
 def load_worker(ref: str) -> Any:
-    """A ConductorWorker for ``ref`` (one per process and REF)."""
+    """A StepWorker for ``ref`` (one per process and REF)."""
     with _WORKERS_LOCK:
         worker = _WORKERS.get(ref)
         if worker is None:
-            from agentc.runtime_shims.conductor_worker import ConductorWorker
+            from agentc.runtime_shims.steps import StepWorker
 
             wf, live = resolve(ref)
-            worker = _WORKERS[ref] = ConductorWorker(wf, live)
+            worker = _WORKERS[ref] = StepWorker(wf, live)
         return worker
 
 
@@ -240,13 +240,13 @@ class TaskFunction:
     """What conductor-python's ``Worker`` calls for one task type: ``fn(task) -> TaskResult``.
 
     Pickles as ``(task_type, ref)``: the SDK spawns one process per Worker and pickles the
-    Worker into it; there the ConductorWorker is rebuilt from the REF on first use.
+    Worker into it; there the StepWorker is rebuilt from the REF on first use.
     ``copy.deepcopy`` (``Worker.__init__`` deep-copies its function) returns the object
     itself, so an in-process worker is shared rather than copied."""
 
     def __init__(self, task_type: str, worker: Any = None, ref: str | None = None) -> None:
         if worker is None and ref is None:
-            raise ValueError("TaskFunction needs a ConductorWorker or a REF")
+            raise ValueError("TaskFunction needs a StepWorker or a REF")
         self.task_type = task_type
         self.ref = ref if ref is not None else getattr(getattr(worker, "wf", None), "entry", None)
         self._worker = worker

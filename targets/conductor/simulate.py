@@ -4,7 +4,7 @@ HUMAN task waits (exit 3), continued with ``--resume RUN_ID --value JSON``.
 
 The workflow JSON executed is the one in the artifact folder (what a user would register),
 by ``simulator.Simulator`` (Conductor's runtime semantics, conductor.md §C); its worker
-tasks are served in process by ``runtime_shims.conductor_worker`` with the user's code.
+tasks are served in process by ``runtime_shims.steps`` with the user's code.
 A paused simulation is saved as JSON so a later process can resume it.
 """
 from __future__ import annotations
@@ -53,11 +53,11 @@ class Simulation:
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
         from agentc.api import workflow_and_live
-        from agentc.runtime_shims.conductor_worker import ConductorWorker
+        from agentc.runtime_shims.steps import StepWorker
 
         art = read_artifact(folder)
         wf, live = workflow_and_live(obj if obj is not None else art["manifest"]["entry"])
-        return cls(art, ConductorWorker(wf, live))
+        return cls(art, StepWorker(wf, live))
 
     def _serve(self, call: Any) -> Any:
         from .simulator import TaskResult
@@ -108,7 +108,7 @@ class Simulation:
     @classmethod
     def load(cls, path: str | Path, obj: Any = None) -> "Simulation":
         from agentc.api import workflow_and_live
-        from agentc.runtime_shims.conductor_worker import ConductorWorker
+        from agentc.runtime_shims.steps import StepWorker
 
         from .simulator import Simulator
 
@@ -119,7 +119,7 @@ class Simulation:
         data = json.loads(p.read_text())
         art = data["artifact"]
         wf, live = workflow_and_live(obj if obj is not None else art["manifest"]["entry"])
-        self = cls(art, ConductorWorker(wf, live))
+        self = cls(art, StepWorker(wf, live))
         self.sim = Simulator.from_json(data["simulator"], self._serve)
         self.workflow_id = data["workflow_id"]
         return self

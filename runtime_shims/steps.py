@@ -1,6 +1,6 @@
-"""What a Conductor worker runs for an agentc workflow: one task = one LangGraph task,
-one barrier, the START step or the END read-out — with the user's own node, router and
-reducer functions, imported from the workflow's REF.
+"""What an engine runs for an agentc workflow — a Conductor worker task or a Temporal
+activity: one LangGraph task, one barrier, the START step or the END read-out, with the
+user's own node, router and reducer functions, imported from the workflow's REF.
 
 The protocol (every worker task):
 * input ``prev``: the outputs of the steps that may have run just before this task
@@ -50,9 +50,9 @@ def pick(outputs: Any) -> dict[str, Any] | None:
     return best
 
 
-class ConductorWorker:
-    """Executes agentc worker tasks in process; ``execute`` is the task function a
-    conductor-python ``Worker`` wraps (and the simulator calls)."""
+class StepWorker:
+    """Executes agentc steps in process; ``execute`` is what a conductor-python ``Worker``
+    wraps, what the Conductor simulator calls, and what each Temporal activity runs."""
 
     def __init__(self, wf: Workflow, entry_obj: Any, lowered: Any = None) -> None:
         from agentc.targets.conductor.lowering import lower_workflow
@@ -113,10 +113,11 @@ class ConductorWorker:
             result = lg.invoke(self.resolve(node.call), task.input, config, node.call.is_async)
             writes = pregel.task_writes(frame, task, result, config, self.resolve)
         except GraphInterrupt as gi:
-            if len(resume) >= len(node.interrupts):
+            slots = input.get("interrupt_slots")
+            if slots is not None and len(resume) >= slots:
                 raise _Terminal(
                     f"{Code.UNSUPPORTED.value}: node {name!r} called interrupt() {len(resume) + 1} times; agentc found "
-                    f"{len(node.interrupts)} call site(s) at compile time, so the workflow has no HUMAN task left "
+                    f"{slots} call site(s) at compile time, so the workflow has no HUMAN task left "
                     "for it (use the local target for nodes that interrupt in a loop)") from None
             return {"agentc": 1, "status": "interrupted", "step": frame.step,
                     "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name} for i in gi.args[0]]}
@@ -294,4 +295,4 @@ class _Retry(Exception):
         self.reason, self.output = reason, output
 
 
-__all__ = ["ConductorWorker", "Outcome", "pick", "START", "SubgraphNode"]
+__all__ = ["StepWorker", "Outcome", "pick", "START", "SubgraphNode"]
