@@ -54,29 +54,29 @@ class StepWorker:
     """Executes agentc steps in process; ``execute`` is what a conductor-python ``Worker``
     wraps, what the Conductor simulator calls, and what each Temporal activity runs."""
 
-    def __init__(self, wf: Workflow, entry_obj: Any, lowered: Any = None) -> None:
-        from agentc.targets.conductor.lowering import lower_workflow
+    def __init__(self, wf: Workflow, entry_obj: Any, lay: Any = None) -> None:
+        from agentc.plan.layout import layout
 
         self.wf = wf
-        self.lowered = lowered or lower_workflow(wf)
+        self.layout = lay or layout(wf)
         self.resolve = Resolver(entry_obj)
         self.store = getattr(entry_obj, "store", None)
-        self.keys = {p: lvl.schedule.by_key() for p, lvl in self.lowered.levels.items()}
+        self.keys = {p: lvl.schedule.by_key() for p, lvl in self.layout.levels.items()}
         self.handlers = {"node": self._node, "barrier": self._barrier, "end": self._end, "start": self._start}
 
     # ------------------------------------------------------------ entry point
     def execute(self, task_type: str, input: dict[str, Any], *, retry_count: int = 0,
                 workflow_id: str = "", task_id: str = "") -> Outcome:
-        kind = self.lowered.task_kinds.get(task_type)
+        kind = self.layout.task_kinds.get(task_type)
         try:
             if kind is None:
                 raise _Terminal(f"{Code.GRAPH_CHANGED.value}: task type {task_type!r} is not part of this agent "
                                 "(the worker and the registered workflow come from different code)")
-            if input.get("plan") != self.lowered.plan_id:
+            if input.get("plan") != self.layout.plan_id:
                 raise _Terminal(f"{Code.GRAPH_CHANGED.value}: the workflow was compiled from a different graph "
-                                f"(plan {input.get('plan')!r}, this worker has {self.lowered.plan_id!r}); "
+                                f"(plan {input.get('plan')!r}, this worker has {self.layout.plan_id!r}); "
                                 "re-run `agentc deploy` or restart workers with the deployed code")
-            level = self.lowered.levels[tuple(kind["path"])]
+            level = self.layout.levels[tuple(kind["path"])]
             ctx = {"run_id": workflow_id, "attempt": retry_count + 1}
             output = self.handlers[kind["kind"]](level, kind, input, ctx)
             return Outcome("COMPLETED", output)
@@ -176,7 +176,7 @@ class StepWorker:
         if not level.path:
             return {"agentc": 1, "status": "done", "state": to_jsonable(state)}
         # a subgraph's end finishes its parent's task for the subgraph node
-        parent = self.lowered.levels[level.path[:-1]]
+        parent = self.layout.levels[level.path[:-1]]
         desc = input["parent"]
         pframe, pblock, ptasks = self._enter(parent, desc, ctx)
         ptask = next(t for t in ptasks if t.path == ("__pregel_pull", level.path[-1]))
@@ -206,7 +206,7 @@ class StepWorker:
     def _started(self, level: Any, raw: Any, input: dict[str, Any], ctx: dict[str, Any]) -> tuple[Any, list[Any], int]:
         """Run the START step (the input becomes writes; START's routers run)."""
         if level.path:
-            parent = self.lowered.levels[level.path[:-1]]
+            parent = self.layout.levels[level.path[:-1]]
             pframe, _, ptasks = self._enter(parent, raw, ctx)
             ptask = next(t for t in ptasks if t.path == ("__pregel_pull", level.path[-1]))
             graph_input = ptask.input
@@ -266,7 +266,7 @@ class StepWorker:
                 ref = f"{key}_s{frame.step}_{idx}"
                 entry = sends.setdefault(key, {"tasks": [], "inputs": {}})
                 entry["tasks"].append({"name": level.node_types[t.name], "taskReferenceName": ref, "type": "SIMPLE"})
-                inp: dict[str, Any] = {"plan": self.lowered.plan_id, "self": ref, "push": idx,
+                inp: dict[str, Any] = {"plan": self.layout.plan_id, "self": ref, "push": idx,
                                        "prev": {self_ref: "${" + self_ref + ".output}"}}
                 if "context" in input:
                     inp["context"] = "${workflow.input.context}"

@@ -3,7 +3,6 @@ workflow JSON, executed by the simulator (Conductor's runtime semantics) with wo
 tasks served by the shim, ends in LangGraph's own final state — HITL fixtures pause at
 HUMAN tasks and resume with the same result as ``Command(resume=...)``, including
 across processes (the paused simulation is saved and reloaded)."""
-import json
 
 import pytest
 

@@ -336,7 +336,9 @@ def chain_worker():
 
 
 def first_task(worker):
-    root = next(w for w in worker.lowered.workflows.values() if w["inputParameters"] == ["input", "context"])
+    from agentc.targets.conductor.lowering import lower_workflow
+
+    root = lower_workflow(worker.wf).workflows[worker.layout.root.workflow]
     return root["tasks"][0]
 
 
@@ -349,14 +351,14 @@ def make_task(task_type, input_data, **kw):
 
 def chain_input(worker, plan=None):
     t = first_task(worker)
-    return t["name"], {"plan": plan or worker.lowered.plan_id, "self": t["taskReferenceName"],
+    return t["name"], {"plan": plan or worker.layout.plan_id, "self": t["taskReferenceName"],
                        "prev": {"_input": CASES["chain"]["input"]}}
 
 
 def test_first_task_input_protocol(chain_worker):
     t = first_task(chain_worker)
-    assert t["type"] == "SIMPLE" and t["name"] in chain_worker.lowered.task_defs
-    assert t["inputParameters"]["plan"] == chain_worker.lowered.plan_id
+    assert t["type"] == "SIMPLE" and t["name"] in chain_worker.layout.task_kinds
+    assert t["inputParameters"]["plan"] == chain_worker.layout.plan_id
     assert t["inputParameters"]["prev"] == {"_input": "${workflow.input.input}"}
 
 
@@ -378,12 +380,14 @@ def test_task_function_completes(chain_worker):
     json.dumps(res.output_data)  # what goes back to the server is JSON
 
     # the next task continues from this output (the ${ref.output} the workflow wires in)
-    root = next(w for w in chain_worker.lowered.workflows.values() if w["inputParameters"] == ["input", "context"])
+    from agentc.targets.conductor.lowering import lower_workflow
+
+    root = lower_workflow(chain_worker.wf).workflows[chain_worker.layout.root.workflow]
     second = root["tasks"][1]
     ref = first_task(chain_worker)["taskReferenceName"]
     assert second["inputParameters"]["prev"] == {ref: "${" + ref + ".output}"}
     res2 = task_function(chain_worker, second["name"])(make_task(second["name"], {
-        "plan": chain_worker.lowered.plan_id, "self": second["taskReferenceName"], "prev": {ref: out}}, id="task-2"))
+        "plan": chain_worker.layout.plan_id, "self": second["taskReferenceName"], "prev": {ref: out}}, id="task-2"))
     assert res2.status == TaskResultStatus.COMPLETED and res2.output_data["step"] > out["step"]
 
 
@@ -475,7 +479,7 @@ def test_serve_polls_every_task_type_and_reports_results(conductor, tmp_path, ch
     while time.monotonic() < deadline and popen.poll() is None:
         posted = any(c["method"] == "POST" and c["path"] == "/api/tasks" for c in rec.calls)
         polled_all = {c["path"].rsplit("/", 1)[1] for c in rec.calls
-                      if c["path"].startswith("/api/tasks/poll/batch/")} >= set(chain_worker.lowered.task_defs)
+                      if c["path"].startswith("/api/tasks/poll/batch/")} >= set(chain_worker.layout.task_kinds)
         if posted and polled_all:
             break
         time.sleep(0.2)
@@ -485,7 +489,7 @@ def test_serve_polls_every_task_type_and_reports_results(conductor, tmp_path, ch
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     polled = {c["path"].rsplit("/", 1)[1] for c in rec.calls if c["path"].startswith("/api/tasks/poll/batch/")}
-    assert polled == set(chain_worker.lowered.task_defs), proc.stderr[-3000:]
+    assert polled == set(chain_worker.layout.task_kinds), proc.stderr[-3000:]
     assert not [c for c in rec.calls if c["path"].startswith("/api/metadata/") and c["method"] != "GET"]
 
     updates = [c for c in rec.calls if c["method"] == "POST" and c["path"] == "/api/tasks"]

@@ -26,21 +26,21 @@ def _dump(value: object) -> str:
 
 
 def lower(wf: Workflow) -> Artifact:
-    from .lowering import lower_workflow, slug
+    from .lowering import lower_workflow
 
     res = lower_workflow(wf)
     files = {f"{name}.workflow.json": _dump(d) for name, d in res.workflows.items()}
     files["taskdefs.json"] = _dump([res.task_defs[k] for k in sorted(res.task_defs)])
-    root = slug(wf.name)
+    root = res.layout.root.workflow
     files["manifest.json"] = _dump({
         "target": "conductor", "workflow": root, "entry": wf.entry, "plan": res.plan_id,
-        "ir_version": wf.ir_version, "workflows": sorted(res.workflows), "task_types": res.task_kinds,
-        "report": res.report,
+        "ir_version": wf.ir_version, "workflows": sorted(res.workflows), "task_types": res.layout.task_kinds,
+        "report": res.layout.report,
         "run": {"worker": f"agentc worker conductor {wf.entry} --server URL",
                 "deploy": f"agentc deploy {wf.entry} --server URL"},
     })
     return Artifact(target="conductor", name=wf.name, files=files,
-                    notes=tuple(f"conductor: {line}" for line in res.report))
+                    notes=tuple(f"conductor: {line}" for line in res.layout.report))
 
 
 def validate(artifact: Artifact) -> list[str]:

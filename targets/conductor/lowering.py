@@ -18,18 +18,16 @@ evaluates.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from agentc import ir as IR
-from agentc.errors import AgentcError, Code
-from agentc.ir import Graph, SubgraphNode, Workflow
-from agentc.plan.schedule import END_ID, Schedule, build
-from agentc.plan.structure import Dispatch, Item, Loop, Route, Run, Structured, structure
+from agentc.ir import SubgraphNode, Workflow
+from agentc.plan.layout import SAFE, Layout, Level, Refs, layout
+from agentc.plan.schedule import END_ID
+from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
 
 OWNER = "agentc@example.com"
 TIMEOUT_S = 3600
@@ -38,29 +36,6 @@ INFRA_RETRIES = 2
 """Retries for a task whose worker died (TIMED_OUT); user exceptions follow RetryPolicy."""
 PROTOCOL_KEYS = ("agentc", "status", "step", "next", "frame", "sends", "task", "writes", "update",
                  "interrupts", "parent_command", "error")
-SAFE = re.compile(r"^[A-Za-z0-9_]+$")
-
-
-def slug(name: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
-    return s or "n"
-
-
-class Refs:
-    """Unique reference names: safe characters, no ``__`` (loop suffixes, §C.6)."""
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def take(self, base: str) -> str:
-        base = slug(base)
-        ref, n = base, 1
-        while ref in self.used:
-            n += 1
-            ref = f"{base}_{n}"
-        assert SAFE.match(ref) and "__" not in ref, ref
-        self.used.add(ref)
-        return ref
 
 
 def out(ref: str, path: str = "") -> str:
@@ -80,99 +55,32 @@ def pick_js(refs: list[str], base: str, result: str) -> str:
 
 
 @dataclass
-class Level:
-    """Everything the worker needs to know about one graph level."""
-
-    path: tuple[str, ...]
-    workflow: str
-    graph: Graph
-    schedule: Schedule
-    structured: Structured
-    node_types: dict[str, str] = field(default_factory=dict)
-    special_types: dict[str, str] = field(default_factory=dict)
-    send_keys: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class Lowered:
-    plan_id: str
-    levels: dict[tuple[str, ...], Level]
-    workflows: dict[str, dict[str, Any]]
-    task_defs: dict[str, dict[str, Any]]
-    task_kinds: dict[str, dict[str, Any]]
-    report: list[str]
+    layout: Layout
+    workflows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Workflow name → WorkflowDef, children before their parents."""
+    task_defs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-
-def plan_id(wf: Workflow) -> str:
-    return hashlib.sha256(wf.model_dump_json().encode()).hexdigest()[:16]
+    @property
+    def plan_id(self) -> str:
+        return self.layout.plan_id
 
 
 def lower_workflow(wf: Workflow) -> Lowered:
-    res = Lowered(plan_id(wf), {}, {}, {}, {}, [])
-    _LevelLowerer(wf, res, (), slug(wf.name), wf.graph).lower()
+    res = Lowered(layout(wf))
+    for path in sorted(res.layout.levels, key=len, reverse=True):  # children first
+        _LevelLowerer(wf, res, res.layout.levels[path]).lower()
     return res
 
 
 class _LevelLowerer:
-    def __init__(self, wf: Workflow, res: Lowered, path: tuple[str, ...], name: str, graph: Graph) -> None:
-        self.wf, self.res, self.path, self.name, self.graph = wf, res, path, name, graph
+    def __init__(self, wf: Workflow, res: Lowered, level: Level) -> None:
+        self.wf, self.res, self.level = wf, res, level
+        self.path, self.name, self.graph = level.path, level.workflow, level.graph
         self.refs = Refs()
-        self.nodes = {n.name: n for n in graph.nodes}
+        self.nodes, self.blocks, self.preds = level.nodes, level.blocks, level.preds
         self.finals: dict[int, list[str]] = {}
         self.fixups: list[Callable[[], None]] = []
-        self.counter = 0
-        sched = build(graph)
-        st = structure(sched)
-        self.level = Level(path, name, graph, sched, st)
-        res.levels[path] = self.level
-        self.blocks = {b.id: b for b in sched.blocks}
-        self.preds: dict[int, set[int]] = {b.id: set() for b in sched.blocks}
-        self.preds[END_ID] = set()
-        for b in sched.blocks:
-            for s in b.succ:
-                self.preds[s].add(b.id)
-        self._refuse()
-        self._name_types()
-        where = "graph " + " > ".join((wf.name, *path))
-        if st.mode == "dispatcher":
-            res.report.append(f"{where}: dispatcher loop ({st.reason}); {len(sched.blocks)} superstep schedules")
-        else:
-            dup = {b: n for b, n in st.runs.items() if n > 1}
-            res.report.append(f"{where}: structured; {len(sched.blocks)} superstep schedules"
-                              + (f"; blocks laid out more than once: {dup}" if dup else ""))
-
-    # ------------------------------------------------------------ checks and names
-    def _refuse(self) -> None:
-        for b in self.blocks.values():
-            for t in b.push:
-                node = self.nodes[t]
-                if isinstance(node, SubgraphNode) or node.interrupts:
-                    raise AgentcError(
-                        Code.UNSUPPORTED,
-                        f"node {t!r} receives Send packets and is a subgraph or calls interrupt()",
-                        construct=f"Send({t!r}, ...)", source=node.source,
-                        hint="the conductor target runs Send targets as dynamic fork tasks, which cannot "
-                             "pause or nest; use the local target for this graph")
-
-    def _name_types(self) -> None:
-        taken: set[str] = set(self.res.task_kinds)
-        for n in sorted(x.name for x in self.graph.nodes):
-            if isinstance(self.nodes[n], SubgraphNode):
-                continue
-            t = base = f"{self.name}-{slug(n)}"
-            k = 1
-            while t in taken:
-                k += 1
-                t = f"{base}-{k}"
-            taken.add(t)
-            self.level.node_types[n] = t
-            self.res.task_kinds[t] = {"kind": "node", "path": list(self.path), "node": n}
-        for kind in ("start", "barrier", "end"):
-            t = f"{self.name}-_{kind}"
-            self.level.special_types[kind] = t
-            self.res.task_kinds[t] = {"kind": kind, "path": list(self.path)}
-        for n in sorted({t for b in self.blocks.values() for t in b.push}):
-            self.level.send_keys[n] = slug(n) + "_" + hashlib.sha256(n.encode()).hexdigest()[:6]
 
     def _task_def(self, name: str, node: IR.Node | None) -> None:
         retry, logic, delay, scale = INFRA_RETRIES, "FIXED", 1, 1
@@ -320,8 +228,7 @@ class _LevelLowerer:
         node = self.nodes[name]
         if isinstance(node, SubgraphNode):
             ref = self.refs.take(name)
-            child = f"{self.name}-{slug(name)}"
-            _LevelLowerer(self.wf, self.res, (*self.path, name), child, node.graph).lower()
+            child = self.level.children[name]
             task = {"name": child, "taskReferenceName": ref, "type": "SUB_WORKFLOW",
                     "subWorkflowParam": {"name": child, "version": 1},
                     "inputParameters": {**self._base_input(), "self": ref}}

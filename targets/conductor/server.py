@@ -315,10 +315,10 @@ class TaskFunction:
 
 def task_function(worker: Any, task_type: str) -> Callable[[Any], Any]:
     """The conductor-python task function (``Task -> TaskResult``) for one task type."""
-    if task_type not in worker.lowered.task_defs:
+    if task_type not in worker.layout.task_kinds:
         raise AgentcError(Code.CONFIG, f"task type {task_type!r} is not one this agent's worker serves",
                           construct=task_type,
-                          hint="serve one of: " + ", ".join(sorted(worker.lowered.task_defs)))
+                          hint="serve one of: " + ", ".join(sorted(worker.layout.task_kinds)))
     return TaskFunction(task_type, worker=worker)
 
 
@@ -330,7 +330,7 @@ def serve(ref: str, server_url: str, *, domain: str | None = None, poll_interval
     interrupted (Ctrl-C, SIGTERM) or for ``stop_after`` seconds."""
     worker = load_worker(ref)  # import errors surface here, before any process starts
     config = _configuration(server_url, auth_key, auth_secret)
-    types = sorted(worker.lowered.task_defs)
+    types = sorted(worker.layout.task_kinds)
     _preflight(config, types[0])
 
     # Importing task_handler sets the multiprocessing start method to "spawn" for the

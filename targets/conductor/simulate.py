@@ -42,7 +42,7 @@ class Simulation:
         self.artifact = artifact
         self.worker = worker
         self.root = artifact["manifest"]["workflow"]
-        if worker.lowered.plan_id != artifact["manifest"]["plan"]:
+        if worker.layout.plan_id != artifact["manifest"]["plan"]:
             raise AgentcError(Code.GRAPH_CHANGED,
                               f"the artifact was compiled from a different graph than {artifact['manifest']['entry']}",
                               construct=artifact["manifest"]["entry"],
