@@ -85,7 +85,7 @@ def main() -> None:
 
 @main.command("compile")
 @click.argument("ref")
-@click.option("--target", "-t", default="ir", show_default=True, help="ir | local | conductor")
+@click.option("--target", "-t", default="ir", show_default=True, help="ir | local | conductor | temporal")
 @click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False), help="output folder")
 @click.option("--strict", is_flag=True, help="turn warnings into errors")
 @_diagnose
@@ -112,28 +112,59 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool) -> None:
 @click.option("--recursion-limit", type=int, default=None, help="superstep budget (LangGraph's recursion_limit)")
 @click.option("--durability", type=click.Choice(["normal", "full"]), default="normal", show_default=True,
               help="normal: survives a killed process; full: survives power loss (fsync every commit)")
+@click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True,
+              help="local: the embedded executor; temporal: start the compiled workflow on a Temporal server")
+@click.option("--address", default=None, help="with --engine temporal: the server, HOST:PORT")
+@click.option("--task-queue", default=None, help="with --engine temporal [default: agentc-<graph>]")
+@click.option("--with-worker", is_flag=True, help="with --engine temporal: also run a worker in this process")
 @_diagnose
 def run_cmd(ref: str, input_: str, context: str | None, db: str | None, run_id: str | None,
-            recursion_limit: int | None, durability: str) -> None:
+            recursion_limit: int | None, durability: str, engine: str, address: str | None,
+            task_queue: str | None, with_worker: bool) -> None:
     """Run REF durably; print the final state as JSON (exit 3 when it waits for a human)."""
-    from .api import run
-
     value = _parse_json(input_, "--input")
     ctx = _parse_json(context, "--context")
+    if engine == "temporal":
+        import asyncio
+
+        from agentc.targets.temporal import engine as temporal
+
+        _emit_outcome(asyncio.run(temporal.start(ref, _address(address), value, context=ctx, run_id=run_id,
+                                                 task_queue=task_queue, with_worker=with_worker)))
+        return
+    from .api import run
+
     _emit_outcome(run(ref, value, db=db or _db_default(), context=ctx, run_id=run_id,
                       recursion_limit=recursion_limit, durability=durability))
+
+
+def _address(address: str | None) -> str:
+    if not address:
+        raise AgentcError(Code.CONFIG, "--engine temporal needs --address HOST:PORT", construct="--address",
+                          hint="e.g. --address 127.0.0.1:7233 (`temporal server start-dev` listens there)")
+    return address
 
 
 @main.command("resume")
 @click.argument("run_id")
 @click.option("--value", default=None, help="JSON answer for the pending interrupt(s), or @file.json")
 @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+@click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
+@click.option("--address", default=None, help="with --engine temporal: the server, HOST:PORT")
 @_diagnose
-def resume_cmd(run_id: str, value: str | None, db: str | None) -> None:
-    """Continue a paused, failed or crashed run."""
+def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, address: str | None) -> None:
+    """Continue a paused, failed or crashed run (temporal: send the resume signal)."""
     from .api import NO_VALUE, resume
 
     answer = NO_VALUE if value is None else _parse_json(value, "--value")
+    if engine == "temporal":
+        import asyncio
+
+        from agentc.targets.temporal import engine as temporal
+
+        _emit_outcome(asyncio.run(temporal.resume(run_id, _address(address),
+                                                  temporal.NO_VALUE if value is None else answer)))
+        return
     _emit_outcome(resume(run_id, answer, db=db or _db_default()))
 
 
@@ -251,6 +282,20 @@ def worker_conductor_cmd(ref: str, server: str, domain: str | None, threads: int
     from agentc.targets.conductor.server import serve
 
     serve(ref, server, domain=domain, thread_count=threads)
+
+
+@worker_group.command("temporal")
+@click.argument("ref")
+@click.option("--address", required=True, help="Temporal server, HOST:PORT")
+@click.option("--task-queue", default=None, help="[default: agentc-<graph>]")
+@_diagnose
+def worker_temporal_cmd(ref: str, address: str, task_queue: str | None) -> None:
+    """Run a Temporal worker for REF's compiled workflows and its activities (blocks)."""
+    import asyncio
+
+    from agentc.targets.temporal import engine as temporal
+
+    asyncio.run(temporal.serve(ref, address, task_queue))
 
 
 @main.command("deploy")

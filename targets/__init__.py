@@ -9,6 +9,7 @@ TARGETS: dict[str, str] = {
     "ir": "agentc.targets.ir_target",
     "local": "agentc.targets.local",
     "conductor": "agentc.targets.conductor",
+    "temporal": "agentc.targets.temporal",
 }
 
 

@@ -1,0 +1,191 @@
+"""What generated Temporal workflows import (passed through the sandbox) and what a Temporal
+worker registers: the deterministic workflow-side helpers, and one activity per agentc step
+type, each running ``runtime_shims.steps.StepWorker`` — the same step protocol the
+Conductor target uses (see steps.py): a step gets the outputs of the steps that may have
+run just before it, continues the Pregel frame of the latest, and returns ``next``.
+
+Workflow side (``AgentWorkflow``): ``step`` runs one node as an activity and, when the node
+calls ``interrupt()``, records what is pending (the ``pending`` query), waits for the
+``resume`` signal and runs the node again with the answers, as LangGraph re-runs a node on
+resume; ``barrier``/``sends``/``child``/``end`` are the other step kinds. Everything here is
+deterministic: no clocks, no randomness, no I/O — only workflow APIs.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+DEFAULT_MAX_EVENTS = 10_000
+"""History length after which a loop iteration continues as new (Temporal's own limit is
+far higher; the workflow also honours ``is_continue_as_new_suggested``)."""
+
+
+def pick(outputs: list[Any]) -> dict[str, Any] | None:
+    """The latest output that finished a superstep (highest ``step`` with a ``next``)."""
+    best = None
+    for o in outputs:
+        if isinstance(o, dict) and o.get("next") is not None and o.get("step") is not None:
+            if best is None or o["step"] > best["step"]:
+                best = o
+    return best
+
+
+def retry(initial_s: float, backoff: float, max_interval_s: float) -> RetryPolicy:
+    """The worker decides retryable vs not (LangGraph's ``retry_on`` and attempt count) and
+    raises a non-retryable error otherwise, so attempts are not capped here: a worker that
+    dies mid-step is retried too."""
+    return RetryPolicy(initial_interval=timedelta(seconds=initial_s), backoff_coefficient=max(backoff, 1.0),
+                       maximum_interval=timedelta(seconds=max(max_interval_s, initial_s)), maximum_attempts=0)
+
+
+class AgentWorkflow:
+    """Base of every generated workflow class (state of one run)."""
+
+    plan: str = ""
+    root: bool = True
+    uses_context: bool = False
+    policies: dict[str, dict[str, Any]] = {}
+
+    def __init__(self) -> None:
+        self.out: dict[str, Any] = {}
+        self.inp: dict[str, Any] = {}
+        self.answers: dict[str, Any] = {}
+        self.waiting: list[dict[str, Any]] = []
+        self.at = 0
+        self.children = 0
+
+    # ------------------------------------------------------------ run bookkeeping
+    def begin(self, inp: dict[str, Any]) -> None:
+        self.inp = inp
+        carry = inp.get("_carry")
+        if carry:  # continued as new inside a loop
+            self.out, self.at = dict(carry["out"]), carry["at"]
+        self.out["_input"] = inp.get("input") if self.root else {k: v for k, v in inp.items() if k != "_carry"}
+
+    def _payload(self, ref: str, prev: list[str], **extra: Any) -> dict[str, Any]:
+        p: dict[str, Any] = {"plan": self.plan, "self": ref,
+                             "prev": {r: self.out.get(r) for r in prev if r in self.out}}
+        if self.uses_context:
+            p["context"] = self.inp.get("context")
+        p.update(extra)
+        return p
+
+    def _options(self, task_type: str) -> dict[str, Any]:
+        opts = dict(self.policies[task_type])
+        timeout = (self.inp.get("options") or {}).get("activity_timeout_s")
+        if timeout:
+            opts["start_to_close_timeout"] = timedelta(seconds=float(timeout))
+        return opts
+
+    async def _activity(self, task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return await workflow.execute_activity(task_type, payload, **self._options(task_type))
+
+    def next_of(self, refs: list[str]) -> int | None:
+        best = pick([self.out.get(r) for r in refs])
+        return None if best is None else best["next"]
+
+    def checkpoint(self, at: int) -> None:
+        """Continue as new at the top of a loop iteration when history grows large."""
+        info = workflow.info()
+        limit = (self.inp.get("options") or {}).get("max_history_events") or DEFAULT_MAX_EVENTS
+        if info.is_continue_as_new_suggested() or info.get_current_history_length() > limit:
+            workflow.continue_as_new({**self.inp, "_carry": {"at": at, "out": self.out}})
+
+    # ------------------------------------------------------------ steps
+    async def start(self, ref: str, task_type: str) -> dict[str, Any]:
+        """START with routers: the input becomes writes and the routers choose the first step."""
+        o = await self._activity(task_type, self._payload(ref, ["_input"]))
+        self.out[ref] = o
+        return o
+
+    async def step(self, ref: str, task_type: str, prev: list[str], **extra: Any) -> dict[str, Any]:
+        """Run one node; pause on ``interrupt()`` until answered, then run it again."""
+        resumes: list[Any] = []
+        while True:
+            payload = self._payload(ref, prev, **extra)
+            if resumes:
+                payload["resume"] = resumes
+            o = await self._activity(task_type, payload)
+            if o.get("status") != "interrupted":
+                self.out[ref] = o
+                return o
+            resumes.append({"resume": await self._ask(ref, o["interrupts"])})
+
+    async def _ask(self, ref: str, interrupts: list[dict[str, Any]]) -> Any:
+        ids = [i["id"] for i in interrupts]
+        self.waiting.extend({"kind": "interrupt", **i, "task": ref} for i in interrupts)
+        await workflow.wait_condition(lambda: all(i in self.answers for i in ids))
+        self.waiting = [w for w in self.waiting if w.get("id") not in ids]
+        return self.answers[ids[0]]
+
+    async def pause(self, ref: str, when: str, nodes: list[str]) -> None:
+        """An ``interrupt_before/after`` breakpoint: wait for an empty resume."""
+        self.waiting.append({"kind": "breakpoint", "when": when, "nodes": nodes, "id": ref, "task": ref})
+        await workflow.wait_condition(lambda: ref in self.answers)
+        self.waiting = [w for w in self.waiting if w.get("id") != ref]
+
+    async def barrier(self, ref: str, task_type: str, prev: list[str], parts: list[str]) -> dict[str, Any]:
+        o = await self._activity(task_type, self._payload(ref, prev, parts={p: self.out.get(p) for p in parts}))
+        self.out[ref] = o
+        return o
+
+    async def sends(self, ref: str, key: str, source: list[str]) -> None:
+        """``Send`` packets: one activity per packet, in parallel (their writes are merged by
+        the barrier in packet order)."""
+        src = pick([self.out.get(r) for r in source])
+        spec = ((src or {}).get("sends") or {}).get(key) or {"tasks": [], "inputs": {}}
+        calls = []
+        for t in spec["tasks"]:
+            inp = dict(spec["inputs"][t["taskReferenceName"]])
+            inp["prev"] = {r: self.out.get(r) for r in inp["prev"]}
+            calls.append(self._activity(t["name"], inp))
+        results = await asyncio.gather(*calls)
+        self.out[ref] = {t["taskReferenceName"]: r for t, r in zip(spec["tasks"], results)}
+
+    async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
+        self.children += 1
+        o = await workflow.execute_child_workflow(
+            workflow_type, self._payload(ref, prev), id=f"{workflow.info().workflow_id}.{ref}.{self.children}")
+        self.out[ref] = o
+        return o
+
+    async def end(self, ref: str, task_type: str, prev: list[str]) -> dict[str, Any]:
+        extra = {} if self.root else {"parent": self.out["_input"]}
+        o = await self._activity(task_type, self._payload(ref, prev, **extra))
+        return o if not self.root else {"state": o.get("state")}
+
+    # ------------------------------------------------------------ signal / query bodies
+    def answer(self, answers: dict[str, Any]) -> None:
+        self.answers.update(answers)
+
+    def pending_list(self) -> list[dict[str, Any]]:
+        return list(self.waiting)
+
+
+# ---------------------------------------------------------------- worker side
+
+def activities_for(worker: Any) -> list[Any]:
+    """One Temporal activity per step type of the agent, named after it."""
+    out = []
+    for task_type in sorted(worker.layout.task_kinds):
+        out.append(activity.defn(name=task_type)(_activity_fn(worker, task_type)))
+    return out
+
+
+def _activity_fn(worker: Any, task_type: str) -> Any:
+    def run(payload: dict) -> dict:
+        info = activity.info()
+        o = worker.execute(task_type, payload, retry_count=info.attempt - 1,
+                           workflow_id=info.workflow_id, task_id=info.activity_id)
+        if o.status == "COMPLETED":
+            return o.output
+        raise ApplicationError(o.reason, o.output, type="AgentcStepFailed",
+                               non_retryable=o.status == "FAILED_WITH_TERMINAL_ERROR")
+
+    run.__name__ = run.__qualname__ = "step_" + "".join(c if c.isalnum() else "_" for c in task_type)
+    return run

@@ -1,0 +1,51 @@
+"""The ``temporal`` target: readable Temporal workflow code, one module per graph level.
+
+``lower`` writes ``agentc_<graph>_workflow.py`` (subgraphs as their own modules, run as
+child workflows) and ``manifest.json`` (entry REF, plan id, workflow type and class per
+module, activity names). The activities are agentc's step worker
+(``runtime_shims/temporal_runtime.py``), registered by ``agentc worker temporal REF``.
+See docs/temporal.md.
+"""
+from __future__ import annotations
+
+import json
+
+from agentc.artifact import Artifact
+from agentc.ir import Workflow
+
+# Refused with a diagnostic (AC200) at compile time (shared with the conductor target):
+UNSUPPORTED = (
+    "graphs with more than 256 distinct superstep schedules (or 4 per node)",
+    "Send to a subgraph node, or to a node that calls interrupt()",
+)
+
+
+def lower(wf: Workflow) -> Artifact:
+    from agentc.plan.layout import layout
+
+    from .codegen import ModuleWriter, class_name, format_source, module_name
+
+    lay = layout(wf)
+    files: dict[str, str] = {}
+    modules = []
+    for path in sorted(lay.levels, key=lambda p: (len(p), p)):
+        level = lay.levels[path]
+        mod = module_name(level.workflow)
+        files[f"{mod}.py"] = format_source(ModuleWriter(wf, lay, level).source())
+        modules.append({"module": mod, "class": class_name(level.workflow), "workflow_type": level.workflow,
+                        "graph_path": list(path)})
+    files["manifest.json"] = json.dumps({
+        "target": "temporal", "workflow": lay.root.workflow, "entry": wf.entry, "plan": lay.plan_id,
+        "ir_version": wf.ir_version, "modules": modules, "activities": sorted(lay.task_kinds),
+        "report": lay.report, "task_queue": f"agentc-{lay.root.workflow}",
+        "run": {"worker": f"agentc worker temporal {wf.entry} --address HOST:PORT",
+                "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT --input JSON"},
+    }, indent=2, sort_keys=True) + "\n"
+    return Artifact(target="temporal", name=wf.name, files=files,
+                    notes=tuple(f"temporal: {line}" for line in lay.report))
+
+
+def validate(artifact: Artifact) -> list[str]:
+    from .check import check_artifact
+
+    return check_artifact(artifact)

@@ -1,0 +1,285 @@
+"""Layout → Python source of one Temporal workflow module per graph level.
+
+The ``run`` method mirrors the structured plan: a ``Run`` of one node is ``await
+self.step(...)``; nodes of one superstep are ``asyncio.gather`` then a ``barrier`` step that
+merges their writes in LangGraph's order; ``Send`` is a parallel fan-out; ``Route`` is
+``if``/``elif`` on the next schedule the step chose; ``Loop`` is ``while True`` (continuing
+as new when history grows); ``Dispatch`` is a ``while`` over the next schedule; a subgraph
+is a child workflow. Every identifier is ours (``[A-Za-z0-9_]``), every user-derived string
+is written with ``repr`` — a Python literal — so no name or string from user code can
+inject code, and the output is deterministic.
+"""
+from __future__ import annotations
+
+import keyword
+from typing import Any, Callable
+
+from agentc.ir import SubgraphNode
+from agentc.plan.layout import Layout, Level, Refs, slug
+from agentc.plan.schedule import END_ID
+from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
+
+TIMEOUT_S = 3600
+INDENT = "    "
+
+
+def format_source(text: str) -> str:
+    """ruff's formatter (a pinned dependency, so output is byte-identical everywhere)."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "120", "-"],
+                       input=text, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"agentc generated code ruff cannot format (an agentc bug): {r.stderr}")
+    return r.stdout
+
+
+def class_name(workflow: str) -> str:
+    name = "".join(p[:1].upper() + p[1:] for p in slug(workflow).split("_")) or "Graph"
+    if name[0].isdigit() or keyword.iskeyword(name):
+        name = "Graph" + name
+    return name + "Workflow"
+
+
+def module_name(workflow: str) -> str:
+    return "agentc_" + slug(workflow).lower() + "_workflow"
+
+
+class _Lines:
+    """Source lines whose text may depend on later facts (resolved by ``render``)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, str | Callable[[], str]]] = []
+
+    def add(self, depth: int, text: str | Callable[[], str]) -> None:
+        self.items.append((depth, text))
+
+    def render(self) -> str:
+        out = []
+        for depth, text in self.items:
+            t = text() if callable(text) else text
+            out.append((INDENT * depth + t) if t else "")
+        return "\n".join(out) + "\n"
+
+
+def doc_text(s: str) -> str:
+    """Any text, safe inside a triple-quoted docstring."""
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _list(refs: list[str]) -> str:
+    return "[" + ", ".join(repr(r) for r in refs) + "]"
+
+
+class ModuleWriter:
+    def __init__(self, wf: Any, lay: Layout, level: Level) -> None:
+        self.wf, self.lay, self.level = wf, lay, level
+        self.refs = Refs()
+        self.finals: dict[int, list[str]] = {}
+        self.lines = _Lines()
+        self.top_loops = any(isinstance(i, (Loop, Dispatch)) for i in level.structured.items)
+
+    # ------------------------------------------------------------ facts
+    def prev(self, block: int) -> Callable[[], str]:
+        def text() -> list[str]:
+            refs: list[str] = []
+            for p in sorted(self.level.preds[block]):
+                if p == 0 and not self.finals.get(0):
+                    refs.append("_input")
+                refs.extend(self.finals.get(p, []))
+            return refs
+
+        return lambda: _list(text())
+
+    # ------------------------------------------------------------ module
+    def source(self) -> str:
+        lv = self.level
+        body = _Lines()
+        self.lines = body
+        for i, item in enumerate(lv.structured.items):
+            if self.top_loops:
+                body.add(2, f"if self.at <= {i}:")
+                self.item(item, 3, top=i)
+            else:
+                self.item(item, 2, top=None)
+        end = self.refs.take("end")
+        body.add(2, lambda: f"return await self.end({end!r}, {lv.special_types['end']!r}, "
+                            f"{self.prev(END_ID)()})")
+        text = body.render()
+        head = self._head(uses_gather="asyncio.gather" in text)
+        return head + text
+
+    def _head(self, uses_gather: bool) -> str:
+        lv, wf = self.level, self.wf
+        title = " > ".join((wf.name, *lv.path))
+        default = self._policy(None)
+        policies = []
+        for n in sorted(lv.node_types):
+            p = self._policy(lv.nodes[n])
+            policies.append(f"    {lv.node_types[n]!r}: {'DEFAULT_POLICY' if p == default else p},")
+        for kind in sorted(lv.special_types):
+            policies.append(f"    {lv.special_types[kind]!r}: DEFAULT_POLICY,")
+        lines = [
+            '"""' + doc_text(f"Temporal workflow for LangGraph graph {title!r} (entry {wf.entry!r})."),
+            "",
+            "Generated by agentc from the graph's superstep plan; do not edit. Each node runs as",
+            "an activity named after it (agentc worker temporal REF registers them); the steps",
+            "carry LangGraph's state between them, reducers run in the activities.",
+            '"""',
+            "from __future__ import annotations",
+            "",
+            *(["import asyncio"] if uses_gather else []),
+            "from datetime import timedelta",
+            "",
+            "from temporalio import workflow",
+            "",
+            "with workflow.unsafe.imports_passed_through():",
+            "    from agentc.runtime_shims.temporal_runtime import AgentWorkflow, retry",
+            "",
+            f"PLAN = {self.lay.plan_id!r}",
+            "",
+            "# activity options per step: explicit timeouts; retries as the node's RetryPolicy says",
+            f"DEFAULT_POLICY = {default}",
+            "POLICIES = {",
+            *policies,
+            "}",
+            "",
+            "",
+            f"@workflow.defn(name={lv.workflow!r})",
+            f"class {class_name(lv.workflow)}(AgentWorkflow):",
+            f'    """{self._doc()}"""',
+            "",
+            "    plan = PLAN",
+            f"    root = {not lv.path!r}",
+            f"    uses_context = {self.wf.graph.context_schema is not None!r}",
+            "    policies = POLICIES",
+            "",
+            "    @workflow.signal",
+            "    def resume(self, answers: dict) -> None:",
+            '        """Answers to pending interrupts / breakpoints: {id: value}."""',
+            "        self.answer(answers)",
+            "",
+            "    @workflow.query",
+            "    def pending(self) -> list:",
+            '        """What the run waits for: interrupts (id, value, node) and breakpoints."""',
+            "        return self.pending_list()",
+            "",
+            "    @workflow.run",
+            "    async def run(self, inp: dict) -> dict:",
+            "        self.begin(inp)",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def _doc(self) -> str:
+        lv = self.level
+        return doc_text(f"Graph {lv.graph.name!r}: {len(lv.nodes)} nodes, {len(lv.schedule.blocks)} superstep "
+                        f"schedules, {lv.structured.mode} layout.")
+
+    def _policy(self, node: Any) -> str:
+        timeout = TIMEOUT_S
+        initial, backoff, maximum = 1.0, 2.0, 60.0
+        if node is not None and node.retry:
+            p = max(node.retry, key=lambda r: r.max_attempts)
+            initial, backoff, maximum = p.initial_interval, p.backoff_factor, p.max_interval
+        if node is not None and node.timeout:
+            timeout = node.timeout
+        return ('{"start_to_close_timeout": ' + f"timedelta(seconds={float(timeout)!r}), "
+                f'"retry_policy": retry({float(initial)!r}, {float(backoff)!r}, {float(maximum)!r})}}')
+
+    # ------------------------------------------------------------ items
+    def item(self, item: Item, d: int, top: int | None) -> None:
+        getattr(self, "_" + type(item).__name__.lower())(item, d, top)
+
+    def _run(self, item: Run, d: int, top: int | None) -> None:
+        lv, L = self.level, self.lines
+        b = lv.blocks[item.block]
+        if item.block == 0:
+            if len(b.succ) > 1:
+                ref = self.refs.take("start")
+                self.finals.setdefault(0, []).append(ref)
+                L.add(d, f"await self.start({ref!r}, {lv.special_types['start']!r})")
+            elif top is not None:
+                L.add(d, "pass  # START: the first step reads the run's input")
+            return
+        if set(b.pull) & set(lv.graph.interrupt_before):
+            ref = self.refs.take(f"pause_before_b{b.id}")
+            L.add(d, f"await self.pause({ref!r}, 'before', {_list(list(b.pull))})")
+        prev = self.prev(b.id)
+        if len(b.pull) == 1 and not b.push:
+            ref, call = self._node_call(b.pull[0], prev)
+            L.add(d, lambda c=call: f"await {c()}")
+            finals = [ref]
+        else:
+            calls, parts = [], []
+            for n in b.pull:
+                ref, call = self._node_call(n, prev)
+                calls.append(call)
+                parts.append(ref)
+            for t in b.push:
+                ref = self.refs.take(f"send_{t}_b{b.id}")
+                key = lv.send_keys[t]
+                calls.append(lambda r=ref, k=key, b=b.id: f"self.sends({r!r}, {k!r}, {self.prev(b)()})")
+                parts.append(ref)
+            L.add(d, "await asyncio.gather(")
+            for c in calls:
+                L.add(d + 1, lambda c=c: c() + ",")
+            L.add(d, ")")
+            merge = self.refs.take(f"merge_b{b.id}")
+            L.add(d, lambda m=merge, p=parts: f"await self.barrier({m!r}, {lv.special_types['barrier']!r}, "
+                                              f"{prev()}, {_list(p)})")
+            finals = [merge]
+        if set(b.pull) & set(lv.graph.interrupt_after):
+            ref = self.refs.take(f"pause_after_b{b.id}")
+            L.add(d, f"await self.pause({ref!r}, 'after', {_list(list(b.pull))})")
+        self.finals.setdefault(b.id, []).extend(finals)
+        self._last = finals
+
+    def _node_call(self, name: str, prev: Callable[[], str]) -> tuple[str, Callable[[], str]]:
+        lv = self.level
+        ref = self.refs.take(name)
+        if isinstance(lv.nodes[name], SubgraphNode):
+            child = lv.children[name]
+            return ref, lambda: f"self.child({ref!r}, {child!r}, {prev()})"
+        return ref, lambda: f"self.step({ref!r}, {lv.node_types[name]!r}, {prev()})"
+
+    def _route(self, item: Route, d: int, top: int | None) -> None:
+        last = list(self._last)
+        self.lines.add(d, f"nxt = self.next_of({_list(last)})")
+        for i, (key, body) in enumerate(item.cases):
+            self.lines.add(d, f"{'if' if i == 0 else 'elif'} nxt == {key}:")
+            self._body(body, d + 1)
+        self._last = []
+
+    def _loop(self, item: Loop, d: int, top: int | None) -> None:
+        L = self.lines
+        L.add(d, f"while True:  # loop at superstep schedule {item.header}")
+        if top is not None:
+            L.add(d + 1, f"self.checkpoint({top})")
+        self._body(item.body, d + 1)
+        members = item.members
+        L.add(d + 1, lambda: f"if self.next_of({_list([r for m in members for r in self.finals.get(m, [])])}) "
+                             f"!= {item.header}:")
+        L.add(d + 2, "break")
+        self._last = [r for m in members for r in self.finals.get(m, [])]
+
+    def _dispatch(self, item: Dispatch, d: int, top: int | None) -> None:
+        L = self.lines
+        everything = lambda: [r for b in (0, *item.blocks) for r in self.finals.get(b, [])]  # noqa: E731
+        L.add(d, lambda: f"nxt = self.next_of({_list(everything())})")
+        L.add(d, f"nxt = {item.first} if nxt is None else nxt")
+        L.add(d, "while nxt != -1:  # dispatcher: the graph has no structured form")
+        if top is not None:
+            L.add(d + 1, f"self.checkpoint({top})")
+        for i, b in enumerate(item.blocks):
+            L.add(d + 1, f"{'if' if i == 0 else 'elif'} nxt == {b}:")
+            self._run(Run(b), d + 2, None)
+        L.add(d + 1, lambda: f"nxt = self.next_of({_list(everything())})")
+        self._last = []
+
+    def _body(self, items: tuple[Item, ...], d: int) -> None:
+        start = len(self.lines.items)
+        for it in items:
+            self.item(it, d, None)
+        if len(self.lines.items) == start:
+            self.lines.add(d, "pass")

@@ -1,0 +1,183 @@
+"""Running compiled agents on a Temporal server: the worker (``agentc worker temporal``),
+starting a run and waiting for its result or its first pause (``agentc run --engine
+temporal``), and answering a pause by signal (``agentc resume --engine temporal``).
+
+The worker compiles the REF it is given (deterministically: the same code the artifact
+has), imports the generated modules from a folder on ``sys.path`` (the sandbox re-imports
+workflow modules by name) and registers one activity per step type.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from agentc.errors import AgentcError, Code, RunFailed
+
+NO_VALUE = object()
+POLL_S = 0.1
+
+
+def task_queue_for(workflow: str) -> str:
+    return f"agentc-{workflow}"
+
+
+def _code_dir(artifact: Any, base: Path) -> Path:
+    manifest = json.loads(artifact.files["manifest.json"])
+    folder = base / manifest["plan"]
+    if not (folder / "manifest.json").exists():
+        artifact.write(folder)
+    return folder
+
+
+def load(ref_or_obj: Any, code_base: str | Path = ".agentc/temporal") -> dict[str, Any]:
+    """Compile REF, import its workflow classes, build its activities."""
+    import importlib
+
+    from agentc.api import workflow_and_live
+    from agentc.runtime_shims.steps import StepWorker
+    from agentc.runtime_shims.temporal_runtime import activities_for
+
+    from . import lower
+
+    wf, live = workflow_and_live(ref_or_obj)
+    artifact = lower(wf)
+    manifest = json.loads(artifact.files["manifest.json"])
+    folder = _code_dir(artifact, Path(code_base).resolve())
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    classes = [getattr(importlib.import_module(m["module"]), m["class"]) for m in manifest["modules"]]
+    worker = StepWorker(wf, live)
+    return {"manifest": manifest, "workflows": classes, "activities": activities_for(worker), "worker": worker}
+
+
+async def connect(address: str) -> Any:
+    from temporalio.client import Client
+
+    try:
+        return await Client.connect(address)
+    except Exception as exc:  # noqa: BLE001 - connection errors come in many types
+        raise AgentcError(Code.CONFIG, f"cannot connect to Temporal at {address}: {exc}", construct="--address",
+                          hint="start a server (e.g. `temporal server start-dev`) or fix --address HOST:PORT") from None
+
+
+@contextlib.asynccontextmanager
+async def running_worker(client: Any, loaded: dict[str, Any], task_queue: str | None = None) -> AsyncIterator[Any]:
+    from temporalio.worker import Worker
+
+    q = task_queue or loaded["manifest"]["task_queue"]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        worker = Worker(client, task_queue=q, workflows=loaded["workflows"], activities=loaded["activities"],
+                        activity_executor=pool, max_concurrent_activities=16,
+                        workflow_failure_exception_types=[Exception])
+        async with worker:
+            yield worker
+
+
+async def serve(ref: str, address: str, task_queue: str | None = None, *, stop: asyncio.Event | None = None) -> None:
+    loaded = load(ref)
+    client = await connect(address)
+    async with running_worker(client, loaded, task_queue):
+        await (stop.wait() if stop is not None else asyncio.Event().wait())
+
+
+async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_id: str | None = None,
+                task_queue: str | None = None, options: dict[str, Any] | None = None,
+                with_worker: bool = False, client: Any = None) -> Any:
+    import uuid
+
+    loaded = load(ref)
+    client = client or await connect(address)
+    wf_type = loaded["manifest"]["workflow"]
+    q = task_queue or loaded["manifest"]["task_queue"]
+    run_id = run_id or f"{wf_type}-{uuid.uuid4().hex[:12]}"
+    arg = {"input": input, "context": context}
+    if options:
+        arg["options"] = options
+    await client.start_workflow(wf_type, arg, id=run_id, task_queue=q)
+    if with_worker:
+        async with running_worker(client, loaded, q):
+            return await wait(client, run_id)
+    return await wait(client, run_id)
+
+
+async def wait(client: Any, run_id: str, *, timeout_s: float | None = None) -> Any:
+    """The run's result, or its pending interrupts once it waits for a human."""
+    from temporalio.client import WorkflowFailureError
+    from temporalio.service import RPCError
+
+    from agentc.targets.local.executor import RunOutcome
+
+    handle = client.get_workflow_handle(run_id)
+    result = asyncio.ensure_future(handle.result())
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout_s is None else loop.time() + timeout_s
+    try:
+        while True:
+            done, _ = await asyncio.wait({result}, timeout=POLL_S)
+            if done:
+                out = result.result()
+                return RunOutcome(run_id, "done", output=out.get("state") if isinstance(out, dict) else out)
+            try:
+                pending = await handle.query("pending")
+            except RPCError:
+                pending = []
+            if pending:
+                return RunOutcome(run_id, "waiting", interrupts=pending)
+            if deadline is not None and loop.time() > deadline:
+                raise AgentcError(Code.CONFIG, f"run {run_id} did not finish in {timeout_s} s", construct=run_id,
+                                  hint="is a worker running? `agentc worker temporal REF --address ...`")
+    except WorkflowFailureError as exc:
+        cause = exc.cause
+        while getattr(cause, "cause", None) is not None:
+            cause = cause.cause
+        msg = str(cause or exc)
+        code = next((c for c in Code if c.value in msg), Code.NODE_FAILED)
+        raise RunFailed(code, f"workflow {run_id} failed: {msg}", construct=run_id,
+                        hint="see the workflow's history in Temporal for the failing activity") from None
+    finally:
+        result.cancel()
+
+
+async def resume(run_id: str, address: str, value: Any = NO_VALUE, *, client: Any = None) -> Any:
+    from temporalio.client import WorkflowExecutionStatus
+
+    client = client or await connect(address)
+    handle = client.get_workflow_handle(run_id)
+    try:
+        desc = await handle.describe()
+    except Exception:  # noqa: BLE001 - not found
+        raise AgentcError(Code.UNKNOWN_RUN, f"no workflow {run_id!r} on {address}", construct=run_id,
+                          hint="use the run id `agentc run --engine temporal` printed") from None
+    if desc.status != WorkflowExecutionStatus.RUNNING:
+        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} is {desc.status.name.lower()}", construct=run_id,
+                          hint="start a new run")
+    pending = await handle.query("pending")
+    await handle.signal("resume", answers(run_id, pending, value))
+    await asyncio.sleep(POLL_S)
+    return await wait(client, run_id)
+
+
+def answers(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, Any]:
+    """The resume signal's payload: ``agentc resume``'s answer rules (one value for one
+    interrupt, or an id map; breakpoints take no value)."""
+    real = [p for p in pending if p.get("kind") == "interrupt"]
+    if not real:
+        if value is not NO_VALUE:
+            raise AgentcError(Code.INVALID_RESUME, "the run is paused at a breakpoint, which takes no value",
+                              construct=run_id, hint="resume it without --value")
+        return {p["id"]: None for p in pending}
+    if value is NO_VALUE:
+        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for an answer to interrupt()",
+                          construct=run_id, hint="pass the answer with --value JSON")
+    ids = {p["id"] for p in real}
+    if isinstance(value, dict) and value and set(value) <= ids:
+        return dict(value)
+    if len(real) == 1:
+        return {real[0]["id"]: value}
+    raise AgentcError(Code.INVALID_RESUME, f"{len(real)} interrupts are pending; answer each by id", construct=run_id,
+                      hint='pass --value \'{"<interrupt id>": value, ...}\' with ids from: ' + ", ".join(sorted(ids)))
