@@ -58,7 +58,12 @@ def check(config: Path, *, update: bool = False) -> Report:
         for target in cfg.get("targets", ["ir"]):
             artifact = compile_(ref, target=target)
             folder = out / target / artifact.name
-            for problem in get(target).validate(artifact):
+            module = get(target)
+            problems = list(module.validate(artifact))
+            committed = getattr(module, "validate_committed", None)
+            if committed is not None:  # e.g. replay recorded histories against the new code
+                problems += committed(artifact, folder)
+            for problem in problems:
                 report.problems.append(Diagnostic(Code.INVALID_IR, f"{ref} [{target}]: {problem}",
                                                   construct=ref, hint="fix the agent or report an agentc bug"))
             if update:

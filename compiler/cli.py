@@ -223,15 +223,31 @@ def check_cmd(config: str, update: bool) -> None:
               help="Conductor server version profile to check against (all = every profile)")
 @_diagnose
 def validate_cmd(paths: tuple[str, ...], server: str) -> None:
-    """Check Conductor JSON (files or folders) offline by the server's registration rules
-    plus run-time lints. Exit 1 with the violations, 0 when clean."""
+    """Check workflows offline. Conductor JSON (files or folders): the server's registration
+    rules plus run-time lints. A compiled Temporal folder: the code compiles, loads in the
+    workflow sandbox, and replays the histories in DIR/histories/. Exit 1 with the
+    violations, 0 when clean."""
     from agentc.targets.conductor.validator import render, validate_paths
 
-    violations = validate_paths(list(paths), server=server)
-    for v in violations:
-        click.echo(render(v))
-    if violations:
-        click.echo(f"{len(violations)} violation(s)", err=True)
+    problems: list[str] = []
+    conductor_paths = []
+    for p in paths:
+        manifest = Path(p) / "manifest.json"
+        if manifest.is_file() and json.loads(manifest.read_text()).get("target") == "temporal":
+            from agentc.artifact import Artifact
+            from agentc.targets.temporal.check import check_artifact, histories_in
+
+            files = {f.name: f.read_text() for f in Path(p).iterdir() if f.suffix in (".py", ".json")}
+            art = Artifact(target="temporal", name=Path(p).name, files=files)
+            problems += [f"{p}: {x}" for x in check_artifact(art, histories_in(Path(p)))]
+        else:
+            conductor_paths.append(p)
+    if conductor_paths:
+        problems += [render(v) for v in validate_paths(conductor_paths, server=server)]
+    for line in problems:
+        click.echo(line)
+    if problems:
+        click.echo(f"{len(problems)} violation(s)", err=True)
         sys.exit(1)
     click.echo("ok: no violations", err=True)
 

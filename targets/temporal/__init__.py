@@ -9,6 +9,7 @@ See docs/temporal.md.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from agentc.artifact import Artifact
 from agentc.ir import Workflow
@@ -49,3 +50,13 @@ def validate(artifact: Artifact) -> list[str]:
     from .check import check_artifact
 
     return check_artifact(artifact)
+
+
+def validate_committed(artifact: Artifact, folder: Path) -> list[str]:
+    """``agentc check``: replay the histories recorded beside the committed code
+    (``<out>/temporal/<graph>/histories/*.json``) against the freshly compiled code, so a
+    change that would break running workflows fails the check."""
+    from .check import check_artifact, histories_in
+
+    hist = histories_in(folder)
+    return [p for p in check_artifact(artifact, hist) if "replay failed" in p] if hist else []
