@@ -17,7 +17,7 @@ from typing import Any
 
 from ...errors import AgentcError, Code, Diagnostic, ErrorLevel, Warnings
 from ...ir import (
-    END, START, AnyValueChannel, Branch, CallableRef, Edge, EphemeralChannel, FunctionNode,
+    AnyValueChannel, Branch, CallableRef, Edge, EphemeralChannel, FunctionNode,
     Graph, LastValueChannel, ManagedChannel, ReducerChannel, RetryPolicy, RunnableNode,
     StateSchema, SubgraphNode, ToolNodeStep, TopicChannel, WaitingEdge, Workflow,
 )
