@@ -25,6 +25,7 @@ from agentc.errors import AgentcError, Code
 from agentc.ir import START, SubgraphNode, Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims import pregel
+from agentc.runtime_shims.protocol import pick
 from agentc.runtime_shims.codec import to_jsonable
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
@@ -38,16 +39,6 @@ class Outcome:
 
 class _Terminal(Exception):
     """A failure retrying cannot fix (plan mismatch, invalid update, recursion limit)."""
-
-
-def pick(outputs: Any) -> dict[str, Any] | None:
-    """The latest output that finished a superstep (the Conductor-side JS pick, in Python)."""
-    best = None
-    for o in outputs:
-        if isinstance(o, dict) and o.get("next") is not None and o.get("step") is not None:
-            if best is None or o["step"] > best["step"]:
-                best = o
-    return best
 
 
 class StepWorker:

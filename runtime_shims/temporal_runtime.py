@@ -20,19 +20,11 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from agentc.runtime_shims.protocol import pick
+
 DEFAULT_MAX_EVENTS = 10_000
 """History length after which a loop iteration continues as new (Temporal's own limit is
 far higher; the workflow also honours ``is_continue_as_new_suggested``)."""
-
-
-def pick(outputs: list[Any]) -> dict[str, Any] | None:
-    """The latest output that finished a superstep (highest ``step`` with a ``next``)."""
-    best = None
-    for o in outputs:
-        if isinstance(o, dict) and o.get("next") is not None and o.get("step") is not None:
-            if best is None or o["step"] > best["step"]:
-                best = o
-    return best
 
 
 def retry(initial_s: float, backoff: float, max_interval_s: float) -> RetryPolicy:

@@ -138,22 +138,9 @@ def _interrupts(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _answers(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, Any]:
-    """HUMAN task id → its output. Interrupts are answered like ``agentc resume``: one value
-    for a single interrupt, or an id map; breakpoints take no value."""
-    asks = {p["taskId"]: [i["id"] for i in (p.get("input") or {}).get("interrupts") or []] for p in pending}
-    ids = {i: tid for tid, lst in asks.items() for i in lst}
-    if not ids:
-        if value is not NO_VALUE:
-            raise AgentcError(Code.INVALID_RESUME, "the run is paused at a breakpoint, which takes no value",
-                              construct=run_id, hint="resume it without --value")
-        return {}
-    if value is NO_VALUE:
-        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for an answer to interrupt()",
-                          construct=run_id, hint="pass the answer with --value JSON")
-    if isinstance(value, dict) and value and set(value) <= set(ids):
-        return {ids[i]: {"resume": v} for i, v in value.items()}
-    if len(ids) == 1:
-        return {next(iter(ids.values())): {"resume": value}}
-    raise AgentcError(Code.INVALID_RESUME, f"{len(ids)} interrupts are pending; answer each by id",
-                      construct=run_id,
-                      hint='pass --value \'{"<interrupt id>": value, ...}\' with ids from: ' + ", ".join(sorted(ids)))
+    """HUMAN task id → its output, by ``agentc resume``'s rules (``agentc.answers``)."""
+    from agentc.answers import match_answers
+
+    owner = {i["id"]: p["taskId"] for p in pending for i in (p.get("input") or {}).get("interrupts") or []}
+    answers = match_answers(run_id, list(owner), value, NO_VALUE)
+    return {owner[i]: {"resume": v} for i, v in answers.items()}

@@ -124,25 +124,10 @@ class LocalExecutor:
         return self._drive(None)
 
     def _answer(self, run_id: str, pending: list[dict[str, Any]], value: Any) -> None:
+        from agentc.answers import match_answers
+
         real = [p for p in pending if p.get("kind") == "interrupt"]
-        if not real:
-            if value is not NO_VALUE:
-                raise AgentcError(Code.INVALID_RESUME, "the run is paused at a breakpoint, which takes no value",
-                                  construct=run_id, hint="resume it without --value")
-            return
-        if value is NO_VALUE:
-            raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for an answer to interrupt()",
-                              construct=run_id, hint="pass the answer with --value JSON")
-        ids = {p["id"] for p in real}
-        if isinstance(value, dict) and value and set(value) <= ids:
-            answers = value
-        elif len(real) == 1:
-            answers = {real[0]["id"]: value}
-        else:
-            raise AgentcError(Code.INVALID_RESUME,
-                              f"{len(real)} interrupts are pending; answer each by id",
-                              construct=run_id,
-                              hint='pass --value \'{"<interrupt id>": value, ...}\' with ids from: ' + ", ".join(sorted(ids)))
+        answers = match_answers(run_id, [p["id"] for p in real], value, NO_VALUE)
         with self.journal.tx() as j:
             for p in real:
                 if p["id"] in answers:

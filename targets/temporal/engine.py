@@ -163,21 +163,9 @@ async def resume(run_id: str, address: str, value: Any = NO_VALUE, *, client: An
 
 
 def answers(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, Any]:
-    """The resume signal's payload: ``agentc resume``'s answer rules (one value for one
-    interrupt, or an id map; breakpoints take no value)."""
-    real = [p for p in pending if p.get("kind") == "interrupt"]
-    if not real:
-        if value is not NO_VALUE:
-            raise AgentcError(Code.INVALID_RESUME, "the run is paused at a breakpoint, which takes no value",
-                              construct=run_id, hint="resume it without --value")
-        return {p["id"]: None for p in pending}
-    if value is NO_VALUE:
-        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for an answer to interrupt()",
-                          construct=run_id, hint="pass the answer with --value JSON")
-    ids = {p["id"] for p in real}
-    if isinstance(value, dict) and value and set(value) <= ids:
-        return dict(value)
-    if len(real) == 1:
-        return {real[0]["id"]: value}
-    raise AgentcError(Code.INVALID_RESUME, f"{len(real)} interrupts are pending; answer each by id", construct=run_id,
-                      hint='pass --value \'{"<interrupt id>": value, ...}\' with ids from: ' + ", ".join(sorted(ids)))
+    """The resume signal's payload, by ``agentc resume``'s rules (``agentc.answers``);
+    breakpoints are released with an empty answer."""
+    from agentc.answers import match_answers
+
+    real = [p["id"] for p in pending if p.get("kind") == "interrupt"]
+    return match_answers(run_id, real, value, NO_VALUE) or {p["id"]: None for p in pending}

@@ -1,0 +1,28 @@
+"""Matching a resume value to pending interrupts — one rule for every engine (local
+executor, Conductor simulation, Temporal): a single pending interrupt takes the value as
+is; several take a map ``{interrupt id: value}``; a breakpoint takes no value."""
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import AgentcError, Code
+
+
+def match_answers(run_id: str, interrupt_ids: list[str], value: Any, no_value: Any) -> dict[str, Any]:
+    """``{interrupt id: answer}``; ``{}`` when only breakpoints are pending."""
+    if not interrupt_ids:
+        if value is not no_value:
+            raise AgentcError(Code.INVALID_RESUME, "the run is paused at a breakpoint, which takes no value",
+                              construct=run_id, hint="resume it without --value")
+        return {}
+    if value is no_value:
+        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for an answer to interrupt()",
+                          construct=run_id, hint="pass the answer with --value JSON")
+    ids = set(interrupt_ids)
+    if isinstance(value, dict) and value and set(value) <= ids:
+        return dict(value)
+    if len(ids) == 1:
+        return {interrupt_ids[0]: value}
+    raise AgentcError(Code.INVALID_RESUME, f"{len(ids)} interrupts are pending; answer each by id",
+                      construct=run_id,
+                      hint='pass --value \'{"<interrupt id>": value, ...}\' with ids from: ' + ", ".join(sorted(ids)))
