@@ -50,6 +50,8 @@ class AgentWorkflow:
         self.waiting: list[dict[str, Any]] = []
         self.at = 0
         self.children = 0
+        self.activities_running = 0
+        self.children_running: list[str] = []
 
     # ------------------------------------------------------------ run bookkeeping
     def begin(self, inp: dict[str, Any]) -> None:
@@ -75,7 +77,11 @@ class AgentWorkflow:
         return opts
 
     async def _activity(self, task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return await workflow.execute_activity(task_type, payload, **self._options(task_type))
+        self.activities_running += 1
+        try:
+            return await workflow.execute_activity(task_type, payload, **self._options(task_type))
+        finally:
+            self.activities_running -= 1
 
     def next_of(self, refs: list[str]) -> int | None:
         best = pick([self.out.get(r) for r in refs])
@@ -110,14 +116,16 @@ class AgentWorkflow:
 
     async def _ask(self, ref: str, interrupts: list[dict[str, Any]]) -> Any:
         ids = [i["id"] for i in interrupts]
-        self.waiting.extend({"kind": "interrupt", **i, "task": ref} for i in interrupts)
+        wid = workflow.info().workflow_id
+        self.waiting.extend({"kind": "interrupt", **i, "task": ref, "workflow_id": wid} for i in interrupts)
         await workflow.wait_condition(lambda: all(i in self.answers for i in ids))
         self.waiting = [w for w in self.waiting if w.get("id") not in ids]
         return self.answers[ids[0]]
 
     async def pause(self, ref: str, when: str, nodes: list[str]) -> None:
         """An ``interrupt_before/after`` breakpoint: wait for an empty resume."""
-        self.waiting.append({"kind": "breakpoint", "when": when, "nodes": nodes, "id": ref, "task": ref})
+        self.waiting.append({"kind": "breakpoint", "when": when, "nodes": nodes, "id": ref, "task": ref,
+                             "workflow_id": workflow.info().workflow_id})
         await workflow.wait_condition(lambda: ref in self.answers)
         self.waiting = [w for w in self.waiting if w.get("id") != ref]
 
@@ -141,8 +149,12 @@ class AgentWorkflow:
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
         self.children += 1
-        o = await workflow.execute_child_workflow(
-            workflow_type, self._payload(ref, prev), id=f"{workflow.info().workflow_id}.{ref}.{self.children}")
+        cid = f"{workflow.info().workflow_id}.{ref}.{self.children}"
+        self.children_running.append(cid)
+        try:
+            o = await workflow.execute_child_workflow(workflow_type, self._payload(ref, prev), id=cid)
+        finally:
+            self.children_running.remove(cid)
         self.out[ref] = o
         return o
 
@@ -157,6 +169,11 @@ class AgentWorkflow:
 
     def pending_list(self) -> list[dict[str, Any]]:
         return list(self.waiting)
+
+    def activity_status(self) -> dict[str, Any]:
+        """For clients: a run is paused only once nothing else runs (LangGraph pauses after
+        the whole superstep), in this workflow and in its running children."""
+        return {"activities": self.activities_running, "children": list(self.children_running)}
 
 
 # ---------------------------------------------------------------- worker side

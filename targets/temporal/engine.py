@@ -27,8 +27,13 @@ def task_queue_for(workflow: str) -> str:
 
 
 def _code_dir(artifact: Any, base: Path) -> Path:
+    """A folder per distinct generated code (plan id + content hash), never reused for
+    different code: the sandbox re-imports workflow modules by name from ``sys.path``."""
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps(artifact.files, sort_keys=True).encode()).hexdigest()[:12]
     manifest = json.loads(artifact.files["manifest.json"])
-    folder = base / manifest["plan"]
+    folder = base / f"{manifest['plan']}-{digest}"
     if not (folder / "manifest.json").exists():
         artifact.write(folder)
     return folder
@@ -47,9 +52,12 @@ def load(ref_or_obj: Any, code_base: str | Path = ".agentc/temporal") -> dict[st
     wf, live = workflow_and_live(ref_or_obj)
     artifact = lower(wf)
     manifest = json.loads(artifact.files["manifest.json"])
-    folder = _code_dir(artifact, Path(code_base).resolve())
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+    folder = str(_code_dir(artifact, Path(code_base).resolve()))
+    if folder in sys.path:
+        sys.path.remove(folder)
+    sys.path.insert(0, folder)
+    for m in manifest["modules"]:
+        sys.modules.pop(m["module"], None)
     classes = [getattr(importlib.import_module(m["module"]), m["class"]) for m in manifest["modules"]]
     worker = StepWorker(wf, live)
     return {"manifest": manifest, "workflows": classes, "activities": activities_for(worker), "worker": worker}
@@ -90,17 +98,21 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
                 with_worker: bool = False, client: Any = None) -> Any:
     import uuid
 
-    loaded = load(ref)
+    from agentc.api import workflow_and_live
+
+    from . import lower
+
+    manifest = json.loads(lower(workflow_and_live(ref)[0]).files["manifest.json"])
     client = client or await connect(address)
-    wf_type = loaded["manifest"]["workflow"]
-    q = task_queue or loaded["manifest"]["task_queue"]
+    wf_type = manifest["workflow"]
+    q = task_queue or manifest["task_queue"]
     run_id = run_id or f"{wf_type}-{uuid.uuid4().hex[:12]}"
     arg = {"input": input, "context": context}
     if options:
         arg["options"] = options
     await client.start_workflow(wf_type, arg, id=run_id, task_queue=q)
     if with_worker:
-        async with running_worker(client, loaded, q):
+        async with running_worker(client, load(ref), q):
             return await wait(client, run_id)
     return await wait(client, run_id)
 
@@ -108,7 +120,6 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
 async def wait(client: Any, run_id: str, *, timeout_s: float | None = None) -> Any:
     """The run's result, or its pending interrupts once it waits for a human."""
     from temporalio.client import WorkflowFailureError
-    from temporalio.service import RPCError
 
     from agentc.targets.local.executor import RunOutcome
 
@@ -122,10 +133,7 @@ async def wait(client: Any, run_id: str, *, timeout_s: float | None = None) -> A
             if done:
                 out = result.result()
                 return RunOutcome(run_id, "done", output=out.get("state") if isinstance(out, dict) else out)
-            try:
-                pending = await handle.query("pending")
-            except RPCError:
-                pending = []
+            pending = await paused(client, run_id)
             if pending:
                 return RunOutcome(run_id, "waiting", interrupts=pending)
             if deadline is not None and loop.time() > deadline:
@@ -143,6 +151,27 @@ async def wait(client: Any, run_id: str, *, timeout_s: float | None = None) -> A
         result.cancel()
 
 
+async def paused(client: Any, workflow_id: str) -> list[dict[str, Any]]:
+    """The pending interrupts of a run and its child workflows, once nothing in it runs
+    any more (else ``[]``): LangGraph reports a pause after the whole superstep."""
+    from temporalio.service import RPCError
+
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        status = await handle.query("running")
+        pending = list(await handle.query("pending"))
+    except RPCError:
+        return []
+    if status["activities"]:
+        return []
+    for child in status["children"]:
+        inner = await paused(client, child)
+        if not inner:
+            return []
+        pending += inner
+    return pending
+
+
 async def resume(run_id: str, address: str, value: Any = NO_VALUE, *, client: Any = None) -> Any:
     from temporalio.client import WorkflowExecutionStatus
 
@@ -156,8 +185,11 @@ async def resume(run_id: str, address: str, value: Any = NO_VALUE, *, client: An
     if desc.status != WorkflowExecutionStatus.RUNNING:
         raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} is {desc.status.name.lower()}", construct=run_id,
                           hint="start a new run")
-    pending = await handle.query("pending")
-    await handle.signal("resume", answers(run_id, pending, value))
+    pending = await paused(client, run_id)
+    chosen = answers(run_id, pending, value)
+    owner = {p["id"]: p.get("workflow_id", run_id) for p in pending}
+    for wid in sorted({owner[i] for i in chosen}):
+        await client.get_workflow_handle(wid).signal("resume", {i: v for i, v in chosen.items() if owner[i] == wid})
     await asyncio.sleep(POLL_S)
     return await wait(client, run_id)
 

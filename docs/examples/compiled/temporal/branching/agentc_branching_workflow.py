@@ -51,6 +51,11 @@ class BranchingWorkflow(AgentWorkflow):
         """What the run waits for: interrupts (id, value, node) and breakpoints."""
         return self.pending_list()
 
+    @workflow.query
+    def running(self) -> dict:
+        """Activities and child workflows still running (a pause is reported once none are)."""
+        return self.activity_status()
+
     @workflow.run
     async def run(self, inp: dict) -> dict:
         self.begin(inp)
