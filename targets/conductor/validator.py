@@ -328,29 +328,16 @@ def _b9_paths(value: str) -> list[str]:
 
 
 def _runtime_paths(value: str) -> list[str]:
-    """ParametersUtils' scan (§C.1): brace-balanced ``${…}``, nested ones included."""
+    """ParametersUtils' scan (§C.1): brace-balanced ``${…}``, nested ones included (the
+    simulator's ``find_references``, so lint and run time read references alike)."""
+    from .expressions import find_references
+
     out: list[str] = []
-    i = 0
-    while True:
-        j = value.find("${", i)
-        if j < 0:
-            return out
-        if j > 0 and value[j - 1] == "$":
-            i = j + 2
-            continue
-        depth, k = 0, j + 1
-        while k < len(value):
-            depth += {"{": 1, "}": -1}.get(value[k], 0)
-            if depth == 0:
-                break
-            k += 1
-        if k >= len(value):
-            i = j + 2
-            continue
-        inner = value[j + 2:k]
+    for start, end in find_references(value):
+        inner = value[start + 2:end - 1]
         out.append(inner)
         out.extend(_runtime_paths(inner))
-        i = k + 1
+    return out
 
 
 def _strings(value: Any, key: str, loc: str) -> Iterator[tuple[str, str, str]]:
