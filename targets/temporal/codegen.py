@@ -26,9 +26,10 @@ INDENT = "    "
 def format_source(text: str) -> str:
     """ruff's formatter (a pinned dependency, so output is byte-identical everywhere)."""
     import subprocess
-    import sys
 
-    r = subprocess.run([sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "120", "-"],
+    from ruff.__main__ import find_ruff_bin  # the binary itself: no interpreter start-up
+
+    r = subprocess.run([find_ruff_bin(), "format", "--isolated", "--line-length", "120", "-"],
                        input=text, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"agentc generated code ruff cannot format (an agentc bug): {r.stderr}")
