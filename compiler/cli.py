@@ -129,13 +129,30 @@ def run_cmd(ref: str, input_: str, context: str | None, db: str | None, run_id: 
 
         from agentc.targets.temporal import engine as temporal
 
-        _emit_outcome(asyncio.run(temporal.start(ref, _address(address), value, context=ctx, run_id=run_id,
-                                                 task_queue=task_queue, with_worker=with_worker)))
-        return
+        _exit_now(lambda: _emit_outcome(asyncio.run(temporal.start(
+            ref, _address(address), value, context=ctx, run_id=run_id, task_queue=task_queue,
+            with_worker=with_worker))))
     from .api import run
 
     _emit_outcome(run(ref, value, db=db or _db_default(), context=ctx, run_id=run_id,
                       recursion_limit=recursion_limit, durability=durability))
+
+
+def _exit_now(body: Callable[[], None]) -> None:
+    """Run a Temporal client command, then leave with ``os._exit``: temporalio's native
+    client can abort the interpreter while it finalizes (sdk-python#300), which would turn a
+    correct answer into exit status 134. Output is flushed first."""
+    status = 0
+    try:
+        body()
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 1
+    except AgentcError as exc:
+        click.echo(exc.diagnostic.render(), err=True)
+        status = exc.exit_status
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _address(address: str | None) -> str:
@@ -162,9 +179,8 @@ def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, addr
 
         from agentc.targets.temporal import engine as temporal
 
-        _emit_outcome(asyncio.run(temporal.resume(run_id, _address(address),
-                                                  temporal.NO_VALUE if value is None else answer)))
-        return
+        _exit_now(lambda: _emit_outcome(asyncio.run(temporal.resume(
+            run_id, _address(address), temporal.NO_VALUE if value is None else answer))))
     _emit_outcome(resume(run_id, answer, db=db or _db_default()))
 
 

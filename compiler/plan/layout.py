@@ -79,8 +79,14 @@ class Layout:
         return self.levels[()]
 
 
+_SOURCE_FILE = re.compile(r'("source":\{"file":)"(?:[^"\\]|\\.)*"')
+
+
 def plan_id(wf: Workflow) -> str:
-    return hashlib.sha256(wf.model_dump_json().encode()).hexdigest()[:16]
+    """Identity of what a workflow runs: the IR without source file paths (those depend on
+    the working directory, and a worker restarted elsewhere must still serve its runs)."""
+    text = _SOURCE_FILE.sub(r'\1""', wf.model_dump_json())
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def layout(wf: Workflow) -> Layout:

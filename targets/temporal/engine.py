@@ -13,6 +13,7 @@ import concurrent.futures
 import contextlib
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -81,7 +82,9 @@ async def running_worker(client: Any, loaded: dict[str, Any], task_queue: str | 
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
         worker = Worker(client, task_queue=q, workflows=loaded["workflows"], activities=loaded["activities"],
                         activity_executor=pool, max_concurrent_activities=16,
-                        workflow_failure_exception_types=[Exception])
+                        workflow_failure_exception_types=[Exception],
+                        # a crashed worker's sticky queue is abandoned after 2 s, not 10
+                        sticky_queue_schedule_to_start_timeout=timedelta(seconds=2))
         async with worker:
             yield worker
 
@@ -110,20 +113,22 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
     arg = {"input": input, "context": context}
     if options:
         arg["options"] = options
-    await client.start_workflow(wf_type, arg, id=run_id, task_queue=q)
+    handle = await client.start_workflow(wf_type, arg, id=run_id, task_queue=q)
     if with_worker:
         async with running_worker(client, load(ref), q):
-            return await wait(client, run_id)
-    return await wait(client, run_id)
+            return await wait(client, run_id, handle=handle)
+    return await wait(client, run_id, handle=handle)
 
 
-async def wait(client: Any, run_id: str, *, timeout_s: float | None = None) -> Any:
-    """The run's result, or its pending interrupts once it waits for a human."""
+async def wait(client: Any, run_id: str, *, timeout_s: float | None = None, handle: Any = None) -> Any:
+    """The run's result, or its pending interrupts once it waits for a human. ``handle``:
+    the one ``start_workflow`` returned (the time-skipping test server only skips time
+    while that handle waits for the result)."""
     from temporalio.client import WorkflowFailureError
 
     from agentc.targets.local.executor import RunOutcome
 
-    handle = client.get_workflow_handle(run_id)
+    handle = handle or client.get_workflow_handle(run_id)
     result = asyncio.ensure_future(handle.result())
     loop = asyncio.get_running_loop()
     deadline = None if timeout_s is None else loop.time() + timeout_s
