@@ -83,6 +83,15 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
         wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)
     else:
         wf, live = workflow_and_live(obj)
+    if wf.agents is not None:  # an OpenAI Agents SDK agent system: the SDK's loop, journaled
+        from agentc.targets.local.agent_runs import AgentRunner
+
+        journal = _journal(db, durability)
+        try:
+            return AgentRunner(wf, live, journal, on_event=on_event).start(
+                input, run_id=run_id, context=context, max_turns=recursion_limit)
+        finally:
+            journal.close()
     value = check_input(wf, live, input)
     ctx = _context(wf, live, context)
     journal = _journal(db, durability)
@@ -118,6 +127,11 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
                               construct=row["entry"] or run_id,
                               hint="node code may change between resumes, nodes and edges may not; "
                                    "finish the run with the old graph or start a new run")
+        if saved.agents is not None:
+            from agentc.targets.local.agent_runs import AgentRunner
+
+            return AgentRunner(saved, live, journal, on_event=on_event).resume(
+                run_id, EXEC_NO_VALUE if value is NO_VALUE else value)
         ex = LocalExecutor(saved, live, journal, on_event=on_event)
         return ex.resume(run_id, EXEC_NO_VALUE if value is NO_VALUE else value)
     finally:
@@ -168,7 +182,7 @@ def workflow_and_live(obj: Any) -> tuple[Workflow, Any]:
 
 
 def _context(wf: Workflow, live: Any, context: Any) -> Any:
-    if context is None or wf.graph.context_schema is None or not isinstance(context, dict):
+    if context is None or wf.graph is None or wf.graph.context_schema is None or not isinstance(context, dict):
         return context
     from agentc.runtime_shims.langgraph_calls import Resolver
 

@@ -43,6 +43,8 @@ class Code(str, enum.Enum):
     NODE_FAILED = "AC300"
     RECURSION_LIMIT = "AC301"
     INVALID_UPDATE = "AC302"
+    GUARDRAIL_TRIPPED = "AC303"
+    MAX_TURNS = "AC304"
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"

@@ -14,12 +14,20 @@ from typing import Any
 _SERDE = None
 
 
+class _Everything:
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 def serde() -> Any:
     global _SERDE
     if _SERDE is None:
-        from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+        from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer, _create_msgpack_ext_hook
 
-        _SERDE = JsonPlusSerializer()
+        # agentc reads back only what it wrote itself (its journal, its workflow payloads),
+        # so every type may be revived — user dataclasses and models, the SDKs' own types —
+        # without LangGraph's per-type "unregistered type" warning
+        _SERDE = JsonPlusSerializer(__unpack_ext_hook__=_create_msgpack_ext_hook(_Everything()))
     return _SERDE
 
 

@@ -5,11 +5,12 @@ from typing import Any, Callable
 
 from ..errors import AgentcError, Code, ErrorLevel, Warnings
 from ..ir import Workflow
-from . import langgraph
+from . import langgraph, openai_agents
 
 # (name, recognizer, reader) — checked in order; later issues add openai_agents here.
 FRONTENDS: tuple[tuple[str, Callable[[Any], bool], Callable[..., Workflow]], ...] = (
     ("langgraph", langgraph.is_langgraph, langgraph.read),
+    ("openai_agents", openai_agents.is_agent, openai_agents.read),
 )
 
 
@@ -22,5 +23,7 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
         Code.NOT_AN_AGENT,
         f"{entry or 'object'} is a {type(obj).__module__}.{type(obj).__qualname__}, not an agent agentc can compile",
         construct=entry or type(obj).__qualname__,
-        hint="point the REF at a LangGraph StateGraph or compiled graph (e.g. myapp.agent:graph)",
+        hint="point the REF at a LangGraph StateGraph or compiled graph (e.g. myapp.agent:graph) or at an "
+             "openai-agents Agent (e.g. myapp.agents:triage); Python code that orchestrates several "
+             "Runner.run calls cannot be read: compile each agent it runs",
     )

@@ -260,15 +260,76 @@ class Graph(_Frozen):
         raise KeyError(name)
 
 
+# ---------------------------------------------------------------- OpenAI Agents SDK
+
+
+class AgentTool(_Frozen):
+    """A tool of an agent. ``kind``: ``function`` (runs locally, one durable step per call),
+    ``agent`` (``Agent.as_tool``: a nested run), ``hosted`` (runs inside the model call)."""
+
+    name: str
+    kind: Literal["function", "agent", "hosted", "other"]
+    source: SourceRef | None = None
+    needs_approval: Literal["never", "always", "callable"] = "never"
+    input_guardrails: tuple[str, ...] = ()
+    output_guardrails: tuple[str, ...] = ()
+    agent: str | None = None
+    """For ``kind="agent"``: the nested agent's name."""
+
+
+class AgentHandoff(_Frozen):
+    tool_name: str
+    target: str | None
+    """The target agent's name (None: a custom ``Handoff`` that finds it at run time)."""
+    input_filter: bool = False
+    on_handoff: bool = False
+    nest_history: bool | None = None
+
+
+class AgentGuardrail(_Frozen):
+    name: str
+    run_in_parallel: bool = True
+    source: SourceRef | None = None
+
+
+class AgentSpec(_Frozen):
+    """One ``agents.Agent``: what the SDK's run loop reads from it."""
+
+    name: str
+    source: SourceRef | None = None
+    instructions: Literal["none", "string", "callable"] = "none"
+    model: str | None = None
+    """A model name, or the class name of a ``Model`` instance."""
+    model_settings: dict[str, Any] = {}
+    output_type: str | None = None
+    tool_use_behavior: str | tuple[str, ...] = "run_llm_again"
+    """``run_llm_again`` | ``stop_on_first_tool`` | ``callable`` | the StopAtTools names."""
+    reset_tool_choice: bool = True
+    tools: tuple[AgentTool, ...] = ()
+    handoffs: tuple[AgentHandoff, ...] = ()
+    input_guardrails: tuple[AgentGuardrail, ...] = ()
+    output_guardrails: tuple[AgentGuardrail, ...] = ()
+
+
+class AgentSystem(_Frozen):
+    """Every agent reachable from the starting agent (handoffs, agents used as tools)."""
+
+    start: str
+    agents: tuple[AgentSpec, ...]
+    max_turns: int = 10
+
+
 class Workflow(_Frozen):
-    """The unit every target lowers: one agent, read from one entry object."""
+    """The unit every target lowers: one agent, read from one entry object. A LangGraph
+    graph fills ``graph``; an OpenAI Agents SDK agent system fills ``agents``."""
 
     ir_version: str = IR_VERSION
-    frontend: Literal["langgraph"] = "langgraph"
+    frontend: Literal["langgraph", "openai_agents"] = "langgraph"
     name: str
     entry: str | None
     """The REF (``module:attr`` or ``file.py:attr``) the runtime imports user code from."""
-    graph: Graph
+    graph: Graph | None = None
+    agents: AgentSystem | None = None
     warnings: tuple[dict[str, Any], ...] = ()
 
 

@@ -10,8 +10,25 @@ from .model import END, START, Graph, SubgraphNode, Workflow
 
 
 def verify(ir: Workflow) -> Workflow:
-    _verify_graph(ir.graph, path=ir.name)
+    if ir.graph is not None:
+        _verify_graph(ir.graph, path=ir.name)
+    if ir.agents is not None:
+        _verify_agents(ir)
+    if (ir.graph is None) == (ir.agents is None):
+        _fail(ir.name, "a workflow holds exactly one of a graph and an agent system")
     return ir
+
+
+def _verify_agents(ir: Workflow) -> None:
+    names = [a.name for a in ir.agents.agents]
+    if len(set(names)) != len(names):
+        _fail(ir.name, f"duplicate agent names {sorted(names)}: the SDK re-binds agents by name")
+    if ir.agents.start not in names:
+        _fail(ir.name, f"starting agent {ir.agents.start} is not among the agents")
+    for a in ir.agents.agents:
+        for h in a.handoffs:
+            if h.target is not None and h.target not in names:
+                _fail(ir.name, f"agent {a.name} hands off to unknown agent {h.target}")
 
 
 def _fail(path: str, message: str) -> None:

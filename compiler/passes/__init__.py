@@ -63,7 +63,8 @@ def check_reachability(ir: Workflow, warnings: Warnings, level: ErrorLevel) -> W
             if isinstance(n, SubgraphNode):
                 visit(n.graph)
 
-    visit(ir.graph)
+    if ir.graph is not None:
+        visit(ir.graph)
     return ir
 
 

@@ -158,6 +158,18 @@ class Journal:
         return list(self.db.execute(
             "SELECT ns, step, task, node FROM writes WHERE run_id=? ORDER BY rowid", (run_id,)))
 
+    # ---------------------------------------------------------------- agent-run steps
+    def save_step(self, run_id: str, key: str, kind: str, value: Any) -> None:
+        """One completed step of an OpenAI Agents SDK run (model response, tool output,
+        guardrail result), keyed by what identifies it on replay."""
+        t, v = dumps(value)
+        self.db.execute("INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
+                        (run_id, "agents", 0, key, kind, t, v))
+
+    def load_steps(self, run_id: str) -> dict[str, Any]:
+        return {task: loads(t, v) for task, t, v in self.db.execute(
+            "SELECT task, t, v FROM writes WHERE run_id=? AND ns='agents' ORDER BY rowid", (run_id,))}
+
     # ---------------------------------------------------------------- interrupts
     def resume_values(self, run_id: str, ns: str, task: str) -> list[Any]:
         row = self.db.execute("SELECT t, v FROM resumes WHERE run_id=? AND ns=? AND task=?",

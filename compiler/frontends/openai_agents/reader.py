@@ -1,0 +1,150 @@
+"""Reading live ``agents.Agent`` objects (all public dataclass fields; two private
+attributes the SDK has no public accessor for: ``Handoff._agent_ref`` and
+``FunctionTool._agent_instance``, spec Part 2.1/2.4).
+
+What cannot be read statically and would break a durable run is refused with a
+diagnostic: MCP servers (their tool lists are fetched from the server on every turn, so a
+replayed run could see different tools). Custom ``Handoff`` objects without a known target
+are allowed (the SDK resolves them at run time) and reported as a warning.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ...errors import AgentcError, Code, Diagnostic, ErrorLevel, Warnings
+from ...ir import SourceRef, Workflow
+from ...ir.model import AgentGuardrail, AgentHandoff, AgentSpec, AgentSystem, AgentTool
+from ..langgraph.sources import source_ref
+
+
+def is_agent(obj: Any) -> bool:
+    try:
+        from agents import Agent
+    except ImportError:  # pragma: no cover - openai-agents is a dependency
+        return False
+    return isinstance(obj, Agent)
+
+
+def _src(obj: Any) -> SourceRef | None:
+    try:
+        return source_ref(obj)
+    except Exception:  # noqa: BLE001 - best effort: builtins, C functions
+        return None
+
+
+def _handoff_target(h: Any) -> Any:
+    from agents import Agent
+
+    if isinstance(h, Agent):
+        return h
+    ref = getattr(h, "_agent_ref", None)
+    return ref() if callable(ref) else None
+
+
+def _tool(t: Any, agents_out: list[Any]) -> AgentTool:
+    from agents import FunctionTool
+
+    if isinstance(t, FunctionTool):
+        approval = t.needs_approval
+        needs = "callable" if callable(approval) else ("always" if approval else "never")
+        ins = tuple(g.get_name() for g in (t.tool_input_guardrails or ()))
+        outs = tuple(g.get_name() for g in (t.tool_output_guardrails or ()))
+        if getattr(t, "_is_agent_tool", False):
+            nested = getattr(t, "_agent_instance", None)
+            if nested is not None:
+                agents_out.append(nested)
+            return AgentTool(name=t.name, kind="agent", needs_approval=needs, input_guardrails=ins,
+                             output_guardrails=outs, agent=getattr(nested, "name", None))
+        fn = getattr(t, "__wrapped__", None)
+        return AgentTool(name=t.name, kind="function", source=_src(fn) if fn else None, needs_approval=needs,
+                         input_guardrails=ins, output_guardrails=outs)
+    hosted = type(t).__name__ in ("WebSearchTool", "FileSearchTool", "CodeInterpreterTool", "ImageGenerationTool",
+                                  "HostedMCPTool", "ToolSearchTool")
+    return AgentTool(name=getattr(t, "name", type(t).__name__), kind="hosted" if hosted else "other")
+
+
+def _jsonable_settings(settings: Any) -> dict[str, Any]:
+    from agentc.runtime_shims.codec import to_jsonable
+
+    if settings is None:
+        return {}
+    raw = dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else {}
+    return {k: to_jsonable(v) for k, v in sorted(raw.items()) if v is not None}
+
+
+def _behavior(b: Any) -> str | tuple[str, ...]:
+    if isinstance(b, str):
+        return b
+    if isinstance(b, dict) and "stop_at_tool_names" in b:
+        return tuple(b["stop_at_tool_names"])
+    return "callable"
+
+
+def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
+         warnings: Warnings | None = None) -> Workflow:
+    warnings = warnings if warnings is not None else Warnings()
+    seen: dict[str, Any] = {}
+    order: list[Any] = [obj]
+    specs: list[AgentSpec] = []
+    while order:
+        agent = order.pop(0)
+        if agent.name in seen:
+            if seen[agent.name] is not agent:
+                raise AgentcError(Code.UNSUPPORTED, f"two different agents are both named {agent.name!r}",
+                                  construct=f"Agent(name={agent.name!r})", source=_src(type(agent)),
+                                  hint="give every agent a unique name: the SDK re-binds agents by name")
+            continue
+        seen[agent.name] = agent
+        if getattr(agent, "mcp_servers", None):
+            raise AgentcError(Code.UNSUPPORTED,
+                              f"agent {agent.name!r} uses MCP servers, whose tool lists are fetched at run time",
+                              construct=f"Agent({agent.name!r}).mcp_servers",
+                              hint="a replayed durable run could see a different tool list; wrap the MCP calls "
+                                   "you need in @function_tool functions, or run this agent with Runner.run")
+        nested: list[Any] = []
+        tools = tuple(_tool(t, nested) for t in agent.tools)
+        handoffs = []
+        for h in agent.handoffs:
+            target = _handoff_target(h)
+            if target is not None:
+                nested.append(target)
+            else:
+                warnings.add(Diagnostic(Code.DYNAMIC_TARGETS,
+                                        f"agent {agent.name!r} has a custom Handoff whose target is only known at "
+                                        "run time", construct=f"Handoff({getattr(h, 'tool_name', '?')!r})",
+                                        hint="build it with agents.handoff(agent) so the target can be shown"), level)
+            from agents import Agent
+
+            if isinstance(h, Agent):
+                from agents import Handoff
+
+                handoffs.append(AgentHandoff(tool_name=Handoff.default_tool_name(h), target=h.name))
+            else:
+                handoffs.append(AgentHandoff(tool_name=h.tool_name, target=target.name if target else None,
+                                             input_filter=h.input_filter is not None,
+                                             on_handoff=getattr(h, "on_invoke_handoff", None) is not None,
+                                             nest_history=getattr(h, "nest_handoff_history", None)))
+        model = agent.model if isinstance(agent.model, str) or agent.model is None else type(agent.model).__name__
+        instr = agent.instructions
+        specs.append(AgentSpec(
+            name=agent.name, source=_src(type(agent)) if False else None,
+            instructions="none" if instr is None else ("string" if isinstance(instr, str) else "callable"),
+            model=model, model_settings=_jsonable_settings(agent.model_settings),
+            output_type=None if agent.output_type is None else getattr(agent.output_type, "__name__", str(agent.output_type)),
+            tool_use_behavior=_behavior(agent.tool_use_behavior), reset_tool_choice=bool(agent.reset_tool_choice),
+            tools=tools, handoffs=tuple(handoffs),
+            input_guardrails=tuple(AgentGuardrail(name=g.get_name(), run_in_parallel=getattr(g, "run_in_parallel", True),
+                                                  source=_src(g.guardrail_function)) for g in agent.input_guardrails),
+            output_guardrails=tuple(AgentGuardrail(name=g.get_name(), source=_src(g.guardrail_function))
+                                    for g in agent.output_guardrails),
+        ))
+        order.extend(nested)
+    from agents.run_config import DEFAULT_MAX_TURNS
+
+    name = entry.rsplit(":", 1)[-1] if entry else obj.name
+    if entry:
+        stem = entry.split(":", 1)[0].replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)
+        name = stem[-1] if stem[-1] != "py" else stem[0]
+    return Workflow(frontend="openai_agents", name=name, entry=entry,
+                    agents=AgentSystem(start=obj.name, agents=tuple(specs), max_turns=DEFAULT_MAX_TURNS))
