@@ -12,7 +12,10 @@ def _where(src: object) -> str:
 
 def summary(wf: Workflow) -> str:
     lines = [f"workflow {wf.name}  (IR {wf.ir_version}, frontend {wf.frontend}, entry {wf.entry})"]
-    _graph_summary(wf.graph, lines, "")
+    if wf.graph is not None:
+        _graph_summary(wf.graph, lines, "")
+    else:
+        _agents_summary(wf, lines)
     for w in wf.warnings:
         lines.append(f"warning[{w['code']}]: {w['message']}")
     return "\n".join(lines)
@@ -43,6 +46,25 @@ def _graph_summary(g: Graph, lines: list[str], indent: str) -> None:
         lines.append(f"{indent}  breakpoints before={list(g.interrupt_before)} after={list(g.interrupt_after)}")
 
 
+def _agents_summary(wf: Workflow, lines: list[str]) -> None:
+    system = wf.agents
+    lines.append(f"start agent {system.start!r}; max_turns {system.max_turns}")
+    for a in system.agents:
+        lines.append(f"  agent {a.name!r}: model {a.model or 'default'}, instructions {a.instructions}, "
+                     f"output {a.output_type or 'str'}, tool_use_behavior {a.tool_use_behavior}")
+        for t in a.tools:
+            extra = f" -> agent {t.agent!r}" if t.agent else ""
+            if t.needs_approval != "never":
+                extra += f" (needs approval: {t.needs_approval})"
+            lines.append(f"    tool {t.name} [{t.kind}]{extra}")
+        for h in a.handoffs:
+            lines.append(f"    handoff {h.tool_name} -> {h.target or '? (custom Handoff)'}")
+        for g in a.input_guardrails:
+            lines.append(f"    input guardrail {g.name}" + ("" if g.run_in_parallel else " (blocking)"))
+        for g in a.output_guardrails:
+            lines.append(f"    output guardrail {g.name}")
+
+
 def _id(prefix: str, name: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
@@ -53,7 +75,17 @@ def _label(text: str) -> str:
 
 def mermaid(wf: Workflow) -> str:
     lines = ["flowchart TD"]
-    _graph_mermaid(wf.graph, lines, "", "  ")
+    if wf.graph is not None:
+        _graph_mermaid(wf.graph, lines, "", "  ")
+        return "\n".join(lines)
+    for a in wf.agents.agents:
+        lines.append(f'  {_id("a_", a.name)}["{_label(a.name)}"]')
+        for t in a.tools:
+            if t.agent:
+                lines.append(f'  {_id("a_", a.name)} -. "{_label(t.name)}" .-> {_id("a_", t.agent)}')
+        for h in a.handoffs:
+            if h.target:
+                lines.append(f'  {_id("a_", a.name)} -->|handoff| {_id("a_", h.target)}')
     return "\n".join(lines)
 
 

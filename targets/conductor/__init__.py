@@ -39,6 +39,12 @@ def _dump(value: object) -> str:
 
 
 def lower(wf: Workflow) -> Artifact:
+    if wf.graph is None:
+        from agentc.errors import AgentcError, Code
+
+        raise AgentcError(Code.UNSUPPORTED, "the conductor target does not lower OpenAI Agents SDK agent systems yet",
+                          construct=f"agent {wf.agents.start!r}" if wf.agents else wf.name,
+                          hint="run it durably with the local target: agentc run REF --input JSON")
     from .lowering import lower_workflow
 
     res = lower_workflow(wf)
