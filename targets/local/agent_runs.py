@@ -79,8 +79,9 @@ class AgentRunner:
         if missing:
             raise AgentcError(Code.INVALID_RESUME, "every pending tool call needs a decision", construct=run_id,
                               hint="undecided: " + ", ".join(f"{p['tool']} ({p['id']})" for p in missing))
-        with self.journal.tx() as j:
+        with self.journal.tx() as j:  # decided: a crash from here on resumes without a value
             j.add_resume(run_id, "agents", f"pause:{pending[0]['pause']}", decisions)
+            j.set_status(run_id, "running")
 
     # ------------------------------------------------------------ driving
     def _drive(self) -> RunOutcome:
