@@ -11,7 +11,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = ("bench_compile.py", "bench_steps.py", "bench_cli_startup.py", "bench_conductor.py", "bench_temporal.py")
+SCRIPTS = ("bench_compile.py", "bench_steps.py", "bench_cli_startup.py", "bench_conductor.py", "bench_temporal.py", "bench_agents.py")
 
 
 def main(argv: list[str] | None = None) -> int:
