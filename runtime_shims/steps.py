@@ -237,7 +237,9 @@ class StepWorker:
     def _after(self, level: Any, frame: Any, tasks: list[Any], task: Any, writes: list[Any],
                input: dict[str, Any], result: Any) -> dict[str, Any]:
         update = to_jsonable([(ch, v) for ch, v in writes if not ch.startswith(("branch:", "join:", "__"))])
-        if len(tasks) == 1:
+        # a step of one PULL task is finished by that task; any step with Send packets (even
+        # one) goes through a barrier step — the layout (plan/layout.py users) does the same
+        if len(tasks) == 1 and tasks[0].path[0] == "__pregel_pull":
             out = self._advance_and_package(level, frame, tasks, {task.key: writes}, input["self"], input)
             out["update"] = update
             return out

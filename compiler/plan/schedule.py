@@ -71,12 +71,12 @@ def _branch_outcomes(br: Branch, all_nodes: list[str]) -> list[list[tuple[str, A
     pull = lambda t: (branch_channel(t), None)  # noqa: E731
     push = lambda t: (TASKS, Send(t, None))  # noqa: E731
     if br.may_send:
-        if len(real) <= 3:
+        if len(real) <= 4:
             options = [[None, pull(t), push(t)] for t in real]
             return [[w for w in combo if w is not None] for combo in itertools.product(*options)]
         return [[]] + [[pull(t)] for t in real] + [[push(t)] for t in real]
     if br.returns_many:
-        return [[pull(t) for t in combo] for combo in _subsets(real, 4)]
+        return [[pull(t) for t in combo] for combo in _subsets(real, 6)]
     out = [[pull(t)] for t in real]
     if END in targets:
         out.append([])
@@ -91,8 +91,9 @@ def _task_outcomes(nodes: dict[str, Any], frame: Any, name: str, all_nodes: list
         choices = [c + o for c in choices for o in _branch_outcomes(br, all_nodes)]
     if name != START:
         dests = [d for d in nodes[name].destinations if d != END]
-        if dests:
-            choices = [c + o for c in choices for o in [[]] + [[(branch_channel(d), None)] for d in dests]]
+        if dests:  # Command(goto=...) may name several destinations at once
+            gotos = [[(branch_channel(d), None) for d in combo] for combo in _subsets(dests, 4)]
+            choices = [c + o for c in choices for o in gotos]
     unique = {repr(sorted(map(repr, c))): c for c in choices}
     return list(unique.values())
 

@@ -72,13 +72,10 @@ class _NotStructured(Exception):
 def structure(s: Schedule, *, budget: float = 2.0) -> Structured:
     """Structured form of ``s``; the dispatcher when that is impossible or when laying out
     would emit more than ``budget`` × the blocks' tasks."""
+    size = {b.id: max(b.size, 1) for b in s.blocks}
+    limit = budget * sum(size.values()) + 4
     try:
-        items, runs = _structured(s)
-        size = {b.id: max(b.size, 1) for b in s.blocks}
-        planned = sum(size[b] * n for b, n in runs.items())
-        if planned > budget * sum(size.values()) + 4:
-            raise _NotStructured(f"structured layout would repeat blocks ({planned} task slots "
-                                 f"for {sum(size.values())})")
+        items, runs = _structured(s, size, limit)
         return Structured(tuple(items), "structured", runs=runs)
     except _NotStructured as why:
         return _dispatcher(s, str(why))
@@ -95,7 +92,7 @@ def _dispatcher(s: Schedule, reason: str) -> Structured:
     return Structured(tuple(items), "dispatcher", reason, runs={b.id: 1 for b in s.blocks})
 
 
-def _structured(s: Schedule) -> tuple[list[Item], dict[int, int]]:
+def _structured(s: Schedule, size: dict[int, int], limit: float) -> tuple[list[Item], dict[int, int]]:
     g = nx.DiGraph()
     g.add_nodes_from([END_ID, *(b.id for b in s.blocks)])
     for b in s.blocks:
@@ -135,6 +132,15 @@ def _structured(s: Schedule) -> tuple[list[Item], dict[int, int]]:
         if n != END_ID and dag.out_degree(n) == 0:
             dag.add_edge(n, END_ID)  # a loop with no exit ends by the recursion limit
     runs: dict[int, int] = {}
+    planned = [0]
+
+    def count(item: Run) -> Run:
+        """Lay a block out once more; give up as soon as duplication passes the budget."""
+        planned[0] += size[item.block]
+        if planned[0] > limit:
+            raise _NotStructured(f"structured layout would repeat blocks (over {int(limit)} task slots "
+                                 f"for {sum(size.values())})")
+        return _count(runs, item)
 
     def emit(n: int) -> Item:
         if n in loops:
@@ -147,9 +153,9 @@ def _structured(s: Schedule) -> tuple[list[Item], dict[int, int]]:
                         body.add_edge(u, v)
                     else:
                         body.add_edge(u, LOOP_EXIT)
-            items = _lay_out(body, header, LOOP_EXIT, lambda m: _count(runs, Run(m)), set(members))
+            items = _lay_out(body, header, LOOP_EXIT, lambda m: count(Run(m)), set(members))
             return Loop(header, tuple(sorted(members)), tuple(items))
-        return _count(runs, Run(n))
+        return count(Run(n))
 
     return _lay_out(dag, 0, END_ID, emit, set(dag.nodes)), runs
 
