@@ -36,15 +36,7 @@ def main() -> None:
             else:
                 out = agentc.resume("crash", db=db, on_event=on_event)
             while out.status == "waiting":
-                used = [False] * len(case["decisions"])
-                value = {"approve": [], "reject": []}
-                for p in out.interrupts:
-                    for i, d in enumerate(case["decisions"]):
-                        if not used[i] and d["tool"] == p["tool"]:
-                            used[i] = True
-                            value[d["action"]].append(p["id"] if d["action"] == "approve"
-                                                      else {"id": p["id"], "message": d.get("message")})
-                            break
+                value = O.approval_value(case, out.interrupts)
                 out = agentc.resume("crash", value, db=db, on_event=on_event)
             result = {"status": "done", "output": out.output}
         except agentc.errors.AgentcError as e:

@@ -210,3 +210,17 @@ def run_native(case: dict[str, Any] | str, raw: dict[str, Any] | None = None) ->
     If ``raw`` is a dict it is filled with the raw observations (fake-model call log with the rule
     that answered each call, emitted call-id order, hook records)."""
     return asyncio.run(run_native_async(case, raw))
+
+
+def approval_value(case: dict[str, Any], interrupts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The case's decisions as ``agentc resume --value`` for agentc's pending approvals."""
+    used = [False] * len(case.get("decisions", []))
+    value: dict[str, Any] = {"approve": [], "reject": []}
+    for p in interrupts:
+        for i, d in enumerate(case["decisions"]):
+            if not used[i] and d["tool"] == p["tool"]:
+                used[i] = True
+                value[d["action"]].append(p["id"] if d["action"] == "approve"
+                                          else {"id": p["id"], "message": d.get("message")})
+                break
+    return value

@@ -21,17 +21,7 @@ CASES = O.load_cases()
 HERE = Path(__file__).parent
 
 
-def decide(case, interrupts):
-    used = [False] * len(case["decisions"])
-    value = {"approve": [], "reject": []}
-    for p in interrupts:
-        for i, d in enumerate(case["decisions"]):
-            if not used[i] and d["tool"] == p["tool"]:
-                used[i] = True
-                value[d["action"]].append(p["id"] if d["action"] == "approve"
-                                          else {"id": p["id"], "message": d.get("message")})
-                break
-    return value
+decide = O.approval_value
 
 
 def compiled(case, db):

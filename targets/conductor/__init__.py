@@ -39,12 +39,9 @@ def _dump(value: object) -> str:
 
 
 def lower(wf: Workflow) -> Artifact:
-    if wf.graph is None:
-        from agentc.errors import AgentcError, Code
+    from agentc.targets import require_graph
 
-        raise AgentcError(Code.UNSUPPORTED, "the conductor target does not lower OpenAI Agents SDK agent systems yet",
-                          construct=f"agent {wf.agents.start!r}" if wf.agents else wf.name,
-                          hint="run it durably with the local target: agentc run REF --input JSON")
+    require_graph(wf, 'conductor')
     from .lowering import lower_workflow
 
     res = lower_workflow(wf)

@@ -40,14 +40,8 @@ class AgentRunner:
         return self._drive()
 
     def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
-        run = self.journal.run(run_id)
-        if run is None:
-            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {self.journal.path}", construct=run_id,
-                              hint="list runs with `agentc runs --db PATH`")
+        run = self.journal.resumable(run_id)
         self.run_id = run_id
-        if run["status"] == "done":
-            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} already finished", construct=run_id,
-                              hint="start a new run with `agentc run`")
         if run["status"] == "waiting":
             self._decide(run_id, run["interrupts"], value)
         elif value is not NO_VALUE:

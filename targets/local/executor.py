@@ -99,16 +99,10 @@ class LocalExecutor:
         return self._drive(input)
 
     def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
-        run = self.journal.run(run_id)
-        if run is None:
-            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {self.journal.path}", construct=run_id,
-                              hint="list runs with `agentc runs --db PATH`")
+        run = self.journal.resumable(run_id)
         self.run_id = run_id
         self.context = run["context"]
         status = run["status"]
-        if status == "done":
-            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} already finished", construct=run_id,
-                              hint="start a new run with `agentc run`")
         pending = run["interrupts"]
         if status == "waiting":
             self._answer(run_id, pending, value)

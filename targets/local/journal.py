@@ -99,6 +99,19 @@ class Journal:
         out["output"] = loads(row[11], row[12]) if row[11] else None
         return out
 
+    def resumable(self, run_id: str) -> dict[str, Any]:
+        """The run's row, or the diagnostic for a run that does not exist or has finished."""
+        from agentc.errors import AgentcError, Code
+
+        run = self.run(run_id)
+        if run is None:
+            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {self.path}", construct=run_id,
+                              hint="list runs with `agentc runs --db PATH`")
+        if run["status"] == "done":
+            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} already finished", construct=run_id,
+                              hint="start a new run with `agentc run`")
+        return run
+
     def runs(self) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT run_id, workflow, entry, status, created, updated FROM runs ORDER BY created, run_id").fetchall()

@@ -22,12 +22,9 @@ UNSUPPORTED = (
 
 
 def lower(wf: Workflow) -> Artifact:
-    if wf.graph is None:
-        from agentc.errors import AgentcError, Code
+    from agentc.targets import require_graph
 
-        raise AgentcError(Code.UNSUPPORTED, "the temporal target does not lower OpenAI Agents SDK agent systems yet",
-                          construct=f"agent {wf.agents.start!r}" if wf.agents else wf.name,
-                          hint="run it durably with the local target: agentc run REF --input JSON")
+    require_graph(wf, 'temporal')
     from agentc.plan.layout import layout
 
     from .codegen import ModuleWriter, class_name, format_source, module_name
