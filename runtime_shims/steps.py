@@ -128,8 +128,16 @@ class StepWorker:
 
     def _barrier(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
         frame, block, tasks = self._enter(level, input, ctx)
+        merged = self._gather(frame, block, tasks, input.get("parts") or {})
+        if isinstance(merged, dict) and merged.get("parent_command"):
+            return merged
+        return self._advance_and_package(level, frame, tasks, merged, input["self"], input)
+
+    def _gather(self, frame: Any, block: int, tasks: list[Any], parts: dict[str, Any]) -> dict[str, Any]:
+        """The writes of every task of a parallel step, from their outputs (or a JOIN's
+        output map of them); only outputs of this superstep count (loops leave older ones)."""
         outputs: list[dict[str, Any]] = []
-        for v in (input.get("parts") or {}).values():
+        for v in parts.values():
             if isinstance(v, dict) and v.get("agentc"):
                 outputs.append(v)
             elif isinstance(v, dict):  # a JOIN's output: {ref: task output}
@@ -146,7 +154,7 @@ class StepWorker:
         stops = [o["stop"] for o in mine if o.get("stop")]
         if stops:
             frame.stop = max(stops)
-        return self._advance_and_package(level, frame, tasks, writes, input["self"], input)
+        return writes
 
     def _end(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
         best = pick((input.get("prev") or {}).values())
@@ -177,6 +185,15 @@ class StepWorker:
 
     # ------------------------------------------------------------ frames
     def _enter(self, level: Any, input: dict[str, Any], ctx: dict[str, Any]) -> tuple[Any, int, list[Any]]:
+        if "fold" in input:  # the previous parallel step has no barrier task: merge it here
+            frame, block, tasks = self._enter(level, {"prev": input.get("prev")}, ctx)
+            if block != input["fold"]:
+                raise _Terminal(f"{Code.GRAPH_CHANGED.value}: expected superstep block {input['fold']}, found {block}")
+            writes = self._gather(frame, block, tasks, input.get("parts") or {})
+            frame, nt, nxt = self._advance(level, frame, tasks, writes)
+            if nxt == -1:
+                raise _Terminal(f"{Code.GRAPH_CHANGED.value}: the run ended where the plan has a next step")
+            return frame, nxt, nt
         prev = input.get("prev") or {}
         best = pick(prev.values())
         if best is None:

@@ -156,6 +156,8 @@ class _NodeBase(_Frozen):
     defer: bool = False
     destinations: tuple[str, ...] = ()
     """Declared ``Command(goto=...)`` destinations (``Command[Literal[...]]`` or ``destinations=``)."""
+    goto_many: bool = False
+    """The node may name several destinations in one ``Command(goto=[...])``."""
     interrupts: tuple[InterruptPoint, ...] = ()
     timeout: float | None = None
     metadata: dict[str, Any] = {}

@@ -91,8 +91,9 @@ def _task_outcomes(nodes: dict[str, Any], frame: Any, name: str, all_nodes: list
         choices = [c + o for c in choices for o in _branch_outcomes(br, all_nodes)]
     if name != START:
         dests = [d for d in nodes[name].destinations if d != END]
-        if dests:  # Command(goto=...) may name several destinations at once
-            gotos = [[(branch_channel(d), None) for d in combo] for combo in _subsets(dests, 4)]
+        if dests:  # Command(goto=[...]) may name several destinations at once
+            limit = 4 if nodes[name].goto_many else 0
+            gotos = [[(branch_channel(d), None) for d in combo] for combo in _subsets(dests, limit)]
             choices = [c + o for c in choices for o in gotos]
     unique = {repr(sorted(map(repr, c))): c for c in choices}
     return list(unique.values())

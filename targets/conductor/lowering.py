@@ -81,6 +81,10 @@ class _LevelLowerer:
         self.nodes, self.blocks, self.preds = level.nodes, level.blocks, level.preds
         self.finals: dict[int, list[str]] = {}
         self.fixups: list[Callable[[], None]] = []
+        self.folds: dict[int, tuple[int, dict[str, str]]] = {}
+        looped = {m for it in level.structured.items if isinstance(it, Loop) for m in it.members}
+        self.can_fold = not level.path and level.structured.mode == "structured"
+        self.looped = looped
 
     def _task_def(self, name: str, node: IR.Node | None) -> None:
         retry, logic, delay, scale = INFRA_RETRIES, "FIXED", 1, 1
@@ -189,7 +193,7 @@ class _LevelLowerer:
         if set(b.pull) & set(self.graph.interrupt_before):
             tasks.append(self._human(self.refs.take(f"pause_before_b{b.id}"), {"breakpoint": "before", "block": b.id}))
         if b.size == 1 and b.pull:
-            chain, finals = self._node(b.pull[0], b.id)
+            chain, finals = self._node(b.pull[0], b.id, fold=self.folds.pop(b.id, None))
             tasks.extend(chain)
         else:
             branches: list[list[dict[str, Any]]] = []
@@ -215,16 +219,39 @@ class _LevelLowerer:
                 tasks.append({"name": fork, "taskReferenceName": fork, "type": "FORK_JOIN", "forkTasks": branches})
                 tasks.append({"name": join, "taskReferenceName": join, "type": "JOIN",
                               "joinOn": [br[-1]["taskReferenceName"] for br in branches]})
-            merge = self.refs.take(f"merge_b{b.id}")
-            tasks.append(self._simple(merge, self.level.special_types["barrier"], b.id,
-                                      {"block": b.id, "parts": parts}))
-            finals = [merge]
+            into = self._fold_target(b)
+            if into is not None:  # the next node merges this step itself: no barrier task
+                self.folds[into] = (b.id, parts)
+                finals = []
+            else:
+                merge = self.refs.take(f"merge_b{b.id}")
+                tasks.append(self._simple(merge, self.level.special_types["barrier"], b.id,
+                                          {"block": b.id, "parts": parts}))
+                finals = [merge]
         if set(b.pull) & set(self.graph.interrupt_after):
             tasks.append(self._human(self.refs.take(f"pause_after_b{b.id}"), {"breakpoint": "after", "block": b.id}))
         self.finals.setdefault(b.id, []).extend(finals)
         return tasks, finals
 
-    def _node(self, name: str, block: int) -> tuple[list[dict[str, Any]], list[str]]:
+    def _fold_target(self, b: Any) -> int | None:
+        """The block that can merge ``b``'s parallel step itself (saving the barrier task):
+        ``b``'s only successor, reached from nowhere else, one plain node without
+        interrupts or breakpoints, outside loops (a loop's exit test reads barrier outputs)."""
+        if not self.can_fold or len(b.succ) != 1 or b.id in self.looped:
+            return None
+        nxt = b.succ[0]
+        if nxt == END_ID or self.preds[nxt] != {b.id} or nxt in self.looped:
+            return None
+        blk = self.blocks[nxt]
+        if len(blk.pull) != 1 or blk.push or set(b.pull) & set(self.graph.interrupt_after):
+            return None
+        node = self.nodes[blk.pull[0]]
+        if isinstance(node, SubgraphNode) or node.interrupts or node.name in self.graph.interrupt_before:
+            return None
+        return nxt
+
+    def _node(self, name: str, block: int, fold: tuple[int, dict[str, str]] | None = None
+              ) -> tuple[list[dict[str, Any]], list[str]]:
         node = self.nodes[name]
         if isinstance(node, SubgraphNode):
             ref = self.refs.take(name)
@@ -243,7 +270,9 @@ class _LevelLowerer:
             extra: dict[str, Any] = {"interrupt_slots": attempts} if attempts else {}
             if i:
                 extra["resume"] = [out(h) for h in humans[:i]]
-            tasks = [self._simple(refs[i], type_name, block, extra)]
+            if fold is not None:  # merge the previous parallel step first (see _fold_target)
+                extra.update({"fold": fold[0], "parts": fold[1]})
+            tasks = [self._simple(refs[i], type_name, block if fold is None else fold[0], extra)]
             if i < attempts:
                 route = self.refs.take(f"interrupted_{name}_{i + 1}")
                 tasks.append(self._switch_value(route, out(refs[i], "status"), {

@@ -21,7 +21,7 @@ from ...ir import (
     Graph, LastValueChannel, ManagedChannel, ReducerChannel, RetryPolicy, RunnableNode,
     StateSchema, SubgraphNode, ToolNodeStep, TopicChannel, WaitingEdge, Workflow,
 )
-from .sources import callable_ref, interrupt_points, mentions_send, returns_many, source_ref
+from .sources import callable_ref, gotos_many, interrupt_points, mentions_send, returns_many, source_ref
 
 DEFAULT_RECURSION_LIMIT = 10007
 
@@ -230,6 +230,8 @@ class _Reader:
         timeout = spec.timeout if isinstance(getattr(spec, "timeout", None), (int, float)) else None
         common = dict(name=name, input=input_schema, retry=self.retry(name, spec), defer=bool(spec.defer),
                       destinations=destinations, timeout=timeout, metadata=dict(spec.metadata or {}))
+        if destinations and not isinstance(r, Pregel):
+            common["goto_many"] = gotos_many(_user_function(r) or r)
         if isinstance(r, Pregel):
             sub_builder = getattr(r, "builder", None)
             if sub_builder is None:

@@ -162,3 +162,36 @@ def returns_many(obj: Any) -> bool:
             if isinstance(n.value, seq) or (isinstance(n.value, ast.Name) and n.value.id in list_names):
                 return True
     return False
+
+
+def gotos_many(obj: Any) -> bool:
+    """Whether a node may return ``Command(goto=[...])`` naming several nodes at once, so a
+    plan must allow any subset of its destinations. Only gotos that are plainly one name
+    (a string, an f-string, a conditional between such) count as single; anything else,
+    or unknown source, may be a list."""
+    fn = unwrap(obj)
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    if code is None:
+        return True
+    try:
+        lines, _ = inspect.getsourcelines(code)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+
+    def single(v: ast.AST) -> bool:
+        if isinstance(v, ast.Constant):
+            return isinstance(v.value, str)
+        if isinstance(v, (ast.JoinedStr, ast.BinOp)):
+            return True
+        if isinstance(v, ast.IfExp):
+            return single(v.body) and single(v.orelse)
+        return False
+
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call):
+            f = n.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            if name == "Command" and any(kw.arg == "goto" and not single(kw.value) for kw in n.keywords):
+                return True
+    return False
