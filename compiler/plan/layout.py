@@ -39,7 +39,8 @@ class Refs:
         while ref in self.used:
             n += 1
             ref = f"{base}_{n}"
-        assert SAFE.match(ref) and "__" not in ref, ref
+        if not SAFE.match(ref) or "__" in ref:  # slug() guarantees it; checked, not asserted
+            raise ValueError(f"unsafe reference name {ref!r}")
         self.used.add(ref)
         return ref
 

@@ -3,7 +3,8 @@
 Each graph level (the root graph, every subgraph) becomes one WorkflowDef laid out from
 its Plan (``agentc.plan``): a ``Run`` of one node is that node's SIMPLE task; a superstep
 of several nodes is FORK_JOIN + JOIN + a ``barrier`` task that merges their writes with
-the user's reducers; ``Send`` targets are FORK_JOIN_DYNAMIC + JOIN; ``Route`` is a SWITCH
+the user's reducers (or, when a single plain node follows, that node merges them);
+``Send`` targets are FORK_JOIN_DYNAMIC + JOIN; ``Route`` is a SWITCH
 (value-param on the step's ``next`` when one task decides, a templated JavaScript pick
 otherwise); ``Loop`` is DO_WHILE; ``Dispatch`` is DO_WHILE around a SWITCH; subgraphs are
 SUB_WORKFLOW; ``interrupt()`` is a HUMAN task between attempts of the node; breakpoints are
@@ -38,9 +39,20 @@ PROTOCOL_KEYS = ("agentc", "status", "step", "next", "frame", "sends", "task", "
                  "interrupts", "parent_command", "error")
 
 
+def _safe(ref: str) -> str:
+    """Refuse anything but our own reference names where Conductor evaluates text (a
+    check, not an ``assert``: it must hold under ``python -O`` too)."""
+    if not SAFE.match(ref) or "__" in ref:
+        from agentc.errors import AgentcError, Code
+
+        raise AgentcError(Code.INVALID_IR, f"unsafe reference name {ref!r} reached an expression",
+                          hint="this is an agentc bug; please report it")
+    return ref
+
+
 def out(ref: str, path: str = "") -> str:
     """A ``${ref.output...}`` expression over one of our own refs (never user text)."""
-    assert SAFE.match(ref), ref
+    _safe(ref)
     return "${" + ref + ".output" + (("." + path) if path else "") + "}"
 
 
@@ -48,7 +60,7 @@ def pick_js(refs: list[str], base: str, result: str) -> str:
     """The one JavaScript template: choose, among step outputs, the latest that finished
     (highest ``step`` with a ``next``), then compute ``result`` from it (``b``)."""
     for r in refs:
-        assert SAFE.match(r), r
+        _safe(r)
     access = ",".join(f"{base}[{json.dumps(r)}]" for r in refs)
     return ("(function(){var c=[" + access + "];var b=null;for(var i=0;i<c.length;i++){var o=c[i];"
             "if(o&&o.next!=null&&o.step!=null&&(b===null||o.step>b.step)){b=o;}}" + result + "})()")
