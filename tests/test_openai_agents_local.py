@@ -129,3 +129,40 @@ def test_sigkill_at_every_step_then_resume(name, tmp_path):
         assert len(ran_first) == k
         assert not set(ran_first) & set(ran_second), f"k={k}: steps ran twice: {set(ran_first) & set(ran_second)}"
         assert sorted(ran_first + ran_second) == sorted(json.loads((tmp_path / "full.json").read_text()))
+
+
+def test_inspect_shows_the_agent_system():
+    r = subprocess.run([sys.executable, "-m", "agentc.cli", "inspect", "agentc.fixtures.openai_agents.triage:agent"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "handoff transfer_to_billing -> Billing" in r.stdout
+    assert "a_Triage -->|handoff| a_Billing" in r.stdout
+
+
+def test_mcp_servers_are_refused_with_a_diagnostic():
+    from agents import Agent
+    from agents.mcp import MCPServer
+
+    class Remote(MCPServer):  # a real MCPServer subclass: its tools come from elsewhere at run time
+        name = "remote"
+
+        async def connect(self): ...
+        async def cleanup(self): ...
+        async def list_tools(self, *a, **k): return []
+        async def call_tool(self, *a, **k): ...
+        async def list_prompts(self, *a, **k): ...
+        async def get_prompt(self, *a, **k): ...
+
+    with pytest.raises(agentc.errors.AgentcError) as e:
+        agentc.load(Agent(name="uses-mcp", mcp_servers=[Remote()]))
+    d = e.value.diagnostic
+    assert d.code.value == "AC200" and "MCP" in d.message and "function_tool" in d.hint
+
+
+def test_a_function_is_not_an_agent():
+    def orchestrate():  # Python orchestration around Runner.run: nothing to read
+        return None
+
+    with pytest.raises(agentc.errors.AgentcError) as e:
+        agentc.load(orchestrate)
+    assert e.value.diagnostic.code.value == "AC103" and "Runner.run" in e.value.diagnostic.hint
