@@ -127,6 +127,15 @@ def mentions_send(obj: Any) -> bool:
     return bool(code is not None and _calls_in(code, frozenset({"Send"})))
 
 
+def _code_ast(code: Any) -> ast.Module | None:
+    """The parsed source of a function's code object, or None when it is not available."""
+    try:
+        lines, _ = inspect.getsourcelines(code)
+        return ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+
+
 _MANY = ("list", "List", "tuple", "Tuple", "Sequence", "set", "Set", "Iterable")
 
 
@@ -149,10 +158,8 @@ def returns_many(obj: Any) -> bool:
     code = getattr(fn, "__code__", None)
     if code is None:
         return False
-    try:
-        lines, _ = inspect.getsourcelines(code)
-        tree = ast.parse(textwrap.dedent("".join(lines)))
-    except (OSError, TypeError, SyntaxError):
+    tree = _code_ast(code)
+    if tree is None:
         return True  # unknown: be safe, allow subsets
     seq = (ast.List, ast.Tuple, ast.ListComp, ast.Set, ast.SetComp)
     list_names = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, seq)
@@ -171,12 +178,8 @@ def gotos_many(obj: Any) -> bool:
     or unknown source, may be a list."""
     fn = unwrap(obj)
     code = getattr(getattr(fn, "__func__", fn), "__code__", None)
-    if code is None:
-        return True
-    try:
-        lines, _ = inspect.getsourcelines(code)
-        tree = ast.parse(textwrap.dedent("".join(lines)))
-    except (OSError, TypeError, SyntaxError):
+    tree = _code_ast(code) if code is not None else None
+    if tree is None:
         return True
 
     def single(v: ast.AST) -> bool:
