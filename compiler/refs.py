@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -24,6 +25,13 @@ def split_ref(ref: str) -> tuple[str, str]:
             hint="write package.module:attr or path/to/file.py:attr, e.g. myapp.agent:graph",
         )
     return mod, attr
+
+
+def ref_stem(entry: str) -> str:
+    """The last component of a REF's module part: ``pkg.mod:attr`` and ``dir/mod.py:attr``
+    both give ``mod`` (what a workflow is named after when the object has no own name)."""
+    module, _, _ = entry.rpartition(":")
+    return re.split(r"[./\\]", module.removesuffix(".py"))[-1]
 
 
 def _module_name_for_file(path: Path) -> tuple[str, Path]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.ir import START, SubgraphNode, Workflow
+from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims import pregel
 from agentc.runtime_shims.protocol import pick
@@ -305,4 +305,4 @@ class _Retry(Exception):
         self.reason, self.output = reason, output
 
 
-__all__ = ["StepWorker", "Outcome", "pick", "START", "SubgraphNode"]
+__all__ = ["StepWorker", "Outcome", "pick"]

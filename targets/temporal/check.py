@@ -11,7 +11,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 from agentc.artifact import Artifact
 
@@ -88,4 +88,4 @@ def histories_in(folder: Path) -> list[Path]:
     return sorted((folder / "histories").glob("*.json")) if (folder / "histories").is_dir() else []
 
 
-__all__ = ["check_artifact", "replay", "imported", "histories_in", "Any"]
+__all__ = ["check_artifact", "replay", "imported", "histories_in"]

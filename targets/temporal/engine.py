@@ -23,10 +23,6 @@ NO_VALUE = object()
 POLL_S = 0.1
 
 
-def task_queue_for(workflow: str) -> str:
-    return f"agentc-{workflow}"
-
-
 def _code_dir(artifact: Any, base: Path) -> Path:
     """A folder per distinct generated code (plan id + content hash), never reused for
     different code: the sandbox re-imports workflow modules by name from ``sys.path``."""

@@ -16,6 +16,7 @@ import typing
 from typing import Any
 
 from ...errors import AgentcError, Code, Diagnostic, ErrorLevel, Warnings
+from ...refs import ref_stem
 from ...ir import (
     AnyValueChannel, Branch, CallableRef, Edge, EphemeralChannel, FunctionNode,
     Graph, LastValueChannel, ManagedChannel, ReducerChannel, RetryPolicy, RunnableNode,
@@ -57,8 +58,8 @@ def _name(compiled: Any, entry: str | None) -> str | None:
         return own
     if not entry:
         return None
-    module, _, attr = entry.rpartition(":")
-    stem = re.split(r"[./\\]", module.removesuffix(".py"))[-1]
+    attr = entry.rpartition(":")[2]
+    stem = ref_stem(entry)
     return stem if attr in ("graph", "app", "agent", "workflow") else f"{stem}.{attr}"
 
 

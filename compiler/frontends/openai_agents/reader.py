@@ -128,7 +128,7 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
         model = agent.model if isinstance(agent.model, str) or agent.model is None else type(agent.model).__name__
         instr = agent.instructions
         specs.append(AgentSpec(
-            name=agent.name, source=_src(type(agent)) if False else None,
+            name=agent.name,
             instructions="none" if instr is None else ("string" if isinstance(instr, str) else "callable"),
             model=model, model_settings=_jsonable_settings(agent.model_settings),
             output_type=None if agent.output_type is None else getattr(agent.output_type, "__name__", str(agent.output_type)),
@@ -142,9 +142,7 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
         order.extend(nested)
     from agents.run_config import DEFAULT_MAX_TURNS
 
-    name = entry.rsplit(":", 1)[-1] if entry else obj.name
-    if entry:
-        stem = entry.split(":", 1)[0].replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)
-        name = stem[-1] if stem[-1] != "py" else stem[0]
-    return Workflow(frontend="openai_agents", name=name, entry=entry,
+    from ...refs import ref_stem
+
+    return Workflow(frontend="openai_agents", name=ref_stem(entry) if entry else obj.name, entry=entry,
                     agents=AgentSystem(start=obj.name, agents=tuple(specs), max_turns=DEFAULT_MAX_TURNS))
