@@ -21,6 +21,10 @@ UNSUPPORTED = (
 )
 
 
+def default_task_queue(workflow_type: str) -> str:
+    return f"agentc-{workflow_type}"
+
+
 def lower(wf: Workflow) -> Artifact:
     from agentc.targets import require_graph
 
@@ -41,7 +45,7 @@ def lower(wf: Workflow) -> Artifact:
     files["manifest.json"] = json.dumps({
         "target": "temporal", "workflow": lay.root.workflow, "entry": wf.entry, "plan": lay.plan_id,
         "ir_version": wf.ir_version, "modules": modules, "activities": sorted(lay.task_kinds),
-        "report": lay.report, "task_queue": f"agentc-{lay.root.workflow}",
+        "report": lay.report, "task_queue": default_task_queue(lay.root.workflow),
         "run": {"worker": f"agentc worker temporal {wf.entry} --address HOST:PORT",
                 "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT --input JSON"},
     }, indent=2, sort_keys=True) + "\n"

@@ -98,13 +98,14 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
     import uuid
 
     from agentc.api import workflow_and_live
+    from agentc.plan.layout import layout
 
-    from . import lower
+    from . import default_task_queue
 
-    manifest = json.loads(lower(workflow_and_live(ref)[0]).files["manifest.json"])
+    # only the workflow type is needed to start a run: no code generation here
+    wf_type = layout(workflow_and_live(ref)[0]).root.workflow
     client = client or await connect(address)
-    wf_type = manifest["workflow"]
-    q = task_queue or manifest["task_queue"]
+    q = task_queue or default_task_queue(wf_type)
     run_id = run_id or f"{wf_type}-{uuid.uuid4().hex[:12]}"
     arg = {"input": input, "context": context}
     if options:
