@@ -128,25 +128,18 @@ class StepWorker:
 
     def _barrier(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
         frame, block, tasks = self._enter(level, input, ctx)
-        merged = self._gather(frame, block, tasks, input.get("parts") or {})
-        if isinstance(merged, dict) and merged.get("parent_command"):
-            return merged
-        return self._advance_and_package(level, frame, tasks, merged, input["self"], input)
-
-    def _gather(self, frame: Any, block: int, tasks: list[Any], parts: dict[str, Any]) -> dict[str, Any]:
-        """The writes of every task of a parallel step, from their outputs (or a JOIN's
-        output map of them); only outputs of this superstep count (loops leave older ones)."""
-        outputs: list[dict[str, Any]] = []
-        for v in parts.values():
-            if isinstance(v, dict) and v.get("agentc"):
-                outputs.append(v)
-            elif isinstance(v, dict):  # a JOIN's output: {ref: task output}
-                outputs.extend(x for x in v.values() if isinstance(x, dict) and x.get("agentc"))
-        mine = [o for o in outputs if o.get("task") and o.get("step") == frame.step]
-        for o in outputs:
+        outputs = _part_outputs(input.get("parts") or {})
+        for o in outputs:  # a subgraph node ended its graph with Command(graph=PARENT)
             if o.get("parent_command") and o.get("step") == frame.step + 1:
                 return {"agentc": 1, "status": "done", "step": frame.step + 1, "next": -1,
                         "parent_command": o["parent_command"]}
+        writes = self._gather(frame, block, tasks, outputs)
+        return self._advance_and_package(level, frame, tasks, writes, input["self"], input)
+
+    def _gather(self, frame: Any, block: int, tasks: list[Any], outputs: list[dict[str, Any]]) -> dict[str, Any]:
+        """The writes of every task of a parallel step; only outputs of this superstep
+        count (loops leave older ones behind)."""
+        mine = [o for o in outputs if o.get("task") and o.get("step") == frame.step]
         writes = {o["task"]: pregel.decode_writes(o["writes"]) for o in mine}
         missing = [t.key for t in tasks if t.key not in writes]
         if missing:
@@ -189,7 +182,7 @@ class StepWorker:
             frame, block, tasks = self._enter(level, {"prev": input.get("prev")}, ctx)
             if block != input["fold"]:
                 raise _Terminal(f"{Code.GRAPH_CHANGED.value}: expected superstep block {input['fold']}, found {block}")
-            writes = self._gather(frame, block, tasks, input.get("parts") or {})
+            writes = self._gather(frame, block, tasks, _part_outputs(input.get("parts") or {}))
             frame, nt, nxt = self._advance(level, frame, tasks, writes)
             if nxt == -1:
                 raise _Terminal(f"{Code.GRAPH_CHANGED.value}: the run ended where the plan has a next step")
@@ -297,6 +290,17 @@ class StepWorker:
         if raw is None or schema is None or not isinstance(raw, dict):
             return raw
         return self.resolve(schema)(**raw)
+
+
+def _part_outputs(parts: dict[str, Any]) -> list[dict[str, Any]]:
+    """Step outputs from a barrier's ``parts``: task outputs, or a JOIN's ``{ref: output}``."""
+    outputs: list[dict[str, Any]] = []
+    for v in parts.values():
+        if isinstance(v, dict) and v.get("agentc"):
+            outputs.append(v)
+        elif isinstance(v, dict):
+            outputs.extend(x for x in v.values() if isinstance(x, dict) and x.get("agentc"))
+    return outputs
 
 
 class _Retry(Exception):
