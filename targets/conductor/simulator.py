@@ -48,6 +48,7 @@ storage, pause/resume/rerun/skip APIs are out of scope.
 from __future__ import annotations
 
 import copy
+import functools
 import datetime as _dt
 import json
 import re
@@ -561,8 +562,8 @@ class Simulator:
             "USER_DEFINED": k(map=self._map_user_defined, worker=True),
             "SWITCH": k(map=self._map_switch, execute=self._exec_complete),
             "DECISION": k(map=self._map_decision, execute=self._exec_complete),
-            "INLINE": k(map=self._map_inline, execute=self._exec_inline),
-            "LAMBDA": k(map=self._map_lambda, execute=self._exec_lambda),
+            "INLINE": k(map=functools.partial(self._map_script, task_type="INLINE"), execute=self._exec_inline),
+            "LAMBDA": k(map=functools.partial(self._map_script, task_type="LAMBDA"), execute=self._exec_lambda),
             "FORK_JOIN": k(map=self._map_fork_join),
             "FORK_JOIN_DYNAMIC": k(map=self._map_fork_join_dynamic),
             "FORK": k(),  # the record FORK_JOIN / FORK_JOIN_DYNAMIC create; already COMPLETED
@@ -1633,11 +1634,12 @@ class Simulator:
 
     # ---------------------------------------------------------------- INLINE / LAMBDA (§C.4)
 
-    def _map_inline(self, ctx: _Ctx) -> list[dict]:
+    def _map_script(self, ctx: _Ctx, task_type: str) -> list[dict]:
+        """INLINE and LAMBDA: IN_PROGRESS with the resolved input (TaskDef template applied)."""
         wt = ctx.wt
         task_def = ctx.task_def or self._registered_def(wt.get("name"))
         return [self._task_model(
-            ctx, taskType="INLINE", startTime=self.now, status=IN_PROGRESS,
+            ctx, taskType=task_type, startTime=self.now, status=IN_PROGRESS,
             inputData=self._resolve(ctx.wf, wt.get("inputParameters"), task_id=ctx.task_id, task_def=task_def))]
 
     def _exec_inline(self, wf: dict, task: dict) -> bool:
@@ -1666,13 +1668,6 @@ class Simulator:
         task["outputData"]["result"] = result
         self._set_status(task, COMPLETED)
         return True
-
-    def _map_lambda(self, ctx: _Ctx) -> list[dict]:
-        wt = ctx.wt
-        task_def = ctx.task_def or self._registered_def(wt.get("name"))
-        return [self._task_model(
-            ctx, taskType="LAMBDA", startTime=self.now, status=IN_PROGRESS,
-            inputData=self._resolve(ctx.wf, wt.get("inputParameters"), task_id=ctx.task_id, task_def=task_def))]
 
     def _exec_lambda(self, wf: dict, task: dict) -> bool:
         """``Lambda.execute`` (deprecated): ``scriptExpression`` is a function body; errors

@@ -863,22 +863,22 @@ def task_http(t: _Task) -> Iterator[_Hit]:
                f"required for taskType: HTTP taskName: {_tname(task)}" + _registered_hint(t, "http_request"))
 
 
+def _required_input(t: _Task, task_type: str, key: str) -> Iterator[_Hit]:
+    """``key`` must be in the task's inputParameters or its TaskDef's inputTemplate."""
+    task = t.task
+    if _ttype(task) == task_type and key not in _dict(task.get("inputParameters")) and not _template_has(t, key):
+        yield _Hit(t.at(".inputParameters"), f"inputParameters.{key} field is required for taskType: "
+                   f"{task_type} taskName: {_tname(task)}" + _registered_hint(t, key))
+
+
 @_rule("B23", S_TYPE)
 def task_kafka(t: _Task) -> Iterator[_Hit]:
-    task = t.task
-    if _ttype(task) == "KAFKA_PUBLISH" and "kafka_request" not in _dict(task.get("inputParameters")) \
-            and not _template_has(t, "kafka_request"):
-        yield _Hit(t.at(".inputParameters"), "inputParameters.kafka_request field is required for taskType: "
-                   f"KAFKA_PUBLISH taskName: {_tname(task)}" + _registered_hint(t, "kafka_request"))
+    yield from _required_input(t, "KAFKA_PUBLISH", "kafka_request")
 
 
 @_rule("B24", S_TYPE)
 def task_jq(t: _Task) -> Iterator[_Hit]:
-    task = t.task
-    if _ttype(task) == "JSON_JQ_TRANSFORM" and "queryExpression" not in _dict(task.get("inputParameters")) \
-            and not _template_has(t, "queryExpression"):
-        yield _Hit(t.at(".inputParameters"), "inputParameters.queryExpression field is required for taskType: "
-                   f"JSON_JQ_TRANSFORM taskName: {_tname(task)}" + _registered_hint(t, "queryExpression"))
+    yield from _required_input(t, "JSON_JQ_TRANSFORM", "queryExpression")
 
 
 @_rule("B25", S_TYPE)
