@@ -38,8 +38,9 @@ class Steps:
         self.lock = threading.Lock()
         self.seen: dict[str, int] = {}
         self.context_seq = -1
-        self.replayed: list[str] = []
-        self.ran: list[str] = []
+        """Completion order of the context snapshot last put back (or taken)."""
+        self.next_seq = 1 + max((v[1] for k, v in self.done.items() if k.startswith("tool:")), default=-1)
+        """Completion order the next executed tool call gets (after every journaled one)."""
 
     def occurrence(self, base: str) -> str:
         with self.lock:
@@ -50,7 +51,6 @@ class Steps:
     def record(self, key: str, kind: str, value: Any) -> None:
         with self.lock:
             self.done[key] = value
-            self.ran.append(key)
         self.sink(key, kind, value)
 
 
@@ -82,7 +82,6 @@ class JournaledModel(Model):
             getattr(model_settings, "tool_choice", None))
         key = self.steps.occurrence(base)
         if key in self.steps.done:
-            self.steps.replayed.append(key)
             return _revive_response(self.steps.done[key])
         response = await self.inner.get_response(system_instructions, input, model_settings, tools, output_schema,
                                                  handoffs, *args, **kwargs)
@@ -150,14 +149,14 @@ def _journaled_tool(tool: Any, agent: str, steps: Steps, original: Callable[...,
         key = steps.occurrence(f"tool:{agent}:{tool.name}:{call_id}")
         if key in steps.done:
             output, seq, snap = steps.done[key]
-            steps.replayed.append(key)
             if seq > steps.context_seq:  # the latest completed tool's context wins, as it did
                 steps.context_seq = seq
                 _restore(getattr(ctx, "context", None), snap)
             return output
         output = await original(ctx, input_json, *args, **kwargs)
         with steps.lock:
-            seq = max([steps.context_seq, *(v[1] for k, v in steps.done.items() if k.startswith("tool:"))]) + 1
+            seq = steps.next_seq
+            steps.next_seq += 1
             steps.context_seq = seq
         steps.record(key, "tool", (output, seq, _snapshot(getattr(ctx, "context", None))))
         return output
@@ -171,7 +170,6 @@ def _journaled_guardrail(kind: str, name: str, steps: Steps, original: Callable[
     async def guardrail_function(*args: Any, **kwargs: Any) -> Any:
         key = steps.occurrence(f"guardrail:{kind}:{name}")
         if key in steps.done:
-            steps.replayed.append(key)
             return steps.done[key]
         out = original(*args, **kwargs)
         if inspect.isawaitable(out):
