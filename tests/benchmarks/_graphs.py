@@ -200,3 +200,23 @@ def machine() -> str:
             f"langgraph {version('langgraph')} | langgraph-checkpoint-sqlite "
             f"{version('langgraph-checkpoint-sqlite')} | sqlite {sqlite3.sqlite_version} | "
             f"{platform.system()} {platform.machine()}")
+
+
+def repeats_for(n: int, quick: bool) -> int:
+    """Timed calls per measurement for an n-node graph (fewer for big graphs, --quick)."""
+    base = 40 if n <= 10 else 15 if n <= 100 else 7 if n <= 1000 else 3
+    return max(3, base // 3) if quick else base
+
+
+def phase_rows(phases_by_shape: dict[str, list[tuple[str, tuple[float, float]]]], shapes: list[str]) -> list[list[str]]:
+    """Rows of a phase table: per phase, per shape, 'median (% of the total, the last
+    phase) min'. ``phases_by_shape[shape]`` is ``[(label, (median, min)), ...]``."""
+    labels = [label for label, _ in phases_by_shape[shapes[0]]]
+    rows = []
+    for i, label in enumerate(labels):
+        cells = [label]
+        for shape in shapes:
+            (t, tmin), total = phases_by_shape[shape][i][1], phases_by_shape[shape][-1][1][0]
+            cells.append(f"{fmt_s(t)} ({100 * t / total:.0f}%) min {fmt_s(tmin)}")
+        rows.append(cells)
+    return rows

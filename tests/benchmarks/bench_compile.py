@@ -28,11 +28,6 @@ import _graphs as G  # noqa: E402
 GOAL = 1.0
 
 
-def repeats_for(n: int, quick: bool) -> int:
-    base = 40 if n <= 10 else 15 if n <= 100 else 7 if n <= 1000 else 3
-    return max(3, base // 3) if quick else base
-
-
 def measure(shape: str, n: int, reps: int) -> dict[str, Any]:
     import agentc
 
@@ -89,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0.0
     for shape in args.shapes:
         for n in sizes:
-            r = measure(shape, n, repeats_for(n, args.quick))
+            r = measure(shape, n, G.repeats_for(n, args.quick))
             lg, ac = G.median(r["lg"]), G.median(r["ac"])
             ratio = ac / lg
             worst = max(worst, ratio)
@@ -101,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"worst median ratio agentc/langgraph: {worst:.2f} (goal <= {GOAL})")
 
     n = max(sizes)
-    print(f"\nagentc.load phases, chain of {n} nodes (median of {repeats_for(n, args.quick)}):")
-    print(G.table(["phase", "median", "share of load"], breakdown("chain", n, repeats_for(n, args.quick))))
+    print(f"\nagentc.load phases, chain of {n} nodes (median of {G.repeats_for(n, args.quick)}):")
+    print(G.table(["phase", "median", "share of load"], breakdown("chain", n, G.repeats_for(n, args.quick))))
     return 0
 
 

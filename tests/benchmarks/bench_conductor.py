@@ -53,11 +53,6 @@ SPECIAL = ("_start", "_barrier", "_end")
 CONTROL = ("SWITCH", "DO_WHILE", "FORK_JOIN", "JOIN", "FORK_JOIN_DYNAMIC", "HUMAN", "INLINE", "SUB_WORKFLOW")
 
 
-def repeats_for(n: int, quick: bool) -> int:
-    base = 40 if n <= 10 else 15 if n <= 100 else 7 if n <= 1000 else 3
-    return max(3, base // 3) if quick else base
-
-
 # ------------------------------------------------------------------ counting
 
 
@@ -206,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0.0
     for shape in args.shapes:
         for n in sizes:
-            r = measure(shape, n, repeats_for(n, args.quick))
+            r = measure(shape, n, G.repeats_for(n, args.quick))
             lg, full, low = G.median(r["lg"]), G.median(r["full"]), G.median(r["low"])
             ratio = full / lg
             worst = max(worst, ratio)
@@ -222,16 +217,9 @@ def main(argv: list[str] | None = None) -> int:
           + ("MET" if worst <= GOAL_COMPILE else "MISSED"))
 
     n = max(sizes)
-    reps = repeats_for(n, args.quick)
+    reps = G.repeats_for(n, args.quick)
     ph = {shape: phases(shape, n, reps) for shape in args.shapes}
-    labels = [label for label, _ in ph[args.shapes[0]]]
-    prow = []
-    for i, label in enumerate(labels):
-        cells = [label]
-        for shape in args.shapes:
-            (t, tmin), total = ph[shape][i][1], ph[shape][-1][1][0]
-            cells.append(f"{G.fmt_s(t)} ({100 * t / total:.0f}%) min {G.fmt_s(tmin)}")
-        prow.append(cells)
+    prow = G.phase_rows(ph, args.shapes)
     print(f"\nPhases of the full compile at {n} nodes (median of {reps} each, timed separately; "
           "% of the median total; min of the same calls):")
     print(G.table(["phase", *args.shapes], prow))

@@ -278,11 +278,6 @@ def step_report(res: dict[str, Any]) -> tuple[list[list[str]], float, dict[str, 
 # ------------------------------------------------------------------ 2. compile time
 
 
-def repeats_for(n: int, quick: bool) -> int:
-    base = 40 if n <= 10 else 15 if n <= 100 else 7 if n <= 1000 else 3
-    return max(3, base // 3) if quick else base
-
-
 def measure_compile(shape: str, n: int, reps: int) -> dict[str, Any]:
     import agentc
 
@@ -411,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         worst = 0.0
         for shape in args.shapes:
             for n in sizes:
-                reps = repeats_for(n, args.quick)
+                reps = G.repeats_for(n, args.quick)
                 r = measure_compile(shape, n, reps)
                 lg, full = G.median(r["lg"]), G.median(r["full"])
                 ratio = full / lg
@@ -425,16 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"worst median ratio: {worst:.2f} (goal <= {GOAL_COMPILE}): "
               + ("MET" if worst <= GOAL_COMPILE else "MISSED"))
         for n in sorted({min(sizes), max(sizes)}):
-            reps = repeats_for(n, args.quick)
+            reps = G.repeats_for(n, args.quick)
             ph = {shape: compile_phases(shape, n, reps) for shape in args.shapes}
-            labels = [label for label, _ in ph[args.shapes[0]]]
-            prow = []
-            for i, label in enumerate(labels):
-                cells = [label]
-                for shape in args.shapes:
-                    (t, tmin), total = ph[shape][i][1], ph[shape][-1][1][0]
-                    cells.append(f"{G.fmt_s(t)} ({100 * t / total:.0f}%) min {G.fmt_s(tmin)}")
-                prow.append(cells)
+            prow = G.phase_rows(ph, args.shapes)
             print(f"\nPhases at {n} nodes (median of {reps}, each timed separately; % of the median total):")
             print(G.table(["phase", *args.shapes], prow))
 
