@@ -124,7 +124,7 @@ class StepWorker:
             if delay is None:
                 raise _Terminal(reason) from None
             raise _Retry(reason, out) from None
-        return self._after(level, frame, tasks, task, writes, input, result)
+        return self._after(level, frame, block, tasks, task, writes, input)
 
     def _barrier(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
         frame, block, tasks = self._enter(level, input, ctx)
@@ -174,7 +174,7 @@ class StepWorker:
         ptask = next(t for t in ptasks if t.path == ("__pregel_pull", level.path[-1]))
         config = self._config(parent, pframe, ptask, desc, ctx, [])
         writes = pregel.task_writes(pframe, ptask, result, config, self.resolve)
-        return self._after(parent, pframe, ptasks, ptask, writes, desc, result)
+        return self._after(parent, pframe, pblock, ptasks, ptask, writes, desc)
 
     # ------------------------------------------------------------ frames
     def _enter(self, level: Any, input: dict[str, Any], ctx: dict[str, Any]) -> tuple[Any, int, list[Any]]:
@@ -244,12 +244,10 @@ class StepWorker:
         frame, nt, nxt = self._advance(level, frame, tasks, writes)
         return self._package(level, frame, nt, nxt, self_ref, input)
 
-    def _after(self, level: Any, frame: Any, tasks: list[Any], task: Any, writes: list[Any],
-               input: dict[str, Any], result: Any) -> dict[str, Any]:
+    def _after(self, level: Any, frame: Any, block: int, tasks: list[Any], task: Any, writes: list[Any],
+               input: dict[str, Any]) -> dict[str, Any]:
         update = to_jsonable([(ch, v) for ch, v in writes if not ch.startswith(("branch:", "join:", "__"))])
-        # a step of one PULL task is finished by that task; any step with Send packets (even
-        # one) goes through a barrier step — the layout (plan/layout.py users) does the same
-        if len(tasks) == 1 and tasks[0].path[0] == "__pregel_pull":
+        if level.blocks[block].single:  # the task finishes its superstep (else a barrier does)
             out = self._advance_and_package(level, frame, tasks, {task.key: writes}, input["self"], input)
             out["update"] = update
             return out

@@ -40,6 +40,13 @@ class Block(BaseModel):
     """Successor block ids; ``END_ID`` when the run can end after this step."""
 
     @property
+    def single(self) -> bool:
+        """One PULL task and no Send packets: the task itself finishes the superstep. Any
+        other step (even one Send packet) goes through a barrier step. Every target and the
+        step worker decide by this one rule."""
+        return len(self.pull) == 1 and not self.push
+
+    @property
     def size(self) -> int:
         """Tasks known at compile time (PUSH counts are dynamic; one slot per target)."""
         return len(self.pull) + len(self.push)

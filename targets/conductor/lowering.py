@@ -204,7 +204,7 @@ class _LevelLowerer:
         tasks: list[dict[str, Any]] = []
         if set(b.pull) & set(self.graph.interrupt_before):
             tasks.append(self._human(self.refs.take(f"pause_before_b{b.id}"), {"breakpoint": "before", "block": b.id}))
-        if b.size == 1 and b.pull:
+        if b.single:
             chain, finals = self._node(b.pull[0], b.id, fold=self.folds.pop(b.id, None))
             tasks.extend(chain)
         else:
@@ -255,7 +255,7 @@ class _LevelLowerer:
         if nxt == END_ID or self.preds[nxt] != {b.id} or nxt in self.looped:
             return None
         blk = self.blocks[nxt]
-        if len(blk.pull) != 1 or blk.push or set(b.pull) & set(self.graph.interrupt_after):
+        if not blk.single or set(b.pull) & set(self.graph.interrupt_after):
             return None
         node = self.nodes[blk.pull[0]]
         if isinstance(node, SubgraphNode) or node.interrupts or node.name in self.graph.interrupt_before:

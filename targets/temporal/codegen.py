@@ -178,7 +178,7 @@ class ModuleWriter:
             ref = self.refs.take(f"pause_before_b{b.id}")
             L.add(d, f"await self.pause({ref!r}, 'before', {_list(list(b.pull))})")
         prev = self.prev(b.id)
-        if len(b.pull) == 1 and not b.push:
+        if b.single:
             ref, call = self._node_call(b.pull[0], prev)
             L.add(d, lambda c=call: f"await {c()}")
             finals = [ref]
