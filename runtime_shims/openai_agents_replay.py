@@ -9,49 +9,118 @@ instead of repeated when the run is driven again after a crash or a pause:
 * each model call (``Model.get_response`` of every reachable agent, and models resolved by
   name through the run's provider), keyed by the request's content and its occurrence;
 * each function-tool call (``FunctionTool.on_invoke_tool``, agents used as tools included),
-  keyed by tool and call id, together with a snapshot of the mutable run context;
+  keyed by tool and call id, with the changes it made to the mutable run context;
 * each input/output guardrail function result (guardrails often call a model themselves).
 
 The SDK is deterministic given the same model responses and tool outputs, so a replay
 reaches the same point, and a completed model turn or tool call never runs twice.
+
+Who runs a missing step is the ``admit`` policy of ``Steps``: the local target runs every
+one as the SDK reaches it; a workflow engine's step (``runtime_shims/agent_steps.py``)
+runs only its own and *suspends* at the others, reporting them as the run's next steps.
+Effects inside an agent used as a tool are keyed under that tool call's key (its
+*scope*), so the nested run can be a child workflow with steps of its own.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import copy
+import contextvars
 import hashlib
+import inspect
 import json
 import threading
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Iterator, Optional
 
 from agents.models.interface import Model
 
 from agentc.runtime_shims.codec import dumps, loads
 
+_SCOPE: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("agentc_agent_scope", default=())
+"""The keys of the agent-tool calls the running code is nested in (outermost first)."""
+
+
+def scoped_key(scope: tuple[str, ...], base: str) -> str:
+    return base if not scope else json.dumps([*scope, base])
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One journaled step: ``kind`` is model | tool | input_guardrail | output_guardrail."""
+
+    key: str
+    kind: str
+    scope: tuple[str, ...]
+    info: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return (*self.scope, self.key)
+
+
+RUN, NEED, WAIT = "run", "need", "wait"
+"""``admit`` answers: run the missing step here; report it as a next step; or just wait
+(another step of the workflow runs it)."""
+
+
+def admit_all(effect: Effect) -> str:
+    return RUN
+
 
 class Steps:
-    """The journal of one run, in memory, with a sink that persists each new step."""
+    """The journal of one drive of a run, with a sink that persists each new step and the
+    policy that decides who runs a missing one."""
 
-    def __init__(self, done: dict[str, Any], sink: Callable[[str, str, Any], None]) -> None:
+    def __init__(self, done: dict[str, Any], sink: Callable[[str, str, Any], None],
+                 admit: Callable[[Effect], str] = admit_all, watch: str | None = None) -> None:
         self.done = dict(done)
         self.sink = sink
+        self.admit = admit
+        self.watch = watch
+        """A key whose recording ends the drive (a workflow step's own target)."""
         self.lock = threading.Lock()
         self.seen: dict[str, int] = {}
-        self.context_seq = -1
-        """Completion order of the context snapshot last put back (or taken)."""
-        self.next_seq = 1 + max((v[1] for k, v in self.done.items() if k.startswith("tool:")), default=-1)
-        """Completion order the next executed tool call gets (after every journaled one)."""
+        self.needs: list[Effect] = []
+        self.changed: asyncio.Event | None = None
+        self.watched_done = False
+        self.agent: str | None = None
+        """The agent of the latest model call (for reports)."""
 
-    def occurrence(self, base: str) -> str:
+    def occurrence(self, base: str) -> tuple[str, tuple[str, ...]]:
+        scope = _SCOPE.get()
+        base = scoped_key(scope, base)
         with self.lock:
             n = self.seen.get(base, 0)
             self.seen[base] = n + 1
-        return f"{base}#{n}"
+        return f"{base}#{n}", scope
 
     def record(self, key: str, kind: str, value: Any) -> None:
         with self.lock:
             self.done[key] = value
         self.sink(key, kind, value)
+        if key == self.watch:
+            self.watched_done = True
+            self._signal()
+
+    def _signal(self) -> None:
+        if self.changed is not None:
+            self.changed.set()
+
+    async def perform(self, effect: Effect, execute: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
+        """``(replayed, value)``: the journaled value, or the value of running ``execute``
+        now — or never returns, when the policy leaves the step to another one."""
+        if effect.key in self.done:
+            return True, self.done[effect.key]
+        verdict = self.admit(effect)
+        if verdict != RUN:
+            if verdict == NEED:
+                self.needs.append(effect)
+                self._signal()
+            await asyncio.get_running_loop().create_future()  # cancelled by the driver
+        value = await execute()
+        self.record(effect.key, effect.kind, value)
+        return False, value
 
 
 def _digest(*parts: Any) -> str:
@@ -76,17 +145,19 @@ class JournaledModel(Model):
     async def get_response(self, system_instructions: Any, input: Any, model_settings: Any, tools: Any,
                            output_schema: Any, handoffs: Any, *args: Any, **kwargs: Any) -> Any:
         schema = output_schema.json_schema() if output_schema is not None and hasattr(output_schema, "json_schema") else None
-        base = "model:" + self.agent + ":" + _digest(
+        key, scope = self.steps.occurrence("model:" + self.agent + ":" + _digest(
             system_instructions, input, [getattr(t, "name", repr(t)) for t in tools or ()],
             [getattr(h, "tool_name", repr(h)) for h in handoffs or ()], schema,
-            getattr(model_settings, "tool_choice", None))
-        key = self.steps.occurrence(base)
-        if key in self.steps.done:
-            return _revive_response(self.steps.done[key])
-        response = await self.inner.get_response(system_instructions, input, model_settings, tools, output_schema,
-                                                 handoffs, *args, **kwargs)
-        self.steps.record(key, "model", _keep_response(response))
-        return response
+            getattr(model_settings, "tool_choice", None)))
+
+        async def call() -> Any:
+            response = await self.inner.get_response(system_instructions, input, model_settings, tools,
+                                                     output_schema, handoffs, *args, **kwargs)
+            return _keep_response(response)
+
+        _, kept = await self.steps.perform(Effect(key, "model", scope, {"agent": self.agent}), call)
+        self.steps.agent = self.agent
+        return _revive_response(kept)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> Any:
         return self.inner.stream_response(*args, **kwargs)
@@ -126,64 +197,105 @@ class JournaledProvider:  # noqa: D101 - see its docstring
 
 
 # ---------------------------------------------------------------- tools and context
-def _snapshot(context: Any) -> Any:
-    return None if context is None else loads(*dumps(context))
+def _fields(context: Any) -> dict[str, Any] | None:
+    if isinstance(context, dict):
+        return context
+    return getattr(context, "__dict__", None)
 
 
-def _restore(context: Any, snap: Any) -> None:
-    """Put a journaled context state back into the live context object (same identity:
+def _encoded(value: Any) -> Any:
+    try:
+        return dumps(value)
+    except Exception:  # noqa: BLE001 - not serializable: compare by identity only
+        return ("id", id(value))
+
+
+def context_before(context: Any) -> Any:
+    """What ``context_changes`` compares against: each field's encoded value."""
+    fields = _fields(context)
+    return None if fields is None else {k: _encoded(v) for k, v in fields.items()}
+
+
+def context_changes(before: Any, context: Any) -> dict[str, Any] | None:
+    """The fields a tool set or removed, as ``{"set": {...}, "del": [...]}`` (deep copies).
+    Parallel tool calls that each ran as their own step are merged by applying these in
+    call order, which is what the SDK's shared context object gives when the tools touch
+    different fields."""
+    fields = _fields(context)
+    if before is None or fields is None:
+        return None
+    changed = {k: v for k, v in fields.items() if k not in before or before[k] != _encoded(v)}
+    removed = [k for k in before if k not in fields]
+    if not changed and not removed:
+        return None
+    return {"set": loads(*dumps(changed)), "del": removed}
+
+
+def apply_changes(context: Any, changes: dict[str, Any] | None) -> None:
+    """Put a tool's journaled context changes into the live context object (same identity:
     tools and instructions hold references to it)."""
-    if context is None or snap is None:
+    fields = _fields(context)
+    if not changes or fields is None:
         return
-    if hasattr(context, "__dict__") and hasattr(snap, "__dict__"):
-        context.__dict__.clear()
-        context.__dict__.update(copy.deepcopy(snap.__dict__))
-    elif isinstance(context, dict) and isinstance(snap, dict):
-        context.clear()
-        context.update(copy.deepcopy(snap))
+    for k in changes["del"]:
+        fields.pop(k, None)
+    fields.update(loads(*dumps(changes["set"])))
 
 
 def _journaled_tool(tool: Any, agent: str, steps: Steps, original: Callable[..., Any]) -> Callable[..., Any]:
+    is_agent_tool = bool(getattr(tool, "_is_agent_tool", False))
+
     async def on_invoke_tool(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
         call_id = getattr(ctx, "tool_call_id", None) or _digest(input_json)
-        key = steps.occurrence(f"tool:{agent}:{tool.name}:{call_id}")
-        if key in steps.done:
-            output, seq, snap = steps.done[key]
-            if seq > steps.context_seq:  # the latest completed tool's context wins, as it did
-                steps.context_seq = seq
-                _restore(getattr(ctx, "context", None), snap)
-            return output
-        output = await original(ctx, input_json, *args, **kwargs)
-        with steps.lock:
-            seq = steps.next_seq
-            steps.next_seq += 1
-            steps.context_seq = seq
-        steps.record(key, "tool", (output, seq, _snapshot(getattr(ctx, "context", None))))
+        key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{call_id}")
+        context = getattr(ctx, "context", None)
+        effect = Effect(key, "tool", scope, {"agent": agent, "tool": tool.name, "call_id": call_id,
+                                             "arguments": input_json, "agent_tool": is_agent_tool})
+
+        async def call() -> Any:
+            before = context_before(context)
+            token = _SCOPE.set(effect.path)
+            try:
+                output = await original(ctx, input_json, *args, **kwargs)
+            finally:
+                _SCOPE.reset(token)
+            return output, context_changes(before, context)
+
+        replayed, (output, changes) = await steps.perform(effect, call)
+        if replayed:
+            apply_changes(context, changes)
         return output
 
+    on_invoke_tool.agentc_original = original  # type: ignore[attr-defined]
     return on_invoke_tool
 
 
 def _journaled_guardrail(kind: str, name: str, steps: Steps, original: Callable[..., Any]) -> Callable[..., Any]:
-    import inspect
-
     async def guardrail_function(*args: Any, **kwargs: Any) -> Any:
-        key = steps.occurrence(f"guardrail:{kind}:{name}")
-        if key in steps.done:
-            return steps.done[key]
-        out = original(*args, **kwargs)
-        if inspect.isawaitable(out):
-            out = await out
-        steps.record(key, "guardrail", out)
-        return out
+        key, scope = steps.occurrence(f"guardrail:{kind}:{name}")
+
+        async def call() -> Any:
+            out = original(*args, **kwargs)
+            return await out if inspect.isawaitable(out) else out
+
+        return (await steps.perform(Effect(key, f"{kind}_guardrail", scope, {"guardrail": name}), call))[1]
 
     return guardrail_function
 
 
 # ---------------------------------------------------------------- installing
+def handoff_target(h: Any) -> Any:
+    from agents import Agent
+
+    if isinstance(h, Agent):
+        return h
+    ref = getattr(h, "_agent_ref", None)
+    return ref() if callable(ref) else None
+
+
 def reachable_agents(start: Any) -> list[Any]:
     """Every agent the SDK may run from ``start``: handoff targets, agents used as tools."""
-    from agents import Agent, FunctionTool
+    from agents import FunctionTool
 
     out: list[Any] = []
     todo = [start]
@@ -193,7 +305,7 @@ def reachable_agents(start: Any) -> list[Any]:
             continue
         out.append(a)
         for h in a.handoffs:
-            target = h if isinstance(h, Agent) else (h._agent_ref() if getattr(h, "_agent_ref", None) else None)
+            target = handoff_target(h)
             if target is not None:
                 todo.append(target)
         for t in a.tools:
@@ -233,3 +345,121 @@ def journaled(start: Any, steps: Steps) -> Iterator[None]:
     finally:
         for u in reversed(undo):
             u()
+
+
+# ---------------------------------------------------------------- the run itself
+def call_id(item: Any) -> str:
+    raw = getattr(item, "raw_item", None)
+    return getattr(raw, "call_id", None) or (raw.get("call_id") if isinstance(raw, dict) else None) or item.tool_name
+
+
+def parse_args(raw: Any) -> Any:
+    try:
+        return json.loads(raw) if isinstance(raw, str) and raw else raw
+    except json.JSONDecodeError:
+        return raw
+
+
+async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
+                             decisions_at: Callable[[int], Optional[dict[str, Any]]]) -> tuple[str, Any]:
+    """``Runner.run``, then the SDK's own resumption at each approval pause whose
+    decisions are known (``decisions_at(pause)``: call id → ``{"action", "message"}``).
+    Returns ``("waiting", pending approvals)`` or ``("done", RunResult)``."""
+    from agents import Runner
+
+    from agentc.errors import AgentcError, Code
+
+    result = await Runner.run(agent, input, **kwargs)
+    pause = 0
+    while result.interruptions:
+        chosen = decisions_at(pause)
+        if not chosen:
+            return "waiting", [{"kind": "approval", "id": call_id(i), "tool": i.tool_name,
+                                "arguments": parse_args(i.arguments), "agent": i.agent.name, "pause": pause}
+                               for i in result.interruptions]
+        state = result.to_state()
+        for item in state.get_interruptions():
+            d = chosen.get(call_id(item))
+            if d is None:
+                raise AgentcError(Code.GRAPH_CHANGED, f"the replayed run paused for {item.tool_name} "
+                                  "which the recorded decisions do not cover", construct=item.tool_name,
+                                  hint="the agent's code or model changed since the run started")
+            if d["action"] == "approve":
+                state.approve(item)
+            else:
+                state.reject(item, rejection_message=d.get("message"))
+        result = await Runner.run(agent, state, **{k: v for k, v in kwargs.items() if k != "context"})
+        pause += 1
+    return "done", result
+
+
+def final_result(result: Any) -> dict[str, Any]:
+    from agentc.runtime_shims.codec import to_jsonable
+
+    return {"final_output": to_jsonable(result.final_output), "last_agent": result.last_agent.name}
+
+
+def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, dict[str, Any]]:
+    """``agentc resume``'s value for an approval pause — ``{"approve": [...], "reject":
+    [...]}`` with tool names or call ids (a rejection may be ``{"id", "message"}``) — as
+    call id → decision; every pending approval must be decided."""
+    from agentc.errors import AgentcError, Code
+
+    listing = ", ".join(f"{p['tool']} ({p['id']})" for p in pending)
+    if not isinstance(value, dict) or not set(value) <= {"approve", "reject"}:
+        raise AgentcError(Code.INVALID_RESUME, "the run waits for tool approvals", construct=run_id,
+                          hint='pass --value \'{"approve": [...], "reject": [...]}\' with tool names or call ids '
+                               "from: " + listing)
+    decisions: dict[str, dict[str, Any]] = {}
+    for action in ("approve", "reject"):
+        for entry in value.get(action) or []:
+            ident, message = (entry.get("id"), entry.get("message")) if isinstance(entry, dict) else (entry, None)
+            for p in pending:
+                if ident in (p["id"], p["tool"]) and p["id"] not in decisions:
+                    decisions[p["id"]] = {"action": action, "message": message}
+                    break
+            else:
+                raise AgentcError(Code.INVALID_RESUME, f"nothing pending matches {ident!r}", construct=run_id,
+                                  hint="pending: " + listing)
+    missing = [p for p in pending if p["id"] not in decisions]
+    if missing:
+        raise AgentcError(Code.INVALID_RESUME, "every pending tool call needs a decision", construct=run_id,
+                          hint="undecided: " + ", ".join(f"{p['tool']} ({p['id']})" for p in missing))
+    return decisions
+
+
+def failure(exc: BaseException) -> Any:
+    """The diagnostic for an SDK exception that ends the run (``RunFailed``)."""
+    from agents import (InputGuardrailTripwireTriggered, MaxTurnsExceeded, OutputGuardrailTripwireTriggered,
+                        ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)
+
+    from agentc.errors import Code, RunFailed
+
+    if isinstance(exc, (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)):
+        name = exc.guardrail_result.guardrail.get_name()
+        kind = "input" if isinstance(exc, InputGuardrailTripwireTriggered) else "output"
+        return RunFailed(Code.GUARDRAIL_TRIPPED, f"{kind} guardrail {name!r} tripped: the run stopped, as Runner.run "
+                         f"raises {type(exc).__name__}", construct=f"guardrail {name!r}",
+                         hint="the guardrail rejected this input/output; change the input or the guardrail")
+    if isinstance(exc, (ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)):
+        name = exc.guardrail.get_name()
+        return RunFailed(Code.GUARDRAIL_TRIPPED, f"tool guardrail {name!r} tripped ({type(exc).__name__})",
+                         construct=f"guardrail {name!r}", hint="the tool call was refused by its guardrail")
+    if isinstance(exc, MaxTurnsExceeded):
+        return RunFailed(Code.MAX_TURNS, f"max_turns exceeded: {exc}", construct="max_turns",
+                         hint="raise it with --recursion-limit (max_turns for agents) or check why the agent loops")
+    return RunFailed(Code.NODE_FAILED, f"the agent run failed: {type(exc).__name__}: {exc}",
+                     construct=type(exc).__name__, hint="fix the cause, then `agentc resume RUN_ID`; completed "
+                                                        "model turns and tool calls are not repeated")
+
+
+def run_kwargs(steps: Steps, context: Any, max_turns: int | None) -> dict[str, Any]:
+    """``Runner.run``'s keyword arguments for a journaled drive."""
+    from agents import RunConfig
+    from agents.models.multi_provider import MultiProvider
+
+    kwargs: dict[str, Any] = {"context": context,
+                              "run_config": RunConfig(model_provider=JournaledProvider(MultiProvider(), steps))}
+    if max_turns is not None:
+        kwargs["max_turns"] = max_turns
+    return kwargs
