@@ -137,15 +137,24 @@ def _plain(o: Any) -> Any:
 
 # ---------------------------------------------------------------- model calls
 class JournaledModel(Model):
-    """Wraps an agent's ``Model``: a journaled response is returned instead of calling it."""
+    """Wraps an agent's ``Model``: a journaled response is returned instead of calling it.
+    ``steps`` is the drive's journal (None: the one active in this context, if any)."""
 
-    def __init__(self, inner: Any, agent: str, steps: Steps) -> None:
-        self.inner, self.agent, self.steps = inner, agent, steps
+    def __init__(self, inner: Any, agent: str, steps: Steps | None = None) -> None:
+        self.inner, self.agent, self._steps = inner, agent, steps
+
+    @property
+    def steps(self) -> Steps | None:
+        return self._steps if self._steps is not None else _ACTIVE.get()
 
     async def get_response(self, system_instructions: Any, input: Any, model_settings: Any, tools: Any,
                            output_schema: Any, handoffs: Any, *args: Any, **kwargs: Any) -> Any:
+        steps = self.steps
+        if steps is None:  # outside agentc's drives the user's model runs as is
+            return await self.inner.get_response(system_instructions, input, model_settings, tools, output_schema,
+                                                 handoffs, *args, **kwargs)
         schema = output_schema.json_schema() if output_schema is not None and hasattr(output_schema, "json_schema") else None
-        key, scope = self.steps.occurrence("model:" + self.agent + ":" + _digest(
+        key, scope = steps.occurrence("model:" + self.agent + ":" + _digest(
             system_instructions, input, [getattr(t, "name", repr(t)) for t in tools or ()],
             [getattr(h, "tool_name", repr(h)) for h in handoffs or ()], schema,
             getattr(model_settings, "tool_choice", None)))
@@ -155,8 +164,8 @@ class JournaledModel(Model):
                                                      output_schema, handoffs, *args, **kwargs)
             return _keep_response(response)
 
-        _, kept = await self.steps.perform(Effect(key, "model", scope, {"agent": self.agent}), call)
-        self.steps.agent = self.agent
+        _, kept = await steps.perform(Effect(key, "model", scope, {"agent": self.agent}), call)
+        steps.agent = self.agent
         return _revive_response(kept)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> Any:
@@ -242,10 +251,13 @@ def apply_changes(context: Any, changes: dict[str, Any] | None) -> None:
     fields.update(loads(*dumps(changes["set"])))
 
 
-def _journaled_tool(tool: Any, agent: str, steps: Steps, original: Callable[..., Any]) -> Callable[..., Any]:
+def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any]) -> Callable[..., Any]:
     is_agent_tool = bool(getattr(tool, "_is_agent_tool", False))
 
     async def on_invoke_tool(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
+        steps = _ACTIVE.get()
+        if steps is None:
+            return await original(ctx, input_json, *args, **kwargs)
         call_id = getattr(ctx, "tool_call_id", None) or _digest(input_json)
         key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{call_id}")
         context = getattr(ctx, "context", None)
@@ -270,15 +282,18 @@ def _journaled_tool(tool: Any, agent: str, steps: Steps, original: Callable[...,
     return on_invoke_tool
 
 
-def _journaled_guardrail(kind: str, name: str, steps: Steps, original: Callable[..., Any]) -> Callable[..., Any]:
+def _journaled_guardrail(kind: str, name: str, agent: str, original: Callable[..., Any]) -> Callable[..., Any]:
     async def guardrail_function(*args: Any, **kwargs: Any) -> Any:
-        key, scope = steps.occurrence(f"guardrail:{kind}:{name}")
-
         async def call() -> Any:
             out = original(*args, **kwargs)
             return await out if inspect.isawaitable(out) else out
 
-        return (await steps.perform(Effect(key, f"{kind}_guardrail", scope, {"guardrail": name}), call))[1]
+        steps = _ACTIVE.get()
+        if steps is None:
+            return await call()
+        key, scope = steps.occurrence(f"guardrail:{kind}:{name}")
+        effect = Effect(key, f"{kind}_guardrail", scope, {"guardrail": name, "agent": agent})
+        return (await steps.perform(effect, call))[1]
 
     return guardrail_function
 
@@ -316,35 +331,58 @@ def reachable_agents(start: Any) -> list[Any]:
     return out
 
 
-@contextlib.contextmanager
-def journaled(start: Any, steps: Steps) -> Iterator[None]:
-    """Wrap the models, tools and guardrails of every reachable agent for one drive of the
-    run; the user's objects are restored afterwards."""
+_ACTIVE: contextvars.ContextVar[Steps | None] = contextvars.ContextVar("agentc_agent_steps", default=None)
+_INSTALL_LOCK = threading.Lock()
+_INSTALLED: dict[tuple[int, str], list[Any]] = {}
+"""(object id, attribute) → [drives using it, the user's original value, the object]."""
+
+
+def _wrappers(start: Any) -> Iterator[tuple[Any, str, Callable[[Any], Any]]]:
     from agents import FunctionTool, Model
 
-    undo: list[Callable[[], None]] = []
+    for agent in reachable_agents(start):
+        if isinstance(agent.model, Model):
+            yield agent, "model", lambda old, a=agent: JournaledModel(old, a.name)
+        for t in agent.tools:
+            if isinstance(t, FunctionTool):
+                yield t, "on_invoke_tool", lambda old, t=t, a=agent: _journaled_tool(t, a.name, old)
+        for kind, guards in (("input", agent.input_guardrails), ("output", agent.output_guardrails)):
+            for g in guards:
+                yield g, "guardrail_function", lambda old, g=g, k=kind, a=agent: _journaled_guardrail(
+                    k, g.get_name(), a.name, old)
 
-    def swap(obj: Any, attr: str, value: Any) -> None:
-        old = getattr(obj, attr)
-        object.__setattr__(obj, attr, value)
-        undo.append(lambda: object.__setattr__(obj, attr, old))
 
+@contextlib.contextmanager
+def journaled(start: Any, steps: Steps) -> Iterator[None]:
+    """Journal the models, tools and guardrails of every agent reachable from ``start`` for
+    one drive of the run. The wrappers find the drive's journal through a context variable,
+    so concurrent drives (threads, asyncio tasks of one worker) each use their own, and
+    code outside a drive reaches the user's objects unchanged; the user's originals are put
+    back when the last drive using them ends."""
+    token = _ACTIVE.set(steps)
+    taken: list[tuple[int, str]] = []
     try:
-        for agent in reachable_agents(start):
-            if isinstance(agent.model, Model):
-                swap(agent, "model", JournaledModel(agent.model, agent.name, steps))
-            for t in agent.tools:
-                if isinstance(t, FunctionTool):
-                    swap(t, "on_invoke_tool", _journaled_tool(t, agent.name, steps, t.on_invoke_tool))
-            for g in agent.input_guardrails:
-                swap(g, "guardrail_function", _journaled_guardrail("input", g.get_name(), steps, g.guardrail_function))
-            for g in agent.output_guardrails:
-                swap(g, "guardrail_function",
-                     _journaled_guardrail("output", g.get_name(), steps, g.guardrail_function))
+        with _INSTALL_LOCK:
+            for obj, attr, make in _wrappers(start):
+                key = (id(obj), attr)
+                if key in taken:
+                    continue
+                if key not in _INSTALLED:
+                    old = getattr(obj, attr)
+                    object.__setattr__(obj, attr, make(old))
+                    _INSTALLED[key] = [0, old, obj]
+                _INSTALLED[key][0] += 1
+                taken.append(key)
         yield
     finally:
-        for u in reversed(undo):
-            u()
+        _ACTIVE.reset(token)
+        with _INSTALL_LOCK:
+            for key in reversed(taken):
+                entry = _INSTALLED[key]
+                entry[0] -= 1
+                if entry[0] == 0:
+                    object.__setattr__(entry[2], key[1], entry[1])
+                    del _INSTALLED[key]
 
 
 # ---------------------------------------------------------------- the run itself

@@ -1,0 +1,272 @@
+"""The steps of an agent run on a workflow engine (Conductor tasks, Temporal activities).
+
+An engine runs an agent system as one loop (``compiler/plan/agents.py``). Each step
+drives the SDK's own ``Runner.run`` by journaled replay (``openai_agents_replay``), with
+an admission policy that lets it run exactly its own effect:
+
+* the **model step** replays the run, makes the first model call the journal lacks, and
+  goes on until the SDK needs something else. It then reports the run's next steps:
+  another model call, the function-tool calls of the response (all of them: tools of one
+  response run in parallel), agent-as-tool calls (child workflows), output guardrails, an
+  approval pause, or the final output. Guardrail tripwires and ``max_turns`` end the run
+  with the SDK's error.
+* a **tool / guardrail step** replays the run up to its own call, runs it and journals its
+  output (and the run-context changes it made).
+* an **agent-as-tool child** runs the same loop; its model steps replay the parent run,
+  run the agent tool's own code (``Agent.as_tool``: input parsing, nested ``Runner.run``,
+  output extractor), and report the nested run's steps; its result is the tool's output.
+
+Replaying means the history each turn sees, parallel tool outputs appended in call
+order, the first handoff winning, input filters, ``tool_use_behavior`` and ``max_turns``
+are the SDK's own. What the engine carries between steps is the journal: a dict of
+step key → value, serialized with LangGraph's serializer and base64 (no ``$`` or braces,
+so nothing an engine evaluates), merged by key (merging a step twice is harmless).
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from agentc.errors import AgentcError, Code
+from agentc.runtime_shims import openai_agents_replay as replay
+from agentc.runtime_shims.codec import dumps, loads
+
+SETTLE_ROUNDS = 100
+"""Event-loop turns a model step waits, after the first tool call of a response reached
+its wrapper, for the others (they start together under the SDK's ``asyncio.gather``)."""
+
+
+def pack(value: Any) -> str:
+    t, data = dumps(value)
+    return t + ":" + base64.b64encode(data).decode("ascii")
+
+
+def unpack(text: str) -> Any:
+    t, _, data = text.partition(":")
+    return loads(t, base64.b64decode(data))
+
+
+@dataclass
+class Drive:
+    """What one drive of the run ended with."""
+
+    status: str
+    """``final`` | ``waiting`` | ``needs`` | ``target`` (the watched step completed)."""
+    new: dict[str, Any]
+    needs: list[replay.Effect]
+    value: Any = None
+    agent: str | None = None
+
+
+class AgentStepper:
+    """Runs model, tool and guardrail steps of one agent system; engine-neutral (plain
+    dicts in and out). ``run`` is the run's description: ``input``, ``context`` (packed),
+    ``max_turns``, and for an agent-as-tool child the ``scope`` (path of the tool call)."""
+
+    def __init__(self, wf: Any, agent: Any) -> None:
+        from agentc.plan.agents import agent_layout
+
+        self.wf, self.agent = wf, agent
+        self.layout = agent_layout(wf)
+
+    # ------------------------------------------------------------ the journal
+    @staticmethod
+    def journal_of(base: str | None, prev: str | None, added: list[Any], decision: dict[str, Any] | None) -> dict:
+        """The journal a model step starts from: the previous one, the entries of the steps
+        that ran since (JOIN outputs or lists of step outputs), the latest approval decisions."""
+        journal: dict[str, Any] = {}
+        for blob in (base, prev):
+            if blob:
+                journal.update(unpack(blob))
+        for group in added:
+            outputs = group.values() if isinstance(group, dict) else (group or [])
+            for o in outputs:
+                if isinstance(o, dict) and o.get("entries"):
+                    journal.update(unpack(o["entries"]))
+        if decision and decision.get("decisions") is not None and decision.get("pause") is not None:
+            journal[f"pause:{decision['pause']}"] = decision["decisions"]
+        return journal
+
+    # ------------------------------------------------------------ steps
+    def model_step(self, run: dict[str, Any], journal: dict[str, Any]) -> dict[str, Any]:
+        """Replay to the next model call, make it, report what comes next."""
+        scope = tuple(run.get("scope") or ())
+        made = [False]
+
+        def admit(e: replay.Effect) -> str:
+            if e.scope == scope:
+                if e.kind == "model":
+                    if made[0]:
+                        return replay.NEED
+                    made[0] = True
+                    return replay.RUN
+                return replay.RUN if e.kind == "input_guardrail" else replay.NEED
+            return replay.RUN if scope[:len(e.path)] == e.path else replay.WAIT
+
+        d = self._drive(run, journal, admit, watch=scope[-1] if scope else None)
+        journal = {**journal, **d.new}
+        out: dict[str, Any] = {"agent": d.agent, "turn": len(journal),
+                               "journal": pack(journal), "calls": [], "approvals": [], "pause": None, "result": None}
+        if d.status == "target":  # an agent-as-tool child: its tool call completed
+            return {**out, "next": "final", "result": {"tool_output": _jsonable(journal[scope[-1]][0])}}
+        if d.status == "final":
+            return {**out, "next": "final", "result": d.value}
+        if d.status == "waiting":
+            return {**out, "next": "approval", "approvals": d.value, "pause": d.value[0]["pause"]}
+        if any(e.kind == "model" for e in d.needs):
+            return {**out, "next": "model"}
+        calls = [_call(e) for e in d.needs]
+        for c in calls:
+            c["type"] = self.layout.step_type(c)
+        return {**out, "next": "steps", "calls": calls}
+
+    def effect_step(self, run: dict[str, Any], journal: dict[str, Any], target: list[str]) -> dict[str, Any]:
+        """Replay up to one reported call (a tool call or an output guardrail), run it,
+        return the new journal entries."""
+        path = tuple(target)
+
+        def admit(e: replay.Effect) -> str:
+            return replay.RUN if path[:len(e.path)] == e.path else replay.WAIT
+
+        d = self._drive(run, journal, admit, watch=path[-1])
+        if d.status != "target":
+            raise AgentcError(Code.GRAPH_CHANGED, f"the replayed run did not reach step {path[-1]!r} ({d.status})",
+                              construct=path[-1], hint="the agents changed since the run started; start a new run")
+        return {"entries": pack(d.new)}
+
+    def child_run(self, run: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
+        """The run description of an agent-as-tool child for one reported call."""
+        return {**run, "scope": list(call["path"])}
+
+    # ------------------------------------------------------------ driving
+    def _drive(self, run: dict[str, Any], journal: dict[str, Any], admit: Any, watch: str | None) -> Drive:
+        return asyncio.run(self._drive_async(run, journal, admit, watch))
+
+    async def _drive_async(self, run: dict[str, Any], journal: dict[str, Any], admit: Any,
+                           watch: str | None) -> Drive:
+        from agents import AgentsException
+
+        new: dict[str, Any] = {}
+        steps = replay.Steps(journal, lambda key, kind, value: new.__setitem__(key, value), admit, watch)
+        steps.changed = asyncio.Event()
+        context = unpack(run["context"]) if run.get("context") else None
+
+        def decisions_at(pause: int) -> Any:
+            return steps.done.get(f"pause:{pause}")
+
+        with replay.journaled(self.agent, steps):
+            task = asyncio.ensure_future(replay.run_with_decisions(
+                self.agent, run["input"], replay.run_kwargs(steps, context, run.get("max_turns")), decisions_at))
+            await self._settle(task, steps)
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if steps.watched_done:
+            return Drive("target", new, [], agent=steps.agent)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            if isinstance(exc, AgentsException):
+                raise replay.failure(exc) from None
+            raise exc
+        if task.done() and not task.cancelled():
+            status, value = task.result()
+            if status == "waiting":
+                return Drive("waiting", new, [], value, steps.agent)
+            return Drive("final", new, [], replay.final_result(value), value.last_agent.name)
+        return Drive("needs", new, list(steps.needs), agent=steps.agent)
+
+    @staticmethod
+    async def _settle(task: asyncio.Future, steps: replay.Steps) -> None:
+        """Wait until the run ends, its watched step completes, or it needs steps and no
+        more arrive for ``SETTLE_ROUNDS`` event-loop turns (tool calls of one response
+        reach their wrappers together, after their input guardrails)."""
+        assert steps.changed is not None
+        while not task.done():
+            waiter = asyncio.ensure_future(steps.changed.wait())
+            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if task.done() or steps.watched_done:
+                return
+            steps.changed.clear()
+            if any(e.kind == "model" for e in steps.needs):
+                return
+            while True:
+                n = len(steps.needs)
+                for _ in range(SETTLE_ROUNDS):
+                    await asyncio.sleep(0)
+                if task.done() or len(steps.needs) == n:
+                    return
+
+    # ------------------------------------------------------------ conductor task protocol
+    def execute(self, task_type: str, input: dict[str, Any], *, retry_count: int = 0, workflow_id: str = "",
+                task_id: str = "") -> Any:
+        """One Conductor task (``runtime_shims.steps.Outcome``): the model step builds the
+        dynamic fork of the next steps; tool and guardrail tasks run their call."""
+        from .steps import Outcome
+
+        kind = self.layout.task_kinds.get(task_type)
+        try:
+            if kind is None:
+                raise AgentcError(Code.GRAPH_CHANGED, f"task type {task_type!r} is not part of this agent system",
+                                  construct=task_type, hint="the worker and the registered workflow come from "
+                                                            "different code; recompile and redeploy")
+            if input.get("plan") != self.layout.plan_id:
+                raise AgentcError(Code.GRAPH_CHANGED, "the workflow was compiled from different agents "
+                                  f"(plan {input.get('plan')!r}, this worker has {self.layout.plan_id!r})",
+                                  construct=task_type, hint="re-run `agentc deploy` or restart workers with the "
+                                                            "deployed code")
+            if kind["kind"] == "model":
+                return Outcome("COMPLETED", self._conductor_model(input))
+            return Outcome("COMPLETED", self.effect_step(unpack(input["run"]), unpack(input["journal"]),
+                                                         unpack(input["target"])))
+        except AgentcError as exc:
+            text = exc.diagnostic.render()
+            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text}, text)
+        except Exception as exc:  # noqa: BLE001 - the user's tool or model failed: Conductor retries
+            text = "".join(traceback.format_exception(exc))
+            return Outcome("FAILED", {"error": text}, f"{type(exc).__name__}: {exc}")
+
+    def _conductor_model(self, input: dict[str, Any]) -> dict[str, Any]:
+        run = read_run(input["run"])
+        journal = self.journal_of((input["run"] or {}).get("journal"), input.get("journal"),
+                                  input.get("added") or [], input.get("decision"))
+        out = self.model_step(run, journal)
+        tasks, inputs = [], {}
+        for i, c in enumerate(out["calls"]):
+            ref = f"t{out['turn']}_{i}"
+            if c["kind"] == "agent_tool":
+                tasks.append({"name": ref, "taskReferenceName": ref, "type": "SUB_WORKFLOW",
+                              "subWorkflowParam": {"name": c["type"], "version": 1}})
+                inputs[ref] = {"child": pack(self.child_run(run, c)), "journal": out["journal"]}
+            else:
+                tasks.append({"name": c["type"], "taskReferenceName": ref, "type": "SIMPLE"})
+                inputs[ref] = {"plan": self.layout.plan_id, "run": pack(run), "journal": out["journal"],
+                               "target": pack(c["path"])}
+        return {**out, "plan": self.layout.plan_id, "tasks": tasks, "inputs": inputs}
+
+
+def read_run(wf_input: dict[str, Any]) -> dict[str, Any]:
+    """A workflow's input as the run description: the root's ``{input, context,
+    max_turns}``, or an agent-as-tool child's packed ``child``."""
+    if wf_input.get("child"):
+        return unpack(wf_input["child"])
+    return {"input": wf_input.get("input"), "context": wf_input.get("context"), "max_turns": wf_input.get("max_turns")}
+
+
+def _call(e: replay.Effect) -> dict[str, Any]:
+    info = e.info
+    if e.kind == "tool":
+        return {"kind": "agent_tool" if info.get("agent_tool") else "tool", "agent": info["agent"],
+                "name": info["tool"], "call_id": info["call_id"], "arguments": replay.parse_args(info["arguments"]),
+                "path": list(e.path)}
+    return {"kind": "guardrail", "agent": info["agent"], "name": info["guardrail"], "call_id": None,
+            "arguments": None, "path": list(e.path)}
+
+
+def _jsonable(value: Any) -> Any:
+    from agentc.runtime_shims.codec import to_jsonable
+
+    return to_jsonable(value)
