@@ -308,3 +308,13 @@ class _Retry(Exception):
 
 
 __all__ = ["StepWorker", "Outcome", "pick"]
+
+
+def worker_for(wf: Any, live: Any) -> Any:
+    """The task worker for a compiled workflow: graph steps, or agent-loop steps
+    (``agent_steps.AgentStepper``; same ``layout.plan_id``/``layout.task_kinds``/``execute``)."""
+    if wf.agents is not None:
+        from .agent_steps import AgentStepper
+
+        return AgentStepper(wf, live)
+    return StepWorker(wf, live)

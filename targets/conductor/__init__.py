@@ -17,6 +17,7 @@ from agentc.ir import Workflow
 UNSUPPORTED = (
     "graphs with more than 256 distinct superstep schedules",
     "Send to a subgraph node, or to a node that calls interrupt()",
+    "agents used as tools whose own tools need approval; tools outside the function-tool interface",
     "interrupt() called more often at run time than call sites found in the node (fails the task)",
 )
 
@@ -39,15 +40,18 @@ def _dump(value: object) -> str:
 
 
 def lower(wf: Workflow) -> Artifact:
-    from agentc.targets import require_graph
+    if wf.agents is not None:
+        from .agents import lower_agents
 
-    require_graph(wf, 'conductor')
-    from .lowering import lower_workflow
+        res = lower_agents(wf)
+        root = res.layout.workflow
+    else:
+        from .lowering import lower_workflow
 
-    res = lower_workflow(wf)
+        res = lower_workflow(wf)
+        root = res.layout.root.workflow
     files = {f"{name}.workflow.json": _dump(d) for name, d in res.workflows.items()}
     files["taskdefs.json"] = _dump([res.task_defs[k] for k in sorted(res.task_defs)])
-    root = res.layout.root.workflow
     files["manifest.json"] = _dump({
         "target": "conductor", "workflow": root, "entry": wf.entry, "plan": res.plan_id,
         "ir_version": wf.ir_version, "workflows": sorted(res.workflows), "task_types": res.layout.task_kinds,

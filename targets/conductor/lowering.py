@@ -66,6 +66,58 @@ def pick_js(refs: list[str], base: str, result: str) -> str:
             "if(o&&o.next!=null&&o.step!=null&&(b===null||o.step>b.step)){b=o;}}" + result + "})()")
 
 
+def task_def(name: str, description: str, node: IR.Node | None = None) -> dict[str, Any]:
+    """A TaskDef: retries from the node's RetryPolicy (at least ``INFRA_RETRIES``, for
+    dead workers), explicit timeouts (``TIMEOUT_S`` or the node's)."""
+    retry, logic, delay, scale = INFRA_RETRIES, "FIXED", 1, 1
+    timeout = TIMEOUT_S
+    if node is not None and node.retry:
+        p = max(node.retry, key=lambda r: r.max_attempts)
+        retry = max(p.max_attempts - 1, INFRA_RETRIES)
+        delay = max(1, math.ceil(p.initial_interval))
+        if p.backoff_factor == 2:
+            logic = "EXPONENTIAL_BACKOFF"
+        elif p.backoff_factor > 1:
+            logic, scale = "LINEAR_BACKOFF", max(1, round(p.backoff_factor))
+    if node is not None and node.timeout:
+        timeout = max(1, math.ceil(node.timeout))
+    return {
+        "name": name, "description": description, "ownerEmail": OWNER,
+        "retryCount": retry, "retryLogic": logic, "retryDelaySeconds": delay,
+        "backoffScaleFactor": scale, "timeoutSeconds": timeout, "responseTimeoutSeconds": timeout,
+        "timeoutPolicy": "TIME_OUT_WF", "inputKeys": [], "outputKeys": list(PROTOCOL_KEYS),
+    }
+
+
+def workflow_def(name: str, description: str, plan: str, inputs: list[str], output: dict[str, Any],
+                 tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": name, "description": description, "version": 1, "schemaVersion": 2, "ownerEmail": OWNER,
+        "inputParameters": inputs, "outputParameters": output,
+        "tasks": tasks, "restartable": True, "timeoutPolicy": "ALERT_ONLY", "timeoutSeconds": 0,
+        "workflowStatusListenerEnabled": False, "enforceSchema": False,
+        "metadata": {"agentc_plan": plan},
+    }
+
+
+def switch_value(ref: str, expr_input: str, cases: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return {"name": ref, "taskReferenceName": ref, "type": "SWITCH", "evaluatorType": "value-param",
+            "expression": "switchCaseValue", "inputParameters": {"switchCaseValue": expr_input},
+            "decisionCases": cases, "defaultCase": []}
+
+
+def human(ref: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"name": ref, "taskReferenceName": ref, "type": "HUMAN", "inputParameters": inputs}
+
+
+def dynamic_fork(ref: str, join: str, tasks: str, inputs: str) -> list[dict[str, Any]]:
+    """FORK_JOIN_DYNAMIC over ``tasks``/``inputs`` expressions, and its JOIN."""
+    return [{"name": ref, "taskReferenceName": ref, "type": "FORK_JOIN_DYNAMIC",
+             "dynamicForkTasksParam": "tasks", "dynamicForkTasksInputParamName": "inputs",
+             "inputParameters": {"tasks": tasks, "inputs": inputs}},
+            {"name": join, "taskReferenceName": join, "type": "JOIN", "joinOn": []}]
+
+
 @dataclass
 class Lowered:
     layout: Layout
@@ -99,25 +151,8 @@ class _LevelLowerer:
         self.looped = looped
 
     def _task_def(self, name: str, node: IR.Node | None) -> None:
-        retry, logic, delay, scale = INFRA_RETRIES, "FIXED", 1, 1
-        timeout = TIMEOUT_S
-        if node is not None and node.retry:
-            p = max(node.retry, key=lambda r: r.max_attempts)
-            retry = max(p.max_attempts - 1, INFRA_RETRIES)
-            delay = max(1, math.ceil(p.initial_interval))
-            if p.backoff_factor == 2:
-                logic = "EXPONENTIAL_BACKOFF"
-            elif p.backoff_factor > 1:
-                logic, scale = "LINEAR_BACKOFF", max(1, round(p.backoff_factor))
-        if node is not None and node.timeout:
-            timeout = max(1, math.ceil(node.timeout))
-        desc = ("agentc worker task" if node is None else f"agentc node {node.name!r}")
-        self.res.task_defs[name] = {
-            "name": name, "description": desc, "ownerEmail": OWNER,
-            "retryCount": retry, "retryLogic": logic, "retryDelaySeconds": delay,
-            "backoffScaleFactor": scale, "timeoutSeconds": timeout, "responseTimeoutSeconds": timeout,
-            "timeoutPolicy": "TIME_OUT_WF", "inputKeys": [], "outputKeys": list(PROTOCOL_KEYS),
-        }
+        self.res.task_defs[name] = task_def(name, "agentc worker task" if node is None else f"agentc node {node.name!r}",
+                                            node)
 
     # ------------------------------------------------------------ task builders
     def _base_input(self) -> dict[str, Any]:
@@ -142,14 +177,6 @@ class _LevelLowerer:
             self.fixups.append(lambda: task["inputParameters"].__setitem__("prev", self._prev_for(block)))
         return task
 
-    def _human(self, ref: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return {"name": ref, "taskReferenceName": ref, "type": "HUMAN", "inputParameters": inputs}
-
-    def _switch_value(self, ref: str, expr_input: str, cases: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-        return {"name": ref, "taskReferenceName": ref, "type": "SWITCH", "evaluatorType": "value-param",
-                "expression": "switchCaseValue", "inputParameters": {"switchCaseValue": expr_input},
-                "decisionCases": cases, "defaultCase": []}
-
     # ------------------------------------------------------------ plan items
     def lower(self) -> None:
         tasks = self._items(self.level.structured.items)
@@ -170,15 +197,9 @@ class _LevelLowerer:
         else:
             output = {"state": out(end_ref, "state")}
             inputs = ["input", "context"]
-        self.res.workflows[self.name] = {
-            "name": self.name,
-            "description": f"agentc: LangGraph graph {' > '.join((self.wf.name, *self.path))!r} from {self.wf.entry}",
-            "version": 1, "schemaVersion": 2, "ownerEmail": OWNER,
-            "inputParameters": inputs, "outputParameters": output,
-            "tasks": tasks, "restartable": True, "timeoutPolicy": "ALERT_ONLY", "timeoutSeconds": 0,
-            "workflowStatusListenerEnabled": False, "enforceSchema": False,
-            "metadata": {"agentc_plan": self.res.plan_id},
-        }
+        self.res.workflows[self.name] = workflow_def(
+            self.name, f"agentc: LangGraph graph {' > '.join((self.wf.name, *self.path))!r} from {self.wf.entry}",
+            self.res.plan_id, inputs, output, tasks)
 
     def _items(self, items: tuple[Item, ...]) -> list[dict[str, Any]]:
         tasks: list[dict[str, Any]] = []
@@ -203,7 +224,7 @@ class _LevelLowerer:
             return [task], [ref]
         tasks: list[dict[str, Any]] = []
         if set(b.pull) & set(self.graph.interrupt_before):
-            tasks.append(self._human(self.refs.take(f"pause_before_b{b.id}"), {"breakpoint": "before", "block": b.id}))
+            tasks.append(human(self.refs.take(f"pause_before_b{b.id}"), {"breakpoint": "before", "block": b.id}))
         if b.single:
             chain, finals = self._node(b.pull[0], b.id, fold=self.folds.pop(b.id, None))
             tasks.extend(chain)
@@ -241,7 +262,7 @@ class _LevelLowerer:
                                           {"block": b.id, "parts": parts}))
                 finals = [merge]
         if set(b.pull) & set(self.graph.interrupt_after):
-            tasks.append(self._human(self.refs.take(f"pause_after_b{b.id}"), {"breakpoint": "after", "block": b.id}))
+            tasks.append(human(self.refs.take(f"pause_after_b{b.id}"), {"breakpoint": "after", "block": b.id}))
         self.finals.setdefault(b.id, []).extend(finals)
         return tasks, finals
 
@@ -287,8 +308,8 @@ class _LevelLowerer:
             tasks = [self._simple(refs[i], type_name, block if fold is None else fold[0], extra)]
             if i < attempts:
                 route = self.refs.take(f"interrupted_{name}_{i + 1}")
-                tasks.append(self._switch_value(route, out(refs[i], "status"), {
-                    "interrupted": [self._human(humans[i], {"interrupts": out(refs[i], "interrupts")}),
+                tasks.append(switch_value(route, out(refs[i], "status"), {
+                    "interrupted": [human(humans[i], {"interrupts": out(refs[i], "interrupts")}),
                                     *chain(i + 1)]}))
             return tasks
 
@@ -298,9 +319,7 @@ class _LevelLowerer:
         key = self.level.send_keys[target]
         dyn = self.refs.take(f"send_{target}_b{block}")
         join = self.refs.take(f"sendjoin_{target}_b{block}")
-        fork = {"name": dyn, "taskReferenceName": dyn, "type": "FORK_JOIN_DYNAMIC",
-                "dynamicForkTasksParam": "tasks", "dynamicForkTasksInputParamName": "inputs",
-                "inputParameters": {}}
+        fork, join_task = dynamic_fork(dyn, join, "", "")
         pick_ref = self.refs.take(f"pick_{target}_b{block}")
         pick = {"name": pick_ref, "taskReferenceName": pick_ref, "type": "INLINE", "inputParameters": {}}
 
@@ -318,13 +337,13 @@ class _LevelLowerer:
                                            "inputs": out(pick_ref, "result.inputs")}
 
         self.fixups.append(fix)
-        return [pick, fork, {"name": join, "taskReferenceName": join, "type": "JOIN", "joinOn": []}], join
+        return [pick, fork, join_task], join
 
     def _route(self, item: Route, last: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
         cases = {str(k): self._items(body) for k, body in item.cases}
         ref = self.refs.take("route")
         if len(last) == 1:
-            return [self._switch_value(ref, out(last[0], "next"), cases)], []
+            return [switch_value(ref, out(last[0], "next"), cases)], []
         return [{"name": ref, "taskReferenceName": ref, "type": "SWITCH", "evaluatorType": "javascript",
                  "inputParameters": {"c": {r: out(r) for r in last}},
                  "expression": pick_js(last, "$.c", "return b===null?null:b.next;"),

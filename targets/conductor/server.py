@@ -229,10 +229,10 @@ def load_worker(ref: str) -> Any:
     with _WORKERS_LOCK:
         worker = _WORKERS.get(ref)
         if worker is None:
-            from agentc.runtime_shims.steps import StepWorker
+            from agentc.runtime_shims.steps import worker_for
 
             wf, live = resolve(ref)
-            worker = _WORKERS[ref] = StepWorker(wf, live)
+            worker = _WORKERS[ref] = worker_for(wf, live)
         return worker
 
 

@@ -53,11 +53,11 @@ class Simulation:
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
         from agentc.api import workflow_and_live
-        from agentc.runtime_shims.steps import StepWorker
+        from agentc.runtime_shims.steps import worker_for
 
         art = read_artifact(folder)
         wf, live = workflow_and_live(obj if obj is not None else art["manifest"]["entry"])
-        return cls(art, StepWorker(wf, live))
+        return cls(art, worker_for(wf, live))
 
     def _serve(self, call: Any) -> Any:
         from .simulator import TaskResult
@@ -67,8 +67,14 @@ class Simulation:
         return TaskResult(o.status, o.output, o.reason)
 
     # ------------------------------------------------------------ running
-    def start(self, input: Any, context: Any = None) -> Any:
-        self.workflow_id = self.sim.start(self.root, {"input": input, "context": context})
+    def start(self, input: Any, context: Any = None, max_turns: int | None = None) -> Any:
+        if self.worker.wf.agents is not None:  # an agent loop: the context travels packed
+            from agentc.runtime_shims.agent_steps import pack
+
+            wf_input = {"input": input, "context": None if context is None else pack(context), "max_turns": max_turns}
+        else:
+            wf_input = {"input": input, "context": context}
+        self.workflow_id = self.sim.start(self.root, wf_input)
         return self._drive()
 
     def resume(self, value: Any = NO_VALUE) -> Any:
@@ -88,7 +94,9 @@ class Simulation:
         ex = self.sim.execution(self.workflow_id)
         status = ex["status"]
         if status == "COMPLETED":
-            return RunOutcome(self.workflow_id, "done", output=(ex.get("output") or {}).get("state"))
+            output = ex.get("output") or {}
+            return RunOutcome(self.workflow_id, "done", output=output["state"] if "state" in output
+                              else output.get("result"))
         pending = self.sim.pending_human(self.workflow_id)
         if status == "RUNNING" and pending:
             return RunOutcome(self.workflow_id, "waiting", interrupts=_interrupts(pending))
@@ -108,7 +116,7 @@ class Simulation:
     @classmethod
     def load(cls, path: str | Path, obj: Any = None) -> "Simulation":
         from agentc.api import workflow_and_live
-        from agentc.runtime_shims.steps import StepWorker
+        from agentc.runtime_shims.steps import worker_for
 
         from .simulator import Simulator
 
@@ -119,7 +127,7 @@ class Simulation:
         data = json.loads(p.read_text())
         art = data["artifact"]
         wf, live = workflow_and_live(obj if obj is not None else art["manifest"]["entry"])
-        self = cls(art, StepWorker(wf, live))
+        self = cls(art, worker_for(wf, live))
         self.sim = Simulator.from_json(data["simulator"], self._serve)
         self.workflow_id = data["workflow_id"]
         return self
@@ -131,6 +139,7 @@ def _interrupts(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
         inp = p.get("input") or {}
         if "breakpoint" in inp:
             out.append({"kind": "breakpoint", "when": inp["breakpoint"], "task": p["ref"]})
+        out.extend(inp.get("approvals") or [])
         for i in inp.get("interrupts") or []:
             out.append({"kind": "interrupt", "id": i["id"], "value": i["value"], "node": i.get("node"),
                         "task": p["ref"]})
@@ -141,6 +150,11 @@ def _answers(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str
     """HUMAN task id → its output, by ``agentc resume``'s rules (``agentc.answers``)."""
     from agentc.answers import match_answers
 
+    if any("approvals" in (p.get("input") or {}) for p in pending):  # an agent's tool approvals
+        from agentc.runtime_shims.openai_agents_replay import decide
+
+        p = pending[0]
+        return {p["taskId"]: {"decisions": decide(run_id, p["input"]["approvals"], value)}}
     owner = {i["id"]: p["taskId"] for p in pending for i in (p.get("input") or {}).get("interrupts") or []}
     answers = match_answers(run_id, list(owner), value, NO_VALUE)
     return {owner[i]: {"resume": v} for i, v in answers.items()}

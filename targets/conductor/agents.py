@@ -1,0 +1,67 @@
+"""An OpenAI Agents SDK agent system → Conductor WorkflowDefs and TaskDefs.
+
+The agent loop (``compiler/plan/agents.py``) is one DO_WHILE::
+
+    loop: DO_WHILE (until the model step says "final")
+      model       SIMPLE  <system>-model: replay to the next model call, make it, report
+      next        SWITCH on model.next
+        "steps":    FORK_JOIN_DYNAMIC steps + JOIN steps_join — one task per reported call:
+                    SIMPLE <system>-<agent>-<tool> per function-tool call,
+                    SIMPLE <system>-<agent>-guardrail-<name> per output guardrail,
+                    SUB_WORKFLOW <system>-<agent>-<tool> per agent-as-tool call
+        "approval": HUMAN approval (input: the pending approvals; output: the decisions)
+
+Every agent used as a tool gets a WorkflowDef of its own with the same loop (its model
+steps run the nested run). The model step builds the dynamic fork's task list and inputs
+itself; what it puts there is base64 only (dynamic-fork inputs are evaluated as
+expressions, conductor.md §C.5), and every ``${}`` in the definitions names one of our
+own refs. The next model step merges the JOIN output, the HUMAN decisions and the previous
+journal (the latest iteration's, by §C.6's loop-reference rule); merging by key makes
+stale outputs of earlier iterations harmless.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from agentc.ir import Workflow
+from agentc.plan.agents import AgentLayout, agent_layout
+
+from .lowering import Lowered, dynamic_fork, human, out, switch_value, task_def, workflow_def
+
+LOOP_CONDITION = "$.model['next'] != 'final'"
+
+
+def lower_agents(wf: Workflow) -> Lowered:
+    lay = agent_layout(wf)
+    res = Lowered(lay)  # type: ignore[arg-type]  # Lowered only reads plan_id from the layout
+    system = wf.agents
+    assert system is not None
+    res.task_defs[lay.model_type] = task_def(lay.model_type, f"agentc: model step of agent system {wf.name!r}")
+    for (agent, tool), ty in lay.tool_types.items():
+        res.task_defs[ty] = task_def(ty, f"agentc: tool {tool!r} of agent {agent!r}")
+    for (agent, name), ty in lay.guardrail_types.items():
+        res.task_defs[ty] = task_def(ty, f"agentc: output guardrail {name!r} of agent {agent!r}")
+    for (agent, tool), name in sorted(lay.agent_tools.items(), key=lambda kv: kv[1]):
+        res.workflows[name] = _loop_def(lay, name, f"agentc: agent {agent!r}'s tool {tool!r} (an agent run as a "
+                                                   f"tool) from {wf.entry}", child=True)
+    res.workflows[lay.workflow] = _loop_def(lay, lay.workflow, f"agentc: OpenAI Agents SDK agent system starting at "
+                                                              f"{system.start!r} from {wf.entry}", child=False)
+    return res
+
+
+def _loop_def(lay: AgentLayout, name: str, description: str, *, child: bool) -> dict[str, Any]:
+    model = {"name": lay.model_type, "taskReferenceName": "model", "type": "SIMPLE", "inputParameters": {
+        "plan": lay.plan_id, "run": "${workflow.input}", "journal": out("model", "journal"),
+        "added": [out("steps_join")],
+        "decision": {"pause": "${approval.input.pause}", "decisions": out("approval", "decisions")}}}
+    route = switch_value("next", out("model", "next"), {
+        "steps": dynamic_fork("steps", "steps_join", out("model", "tasks"), out("model", "inputs")),
+        "approval": [human("approval", {"approvals": out("model", "approvals"), "pause": out("model", "pause")})],
+    })
+    loop = {"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE", "inputParameters": {},
+            "loopCondition": LOOP_CONDITION, "loopOver": [model, route]}
+    output = {"result": out("model", "result")}
+    if child:
+        output["entries"] = out("model", "journal")
+    return workflow_def(name, description, lay.plan_id, ["child", "journal"] if child else ["input", "context", "max_turns"],
+                        output, [loop])
