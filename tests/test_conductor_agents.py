@@ -1,0 +1,178 @@
+"""OpenAI Agents SDK agent systems on the Conductor target: the emitted agent loop
+(DO_WHILE { model task → SWITCH → dynamic fork of tool / guardrail tasks and agent-tool
+sub-workflows | HUMAN approvals }) is run by the simulator (Conductor's runtime semantics,
+conductor.md §C) with agentc's step worker, and compared with ``Runner.run``
+(tests/openai_agents_oracle.py) on every case: final output, last agent, error, the
+ordered model calls (each a digest of its whole request, so every turn's history, tool
+arguments and outputs included) and the tool calls with their arguments. Goldens of the
+emitted JSON sit in fixtures/openai_agents/golden/conductor (``--update-goldens``)."""
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import openai_agents_oracle as O
+
+import agentc
+from agentc.fixtures.openai_agents.fake_model import recording
+from agentc.targets.conductor.simulate import Simulation
+from agentc.targets.conductor.validator import sdk_roundtrip_loss, validate_documents
+
+CASES = O.load_cases()
+SYSTEMS = sorted({c["ref"] for c in CASES.values()})
+GOLDEN = Path(O.__file__).parent.parent / "fixtures" / "openai_agents" / "golden" / "conductor"
+
+
+def compile_to(ref, folder):
+    art = agentc.compile(ref, target="conductor")
+    art.write(folder)
+    return art
+
+
+def tool_calls_of(sim):
+    """Function-tool and agent-tool calls reported by the root workflow's model tasks, in
+    order (what the tasks of each dynamic fork run)."""
+    ex = sim.sim.execution(sim.workflow_id)
+    calls = []
+    for t in ex["tasks"]:
+        if t["taskType"].endswith("-model") and t["status"] == "COMPLETED":
+            calls += [[c["name"], c["arguments"]] for c in t["outputData"]["calls"] if c["kind"] != "guardrail"]
+    return calls
+
+
+def simulated(case, folder):
+    sim = Simulation.of(folder)
+    pauses = 0
+    with recording() as log:
+        try:
+            out = sim.start(case["input"], O.make_context(case), case.get("max_turns"))
+            while out.status == "waiting":
+                pauses += 1
+                saved = sim.save(Path(folder) / "paused.json")  # a pause survives the process
+                sim = Simulation.load(saved)
+                out = sim.resume(O.approval_value(case, out.interrupts))
+            got = {**out.output, "error": None}
+        except agentc.errors.RunFailed as e:
+            got = {"final_output": None, "last_agent": None, "error": e.diagnostic}
+    got["model_calls"] = [{"agent": c["agent"], "items": c["items"], "digest": c["digest"]} for c in log.calls]
+    got["tool_calls"] = tool_calls_of(sim)
+    got["pauses"] = pauses
+    got["execution"] = sim.sim.execution(sim.workflow_id)
+    return got
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_simulated_conductor_run_equals_runner_run(name, tmp_path):
+    case = CASES[name]
+    compile_to(case["ref"], tmp_path)
+    native = O.run_native(case)
+    got = simulated(case, tmp_path)
+    assert got["model_calls"] == native["model_calls"]
+    assert got["tool_calls"] == native["tool_calls"]
+    assert got["pauses"] == len(native["interruptions"])
+    if native["error"] is None:
+        assert got["error"] is None, got["error"].render()
+        assert got["final_output"] == native["final_output"]
+        assert got["last_agent"] == native["last_agent"]
+    else:
+        d = got["error"]
+        assert d is not None
+        assert d.code.value == {"MaxTurnsExceeded": "AC304"}.get(native["error"]["type"], "AC303")
+        if native["error"]["guardrail"]:
+            assert repr(native["error"]["guardrail"]) in d.message
+
+
+def test_parallel_tool_calls_are_one_fork_of_tasks_named_after_their_tools(tmp_path):
+    case = CASES["math_tutor"]
+    compile_to(case["ref"], tmp_path)
+    ex = simulated(case, tmp_path)["execution"]
+    forks = [t for t in ex["tasks"] if t["taskType"] == "FORK"]
+    first = forks[0]["inputData"]["forkedTasks"]
+    types = [t["taskType"] for t in ex["tasks"] if t["referenceTaskName"].split("__")[0] in first]
+    assert types == ["math_tutor-Math_Tutor-add", "math_tutor-Math_Tutor-multiply", "math_tutor-Math_Tutor-add"]
+
+
+def test_agents_as_tools_are_sub_workflows(tmp_path):
+    case = CASES["research_assistant"]
+    compile_to(case["ref"], tmp_path)
+    ex = simulated(case, tmp_path)["execution"]
+    subs = [t for t in ex["tasks"] if t["taskType"] == "SUB_WORKFLOW"]
+    assert [t["inputData"]["subWorkflowName"] for t in subs] == [
+        "research_assistant-Research_Assistant-summarize_notes",
+        "research_assistant-Research_Assistant-translate_summary"]
+    assert all(t["status"] == "COMPLETED" for t in subs)
+
+
+def test_approval_is_a_human_task_with_the_pending_calls(tmp_path):
+    case = CASES["travel_booker"]
+    compile_to(case["ref"], tmp_path)
+    sim = Simulation.of(tmp_path)
+    out = sim.start(case["input"], O.make_context(case))
+    assert out.status == "waiting"
+    assert [p["tool"] for p in out.interrupts] == ["book_flight", "book_hotel"]
+    with pytest.raises(agentc.errors.AgentcError) as bad:  # every pending call needs a decision
+        sim.resume({"approve": ["book_flight"]})
+    assert bad.value.diagnostic.code.value == "AC121" or "decision" in bad.value.diagnostic.message
+    human = [t for t in sim.sim.execution(sim.workflow_id)["tasks"] if t["taskType"] == "HUMAN"]
+    assert len(human) == 1 and human[0]["status"] == "IN_PROGRESS"
+
+
+@pytest.mark.parametrize("ref", SYSTEMS)
+def test_golden_agent_workflows(ref, update_goldens):
+    files = agentc.compile(ref, target="conductor").files
+    folder = GOLDEN / ref.split(":")[0].rsplit(".", 1)[1]
+    if update_goldens:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.json"):
+            old.unlink()
+        for rel, text in files.items():
+            (folder / rel).write_text(text)
+    on_disk = {p.name: p.read_text() for p in folder.glob("*.json")}
+    assert sorted(on_disk) == sorted(files), f"{folder}: run pytest --update-goldens"
+    for rel, text in files.items():
+        assert text == on_disk[rel], f"{folder.name}/{rel} differs from the golden (review, then --update-goldens)"
+    docs = [(n, json.loads(t)) for n, t in sorted(files.items()) if n != "manifest.json"]
+    assert validate_documents(docs, server="all") == []
+    assert agentc.compile(ref, target="conductor").files == files
+    for rel, text in files.items():
+        if rel.endswith(".workflow.json"):
+            assert sdk_roundtrip_loss(json.loads(text)) == [], rel
+
+
+def test_model_text_never_reaches_an_expression(tmp_path):
+    """Tool arguments from the model that look like Conductor expressions reach the tool
+    as text: the dynamic fork's inputs (which Conductor evaluates) are base64 only."""
+    compile_to("agents_hostile:agent", tmp_path)
+    sim = Simulation.of(tmp_path)
+    out = sim.start("${workflow.input.context}")
+    import agents_hostile
+    native = O.run_native({"ref": "agents_hostile:agent", "input": "${workflow.input.context}"})
+    assert out.output["final_output"] == native["final_output"]
+    assert "${workflow.input}" in out.output["final_output"]
+    for t in sim.sim.execution(sim.workflow_id)["tasks"]:
+        if t["taskType"] == "FORK":
+            for inputs in t["inputData"].get("inputs", {}).values():
+                for v in inputs.values():
+                    assert "$" not in v and "{" not in v
+                    base64.b64decode(v.partition(":")[2])
+    assert agents_hostile.SEEN == ["${workflow.input}", "x'); throw 1; ('"] * 2
+
+
+def test_cli_simulate_agent_exit_codes(tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "agentc.cli", *args], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path)
+
+    ok = CASES["recipe_extractor"]
+    assert cli("compile", ok["ref"], "--target", "conductor", "--out", "ok").returncode == 0
+    r = cli("simulate", "ok", "--input", json.dumps(ok["input"]))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"final_output": O.run_native(ok)["final_output"], "last_agent": "Recipe Extractor"}
+    trip = CASES["pii_filter_trip"]
+    assert cli("compile", trip["ref"], "--target", "conductor", "--out", "trip").returncode == 0
+    r = cli("simulate", "trip", "--input", json.dumps(trip["input"]))
+    assert r.returncode == 1 and "AC303" in r.stderr and "'pii_blocker'" in r.stderr
+    assert "Traceback" not in r.stderr
