@@ -176,6 +176,101 @@ class AgentWorkflow:
         return {"activities": self.activities_running, "children": list(self.children_running)}
 
 
+class AgentLoopWorkflow:
+    """Base of generated OpenAI Agents SDK workflows: the agent loop's state and steps
+    (``runtime_shims/agent_steps.py`` runs them in activities). The workflow carries the
+    run's journal (packed, opaque here) from step to step; the model activity merges the
+    outputs of the steps that ran since and reports the next ones."""
+
+    plan: str = ""
+    model_type: str = ""
+    root: bool = True
+    policies: dict[str, dict[str, Any]] = {}
+
+    def __init__(self) -> None:
+        self.inp: dict[str, Any] = {}
+        self.journal: str | None = None
+        self.added: dict[str, Any] = {}
+        self.decision: dict[str, Any] | None = None
+        self.waiting: list[dict[str, Any]] = []
+        self.answers: dict[str, Any] = {}
+        self.activities_running = 0
+        self.children_running: list[str] = []
+
+    def begin(self, inp: dict[str, Any]) -> None:
+        self.inp = {k: v for k, v in inp.items() if k != "_carry"}
+        carry = inp.get("_carry")
+        if carry:  # continued as new
+            self.journal, self.added, self.decision = carry["journal"], carry["added"], carry["decision"]
+
+    async def _activity(self, task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.activities_running += 1
+        try:
+            opts = dict(self.policies.get(task_type) or self.policies["*"])
+            timeout = (self.inp.get("options") or {}).get("activity_timeout_s")
+            if timeout:
+                opts["start_to_close_timeout"] = timedelta(seconds=float(timeout))
+            return await workflow.execute_activity(task_type, payload, **opts)
+        finally:
+            self.activities_running -= 1
+
+    async def model_step(self) -> dict[str, Any]:
+        """Replay the run to its next model call, make it, and report what comes next."""
+        turn = await self._activity(self.model_type, {
+            "plan": self.plan, "run": self.inp, "journal": self.journal, "added": [self.added],
+            "decision": self.decision})
+        self.journal, self.added = turn["journal"], {}
+        return turn
+
+    async def run_steps(self, turn: dict[str, Any]) -> None:
+        """The reported calls, in parallel: an activity per function-tool call or output
+        guardrail (named after it), a child workflow per agent-as-tool call."""
+        wid = workflow.info().workflow_id
+
+        async def one(task: dict[str, Any]) -> Any:
+            ref, inp = task["taskReferenceName"], turn["inputs"][task["taskReferenceName"]]
+            if task["type"] != "SUB_WORKFLOW":
+                return await self._activity(task["name"], inp)
+            cid = f"{wid}.{ref}"
+            self.children_running.append(cid)
+            try:
+                return await workflow.execute_child_workflow(task["subWorkflowParam"]["name"], inp, id=cid)
+            finally:
+                self.children_running.remove(cid)
+
+        results = await asyncio.gather(*(one(t) for t in turn["tasks"]))
+        self.added = {t["taskReferenceName"]: r for t, r in zip(turn["tasks"], results)}
+
+    async def approvals(self, turn: dict[str, Any]) -> None:
+        """Tool approvals: wait for the ``resume`` signal with the decisions."""
+        wid = workflow.info().workflow_id
+        self.answers = {}
+        self.waiting = [{**a, "workflow_id": wid} for a in turn["approvals"]]
+        await workflow.wait_condition(lambda: "decisions" in self.answers)
+        self.decision = {"pause": turn["pause"], "decisions": self.answers["decisions"]}
+        self.waiting = []
+
+    def finish(self, turn: dict[str, Any]) -> dict[str, Any]:
+        return {"state": turn["result"]} if self.root else {"result": turn["result"], "entries": turn["journal"]}
+
+    def checkpoint(self) -> None:
+        info = workflow.info()
+        limit = (self.inp.get("options") or {}).get("max_history_events") or DEFAULT_MAX_EVENTS
+        if info.is_continue_as_new_suggested() or info.get_current_history_length() > limit:
+            workflow.continue_as_new({**self.inp, "_carry": {"journal": self.journal, "added": self.added,
+                                                             "decision": self.decision}})
+
+    # ------------------------------------------------------------ signal / query bodies
+    def answer(self, answers: dict[str, Any]) -> None:
+        self.answers.update(answers)
+
+    def pending_list(self) -> list[dict[str, Any]]:
+        return list(self.waiting)
+
+    def activity_status(self) -> dict[str, Any]:
+        return {"activities": self.activities_running, "children": list(self.children_running)}
+
+
 # ---------------------------------------------------------------- worker side
 
 def activities_for(worker: Any) -> list[Any]:

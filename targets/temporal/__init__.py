@@ -26,9 +26,8 @@ def default_task_queue(workflow_type: str) -> str:
 
 
 def lower(wf: Workflow) -> Artifact:
-    from agentc.targets import require_graph
-
-    require_graph(wf, 'temporal')
+    if wf.agents is not None:
+        return _lower_agents(wf)
     from agentc.plan.layout import layout
 
     from .codegen import ModuleWriter, class_name, format_source, module_name
@@ -49,6 +48,26 @@ def lower(wf: Workflow) -> Artifact:
         "run": {"worker": f"agentc worker temporal {wf.entry} --address HOST:PORT",
                 "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT --input JSON"},
     }, indent=2, sort_keys=True) + "\n"
+    return Artifact(target="temporal", name=wf.name, files=files,
+                    notes=tuple(f"temporal: {line}" for line in lay.report))
+
+
+def _lower_agents(wf: Workflow) -> Artifact:
+    """An agent system: one module, one workflow class per agent loop (codegen.agents_module)."""
+    from agentc.plan.agents import agent_layout
+
+    from .codegen import agents_module, class_name, module_name
+
+    lay = agent_layout(wf)
+    mod = module_name(lay.workflow)
+    modules = [{"module": mod, "class": class_name(w), "workflow_type": w, "graph_path": []} for w in lay.workflows]
+    files = {f"{mod}.py": agents_module(wf, lay), "manifest.json": json.dumps({
+        "target": "temporal", "workflow": lay.workflow, "entry": wf.entry, "plan": lay.plan_id,
+        "ir_version": wf.ir_version, "modules": modules, "activities": sorted(lay.task_kinds),
+        "report": lay.report, "task_queue": default_task_queue(lay.workflow),
+        "run": {"worker": f"agentc worker temporal {wf.entry} --address HOST:PORT",
+                "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT --input JSON"},
+    }, indent=2, sort_keys=True) + "\n"}
     return Artifact(target="temporal", name=wf.name, files=files,
                     notes=tuple(f"temporal: {line}" for line in lay.report))
 

@@ -36,23 +36,43 @@ def format_source(text: str) -> str:
     return r.stdout
 
 
-_TEMPLATE = None
+_ENV = None
 
 
-def _template() -> Any:
-    """The module skeleton (templates/workflow.py.jinja2). Filters: ``py`` writes any value
-    as a Python literal (``repr``), ``doc`` makes text safe inside a docstring; user text
-    reaches the template only through them."""
-    global _TEMPLATE
-    if _TEMPLATE is None:
+def _template(name: str = "workflow.py.jinja2") -> Any:
+    """A module skeleton from templates/ (graphs: workflow.py.jinja2, agent systems:
+    agents.py.jinja2). Filters: ``py`` writes any value as a Python literal (``repr``),
+    ``doc`` makes text safe inside a docstring; user text reaches templates only through
+    them."""
+    global _ENV
+    if _ENV is None:
         import jinja2
 
-        env = jinja2.Environment(loader=jinja2.PackageLoader("agentc.targets.temporal", "templates"),
-                                 autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-        env.filters["py"] = repr
-        env.filters["doc"] = doc_text
-        _TEMPLATE = env.get_template("workflow.py.jinja2")
-    return _TEMPLATE
+        _ENV = jinja2.Environment(loader=jinja2.PackageLoader("agentc.targets.temporal", "templates"),
+                                  autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+        _ENV.filters["py"] = repr
+        _ENV.filters["doc"] = doc_text
+    return _ENV.get_template(name)
+
+
+def policy(timeout: float = TIMEOUT_S, initial: float = 1.0, backoff: float = 2.0, maximum: float = 60.0) -> str:
+    """Activity options as Python source: an explicit timeout and a retry policy."""
+    return ('{"start_to_close_timeout": ' + f"timedelta(seconds={float(timeout)!r}), "
+            f'"retry_policy": retry({float(initial)!r}, {float(backoff)!r}, {float(maximum)!r})}}')
+
+
+def agents_module(wf: Any, lay: Any) -> str:
+    """The module of an agent system: one workflow class per agent loop (the entry agent,
+    and each agent used as a tool)."""
+    loops = [{"workflow_type": lay.workflow, "class_name": class_name(lay.workflow), "root": True,
+              "doc": f"The agent loop of {wf.agents.start!r} (entry {wf.entry!r})."}]
+    for (agent, tool), name in sorted(lay.agent_tools.items(), key=lambda kv: kv[1]):
+        loops.append({"workflow_type": name, "class_name": class_name(name), "root": False,
+                      "doc": f"Agent {agent!r}'s tool {tool!r}: an agent run as a tool, as a child workflow."})
+    return format_source(_template("agents.py.jinja2").render(
+        title=f"Temporal workflows for OpenAI Agents SDK agent system {wf.name!r} (entry {wf.entry!r}).",
+        plan=lay.plan_id, model_type=lay.model_type, default_policy=policy(), loops=loops,
+        step_types=sorted(t for t in lay.task_kinds if t != lay.model_type)))
 
 
 def class_name(workflow: str) -> str:
@@ -156,8 +176,7 @@ class ModuleWriter:
             initial, backoff, maximum = p.initial_interval, p.backoff_factor, p.max_interval
         if node is not None and node.timeout:
             timeout = node.timeout
-        return ('{"start_to_close_timeout": ' + f"timedelta(seconds={float(timeout)!r}), "
-                f'"retry_policy": retry({float(initial)!r}, {float(backoff)!r}, {float(maximum)!r})}}')
+        return policy(timeout, initial, backoff, maximum)
 
     # ------------------------------------------------------------ items
     def item(self, item: Item, d: int, top: int | None) -> None:

@@ -41,7 +41,7 @@ def load(ref_or_obj: Any, code_base: str | Path = ".agentc/temporal") -> dict[st
     import importlib
 
     from agentc.api import workflow_and_live
-    from agentc.runtime_shims.steps import StepWorker
+    from agentc.runtime_shims.steps import worker_for
     from agentc.runtime_shims.temporal_runtime import activities_for
 
     from . import lower
@@ -56,7 +56,7 @@ def load(ref_or_obj: Any, code_base: str | Path = ".agentc/temporal") -> dict[st
     for m in manifest["modules"]:
         sys.modules.pop(m["module"], None)
     classes = [getattr(importlib.import_module(m["module"]), m["class"]) for m in manifest["modules"]]
-    worker = StepWorker(wf, live)
+    worker = worker_for(wf, live)
     return {"manifest": manifest, "workflows": classes, "activities": activities_for(worker), "worker": worker}
 
 
@@ -94,7 +94,7 @@ async def serve(ref: str, address: str, task_queue: str | None = None, *, stop: 
 
 async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_id: str | None = None,
                 task_queue: str | None = None, options: dict[str, Any] | None = None,
-                with_worker: bool = False, client: Any = None) -> Any:
+                with_worker: bool = False, client: Any = None, max_turns: int | None = None) -> Any:
     import uuid
 
     from agentc.api import workflow_and_live
@@ -103,11 +103,20 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
     from . import default_task_queue
 
     # only the workflow type is needed to start a run: no code generation here
-    wf_type = layout(workflow_and_live(ref)[0]).root.workflow
+    wf = workflow_and_live(ref)[0]
+    if wf.agents is not None:  # an agent loop: the context travels packed
+        from agentc.plan.agents import agent_layout
+        from agentc.runtime_shims.agent_steps import pack
+
+        wf_type = agent_layout(wf).workflow
+        arg: dict[str, Any] = {"input": input, "context": None if context is None else pack(context),
+                               "max_turns": max_turns}
+    else:
+        wf_type = layout(wf).root.workflow
+        arg = {"input": input, "context": context}
     client = client or await connect(address)
     q = task_queue or default_task_queue(wf_type)
     run_id = run_id or f"{wf_type}-{uuid.uuid4().hex[:12]}"
-    arg = {"input": input, "context": context}
     if options:
         arg["options"] = options
     handle = await client.start_workflow(wf_type, arg, id=run_id, task_queue=q)
@@ -189,9 +198,13 @@ async def resume(run_id: str, address: str, value: Any = NO_VALUE, *, client: An
                           hint="start a new run")
     pending = await paused(client, run_id)
     chosen = answers(run_id, pending, value)
-    owner = {p["id"]: p.get("workflow_id", run_id) for p in pending}
-    for wid in sorted({owner[i] for i in chosen}):
-        await client.get_workflow_handle(wid).signal("resume", {i: v for i, v in chosen.items() if owner[i] == wid})
+    if "decisions" in chosen:  # tool approvals: one signal to the agent loop that waits
+        await client.get_workflow_handle(pending[0].get("workflow_id", run_id)).signal("resume", chosen)
+    else:
+        owner = {p["id"]: p.get("workflow_id", run_id) for p in pending}
+        for wid in sorted({owner[i] for i in chosen}):
+            await client.get_workflow_handle(wid).signal("resume", {i: v for i, v in chosen.items()
+                                                                   if owner[i] == wid})
     await asyncio.sleep(POLL_S)
     return await wait(client, run_id)
 
@@ -201,5 +214,9 @@ def answers(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str,
     breakpoints are released with an empty answer."""
     from agentc.answers import match_answers
 
+    if any(p.get("kind") == "approval" for p in pending):  # an agent's tool approvals
+        from agentc.runtime_shims.openai_agents_replay import decide
+
+        return {"decisions": decide(run_id, pending, value)}
     real = [p["id"] for p in pending if p.get("kind") == "interrupt"]
     return match_answers(run_id, real, value, NO_VALUE) or {p["id"]: None for p in pending}
