@@ -82,3 +82,79 @@ def test_generated_agent_code_is_deterministic_and_sandbox_safe(ref):
     art = agentc.compile(ref, target="temporal")
     assert validate(art) == []
     assert agentc.compile(ref, target="temporal").files == art.files
+
+
+# ====================================================================== crash a worker
+CRASH_AGENT = "agents_crash_agent:agent"
+CRASH_PREFIX = "agents_crash_agent-Crash_Agent-"
+
+
+def agent_crash_run(address, tmp, kill_when):
+    """Run the crash agent on worker process #1, SIGKILL it when ``kill_when`` holds
+    ("running:<tool>": the tool started; "completed:<tool>": its activity completed),
+    finish on worker process #2; return what each process executed."""
+    import time
+    import uuid
+
+    import agents_crash_agent as A
+    import test_temporal_durability as D
+
+    mode, tool = kill_when.split(":")
+    log = tmp / "effects.log"
+    queue = f"agent-crash-{uuid.uuid4().hex[:8]}"
+    run_id = f"agent-crash-{mode}-{tool}-{uuid.uuid4().hex[:8]}"
+    procs = D.WorkerProcs(tmp, address, queue, log, ref=CRASH_AGENT)
+
+    async def go():
+        client = await engine.connect(address)
+        first = procs.spawn()
+        run = asyncio.ensure_future(engine.start(CRASH_AGENT, address, "durable", run_id=run_id, task_queue=queue,
+                                                 options={"activity_timeout_s": D.ACTIVITY_TIMEOUT_S}, client=client))
+        handle = client.get_workflow_handle(run_id)
+
+        async def reached():
+            if run.done():
+                pytest.fail(f"run ended before the kill: {run.result()!r}")
+            if mode == "running":
+                return any(n == tool for n, _ in D.log_lines(log))
+            try:
+                return tool in await D.completed_nodes(handle, CRASH_PREFIX)
+            except Exception:  # noqa: BLE001 - the workflow may not exist yet
+                return False
+
+        await D.poll(reached, kill_when, procs)
+        procs.kill(first)
+        killed = time.monotonic()
+        done_before = await D.completed_nodes(handle, CRASH_PREFIX)
+        procs.spawn()
+        outcome = await asyncio.wait_for(run, D.DEADLINE_S)
+        return {"outcome": outcome, "done_before": done_before, "after": D.log_lines(log),
+                "pids": (first.pid, procs.procs[1].pid), "recovery_s": time.monotonic() - killed}
+
+    try:
+        res = asyncio.run(go())
+    finally:
+        procs.close()
+    res["native"] = O.run_native({"ref": CRASH_AGENT, "input": "durable"})
+    assert set(A.TOOLS) == {n for n, _ in res["after"]}
+    return res
+
+
+@pytest.mark.parametrize("kill_when", ["running:slow", "completed:slow", "completed:last"])
+def test_worker_killed_mid_agent_run(kill_when, temporal_address, tmp_path, monkeypatch):
+    """SIGKILL of the worker process at several points of an agent run: a new worker
+    finishes it with ``Runner.run``'s output, and no tool call that completed before the
+    kill ran again (a tool that was running is retried once, in the new worker)."""
+    monkeypatch.chdir(tmp_path)
+    res = agent_crash_run(temporal_address, tmp_path, kill_when)
+    assert res["outcome"].status == "done"
+    assert res["outcome"].output["final_output"] == res["native"]["final_output"]
+    first, second = res["pids"]
+    ran = {t: [p for n, p in res["after"] if n == t] for t in {n for n, _ in res["after"]}}
+    for t in res["done_before"]:
+        assert ran[t] == [first], f"{t} completed before the kill but ran in {ran[t]}"
+    for t, pids in ran.items():
+        if t not in res["done_before"]:
+            assert pids in ([second], [first, second]), (t, pids)
+    assert kill_when.split(":")[1] in res["done_before"] or kill_when.startswith("running")
+    print(f"{kill_when}: recovered in {res['recovery_s']:.1f} s; completed before the kill: {res['done_before']}")

@@ -56,8 +56,8 @@ def run_async(coro: Any) -> Any:
 class WorkerProcs:
     """``agentc worker temporal`` subprocesses, each in its own process group."""
 
-    def __init__(self, tmp: Path, address: str, queue: str, log: Path) -> None:
-        self.tmp, self.address, self.queue, self.log = tmp, address, queue, log
+    def __init__(self, tmp: Path, address: str, queue: str, log: Path, ref: str = CRASH_REF) -> None:
+        self.tmp, self.address, self.queue, self.log, self.ref = tmp, address, queue, log, ref
         self.procs: list[subprocess.Popen] = []
 
     def spawn(self) -> subprocess.Popen:
@@ -68,7 +68,7 @@ class WorkerProcs:
         # cwd: a folder of its own, so the generated code lands in tmp/.agentc, not in the
         # repo (both workers share it: the same cwd also gives the same plan id)
         with open(self.tmp / f"worker{len(self.procs)}.log", "w") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "agentc.cli", "worker", "temporal", CRASH_REF,
+            proc = subprocess.Popen([sys.executable, "-m", "agentc.cli", "worker", "temporal", self.ref,
                                      "--address", self.address, "--task-queue", self.queue], cwd=self.tmp, env=env,
                                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
@@ -98,12 +98,11 @@ def log_lines(log: Path) -> list[tuple[str, int]]:
     return [(n, int(pid)) for n, pid in (line.split() for line in log.read_text().splitlines() if line.strip())]
 
 
-async def completed_nodes(handle: Any) -> list[str]:
-    """Nodes whose activity COMPLETED (in history order), per the workflow's history."""
+async def completed_nodes(handle: Any, prefix: str = CRASH_TYPE + "-") -> list[str]:
+    """Nodes (or tools) whose activity COMPLETED (in history order), per the workflow's history."""
     hist = await handle.fetch_history()
     scheduled: dict[int, str] = {}
     done: list[str] = []
-    prefix = CRASH_TYPE + "-"
     for e in hist.events:
         if e.HasField("activity_task_scheduled_event_attributes"):
             scheduled[e.event_id] = e.activity_task_scheduled_event_attributes.activity_type.name
