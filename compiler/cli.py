@@ -131,7 +131,7 @@ def run_cmd(ref: str, input_: str, context: str | None, db: str | None, run_id: 
 
         _exit_now(lambda: _emit_outcome(asyncio.run(temporal.start(
             ref, _address(address), value, context=ctx, run_id=run_id, task_queue=task_queue,
-            with_worker=with_worker))))
+            with_worker=with_worker, max_turns=recursion_limit))))
     from .api import run
 
     _emit_outcome(run(ref, value, db=db or _db_default(), context=ctx, run_id=run_id,

@@ -21,12 +21,3 @@ def get(name: str) -> Any:
                           hint=f"choose one of: {', '.join(sorted(TARGETS))}")
     return importlib.import_module(TARGETS[name])
 
-
-def require_graph(wf: Any, target: str) -> None:
-    """Targets that lower a LangGraph graph refuse an agent system with a diagnostic."""
-    if wf.graph is None:
-        from agentc.errors import AgentcError, Code
-
-        raise AgentcError(Code.UNSUPPORTED, f"the {target} target does not lower OpenAI Agents SDK agent systems yet",
-                          construct=f"agent {wf.agents.start!r}" if wf.agents else wf.name,
-                          hint="run it durably with the local target: agentc run REF --input JSON")

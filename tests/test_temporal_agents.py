@@ -158,3 +158,40 @@ def test_worker_killed_mid_agent_run(kill_when, temporal_address, tmp_path, monk
             assert pids in ([second], [first, second]), (t, pids)
     assert kill_when.split(":")[1] in res["done_before"] or kill_when.startswith("running")
     print(f"{kill_when}: recovered in {res['recovery_s']:.1f} s; completed before the kill: {res['done_before']}")
+
+
+# ====================================================================== CLI
+from test_temporal_cli import agentc_cli, no_traceback, queue, worker  # noqa: E402,F401 - worker: a fixture
+
+
+def test_cli_run_with_worker_and_tripwire(temporal_address, tmp_path):
+    ok = CASES["recipe_extractor"]
+    r = agentc_cli("run", ok["ref"], "--engine", "temporal", "--address", temporal_address, "--task-queue", queue(),
+                   "--with-worker", "--input", json.dumps(ok["input"]), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"final_output": O.run_native(ok)["final_output"], "last_agent": "Recipe Extractor"}
+    trip = CASES["pii_filter_trip"]
+    r = agentc_cli("run", trip["ref"], "--engine", "temporal", "--address", temporal_address, "--task-queue", queue(),
+                   "--with-worker", "--input", json.dumps(trip["input"]), cwd=tmp_path)
+    assert r.returncode == 1 and "AC303" in r.stderr and "'pii_blocker'" in r.stderr, r.stderr
+    no_traceback(r)
+
+
+def test_approval_resumed_from_another_process(temporal_address, tmp_path, worker):
+    """The run waits (nothing resident but the server's workflow); ``agentc resume
+    --engine temporal`` in a fresh process checks the decisions and sends them."""
+    case = CASES["travel_booker"]
+    q = queue()
+    worker(case["ref"], q)
+    out = asyncio.run(engine.start(case["ref"], temporal_address, case["input"], context=O.make_context(case),
+                                   task_queue=q))
+    assert out.status == "waiting"
+    assert sorted(p["tool"] for p in out.interrupts) == ["book_flight", "book_hotel"]
+    r = agentc_cli("resume", out.run_id, "--engine", "temporal", "--address", temporal_address,
+                   "--value", json.dumps({"approve": ["book_flight"]}), cwd=tmp_path)
+    assert r.returncode == 2 and "AC112" in r.stderr and "book_hotel" in r.stderr, r.stderr
+    no_traceback(r)
+    r = agentc_cli("resume", out.run_id, "--engine", "temporal", "--address", temporal_address,
+                   "--value", json.dumps(O.approval_value(case, out.interrupts)), cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["final_output"] == O.run_native(case)["final_output"]

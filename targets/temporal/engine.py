@@ -121,6 +121,11 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
         arg["options"] = options
     handle = await client.start_workflow(wf_type, arg, id=run_id, task_queue=q)
     if with_worker:
+        import logging
+
+        # the outcome (a diagnostic for a failed run) is the answer here; the SDK's log of
+        # each failed activity attempt, traceback included, is for worker operators
+        logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
         async with running_worker(client, load(ref), q):
             return await wait(client, run_id, handle=handle)
     return await wait(client, run_id, handle=handle)
