@@ -195,3 +195,25 @@ def test_approval_resumed_from_another_process(temporal_address, tmp_path, worke
                    "--value", json.dumps(O.approval_value(case, out.interrupts)), cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["final_output"] == O.run_native(case)["final_output"]
+
+
+def test_long_agent_run_continues_as_new(temporal_address, tmp_path):
+    """With a 5-event history budget every loop iteration continues as new, carrying the
+    journal; the run still gives ``Runner.run``'s output and model calls."""
+    case = CASES["math_tutor"]
+
+    async def go():
+        client = await engine.connect(temporal_address)
+        loaded = engine.load(case["ref"], tmp_path / "code")
+        with recording() as log:
+            async with engine.running_worker(client, loaded):
+                out = await engine.start(case["ref"], temporal_address, case["input"], context=O.make_context(case),
+                                         options={"max_history_events": 5}, client=client)
+        runs = [w async for w in client.list_workflows(f"WorkflowId = '{out.run_id}'")]
+        return out, log.calls, runs
+
+    out, calls, runs = asyncio.run(go())
+    native = O.run_native(case)
+    assert out.output["final_output"] == native["final_output"]
+    assert [{"agent": c["agent"], "items": c["items"], "digest": c["digest"]} for c in calls] == native["model_calls"]
+    assert len(runs) > 1, [r.status for r in runs]  # several runs of one workflow id: continued as new

@@ -1,9 +1,13 @@
-"""Per-turn overhead of a durable local agent run vs the SDK's own ``Runner.run``.
+"""Per-turn overhead of a durable local agent run vs the SDK's own ``Runner.run``, and of
+the Conductor agent loop run by the simulator (every step a replay of the run so far).
 
 Same fixture, same deterministic fake model, same process, interleaved (native, agentc,
-native, agentc, ...): agentc = ``agentc.run`` (journal in a fresh SQLite file per run, WAL,
-durability normal), native = ``Runner.run``. A turn is one model call; per-turn time =
-run time / model calls of the run. Ratio = median agentc / median native.
+conductor, native, ...): agentc = ``agentc.run`` (journal in a fresh SQLite file per run,
+WAL, durability normal); conductor = the compiled WorkflowDefs run by
+``agentc simulate``'s in-process simulator with the step worker (no server, no network:
+what remains is the step worker's replay and the simulator's bookkeeping); native =
+``Runner.run``. A turn is one model call; per-turn time = run time / model calls of the
+run. Ratio = median target / median native.
 
     python tests/benchmarks/bench_agents.py            # 30 runs per case
     python tests/benchmarks/bench_agents.py --quick    # 8 runs per case
@@ -39,8 +43,9 @@ def main() -> None:
     cases = O.load_cases()
     print(f"== bench_agents: agentc.run (local, journaled) vs Runner.run; {reps} interleaved runs per case ==")
     print(f"loadavg {open('/proc/loadavg').read().split()[:3]}")
-    print("| case | model calls | native per turn | agentc per turn | ratio |")
-    print("|---|---|---|---|---|")
+    print("| case | model calls | native per turn | local per turn | local ratio | conductor per turn "
+          "| conductor ratio |")
+    print("|---|---|---|---|---|---|---|")
     tmp = tempfile.mkdtemp(prefix="bench-agents-")
     for name in CASES:
         case = cases[name]
@@ -49,7 +54,12 @@ def main() -> None:
         with recording() as log:
             asyncio.run(Runner.run(agent, case["input"], context=O.make_context(case)))
         turns = len(log.calls)
-        nat, ac = [], []
+        from agentc.targets.conductor.simulate import Simulation
+
+        folder = os.path.join(tmp, f"{name}-conductor")
+        agentc.compile(case["ref"], "conductor").write(folder)
+        sim_of = Simulation.of(folder)
+        nat, ac, co = [], [], []
         for i in range(reps + 2):  # two warm-up rounds
             t = time.perf_counter()
             asyncio.run(Runner.run(agent, case["input"], context=O.make_context(case)))
@@ -58,11 +68,18 @@ def main() -> None:
             agentc.run(agent, case["input"], db=os.path.join(tmp, f"{name}-{i}.db"), context=O.make_context(case),
                        workflow=wf)
             a = time.perf_counter() - t
+            t = time.perf_counter()
+            sim = Simulation(sim_of.artifact, sim_of.worker)
+            out = sim.start(case["input"], O.make_context(case))
+            c = time.perf_counter() - t
+            assert out.status == "done", out
             if i >= 2:
                 nat.append(n / turns)
                 ac.append(a / turns)
-        mn, ma = statistics.median(nat), statistics.median(ac)
-        print(f"| {name} | {turns} | {mn * 1000:.2f} ms | {ma * 1000:.2f} ms | {ma / mn:.2f} |")
+                co.append(c / turns)
+        mn, ma, mc = statistics.median(nat), statistics.median(ac), statistics.median(co)
+        print(f"| {name} | {turns} | {mn * 1000:.2f} ms | {ma * 1000:.2f} ms | {ma / mn:.2f} | {mc * 1000:.2f} ms "
+              f"| {mc / mn:.2f} |")
     print(f"loadavg {open('/proc/loadavg').read().split()[:3]}")
 
 
