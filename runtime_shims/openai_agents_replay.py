@@ -159,14 +159,17 @@ class JournaledModel(Model):
             [getattr(h, "tool_name", repr(h)) for h in handoffs or ()], schema,
             getattr(model_settings, "tool_choice", None)))
 
+        live: list[Any] = []
+
         async def call() -> Any:
             response = await self.inner.get_response(system_instructions, input, model_settings, tools,
                                                      output_schema, handoffs, *args, **kwargs)
+            live.append(response)
             return _keep_response(response)
 
-        _, kept = await steps.perform(Effect(key, "model", scope, {"agent": self.agent}), call)
+        replayed, kept = await steps.perform(Effect(key, "model", scope, {"agent": self.agent}), call)
         steps.agent = self.agent
-        return _revive_response(kept)
+        return _revive_response(kept) if replayed else live[0]
 
     def stream_response(self, *args: Any, **kwargs: Any) -> Any:
         return self.inner.stream_response(*args, **kwargs)
@@ -182,12 +185,19 @@ def _keep_response(r: Any) -> dict[str, Any]:
             "usage": r.usage, "response_id": r.response_id, "request_id": getattr(r, "request_id", None)}
 
 
-def _revive_response(d: dict[str, Any]) -> Any:
-    from agents.items import ModelResponse
-    from openai.types.responses import ResponseOutputItem
-    from pydantic import TypeAdapter
+_ITEMS_ADAPTER: Any = None
 
-    items = TypeAdapter(list[ResponseOutputItem]).validate_python(d["output"])
+
+def _revive_response(d: dict[str, Any]) -> Any:
+    global _ITEMS_ADAPTER
+    from agents.items import ModelResponse
+
+    if _ITEMS_ADAPTER is None:  # building it takes ~50 ms: once per process
+        from openai.types.responses import ResponseOutputItem
+        from pydantic import TypeAdapter
+
+        _ITEMS_ADAPTER = TypeAdapter(list[ResponseOutputItem])
+    items = _ITEMS_ADAPTER.validate_python(d["output"])
     kw = {"request_id": d["request_id"]} if d.get("request_id") is not None else {}
     return ModelResponse(output=items, usage=d["usage"], response_id=d["response_id"], **kw)
 
