@@ -217,3 +217,80 @@ def test_long_agent_run_continues_as_new(temporal_address, tmp_path):
     assert out.output["final_output"] == native["final_output"]
     assert [{"agent": c["agent"], "items": c["items"], "digest": c["digest"]} for c in calls] == native["model_calls"]
     assert len(runs) > 1, [r.status for r in runs]  # several runs of one workflow id: continued as new
+
+
+# ====================================================================== replay of recorded histories
+from pathlib import Path  # noqa: E402
+
+from agentc.targets.temporal.check import check_artifact  # noqa: E402
+
+GOLDEN_HIST = Path(O.__file__).parent.parent / "fixtures" / "openai_agents" / "golden" / "temporal"
+HISTORY_CASES = ["math_tutor", "research_assistant", "travel_booker"]
+
+
+def history_files(name):
+    return [GOLDEN_HIST / f"{name}.history.json", *sorted(GOLDEN_HIST.glob(f"{name}.*.history.json"))]
+
+
+async def record_history(name, address, tmp):
+    """Run case ``name`` (workflow id ``golden-<name>``, approvals decided as the case says);
+    return (workflow id, history json) of the run and of its child workflows."""
+    import uuid
+
+    case = CASES[name]
+    client = await engine.connect(address)
+    wid = f"golden-{name}"
+    queue = f"golden-{name}-{uuid.uuid4().hex[:8]}"
+    async with engine.running_worker(client, engine.load(case["ref"], tmp / "code"), queue):
+        out = await engine.start(case["ref"], address, case["input"], context=O.make_context(case), run_id=wid,
+                                 task_queue=queue, client=client)
+        while out.status == "waiting":
+            out = await engine.resume(out.run_id, address, O.approval_value(case, out.interrupts), client=client)
+    assert out.status == "done"
+    result, todo = [], [wid]
+    while todo:
+        w = todo.pop(0)
+        hist = await client.get_workflow_handle(w).fetch_history()
+        todo += [e.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
+                 for e in hist.events if e.HasField("child_workflow_execution_started_event_attributes")]
+        result.append((w, json.loads(hist.to_json().replace(client.identity, "agentc-golden"))))
+    return out.output, result
+
+
+@pytest.mark.parametrize("name", HISTORY_CASES)
+def test_golden_agent_history_replays(name, update_goldens, request, tmp_path, monkeypatch):
+    """The committed history of a real agent run (tool fan-out, agent-tool children, an
+    approval signal) replays against freshly generated code (``agentc validate`` does the
+    same with DIR/histories)."""
+    if update_goldens:
+        monkeypatch.chdir(Path(O.__file__).parent.parent)  # source refs, so plan ids, are cwd-relative
+        output, histories = asyncio.run(record_history(name, request.getfixturevalue("temporal_address"), tmp_path))
+        assert output["final_output"] == O.run_native(CASES[name])["final_output"]
+        GOLDEN_HIST.mkdir(parents=True, exist_ok=True)
+        for old in history_files(name):
+            old.unlink(missing_ok=True)
+        for i, (wid, hist) in enumerate(histories):
+            path = GOLDEN_HIST / (f"{name}.history.json" if i == 0 else f"{name}.{i}.history.json")
+            path.write_text(json.dumps({"workflow_id": wid, "history": hist}, indent=1, sort_keys=True) + "\n")
+    files = history_files(name)
+    assert files[0].exists(), f"no golden history for {name}: run pytest {__file__} --update-goldens"
+    events = json.loads(files[0].read_text())["history"]["events"]
+    assert events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
+    signals = [e for e in events if e["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED"]
+    assert len(signals) == len(O.run_native(CASES[name])["interruptions"])
+    art = agentc.compile(CASES[name]["ref"], target="temporal")
+    assert check_artifact(art, histories=files) == []
+
+
+def test_agent_history_replay_detects_a_changed_loop():
+    """Replaying against code whose model activity has another name fails."""
+    from agentc.artifact import Artifact
+
+    art = agentc.compile(CASES["math_tutor"]["ref"], target="temporal")
+    files = dict(art.files)
+    mod = next(k for k in files if k.endswith(".py"))
+    assert 'MODEL_STEP = "math_tutor-model"' in files[mod]
+    files[mod] = files[mod].replace('MODEL_STEP = "math_tutor-model"', 'MODEL_STEP = "math_tutor-model-v2"')
+    changed = Artifact(target="temporal", name=art.name, files=files)
+    problems = check_artifact(changed, histories=history_files("math_tutor"))
+    assert problems and "replay failed" in problems[0], problems
