@@ -202,3 +202,39 @@ def test_unsupported_agent_constructs_are_refused(target):
     with pytest.raises(agentc.errors.AgentcError) as e:
         agentc.compile(shell, target=target)
     assert e.value.diagnostic.code.value == "AC200" and "function_tool" in e.value.diagnostic.hint
+
+
+def test_sdk_worker_runs_agent_model_and_tool_tasks():
+    """What ``agentc worker conductor REF`` hands conductor-python: the model task of a
+    fresh run reports the response's tool calls as a dynamic fork; a forked tool task (a
+    Worker that went through pickling, as the SDK's TaskHandler does) runs its call; a
+    task from other agents is a terminal AC122."""
+    import pickle
+
+    from conductor.client.http.models.task_result_status import TaskResultStatus
+    from conductor.client.worker.worker import Worker
+    from test_conductor_server import make_task
+
+    from agentc.targets.conductor import server
+    from agentc.runtime_shims.agent_steps import pack, unpack
+
+    case = CASES["math_tutor"]
+    worker = server.load_worker(case["ref"])
+    model_type = worker.layout.model_type
+    run = {"input": case["input"], "context": pack(O.make_context(case)), "max_turns": None}
+    inp = {"plan": worker.layout.plan_id, "run": run,
+           "journal": None, "added": [None], "decision": {"pause": None, "decisions": None}}
+    model = Worker(task_definition_name=model_type, execute_function=server.task_function(worker, model_type))
+    res = model.execute(make_task(model_type, inp))
+    assert res.status == TaskResultStatus.COMPLETED, res.reason_for_incompletion
+    out = res.output_data
+    assert out["next"] == "steps" and [c["name"] for c in out["calls"]] == ["add", "multiply", "add"]
+    first = out["tasks"][0]
+    tool = pickle.loads(pickle.dumps(Worker(task_definition_name=first["name"],
+                                            execute_function=server.task_function(worker, first["name"]))))
+    done = tool.execute(make_task(first["name"], out["inputs"][first["taskReferenceName"]]))
+    assert done.status == TaskResultStatus.COMPLETED, done.reason_for_incompletion
+    entries = unpack(done.output_data["entries"])
+    assert len(entries) == 1 and next(iter(entries)).startswith("tool:Math Tutor:add:")
+    bad = model.execute(make_task(model_type, {**inp, "plan": "other"}))
+    assert bad.status == TaskResultStatus.FAILED_WITH_TERMINAL_ERROR and "AC122" in bad.reason_for_incompletion
