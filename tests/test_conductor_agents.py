@@ -238,3 +238,34 @@ def test_sdk_worker_runs_agent_model_and_tool_tasks():
     assert len(entries) == 1 and next(iter(entries)).startswith("tool:Math Tutor:add:")
     bad = model.execute(make_task(model_type, {**inp, "plan": "other"}))
     assert bad.status == TaskResultStatus.FAILED_WITH_TERMINAL_ERROR and "AC122" in bad.reason_for_incompletion
+
+
+def test_a_failed_tool_task_is_retried_alone(tmp_path):
+    """The worker running one of three parallel tool calls dies (the task FAILS once):
+    Conductor retries that task only; the other calls and the model turns are not run
+    again, and the run still gives ``Runner.run``'s output and model calls."""
+    from agentc.targets.conductor.simulator import TaskResult
+
+    case = CASES["math_tutor"]
+    compile_to(case["ref"], tmp_path)
+    sim = Simulation.of(tmp_path)
+    served, failed = [], []
+    real_serve = sim._serve
+
+    def serve(call):
+        served.append(call.task_type)
+        if call.task_type.endswith("-multiply") and not failed:
+            failed.append(call.task_id)
+            return TaskResult("FAILED", {}, "worker lost")
+        return real_serve(call)
+
+    sim.sim._worker = serve
+    with recording() as log:
+        out = sim.start(case["input"], O.make_context(case))
+    native = O.run_native(case)
+    assert out.output["final_output"] == native["final_output"]
+    assert [{"agent": c["agent"], "items": c["items"], "digest": c["digest"]} for c in log.calls] == \
+        native["model_calls"]
+    tools = [t.rsplit("-", 1)[1] for t in served if not t.endswith("-model")]
+    assert sorted(tools) == ["add", "add", "multiply", "multiply", "round_to"]  # multiply twice: the retry
+    assert served.count("math_tutor-model") == 3
