@@ -29,6 +29,8 @@ from agentc.plan.agents import AgentLayout, agent_layout
 from .lowering import Lowered, dynamic_fork, human, out, switch_value, task_def, workflow_def
 
 LOOP_CONDITION = "$.model['next'] != 'final'"
+MODEL_KEYS = ("plan", "next", "agent", "turn", "journal", "calls", "tasks", "inputs", "approvals", "pause", "result")
+STEP_KEYS = ("entries",)
 
 
 def lower_agents(wf: Workflow) -> Lowered:
@@ -36,11 +38,13 @@ def lower_agents(wf: Workflow) -> Lowered:
     res = Lowered(lay)  # type: ignore[arg-type]  # Lowered only reads plan_id from the layout
     system = wf.agents
     assert system is not None
-    res.task_defs[lay.model_type] = task_def(lay.model_type, f"agentc: model step of agent system {wf.name!r}")
+    res.task_defs[lay.model_type] = task_def(lay.model_type, f"agentc: model step of agent system {wf.name!r}",
+                                             output_keys=MODEL_KEYS)
     for (agent, tool), ty in lay.tool_types.items():
-        res.task_defs[ty] = task_def(ty, f"agentc: tool {tool!r} of agent {agent!r}")
+        res.task_defs[ty] = task_def(ty, f"agentc: tool {tool!r} of agent {agent!r}", output_keys=STEP_KEYS)
     for (agent, name), ty in lay.guardrail_types.items():
-        res.task_defs[ty] = task_def(ty, f"agentc: output guardrail {name!r} of agent {agent!r}")
+        res.task_defs[ty] = task_def(ty, f"agentc: output guardrail {name!r} of agent {agent!r}",
+                                     output_keys=STEP_KEYS)
     for (agent, tool), name in sorted(lay.agent_tools.items(), key=lambda kv: kv[1]):
         res.workflows[name] = _loop_def(lay, name, f"agentc: agent {agent!r}'s tool {tool!r} (an agent run as a "
                                                    f"tool) from {wf.entry}", child=True)

@@ -66,7 +66,8 @@ def pick_js(refs: list[str], base: str, result: str) -> str:
             "if(o&&o.next!=null&&o.step!=null&&(b===null||o.step>b.step)){b=o;}}" + result + "})()")
 
 
-def task_def(name: str, description: str, node: IR.Node | None = None) -> dict[str, Any]:
+def task_def(name: str, description: str, node: IR.Node | None = None,
+             output_keys: tuple[str, ...] = PROTOCOL_KEYS) -> dict[str, Any]:
     """A TaskDef: retries from the node's RetryPolicy (at least ``INFRA_RETRIES``, for
     dead workers), explicit timeouts (``TIMEOUT_S`` or the node's)."""
     retry, logic, delay, scale = INFRA_RETRIES, "FIXED", 1, 1
@@ -85,7 +86,7 @@ def task_def(name: str, description: str, node: IR.Node | None = None) -> dict[s
         "name": name, "description": description, "ownerEmail": OWNER,
         "retryCount": retry, "retryLogic": logic, "retryDelaySeconds": delay,
         "backoffScaleFactor": scale, "timeoutSeconds": timeout, "responseTimeoutSeconds": timeout,
-        "timeoutPolicy": "TIME_OUT_WF", "inputKeys": [], "outputKeys": list(PROTOCOL_KEYS),
+        "timeoutPolicy": "TIME_OUT_WF", "inputKeys": [], "outputKeys": list(output_keys),
     }
 
 
