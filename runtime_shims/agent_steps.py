@@ -76,14 +76,14 @@ class AgentStepper:
     @staticmethod
     def journal_of(base: str | None, prev: str | None, added: list[Any], decision: dict[str, Any] | None) -> dict:
         """The journal a model step starts from: the previous one, the entries of the steps
-        that ran since (JOIN outputs or lists of step outputs), the latest approval decisions."""
+        that ran since (maps of step ref → output: Conductor's JOIN output, the Temporal
+        workflow's ``added``), the latest approval decisions."""
         journal: dict[str, Any] = {}
         for blob in (base, prev):
             if blob:
                 journal.update(unpack(blob))
         for group in added:
-            outputs = group.values() if isinstance(group, dict) else (group or [])
-            for o in outputs:
+            for o in (group or {}).values():
                 if isinstance(o, dict) and o.get("entries"):
                     journal.update(unpack(o["entries"]))
         if decision and decision.get("decisions") is not None and decision.get("pause") is not None:
@@ -108,7 +108,7 @@ class AgentStepper:
 
         d = self._drive(run, journal, admit, watch=scope[-1] if scope else None)
         journal = {**journal, **d.new}
-        out: dict[str, Any] = {"agent": d.agent, "turn": len(journal),
+        out: dict[str, Any] = {"agent": d.agent, "journal_size": len(journal),
                                "journal": pack(journal), "calls": [], "approvals": [], "pause": None, "result": None}
         if d.status == "target":  # an agent-as-tool child: its tool call completed
             return {**out, "next": "final", "result": {"tool_output": _jsonable(journal[scope[-1]][0])}}
@@ -236,7 +236,7 @@ class AgentStepper:
         out = self.model_step(run, journal)
         tasks, inputs = [], {}
         for i, c in enumerate(out["calls"]):
-            ref = f"t{out['turn']}_{i}"
+            ref = f"t{out['journal_size']}_{i}"  # unique in the run: every loop iteration adds entries
             if c["kind"] == "agent_tool":
                 tasks.append({"name": ref, "taskReferenceName": ref, "type": "SUB_WORKFLOW",
                               "subWorkflowParam": {"name": c["type"], "version": 1}})
@@ -246,6 +246,11 @@ class AgentStepper:
                 inputs[ref] = {"plan": self.layout.plan_id, "run": pack(run), "journal": out["journal"],
                                "target": pack(c["path"])}
         return {**out, "plan": self.layout.plan_id, "tasks": tasks, "inputs": inputs}
+
+
+def run_input(input: Any, context: Any, max_turns: int | None) -> dict[str, Any]:
+    """A root agent workflow's input (what ``read_run`` reads back): the context packed."""
+    return {"input": input, "context": None if context is None else pack(context), "max_turns": max_turns}
 
 
 def read_run(wf_input: dict[str, Any]) -> dict[str, Any]:

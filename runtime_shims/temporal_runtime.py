@@ -35,23 +35,72 @@ def retry(initial_s: float, backoff: float, max_interval_s: float) -> RetryPolic
                        maximum_interval=timedelta(seconds=max(max_interval_s, initial_s)), maximum_attempts=0)
 
 
-class AgentWorkflow:
+class _EngineRun:
+    """What every generated workflow shares: activities with their options, child
+    workflows, the pause bookkeeping clients query (``pending``/``running``), and when to
+    continue as new."""
+
+    policies: dict[str, dict[str, Any]] = {}
+
+    def __init__(self) -> None:
+        self.inp: dict[str, Any] = {}
+        self.answers: dict[str, Any] = {}
+        self.waiting: list[dict[str, Any]] = []
+        self.activities_running = 0
+        self.children_running: list[str] = []
+
+    def _options(self, task_type: str) -> dict[str, Any]:
+        opts = dict(self.policies.get(task_type) or self.policies["*"])
+        timeout = (self.inp.get("options") or {}).get("activity_timeout_s")
+        if timeout:
+            opts["start_to_close_timeout"] = timedelta(seconds=float(timeout))
+        return opts
+
+    async def _activity(self, task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.activities_running += 1
+        try:
+            return await workflow.execute_activity(task_type, payload, **self._options(task_type))
+        finally:
+            self.activities_running -= 1
+
+    async def _child(self, workflow_type: str, payload: dict[str, Any], cid: str) -> Any:
+        self.children_running.append(cid)
+        try:
+            return await workflow.execute_child_workflow(workflow_type, payload, id=cid)
+        finally:
+            self.children_running.remove(cid)
+
+    def _history_full(self) -> bool:
+        """Temporal suggests continuing as new, or history passed ``max_history_events``."""
+        info = workflow.info()
+        limit = (self.inp.get("options") or {}).get("max_history_events") or DEFAULT_MAX_EVENTS
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > limit
+
+    # ------------------------------------------------------------ signal / query bodies
+    def answer(self, answers: dict[str, Any]) -> None:
+        self.answers.update(answers)
+
+    def pending_list(self) -> list[dict[str, Any]]:
+        return list(self.waiting)
+
+    def activity_status(self) -> dict[str, Any]:
+        """For clients: a run is paused only once nothing else runs (LangGraph pauses after
+        the whole superstep), in this workflow and in its running children."""
+        return {"activities": self.activities_running, "children": list(self.children_running)}
+
+
+class AgentWorkflow(_EngineRun):
     """Base of every generated workflow class (state of one run)."""
 
     plan: str = ""
     root: bool = True
     uses_context: bool = False
-    policies: dict[str, dict[str, Any]] = {}
 
     def __init__(self) -> None:
+        super().__init__()
         self.out: dict[str, Any] = {}
-        self.inp: dict[str, Any] = {}
-        self.answers: dict[str, Any] = {}
-        self.waiting: list[dict[str, Any]] = []
         self.at = 0
         self.children = 0
-        self.activities_running = 0
-        self.children_running: list[str] = []
 
     # ------------------------------------------------------------ run bookkeeping
     def begin(self, inp: dict[str, Any]) -> None:
@@ -69,29 +118,13 @@ class AgentWorkflow:
         p.update(extra)
         return p
 
-    def _options(self, task_type: str) -> dict[str, Any]:
-        opts = dict(self.policies[task_type])
-        timeout = (self.inp.get("options") or {}).get("activity_timeout_s")
-        if timeout:
-            opts["start_to_close_timeout"] = timedelta(seconds=float(timeout))
-        return opts
-
-    async def _activity(self, task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-        self.activities_running += 1
-        try:
-            return await workflow.execute_activity(task_type, payload, **self._options(task_type))
-        finally:
-            self.activities_running -= 1
-
     def next_of(self, refs: list[str]) -> int | None:
         best = pick([self.out.get(r) for r in refs])
         return None if best is None else best["next"]
 
     def checkpoint(self, at: int) -> None:
         """Continue as new at the top of a loop iteration when history grows large."""
-        info = workflow.info()
-        limit = (self.inp.get("options") or {}).get("max_history_events") or DEFAULT_MAX_EVENTS
-        if info.is_continue_as_new_suggested() or info.get_current_history_length() > limit:
+        if self._history_full():
             workflow.continue_as_new({**self.inp, "_carry": {"at": at, "out": self.out}})
 
     # ------------------------------------------------------------ steps
@@ -149,12 +182,8 @@ class AgentWorkflow:
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
         self.children += 1
-        cid = f"{workflow.info().workflow_id}.{ref}.{self.children}"
-        self.children_running.append(cid)
-        try:
-            o = await workflow.execute_child_workflow(workflow_type, self._payload(ref, prev), id=cid)
-        finally:
-            self.children_running.remove(cid)
+        o = await self._child(workflow_type, self._payload(ref, prev),
+                              f"{workflow.info().workflow_id}.{ref}.{self.children}")
         self.out[ref] = o
         return o
 
@@ -163,20 +192,7 @@ class AgentWorkflow:
         o = await self._activity(task_type, self._payload(ref, prev, **extra))
         return o if not self.root else {"state": o.get("state")}
 
-    # ------------------------------------------------------------ signal / query bodies
-    def answer(self, answers: dict[str, Any]) -> None:
-        self.answers.update(answers)
-
-    def pending_list(self) -> list[dict[str, Any]]:
-        return list(self.waiting)
-
-    def activity_status(self) -> dict[str, Any]:
-        """For clients: a run is paused only once nothing else runs (LangGraph pauses after
-        the whole superstep), in this workflow and in its running children."""
-        return {"activities": self.activities_running, "children": list(self.children_running)}
-
-
-class AgentLoopWorkflow:
+class AgentLoopWorkflow(_EngineRun):
     """Base of generated OpenAI Agents SDK workflows: the agent loop's state and steps
     (``runtime_shims/agent_steps.py`` runs them in activities). The workflow carries the
     run's journal (packed, opaque here) from step to step; the model activity merges the
@@ -185,34 +201,18 @@ class AgentLoopWorkflow:
     plan: str = ""
     model_type: str = ""
     root: bool = True
-    policies: dict[str, dict[str, Any]] = {}
 
     def __init__(self) -> None:
-        self.inp: dict[str, Any] = {}
+        super().__init__()
         self.journal: str | None = None
         self.added: dict[str, Any] = {}
         self.decision: dict[str, Any] | None = None
-        self.waiting: list[dict[str, Any]] = []
-        self.answers: dict[str, Any] = {}
-        self.activities_running = 0
-        self.children_running: list[str] = []
 
     def begin(self, inp: dict[str, Any]) -> None:
         self.inp = {k: v for k, v in inp.items() if k != "_carry"}
         carry = inp.get("_carry")
         if carry:  # continued as new
             self.journal, self.added, self.decision = carry["journal"], carry["added"], carry["decision"]
-
-    async def _activity(self, task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-        self.activities_running += 1
-        try:
-            opts = dict(self.policies.get(task_type) or self.policies["*"])
-            timeout = (self.inp.get("options") or {}).get("activity_timeout_s")
-            if timeout:
-                opts["start_to_close_timeout"] = timedelta(seconds=float(timeout))
-            return await workflow.execute_activity(task_type, payload, **opts)
-        finally:
-            self.activities_running -= 1
 
     async def model_step(self) -> dict[str, Any]:
         """Replay the run to its next model call, make it, and report what comes next."""
@@ -231,12 +231,7 @@ class AgentLoopWorkflow:
             ref, inp = task["taskReferenceName"], turn["inputs"][task["taskReferenceName"]]
             if task["type"] != "SUB_WORKFLOW":
                 return await self._activity(task["name"], inp)
-            cid = f"{wid}.{ref}"
-            self.children_running.append(cid)
-            try:
-                return await workflow.execute_child_workflow(task["subWorkflowParam"]["name"], inp, id=cid)
-            finally:
-                self.children_running.remove(cid)
+            return await self._child(task["subWorkflowParam"]["name"], inp, f"{wid}.{ref}")
 
         results = await asyncio.gather(*(one(t) for t in turn["tasks"]))
         self.added = {t["taskReferenceName"]: r for t, r in zip(turn["tasks"], results)}
@@ -254,21 +249,9 @@ class AgentLoopWorkflow:
         return {"state": turn["result"]} if self.root else {"result": turn["result"], "entries": turn["journal"]}
 
     def checkpoint(self) -> None:
-        info = workflow.info()
-        limit = (self.inp.get("options") or {}).get("max_history_events") or DEFAULT_MAX_EVENTS
-        if info.is_continue_as_new_suggested() or info.get_current_history_length() > limit:
+        if self._history_full():
             workflow.continue_as_new({**self.inp, "_carry": {"journal": self.journal, "added": self.added,
                                                              "decision": self.decision}})
-
-    # ------------------------------------------------------------ signal / query bodies
-    def answer(self, answers: dict[str, Any]) -> None:
-        self.answers.update(answers)
-
-    def pending_list(self) -> list[dict[str, Any]]:
-        return list(self.waiting)
-
-    def activity_status(self) -> dict[str, Any]:
-        return {"activities": self.activities_running, "children": list(self.children_running)}
 
 
 # ---------------------------------------------------------------- worker side

@@ -1,36 +1,20 @@
 """An agent for the Temporal crash test (tests/test_temporal_agents.py).
 
 Each tool appends ``"<tool> <pid>"`` to ``$AGENTC_CRASH_LOG`` (when set) as soon as it
-starts executing; ``slow`` and ``after`` then sleep ``$AGENTC_CRASH_SLEEP`` seconds, long
+starts executing; ``slow`` and ``after`` then sleep ``$AGENTC_CRASH_SLEEP`` seconds
+(``temporal_crash_graph``'s helpers), long
 enough to SIGKILL the worker while one of them runs. Without the variables it is an
 ordinary fast agent: ``Runner.run`` is the oracle. The model calls ``first``, then
 ``slow`` and ``after`` in parallel, then ``last``, then answers with every output.
 """
 from __future__ import annotations
 
-import os
-import time
-
 from agents import Agent, function_tool
+from temporal_crash_graph import _executed, _nap  # the same log and sleep as the crash graph
 
 from agentc.fixtures.openai_agents.fake_model import ALWAYS, FakeModel, Rule, call, say
 
 TOOLS = ("first", "slow", "after", "last")
-
-
-def _executed(tool: str) -> None:
-    path = os.environ.get("AGENTC_CRASH_LOG")
-    if path:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, f"{tool} {os.getpid()}\n".encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _nap() -> None:
-    time.sleep(float(os.environ.get("AGENTC_CRASH_SLEEP") or 0))
 
 
 @function_tool

@@ -101,3 +101,19 @@ def compiled(name: str, db: str) -> Any:
         outcome = agentc.resume(outcome.run_id, agentc_answer(name, outcome, answer), db=db)
     assert outcome.status == "done", f"{name}: run still {outcome.status}: {outcome.interrupts}"
     return outcome.output
+
+
+def check_golden_folder(folder: Path, files: dict[str, str], update: bool) -> None:
+    """Emitted ``*.json`` files against the goldens in ``folder`` (rewritten first when
+    ``update``, i.e. ``pytest --update-goldens``): the same names, byte for byte."""
+    if update:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.json"):
+            old.unlink()
+        for rel, text in files.items():
+            (folder / rel).write_text(text)
+    on_disk = {p.name: p.read_text() for p in folder.glob("*.json")}
+    assert on_disk, f"missing goldens in {folder}; run pytest --update-goldens"
+    assert sorted(on_disk) == sorted(files), f"emitted files differ from {folder}; run pytest --update-goldens"
+    for rel, text in files.items():
+        assert text == on_disk[rel], f"{folder.name}/{rel} differs from the golden (review, then --update-goldens)"

@@ -192,7 +192,7 @@ async def run_native_async(case: dict[str, Any] | str, raw: dict[str, Any] | Non
     if decisions and not all(used):
         raise AssertionError(f"unused approval decisions: {[d for d, u in zip(decisions, used) if not u]}")
 
-    out["model_calls"] = [{"agent": c["agent"], "items": c["items"], "digest": c["digest"]} for c in log.calls]
+    out["model_calls"] = model_calls(log)
     order = log.call_order
     starts = sorted(enumerate(hooks.tool_starts),
                     key=lambda p: (order.get(p[1]["call_id"], len(order)), p[0]))
@@ -224,3 +224,25 @@ def approval_value(case: dict[str, Any], interrupts: list[dict[str, Any]]) -> di
                                           else {"id": p["id"], "message": d.get("message")})
                 break
     return value
+
+
+def model_calls(log: Any) -> list[dict[str, Any]]:
+    """A ``recording()`` log as compared with ``run_native``'s ``model_calls``."""
+    return [{"agent": c["agent"], "items": c["items"], "digest": c["digest"]} for c in log.calls]
+
+
+def assert_same_run(got: dict[str, Any], native: dict[str, Any]) -> None:
+    """A compiled run (``final_output``, ``last_agent``, ``error``: a Diagnostic or None,
+    ``model_calls``) against ``run_native``: the same model calls, and the same output
+    or the same error (AC304 for max_turns, AC303 naming the guardrail for tripwires)."""
+    assert got["model_calls"] == native["model_calls"]
+    if native["error"] is None:
+        assert got["error"] is None, got["error"].render()
+        assert got["final_output"] == native["final_output"]
+        assert got["last_agent"] == native["last_agent"]
+    else:
+        d = got["error"]
+        assert d is not None, f"expected {native['error']}"
+        assert d.code.value == {"MaxTurnsExceeded": "AC304"}.get(native["error"]["type"], "AC303")
+        if native["error"]["guardrail"]:
+            assert repr(native["error"]["guardrail"]) in d.message

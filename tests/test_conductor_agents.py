@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import harness
 import openai_agents_oracle as O
 
 import agentc
@@ -57,7 +58,7 @@ def simulated(case, folder):
             got = {**out.output, "error": None}
         except agentc.errors.RunFailed as e:
             got = {"final_output": None, "last_agent": None, "error": e.diagnostic}
-    got["model_calls"] = [{"agent": c["agent"], "items": c["items"], "digest": c["digest"]} for c in log.calls]
+    got["model_calls"] = O.model_calls(log)
     got["tool_calls"] = tool_calls_of(sim)
     got["pauses"] = pauses
     got["execution"] = sim.sim.execution(sim.workflow_id)
@@ -70,19 +71,9 @@ def test_simulated_conductor_run_equals_runner_run(name, tmp_path):
     compile_to(case["ref"], tmp_path)
     native = O.run_native(case)
     got = simulated(case, tmp_path)
-    assert got["model_calls"] == native["model_calls"]
+    O.assert_same_run(got, native)
     assert got["tool_calls"] == native["tool_calls"]
     assert got["pauses"] == len(native["interruptions"])
-    if native["error"] is None:
-        assert got["error"] is None, got["error"].render()
-        assert got["final_output"] == native["final_output"]
-        assert got["last_agent"] == native["last_agent"]
-    else:
-        d = got["error"]
-        assert d is not None
-        assert d.code.value == {"MaxTurnsExceeded": "AC304"}.get(native["error"]["type"], "AC303")
-        if native["error"]["guardrail"]:
-            assert repr(native["error"]["guardrail"]) in d.message
 
 
 def test_parallel_tool_calls_are_one_fork_of_tasks_named_after_their_tools(tmp_path):
@@ -123,17 +114,7 @@ def test_approval_is_a_human_task_with_the_pending_calls(tmp_path):
 @pytest.mark.parametrize("ref", SYSTEMS)
 def test_golden_agent_workflows(ref, update_goldens):
     files = agentc.compile(ref, target="conductor").files
-    folder = GOLDEN / ref.split(":")[0].rsplit(".", 1)[1]
-    if update_goldens:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.json"):
-            old.unlink()
-        for rel, text in files.items():
-            (folder / rel).write_text(text)
-    on_disk = {p.name: p.read_text() for p in folder.glob("*.json")}
-    assert sorted(on_disk) == sorted(files), f"{folder}: run pytest --update-goldens"
-    for rel, text in files.items():
-        assert text == on_disk[rel], f"{folder.name}/{rel} differs from the golden (review, then --update-goldens)"
+    harness.check_golden_folder(GOLDEN / ref.split(":")[0].rsplit(".", 1)[1], files, update_goldens)
     docs = [(n, json.loads(t)) for n, t in sorted(files.items()) if n != "manifest.json"]
     assert validate_documents(docs, server="all") == []
     assert agentc.compile(ref, target="conductor").files == files
@@ -264,8 +245,7 @@ def test_a_failed_tool_task_is_retried_alone(tmp_path):
         out = sim.start(case["input"], O.make_context(case))
     native = O.run_native(case)
     assert out.output["final_output"] == native["final_output"]
-    assert [{"agent": c["agent"], "items": c["items"], "digest": c["digest"]} for c in log.calls] == \
-        native["model_calls"]
+    assert O.model_calls(log) == native["model_calls"]
     tools = [t.rsplit("-", 1)[1] for t in served if not t.endswith("-model")]
     assert sorted(tools) == ["add", "add", "multiply", "multiply", "round_to"]  # multiply twice: the retry
     assert served.count("math_tutor-model") == 3

@@ -21,19 +21,7 @@ def artifact(name):
 
 @pytest.mark.parametrize("name", sorted(harness.CASES))
 def test_golden_conductor_json(name, update_goldens):
-    files = artifact(name).files
-    folder = GOLDEN / name
-    if update_goldens:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.json"):
-            old.unlink()
-        for rel, text in files.items():
-            (folder / rel).write_text(text)
-    on_disk = {p.name: p.read_text() for p in folder.glob("*.json")}
-    assert on_disk, f"missing goldens in {folder}; run pytest --update-goldens"
-    assert sorted(on_disk) == sorted(files), f"{name}: emitted files differ from {folder}"
-    for rel, text in files.items():
-        assert text == on_disk[rel], f"{name}/{rel} differs from the golden (review, then --update-goldens)"
+    harness.check_golden_folder(GOLDEN / name, artifact(name).files, update_goldens)
 
 
 @pytest.mark.parametrize("name", sorted(harness.CASES))

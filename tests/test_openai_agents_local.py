@@ -36,7 +36,7 @@ def compiled(case, db):
             got = {"final_output": out.output["final_output"], "last_agent": out.output["last_agent"], "error": None}
         except agentc.errors.RunFailed as e:
             got = {"final_output": None, "last_agent": None, "error": e.diagnostic}
-    got["model_calls"] = [{"agent": c["agent"], "items": c["items"], "digest": c["digest"]} for c in log.calls]
+    got["model_calls"] = O.model_calls(log)
     return got
 
 
@@ -44,19 +44,7 @@ def compiled(case, db):
 def test_local_run_equals_runner_run(name, tmp_path):
     case = CASES[name]
     native = O.run_native(case)
-    got = compiled(case, str(tmp_path / "runs.db"))
-    assert got["model_calls"] == native["model_calls"]
-    if native["error"] is None:
-        assert got["error"] is None, got["error"].render()
-        assert got["final_output"] == native["final_output"]
-        assert got["last_agent"] == native["last_agent"]
-    else:
-        d = got["error"]
-        assert d is not None, f"{name}: expected {native['error']}"
-        code = {"MaxTurnsExceeded": "AC304"}.get(native["error"]["type"], "AC303")
-        assert d.code.value == code
-        if native["error"]["guardrail"]:
-            assert repr(native["error"]["guardrail"]) in d.message
+    O.assert_same_run(compiled(case, str(tmp_path / "runs.db")), native)
 
 
 def test_cli_prints_final_output_and_tripwire_exit_status(tmp_path):

@@ -29,7 +29,7 @@ from agentc.plan.agents import AgentLayout, agent_layout
 from .lowering import Lowered, dynamic_fork, human, out, switch_value, task_def, workflow_def
 
 LOOP_CONDITION = "$.model['next'] != 'final'"
-MODEL_KEYS = ("plan", "next", "agent", "turn", "journal", "calls", "tasks", "inputs", "approvals", "pause", "result")
+MODEL_KEYS = ("plan", "next", "agent", "journal_size", "journal", "calls", "tasks", "inputs", "approvals", "pause", "result")
 STEP_KEYS = ("entries",)
 
 

@@ -69,9 +69,9 @@ class Simulation:
     # ------------------------------------------------------------ running
     def start(self, input: Any, context: Any = None, max_turns: int | None = None) -> Any:
         if self.worker.wf.agents is not None:  # an agent loop: the context travels packed
-            from agentc.runtime_shims.agent_steps import pack
+            from agentc.runtime_shims.agent_steps import run_input
 
-            wf_input = {"input": input, "context": None if context is None else pack(context), "max_turns": max_turns}
+            wf_input = run_input(input, context, max_turns)
         else:
             wf_input = {"input": input, "context": context}
         self.workflow_id = self.sim.start(self.root, wf_input)

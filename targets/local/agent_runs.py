@@ -14,7 +14,7 @@ import asyncio
 import uuid
 from typing import Any, Callable
 
-from agentc.errors import AgentcError, Code, RunFailed
+from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import openai_agents_replay as replay
 

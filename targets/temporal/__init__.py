@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from agentc.artifact import Artifact
 from agentc.ir import Workflow
@@ -41,15 +42,7 @@ def lower(wf: Workflow) -> Artifact:
         files[f"{mod}.py"] = format_source(ModuleWriter(wf, lay, level).source())
         modules.append({"module": mod, "class": class_name(level.workflow), "workflow_type": level.workflow,
                         "graph_path": list(path)})
-    files["manifest.json"] = json.dumps({
-        "target": "temporal", "workflow": lay.root.workflow, "entry": wf.entry, "plan": lay.plan_id,
-        "ir_version": wf.ir_version, "modules": modules, "activities": sorted(lay.task_kinds),
-        "report": lay.report, "task_queue": default_task_queue(lay.root.workflow),
-        "run": {"worker": f"agentc worker temporal {wf.entry} --address HOST:PORT",
-                "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT --input JSON"},
-    }, indent=2, sort_keys=True) + "\n"
-    return Artifact(target="temporal", name=wf.name, files=files,
-                    notes=tuple(f"temporal: {line}" for line in lay.report))
+    return _artifact(wf, files, lay.root.workflow, lay, modules)
 
 
 def _lower_agents(wf: Workflow) -> Artifact:
@@ -61,13 +54,19 @@ def _lower_agents(wf: Workflow) -> Artifact:
     lay = agent_layout(wf)
     mod = module_name(lay.workflow)
     modules = [{"module": mod, "class": class_name(w), "workflow_type": w, "graph_path": []} for w in lay.workflows]
-    files = {f"{mod}.py": agents_module(wf, lay), "manifest.json": json.dumps({
-        "target": "temporal", "workflow": lay.workflow, "entry": wf.entry, "plan": lay.plan_id,
+    return _artifact(wf, {f"{mod}.py": agents_module(wf, lay)}, lay.workflow, lay, modules)
+
+
+def _artifact(wf: Workflow, files: dict[str, str], root: str, lay: Any, modules: list[dict[str, Any]]) -> Artifact:
+    """The modules plus ``manifest.json`` (graphs and agent systems alike); ``lay`` is
+    either layout: it has ``plan_id``, ``task_kinds`` and ``report``."""
+    files["manifest.json"] = json.dumps({
+        "target": "temporal", "workflow": root, "entry": wf.entry, "plan": lay.plan_id,
         "ir_version": wf.ir_version, "modules": modules, "activities": sorted(lay.task_kinds),
-        "report": lay.report, "task_queue": default_task_queue(lay.workflow),
+        "report": lay.report, "task_queue": default_task_queue(root),
         "run": {"worker": f"agentc worker temporal {wf.entry} --address HOST:PORT",
                 "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT --input JSON"},
-    }, indent=2, sort_keys=True) + "\n"}
+    }, indent=2, sort_keys=True) + "\n"
     return Artifact(target="temporal", name=wf.name, files=files,
                     notes=tuple(f"temporal: {line}" for line in lay.report))
 

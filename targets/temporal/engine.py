@@ -106,11 +106,10 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
     wf = workflow_and_live(ref)[0]
     if wf.agents is not None:  # an agent loop: the context travels packed
         from agentc.plan.agents import agent_layout
-        from agentc.runtime_shims.agent_steps import pack
+        from agentc.runtime_shims.agent_steps import run_input
 
         wf_type = agent_layout(wf).workflow
-        arg: dict[str, Any] = {"input": input, "context": None if context is None else pack(context),
-                               "max_turns": max_turns}
+        arg = run_input(input, context, max_turns)
     else:
         wf_type = layout(wf).root.workflow
         arg = {"input": input, "context": context}

@@ -33,15 +33,6 @@ def _src(obj: Any) -> SourceRef | None:
         return None
 
 
-def _handoff_target(h: Any) -> Any:
-    from agents import Agent
-
-    if isinstance(h, Agent):
-        return h
-    ref = getattr(h, "_agent_ref", None)
-    return ref() if callable(ref) else None
-
-
 def _tool(t: Any, agents_out: list[Any]) -> AgentTool:
     from agents import FunctionTool
 
@@ -83,6 +74,8 @@ def _behavior(b: Any) -> str | tuple[str, ...]:
 
 def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
          warnings: Warnings | None = None) -> Workflow:
+    from agentc.runtime_shims.openai_agents_replay import handoff_target
+
     warnings = warnings if warnings is not None else Warnings()
     seen: dict[str, Any] = {}
     order: list[Any] = [obj]
@@ -106,7 +99,7 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
         tools = tuple(_tool(t, nested) for t in agent.tools)
         handoffs = []
         for h in agent.handoffs:
-            target = _handoff_target(h)
+            target = handoff_target(h)
             if target is not None:
                 nested.append(target)
             else:
