@@ -324,43 +324,37 @@ def _next_in(wt: dict, ref: str, parent: dict | None) -> dict | None:
     t = _wt_type(wt)
     if t in ("DO_WHILE", "DECISION", "SWITCH"):
         for branch in _children(wt):
-            i = 0
-            while i < len(branch):
-                task = branch[i]
-                i += 1
-                if task.get("taskReferenceName") == ref:
-                    break
-                nxt = _next_in(task, ref, wt)
-                if nxt is not None:
-                    return nxt
-                if _has(task, ref):
-                    break
-            if i < len(branch):
-                return branch[i]
+            after, _ = _after_in_branch(branch, ref, wt)
+            if after is not None:
+                return after
         if t == "DO_WHILE" and _has(wt, ref):
             return wt
         return None
     if t == "FORK_JOIN":
-        found = False
         for branch in _children(wt):
-            i = 0
-            while i < len(branch):
-                task = branch[i]
-                i += 1
-                if task.get("taskReferenceName") == ref:
-                    found = True
-                    break
-                nxt = _next_in(task, ref, wt)
-                if nxt is not None:
-                    return nxt
-                if _has(task, ref):
-                    break
-            if i < len(branch):
-                return branch[i]
+            after, found = _after_in_branch(branch, ref, wt)
+            if after is not None:
+                return after
             if found and parent is not None:
                 return _next_in(parent, wt.get("taskReferenceName"), parent)
         return None
     return None
+
+
+def _after_in_branch(branch: list[dict], ref: str, wt: dict) -> tuple[dict | None, bool]:
+    """One branch's part of ``WorkflowTask.next``: the successor found inside a task of the
+    branch, else the task after ``ref`` (or after the task holding it), if any; and whether
+    ``ref`` itself is a task of this branch."""
+    for i, task in enumerate(branch):
+        after = branch[i + 1] if i + 1 < len(branch) else None
+        if task.get("taskReferenceName") == ref:
+            return after, True
+        nxt = _next_in(task, ref, wt)
+        if nxt is not None:
+            return nxt, False
+        if _has(task, ref):
+            return after, False
+    return None, False
 
 
 def _get_task_by_ref(definition: Mapping[str, Any], ref: str) -> dict | None:
