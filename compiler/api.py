@@ -122,7 +122,7 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
                                   construct=run_id, hint="resume it from Python: agentc.resume(run_id, obj=graph)")
             obj = row["entry"]
         wf, live = workflow_and_live(obj)
-        if _structure(wf) != _structure(saved):
+        if IR.fingerprint(wf) != IR.fingerprint(saved):
             raise AgentcError(Code.GRAPH_CHANGED, f"the graph behind run {run_id} changed shape since it started",
                               construct=row["entry"] or run_id,
                               hint="node code may change between resumes, nodes and edges may not; "
@@ -152,20 +152,6 @@ def _require_db(db: str | Path) -> None:
     if str(db) != ":memory:" and not Path(db).exists():
         raise AgentcError(Code.UNKNOWN_RUN, f"no run database at {db}", construct=str(db),
                           hint="pass the --db used when the run started")
-
-
-def _structure(wf: Workflow) -> str:
-    """The IR without source positions and warnings: what must not change under a run."""
-    data = wf.model_dump(mode="json", exclude={"warnings"})
-
-    def strip(x: Any) -> Any:
-        if isinstance(x, dict):
-            return {k: strip(v) for k, v in x.items() if k not in ("source", "interrupts")}
-        if isinstance(x, list):
-            return [strip(v) for v in x]
-        return x
-
-    return json.dumps(strip(data), sort_keys=True)
 
 
 def workflow_and_live(obj: Any) -> tuple[Workflow, Any]:

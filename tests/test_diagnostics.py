@@ -170,3 +170,26 @@ def test_repository_check_is_clean():
     proc = cli("check", cwd=str(harness.ROOT))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("ok ") >= 3
+
+
+def test_check_sees_no_drift_when_only_source_positions_moved(tmp_path):
+    """A comment added above a node moves every line below it; no target's output changed
+    in a way a run can see, so `agentc check` stays green (and still sees real drift)."""
+    src = (harness.FIXTURES / "hitl_review.py").read_text()
+    (tmp_path / "g.py").write_text(src)
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""
+        [tool.agentc]
+        out = "gen"
+        targets = ["ir", "local", "conductor", "temporal"]
+        agents = ["g.py:graph"]
+    """))
+    assert cli("check", "--update", cwd=tmp_path).returncode == 0
+    (tmp_path / "g.py").write_text("# reviewed by ops\n\n\n" + src)
+    moved = cli("check", cwd=tmp_path)
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.count("ok ") == 4
+    changed = src.replace('builder.add_edge("review", "publish")', 'builder.add_edge("review", "write_draft")')
+    assert changed != src
+    (tmp_path / "g.py").write_text(changed.replace('builder.add_edge("publish", END)',
+                                                   'builder.add_edge("publish", END)\nbuilder.add_edge("write_draft", "publish")'))
+    assert "AC400" in cli("check", cwd=tmp_path).stderr

@@ -77,10 +77,14 @@ def test_ir_carries_constructs():
     assert any(b.targets is None for b in g.branches)
     wf = agentc.load(harness.ref("dynamic_router"))
     assert any(w["code"] == "AC201" for w in wf.warnings)
-    # every node from user code has a source position
+    # every node has a source position: a line in user code, the module alone in a library
     for name in harness.CASES:
         for n in agentc.load(harness.ref(name)).graph.nodes:
-            assert n.source is not None and n.source.line > 0, (name, n.name)
+            assert n.source is not None, (name, n.name)
+            if n.source.file.startswith("fixtures/"):
+                assert n.source.line is not None and n.source.line > 0, (name, n.name)
+            else:
+                assert n.source.line is None and not n.source.file.startswith("/"), (name, n.name, n.source)
 
 
 @pytest.mark.parametrize("target", ["ir", "local"])

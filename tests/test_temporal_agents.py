@@ -93,7 +93,8 @@ def agent_crash_run(address, tmp, kill_when):
     log = tmp / "effects.log"
     queue = f"agent-crash-{uuid.uuid4().hex[:8]}"
     run_id = f"agent-crash-{mode}-{tool}-{uuid.uuid4().hex[:8]}"
-    procs = D.WorkerProcs(tmp, address, queue, log, ref=CRASH_AGENT)
+    gate = tmp / "gate"  # the final model call waits for it: the first worker never finishes the run
+    procs = D.WorkerProcs(tmp, address, queue, log, ref=CRASH_AGENT, env={A.GATE_ENV: str(gate)})
 
     async def go():
         client = await engine.connect(address)
@@ -114,6 +115,7 @@ def agent_crash_run(address, tmp, kill_when):
 
         await D.poll(reached, kill_when, procs)
         procs.kill(first)
+        gate.touch()
         killed = time.monotonic()
         done_before = await D.completed_nodes(handle, CRASH_PREFIX)
         procs.spawn()

@@ -56,8 +56,10 @@ def run_async(coro: Any) -> Any:
 class WorkerProcs:
     """``agentc worker temporal`` subprocesses, each in its own process group."""
 
-    def __init__(self, tmp: Path, address: str, queue: str, log: Path, ref: str = CRASH_REF) -> None:
+    def __init__(self, tmp: Path, address: str, queue: str, log: Path, ref: str = CRASH_REF,
+                 env: dict[str, str] | None = None) -> None:
         self.tmp, self.address, self.queue, self.log, self.ref = tmp, address, queue, log, ref
+        self.env = env or {}
         self.procs: list[subprocess.Popen] = []
 
     def spawn(self) -> subprocess.Popen:
@@ -65,6 +67,7 @@ class WorkerProcs:
         env["PYTHONPATH"] = os.pathsep.join([str(TESTS), *filter(None, [env.get("PYTHONPATH")])])
         env["AGENTC_CRASH_LOG"] = str(self.log)
         env["AGENTC_CRASH_SLEEP"] = str(SLOW_S)
+        env.update(self.env)
         # cwd: a folder of its own, so the generated code lands in tmp/.agentc, not in the
         # repo (both workers share it: the same cwd also gives the same plan id)
         with open(self.tmp / f"worker{len(self.procs)}.log", "w") as out:

@@ -10,6 +10,7 @@ from .model import (  # noqa: F401
     Node, ReducerChannel, RetryPolicy, RunnableNode, SourceRef, StateSchema, SubgraphNode,
     ToolNodeStep, TopicChannel, WaitingEdge, Workflow,
 )
+from .identity import fingerprint, structure, without_positions  # noqa: F401
 
 
 def dump(ir: Workflow) -> str:

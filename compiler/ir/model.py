@@ -32,10 +32,12 @@ class _Frozen(BaseModel):
 
 class SourceRef(_Frozen):
     """Where a construct lives in user code (path relative to the working directory when
-    the file is under it, so golden files do not depend on the machine)."""
+    the file is under it, so golden files do not depend on the machine). Code in an
+    installed library is named by its path inside site-packages with no line: those lines
+    move with every release of the library."""
 
     file: str
-    line: int
+    line: int | None
     qualname: str
 
 

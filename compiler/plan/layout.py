@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.ir import Graph, SubgraphNode, Workflow
+from agentc.ir import Graph, SubgraphNode, Workflow, fingerprint
 
 from .schedule import END_ID, Block, Schedule, build
 from .structure import Structured, structure
@@ -80,14 +80,11 @@ class Layout:
         return self.levels[()]
 
 
-_SOURCE_FILE = re.compile(r'("source":\{"file":)"(?:[^"\\]|\\.)*"')
-
-
 def plan_id(wf: Workflow) -> str:
-    """Identity of what a workflow runs: the IR without source file paths (those depend on
-    the working directory, and a worker restarted elsewhere must still serve its runs)."""
-    text = _SOURCE_FILE.sub(r'\1""', wf.model_dump_json())
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """Identity of what a workflow runs (``agentc.ir.fingerprint``): the IR without source
+    positions, so a worker restarted elsewhere, or after a comment was added above a
+    node, still serves its runs."""
+    return fingerprint(wf)
 
 
 def layout(wf: Workflow) -> Layout:

@@ -17,22 +17,31 @@ from ...ir import CallableRef, InterruptPoint, SourceRef
 
 
 @functools.lru_cache(maxsize=None)
-def _rel_file(file: str) -> str:
-    """Installed libraries: relative to their site-packages (machine-independent, even when
-    the virtualenv lives inside the project); user code: relative to the working directory."""
+def _located(file: str) -> tuple[str, bool]:
+    """``(path, is_library)``. Installed libraries: relative to their site-packages
+    (machine-independent, even when the virtualenv lives inside the project); user code:
+    relative to the working directory."""
     try:
         p = Path(file).resolve()
         for entry in sys.path:
             if entry and ("site-packages" in entry or "dist-packages" in entry):
                 root = Path(entry).resolve()
                 if p.is_relative_to(root):
-                    return p.relative_to(root).as_posix()
+                    return p.relative_to(root).as_posix(), True
         cwd = Path.cwd()
         if p.is_relative_to(cwd):
-            return p.relative_to(cwd).as_posix()
-        return p.as_posix()
+            return p.relative_to(cwd).as_posix(), False
+        return p.as_posix(), False
     except (OSError, ValueError):
-        return file
+        return file, False
+
+
+def _ref(file: str, line: int, qualname: str) -> SourceRef:
+    """A library's line numbers move with every patch release, so they are not recorded:
+    the IR (and every golden and drift check built on it) names the library module only
+    (docs/ir.md, "Source positions")."""
+    path, library = _located(file)
+    return SourceRef(file=path, line=None if library else line, qualname=qualname)
 
 
 def unwrap(fn: Any) -> Any:
@@ -52,7 +61,7 @@ def source_ref(obj: Any) -> SourceRef | None:
     code = getattr(getattr(fn, "__func__", fn), "__code__", None)
     qualname = getattr(obj, "__qualname__", None) or getattr(fn, "__qualname__", None) or type(obj).__qualname__
     if code is not None:
-        return SourceRef(file=_rel_file(code.co_filename), line=code.co_firstlineno, qualname=qualname)
+        return _ref(code.co_filename, code.co_firstlineno, qualname)
     return _class_ref(fn if inspect.isclass(fn) else type(obj))
 
 
@@ -66,7 +75,7 @@ def _class_ref(target: type) -> SourceRef | None:
         return None
     if not file:
         return None
-    return SourceRef(file=_rel_file(file), line=line or 1, qualname=target.__qualname__)
+    return _ref(file, line or 1, target.__qualname__)
 
 
 def importable_name(obj: Any) -> tuple[str | None, str | None]:
@@ -117,7 +126,9 @@ def interrupt_points(obj: Any) -> tuple[InterruptPoint, ...]:
     ref = source_ref(obj)
     if ref is None:
         return ()
-    return tuple(InterruptPoint(source=SourceRef(file=ref.file, line=ln, qualname=ref.qualname))
+    # library code keeps its call sites (each one is a pause the plan lowers) without lines
+    return tuple(InterruptPoint(source=SourceRef(file=ref.file, line=ln if ref.line is not None else None,
+                                                 qualname=ref.qualname))
                  for ln in _calls_in(code, frozenset({"interrupt"})))
 
 

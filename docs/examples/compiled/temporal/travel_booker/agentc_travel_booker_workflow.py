@@ -16,7 +16,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from agentc.runtime_shims.temporal_runtime import AgentLoopWorkflow, retry
 
-PLAN = "56ae689603f4e93a"
+PLAN = "7ecdd7c09da25ed0"
 MODEL_STEP = "travel_booker-model"
 
 # activity options: explicit timeouts; retries until the step worker says a failure is final

@@ -1,0 +1,39 @@
+"""One identity for "the same workflow", used wherever a run outlives the process that
+started it: the plan id that Conductor and Temporal workers check (AC122), the local
+executor's check on resume, and `agentc check`'s drift detection.
+
+It is the IR without what may change under a running workflow: source positions (a
+comment or blank line above a node moves every line below it; a library's lines move
+with its releases), warnings, and which lines hold ``interrupt()`` calls (their number
+stays: each call site is a pause the plan lowers). See docs/ir.md, "Identity".
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .model import Workflow
+
+
+def structure(wf: Workflow) -> Any:
+    """The IR as plain JSON data with positions removed."""
+    return without_positions(wf.model_dump(mode="json", exclude={"warnings"}))
+
+
+def without_positions(data: Any) -> Any:
+    """Dumped IR (plain JSON data) with source positions removed and interrupt call sites
+    counted; also what `agentc check` compares committed IR files by."""
+    if isinstance(data, dict):
+        return {k: (len(v) if k == "interrupts" else without_positions(v)) for k, v in data.items()
+                if k not in ("source", "warnings")}
+    if isinstance(data, list):
+        return [without_positions(v) for v in data]
+    return data
+
+
+def fingerprint(wf: Workflow) -> str:
+    """A short stable digest of `structure`: equal for two reads of one graph whatever the
+    process, working directory or source positions."""
+    text = json.dumps(structure(wf), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
