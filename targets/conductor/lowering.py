@@ -302,8 +302,9 @@ class _LevelLowerer:
 
         def chain(i: int) -> list[dict[str, Any]]:
             extra: dict[str, Any] = {"interrupt_slots": attempts} if attempts else {}
-            if i:
+            if i:  # the answers so far, and what the paused attempt left (nested_graphs)
                 extra["resume"] = [out(h) for h in humans[:i]]
+                extra["carry"] = out(refs[i - 1], "carry")
             if fold is not None:  # merge the previous parallel step first (see _fold_target)
                 extra.update({"fold": fold[0], "parts": fold[1]})
             tasks = [self._simple(refs[i], type_name, block if fold is None else fold[0], extra)]
