@@ -116,6 +116,9 @@ class StepWorker:
                     "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name} for i in gi.args[0]],
                     "carry": nested.carry()}
         except lg.ParentCommand as pc:
+            if not level.path:  # LangGraph raises ParentCommand out of the root graph's invoke
+                raise _Terminal(f"{Code.NODE_FAILED.value}: node {name!r} failed: ParentCommand: it returned "
+                                f"{pc.command!r}, but the root graph has no parent graph") from None
             return {"agentc": 1, "status": "done", "step": frame.step + 1, "next": -1,
                     "parent_command": pregel.encode(pc.command)}
         except AgentcError:

@@ -224,7 +224,7 @@ class _LevelLowerer:
             self.finals.setdefault(0, []).append(ref)
             return [task], [ref]
         tasks: list[dict[str, Any]] = []
-        if set(b.pull) & set(self.graph.interrupt_before):
+        if {*b.pull, *b.push} & set(self.graph.interrupt_before):  # Send targets too, as LangGraph
             tasks.append(human(self.refs.take(f"pause_before_b{b.id}"), {"breakpoint": "before", "block": b.id}))
         if b.single:
             chain, finals = self._node(b.pull[0], b.id, fold=self.folds.pop(b.id, None))
@@ -262,7 +262,8 @@ class _LevelLowerer:
                 tasks.append(self._simple(merge, self.level.special_types["barrier"], b.id,
                                           {"block": b.id, "parts": parts}))
                 finals = [merge]
-        if set(b.pull) & set(self.graph.interrupt_after):
+        # after the run's last step LangGraph's run is finished: no pause (nothing to resume)
+        if set(b.pull) & set(self.graph.interrupt_after) and any(s != END_ID for s in b.succ):
             tasks.append(human(self.refs.take(f"pause_after_b{b.id}"), {"breakpoint": "after", "block": b.id}))
         self.finals.setdefault(b.id, []).extend(finals)
         return tasks, finals

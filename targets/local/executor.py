@@ -181,7 +181,10 @@ class LocalExecutor:
                         j.save_writes(self.run_id, ns, step, last.key, last.name, writes[last.key])
                 raise
             frame.step += 1
-            interrupt_after = frame.should_interrupt(graph.interrupt_after, tasks)
+            # LangGraph pauses after the step only when a next step exists: after the last
+            # one its run is finished (nothing to resume)
+            interrupt_after = frame.should_interrupt(graph.interrupt_after, tasks) and \
+                bool(frame.prepare(self.resolve, with_input=False))
             with self.journal.tx() as j:  # one commit per superstep: last task's writes + barrier
                 if last is not None:
                     j.save_writes(self.run_id, ns, step, last.key, last.name, writes[last.key])
