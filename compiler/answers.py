@@ -1,6 +1,7 @@
 """Matching a resume value to pending interrupts — one rule for every engine (local
 executor, Conductor simulation, Temporal): a single pending interrupt takes the value as
-is; several take a map ``{interrupt id: value}``; a breakpoint takes no value."""
+is; several take a map ``{interrupt id: value}``; a breakpoint ignores any value (LangGraph
+resumes a static breakpoint the same way with or without ``Command(resume=...)``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,9 +12,6 @@ from .errors import AgentcError, Code
 def match_answers(run_id: str, interrupt_ids: list[str], value: Any, no_value: Any) -> dict[str, Any]:
     """``{interrupt id: answer}``; ``{}`` when only breakpoints are pending."""
     if not interrupt_ids:
-        if value is not no_value:
-            raise AgentcError(Code.INVALID_RESUME, "the run is paused at a breakpoint, which takes no value",
-                              construct=run_id, hint="resume it without --value")
         return {}
     if value is no_value:
         raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for an answer to interrupt()",

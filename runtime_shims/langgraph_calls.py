@@ -194,7 +194,9 @@ def static_writes(graph: Graph) -> dict[str, list[tuple[str, Any]]]:
 
 @dataclass
 class CallContext:
-    """What a node call needs from the scheduler."""
+    """What a node call needs from the scheduler. ``carry`` is what the task's last
+    paused attempt left for its re-run, ``thread_state`` the frame's per-thread child
+    graph checkpoints (``nested_graphs``)."""
 
     run_id: str
     step: int
@@ -205,35 +207,47 @@ class CallContext:
     context: Any = None
     store: Any = None
     recursion_limit: int = 10007
+    carry: Any = None
+    thread_state: Any = None
 
 
-def make_config(cc: CallContext, node: str) -> dict[str, Any]:
-    from langgraph._internal._constants import (
-        CONFIG_KEY_CHECKPOINT_NS, CONFIG_KEY_RUNTIME, CONFIG_KEY_SCRATCHPAD, CONFIG_KEY_SEND,
-        CONFIG_KEY_TASK_ID,
-    )
-    from langgraph._internal._scratchpad import PregelScratchpad
+def checkpoint_ns(ns: str, node: str) -> str:
+    """LangGraph's checkpoint namespace of a task (``node:task_id`` parts), from agentc's
+    (task keys ``step:pull:name``; the level path on Conductor/Temporal)."""
+    from .langgraph_compat import NS_SEP
+
+    parts = ns.split(NS_SEP)
+    named = [f"{p.rsplit(':', 1)[-1]}:{p}" for p in parts[:-1]]
+    return NS_SEP.join([*named, f"{node}:{parts[-1]}"])
+
+
+def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
+    """The config LangGraph gives a task, and the wiring (``nested_graphs.NestedRuns``)
+    graphs invoked inside the node use: checkpointer, scratchpad, resuming flag."""
     from langgraph.runtime import Runtime
 
-    counter = itertools.count()
-    pad = PregelScratchpad(
-        step=cc.step, stop=cc.stop, call_counter=itertools.count().__next__,
-        interrupt_counter=counter.__next__, get_null_resume=lambda consume=False: None,
-        resume=list(cc.resume), subgraph_counter=itertools.count().__next__,
-    )
-    return {
+    from . import langgraph_compat as compat
+    from .nested_graphs import NestedRuns
+
+    ns = checkpoint_ns(cc.ns, node)
+    nested = NestedRuns(cc.run_id, ns, list(cc.resume), thread_state=cc.thread_state, carry=cc.carry)
+    config = {
         "configurable": {
             "thread_id": cc.run_id,
-            CONFIG_KEY_SCRATCHPAD: pad,
-            CONFIG_KEY_SEND: lambda writes: None,
-            CONFIG_KEY_CHECKPOINT_NS: cc.ns,
-            CONFIG_KEY_TASK_ID: cc.task_id,
-            CONFIG_KEY_RUNTIME: Runtime(context=cc.context, store=cc.store),
+            **nested.configurable(cc.step, cc.stop),
+            compat.CONFIG_KEY_CHECKPOINT_NS: ns,
+            compat.CONFIG_KEY_TASK_ID: cc.task_id,
+            compat.CONFIG_KEY_RUNTIME: Runtime(context=cc.context, store=cc.store),
         },
         "metadata": {"langgraph_step": cc.step, "langgraph_node": node, "thread_id": cc.run_id},
         "recursion_limit": cc.recursion_limit,
         "run_name": node,
     }
+    return config, nested
+
+
+def make_config(cc: CallContext, node: str) -> dict[str, Any]:
+    return node_config(cc, node)[0]
 
 
 def invoke(runnable: Any, value: Any, config: dict[str, Any], is_async: bool) -> Any:
@@ -247,6 +261,24 @@ def invoke(runnable: Any, value: Any, config: dict[str, Any], is_async: bool) ->
         return runnable.invoke(value, config)
     finally:
         var_child_runnable_config.reset(token)
+
+
+def call_node(runnable: Any, value: Any, config: dict[str, Any], is_async: bool) -> Any:
+    """A node call: its return value, or the ``Command`` a graph it invoked itself sent
+    here with ``Command(graph=Command.PARENT)`` (LangGraph's ``run_with_retry`` applies
+    it as the node's own return)."""
+    from .nested_graphs import parent_command
+
+    try:
+        return invoke(runnable, value, config, is_async)
+    except Exception as exc:
+        conf = config["configurable"]
+        from .langgraph_compat import CONFIG_KEY_CHECKPOINT_NS
+
+        cmd = parent_command(exc, conf[CONFIG_KEY_CHECKPOINT_NS], config["run_name"])
+        if cmd is None:
+            raise
+        return cmd
 
 
 def run_routers(branches: Sequence[Branch], fresh_read: Callable[[StateSchema], Any], config: dict[str, Any],

@@ -32,6 +32,7 @@ from agentc.errors import AgentcError, Code
 from agentc.ir import START, Graph
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims.langgraph_calls import TASKS, Resolver
+from agentc.runtime_shims.nested_graphs import NESTED, NestedCheckpoints
 
 START_CHANNEL = "__start__"
 
@@ -78,6 +79,7 @@ class Frame:
         self.triggers: dict[str, list[str]] = {START: [START_CHANNEL]}
         self.specs[START_CHANNEL] = EphemeralValue(_AnyType)
         self.specs[TASKS] = Topic(_AnyType, accumulate=False)
+        self.specs[NESTED] = NestedCheckpoints()  # graphs nodes invoke themselves (nested_graphs)
         deferred = {n.name for n in graph.nodes if n.defer}
         for n in graph.nodes:
             ch = lg.branch_channel(n.name)
@@ -280,6 +282,11 @@ class Frame:
 
     def output(self) -> dict[str, Any]:
         return lg.read_values(self.channels, self.graph.output_schema.keys, {})
+
+    def thread_state(self) -> dict[str, Any] | None:
+        """Checkpoints of per-thread child graphs its nodes invoke (``nested_graphs``)."""
+        ch = self.channels[NESTED]
+        return ch.get() if ch.is_available() else None
 
 
 def path_key(path: tuple[Any, ...]) -> tuple[str, ...]:

@@ -97,12 +97,14 @@ class StepWorker:
         resume = [h["resume"] if isinstance(h, dict) and "resume" in h else h for h in input.get("resume") or []]
         if resume:  # a resumed run is a new invocation for LangGraph: the step budget restarts
             frame.stop = frame.step + self.wf.graph.recursion_limit + 1
-        config = self._config(level, frame, task, input, ctx, resume)
+        # the node's config, and the wiring of graphs it invokes itself (nested_graphs)
+        config, nested = lg.node_config(
+            self._call_context(level, frame, task, input, ctx, resume, input.get("carry")), name)
         from langgraph.errors import GraphInterrupt
 
         try:
-            result = lg.invoke(self.resolve(node.call), task.input, config, node.call.is_async)
-            writes = pregel.task_writes(frame, task, result, config, self.resolve)
+            result = lg.call_node(self.resolve(node.call), task.input, config, node.call.is_async)
+            writes = pregel.task_writes(frame, task, result, config, self.resolve) + nested.thread_writes()
         except GraphInterrupt as gi:
             slots = input.get("interrupt_slots")
             if slots is not None and len(resume) >= slots:
@@ -111,8 +113,12 @@ class StepWorker:
                     f"{slots} call site(s) at compile time, so the workflow has no HUMAN task left "
                     "for it (use the local target for nodes that interrupt in a loop)") from None
             return {"agentc": 1, "status": "interrupted", "step": frame.step,
-                    "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name} for i in gi.args[0]]}
+                    "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name} for i in gi.args[0]],
+                    "carry": nested.carry()}
         except lg.ParentCommand as pc:
+            if not level.path:  # LangGraph raises ParentCommand out of the root graph's invoke
+                raise _Terminal(f"{Code.NODE_FAILED.value}: node {name!r} failed: ParentCommand: it returned "
+                                f"{pc.command!r}, but the root graph has no parent graph") from None
             return {"agentc": 1, "status": "done", "step": frame.step + 1, "next": -1,
                     "parent_command": pregel.encode(pc.command)}
         except AgentcError:
@@ -277,11 +283,15 @@ class StepWorker:
 
     def _config(self, level: Any, frame: Any, task: Any, input: dict[str, Any], ctx: dict[str, Any],
                 resume: list[Any]) -> dict[str, Any]:
+        return lg.make_config(self._call_context(level, frame, task, input, ctx, resume), task.name)
+
+    def _call_context(self, level: Any, frame: Any, task: Any, input: dict[str, Any], ctx: dict[str, Any],
+                      resume: list[Any], carry: Any = None) -> CallContext:
         ns = "|".join([*level.path, task.key]) if level.path else task.key
-        cc = CallContext(run_id=ctx["run_id"], step=frame.step, stop=frame.stop, ns=ns, task_id=task.key,
-                         resume=resume, context=self._context(input.get("context")), store=self.store,
-                         recursion_limit=self.wf.graph.recursion_limit)
-        return lg.make_config(cc, task.name)
+        return CallContext(run_id=ctx["run_id"], step=frame.step, stop=frame.stop, ns=ns, task_id=task.key,
+                           resume=resume, context=self._context(input.get("context")), store=self.store,
+                           recursion_limit=self.wf.graph.recursion_limit, thread_state=frame.thread_state(),
+                           carry=carry)
 
     def _context(self, raw: Any) -> Any:
         schema = self.wf.graph.context_schema

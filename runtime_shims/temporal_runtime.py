@@ -137,14 +137,17 @@ class AgentWorkflow(_EngineRun):
     async def step(self, ref: str, task_type: str, prev: list[str], **extra: Any) -> dict[str, Any]:
         """Run one node; pause on ``interrupt()`` until answered, then run it again."""
         resumes: list[Any] = []
+        carry = None
         while True:
             payload = self._payload(ref, prev, **extra)
-            if resumes:
+            if resumes:  # the answers so far, and what the paused attempt left (nested_graphs)
                 payload["resume"] = resumes
+                payload["carry"] = carry
             o = await self._activity(task_type, payload)
             if o.get("status") != "interrupted":
                 self.out[ref] = o
                 return o
+            carry = o.get("carry")
             resumes.append({"resume": await self._ask(ref, o["interrupts"])})
 
     async def _ask(self, ref: str, interrupts: list[dict[str, Any]]) -> Any:

@@ -224,7 +224,7 @@ class _LevelLowerer:
             self.finals.setdefault(0, []).append(ref)
             return [task], [ref]
         tasks: list[dict[str, Any]] = []
-        if set(b.pull) & set(self.graph.interrupt_before):
+        if {*b.pull, *b.push} & set(self.graph.interrupt_before):  # Send targets too, as LangGraph
             tasks.append(human(self.refs.take(f"pause_before_b{b.id}"), {"breakpoint": "before", "block": b.id}))
         if b.single:
             chain, finals = self._node(b.pull[0], b.id, fold=self.folds.pop(b.id, None))
@@ -262,7 +262,8 @@ class _LevelLowerer:
                 tasks.append(self._simple(merge, self.level.special_types["barrier"], b.id,
                                           {"block": b.id, "parts": parts}))
                 finals = [merge]
-        if set(b.pull) & set(self.graph.interrupt_after):
+        # after the run's last step LangGraph's run is finished: no pause (nothing to resume)
+        if set(b.pull) & set(self.graph.interrupt_after) and any(s != END_ID for s in b.succ):
             tasks.append(human(self.refs.take(f"pause_after_b{b.id}"), {"breakpoint": "after", "block": b.id}))
         self.finals.setdefault(b.id, []).extend(finals)
         return tasks, finals
@@ -302,8 +303,9 @@ class _LevelLowerer:
 
         def chain(i: int) -> list[dict[str, Any]]:
             extra: dict[str, Any] = {"interrupt_slots": attempts} if attempts else {}
-            if i:
+            if i:  # the answers so far, and what the paused attempt left (nested_graphs)
                 extra["resume"] = [out(h) for h in humans[:i]]
+                extra["carry"] = out(refs[i - 1], "carry")
             if fold is not None:  # merge the previous parallel step first (see _fold_target)
                 extra.update({"fold": fold[0], "parts": fold[1]})
             tasks = [self._simple(refs[i], type_name, block if fold is None else fold[0], extra)]

@@ -70,6 +70,7 @@ class _Result:
     interrupts: list[dict[str, Any]] | None = None
     error: BaseException | None = None
     tb: str = ""
+    carry: Any = None
 
 
 class LocalExecutor:
@@ -180,7 +181,10 @@ class LocalExecutor:
                         j.save_writes(self.run_id, ns, step, last.key, last.name, writes[last.key])
                 raise
             frame.step += 1
-            interrupt_after = frame.should_interrupt(graph.interrupt_after, tasks)
+            # LangGraph pauses after the step only when a next step exists: after the last
+            # one its run is finished (nothing to resume)
+            interrupt_after = frame.should_interrupt(graph.interrupt_after, tasks) and \
+                bool(frame.prepare(self.resolve, with_input=False))
             with self.journal.tx() as j:  # one commit per superstep: last task's writes + barrier
                 if last is not None:
                     j.save_writes(self.run_id, ns, step, last.key, last.name, writes[last.key])
@@ -220,6 +224,9 @@ class LocalExecutor:
                 self.on_event("task", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name})
             elif res.interrupts is not None:
                 paused.extend(res.interrupts)
+                if res.carry is not None:
+                    with self.journal.tx() as j:
+                        j.save_carry(self.run_id, ns, task.key, res.carry)
             else:
                 failures.append((task, res))
 
@@ -281,11 +288,14 @@ class LocalExecutor:
                 time.sleep(delay)
 
     def _attempt(self, frame: Frame, ns: str, task: Task, node: Any, resolve: Resolver) -> _Result:
-        cc = CallContext(run_id=self.run_id, step=frame.step, stop=frame.stop, ns=f"{ns}|{task.key}" if ns else task.key,
+        task_ns = f"{ns}|{task.key}" if ns else task.key
+        cc = CallContext(run_id=self.run_id, step=frame.step, stop=frame.stop, ns=task_ns,
                          task_id=task.key, context=self.context, store=self.store,
                          resume=self.journal.resume_values(self.run_id, ns, task.key),
-                         recursion_limit=self.recursion_limit)
-        config = lg.make_config(cc, task.name)
+                         recursion_limit=self.recursion_limit, thread_state=frame.thread_state(),
+                         carry=self.journal.carry(self.run_id, ns, task.key))
+        config, nested = lg.node_config(cc, task.name)
+        extra: list[tuple[str, Any]] = []
         if node is None:  # START: the input becomes writes
             result = task.input
         elif isinstance(node, SubgraphNode):
@@ -297,5 +307,12 @@ class LocalExecutor:
                 cmd = pc.command
                 result = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
         else:
-            result = lg.invoke(resolve(node.call), task.input, config, node.call.is_async)
-        return _Result(writes=pregel.task_writes(frame, task, result, config, resolve, is_start=node is None))
+            try:
+                result = lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
+            except GraphInterrupt as gi:
+                return _Result(interrupts=[
+                    {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
+                     "task": task.key} for i in gi.args[0]], carry=nested.carry())
+            extra = nested.thread_writes()
+        writes = pregel.task_writes(frame, task, result, config, resolve, is_start=node is None)
+        return _Result(writes=writes + extra)

@@ -11,6 +11,8 @@ Layout (one row per thing that changed, nothing rewritten wholesale):
 * ``writes``   — each completed task's writes (the audit trail, and what a resumed run
                  reuses instead of re-running the node).
 * ``resumes``  — answers given to a task's ``interrupt()`` calls, in order.
+* ``carries``  — what a paused task leaves for its re-run: the answers its own
+  ``interrupt()`` calls consumed, the checkpoints of graphs its node invokes.
 
 Durability: WAL with ``synchronous=NORMAL`` survives a killed process (the default);
 ``durability="full"`` uses ``synchronous=FULL`` to survive power loss as well.
@@ -42,6 +44,8 @@ CREATE TABLE IF NOT EXISTS writes(
   run_id TEXT, ns TEXT, step INTEGER, task TEXT, node TEXT, t TEXT, v BLOB,
   PRIMARY KEY(run_id, ns, step, task));
 CREATE TABLE IF NOT EXISTS resumes(
+  run_id TEXT, ns TEXT, task TEXT, t TEXT, v BLOB, PRIMARY KEY(run_id, ns, task));
+CREATE TABLE IF NOT EXISTS carries(
   run_id TEXT, ns TEXT, task TEXT, t TEXT, v BLOB, PRIMARY KEY(run_id, ns, task));
 """
 
@@ -193,6 +197,17 @@ class Journal:
         values = self.resume_values(run_id, ns, task) + [value]
         t, v = dumps(values)
         self.db.execute("INSERT OR REPLACE INTO resumes(run_id, ns, task, t, v) VALUES(?,?,?,?,?)",
+                        (run_id, ns, task, t, v))
+
+    def carry(self, run_id: str, ns: str, task: str) -> Any:
+        """What a paused task's attempt left for its re-run (``nested_graphs.NestedRuns.carry``)."""
+        row = self.db.execute("SELECT t, v FROM carries WHERE run_id=? AND ns=? AND task=?",
+                              (run_id, ns, task)).fetchone()
+        return loads(*row) if row else None
+
+    def save_carry(self, run_id: str, ns: str, task: str, carry: Any) -> None:
+        t, v = dumps(carry)
+        self.db.execute("INSERT OR REPLACE INTO carries(run_id, ns, task, t, v) VALUES(?,?,?,?,?)",
                         (run_id, ns, task, t, v))
 
 

@@ -193,9 +193,9 @@ class ModuleWriter:
             elif top is not None:
                 L.add(d, "pass  # START: the first step reads the run's input")
             return
-        if set(b.pull) & set(lv.graph.interrupt_before):
+        if {*b.pull, *b.push} & set(lv.graph.interrupt_before):  # Send targets too, as LangGraph
             ref = self.refs.take(f"pause_before_b{b.id}")
-            L.add(d, f"await self.pause({ref!r}, 'before', {_list(list(b.pull))})")
+            L.add(d, f"await self.pause({ref!r}, 'before', {_list(sorted({*b.pull, *b.push}))})")
         prev = self.prev(b.id)
         if b.single:
             ref, call = self._node_call(b.pull[0], prev)
@@ -220,7 +220,8 @@ class ModuleWriter:
             L.add(d, lambda m=merge, p=parts: f"await self.barrier({m!r}, {lv.special_types['barrier']!r}, "
                                               f"{prev()}, {_list(p)})")
             finals = [merge]
-        if set(b.pull) & set(lv.graph.interrupt_after):
+        # after the run's last step LangGraph's run is finished: no pause (nothing to resume)
+        if set(b.pull) & set(lv.graph.interrupt_after) and any(s != END_ID for s in b.succ):
             ref = self.refs.take(f"pause_after_b{b.id}")
             L.add(d, f"await self.pause({ref!r}, 'after', {_list(list(b.pull))})")
         self.finals.setdefault(b.id, []).extend(finals)

@@ -118,7 +118,10 @@ def _calls_in(code: Any, names: frozenset[str]) -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
-def interrupt_points(obj: Any) -> tuple[InterruptPoint, ...]:
+def interrupt_points(obj: Any, _seen: frozenset[int] = frozenset()) -> tuple[InterruptPoint, ...]:
+    """The ``interrupt()`` calls a node may make: its own, and those of the nodes of any
+    compiled graph it invokes itself (``child.invoke(...)``), whose interrupts pause the
+    calling node's task (LangGraph's nested run; docs/langgraph.md)."""
     fn = unwrap(obj)
     code = getattr(getattr(fn, "__func__", fn), "__code__", None)
     if code is None:
@@ -127,9 +130,60 @@ def interrupt_points(obj: Any) -> tuple[InterruptPoint, ...]:
     if ref is None:
         return ()
     # library code keeps its call sites (each one is a pause the plan lowers) without lines
-    return tuple(InterruptPoint(source=SourceRef(file=ref.file, line=ln if ref.line is not None else None,
-                                                 qualname=ref.qualname))
-                 for ln in _calls_in(code, frozenset({"interrupt"})))
+    own = tuple(InterruptPoint(source=SourceRef(file=ref.file, line=ln if ref.line is not None else None,
+                                                qualname=ref.qualname))
+                for ln in _calls_in(code, frozenset({"interrupt"})))
+    nested: list[InterruptPoint] = []
+    for graph in invoked_graphs(fn):
+        if id(graph) not in _seen:
+            nested.extend(graph_interrupt_points(graph, _seen | {id(graph)}))
+    return own + tuple(nested)
+
+
+_INVOKES = frozenset({"invoke", "ainvoke", "stream", "astream"})
+
+
+def invoked_graphs(fn: Any) -> list[Any]:
+    """Compiled graphs a function calls ``.invoke``/``.stream`` on (by a global or closure
+    name), in the order of their first call."""
+    fn = getattr(fn, "__func__", fn)
+    code = getattr(fn, "__code__", None)
+    if code is None or not (set(code.co_names) & _INVOKES):
+        return []
+    tree = _code_ast(code)
+    if tree is None:
+        return []
+    scope = dict(getattr(fn, "__globals__", {}))
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+        try:
+            scope[name] = cell.cell_contents
+        except ValueError:  # an unfilled cell
+            continue
+    found: list[Any] = []
+    calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    for n in calls:
+        f = n.func
+        if isinstance(f, ast.Attribute) and f.attr in _INVOKES and isinstance(f.value, ast.Name):
+            target = scope.get(f.value.id)
+            if getattr(target, "builder", None) is not None and hasattr(target, "nodes") \
+                    and all(target is not g for g in found):
+                found.append(target)
+    return found
+
+
+def graph_interrupt_points(graph: Any, seen: frozenset[int]) -> tuple[InterruptPoint, ...]:
+    """Every ``interrupt()`` call a compiled graph's nodes may make (its subgraph nodes and
+    the graphs its nodes invoke included)."""
+    out: list[InterruptPoint] = []
+    for spec in graph.builder.nodes.values():
+        r = spec.runnable
+        if getattr(r, "builder", None) is not None:
+            if id(r) not in seen:
+                out.extend(graph_interrupt_points(r, seen | {id(r)}))
+            continue
+        func = getattr(r, "func", None) or getattr(r, "afunc", None) or r
+        out.extend(interrupt_points(func, seen))
+    return tuple(out)
 
 
 def mentions_send(obj: Any) -> bool:
