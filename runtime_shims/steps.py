@@ -241,8 +241,9 @@ class StepWorker:
         if nxt is None:
             names = sorted(t.name for t in nt)
             raise _Terminal(f"{Code.UNSUPPORTED.value}: the run reached a superstep the compiled plan does not "
-                            f"contain (nodes {names}); a router returned a destination agentc could not "
-                            "predict — declare its targets (path_map / Literal) and recompile")
+                            f"contain (nodes {names}); a router or Command(goto=...) chose destinations "
+                            "agentc could not predict — declare a router's targets (path_map / Literal) "
+                            "and a node's Command destinations (Command[Literal[...]]), then recompile")
         return frame, nt, nxt
 
     def _advance_and_package(self, level: Any, frame: Any, tasks: list[Any], writes: dict[str, Any],

@@ -281,3 +281,25 @@ _b.add_node("right", lambda s: Command(update=[f"right saw {len(s)}"]))
 _b.add_edge(START, "left")
 _b.add_edge(START, "right")
 root_fanout = _b.compile()
+
+
+# a router returning a list of targets: any subset may run next (the plan enumerates them)
+def fanout(n):
+    names = [f"t{i}" for i in range(n)]
+
+    def pick_all(s):
+        return [t for t in names if t != "t1"]
+
+    b = StateGraph(X)
+    b.add_node("src", _mk("src"))
+    for t in names:
+        b.add_node(t, _mk(t))
+        b.add_edge(t, "sink")
+    b.add_node("sink", _mk("sink"))
+    b.add_edge(START, "src")
+    b.add_conditional_edges("src", pick_all, names)
+    return b.compile()
+
+
+fanout6 = fanout(6)
+fanout7 = fanout(7)

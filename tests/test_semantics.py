@@ -162,6 +162,7 @@ SAME_AS_NATIVE = [
     ("root_text", "hello"),
     ("root_text", "HELLO"),
     ("root_fanout", ["in"]),
+    ("fanout6", {"log": []}),
 ]
 
 
@@ -183,3 +184,17 @@ def test_node_reads_its_attempt_number(engine_name, tmp_path, request):
     G.CALLS.clear()
     assert harness.normalise(run_on(engine_name, G.attempts, {"log": []}, tmp_path, request)) == expected
     assert G.CALLS == [1, 2, 3]
+
+
+def test_router_with_too_many_list_targets_is_refused_at_compile_time(tmp_path):
+    """A router that returns a list of 7 targets: any of 128 subsets may run next. The plan
+    targets refuse it when compiling (AC200 naming the router and its line); the local
+    target, which needs no plan, runs it as LangGraph does."""
+    for target in ("conductor", "temporal"):
+        with pytest.raises(AgentcError) as exc:
+            agentc.compile(G.fanout7, target=target)
+        d = exc.value.diagnostic
+        assert d.code.value == "AC200" and "pick_all" in d.construct and "7 targets" in d.message
+        assert d.file.endswith("semantics_graphs.py") and d.line is not None and "Send" in d.hint
+    expected = harness.normalise(G.fanout7.invoke({"log": []}))
+    assert harness.normalise(agentc.run(G.fanout7, {"log": []}, db=str(tmp_path / "r.db")).output) == expected
