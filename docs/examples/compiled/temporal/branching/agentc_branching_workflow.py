@@ -15,7 +15,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from agentc.runtime_shims.temporal_runtime import AgentWorkflow, retry
 
-PLAN = "6f6d50fd29f6231d"
+PLAN = "4c3159a8e968d4a1"
 
 # activity options per step: explicit timeouts; retries as the node's RetryPolicy says
 DEFAULT_POLICY = {"start_to_close_timeout": timedelta(seconds=3600.0), "retry_policy": retry(1.0, 2.0, 60.0)}
