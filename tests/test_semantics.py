@@ -198,3 +198,13 @@ def test_router_with_too_many_list_targets_is_refused_at_compile_time(tmp_path):
         assert d.file.endswith("semantics_graphs.py") and d.line is not None and "Send" in d.hint
     expected = harness.normalise(G.fanout7.invoke({"log": []}))
     assert harness.normalise(agentc.run(G.fanout7, {"log": []}, db=str(tmp_path / "r.db")).output) == expected
+
+
+def test_pydantic_state_instance_as_input(tmp_path):
+    """An instance of the pydantic state class is an input LangGraph takes (its fields are
+    written); agentc.run takes it too and gives the same result."""
+    from langchain_core.messages import HumanMessage
+
+    inp = G.PMessages(messages=[HumanMessage(content="hi", id="h1")])
+    expected = harness.normalise(G.pydantic_push.invoke(inp))
+    assert harness.normalise(agentc.run(G.pydantic_push, inp, db=str(tmp_path / "r.db")).output) == expected
