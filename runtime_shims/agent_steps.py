@@ -202,9 +202,10 @@ class AgentStepper:
 
     # ------------------------------------------------------------ conductor task protocol
     def execute(self, task_type: str, input: dict[str, Any], *, retry_count: int = 0, workflow_id: str = "",
-                task_id: str = "") -> Any:
+                task_id: str = "", first_attempt_time: float | None = None) -> Any:
         """One Conductor task (``runtime_shims.steps.Outcome``): the model step builds the
-        dynamic fork of the next steps; tool and guardrail tasks run their call."""
+        dynamic fork of the next steps; tool and guardrail tasks run their call.
+        (``first_attempt_time``: the engines pass it to every worker; agent steps ignore it.)"""
         from .steps import Outcome
 
         kind = self.layout.task_kinds.get(task_type)

@@ -92,6 +92,26 @@ _MISSING = object()
 # ------------------------------------------------------------------ inputs
 
 
+ROOT = "__root__"
+"""LangGraph's single channel of a graph whose state is not a dict: ``StateGraph(str)``,
+``StateGraph(Annotated[list, add_messages])``. Nodes read and return its value itself."""
+
+
+def is_root(schema: StateSchema) -> bool:
+    """LangGraph's test (``state_keys == ["__root__"]``): the schema is one bare value."""
+    return tuple(schema.keys) == (ROOT,)
+
+
+def read_state(channels: Mapping[str, Any], schema: StateSchema, managed: Mapping[str, Any],
+               resolve: Resolver) -> Any:
+    """What a node or router reads: the root value (None when empty, as LangGraph's
+    ``read_channel``), else the schema's keys as a dict, coerced to its class."""
+    if is_root(schema):
+        ch = channels.get(ROOT)
+        return ch.get() if ch is not None and ch.is_available() else None
+    return coerce(schema, read_values(channels, schema.keys, managed), resolve)
+
+
 def coerce(schema: StateSchema, values: dict[str, Any], resolve: Resolver) -> Any:
     """LangGraph's input mapper: pydantic/dataclass schemas are rebuilt for every node."""
     if schema.kind in ("pydantic", "dataclass") and schema.cls is not None:
@@ -109,6 +129,8 @@ def update_writes(result: Any, output_keys: frozenset[str]) -> list[tuple[str, A
 
     if result is None:
         return []
+    if output_keys == _ROOT_KEYS:
+        return root_writes(result)
     if isinstance(result, dict):
         return [(k, v) for k, v in result.items() if k in output_keys]
     if isinstance(result, Command):
@@ -129,6 +151,28 @@ def update_writes(result: Any, output_keys: frozenset[str]) -> list[tuple[str, A
     if get_cached_annotated_keys(type(result)):
         return [(k, v) for k, v in get_update_as_tuples(result, list(output_keys))]
     raise InvalidUpdateError(f"Expected dict, got {result}")
+
+
+_ROOT_KEYS = frozenset({ROOT})
+
+
+def root_writes(result: Any) -> list[tuple[str, Any]]:
+    """LangGraph's ``_get_root``: a root graph's node returns the new value itself (or
+    Commands whose update is that value)."""
+    from langgraph.types import Command
+
+    if isinstance(result, Command):
+        return [] if result.graph == Command.PARENT else list(result._update_as_tuples())
+    if isinstance(result, (list, tuple)) and result and any(isinstance(i, Command) for i in result):
+        out: list[tuple[str, Any]] = []
+        for i in result:
+            if isinstance(i, Command):
+                if i.graph != Command.PARENT:
+                    out.extend(i._update_as_tuples())
+            else:
+                out.append((ROOT, i))
+        return out
+    return [(ROOT, result)]
 
 
 class ParentCommand(Exception):
@@ -177,13 +221,20 @@ def branch_writes(branch: Branch, result: Any) -> list[tuple[str, Any]]:
     return [(TASKS, d) if isinstance(d, Send) else (branch_channel(d), None) for d in dests if d != END]
 
 
+def live_waiting_edges(graph: Graph) -> list[Any]:
+    """The waiting edges that schedule anything: LangGraph's ``attach_edge`` makes no
+    channel and no writes for ``add_edge([a, b], END)`` (the run ends when nothing else is
+    triggered, with or without it)."""
+    return [w for w in graph.waiting_edges if w.target != END]
+
+
 def static_writes(graph: Graph) -> dict[str, list[tuple[str, Any]]]:
     """Per node, the trigger writes of its plain edges and waiting edges (O(N + E))."""
     out: dict[str, list[tuple[str, Any]]] = defaultdict(list)
     for e in graph.edges:
         if e.target != END:
             out[e.source].append((branch_channel(e.target), None))
-    for w in graph.waiting_edges:
+    for w in live_waiting_edges(graph):
         for src in w.sources:
             out[src].append((join_channel(w.sources, w.target), src))
     return out
@@ -209,6 +260,17 @@ class CallContext:
     recursion_limit: int = 10007
     carry: Any = None
     thread_state: Any = None
+    attempt: int = 1
+    """LangGraph's ``ExecutionInfo.node_attempt``: 1, then 2, 3, ... on RetryPolicy retries."""
+    first_attempt_time: float | None = None
+    """Unix time the node's first attempt started (``node_first_attempt_time``)."""
+    triggers: tuple[str, ...] = ()
+    path: tuple[Any, ...] = ()
+
+
+SENT = "__agentc_sent"
+"""Configurable key of the list a task's ``CONFIG_KEY_SEND`` writes go to (``push_message``,
+``ChannelWrite`` inside a node): they are the task's writes before its return value's."""
 
 
 def checkpoint_ns(ns: str, node: str) -> str:
@@ -222,24 +284,44 @@ def checkpoint_ns(ns: str, node: str) -> str:
 
 
 def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
-    """The config LangGraph gives a task, and the wiring (``nested_graphs.NestedRuns``)
-    graphs invoked inside the node use: checkpointer, scratchpad, resuming flag."""
-    from langgraph.runtime import Runtime
+    """The config LangGraph's ``prepare_single_task`` and ``run_with_retry`` give a task
+    (scratchpad, send sink, namespace, runtime with ``execution_info``, metadata,
+    callbacks), and the wiring (``nested_graphs.NestedRuns``) graphs invoked inside the
+    node use: checkpointer, scratchpad, resuming flag."""
+    from langgraph.runtime import ExecutionInfo, Runtime
 
     from . import langgraph_compat as compat
     from .nested_graphs import NestedRuns
 
     ns = checkpoint_ns(cc.ns, node)
     nested = NestedRuns(cc.run_id, ns, list(cc.resume), thread_state=cc.thread_state, carry=cc.carry)
+    wiring = nested.configurable(cc.step, cc.stop)
+    sent: list[tuple[str, Any]] = []
+    to_nested = wiring[compat.CONFIG_KEY_SEND]
+
+    def send(writes: list[tuple[str, Any]]) -> None:
+        """Resume values go to the nested-graph wiring, channel writes to the task."""
+        to_nested([w for w in writes if w[0] == compat.RESUME])
+        sent.extend(w for w in writes if w[0] != compat.RESUME)
+
+    # checkpoint_id "": what LangGraph's own _ensure_execution_info gives a task prepared
+    # outside its checkpointer; thread_id: an agentc run is a durable thread
+    info = ExecutionInfo(checkpoint_id="", checkpoint_ns=ns, task_id=cc.task_id, thread_id=cc.run_id,
+                         run_id=None, node_attempt=cc.attempt, node_first_attempt_time=cc.first_attempt_time)
     config = {
         "configurable": {
             "thread_id": cc.run_id,
-            **nested.configurable(cc.step, cc.stop),
+            **wiring,
+            compat.CONFIG_KEY_SEND: send,
+            SENT: sent,
             compat.CONFIG_KEY_CHECKPOINT_NS: ns,
             compat.CONFIG_KEY_TASK_ID: cc.task_id,
-            compat.CONFIG_KEY_RUNTIME: Runtime(context=cc.context, store=cc.store),
+            compat.CONFIG_KEY_RUNTIME: Runtime(context=cc.context, store=cc.store, execution_info=info),
         },
-        "metadata": {"langgraph_step": cc.step, "langgraph_node": node, "thread_id": cc.run_id},
+        "metadata": {"langgraph_step": cc.step, "langgraph_node": node, "thread_id": cc.run_id,
+                     "langgraph_triggers": cc.triggers, "langgraph_path": cc.path,
+                     "langgraph_checkpoint_ns": ns},
+        "callbacks": [],  # push_message looks for stream handlers here (none: agentc does not stream)
         "recursion_limit": cc.recursion_limit,
         "run_name": node,
     }
@@ -248,6 +330,11 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
 
 def make_config(cc: CallContext, node: str) -> dict[str, Any]:
     return node_config(cc, node)[0]
+
+
+def sent_writes(config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The writes the task made through ``CONFIG_KEY_SEND`` while it ran."""
+    return list(config["configurable"].get(SENT, ()))
 
 
 def invoke(runnable: Any, value: Any, config: dict[str, Any], is_async: bool) -> Any:
@@ -281,13 +368,18 @@ def call_node(runnable: Any, value: Any, config: dict[str, Any], is_async: bool)
         return cmd
 
 
-def run_routers(branches: Sequence[Branch], fresh_read: Callable[[StateSchema], Any], config: dict[str, Any],
-                resolve: Resolver) -> list[tuple[str, Any]]:
-    """Run a node's routers (in declaration order) on the fresh state."""
+def run_routers(branches: Sequence[Branch], fresh_read: Callable[[StateSchema], Any], update: Any,
+                config: dict[str, Any], resolve: Resolver) -> list[tuple[str, Any]]:
+    """Run a node's routers (in declaration order) on the fresh state. A router without
+    its own input schema also sees the keys of the node's dict return that are not state
+    keys (LangGraph's ``BranchSpec._route`` passthrough: ``{**update, **fresh}``)."""
     out: list[tuple[str, Any]] = []
     for br in branches:
         router = resolve(br.router)
-        result = invoke(router, fresh_read(br.input), config, br.router.is_async)
+        value = fresh_read(br.input)
+        if br.sees_update and isinstance(value, dict) and isinstance(update, dict):
+            value = {**update, **value}
+        result = invoke(router, value, config, br.router.is_async)
         out.extend(branch_writes(br, result))
     return out
 

@@ -85,7 +85,7 @@ class Frame:
             ch = lg.branch_channel(n.name)
             self.specs[ch] = LastValueAfterFinish(_AnyType) if n.defer else EphemeralValue(_AnyType, guard=False)
             self.triggers[n.name] = [ch]
-        for w in graph.waiting_edges:
+        for w in lg.live_waiting_edges(graph):
             ch = lg.join_channel(w.sources, w.target)
             cls = NamedBarrierValueAfterFinish if w.target in deferred else NamedBarrierValue
             self.specs[ch] = cls(str, set(w.sources))
@@ -207,7 +207,9 @@ class Frame:
                 value = self.channels[START_CHANNEL].get()
             else:
                 node = self.nodes[name]
-                value = lg.coerce(node.input, lg.read_values(self.channels, node.input.keys, managed), resolve)
+                if lg.is_root(node.input) and not self.channels[lg.ROOT].is_available():
+                    continue  # LangGraph's _proc_input: a single-channel node needs a value
+                value = lg.read_state(self.channels, node.input, managed, resolve)
             tasks.append(Task(f"{self.step}:pull:{name}", name, value, ("__pregel_pull", name),
                                tuple(self.triggers[name])))
         return tasks
@@ -280,8 +282,14 @@ class Frame:
             return True
         return False
 
-    def output(self) -> dict[str, Any]:
-        return lg.read_values(self.channels, self.graph.output_schema.keys, {})
+    def output(self) -> Any:
+        """The run's result: the output schema's keys, or the root value of a graph whose
+        state is not a dict (``StateGraph(Annotated[list, add_messages])``)."""
+        schema = self.graph.output_schema
+        if lg.is_root(schema):
+            ch = self.channels.get(lg.ROOT)
+            return ch.get() if ch is not None and ch.is_available() else None
+        return lg.read_values(self.channels, schema.keys, {})
 
     def thread_state(self) -> dict[str, Any] | None:
         """Checkpoints of per-thread child graphs its nodes invoke (``nested_graphs``)."""
@@ -374,7 +382,8 @@ def task_writes(frame: Frame, task: Task, result: Any, config: dict[str, Any], r
     """A task's writes from its node's return value, as LangGraph's node writers make
     them: the update, Command gotos, static edges, then the routers, which read the
     start-of-step state plus this task's own writes."""
-    writes = lg.update_writes(result, frame.output_keys[task.name])
+    # writes sent while it ran (push_message) come first, as in LangGraph's task.writes
+    writes = lg.sent_writes(config) + lg.update_writes(result, frame.output_keys[task.name])
     if not is_start:
         writes += lg.control_writes(result)
     writes += frame.static[task.name]
@@ -388,9 +397,9 @@ def task_writes(frame: Frame, task: Task, result: Any, config: dict[str, Any], r
                 grouped[ch].append(v)
         for ch, vals in grouped.items():
             local[ch].update(vals)
-        return lg.coerce(schema, lg.read_values(local, schema.keys, managed), resolve)
+        return lg.read_state(local, schema, managed, resolve)
 
-    writes += lg.run_routers(frame.branches[task.name], fresh_read, config, resolve)
+    writes += lg.run_routers(frame.branches[task.name], fresh_read, result, config, resolve)
     return writes
 
 

@@ -17,6 +17,7 @@ The protocol (every worker task):
 """
 from __future__ import annotations
 
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,7 +58,10 @@ class StepWorker:
 
     # ------------------------------------------------------------ entry point
     def execute(self, task_type: str, input: dict[str, Any], *, retry_count: int = 0,
-                workflow_id: str = "", task_id: str = "") -> Outcome:
+                workflow_id: str = "", task_id: str = "", first_attempt_time: float | None = None) -> Outcome:
+        """``retry_count``: the engine's count of earlier attempts of this task (LangGraph's
+        ``node_attempt`` is one more); ``first_attempt_time``: when the engine scheduled the
+        first attempt (Temporal knows; Conductor does not, so there it is this attempt's start)."""
         kind = self.layout.task_kinds.get(task_type)
         try:
             if kind is None:
@@ -68,7 +72,9 @@ class StepWorker:
                                 f"(plan {input.get('plan')!r}, this worker has {self.layout.plan_id!r}); "
                                 "re-run `agentc deploy` or restart workers with the deployed code")
             level = self.layout.levels[tuple(kind["path"])]
-            ctx = {"run_id": workflow_id, "attempt": retry_count + 1}
+            if first_attempt_time is None:  # Conductor tells a worker nothing of earlier attempts
+                first_attempt_time = time.time()
+            ctx = {"run_id": workflow_id, "attempt": retry_count + 1, "first_attempt_time": first_attempt_time}
             output = self.handlers[kind["kind"]](level, kind, input, ctx)
             return Outcome("COMPLETED", output)
         except _Retry as r:
@@ -241,8 +247,9 @@ class StepWorker:
         if nxt is None:
             names = sorted(t.name for t in nt)
             raise _Terminal(f"{Code.UNSUPPORTED.value}: the run reached a superstep the compiled plan does not "
-                            f"contain (nodes {names}); a router returned a destination agentc could not "
-                            "predict — declare its targets (path_map / Literal) and recompile")
+                            f"contain (nodes {names}); a router or Command(goto=...) chose destinations "
+                            "agentc could not predict — declare a router's targets (path_map / Literal) "
+                            "and a node's Command destinations (Command[Literal[...]]), then recompile")
         return frame, nt, nxt
 
     def _advance_and_package(self, level: Any, frame: Any, tasks: list[Any], writes: dict[str, Any],
@@ -291,7 +298,8 @@ class StepWorker:
         return CallContext(run_id=ctx["run_id"], step=frame.step, stop=frame.stop, ns=ns, task_id=task.key,
                            resume=resume, context=self._context(input.get("context")), store=self.store,
                            recursion_limit=self.wf.graph.recursion_limit, thread_state=frame.thread_state(),
-                           carry=carry)
+                           carry=carry, attempt=ctx["attempt"], first_attempt_time=ctx["first_attempt_time"],
+                           triggers=task.triggers, path=task.path)
 
     def _context(self, raw: Any) -> Any:
         schema = self.wf.graph.context_schema

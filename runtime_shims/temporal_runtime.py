@@ -271,7 +271,8 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
     def run(payload: dict) -> dict:
         info = activity.info()
         o = worker.execute(task_type, payload, retry_count=info.attempt - 1,
-                           workflow_id=info.workflow_id, task_id=info.activity_id)
+                           workflow_id=info.workflow_id, task_id=info.activity_id,
+                           first_attempt_time=info.scheduled_time.timestamp() if info.scheduled_time else None)
         if o.status == "COMPLETED":
             return o.output
         raise ApplicationError(o.reason, o.output, type="AgentcStepFailed",

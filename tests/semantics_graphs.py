@@ -2,9 +2,12 @@
 import operator
 from typing import Annotated, TypedDict
 
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, AnyMessage
 from langgraph.graph import END, START, MessagesState, StateGraph
+from langgraph.graph.message import add_messages, push_message
+from langgraph.runtime import Runtime
 from langgraph.types import Command, RetryPolicy, Send, interrupt
+from pydantic import BaseModel
 
 FAIL = {"boom": True}
 CALLS: list = []
@@ -162,3 +165,141 @@ _b.add_node("confirm", confirm)
 _b.add_edge(START, "speak")
 _b.add_edge("speak", "confirm")
 message_ids = _b.compile()
+
+
+# ------------------------------------------------ graphs that every engine must run as LangGraph does
+# (tests/test_semantics.py runs each natively, locally, on the Conductor simulation and on Temporal)
+
+class X(TypedDict, total=False):
+    x: int
+    log: Annotated[list, operator.add]
+
+
+# a waiting edge into END: LangGraph attaches nothing for it
+_b = StateGraph(X)
+for _n in ("a", "b", "c"):
+    _b.add_node(_n, _mk(_n))
+_b.add_edge(START, "a")
+_b.add_edge(START, "b")
+_b.add_edge("a", "c")
+_b.add_edge(["a", "b"], END)
+join_into_end = _b.compile()
+
+
+# input keys the state does not declare, and node return keys that are not state keys: START's
+# router and a node's router both see them (LangGraph's branch passthrough); a router with its
+# own input schema does not
+def route_start(s):
+    return "judge" if s.get("mode") == "judge" else "other"
+
+
+def judge(s):
+    return {"x": s["x"] + 1, "verdict": "retry" if s["x"] < 2 else "done"}
+
+
+def route_verdict(s):
+    return "judge" if s["verdict"] == "retry" else "tally"
+
+
+def route_typed(s: X):
+    return "tally" if "verdict" not in s else END
+
+
+_b = StateGraph(X)
+_b.add_node("judge", judge)
+_b.add_node("other", _mk("other"))
+_b.add_node("tally", lambda s: {"log": [f"tally:{s['x']}"]})
+_b.add_conditional_edges(START, route_start, ["judge", "other"])
+_b.add_conditional_edges("judge", route_verdict, ["judge", "tally"])
+_b.add_conditional_edges("judge", route_typed, ["tally", END])
+extra_keys = _b.compile()
+
+
+# a RetryPolicy node that reads its attempt number from the runtime (LangGraph docs' example)
+def flaky(state, runtime: Runtime):
+    info = runtime.execution_info
+    CALLS.append(info.node_attempt)
+    if info.node_attempt < 3:
+        raise ConnectionError(f"attempt {info.node_attempt}")
+    first = info.node_first_attempt_time
+    return {"log": [f"attempt={info.node_attempt}", f"timed={isinstance(first, float)}"]}
+
+
+_b = StateGraph(X)
+_b.add_node("flaky", flaky, retry_policy=RetryPolicy(max_attempts=4, initial_interval=0.001, jitter=False))
+_b.add_edge(START, "flaky")
+attempts = _b.compile()
+
+
+# push_message inside a node, with a pydantic MessagesState-style state
+class PMessages(BaseModel):
+    messages: Annotated[list[AnyMessage], add_messages]
+    turns: int = 0
+
+
+def pushing(state: PMessages):
+    push_message(AIMessage(content="pushed first", id="pushed-1"))
+    kinds = ",".join(type(m).__name__ for m in state.messages)
+    return {"messages": [AIMessage(content=f"saw {kinds}", id="reply-1")], "turns": state.turns + 1}
+
+
+def route_turns(state: PMessages):
+    return "pushing" if state.turns < 2 else END
+
+
+_b = StateGraph(PMessages)
+_b.add_node("pushing", pushing)
+_b.add_edge(START, "pushing")
+_b.add_conditional_edges("pushing", route_turns, ["pushing", END])
+pydantic_push = _b.compile()
+
+
+# graphs whose state is one bare value (LangGraph's "__root__" channel)
+def chat(messages):
+    return [AIMessage(content=f"reply to {len(messages)}", id=f"r{len(messages)}")]
+
+
+def route_chat(messages):
+    return "chat" if len(messages) < 4 else END
+
+
+_b = StateGraph(Annotated[list, add_messages])
+_b.add_node("chat", chat)
+_b.add_edge(START, "chat")
+_b.add_conditional_edges("chat", route_chat, ["chat", END])
+root_messages = _b.compile()
+
+_b = StateGraph(str)
+_b.add_node("shout", lambda s: s.upper() + "!")
+_b.add_node("keep", lambda s: None)  # None writes nothing
+_b.add_conditional_edges(START, lambda s: "shout" if s.islower() else "keep", ["shout", "keep"])
+root_text = _b.compile()
+
+_b = StateGraph(Annotated[list, operator.add])
+_b.add_node("left", lambda s: [f"left saw {len(s)}"])
+_b.add_node("right", lambda s: Command(update=[f"right saw {len(s)}"]))
+_b.add_edge(START, "left")
+_b.add_edge(START, "right")
+root_fanout = _b.compile()
+
+
+# a router returning a list of targets: any subset may run next (the plan enumerates them)
+def fanout(n):
+    names = [f"t{i}" for i in range(n)]
+
+    def pick_all(s):
+        return [t for t in names if t != "t1"]
+
+    b = StateGraph(X)
+    b.add_node("src", _mk("src"))
+    for t in names:
+        b.add_node(t, _mk(t))
+        b.add_edge(t, "sink")
+    b.add_node("sink", _mk("sink"))
+    b.add_edge(START, "src")
+    b.add_conditional_edges("src", pick_all, names)
+    return b.compile()
+
+
+fanout6 = fanout(6)
+fanout7 = fanout(7)

@@ -119,3 +119,92 @@ def test_message_ids_are_journaled_not_regenerated(tmp_path):
     ids_after = json.loads(proc.stdout.strip().splitlines()[-1])
     assert ids_after[:len(ids_before)] == ids_before
     assert len(ids_after) == len(ids_before) + 1
+
+
+# ---------------------------------------------------------------- every engine as LangGraph
+ENGINES = ("local", "conductor", "temporal")
+
+
+def run_on(engine_name, graph, inp, tmp_path, request):
+    """``graph`` run to completion on one engine: the local executor, the Conductor
+    simulation of the compiled workflow JSON, or a real Temporal dev server."""
+    if engine_name == "local":
+        return agentc.run(graph, inp, db=str(tmp_path / "r.db")).output
+    if engine_name == "conductor":
+        from agentc.targets.conductor.simulate import Simulation
+
+        agentc.compile(graph, target="conductor").write(tmp_path / "out")
+        out = Simulation.of(tmp_path / "out", graph).start(inp)
+        assert out.status == "done"
+        return out.output
+    import asyncio
+
+    from agentc.targets.temporal import engine
+
+    address = request.getfixturevalue("temporal_address")
+
+    async def go():
+        client = await engine.connect(address)
+        async with engine.running_worker(client, engine.load(graph, tmp_path / "code")):
+            return await engine.start(graph, address, inp, client=client)
+
+    out = asyncio.run(go())
+    assert out.status == "done"
+    return out.output
+
+
+SAME_AS_NATIVE = [
+    ("join_into_end", {"log": []}),
+    ("extra_keys", {"x": 0, "mode": "judge", "junk": 1}),
+    ("extra_keys", {"x": 5, "mode": "no", "junk": [1]}),
+    ("pydantic_push", {"messages": [{"role": "user", "content": "hi"}]}),
+    ("root_messages", [{"role": "user", "content": "hi"}]),
+    ("root_text", "hello"),
+    ("root_text", "HELLO"),
+    ("root_fanout", ["in"]),
+    ("fanout6", {"log": []}),
+]
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+@pytest.mark.parametrize("name,inp", SAME_AS_NATIVE, ids=[f"{n}-{i}" for i, (n, _) in enumerate(SAME_AS_NATIVE)])
+def test_engine_matches_langgraph(engine_name, name, inp, tmp_path, request):
+    graph = getattr(G, name)
+    expected = harness.normalise(graph.invoke(inp))
+    assert harness.normalise(run_on(engine_name, graph, inp, tmp_path, request)) == expected
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_node_reads_its_attempt_number(engine_name, tmp_path, request):
+    """RetryPolicy retries count as LangGraph counts them: runtime.execution_info.node_attempt
+    is 1, 2, 3 (the node succeeds on its third attempt), and the first attempt's time is set."""
+    G.CALLS.clear()
+    expected = harness.normalise(G.attempts.invoke({"log": []}))
+    assert G.CALLS == [1, 2, 3]
+    G.CALLS.clear()
+    assert harness.normalise(run_on(engine_name, G.attempts, {"log": []}, tmp_path, request)) == expected
+    assert G.CALLS == [1, 2, 3]
+
+
+def test_router_with_too_many_list_targets_is_refused_at_compile_time(tmp_path):
+    """A router that returns a list of 7 targets: any of 128 subsets may run next. The plan
+    targets refuse it when compiling (AC200 naming the router and its line); the local
+    target, which needs no plan, runs it as LangGraph does."""
+    for target in ("conductor", "temporal"):
+        with pytest.raises(AgentcError) as exc:
+            agentc.compile(G.fanout7, target=target)
+        d = exc.value.diagnostic
+        assert d.code.value == "AC200" and "pick_all" in d.construct and "7 targets" in d.message
+        assert d.file.endswith("semantics_graphs.py") and d.line is not None and "Send" in d.hint
+    expected = harness.normalise(G.fanout7.invoke({"log": []}))
+    assert harness.normalise(agentc.run(G.fanout7, {"log": []}, db=str(tmp_path / "r.db")).output) == expected
+
+
+def test_pydantic_state_instance_as_input(tmp_path):
+    """An instance of the pydantic state class is an input LangGraph takes (its fields are
+    written); agentc.run takes it too and gives the same result."""
+    from langchain_core.messages import HumanMessage
+
+    inp = G.PMessages(messages=[HumanMessage(content="hi", id="h1")])
+    expected = harness.normalise(G.pydantic_push.invoke(inp))
+    assert harness.normalise(agentc.run(G.pydantic_push, inp, db=str(tmp_path / "r.db")).output) == expected

@@ -232,6 +232,9 @@ class Branch(_Frozen):
     may_send: bool = False
     returns_many: bool = False
     """The router may return a list of destinations (any subset of ``targets`` may run)."""
+    sees_update: bool = False
+    """The router declares no input schema of its own, so it reads the fresh state merged
+    over the node's dict return (keys the state lacks pass through, as in LangGraph)."""
 
 
 class Graph(_Frozen):

@@ -55,7 +55,7 @@ def _verify_graph(g: Graph, path: str) -> None:
         if e.source not in sources or e.target not in targets:
             _fail(path, f"edge {e.source}->{e.target} references an unknown node")
     for w in g.waiting_edges:
-        if not set(w.sources) <= nodes or w.target not in nodes:
+        if not set(w.sources) <= nodes or w.target not in targets:  # into END: LangGraph ignores it
             _fail(path, f"waiting edge {w.sources}->{w.target} references an unknown node")
     for b in g.branches:
         if b.source not in sources:

@@ -26,6 +26,9 @@ from agentc.ir import END, START, Branch, Graph
 END_ID = -1
 MAX_SCHEDULES = 256
 MAX_OUTCOMES = 4096
+MAX_FANOUT = 6
+"""Most targets a router returning a list may have: any subset of them may run, and each
+subset is its own superstep schedule (2**6 = 64); past it the plan would be guesswork."""
 
 
 class Block(BaseModel):
@@ -83,11 +86,26 @@ def _branch_outcomes(br: Branch, all_nodes: list[str]) -> list[list[tuple[str, A
             return [[w for w in combo if w is not None] for combo in itertools.product(*options)]
         return [[]] + [[pull(t)] for t in real] + [[push(t)] for t in real]
     if br.returns_many:
-        return [[pull(t) for t in combo] for combo in _subsets(real, 6)]
+        if len(real) > MAX_FANOUT:
+            _refuse_fanout(br, real)
+        return [[pull(t) for t in combo] for combo in _subsets(real, MAX_FANOUT)]
     out = [[pull(t)] for t in real]
     if END in targets:
         out.append([])
     return out
+
+
+def _refuse_fanout(br: Branch, real: list[str]) -> None:
+    where = br.router.source
+    raise AgentcError(
+        Code.UNSUPPORTED,
+        f"router {br.name}() of node {br.source!r} may return a list of up to {len(real)} targets; "
+        f"any of their {2 ** len(real)} subsets could run next, and a compiled plan enumerates "
+        f"superstep schedules only for routers with at most {MAX_FANOUT} targets",
+        construct=f"add_conditional_edges({br.source!r}, {br.name})", source=where,
+        hint="send the work as Send(...) packets to one node (any number of packets is one dynamic "
+             "fork), split the router into routers of fewer targets, or run the graph with the local "
+             "target, which needs no plan")
 
 
 def _task_outcomes(nodes: dict[str, Any], frame: Any, name: str, all_nodes: list[str]) -> list[list[tuple[str, Any]]]:

@@ -264,10 +264,11 @@ class LocalExecutor:
         self.on_event("task_start", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name})
         node = frame.nodes[task.name]
         attempt = 0
+        first = time.time()
         while True:
             attempt += 1
             try:
-                return self._attempt(frame, ns, task, node, self.resolve)
+                return self._attempt(frame, ns, task, node, self.resolve, attempt, first)
             except _Paused as p:
                 return _Result(interrupts=p.interrupts)
             except lg.ParentCommand as pc:
@@ -287,13 +288,15 @@ class LocalExecutor:
                 self.on_event("retry", {"node": task.name, "attempt": attempt, "error": repr(exc)})
                 time.sleep(delay)
 
-    def _attempt(self, frame: Frame, ns: str, task: Task, node: Any, resolve: Resolver) -> _Result:
+    def _attempt(self, frame: Frame, ns: str, task: Task, node: Any, resolve: Resolver,
+                 attempt: int = 1, first_attempt_time: float | None = None) -> _Result:
         task_ns = f"{ns}|{task.key}" if ns else task.key
         cc = CallContext(run_id=self.run_id, step=frame.step, stop=frame.stop, ns=task_ns,
                          task_id=task.key, context=self.context, store=self.store,
                          resume=self.journal.resume_values(self.run_id, ns, task.key),
                          recursion_limit=self.recursion_limit, thread_state=frame.thread_state(),
-                         carry=self.journal.carry(self.run_id, ns, task.key))
+                         carry=self.journal.carry(self.run_id, ns, task.key), attempt=attempt,
+                         first_attempt_time=first_attempt_time, triggers=task.triggers, path=task.path)
         config, nested = lg.node_config(cc, task.name)
         extra: list[tuple[str, Any]] = []
         if node is None:  # START: the input becomes writes

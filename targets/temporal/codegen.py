@@ -190,6 +190,7 @@ class ModuleWriter:
                 ref = self.refs.take("start")
                 self.finals.setdefault(0, []).append(ref)
                 L.add(d, f"await self.start({ref!r}, {lv.special_types['start']!r})")
+                self._last = [ref]  # a Route right after START branches on its output
             elif top is not None:
                 L.add(d, "pass  # START: the first step reads the run's input")
             return

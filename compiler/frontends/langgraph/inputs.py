@@ -1,7 +1,11 @@
 """Check a run's input against the graph's input schema before anything runs.
 
-LangGraph silently drops unknown input keys and only fails on a bad value when some node
-later reads it; a durable run should reject such input up front with a diagnostic.
+The rule is LangGraph's: keys the input schema does not declare are ignored (START writes
+only declared keys; its routers still see them), a graph whose state is one bare value
+(``StateGraph(Annotated[list, add_messages])``) takes any value, an instance of a
+pydantic/dataclass input schema is read field by field. What LangGraph would only fail on
+later — a non-dict input for a dict state, a declared key with a value of the wrong type —
+a durable run rejects up front with a diagnostic.
 """
 from __future__ import annotations
 
@@ -34,37 +38,27 @@ def _checkable(annotation: Any) -> Any:
 
 
 def validate_input(wf: Workflow, live: Any, value: Any) -> Any:
+    from agentc.runtime_shims.langgraph_calls import Resolver, is_root
+
     g = wf.graph
     schema = g.input_schema
     where = schema.cls.source if schema.cls else g.source
-    if value is None:
-        return None
+    if value is None or is_root(schema):
+        return value
+    resolve = Resolver(live)
+    cls = resolve(("input_schema",))
+    if schema.kind in ("pydantic", "dataclass") and isinstance(cls, type) and isinstance(value, cls):
+        return value  # LangGraph writes its fields (get_update_as_tuples)
     if not isinstance(value, dict):
         raise AgentcError(Code.INPUT_SCHEMA, f"input must be a JSON object, got {type(value).__name__}",
                           construct=f"input schema {schema.name}", source=where,
                           hint=f"pass an object with keys from: {', '.join(schema.keys)}")
-    managed = {c.name for c in g.channels if c.kind == "managed"}
-    unknown = sorted(set(value) - set(schema.keys))
-    if unknown:
-        raise AgentcError(Code.INPUT_SCHEMA, f"input has keys the graph does not accept: {', '.join(unknown)}",
-                          construct=f"input schema {schema.name}", source=where,
-                          hint=f"accepted keys: {', '.join(k for k in schema.keys if k not in managed)}")
-    from agentc.runtime_shims.langgraph_calls import Resolver
-
-    resolve = Resolver(live)
-    cls = resolve(("input_schema",))
-    if schema.kind == "pydantic":
-        try:
-            cls.model_validate(value)
-        except Exception as exc:  # noqa: BLE001 - pydantic ValidationError
-            raise AgentcError(Code.INPUT_SCHEMA, f"input does not fit {schema.name}: {exc}",
-                              construct=f"input schema {schema.name}", source=where,
-                              hint="fix the input values to match the state model") from None
-        return value
     from pydantic import TypeAdapter
 
     hints = _hints(cls)
     for key, v in value.items():
+        if key not in schema.keys:
+            continue  # LangGraph ignores undeclared input keys
         ann = _checkable(hints.get(key, Any))
         if ann is None:
             continue

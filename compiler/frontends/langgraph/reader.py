@@ -294,7 +294,8 @@ class _Reader:
                                   path_map=dict(sorted(ends.items())) if ends else None,
                                   targets=targets, input=schema,
                                   may_send=mentions_send(fn),
-                                  returns_many=returns_many(fn)))
+                                  returns_many=returns_many(fn),
+                                  sees_update=spec.input_schema is None))
         return tuple(out)
 
     def refuse_error_handlers(self) -> None:
