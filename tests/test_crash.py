@@ -66,9 +66,12 @@ def _writes(db: Path) -> list[tuple[str, int, str, str]]:
         con.close()
 
 
-def _key(ns: str, task: str) -> str:
-    """The task's checkpoint namespace, as the driver logs it."""
-    return f"{ns}|{task}" if ns else task
+def _key(ns: str, task: str, node: str) -> str:
+    """The task's checkpoint namespace, as the driver logs it (LangGraph's ``node:task``
+    parts, from the journal's level namespace and task key)."""
+    from agentc.runtime_shims.langgraph_calls import checkpoint_ns
+
+    return checkpoint_ns(f"{ns}|{task}" if ns else task, node)
 
 
 class ForkServer:
@@ -122,7 +125,7 @@ def crash_and_resume(launch: Any, name: str, kill_at: str, d: Path) -> dict[str,
     out: dict[str, Any] = {"first": first}
     if first.returncode != -signal.SIGKILL:
         return out
-    out["committed"] = {_key(ns, task) for ns, _, task, _ in _writes(db)}
+    out["committed"] = {_key(ns, task, node) for ns, _, task, node in _writes(db)}
     out["resume"] = launch([name, str(db), str(log), "resume", "none"])
     out["final"] = _writes(db)
     out["effects"] = [tuple(line.split("\t")) for line in log.read_text().splitlines()] if log.exists() else []
@@ -189,6 +192,6 @@ def check(name: str, kill_at: str, res: dict[str, Any]) -> None:
     leaves = {w.rsplit("/", 1)[-1] for w in report["wrapped"]}
     subgraphs = {part for w in report["wrapped"] for part in w.split("/")[:-1]}
     logged = set(by_phase["first"]) | set(by_phase["resume"])
-    missing = sorted(_key(ns, task) for ns, _, task, node in res["final"]
-                     if node in leaves - subgraphs and _key(ns, task) not in logged)
+    missing = sorted(_key(ns, task, node) for ns, _, task, node in res["final"]
+                     if node in leaves - subgraphs and _key(ns, task, node) not in logged)
     assert not missing, f"journaled tasks with no side effect: {missing}"
