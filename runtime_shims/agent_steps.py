@@ -152,7 +152,7 @@ class AgentStepper:
         new: dict[str, Any] = {}
         steps = replay.Steps(journal, lambda key, kind, value: new.__setitem__(key, value), admit, watch)
         steps.changed = asyncio.Event()
-        context = unpack(run["context"]) if run.get("context") else None
+        context = run_context(run)
 
         def decisions_at(pause: int) -> Any:
             return steps.done.get(f"pause:{pause}")
@@ -248,17 +248,31 @@ class AgentStepper:
         return {**out, "plan": self.layout.plan_id, "tasks": tasks, "inputs": inputs}
 
 
-def run_input(input: Any, context: Any, max_turns: int | None) -> dict[str, Any]:
-    """A root agent workflow's input (what ``read_run`` reads back): the context packed."""
-    return {"input": input, "context": None if context is None else pack(context), "max_turns": max_turns}
+def run_input(input: Any, context: Any, factory: str | None = None, *, max_turns: int | None) -> dict[str, Any]:
+    """A root agent workflow's input (what ``read_run`` reads back): the context packed —
+    or, with a context factory (``user_code.run_context``), its arguments packed and its
+    REF, called in every step."""
+    return {"input": input, "context": None if context is None else pack(context), "context_factory": factory,
+            "max_turns": max_turns}
 
 
 def read_run(wf_input: dict[str, Any]) -> dict[str, Any]:
     """A workflow's input as the run description: the root's ``{input, context,
-    max_turns}``, or an agent-as-tool child's packed ``child``."""
+    context_factory, max_turns}``, or an agent-as-tool child's packed ``child``."""
     if wf_input.get("child"):
         return unpack(wf_input["child"])
-    return {"input": wf_input.get("input"), "context": wf_input.get("context"), "max_turns": wf_input.get("max_turns")}
+    return {k: wf_input.get(k) for k in ("input", "context", "context_factory", "max_turns")}
+
+
+def run_context(run: dict[str, Any]) -> Any:
+    """The live run context of one drive (a fresh object each time: the journal replays
+    the changes tools made to it)."""
+    context = unpack(run["context"]) if run.get("context") else None
+    if run.get("context_factory"):
+        from agentc.frontends.openai_agents.user_code import call_factory
+
+        return call_factory(run["context_factory"], context)
+    return context
 
 
 def _call(e: replay.Effect) -> dict[str, Any]:

@@ -31,11 +31,13 @@ class AgentRunner:
 
     # ------------------------------------------------------------ public API
     def start(self, input: Any, *, run_id: str | None = None, context: Any = None,
-              max_turns: int | None = None) -> RunOutcome:
+              max_turns: int | None = None, context_factory: str | None = None) -> RunOutcome:
+        """``context_factory``: a REF called with ``context`` (its arguments) at every drive."""
         self.run_id = run_id or uuid.uuid4().hex
         with self.journal.tx() as j:
             j.create_run(self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
-            j.save_step(self.run_id, "input", "input", {"input": input, "max_turns": max_turns})
+            j.save_step(self.run_id, "input", "input", {"input": input, "max_turns": max_turns,
+                                                        "context_factory": context_factory})
         return self._drive()
 
     def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
@@ -86,10 +88,15 @@ class AgentRunner:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")
             return found[-1] if found else None
 
+        context = run["context"]
+        if first.get("context_factory"):
+            from agentc.frontends.openai_agents.user_code import call_factory
+
+            context = call_factory(first["context_factory"], context)
         try:
             with replay.journaled(self.agent, steps):
                 status, result = await replay.run_with_decisions(
-                    self.agent, first["input"], replay.run_kwargs(steps, run["context"], first.get("max_turns")),
+                    self.agent, first["input"], replay.run_kwargs(steps, context, first.get("max_turns")),
                     decisions_at)
         except AgentsException as exc:
             raise replay.failure(exc) from None
