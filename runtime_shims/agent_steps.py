@@ -31,8 +31,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentc.errors import AgentcError, Code
+from agentc.runtime_shims import agent_failures
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import dumps, loads
+
+STEP_ATTEMPTS = 3
+"""Attempts of a step whose user code raises (a model call may fail transiently): the
+third failure is terminal, on Conductor (its TaskDefs allow 2 retries) and on Temporal
+(whose retry policy leaves the decision to the worker, so a lost worker is still
+retried). The workflow then fails with the AC300 diagnostic naming the user's code."""
 
 SETTLE_ROUNDS = 100
 """Event-loop turns a model step waits, after the first tool call of a response reached
@@ -169,7 +176,7 @@ class AgentStepper:
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             if isinstance(exc, AgentsException):
-                raise replay.failure(exc) from None
+                raise agent_failures.failure(exc) from None
             raise exc
         if task.done() and not task.cancelled():
             status, value = task.result()
@@ -225,9 +232,12 @@ class AgentStepper:
         except AgentcError as exc:
             text = exc.diagnostic.render()
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text}, text)
-        except Exception as exc:  # noqa: BLE001 - the user's tool or model failed: Conductor retries
-            text = "".join(traceback.format_exception(exc))
-            return Outcome("FAILED", {"error": text}, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the user's model or code failed: a bounded retry
+            text = agent_failures.failure(exc).diagnostic.render()
+            final = retry_count + 1 >= STEP_ATTEMPTS
+            return Outcome("FAILED_WITH_TERMINAL_ERROR" if final else "FAILED",
+                           {"error": text, "attempt": retry_count + 1,
+                            "traceback": "".join(traceback.format_exception(exc))}, text)
 
     def _conductor_model(self, input: dict[str, Any]) -> dict[str, Any]:
         run = read_run(input["run"])

@@ -476,31 +476,6 @@ def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, 
     return decisions
 
 
-def failure(exc: BaseException) -> Any:
-    """The diagnostic for an SDK exception that ends the run (``RunFailed``)."""
-    from agents import (InputGuardrailTripwireTriggered, MaxTurnsExceeded, OutputGuardrailTripwireTriggered,
-                        ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)
-
-    from agentc.errors import Code, RunFailed
-
-    if isinstance(exc, (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)):
-        name = exc.guardrail_result.guardrail.get_name()
-        kind = "input" if isinstance(exc, InputGuardrailTripwireTriggered) else "output"
-        return RunFailed(Code.GUARDRAIL_TRIPPED, f"{kind} guardrail {name!r} tripped: the run stopped, as Runner.run "
-                         f"raises {type(exc).__name__}", construct=f"guardrail {name!r}",
-                         hint="the guardrail rejected this input/output; change the input or the guardrail")
-    if isinstance(exc, (ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)):
-        name = exc.guardrail.get_name()
-        return RunFailed(Code.GUARDRAIL_TRIPPED, f"tool guardrail {name!r} tripped ({type(exc).__name__})",
-                         construct=f"guardrail {name!r}", hint="the tool call was refused by its guardrail")
-    if isinstance(exc, MaxTurnsExceeded):
-        return RunFailed(Code.MAX_TURNS, f"max_turns exceeded: {exc}", construct="max_turns",
-                         hint="raise it with --recursion-limit (max_turns for agents) or check why the agent loops")
-    return RunFailed(Code.NODE_FAILED, f"the agent run failed: {type(exc).__name__}: {exc}",
-                     construct=type(exc).__name__, hint="fix the cause, then `agentc resume RUN_ID`; completed "
-                                                        "model turns and tool calls are not repeated")
-
-
 def run_kwargs(steps: Steps, context: Any, max_turns: int | None) -> dict[str, Any]:
     """``Runner.run``'s keyword arguments for a journaled drive."""
     from agents import RunConfig

@@ -142,3 +142,73 @@ def test_live_agent_with_only_string_instructions_has_a_ref():
 
     assert agentc.load(E.broken_model_agent).entry == "agents_edges:broken_model_agent"
     assert agentc.load(E.loose_agent).entry == "agents_edges:loose_agent"
+
+
+# ====================================================================== 13: user code that raises
+BROKEN = {  # agent → (the user's function the diagnostic names, what Runner.run raises)
+    "broken_instructions_agent": ("broken_instructions", "RuntimeError: instructions exploded"),
+    "broken_model_agent": ("ExplodingModel.get_response", "ConnectionError: the model endpoint is down"),
+    "broken_tool_agent": ("explode", "ValueError: tool exploded on 1"),
+}
+
+
+def native_error(name):
+    import agents_edges as E
+    from agents import Runner
+
+    with pytest.raises(Exception) as e:
+        asyncio.run(Runner.run(getattr(E, name), "go"))
+    root = e.value
+    while root.__cause__ is not None:
+        root = root.__cause__
+    return f"{type(root).__name__}: {root}"
+
+
+def line_of(qualname):
+    import inspect
+
+    import agents_edges as E
+
+    obj = E
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    obj = getattr(obj, "__wrapped__", obj)
+    lines, start = inspect.getsourcelines(obj)
+    return start, start + len(lines)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_user_code_that_raises_fails_the_run_naming_it(name, target, tmp_path, request):
+    """An exception of the user's model, instructions or tool: AC300 naming the function
+    with file:line and the exception Runner.run raises, exit 1 — not AC999 with a run left
+    'running' (local), nor a model activity retried forever (Temporal)."""
+    func, error = BROKEN[name]
+    assert native_error(name) == error
+    r = run_on(target, f"agents_edges:{name}", "go", tmp_path, address=address_for(target, request))
+    assert r.returncode == 1, r.stderr
+    assert "AC300" in r.stderr and "AC999" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert f"{func} raised {error}" in r.stderr, r.stderr
+    first, last = line_of(func)
+    lines = [int(x) for x in __import__("re").findall(r"agents_edges\.py:(\d+)", r.stderr)]
+    assert lines and all(first <= n <= last for n in lines), (lines, first, last, r.stderr)
+    if target == "local":
+        runs = json.loads(cli("runs", "--db", "r.db", "--json", cwd=tmp_path).stdout)
+        assert [x["status"] for x in runs] == ["failed"]
+        again = cli("resume", runs[0]["run_id"], "--db", "r.db", cwd=tmp_path)  # resumable: it fails again
+        assert again.returncode == 1 and f"{func} raised {error}" in again.stderr, again.stderr
+
+
+def test_a_failing_step_is_retried_a_bounded_number_of_times(tmp_path):
+    """On the engines a model/tool step whose user code raises is retried (a model call may
+    fail transiently), and the third failure is terminal."""
+    from agentc.runtime_shims.agent_steps import STEP_ATTEMPTS
+
+    art = agentc.compile("agents_edges:broken_model_agent", target="conductor")
+    art.write(tmp_path)
+    sim = Simulation.of(tmp_path)
+    with pytest.raises(agentc.errors.RunFailed):
+        sim.start("go")
+    model = [t for t in sim.sim.execution(sim.workflow_id)["tasks"] if t["taskType"].endswith("-model")]
+    assert [t["status"] for t in model] == ["FAILED"] * (STEP_ATTEMPTS - 1) + ["FAILED_WITH_TERMINAL_ERROR"]
+    assert STEP_ATTEMPTS == 3

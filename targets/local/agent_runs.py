@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
+from agentc.runtime_shims import agent_failures
 from agentc.runtime_shims import openai_agents_replay as replay
 
 from .executor import NO_VALUE, RunOutcome
@@ -77,8 +78,6 @@ class AgentRunner:
         return RunOutcome(self.run_id, "done", output=payload)
 
     async def _run(self) -> tuple[str, Any]:
-        from agents import AgentsException
-
         run = self.journal.run(self.run_id)
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
@@ -98,8 +97,10 @@ class AgentRunner:
                 status, result = await replay.run_with_decisions(
                     self.agent, first["input"], replay.run_kwargs(steps, context, first.get("max_turns")),
                     decisions_at)
-        except AgentsException as exc:
-            raise replay.failure(exc) from None
+        except AgentcError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the SDK stopped the run, or the user's code raised
+            raise agent_failures.failure(exc) from None
         return status, (result if status == "waiting" else replay.final_result(result))
 
     def _sink(self, key: str, kind: str, value: Any) -> None:
