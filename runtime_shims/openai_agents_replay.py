@@ -35,6 +35,7 @@ from typing import Any, Awaitable, Callable, Iterator, Optional
 
 from agents.models.interface import Model
 
+from agentc.runtime_shims import openai_agents_compat as compat
 from agentc.runtime_shims.codec import dumps, loads
 
 _SCOPE: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("agentc_agent_scope", default=())
@@ -261,13 +262,24 @@ def apply_changes(context: Any, changes: dict[str, Any] | None) -> None:
     fields.update(loads(*dumps(changes["set"])))
 
 
-def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any]) -> Callable[..., Any]:
+def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
+                    timeout: float | None = None) -> Callable[..., Any]:
+    """``timeout``: the tool's own, applied here while the SDK's is cleared (see
+    ``openai_agents_compat``), so a call that times out is a journaled outcome."""
     is_agent_tool = bool(getattr(tool, "_is_agent_tool", False))
+
+    async def invoke(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
+        if not timeout:
+            return await original(ctx, input_json, *args, **kwargs)
+        try:
+            return await asyncio.wait_for(original(ctx, input_json, *args, **kwargs), timeout)
+        except asyncio.TimeoutError:
+            return await compat.timeout_outcome(tool, ctx, timeout)
 
     async def on_invoke_tool(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
         steps = _ACTIVE.get()
         if steps is None:
-            return await original(ctx, input_json, *args, **kwargs)
+            return await invoke(ctx, input_json, *args, **kwargs)
         call_id = getattr(ctx, "tool_call_id", None) or _digest(input_json)
         key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{call_id}")
         context = getattr(ctx, "context", None)
@@ -278,7 +290,7 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any]) -> Call
             before = context_before(context)
             token = _SCOPE.set(effect.path)
             try:
-                output = await original(ctx, input_json, *args, **kwargs)
+                output = await invoke(ctx, input_json, *args, **kwargs)
             finally:
                 _SCOPE.reset(token)
             return output, context_changes(before, context)
@@ -355,7 +367,10 @@ def _wrappers(start: Any) -> Iterator[tuple[Any, str, Callable[[Any], Any]]]:
             yield agent, "model", lambda old, a=agent: JournaledModel(old, a.name)
         for t in agent.tools:
             if isinstance(t, FunctionTool):
-                yield t, "on_invoke_tool", lambda old, t=t, a=agent: _journaled_tool(t, a.name, old)
+                timeout = t.timeout_seconds
+                yield t, "on_invoke_tool", lambda old, t=t, a=agent, s=timeout: _journaled_tool(t, a.name, old, s)
+                if timeout:
+                    yield t, compat.TIMEOUT_ATTR, lambda old: None
         for kind, guards in (("input", agent.input_guardrails), ("output", agent.output_guardrails)):
             for g in guards:
                 yield g, "guardrail_function", lambda old, g=g, k=kind, a=agent: _journaled_guardrail(

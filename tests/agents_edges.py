@@ -168,6 +168,32 @@ async def flaky(x: int) -> str:
     raise ValueError(f"flaky {x}")
 
 
+def timeout_message(ctx: RunContextWrapper[Any], error: Exception) -> str:
+    return f"gave up: {error}"
+
+
+@function_tool(timeout=0.2, timeout_error_function=timeout_message, failure_error_function=polite_failure)
+async def slow_polite(x: int) -> str:
+    """Too slow, with its own timeout message.
+
+    Args:
+        x: n.
+    """
+    await asyncio.sleep(30)
+    return "too late"
+
+
+@function_tool(timeout=5, failure_error_function=polite_failure)
+async def flaky_timed(x: int) -> str:
+    """Fails before its timeout.
+
+    Args:
+        x: n.
+    """
+    await asyncio.sleep(0)
+    raise ValueError(f"flaky timed {x}")
+
+
 def _both(first: str, second: str) -> list[Rule]:
     return [Rule("call", lambda r: not r.called(first), lambda r: [call(first, x=1), call(second, x=2)]),
             Rule("answer", ALWAYS,
@@ -180,6 +206,8 @@ strict_timeout_agent = Agent(name="Strict", instructions="Look it up.", tools=[s
                              model=FakeModel("Strict", _answer_with("slow_strict", {"x": 1})))
 failure_function_agent = Agent(name="Polite", instructions="Try it.", tools=[flaky, quick_lookup],
                                model=FakeModel("Polite", _both("flaky", "quick_lookup")))
+timed_failure_agent = Agent(name="Timed", instructions="Try both.", tools=[slow_polite, flaky_timed],
+                            model=FakeModel("Timed", _both("slow_polite", "flaky_timed")))
 
 # ---------------------------------------------------------------- settings the IR must render stably
 

@@ -212,3 +212,49 @@ def test_a_failing_step_is_retried_a_bounded_number_of_times(tmp_path):
     model = [t for t in sim.sim.execution(sim.workflow_id)["tasks"] if t["taskType"].endswith("-model")]
     assert [t["status"] for t in model] == ["FAILED"] * (STEP_ATTEMPTS - 1) + ["FAILED_WITH_TERMINAL_ERROR"]
     assert STEP_ATTEMPTS == 3
+
+
+# ====================================================================== 14: timeouts, failure_error_function
+def compiled_run(target, ref, input, tmp_path, request):
+    """(final output or None, diagnostic or None, model calls) of one run on ``target``."""
+    from agentc.targets.temporal import engine
+
+    with recording() as log:
+        try:
+            if target == "local":
+                out = agentc.run(ref, input, db=str(tmp_path / "r.db"))
+            elif target == "conductor":
+                agentc.compile(ref, target="conductor").write(tmp_path / "c")
+                out = Simulation.of(tmp_path / "c").start(input)
+            else:
+                address = request.getfixturevalue("temporal_address")
+
+                async def go():
+                    client = await engine.connect(address)
+                    async with engine.running_worker(client, engine.load(ref, tmp_path / "code")):
+                        return await asyncio.wait_for(engine.start(ref, address, input, client=client), 120)
+
+                out = asyncio.run(go())
+            got = (out.output["final_output"], None)
+        except agentc.errors.RunFailed as e:
+            got = (None, e.diagnostic)
+    return (*got, O.model_calls(log))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("name", ["timeout_agent", "failure_function_agent", "timed_failure_agent",
+                                  "strict_timeout_agent"])
+def test_tool_timeouts_and_failure_functions_behave_as_runner_run(name, target, tmp_path, request):
+    """A tool that times out (its message goes to the model, or the run fails with
+    ToolTimeoutError) and a tool that raises with ``failure_error_function`` set (its
+    message goes to the model) — the Conductor simulation and Temporal hung on them."""
+    ref = f"agents_edges:{name}"
+    native = O.run_native({"ref": ref, "input": "go"})
+    output, error, calls = compiled_run(target, ref, "go", tmp_path, request)
+    assert calls == native["model_calls"]
+    if native["error"] is None:
+        assert error is None, error.render()
+        assert output == native["final_output"]
+    else:
+        assert native["error"]["type"] == "ToolTimeoutError"
+        assert error is not None and "ToolTimeoutError" in error.message and "slow_strict" in error.message
