@@ -161,7 +161,7 @@ class AgentStepper:
         steps.changed = asyncio.Event()
         context = run_context(run)
 
-        def decisions_at(pause: int) -> Any:
+        def decisions_at(pause: str) -> Any:
             return steps.done.get(f"pause:{pause}")
 
         with replay.journaled(self.agent, steps):

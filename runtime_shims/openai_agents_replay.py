@@ -108,9 +108,18 @@ class Steps:
         if self.changed is not None:
             self.changed.set()
 
+    def unfinished(self, effect: Effect) -> None:
+        """``effect`` ran but did not complete (an agent tool whose nested run waits for
+        approvals): nothing is recorded, and its next invocation — the SDK resuming it —
+        gets the same key, so what it runs is keyed under the same scope in every drive."""
+        base = effect.key.rpartition("#")[0]
+        with self.lock:
+            self.seen[base] -= 1
+
     async def perform(self, effect: Effect, execute: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
         """``(replayed, value)``: the journaled value, or the value of running ``execute``
-        now — or never returns, when the policy leaves the step to another one."""
+        now — or never returns, when the policy leaves the step to another one.
+        ``execute`` may return ``Unfinished(value)``: ``value`` is returned, not recorded."""
         if effect.key in self.done:
             return True, self.done[effect.key]
         verdict = self.admit(effect)
@@ -120,8 +129,16 @@ class Steps:
                 self._signal()
             await asyncio.get_running_loop().create_future()  # cancelled by the driver
         value = await execute()
+        if isinstance(value, Unfinished):
+            self.unfinished(effect)
+            return False, value.value
         self.record(effect.key, effect.kind, value)
         return False, value
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    value: Any
 
 
 def _digest(*parts: Any) -> str:
@@ -293,6 +310,8 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
                 output = await invoke(ctx, input_json, *args, **kwargs)
             finally:
                 _SCOPE.reset(token)
+            if is_agent_tool and compat.nested_interrupted(ctx):
+                return Unfinished((output, None))
             return output, context_changes(before, context)
 
         replayed, (output, changes) = await steps.perform(effect, call)
@@ -424,17 +443,17 @@ def parse_args(raw: Any) -> Any:
 
 
 async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
-                             decisions_at: Callable[[int], Optional[dict[str, Any]]]) -> tuple[str, Any]:
+                             decisions_at: Callable[[str], Optional[dict[str, Any]]]) -> tuple[str, Any]:
     """``Runner.run``, then the SDK's own resumption at each approval pause whose
-    decisions are known (``decisions_at(pause)``: call id → ``{"action", "message"}``).
+    decisions are known (``decisions_at(pause_id)``: call id → ``{"action", "message"}``).
     Returns ``("waiting", pending approvals)`` or ``("done", RunResult)``."""
     from agents import Runner
 
     from agentc.errors import AgentcError, Code
 
     result = await Runner.run(agent, input, **kwargs)
-    pause = 0
     while result.interruptions:
+        pause = pause_id(result.interruptions)
         chosen = decisions_at(pause)
         if not chosen:
             return "waiting", [{"kind": "approval", "id": call_id(i), "tool": i.tool_name,
@@ -452,8 +471,14 @@ async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
             else:
                 state.reject(item, rejection_message=d.get("message"))
         result = await Runner.run(agent, state, **{k: v for k, v in kwargs.items() if k != "context"})
-        pause += 1
     return "done", result
+
+
+def pause_id(interruptions: list[Any]) -> str:
+    """A pause's identity: its pending call ids. Not a count of pauses: a workflow step
+    for an agent used as a tool replays the outer run, where the nested run's pauses
+    appear, while the outer run's own steps replay the tool's recorded output."""
+    return "p" + _digest(sorted(call_id(i) for i in interruptions))[:16]
 
 
 def final_result(result: Any) -> dict[str, Any]:

@@ -83,7 +83,7 @@ class AgentRunner:
         first = done.pop("input")
         steps = replay.Steps(done, self._sink)
 
-        def decisions_at(pause: int) -> Any:
+        def decisions_at(pause: str) -> Any:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")
             return found[-1] if found else None
 
