@@ -124,7 +124,8 @@ def test_run_started_from_a_live_agent_resumes_from_the_cli(tmp_path):
     another process finds the agents (it said AC121 "no REF")."""
     case = O.load_cases()["travel_booker"]
     code = ("import json, sys, agentc; from agentc.fixtures.openai_agents import travel_booker as T; "
-            "o = agentc.run(T.agent, json.loads(sys.argv[1]), db='r.db', context=T.make_context(**json.loads(sys.argv[2]))); "
+            "o = agentc.run(T.agent, json.loads(sys.argv[1]), db='r.db', "
+            "context=T.make_context(**json.loads(sys.argv[2]))); "
             "print(json.dumps(o.to_json()))")
     r = subprocess.run([sys.executable, "-c", code, json.dumps(case["input"]), json.dumps(case["context"]["kwargs"])],
                        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=ENV)

@@ -134,9 +134,9 @@ def build_context(start: Any, value: Any) -> Any:
         adapter = TypeAdapter(t)
     except Exception:  # noqa: BLE001 - pydantic cannot describe it: no JSON form
         raise AgentcError(Code.INPUT_SCHEMA, f"the agents' run context type {name} cannot be built from JSON",
-                          construct="--context", source=_src(t), hint="pass --context-factory module:function (a function that "
-                                                      "returns the context; --context JSON becomes its keyword "
-                                                      "arguments)") from None
+                          construct="--context", source=_src(t),
+                          hint="pass --context-factory module:function (a function that returns the context; "
+                               "--context JSON becomes its keyword arguments)") from None
     try:
         return adapter.validate_python(value)
     except ValidationError as exc:
