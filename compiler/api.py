@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,6 +24,12 @@ def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
 
     if isinstance(obj, str):
         return obj, load_ref(obj)
+    from .frontends.openai_agents import is_agent
+
+    if is_agent(obj):  # an Agent instance has no __module__: look where its code lives, then everywhere
+        from .frontends.openai_agents.user_code import modules_of
+
+        return find_ref(obj, modules_of(obj)) or find_ref(obj, sorted(sys.modules)), obj
     builder = getattr(obj, "builder", None)
     modules = sorted({getattr(getattr(s, "runnable", None), "__module__", None) or ""
                       for s in getattr(builder or obj, "nodes", {}).values()} - {""})
@@ -71,12 +78,15 @@ def check_input(wf: Workflow, live: Any, value: Any) -> Any:
 def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = None,
         run_id: str | None = None, durability: str = "normal", recursion_limit: int | None = None,
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
-        workflow: Workflow | None = None) -> Any:
+        workflow: Workflow | None = None, context_factory: Any = None) -> Any:
     """Run durably; returns a ``RunOutcome`` (``status`` "done" with ``output``, or
     "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable).
 
     ``workflow``: an IR already loaded from ``obj`` (``agentc.load(obj)``), so repeated
-    runs of one agent do not re-read it, as a compiled LangGraph graph is reused."""
+    runs of one agent do not re-read it, as a compiled LangGraph graph is reused.
+    ``context``: the run context, or JSON for it (built into the declared type: an
+    agent's ``RunContextWrapper[T]``, a graph's ``context_schema``); ``context_factory``:
+    a callable or REF that builds it (``context`` JSON becomes its keyword arguments)."""
     from agentc.targets.local.executor import LocalExecutor
 
     if workflow is not None:
@@ -86,14 +96,20 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
     if wf.agents is not None:  # an OpenAI Agents SDK agent system: the SDK's loop, journaled
         from agentc.targets.local.agent_runs import AgentRunner
 
+        ctx, factory = agent_context(live, context, context_factory)
         journal = _journal(db, durability)
         try:
             return AgentRunner(wf, live, journal, on_event=on_event).start(
-                input, run_id=run_id, context=context, max_turns=recursion_limit)
+                input, run_id=run_id, context=ctx, max_turns=recursion_limit, context_factory=factory)
         finally:
             journal.close()
     value = check_input(wf, live, input)
-    ctx = _context(wf, live, context)
+    if context_factory is not None:
+        from .frontends.openai_agents.user_code import call_factory
+
+        ctx = call_factory(context_factory, context)
+    else:
+        ctx = _context(wf, live, context)
     journal = _journal(db, durability)
     try:
         return LocalExecutor(wf, live, journal, on_event=on_event).start(
@@ -165,6 +181,14 @@ def workflow_and_live(obj: Any) -> tuple[Workflow, Any]:
         return wf, load_ref(manifest["entry"])
     entry, live = _entry_and_obj(obj)
     return _read(entry, live), live
+
+
+def agent_context(live: Any, context: Any, factory: Any = None) -> tuple[Any, str | None]:
+    """An agent system's run context from JSON, or its factory's REF and arguments:
+    see ``user_code.run_context``."""
+    from .frontends.openai_agents.user_code import run_context
+
+    return run_context(live, context, factory)
 
 
 def _context(wf: Workflow, live: Any, context: Any) -> Any:

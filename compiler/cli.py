@@ -106,7 +106,10 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool) -> None:
 @main.command("run")
 @click.argument("ref")
 @click.option("--input", "-i", "input_", required=True, help="JSON, or @file.json")
-@click.option("--context", default=None, help="JSON for the graph's context_schema, or @file.json")
+@click.option("--context", default=None, help="JSON for the graph's context_schema or the agents' run context "
+                                               "type (RunContextWrapper[T]), or @file.json")
+@click.option("--context-factory", default=None, metavar="REF",
+              help="module:function that builds the run context (--context JSON: its keyword arguments)")
 @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
 @click.option("--run-id", default=None, help="choose the run id (default: random)")
 @click.option("--recursion-limit", type=int, default=None, help="superstep budget (LangGraph's recursion_limit)")
@@ -118,8 +121,8 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool) -> None:
 @click.option("--task-queue", default=None, help="with --engine temporal [default: agentc-<graph>]")
 @click.option("--with-worker", is_flag=True, help="with --engine temporal: also run a worker in this process")
 @_diagnose
-def run_cmd(ref: str, input_: str, context: str | None, db: str | None, run_id: str | None,
-            recursion_limit: int | None, durability: str, engine: str, address: str | None,
+def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | None, db: str | None,
+            run_id: str | None, recursion_limit: int | None, durability: str, engine: str, address: str | None,
             task_queue: str | None, with_worker: bool) -> None:
     """Run REF durably; print the final state as JSON (exit 3 when it waits for a human)."""
     value = _parse_json(input_, "--input")
@@ -131,11 +134,11 @@ def run_cmd(ref: str, input_: str, context: str | None, db: str | None, run_id: 
 
         _exit_now(lambda: _emit_outcome(asyncio.run(temporal.start(
             ref, _address(address), value, context=ctx, run_id=run_id, task_queue=task_queue,
-            with_worker=with_worker, max_turns=recursion_limit))))
+            with_worker=with_worker, max_turns=recursion_limit, context_factory=context_factory))))
     from .api import run
 
     _emit_outcome(run(ref, value, db=db or _db_default(), context=ctx, run_id=run_id,
-                      recursion_limit=recursion_limit, durability=durability))
+                      recursion_limit=recursion_limit, durability=durability, context_factory=context_factory))
 
 
 def _exit_now(body: Callable[[], None]) -> None:
@@ -271,14 +274,17 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
 @main.command("simulate")
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
 @click.option("--input", "-i", "input_", default=None, help="JSON, or @file.json")
-@click.option("--context", default=None, help="JSON for the graph's context_schema, or @file.json")
+@click.option("--context", default=None, help="JSON for the graph's context_schema or the agents' run context "
+                                               "type (RunContextWrapper[T]), or @file.json")
+@click.option("--context-factory", default=None, metavar="REF",
+              help="module:function that builds the run context (--context JSON: its keyword arguments)")
 @click.option("--resume", "resume_id", default=None, help="continue the paused simulation RUN_ID")
 @click.option("--value", default=None, help="with --resume: JSON answer for the pending interrupt(s)")
 @click.option("--state-dir", default=".agentc/simulations", show_default=True,
               help="where paused simulations are saved")
 @_diagnose
-def simulate_cmd(folder: str | None, input_: str | None, context: str | None, resume_id: str | None,
-                 value: str | None, state_dir: str) -> None:
+def simulate_cmd(folder: str | None, input_: str | None, context: str | None, context_factory: str | None,
+                 resume_id: str | None, value: str | None, state_dir: str) -> None:
     """Run a compiled Conductor artifact offline by Conductor's runtime semantics, worker
     tasks served in process; prints the final state like `agentc run` (exit 3 when a HUMAN
     task waits: continue with --resume RUN_ID --value JSON)."""
@@ -292,7 +298,8 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, re
             raise AgentcError(Code.BAD_REF, "simulate needs FOLDER and --input (or --resume RUN_ID)",
                               construct="agentc simulate", hint="agentc simulate DIR --input JSON")
         sim = Simulation.of(folder)
-        outcome = sim.start(_parse_json(input_, "--input"), _parse_json(context, "--context"))
+        outcome = sim.start(_parse_json(input_, "--input"), _parse_json(context, "--context"),
+                            context_factory=context_factory)
     if outcome.status == "waiting":
         sim.save(Path(state_dir) / f"{outcome.run_id}.json")
     _emit_outcome(outcome)

@@ -31,8 +31,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentc.errors import AgentcError, Code
+from agentc.runtime_shims import agent_failures
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import dumps, loads
+
+STEP_ATTEMPTS = 3
+"""Attempts of a step whose user code raises (a model call may fail transiently): the
+third failure is terminal, on Conductor (its TaskDefs allow 2 retries) and on Temporal
+(whose retry policy leaves the decision to the worker, so a lost worker is still
+retried). The workflow then fails with the AC300 diagnostic naming the user's code."""
 
 SETTLE_ROUNDS = 100
 """Event-loop turns a model step waits, after the first tool call of a response reached
@@ -152,9 +159,9 @@ class AgentStepper:
         new: dict[str, Any] = {}
         steps = replay.Steps(journal, lambda key, kind, value: new.__setitem__(key, value), admit, watch)
         steps.changed = asyncio.Event()
-        context = unpack(run["context"]) if run.get("context") else None
+        context = run_context(run)
 
-        def decisions_at(pause: int) -> Any:
+        def decisions_at(pause: str) -> Any:
             return steps.done.get(f"pause:{pause}")
 
         with replay.journaled(self.agent, steps):
@@ -169,7 +176,7 @@ class AgentStepper:
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             if isinstance(exc, AgentsException):
-                raise replay.failure(exc) from None
+                raise agent_failures.failure(exc) from None
             raise exc
         if task.done() and not task.cancelled():
             status, value = task.result()
@@ -226,9 +233,12 @@ class AgentStepper:
         except AgentcError as exc:
             text = exc.diagnostic.render()
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text}, text)
-        except Exception as exc:  # noqa: BLE001 - the user's tool or model failed: Conductor retries
-            text = "".join(traceback.format_exception(exc))
-            return Outcome("FAILED", {"error": text}, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the user's model or code failed: a bounded retry
+            text = agent_failures.failure(exc).diagnostic.render()
+            final = retry_count + 1 >= STEP_ATTEMPTS
+            return Outcome("FAILED_WITH_TERMINAL_ERROR" if final else "FAILED",
+                           {"error": text, "attempt": retry_count + 1,
+                            "traceback": "".join(traceback.format_exception(exc))}, text)
 
     def _conductor_model(self, input: dict[str, Any]) -> dict[str, Any]:
         run = read_run(input["run"])
@@ -249,17 +259,31 @@ class AgentStepper:
         return {**out, "plan": self.layout.plan_id, "tasks": tasks, "inputs": inputs}
 
 
-def run_input(input: Any, context: Any, max_turns: int | None) -> dict[str, Any]:
-    """A root agent workflow's input (what ``read_run`` reads back): the context packed."""
-    return {"input": input, "context": None if context is None else pack(context), "max_turns": max_turns}
+def run_input(input: Any, context: Any, factory: str | None = None, *, max_turns: int | None) -> dict[str, Any]:
+    """A root agent workflow's input (what ``read_run`` reads back): the context packed —
+    or, with a context factory (``user_code.run_context``), its arguments packed and its
+    REF, called in every step."""
+    return {"input": input, "context": None if context is None else pack(context), "context_factory": factory,
+            "max_turns": max_turns}
 
 
 def read_run(wf_input: dict[str, Any]) -> dict[str, Any]:
     """A workflow's input as the run description: the root's ``{input, context,
-    max_turns}``, or an agent-as-tool child's packed ``child``."""
+    context_factory, max_turns}``, or an agent-as-tool child's packed ``child``."""
     if wf_input.get("child"):
         return unpack(wf_input["child"])
-    return {"input": wf_input.get("input"), "context": wf_input.get("context"), "max_turns": wf_input.get("max_turns")}
+    return {k: wf_input.get(k) for k in ("input", "context", "context_factory", "max_turns")}
+
+
+def run_context(run: dict[str, Any]) -> Any:
+    """The live run context of one drive (a fresh object each time: the journal replays
+    the changes tools made to it)."""
+    context = unpack(run["context"]) if run.get("context") else None
+    if run.get("context_factory"):
+        from agentc.frontends.openai_agents.user_code import call_factory
+
+        return call_factory(run["context_factory"], context)
+    return context
 
 
 def _call(e: replay.Effect) -> dict[str, Any]:

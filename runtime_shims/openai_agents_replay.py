@@ -35,6 +35,7 @@ from typing import Any, Awaitable, Callable, Iterator, Optional
 
 from agents.models.interface import Model
 
+from agentc.runtime_shims import openai_agents_compat as compat
 from agentc.runtime_shims.codec import dumps, loads
 
 _SCOPE: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("agentc_agent_scope", default=())
@@ -107,9 +108,18 @@ class Steps:
         if self.changed is not None:
             self.changed.set()
 
+    def unfinished(self, effect: Effect) -> None:
+        """``effect`` ran but did not complete (an agent tool whose nested run waits for
+        approvals): nothing is recorded, and its next invocation — the SDK resuming it —
+        gets the same key, so what it runs is keyed under the same scope in every drive."""
+        base = effect.key.rpartition("#")[0]
+        with self.lock:
+            self.seen[base] -= 1
+
     async def perform(self, effect: Effect, execute: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
         """``(replayed, value)``: the journaled value, or the value of running ``execute``
-        now — or never returns, when the policy leaves the step to another one."""
+        now — or never returns, when the policy leaves the step to another one.
+        ``execute`` may return ``Unfinished(value)``: ``value`` is returned, not recorded."""
         if effect.key in self.done:
             return True, self.done[effect.key]
         verdict = self.admit(effect)
@@ -119,8 +129,16 @@ class Steps:
                 self._signal()
             await asyncio.get_running_loop().create_future()  # cancelled by the driver
         value = await execute()
+        if isinstance(value, Unfinished):
+            self.unfinished(effect)
+            return False, value.value
         self.record(effect.key, effect.kind, value)
         return False, value
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    value: Any
 
 
 def _digest(*parts: Any) -> str:
@@ -261,13 +279,24 @@ def apply_changes(context: Any, changes: dict[str, Any] | None) -> None:
     fields.update(loads(*dumps(changes["set"])))
 
 
-def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any]) -> Callable[..., Any]:
+def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
+                    timeout: float | None = None) -> Callable[..., Any]:
+    """``timeout``: the tool's own, applied here while the SDK's is cleared (see
+    ``openai_agents_compat``), so a call that times out is a journaled outcome."""
     is_agent_tool = bool(getattr(tool, "_is_agent_tool", False))
+
+    async def invoke(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
+        if not timeout:
+            return await original(ctx, input_json, *args, **kwargs)
+        try:
+            return await asyncio.wait_for(original(ctx, input_json, *args, **kwargs), timeout)
+        except asyncio.TimeoutError:
+            return await compat.timeout_outcome(tool, ctx, timeout)
 
     async def on_invoke_tool(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
         steps = _ACTIVE.get()
         if steps is None:
-            return await original(ctx, input_json, *args, **kwargs)
+            return await invoke(ctx, input_json, *args, **kwargs)
         call_id = getattr(ctx, "tool_call_id", None) or _digest(input_json)
         key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{call_id}")
         context = getattr(ctx, "context", None)
@@ -278,9 +307,11 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any]) -> Call
             before = context_before(context)
             token = _SCOPE.set(effect.path)
             try:
-                output = await original(ctx, input_json, *args, **kwargs)
+                output = await invoke(ctx, input_json, *args, **kwargs)
             finally:
                 _SCOPE.reset(token)
+            if is_agent_tool and compat.nested_interrupted(ctx):
+                return Unfinished((output, None))
             return output, context_changes(before, context)
 
         replayed, (output, changes) = await steps.perform(effect, call)
@@ -355,7 +386,10 @@ def _wrappers(start: Any) -> Iterator[tuple[Any, str, Callable[[Any], Any]]]:
             yield agent, "model", lambda old, a=agent: JournaledModel(old, a.name)
         for t in agent.tools:
             if isinstance(t, FunctionTool):
-                yield t, "on_invoke_tool", lambda old, t=t, a=agent: _journaled_tool(t, a.name, old)
+                timeout = t.timeout_seconds
+                yield t, "on_invoke_tool", lambda old, t=t, a=agent, s=timeout: _journaled_tool(t, a.name, old, s)
+                if timeout:
+                    yield t, compat.TIMEOUT_ATTR, lambda old: None
         for kind, guards in (("input", agent.input_guardrails), ("output", agent.output_guardrails)):
             for g in guards:
                 yield g, "guardrail_function", lambda old, g=g, k=kind, a=agent: _journaled_guardrail(
@@ -409,17 +443,17 @@ def parse_args(raw: Any) -> Any:
 
 
 async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
-                             decisions_at: Callable[[int], Optional[dict[str, Any]]]) -> tuple[str, Any]:
+                             decisions_at: Callable[[str], Optional[dict[str, Any]]]) -> tuple[str, Any]:
     """``Runner.run``, then the SDK's own resumption at each approval pause whose
-    decisions are known (``decisions_at(pause)``: call id → ``{"action", "message"}``).
+    decisions are known (``decisions_at(pause_id)``: call id → ``{"action", "message"}``).
     Returns ``("waiting", pending approvals)`` or ``("done", RunResult)``."""
     from agents import Runner
 
     from agentc.errors import AgentcError, Code
 
     result = await Runner.run(agent, input, **kwargs)
-    pause = 0
     while result.interruptions:
+        pause = pause_id(result.interruptions)
         chosen = decisions_at(pause)
         if not chosen:
             return "waiting", [{"kind": "approval", "id": call_id(i), "tool": i.tool_name,
@@ -437,8 +471,14 @@ async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
             else:
                 state.reject(item, rejection_message=d.get("message"))
         result = await Runner.run(agent, state, **{k: v for k, v in kwargs.items() if k != "context"})
-        pause += 1
     return "done", result
+
+
+def pause_id(interruptions: list[Any]) -> str:
+    """A pause's identity: its pending call ids. Not a count of pauses: a workflow step
+    for an agent used as a tool replays the outer run, where the nested run's pauses
+    appear, while the outer run's own steps replay the tool's recorded output."""
+    return "p" + _digest(sorted(call_id(i) for i in interruptions))[:16]
 
 
 def final_result(result: Any) -> dict[str, Any]:
@@ -474,31 +514,6 @@ def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, 
         raise AgentcError(Code.INVALID_RESUME, "every pending tool call needs a decision", construct=run_id,
                           hint="undecided: " + ", ".join(f"{p['tool']} ({p['id']})" for p in missing))
     return decisions
-
-
-def failure(exc: BaseException) -> Any:
-    """The diagnostic for an SDK exception that ends the run (``RunFailed``)."""
-    from agents import (InputGuardrailTripwireTriggered, MaxTurnsExceeded, OutputGuardrailTripwireTriggered,
-                        ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)
-
-    from agentc.errors import Code, RunFailed
-
-    if isinstance(exc, (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)):
-        name = exc.guardrail_result.guardrail.get_name()
-        kind = "input" if isinstance(exc, InputGuardrailTripwireTriggered) else "output"
-        return RunFailed(Code.GUARDRAIL_TRIPPED, f"{kind} guardrail {name!r} tripped: the run stopped, as Runner.run "
-                         f"raises {type(exc).__name__}", construct=f"guardrail {name!r}",
-                         hint="the guardrail rejected this input/output; change the input or the guardrail")
-    if isinstance(exc, (ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)):
-        name = exc.guardrail.get_name()
-        return RunFailed(Code.GUARDRAIL_TRIPPED, f"tool guardrail {name!r} tripped ({type(exc).__name__})",
-                         construct=f"guardrail {name!r}", hint="the tool call was refused by its guardrail")
-    if isinstance(exc, MaxTurnsExceeded):
-        return RunFailed(Code.MAX_TURNS, f"max_turns exceeded: {exc}", construct="max_turns",
-                         hint="raise it with --recursion-limit (max_turns for agents) or check why the agent loops")
-    return RunFailed(Code.NODE_FAILED, f"the agent run failed: {type(exc).__name__}: {exc}",
-                     construct=type(exc).__name__, hint="fix the cause, then `agentc resume RUN_ID`; completed "
-                                                        "model turns and tool calls are not repeated")
 
 
 def run_kwargs(steps: Steps, context: Any, max_turns: int | None) -> dict[str, Any]:

@@ -217,7 +217,11 @@ def approval_value(case: dict[str, Any], interrupts: list[dict[str, Any]]) -> di
     used = [False] * len(case.get("decisions", []))
     value: dict[str, Any] = {"approve": [], "reject": []}
     for p in interrupts:
+        args = p.get("arguments")
         for i, d in enumerate(case["decisions"]):
+            want = d.get("arguments") or {}
+            if want and not (isinstance(args, dict) and all(args.get(k) == v for k, v in want.items())):
+                continue  # the decision is for another call of this tool (as _pick_decision)
             if not used[i] and d["tool"] == p["tool"]:
                 used[i] = True
                 value[d["action"]].append(p["id"] if d["action"] == "approve"

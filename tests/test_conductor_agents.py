@@ -161,24 +161,11 @@ def test_cli_simulate_agent_exit_codes(tmp_path):
 
 @pytest.mark.parametrize("target", ["conductor", "temporal"])
 def test_unsupported_agent_constructs_are_refused(target):
-    """Approvals inside an agent used as a tool, and tools outside the function-tool
-    interface, cannot be made durable steps: AC200 naming the construct."""
-    from agents import Agent, LocalShellTool, function_tool
+    """Tools outside the function-tool interface cannot be made durable steps: AC200 naming
+    the construct. (Approvals inside an agent used as a tool are supported: the
+    ``expense_*`` cases.)"""
+    from agents import Agent, LocalShellTool
 
-    @function_tool(needs_approval=True)
-    def pay(amount: int) -> str:
-        """Pay.
-
-        Args:
-            amount: EUR.
-        """
-        return "paid"
-
-    cashier = Agent(name="Cashier", tools=[pay])
-    boss = Agent(name="Boss", tools=[cashier.as_tool(tool_name="cash", tool_description="Pay things.")])
-    with pytest.raises(agentc.errors.AgentcError) as e:
-        agentc.compile(boss, target=target)
-    assert e.value.diagnostic.code.value == "AC200" and "'Cashier'" in e.value.diagnostic.message
     shell = Agent(name="Shell", tools=[LocalShellTool(executor=lambda req: "ok")])
     with pytest.raises(agentc.errors.AgentcError) as e:
         agentc.compile(shell, target=target)

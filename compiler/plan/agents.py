@@ -68,7 +68,6 @@ def agent_layout(wf: Workflow) -> AgentLayout:
         taken.add(name)
         return name
 
-    by_name = {a.name: a for a in system.agents}
     for agent in system.agents:
         a = slug(agent.name)
         for t in agent.tools:
@@ -76,12 +75,6 @@ def agent_layout(wf: Workflow) -> AgentLayout:
                 ty = lay.tool_types[(agent.name, t.name)] = take(f"{root}-{a}-{slug(t.name)}")
                 lay.task_kinds[ty] = {"kind": "tool", "agent": agent.name, "name": t.name}
             elif t.kind == "agent":
-                nested = by_name.get(t.agent or "")
-                if nested is not None and any(x.needs_approval != "never" for x in nested.tools):
-                    raise AgentcError(Code.UNSUPPORTED, f"agent {nested.name!r}, used as tool {t.name!r}, has tools "
-                                      "that need approval", construct=f"{agent.name}.tools[{t.name!r}]",
-                                      hint="approvals inside an agent used as a tool only run on the local "
-                                           "target; approve at the outer agent's level instead")
                 lay.agent_tools[(agent.name, t.name)] = take(f"{root}-{a}-{slug(t.name)}")
             elif t.kind == "other":
                 raise AgentcError(Code.UNSUPPORTED, f"tool {t.name!r} of agent {agent.name!r} runs outside the "

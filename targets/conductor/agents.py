@@ -67,5 +67,5 @@ def _loop_def(lay: AgentLayout, name: str, description: str, *, child: bool) -> 
     output = {"result": out("model", "result")}
     if child:
         output["entries"] = out("model", "journal")
-    return workflow_def(name, description, lay.plan_id, ["child", "journal"] if child else ["input", "context", "max_turns"],
+    return workflow_def(name, description, lay.plan_id, ["child", "journal"] if child else ["input", "context", "context_factory", "max_turns"],
                         output, [loop])

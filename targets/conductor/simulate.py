@@ -67,12 +67,19 @@ class Simulation:
         return TaskResult(o.status, o.output, o.reason)
 
     # ------------------------------------------------------------ running
-    def start(self, input: Any, context: Any = None, max_turns: int | None = None) -> Any:
+    def start(self, input: Any, context: Any = None, max_turns: int | None = None, *,
+              context_factory: Any = None) -> Any:
         if self.worker.wf.agents is not None:  # an agent loop: the context travels packed
+            from agentc.api import agent_context
             from agentc.runtime_shims.agent_steps import run_input
 
-            wf_input = run_input(input, context, max_turns)
+            ctx, factory = agent_context(self.worker.agent, context, context_factory)
+            wf_input = run_input(input, ctx, factory, max_turns=max_turns)
         else:
+            if context_factory is not None:
+                from agentc.frontends.openai_agents.user_code import call_factory
+
+                context = call_factory(context_factory, context)
             wf_input = {"input": input, "context": context}
         self.workflow_id = self.sim.start(self.root, wf_input)
         return self._drive()

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
+from agentc.runtime_shims import agent_failures
 from agentc.runtime_shims import openai_agents_replay as replay
 
 from .executor import NO_VALUE, RunOutcome
@@ -31,11 +32,13 @@ class AgentRunner:
 
     # ------------------------------------------------------------ public API
     def start(self, input: Any, *, run_id: str | None = None, context: Any = None,
-              max_turns: int | None = None) -> RunOutcome:
+              max_turns: int | None = None, context_factory: str | None = None) -> RunOutcome:
+        """``context_factory``: a REF called with ``context`` (its arguments) at every drive."""
         self.run_id = run_id or uuid.uuid4().hex
         with self.journal.tx() as j:
             j.create_run(self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
-            j.save_step(self.run_id, "input", "input", {"input": input, "max_turns": max_turns})
+            j.save_step(self.run_id, "input", "input", {"input": input, "max_turns": max_turns,
+                                                        "context_factory": context_factory})
         return self._drive()
 
     def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
@@ -75,24 +78,29 @@ class AgentRunner:
         return RunOutcome(self.run_id, "done", output=payload)
 
     async def _run(self) -> tuple[str, Any]:
-        from agents import AgentsException
-
         run = self.journal.run(self.run_id)
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
         steps = replay.Steps(done, self._sink)
 
-        def decisions_at(pause: int) -> Any:
+        def decisions_at(pause: str) -> Any:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")
             return found[-1] if found else None
 
+        context = run["context"]
+        if first.get("context_factory"):
+            from agentc.frontends.openai_agents.user_code import call_factory
+
+            context = call_factory(first["context_factory"], context)
         try:
             with replay.journaled(self.agent, steps):
                 status, result = await replay.run_with_decisions(
-                    self.agent, first["input"], replay.run_kwargs(steps, run["context"], first.get("max_turns")),
+                    self.agent, first["input"], replay.run_kwargs(steps, context, first.get("max_turns")),
                     decisions_at)
-        except AgentsException as exc:
-            raise replay.failure(exc) from None
+        except AgentcError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the SDK stopped the run, or the user's code raised
+            raise agent_failures.failure(exc) from None
         return status, (result if status == "waiting" else replay.final_result(result))
 
     def _sink(self, key: str, kind: str, value: Any) -> None:

@@ -94,7 +94,8 @@ async def serve(ref: str, address: str, task_queue: str | None = None, *, stop: 
 
 async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_id: str | None = None,
                 task_queue: str | None = None, options: dict[str, Any] | None = None,
-                with_worker: bool = False, client: Any = None, max_turns: int | None = None) -> Any:
+                with_worker: bool = False, client: Any = None, max_turns: int | None = None,
+                context_factory: Any = None) -> Any:
     import uuid
 
     from agentc.api import workflow_and_live
@@ -103,14 +104,19 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
     from . import default_task_queue
 
     # only the workflow type is needed to start a run: no code generation here
-    wf = workflow_and_live(ref)[0]
+    wf, live = workflow_and_live(ref)
     if wf.agents is not None:  # an agent loop: the context travels packed
+        from agentc.api import agent_context
         from agentc.plan.agents import agent_layout
         from agentc.runtime_shims.agent_steps import run_input
 
         wf_type = agent_layout(wf).workflow
-        arg = run_input(input, context, max_turns)
+        arg = run_input(input, *agent_context(live, context, context_factory), max_turns=max_turns)
     else:
+        if context_factory is not None:
+            from agentc.frontends.openai_agents.user_code import call_factory
+
+            context = call_factory(context_factory, context)
         wf_type = layout(wf).root.workflow
         arg = {"input": input, "context": context}
     client = client or await connect(address)

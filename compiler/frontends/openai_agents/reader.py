@@ -10,6 +10,8 @@ are allowed (the SDK resolves them at run time) and reported as a warning.
 from __future__ import annotations
 
 import dataclasses
+import enum
+import json
 from typing import Any
 
 from ...errors import AgentcError, Code, Diagnostic, ErrorLevel, Warnings
@@ -56,12 +58,55 @@ def _tool(t: Any, agents_out: list[Any]) -> AgentTool:
 
 
 def _jsonable_settings(settings: Any) -> dict[str, Any]:
-    from agentc.runtime_shims.codec import to_jsonable
-
-    if settings is None:
+    if settings is None or not dataclasses.is_dataclass(settings):
         return {}
-    raw = dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else {}
-    return {k: to_jsonable(v) for k, v in sorted(raw.items()) if v is not None}
+    raw = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+    return {k: stable(v) for k, v in sorted(raw.items()) if v is not None}
+
+
+def stable(value: Any) -> Any:
+    """``value`` as JSON that is the same in every process: the IR's plan id must not
+    depend on memory addresses or hash seeds (a worker in another process checks it).
+    Callables and classes become their qualified name, sets are sorted, objects with no
+    data representation become their type name — never a ``repr``, which may hold an
+    address (``ModelRetrySettings.policy`` is a function)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): stable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [stable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((stable(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, type) or callable(value):
+        return "callable:" + _qualified(value)
+    dump = getattr(value, "model_dump", None)
+    if callable(dump) and not dataclasses.is_dataclass(value):
+        return stable(dump(mode="json"))
+    if dataclasses.is_dataclass(value):
+        return {f.name: stable(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not None}
+    if isinstance(value, enum.Enum):
+        return stable(value.value)
+    return f"<{_qualified(type(value))}>"
+
+
+def _qualified(obj: Any) -> str:
+    module = getattr(obj, "__module__", None) or ""
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or type(obj).__qualname__
+    return f"{module}.{name}" if module else name
+
+
+def output_type_name(output_type: Any) -> str | None:
+    """The declared ``output_type`` by name; an ``AgentOutputSchema`` by the SDK's own
+    ``name()`` and strictness (its ``str`` embeds objects and differs between processes)."""
+    from agents.agent_output import AgentOutputSchemaBase
+
+    if output_type is None:
+        return None
+    if isinstance(output_type, AgentOutputSchemaBase):
+        return output_type.name() + ("" if output_type.is_strict_json_schema() else " (non-strict)")
+    return getattr(output_type, "__name__", None) or str(output_type)
 
 
 def _behavior(b: Any) -> str | tuple[str, ...]:
@@ -124,7 +169,7 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
             name=agent.name,
             instructions="none" if instr is None else ("string" if isinstance(instr, str) else "callable"),
             model=model, model_settings=_jsonable_settings(agent.model_settings),
-            output_type=None if agent.output_type is None else getattr(agent.output_type, "__name__", str(agent.output_type)),
+            output_type=output_type_name(agent.output_type),
             tool_use_behavior=_behavior(agent.tool_use_behavior), reset_tool_choice=bool(agent.reset_tool_choice),
             tools=tools, handoffs=tuple(handoffs),
             input_guardrails=tuple(AgentGuardrail(name=g.get_name(), run_in_parallel=getattr(g, "run_in_parallel", True),
