@@ -9,7 +9,7 @@ import harness
 DOCS = sorted(harness.ROOT.glob("docs/*.md")) + [harness.ROOT / "README.md"]
 MACHINE = re.compile(r"/work/|/tmp/venv|\.\./shared|/home/\w+|/root/")
 OUTSIDE_SPEC = re.compile(r"§|\bspecs?/\w+\.md|\bspec §")
-LINK = re.compile(r"\]\(([^)#:]+)(?:#[^)]*)?\)")
+LINK = re.compile(r"\]\(([\w./-]+\.(?:md|png|svg|py|json|toml|txt))(?:#[^)]*)?\)")
 
 
 def test_docs_name_no_developer_paths_or_outside_specs():
