@@ -20,7 +20,7 @@ def test_compile_reports_the_layout(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "conductor: graph router_loop: structured" in r.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["manifest.json", "router_loop.workflow.json", "taskdefs.json"]
+    assert names == [".agentc-output", "manifest.json", "router_loop.workflow.json", "taskdefs.json"]
 
 
 def test_validate_clean_and_dirty(tmp_path):
@@ -63,7 +63,7 @@ def test_simulate_pauses_and_resumes_in_another_process(tmp_path):
 def test_simulate_bad_folder_is_a_diagnostic(tmp_path):
     r = cli("simulate", str(tmp_path), "--input", "{}")
     assert r.returncode == 2
-    assert "AC100" in r.stderr and "Traceback" not in r.stderr
+    assert "AC403" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_check_fails_on_a_validator_violation(tmp_path, monkeypatch):

@@ -22,11 +22,12 @@ def read_artifact(folder: str | Path) -> dict[str, Any]:
     root = Path(folder)
     manifest_path = root / "manifest.json"
     if not manifest_path.exists():
-        raise AgentcError(Code.BAD_REF, f"{root} is not a compiled conductor artifact (no manifest.json)",
+        raise AgentcError(Code.WRONG_ARTIFACT, f"{root} is not a compiled Conductor artifact (no manifest.json)",
                           construct=str(root), hint="create one with `agentc compile REF --target conductor --out DIR`")
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("target") != "conductor":
-        raise AgentcError(Code.BAD_REF, f"{root} holds a {manifest.get('target')!r} artifact, not conductor",
+        raise AgentcError(Code.WRONG_ARTIFACT,
+                          f"{root} holds a {manifest.get('target')!r} artifact, not a Conductor artifact",
                           construct=str(root), hint="compile with --target conductor")
     workflows = {n: json.loads((root / f"{n}.workflow.json").read_text()) for n in manifest["workflows"]}
     task_defs = {d["name"]: d for d in json.loads((root / "taskdefs.json").read_text())}

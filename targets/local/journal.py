@@ -79,6 +79,15 @@ class Journal:
 
     # ---------------------------------------------------------------- runs
     def create_run(self, run_id: str, entry: str | None, workflow: str, ir_json: str, context: Any) -> None:
+        """Inside ``tx()``: the existence check and the insert are one transaction."""
+        from agentc.errors import AgentcError, Code
+
+        found = self.db.execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        if found is not None:
+            raise AgentcError(Code.RUN_EXISTS, f"run {run_id!r} already exists in {self.path} ({found[0]})",
+                              construct=run_id,
+                              hint=f"choose another --run-id, leave it out for a random one, or continue "
+                                   f"that run with `agentc resume {run_id}`")
         ct, cv = dumps(context)
         now = time.time()
         self.db.execute(
