@@ -322,8 +322,13 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, re
     from agentc.targets.conductor.simulate import NO_VALUE, Simulation
 
     if resume_id:
-        sim = Simulation.load(Path(state_dir) / f"{resume_id}.json")
-        outcome = sim.resume(NO_VALUE if value is None else _parse_json(value, "--value"))
+        saved = Path(state_dir) / f"{resume_id}.json"
+        answer = NO_VALUE if value is None else _parse_json(value, "--value")
+        sim = Simulation.load(saved)
+        try:
+            outcome = sim.resume(answer)
+        finally:  # whatever happened is what a later --resume sees (a finished run stays finished)
+            sim.save(saved)
     else:
         if folder is None or input_ is None:
             raise AgentcError(Code.BAD_REF, "simulate needs FOLDER and --input (or --resume RUN_ID)",
