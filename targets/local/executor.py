@@ -39,6 +39,7 @@ from agentc.runtime_shims import pregel
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
 from .journal import Journal
+from .lease import LeaseLost
 
 NO_VALUE = object()
 
@@ -94,11 +95,16 @@ class LocalExecutor:
         self.context = context
         if recursion_limit is not None:
             self.recursion_limit = recursion_limit
-        with self.journal.tx() as j:
-            j.create_run(self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
-        return self._drive(input)
+        create = lambda: self.journal.create_run(  # noqa: E731
+            self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
+        with self.journal.driving(self.run_id, create):
+            return self._drive(input)
 
     def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
+        with self.journal.driving(run_id):  # read the run only once no other process drives it
+            return self._resume(run_id, value)
+
+    def _resume(self, run_id: str, value: Any) -> RunOutcome:
         run = self.journal.resumable(run_id)
         self.run_id = run_id
         self.context = run["context"]
@@ -136,6 +142,8 @@ class LocalExecutor:
                 j.set_status(self.run_id, "waiting", interrupts=p.interrupts)
             self.on_event("paused", {"interrupts": p.interrupts})
             return RunOutcome(self.run_id, "waiting", interrupts=p.interrupts)
+        except LeaseLost:
+            raise  # another process drives the run now: write nothing
         except AgentcError as exc:
             with self.journal.tx() as j:
                 j.set_status(self.run_id, "failed", error=exc.diagnostic.render())
@@ -274,6 +282,8 @@ class LocalExecutor:
                          "task": task.key} for i in exc.args[0]])
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
+                if isinstance(exc, LeaseLost):  # a subgraph frame's commit was fenced off
+                    return _Result(error=exc)
                 delay = lg.retry_decision(node.retry, attempt, exc, self.resolve)
                 if delay is None:
                     return _Result(error=exc, tb=traceback.format_exc())
