@@ -169,7 +169,7 @@ class AgentStepper:
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             if isinstance(exc, AgentsException):
-                raise replay.failure(exc) from None
+                raise replay.failure(exc, self.wf) from None
             raise exc
         if task.done() and not task.cancelled():
             status, value = task.result()

@@ -476,29 +476,53 @@ def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, 
     return decisions
 
 
-def failure(exc: BaseException) -> Any:
-    """The diagnostic for an SDK exception that ends the run (``RunFailed``)."""
+def failure(exc: BaseException, wf: Any = None) -> Any:
+    """The diagnostic for an SDK exception that ends the run (``RunFailed``), pointing at
+    the guardrail that tripped, or at the user's line that raised (``agentc.locate``);
+    ``wf``: the IR, for those source positions."""
     from agents import (InputGuardrailTripwireTriggered, MaxTurnsExceeded, OutputGuardrailTripwireTriggered,
                         ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)
 
     from agentc.errors import Code, RunFailed
+    from agentc.locate import failure_site, source_files
+
+    system = getattr(wf, "agents", None)
+    specs = list(system.agents) if system is not None else []
+    start = next((a for a in specs if a.name == system.start), None) if system is not None else None
+
+    def guardrail_source(name: str) -> Any:
+        for a in specs:
+            for g in (*a.input_guardrails, *a.output_guardrails):
+                if g.name == name:
+                    return g.source
+            for t in a.tools:
+                if name in (*t.input_guardrails, *t.output_guardrails):
+                    return t.source
+        return None
+
+    def at(source: Any) -> dict[str, Any]:
+        return {"file": source.file, "line": source.line} if source is not None else {}
 
     if isinstance(exc, (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)):
         name = exc.guardrail_result.guardrail.get_name()
         kind = "input" if isinstance(exc, InputGuardrailTripwireTriggered) else "output"
         return RunFailed(Code.GUARDRAIL_TRIPPED, f"{kind} guardrail {name!r} tripped: the run stopped, as Runner.run "
-                         f"raises {type(exc).__name__}", construct=f"guardrail {name!r}",
+                         f"raises {type(exc).__name__}", construct=f"guardrail {name!r}", **at(guardrail_source(name)),
                          hint="the guardrail rejected this input/output; change the input or the guardrail")
     if isinstance(exc, (ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)):
         name = exc.guardrail.get_name()
         return RunFailed(Code.GUARDRAIL_TRIPPED, f"tool guardrail {name!r} tripped ({type(exc).__name__})",
-                         construct=f"guardrail {name!r}", hint="the tool call was refused by its guardrail")
+                         construct=f"guardrail {name!r}", **at(guardrail_source(name)),
+                         hint="the tool call was refused by its guardrail")
     if isinstance(exc, MaxTurnsExceeded):
         return RunFailed(Code.MAX_TURNS, f"max_turns exceeded: {exc}", construct="max_turns",
+                         **at(getattr(start, "source", None)),
                          hint="raise it with --recursion-limit (max_turns for agents) or check why the agent loops")
-    return RunFailed(Code.NODE_FAILED, f"the agent run failed: {type(exc).__name__}: {exc}",
-                     construct=type(exc).__name__, hint="fix the cause, then `agentc resume RUN_ID`; completed "
-                                                        "model turns and tool calls are not repeated")
+    site, inside = failure_site(exc, getattr(start, "source", None), source_files(wf) if wf is not None else ())
+    return RunFailed(Code.NODE_FAILED, f"the agent run failed{inside}: {type(exc).__name__}: {exc}",
+                     construct=type(exc).__name__, **site,
+                     hint="fix the cause, then `agentc resume RUN_ID`; completed "
+                          "model turns and tool calls are not repeated")
 
 
 def run_kwargs(steps: Steps, context: Any, max_turns: int | None) -> dict[str, Any]:

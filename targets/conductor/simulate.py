@@ -112,9 +112,27 @@ class Simulation:
             return RunOutcome(self.run_id, "waiting", interrupts=_interrupts(pending))
         reason = ex.get("reasonForIncompletion") or status
         code = next((c for c in Code if c.value in reason), Code.NODE_FAILED)
+        failed = self._failed_output(self.workflow_id)
+        file, _, line = str(failed.get("location") or "").rpartition(":")
         raise RunFailed(code, f"simulated workflow {self.root} {status}: {reason}",
-                        construct=f"workflow {self.root!r}",
+                        construct=failed.get("construct") or f"workflow {self.root!r}",
+                        file=file or None, line=int(line) if line.isdigit() else None,
                         hint="the failing task's output has the traceback: see the execution JSON")
+
+    def _failed_output(self, workflow_id: str) -> dict[str, Any]:
+        """The output of the task that failed (in this workflow or a sub-workflow it ran),
+        where the step worker says which node failed and where (``runtime_shims/steps``)."""
+        for task in reversed(self.sim.execution(workflow_id)["tasks"]):
+            if task.get("status") not in ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT"):
+                continue
+            if task.get("taskType") == "SUB_WORKFLOW" and task.get("subWorkflowId"):
+                found = self._failed_output(task["subWorkflowId"])
+                if found:
+                    return found
+            out = task.get("outputData") or {}
+            if "location" in out or "construct" in out:
+                return out
+        return {}
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:

@@ -105,7 +105,7 @@ class AgentRunner:
                     self.agent, first["input"], replay.run_kwargs(steps, run["context"], first.get("max_turns")),
                     decisions_at)
         except AgentsException as exc:
-            raise replay.failure(exc) from None
+            raise replay.failure(exc, self.wf) from None
         return status, (result if status == "waiting" else replay.final_result(result))
 
     def _sink(self, key: str, kind: str, value: Any) -> None:

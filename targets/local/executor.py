@@ -251,10 +251,13 @@ class LocalExecutor:
         exc = res.error
         if isinstance(exc, AgentcError):
             return exc
+        from agentc.locate import failure_site, source_files
+
         node = frame.nodes.get(task.name)
         src = getattr(node, "source", None)
-        return RunFailed(Code.NODE_FAILED, f"node {task.name!r} failed: {type(exc).__name__}: {exc}",
-                         construct=f"node {task.name!r}", source=src,
+        site, inside = failure_site(exc, src, source_files(self.wf), getattr(getattr(node, "call", None), "qualname", None))
+        return RunFailed(Code.NODE_FAILED, f"node {task.name!r} failed{inside}: {type(exc).__name__}: {exc}",
+                         construct=f"node {task.name!r}", **site,
                          hint=f"fix the node, then continue with `agentc resume {self.run_id}`; completed nodes are not re-run",
                          details={"traceback": res.tb})
 
