@@ -237,3 +237,20 @@ def test_agent_guardrail_trip_points_at_the_guardrail(tmp_path):
     assert proc.returncode == 1 and "AC303" in proc.stderr, proc.stderr
     assert re.search(r"--> fixtures/openai_agents/pii_filter\.py:\d+ \(guardrail 'pii_blocker'\)", proc.stderr), \
         proc.stderr
+
+
+def test_import_error_raised_by_a_library_points_at_the_user_line(tmp_path):
+    """LangGraph refuses a node name while the user's module is imported: the diagnostic
+    points at the user's add_node line, not at langgraph's own file."""
+    (tmp_path / "badname.py").write_text(textwrap.dedent("""
+        from typing import TypedDict
+        from langgraph.graph import StateGraph
+
+        class S(TypedDict):
+            x: int
+
+        b = StateGraph(S)
+        b.add_node("a|b", lambda s: s)
+        graph = b.compile()
+    """))
+    assert_diagnostic(cli("inspect", str(tmp_path / "badname.py") + ":graph"), "AC101", r"badname\.py:9")
