@@ -7,9 +7,8 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 import harness
+import pytest
 
 CHAIN = harness.ref("chain")
 CHAIN_INPUT = json.dumps(harness.CASES["chain"]["input"])

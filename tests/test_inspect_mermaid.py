@@ -9,9 +9,8 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-import pytest
-
 import agentc
+import pytest
 from agentc.inspect import mermaid
 
 JS = Path(__file__).resolve().parent / "js"

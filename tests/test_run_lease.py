@@ -14,10 +14,9 @@ import sys
 import textwrap
 import time
 
-import pytest
-
 import agentc
 import harness
+import pytest
 from agentc.targets.local import lease
 
 BOUND = 60.0
