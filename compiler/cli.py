@@ -29,7 +29,15 @@ def _diagnose(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            try:
+                result = fn(*args, **kwargs)
+            except SystemExit:
+                sys.stdout.flush()  # a closed pipe must surface here, not at interpreter exit
+                raise
+            sys.stdout.flush()
+            return result
+        except BrokenPipeError:
+            _reader_gone()
         except AgentcError as exc:
             click.echo(exc.diagnostic.render(), err=True)
             sys.exit(exc.exit_status)
@@ -46,6 +54,18 @@ def _diagnose(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
 
     return wrapper
+
+
+def _reader_gone() -> None:
+    """The reader of stdout went away (``agentc runs | head -1``): stop quietly, the way a
+    Unix tool killed by SIGPIPE does (status 128 + SIGPIPE), with nothing on stderr. stdout
+    is pointed at /dev/null so the interpreter's final flush cannot complain either."""
+    import signal
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    sys.exit(128 + signal.SIGPIPE)
 
 
 def _parse_json(text: str | None, what: str) -> Any:
@@ -80,7 +100,15 @@ def _print_warnings(warnings: Any) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="agentc-compiler", prog_name="agentc")
 def main() -> None:
-    """Compile agents (LangGraph graphs) into durable workflows and run them."""
+    """Compile agents into durable workflows and run them.
+
+    \b
+    Frontends: LangGraph graphs (StateGraph, compiled) and OpenAI Agents SDK Agents.
+    Targets:   ir         the typed IR as JSON
+               local      embedded durable executor, SQLite journal (agentc run/resume)
+               conductor  Conductor workflow + task definitions (validate, simulate, deploy)
+               temporal   Temporal workflow modules (agentc run --engine temporal)
+    """
 
 
 @main.command("compile")
@@ -248,11 +276,20 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
     violations, 0 when clean."""
     from agentc.targets.conductor.validator import render, validate_paths
 
+    from agentc.artifact import artifact_target
+
     problems: list[str] = []
     conductor_paths = []
     for p in paths:
-        manifest = Path(p) / "manifest.json"
-        if manifest.is_file() and json.loads(manifest.read_text()).get("target") == "temporal":
+        target = artifact_target(p) if Path(p).is_dir() else None
+        if target not in (None, "conductor", "temporal"):
+            raise AgentcError(Code.WRONG_ARTIFACT,
+                              f"{p} holds a compiled {target!r} artifact: it is not a Conductor artifact "
+                              "(nor a Temporal one), so there is nothing to validate",
+                              construct=str(p),
+                              hint="validate checks `--target conductor` and `--target temporal` output; "
+                                   "an IR is verified by `agentc compile` itself")
+        if target == "temporal":
             from agentc.artifact import Artifact
             from agentc.targets.temporal.check import check_artifact, histories_in
 
@@ -291,8 +328,13 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
     from agentc.targets.conductor.simulate import NO_VALUE, Simulation
 
     if resume_id:
-        sim = Simulation.load(Path(state_dir) / f"{resume_id}.json")
-        outcome = sim.resume(NO_VALUE if value is None else _parse_json(value, "--value"))
+        saved = Path(state_dir) / f"{resume_id}.json"
+        answer = NO_VALUE if value is None else _parse_json(value, "--value")
+        sim = Simulation.load(saved)
+        try:
+            outcome = sim.resume(answer)
+        finally:  # whatever happened is what a later --resume sees (a finished run stays finished)
+            sim.save(saved)
     else:
         if folder is None or input_ is None:
             raise AgentcError(Code.BAD_REF, "simulate needs FOLDER and --input (or --resume RUN_ID)",

@@ -33,6 +33,8 @@ class Code(str, enum.Enum):
     UNKNOWN_RUN = "AC120"
     RUN_NOT_RESUMABLE = "AC121"
     GRAPH_CHANGED = "AC122"
+    RUN_EXISTS = "AC123"
+    RUN_BUSY = "AC124"
     # constructs
     UNSUPPORTED = "AC200"
     DYNAMIC_TARGETS = "AC201"
@@ -49,6 +51,7 @@ class Code(str, enum.Enum):
     DRIFT = "AC400"
     CONFIG = "AC401"
     OUTPUT = "AC402"
+    WRONG_ARTIFACT = "AC403"
 
 
 @dataclass(frozen=True)

@@ -65,62 +65,129 @@ def _agents_summary(wf: Workflow, lines: list[str]) -> None:
             lines.append(f"    output guardrail {g.name}")
 
 
-def _id(prefix: str, name: str) -> str:
-    return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name)
+class _Ids:
+    """Mermaid node ids: ``[A-Za-z0-9_]`` only, behind a prefix (so a node named ``end``,
+    ``graph``, ``class``, ``style``, ``click`` or ``subgraph`` never becomes a keyword), and
+    unique (two names that sanitize alike, ``a-b`` and ``a_b``, get ``_2`` suffixes in
+    drawing order). The user's names appear only in quoted labels (``_label``)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], str] = {}
+        self.used: set[str] = set()
+
+    def __call__(self, scope: str, name: str, prefix: str = "n_") -> str:
+        key = (scope, prefix + name)
+        if key not in self.ids:
+            base = scope + prefix + re.sub(r"[^A-Za-z0-9_]", "_", name)
+            nid, k = base, 1
+            while nid in self.used:
+                k += 1
+                nid = f"{base}_{k}"
+            self.used.add(nid)
+            self.ids[key] = nid
+        return self.ids[key]
+
+
+_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "`": "#96;", "\n": " ", "\r": " "}
 
 
 def _label(text: str) -> str:
-    return text.replace('"', "#quot;")
+    """Text for a quoted Mermaid label: quotes and the characters Mermaid or HTML would
+    interpret become entity codes (``#`` first: it starts one)."""
+    return '"' + "".join(_ENTITIES.get(c, c) for c in text) + '"'
 
 
 def mermaid(wf: Workflow) -> str:
+    """A Mermaid flowchart (docs/ir.md "Mermaid"): graph nodes and edges, or the agents
+    with their tools, handoffs, agents-as-tools and guardrails."""
     lines = ["flowchart TD"]
+    ids = _Ids()
     if wf.graph is not None:
-        _graph_mermaid(wf.graph, lines, "", "  ")
-        return "\n".join(lines)
-    for a in wf.agents.agents:
-        lines.append(f'  {_id("a_", a.name)}["{_label(a.name)}"]')
-        for t in a.tools:
-            if t.agent:
-                lines.append(f'  {_id("a_", a.name)} -. "{_label(t.name)}" .-> {_id("a_", t.agent)}')
-        for h in a.handoffs:
-            if h.target:
-                lines.append(f'  {_id("a_", a.name)} -->|handoff| {_id("a_", h.target)}')
+        _graph_mermaid(wf.graph, lines, ids, "", "  ")
+    else:
+        _agents_mermaid(wf, lines, ids)
     return "\n".join(lines)
 
 
-def _graph_mermaid(g: Graph, lines: list[str], prefix: str, ind: str) -> None:
-    s, e = _id(prefix, START), _id(prefix, END)
-    lines.append(f'{ind}{s}(["start"])')
-    lines.append(f'{ind}{e}(["end"])')
+def _agents_mermaid(wf: Workflow, lines: list[str], ids: _Ids) -> None:
+    system = wf.agents
+    agent = {a.name: ids("", a.name, "a_") for a in system.agents}
+
+    def target(name: str | None) -> str:
+        if name in agent:
+            return agent[name]
+        tid = ids("", "any agent", "x_")
+        if not any(line.startswith(f"  {tid}(") for line in lines):
+            lines.append(f'  {tid}([{_label("any agent (chosen at run time)")}])')
+        return tid
+
+    start = ids("", "start", "s_")
+    lines.append(f'  {start}([{_label("start")}])')
+    lines.extend(f"  {agent[a.name]}[{_label('agent ' + a.name)}]" for a in system.agents)
+    lines.append(f"  {start} --> {agent[system.start]}")
+    for a in system.agents:
+        me, scope = agent[a.name], agent[a.name] + "_"
+        for g in a.input_guardrails:
+            gid = ids(scope, g.name, "gi_")
+            note = "" if g.run_in_parallel else " (blocking)"
+            lines.append(f"  {gid}{{{{{_label('input guardrail ' + g.name + note)}}}}}")
+            lines.append(f'  {gid} -.->|{_label("checks input")}| {me}')
+        for t in a.tools:
+            extra = " (needs approval)" if t.needs_approval != "never" else ""
+            if t.input_guardrails or t.output_guardrails:
+                extra += " (guardrails: " + ", ".join((*t.input_guardrails, *t.output_guardrails)) + ")"
+            if t.kind == "agent" and t.agent:
+                lines.append(f"  {me} -.->|{_label('as tool ' + t.name + extra)}| {target(t.agent)}")
+                continue
+            tid = ids(scope, t.name, "t_")
+            lines.append(f"  {tid}[[{_label(f'{t.kind} tool {t.name}{extra}')}]]")
+            lines.append(f"  {me} -.->|{_label('calls')}| {tid}")
+        for h in a.handoffs:
+            lines.append(f"  {me} -->|{_label('handoff ' + h.tool_name)}| {target(h.target)}")
+        for g in a.output_guardrails:
+            gid = ids(scope, g.name, "go_")
+            lines.append(f"  {gid}{{{{{_label('output guardrail ' + g.name)}}}}}")
+            lines.append(f'  {me} -.->|{_label("final output")}| {gid}')
+
+
+def _graph_mermaid(g: Graph, lines: list[str], ids: _Ids, scope: str, ind: str) -> None:
+    s, e = ids(scope, START, "s_"), ids(scope, END, "s_")
+    lines.append(f"{ind}{s}([{_label('start')}])")
+    lines.append(f"{ind}{e}([{_label('end')}])")
     for n in g.nodes:
-        nid = _id(prefix, n.name)
+        nid = ids(scope, n.name)
         if isinstance(n, SubgraphNode):
-            lines.append(f'{ind}subgraph {nid}["{_label(n.name)}"]')
-            _graph_mermaid(n.graph, lines, nid + "__", ind + "  ")
+            lines.append(f"{ind}subgraph {nid}[{_label(n.name)}]")
+            _graph_mermaid(n.graph, lines, ids, nid + "__", ind + "  ")
             lines.append(f"{ind}end")
         else:
-            shape = f'{nid}{{{{"{_label(n.name)}"}}}}' if n.interrupts else f'{nid}["{_label(n.name)}"]'
-            lines.append(ind + shape)
+            lines.append(ind + (f"{nid}{{{{{_label(n.name)}}}}}" if n.interrupts else f"{nid}[{_label(n.name)}]"))
 
     def ref(name: str) -> str:
-        return s if name == START else e if name == END else _id(prefix, name)
+        return s if name == START else e if name == END else ids(scope, name)
+
+    def any_node() -> str:
+        """Where a branch with no declared targets points: one marked "any node" box."""
+        aid = ids(scope, "any node", "x_")
+        if not any(line == f"{ind}{aid}([{_label('any node')}])" for line in lines):
+            lines.append(f"{ind}{aid}([{_label('any node')}])")
+        return aid
 
     for ed in g.edges:
         lines.append(f"{ind}{ref(ed.source)} --> {ref(ed.target)}")
     for w in g.waiting_edges:
         for src in w.sources:
-            lines.append(f"{ind}{ref(src)} -- join --> {ref(w.target)}")
+            lines.append(f"{ind}{ref(src)} -->|{_label('join')}| {ref(w.target)}")
     for b in g.branches:
         if b.targets is None:
-            lines.append(f'{ind}{ref(b.source)} -. "{_label(b.name)}: any" .-> {e}')
+            lines.append(f"{ind}{ref(b.source)} -.->|{_label(b.name + ': any node')}| {any_node()}")
             continue
-        labels = {}
+        labels: dict[str, list[str]] = {}
         for k, t in (b.path_map or {}).items():
             labels.setdefault(t, []).append(k)
         for t in b.targets:
             lab = ",".join(x for x in labels.get(t, []) if x != t) or b.name
-            lines.append(f'{ind}{ref(b.source)} -. "{_label(lab)}" .-> {ref(t)}')
+            lines.append(f"{ind}{ref(b.source)} -.->|{_label(lab)}| {ref(t)}")
     for n in g.nodes:
         for d in n.destinations:
-            lines.append(f'{ind}{ref(n.name)} -. "goto" .-> {ref(d)}')
+            lines.append(f"{ind}{ref(n.name)} -.->|{_label('goto')}| {ref(d)}")

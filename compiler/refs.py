@@ -73,17 +73,34 @@ def import_module(mod: str) -> Any:
 
 
 def _import_error(mod: str, exc: BaseException) -> AgentcError:
+    from .locate import user_frame
+
     frames = traceback.extract_tb(exc.__traceback__)
     user = [f for f in frames if "importlib" not in f.filename and "/agentc/" not in f.filename
             and not f.filename.endswith("refs.py")]
     where = user[-1] if user else (frames[-1] if frames else None)
+    # the deepest line of the module being imported (e.g. its add_node call), not the
+    # library function that raised on its behalf
+    own = user_frame(exc, [_module_file(mod)])
     if isinstance(exc, SyntaxError) and exc.filename:
         file, line = exc.filename, exc.lineno
+    elif own is not None:
+        file, line = own.file, own.line
     else:
         file, line = (where.filename, where.lineno) if where else (None, None)
     return AgentcError(Code.IMPORT_FAILED, f"importing {mod!r} failed: {type(exc).__name__}: {exc}",
                        construct=mod, file=_rel(file) if file else None, line=line,
                        hint="fix the error in that module; agentc imports it exactly as Python would")
+
+
+def _module_file(mod: str) -> str:
+    if mod.endswith(".py") or os.sep in mod or "/" in mod:
+        return str(Path(mod).resolve())
+    try:
+        spec = importlib.util.find_spec(mod)
+    except (ImportError, ValueError):
+        return ""
+    return (spec.origin or "") if spec is not None else ""
 
 
 def _rel(file: str) -> str:

@@ -6,73 +6,59 @@ exceptions it was raised from: the SDK re-raises a tool's error as ``UserError``
 Every target reports the same diagnostic; the run stays resumable."""
 from __future__ import annotations
 
-import os
-import sysconfig
-import traceback
 from typing import Any
 
-_LIBS: tuple[str, ...] | None = None
+
+def _sources(wf: Any) -> tuple[Any, list[Any]]:
+    """The starting agent's source and every agent spec of the IR (``wf`` may be None)."""
+    system = getattr(wf, "agents", None)
+    specs = list(system.agents) if system is not None else []
+    start = next((a for a in specs if a.name == system.start), None) if system is not None else None
+    return getattr(start, "source", None), specs
 
 
-def _library_dirs() -> tuple[str, ...]:
-    """Code that is not the user's: the standard library, installed packages (the SDK and
-    its dependencies), agentc's own compiler, targets and runtime (not its fixtures)."""
-    global _LIBS
-    if _LIBS is None:
-        import agentc
-        import agentc.runtime_shims
-        import agentc.targets
-
-        paths = sysconfig.get_paths()
-        dirs = {paths["stdlib"], paths["platstdlib"], paths["purelib"], paths["platlib"]}
-        dirs |= {os.path.dirname(m.__file__ or "") for m in (agentc, agentc.runtime_shims, agentc.targets)}
-        _LIBS = tuple(os.path.normcase(os.path.realpath(d)) + os.sep for d in sorted(dirs) if d)
-    return _LIBS
+def _guardrail_source(specs: list[Any], name: str) -> Any:
+    for a in specs:
+        for g in (*a.input_guardrails, *a.output_guardrails):
+            if g.name == name:
+                return g.source
+        for t in a.tools:
+            if name in (*t.input_guardrails, *t.output_guardrails):
+                return t.source
+    return None
 
 
-def _is_library(file: str) -> bool:
-    return file.startswith("<") or os.path.normcase(os.path.realpath(file)).startswith(_library_dirs())
+def _at(source: Any) -> dict[str, Any]:
+    return {"file": source.file, "line": source.line} if source is not None else {}
 
 
-def user_frame(exc: BaseException) -> tuple[str, str, int] | None:
-    """``(qualified name, file, line)`` of the innermost frame of user code in ``exc``'s
-    traceback or in those of the exceptions it was raised from."""
-    seen: set[int] = set()
-    todo: BaseException | None = exc
-    found = None
-    while todo is not None and id(todo) not in seen:
-        seen.add(id(todo))
-        for frame, line in traceback.walk_tb(todo.__traceback__):
-            code = frame.f_code
-            if not _is_library(code.co_filename):
-                found = (getattr(code, "co_qualname", code.co_name), code.co_filename, line)
-        todo = todo.__cause__ or todo.__context__
-    return found
-
-
-def user_failure(exc: BaseException) -> Any:
-    """AC300 for an exception of the user's code (model, instructions, tool, guardrail)."""
+def user_failure(exc: BaseException, wf: Any = None) -> Any:
+    """AC300 for an exception of the user's code (model, instructions, tool, guardrail),
+    at its deepest frame in the user's files (``agentc.locate``; the files the IR names)."""
     from agentc.errors import Code, RunFailed
-    from agentc.refs import _rel
+    from agentc.locate import source_files, user_frame
 
-    frame = user_frame(exc)
+    where = user_frame(exc, source_files(wf) if wf is not None else ())
     root = exc
     while root.__cause__ is not None:  # the SDK's UserError wraps the tool's own exception
         root = root.__cause__
     what = f"{type(root).__name__}: {root}"
-    if frame is None:
+    if where is None:
+        start, _ = _sources(wf)
         return RunFailed(Code.NODE_FAILED, f"the agent run failed: {what}", construct=type(root).__name__,
+                         **_at(start),
                          hint="fix the cause, then `agentc resume RUN_ID`; completed model turns and tool calls "
                               "are not repeated")
-    name, file, line = frame
-    return RunFailed(Code.NODE_FAILED, f"{name} raised {what}", construct=name, file=_rel(file), line=line,
+    name = where.function
+    return RunFailed(Code.NODE_FAILED, f"{name} raised {what}", construct=name, file=where.file, line=where.line,
                      hint="the agents' own code failed (model, instructions, tool or guardrail); fix it, then "
                           "`agentc resume RUN_ID`: completed model turns and tool calls are not repeated")
 
 
-def failure(exc: BaseException) -> Any:
+def failure(exc: BaseException, wf: Any = None) -> Any:
     """The diagnostic for an exception that ends the run (``RunFailed``): the SDK's stop
-    conditions by their codes, anything else as the user's code failing."""
+    conditions by their codes, pointing at the guardrail or the starting agent; anything
+    else as the user's code failing. ``wf``: the IR, for those source positions."""
     from agents import (InputGuardrailTripwireTriggered, MaxTurnsExceeded, OutputGuardrailTripwireTriggered,
                         ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)
 
@@ -83,12 +69,14 @@ def failure(exc: BaseException) -> Any:
         kind = "input" if isinstance(exc, InputGuardrailTripwireTriggered) else "output"
         return RunFailed(Code.GUARDRAIL_TRIPPED, f"{kind} guardrail {name!r} tripped: the run stopped, as Runner.run "
                          f"raises {type(exc).__name__}", construct=f"guardrail {name!r}",
+                         **_at(_guardrail_source(_sources(wf)[1], name)),
                          hint="the guardrail rejected this input/output; change the input or the guardrail")
     if isinstance(exc, (ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)):
         name = exc.guardrail.get_name()
         return RunFailed(Code.GUARDRAIL_TRIPPED, f"tool guardrail {name!r} tripped ({type(exc).__name__})",
-                         construct=f"guardrail {name!r}", hint="the tool call was refused by its guardrail")
+                         construct=f"guardrail {name!r}", **_at(_guardrail_source(_sources(wf)[1], name)),
+                         hint="the tool call was refused by its guardrail")
     if isinstance(exc, MaxTurnsExceeded):
-        return RunFailed(Code.MAX_TURNS, f"max_turns exceeded: {exc}", construct="max_turns",
+        return RunFailed(Code.MAX_TURNS, f"max_turns exceeded: {exc}", construct="max_turns", **_at(_sources(wf)[0]),
                          hint="raise it with --recursion-limit (max_turns for agents) or check why the agent loops")
-    return user_failure(exc)
+    return user_failure(exc, wf)

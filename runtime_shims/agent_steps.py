@@ -176,7 +176,7 @@ class AgentStepper:
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             if isinstance(exc, AgentsException):
-                raise agent_failures.failure(exc) from None
+                raise agent_failures.failure(exc, self.wf) from None
             raise exc
         if task.done() and not task.cancelled():
             status, value = task.result()
@@ -234,7 +234,7 @@ class AgentStepper:
             text = exc.diagnostic.render()
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text}, text)
         except Exception as exc:  # noqa: BLE001 - the user's model or code failed: a bounded retry
-            text = agent_failures.failure(exc).diagnostic.render()
+            text = agent_failures.failure(exc, self.wf).diagnostic.render()
             final = retry_count + 1 >= STEP_ATTEMPTS
             return Outcome("FAILED_WITH_TERMINAL_ERROR" if final else "FAILED",
                            {"error": text, "attempt": retry_count + 1,

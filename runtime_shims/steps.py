@@ -39,7 +39,12 @@ class Outcome:
 
 
 class _Terminal(Exception):
-    """A failure retrying cannot fix (plan mismatch, invalid update, recursion limit)."""
+    """A failure retrying cannot fix (plan mismatch, invalid update, recursion limit).
+    ``output``: the task's output (the error, and where it happened in the user's code)."""
+
+    def __init__(self, reason: str, output: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.output = output or {"error": reason}
 
 
 class StepWorker:
@@ -80,10 +85,12 @@ class StepWorker:
         except _Retry as r:
             return Outcome("FAILED", r.output, r.reason)
         except _Terminal as t:
-            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": str(t)}, str(t))
+            return Outcome("FAILED_WITH_TERMINAL_ERROR", t.output, str(t))
         except AgentcError as e:
             text = e.diagnostic.render()
-            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text}, text)
+            where = {"location": e.diagnostic.location} if e.diagnostic.location else {}
+            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "construct": e.diagnostic.construct, **where},
+                           text)
 
     # ------------------------------------------------------------ task kinds
     def _start(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
@@ -130,11 +137,16 @@ class StepWorker:
         except AgentcError:
             raise
         except Exception as exc:  # the user's node failed: LangGraph's RetryPolicy decides
+            from agentc.locate import failure_site, source_files
+
             delay = lg.retry_decision(node.retry, ctx["attempt"], exc, self.resolve)
-            reason = f"{Code.NODE_FAILED.value}: node {name!r} failed: {type(exc).__name__}: {exc}"
-            out = {"error": reason, "traceback": traceback.format_exc()}
+            site, inside = failure_site(exc, node.source, source_files(self.wf), node.call.qualname)
+            reason = f"{Code.NODE_FAILED.value}: node {name!r} failed{inside}: {type(exc).__name__}: {exc}"
+            out = {"error": reason, "traceback": traceback.format_exc(), "construct": f"node {name!r}"}
+            if site:  # where in the user's code: the diagnostic's --> line
+                out["location"] = f"{site['file']}:{site['line']}"
             if delay is None:
-                raise _Terminal(reason) from None
+                raise _Terminal(reason, out) from None
             raise _Retry(reason, out) from None
         return self._after(level, frame, block, tasks, task, writes, input)
 

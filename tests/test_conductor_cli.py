@@ -20,7 +20,7 @@ def test_compile_reports_the_layout(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "conductor: graph router_loop: structured" in r.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["manifest.json", "router_loop.workflow.json", "taskdefs.json"]
+    assert names == [".agentc-output", "manifest.json", "router_loop.workflow.json", "taskdefs.json"]
 
 
 def test_validate_clean_and_dirty(tmp_path):
@@ -63,7 +63,7 @@ def test_simulate_pauses_and_resumes_in_another_process(tmp_path):
 def test_simulate_bad_folder_is_a_diagnostic(tmp_path):
     r = cli("simulate", str(tmp_path), "--input", "{}")
     assert r.returncode == 2
-    assert "AC100" in r.stderr and "Traceback" not in r.stderr
+    assert "AC403" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_check_fails_on_a_validator_violation(tmp_path, monkeypatch):
@@ -83,3 +83,27 @@ def test_check_fails_on_a_validator_violation(tmp_path, monkeypatch):
     report = check(tmp_path / "pyproject.toml")
     assert any("B5" in p.message for p in report.problems), [p.message for p in report.problems]
     assert api  # imported for the monkeypatched module to be the one check uses
+
+
+def test_simulations_get_their_own_run_ids_and_a_finished_one_stays_finished(tmp_path):
+    """Two paused simulations of one artifact do not overwrite each other; each resumes to
+    LangGraph's result; resuming a finished one again is refused (AC121), not re-run with
+    new answers."""
+    out, state = tmp_path / "out", tmp_path / "sims"
+    assert cli("compile", harness.ref("hitl_review"), "-t", "conductor", "-o", str(out)).returncode == 0
+    case = harness.CASES["hitl_review"]
+    first = cli("simulate", str(out), "--input", json.dumps(case["input"]), "--state-dir", str(state))
+    second = cli("simulate", str(out), "--input", json.dumps(case["input"]), "--state-dir", str(state))
+    assert first.returncode == second.returncode == 3, first.stderr + second.stderr
+    ids = [json.loads(r.stdout)["run_id"] for r in (first, second)]
+    assert ids[0] != ids[1], ids
+    expected = harness.normalise(harness.native("hitl_review"))
+    for run_id in ids:
+        for answer in case["resumes"]:
+            r = cli("simulate", "--resume", run_id, "--value", json.dumps(answer), "--state-dir", str(state))
+        assert r.returncode == 0, r.stderr
+        assert harness.normalise(json.loads(r.stdout)) == expected
+    again = cli("simulate", "--resume", ids[0], "--value", json.dumps(case["resumes"][-1]), "--state-dir", str(state))
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert "error[AC121]" in again.stderr and "hint:" in again.stderr and "Traceback" not in again.stderr
+    assert again.stdout == ""

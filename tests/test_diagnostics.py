@@ -201,3 +201,87 @@ def test_check_sees_no_drift_when_only_source_positions_moved(tmp_path):
     (tmp_path / "g.py").write_text(changed.replace('builder.add_edge("publish", END)',
                                                    'builder.add_edge("publish", END)\nbuilder.add_edge("write_draft", "publish")'))
     assert "AC400" in cli("check", cwd=tmp_path).stderr
+
+
+# ---------------------------------------------------------------- run-time errors point at user code
+FAILING = textwrap.dedent("""
+    from typing import TypedDict
+    from langgraph.graph import START, END, StateGraph
+
+
+    class S(TypedDict):
+        x: int
+        mode: str
+
+
+    def helper(v):
+        return 1 // v  # HELPER
+
+
+    def work(state: S) -> dict:
+        return {"x": helper(state["x"])}
+
+
+    def route(state: S) -> str:
+        if state["mode"] == "route":
+            raise ValueError("router broke")  # ROUTER
+        return END
+
+
+    b = StateGraph(S)
+    b.add_node("work", work)
+    b.add_edge(START, "work")
+    b.add_conditional_edges("work", route, [END])
+    graph = b.compile()
+""")
+
+
+def _line_of(marker):
+    return next(i for i, line in enumerate(FAILING.splitlines(), 1) if marker in line)
+
+
+def assert_run_failure(proc, where, inside):
+    assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and "<unknown location>" not in proc.stderr, proc.stderr
+    assert "error[AC300]" in proc.stderr and "(node 'work')" in proc.stderr, proc.stderr
+    assert f"--> {where}" in proc.stderr and f"failed in {inside}()" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(("mode", "marker", "inside"), [("end", "HELPER", "helper"), ("route", "ROUTER", "route")])
+def test_run_time_failure_points_at_the_raising_line(tmp_path, mode, marker, inside):
+    """A node's helper and a node's router raising: the diagnostic names the line in the
+    user's file that raised (the deepest traceback frame there), locally and simulated."""
+    (tmp_path / "failing.py").write_text(FAILING)
+    ref = str(tmp_path / "failing.py") + ":graph"
+    where = f"failing.py:{_line_of(marker)}"
+    inp = json.dumps({"x": 0 if mode == "end" else 1, "mode": mode})
+    assert_run_failure(cli("run", ref, "--input", inp, "--db", str(tmp_path / "r.db"), cwd=tmp_path), where, inside)
+    assert cli("compile", ref, "-t", "conductor", "-o", str(tmp_path / "c"), cwd=tmp_path).returncode == 0
+    assert_run_failure(cli("simulate", "c", "--input", inp, "--state-dir", "s", cwd=tmp_path), where, inside)
+
+
+def test_agent_guardrail_trip_points_at_the_guardrail(tmp_path):
+    import openai_agents_oracle
+
+    trip = openai_agents_oracle.load_cases()["pii_filter_trip"]
+    proc = cli("run", trip["ref"], "--input", json.dumps(trip["input"]), "--db", str(tmp_path / "r.db"))
+    assert proc.returncode == 1 and "AC303" in proc.stderr, proc.stderr
+    assert re.search(r"--> fixtures/openai_agents/pii_filter\.py:\d+ \(guardrail 'pii_blocker'\)", proc.stderr), \
+        proc.stderr
+
+
+def test_import_error_raised_by_a_library_points_at_the_user_line(tmp_path):
+    """LangGraph refuses a node name while the user's module is imported: the diagnostic
+    points at the user's add_node line, not at langgraph's own file."""
+    (tmp_path / "badname.py").write_text(textwrap.dedent("""
+        from typing import TypedDict
+        from langgraph.graph import StateGraph
+
+        class S(TypedDict):
+            x: int
+
+        b = StateGraph(S)
+        b.add_node("a|b", lambda s: s)
+        graph = b.compile()
+    """))
+    assert_diagnostic(cli("inspect", str(tmp_path / "badname.py") + ":graph"), "AC101", r"badname\.py:9")

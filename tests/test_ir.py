@@ -111,10 +111,10 @@ def test_inspect_summary_and_mermaid():
     out = proc.stdout
     assert "flowchart TD" in out
     for name in ("split", "zeta", "alpha", "zeta_polish", "tally", "merge"):
-        assert f'{name}["{name}"]' in out  # one Mermaid box per node
+        assert f'n_{name}["{name}"]' in out  # one Mermaid box per node
         assert f"node {name} [function] at fixtures/langgraph/branching.py:" in out
     assert "join alpha + zeta_polish -> merge" in out
-    assert 'split -. "pick_branches" .-> alpha' in out and 'split -. "pick_branches" .-> zeta' in out
+    assert 'n_split -.->|"pick_branches"| n_alpha' in out and 'n_split -.->|"pick_branches"| n_zeta' in out
     sub = subprocess.run([sys.executable, "-m", "agentc.cli", "inspect", "--mermaid-only", harness.ref("subgraph")],
                          capture_output=True, text=True, check=True).stdout
-    assert sub.startswith("flowchart TD") and "subgraph research" in sub and "research__gather --> research__compose" in sub
+    assert sub.startswith("flowchart TD") and "subgraph n_research" in sub and "n_research__n_gather --> n_research__n_compose" in sub

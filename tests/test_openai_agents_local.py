@@ -124,7 +124,7 @@ def test_inspect_shows_the_agent_system():
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "handoff transfer_to_billing -> Billing" in r.stdout
-    assert "a_Triage -->|handoff| a_Billing" in r.stdout
+    assert 'a_Triage -->|"handoff transfer_to_billing"| a_Billing' in r.stdout
 
 
 def test_mcp_servers_are_refused_with_a_diagnostic():

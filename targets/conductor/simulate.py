@@ -5,11 +5,15 @@ HUMAN task waits (exit 3), continued with ``--resume RUN_ID --value JSON``.
 The workflow JSON executed is the one in the artifact folder (what a user would register),
 by ``simulator.Simulator`` (Conductor's runtime semantics, conductor.md §C); its worker
 tasks are served in process by ``runtime_shims.steps`` with the user's code.
-A paused simulation is saved as JSON so a later process can resume it.
+A paused simulation is saved as JSON so a later process can resume it. Every simulation has
+its own random run id (the simulator's execution ids, ``wf-1``..., are per simulator and
+would collide between simulations); a resumed simulation is saved again whatever its
+outcome, so one that finished cannot be resumed (``AC121``) with new answers.
 """
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +26,12 @@ def read_artifact(folder: str | Path) -> dict[str, Any]:
     root = Path(folder)
     manifest_path = root / "manifest.json"
     if not manifest_path.exists():
-        raise AgentcError(Code.BAD_REF, f"{root} is not a compiled conductor artifact (no manifest.json)",
+        raise AgentcError(Code.WRONG_ARTIFACT, f"{root} is not a compiled Conductor artifact (no manifest.json)",
                           construct=str(root), hint="create one with `agentc compile REF --target conductor --out DIR`")
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("target") != "conductor":
-        raise AgentcError(Code.BAD_REF, f"{root} holds a {manifest.get('target')!r} artifact, not conductor",
+        raise AgentcError(Code.WRONG_ARTIFACT,
+                          f"{root} holds a {manifest.get('target')!r} artifact, not a Conductor artifact",
                           construct=str(root), hint="compile with --target conductor")
     workflows = {n: json.loads((root / f"{n}.workflow.json").read_text()) for n in manifest["workflows"]}
     task_defs = {d["name"]: d for d in json.loads((root / "taskdefs.json").read_text())}
@@ -49,6 +54,7 @@ class Simulation:
                               hint="recompile with `agentc compile ... --target conductor`")
         self.sim = Simulator(artifact["workflows"], artifact["task_defs"], self._serve)
         self.workflow_id = ""
+        self.run_id = ""
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
@@ -81,15 +87,19 @@ class Simulation:
 
                 context = call_factory(context_factory, context)
             wf_input = {"input": input, "context": context}
+        self.run_id = uuid.uuid4().hex
         self.workflow_id = self.sim.start(self.root, wf_input)
         return self._drive()
 
     def resume(self, value: Any = NO_VALUE) -> Any:
         pending = self.sim.pending_human(self.workflow_id)
         if not pending:
-            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"simulation {self.workflow_id} is not waiting",
-                              construct=self.workflow_id, hint="start a new one")
-        answers = _answers(self.workflow_id, pending, value)
+            status = self.sim.execution(self.workflow_id)["status"]
+            raise AgentcError(Code.RUN_NOT_RESUMABLE,
+                              f"simulation {self.run_id} already finished ({status}), it is not waiting",
+                              construct=self.run_id,
+                              hint="start a new simulation with `agentc simulate DIR --input JSON`")
+        answers = _answers(self.run_id, pending, value)
         for p in pending:
             self.sim.complete_task(p["workflowId"], p["taskId"], answers.get(p["taskId"], {}))
         return self._drive()
@@ -102,22 +112,41 @@ class Simulation:
         status = ex["status"]
         if status == "COMPLETED":
             output = ex.get("output") or {}
-            return RunOutcome(self.workflow_id, "done", output=output["state"] if "state" in output
+            return RunOutcome(self.run_id, "done", output=output["state"] if "state" in output
                               else output.get("result"))
         pending = self.sim.pending_human(self.workflow_id)
         if status == "RUNNING" and pending:
-            return RunOutcome(self.workflow_id, "waiting", interrupts=_interrupts(pending))
+            return RunOutcome(self.run_id, "waiting", interrupts=_interrupts(pending))
         reason = ex.get("reasonForIncompletion") or status
         code = next((c for c in Code if c.value in reason), Code.NODE_FAILED)
+        failed = self._failed_output(self.workflow_id)
+        file, _, line = str(failed.get("location") or "").rpartition(":")
         raise RunFailed(code, f"simulated workflow {self.root} {status}: {reason}",
-                        construct=f"workflow {self.root!r}",
+                        construct=failed.get("construct") or f"workflow {self.root!r}",
+                        file=file or None, line=int(line) if line.isdigit() else None,
                         hint="the failing task's output has the traceback: see the execution JSON")
+
+    def _failed_output(self, workflow_id: str) -> dict[str, Any]:
+        """The output of the task that failed (in this workflow or a sub-workflow it ran),
+        where the step worker says which node failed and where (``runtime_shims/steps``)."""
+        for task in reversed(self.sim.execution(workflow_id)["tasks"]):
+            if task.get("status") not in ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT"):
+                continue
+            if task.get("taskType") == "SUB_WORKFLOW" and task.get("subWorkflowId"):
+                found = self._failed_output(task["subWorkflowId"])
+                if found:
+                    return found
+            out = task.get("outputData") or {}
+            if "location" in out or "construct" in out:
+                return out
+        return {}
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         from agentc.artifact import write_atomic
 
-        data = {"workflow_id": self.workflow_id, "artifact": self.artifact, "simulator": self.sim.to_json()}
+        data = {"run_id": self.run_id, "workflow_id": self.workflow_id, "artifact": self.artifact,
+                "simulator": self.sim.to_json()}
         return write_atomic(Path(path), json.dumps(data, sort_keys=True))
 
     @classmethod
@@ -137,6 +166,7 @@ class Simulation:
         self = cls(art, worker_for(wf, live))
         self.sim = Simulator.from_json(data["simulator"], self._serve)
         self.workflow_id = data["workflow_id"]
+        self.run_id = data.get("run_id") or p.stem
         return self
 
 

@@ -21,6 +21,7 @@ from agentc.runtime_shims import openai_agents_replay as replay
 
 from .executor import NO_VALUE, RunOutcome
 from .journal import Journal
+from .lease import LeaseLost
 
 
 class AgentRunner:
@@ -35,13 +36,20 @@ class AgentRunner:
               max_turns: int | None = None, context_factory: str | None = None) -> RunOutcome:
         """``context_factory``: a REF called with ``context`` (its arguments) at every drive."""
         self.run_id = run_id or uuid.uuid4().hex
-        with self.journal.tx() as j:
-            j.create_run(self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
-            j.save_step(self.run_id, "input", "input", {"input": input, "max_turns": max_turns,
-                                                        "context_factory": context_factory})
-        return self._drive()
+
+        def create() -> None:
+            self.journal.create_run(self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
+            self.journal.save_step(self.run_id, "input", "input", {"input": input, "max_turns": max_turns,
+                                                                   "context_factory": context_factory})
+
+        with self.journal.driving(self.run_id, create):
+            return self._drive()
 
     def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
+        with self.journal.driving(run_id):  # read the run only once no other process drives it
+            return self._resume(run_id, value)
+
+    def _resume(self, run_id: str, value: Any) -> RunOutcome:
         run = self.journal.resumable(run_id)
         self.run_id = run_id
         if run["status"] == "waiting":
@@ -60,8 +68,13 @@ class AgentRunner:
 
     # ------------------------------------------------------------ driving
     def _drive(self) -> RunOutcome:
+        self.lost: LeaseLost | None = None
         try:
             status, payload = asyncio.run(self._run())
+            if self.lost is not None:  # the SDK may have caught it as a tool error: still stop
+                raise self.lost
+        except LeaseLost:
+            raise  # another process drives the run now: write nothing
         except AgentcError as exc:
             with self.journal.tx() as j:
                 j.set_status(self.run_id, "failed", error=exc.diagnostic.render())
@@ -100,12 +113,16 @@ class AgentRunner:
         except AgentcError:
             raise
         except Exception as exc:  # noqa: BLE001 - the SDK stopped the run, or the user's code raised
-            raise agent_failures.failure(exc) from None
+            raise agent_failures.failure(exc, self.wf) from None
         return status, (result if status == "waiting" else replay.final_result(result))
 
     def _sink(self, key: str, kind: str, value: Any) -> None:
-        with self.journal.tx() as j:
-            j.save_step(self.run_id, key, kind, value)
+        try:
+            with self.journal.tx() as j:
+                j.save_step(self.run_id, key, kind, value)
+        except LeaseLost as exc:
+            self.lost = exc
+            raise
         self.on_event("step", {"key": key, "kind": kind})
 
 

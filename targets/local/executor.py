@@ -39,6 +39,7 @@ from agentc.runtime_shims import pregel
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
 from .journal import Journal
+from .lease import LeaseLost
 
 NO_VALUE = object()
 
@@ -95,11 +96,16 @@ class LocalExecutor:
         self.context = context
         if recursion_limit is not None:
             self.recursion_limit = recursion_limit
-        with self.journal.tx() as j:
-            j.create_run(self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
-        return self._drive(input)
+        create = lambda: self.journal.create_run(  # noqa: E731
+            self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
+        with self.journal.driving(self.run_id, create):
+            return self._drive(input)
 
     def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
+        with self.journal.driving(run_id):  # read the run only once no other process drives it
+            return self._resume(run_id, value)
+
+    def _resume(self, run_id: str, value: Any) -> RunOutcome:
         run = self.journal.resumable(run_id)
         self.run_id = run_id
         self.context = run["context"]
@@ -137,6 +143,8 @@ class LocalExecutor:
                 j.set_status(self.run_id, "waiting", interrupts=p.interrupts)
             self.on_event("paused", {"interrupts": p.interrupts})
             return RunOutcome(self.run_id, "waiting", interrupts=p.interrupts)
+        except LeaseLost:
+            raise  # another process drives the run now: write nothing
         except AgentcError as exc:
             with self.journal.tx() as j:
                 j.set_status(self.run_id, "failed", error=exc.diagnostic.render())
@@ -250,10 +258,13 @@ class LocalExecutor:
         exc = res.error
         if isinstance(exc, AgentcError):
             return exc
+        from agentc.locate import failure_site, source_files
+
         node = frame.nodes.get(task.name)
         src = getattr(node, "source", None)
-        return RunFailed(Code.NODE_FAILED, f"node {task.name!r} failed: {type(exc).__name__}: {exc}",
-                         construct=f"node {task.name!r}", source=src,
+        site, inside = failure_site(exc, src, source_files(self.wf), getattr(getattr(node, "call", None), "qualname", None))
+        return RunFailed(Code.NODE_FAILED, f"node {task.name!r} failed{inside}: {type(exc).__name__}: {exc}",
+                         construct=f"node {task.name!r}", **site,
                          hint=f"fix the node, then continue with `agentc resume {self.run_id}`; completed nodes are not re-run",
                          details={"traceback": res.tb})
 
@@ -282,6 +293,8 @@ class LocalExecutor:
                          "task": task.key} for i in exc.args[0]])
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
+                if isinstance(exc, LeaseLost):  # a subgraph frame's commit was fenced off
+                    return _Result(error=exc)
                 delay = lg.retry_decision(node.retry, attempt, exc, self.resolve)
                 if delay is None:
                     return _Result(error=exc, tb=traceback.format_exc())

@@ -13,6 +13,7 @@ Layout (one row per thing that changed, nothing rewritten wholesale):
 * ``resumes``  — answers given to a task's ``interrupt()`` calls, in order.
 * ``carries``  — what a paused task leaves for its re-run: the answers its own
   ``interrupt()`` calls consumed, the checkpoints of graphs its node invokes.
+* ``leases``   — which process drives a run now (``lease.py``: one driver per run).
 
 Durability: WAL with ``synchronous=NORMAL`` survives a killed process (the default);
 ``durability="full"`` uses ``synchronous=FULL`` to survive power loss as well.
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from agentc.runtime_shims.codec import dumps, loads
+
+from . import lease
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -62,7 +65,9 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
         self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.executescript(SCHEMA)
+        self.db.executescript(SCHEMA + lease.SCHEMA)
+        self.held: dict[str, str] = {}
+        """run id -> lease token of the runs this journal drives (checked on every commit)."""
 
     def close(self) -> None:
         self.db.close()
@@ -75,14 +80,45 @@ class Journal:
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
+                for run_id, token in self.held.items():  # fencing + renewal (progress)
+                    lease.renew(self.db, run_id, token)
                 yield self
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
 
+    # ---------------------------------------------------------------- leases
+    @contextlib.contextmanager
+    def driving(self, run_id: str, create: Any = None) -> Iterator[None]:
+        """Hold the run's lease while the body drives it (``lease.py``). ``create()`` runs
+        in the transaction that takes the lease (a new run is never visible unleased)."""
+        with self.tx():
+            if create is not None:
+                create()
+            token = lease.acquire(self.db, run_id)
+        self.held[run_id] = token
+        beat = lease.Heartbeat(self.path, run_id, token) if self.path != ":memory:" else None
+        try:
+            yield
+        finally:
+            if beat is not None:
+                beat.stop()
+            self.held.pop(run_id, None)
+            with self.tx():
+                lease.release(self.db, run_id, token)
+
     # ---------------------------------------------------------------- runs
     def create_run(self, run_id: str, entry: str | None, workflow: str, ir_json: str, context: Any) -> None:
+        """Inside ``tx()``: the existence check and the insert are one transaction."""
+        from agentc.errors import AgentcError, Code
+
+        found = self.db.execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        if found is not None:
+            raise AgentcError(Code.RUN_EXISTS, f"run {run_id!r} already exists in {self.path} ({found[0]})",
+                              construct=run_id,
+                              hint=f"choose another --run-id, leave it out for a random one, or continue "
+                                   f"that run with `agentc resume {run_id}`")
         ct, cv = dumps(context)
         now = time.time()
         self.db.execute(
@@ -117,9 +153,18 @@ class Journal:
         return run
 
     def runs(self) -> list[dict[str, Any]]:
+        """Every run, with the status a user needs: a ``running`` run whose driver died is
+        ``crashed`` (or ``interrupted`` when it let go), see ``lease.effective_status``."""
         rows = self.db.execute(
             "SELECT run_id, workflow, entry, status, created, updated FROM runs ORDER BY created, run_id").fetchall()
-        return [dict(zip(("run_id", "workflow", "entry", "status", "created", "updated"), r)) for r in rows]
+        out = []
+        for r in rows:
+            row = dict(zip(("run_id", "workflow", "entry", "status", "created", "updated"), r))
+            found = lease.holder(self.db, row["run_id"])
+            row["status"] = lease.effective_status(row["status"], found)
+            row["holder"] = found.to_json() if found is not None and found.alive() else None
+            out.append(row)
+        return out
 
     def set_status(self, run_id: str, status: str, *, interrupts: list[Any] | None = None,
                    error: str | None = None, output: Any = None) -> None:
