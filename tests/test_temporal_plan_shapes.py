@@ -12,79 +12,17 @@ Temporal dev server (session fixture ``temporal_address``).
 """
 from __future__ import annotations
 
-import operator
 from pathlib import Path
-from typing import Annotated, Any, TypedDict
+from typing import Any
 
 import pytest
 
 import harness
 import temporal_harness
+from temporal_shape_graphs import conditional_from_start, deferred_behind_fanout, send_from_start
 
 import agentc
 from agentc.targets.conductor.simulate import Simulation
-
-
-class S(TypedDict, total=False):
-    log: Annotated[list[str], operator.add]
-
-
-def _node(name: str) -> Any:
-    def f(s: S) -> dict:
-        return {"log": [name]}
-
-    f.__name__ = name
-    return f
-
-
-def conditional_from_start() -> Any:
-    from langgraph.graph import END, START, StateGraph
-
-    def route(s: S) -> str:
-        return "b" if "go-b" in (s.get("log") or []) else "a"
-
-    b = StateGraph(S)
-    b.add_node("a", _node("a"))
-    b.add_node("b", _node("b"))
-    b.add_conditional_edges(START, route, ["a", "b"])
-    b.add_edge("a", END)
-    b.add_edge("b", END)
-    return b.compile(name="cond_from_start")
-
-
-def send_from_start() -> Any:
-    from langgraph.graph import START, StateGraph
-    from langgraph.types import Send
-
-    def fan(s: S) -> list:
-        return [Send("w", {"log": [x]}) for x in s.get("log") or []]
-
-    def w(s: S) -> dict:
-        return {"log": [f"w<{s['log'][0]}>"]}
-
-    b = StateGraph(S)
-    b.add_node("w", w)
-    b.add_conditional_edges(START, fan, ["w"])
-    return b.compile(name="send_from_start")
-
-
-def deferred_behind_fanout(from_start: bool) -> Any:
-    from langgraph.graph import START, StateGraph
-
-    b = StateGraph(S)
-    for n in "rabd":
-        b.add_node(n, _node(n))
-    b.add_node("c", _node("c"), defer=True)
-    if from_start:
-        b.add_edge(START, "a")
-        b.add_edge(START, "b")
-    else:
-        b.add_edge(START, "r")
-        b.add_edge("r", "a")
-        b.add_edge("r", "b")
-    b.add_edge(["a", "b"], "c")
-    b.add_edge("a", "d")
-    return b.compile(name="deferred_fanout")
 
 
 CASES = {
@@ -148,3 +86,33 @@ def test_deferred_join_keys_match_after_a_json_round_trip():
         frame.apply_writes(tasks, {t.key: [("log", [t.name])] + list(frame.static[t.name]) for t in tasks})
         frame.step += 1
     assert seen == [["__start__"], ["r"], ["a", "b"], ["d"], ["c"]]
+
+
+@pytest.mark.parametrize("with_worker", [True, False], ids=["with_worker", "separate_worker"])
+def test_a_compile_failure_starts_no_workflow(with_worker, temporal_address, tmp_path, monkeypatch):
+    """Code generation (and, with an in-process worker, the worker and its sandbox check)
+    happens before the workflow starts: a generator that fails leaves nothing Running on
+    the server (it used to start the run first, then crash generating the worker's code)."""
+    import asyncio
+    import uuid
+
+    from temporalio.service import RPCError
+
+    from agentc.targets.temporal import codegen, engine
+
+    def broken(self: Any) -> str:
+        raise RuntimeError("codegen bug")
+
+    monkeypatch.setattr(codegen.ModuleWriter, "source", broken)
+    run_id = f"orphan-{uuid.uuid4().hex[:10]}"
+
+    async def go() -> None:
+        client = await engine.connect(temporal_address)
+        with pytest.raises(RuntimeError, match="codegen bug"):
+            await asyncio.wait_for(engine.start(conditional_from_start(), temporal_address, {"log": []},
+                                                run_id=run_id, task_queue=f"q-{run_id}", client=client,
+                                                with_worker=with_worker, no_worker_s=1.0), 30)
+        with pytest.raises(RPCError, match="not found"):
+            await client.get_workflow_handle(run_id).describe()
+
+    asyncio.run(go())
