@@ -267,7 +267,10 @@ async def paused(client: Any, workflow_id: str) -> list[dict[str, Any]] | None:
         status = await handle.query("running", rpc_timeout=bound)
         pending = list(await handle.query("pending", rpc_timeout=bound))
     except RPCError as exc:
-        return None if exc.status == RPCStatusCode.DEADLINE_EXCEEDED else []
+        # a client-side timeout is CANCELLED, the server's "query timed out before a worker
+        # could process it" DEADLINE_EXCEEDED: either way, no worker answered
+        unanswered = exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
+        return None if unanswered else []
     if status["activities"]:
         return []
     for child in status["children"]:
