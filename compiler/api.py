@@ -75,6 +75,12 @@ def check_input(wf: Workflow, live: Any, value: Any) -> Any:
     return validate_input(wf, live, value)
 
 
+def check_context(wf: Workflow, live: Any, context: Any) -> Any:
+    """The run's context as the graph's ``context_schema`` object (a dict is built into
+    it); AC111 when the schema rejects it (a missing or an unknown field)."""
+    return _context(wf, live, context)
+
+
 def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = None,
         run_id: str | None = None, durability: str = "normal", recursion_limit: int | None = None,
         on_event: Callable[[str, dict[str, Any]], None] | None = None,

@@ -19,6 +19,7 @@ import click
 from .errors import AgentcError, Code
 
 EXIT_WAITING = 3
+ADDRESS_ENV = "TEMPORAL_ADDRESS"
 
 
 def _db_default() -> str:
@@ -145,9 +146,11 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool) -> None:
               help="normal: survives a killed process; full: survives power loss (fsync every commit)")
 @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True,
               help="local: the embedded executor; temporal: start the compiled workflow on a Temporal server")
-@click.option("--address", default=None, help="with --engine temporal: the server, HOST:PORT")
+@click.option("--address", default=None, envvar=ADDRESS_ENV, show_envvar=True,
+              help="with --engine temporal: the server, HOST:PORT")
 @click.option("--task-queue", default=None, help="with --engine temporal [default: agentc-<graph>]")
-@click.option("--with-worker", is_flag=True, help="with --engine temporal: also run a worker in this process")
+@click.option("--with-worker", is_flag=True, help="with --engine temporal: also run a worker in this process "
+              "(else one must poll the task queue: agentc worker temporal REF)")
 @_diagnose
 def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | None, db: str | None,
             run_id: str | None, recursion_limit: int | None, durability: str, engine: str, address: str | None,
@@ -162,7 +165,8 @@ def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | N
 
         _exit_now(lambda: _emit_outcome(asyncio.run(temporal.start(
             ref, _address(address), value, context=ctx, run_id=run_id, task_queue=task_queue,
-            with_worker=with_worker, max_turns=recursion_limit, context_factory=context_factory))))
+            with_worker=with_worker, max_turns=recursion_limit, context_factory=context_factory,
+            no_worker_s=temporal.NO_WORKER_S))))
     from .api import run
 
     _emit_outcome(run(ref, value, db=db or _db_default(), context=ctx, run_id=run_id,
@@ -188,7 +192,8 @@ def _exit_now(body: Callable[[], None]) -> None:
 
 def _address(address: str | None) -> str:
     if not address:
-        raise AgentcError(Code.CONFIG, "--engine temporal needs --address HOST:PORT", construct="--address",
+        raise AgentcError(Code.CONFIG, f"--engine temporal needs --address HOST:PORT (or ${ADDRESS_ENV})",
+                          construct="--address",
                           hint="e.g. --address 127.0.0.1:7233 (`temporal server start-dev` listens there)")
     return address
 
@@ -198,10 +203,15 @@ def _address(address: str | None) -> str:
 @click.option("--value", default=None, help="JSON answer for the pending interrupt(s), or @file.json")
 @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
 @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
-@click.option("--address", default=None, help="with --engine temporal: the server, HOST:PORT")
+@click.option("--address", default=None, envvar=ADDRESS_ENV, show_envvar=True,
+              help="with --engine temporal: the server, HOST:PORT")
+@click.option("--with-worker", is_flag=True, help="with --engine temporal: serve the run in this process "
+              "(its REF, recorded when it started); else a worker must poll its task queue")
 @_diagnose
-def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, address: str | None) -> None:
-    """Continue a paused, failed or crashed run (temporal: send the resume signal)."""
+def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, address: str | None,
+               with_worker: bool) -> None:
+    """Continue a paused, failed or crashed run. Temporal: answer its pause by signal, or run
+    its failed node again (a Temporal run whose node failed waits for this)."""
     from .api import NO_VALUE, resume
 
     answer = NO_VALUE if value is None else _parse_json(value, "--value")
@@ -211,7 +221,8 @@ def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, addr
         from agentc.targets.temporal import engine as temporal
 
         _exit_now(lambda: _emit_outcome(asyncio.run(temporal.resume(
-            run_id, _address(address), temporal.NO_VALUE if value is None else answer))))
+            run_id, _address(address), temporal.NO_VALUE if value is None else answer, with_worker=with_worker,
+            no_worker_s=temporal.NO_WORKER_S))))
     _emit_outcome(resume(run_id, answer, db=db or _db_default()))
 
 
@@ -367,7 +378,7 @@ def worker_conductor_cmd(ref: str, server: str, domain: str | None, threads: int
 
 @worker_group.command("temporal")
 @click.argument("ref")
-@click.option("--address", required=True, help="Temporal server, HOST:PORT")
+@click.option("--address", required=True, envvar=ADDRESS_ENV, show_envvar=True, help="Temporal server, HOST:PORT")
 @click.option("--task-queue", default=None, help="[default: agentc-<graph>]")
 @_diagnose
 def worker_temporal_cmd(ref: str, address: str, task_queue: str | None) -> None:

@@ -336,8 +336,17 @@ class _Lazy(dict):
 
 
 def _holds(ch: Any) -> bool:
+    """Whether a barrier channel holds anything that shapes the schedule. An empty
+    ``NamedBarrierValueAfterFinish`` (a join into a deferred node) still checkpoints as
+    ``(set(), False)``: that is "nothing", exactly like a channel never written — else a
+    frame restored from JSON (which carries the empty pair) and the plan's frame (which
+    never touched the channel) would compute different schedule keys for one superstep."""
     cp = ch.checkpoint()
-    return not (cp is MISSING or (isinstance(cp, (set, list)) and not cp))
+    if cp is MISSING:
+        return False
+    if isinstance(cp, tuple) and len(cp) == 2 and isinstance(cp[0], set):  # (seen, finished)
+        return bool(cp[0]) or bool(cp[1])
+    return not (isinstance(cp, (set, list)) and not cp)
 
 
 def clone(frame: Frame) -> Frame:

@@ -91,6 +91,12 @@ class StepWorker:
             where = {"location": e.diagnostic.location} if e.diagnostic.location else {}
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "construct": e.diagnostic.construct, **where},
                            text)
+        except Exception as exc:  # noqa: BLE001 - outside a node's own code (input coercion, reducers,
+            # START's routers, the run's context): retrying the same step cannot help, so it fails
+            # loudly at once instead of being retried forever by the engine
+            code = Code.INPUT_SCHEMA if type(exc).__name__ == "ValidationError" else Code.NODE_FAILED
+            text = f"{code.value}: step {task_type!r} failed: {type(exc).__name__}: {exc}"
+            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "traceback": traceback.format_exc()}, text)
 
     # ------------------------------------------------------------ task kinds
     def _start(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
@@ -317,7 +323,13 @@ class StepWorker:
         schema = self.wf.graph.context_schema
         if raw is None or schema is None or not isinstance(raw, dict):
             return raw
-        return self.resolve(schema)(**raw)
+        cls = self.resolve(schema)
+        try:
+            return cls(**raw)
+        except Exception as exc:  # noqa: BLE001 - the user's schema rejected it (as `agentc run` does)
+            raise AgentcError(Code.INPUT_SCHEMA, f"context does not fit {cls.__name__}: {exc}",
+                              construct="context", source=schema.source,
+                              hint=f"pass a JSON object with the fields of {cls.__name__}") from None
 
 
 def _part_outputs(parts: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,9 +18,17 @@ from typing import Any
 
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
+from agentc.errors import Code
 from agentc.runtime_shims.protocol import pick
+
+NODE_FAILED = "AgentcNodeFailed"
+"""Error type of a step that failed in the user's code (AC300): a graph workflow waits for
+a retry (``agentc resume``) instead of failing, so a failed run is resumable."""
+STEP_FAILED = "AgentcStepFailed"
+"""Any other step failure (bad input AC111, invalid update AC302, recursion limit AC301,
+plan mismatch AC122): retrying the same step cannot help, the workflow fails."""
 
 DEFAULT_MAX_EVENTS = 10_000
 """History length after which a loop iteration continues as new (Temporal's own limit is
@@ -41,6 +49,9 @@ class _EngineRun:
     continue as new."""
 
     policies: dict[str, dict[str, Any]] = {}
+    retry_failed_steps = False
+    """Whether a step that failed in user code (AC300) waits for ``agentc resume`` and runs
+    again, rather than failing the workflow (graph workflows: yes; agent loops: no)."""
 
     def __init__(self) -> None:
         self.inp: dict[str, Any] = {}
@@ -48,6 +59,7 @@ class _EngineRun:
         self.waiting: list[dict[str, Any]] = []
         self.activities_running = 0
         self.children_running: list[str] = []
+        self.failures = 0
 
     def _options(self, task_type: str) -> dict[str, Any]:
         opts = dict(self.policies.get(task_type) or self.policies["*"])
@@ -57,11 +69,30 @@ class _EngineRun:
         return opts
 
     async def _activity(self, task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-        self.activities_running += 1
-        try:
-            return await workflow.execute_activity(task_type, payload, **self._options(task_type))
-        finally:
-            self.activities_running -= 1
+        while True:
+            self.activities_running += 1
+            try:
+                return await workflow.execute_activity(task_type, payload, **self._options(task_type))
+            except ActivityError as err:
+                cause = err.cause
+                if not (self.retry_failed_steps and isinstance(cause, ApplicationError) and cause.type == NODE_FAILED):
+                    raise
+                error = cause.message
+            finally:
+                self.activities_running -= 1
+            await self._await_retry(task_type, error)
+
+    async def _await_retry(self, task_type: str, error: str) -> None:
+        """A step failed in user code: list the failure with the pending items (clients see
+        the run as failed, ``agentc run`` exits 1) and wait for the ``resume`` signal to run
+        the step again — as LangGraph re-runs a failed node when a failed run is resumed,
+        keeping the writes of the nodes that succeeded beside it."""
+        self.failures += 1
+        fid = f"failure-{self.failures}"
+        self.waiting.append({"kind": "failure", "id": fid, "task": task_type, "error": error,
+                             "workflow_id": workflow.info().workflow_id})
+        await workflow.wait_condition(lambda: fid in self.answers)
+        self.waiting = [w for w in self.waiting if w.get("id") != fid]
 
     async def _child(self, workflow_type: str, payload: dict[str, Any], cid: str) -> Any:
         self.children_running.append(cid)
@@ -95,6 +126,7 @@ class AgentWorkflow(_EngineRun):
     plan: str = ""
     root: bool = True
     uses_context: bool = False
+    retry_failed_steps = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -270,13 +302,18 @@ def activities_for(worker: Any) -> list[Any]:
 def _activity_fn(worker: Any, task_type: str) -> Any:
     def run(payload: dict) -> dict:
         info = activity.info()
-        o = worker.execute(task_type, payload, retry_count=info.attempt - 1,
-                           workflow_id=info.workflow_id, task_id=info.activity_id,
-                           first_attempt_time=info.scheduled_time.timestamp() if info.scheduled_time else None)
+        try:
+            o = worker.execute(task_type, payload, retry_count=info.attempt - 1,
+                               workflow_id=info.workflow_id, task_id=info.activity_id,
+                               first_attempt_time=info.scheduled_time.timestamp() if info.scheduled_time else None)
+        except Exception as exc:  # noqa: BLE001 - the worker reports failures as outcomes; anything
+            # else is a bug no retry fixes: fail loudly, never retry forever in silence
+            raise ApplicationError(f"{type(exc).__name__}: {exc}", type=STEP_FAILED, non_retryable=True) from exc
         if o.status == "COMPLETED":
             return o.output
-        raise ApplicationError(o.reason, o.output, type="AgentcStepFailed",
-                               non_retryable=o.status == "FAILED_WITH_TERMINAL_ERROR")
+        terminal = o.status == "FAILED_WITH_TERMINAL_ERROR"
+        kind = NODE_FAILED if terminal and o.reason.startswith(Code.NODE_FAILED.value) else STEP_FAILED
+        raise ApplicationError(o.reason, o.output, type=kind, non_retryable=terminal)
 
     run.__name__ = run.__qualname__ = "step_" + "".join(c if c.isalnum() else "_" for c in task_type)
     return run

@@ -23,9 +23,14 @@ import agentc
 TIMEOUT_S = 180  # one CLI call imports langgraph and compiles: seconds on a loaded machine
 
 
-def agentc_cli(*args: str, cwd: Path, timeout: float = TIMEOUT_S) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
+def agentc_cli(*args: str, cwd: Path, timeout: float = TIMEOUT_S,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``agentc ARGS`` in a subprocess; ``env``: variables to set (TEMPORAL_ADDRESS, which
+    the CLI reads, is only set when a test sets it)."""
+    extra, env = env or {}, dict(os.environ)
     env.pop("AGENTC_DEBUG", None)  # the CLI must diagnose, not raise
+    env.pop("TEMPORAL_ADDRESS", None)
+    env.update(extra)
     return subprocess.run([sys.executable, "-m", "agentc.cli", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=timeout)
 

@@ -117,6 +117,8 @@ class ModuleWriter:
         self.wf, self.lay, self.level = wf, lay, level
         self.refs = Refs()
         self.finals: dict[int, list[str]] = {}
+        self._last: list[str] = []
+        """The refs of the step(s) that just ran: what a following ``Route`` switches on."""
         self.lines = _Lines()
         self.top_loops = any(isinstance(i, (Loop, Dispatch)) for i in level.structured.items)
 
@@ -190,7 +192,7 @@ class ModuleWriter:
                 ref = self.refs.take("start")
                 self.finals.setdefault(0, []).append(ref)
                 L.add(d, f"await self.start({ref!r}, {lv.special_types['start']!r})")
-                self._last = [ref]  # a Route right after START branches on its output
+                self._last = [ref]  # START's routers chose the first step: a Route may follow
             elif top is not None:
                 L.add(d, "pass  # START: the first step reads the run's input")
             return
