@@ -55,6 +55,12 @@ def validate_input(wf: Workflow, live: Any, value: Any) -> Any:
                           hint=f"pass an object with keys from: {', '.join(schema.keys)}")
     from pydantic import TypeAdapter
 
+    fields = getattr(cls, "model_fields", None) if schema.kind == "pydantic" else None
+    missing = [k for k, f in (fields or {}).items() if f.is_required() and k in schema.keys and k not in value]
+    if missing:  # the first node's read of the state would fail on them (LangGraph's ValidationError)
+        raise AgentcError(Code.INPUT_SCHEMA, f"input misses required field(s) of {schema.name}: {', '.join(missing)}",
+                          construct=f"input schema {schema.name}", source=where,
+                          hint=f"pass {', '.join(repr(k) for k in missing)} in the input")
     hints = _hints(cls)
     for key, v in value.items():
         if key not in schema.keys:
