@@ -85,9 +85,11 @@ def _dispatcher(s: Schedule, reason: str) -> Structured:
     start = s.blocks[0]
     rest = tuple(b.id for b in s.blocks[1:])
     items: list[Item] = [Run(0)]
-    first = start.succ[0] if len(start.succ) == 1 else -1
-    if first == END_ID:  # nothing ever runs
+    if start.succ == (END_ID,):  # nothing ever runs
         return Structured(tuple(items), "dispatcher", reason, runs={0: 1})
+    # several successors: START's routers choose, the START step's output names the block
+    # (-1 here is "none fixed", not END: a run that may end at START still dispatches)
+    first = start.succ[0] if len(start.succ) == 1 else -1
     items.append(Dispatch(rest, first))
     return Structured(tuple(items), "dispatcher", reason, runs={b.id: 1 for b in s.blocks})
 
