@@ -302,7 +302,7 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
         try:
             o = worker.execute(task_type, payload, retry_count=info.attempt - 1,
                                workflow_id=info.workflow_id, task_id=info.activity_id)
-        except Exception as exc:  # noqa: BLE001 - the worker reports failures as outcomes; anything
+        except Exception as exc:  # the worker reports failures as outcomes; anything
             # else is a bug no retry fixes: fail loudly, never retry forever in silence
             raise ApplicationError(f"{type(exc).__name__}: {exc}", type=STEP_FAILED, non_retryable=True) from exc
         if o.status == "COMPLETED":

@@ -461,9 +461,9 @@ def run_temporal(g: Any, inp: dict[str, Any], address: str, code_dir: Path) -> t
 def check_temporal(spec: dict[str, Any], address: str, code_dir: Path) -> str:
     """The spec's graph on Temporal ends in ``graph.invoke``'s state, or both fail the same
     way; "refused"/"big" when agentc refuses it (AC200) or it has too many schedules."""
-    from agentc.plan.layout import layout
-
     import hashlib
+
+    from agentc.plan.layout import layout
 
     name = "prop_" + hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
     g = build(spec, name)

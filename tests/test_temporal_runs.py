@@ -21,14 +21,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import harness
+import pytest
 import temporal_shape_graphs as shapes
-from test_temporal_cli import agentc_cli, no_traceback
-
 from agentc.errors import Code, RunFailed
 from agentc.targets.temporal import engine
+from test_temporal_cli import agentc_cli, no_traceback
 
 GRAPHS = Path(shapes.__file__).resolve()
 BAD_RUN_S = 60  # a refused input answers in seconds; the old behaviour hung forever
