@@ -223,8 +223,11 @@ class StepWorker:
             if "_input" not in prev:
                 raise _Terminal(f"{Code.GRAPH_CHANGED.value}: no finished superstep among this task's inputs")
             frame, tasks, nxt = self._started(level, prev["_input"], input, ctx)
-            if nxt == -1:
-                raise _Terminal(f"{Code.GRAPH_CHANGED.value}: the run ends at START, but a task was scheduled")
+            if nxt == -1:  # the plan ran a task here: its prediction of START's routers was wrong
+                raise _Terminal(f"{Code.UNSUPPORTED.value}: the run ends at START where the compiled plan runs a "
+                                "task; a router of START returned a destination agentc could not predict — declare "
+                                "its targets (path_map / Literal, a list[...] return annotation when it returns "
+                                "several) and recompile")
             return frame, nxt, tasks
         frame = pregel.from_json(level.graph, self.resolve, best["frame"])
         tasks = frame.prepare(self.resolve)

@@ -113,3 +113,19 @@ cond = conditional_from_start()
 sends = send_from_start()
 deferred = deferred_behind_fanout(False)
 flaky_graph = flaky()
+
+
+def _none_of(s: S) -> list:
+    return []
+
+
+def start_router_via_a_call() -> Any:
+    """START's router returns a list through a helper call: agentc, reading the router's
+    return statements, plans it as returning one target (``a``)."""
+    def route(s):
+        return _none_of(s)
+
+    b = StateGraph(S)
+    b.add_node("a", _node("a"))
+    b.add_conditional_edges(START, route, ["a"])
+    return b.compile(name="start_router_call")

@@ -8,8 +8,9 @@ choosing one target; routers returning a list of targets; routers returning
 ``[Send(worker, ...), ...]`` (optionally mixed with plain targets) with a path_map naming
 the worker; ``Command(goto=...)`` nodes with ``destinations``; backward targets (loops)
 guarded by ``len(log)``; a loop router bounded by a counter its node alone writes; an
-unbounded loop under a small ``recursion_limit``; and two nodes writing the same plain key
-(InvalidUpdateError when they meet in one superstep).
+unbounded loop under a small ``recursion_limit``; two nodes writing the same plain key
+(InvalidUpdateError when they meet in one superstep); a deferred node (``defer=True``);
+and a conditional edge from START (one target, or a list).
 
 Every node appends ``name:len(log)`` to an ``operator.add`` log, so the log records which
 nodes ran in which superstep and in which order their writes were applied. Routers are
@@ -156,6 +157,22 @@ def _path_map(spec: dict[str, Any], i: int) -> Any:
     return names
 
 
+def _start_router_fn(spec: dict[str, Any]):
+    """START's router: one target, or a subset ("many"), chosen by the input's length. The
+    list-returning one says so in its return annotation: agentc reads a router's return
+    statements, and a call (``_subset(...)``) does not show it returns a list."""
+    sr = spec["start_router"]
+    opts = [_name(spec, t) for t in sr["targets"]]
+
+    def route_start_many(s) -> list[str]:
+        return _subset(opts, s, sr["seed"])
+
+    def route_start(s) -> str:
+        return opts[(_len(s) * 5 + sr["seed"]) % len(opts)]
+
+    return route_start_many if sr["kind"] == "many" else route_start
+
+
 def _loop_fn(spec: dict[str, Any]):
     from langgraph.graph import END
 
@@ -173,16 +190,19 @@ def _loop_fn(spec: dict[str, Any]):
     return loop
 
 
-def build(spec: dict[str, Any]) -> Any:
-    """A compiled LangGraph graph from a spec (closures only; agentc reads live objects)."""
+def build(spec: dict[str, Any], name: str | None = None) -> Any:
+    """A compiled LangGraph graph from a spec (closures only; agentc reads live objects);
+    ``name``: the graph's name (Temporal: its workflow type), LangGraph's default if None."""
     from langgraph.graph import END, START, StateGraph
 
     b = StateGraph(S)
     for i, nd in enumerate(spec["nodes"]):
+        defer = i in spec.get("defer", ())
         if nd["kind"] == "command":
-            b.add_node(nd["name"], _node_fn(spec, i), destinations=tuple(_name(spec, t) for t in nd["targets"]))
+            b.add_node(nd["name"], _node_fn(spec, i), destinations=tuple(_name(spec, t) for t in nd["targets"]),
+                       defer=defer)
         else:
-            b.add_node(nd["name"], _node_fn(spec, i))
+            b.add_node(nd["name"], _node_fn(spec, i), defer=defer)
         if nd["kind"] == "send":
             wname = f"w{i}"
 
@@ -192,8 +212,12 @@ def build(spec: dict[str, Any]) -> Any:
             worker.__name__ = f"worker_{i}"
             b.add_node(wname, worker)
             b.add_edge(wname, _name(spec, nd["worker_to"]))
-    for t in spec["start"]:
-        b.add_edge(START, _name(spec, t))
+    sr = spec.get("start_router")
+    if sr is None:
+        for t in spec["start"]:
+            b.add_edge(START, _name(spec, t))
+    else:
+        b.add_conditional_edges(START, _start_router_fn(spec), [_name(spec, t) for t in sr["targets"]])
     for i, nd in enumerate(spec["nodes"]):
         for t in nd["edges"]:
             b.add_edge(nd["name"], _name(spec, t))
@@ -204,7 +228,7 @@ def build(spec: dict[str, Any]) -> Any:
     if spec["loop"] is not None:
         lp = spec["loop"]
         b.add_conditional_edges(_name(spec, lp["at"]), _loop_fn(spec), [_name(spec, lp["to"]), END])
-    g = b.compile()
+    g = b.compile(name=name) if name else b.compile()
     if spec["recursion_limit"] is not None:
         g = g.with_config(recursion_limit=spec["recursion_limit"])
     return g
@@ -284,9 +308,17 @@ def specs(draw: Any) -> dict[str, Any]:
         clash = sorted(draw(st.lists(st.integers(1, n - 1), min_size=2, max_size=2, unique=True)))
         if loop is not None and loop["kind"] == "counter":
             loop["kind"] = "log"
-    return {"nodes": nodes, "start": start, "joins": joins, "loop": loop,
+    spec = {"nodes": nodes, "start": start, "joins": joins, "loop": loop,
             "cap": draw(st.integers(0, 8)), "recursion_limit": limit, "clash": clash,
             "input": [f"in{k}" for k in range(draw(st.integers(0, 2)))]}
+    # drawn last, so the earlier draws (and the examples they make) stay as they were
+    if draw(rarely(4)):  # a deferred node (add_node(defer=True)): runs once nothing else is left
+        spec["defer"] = [draw(st.integers(1, n - 1))]
+    if draw(rarely(4)):  # a conditional edge from START instead of plain START edges
+        spec["start_router"] = {"kind": draw(st.sampled_from(["router", "many"])), "seed": draw(st.integers(0, 15)),
+                                "targets": sorted({*start, draw(st.sampled_from([END_T, *range(n)]))},
+                                                  key=lambda t: (t == END_T, t))}
+    return spec
 
 
 # ----------------------------------------------------------------------------- checking
@@ -405,6 +437,76 @@ def test_random_graphs_match_langgraph():
     assert tally["refused"] <= 0.1 * total, f"agentc refused too many random graphs (AC200): {tally}"
 
 
+# ----------------------------------------------------------------------------- Temporal
+# A sample of the same random graphs on the real Temporal dev server (the session fixture
+# ``temporal_address``), each with an in-process worker on its own task queue. Bounded:
+# TEMPORAL_EXAMPLES derandomized draws plus the hand-picked specs, graphs of at most
+# TEMPORAL_MAX_SCHEDULES superstep schedules (the heavy tail is the Conductor test's job),
+# so the test stays under a minute.
+TEMPORAL_EXAMPLES = 50
+TEMPORAL_MAX_SCHEDULES = 100
+
+
+def run_temporal(g: Any, inp: dict[str, Any], address: str, code_dir: Path) -> tuple[str, Any]:
+    import temporal_harness
+
+    try:
+        out = temporal_harness.on_temporal(g, address, inp, code_dir, timeout_s=60)
+    except RunFailed as e:
+        return "fail", e.code.value
+    assert out.status == "done", out
+    return "ok", harness.normalise(out.output)
+
+
+def check_temporal(spec: dict[str, Any], address: str, code_dir: Path) -> str:
+    """The spec's graph on Temporal ends in ``graph.invoke``'s state, or both fail the same
+    way; "refused"/"big" when agentc refuses it (AC200) or it has too many schedules."""
+    import hashlib
+
+    from agentc.plan.layout import layout
+
+    name = "prop_" + hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
+    g = build(spec, name)
+    try:
+        lay = layout(agentc.load(g))
+    except AgentcError as e:
+        if e.code is Code.UNSUPPORTED and "superstep" in str(e):
+            return "refused"
+        raise
+    if sum(len(lv.schedule.blocks) for lv in lay.levels.values()) > TEMPORAL_MAX_SCHEDULES:
+        return "big"
+    inp = {"log": list(spec["input"]), "counter": 0}
+    expected = run_native(g, inp)
+    got = run_temporal(g, inp, address, code_dir / name)
+    assert got == expected, f"Temporal differs from LangGraph for spec {json.dumps(spec)}"
+    return "ok" if got[0] == "ok" else f"both fail {got[1]}"
+
+
+def test_random_graphs_on_temporal_match_langgraph(temporal_address, tmp_path):
+    import time
+
+    tally: Counter[str] = Counter()
+    t0 = time.monotonic()
+
+    @settings(max_examples=TEMPORAL_EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(spec=specs())
+    @example(spec=CHAIN_FANOUT_JOIN)
+    @example(spec=SEND_AND_COMMAND)
+    @example(spec=COUNTER_LOOP)
+    @example(spec=RECURSION_LIMIT)
+    @example(spec=CLASH)
+    def prop(spec: dict[str, Any]) -> None:
+        outcome = check_temporal(spec, temporal_address, tmp_path)
+        tally[outcome] += 1
+        assume(outcome not in ("refused", "big"))
+
+    prop()
+    print(f"random graphs on Temporal: {dict(tally)} in {time.monotonic() - t0:.0f} s")
+    ran = sum(n for k, n in tally.items() if k not in ("refused", "big"))
+    assert ran >= TEMPORAL_EXAMPLES // 2, tally
+
+
 def test_unbounded_loop_fails_on_both_sides(tmp_path):
     """The never-ending loop hits LangGraph's recursion limit natively and AC301 simulated."""
     from langgraph.errors import GraphRecursionError
@@ -510,3 +612,32 @@ def test_list_router_with_five_targets(tmp_path):
     assert expected == {"log": ["r", "a", "b"]}
     out = Simulation.of(tmp_path / "out", g).start({"log": []})
     assert harness.normalise(out.output) == harness.normalise(expected)
+
+
+# Found by the generator's START routers: a graph laid out as a dispatcher (here: a loop
+# inside a loop) whose START router may also end the run at once. The dispatcher took
+# "START has no single successor" (-1) for END and laid out nothing but START, so the run
+# ended before any node ran (Conductor: AC122; Temporal: the end step found no last
+# superstep).
+DISPATCHED_START_ROUTER = {**_spec([
+    _node(0, "edges", edges=[1, 2, 3]),
+    _node(1, "router", targets=[2, END_T]),
+    _node(2, "edges", edges=[3]),
+    _node(3, "edges", edges=[END_T]),
+], loop={"at": 0, "to": 0, "kind": "log", "bound": 1}), "start_router": {"kind": "router", "seed": 0,
+                                                                       "targets": [0, END_T]}}
+
+
+def test_start_router_that_may_end_at_once_in_a_dispatcher(tmp_path, temporal_address):
+    from agentc.plan.schedule import build as schedules
+    from agentc.plan.structure import structure
+
+    g = build(DISPATCHED_START_ROUTER)
+    assert structure(schedules(agentc.load(g).graph)).mode == "dispatcher"
+    inp = {"log": [], "counter": 0}
+    expected = run_native(g, inp)
+    assert expected[0] == "ok" and expected[1]["log"], expected
+    agentc.compile(g, target="conductor").write(tmp_path / "out")
+    assert run_simulated(tmp_path / "out", g, inp) == expected
+    assert run_temporal(build(DISPATCHED_START_ROUTER, "dispatched_start"), inp, temporal_address,
+                        tmp_path / "code") == expected

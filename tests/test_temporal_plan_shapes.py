@@ -15,15 +15,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-import harness
-import temporal_harness
-from temporal_shape_graphs import conditional_from_start, deferred_behind_fanout, send_from_start
-
 import agentc
+import harness
+import pytest
+import temporal_harness
 from agentc.targets.conductor.simulate import Simulation
-
+from temporal_shape_graphs import (
+    conditional_from_start,
+    deferred_behind_fanout,
+    send_from_start,
+)
 
 CASES = {
     "conditional_from_start_a": (conditional_from_start, {"log": []}),
@@ -96,9 +97,8 @@ def test_a_compile_failure_starts_no_workflow(with_worker, temporal_address, tmp
     import asyncio
     import uuid
 
-    from temporalio.service import RPCError
-
     from agentc.targets.temporal import codegen, engine
+    from temporalio.service import RPCError
 
     def broken(self: Any) -> str:
         raise RuntimeError("codegen bug")
@@ -116,3 +116,21 @@ def test_a_compile_failure_starts_no_workflow(with_worker, temporal_address, tmp
             await client.get_workflow_handle(run_id).describe()
 
     asyncio.run(go())
+
+
+def test_an_unpredicted_start_route_is_a_loud_ac200(temporal_address, tmp_path):
+    """A START router whose list return agentc could not see (a helper call) ends the run
+    at START, where the plan runs ``a``: the run must fail with AC200 and the hint to
+    declare the targets (it said AC122 "the run ends at START", as if the graph changed) —
+    or, once agentc predicts such routers, give LangGraph's result."""
+    from agentc.errors import Code, RunFailed
+    from temporal_shape_graphs import start_router_via_a_call
+
+    g = start_router_via_a_call()
+    expected = harness.normalise(g.invoke({"log": ["x"]}))
+    try:
+        out = temporal_harness.on_temporal(g, temporal_address, {"log": ["x"]}, tmp_path / "code")
+    except RunFailed as err:
+        assert err.code is Code.UNSUPPORTED and "could not predict" in str(err), err
+    else:
+        assert harness.normalise(out.output) == expected

@@ -21,14 +21,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import harness
+import pytest
 import temporal_shape_graphs as shapes
-from test_temporal_cli import agentc_cli, no_traceback
-
 from agentc.errors import Code, RunFailed
 from agentc.targets.temporal import engine
+from test_temporal_cli import agentc_cli, no_traceback
 
 GRAPHS = Path(shapes.__file__).resolve()
 BAD_RUN_S = 60  # a refused input answers in seconds; the old behaviour hung forever
@@ -209,3 +207,17 @@ def test_a_failed_run_resumes_through_the_cli(temporal_address, tmp_path, monkey
     # a finished run is not resumable any more
     r = agentc_cli("resume", f"{q}-run", "--engine", "temporal", cwd=tmp_path, env=env)
     assert r.returncode == 2 and "AC121" in r.stderr and "completed" in r.stderr, r.stderr
+
+
+# ====================================================================== plan shapes via the CLI
+@pytest.mark.parametrize("name,inp", [("cond", {"log": ["go-b"]}), ("sends", {"log": ["x", "y"]}),
+                                      ("deferred", {"log": []})])
+def test_run_with_worker_of_start_routes_and_deferred_fanouts(name, inp, temporal_address, tmp_path):
+    """The shapes of test_temporal_plan_shapes.py through ``agentc run --with-worker``
+    (a conditional edge from START crashed the code generator after the run had started)."""
+    r = agentc_cli("run", ref(name), "--engine", "temporal", "--with-worker", "--task-queue",
+                   f"shape-{uuid.uuid4().hex[:8]}", "--input", json.dumps(inp), cwd=tmp_path,
+                   env={"TEMPORAL_ADDRESS": temporal_address})
+    assert r.returncode == 0, r.stdout + r.stderr
+    no_traceback(r)
+    assert harness.normalise(json.loads(r.stdout)) == harness.normalise(getattr(shapes, name).invoke(inp))

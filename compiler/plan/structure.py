@@ -87,8 +87,9 @@ def _dispatcher(s: Schedule, reason: str) -> Structured:
     items: list[Item] = [Run(0)]
     if start.succ == (END_ID,):  # nothing ever runs
         return Structured(tuple(items), "dispatcher", reason, runs={0: 1})
-    # START's only successor; with several, START's own output names the next block
-    first = start.succ[0] if len(start.succ) == 1 else END_ID
+    # several successors: START's routers choose, the START step's output names the block
+    # (-1 here is "none fixed", not END: a run that may end at START still dispatches)
+    first = start.succ[0] if len(start.succ) == 1 else -1
     items.append(Dispatch(rest, first))
     return Structured(tuple(items), "dispatcher", reason, runs={b.id: 1 for b in s.blocks})
 

@@ -255,7 +255,8 @@ def failure(run_id: str, failed: list[dict[str, Any]]) -> RunFailed:
     code = next((c for c in Code if c.value in msg), Code.NODE_FAILED)
     return RunFailed(code, f"run {run_id} failed: {msg}", construct=run_id,
                      hint=f"the run waits on the server: fix the code, restart the worker, then "
-                          f"`agentc resume {run_id} --engine temporal` runs the failed step again")
+                          f"`agentc resume {run_id} --engine temporal` runs the failed step again "
+                          "(--with-worker: serve it in that process)")
 
 
 async def paused(client: Any, workflow_id: str) -> list[dict[str, Any]] | None:
