@@ -24,3 +24,10 @@ def match_answers(run_id: str, interrupt_ids: list[str], value: Any, no_value: A
     raise AgentcError(Code.INVALID_RESUME, f"{len(ids)} interrupts are pending; answer each by id",
                       construct=run_id,
                       hint='pass --value \'{"<interrupt id>": value, ...}\' with ids from: ' + ", ".join(sorted(ids)))
+
+
+def in_task_order(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pending interrupts of parallel tasks in LangGraph's ``get_state().tasks`` order (the
+    graph's node order, stamped as ``order`` by the step worker), not in the order the
+    tasks happened to pause; a stable sort, so one node's interrupts keep their order."""
+    return sorted(pending, key=lambda i: i.get("order", -1))

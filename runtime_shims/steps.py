@@ -131,8 +131,12 @@ class StepWorker:
                     f"{Code.UNSUPPORTED.value}: node {name!r} called interrupt() {len(resume) + 1} times; agentc found "
                     f"{slots} call site(s) at compile time, so the workflow has no HUMAN task left "
                     "for it (use the local target for nodes that interrupt in a loop)") from None
+            # "order": the node's place in its graph, so engines list parallel pauses in
+            # LangGraph's get_state().tasks order (answers.in_task_order)
+            rank = [n.name for n in level.graph.nodes].index(name)
             return {"agentc": 1, "status": "interrupted", "step": frame.step,
-                    "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name} for i in gi.args[0]],
+                    "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name, "order": rank}
+                                   for i in gi.args[0]],
                     "carry": nested.carry()}
         except lg.ParentCommand as pc:
             if not level.path:  # LangGraph raises ParentCommand out of the root graph's invoke

@@ -217,8 +217,13 @@ class LocalExecutor:
         one to finish is returned uncommitted: the caller commits it with the barrier."""
         if not todo:
             return None
-        paused: list[dict[str, Any]] = []
-        failures: list[tuple[Task, _Result]] = []
+        # pauses and failures are reported in LangGraph's ``get_state().tasks`` order (the
+        # graph's node order, then the step's task order), not in the order parallel tasks
+        # happened to finish
+        rank = {name: i for i, name in enumerate(frame.nodes)}
+        order = {t.key: (rank.get(t.name, len(rank)), i) for i, t in enumerate(todo)}
+        paused: list[tuple[tuple[int, int], list[dict[str, Any]]]] = []
+        failures: list[tuple[tuple[int, int], Task, _Result]] = []
         held: list[Task] = []
 
         def record(task: Task, res: _Result, last: bool) -> None:
@@ -231,12 +236,12 @@ class LocalExecutor:
                     j.save_writes(self.run_id, ns, frame.step, task.key, task.name, res.writes)
                 self.on_event("task", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name})
             elif res.interrupts is not None:
-                paused.extend(res.interrupts)
+                paused.append((order[task.key], res.interrupts))
                 if res.carry is not None:
                     with self.journal.tx() as j:
                         j.save_carry(self.run_id, ns, task.key, res.carry)
             else:
-                failures.append((task, res))
+                failures.append((order[task.key], task, res))
 
         if len(todo) == 1:
             record(todo[0], self._execute(frame, ns, todo[0]), True)
@@ -248,10 +253,10 @@ class LocalExecutor:
                     remaining -= 1
                     record(futures[fut], fut.result(), remaining == 0)
         if failures:
-            task, res = failures[0]
+            _, task, res = min(failures, key=lambda f: f[0])
             raise self._failure(frame, task, res)
         if paused:
-            raise _Paused(paused)
+            raise _Paused([i for _, found in sorted(paused, key=lambda p: p[0]) for i in found])
         return held[0] if held else None
 
     def _failure(self, frame: Frame, task: Task, res: _Result) -> AgentcError:
