@@ -414,17 +414,21 @@ CLASH = _spec([
 ], clash=[1, 2])
 
 
+def over_specs(max_examples: int):
+    """A property over random graph specs, always trying the hand-picked ones first."""
+    def wrap(fn):
+        for spec in (CLASH, RECURSION_LIMIT, COUNTER_LOOP, SEND_AND_COMMAND, CHAIN_FANOUT_JOIN):
+            fn = example(spec=spec)(fn)
+        return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
+                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])(
+            given(spec=specs())(fn))
+    return wrap
+
+
 def test_random_graphs_match_langgraph():
     tally: Counter[str] = Counter()
 
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(spec=specs())
-    @example(spec=CHAIN_FANOUT_JOIN)
-    @example(spec=SEND_AND_COMMAND)
-    @example(spec=COUNTER_LOOP)
-    @example(spec=RECURSION_LIMIT)
-    @example(spec=CLASH)
+    @over_specs(MAX_EXAMPLES)
     def prop(spec: dict[str, Any]) -> None:
         outcome = check(spec)
         tally[outcome] += 1
@@ -488,14 +492,7 @@ def test_random_graphs_on_temporal_match_langgraph(temporal_address, tmp_path):
     tally: Counter[str] = Counter()
     t0 = time.monotonic()
 
-    @settings(max_examples=TEMPORAL_EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(spec=specs())
-    @example(spec=CHAIN_FANOUT_JOIN)
-    @example(spec=SEND_AND_COMMAND)
-    @example(spec=COUNTER_LOOP)
-    @example(spec=RECURSION_LIMIT)
-    @example(spec=CLASH)
+    @over_specs(TEMPORAL_EXAMPLES)
     def prop(spec: dict[str, Any]) -> None:
         outcome = check_temporal(spec, temporal_address, tmp_path)
         tally[outcome] += 1
