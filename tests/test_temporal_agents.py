@@ -33,15 +33,15 @@ async def tool_calls_of(client, run_id):
     return calls
 
 
-async def run_case(case, address, tmp_path):
+async def run_case(case, address, tmp_path, task_queue=None):
     client = await engine.connect(address)
     loaded = engine.load(case["ref"], tmp_path / "code")
     pauses = 0
     with recording() as log:  # around the worker: its activity threads inherit the context
-        async with engine.running_worker(client, loaded):
+        async with engine.running_worker(client, loaded, task_queue):
             try:
                 out = await engine.start(case["ref"], address, case["input"], context=O.make_context(case),
-                                         max_turns=case.get("max_turns"), client=client)
+                                         max_turns=case.get("max_turns"), client=client, task_queue=task_queue)
                 while out.status == "waiting":
                     pauses += 1
                     out = await engine.resume(out.run_id, address, O.approval_value(case, out.interrupts),
