@@ -112,7 +112,10 @@ class _EngineRun:
         self.answers.update(answers)
 
     def pending_list(self) -> list[dict[str, Any]]:
-        return list(self.waiting)
+        """What waits for a human, parallel pauses in LangGraph's ``get_state().tasks`` order
+        (the node's place the step worker stamped as ``order``), not in pause order."""
+        ordered = sorted(self.waiting, key=lambda i: i.get("order", -1))
+        return [{k: v for k, v in i.items() if k != "order"} for i in ordered]
 
     def activity_status(self) -> dict[str, Any]:
         """For clients: a run is paused only once nothing else runs (LangGraph pauses after

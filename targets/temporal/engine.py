@@ -232,11 +232,8 @@ async def wait(client: Any, run_id: str, *, timeout_s: float | None = None, hand
             failed = [p for p in pending if p.get("kind") == "failure"]
             if failed:
                 raise failure(run_id, failed)
-            if pending:
-                from agentc.answers import in_task_order
-
-                return RunOutcome(run_id, "waiting", interrupts=[{k: v for k, v in i.items() if k != "order"}
-                                                                 for i in in_task_order(pending)])
+            if pending:  # the workflow's pending query lists them in task order
+                return RunOutcome(run_id, "waiting", interrupts=pending)
             if deadline is not None and loop.time() > deadline:
                 raise AgentcError(Code.CONFIG, f"run {run_id} did not finish in {timeout_s} s", construct=run_id,
                                   hint="is a worker running? `agentc worker temporal REF --address ...`")
