@@ -15,6 +15,8 @@ REF must coexist.
 
 Examples: LOCAL_EXAMPLES, CONDUCTOR_EXAMPLES and TEMPORAL_EXAMPLES below (derandomized, so
 every run tries the same specs); ``AGENTC_PROPERTY_EXAMPLES=N`` runs N of each instead.
+Each example runs under ``bounded`` (a hang fails it). The mismatch this test found is kept
+as a named regression at the end of the file, and as an explicit example.
 """
 from __future__ import annotations
 
