@@ -113,7 +113,15 @@ class AgentStepper:
                 return replay.RUN if e.kind == "input_guardrail" else replay.NEED
             return replay.RUN if scope[:len(e.path)] == e.path else replay.WAIT
 
-        d = self._drive(run, journal, admit, watch=scope[-1] if scope else None)
+        if scope and scope[-1] in journal:
+            # An agent-as-tool child whose tool call is already journaled: the step that ran
+            # the nested run's last effect (an output guardrail) ran on to the end of the
+            # tool call (its path is a prefix of that step's target, so it was admitted).
+            # Driving again would replay the call whole, never reach the watch, and wait
+            # forever at the parent's next step.
+            d = Drive("target", {}, [])
+        else:
+            d = self._drive(run, journal, admit, watch=scope[-1] if scope else None)
         journal = {**journal, **d.new}
         out: dict[str, Any] = {"agent": d.agent, "journal_size": len(journal),
                                "journal": pack(journal), "calls": [], "approvals": [], "pause": None, "result": None}

@@ -15,6 +15,8 @@ REF must coexist.
 
 Examples: LOCAL_EXAMPLES, CONDUCTOR_EXAMPLES and TEMPORAL_EXAMPLES below (derandomized, so
 every run tries the same specs); ``AGENTC_PROPERTY_EXAMPLES=N`` runs N of each instead.
+Each example runs under ``bounded`` (a hang fails it). The mismatch this test found is kept
+as a named regression at the end of the file, and as an explicit example.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import asyncio
 import json
 import os
 import tempfile
+import threading
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -37,7 +40,7 @@ import agentc
 LOCAL_EXAMPLES = 60
 CONDUCTOR_EXAMPLES = 40
 TEMPORAL_EXAMPLES = 25
-TEMPORAL_TIMEOUT_S = 120  # one example; a run that hangs (endless retries) fails instead
+RUN_TIMEOUT_S = 120  # one example on one target; see bounded()
 
 
 def examples(default: int) -> int:
@@ -54,14 +57,29 @@ def native(spec: dict[str, Any]) -> dict[str, Any]:
     return O.run_native(R.case(spec))
 
 
+def assert_same_run(spec: dict[str, Any], got: dict[str, Any], expected: dict[str, Any]) -> None:
+    """``O.assert_same_run``; the model calls as a multiset when a response calls agent tools
+    twice (their nested runs are concurrent: child workflows, in any order)."""
+    if R.parallel_agent_tools(spec):
+        def key(c):
+            return json.dumps(c, sort_keys=True)
+
+        got = {**got, "model_calls": sorted(got["model_calls"], key=key)}
+        expected = {**expected, "model_calls": sorted(expected["model_calls"], key=key)}
+    O.assert_same_run(got, expected)
+
+
 def outcome(got: dict[str, Any]) -> str:
     return "ok" if got["error"] is None else got["error"].code.value
 
 
 # ----------------------------------------------------------------------------- hand-picked specs
-def _agent(name, role, tools, script, *, output=False, handoff=None, agent_tool=None):
+def _agent(name, role, tools, script, *, output=False, handoff=None, agent_tool=None, handoff_filter=False,
+           behavior=None, tool_choice=None, input_guardrail=None, output_guardrail=False):
     return {"name": name, "role": role, "tools": tools, "output": output, "handoff": handoff,
-            "agent_tool": agent_tool, "script": script}
+            "handoff_filter": handoff_filter, "agent_tool": agent_tool, "behavior": behavior,
+            "tool_choice": tool_choice, "guardrails": {"input": input_guardrail, "output": output_guardrail},
+            "script": script}
 
 
 def _tool(name, sig="s", raises=False):
@@ -103,7 +121,7 @@ MAX_TURNS = {**EVERYTHING, "max_turns": 2}
 
 def given_specs(n: int):
     def wrap(fn):
-        for spec in (EVERYTHING, HELPER_AS_TOOL_AND_HANDOFF, MAX_TURNS):
+        for spec in (EVERYTHING, HELPER_AS_TOOL_AND_HANDOFF, MAX_TURNS, AGENT_TOOL_WITH_OUTPUT_GUARDRAIL):
             fn = example(spec=spec)(fn)
         return prop_settings(n)(given(spec=R.specs())(fn))
     return wrap
@@ -115,65 +133,121 @@ def report(target: str, tally: Counter) -> None:
 
 
 # ----------------------------------------------------------------------------- the targets
-def test_random_agents_local_match_runner_run(tmp_path):
+def bounded(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in a daemon thread, failing after RUN_TIMEOUT_S: a run that hangs
+    (a step waiting for a step nobody runs, endless retries) fails the example instead."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(RUN_TIMEOUT_S)
+    if t.is_alive():
+        raise AssertionError(f"no result after {RUN_TIMEOUT_S} s: the run hangs")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def check_local(spec: dict[str, Any], folder: Path) -> str:
     from test_openai_agents_local import compiled
 
+    expected = native(spec)
+    R.install(spec)
+    got = compiled(R.case(spec), str(folder / f"{uuid.uuid4().hex}.db"))
+    assert_same_run(spec, got, expected)
+    return outcome(got)
+
+
+def check_conductor(spec: dict[str, Any]) -> str:
+    from test_conductor_agents import compile_to, simulated
+
+    from agentc.targets.conductor.validator import validate_documents
+
+    expected = native(spec)
+    R.install(spec)
+    with tempfile.TemporaryDirectory() as tmp:
+        art = compile_to(R.REF, tmp)
+        docs = [(n, json.loads(t)) for n, t in sorted(art.files.items()) if n != "manifest.json"]
+        assert validate_documents(docs, server="all") == []
+        R.install(spec)
+        assert agentc.compile(R.REF, target="conductor").files == art.files, "a second build compiles differently"
+        got = simulated(R.case(spec), tmp)
+    assert_same_run(spec, got, expected)
+    assert got["tool_calls"] == expected["tool_calls"]
+    return outcome(got)
+
+
+def check_temporal(spec: dict[str, Any], address: str, code_base: Path) -> str:
+    from test_temporal_agents import run_case
+
+    expected = native(spec)
+    R.install(spec)
+    queue = f"agents-prop-{uuid.uuid4().hex[:8]}"  # a failed example's leftovers stay on their own queue
+    got = asyncio.run(run_case(R.case(spec), address, code_base, queue))
+    assert_same_run(spec, got, expected)
+    assert got["tool_calls"] == expected["tool_calls"]
+    return outcome(got)
+
+
+def test_random_agents_local_match_runner_run(tmp_path):
     tally: Counter[str] = Counter()
 
     @given_specs(LOCAL_EXAMPLES)
     def prop(spec):
-        expected = native(spec)
-        R.install(spec)
-        got = compiled(R.case(spec), str(tmp_path / f"{uuid.uuid4().hex}.db"))
-        O.assert_same_run(got, expected)
-        tally[outcome(got)] += 1
+        tally[bounded(check_local, spec, tmp_path)] += 1
 
     prop()
     report("local", tally)
 
 
 def test_random_agents_conductor_match_runner_run():
-    from test_conductor_agents import compile_to, simulated
-
-    from agentc.targets.conductor.validator import validate_documents
-
     tally: Counter[str] = Counter()
 
     @given_specs(CONDUCTOR_EXAMPLES)
     def prop(spec):
-        expected = native(spec)
-        R.install(spec)
-        with tempfile.TemporaryDirectory() as tmp:
-            art = compile_to(R.REF, tmp)
-            docs = [(n, json.loads(t)) for n, t in sorted(art.files.items()) if n != "manifest.json"]
-            assert validate_documents(docs, server="all") == []
-            R.install(spec)
-            assert agentc.compile(R.REF, target="conductor").files == art.files, "a second build compiles differently"
-            got = simulated(R.case(spec), tmp)
-        O.assert_same_run(got, expected)
-        assert got["tool_calls"] == expected["tool_calls"]
-        tally[outcome(got)] += 1
+        tally[bounded(check_conductor, spec)] += 1
 
     prop()
     report("conductor", tally)
 
 
 def test_random_agents_temporal_match_runner_run(temporal_address):
-    from test_temporal_agents import run_case
-
     tally: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as code_base:  # shared by the examples, like .agentc/temporal
 
         @given_specs(TEMPORAL_EXAMPLES)
         def prop(spec):
-            expected = native(spec)
-            R.install(spec)
-            queue = f"agents-prop-{uuid.uuid4().hex[:8]}"  # a failed example's leftovers stay on their own queue
-            got = asyncio.run(asyncio.wait_for(run_case(R.case(spec), temporal_address, Path(code_base), queue),
-                                               TEMPORAL_TIMEOUT_S))
-            O.assert_same_run(got, expected)
-            assert got["tool_calls"] == expected["tool_calls"]
-            tally[outcome(got)] += 1
+            tally[bounded(check_temporal, spec, temporal_address, Path(code_base))] += 1
 
         prop()
     report("temporal", tally)
+
+
+# ----------------------------------------------------------------------------- regressions found
+# An agent used as a tool whose agent has an output guardrail hung on Conductor and Temporal:
+# the guardrail step ran on to the end of the agent-tool call (journaling it), so the child's
+# next model step replayed the call whole and waited forever for the parent's next model
+# call (fixed in runtime_shims/agent_steps.py, AgentStepper.model_step).
+AGENT_TOOL_WITH_OUTPUT_GUARDRAIL = {
+    "input": "a",
+    "max_turns": None,
+    "agents": [
+        _agent("Alpha", "start", [_tool("a_echo")], [_turn(("ask_c", {"input": "a"}))],
+               agent_tool={"name": "ask_c", "agent": 1}),
+        _agent("Gamma", "sub", [_tool("c_count")], [], output_guardrail=True),
+    ],
+}
+
+
+def test_agent_tool_with_an_output_guardrail_conductor():
+    assert bounded(check_conductor, AGENT_TOOL_WITH_OUTPUT_GUARDRAIL) == "ok"
+
+
+def test_agent_tool_with_an_output_guardrail_temporal(temporal_address, tmp_path):
+    assert bounded(check_temporal, AGENT_TOOL_WITH_OUTPUT_GUARDRAIL, temporal_address, tmp_path) == "ok"
