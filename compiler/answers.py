@@ -29,5 +29,7 @@ def match_answers(run_id: str, interrupt_ids: list[str], value: Any, no_value: A
 def in_task_order(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pending interrupts of parallel tasks in LangGraph's ``get_state().tasks`` order (the
     graph's node order, stamped as ``order`` by the step worker), not in the order the
-    tasks happened to pause; a stable sort, so one node's interrupts keep their order."""
-    return sorted(pending, key=lambda i: i.get("order", -1))
+    tasks happened to pause; a stable sort, so one node's interrupts keep their order. The
+    ``order`` stamp itself is dropped: it is not part of what a pause reports."""
+    ordered = sorted(pending, key=lambda i: i.get("order", -1))
+    return [{k: v for k, v in i.items() if k != "order"} for i in ordered]

@@ -179,10 +179,10 @@ def _interrupts(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if "breakpoint" in inp:
             out.append({"kind": "breakpoint", "when": inp["breakpoint"], "task": p["ref"]})
         out.extend(inp.get("approvals") or [])
-        for i in in_task_order(inp.get("interrupts") or []):
+        for i in inp.get("interrupts") or []:
             out.append({"kind": "interrupt", "id": i["id"], "value": i["value"], "node": i.get("node"),
                         "task": p["ref"], "order": i.get("order", -1)})
-    return [{k: v for k, v in i.items() if k != "order"} for i in in_task_order(out)]
+    return in_task_order(out)
 
 
 def _answers(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, Any]:
