@@ -87,6 +87,17 @@ def _parse_json(text: str | None, what: str) -> Any:
                           hint='quote it for the shell, e.g. --input \'{"text": "hi"}\'') from None
 
 
+def _user_code(body: Callable[[], Any]) -> Any:
+    """Run ``body`` (which runs the user's nodes, tools and hooks) with ``print`` going to
+    stderr: the JSON result must be the only thing on stdout, so ``agentc run ... | jq``
+    works whatever the agent prints. Only Python-level writes are moved; a subprocess the
+    user starts keeps its own file descriptors."""
+    import contextlib
+
+    with contextlib.redirect_stdout(sys.stderr):
+        return body()
+
+
 def _emit_outcome(outcome: Any) -> None:
     click.echo(json.dumps(outcome.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
     if outcome.status == "waiting":
@@ -163,14 +174,15 @@ def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | N
 
         from agentc.targets.temporal import engine as temporal
 
-        _exit_now(lambda: _emit_outcome(asyncio.run(temporal.start(
+        _exit_now(lambda: _emit_outcome(_user_code(lambda: asyncio.run(temporal.start(
             ref, _address(address), value, context=ctx, run_id=run_id, task_queue=task_queue,
             with_worker=with_worker, max_turns=recursion_limit, context_factory=context_factory,
-            no_worker_s=temporal.NO_WORKER_S))))
+            no_worker_s=temporal.NO_WORKER_S)))))
     from .api import run
 
-    _emit_outcome(run(ref, value, db=db or _db_default(), context=ctx, run_id=run_id,
-                      recursion_limit=recursion_limit, durability=durability, context_factory=context_factory))
+    _emit_outcome(_user_code(lambda: run(
+        ref, value, db=db or _db_default(), context=ctx, run_id=run_id, recursion_limit=recursion_limit,
+        durability=durability, context_factory=context_factory)))
 
 
 def _exit_now(body: Callable[[], None]) -> None:
@@ -220,10 +232,10 @@ def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, addr
 
         from agentc.targets.temporal import engine as temporal
 
-        _exit_now(lambda: _emit_outcome(asyncio.run(temporal.resume(
+        _exit_now(lambda: _emit_outcome(_user_code(lambda: asyncio.run(temporal.resume(
             run_id, _address(address), temporal.NO_VALUE if value is None else answer, with_worker=with_worker,
-            no_worker_s=temporal.NO_WORKER_S))))
-    _emit_outcome(resume(run_id, answer, db=db or _db_default()))
+            no_worker_s=temporal.NO_WORKER_S)))))
+    _emit_outcome(_user_code(lambda: resume(run_id, answer, db=db or _db_default())))
 
 
 @main.command("runs")
@@ -330,9 +342,11 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
 @click.option("--value", default=None, help="with --resume: JSON answer for the pending interrupt(s)")
 @click.option("--state-dir", default=".agentc/simulations", show_default=True,
               help="where paused simulations are saved")
+@click.option("--recursion-limit", "max_turns", type=int, default=None,
+              help="superstep budget (LangGraph's recursion_limit; an agent's max_turns), as on `agentc run`")
 @_diagnose
 def simulate_cmd(folder: str | None, input_: str | None, context: str | None, context_factory: str | None,
-                 resume_id: str | None, value: str | None, state_dir: str) -> None:
+                 resume_id: str | None, value: str | None, state_dir: str, max_turns: int | None) -> None:
     """Run a compiled Conductor artifact offline by Conductor's runtime semantics, worker
     tasks served in process; prints the final state like `agentc run` (exit 3 when a HUMAN
     task waits: continue with --resume RUN_ID --value JSON)."""
@@ -343,7 +357,7 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
         answer = NO_VALUE if value is None else _parse_json(value, "--value")
         sim = Simulation.load(saved)
         try:
-            outcome = sim.resume(answer)
+            outcome = _user_code(lambda: sim.resume(answer))
         finally:  # whatever happened is what a later --resume sees (a finished run stays finished)
             sim.save(saved)
     else:
@@ -351,8 +365,8 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
             raise AgentcError(Code.BAD_REF, "simulate needs FOLDER and --input (or --resume RUN_ID)",
                               construct="agentc simulate", hint="agentc simulate DIR --input JSON")
         sim = Simulation.of(folder)
-        outcome = sim.start(_parse_json(input_, "--input"), _parse_json(context, "--context"),
-                            context_factory=context_factory)
+        args = _parse_json(input_, "--input"), _parse_json(context, "--context")
+        outcome = _user_code(lambda: sim.start(*args, max_turns=max_turns, context_factory=context_factory))
     if outcome.status == "waiting":
         sim.save(Path(state_dir) / f"{outcome.run_id}.json")
     _emit_outcome(outcome)

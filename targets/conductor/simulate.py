@@ -82,6 +82,12 @@ class Simulation:
             ctx, factory = agent_context(self.worker.agent, context, context_factory)
             wf_input = run_input(input, ctx, factory, max_turns=max_turns)
         else:
+            if max_turns is not None:  # Conductor's graph loop has its budget compiled in
+                raise AgentcError(Code.CONFIG, "a graph's recursion limit is part of its compiled Conductor "
+                                  "workflow; it cannot change per simulation",
+                                  construct="--recursion-limit",
+                                  hint="set it on the graph (graph.with_config(recursion_limit=N)) and compile "
+                                       "again; --recursion-limit applies to agents (their max_turns)")
             if context_factory is not None:
                 from agentc.frontends.openai_agents.user_code import call_factory
 
