@@ -248,24 +248,38 @@ def _encoded(value: Any) -> Any:
 
 
 def context_before(context: Any) -> Any:
-    """What ``context_changes`` compares against: each field's encoded value."""
+    """What ``context_changes`` compares against: each field's encoded value (and a list's
+    length, to tell an append from a replacement)."""
     fields = _fields(context)
-    return None if fields is None else {k: _encoded(v) for k, v in fields.items()}
+    return None if fields is None else {
+        k: (_encoded(v), len(v) if isinstance(v, list) else None) for k, v in fields.items()}
 
 
 def context_changes(before: Any, context: Any) -> dict[str, Any] | None:
-    """The fields a tool set or removed, as ``{"set": {...}, "del": [...]}`` (deep copies).
-    Parallel tool calls that each ran as their own step are merged by applying these in
-    call order, which is what the SDK's shared context object gives when the tools touch
-    different fields."""
+    """The fields a tool (or hook) set, appended to or removed, as ``{"set": {...},
+    "append": {...}, "del": [...]}`` (deep copies). Parallel tool calls that each ran as
+    their own step are merged by applying these in call order, which is what the SDK's
+    shared context object gives when the tools touch different fields or append to the same
+    list (a log, a list of bookings)."""
     fields = _fields(context)
     if before is None or fields is None:
         return None
-    changed = {k: v for k, v in fields.items() if k not in before or before[k] != _encoded(v)}
+    changed, appended = {}, {}
+    for k, v in fields.items():
+        if k in before and before[k][0] == _encoded(v):
+            continue
+        n = before[k][1] if k in before else None
+        if n is not None and isinstance(v, list) and len(v) > n and _encoded(v[:n]) == before[k][0]:
+            appended[k] = v[n:]
+        else:
+            changed[k] = v
     removed = [k for k in before if k not in fields]
-    if not changed and not removed:
+    if not changed and not appended and not removed:
         return None
-    return {"set": loads(*dumps(changed)), "del": removed}
+    out: dict[str, Any] = {"set": loads(*dumps(changed)), "del": removed}
+    if appended:
+        out["append"] = loads(*dumps(appended))
+    return out
 
 
 def apply_changes(context: Any, changes: dict[str, Any] | None) -> None:
@@ -277,6 +291,11 @@ def apply_changes(context: Any, changes: dict[str, Any] | None) -> None:
     for k in changes["del"]:
         fields.pop(k, None)
     fields.update(loads(*dumps(changes["set"])))
+    for k, items in loads(*dumps(changes.get("append") or {})).items():
+        if isinstance(fields.get(k), list):
+            fields[k].extend(items)
+        else:
+            fields[k] = items
 
 
 def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
@@ -339,6 +358,55 @@ def _journaled_guardrail(kind: str, name: str, agent: str, original: Callable[..
     return guardrail_function
 
 
+# ---------------------------------------------------------------- agent hooks
+HOOK_EVENTS = ("on_start", "on_end", "on_handoff", "on_tool_start", "on_tool_end", "on_llm_start", "on_llm_end")
+"""``AgentHooksBase``'s methods (tests/test_agent_hooks.py checks this list against the SDK)."""
+
+
+class JournaledHooks:
+    """Stands in for an agent's ``hooks`` (``Agent(hooks=AgentHooks(...))``) during a drive,
+    so each lifecycle event fires once per run, as under ``Runner.run``, although every
+    drive replays the run and the SDK calls the hooks on each (docs/openai-agents.md,
+    "Agent hooks"). Each call is journaled like a tool call, keyed by event, agent, tool and
+    call id, occurrence and scope: the first drive that reaches it runs the user's hook and
+    records the changes it made to the run context; later drives skip it and apply those
+    changes. Hooks are not workflow steps of their own: whichever drive reaches an event
+    first runs it. Every other attribute is the user's object's."""
+
+    def __init__(self, inner: Any, agent: str) -> None:
+        self.inner, self.agent = inner, agent
+
+    def __getattr__(self, name: str) -> Any:
+        original = getattr(self.inner, name)
+        if name not in HOOK_EVENTS:
+            return original
+
+        async def once(*args: Any, **kwargs: Any) -> Any:
+            steps = _ACTIVE.get()
+            if steps is None:  # outside agentc's drives the user's hooks run as is
+                return await original(*args, **kwargs)
+            key, _ = steps.occurrence(f"hook:{name}:{self.agent}:{_hook_detail(name, args)}")
+            context = getattr(args[0], "context", None) if args else None
+            if key in steps.done:
+                apply_changes(context, steps.done[key])
+                return None
+            before = context_before(context)
+            await original(*args, **kwargs)
+            steps.record(key, "hook", context_changes(before, context))
+            return None
+
+        return once
+
+
+def _hook_detail(event: str, args: tuple[Any, ...]) -> str:
+    """What tells two events of one kind and agent apart, besides their order."""
+    if event in ("on_tool_start", "on_tool_end") and len(args) >= 3:
+        return f"{getattr(args[2], 'name', '')}:{getattr(args[0], 'tool_call_id', None) or ''}"
+    if event == "on_handoff" and len(args) >= 3:
+        return str(getattr(args[2], "name", ""))
+    return ""
+
+
 # ---------------------------------------------------------------- installing
 def handoff_target(h: Any) -> Any:
     from agents import Agent
@@ -384,6 +452,8 @@ def _wrappers(start: Any) -> Iterator[tuple[Any, str, Callable[[Any], Any]]]:
     for agent in reachable_agents(start):
         if isinstance(agent.model, Model):
             yield agent, "model", lambda old, a=agent: JournaledModel(old, a.name)
+        if agent.hooks is not None:
+            yield agent, "hooks", lambda old, a=agent: JournaledHooks(old, a.name)
         for t in agent.tools:
             if isinstance(t, FunctionTool):
                 timeout = t.timeout_seconds
