@@ -417,3 +417,8 @@ def ir_schema_cmd() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from .cli_ui import ui_cmd  # noqa: E402  (its module imports this one's helpers)
+
+main.add_command(ui_cmd)
