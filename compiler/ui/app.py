@@ -22,6 +22,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from agentc.errors import AgentcError, Code
+from agentc.targets.local.run_view import STATUSES, RunView, waiting_label
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -29,9 +31,6 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
-
-from agentc.errors import AgentcError, Code
-from agentc.targets.local.run_view import STATUSES, RunView, waiting_label
 
 from .diagram import diagram
 

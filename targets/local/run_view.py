@@ -195,10 +195,12 @@ class RunView:
         try:
             last = db.execute("SELECT step FROM frames WHERE run_id=? AND ns=''", (run_id,)).fetchone()
             if step is None or (last is not None and step >= last[0] - 1):
+                keys = set(run["ir"]["graph"]["state"]["keys"])
                 chans = {n: to_jsonable(loads(t, v)) for n, t, v in db.execute(
                     "SELECT name, t, v FROM channels WHERE run_id=? AND ns='' ORDER BY name", (run_id,))
-                         if not n.startswith(INTERNAL_PREFIXES)}
-                return {"values": chans, "unfolded": {}, "checkpoint": True}
+                         if n in keys}
+                return {"values": dict(sorted({**to_jsonable(_initial(run["ir"]["graph"])), **chans}.items())),
+                        "unfolded": {}, "checkpoint": True}
             writes = [w for w in self._writes(db, run_id) if w[0] == "" and w[1] <= step]
         finally:
             db.close()
@@ -330,14 +332,32 @@ def _model_items(items: Any) -> Any:
     return out
 
 
+_TYPE_DEFAULTS = {"list": list, "sequence": list, "dict": dict, "mapping": dict, "str": str, "int": int,
+                  "float": float, "tuple": tuple, "set": set}
+
+
+def _initial(graph: dict[str, Any]) -> dict[str, Any]:
+    """Reducer channels start at their type's default (``list()``...), written or not."""
+    out = {}
+    for spec in graph["channels"]:
+        if spec["name"] in graph["state"]["keys"] and spec.get("kind") == "reducer" and \
+                spec.get("initial") == "type_default":
+            default = _TYPE_DEFAULTS.get(str(spec.get("type", "")).split("[", 1)[0].rsplit(".", 1)[-1].lower())
+            if default is not None:
+                out[spec["name"]] = default()
+    return out
+
+
 def _fold(graph: dict[str, Any], writes: list[tuple[str, int, str, str, Any]]) -> dict[str, Any]:
     """The state after the last step in ``writes``, applied as the barrier would (see the
     module docstring for what is and is not folded)."""
     from langgraph.graph.message import add_messages
 
-    kinds = {c["name"]: c for c in graph["channels"]}
+    keys = set(graph["state"]["keys"])  # the state's values (not joins, routes, START)
+    kinds = {c["name"]: c for c in graph["channels"] if c["name"] in keys}
     values: dict[str, Any] = {}
     unfolded: dict[str, list[Any]] = {}
+    values.update(_initial(graph))
     by_step: dict[int, list[tuple[str, list[Any]]]] = {}
     for _, step, task, _, value in writes:
         by_step.setdefault(step, []).append((task, value))
