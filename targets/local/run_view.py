@@ -276,29 +276,39 @@ def _agent_base(task: str) -> str:
     return str(task).rpartition("#")[0] or str(task)
 
 
+_DONE = {"approve": "approved", "reject": "rejected"}
+
+
 def _agent_events(writes: list[tuple[str, int, str, str, Any]], answers: dict[tuple[str, str], Any]) -> list[Event]:
-    events = []
+    events: list[Event] = []
     decisions = {cid: d for (ns, key), found in answers.items() if ns == "agents"
                  for ds in (found if isinstance(found, list) else [found]) if isinstance(ds, dict)
                  for cid, d in ds.items()}
-    nested = "nested "
+    proposed: dict[str, tuple[int, str, str]] = {}  # call id -> (event index, agent, tool)
+
+    def decision(cid: str, agent: str, tool: str) -> Event:
+        d = decisions.pop(cid)
+        return Event("decision", f"{_DONE.get(d.get('action'), d.get('action'))}: {tool}",
+                     data={"call_id": cid, **to_jsonable(d)}, node=f"{agent}/{tool}")
+
     for _, _, task, kind, value in writes:
         base = _agent_base(task)
         parts = base.split(":")
-        prefix = nested if task.startswith("[") else ""
+        prefix = "nested " if task.startswith("[") else ""
         match kind:
             case "input":
                 events.append(Event("input", "input", data=to_jsonable(value.get("input"))))
             case "model":
-                items = to_jsonable(value.get("output") if isinstance(value, dict) else value)
-                events.append(Event("model", f"{prefix}model call: {parts[1] if len(parts) > 1 else ''}",
-                                    data=_model_items(items), node=parts[1] if len(parts) > 1 else None))
+                agent = parts[1] if len(parts) > 1 else ""
+                items = _model_items(to_jsonable(value.get("output") if isinstance(value, dict) else value))
+                for it in items if isinstance(items, list) else []:
+                    if isinstance(it, dict) and it.get("call_id"):
+                        proposed[it["call_id"]] = (len(events), agent, str(it.get("call")))
+                events.append(Event("model", f"{prefix}model call: {agent}", data=items, node=agent or None))
             case "tool":
                 call_id = parts[3] if len(parts) > 3 else ""
                 if call_id in decisions:
-                    d = decisions.pop(call_id)
-                    events.append(Event("decision", f"{d.get('action')}d: {parts[2]}", data=to_jsonable(d),
-                                        node=f"{parts[1]}/{parts[2]}"))
+                    events.append(decision(call_id, parts[1], parts[2]))
                 output = value[0] if isinstance(value, (list, tuple)) and value else value
                 events.append(Event("tool", f"{prefix}tool call: {parts[2] if len(parts) > 2 else base}",
                                     data={"call_id": call_id, "output": to_jsonable(output)},
@@ -306,8 +316,12 @@ def _agent_events(writes: list[tuple[str, int, str, str, Any]], answers: dict[tu
             case _:
                 events.append(Event("guardrail", f"{prefix}{kind}: {parts[-1] if parts else base}",
                                     data=to_jsonable(value)))
-    for cid, d in decisions.items():
-        events.append(Event("decision", f"{d.get('action')}d: {cid}", data=to_jsonable(d)))
+    # decisions whose tool never ran (rejected): before the next model call after the
+    # response that proposed the call, i.e. where the run went on
+    for cid in sorted(decisions, key=lambda c: proposed.get(c, (len(events),))[0], reverse=True):
+        at, agent, tool = proposed.get(cid, (len(events), "", cid))
+        nxt = next((i for i in range(at + 1, len(events)) if events[i].kind == "model"), len(events))
+        events.insert(nxt, decision(cid, agent, tool))
     return events
 
 
