@@ -71,7 +71,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 def shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))  # the viewport, 1200x800: small enough for docs/
 
 
 # ---------------------------------------------------------------- the journal and the server
@@ -312,3 +312,16 @@ def test_read_only_console_refuses_actions_and_forged_posts_are_refused(readonly
     assert console.post("/runs/review-waiting/answer", {"csrf": token + "x"})[0] == 403
     assert console.post("/runs/review-waiting/answer", {"csrf": token}, host="evil.example:80")[0] == 400
     assert _status(db, "review-waiting")["status"] == "waiting"
+
+
+def test_a_busy_port_is_a_diagnostic_not_a_traceback(db):
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        r = subprocess.run([str(Path(sys.executable).with_name("agentc")), "ui", "--db", db, "--port", str(port)],
+                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 2 and "AC401" in r.stderr and "--port 0" in r.stderr
+    assert "Traceback" not in r.stderr
