@@ -419,6 +419,6 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-from .cli_ui import ui_cmd  # noqa: E402  (its module imports this one's helpers)
+from .cli_ui import ui_cmd  # (at the end: cli_ui imports this module's helpers)
 
 main.add_command(ui_cmd)

@@ -21,15 +21,14 @@ import re
 import selectors
 import subprocess
 import sys
-import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
-
-import openai_agents_oracle as O
-import pytest
+from typing import Any
 
 import agentc
+import openai_agents_oracle as O
+import pytest
 from agentc.targets.local.journal import Journal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,10 +162,9 @@ def _trip(db: str, run_id: str) -> Any:
 
 # ---------------------------------------------------------------- native oracles
 def _native_review(topic: str, answers: list[Any]) -> dict[str, Any]:
+    from agentc.fixtures.langgraph.hitl_review import builder
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.types import Command
-
-    from agentc.fixtures.langgraph.hitl_review import builder
 
     app = builder.compile(checkpointer=InMemorySaver())
     cfg = {"configurable": {"thread_id": uuid.uuid4().hex}}
@@ -202,7 +200,7 @@ def test_runs_page_lists_every_run_and_filters_by_status(console, page):
 def test_run_page_diagram_timeline_state_and_hostile_values_render_as_text(console, page):
     page.goto(console.url + "runs/review-waiting")
     assert page.locator("#status").inner_text() == "waiting"
-    box = lambda n: page.locator(f'g.box[data-node="{n}"]')  # noqa: E731
+    box = lambda n: page.locator(f'g.box[data-node="{n}"]')
     assert "taken" in box("write_draft").get_attribute("class")
     assert "waiting" in box("review").get_attribute("class")
     assert box("publish").get_attribute("class").split()[-1] == "node"  # not run
@@ -285,7 +283,7 @@ def test_a_wrong_answer_gets_agentc_resume_s_diagnostic_and_the_run_keeps_waitin
     problem = page.locator("#problem").inner_text()
     cli = subprocess.run([str(Path(sys.executable).with_name("agentc")), "resume", rid, "--db", db,
                           "--value", json.dumps({"approve": [flight], "reject": []})],
-                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+                         check=False, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert cli.returncode == 2 and "AC112" in cli.stderr
     assert cli.stderr.strip() in problem  # the very diagnostic `agentc resume` prints
     assert _status(db, rid)["status"] == "waiting"
@@ -322,6 +320,31 @@ def test_a_busy_port_is_a_diagnostic_not_a_traceback(db):
         held.listen(1)
         port = held.getsockname()[1]
         r = subprocess.run([str(Path(sys.executable).with_name("agentc")), "ui", "--db", db, "--port", str(port)],
-                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+                           check=False, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert r.returncode == 2 and "AC401" in r.stderr and "--port 0" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("name", ["breakpoints", "hitl_parallel"])
+def test_breakpoints_and_parallel_interrupts_answered_by_clicking_match_graph_invoke(console, page, db, name):
+    """A static breakpoint is continued with no value; two parallel ``interrupt()``s get
+    one answer each (sent as ``{interrupt id: value}``, as ``agentc resume`` takes it)."""
+    import harness
+
+    rid = f"{name}-{uuid.uuid4().hex[:8]}"
+    case = harness.CASES[name]
+    agentc.run(harness.ref(name), case["input"], db=db, run_id=rid)
+    for answer in case["resumes"]:
+        page.goto(console.url + "approvals")
+        form = page.locator(f'form.answer[data-run="{rid}"]')
+        if isinstance(answer, dict):
+            for node, value in answer.items():
+                form.locator("fieldset", has_text=f"interrupt in {node}").locator("textarea").fill(json.dumps(value))
+        elif answer is not None:
+            form.locator("textarea").fill(json.dumps(answer))
+        else:
+            assert form.locator("textarea").count() == 0 and "breakpoint" in form.inner_text()
+        form.get_by_role("button").click()
+        page.wait_for_url(re.compile(f"/runs/{rid}$"))
+    assert page.locator("#status").inner_text() == "done"
+    assert harness.normalise(_status(db, rid)["output"]) == harness.normalise(harness.native(name))

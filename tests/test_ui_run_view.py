@@ -51,3 +51,30 @@ def test_folded_state_is_not_the_checkpoint_shortcut(tmp_path):
     view = RunView(db)
     flags = [view.state_at(out.run_id, s)["checkpoint"] for s in view.steps(out.run_id)]
     assert flags[-1] is True and not any(flags[:-1])
+
+
+AGENT_CASES = ["research_assistant", "triage_refund", "math_tutor", "weather_lookup", "pii_filter_pass"]
+
+
+@pytest.mark.parametrize("name", AGENT_CASES)
+def test_agent_timeline_has_the_sdk_s_model_and_tool_calls(tmp_path, name):
+    """The timeline of an agent run lists the model calls (nested agents-as-tools
+    included, named by their own agent) in the order ``Runner.run`` made them, and the
+    tool calls it made; the diagram's counts agree."""
+    from collections import Counter
+
+    import openai_agents_oracle as O
+
+    case = O.load_cases()[name]
+    db = str(tmp_path / "runs.db")
+    out = agentc.run(case["ref"], case["input"], db=db, context=O.make_context(case))
+    assert out.status == "done"
+    native = O.run_native(case)
+    view = RunView(db)
+    events = view.timeline(out.run_id)
+    models = [e.node for e in events if e.kind == "model"]
+    assert models == [c["agent"] for c in native["model_calls"]]
+    tools = [e.title.rpartition(": ")[2] for e in events if e.kind == "tool"]
+    assert Counter(tools) == Counter(n for n, _ in native["tool_calls"])
+    taken = view.taken(out.run_id)
+    assert {k: v for k, v in taken.items() if "/" not in k and k != "__start__"} == dict(Counter(models))

@@ -136,18 +136,24 @@ def _layers(boxes: dict[str, Box], edges: list[tuple[str, str, bool, str]], star
         boxes[end].y = max(b.y for k, b in boxes.items() if k != end) + 1
 
 
+LANE = 40
+"""Room left and right of the boxes for the curves of loops."""
+
+
 def _draw(boxes: dict[str, Box], edges: list[tuple[str, str, bool, str]]) -> Diagram:
     rows: dict[int, list[Box]] = {}
     for b in boxes.values():  # insertion order: the IR's node order within a layer
         rows.setdefault(int(b.y), []).append(b)
     widest = max(len(r) for r in rows.values())
-    width = MARGIN * 2 + widest * BOX_W + (widest - 1) * GAP_X + 80  # room on the right for loops
+    inner = widest * BOX_W + (widest - 1) * GAP_X
+    width = MARGIN * 2 + inner + LANE * 2
     for layer, row in rows.items():
         span = len(row) * BOX_W + (len(row) - 1) * GAP_X
-        left = (width - 80 - span) / 2
+        left = MARGIN + LANE + (inner - span) / 2
         for i, b in enumerate(row):
             b.x = left + i * (BOX_W + GAP_X)
             b.y = MARGIN + layer * (BOX_H + GAP_Y)
+    middle = width / 2
     lines = []
     for s, t, dashed, label in edges:
         a, b = boxes[s], boxes[t]
@@ -155,11 +161,14 @@ def _draw(boxes: dict[str, Box], edges: list[tuple[str, str, bool, str]]) -> Dia
             x1, y1, x2, y2 = a.x + BOX_W / 2, a.y + BOX_H, b.x + BOX_W / 2, b.y
             path = f"M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}"
             lx, ly = (x1 + x2) / 2 + 4, (y1 + y2) / 2
-        else:  # a loop back up (or sideways): out of the right side, into the right side
-            x1, y1, x2, y2 = a.x + BOX_W, a.y + BOX_H / 2, b.x + BOX_W, b.y + BOX_H / 2
-            bend = max(x1, x2) + 50
-            path = f"M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
-            lx, ly = bend - 10, (y1 + y2) / 2
+        else:  # a loop back up (or sideways): round the outside, on the source's side
+            right = a.x + BOX_W / 2 >= middle
+            x1 = a.x + BOX_W if right else a.x
+            x2 = b.x + BOX_W if right else b.x
+            y1, y2 = a.y + BOX_H / 2, b.y + BOX_H / 2
+            lane = width - MARGIN / 2 if right else MARGIN / 2
+            path = f"M{x1:.0f},{y1:.0f} C{lane:.0f},{y1:.0f} {lane:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
+            lx, ly = (lane - 40 if right else lane + 4), (y1 + y2) / 2
         lines.append(Line(path, dashed, label, lx, ly))
     height = max(b.y for b in boxes.values()) + BOX_H + MARGIN
     return Diagram(width, height, list(boxes.values()), lines)

@@ -266,14 +266,16 @@ def _agent_key(task: str) -> str | None:
 
 
 def _agent_base(task: str) -> str:
-    """A journaled agent step's own key: nested (agent-as-tool) keys are JSON lists whose
-    last item is the step (``openai_agents_replay.scoped_key``); ``#n`` counts repeats."""
-    if task.startswith("["):
+    """A journaled agent step's own key, without its ``#n`` repeat count: nested
+    (agent-as-tool) keys are a JSON list of the enclosing steps' keys and then the step's
+    own (``openai_agents_replay.scoped_key``)."""
+    body = task.rpartition("#")[0] or task
+    if body.startswith("["):
         try:
-            task = json.loads(task)[-1]
-        except (ValueError, IndexError, TypeError):
+            body = json.loads(body)[-1]
+        except (ValueError, IndexError, TypeError, KeyError):
             pass
-    return str(task).rpartition("#")[0] or str(task)
+    return str(body)
 
 
 _DONE = {"approve": "approved", "reject": "rejected"}
