@@ -431,3 +431,8 @@ def ir_schema_cmd() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from .cli_ui import ui_cmd  # (at the end: cli_ui imports this module's helpers)
+
+main.add_command(ui_cmd)

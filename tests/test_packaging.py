@@ -31,5 +31,6 @@ def test_wheel_holds_every_package_and_data_file(tmp_path):
             expected.add(f"{pkg}/{init.relative_to(harness.ROOT / folder).as_posix()}")
     assert len(expected) >= 15
     assert expected <= names, sorted(expected - names)
-    for data in ("agentc/targets/temporal/templates/agents.py.jinja2", "agentc/fixtures/langgraph/cases.json"):
+    for data in ("agentc/targets/temporal/templates/agents.py.jinja2", "agentc/fixtures/langgraph/cases.json",
+                 "agentc/ui/templates/run.jinja2", "agentc/ui/static/app.css"):
         assert data in names
