@@ -240,12 +240,13 @@ class AgentStepper:
                                                          unpack(input["target"])))
         except AgentcError as exc:
             text = exc.diagnostic.render()
-            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text}, text)
+            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "code": exc.diagnostic.code.value}, text)
         except Exception as exc:  # noqa: BLE001 - the user's model or code failed: a bounded retry
-            text = agent_failures.failure(exc, self.wf).diagnostic.render()
+            failed = agent_failures.failure(exc, self.wf).diagnostic
+            text = failed.render()
             final = retry_count + 1 >= STEP_ATTEMPTS
             return Outcome("FAILED_WITH_TERMINAL_ERROR" if final else "FAILED",
-                           {"error": text, "attempt": retry_count + 1,
+                           {"error": text, "code": failed.code.value, "attempt": retry_count + 1,
                             "traceback": "".join(traceback.format_exception(exc))}, text)
 
     def _conductor_model(self, input: dict[str, Any]) -> dict[str, Any]:

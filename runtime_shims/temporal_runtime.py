@@ -49,9 +49,10 @@ class _EngineRun:
     continue as new."""
 
     policies: dict[str, dict[str, Any]] = {}
-    retry_failed_steps = False
-    """Whether a step that failed in user code (AC300) waits for ``agentc resume`` and runs
-    again, rather than failing the workflow (graph workflows: yes; agent loops: no)."""
+    retry_failed_steps = True
+    """A step that failed in user code (AC300) waits for ``agentc resume`` and runs again,
+    rather than failing the workflow, as a failed local run is resumed (graph workflows
+    and agent loops alike)."""
 
     def __init__(self) -> None:
         self.inp: dict[str, Any] = {}
@@ -129,7 +130,6 @@ class AgentWorkflow(_EngineRun):
     plan: str = ""
     root: bool = True
     uses_context: bool = False
-    retry_failed_steps = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -315,7 +315,8 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
         if o.status == "COMPLETED":
             return o.output
         terminal = o.status == "FAILED_WITH_TERMINAL_ERROR"
-        kind = NODE_FAILED if terminal and o.reason.startswith(Code.NODE_FAILED.value) else STEP_FAILED
+        user_code = (o.output or {}).get("code") == Code.NODE_FAILED.value or o.reason.startswith(Code.NODE_FAILED.value)
+        kind = NODE_FAILED if terminal and user_code else STEP_FAILED
         raise ApplicationError(o.reason, o.output, type=kind, non_retryable=terminal)
 
     run.__name__ = run.__qualname__ = "step_" + "".join(c if c.isalnum() else "_" for c in task_type)

@@ -118,6 +118,25 @@ def explode(x: int) -> str:
 broken_tool_agent = Agent(name="Exploder", instructions="Call explode.", tools=[explode],
                           model=FakeModel("Exploder", _answer_with("explode", {"x": 1})))
 
+
+@function_tool(failure_error_function=None)
+def fetch_report(day: str) -> str:
+    """The day's report; fails until the file ``report.ready`` exists in the working folder
+    (a dependency that is down, then fixed).
+
+    Args:
+        day: Which day.
+    """
+    from pathlib import Path
+
+    if not Path("report.ready").exists():
+        raise ConnectionError("report service is down")
+    return f"report for {day}: all good"
+
+
+flaky_tool_agent = Agent(name="Reporter", instructions="Fetch the report.", tools=[fetch_report],
+                         model=FakeModel("Reporter", _answer_with("fetch_report", {"day": "monday"})))
+
 # ---------------------------------------------------------------- tool timeouts, failure_error_function
 
 

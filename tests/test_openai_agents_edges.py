@@ -7,6 +7,7 @@ in tests/agents_edges.py."""
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -200,6 +201,36 @@ def test_user_code_that_raises_fails_the_run_naming_it(name, target, tmp_path, r
         assert [x["status"] for x in runs] == ["failed"]
         again = cli("resume", runs[0]["run_id"], "--db", "r.db", cwd=tmp_path)  # resumable: it fails again
         assert again.returncode == 1 and f"{func} raised {error}" in again.stderr, again.stderr
+    if target == "temporal":  # the workflow waits for a retry, as a graph's does (it used to fail)
+        run_id = re.search(r"run (\S+) failed", r.stderr).group(1)
+        again = cli("resume", run_id, "--engine", "temporal", "--address", address_for(target, request),
+                    "--with-worker", cwd=tmp_path)
+        assert again.returncode == 1 and f"{func} raised {error}" in again.stderr, again.stderr
+        assert "is failed" not in again.stderr  # not AC121: the run was still resumable
+
+
+@pytest.mark.parametrize("target", ["local", "temporal"])
+def test_a_run_failed_in_user_code_finishes_after_the_fix_on_resume(target, tmp_path, request, monkeypatch):
+    """A tool's dependency is down: the run fails (exit 1, AC300) and stays resumable; once
+    it is back, ``agentc resume`` runs the failed step again and the run ends with what
+    ``Runner.run`` gives when the dependency is up. (A Temporal agent loop used to fail its
+    workflow, so nothing could be resumed.)"""
+    import agents_edges as E
+
+    r = run_on(target, "agents_edges:flaky_tool_agent", "go", tmp_path, address=address_for(target, request))
+    assert r.returncode == 1 and "AC300" in r.stderr and "report service is down" in r.stderr, r.stderr
+    # the diagnostic names the run to resume (local: in its hint; Temporal: in its message)
+    run_id = re.search(r"run (\S+) failed|agentc resume (\w+)", r.stderr)
+    run_id = run_id.group(1) or run_id.group(2)
+    (tmp_path / "report.ready").write_text("")
+    monkeypatch.chdir(tmp_path)
+    native = asyncio.run(__import__("agents").Runner.run(E.flaky_tool_agent, "go"))
+    extra = (["--engine", "temporal", "--address", address_for(target, request), "--with-worker"]
+             if target == "temporal" else ["--db", "r.db"])
+    again = cli("resume", run_id, *extra, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"final_output": native.final_output, "last_agent": "Reporter"}
+    assert "report for monday" in native.final_output
 
 
 def test_a_failing_step_is_retried_a_bounded_number_of_times(tmp_path):

@@ -113,7 +113,10 @@ class AgentRunner:
         except AgentcError:
             raise
         except Exception as exc:  # noqa: BLE001 - the SDK stopped the run, or the user's code raised
-            raise agent_failures.failure(exc, self.wf) from None
+            failed = agent_failures.failure(exc, self.wf)
+            d = failed.diagnostic  # name this run in the hint, as a failed graph run's does
+            raise type(failed)(d.code, d.message, construct=d.construct, file=d.file, line=d.line,
+                               hint=d.hint.replace("RUN_ID", self.run_id), details=failed.details) from None
         return status, (result if status == "waiting" else replay.final_result(result))
 
     def _sink(self, key: str, kind: str, value: Any) -> None:
