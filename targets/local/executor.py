@@ -101,16 +101,19 @@ class LocalExecutor:
         with self.journal.driving(self.run_id, create):
             return self._drive(input)
 
-    def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
+    def resume(self, run_id: str, value: Any = NO_VALUE, command: Any = None) -> RunOutcome:
+        """``command``: an ``agentc.commands.ResumeCommand`` (goto/update at a breakpoint)."""
         with self.journal.driving(run_id):  # read the run only once no other process drives it
-            return self._resume(run_id, value)
+            return self._resume(run_id, value, command)
 
-    def _resume(self, run_id: str, value: Any) -> RunOutcome:
+    def _resume(self, run_id: str, value: Any, command: Any = None) -> RunOutcome:
         run = self.journal.resumable(run_id)
         self.run_id = run_id
         self.context = run["context"]
         status = run["status"]
         pending = run["interrupts"]
+        if command:
+            self._command(run_id, status, pending, command)
         if status == "waiting":
             self._answer(run_id, pending, value)
         elif value is not NO_VALUE:
@@ -123,6 +126,19 @@ class LocalExecutor:
                     j.set_stop(run_id, ns, step + self.recursion_limit + 1)
             j.set_status(run_id, "running")
         return self._drive(None)
+
+    def _command(self, run_id: str, status: str, pending: list[dict[str, Any]], command: Any) -> None:
+        """Apply ``Command(goto=..., update=...)`` to the root frame paused at a breakpoint
+        (the shared ``pregel.apply_command``), journaled before the run moves on."""
+        from agentc.commands import check
+
+        check(run_id, self.wf.graph, command, status, pending)
+        frame = Frame(self.wf.graph, self.resolve)
+        frame.restore(*self.journal.load_frame(run_id, ""))
+        changed = pregel.apply_command(frame, pregel.command_writes(frame, list(command.goto), command.update))
+        with self.journal.tx() as j:
+            j.save_frame(run_id, "", frame.step, frame.stop, frame.state(),
+                         frame.checkpoint_values(changed), frame.take_meta())
 
     def _answer(self, run_id: str, pending: list[dict[str, Any]], value: Any) -> None:
         from agentc.answers import match_answers
