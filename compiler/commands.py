@@ -98,3 +98,20 @@ def check(run_id: str, graph: Any, cmd: ResumeCommand, status: str, pending: lis
             raise AgentcError(Code.INVALID_RESUME, f"goto {name!r}: graph {graph.name!r} has no node {name!r}",
                               construct=f"goto {name!r}", source=graph.source,
                               hint="valid nodes: " + ", ".join(nodes))
+
+
+def refuse_compiled(target: str, value: Any, no_value: Any, goto: Any = None, update: Any = None) -> Any:
+    """The plain resume value for a compiled target (Conductor, Temporal), which refuses a
+    ``goto``/``update`` loudly instead of ignoring it (a breakpoint ignores a resume value):
+    their workflows run only the superstep schedules the plan enumerated at compile time
+    (docs/langgraph.md, "Breakpoints"), and a ``goto`` adds nodes to the paused step that no
+    compiled schedule has; the pause's answer does not reach the state, so no ``update``."""
+    value, cmd = split(value, no_value, goto, update)
+    if cmd:
+        raise AgentcError(Code.UNSUPPORTED, f"{cmd.describe()} at a breakpoint is not supported on the {target} target: "
+                          "its workflow runs only the superstep schedules compiled from the graph, and the pause "
+                          "passes no state on",
+                          construct=f"resume {cmd.describe()}",
+                          hint="run the graph with the local target (`agentc run`, then `agentc resume RUN --goto NODE "
+                               "--update JSON`), or resume here without goto/update")
+    return value

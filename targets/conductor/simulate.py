@@ -91,7 +91,11 @@ class Simulation:
         self.workflow_id = self.sim.start(self.root, wf_input)
         return self._drive()
 
-    def resume(self, value: Any = NO_VALUE) -> Any:
+    def resume(self, value: Any = NO_VALUE, *, goto: Any = None, update: Any = None) -> Any:
+        """``goto`` / ``update`` (or a ``Command`` value) are refused (``agentc.commands``)."""
+        from agentc.commands import refuse_compiled
+
+        value = refuse_compiled("conductor", value, NO_VALUE, goto, update)
         pending = self.sim.pending_human(self.workflow_id)
         if not pending:
             status = self.sim.execution(self.workflow_id)["status"]
