@@ -88,6 +88,7 @@ class LocalExecutor:
         self.recursion_limit = wf.graph.recursion_limit
         self.context: Any = None
         self.run_id = ""
+        self._failed_carry: dict[tuple[str, str], Any] = {}  # (ns, task) -> NestedRuns.failed_carry()
 
     # ------------------------------------------------------------ public API
     def start(self, input: Any, *, run_id: str | None = None, context: Any = None,
@@ -258,6 +259,9 @@ class LocalExecutor:
                         j.save_carry(self.run_id, ns, task.key, res.carry)
             else:
                 failures.append((order[task.key], task, res))
+                if res.carry is not None:  # graphs the node invoked continue on resume
+                    with self.journal.tx() as j:
+                        j.save_carry(self.run_id, ns, task.key, res.carry)
 
         if len(todo) == 1:
             record(todo[0], self._execute(frame, ns, todo[0]), True)
@@ -317,8 +321,9 @@ class LocalExecutor:
                 if isinstance(exc, LeaseLost):  # a subgraph frame's commit was fenced off
                     return _Result(error=exc)
                 delay = lg.retry_decision(node.retry, attempt, exc, self.resolve)
+                carry = self._failed_carry.pop((ns, task.key), None)  # a retry starts invoked graphs over
                 if delay is None:
-                    return _Result(error=exc, tb=traceback.format_exc())
+                    return _Result(error=exc, tb=traceback.format_exc(), carry=carry)
                 self.on_event("retry", {"node": task.name, "attempt": attempt, "error": repr(exc)})
                 time.sleep(delay)
 
@@ -350,6 +355,9 @@ class LocalExecutor:
                 return _Result(interrupts=[
                     {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
                      "task": task.key} for i in gi.args[0]], carry=nested.carry())
+            except Exception:
+                self._failed_carry[(ns, task.key)] = nested.failed_carry()
+                raise
             extra = nested.thread_writes()
         writes = pregel.task_writes(frame, task, result, config, resolve, is_start=node is None)
         return _Result(writes=writes + extra)
