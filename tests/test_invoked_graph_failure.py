@@ -43,3 +43,32 @@ def test_local_resume_continues_the_failed_child_like_langgraph(mode, tmp_path):
 def test_the_oracle_tells_continuing_from_restarting():
     assert native(G.borrowed)[1][-3:] == ["--resume--", "call", "second"]
     assert native(G.stateless)[1][-4:] == ["--resume--", "call", "first", "second"]
+
+
+def temporal(graph, tmp_path, address):
+    import asyncio
+    import uuid
+
+    from agentc.targets.temporal import engine
+
+    async def go():
+        client = await engine.connect(address)
+        q = f"childfail-{uuid.uuid4().hex[:8]}"
+        async with engine.running_worker(client, engine.load(graph, tmp_path / "code"), q):
+            G.CALLS.clear()
+            G.FAILS["second"] = 1
+            with pytest.raises(RunFailed) as exc:
+                await asyncio.wait_for(engine.start(graph, address, {"log": []}, client=client, task_queue=q,
+                                                    run_id=f"{q}-run"), 60)
+            assert exc.value.code.value == "AC300"
+            G.CALLS.append("--resume--")
+            out = await asyncio.wait_for(engine.resume(f"{q}-run", address, client=client), 60)
+            return harness.normalise(out.output), list(G.CALLS)
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("mode", sorted(G.MODES))
+def test_temporal_resume_continues_the_failed_child_like_langgraph(mode, tmp_path, temporal_address):
+    g = getattr(G, mode)
+    assert temporal(g, tmp_path, temporal_address) == native(g)
