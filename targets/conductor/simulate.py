@@ -82,10 +82,15 @@ class Simulation:
             ctx, factory = agent_context(self.worker.agent, context, context_factory)
             wf_input = run_input(input, ctx, factory, max_turns=max_turns)
         else:
+            from agentc.api import check_context, check_input
+
             if context_factory is not None:
                 from agentc.frontends.openai_agents.user_code import call_factory
 
                 context = call_factory(context_factory, context)
+            # the checks `agentc run` makes locally and before a Temporal start (AC111)
+            check_input(self.worker.wf, self.worker.resolve.root, input)
+            check_context(self.worker.wf, self.worker.resolve.root, context)
             wf_input = {"input": input, "context": context}
         self.run_id = uuid.uuid4().hex
         self.workflow_id = self.sim.start(self.root, wf_input)
