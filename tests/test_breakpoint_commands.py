@@ -112,7 +112,8 @@ def test_goto_at_an_interrupt_is_refused(tmp_path):
     with pytest.raises(AgentcError) as e:
         agentc.resume(out.run_id, "yes", db=db, obj=g, goto="other")
     assert e.value.diagnostic.code.value == "AC112" and "interrupt()" in e.value.diagnostic.message
-    assert agentc.resume(out.run_id, "yes", db=db, obj=g).output == {"log": ["yes"]}
+    # Command(resume=...) is the answer itself, as in graph.invoke(Command(resume="yes"), config)
+    assert agentc.resume(out.run_id, Command(resume="yes"), db=db, obj=g).output == {"log": ["yes"]}
 
 
 def test_goto_on_a_failed_or_finished_run_is_refused(tmp_path):
@@ -199,3 +200,24 @@ def test_temporal_refuses_goto_and_stays_paused(temporal_address, tmp_path):
     refusals, done = asyncio.run(go())
     assert refusals == ["AC200"] * 3
     assert harness.normalise(done.output) == native(G.before_b, [])
+
+
+def test_goto_at_a_subgraph_breakpoint_is_refused(tmp_path):
+    from langgraph.graph import START, StateGraph
+
+    child = StateGraph(G.S)
+    child.add_node("x", lambda s: {"log": ["x"]})
+    child.add_node("y", lambda s: {"log": ["y"]})
+    child.add_edge(START, "x")
+    child.add_edge("x", "y")
+    parent = StateGraph(G.S)
+    parent.add_node("sub", child.compile(interrupt_before=["y"]))
+    parent.add_edge(START, "sub")
+    g = parent.compile()
+    db = str(tmp_path / "r.db")
+    out = agentc.run(g, {"log": []}, db=db)
+    assert out.status == "waiting" and out.interrupts[0]["ns"]
+    with pytest.raises(AgentcError) as e:
+        agentc.resume(out.run_id, db=db, obj=g, goto="sub")
+    assert e.value.diagnostic.code.value == "AC200" and "subgraph" in e.value.diagnostic.message
+    assert agentc.resume(out.run_id, db=db, obj=g).status == "done"
