@@ -221,3 +221,9 @@ def test_goto_at_a_subgraph_breakpoint_is_refused(tmp_path):
         agentc.resume(out.run_id, db=db, obj=g, goto="sub")
     assert e.value.diagnostic.code.value == "AC200" and "subgraph" in e.value.diagnostic.message
     assert agentc.resume(out.run_id, db=db, obj=g).status == "done"
+
+
+def test_cli_temporal_resume_goto_is_refused_before_contacting_a_server(tmp_path):
+    r = cli("resume", "some-run", "--engine", "temporal", "--address", "127.0.0.1:1", "--goto", "c",
+            db=str(tmp_path / "r.db"))
+    assert r.returncode == 2 and "AC200" in r.stderr and "temporal" in r.stderr and "Traceback" not in r.stderr, r.stderr
