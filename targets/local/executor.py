@@ -355,7 +355,9 @@ class LocalExecutor:
                 return _Result(interrupts=[
                     {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
                      "task": task.key} for i in gi.args[0]], carry=nested.carry())
-            except Exception:
+            except lg.ParentCommand:
+                raise
+            except Exception:  # kept for a resume after the failure (nested_graphs.failed_carry)
                 self._failed_carry[(ns, task.key)] = nested.failed_carry()
                 raise
             extra = nested.thread_writes()
