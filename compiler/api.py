@@ -125,11 +125,20 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
 
 
 def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, obj: Any = None,
-           durability: str = "normal", on_event: Callable[[str, dict[str, Any]], None] | None = None) -> Any:
-    """Continue a paused, failed or crashed run from its journal (in any process)."""
+           durability: str = "normal", on_event: Callable[[str, dict[str, Any]], None] | None = None,
+           goto: Any = None, update: Any = None) -> Any:
+    """Continue a paused, failed or crashed run from its journal (in any process).
+
+    At a static breakpoint, ``goto`` (a node name, a ``Send``, or a list of them) and
+    ``update`` (state keys to write through the reducers) act as LangGraph's
+    ``graph.invoke(Command(goto=..., update=...), config)``; ``value`` may also be that
+    ``Command`` itself (``agentc.commands``)."""
     from agentc import ir as IR
     from agentc.targets.local.executor import NO_VALUE as EXEC_NO_VALUE, LocalExecutor
 
+    from .commands import split
+
+    value, command = split(value, NO_VALUE, goto, update)
     _require_db(db)
     journal = _journal(db, durability)
     try:
@@ -152,10 +161,15 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
         if saved.agents is not None:
             from agentc.targets.local.agent_runs import AgentRunner
 
+            if command:
+                raise AgentcError(Code.INVALID_RESUME, f"run {run_id} is an agent run; {command.describe()} "
+                                  "continues a LangGraph breakpoint", construct=run_id,
+                                  hint="resume it with --value (tool approvals)")
+
             return AgentRunner(saved, live, journal, on_event=on_event).resume(
                 run_id, EXEC_NO_VALUE if value is NO_VALUE else value)
         ex = LocalExecutor(saved, live, journal, on_event=on_event)
-        return ex.resume(run_id, EXEC_NO_VALUE if value is NO_VALUE else value)
+        return ex.resume(run_id, EXEC_NO_VALUE if value is NO_VALUE else value, command)
     finally:
         journal.close()
 

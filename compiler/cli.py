@@ -210,6 +210,18 @@ def _address(address: str | None) -> str:
     return address
 
 
+def _command_options(f: Any) -> Any:
+    """``--goto NODE`` (repeatable) and ``--update JSON``: Command(goto=..., update=...) at a breakpoint."""
+    f = click.option("--update", default=None, metavar="JSON", help="at a breakpoint: JSON object of state keys to write "
+                                                    "(LangGraph's Command(update=...)), or @file.json")(f)
+    return click.option("--goto", multiple=True, metavar="NODE",
+                        help="at a breakpoint: also run NODE next (LangGraph's Command(goto=...)); repeatable")(f)
+
+
+def _command(goto: tuple[str, ...], update: str | None) -> tuple[list[str] | None, Any]:
+    return (list(goto) or None), (None if update is None else _parse_json(update, "--update"))
+
+
 @main.command("resume")
 @click.argument("run_id")
 @click.option("--value", default=None, help="JSON answer for the pending interrupt(s), or @file.json")
@@ -219,14 +231,17 @@ def _address(address: str | None) -> str:
               help="with --engine temporal: the server, HOST:PORT")
 @click.option("--with-worker", is_flag=True, help="with --engine temporal: serve the run in this process "
               "(its REF, recorded when it started); else a worker must poll its task queue")
+@_command_options
 @_diagnose
 def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, address: str | None,
-               with_worker: bool) -> None:
+               with_worker: bool, goto: tuple[str, ...], update: str | None) -> None:
     """Continue a paused, failed or crashed run. Temporal: answer its pause by signal, or run
-    its failed node again (a Temporal run whose node failed waits for this)."""
+    its failed node again (a Temporal run whose node failed waits for this). At a breakpoint,
+    --goto/--update act as LangGraph's Command(goto=..., update=...) (local engine)."""
     from .api import NO_VALUE, resume
 
     answer = NO_VALUE if value is None else _parse_json(value, "--value")
+    goto_, update_ = _command(goto, update)
     if engine == "temporal":
         import asyncio
 
@@ -234,8 +249,8 @@ def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, addr
 
         _exit_now(lambda: _emit_outcome(_user_code(lambda: asyncio.run(temporal.resume(
             run_id, _address(address), temporal.NO_VALUE if value is None else answer, with_worker=with_worker,
-            no_worker_s=temporal.NO_WORKER_S)))))
-    _emit_outcome(_user_code(lambda: resume(run_id, answer, db=db or _db_default())))
+            no_worker_s=temporal.NO_WORKER_S, goto=goto_, update=update_)))))
+    _emit_outcome(_user_code(lambda: resume(run_id, answer, db=db or _db_default(), goto=goto_, update=update_)))
 
 
 @main.command("runs")
@@ -344,9 +359,11 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
               help="where paused simulations are saved")
 @click.option("--recursion-limit", "max_turns", type=int, default=None,
               help="superstep budget (LangGraph's recursion_limit; an agent's max_turns), as on `agentc run`")
+@_command_options
 @_diagnose
 def simulate_cmd(folder: str | None, input_: str | None, context: str | None, context_factory: str | None,
-                 resume_id: str | None, value: str | None, state_dir: str, max_turns: int | None) -> None:
+                 resume_id: str | None, value: str | None, state_dir: str, max_turns: int | None,
+                 goto: tuple[str, ...], update: str | None) -> None:
     """Run a compiled Conductor artifact offline by Conductor's runtime semantics, worker
     tasks served in process; prints the final state like `agentc run` (exit 3 when a HUMAN
     task waits: continue with --resume RUN_ID --value JSON)."""
@@ -355,12 +372,16 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
     if resume_id:
         saved = Path(state_dir) / f"{resume_id}.json"
         answer = NO_VALUE if value is None else _parse_json(value, "--value")
+        goto_, update_ = _command(goto, update)
         sim = Simulation.load(saved)
         try:
-            outcome = _user_code(lambda: sim.resume(answer))
+            outcome = _user_code(lambda: sim.resume(answer, goto=goto_, update=update_))
         finally:  # whatever happened is what a later --resume sees (a finished run stays finished)
             sim.save(saved)
     else:
+        if goto or update is not None:
+            raise AgentcError(Code.INVALID_RESUME, "--goto/--update continue a paused simulation",
+                              construct="agentc simulate", hint="pass them with --resume RUN_ID")
         if folder is None or input_ is None:
             raise AgentcError(Code.BAD_REF, "simulate needs FOLDER and --input (or --resume RUN_ID)",
                               construct="agentc simulate", hint="agentc simulate DIR --input JSON")

@@ -16,7 +16,9 @@ a node"):
 * when the node pauses, everything under the task's namespace (the paused child's
   checkpoint and pending writes) plus the task's own ``interrupt()`` answers so far
   become the task's *carry*, which the re-run after the answer gets back — so the child
-  resumes at its paused node instead of starting over, exactly like LangGraph.
+  resumes at its paused node instead of starting over, exactly like LangGraph;
+* when the node fails for good, the same carry (marked ``resuming``) is kept for the run's
+  resume, so a checkpointing child continues after its last completed node.
 """
 from __future__ import annotations
 
@@ -95,7 +97,9 @@ class NestedRuns:
         # the newest answer is LangGraph's "null resume": the first interrupt() that finds
         # no earlier answer of its own takes it, in this node or in a graph it invokes
         self._fresh: list[Any] = [answers[-1]] if answers and len(answers) > len(self.direct) else []
-        self.resuming = bool(answers)
+        # a re-run after an answer, or after the node failed (LangGraph's invoke(None)
+        # after a failure resumes too: the child continues from its last checkpoint)
+        self.resuming = bool(answers) or bool(carry.get("resuming"))
         self._loaded: dict[str, Any] = {}
         for part in (thread_state or {}, carry.get("nested") or {}):
             for ns, blob in part.items():
@@ -141,6 +145,12 @@ class NestedRuns:
         nested = {ns: blob for ns, blob in self._export().items()
                   if ns == self.task_ns or ns.startswith(self.task_ns + compat.NS_SEP) or compat.NS_END not in ns}
         return {"direct": list(self.direct), "nested": nested}
+
+    def failed_carry(self) -> dict[str, Any]:
+        """After the node failed for good: what ``agentc resume`` gives its re-run back, so
+        a child that checkpoints continues after its last completed node, as LangGraph's
+        ``invoke(None, config)`` does (a retry of the attempt starts over, as LangGraph's)."""
+        return {**self.carry(), "resuming": True}
 
     def _export(self) -> dict[str, Any]:
         from .pregel import encode

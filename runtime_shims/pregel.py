@@ -215,10 +215,13 @@ class Frame:
         return tasks
 
     def apply_writes(self, tasks: list[Task], writes: dict[str, list[tuple[str, Any]]]) -> set[str]:
-        """LangGraph's ``apply_writes``; returns the channels whose checkpoint changed."""
+        """LangGraph's ``apply_writes``; returns the channels whose checkpoint changed. Writes
+        of a task with no triggers (the ``Command`` a paused run is resumed with,
+        ``apply_command``) are no superstep: ephemeral values do not expire, nothing finishes."""
         ordered = sorted(tasks, key=lambda t: path_key(t.path))
+        bump_step = any(t.triggers for t in ordered)
         changed: set[str] = set()
-        for t in ordered:
+        for t in ordered if bump_step else ():
             # replaced, never mutated in place, so clones can share the inner dicts
             self.seen[t.name] = {**self.seen.get(t.name, {}),
                                  **{ch: self.versions[ch] for ch in t.triggers if ch in self.versions}}
@@ -249,14 +252,14 @@ class Frame:
                     updated.add(ch)
         # channels not written this step see an empty update (ephemeral values expire);
         # only step-sensitive channels can change, and only while they hold a value
-        for ch in sorted(self.live - updated):
+        for ch in sorted(self.live - updated) if bump_step else ():
             chan = self.channels[ch]
             if chan.is_available() and chan.update([]):
                 self.bump(ch, next_version)
                 changed.add(ch)
                 if chan.is_available():
                     updated.add(ch)
-        if not any(ch in self.trigger_to_nodes for ch in updated):
+        if bump_step and not any(ch in self.trigger_to_nodes for ch in updated):
             for ch in self.finishers:
                 chan = self.channels[ch]
                 if chan.finish():
@@ -265,7 +268,7 @@ class Frame:
                     if chan.is_available():
                         updated.add(ch)
         self.live = {ch for ch in (self.live | changed) & self.step_sensitive if self.channels[ch].is_available()}
-        self.updated = updated
+        self.updated = updated if bump_step or self.updated is None else self.updated | updated
         for ch in changed & self.barriers:
             if _holds(self.channels[ch]):
                 self.held_barriers.add(ch)
@@ -313,6 +316,31 @@ def start(frame: Frame, input: Any, stop: int) -> None:
         frame.channels[START_CHANNEL].update([input])
         frame.bump(START_CHANNEL, 1)
         frame.live.add(START_CHANNEL)
+
+
+NULL_TASK = Task("null", "__input__", None, (), ())
+"""LangGraph's ``NULL_TASK_ID`` writer: the ``Command`` a paused run is resumed with."""
+
+
+def apply_command(frame: Frame, writes: list[tuple[str, Any]]) -> set[str]:
+    """Resume a run paused at a static breakpoint with ``Command(goto=..., update=...)``,
+    as LangGraph's ``_first`` does: the command's writes (``command_writes``) are applied
+    outside any superstep (pending nodes stay pending, a ``goto`` node joins them), then
+    the breakpoints see every channel version as seen, so the same pause is not taken
+    again. Returns the channels whose checkpoint changed."""
+    changed = frame.apply_writes([NULL_TASK], {NULL_TASK.key: writes}) if writes else set()
+    frame.seen_interrupt = dict(frame.versions)
+    return changed
+
+
+def command_writes(frame: Frame, goto: list[Any], update: Any) -> list[tuple[str, Any]]:
+    """LangGraph's ``map_command`` for the root frame: ``goto`` (node names, ``Send``
+    packets) becomes trigger writes, ``update`` becomes state writes through the graph's
+    reducers. Like LangGraph, keys that are no state key are dropped."""
+    from langgraph.types import Command
+
+    writes = lg.update_writes(Command(update=update), next(iter(frame.output_keys.values()), frozenset()))
+    return writes + lg.control_writes(Command(goto=goto)) if goto else writes
 
 
 class _Lazy(dict):

@@ -155,7 +155,8 @@ class StepWorker:
             out = {"error": reason, "traceback": traceback.format_exc(), "construct": f"node {name!r}"}
             if site:  # where in the user's code: the diagnostic's --> line
                 out["location"] = f"{site['file']}:{site['line']}"
-            if delay is None:
+            if delay is None:  # failed for good: a resume re-runs it, graphs it invoked continue
+                out["carry"] = nested.failed_carry()  # (nested_graphs; a retry starts them over)
                 raise _Terminal(reason, out) from None
             raise _Retry(reason, out) from None
         return self._after(level, frame, block, tasks, task, writes, input)

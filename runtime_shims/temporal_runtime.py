@@ -79,9 +79,14 @@ class _EngineRun:
                 if not (self.retry_failed_steps and isinstance(cause, ApplicationError) and cause.type == NODE_FAILED):
                     raise
                 error = cause.message
+                # what the failed attempt's invoked graphs left (nested_graphs): the re-run continues them
+                carry = (cause.details[0] or {}).get("carry") if cause.details and isinstance(cause.details[0], dict) \
+                    else None
             finally:
                 self.activities_running -= 1
             await self._await_retry(task_type, error)
+            if carry is not None:
+                payload = {**payload, "carry": carry}
 
     async def _await_retry(self, task_type: str, error: str) -> None:
         """A step failed in user code: list the failure with the pending items (clients see

@@ -52,3 +52,27 @@ _b.add_node("rootjump", lambda s: Command(graph=Command.PARENT, goto="x"))
 _b.add_node("x", noop)
 _b.add_edge(START, "rootjump")
 root_parent = _b.compile()
+
+
+# a loop behind a breakpoint, a router reading a plain key: Command(update=...) writes it,
+# Command(goto=...) adds a node to the paused step (tests/test_breakpoint_commands.py)
+class R(TypedDict, total=False):
+    log: Annotated[list, operator.add]
+    n: int
+
+
+def review_route(s) -> str:
+    return "ship" if s["n"] >= 2 else "fix"
+
+
+_b = StateGraph(R)
+_b.add_node("plan", lambda s: {"log": ["plan"], "n": 1})
+_b.add_node("review", lambda s: {"log": [f"review{s['n']}"]})
+_b.add_node("fix", lambda s: {"log": ["fix"], "n": s["n"] + 1})
+_b.add_node("ship", lambda s: {"log": ["ship"]})
+_b.add_edge(START, "plan")
+_b.add_edge("plan", "review")
+_b.add_conditional_edges("review", review_route, ["ship", "fix"])
+_b.add_edge("fix", "review")
+review_loop = _b.compile(interrupt_before=["review"])
+review_after = _b.compile(interrupt_after=["plan", "fix"])

@@ -88,16 +88,25 @@ class Simulation:
                                   construct="--recursion-limit",
                                   hint="set it on the graph (graph.with_config(recursion_limit=N)) and compile "
                                        "again; --recursion-limit applies to agents (their max_turns)")
+            from agentc.api import check_context, check_input
+
             if context_factory is not None:
                 from agentc.frontends.openai_agents.user_code import call_factory
 
                 context = call_factory(context_factory, context)
+            # the checks `agentc run` makes locally and before a Temporal start (AC111)
+            check_input(self.worker.wf, self.worker.resolve.root, input)
+            check_context(self.worker.wf, self.worker.resolve.root, context)
             wf_input = {"input": input, "context": context}
         self.run_id = uuid.uuid4().hex
         self.workflow_id = self.sim.start(self.root, wf_input)
         return self._drive()
 
-    def resume(self, value: Any = NO_VALUE) -> Any:
+    def resume(self, value: Any = NO_VALUE, *, goto: Any = None, update: Any = None) -> Any:
+        """``goto`` / ``update`` (or a ``Command`` value) are refused (``agentc.commands``)."""
+        from agentc.commands import refuse_compiled
+
+        value = refuse_compiled("conductor", value, NO_VALUE, goto, update)
         pending = self.sim.pending_human(self.workflow_id)
         if not pending:
             status = self.sim.execution(self.workflow_id)["status"]

@@ -88,6 +88,7 @@ class LocalExecutor:
         self.recursion_limit = wf.graph.recursion_limit
         self.context: Any = None
         self.run_id = ""
+        self._failed_carry: dict[tuple[str, str], Any] = {}  # (ns, task) -> NestedRuns.failed_carry()
 
     # ------------------------------------------------------------ public API
     def start(self, input: Any, *, run_id: str | None = None, context: Any = None,
@@ -101,16 +102,19 @@ class LocalExecutor:
         with self.journal.driving(self.run_id, create):
             return self._drive(input)
 
-    def resume(self, run_id: str, value: Any = NO_VALUE) -> RunOutcome:
+    def resume(self, run_id: str, value: Any = NO_VALUE, command: Any = None) -> RunOutcome:
+        """``command``: an ``agentc.commands.ResumeCommand`` (goto/update at a breakpoint)."""
         with self.journal.driving(run_id):  # read the run only once no other process drives it
-            return self._resume(run_id, value)
+            return self._resume(run_id, value, command)
 
-    def _resume(self, run_id: str, value: Any) -> RunOutcome:
+    def _resume(self, run_id: str, value: Any, command: Any = None) -> RunOutcome:
         run = self.journal.resumable(run_id)
         self.run_id = run_id
         self.context = run["context"]
         status = run["status"]
         pending = run["interrupts"]
+        if command:
+            self._command(run_id, status, pending, command)
         if status == "waiting":
             self._answer(run_id, pending, value)
         elif value is not NO_VALUE:
@@ -123,6 +127,19 @@ class LocalExecutor:
                     j.set_stop(run_id, ns, step + self.recursion_limit + 1)
             j.set_status(run_id, "running")
         return self._drive(None)
+
+    def _command(self, run_id: str, status: str, pending: list[dict[str, Any]], command: Any) -> None:
+        """Apply ``Command(goto=..., update=...)`` to the root frame paused at a breakpoint
+        (the shared ``pregel.apply_command``), journaled before the run moves on."""
+        from agentc.commands import check
+
+        check(run_id, self.wf.graph, command, status, pending)
+        frame = Frame(self.wf.graph, self.resolve)
+        frame.restore(*self.journal.load_frame(run_id, ""))
+        changed = pregel.apply_command(frame, pregel.command_writes(frame, list(command.goto), command.update))
+        with self.journal.tx() as j:
+            j.save_frame(run_id, "", frame.step, frame.stop, frame.state(),
+                         frame.checkpoint_values(changed), frame.take_meta())
 
     def _answer(self, run_id: str, pending: list[dict[str, Any]], value: Any) -> None:
         from agentc.answers import match_answers
@@ -242,6 +259,9 @@ class LocalExecutor:
                         j.save_carry(self.run_id, ns, task.key, res.carry)
             else:
                 failures.append((order[task.key], task, res))
+                if res.carry is not None:  # graphs the node invoked continue on resume
+                    with self.journal.tx() as j:
+                        j.save_carry(self.run_id, ns, task.key, res.carry)
 
         if len(todo) == 1:
             record(todo[0], self._execute(frame, ns, todo[0]), True)
@@ -301,8 +321,9 @@ class LocalExecutor:
                 if isinstance(exc, LeaseLost):  # a subgraph frame's commit was fenced off
                     return _Result(error=exc)
                 delay = lg.retry_decision(node.retry, attempt, exc, self.resolve)
+                carry = self._failed_carry.pop((ns, task.key), None)  # a retry starts invoked graphs over
                 if delay is None:
-                    return _Result(error=exc, tb=traceback.format_exc())
+                    return _Result(error=exc, tb=traceback.format_exc(), carry=carry)
                 self.on_event("retry", {"node": task.name, "attempt": attempt, "error": repr(exc)})
                 time.sleep(delay)
 
@@ -334,6 +355,11 @@ class LocalExecutor:
                 return _Result(interrupts=[
                     {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
                      "task": task.key} for i in gi.args[0]], carry=nested.carry())
+            except lg.ParentCommand:
+                raise
+            except Exception:  # kept for a resume after the failure (nested_graphs.failed_carry)
+                self._failed_carry[(ns, task.key)] = nested.failed_carry()
+                raise
             extra = nested.thread_writes()
         writes = pregel.task_writes(frame, task, result, config, resolve, is_start=node is None)
         return _Result(writes=writes + extra)

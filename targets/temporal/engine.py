@@ -288,12 +288,17 @@ async def paused(client: Any, workflow_id: str) -> list[dict[str, Any]] | None:
 
 
 async def resume(run_id: str, address: str, value: Any = NO_VALUE, *, client: Any = None,
-                 with_worker: bool = False, no_worker_s: float | None = None) -> Any:
+                 with_worker: bool = False, no_worker_s: float | None = None,
+                 goto: Any = None, update: Any = None) -> Any:
     """Answer a paused run (the ``resume`` signal), or run a failed step again, and wait
     for the next outcome. ``with_worker``: serve the run in this process (the REF it was
-    started from, recorded in its memo). ``no_worker_s``: as for ``start``."""
+    started from, recorded in its memo). ``no_worker_s``: as for ``start``. ``goto`` /
+    ``update`` (or a ``Command`` value) are refused (``agentc.commands.refuse_compiled``)."""
     from temporalio.client import WorkflowExecutionStatus
 
+    from agentc.commands import refuse_compiled
+
+    value = refuse_compiled("temporal", value, NO_VALUE, goto, update)
     client = client or await connect(address)
     handle = client.get_workflow_handle(run_id)
     try:
