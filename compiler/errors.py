@@ -47,11 +47,13 @@ class Code(str, enum.Enum):
     INVALID_UPDATE = "AC302"
     GUARDRAIL_TRIPPED = "AC303"
     MAX_TURNS = "AC304"
+    EFFECT_UNCERTAIN = "AC305"
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"
     OUTPUT = "AC402"
     WRONG_ARTIFACT = "AC403"
+    POLICY = "AC404"
 
 
 @dataclass(frozen=True)
