@@ -245,3 +245,19 @@ def effects_of(run_id: str, *, db: str | Path = DEFAULT_DB) -> list[dict[str, An
         return effects_ledger.rows(journal.db, run_id)
     finally:
         journal.close()
+
+
+def forget_effect(run_id: str, key: str, *, db: str | Path = DEFAULT_DB) -> None:
+    """A human decided that the ``at_most_once`` call ``key``, cut off by a crash, did not
+    happen: the next resume calls it again (docs/effects.md)."""
+    from agentc.targets.local import effects_ledger
+
+    _require_db(db)
+    journal = _journal(db)
+    try:
+        with journal.tx() as j:
+            if not effects_ledger.forget(j.db, run_id, key):
+                raise AgentcError(Code.UNKNOWN_RUN, f"run {run_id!r} has no uncertain effect {key!r}",
+                                  construct=key, hint=f"list its effects with `agentc effects {run_id}`")
+    finally:
+        journal.close()

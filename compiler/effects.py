@@ -6,8 +6,8 @@
 of the running step (``agentc.runtime_shims.effects``)."""
 from __future__ import annotations
 
-from agentc.runtime_shims.effects import current_effect_key, effect_key
+from agentc.runtime_shims.effects import compensated_key, current_effect_key, effect_key
 
 from .policy import effect
 
-__all__ = ["effect", "effect_key", "current_effect_key"]
+__all__ = ["effect", "effect_key", "current_effect_key", "compensated_key"]

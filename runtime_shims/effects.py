@@ -52,8 +52,10 @@ def derive(run_id: str, path: str, ordinal: int) -> str:
 class EffectScope:
     """The keys of one step: ``next()`` hands out ordinal 0, 1, ... in call order."""
 
-    def __init__(self, run_id: str, path: str) -> None:
+    def __init__(self, run_id: str, path: str, origin: str | None = None) -> None:
         self.run_id, self.path = run_id, path
+        self.origin = origin
+        """In a compensator: the key of the effect it undoes (``compensated_key``)."""
         self._n = 0
         self._lock = threading.Lock()
 
@@ -106,6 +108,14 @@ def effect_key(ctx: Any = None) -> str | None:
 current_effect_key = effect_key
 
 
+def compensated_key() -> str | None:
+    """In a compensator: the idempotency key the undone effect was sent with (a
+    compensator whose effect paused before returning gets no result; it can read the
+    effect back from the service with this key)."""
+    scope = _CURRENT.get()
+    return scope.origin if scope is not None else None
+
+
 @contextlib.contextmanager
 def active(scope: "EffectScope | None") -> Iterator[None]:
     """Make ``scope`` the running step's (for code that receives no context object)."""
@@ -124,4 +134,4 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-__all__ = ["effect_key", "current_effect_key", "EffectScope", "derive", "scope_of", "active", "digest"]
+__all__ = ["effect_key", "current_effect_key", "compensated_key", "EffectScope", "derive", "scope_of", "active", "digest"]

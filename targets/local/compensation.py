@@ -61,7 +61,7 @@ def run(journal: Journal, run_id: str) -> tuple[str, list[str], str]:
             ledger.comp_start(j.db, run_id, effect["key"])
         try:
             fn = load_ref(effect["compensator"])
-            with active(EffectScope(run_id, f"{effect['path']}/compensate")):
+            with active(EffectScope(run_id, f"{effect['path']}/compensate", origin=effect["key"])):
                 fn(effect["args"], effect["result"])
         except Exception as exc:  # noqa: BLE001 - the user's compensator failed: stop, loudly
             text = f"{type(exc).__name__}: {exc}"

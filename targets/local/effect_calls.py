@@ -43,7 +43,7 @@ class EffectCalls:
         key = scope.key(0)
         with self.journal.tx() as j:
             found = ledger.get(j.db, self.run_id, key)
-            if found is not None and found["status"] == "started" and rule.kind == "at_most_once":
+            if found is not None and found["status"] in ("started", "paused") and rule.kind == "at_most_once":
                 raise RunFailed(Code.EFFECT_UNCERTAIN,
                                 f"{rule.on} {name!r} is at_most_once and a previous attempt was cut off during "
                                 "the call: whether its effect happened is unknown, so it is not called again",
@@ -60,6 +60,12 @@ class EffectCalls:
             return
         with self.journal.tx() as j:
             ledger.finish(j.db, self.run_id, key, result, digest(result))
+
+    def paused(self, key: str | None) -> None:
+        if key is None:
+            return
+        with self.journal.tx() as j:
+            ledger.paused(j.db, self.run_id, key)
 
     def raised(self, key: str | None, exc: BaseException) -> None:
         if key is None:

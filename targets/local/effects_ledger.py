@@ -66,6 +66,12 @@ def failed(db: Any, run_id: str, key: str, error: str) -> None:
                (error, run_id, key))
 
 
+def paused(db: Any, run_id: str, key: str) -> None:
+    """The call paused at ``interrupt()`` after its effect (it re-runs on resume): the
+    effect happened but has no result yet; it is compensated with ``result=None``."""
+    db.execute("UPDATE effects SET status='paused' WHERE run_id=? AND key=? AND status!='done'", (run_id, key))
+
+
 def forget(db: Any, run_id: str, key: str) -> bool:
     """A human decided an uncertain ``at_most_once`` call did not happen: the next resume
     calls it again."""
@@ -93,8 +99,8 @@ def to_json(row: dict[str, Any]) -> dict[str, Any]:
 def to_compensate(db: Any, run_id: str) -> list[dict[str, Any]]:
     """Completed compensable effects not yet compensated, latest first (reverse order of
     completion: a saga undoes its last step first)."""
-    return [r for r in sorted(rows(db, run_id), key=lambda r: (r["finished"] or 0.0), reverse=True)
-            if r["class"] == "compensable" and r["status"] == "done" and r["comp_status"] != "done"]
+    return [r for r in sorted(rows(db, run_id), key=lambda r: (r["finished"] or r["started"]), reverse=True)
+            if r["class"] == "compensable" and r["status"] in ("done", "paused") and r["comp_status"] != "done"]
 
 
 def comp_start(db: Any, run_id: str, key: str) -> None:

@@ -347,6 +347,7 @@ class LocalExecutor:
             try:
                 result = lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
             except GraphInterrupt as gi:
+                self.effects.paused(key)
                 return _Result(interrupts=[
                     {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
                      "task": task.key} for i in gi.args[0]], carry=nested.carry())

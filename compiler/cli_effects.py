@@ -1,0 +1,53 @@
+"""``agentc effects`` and ``agentc cancel`` (docs/effects.md); registered on the ``agentc``
+group by ``cli.py``. Like cli.py, the only place here that prints or exits."""
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+
+def register(main: click.Group, diagnose: object, db_default: object, emit: object) -> None:
+    @main.command("effects")
+    @click.argument("run_id")
+    @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+    @click.option("--json", "as_json", is_flag=True, help="print a JSON list")
+    @click.option("--forget", default=None, metavar="KEY",
+                  help="an at_most_once call cut off by a crash did NOT happen: let the next resume call it again")
+    @diagnose  # type: ignore[misc, operator]
+    def effects_cmd(run_id: str, db: str | None, as_json: bool, forget: str | None) -> None:
+        """List the effect ledger of a local run: key, class, start, finish, result digest,
+        compensation."""
+        from .api import effects_of, forget_effect
+
+        path = db or db_default()  # type: ignore[operator]
+        if forget is not None:
+            forget_effect(run_id, forget, db=path)
+            click.echo(f"forgot {forget}: `agentc resume {run_id}` calls it again")
+            return
+        rows = effects_of(run_id, db=path)
+        if as_json:
+            from agentc.targets.local.effects_ledger import to_json
+
+            click.echo(json.dumps([to_json(r) for r in rows], indent=2, sort_keys=True, ensure_ascii=False))
+            return
+        for r in rows:
+            comp = f"  compensated({r['comp_status']})" if r["comp_status"] else ""
+            click.echo(f"{r['key']}  {r['class']:<12}  {r['target']} {r['name']:<20}  {r['status']:<7}  "
+                       f"{_at(r['started'])} -> {_at(r['finished'])}  {r['digest'] or '-'}{comp}")
+
+    @main.command("cancel")
+    @click.argument("run_id")
+    @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+    @diagnose  # type: ignore[misc, operator]
+    def cancel_cmd(run_id: str, db: str | None) -> None:
+        """Cancel a local run that waits, failed or crashed: its completed compensable effects
+        are compensated in reverse order; prints the outcome as JSON."""
+        from .api import cancel
+
+        emit(cancel(run_id, db=db or db_default()))  # type: ignore[operator]
+
+
+def _at(t: float | None) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t)) if t else "-"
