@@ -55,7 +55,7 @@ class AgentRunner:
         run = self.journal.resumable(run_id)
         self.run_id = run_id
         if run["status"] == "compensating":  # cut off while compensating: finish that
-            return compensation.finish(self.journal, run_id)
+            return compensation.finish(self.journal, run_id, self.on_event)
         if run["status"] == "waiting":
             self._decide(run_id, run["interrupts"], value)
         elif value is not NO_VALUE:
@@ -82,7 +82,7 @@ class AgentRunner:
         except AgentcError as exc:
             with self.journal.tx() as j:
                 j.set_status(self.run_id, "failed", error=exc.diagnostic.render())
-            err = compensation.after_failure(self.journal, self.run_id, exc)
+            err = compensation.after_failure(self.journal, self.run_id, exc, self.on_event)
             if err is exc:
                 raise
             raise err from None
@@ -102,7 +102,7 @@ class AgentRunner:
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
         steps = replay.Steps(done, self._sink)
-        steps.run_id, steps.effects = self.run_id, EffectCalls(self.wf, self.journal, self.run_id)
+        steps.run_id, steps.effects = self.run_id, EffectCalls(self.wf, self.journal, self.run_id, self.on_event)
 
         def decisions_at(pause: str) -> Any:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")

@@ -48,7 +48,7 @@ def _final_marker(final: str) -> str:
     return json.dumps([{"kind": "compensating", "final": final}])
 
 
-def run(journal: Journal, run_id: str) -> tuple[str, list[str], str]:
+def run(journal: Journal, run_id: str, on_event: Any = None) -> tuple[str, list[str], str]:
     """Run the remaining compensators of a ``compensating`` run; returns its final status,
     the names compensated (in the order they ran) and the reason it was compensated."""
     from agentc.refs import load_ref
@@ -56,9 +56,11 @@ def run(journal: Journal, run_id: str) -> tuple[str, list[str], str]:
     row = journal.run(run_id)
     final = next((i.get("final") for i in row["interrupts"] if i.get("kind") == "compensating"), "compensated")
     reason = row["error"] or ""
+    on_event = on_event or (lambda kind, info: None)
     for effect in ledger.to_compensate(journal.db, run_id):
         with journal.tx() as j:
             ledger.comp_start(j.db, run_id, effect["key"])
+        on_event("compensate_start", {"key": effect["key"], "name": effect["name"]})
         try:
             fn = load_ref(effect["compensator"])
             with active(EffectScope(run_id, f"{effect['path']}/compensate", origin=effect["key"])):
@@ -72,6 +74,7 @@ def run(journal: Journal, run_id: str) -> tuple[str, list[str], str]:
                             hint=f"fix it, then finish compensating with `agentc resume {run_id}`") from None
         with journal.tx() as j:
             ledger.comp_finish(j.db, run_id, effect["key"])
+        on_event("compensate_done", {"key": effect["key"], "name": effect["name"]})
     done = [r["name"] for r in sorted(ledger.rows(journal.db, run_id), key=lambda r: r["comp_finished"] or 0.0)
             if r["comp_status"] == "done"]
     summary = f"{reason}\ncompensated: {', '.join(done) if done else 'nothing'}"
@@ -80,13 +83,13 @@ def run(journal: Journal, run_id: str) -> tuple[str, list[str], str]:
     return final, done, reason
 
 
-def after_failure(journal: Journal, run_id: str, exc: AgentcError) -> AgentcError:
+def after_failure(journal: Journal, run_id: str, exc: AgentcError, on_event: Any = None) -> AgentcError:
     """A run failed terminally: compensate when it has completed compensable effects.
     Returns the error to raise (its message then says what was compensated)."""
     if exc.code is Code.EFFECT_UNCERTAIN or not has_work(journal, run_id):
         return exc
     begin(journal, run_id, "compensated", exc.diagnostic.render())
-    _, done, _ = run(journal, run_id)
+    _, done, _ = run(journal, run_id, on_event)
     return RunFailed(exc.code, f"{exc.diagnostic.message}; compensated: {', '.join(done)}",
                      construct=exc.diagnostic.construct, file=exc.diagnostic.file, line=exc.diagnostic.line,
                      hint=f"the run is over; its effects are listed by `agentc effects {run_id}`",
@@ -111,11 +114,11 @@ def cancel(journal: Journal, run_id: str) -> Any:
     return RunOutcome(run_id, final, compensated=done)
 
 
-def finish(journal: Journal, run_id: str) -> Any:
+def finish(journal: Journal, run_id: str, on_event: Any = None) -> Any:
     """``agentc resume`` of a run cut off during compensation: finish it."""
     from .executor import RunOutcome
 
-    final, done, reason = run(journal, run_id)
+    final, done, reason = run(journal, run_id, on_event)
     if final == "cancelled":
         return RunOutcome(run_id, final, compensated=done)
     raise RunFailed(Code.NODE_FAILED, f"the run failed and was compensated ({', '.join(done)})",

@@ -24,8 +24,10 @@ LEDGERED = ("idempotent", "keyed", "at_most_once", "compensable")
 
 
 class EffectCalls:
-    def __init__(self, wf: Workflow, journal: Journal, run_id: str) -> None:
+    def __init__(self, wf: Workflow, journal: Journal, run_id: str, on_event: Any = None) -> None:
         self.wf, self.journal, self.run_id = wf, journal, run_id
+        self.on_event = on_event or (lambda kind, info: None)
+        """Observes each ledger commit (``effect_start``, ``effect_done``), as the executor's."""
 
     def kind(self, name: str) -> str | None:
         rule = self.wf.effect(name)
@@ -53,6 +55,7 @@ class EffectCalls:
                                      f"`agentc cancel {self.run_id}`")
             ledger.start(j.db, self.run_id, key, name=name, target=rule.on, kind=rule.kind, path=scope.path,
                          compensator=getattr(rule, "compensator", None), args=args)
+        self.on_event("effect_start", {"key": key, "name": name})
         return key
 
     def after(self, key: str | None, result: Any) -> None:
@@ -60,6 +63,7 @@ class EffectCalls:
             return
         with self.journal.tx() as j:
             ledger.finish(j.db, self.run_id, key, result, digest(result))
+        self.on_event("effect_done", {"key": key})
 
     def paused(self, key: str | None) -> None:
         if key is None:

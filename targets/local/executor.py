@@ -115,7 +115,7 @@ class LocalExecutor:
         run = self.journal.resumable(run_id)
         self.run_id = run_id
         if run["status"] == "compensating":  # cut off while compensating: finish that
-            return compensation.finish(self.journal, run_id)
+            return compensation.finish(self.journal, run_id, self.on_event)
         self.context = run["context"]
         status = run["status"]
         pending = run["interrupts"]
@@ -144,7 +144,7 @@ class LocalExecutor:
 
     # ------------------------------------------------------------ driving
     def _drive(self, input: Any) -> RunOutcome:
-        self.effects = EffectCalls(self.wf, self.journal, self.run_id)
+        self.effects = EffectCalls(self.wf, self.journal, self.run_id, self.on_event)
         try:
             output = self._run_frame(self.wf.graph, "", input)
         except _Paused as p:
@@ -157,7 +157,7 @@ class LocalExecutor:
         except AgentcError as exc:
             with self.journal.tx() as j:
                 j.set_status(self.run_id, "failed", error=exc.diagnostic.render())
-            err = compensation.after_failure(self.journal, self.run_id, exc)
+            err = compensation.after_failure(self.journal, self.run_id, exc, self.on_event)
             if err is exc:
                 raise
             raise err from None
