@@ -271,12 +271,15 @@ def inspect_cmd(ref: str, mermaid_only: bool) -> None:
 @main.command("check")
 @click.option("--config", "config", default="pyproject.toml", show_default=True, type=click.Path())
 @click.option("--update", is_flag=True, help="rewrite the committed outputs instead of failing on drift")
+@click.option("--strict", is_flag=True, help="turn warnings into errors")
 @_diagnose
-def check_cmd(config: str, update: bool) -> None:
+def check_cmd(config: str, update: bool, strict: bool) -> None:
     """Compile every agent in [tool.agentc], validate, and fail when outputs drifted."""
     from .check import check
 
-    report = check(Path(config), update=update)
+    report = check(Path(config), update=update, strict=strict)
+    for d in report.warnings:
+        click.echo(d.render(), err=True)
     for line in report.lines:
         click.echo(line)
     if report.problems:

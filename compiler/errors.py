@@ -40,6 +40,7 @@ class Code(str, enum.Enum):
     DYNAMIC_TARGETS = "AC201"
     UNREACHABLE_NODE = "AC202"
     IGNORED_OPTION = "AC203"
+    EFFECT_RERUN = "AC204"
     INVALID_IR = "AC210"
     # execution
     NODE_FAILED = "AC300"

@@ -268,3 +268,47 @@ def test_at_most_once_is_not_retried_by_a_retry_policy(svc: Any, tmp_path: Path)
     with pytest.raises(agentc.AgentcError):
         agentc.run(g, {"x": 1}, db=tmp_path / "r.db", run_id="r2")
     assert len(calls) == 3  # unclassified: LangGraph's RetryPolicy as before
+
+
+# ------------------------------------------------------------------ static checks
+
+RERUN = "agentc.fixtures.langgraph.effect_rerun:graph"
+
+
+def test_compile_warns_about_effects_that_rerun_with_their_lines(tmp_path: Path) -> None:
+    src = harness.ROOT / "fixtures" / "langgraph" / "effect_rerun.py"
+    lines = src.read_text().splitlines()
+    interrupt_line = next(i for i, t in enumerate(lines, 1) if "= interrupt(" in t)
+    charge_line = next(i for i, t in enumerate(lines, 1) if t.startswith("def charge"))
+    res = cli("compile", RERUN, "-o", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.output
+    assert res.output.count("warning[AC204]") == 2, res.output
+    assert f"effect_rerun.py:{interrupt_line} (node 'notify')" in res.output
+    assert f"effect_rerun.py:{charge_line} (node 'charge')" in res.output and "RetryPolicy" in res.output
+    strict = cli("compile", RERUN, "-o", str(tmp_path / "strict"), "--strict")
+    assert strict.exit_code == 2 and "error[AC204]" in strict.output and not (tmp_path / "strict").exists()
+
+
+def test_keyed_or_compensable_nodes_are_not_reported_at_most_once_is(tmp_path: Path) -> None:
+    from agentc.errors import Warnings
+
+    w = Warnings()
+    agentc.load(APPROVAL, warnings=w)  # compensable (decorator), sends effect_key
+    assert w.items == []
+    policy = tmp_path / "p.toml"
+    policy.write_text('[effects]\nbook = "at_most_once"\n')
+    agentc.load(APPROVAL, warnings=w, policy=policy)
+    assert [d.code.value for d in w.items] == ["AC204"] and "at_most_once" in w.items[0].message
+    policy.write_text('[effects]\nnotify = "keyed"\ncharge = "keyed"\n')
+    w2 = Warnings()
+    agentc.load(RERUN, warnings=w2, policy=policy)
+    assert w2.items == []
+
+
+def test_check_reports_rerun_warnings_and_fails_under_strict(tmp_path: Path) -> None:
+    cfg = tmp_path / "pyproject.toml"
+    cfg.write_text(f'[tool.agentc]\nout = "{tmp_path / "gen"}"\ntargets = ["ir"]\nagents = ["{RERUN}"]\n')
+    res = cli("check", "--config", str(cfg), "--update")
+    assert res.exit_code == 0 and res.output.count("warning[AC204]") == 2, res.output
+    strict = cli("check", "--config", str(cfg), "--strict")
+    assert strict.exit_code == 2 and "error[AC204]" in strict.output, strict.output
