@@ -40,10 +40,25 @@ def register(main: click.Group, diagnose: object, db_default: object, emit: obje
     @main.command("cancel")
     @click.argument("run_id")
     @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
+    @click.option("--address", default=None, envvar="TEMPORAL_ADDRESS", show_envvar=True,
+                  help="with --engine temporal: the server, HOST:PORT")
     @diagnose  # type: ignore[misc, operator]
-    def cancel_cmd(run_id: str, db: str | None) -> None:
-        """Cancel a local run that waits, failed or crashed: its completed compensable effects
-        are compensated in reverse order; prints the outcome as JSON."""
+    def cancel_cmd(run_id: str, db: str | None, engine: str, address: str | None) -> None:
+        """Cancel a run that waits, failed or crashed: its completed compensable effects are
+        compensated in reverse order; prints the outcome as JSON. Temporal: the workflow
+        compensates (a worker must serve it), then reports the cancellation."""
+        if engine == "temporal":
+            import asyncio
+
+            from agentc.errors import AgentcError, Code
+            from agentc.targets.temporal.cancel import cancel as cancel_temporal
+
+            if not address:
+                raise AgentcError(Code.CONFIG, "--engine temporal needs --address", construct="--address",
+                                  hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS")
+            emit(asyncio.run(cancel_temporal(run_id, address)))  # type: ignore[operator]
+            return
         from .api import cancel
 
         emit(cancel(run_id, db=db or db_default()))  # type: ignore[operator]

@@ -126,6 +126,24 @@ def active(scope: "EffectScope | None") -> Iterator[None]:
         _CURRENT.reset(token)
 
 
+def record(scope: "EffectScope", name: str, kind: str, compensator: str | None, args: Any, result: Any) -> dict[str, Any]:
+    """A completed effect as a workflow engine's history keeps it (a step's ``effect``
+    output): what its compensation needs, as JSON."""
+    from .codec import to_jsonable
+
+    return {"key": scope.key(0), "path": scope.path, "name": name, "class": kind, "compensator": compensator,
+            "args": to_jsonable(args), "result": to_jsonable(result), "digest": digest(result)}
+
+
+def compensate(effect: dict[str, Any], run_id: str) -> None:
+    """Run one effect's compensator (an engine's compensation step): with the effect's
+    arguments and result, and keys derived from the effect's (``compensated_key``)."""
+    from agentc.refs import load_ref
+
+    with active(EffectScope(run_id, f"{effect['path']}/compensate", origin=effect["key"])):
+        load_ref(effect["compensator"])(effect["args"], effect["result"])
+
+
 def digest(value: Any) -> str:
     """A short digest of a JSON-able result, for the effect ledger."""
     from .codec import to_jsonable

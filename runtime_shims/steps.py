@@ -134,10 +134,17 @@ class StepWorker:
             # "order": the node's place in its graph, so engines list parallel pauses in
             # LangGraph's get_state().tasks order (answers.in_task_order)
             rank = [n.name for n in level.graph.nodes].index(name)
-            return {"agentc": 1, "status": "interrupted", "step": frame.step,
-                    "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name, "order": rank}
-                                   for i in gi.args[0]],
-                    "carry": nested.carry()}
+            paused = {"agentc": 1, "status": "interrupted", "step": frame.step,
+                      "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name, "order": rank}
+                                     for i in gi.args[0]],
+                      "carry": nested.carry()}
+            rule = self.wf.effect(name)
+            if rule is not None and rule.kind == "compensable":  # paused after its effect: no result yet
+                from .effects import CONFIG_KEY, record
+
+                paused["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind, rule.compensator,
+                                          task.input, None)
+            return paused
         except lg.ParentCommand as pc:
             if not level.path:  # LangGraph raises ParentCommand out of the root graph's invoke
                 raise _Terminal(f"{Code.NODE_FAILED.value}: node {name!r} failed: ParentCommand: it returned "
@@ -158,7 +165,14 @@ class StepWorker:
             if delay is None:
                 raise _Terminal(reason, out) from None
             raise _Retry(reason, out) from None
-        return self._after(level, frame, block, tasks, task, writes, input)
+        out = self._after(level, frame, block, tasks, task, writes, input)
+        rule = self.wf.effect(name)
+        if rule is not None and rule.kind == "compensable":  # the engine's saga (docs/effects.md)
+            from .effects import CONFIG_KEY, record
+
+            out["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind, rule.compensator,
+                                   task.input, result)
+        return out
 
     def _barrier(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
         frame, block, tasks = self._enter(level, input, ctx)

@@ -1,0 +1,85 @@
+"""The booking saga on the Temporal dev server (docs/effects.md): the generated workflow
+is a saga; the idempotency keys are the ones the step worker derives on every target;
+a failing hotel compensates the flight before the workflow fails; a cancel at a pause
+compensates before the workflow reports the cancellation."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import agentc
+from agentc.targets.temporal import engine
+from agentc.targets.temporal.cancel import cancel
+from booking_service import serve
+
+SAGA = "agentc.fixtures.langgraph.booking_saga:graph"
+APPROVAL = "agentc.fixtures.langgraph.booking_approval:graph"
+POLICY = """[tool.agentc.effects.reserve_flight]
+class = "compensable"
+compensator = "agentc.fixtures.langgraph.booking_saga:release_flight"
+
+[tool.agentc.effects.reserve_hotel]
+class = "compensable"
+compensator = "agentc.fixtures.langgraph.booking_saga:cancel_hotel"
+
+[tool.agentc.effects.charge_card]
+class = "compensable"
+compensator = "agentc.fixtures.langgraph.booking_saga:refund"
+"""
+
+
+@pytest.fixture
+def svc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    s, http, url = serve()
+    monkeypatch.setenv("AGENTC_BOOKING_URL", url)
+    monkeypatch.chdir(tmp_path)  # the policy in ./pyproject.toml, read by the run and its worker
+    (tmp_path / "pyproject.toml").write_text(POLICY)
+    yield s
+    http.shutdown()
+
+
+async def _run(ref: str, address: str, inp: Any, then: Any = None) -> Any:
+    client = await engine.connect(address)
+    loaded = engine.load(ref)
+    q = f"saga-{uuid.uuid4().hex[:10]}"
+    run_id = f"{q}-run"
+    async with engine.running_worker(client, loaded, q):
+        try:
+            out = await asyncio.wait_for(engine.start(ref, address, inp, client=client, task_queue=q, run_id=run_id),
+                                         60)
+        except agentc.AgentcError as exc:
+            return run_id, exc
+        if then is not None:
+            return run_id, await asyncio.wait_for(then(client, run_id), 60)
+        return run_id, out
+
+
+def test_temporal_saga_books_with_the_local_keys(svc: Any, temporal_address: str, tmp_path: Path) -> None:
+    inp = {"trip": "t", "hotel": "ok", "amount": 5}
+    run_id, out = asyncio.run(_run(SAGA, temporal_address, inp))
+    assert out.status == "done" and out.output == {**inp, "flight": "FL-t-1", "room": "HT-t-2", "charge": "CH-t-3"}
+    temporal_keys = [k for _, k in svc.effects()]
+    svc.reset()
+    agentc.run(SAGA, inp, db=tmp_path / "r.db", run_id=run_id)
+    assert [k for _, k in svc.effects()] == temporal_keys  # same run id: same keys on both targets
+
+
+def test_temporal_saga_hotel_full_releases_the_flight(svc: Any, temporal_address: str) -> None:
+    _, err = asyncio.run(_run(SAGA, temporal_address, {"trip": "t", "hotel": "full", "amount": 5}))
+    assert isinstance(err, agentc.AgentcError) and "no room left" in str(err)
+    assert svc.paths() == ["/flights/reserve", "/flights/release"]
+    assert svc.requests[-1].body == {"id": "FL-t-1"}
+
+
+def test_temporal_cancel_at_a_pause_compensates(svc: Any, temporal_address: str) -> None:
+    async def cancel_it(client: Any, run_id: str) -> Any:
+        return await cancel(run_id, temporal_address, client=client)
+
+    (Path.cwd() / "pyproject.toml").write_text("")  # booking_approval declares its effect with the decorator
+    _, out = asyncio.run(_run(APPROVAL, temporal_address, {"trip": "c"}, then=cancel_it))
+    assert (out.status, out.compensated) == ("cancelled", ["book"])
+    assert svc.paths() == ["/flights/reserve", "/flights/release"]
