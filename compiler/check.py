@@ -59,6 +59,10 @@ def check(config: Path, *, update: bool = False, strict: bool = False) -> Report
     report = Report()
     from .errors import ErrorLevel, Warnings
 
+    from .api import load
+    from .policy import unmatched
+
+    report.problems += unmatched([load(ref) for ref in cfg["agents"]], Path.cwd())
     for ref in cfg["agents"]:
         for i, target in enumerate(cfg.get("targets", ["ir"])):
             warnings = Warnings()

@@ -250,9 +250,13 @@ def attach(wf: M.Workflow, live: Any, policy: str | Path | None = None, *, cwd: 
     cwd = cwd or Path.cwd()
     known = names(wf)
     chosen: dict[str, M.EffectPolicy] = {}
-    for entry in _file_entries(policy, cwd) + _decorated(wf, live):
-        if entry.name not in chosen:
-            chosen[entry.name] = _validate(entry, known, wf)
+    shared = policy is None  # pyproject's table serves every agent of the project
+    for entry in _file_entries(policy, cwd):
+        if shared and entry.name not in known:
+            continue  # another agent's node or tool: `agentc check` reports names no agent has
+        chosen.setdefault(entry.name, _validate(entry, known, wf))
+    for entry in _decorated(wf, live):
+        chosen.setdefault(entry.name, _validate(entry, known, wf))
     out = wf.model_copy(update={"effects": tuple(chosen[k] for k in sorted(chosen))})
     out = M.Workflow.model_validate(out.model_dump())
     if warnings is not None and out.graph is not None:
@@ -263,4 +267,16 @@ def attach(wf: M.Workflow, live: Any, policy: str | Path | None = None, *, cwd: 
     return out
 
 
-__all__ = ["attach", "effect", "names", "CLASSES", "RESERVED", "Diagnostic"]
+def unmatched(workflows: list[M.Workflow], cwd: Path) -> list[Diagnostic]:
+    """Entries of ``[tool.agentc.effects]`` that name a node or tool of none of the
+    project's agents (``agentc check``: a typo there is not silently ignored)."""
+    known: set[str] = set()
+    for wf in workflows:
+        known |= set(names(wf))
+    return [Diagnostic(Code.POLICY, f"[tool.agentc.effects] names {e.name!r}, which is no node or function tool "
+                       "of the agents in [tool.agentc]", construct=f"effects.{e.name}", file=e.file, line=e.line,
+                       hint="fix the name, or remove the entry")
+            for e in _file_entries(None, cwd) if e.name not in known]
+
+
+__all__ = ["attach", "unmatched", "effect", "names", "CLASSES", "RESERVED", "Diagnostic"]

@@ -68,6 +68,8 @@ class StepWorker:
         ``node_attempt`` is one more); ``first_attempt_time``: when the engine scheduled the
         first attempt (Temporal knows; Conductor does not, so there it is this attempt's start)."""
         kind = self.layout.task_kinds.get(task_type)
+        if kind is None and task_type.endswith("-saga_compensate"):  # Conductor's failure workflow
+            return self._compensate(input)
         try:
             if kind is None:
                 raise _Terminal(f"{Code.GRAPH_CHANGED.value}: task type {task_type!r} is not part of this agent "
@@ -97,6 +99,17 @@ class StepWorker:
             code = Code.INPUT_SCHEMA if type(exc).__name__ == "ValidationError" else Code.NODE_FAILED
             text = f"{code.value}: step {task_type!r} failed: {type(exc).__name__}: {exc}"
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "traceback": traceback.format_exc()}, text)
+
+    def _compensate(self, input: dict[str, Any]) -> Outcome:
+        """The failure workflow's task (targets/conductor/saga.py, docs/effects.md)."""
+        from .effects import compensate_failed
+
+        try:
+            done = compensate_failed((input.get("failed") or {}).get("tasks") or [], input.get("workflowId") or "")
+        except Exception as exc:  # noqa: BLE001 - a compensator failed: the engine retries the task, then fails it
+            return Outcome("FAILED", {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()},
+                           f"compensator failed: {type(exc).__name__}: {exc}")
+        return Outcome("COMPLETED", {"compensated": done})
 
     # ------------------------------------------------------------ task kinds
     def _start(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:

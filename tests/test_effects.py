@@ -312,3 +312,17 @@ def test_check_reports_rerun_warnings_and_fails_under_strict(tmp_path: Path) -> 
     assert res.exit_code == 0 and res.output.count("warning[AC204]") == 2, res.output
     strict = cli("check", "--config", str(cfg), "--strict")
     assert strict.exit_code == 2 and "error[AC204]" in strict.output, strict.output
+
+
+def test_pyproject_entries_of_other_agents_are_skipped_and_check_reports_unknown_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.agentc]\nout = "gen"\ntargets = ["ir"]\nagents = ["{SAGA}", "{RERUN}"]\n\n'
+        '[tool.agentc.effects]\nreserve_flight = "keyed"\nnotify = "keyed"\nreserve_flihgt = "keyed"\n')
+    monkeypatch.chdir(tmp_path)
+    assert [e.name for e in agentc.load(SAGA).effects] == ["reserve_flight"]  # notify is another agent's
+    assert [e.name for e in agentc.load(RERUN).effects] == ["notify"]
+    res = cli("check", "--update")
+    assert res.exit_code == 1, res.output
+    assert "names 'reserve_flihgt'" in res.output and "pyproject.toml:9" in res.output, res.output
+    assert res.output.count("error[AC404]") == 1
