@@ -89,3 +89,36 @@ def test_compensation_task_killed_after_the_release_is_retried_and_releases_once
     assert calls and [t["status"] for t in sim.sim.execution(fid)["tasks"]] == ["FAILED", "COMPLETED"]
     assert svc.paths() == ["/flights/reserve", "/flights/release"]  # the retry's release was a replay
     assert [r.path for r in svc.requests].count("/flights/release") == 2
+
+
+def test_worker_killed_mid_tool_retries_with_the_same_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An agent's tool task whose worker died after the service answered is retried by
+    Conductor; the retry sends the same key (rooted in the workflow id): one booking."""
+    from agentc.runtime_shims.effects import derive
+    from agentc.targets.conductor.simulator import TaskResult
+
+    svc, http, url = serve()
+    monkeypatch.setenv("AGENTC_BOOKING_URL", url)
+    monkeypatch.chdir(tmp_path)
+    try:
+        for ref, inp in (("agentc.fixtures.openai_agents.booking_saga:agent", "book trip t hotel ok amount 1"),):
+            out = tmp_path / "c"
+            agentc.compile(ref, target="conductor").write(out)
+            sim = Simulation.of(out)
+            serve_task, died = sim._serve, []
+
+            def dying(call: Any) -> Any:
+                result = serve_task(call)
+                if "reserve_flight" in call.task_type and not died:
+                    died.append(call.task_type)
+                    return TaskResult("FAILED", {}, "worker lost")
+                return result
+
+            sim.sim._worker = dying  # noqa: SLF001
+            res = sim.start(inp)
+            assert res.status == "done" and died, res
+            assert svc.paths() == ["/flights/reserve", "/hotels/reserve", "/charges"]
+            assert [r.path for r in svc.requests].count("/flights/reserve") == 2  # the retry was a replay
+            assert svc.effects()[0][1] == derive(sim.workflow_id, "effect:Booking Saga:reserve_flight#0", 0)
+    finally:
+        http.shutdown()
