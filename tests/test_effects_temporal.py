@@ -83,3 +83,44 @@ def test_temporal_cancel_at_a_pause_compensates(svc: Any, temporal_address: str)
     _, out = asyncio.run(_run(APPROVAL, temporal_address, {"trip": "c"}, then=cancel_it))
     assert (out.status, out.compensated) == ("cancelled", ["book"])
     assert svc.paths() == ["/flights/reserve", "/flights/release"]
+
+
+def test_temporal_activity_lost_after_the_effect_is_retried_with_the_same_key(svc: Any,
+                                                                             temporal_address: str) -> None:
+    """The worker's answer for ``reserve_flight`` is lost after the service booked (the
+    activity fails as a dying worker's would, retryable): Temporal retries the activity,
+    which sends the same key; the service books once."""
+    from temporalio import activity
+
+    async def go() -> Any:
+        client = await engine.connect(temporal_address)
+        loaded = engine.load(SAGA)
+        lost: list[str] = []
+        wrapped = []
+        from agentc.runtime_shims.temporal_saga import COMPENSATE
+
+        names = [*sorted(loaded["worker"].layout.task_kinds), COMPENSATE]  # activities_for's order
+        assert len(names) == len(loaded["activities"])
+        for fn, name in zip(loaded["activities"], names):
+
+            def make(fn: Any = fn, name: str = name) -> Any:
+                @activity.defn(name=name)
+                def run(payload: dict) -> Any:
+                    out = fn(payload)
+                    if name.endswith("reserve_flight") and not lost:
+                        lost.append(name)
+                        raise RuntimeError("worker lost before reporting")
+                    return out
+                return run
+            wrapped.append(make())
+        loaded = {**loaded, "activities": wrapped}
+        q = f"saga-{uuid.uuid4().hex[:10]}"
+        async with engine.running_worker(client, loaded, q):
+            out = await asyncio.wait_for(engine.start(SAGA, temporal_address, {"trip": "t", "hotel": "ok", "amount": 1},
+                                                      client=client, task_queue=q, run_id=f"{q}-run"), 60)
+        return out, lost
+
+    out, lost = asyncio.run(go())
+    assert out.status == "done" and lost
+    assert svc.paths() == ["/flights/reserve", "/hotels/reserve", "/charges"]
+    assert [r.path for r in svc.requests].count("/flights/reserve") == 2  # the retry was a replay
