@@ -22,7 +22,8 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .errors import Code, Diagnostic
 from .ir import model as M

@@ -10,4 +10,4 @@ from agentc.runtime_shims.effects import compensated_key, current_effect_key, ef
 
 from .policy import effect
 
-__all__ = ["effect", "effect_key", "current_effect_key", "compensated_key"]
+__all__ = ["compensated_key", "current_effect_key", "effect", "effect_key"]

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import AgentcError, Code, Diagnostic, ErrorLevel, Warnings
 from .ir import model as M
@@ -94,7 +95,7 @@ def _key_lines(text: str, table: str) -> dict[str, int]:
     (tomllib reports no positions, so this small scan finds them)."""
     lines: dict[str, int] = {}
     current = ""
-    norm = lambda s: ".".join(p.strip().strip('"').strip("'") for p in s.split("."))  # noqa: E731
+    norm = lambda s: ".".join(p.strip().strip('"').strip("'") for p in s.split("."))
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         header = re.fullmatch(r"\[\s*([^\[\]]+?)\s*\]", line)
@@ -163,9 +164,11 @@ def _callables(wf: M.Workflow, live: Any) -> Iterable[tuple[str, Any]]:
             call = getattr(node, "call", None)
             if call is not None and node.kind == "function":
                 try:
-                    yield node.name, resolve(call)
+                    found = resolve(call)
                 except Exception:  # noqa: BLE001 - a node that cannot be found has no decorator to read
-                    continue
+                    found = None
+                if found is not None:
+                    yield node.name, found
 
 
 def _graphs(graph: M.Graph | None) -> Iterable[M.Graph]:
@@ -279,4 +282,4 @@ def unmatched(workflows: list[M.Workflow], cwd: Path) -> list[Diagnostic]:
             for e in _file_entries(None, cwd) if e.name not in known]
 
 
-__all__ = ["attach", "unmatched", "effect", "names", "CLASSES", "RESERVED", "Diagnostic"]
+__all__ = ["CLASSES", "RESERVED", "Diagnostic", "attach", "effect", "names", "unmatched"]

@@ -57,7 +57,7 @@ def unpack(text: str) -> Any:
     return loads(t, base64.b64decode(data))
 
 
-_WORKFLOW_ID: "contextvars.ContextVar[str]" = contextvars.ContextVar("agentc_agent_workflow_id", default="")
+_WORKFLOW_ID: contextvars.ContextVar[str] = contextvars.ContextVar("agentc_agent_workflow_id", default="")
 """The engine's workflow id of the step being executed (tools' idempotency keys)."""
 
 

@@ -32,14 +32,15 @@ import contextvars
 import hashlib
 import json
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 CONFIG_KEY = "__agentc_effects"
 """The ``configurable`` key of a node's config that holds its ``EffectScope``."""
 CTX_ATTR = "agentc_effects"
 """The attribute of an OpenAI Agents ``ToolContext`` that holds the tool call's scope."""
 
-_CURRENT: contextvars.ContextVar["EffectScope | None"] = contextvars.ContextVar("agentc_effect_scope", default=None)
+_CURRENT: contextvars.ContextVar[EffectScope | None] = contextvars.ContextVar("agentc_effect_scope", default=None)
 
 
 def derive(run_id: str, path: str, ordinal: int) -> str:
@@ -67,12 +68,12 @@ class EffectScope:
             n, self._n = self._n, self._n + 1
         return self.key(n)
 
-    def child(self, suffix: str) -> "EffectScope":
+    def child(self, suffix: str) -> EffectScope:
         """A scope under this one (a compensator's keys under its effect's)."""
         return EffectScope(self.run_id, f"{self.path}/{suffix}")
 
 
-def _from_config(config: Any) -> "EffectScope | None":
+def _from_config(config: Any) -> EffectScope | None:
     conf = config.get("configurable") if isinstance(config, dict) else None
     if not isinstance(conf, dict):
         return None
@@ -82,7 +83,7 @@ def _from_config(config: Any) -> "EffectScope | None":
     return scope
 
 
-def scope_of(ctx: Any = None) -> "EffectScope | None":
+def scope_of(ctx: Any = None) -> EffectScope | None:
     """The scope of the running step: from ``ctx`` (a LangGraph config, an OpenAI Agents
     ``ToolContext``/``RunContextWrapper``), else the one agentc set for this call."""
     if ctx is not None:
@@ -117,7 +118,7 @@ def compensated_key() -> str | None:
 
 
 @contextlib.contextmanager
-def active(scope: "EffectScope | None") -> Iterator[None]:
+def active(scope: EffectScope | None) -> Iterator[None]:
     """Make ``scope`` the running step's (for code that receives no context object)."""
     token = _CURRENT.set(scope)
     try:
@@ -126,7 +127,7 @@ def active(scope: "EffectScope | None") -> Iterator[None]:
         _CURRENT.reset(token)
 
 
-def record(scope: "EffectScope", name: str, kind: str, compensator: str | None, args: Any, result: Any) -> dict[str, Any]:
+def record(scope: EffectScope, name: str, kind: str, compensator: str | None, args: Any, result: Any) -> dict[str, Any]:
     """A completed effect as a workflow engine's history keeps it (a step's ``effect``
     output): what its compensation needs, as JSON."""
     from .codec import to_jsonable
@@ -169,4 +170,4 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-__all__ = ["effect_key", "current_effect_key", "compensated_key", "EffectScope", "derive", "scope_of", "active", "digest"]
+__all__ = ["EffectScope", "active", "compensated_key", "current_effect_key", "derive", "digest", "effect_key", "scope_of"]

@@ -291,7 +291,8 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
     from langgraph.runtime import ExecutionInfo, Runtime
 
     from . import langgraph_compat as compat
-    from .effects import CONFIG_KEY as EFFECTS_KEY, EffectScope
+    from .effects import CONFIG_KEY as EFFECTS_KEY
+    from .effects import EffectScope
     from .nested_graphs import NestedRuns
 
     ns = checkpoint_ns(cc.ns, node)

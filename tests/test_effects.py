@@ -86,8 +86,8 @@ BAD = {
                       "unknown effect class 'exactly_once'"),
     "bad_compensator": ('\n[effects.reserve_flight]\nclass = "compensable"\ncompensator = "no_such_mod:undo"\n', 2,
                         "compensator 'no_such_mod:undo' of 'reserve_flight' does not import"),
-    "missing_attr": ('[effects.reserve_flight]\nclass = "compensable"\n'
-                     'compensator = "agentc.fixtures.langgraph.booking_saga:nope"\n', 1, "does not import"),
+    "missing_attr": (('[effects.reserve_flight]\nclass = "compensable"\n'
+                      'compensator = "agentc.fixtures.langgraph.booking_saga:nope"\n'), 1, "does not import"),
     "reserved_key": ('[effects.charge_card]\nclass = "keyed"\nmax_calls = 1\n', 1,
                      "policy key 'max_calls' of 'charge_card' is not supported yet"),
     "no_compensator": ('[effects.charge_card]\nclass = "compensable"\n', 1, "names no compensator"),

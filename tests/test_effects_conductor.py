@@ -101,24 +101,23 @@ def test_worker_killed_mid_tool_retries_with_the_same_key(tmp_path: Path, monkey
     monkeypatch.setenv("AGENTC_BOOKING_URL", url)
     monkeypatch.chdir(tmp_path)
     try:
-        for ref, inp in (("agentc.fixtures.openai_agents.booking_saga:agent", "book trip t hotel ok amount 1"),):
-            out = tmp_path / "c"
-            agentc.compile(ref, target="conductor").write(out)
-            sim = Simulation.of(out)
-            serve_task, died = sim._serve, []
+        out = tmp_path / "c"
+        agentc.compile("agentc.fixtures.openai_agents.booking_saga:agent", target="conductor").write(out)
+        sim = Simulation.of(out)
+        serve_task, died = sim._serve, []
 
-            def dying(call: Any) -> Any:
-                result = serve_task(call)
-                if "reserve_flight" in call.task_type and not died:
-                    died.append(call.task_type)
-                    return TaskResult("FAILED", {}, "worker lost")
-                return result
+        def dying(call: Any) -> Any:
+            result = serve_task(call)
+            if "reserve_flight" in call.task_type and not died:
+                died.append(call.task_type)
+                return TaskResult("FAILED", {}, "worker lost")
+            return result
 
-            sim.sim._worker = dying  # noqa: SLF001
-            res = sim.start(inp)
-            assert res.status == "done" and died, res
-            assert svc.paths() == ["/flights/reserve", "/hotels/reserve", "/charges"]
-            assert [r.path for r in svc.requests].count("/flights/reserve") == 2  # the retry was a replay
-            assert svc.effects()[0][1] == derive(sim.workflow_id, "effect:Booking Saga:reserve_flight#0", 0)
+        sim.sim._worker = dying  # noqa: SLF001 - the simulator's worker callback
+        res = sim.start("book trip t hotel ok amount 1")
+        assert res.status == "done" and died, res
+        assert svc.paths() == ["/flights/reserve", "/hotels/reserve", "/charges"]
+        assert [r.path for r in svc.requests].count("/flights/reserve") == 2  # the retry was a replay
+        assert svc.effects()[0][1] == derive(sim.workflow_id, "effect:Booking Saga:reserve_flight#0", 0)
     finally:
         http.shutdown()

@@ -404,7 +404,7 @@ class Workflow(_Frozen):
             data.pop("effects", None)
         return data
 
-    def effect(self, name: str) -> "EffectPolicy | None":
+    def effect(self, name: str) -> EffectPolicy | None:
         for e in self.effects:
             if e.name == name:
                 return e
