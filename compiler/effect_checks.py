@@ -46,6 +46,8 @@ def rerun_findings(wf: M.Workflow, live: Any) -> list[Diagnostic]:
             kind = rule.kind if rule is not None else None
             if kind not in CHECKED or not isinstance(node, (M.FunctionNode, M.RunnableNode)):
                 continue
+            if not (node.interrupts or node.retry or kind == "at_most_once"):
+                continue  # nothing re-runs it (the frontend found no interrupt() call site)
             fn = _function(resolve, node.call)
             if fn is None:
                 continue
