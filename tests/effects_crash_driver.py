@@ -79,8 +79,10 @@ def main(argv: list[str]) -> int:
             killer.tick("http")
 
     booking_http.post = observed_post
+    import importlib
+
     for mod in ("agentc.fixtures.langgraph.booking_saga", "agentc.fixtures.openai_agents.booking_saga"):
-        setattr(sys.modules[mod], "post", observed_post)
+        importlib.import_module(mod).post = observed_post
     policy = POLICY if sdk == "langgraph" else None
     if phase == "first":
         try:
