@@ -78,9 +78,20 @@ def _from_config(config: Any) -> EffectScope | None:
     if not isinstance(conf, dict):
         return None
     scope = conf.get(CONFIG_KEY)
-    if scope is None and conf.get("thread_id") is not None:  # plain LangGraph: its own task identity
-        scope = conf.setdefault(CONFIG_KEY, EffectScope(str(conf["thread_id"]), str(conf.get("checkpoint_ns", ""))))
-    return scope
+    if isinstance(scope, EffectScope):  # agentc's: a fresh config per attempt
+        return scope
+    if conf.get("thread_id") is None:
+        return None
+    # plain LangGraph: its own task identity; LangGraph reuses a task's config for its
+    # RetryPolicy attempts, so the ordinals restart with each attempt
+    from .langgraph_compat import CONFIG_KEY_RUNTIME
+
+    info = getattr(conf.get(CONFIG_KEY_RUNTIME), "execution_info", None)
+    attempt = getattr(info, "node_attempt", 1)
+    if not (isinstance(scope, tuple) and scope[0] == attempt):
+        scope = (attempt, EffectScope(str(conf["thread_id"]), str(conf.get("checkpoint_ns", ""))))
+        conf[CONFIG_KEY] = scope
+    return scope[1]
 
 
 def scope_of(ctx: Any = None) -> EffectScope | None:

@@ -326,3 +326,43 @@ def test_pyproject_entries_of_other_agents_are_skipped_and_check_reports_unknown
     assert res.exit_code == 1, res.output
     assert "names 'reserve_flihgt'" in res.output and "pyproject.toml:9" in res.output, res.output
     assert res.output.count("error[AC404]") == 1
+
+
+def test_a_retry_policy_attempt_sends_the_same_key(svc: Any, tmp_path: Path) -> None:
+    """A keyed node that fails after its request (the answer was lost) is retried by its
+    RetryPolicy with the same key: the service books once — as under graph.invoke."""
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.graph import StateGraph
+    from langgraph.types import RetryPolicy
+    from typing_extensions import TypedDict
+
+    from agentc.effects import effect_key
+    from agentc.fixtures.booking_http import post
+
+    class S(TypedDict, total=False):
+        trip: str
+        flight: str
+
+    lost: list[int] = []
+
+    def book(state: S, config: RunnableConfig) -> dict[str, Any]:
+        r = post("/flights/reserve", {"trip": state["trip"]}, effect_key(config))
+        if not lost:
+            lost.append(1)
+            raise ConnectionError("answer lost")
+        return {"flight": r["id"]}
+
+    b = StateGraph(S)
+    b.add_node("book", book, retry_policy=RetryPolicy(max_attempts=3, initial_interval=0.0, jitter=False))
+    b.set_entry_point("book")
+    g = b.compile()
+    native = g.invoke({"trip": "r"}, {"configurable": {"thread_id": "n"}})
+    assert [(r.path, r.replayed) for r in svc.requests] == [("/flights/reserve", False), ("/flights/reserve", True)]
+    svc.reset()
+    lost.clear()
+    policy = tmp_path / "p.toml"
+    policy.write_text('[effects]\nbook = "keyed"\n')
+    out = agentc.run(g, {"trip": "r"}, db=tmp_path / "r.db", run_id="r", workflow=agentc.load(g, policy=policy))
+    assert out.output == native
+    assert [(r.path, r.replayed) for r in svc.requests] == [("/flights/reserve", False), ("/flights/reserve", True)]
+    assert _ledger("r", tmp_path / "r.db") == [("book", "keyed", "done", None)]
