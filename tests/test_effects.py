@@ -366,3 +366,47 @@ def test_a_retry_policy_attempt_sends_the_same_key(svc: Any, tmp_path: Path) -> 
     assert out.output == native
     assert [(r.path, r.replayed) for r in svc.requests] == [("/flights/reserve", False), ("/flights/reserve", True)]
     assert _ledger("r", tmp_path / "r.db") == [("book", "keyed", "done", None)]
+
+
+def test_at_most_once_cut_off_by_a_crash_is_not_called_again_until_a_human_decides(svc: Any, tmp_path: Path) -> None:
+    """The process dies during an at_most_once call (its ledger row stays ``started``): a
+    resume does not call it again (AC305); ``agentc effects --forget KEY`` says it did not
+    happen, and the next resume calls it."""
+    from langgraph.graph import StateGraph
+    from typing_extensions import TypedDict
+
+    from agentc.fixtures.booking_http import post
+
+    class S(TypedDict, total=False):
+        trip: str
+        charge: str
+
+    die = [True]
+
+    def charge(state: S) -> dict[str, Any]:
+        r = post("/charges", {"trip": state["trip"], "amount": 1}, None)
+        if die[0]:
+            raise SystemExit("the process dies mid-call")  # escapes agentc as a killed process would
+        return {"charge": r["id"]}
+
+    b = StateGraph(S)
+    b.add_node("charge", charge)
+    b.set_entry_point("charge")
+    g = b.compile()
+    policy = tmp_path / "p.toml"
+    policy.write_text('[effects]\ncharge = "at_most_once"\n')
+    db = tmp_path / "r.db"
+    with pytest.raises(SystemExit):
+        agentc.run(g, {"trip": "m"}, db=db, run_id="m", workflow=agentc.load(g, policy=policy))
+    assert _ledger("m", db) == [("charge", "at_most_once", "started", None)]
+    die[0] = False
+    with pytest.raises(agentc.AgentcError) as err:
+        agentc.resume("m", db=db, obj=g)
+    assert err.value.code.value == "AC305" and "--forget" in err.value.diagnostic.hint
+    assert svc.paths() == ["/charges"]  # not called again
+    key = agentc.effects_of("m", db=db)[0]["key"]
+    res = cli("effects", "m", "--db", str(db), "--forget", key)
+    assert res.exit_code == 0, res.output
+    assert agentc.resume("m", db=db, obj=g).status == "done"
+    assert svc.paths() == ["/charges", "/charges"]  # the human said it had not happened
+    assert _ledger("m", db) == [("charge", "at_most_once", "done", None)]
