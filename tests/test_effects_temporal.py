@@ -124,3 +124,49 @@ def test_temporal_activity_lost_after_the_effect_is_retried_with_the_same_key(sv
     assert out.status == "done" and lost
     assert svc.paths() == ["/flights/reserve", "/hotels/reserve", "/charges"]
     assert [r.path for r in svc.requests].count("/flights/reserve") == 2  # the retry was a replay
+
+
+@pytest.mark.parametrize("hotel, kill_after", [("ok", "/hotels/reserve"), ("full", "/flights/release")])
+def test_worker_process_killed_mid_tool_or_mid_compensation(svc: Any, temporal_address: str, tmp_path: Path,
+                                                           hotel: str, kill_after: str) -> None:
+    """A worker PROCESS is SIGKILLed right after the service answered (a node's request,
+    or a compensator's); its activity times out and a new worker process retries it with
+    the same key: each effect happens once, the compensation once, the outcome is the
+    no-crash one."""
+    from test_temporal_durability import DEADLINE_S, WorkerProcs
+
+    ref = "effects_temporal_kill:graph"
+    (tmp_path / "pyproject.toml").write_text(POLICY)
+    mark = tmp_path / "killed"
+    procs = WorkerProcs(tmp_path, temporal_address, f"kill-{uuid.uuid4().hex[:8]}", tmp_path / "log", ref=ref,
+                        env={"AGENTC_KILL_AFTER": kill_after, "AGENTC_KILL_MARK": str(mark)})
+    inp = {"trip": "k", "hotel": hotel, "amount": 2}
+
+    async def go() -> Any:
+        client = await engine.connect(temporal_address)
+        first = procs.spawn()
+        run = asyncio.ensure_future(engine.start(ref, temporal_address, inp, task_queue=procs.queue, client=client,
+                                                 options={"activity_timeout_s": 3}))
+        t0 = asyncio.get_running_loop().time()
+        while not mark.exists():
+            assert asyncio.get_running_loop().time() - t0 < DEADLINE_S, procs.output()
+            await asyncio.sleep(0.05)
+        first.wait(timeout=30)
+        assert first.returncode == -9
+        procs.spawn()
+        try:
+            return await asyncio.wait_for(run, DEADLINE_S)
+        except agentc.AgentcError as exc:
+            return exc
+
+    try:
+        out = asyncio.run(go())
+    finally:
+        procs.close()
+    if hotel == "ok":
+        assert out.status == "done" and out.output["room"] == "HT-k-2", out
+        assert svc.paths() == ["/flights/reserve", "/hotels/reserve", "/charges"]
+    else:
+        assert isinstance(out, agentc.AgentcError) and "no room left" in str(out)
+        assert svc.paths() == ["/flights/reserve", "/flights/release"]
+    assert [r.path for r in svc.requests].count(kill_after) == 2  # the retry was answered from the stored response
