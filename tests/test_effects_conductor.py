@@ -121,3 +121,24 @@ def test_worker_killed_mid_tool_retries_with_the_same_key(tmp_path: Path, monkey
         assert svc.effects()[0][1] == derive(sim.workflow_id, "effect:Booking Saga:reserve_flight#0", 0)
     finally:
         http.shutdown()
+
+
+def test_node_task_answer_lost_after_the_effect_books_once(folder: Any) -> None:
+    svc, out = folder
+    sim = Simulation.of(out)
+    serve_task, died = sim._serve, []
+
+    def dying(call: Any) -> Any:
+        from agentc.targets.conductor.simulator import TaskResult
+
+        result = serve_task(call)
+        if call.task_type.endswith("reserve_hotel") and not died:
+            died.append(call.task_type)
+            return TaskResult("FAILED", {}, "worker lost")
+        return result
+
+    sim.sim._worker = dying  # noqa: SLF001 - the simulator's worker callback
+    res = sim.start({"trip": "t", "hotel": "ok", "amount": 1})
+    assert res.status == "done" and died and res.output["room"] == "HT-t-2"
+    assert svc.paths() == ["/flights/reserve", "/hotels/reserve", "/charges"]
+    assert [r.path for r in svc.requests].count("/hotels/reserve") == 2
