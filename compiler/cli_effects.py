@@ -15,22 +15,39 @@ def register(main: click.Group, diagnose: object, db_default: object, emit: obje
     @click.option("--json", "as_json", is_flag=True, help="print a JSON list")
     @click.option("--forget", default=None, metavar="KEY",
                   help="an at_most_once call cut off by a crash did NOT happen: let the next resume call it again")
+    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
+    @click.option("--address", default=None, envvar="TEMPORAL_ADDRESS", show_envvar=True,
+                  help="with --engine temporal: the server, HOST:PORT")
     @diagnose  # type: ignore[misc, operator]
-    def effects_cmd(run_id: str, db: str | None, as_json: bool, forget: str | None) -> None:
-        """List the effect ledger of a local run: key, class, start, finish, result digest,
-        compensation."""
+    def effects_cmd(run_id: str, db: str | None, as_json: bool, forget: str | None, engine: str,
+                    address: str | None) -> None:
+        """List the effect ledger of a run: key, class, start, finish, result digest,
+        compensation (local: the journal; Temporal: the workflow's history)."""
         from .api import effects_of, forget_effect
 
+        if engine == "temporal":
+            import asyncio
+
+            from agentc.errors import AgentcError, Code
+            from agentc.targets.temporal.effects import ledger
+
+            if not address or forget is not None:
+                raise AgentcError(Code.CONFIG, "--engine temporal needs --address and takes no --forget",
+                                  construct="--engine", hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS")
+            _show(asyncio.run(ledger(run_id, address)), as_json)
+            return
         path = db or db_default()  # type: ignore[operator]
         if forget is not None:
             forget_effect(run_id, forget, db=path)
             click.echo(f"forgot {forget}: `agentc resume {run_id}` calls it again")
             return
-        rows = effects_of(run_id, db=path)
-        if as_json:
-            from agentc.targets.local.effects_ledger import to_json
+        from agentc.targets.local.effects_ledger import to_json
 
-            click.echo(json.dumps([to_json(r) for r in rows], indent=2, sort_keys=True, ensure_ascii=False))
+        _show([to_json(r) for r in effects_of(run_id, db=path)], as_json)
+
+    def _show(rows: list, as_json: bool) -> None:
+        if as_json:
+            click.echo(json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False))
             return
         for r in rows:
             comp = f"  compensated({r['comp_status']})" if r["comp_status"] else ""

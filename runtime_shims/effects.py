@@ -163,7 +163,7 @@ def compensate_failed(tasks: list[dict[str, Any]], run_id: str) -> list[str]:
     effects: dict[str, dict[str, Any]] = {}
     for t in tasks:
         rec = (t.get("outputData") or {}).get("effect")
-        if isinstance(rec, dict) and t.get("status") == "COMPLETED":
+        if isinstance(rec, dict) and t.get("status") == "COMPLETED" and rec.get("class") == "compensable":
             effects.pop(rec["key"], None)
             effects[rec["key"]] = rec
     done = []

@@ -152,11 +152,11 @@ class StepWorker:
                                      for i in gi.args[0]],
                       "carry": nested.carry()}
             rule = self.wf.effect(name)
-            if rule is not None and rule.kind == "compensable":  # paused after its effect: no result yet
+            if rule is not None and rule.kind != "pure":  # paused after its effect: no result yet
                 from .effects import CONFIG_KEY, record
 
-                paused["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind, rule.compensator,
-                                          task.input, None)
+                paused["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind,
+                                          getattr(rule, "compensator", None), task.input, None)
             return paused
         except lg.ParentCommand as pc:
             if not level.path:  # LangGraph raises ParentCommand out of the root graph's invoke
@@ -180,11 +180,11 @@ class StepWorker:
             raise _Retry(reason, out) from None
         out = self._after(level, frame, block, tasks, task, writes, input)
         rule = self.wf.effect(name)
-        if rule is not None and rule.kind == "compensable":  # the engine's saga (docs/effects.md)
+        if rule is not None and rule.kind != "pure":  # the run's ledger in its history (docs/effects.md)
             from .effects import CONFIG_KEY, record
 
-            out["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind, rule.compensator,
-                                   task.input, result)
+            out["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind,
+                                   getattr(rule, "compensator", None), task.input, result)
         return out
 
     def _barrier(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:

@@ -78,8 +78,8 @@ class _EngineRun:
                 cause = err.cause
                 if not (self.retry_failed_steps and isinstance(cause, ApplicationError) and cause.type == NODE_FAILED):
                     raise
-                if getattr(self, "effects", None):  # a saga with completed effects: compensate (temporal_saga)
-                    raise
+                if any(e.get("class") == "compensable" for e in getattr(self, "effects", ())):
+                    raise  # a saga with completed effects: compensate (temporal_saga)
                 error = cause.message
             finally:
                 self.activities_running -= 1

@@ -57,7 +57,7 @@ class SagaRun:
     async def _compensate(self) -> None:
         done = set(self.undone)
         for effect in reversed(self.effects):
-            if effect["key"] in done:
+            if effect["key"] in done or effect.get("class") != "compensable":
                 continue
             await workflow.execute_activity(
                 COMPENSATE, {"effect": effect, "run_id": workflow.info().workflow_id},

@@ -69,10 +69,14 @@ def test_temporal_saga_books_with_the_local_keys(svc: Any, temporal_address: str
 
 
 def test_temporal_saga_hotel_full_releases_the_flight(svc: Any, temporal_address: str) -> None:
-    _, err = asyncio.run(_run(SAGA, temporal_address, {"trip": "t", "hotel": "full", "amount": 5}))
+    from agentc.targets.temporal.effects import ledger
+
+    run_id, err = asyncio.run(_run(SAGA, temporal_address, {"trip": "t", "hotel": "full", "amount": 5}))
     assert isinstance(err, agentc.AgentcError) and "no room left" in str(err)
     assert svc.paths() == ["/flights/reserve", "/flights/release"]
     assert svc.requests[-1].body == {"id": "FL-t-1"}
+    rows = asyncio.run(ledger(run_id, temporal_address))
+    assert [(r["name"], r["status"], r["comp_status"]) for r in rows] == [("reserve_flight", "done", "done")]
 
 
 def test_temporal_cancel_at_a_pause_compensates(svc: Any, temporal_address: str) -> None:
@@ -170,3 +174,18 @@ def test_worker_process_killed_mid_tool_or_mid_compensation(svc: Any, temporal_a
         assert isinstance(out, agentc.AgentcError) and "no room left" in str(out)
         assert svc.paths() == ["/flights/reserve", "/flights/release"]
     assert [r.path for r in svc.requests].count(kill_after) == 2  # the retry was answered from the stored response
+
+
+def test_temporal_ledger_from_the_history(svc: Any, temporal_address: str) -> None:
+    from agentc.targets.temporal.effects import ledger
+
+    async def read(client: Any, run_id: str) -> Any:
+        return await ledger(run_id, temporal_address, client=client)
+
+    _, rows = asyncio.run(_run(SAGA, temporal_address, {"trip": "t", "hotel": "ok", "amount": 5}, then=read))
+    assert [(r["name"], r["class"], r["status"], r["result"]) for r in rows] == [
+        ("reserve_flight", "compensable", "done", {"flight": "FL-t-1"}),
+        ("reserve_hotel", "compensable", "done", {"room": "HT-t-2"}),
+        ("charge_card", "compensable", "done", {"charge": "CH-t-3"})]
+    assert [r["key"] for r in rows] == [k for _, k in svc.effects()]
+    assert all(r["finished"] >= r["started"] and r["digest"] for r in rows)
