@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load", "compile", "run", "resume", "runs", "AgentcError"]
+__all__ = ["load", "compile", "run", "resume", "runs", "cancel", "effects_of", "effect", "effect_key", "AgentcError"]
 
 from .errors import AgentcError  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("load", "compile", "run", "resume", "runs", "NO_VALUE"):
+    if name in ("load", "compile", "run", "resume", "runs", "cancel", "effects_of", "NO_VALUE"):
         from . import api
 
         return getattr(api, name)
+    if name in ("effect", "effect_key"):
+        from . import effects
+
+        return getattr(effects, name)
     raise AttributeError(name)

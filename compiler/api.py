@@ -38,26 +38,30 @@ def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
     return find_ref(obj, modules), obj
 
 
-def load(obj: Any, *, level: ErrorLevel = ErrorLevel.WARN, warnings: Warnings | None = None) -> Workflow:
-    """Read an agent (live object or REF string) into the verified IR."""
+def load(obj: Any, *, level: ErrorLevel = ErrorLevel.WARN, warnings: Warnings | None = None,
+         policy: str | Path | None = None) -> Workflow:
+    """Read an agent (live object or REF string) into the verified IR. ``policy``: an
+    effect policy file (else ``[tool.agentc.effects]`` of ./pyproject.toml; docs/effects.md)."""
     entry, live = _entry_and_obj(obj)
-    return _read(entry, live, level, warnings)
+    return _read(entry, live, level, warnings, policy)
 
 
 def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
-          warnings: Warnings | None = None) -> Workflow:
+          warnings: Warnings | None = None, policy: str | Path | None = None) -> Workflow:
     from .frontends import read
     from .passes import run_passes
+    from .policy import attach
 
     warnings = warnings if warnings is not None else Warnings()
-    return run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
+    wf = run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
+    return attach(wf, live, policy, warnings=warnings, level=level)
 
 
 def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,
-            warnings: Warnings | None = None) -> Artifact:
+            warnings: Warnings | None = None, policy: str | Path | None = None) -> Artifact:
     from agentc.targets import get
 
-    wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings)
+    wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings, policy=policy)
     return get(target).lower(wf)
 
 
@@ -84,7 +88,7 @@ def check_context(wf: Workflow, live: Any, context: Any) -> Any:
 def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = None,
         run_id: str | None = None, durability: str = "normal", recursion_limit: int | None = None,
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
-        workflow: Workflow | None = None, context_factory: Any = None) -> Any:
+        workflow: Workflow | None = None, context_factory: Any = None, policy: str | Path | None = None) -> Any:
     """Run durably; returns a ``RunOutcome`` (``status`` "done" with ``output``, or
     "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable).
 
@@ -92,13 +96,14 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
     runs of one agent do not re-read it, as a compiled LangGraph graph is reused.
     ``context``: the run context, or JSON for it (built into the declared type: an
     agent's ``RunContextWrapper[T]``, a graph's ``context_schema``); ``context_factory``:
-    a callable or REF that builds it (``context`` JSON becomes its keyword arguments)."""
+    a callable or REF that builds it (``context`` JSON becomes its keyword arguments);
+    ``policy``: an effect policy file (docs/effects.md)."""
     from agentc.targets.local.executor import LocalExecutor
 
     if workflow is not None:
         wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)
     else:
-        wf, live = workflow_and_live(obj)
+        wf, live = workflow_and_live(obj, policy)
     if wf.agents is not None:  # an OpenAI Agents SDK agent system: the SDK's loop, journaled
         from agentc.targets.local.agent_runs import AgentRunner
 
@@ -153,6 +158,8 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
                                   construct=run_id, hint="resume it from Python: agentc.resume(run_id, obj=graph)")
             obj = row["entry"]
         wf, live = workflow_and_live(obj)
+        # the run keeps the effect policy it started with (a --policy file is not re-read)
+        wf = wf.model_copy(update={"effects": saved.effects})
         if IR.fingerprint(wf) != IR.fingerprint(saved):
             raise AgentcError(Code.GRAPH_CHANGED, f"the graph behind run {run_id} changed shape since it started",
                               construct=row["entry"] or run_id,
@@ -190,7 +197,7 @@ def _require_db(db: str | Path) -> None:
                           hint="pass the --db used when the run started")
 
 
-def workflow_and_live(obj: Any) -> tuple[Workflow, Any]:
+def workflow_and_live(obj: Any, policy: str | Path | None = None) -> tuple[Workflow, Any]:
     from .refs import load_ref
 
     if isinstance(obj, str) and Path(obj).is_dir() and (Path(obj) / "manifest.json").exists():
@@ -200,7 +207,7 @@ def workflow_and_live(obj: Any) -> tuple[Workflow, Any]:
         wf = IR.load((Path(obj) / manifest["ir"]).read_text())
         return wf, load_ref(manifest["entry"])
     entry, live = _entry_and_obj(obj)
-    return _read(entry, live), live
+    return _read(entry, live, policy=policy), live
 
 
 def agent_context(live: Any, context: Any, factory: Any = None) -> tuple[Any, str | None]:
@@ -223,3 +230,48 @@ def _context(wf: Workflow, live: Any, context: Any) -> Any:
         raise AgentcError(Code.INPUT_SCHEMA, f"context does not fit {cls.__name__}: {exc}",
                           construct="--context", source=wf.graph.context_schema.source,
                           hint=f"pass a JSON object with the fields of {cls.__name__}") from None
+
+
+def cancel(run_id: str, *, db: str | Path = DEFAULT_DB, obj: Any = None) -> Any:
+    """Cancel a run that is not being driven (waiting, failed, crashed): the compensators of
+    its completed compensable effects run in reverse order; its status becomes
+    ``cancelled`` (docs/effects.md). Returns the ``RunOutcome``."""
+    from agentc.targets.local.compensation import cancel as cancel_run
+
+    _require_db(db)
+    journal = _journal(db)
+    try:
+        return cancel_run(journal, run_id)
+    finally:
+        journal.close()
+
+
+def effects_of(run_id: str, *, db: str | Path = DEFAULT_DB) -> list[dict[str, Any]]:
+    """The effect ledger of a local run (``agentc effects``), in the order effects started."""
+    from agentc.targets.local import effects_ledger
+
+    _require_db(db)
+    journal = _journal(db)
+    try:
+        if journal.run(run_id) is None:
+            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {db}", construct=run_id,
+                              hint="list runs with `agentc runs --db PATH`")
+        return effects_ledger.rows(journal.db, run_id)
+    finally:
+        journal.close()
+
+
+def forget_effect(run_id: str, key: str, *, db: str | Path = DEFAULT_DB) -> None:
+    """A human decided that the ``at_most_once`` call ``key``, cut off by a crash, did not
+    happen: the next resume calls it again (docs/effects.md)."""
+    from agentc.targets.local import effects_ledger
+
+    _require_db(db)
+    journal = _journal(db)
+    try:
+        with journal.tx() as j:
+            if not effects_ledger.forget(j.db, run_id, key):
+                raise AgentcError(Code.UNKNOWN_RUN, f"run {run_id!r} has no uncertain effect {key!r}",
+                                  construct=key, hint=f"list its effects with `agentc effects {run_id}`")
+    finally:
+        journal.close()

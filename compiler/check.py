@@ -29,6 +29,8 @@ else:  # pragma: no cover
 class Report:
     lines: list[str] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """Compile warnings (e.g. effects in places that re-run, docs/effects.md), once per agent."""
 
 
 def read_config(path: Path) -> dict:
@@ -47,7 +49,7 @@ def read_config(path: Path) -> dict:
     return cfg
 
 
-def check(config: Path, *, update: bool = False) -> Report:
+def check(config: Path, *, update: bool = False, strict: bool = False) -> Report:
     from agentc.api import compile as compile_
     from agentc.targets import get
 
@@ -55,9 +57,19 @@ def check(config: Path, *, update: bool = False) -> Report:
     root = config.parent
     out = root / cfg.get("out", "build/agentc")
     report = Report()
+    from .errors import ErrorLevel, Warnings
+
+    from .api import load
+    from .policy import unmatched
+
+    report.problems += unmatched([load(ref) for ref in cfg["agents"]], Path.cwd())
     for ref in cfg["agents"]:
-        for target in cfg.get("targets", ["ir"]):
-            artifact = compile_(ref, target=target)
+        for i, target in enumerate(cfg.get("targets", ["ir"])):
+            warnings = Warnings()
+            artifact = compile_(ref, target=target, warnings=warnings,
+                                level=ErrorLevel.RAISE if strict else ErrorLevel.WARN)
+            if i == 0:
+                report.warnings += warnings.items
             folder = out / target / artifact.name
             module = get(target)
             problems = list(module.validate(artifact))

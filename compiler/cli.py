@@ -128,14 +128,17 @@ def main() -> None:
 @click.option("--target", "-t", default="ir", show_default=True, help="ir | local | conductor | temporal")
 @click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False), help="output folder")
 @click.option("--strict", is_flag=True, help="turn warnings into errors")
+@click.option("--policy", default=None, type=click.Path(), help="effect policy file (TOML) [default: "
+              "[tool.agentc.effects] of ./pyproject.toml]")
 @_diagnose
-def compile_cmd(ref: str, target: str, out: str, strict: bool) -> None:
+def compile_cmd(ref: str, target: str, out: str, strict: bool, policy: str | None) -> None:
     """Compile REF (package.module:attr or path/file.py:attr) for a target."""
     from .api import compile as compile_
     from .errors import ErrorLevel, Warnings
 
     warnings = Warnings()
-    artifact = compile_(ref, target=target, level=ErrorLevel.RAISE if strict else ErrorLevel.WARN, warnings=warnings)
+    artifact = compile_(ref, target=target, level=ErrorLevel.RAISE if strict else ErrorLevel.WARN, warnings=warnings,
+                        policy=policy)
     _print_warnings(warnings)
     for note in artifact.notes:
         click.echo(note, err=True)
@@ -162,13 +165,19 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool) -> None:
 @click.option("--task-queue", default=None, help="with --engine temporal [default: agentc-<graph>]")
 @click.option("--with-worker", is_flag=True, help="with --engine temporal: also run a worker in this process "
               "(else one must poll the task queue: agentc worker temporal REF)")
+@click.option("--policy", default=None, type=click.Path(), help="effect policy file (TOML) [default: "
+              "[tool.agentc.effects] of ./pyproject.toml]")
 @_diagnose
 def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | None, db: str | None,
             run_id: str | None, recursion_limit: int | None, durability: str, engine: str, address: str | None,
-            task_queue: str | None, with_worker: bool) -> None:
+            task_queue: str | None, with_worker: bool, policy: str | None) -> None:
     """Run REF durably; print the final state as JSON (exit 3 when it waits for a human)."""
     value = _parse_json(input_, "--input")
     ctx = _parse_json(context, "--context")
+    if engine == "temporal" and policy is not None:
+        raise AgentcError(Code.IGNORED_OPTION, "--policy is not supported with --engine temporal yet",
+                          construct="--policy", hint="put the policy in [tool.agentc.effects] of ./pyproject.toml, "
+                          "which the compiled workflow and its workers read (docs/effects.md)")
     if engine == "temporal":
         import asyncio
 
@@ -182,7 +191,7 @@ def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | N
 
     _emit_outcome(_user_code(lambda: run(
         ref, value, db=db or _db_default(), context=ctx, run_id=run_id, recursion_limit=recursion_limit,
-        durability=durability, context_factory=context_factory)))
+        durability=durability, context_factory=context_factory, policy=policy)))
 
 
 def _exit_now(body: Callable[[], None]) -> None:
@@ -288,12 +297,15 @@ def inspect_cmd(ref: str, mermaid_only: bool) -> None:
 @main.command("check")
 @click.option("--config", "config", default="pyproject.toml", show_default=True, type=click.Path())
 @click.option("--update", is_flag=True, help="rewrite the committed outputs instead of failing on drift")
+@click.option("--strict", is_flag=True, help="turn warnings into errors")
 @_diagnose
-def check_cmd(config: str, update: bool) -> None:
+def check_cmd(config: str, update: bool, strict: bool) -> None:
     """Compile every agent in [tool.agentc], validate, and fail when outputs drifted."""
     from .check import check
 
-    report = check(Path(config), update=update)
+    report = check(Path(config), update=update, strict=strict)
+    for d in report.warnings:
+        click.echo(d.render(), err=True)
     for line in report.lines:
         click.echo(line)
     if report.problems:
@@ -450,10 +462,13 @@ def ir_schema_cmd() -> None:
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
 
 
+# commands in their own modules (at the end: they import this module's helpers)
+from .cli_effects import register as _register_effects  # noqa: E402
+from .cli_ui import ui_cmd  # noqa: E402
+
+_register_effects(main, _diagnose, _db_default, _emit_outcome)
+main.add_command(ui_cmd)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 
-
-from .cli_ui import ui_cmd  # (at the end: cli_ui imports this module's helpers)
-
-main.add_command(ui_cmd)

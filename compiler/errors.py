@@ -40,6 +40,7 @@ class Code(str, enum.Enum):
     DYNAMIC_TARGETS = "AC201"
     UNREACHABLE_NODE = "AC202"
     IGNORED_OPTION = "AC203"
+    EFFECT_RERUN = "AC204"
     INVALID_IR = "AC210"
     # execution
     NODE_FAILED = "AC300"
@@ -47,11 +48,13 @@ class Code(str, enum.Enum):
     INVALID_UPDATE = "AC302"
     GUARDRAIL_TRIPPED = "AC303"
     MAX_TURNS = "AC304"
+    EFFECT_UNCERTAIN = "AC305"
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"
     OUTPUT = "AC402"
     WRONG_ARTIFACT = "AC403"
+    POLICY = "AC404"
 
 
 @dataclass(frozen=True)

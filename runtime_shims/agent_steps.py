@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,10 @@ def pack(value: Any) -> str:
 def unpack(text: str) -> Any:
     t, _, data = text.partition(":")
     return loads(t, base64.b64decode(data))
+
+
+_WORKFLOW_ID: contextvars.ContextVar[str] = contextvars.ContextVar("agentc_agent_workflow_id", default="")
+"""The engine's workflow id of the step being executed (tools' idempotency keys)."""
 
 
 @dataclass
@@ -166,6 +171,7 @@ class AgentStepper:
 
         new: dict[str, Any] = {}
         steps = replay.Steps(journal, lambda key, kind, value: new.__setitem__(key, value), admit, watch)
+        steps.run_id = _WORKFLOW_ID.get()  # the root of the tools' idempotency keys (effects.py)
         steps.changed = asyncio.Event()
         context = run_context(run)
 
@@ -224,6 +230,7 @@ class AgentStepper:
         from .steps import Outcome
 
         kind = self.layout.task_kinds.get(task_type)
+        _WORKFLOW_ID.set(workflow_id)
         try:
             if kind is None:
                 raise AgentcError(Code.GRAPH_CHANGED, f"task type {task_type!r} is not part of this agent system",

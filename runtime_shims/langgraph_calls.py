@@ -291,6 +291,8 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
     from langgraph.runtime import ExecutionInfo, Runtime
 
     from . import langgraph_compat as compat
+    from .effects import CONFIG_KEY as EFFECTS_KEY
+    from .effects import EffectScope
     from .nested_graphs import NestedRuns
 
     ns = checkpoint_ns(cc.ns, node)
@@ -317,6 +319,8 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
             compat.CONFIG_KEY_CHECKPOINT_NS: ns,
             compat.CONFIG_KEY_TASK_ID: cc.task_id,
             compat.CONFIG_KEY_RUNTIME: Runtime(context=cc.context, store=cc.store, execution_info=info),
+            # the task's idempotency keys: run id + task path + ordinal (runtime_shims/effects.py)
+            EFFECTS_KEY: EffectScope(cc.run_id, cc.ns),
         },
         "metadata": {"langgraph_step": cc.step, "langgraph_node": node, "thread_id": cc.run_id,
                      "langgraph_triggers": cc.triggers, "langgraph_path": cc.path,

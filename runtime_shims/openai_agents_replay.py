@@ -37,6 +37,7 @@ from agents.models.interface import Model
 
 from agentc.runtime_shims import openai_agents_compat as compat
 from agentc.runtime_shims.codec import dumps, loads
+from agentc.runtime_shims.effects import CTX_ATTR as EFFECTS_ATTR, EffectScope, active as effects_active
 
 _SCOPE: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("agentc_agent_scope", default=())
 """The keys of the agent-tool calls the running code is nested in (outermost first)."""
@@ -87,6 +88,11 @@ class Steps:
         self.watched_done = False
         self.agent: str | None = None
         """The agent of the latest model call (for reports)."""
+        self.run_id = ""
+        """The durable run's id: the root of its tools' idempotency keys (``effects.py``)."""
+        self.effects: Any = None
+        """The effect ledger's hooks (``before/after/raised``; the local target's
+        ``EffectCalls``), or None where the engine keeps no ledger."""
 
     def occurrence(self, base: str) -> tuple[str, tuple[str, ...]]:
         scope = _SCOPE.get()
@@ -321,14 +327,29 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
         context = getattr(ctx, "context", None)
         effect = Effect(key, "tool", scope, {"agent": agent, "tool": tool.name, "call_id": call_id,
                                              "arguments": input_json, "agent_tool": is_agent_tool})
+        # the idempotency keys of this call: run id + scope + the call's ordinal among this
+        # tool's calls, never the model's call id (runtime_shims/effects.py)
+        ordinal, _ = steps.occurrence(f"effect:{agent}:{tool.name}")
+        keys = EffectScope(steps.run_id, ordinal)
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(ctx, EFFECTS_ATTR, keys)
 
         async def call() -> Any:
             before = context_before(context)
             token = _SCOPE.set(effect.path)
+            hooks = steps.effects
+            ledgered = hooks.before(tool.name, keys, parse_args(input_json)) if hooks is not None else None
             try:
-                output = await invoke(ctx, input_json, *args, **kwargs)
+                with effects_active(keys):
+                    output = await invoke(ctx, input_json, *args, **kwargs)
+            except Exception as exc:
+                if hooks is not None:
+                    hooks.raised(ledgered, exc)
+                raise
             finally:
                 _SCOPE.reset(token)
+            if hooks is not None:
+                hooks.after(ledgered, output)
             if is_agent_tool and compat.nested_interrupted(ctx):
                 return Unfinished((output, None))
             return output, context_changes(before, context)

@@ -68,6 +68,8 @@ class StepWorker:
         ``node_attempt`` is one more); ``first_attempt_time``: when the engine scheduled the
         first attempt (Temporal knows; Conductor does not, so there it is this attempt's start)."""
         kind = self.layout.task_kinds.get(task_type)
+        if kind is None and task_type.endswith("-saga_compensate"):  # Conductor's failure workflow
+            return self._compensate(input)
         try:
             if kind is None:
                 raise _Terminal(f"{Code.GRAPH_CHANGED.value}: task type {task_type!r} is not part of this agent "
@@ -97,6 +99,17 @@ class StepWorker:
             code = Code.INPUT_SCHEMA if type(exc).__name__ == "ValidationError" else Code.NODE_FAILED
             text = f"{code.value}: step {task_type!r} failed: {type(exc).__name__}: {exc}"
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "traceback": traceback.format_exc()}, text)
+
+    def _compensate(self, input: dict[str, Any]) -> Outcome:
+        """The failure workflow's task (targets/conductor/saga.py, docs/effects.md)."""
+        from .effects import compensate_failed
+
+        try:
+            done = compensate_failed((input.get("failed") or {}).get("tasks") or [], input.get("workflowId") or "")
+        except Exception as exc:  # noqa: BLE001 - a compensator failed: the engine retries the task, then fails it
+            return Outcome("FAILED", {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()},
+                           f"compensator failed: {type(exc).__name__}: {exc}")
+        return Outcome("COMPLETED", {"compensated": done})
 
     # ------------------------------------------------------------ task kinds
     def _start(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
@@ -134,10 +147,17 @@ class StepWorker:
             # "order": the node's place in its graph, so engines list parallel pauses in
             # LangGraph's get_state().tasks order (answers.in_task_order)
             rank = [n.name for n in level.graph.nodes].index(name)
-            return {"agentc": 1, "status": "interrupted", "step": frame.step,
-                    "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name, "order": rank}
-                                   for i in gi.args[0]],
-                    "carry": nested.carry()}
+            paused = {"agentc": 1, "status": "interrupted", "step": frame.step,
+                      "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name, "order": rank}
+                                     for i in gi.args[0]],
+                      "carry": nested.carry()}
+            rule = self.wf.effect(name)
+            if rule is not None and rule.kind != "pure":  # paused after its effect: no result yet
+                from .effects import CONFIG_KEY, record
+
+                paused["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind,
+                                          getattr(rule, "compensator", None), task.input, None)
+            return paused
         except lg.ParentCommand as pc:
             if not level.path:  # LangGraph raises ParentCommand out of the root graph's invoke
                 raise _Terminal(f"{Code.NODE_FAILED.value}: node {name!r} failed: ParentCommand: it returned "
@@ -159,7 +179,14 @@ class StepWorker:
                 out["carry"] = nested.failed_carry()  # (nested_graphs; a retry starts them over)
                 raise _Terminal(reason, out) from None
             raise _Retry(reason, out) from None
-        return self._after(level, frame, block, tasks, task, writes, input)
+        out = self._after(level, frame, block, tasks, task, writes, input)
+        rule = self.wf.effect(name)
+        if rule is not None and rule.kind != "pure":  # the run's ledger in its history (docs/effects.md)
+            from .effects import CONFIG_KEY, record
+
+            out["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind,
+                                   getattr(rule, "compensator", None), task.input, result)
+        return out
 
     def _barrier(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
         frame, block, tasks = self._enter(level, input, ctx)

@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from agentc.errors import Code
 from agentc.runtime_shims.protocol import pick
+from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
 NODE_FAILED = "AgentcNodeFailed"
 """Error type of a step that failed in the user's code (AC300): a graph workflow waits for
@@ -78,6 +79,8 @@ class _EngineRun:
                 cause = err.cause
                 if not (self.retry_failed_steps and isinstance(cause, ApplicationError) and cause.type == NODE_FAILED):
                     raise
+                if any(e.get("class") == "compensable" for e in getattr(self, "effects", ())):
+                    raise  # a saga with completed effects: compensate (temporal_saga)
                 error = cause.message
                 # what the failed attempt's invoked graphs left (nested_graphs): the re-run continues them
                 carry = (cause.details[0] or {}).get("carry") if cause.details and isinstance(cause.details[0], dict) \
@@ -129,7 +132,7 @@ class _EngineRun:
         return {"activities": self.activities_running, "children": list(self.children_running)}
 
 
-class AgentWorkflow(_EngineRun):
+class AgentWorkflow(_EngineRun, SagaRun):
     """Base of every generated workflow class (state of one run)."""
 
     plan: str = ""
@@ -141,6 +144,7 @@ class AgentWorkflow(_EngineRun):
         self.out: dict[str, Any] = {}
         self.at = 0
         self.children = 0
+        self.saga_init()
 
     # ------------------------------------------------------------ run bookkeeping
     def begin(self, inp: dict[str, Any]) -> None:
@@ -148,6 +152,7 @@ class AgentWorkflow(_EngineRun):
         carry = inp.get("_carry")
         if carry:  # continued as new inside a loop
             self.out, self.at = dict(carry["out"]), carry["at"]
+            self.effects, self.undone = list(carry.get("effects") or []), []
         self.out["_input"] = inp.get("input") if self.root else {k: v for k, v in inp.items() if k != "_carry"}
 
     def _payload(self, ref: str, prev: list[str], **extra: Any) -> dict[str, Any]:
@@ -165,7 +170,10 @@ class AgentWorkflow(_EngineRun):
     def checkpoint(self, at: int) -> None:
         """Continue as new at the top of a loop iteration when history grows large."""
         if self._history_full():
-            workflow.continue_as_new({**self.inp, "_carry": {"at": at, "out": self.out}})
+            carry: dict[str, Any] = {"at": at, "out": self.out}
+            if self.effects:  # a saga's completed effects (temporal_saga)
+                carry["effects"] = self.effects
+            workflow.continue_as_new({**self.inp, "_carry": carry})
 
     # ------------------------------------------------------------ steps
     async def start(self, ref: str, task_type: str) -> dict[str, Any]:
@@ -186,8 +194,10 @@ class AgentWorkflow(_EngineRun):
             o = await self._activity(task_type, payload)
             if o.get("status") != "interrupted":
                 self.out[ref] = o
+                self.keep_effect(o)
                 return o
             carry = o.get("carry")
+            self.keep_effect(o)
             resumes.append({"resume": await self._ask(ref, o["interrupts"])})
 
     async def _ask(self, ref: str, interrupts: list[dict[str, Any]]) -> Any:
@@ -304,6 +314,8 @@ def activities_for(worker: Any) -> list[Any]:
     out = []
     for task_type in sorted(worker.layout.task_kinds):
         out.append(activity.defn(name=task_type)(_activity_fn(worker, task_type)))
+    if any(e.kind == "compensable" for e in worker.wf.effects):  # a saga (temporal_saga)
+        out.append(compensate_activity())
     return out
 
 

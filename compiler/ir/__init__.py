@@ -9,6 +9,7 @@ from .model import (  # noqa: F401
     EphemeralChannel, FunctionNode, Graph, InterruptPoint, LastValueChannel, ManagedChannel,
     Node, ReducerChannel, RetryPolicy, RunnableNode, SourceRef, StateSchema, SubgraphNode,
     ToolNodeStep, TopicChannel, WaitingEdge, Workflow,
+    AtMostOnceEffect, CompensableEffect, EffectPolicy, IdempotentEffect, KeyedEffect, PureEffect,
 )
 from .identity import fingerprint, structure, without_positions  # noqa: F401
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 IR_VERSION = "1.0"
 
@@ -326,6 +326,60 @@ class AgentSystem(_Frozen):
     max_turns: int = 10
 
 
+# ---------------------------------------------------------------- effect policy (docs/effects.md)
+
+
+class _EffectBase(_Frozen):
+    """How a node's or a tool's side effect may be repeated and undone. Declared outside
+    the business logic (``[tool.agentc.effects]``, ``--policy FILE``, ``@agentc.effect``),
+    read by ``agentc.policy``, carried here so every target sees the same policy."""
+
+    name: str
+    """The node name (LangGraph) or function-tool name (OpenAI Agents)."""
+    on: Literal["node", "tool"]
+    source: SourceRef | None = None
+    """Where it was declared: the policy file's line, or the decorated function."""
+
+
+class PureEffect(_EffectBase):
+    """No side effect: free to re-run."""
+
+    kind: Literal["pure"] = "pure"
+
+
+class IdempotentEffect(_EffectBase):
+    """Re-running it gives the same outcome (a PUT, an upsert)."""
+
+    kind: Literal["idempotent"] = "idempotent"
+
+
+class KeyedEffect(_EffectBase):
+    """Deduplicated by the service through the idempotency key the call reads."""
+
+    kind: Literal["keyed"] = "keyed"
+
+
+class AtMostOnceEffect(_EffectBase):
+    """Never run a second time: no automatic retry; a call whose outcome a crash hid stops
+    the run for a human instead of being called again."""
+
+    kind: Literal["at_most_once"] = "at_most_once"
+
+
+class CompensableEffect(_EffectBase):
+    """Undone, when the run fails terminally or is cancelled, by ``compensator`` (a REF,
+    ``module:function``) called with the original arguments and result."""
+
+    kind: Literal["compensable"] = "compensable"
+    compensator: str
+
+
+EffectPolicy = Annotated[
+    Union[PureEffect, IdempotentEffect, KeyedEffect, AtMostOnceEffect, CompensableEffect],
+    Field(discriminator="kind"),
+]
+
+
 class Workflow(_Frozen):
     """The unit every target lowers: one agent, read from one entry object. A LangGraph
     graph fills ``graph``; an OpenAI Agents SDK agent system fills ``agents``."""
@@ -337,7 +391,24 @@ class Workflow(_Frozen):
     """The REF (``module:attr`` or ``file.py:attr``) the runtime imports user code from."""
     graph: Graph | None = None
     agents: AgentSystem | None = None
+    effects: tuple[EffectPolicy, ...] = ()
+    """The effect policy of the workflow's nodes or tools (sorted by name)."""
     warnings: tuple[dict[str, Any], ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_effects(self, handler: Any) -> Any:
+        """A workflow with no effect policy dumps as before the policy existed, so its
+        IR files and fingerprint (the plan id) do not change."""
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("effects"):
+            data.pop("effects", None)
+        return data
+
+    def effect(self, name: str) -> EffectPolicy | None:
+        for e in self.effects:
+            if e.name == name:
+                return e
+        return None
 
 
 SubgraphNode.model_rebuild()

@@ -135,6 +135,9 @@ def lower_workflow(wf: Workflow) -> Lowered:
     res = Lowered(layout(wf))
     for path in sorted(res.layout.levels, key=len, reverse=True):  # children first
         _LevelLowerer(wf, res, res.layout.levels[path]).lower()
+    from .saga import add_failure_workflow
+
+    add_failure_workflow(wf, res)  # compensable nodes: a failureWorkflow (docs/effects.md)
     return res
 
 

@@ -19,6 +19,8 @@ from agentc.ir import Workflow
 from agentc.runtime_shims import agent_failures
 from agentc.runtime_shims import openai_agents_replay as replay
 
+from . import compensation
+from .effect_calls import EffectCalls
 from .executor import NO_VALUE, RunOutcome
 from .journal import Journal
 from .lease import LeaseLost
@@ -52,6 +54,8 @@ class AgentRunner:
     def _resume(self, run_id: str, value: Any) -> RunOutcome:
         run = self.journal.resumable(run_id)
         self.run_id = run_id
+        if run["status"] == "compensating":  # cut off while compensating: finish that
+            return compensation.finish(self.journal, run_id, self.on_event)
         if run["status"] == "waiting":
             self._decide(run_id, run["interrupts"], value)
         elif value is not NO_VALUE:
@@ -78,7 +82,10 @@ class AgentRunner:
         except AgentcError as exc:
             with self.journal.tx() as j:
                 j.set_status(self.run_id, "failed", error=exc.diagnostic.render())
-            raise
+            err = compensation.after_failure(self.journal, self.run_id, exc, self.on_event)
+            if err is exc:
+                raise
+            raise err from None
         with self.journal.tx() as j:
             if status == "waiting":
                 j.set_status(self.run_id, "waiting", interrupts=payload)
@@ -95,6 +102,7 @@ class AgentRunner:
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
         steps = replay.Steps(done, self._sink)
+        steps.run_id, steps.effects = self.run_id, EffectCalls(self.wf, self.journal, self.run_id, self.on_event)
 
         def decisions_at(pause: str) -> Any:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")

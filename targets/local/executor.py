@@ -38,6 +38,8 @@ from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 from agentc.runtime_shims import pregel
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
+from . import compensation
+from .effect_calls import EffectCalls
 from .journal import Journal
 from .lease import LeaseLost
 
@@ -47,15 +49,19 @@ NO_VALUE = object()
 @dataclass
 class RunOutcome:
     run_id: str
-    status: str  # "done" | "waiting"
+    status: str  # "done" | "waiting" | "cancelled"
     output: Any = None
     interrupts: list[dict[str, Any]] = field(default_factory=list)
+    compensated: list[str] = field(default_factory=list)
+    """Names of the effects whose compensators ran (docs/effects.md)."""
 
     def to_json(self) -> Any:
         from agentc.runtime_shims.codec import to_jsonable
 
         if self.status == "done":
             return to_jsonable(self.output)
+        if self.status == "cancelled":
+            return {"run_id": self.run_id, "status": self.status, "compensated": self.compensated}
         return {"run_id": self.run_id, "status": self.status, "interrupts": to_jsonable(self.interrupts)}
 
 
@@ -110,6 +116,8 @@ class LocalExecutor:
     def _resume(self, run_id: str, value: Any, command: Any = None) -> RunOutcome:
         run = self.journal.resumable(run_id)
         self.run_id = run_id
+        if run["status"] == "compensating":  # cut off while compensating: finish that
+            return compensation.finish(self.journal, run_id, self.on_event)
         self.context = run["context"]
         status = run["status"]
         pending = run["interrupts"]
@@ -153,6 +161,7 @@ class LocalExecutor:
 
     # ------------------------------------------------------------ driving
     def _drive(self, input: Any) -> RunOutcome:
+        self.effects = EffectCalls(self.wf, self.journal, self.run_id, self.on_event)
         try:
             output = self._run_frame(self.wf.graph, "", input)
         except _Paused as p:
@@ -165,7 +174,10 @@ class LocalExecutor:
         except AgentcError as exc:
             with self.journal.tx() as j:
                 j.set_status(self.run_id, "failed", error=exc.diagnostic.render())
-            raise
+            err = compensation.after_failure(self.journal, self.run_id, exc, self.on_event)
+            if err is exc:
+                raise
+            raise err from None
         with self.journal.tx() as j:
             j.set_status(self.run_id, "done", output=output)
         self.on_event("done", {})
@@ -320,7 +332,8 @@ class LocalExecutor:
                     raise
                 if isinstance(exc, LeaseLost):  # a subgraph frame's commit was fenced off
                     return _Result(error=exc)
-                delay = lg.retry_decision(node.retry, attempt, exc, self.resolve)
+                delay = None if self.effects.no_retry(task.name) else \
+                    lg.retry_decision(node.retry, attempt, exc, self.resolve)
                 carry = self._failed_carry.pop((ns, task.key), None)  # a retry starts invoked graphs over
                 if delay is None:
                     return _Result(error=exc, tb=traceback.format_exc(), carry=carry)
@@ -349,17 +362,24 @@ class LocalExecutor:
                 cmd = pc.command
                 result = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
         else:
+            from agentc.runtime_shims.effects import CONFIG_KEY
+
+            key = self.effects.before(task.name, config["configurable"][CONFIG_KEY], task.input)
             try:
                 result = lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
             except GraphInterrupt as gi:
+                self.effects.paused(key)
                 return _Result(interrupts=[
                     {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
                      "task": task.key} for i in gi.args[0]], carry=nested.carry())
-            except lg.ParentCommand:
+            except lg.ParentCommand as pc:  # the node finished, routing in its parent graph
+                self.effects.after(key, pc.command)
                 raise
-            except Exception:  # kept for a resume after the failure (nested_graphs.failed_carry)
+            except Exception as exc:  # kept for a resume after the failure (nested_graphs.failed_carry)
+                self.effects.raised(key, exc)
                 self._failed_carry[(ns, task.key)] = nested.failed_carry()
                 raise
+            self.effects.after(key, result)
             extra = nested.thread_writes()
         writes = pregel.task_writes(frame, task, result, config, resolve, is_start=node is None)
         return _Result(writes=writes + extra)

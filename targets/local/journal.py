@@ -14,6 +14,7 @@ Layout (one row per thing that changed, nothing rewritten wholesale):
 * ``carries``  — what a paused task leaves for its re-run: the answers its own
   ``interrupt()`` calls consumed, the checkpoints of graphs its node invokes.
 * ``leases``   — which process drives a run now (``lease.py``: one driver per run).
+* ``effects``  — the effect ledger (``effects_ledger.py``, docs/effects.md).
 
 Durability: WAL with ``synchronous=NORMAL`` survives a killed process (the default);
 ``durability="full"`` uses ``synchronous=FULL`` to survive power loss as well.
@@ -30,7 +31,7 @@ from typing import Any, Iterable, Iterator
 
 from agentc.runtime_shims.codec import dumps, loads
 
-from . import lease
+from . import effects_ledger, lease
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -65,7 +66,7 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
         self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.executescript(SCHEMA + lease.SCHEMA)
+        self.db.executescript(SCHEMA + lease.SCHEMA + effects_ledger.SCHEMA)
         self.held: dict[str, str] = {}
         """run id -> lease token of the runs this journal drives (checked on every commit)."""
 
@@ -147,9 +148,9 @@ class Journal:
         if run is None:
             raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {self.path}", construct=run_id,
                               hint="list runs with `agentc runs --db PATH`")
-        if run["status"] == "done":
-            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} already finished", construct=run_id,
-                              hint="start a new run with `agentc run`")
+        if run["status"] in ("done", "compensated", "cancelled"):
+            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} already finished ({run['status']})",
+                              construct=run_id, hint="start a new run with `agentc run`")
         return run
 
     def runs(self) -> list[dict[str, Any]]:

@@ -163,7 +163,19 @@ class ModuleWriter:
             title=f"Temporal workflow for LangGraph graph {' > '.join((wf.name, *lv.path))!r} (entry {wf.entry!r}).",
             uses_gather=uses_gather, plan=self.lay.plan_id, default_policy=default, policies=policies,
             workflow_type=lv.workflow, class_name=class_name(lv.workflow), doc=self._doc(), root=not lv.path,
-            uses_context=self.wf.graph.context_schema is not None, body="")
+            uses_context=self.wf.graph.context_schema is not None, body="", saga=self._saga())
+
+    def _saga(self) -> bool:
+        """The root workflow is a saga when the graph has compensable nodes (docs/effects.md)."""
+        comp = {e.name for e in self.wf.effects if e.kind == "compensable"}
+        nested = sorted(comp & set(self.level.nodes)) if self.level.path else []
+        if nested:
+            from agentc.errors import AgentcError, Code
+
+            raise AgentcError(Code.UNSUPPORTED, f"compensable node {nested[0]!r} inside a subgraph: the Temporal "
+                              "target compensates the root graph's nodes only", construct=f"node {nested[0]!r}",
+                              hint="run it on the local target, or make the node keyed (docs/effects.md)")
+        return bool(comp) and not self.level.path
 
     def _doc(self) -> str:
         lv = self.level

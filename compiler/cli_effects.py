@@ -1,0 +1,85 @@
+"""``agentc effects`` and ``agentc cancel`` (docs/effects.md); registered on the ``agentc``
+group by ``cli.py``. Like cli.py, the only place here that prints or exits."""
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+
+def register(main: click.Group, diagnose: object, db_default: object, emit: object) -> None:
+    @main.command("effects")
+    @click.argument("run_id")
+    @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+    @click.option("--json", "as_json", is_flag=True, help="print a JSON list")
+    @click.option("--forget", default=None, metavar="KEY",
+                  help="an at_most_once call cut off by a crash did NOT happen: let the next resume call it again")
+    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
+    @click.option("--address", default=None, envvar="TEMPORAL_ADDRESS", show_envvar=True,
+                  help="with --engine temporal: the server, HOST:PORT")
+    @diagnose  # type: ignore[misc, operator]
+    def effects_cmd(run_id: str, db: str | None, as_json: bool, forget: str | None, engine: str,
+                    address: str | None) -> None:
+        """List the effect ledger of a run: key, class, start, finish, result digest,
+        compensation (local: the journal; Temporal: the workflow's history)."""
+        from .api import effects_of, forget_effect
+
+        if engine == "temporal":
+            import asyncio
+
+            from agentc.errors import AgentcError, Code
+            from agentc.targets.temporal.effects import ledger
+
+            if not address or forget is not None:
+                raise AgentcError(Code.CONFIG, "--engine temporal needs --address and takes no --forget",
+                                  construct="--engine", hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS")
+            _show(asyncio.run(ledger(run_id, address)), as_json)
+            return
+        path = db or db_default()  # type: ignore[operator]
+        if forget is not None:
+            forget_effect(run_id, forget, db=path)
+            click.echo(f"forgot {forget}: `agentc resume {run_id}` calls it again")
+            return
+        from agentc.targets.local.effects_ledger import to_json
+
+        _show([to_json(r) for r in effects_of(run_id, db=path)], as_json)
+
+    def _show(rows: list, as_json: bool) -> None:
+        if as_json:
+            click.echo(json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False))
+            return
+        for r in rows:
+            comp = f"  compensated({r['comp_status']})" if r["comp_status"] else ""
+            click.echo(f"{r['key']}  {r['class']:<12}  {r['target']} {r['name']:<20}  {r['status']:<7}  "
+                       f"{_at(r['started'])} -> {_at(r['finished'])}  {r['digest'] or '-'}{comp}")
+
+    @main.command("cancel")
+    @click.argument("run_id")
+    @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
+    @click.option("--address", default=None, envvar="TEMPORAL_ADDRESS", show_envvar=True,
+                  help="with --engine temporal: the server, HOST:PORT")
+    @diagnose  # type: ignore[misc, operator]
+    def cancel_cmd(run_id: str, db: str | None, engine: str, address: str | None) -> None:
+        """Cancel a run that waits, failed or crashed: its completed compensable effects are
+        compensated in reverse order; prints the outcome as JSON. Temporal: the workflow
+        compensates (a worker must serve it), then reports the cancellation."""
+        if engine == "temporal":
+            import asyncio
+
+            from agentc.errors import AgentcError, Code
+            from agentc.targets.temporal.cancel import cancel as cancel_temporal
+
+            if not address:
+                raise AgentcError(Code.CONFIG, "--engine temporal needs --address", construct="--address",
+                                  hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS")
+            emit(asyncio.run(cancel_temporal(run_id, address)))  # type: ignore[operator]
+            return
+        from .api import cancel
+
+        emit(cancel(run_id, db=db or db_default()))  # type: ignore[operator]
+
+
+def _at(t: float | None) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t)) if t else "-"

@@ -1,0 +1,76 @@
+"""Compensation in generated Temporal workflows (docs/effects.md, "Other targets").
+
+A workflow whose graph has ``compensable`` nodes is generated as a saga: its steps run
+inside ``SagaRun.saga``, each completed compensable step's ``effect`` record (its key,
+compensator REF, arguments and result, from ``steps.py``) is kept in workflow state —
+which the history makes durable, so a replayed or recovered workflow has the same list —
+and when the run fails terminally or is cancelled, one ``agentc-compensate`` activity per
+effect runs the compensators in reverse order before the failure or the cancellation is
+reported. A node that fails in user code is terminal in a saga once an effect has
+completed (as on the local target), instead of waiting for ``agentc resume``.
+
+A worker killed during a compensation is retried by the server (bounded attempts, then
+the workflow fails loudly); the compensator's keys are derived from its effect's, so the
+service undoes the effect once. Workflow code: deterministic, no I/O.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+COMPENSATE = "agentc-compensate"
+"""The activity type that runs one compensator (registered by ``activities_for``)."""
+
+
+class SagaRun:
+    """Mixed into ``AgentWorkflow``: the effect list and the saga around the steps."""
+
+    effects: list[dict[str, Any]]
+    undone: list[str]
+
+    def saga_init(self) -> None:
+        self.effects = []
+        self.undone = []
+
+    def keep_effect(self, output: Any) -> None:
+        """Keep a step's effect record; a node re-run after ``interrupt()`` reports the same
+        key again (with its result once it completes): the latest record wins."""
+        if isinstance(output, dict) and isinstance(output.get("effect"), dict):
+            new = output["effect"]
+            self.effects = [e for e in self.effects if e["key"] != new["key"]] + [new]
+
+    async def saga(self, steps: Any) -> Any:
+        try:
+            return await steps
+        except asyncio.CancelledError:
+            await self._compensate()
+            raise
+        except ActivityError:
+            await self._compensate()
+            raise
+
+    async def _compensate(self) -> None:
+        done = set(self.undone)
+        for effect in reversed(self.effects):
+            if effect["key"] in done or effect.get("class") != "compensable":
+                continue
+            await workflow.execute_activity(
+                COMPENSATE, {"effect": effect, "run_id": workflow.info().workflow_id},
+                start_to_close_timeout=timedelta(seconds=60),
+                retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5))
+            self.undone.append(effect["key"])
+
+
+def compensate_activity() -> Any:
+    @activity.defn(name=COMPENSATE)
+    def compensate(payload: dict) -> None:
+        from .effects import compensate as run_compensator
+
+        run_compensator(payload["effect"], payload["run_id"])
+
+    return compensate
