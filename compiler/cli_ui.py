@@ -11,7 +11,7 @@ import socket
 
 import click
 
-from .cli import _db_default, _diagnose
+from .cli_common import _db_default, _diagnose
 from .errors import AgentcError, Code
 
 HOST = "127.0.0.1"
