@@ -285,7 +285,7 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
     rules plus run-time lints. A compiled Temporal folder: the code compiles, loads in the
     workflow sandbox, and replays the histories in DIR/histories/. Exit 1 with the
     violations, 0 when clean."""
-    from agentc.targets.conductor.validator import render, validate_paths
+    from agentc.targets.conductor.emulator.validator import render, validate_paths
 
     from agentc.artifact import artifact_target
 

@@ -42,7 +42,7 @@ class Simulation:
     """One simulated run of an artifact, with the user's code behind its worker tasks."""
 
     def __init__(self, artifact: dict[str, Any], worker: Any) -> None:
-        from .simulator import Simulator
+        from .emulator.simulator import Simulator
 
         self.artifact = artifact
         self.worker = worker
@@ -66,7 +66,7 @@ class Simulation:
         return cls(art, worker_for(wf, live))
 
     def _serve(self, call: Any) -> Any:
-        from .simulator import TaskResult
+        from .emulator.simulator import TaskResult
 
         o = self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
                                 workflow_id=call.workflow_id, task_id=call.task_id)
@@ -154,7 +154,7 @@ class Simulation:
         from agentc.api import workflow_and_live
         from agentc.runtime_shims.steps import worker_for
 
-        from .simulator import Simulator
+        from .emulator.simulator import Simulator
 
         p = Path(path)
         if not p.exists():

@@ -10,7 +10,7 @@ This is a port of ``core/…/core/utils/ParametersUtils.java`` (conductor-oss ``
 * :func:`java_string` is Java's ``Objects.toString``, which Conductor uses whenever a reference
   is only *part* of a string, and which SWITCH/DECISION use for the case key (§C.3).
 
-Paths are read with :mod:`agentc.targets.conductor.jsonpath` (Jayway semantics with
+Paths are read with :mod:`agentc.targets.conductor.emulator.jsonpath` (Jayway semantics with
 SUPPRESS_EXCEPTIONS: anything missing is ``None``, an indefinite path gives a list).
 
 Known difference: Java resolves into ``HashMap``s, so a *map* printed inside a string
@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from agentc.targets.conductor import jsonpath
+from . import jsonpath
 
 __all__ = [
     "SYSTEM_PARAMETERS",
