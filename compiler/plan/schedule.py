@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import END, START, Branch, Graph
 
@@ -183,7 +184,7 @@ def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
         bid = ids[key]
         blocks.append(Block(
             id=bid,
-            pull=tuple(sorted(t.name for t in ts if t.path[0] == "__pregel_pull")),
-            push=tuple(sorted({t.name for t in ts if t.path[0] == "__pregel_push"})),
+            pull=tuple(sorted(t.name for t in ts if t.path[0] == PULL)),
+            push=tuple(sorted({t.name for t in ts if t.path[0] == PUSH})),
             key=key, succ=tuple(sorted(succ[bid]))))
     return Schedule(graph=graph.name, blocks=tuple(blocks))

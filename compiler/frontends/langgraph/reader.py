@@ -188,14 +188,15 @@ class _Reader:
 
     # ------------------------------------------------------------------ nodes
     def retry(self, name: str, spec: Any) -> tuple[RetryPolicy, ...]:
+        from ...compat.langgraph import node_default_retry
+
         policies = None
         if self.c is not None and name in getattr(self.c, "nodes", {}):
             policies = self.c.nodes[name].retry_policy
         if policies is None:
             policies = spec.retry_policy
         if policies is None:
-            defaults = getattr(self.b, "_node_defaults", None)
-            policies = getattr(defaults, "retry_policy", None)
+            policies = node_default_retry(self.b)
         if policies is None:
             return ()
         if not isinstance(policies, (list, tuple)):
@@ -214,7 +215,7 @@ class _Reader:
         return tuple(out)
 
     def node(self, name: str, spec: Any) -> Any:
-        from langgraph._internal._runnable import RunnableCallable
+        from ...compat.langgraph import RunnableCallable
         from langgraph.pregel import Pregel
 
         r = spec.runnable
