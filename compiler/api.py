@@ -27,7 +27,7 @@ def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
     from .frontends.openai_agents import is_agent
 
     if is_agent(obj):  # an Agent instance has no __module__: look where its code lives, then everywhere
-        from .frontends.openai_agents.user_code import modules_of
+        from .agent_context import modules_of
 
         return find_ref(obj, modules_of(obj)) or find_ref(obj, sorted(sys.modules)), obj
     builder = getattr(obj, "builder", None)
@@ -111,7 +111,7 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
             journal.close()
     value = check_input(wf, live, input)
     if context_factory is not None:
-        from .frontends.openai_agents.user_code import call_factory
+        from .agent_context import call_factory
 
         ctx = call_factory(context_factory, context)
     else:
@@ -191,8 +191,8 @@ def workflow_and_live(obj: Any) -> tuple[Workflow, Any]:
 
 def agent_context(live: Any, context: Any, factory: Any = None) -> tuple[Any, str | None]:
     """An agent system's run context from JSON, or its factory's REF and arguments:
-    see ``user_code.run_context``."""
-    from .frontends.openai_agents.user_code import run_context
+    see ``agent_context.run_context``."""
+    from .agent_context import run_context
 
     return run_context(live, context, factory)
 

@@ -83,7 +83,7 @@ class Simulation:
             wf_input = run_input(input, ctx, factory, max_turns=max_turns)
         else:
             if context_factory is not None:
-                from agentc.frontends.openai_agents.user_code import call_factory
+                from agentc.agent_context import call_factory
 
                 context = call_factory(context_factory, context)
             wf_input = {"input": input, "context": context}
