@@ -50,15 +50,21 @@ def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
     from .passes import run_passes
 
     warnings = warnings if warnings is not None else Warnings()
-    return run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
+    wf = run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
+    warnings.raise_errors()  # ErrorLevel.RAISE: everything the frontend and the passes collected
+    return wf
 
 
 def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,
             warnings: Warnings | None = None) -> Artifact:
     from agentc.targets import get
 
+    warnings = warnings if warnings is not None else Warnings()
     wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings)
-    return get(target).lower(wf)
+    try:
+        return get(target).lower(wf)
+    except AgentcError as exc:  # a refusal of the plan or the target leaves through the sink
+        raise warnings.fail(exc)
 
 
 def _journal(db: str | Path, durability: str = "normal") -> Any:

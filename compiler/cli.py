@@ -40,7 +40,7 @@ def _diagnose(fn: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:
             _reader_gone()
         except AgentcError as exc:
-            click.echo(exc.diagnostic.render(), err=True)
+            click.echo(exc.render(), err=True)
             sys.exit(exc.exit_status)
         except click.exceptions.Exit:
             raise
@@ -183,7 +183,7 @@ def _exit_now(body: Callable[[], None]) -> None:
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else 1
     except AgentcError as exc:
-        click.echo(exc.diagnostic.render(), err=True)
+        click.echo(exc.render(), err=True)
         status = exc.exit_status
     sys.stdout.flush()
     sys.stderr.flush()
@@ -348,7 +348,7 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
             sim.save(saved)
     else:
         if folder is None or input_ is None:
-            raise AgentcError(Code.BAD_REF, "simulate needs FOLDER and --input (or --resume RUN_ID)",
+            raise AgentcError(Code.MISSING_OPTION, "simulate needs FOLDER and --input (or --resume RUN_ID)",
                               construct="agentc simulate", hint="agentc simulate DIR --input JSON")
         sim = Simulation.of(folder)
         outcome = sim.start(_parse_json(input_, "--input"), _parse_json(context, "--context"),

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from ...compat import openai_agents as compat
-from ...errors import AgentcError, Code, Diagnostic, ErrorLevel, Warnings
+from ...errors import Code, Diagnostic, ErrorLevel, Warnings
 from ...ir import SourceRef, Workflow
 from ...ir.model import AgentGuardrail, AgentHandoff, AgentSpec, AgentSystem, AgentTool
 from ..langgraph.sources import source_ref
@@ -130,17 +130,20 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
         agent = order.pop(0)
         if agent.name in seen:
             if seen[agent.name] is not agent:
-                raise AgentcError(Code.UNSUPPORTED, f"two different agents are both named {agent.name!r}",
-                                  construct=f"Agent(name={agent.name!r})", source=_src(type(agent)),
-                                  hint="give every agent a unique name: the SDK re-binds agents by name")
+                src = _src(type(agent))
+                warnings.refuse(Diagnostic(
+                    Code.UNSUPPORTED, f"two different agents are both named {agent.name!r}",
+                    construct=f"Agent(name={agent.name!r})", file=src.file if src else None,
+                    line=src.line if src else None,
+                    hint="give every agent a unique name: the SDK re-binds agents by name"), level)
             continue
         seen[agent.name] = agent
         if getattr(agent, "mcp_servers", None):
-            raise AgentcError(Code.UNSUPPORTED,
-                              f"agent {agent.name!r} uses MCP servers, whose tool lists are fetched at run time",
-                              construct=f"Agent({agent.name!r}).mcp_servers",
-                              hint="a replayed durable run could see a different tool list; wrap the MCP calls "
-                                   "you need in @function_tool functions, or run this agent with Runner.run")
+            warnings.refuse(Diagnostic(
+                Code.UNSUPPORTED, f"agent {agent.name!r} uses MCP servers, whose tool lists are fetched at run time",
+                construct=f"Agent({agent.name!r}).mcp_servers",
+                hint="a replayed durable run could see a different tool list; wrap the MCP calls "
+                     "you need in @function_tool functions, or run this agent with Runner.run"), level)
         nested: list[Any] = []
         tools = tuple(_tool(t, nested) for t in agent.tools)
         handoffs = []
@@ -179,6 +182,7 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
                                     for g in agent.output_guardrails),
         ))
         order.extend(nested)
+    warnings.raise_if_refused()  # every unsupported construct of the system, reported together
     from agents.run_config import DEFAULT_MAX_TURNS
 
     from ...refs import ref_stem
