@@ -22,8 +22,8 @@ ROOTS = {"agentc": "compiler", "agentc/targets": "targets", "agentc/runtime_shim
          "agentc/fixtures": "fixtures"}
 
 
-def assemble(dest: Path) -> None:
-    for package, folder in ROOTS.items():
+def assemble(dest: Path, roots: dict[str, str] = ROOTS) -> None:
+    for package, folder in roots.items():
         src = ROOT / folder
         for path in src.rglob("*.py"):
             target = dest / package / path.relative_to(src)

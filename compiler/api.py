@@ -64,7 +64,7 @@ def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN
     try:
         return get(target).lower(wf)
     except AgentcError as exc:  # a refusal of the plan or the target leaves through the sink
-        raise warnings.fail(exc)
+        raise warnings.fail(exc) from None
 
 
 def _journal(db: str | Path, durability: str = "normal") -> Any:

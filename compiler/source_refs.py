@@ -50,7 +50,7 @@ def unwrap(fn: Any) -> Any:
         fn = fn.func
     fn = inspect.unwrap(fn) if callable(fn) else fn
     if not (inspect.isfunction(fn) or inspect.ismethod(fn)) and callable(fn) and not inspect.isclass(fn):
-        call = getattr(type(fn), "__call__", None)
+        call = getattr(type(fn), "__call__", None)  # noqa: B004 - the class's own __call__ function
         if inspect.isfunction(call):
             return call
     return fn

@@ -1,5 +1,5 @@
-"""Supersteps → a control-flow graph of schedules (design/lowering.md, "From supersteps to
-a control-flow graph").
+"""Supersteps → a control-flow graph of schedules (docs/ir.md, "The plan":
+``schedule.build``).
 
 A *schedule* is what decides the rest of a run apart from state values: which nodes the
 next superstep runs (PULL), which nodes receive ``Send`` packets (PUSH), and how far every

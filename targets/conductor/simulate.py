@@ -3,7 +3,7 @@ of ``agentc run`` — the final state as JSON, or a run id and the pending inter
 HUMAN task waits (exit 3), continued with ``--resume RUN_ID --value JSON``.
 
 The workflow JSON executed is the one in the artifact folder (what a user would register),
-by ``simulator.Simulator`` (Conductor's runtime semantics, conductor.md §C); its worker
+by ``simulator.Simulator`` (Conductor's runtime semantics, docs/conductor.md "Conductor semantics the emulator follows"); its worker
 tasks are served in process by ``runtime_shims.steps`` with the user's code.
 A paused simulation is saved as JSON so a later process can resume it. Every simulation has
 its own random run id (the simulator's execution ids, ``wf-1``..., are per simulator and

@@ -65,7 +65,7 @@ class TaskMappers:
             task["endTime"] = self.now
         return task
 
-    # ---------------------------------------------------------------- SIMPLE / DYNAMIC / USER_DEFINED (§C.15)
+    # ---------------------------------------------------------------- SIMPLE / DYNAMIC / USER_DEFINED (docs/conductor.md "Worker tasks")
 
     def _map_simple(self, ctx: _Ctx) -> list[dict]:
         """``SimpleTaskMapper``: queued for the worker polling ``name``."""
@@ -144,7 +144,7 @@ class TaskMappers:
         except js.ScriptError as exc:
             raise _ScriptFailure(_script_message(str(exc))) from None
 
-    # ---------------------------------------------------------------- SWITCH / DECISION (§C.3)
+    # ---------------------------------------------------------------- SWITCH / DECISION (docs/conductor.md "SWITCH")
 
     def _map_switch(self, ctx: _Ctx) -> list[dict]:
         """``SwitchTaskMapper``: evaluate, then schedule the first task of the chosen branch.
@@ -202,7 +202,7 @@ class TaskMappers:
             task["inputData"]["hasChildren"] = "true"
         return out
 
-    # ---------------------------------------------------------------- INLINE / LAMBDA (§C.4)
+    # ---------------------------------------------------------------- INLINE / LAMBDA (docs/conductor.md "INLINE and LAMBDA")
 
     def _map_script(self, ctx: _Ctx, task_type: str) -> list[dict]:
         """INLINE and LAMBDA: IN_PROGRESS with the resolved input (TaskDef template applied)."""
@@ -382,7 +382,7 @@ class TaskMappers:
             tasks.append(dyn)
         return tasks, inputs
 
-    # ---------------------------------------------------------------- DO_WHILE (§C.6)
+    # ---------------------------------------------------------------- DO_WHILE (docs/conductor.md "DO_WHILE")
 
     def _map_do_while(self, ctx: _Ctx) -> list[dict]:
         wt = ctx.wt
@@ -394,7 +394,7 @@ class TaskMappers:
             ctx, taskType="DO_WHILE", status=IN_PROGRESS, startTime=self.now,
             inputData=self._resolve(ctx.wf, wt.get("inputParameters"), task_id=ctx.task_id, task_def=task_def))]
 
-    # ---------------------------------------------------------------- WAIT / HUMAN (§C.7)
+    # ---------------------------------------------------------------- WAIT / HUMAN (docs/conductor.md "WAIT and HUMAN")
 
     def _map_wait(self, ctx: _Ctx) -> list[dict]:
         """``WaitTaskMapper``: ``duration`` or ``until`` set the wake-up time on the virtual
@@ -431,7 +431,7 @@ class TaskMappers:
             ctx, taskType="HUMAN", startTime=self.now, status=IN_PROGRESS,
             inputData=self._resolve(ctx.wf, ctx.wt.get("inputParameters"), task_id=ctx.task_id))]
 
-    # ---------------------------------------------------------------- TERMINATE / SET_VARIABLE / NOOP (§C.8)
+    # ---------------------------------------------------------------- TERMINATE / SET_VARIABLE / NOOP (docs/conductor.md "TERMINATE, SET_VARIABLE, NOOP")
 
     def _map_terminate(self, ctx: _Ctx) -> list[dict]:
         return [self._task_model(
@@ -445,7 +445,7 @@ class TaskMappers:
     def _map_noop(self, ctx: _Ctx) -> list[dict]:
         return [self._task_model(ctx, taskType="NOOP", startTime=self.now, status=IN_PROGRESS)]
 
-    # ---------------------------------------------------------------- SUB_WORKFLOW / START_WORKFLOW (§C.12)
+    # ---------------------------------------------------------------- SUB_WORKFLOW / START_WORKFLOW (docs/conductor.md "Sub-workflows")
 
     def _map_sub_workflow(self, ctx: _Ctx) -> list[dict]:
         """``SubWorkflowTaskMapper``: subWorkflowParam fields are resolved as expressions;

@@ -64,7 +64,7 @@ RUNNING = "RUNNING"
 TERMINATED = "TERMINATED"
 _WF_TERMINAL = {COMPLETED, FAILED, TIMED_OUT, TERMINATED}
 
-# TaskDef defaults (common/…/metadata/tasks/TaskDef.java, conductor.md §A.4)
+# TaskDef defaults (common/…/metadata/tasks/TaskDef.java, docs/conductor.md "TaskDef defaults")
 _TASKDEF_DEFAULTS: dict[str, Any] = {
     "retryCount": 3,
     "timeoutSeconds": 0,
@@ -75,7 +75,7 @@ _TASKDEF_DEFAULTS: dict[str, Any] = {
     "backoffScaleFactor": 1,
     "responseTimeoutSeconds": 3600,
 }
-# WorkflowTestService.operators: task types the test endpoint never mocks (§C.16)
+# WorkflowTestService.operators: task types the test endpoint never mocks (docs/conductor.md "The test endpoint")
 _TEST_OPERATORS = {"JOIN", "DO_WHILE", "SET_VARIABLE", "FORK", "INLINE", "TERMINATE", "DECISION",
                    "DYNAMIC", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "SWITCH", "SUB_WORKFLOW"}
 _TEST_MAX_LOOPS = 20_000

@@ -75,7 +75,7 @@ class SystemTasks:
         self._set_status(task, COMPLETED)
         return True
 
-    # ---------------------------------------------------------------- FORK / JOIN (§C.5)
+    # ---------------------------------------------------------------- FORK / JOIN (docs/conductor.md "Forks and joins")
 
     def _join_after(self, wf: dict, fork_ref: str, message: str) -> dict:
         join = _get_next_task(wf["workflowDefinition"], fork_ref)

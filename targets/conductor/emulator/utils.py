@@ -51,7 +51,7 @@ def _script_message(engine_message: str) -> str:
 
 
 def _parse_duration(text: str) -> int:
-    """``DateTimeUtils.parseDuration`` in seconds (§C.7)."""
+    """``DateTimeUtils.parseDuration`` in seconds (docs/conductor.md "WAIT and HUMAN")."""
     m = _DURATION.fullmatch(text)
     if m is None:
         raise SimulationError(f"Not valid duration: {text}")

@@ -43,7 +43,7 @@ class WorkflowOps:
         self._state["counters"]["workflow"] += 1
         wid = f"wf-{self._state['counters']['workflow']}"
         def_version = definition.get("version", 1)
-        if input:  # §C.1: the inputTemplate only fills in a non-empty input
+        if input:  # docs/conductor.md "Input resolution": the inputTemplate only fills in a non-empty input
             for key, value in copy.deepcopy(definition.get("inputTemplate") or {}).items():
                 input.setdefault(key, value)
         wf = {
@@ -77,7 +77,7 @@ class WorkflowOps:
     def _populate(self, definition: dict) -> None:
         """``MetadataMapperService.populateWorkflowTaskWithDefinition``: every WorkflowTask
         without an inline ``taskDefinition`` gets the registered TaskDef, or an ad-hoc one
-        (retryCount 3 for SIMPLE; retryCount 0 and responseTimeout 0 for other types, §C.10)."""
+        (retryCount 3 for SIMPLE; retryCount 0 and responseTimeout 0 for other types, docs/conductor.md "Retries")."""
         for wt in _collect_tasks(definition.get("tasks") or []):
             name = wt.get("name")
             if wt.get("taskDefinition") is not None or not isinstance(name, str) or not name.strip():
@@ -214,7 +214,7 @@ class WorkflowOps:
         self._set_status(task, new_status)
         self._bump()
 
-    # ---------------------------------------------------------------- decide (§C.2)
+    # ---------------------------------------------------------------- decide (docs/conductor.md "Scheduling (the decider)")
 
     def _decide(self, wf: dict) -> None:
         """``WorkflowExecutorOps.decide``: decide, add the new tasks, start them, execute the
@@ -289,7 +289,7 @@ class WorkflowOps:
         return started
 
     def _end_execution(self, wf: dict, terminate_task: dict | None) -> None:
-        """``WorkflowExecutorOps.endExecution`` (§C.8 TERMINATE, §C.9)."""
+        """``WorkflowExecutorOps.endExecution`` (docs/conductor.md "TERMINATE, SET_VARIABLE, NOOP" TERMINATE, docs/conductor.md "Workflow output and status")."""
         if terminate_task is not None:
             status = terminate_task["inputData"].get("terminationStatus")
             reason = terminate_task["inputData"].get("terminationReason")

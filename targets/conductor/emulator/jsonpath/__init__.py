@@ -1,7 +1,7 @@
 """Jayway JsonPath, as Conductor uses it: compile check and null-suppressing read.
 
 Conductor resolves every ``${path}`` with Jayway JsonPath (``ParametersUtils``, conductor.md
-§C.1 step 5) and checks at registration that the path *compiles* (§B rule 9b). Two
+"Input resolution") and checks at registration that the path *compiles* (docs/conductor.md "Registration rules", B9b). Two
 behaviours matter and no Python JSONPath library has them:
 
 * **What compiles.** Jayway's ``PathCompiler`` is a hand-written scanner with quirks that
@@ -79,7 +79,7 @@ def is_definite(path: str) -> bool | None:
 
 
 def read(document: Any, path: str) -> Any:
-    """``JsonPath.read(document, path)`` with ``Option.SUPPRESS_EXCEPTIONS`` (§C.1 step 5).
+    """``JsonPath.read(document, path)`` with ``Option.SUPPRESS_EXCEPTIONS`` ("Input resolution").
 
     Missing data of any kind → None on a definite path; an indefinite path → a list of
     matches (``[]`` for none); an invalid path → None. Values are returned as stored, not

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 LINT = "agentc lint"
 
-# Java sources (conductor.md abbreviations: common/… and core/… are the package roots).
+# Java sources (docs/conductor.md abbreviations: common/… and core/… are the package roots).
 S_WFDEF = "common/…/metadata/workflow/WorkflowDef.java"
 S_WFTASK = "common/…/metadata/workflow/WorkflowTask.java"
 S_TYPE = "core/…/validations/WorkflowTaskTypeConstraint.java"
@@ -286,7 +286,7 @@ def _b9_paths(value: str) -> list[str]:
 
 
 def _runtime_paths(value: str) -> list[str]:
-    """ParametersUtils' scan (§C.1): brace-balanced ``${…}``, nested ones included (the
+    """ParametersUtils' scan (docs/conductor.md "Input resolution"): brace-balanced ``${…}``, nested ones included (the
     simulator's ``find_references``, so lint and run time read references alike)."""
     from ..expressions import find_references
 

@@ -14,7 +14,7 @@ from .workflow_rules import _email_format_hits, _owner_email_hits
 
 
 # ----------------------------------------------------------------------------------------
-# TaskDef rules (§A.4, checked by /metadata/taskdefs)
+# TaskDef rules (docs/conductor.md "TaskDef defaults", checked by /metadata/taskdefs)
 # ----------------------------------------------------------------------------------------
 
 

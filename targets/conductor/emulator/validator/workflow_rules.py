@@ -171,7 +171,7 @@ def wf_input_references(w: _Wf) -> Iterator[_Hit]:
 
 def _ref_lint_hits(w: _Wf, template: Any, loc: str, where: str) -> Iterator[_Hit]:
     """L1 (unknown ref) and L2 (path that does not compile) for runtime-resolved templates."""
-    for key, value, sloc in _strings(template, "", loc):
+    for _key, value, sloc in _strings(template, "", loc):
         for path in _runtime_paths(value):
             if "${" not in path and compile_error(path) is not None:
                 yield _Hit(sloc, f"{where}: ${{{path}}} is not a valid JsonPath "
