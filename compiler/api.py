@@ -27,7 +27,7 @@ def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
     from .frontends.openai_agents import is_agent
 
     if is_agent(obj):  # an Agent instance has no __module__: look where its code lives, then everywhere
-        from .frontends.openai_agents.user_code import modules_of
+        from .agent_context import modules_of
 
         return find_ref(obj, modules_of(obj)) or find_ref(obj, sorted(sys.modules)), obj
     builder = getattr(obj, "builder", None)
@@ -54,15 +54,21 @@ def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
 
     warnings = warnings if warnings is not None else Warnings()
     wf = run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
-    return attach(wf, live, policy, warnings=warnings, level=level)
+    wf = attach(wf, live, policy, warnings=warnings, level=level)
+    warnings.raise_errors()  # ErrorLevel.RAISE: everything the frontend, the passes and the policy collected
+    return wf
 
 
 def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,
             warnings: Warnings | None = None, policy: str | Path | None = None) -> Artifact:
     from agentc.targets import get
 
+    warnings = warnings if warnings is not None else Warnings()
     wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings, policy=policy)
-    return get(target).lower(wf)
+    try:
+        return get(target).lower(wf)
+    except AgentcError as exc:  # a refusal of the plan or the target leaves through the sink
+        raise warnings.fail(exc) from None
 
 
 def _journal(db: str | Path, durability: str = "normal") -> Any:
@@ -116,7 +122,7 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
             journal.close()
     value = check_input(wf, live, input)
     if context_factory is not None:
-        from .frontends.openai_agents.user_code import call_factory
+        from .agent_context import call_factory
 
         ctx = call_factory(context_factory, context)
     else:
@@ -212,8 +218,8 @@ def workflow_and_live(obj: Any, policy: str | Path | None = None) -> tuple[Workf
 
 def agent_context(live: Any, context: Any, factory: Any = None) -> tuple[Any, str | None]:
     """An agent system's run context from JSON, or its factory's REF and arguments:
-    see ``user_code.run_context``."""
-    from .frontends.openai_agents.user_code import run_context
+    see ``agent_context.run_context``."""
+    from .agent_context import run_context
 
     return run_context(live, context, factory)
 

@@ -123,7 +123,7 @@ def _exit_now(body: Callable[[], None]) -> None:
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else 1
     except AgentcError as exc:
-        click.echo(exc.diagnostic.render(), err=True)
+        click.echo(exc.render(), err=True)
         status = exc.exit_status
     sys.stdout.flush()
     sys.stderr.flush()
@@ -243,7 +243,7 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
     rules plus run-time lints. A compiled Temporal folder: the code compiles, loads in the
     workflow sandbox, and replays the histories in DIR/histories/. Exit 1 with the
     violations, 0 when clean."""
-    from agentc.targets.conductor.validator import render, validate_paths
+    from agentc.targets.conductor.emulator.validator import render, validate_paths
 
     from agentc.artifact import artifact_target
 
@@ -314,7 +314,7 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
             raise AgentcError(Code.INVALID_RESUME, "--goto/--update continue a paused simulation",
                               construct="agentc simulate", hint="pass them with --resume RUN_ID")
         if folder is None or input_ is None:
-            raise AgentcError(Code.BAD_REF, "simulate needs FOLDER and --input (or --resume RUN_ID)",
+            raise AgentcError(Code.MISSING_OPTION, "simulate needs FOLDER and --input (or --resume RUN_ID)",
                               construct="agentc simulate", hint="agentc simulate DIR --input JSON")
         sim = Simulation.of(folder)
         args = _parse_json(input_, "--input"), _parse_json(context, "--context")

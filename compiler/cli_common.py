@@ -36,7 +36,7 @@ def _diagnose(fn: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:
             _reader_gone()
         except AgentcError as exc:
-            click.echo(exc.diagnostic.render(), err=True)
+            click.echo(exc.render(), err=True)
             sys.exit(exc.exit_status)
         except click.exceptions.Exit:
             raise

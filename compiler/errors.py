@@ -3,6 +3,15 @@ about, where that construct lives in user code, and what to do next.
 
 Library code raises `AgentcError`; only the CLI layer turns it into text and an exit status.
 Codes are stable: tests, docs and users' CI scripts match on them.
+
+One sink collects what a compile finds (:class:`Warnings`, also named :class:`Diagnostics`):
+the ``ErrorLevel`` decides what a finding does — IGNORE drops it, WARN records a warning,
+RAISE records an error and the compile raises once, at the end of the stage, with every
+error found (a graph with two unsupported constructs reports both), IMMEDIATE raises at
+the first. Refusals (an unsupported construct) are errors at every level but IMMEDIATE's
+"at once"; refusals found by the plan or a target stop the compile where they are found and
+are raised through the sink together with what it already holds (docs/architecture.md,
+"Diagnostics").
 """
 from __future__ import annotations
 
@@ -12,16 +21,19 @@ from typing import Any
 
 
 class ErrorLevel(enum.Enum):
-    """What to do with a construct a frontend or target does not support (sqlglot-style)."""
+    """What to do with a finding of a compile (sqlglot-style): drop it, warn, collect it as
+    an error and raise everything at the end, or raise at once."""
 
     IGNORE = "ignore"
     WARN = "warn"
     RAISE = "raise"
+    IMMEDIATE = "immediate"
 
 
 class Code(str, enum.Enum):
     # references and loading
     BAD_REF = "AC100"
+    UNKNOWN_TARGET = "AC100"  # an alias of BAD_REF: tests and users' scripts match AC100 for it
     IMPORT_FAILED = "AC101"
     MISSING_ATTRIBUTE = "AC102"
     NOT_AN_AGENT = "AC103"
@@ -29,6 +41,7 @@ class Code(str, enum.Enum):
     INVALID_JSON = "AC110"
     INPUT_SCHEMA = "AC111"
     INVALID_RESUME = "AC112"
+    MISSING_OPTION = "AC113"
     # runs
     UNKNOWN_RUN = "AC120"
     RUN_NOT_RESUMABLE = "AC121"
@@ -95,7 +108,10 @@ class Diagnostic:
 
 
 class AgentcError(Exception):
-    """A user-facing failure. `exit_status` is what the CLI exits with (2 = bad input)."""
+    """A user-facing failure. `exit_status` is what the CLI exits with (2 = bad input).
+
+    ``diagnostic`` is the (first) problem; ``diagnostics`` every problem the compile
+    collected before raising (see :class:`Warnings`); :meth:`render` shows them all."""
 
     exit_status = 2
 
@@ -115,12 +131,27 @@ class AgentcError(Exception):
             file = file or getattr(source, "file", None)
             line = line or getattr(source, "line", None)
         self.diagnostic = Diagnostic(code, message, construct, file, line, hint)
+        self.diagnostics: tuple[Diagnostic, ...] = (self.diagnostic,)
         self.details = details or {}
         super().__init__(self.diagnostic.render())
+
+    @classmethod
+    def of(cls, diagnostics: list[Diagnostic]) -> AgentcError:
+        """One error reporting every diagnostic (rendered in order, the first is ``diagnostic``)."""
+        first = diagnostics[0]
+        err = cls(first.code, first.message, construct=first.construct, file=first.file,
+                  line=first.line, hint=first.hint)
+        err.diagnostics = tuple(_as_error(d) for d in diagnostics)
+        err.args = (err.render(),)
+        return err
 
     @property
     def code(self) -> Code:
         return self.diagnostic.code
+
+    def render(self) -> str:
+        """Every diagnostic, one block each (what the CLI prints)."""
+        return "\n".join(d.render() for d in self.diagnostics)
 
 
 class RunFailed(AgentcError):
@@ -129,17 +160,53 @@ class RunFailed(AgentcError):
     exit_status = 1
 
 
+def _as_error(diag: Diagnostic) -> Diagnostic:
+    return diag if diag.severity == "error" else Diagnostic(**{**diag.__dict__, "severity": "error"})
+
+
 @dataclass
 class Warnings:
-    """Collects non-fatal diagnostics during a compile; the CLI prints them to stderr."""
+    """The diagnostics sink of one compile: ``items`` are the warnings (the CLI prints them
+    to stderr), ``errors`` the errors collected under ErrorLevel.RAISE and the refusals, which
+    :meth:`raise_errors` raises together at the end of a stage (the frontend's read, the
+    passes). Library code never prints: the sink only collects and raises."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
 
     def add(self, diag: Diagnostic, level: ErrorLevel = ErrorLevel.WARN) -> None:
+        """A finding the level decides about (an ignored option, an unreachable node …)."""
+        if level is ErrorLevel.IMMEDIATE:
+            raise AgentcError.of([*self.errors, diag])
         if level is ErrorLevel.RAISE:
-            raise AgentcError(
-                diag.code, diag.message, construct=diag.construct, file=diag.file,
-                line=diag.line, hint=diag.hint,
-            )
-        if level is ErrorLevel.WARN:
+            self.errors.append(_as_error(diag))
+        elif level is ErrorLevel.WARN:
             self.items.append(Diagnostic(**{**diag.__dict__, "severity": "warning"}))
+
+    def refuse(self, diag: Diagnostic, level: ErrorLevel = ErrorLevel.RAISE) -> None:
+        """An unsupported construct: an error at every level. Under IMMEDIATE it raises at
+        once; otherwise it is collected so the compile reports every refusal together."""
+        self.add(diag, ErrorLevel.IMMEDIATE if level is ErrorLevel.IMMEDIATE else ErrorLevel.RAISE)
+
+    def raise_if_refused(self) -> None:
+        """End of a frontend's read: raise every collected error if any is a refusal (the IR
+        cannot be built past it); errors that are only findings wait for :meth:`raise_errors`."""
+        if any(d.code is Code.UNSUPPORTED for d in self.errors):
+            self.raise_errors()
+
+    def fail(self, error: AgentcError) -> AgentcError:
+        """A refusal the caller cannot continue past (the plan's, a target's): the error to
+        raise, carrying the errors already collected first."""
+        if not self.errors:
+            return error
+        return AgentcError.of([*self.errors, *error.diagnostics])
+
+    def raise_errors(self) -> None:
+        """End of a stage: raise every collected error at once (nothing when there is none)."""
+        if self.errors:
+            errors, self.errors = self.errors, []
+            raise AgentcError.of(errors)
+
+
+Diagnostics = Warnings
+"""The sink's descriptive name; ``Warnings`` is kept for the callers that use it."""

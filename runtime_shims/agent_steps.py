@@ -35,6 +35,7 @@ from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import agent_failures
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import dumps, loads
+from agentc.runtime_shims.protocol import Outcome
 
 STEP_ATTEMPTS = 3
 """Attempts of a step whose user code raises (a model call may fail transiently): the
@@ -224,11 +225,9 @@ class AgentStepper:
     # ------------------------------------------------------------ conductor task protocol
     def execute(self, task_type: str, input: dict[str, Any], *, retry_count: int = 0, workflow_id: str = "",
                 task_id: str = "", first_attempt_time: float | None = None) -> Any:
-        """One Conductor task (``runtime_shims.steps.Outcome``): the model step builds the
+        """One Conductor task (``runtime_shims.protocol.Outcome``): the model step builds the
         dynamic fork of the next steps; tool and guardrail tasks run their call.
         (``first_attempt_time``: the engines pass it to every worker; agent steps ignore it.)"""
-        from .steps import Outcome
-
         kind = self.layout.task_kinds.get(task_type)
         _WORKFLOW_ID.set(workflow_id)
         try:
@@ -277,7 +276,7 @@ class AgentStepper:
 
 def run_input(input: Any, context: Any, factory: str | None = None, *, max_turns: int | None) -> dict[str, Any]:
     """A root agent workflow's input (what ``read_run`` reads back): the context packed —
-    or, with a context factory (``user_code.run_context``), its arguments packed and its
+    or, with a context factory (``agentc.agent_context.run_context``), its arguments packed and its
     REF, called in every step."""
     return {"input": input, "context": None if context is None else pack(context), "context_factory": factory,
             "max_turns": max_turns}
@@ -296,7 +295,7 @@ def run_context(run: dict[str, Any]) -> Any:
     the changes tools made to it)."""
     context = unpack(run["context"]) if run.get("context") else None
     if run.get("context_factory"):
-        from agentc.frontends.openai_agents.user_code import call_factory
+        from agentc.agent_context import call_factory
 
         return call_factory(run["context_factory"], context)
     return context

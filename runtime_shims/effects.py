@@ -84,7 +84,7 @@ def _from_config(config: Any) -> EffectScope | None:
         return None
     # plain LangGraph: its own task identity; LangGraph reuses a task's config for its
     # RetryPolicy attempts, so the ordinals restart with each attempt
-    from .langgraph_compat import CONFIG_KEY_RUNTIME
+    from agentc.compat.langgraph import CONFIG_KEY_RUNTIME
 
     info = getattr(conf.get(CONFIG_KEY_RUNTIME), "execution_info", None)
     attempt = getattr(info, "node_attempt", 1)

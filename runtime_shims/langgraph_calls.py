@@ -10,14 +10,14 @@ belongs to the caller (the local executor, a Conductor worker, a Temporal activi
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+from agentc.compat import langgraph as compat
+from agentc.compat.langgraph import TASKS
 from agentc.ir import END, START, Branch, CallableRef, Graph, StateSchema
 
-TASKS = "__pregel_tasks"
 
 
 def branch_channel(node: str) -> str:
@@ -68,8 +68,7 @@ class Resolver:
                     policies = None
                     if compiled is not None and name in getattr(compiled, "nodes", {}):
                         policies = compiled.nodes[name].retry_policy
-                    policies = policies or spec.retry_policy or getattr(
-                        getattr(builder, "_node_defaults", None), "retry_policy", None)
+                    policies = policies or spec.retry_policy or compat.node_default_retry(builder)
                     if not isinstance(policies, (list, tuple)):
                         policies = (policies,)
                     return policies[int(rest[1])].retry_on
@@ -136,20 +135,19 @@ def update_writes(result: Any, output_keys: frozenset[str]) -> list[tuple[str, A
     if isinstance(result, Command):
         if result.graph == Command.PARENT:
             return []
-        return [(k, v) for k, v in result._update_as_tuples() if k in output_keys]
+        return [(k, v) for k, v in compat.command_updates(result) if k in output_keys]
     if isinstance(result, (list, tuple)) and result and any(isinstance(i, Command) for i in result):
         out: list[tuple[str, Any]] = []
         for i in result:
             if isinstance(i, Command):
                 if i.graph != Command.PARENT:
-                    out.extend((k, v) for k, v in i._update_as_tuples() if k in output_keys)
+                    out.extend((k, v) for k, v in compat.command_updates(i) if k in output_keys)
             else:
                 out.extend(update_writes(i, output_keys))
         return out
-    from langgraph._internal._fields import get_cached_annotated_keys, get_update_as_tuples
-
-    if get_cached_annotated_keys(type(result)):
-        return [(k, v) for k, v in get_update_as_tuples(result, list(output_keys))]
+    writes = compat.model_updates(result, list(output_keys))
+    if writes is not None:
+        return writes
     raise InvalidUpdateError(f"Expected dict, got {result}")
 
 
@@ -162,13 +160,13 @@ def root_writes(result: Any) -> list[tuple[str, Any]]:
     from langgraph.types import Command
 
     if isinstance(result, Command):
-        return [] if result.graph == Command.PARENT else list(result._update_as_tuples())
+        return [] if result.graph == Command.PARENT else compat.command_updates(result)
     if isinstance(result, (list, tuple)) and result and any(isinstance(i, Command) for i in result):
         out: list[tuple[str, Any]] = []
         for i in result:
             if isinstance(i, Command):
                 if i.graph != Command.PARENT:
-                    out.extend(i._update_as_tuples())
+                    out.extend(compat.command_updates(i))
             else:
                 out.append((ROOT, i))
         return out
@@ -276,11 +274,10 @@ SENT = "__agentc_sent"
 def checkpoint_ns(ns: str, node: str) -> str:
     """LangGraph's checkpoint namespace of a task (``node:task_id`` parts), from agentc's
     (task keys ``step:pull:name``; the level path on Conductor/Temporal)."""
-    from .langgraph_compat import NS_SEP
 
-    parts = ns.split(NS_SEP)
+    parts = ns.split(compat.NS_SEP)
     named = [f"{p.rsplit(':', 1)[-1]}:{p}" for p in parts[:-1]]
-    return NS_SEP.join([*named, f"{node}:{parts[-1]}"])
+    return compat.NS_SEP.join([*named, f"{node}:{parts[-1]}"])
 
 
 def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
@@ -290,7 +287,6 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
     node use: checkpointer, scratchpad, resuming flag."""
     from langgraph.runtime import ExecutionInfo, Runtime
 
-    from . import langgraph_compat as compat
     from .effects import CONFIG_KEY as EFFECTS_KEY
     from .effects import EffectScope
     from .nested_graphs import NestedRuns
@@ -364,9 +360,8 @@ def call_node(runnable: Any, value: Any, config: dict[str, Any], is_async: bool)
         return invoke(runnable, value, config, is_async)
     except Exception as exc:
         conf = config["configurable"]
-        from .langgraph_compat import CONFIG_KEY_CHECKPOINT_NS
 
-        cmd = parent_command(exc, conf[CONFIG_KEY_CHECKPOINT_NS], config["run_name"])
+        cmd = parent_command(exc, conf[compat.CONFIG_KEY_CHECKPOINT_NS], config["run_name"])
         if cmd is None:
             raise
         return cmd

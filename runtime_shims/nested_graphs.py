@@ -1,7 +1,7 @@
 """Graphs a node invokes itself (``child.invoke(...)`` inside the node function).
 
 Such a child is not in the IR: it is user code, a nested Pregel run of LangGraph's own.
-LangGraph wires it to its parent through the task's config (``langgraph_compat``): the
+LangGraph wires it to its parent through the task's config (``agentc.compat.langgraph``): the
 parent's checkpointer, the task's checkpoint namespace, the task's scratchpad (where a
 nested ``interrupt()`` finds the answer to the parent run's ``Command(resume=...)``) and
 whether the parent is resuming. agentc gives every node call the same wiring, with a
@@ -29,7 +29,7 @@ from langgraph.channels.base import BaseChannel
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import EmptyChannelError
 
-from . import langgraph_compat as compat
+from agentc.compat import langgraph as compat
 
 NESTED = "__agentc_nested"
 

@@ -35,7 +35,8 @@ from typing import Any, Awaitable, Callable, Iterator, Optional
 
 from agents.models.interface import Model
 
-from agentc.runtime_shims import openai_agents_compat as compat
+from agentc.compat import openai_agents as compat
+from agentc.compat.openai_agents import reachable_agents
 from agentc.runtime_shims.codec import dumps, loads
 from agentc.runtime_shims.effects import CTX_ATTR as EFFECTS_ATTR, EffectScope, active as effects_active
 
@@ -307,8 +308,8 @@ def apply_changes(context: Any, changes: dict[str, Any] | None) -> None:
 def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
                     timeout: float | None = None) -> Callable[..., Any]:
     """``timeout``: the tool's own, applied here while the SDK's is cleared (see
-    ``openai_agents_compat``), so a call that times out is a journaled outcome."""
-    is_agent_tool = bool(getattr(tool, "_is_agent_tool", False))
+    ``agentc.compat.openai_agents``), so a call that times out is a journaled outcome."""
+    is_agent_tool = compat.is_agent_tool(tool)
 
     async def invoke(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
         if not timeout:
@@ -429,38 +430,6 @@ def _hook_detail(event: str, args: tuple[Any, ...]) -> str:
 
 
 # ---------------------------------------------------------------- installing
-def handoff_target(h: Any) -> Any:
-    from agents import Agent
-
-    if isinstance(h, Agent):
-        return h
-    ref = getattr(h, "_agent_ref", None)
-    return ref() if callable(ref) else None
-
-
-def reachable_agents(start: Any) -> list[Any]:
-    """Every agent the SDK may run from ``start``: handoff targets, agents used as tools."""
-    from agents import FunctionTool
-
-    out: list[Any] = []
-    todo = [start]
-    while todo:
-        a = todo.pop(0)
-        if any(a is b for b in out):
-            continue
-        out.append(a)
-        for h in a.handoffs:
-            target = handoff_target(h)
-            if target is not None:
-                todo.append(target)
-        for t in a.tools:
-            if isinstance(t, FunctionTool) and getattr(t, "_is_agent_tool", False):
-                nested = getattr(t, "_agent_instance", None)
-                if nested is not None:
-                    todo.append(nested)
-    return out
-
-
 _ACTIVE: contextvars.ContextVar[Steps | None] = contextvars.ContextVar("agentc_agent_steps", default=None)
 _INSTALL_LOCK = threading.Lock()
 _INSTALLED: dict[tuple[int, str], list[Any]] = {}
@@ -478,7 +447,7 @@ def _wrappers(start: Any) -> Iterator[tuple[Any, str, Callable[[Any], Any]]]:
         for t in agent.tools:
             if isinstance(t, FunctionTool):
                 timeout = t.timeout_seconds
-                yield t, "on_invoke_tool", lambda old, t=t, a=agent, s=timeout: _journaled_tool(t, a.name, old, s)
+                yield t, compat.TOOL_INVOKE_ATTR, lambda old, t=t, a=agent, s=timeout: _journaled_tool(t, a.name, old, s)
                 if timeout:
                     yield t, compat.TIMEOUT_ATTR, lambda old: None
         for kind, guards in (("input", agent.input_guardrails), ("output", agent.output_guardrails)):

@@ -28,6 +28,7 @@ from langgraph.channels.topic import Topic
 from langgraph.errors import InvalidUpdateError
 
 from agentc import ir as IR
+from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import START, Graph
 from agentc.runtime_shims import langgraph_calls as lg
@@ -189,7 +190,7 @@ class Frame:
                 if packet.node not in self.nodes:
                     continue
                 tasks.append(Task(f"{self.step}:push:{idx}", packet.node, packet.arg,
-                                   ("__pregel_push", idx), ("__pregel_push",)))
+                                   (PUSH, idx), (PUSH,)))
         if self.updated is None:
             candidates = [START, *sorted(self.nodes)]
         else:
@@ -210,7 +211,7 @@ class Frame:
                 if lg.is_root(node.input) and not self.channels[lg.ROOT].is_available():
                     continue  # LangGraph's _proc_input: a single-channel node needs a value
                 value = lg.read_state(self.channels, node.input, managed, resolve)
-            tasks.append(Task(f"{self.step}:pull:{name}", name, value, ("__pregel_pull", name),
+            tasks.append(Task(f"{self.step}:pull:{name}", name, value, (PULL, name),
                                tuple(self.triggers[name])))
         return tasks
 
@@ -396,8 +397,8 @@ def schedule_key(frame: Frame, tasks: list[Task]) -> str:
     PUSH (Send) targets of the prepared step, and the state of the barrier channels (joins,
     deferred nodes). Channel *values* never appear: they do not affect which node runs
     next except through routers, whose choice is already in the trigger channels."""
-    pull = sorted(t.name for t in tasks if t.path[0] == "__pregel_pull")
-    push = sorted({t.name for t in tasks if t.path[0] == "__pregel_push"})
+    pull = sorted(t.name for t in tasks if t.path[0] == PULL)
+    push = sorted({t.name for t in tasks if t.path[0] == PUSH})
     barriers = []
     for ch in sorted(frame.held_barriers):
         cp = frame.channels[ch].checkpoint()

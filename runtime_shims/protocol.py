@@ -6,7 +6,19 @@ and paused attempts (no ``next``) lose. Conductor evaluates the same rule in Jav
 (``targets/conductor/lowering.py`` ``pick_js``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Iterable
+
+
+@dataclass
+class Outcome:
+    """What a step worker answers for one task (graph steps and agent steps alike); it lives
+    here, not in ``steps.py``, so ``agent_steps.py`` need not import ``steps.py``, which
+    dispatches to it (docs/architecture.md, "No import cycles")."""
+
+    status: str  # COMPLETED | FAILED | FAILED_WITH_TERMINAL_ERROR
+    output: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
 
 
 def pick(outputs: Iterable[Any]) -> dict[str, Any] | None:

@@ -19,23 +19,16 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass, field
 from typing import Any
 
+from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims import pregel
-from agentc.runtime_shims.protocol import pick
+from agentc.runtime_shims.protocol import Outcome, pick
 from agentc.runtime_shims.codec import to_jsonable
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
-
-
-@dataclass
-class Outcome:
-    status: str  # COMPLETED | FAILED | FAILED_WITH_TERMINAL_ERROR
-    output: dict[str, Any] = field(default_factory=dict)
-    reason: str = ""
 
 
 class _Terminal(Exception):
@@ -120,9 +113,9 @@ class StepWorker:
         frame, block, tasks = self._enter(level, input, ctx)
         name = kind["node"]
         if "push" in input:
-            task = next((t for t in tasks if t.path == ("__pregel_push", input["push"])), None)
+            task = next((t for t in tasks if t.path == (PUSH, input["push"])), None)
         else:
-            task = next((t for t in tasks if t.path == ("__pregel_pull", name)), None)
+            task = next((t for t in tasks if t.path == (PULL, name)), None)
         if task is None or task.name != name:
             raise _Terminal(f"{Code.GRAPH_CHANGED.value}: node {name!r} is not scheduled in this superstep")
         node = level.graph.node(name)
@@ -233,7 +226,7 @@ class StepWorker:
         parent = self.layout.levels[level.path[:-1]]
         desc = input["parent"]
         pframe, pblock, ptasks = self._enter(parent, desc, ctx)
-        ptask = next(t for t in ptasks if t.path == ("__pregel_pull", level.path[-1]))
+        ptask = next(t for t in ptasks if t.path == (PULL, level.path[-1]))
         config = self._config(parent, pframe, ptask, desc, ctx, [])
         writes = pregel.task_writes(pframe, ptask, result, config, self.resolve)
         return self._after(parent, pframe, pblock, ptasks, ptask, writes, desc)
@@ -274,7 +267,7 @@ class StepWorker:
         if level.path:
             parent = self.layout.levels[level.path[:-1]]
             pframe, _, ptasks = self._enter(parent, raw, ctx)
-            ptask = next(t for t in ptasks if t.path == ("__pregel_pull", level.path[-1]))
+            ptask = next(t for t in ptasks if t.path == (PULL, level.path[-1]))
             graph_input = ptask.input
         else:
             graph_input = raw
@@ -324,7 +317,7 @@ class StepWorker:
                  input: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"agentc": 1, "status": "done", "step": frame.step, "next": nxt,
                                "frame": pregel.to_json(frame)}
-        pushes = [t for t in nt if t.path[0] == "__pregel_push"]
+        pushes = [t for t in nt if t.path[0] == PUSH]
         if pushes:
             sends: dict[str, Any] = {}
             for t in pushes:
@@ -391,7 +384,7 @@ def worker_for(wf: Any, live: Any) -> Any:
     """The task worker for a compiled workflow: graph steps, or agent-loop steps
     (``agent_steps.AgentStepper``; same ``layout.plan_id``/``layout.task_kinds``/``execute``)."""
     if wf.agents is not None:
-        from .agent_steps import AgentStepper
+        from .agent_steps import AgentStepper  # lazily: graph-only runs never load the Agents SDK
 
         return AgentStepper(wf, live)
     return StepWorker(wf, live)

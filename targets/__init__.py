@@ -17,7 +17,7 @@ def get(name: str) -> Any:
     from agentc.errors import AgentcError, Code
 
     if name not in TARGETS:
-        raise AgentcError(Code.BAD_REF, f"unknown target {name!r}", construct=name,
+        raise AgentcError(Code.UNKNOWN_TARGET, f"unknown target {name!r}", construct=name,
                           hint=f"choose one of: {', '.join(sorted(TARGETS))}")
     return importlib.import_module(TARGETS[name])
 

@@ -167,7 +167,7 @@ def check_local(spec: dict[str, Any], folder: Path) -> str:
 def check_conductor(spec: dict[str, Any]) -> str:
     from test_conductor_agents import compile_to, simulated
 
-    from agentc.targets.conductor.validator import validate_documents
+    from agentc.targets.conductor.emulator.validator import validate_documents
 
     expected = native(spec)
     R.install(spec)

@@ -20,7 +20,7 @@ import openai_agents_oracle as O
 import agentc
 from agentc.fixtures.openai_agents.fake_model import recording
 from agentc.targets.conductor.simulate import Simulation
-from agentc.targets.conductor.validator import sdk_roundtrip_loss, validate_documents
+from agentc.targets.conductor.emulator.validator import sdk_roundtrip_loss, validate_documents
 
 CASES = O.load_cases()
 SYSTEMS = sorted({c["ref"] for c in CASES.values()})
@@ -212,7 +212,7 @@ def test_a_failed_tool_task_is_retried_alone(tmp_path):
     """The worker running one of three parallel tool calls dies (the task FAILS once):
     Conductor retries that task only; the other calls and the model turns are not run
     again, and the run still gives ``Runner.run``'s output and model calls."""
-    from agentc.targets.conductor.simulator import TaskResult
+    from agentc.targets.conductor.emulator.simulator import TaskResult
 
     case = CASES["math_tutor"]
     compile_to(case["ref"], tmp_path)

@@ -10,7 +10,7 @@ import pytest
 import harness
 
 import agentc
-from agentc.targets.conductor.validator import sdk_roundtrip_loss, validate_documents
+from agentc.targets.conductor.emulator.validator import sdk_roundtrip_loss, validate_documents
 
 GOLDEN = harness.FIXTURES / "golden" / "conductor"
 

@@ -50,7 +50,7 @@ import harness
 import agentc
 from agentc.errors import AgentcError, Code, RunFailed
 from agentc.targets.conductor.simulate import Simulation
-from agentc.targets.conductor.validator import validate_documents
+from agentc.targets.conductor.emulator.validator import validate_documents
 
 END_T = -1  # END in a spec's target lists
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from agentc.targets.conductor import expressions as ex
-from agentc.targets.conductor.simulator import (
+from agentc.targets.conductor.emulator import expressions as ex
+from agentc.targets.conductor.emulator.simulator import (
     UNSUPPORTED,
     SimulationError,
     SimulationUnsupported,

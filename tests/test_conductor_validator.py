@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agentc.targets.conductor.jsonpath import compile_error, is_definite, read
-from agentc.targets.conductor.validator import (
+from agentc.targets.conductor.emulator.jsonpath import compile_error, is_definite, read
+from agentc.targets.conductor.emulator.validator import (
     PROFILES,
     Violation,
     render,

@@ -32,7 +32,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_failure_workflow_is_emitted_and_valid(folder: Any) -> None:
-    from agentc.targets.conductor.validator import validate_paths
+    from agentc.targets.conductor.emulator.validator import validate_paths
 
     _, out = folder
     root = json.loads((out / "booking_saga.workflow.json").read_text())
@@ -76,7 +76,7 @@ def test_compensation_task_killed_after_the_release_is_retried_and_releases_once
         result = serve_task(call)
         if call.task_type.endswith("saga_compensate") and not calls:
             calls.append(call.task_type)
-            from agentc.targets.conductor.simulator import TaskResult
+            from agentc.targets.conductor.emulator.simulator import TaskResult
 
             return TaskResult("FAILED", {}, "worker lost")
         return result
@@ -95,7 +95,7 @@ def test_worker_killed_mid_tool_retries_with_the_same_key(tmp_path: Path, monkey
     """An agent's tool task whose worker died after the service answered is retried by
     Conductor; the retry sends the same key (rooted in the workflow id): one booking."""
     from agentc.runtime_shims.effects import derive
-    from agentc.targets.conductor.simulator import TaskResult
+    from agentc.targets.conductor.emulator.simulator import TaskResult
 
     svc, http, url = serve()
     monkeypatch.setenv("AGENTC_BOOKING_URL", url)
@@ -129,7 +129,7 @@ def test_node_task_answer_lost_after_the_effect_books_once(folder: Any) -> None:
     serve_task, died = sim._serve, []
 
     def dying(call: Any) -> Any:
-        from agentc.targets.conductor.simulator import TaskResult
+        from agentc.targets.conductor.emulator.simulator import TaskResult
 
         result = serve_task(call)
         if call.task_type.endswith("reserve_hotel") and not died:

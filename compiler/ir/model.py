@@ -252,7 +252,7 @@ class Graph(_Frozen):
     interrupt_before: tuple[str, ...] = ()
     interrupt_after: tuple[str, ...] = ()
     recursion_limit: int = 10007
-    """Default of ``langgraph._internal._config.DEFAULT_RECURSION_LIMIT``; counts supersteps."""
+    """LangGraph's default (``agentc.compat.langgraph.DEFAULT_RECURSION_LIMIT``); counts supersteps."""
 
     def node(self, name: str) -> Node:
         for n in self.nodes:

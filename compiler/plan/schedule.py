@@ -1,5 +1,5 @@
-"""Supersteps → a control-flow graph of schedules (design/lowering.md, "From supersteps to
-a control-flow graph").
+"""Supersteps → a control-flow graph of schedules (docs/ir.md, "The plan":
+``schedule.build``).
 
 A *schedule* is what decides the rest of a run apart from state values: which nodes the
 next superstep runs (PULL), which nodes receive ``Send`` packets (PUSH), and how far every
@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import END, START, Branch, Graph
 
@@ -183,7 +184,7 @@ def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
         bid = ids[key]
         blocks.append(Block(
             id=bid,
-            pull=tuple(sorted(t.name for t in ts if t.path[0] == "__pregel_pull")),
-            push=tuple(sorted({t.name for t in ts if t.path[0] == "__pregel_push"})),
+            pull=tuple(sorted(t.name for t in ts if t.path[0] == PULL)),
+            push=tuple(sorted({t.name for t in ts if t.path[0] == PUSH})),
             key=key, succ=tuple(sorted(succ[bid]))))
     return Schedule(graph=graph.name, blocks=tuple(blocks))

@@ -1,5 +1,5 @@
-"""Schedule CFG → structured control flow (design/lowering.md, "From the control-flow graph
-to structured code").
+"""Schedule CFG → structured control flow (docs/ir.md, "The plan":
+``structure.structure``).
 
 The result is a small tree every structured engine can lower with one handler per item:
 ``Run(block)`` runs one superstep; ``Route`` switches on the next block chosen by the step

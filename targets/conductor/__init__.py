@@ -64,7 +64,7 @@ def lower(wf: Workflow) -> Artifact:
 
 
 def validate(artifact: Artifact) -> list[str]:
-    from .validator import render, validate_documents
+    from .emulator.validator import render, validate_documents
 
     docs = [(name, json.loads(text)) for name, text in sorted(artifact.files.items())
             if name != "manifest.json"]

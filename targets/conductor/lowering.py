@@ -32,7 +32,7 @@ from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
 
 OWNER = "agentc@example.com"
 TIMEOUT_S = 3600
-"""Default TaskDef timeoutSeconds/responseTimeoutSeconds (explicit: §A.4 defaults differ)."""
+"""Default TaskDef timeoutSeconds/responseTimeoutSeconds (explicit: docs/conductor.md "TaskDef defaults" defaults differ)."""
 INFRA_RETRIES = 2
 """Retries for a task whose worker died (TIMED_OUT); user exceptions follow RetryPolicy."""
 PROTOCOL_KEYS = ("agentc", "status", "step", "next", "frame", "sends", "task", "writes", "update",
@@ -193,7 +193,7 @@ class _LevelLowerer:
         tasks = _prune(tasks)
         for n, t in self.level.node_types.items():
             self._task_def(t, self.nodes[n])
-        for kind, t in self.level.special_types.items():
+        for _kind, t in self.level.special_types.items():
             self._task_def(t, None)
         if self.path:
             output = {k: out(end_ref, k) for k in PROTOCOL_KEYS}
@@ -237,7 +237,7 @@ class _LevelLowerer:
             parts: dict[str, str] = {}
             for n in b.pull:
                 chain, finals_n = self._node(n, b.id)
-                if len(finals_n) > 1:  # a JOIN needs a task that always runs last (§C.5)
+                if len(finals_n) > 1:  # a JOIN needs a task that always runs last (docs/conductor.md "Forks and joins")
                     done = self.refs.take(f"done_{n}")
                     chain.append({"name": done, "taskReferenceName": done, "type": "INLINE",
                                   "inputParameters": {"evaluatorType": "javascript",

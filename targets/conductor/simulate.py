@@ -3,7 +3,7 @@ of ``agentc run`` — the final state as JSON, or a run id and the pending inter
 HUMAN task waits (exit 3), continued with ``--resume RUN_ID --value JSON``.
 
 The workflow JSON executed is the one in the artifact folder (what a user would register),
-by ``simulator.Simulator`` (Conductor's runtime semantics, conductor.md §C); its worker
+by ``simulator.Simulator`` (Conductor's runtime semantics, docs/conductor.md "Conductor semantics the emulator follows"); its worker
 tasks are served in process by ``runtime_shims.steps`` with the user's code.
 A paused simulation is saved as JSON so a later process can resume it. Every simulation has
 its own random run id (the simulator's execution ids, ``wf-1``..., are per simulator and
@@ -42,7 +42,7 @@ class Simulation:
     """One simulated run of an artifact, with the user's code behind its worker tasks."""
 
     def __init__(self, artifact: dict[str, Any], worker: Any) -> None:
-        from .simulator import Simulator
+        from .emulator.simulator import Simulator
 
         self.artifact = artifact
         self.worker = worker
@@ -66,7 +66,7 @@ class Simulation:
         return cls(art, worker_for(wf, live))
 
     def _serve(self, call: Any) -> Any:
-        from .simulator import TaskResult
+        from .emulator.simulator import TaskResult
 
         o = self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
                                 workflow_id=call.workflow_id, task_id=call.task_id)
@@ -91,7 +91,7 @@ class Simulation:
             from agentc.api import check_context, check_input
 
             if context_factory is not None:
-                from agentc.frontends.openai_agents.user_code import call_factory
+                from agentc.agent_context import call_factory
 
                 context = call_factory(context_factory, context)
             # the checks `agentc run` makes locally and before a Temporal start (AC111)
@@ -169,7 +169,7 @@ class Simulation:
         from agentc.api import workflow_and_live
         from agentc.runtime_shims.steps import worker_for
 
-        from .simulator import Simulator
+        from .emulator.simulator import Simulator
 
         p = Path(path)
         if not p.exists():

@@ -110,7 +110,7 @@ class AgentRunner:
 
         context = run["context"]
         if first.get("context_factory"):
-            from agentc.frontends.openai_agents.user_code import call_factory
+            from agentc.agent_context import call_factory
 
             context = call_factory(first["context_factory"], context)
         try:

@@ -130,7 +130,7 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
         from agentc.api import check_context, check_input
 
         if context_factory is not None:
-            from agentc.frontends.openai_agents.user_code import call_factory
+            from agentc.agent_context import call_factory
 
             context = call_factory(context_factory, context)
         check_input(wf, live, input)

@@ -4,8 +4,10 @@ The source of truth is ``graph.builder`` — the authoring-level view — never
 ``get_graph()``, which is a lossy dry-run for dynamic routing. Nothing here calls
 ``builder.compile()``: reading must stay cheaper than LangGraph's own compile.
 
-Unsupported constructs raise (or warn, per ``ErrorLevel``) with a diagnostic naming the
-construct and its file:line; nothing is silently dropped.
+Unsupported constructs are refused through the diagnostics sink (``errors.Warnings``) with a
+diagnostic naming the construct and its file:line; the reader reads on, so one compile
+reports all of them (raised at the end of ``read``; at once under ``ErrorLevel.IMMEDIATE``).
+Nothing is silently dropped.
 """
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
     if builder is None:
         _refuse_functional(obj, entry)
     graph = _Reader(builder, compiled, (), warnings, level).graph(_name(compiled, entry))
+    warnings.raise_if_refused()  # every unsupported construct of the graph, reported together
     return Workflow(name=graph.name, entry=entry, graph=graph,
                     warnings=tuple(d.to_json() for d in warnings.items))
 
@@ -188,14 +191,15 @@ class _Reader:
 
     # ------------------------------------------------------------------ nodes
     def retry(self, name: str, spec: Any) -> tuple[RetryPolicy, ...]:
+        from ...compat.langgraph import node_default_retry
+
         policies = None
         if self.c is not None and name in getattr(self.c, "nodes", {}):
             policies = self.c.nodes[name].retry_policy
         if policies is None:
             policies = spec.retry_policy
         if policies is None:
-            defaults = getattr(self.b, "_node_defaults", None)
-            policies = getattr(defaults, "retry_policy", None)
+            policies = node_default_retry(self.b)
         if policies is None:
             return ()
         if not isinstance(policies, (list, tuple)):
@@ -214,7 +218,7 @@ class _Reader:
         return tuple(out)
 
     def node(self, name: str, spec: Any) -> Any:
-        from langgraph._internal._runnable import RunnableCallable
+        from ...compat.langgraph import RunnableCallable
         from langgraph.pregel import Pregel
 
         r = spec.runnable
@@ -299,8 +303,13 @@ class _Reader:
         return tuple(out)
 
     def refuse_error_handlers(self) -> None:
+        # add_node(..., error_handler=f) adds f as a node of its own, named by the node's
+        # error_handler_node: that one is reported with the add_node call, not again
+        named = {getattr(spec, "error_handler_node", None) for spec in self.b.nodes.values()}
         for name, spec in self.b.nodes.items():
             handler = getattr(spec, "error_handler_node", None)
+            if name in named and getattr(spec, "is_error_handler", False):
+                continue
             if handler or getattr(spec, "is_error_handler", False):
                 fn = _user_function(spec.runnable)
                 what = (f"add_node({name!r}, ..., error_handler=...)" if handler
@@ -342,8 +351,10 @@ class _Reader:
             recursion_limit=limit,
         )
 
-    def _unsupported(self, what: str, src: Any, hint: str, level: ErrorLevel = ErrorLevel.RAISE) -> None:
+    def _unsupported(self, what: str, src: Any, hint: str) -> None:
+        """Refuse a construct through the sink; the reader goes on, so one compile reports
+        every unsupported construct (raised by ``read`` once the graph is read)."""
         diag = Diagnostic(Code.UNSUPPORTED, f"unsupported construct: {what}", construct=what,
                           file=src.file if src else None, line=src.line if src else None, hint=hint)
-        self.warnings.add(diag, level)
+        self.warnings.refuse(diag, self.level)
 

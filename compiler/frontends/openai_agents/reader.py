@@ -1,6 +1,6 @@
 """Reading live ``agents.Agent`` objects (all public dataclass fields; two private
-attributes the SDK has no public accessor for: ``Handoff._agent_ref`` and
-``FunctionTool._agent_instance``, spec Part 2.1/2.4).
+attributes the SDK has no public accessor for — the target of a ``Handoff`` and the agent
+behind an agent tool — read through :mod:`agentc.compat.openai_agents`; docs/openai-agents.md).
 
 What cannot be read statically and would break a durable run is refused with a
 diagnostic: MCP servers (their tool lists are fetched from the server on every turn, so a
@@ -14,7 +14,8 @@ import enum
 import json
 from typing import Any
 
-from ...errors import AgentcError, Code, Diagnostic, ErrorLevel, Warnings
+from ...compat import openai_agents as compat
+from ...errors import Code, Diagnostic, ErrorLevel, Warnings
 from ...ir import SourceRef, Workflow
 from ...ir.model import AgentGuardrail, AgentHandoff, AgentSpec, AgentSystem, AgentTool
 from ..langgraph.sources import source_ref
@@ -43,8 +44,8 @@ def _tool(t: Any, agents_out: list[Any]) -> AgentTool:
         needs = "callable" if callable(approval) else ("always" if approval else "never")
         ins = tuple(g.get_name() for g in (t.tool_input_guardrails or ()))
         outs = tuple(g.get_name() for g in (t.tool_output_guardrails or ()))
-        if getattr(t, "_is_agent_tool", False):
-            nested = getattr(t, "_agent_instance", None)
+        if compat.is_agent_tool(t):
+            nested = compat.agent_tool_agent(t)
             if nested is not None:
                 agents_out.append(nested)
             return AgentTool(name=t.name, kind="agent", needs_approval=needs, input_guardrails=ins,
@@ -119,7 +120,7 @@ def _behavior(b: Any) -> str | tuple[str, ...]:
 
 def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
          warnings: Warnings | None = None) -> Workflow:
-    from agentc.runtime_shims.openai_agents_replay import handoff_target
+    from ...compat.openai_agents import handoff_target
 
     warnings = warnings if warnings is not None else Warnings()
     seen: dict[str, Any] = {}
@@ -129,17 +130,20 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
         agent = order.pop(0)
         if agent.name in seen:
             if seen[agent.name] is not agent:
-                raise AgentcError(Code.UNSUPPORTED, f"two different agents are both named {agent.name!r}",
-                                  construct=f"Agent(name={agent.name!r})", source=_src(type(agent)),
-                                  hint="give every agent a unique name: the SDK re-binds agents by name")
+                src = _src(type(agent))
+                warnings.refuse(Diagnostic(
+                    Code.UNSUPPORTED, f"two different agents are both named {agent.name!r}",
+                    construct=f"Agent(name={agent.name!r})", file=src.file if src else None,
+                    line=src.line if src else None,
+                    hint="give every agent a unique name: the SDK re-binds agents by name"), level)
             continue
         seen[agent.name] = agent
         if getattr(agent, "mcp_servers", None):
-            raise AgentcError(Code.UNSUPPORTED,
-                              f"agent {agent.name!r} uses MCP servers, whose tool lists are fetched at run time",
-                              construct=f"Agent({agent.name!r}).mcp_servers",
-                              hint="a replayed durable run could see a different tool list; wrap the MCP calls "
-                                   "you need in @function_tool functions, or run this agent with Runner.run")
+            warnings.refuse(Diagnostic(
+                Code.UNSUPPORTED, f"agent {agent.name!r} uses MCP servers, whose tool lists are fetched at run time",
+                construct=f"Agent({agent.name!r}).mcp_servers",
+                hint="a replayed durable run could see a different tool list; wrap the MCP calls "
+                     "you need in @function_tool functions, or run this agent with Runner.run"), level)
         nested: list[Any] = []
         tools = tuple(_tool(t, nested) for t in agent.tools)
         handoffs = []
@@ -178,6 +182,7 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
                                     for g in agent.output_guardrails),
         ))
         order.extend(nested)
+    warnings.raise_if_refused()  # every unsupported construct of the system, reported together
     from agents.run_config import DEFAULT_MAX_TURNS
 
     from ...refs import ref_stem

@@ -7,6 +7,10 @@ The context type is read, in this order, from the starting agent's generic param
 (``Agent[Student](...)``), then from the first parameter of every reachable agent's
 callable instructions, function tools and guardrails (``ctx: RunContextWrapper[Student]``
 or ``ToolContext[Student]``). ``RunContextWrapper[None]`` / ``Any`` declare nothing.
+
+It is used when a run starts — by the API, every target's runner and the agent step worker —
+not only when an agent is read, so it sits below the frontends, targets and runtime shims
+(it imports only ``compat``, ``errors``, ``refs`` and ``source_refs``; docs/architecture.md).
 """
 from __future__ import annotations
 
@@ -14,7 +18,9 @@ import inspect
 import typing
 from typing import Any, Iterator
 
-from ...errors import AgentcError, Code
+from .compat.openai_agents import is_agent_tool
+from .errors import AgentcError, Code
+from .source_refs import source_ref
 
 
 def _callables(agent: Any) -> Iterator[Any]:
@@ -24,7 +30,7 @@ def _callables(agent: Any) -> Iterator[Any]:
     if callable(agent.instructions):
         yield agent.instructions
     for t in agent.tools:
-        if isinstance(t, FunctionTool) and not getattr(t, "_is_agent_tool", False):
+        if isinstance(t, FunctionTool) and not is_agent_tool(t):
             fn = getattr(t, "__wrapped__", None)
             if fn is not None:
                 yield fn
@@ -35,7 +41,7 @@ def _callables(agent: Any) -> Iterator[Any]:
 def modules_of(start: Any) -> list[str]:
     """Modules that may hold ``start`` as a global: those of its agents' user functions,
     model classes and output types (the caller falls back to every loaded module)."""
-    from agentc.runtime_shims.openai_agents_replay import reachable_agents
+    from .compat.openai_agents import reachable_agents
 
     found: list[str] = []
     for agent in reachable_agents(start):
@@ -78,7 +84,7 @@ def _first_param_type(fn: Any) -> Any:
 
 def context_type(start: Any) -> Any:
     """The run-context type the agents declare (None when they declare none)."""
-    from agentc.runtime_shims.openai_agents_replay import reachable_agents
+    from .compat.openai_agents import reachable_agents
 
     t = _declared(getattr(start, "__orig_class__", None))
     if t is not None:
@@ -110,7 +116,7 @@ def run_context(start: Any, value: Any, factory: Any = None) -> tuple[Any, str |
 def factory_ref(factory: Any) -> str:
     if isinstance(factory, str):
         return factory
-    from ...refs import find_ref
+    from .refs import find_ref
 
     ref = find_ref(factory, [getattr(factory, "__module__", None) or ""])
     if ref is None:
@@ -147,9 +153,10 @@ def build_context(start: Any, value: Any) -> Any:
 
 
 def _src(t: Any) -> Any:
-    from .reader import _src as source_of
-
-    return source_of(t)
+    try:
+        return source_ref(t)
+    except Exception:  # noqa: BLE001 - best effort: builtins, C functions
+        return None
 
 
 def _fields_hint(t: Any) -> str:
@@ -161,7 +168,7 @@ def _fields_hint(t: Any) -> str:
 
 
 def call_factory(factory: Any, value: Any) -> Any:
-    from ...refs import load_ref
+    from .refs import load_ref
 
     fn = load_ref(factory) if isinstance(factory, str) else factory
     if not callable(fn):

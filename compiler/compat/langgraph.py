@@ -1,0 +1,79 @@
+"""Every private LangGraph symbol agentc uses (langgraph 1.2), in one place.
+
+* The config keys and namespace separators of a Pregel task (``langgraph/_internal/
+  _constants.py``): the runtime shims build a task's config the way LangGraph's own loop does
+  (``langgraph/pregel/_algo.py`` ``prepare_single_task``), so a graph a node invokes itself
+  (``child.invoke(...)`` inside the node) — a nested Pregel run of LangGraph's own — finds its
+  checkpointer, checkpoint namespace, the parent task's scratchpad (``interrupt()`` resume
+  values) and the "resuming" flag there (docs/langgraph.md, "Graphs invoked inside a node").
+* ``PULL``/``PUSH``/``TASKS``: the first element of a task's path (a node triggered by its
+  channels, a ``Send``) and the channel ``Send`` packets are written to. agentc's Pregel frame
+  (``runtime_shims/pregel.py``) names its tasks the same way, so the plan and the runtime read
+  task paths as LangGraph does.
+* :class:`PregelScratchpad`, :data:`LangGraphParentCommand` (``ParentCommand``, raised by a
+  nested graph's ``Command(graph=PARENT)``).
+* :class:`RunnableCallable`: the wrapper ``add_node`` puts around a function; the frontend
+  unwraps it to find the user's function.
+* A node's return value as channel writes: :func:`command_updates` (``Command._update_as_tuples``)
+  and :func:`model_updates` (``_internal/_fields.py``, for dataclass / pydantic states).
+* :func:`node_default_retry`: the retry policy set by ``StateGraph.set_node_defaults``
+  (kept in the builder's private ``_node_defaults``).
+* :data:`DEFAULT_RECURSION_LIMIT`: the IR's default ``recursion_limit`` must equal it
+  (``tests/test_sdk_compat.py`` checks).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph._internal._config import DEFAULT_RECURSION_LIMIT
+from langgraph._internal._constants import (
+    CONFIG_KEY_CHECKPOINT_NS,
+    CONFIG_KEY_CHECKPOINTER,
+    CONFIG_KEY_RESUMING,
+    CONFIG_KEY_RUNTIME,
+    CONFIG_KEY_SCRATCHPAD,
+    CONFIG_KEY_SEND,
+    CONFIG_KEY_TASK_ID,
+    NS_END,
+    NS_SEP,
+    PULL,
+    PUSH,
+    RESUME,
+    TASKS,
+)
+from langgraph._internal._fields import get_cached_annotated_keys, get_update_as_tuples
+from langgraph._internal._runnable import RunnableCallable
+from langgraph._internal._scratchpad import PregelScratchpad
+from langgraph.errors import ParentCommand as LangGraphParentCommand
+
+__all__ = [
+    "CONFIG_KEY_CHECKPOINTER", "CONFIG_KEY_CHECKPOINT_NS", "CONFIG_KEY_RESUMING",
+    "CONFIG_KEY_RUNTIME", "CONFIG_KEY_SCRATCHPAD", "CONFIG_KEY_SEND", "CONFIG_KEY_TASK_ID",
+    "DEFAULT_RECURSION_LIMIT", "LangGraphParentCommand", "NS_END", "NS_SEP", "PULL", "PUSH",
+    "PregelScratchpad", "RESUME", "RunnableCallable", "TASKS", "command_updates",
+    "model_updates", "node_default_retry", "recast_ns",
+]
+
+
+def recast_ns(ns: str) -> str:
+    """A checkpoint namespace without its task ids (``a:1|b:2`` -> ``a|b``), which is
+    where a ``checkpointer=True`` subgraph keeps its per-thread history."""
+    return NS_SEP.join(part.split(NS_END)[0] for part in ns.split(NS_SEP))
+
+
+def command_updates(command: Any) -> list[tuple[str, Any]]:
+    """A ``Command``'s ``update`` as ``(channel, value)`` writes, as LangGraph applies it."""
+    return list(command._update_as_tuples())
+
+
+def model_updates(result: Any, keys: list[str]) -> list[tuple[str, Any]] | None:
+    """A dataclass / pydantic state returned by a node as writes to ``keys``; None when
+    ``result`` is not such a state (LangGraph's ``_get_updates`` fallback)."""
+    if not get_cached_annotated_keys(type(result)):
+        return None
+    return list(get_update_as_tuples(result, keys))
+
+
+def node_default_retry(builder: Any) -> Any:
+    """The retry policy ``builder.set_node_defaults(retry_policy=...)`` set, or None."""
+    return getattr(getattr(builder, "_node_defaults", None), "retry_policy", None)

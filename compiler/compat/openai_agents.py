@@ -1,0 +1,110 @@
+"""Every OpenAI Agents SDK internal agentc depends on (openai-agents 0.24), in one place.
+Each is used because the SDK has no public equivalent:
+
+* the agent behind a ``Handoff`` (:func:`handoff_agent`: the private weak ``_agent_ref``)
+  and behind an agent used as a tool (:func:`is_agent_tool`, :func:`agent_tool_agent`: the
+  private ``_is_agent_tool`` / ``_agent_instance`` that ``Agent.as_tool`` sets) — the frontend
+  reads the agent graph with them, the runtime finds every agent a run may reach;
+* :data:`TOOL_INVOKE_ATTR`: the ``FunctionTool`` field the SDK calls to run a tool
+  (``on_invoke_tool``); the journaled replay (``runtime_shims/openai_agents_replay.py``)
+  wraps it for the duration of a run;
+* a function tool's *timeout* is applied by the SDK around ``on_invoke_tool``
+  (``tool._invoke_function_tool_with_metadata``), i.e. outside the journal wrapper. While
+  a run is journaled the wrapper applies it instead (:func:`timeout_outcome` gives the SDK's
+  result for a call that timed out: ``timeout_error_function``, the SDK's default message
+  — public ``agents.tool.default_tool_timeout_error_message`` — or ``ToolTimeoutError``),
+  so a timed-out call is journaled like any output and replays without waiting again;
+  :data:`TIMEOUT_ATTR` is the field cleared meanwhile;
+* an agent used as a tool whose nested run stopped for approvals returns ``None`` and
+  keeps the nested run in the SDK's per-process cache (``agents.agent_tool_state``:
+  ``peek_agent_tool_run_result``, ``get_agent_tool_state_scope``); :func:`nested_interrupted`
+  tells the journal that such a call has not completed, so it is not recorded as done.
+
+The SDK is imported lazily, inside the functions, as the callers did before.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+TIMEOUT_ATTR = "timeout_seconds"
+"""``FunctionTool``'s timeout field, cleared while the journal wrapper applies it."""
+
+TOOL_INVOKE_ATTR = "on_invoke_tool"
+"""The ``FunctionTool`` field ``(ctx, input_json) -> awaitable`` the SDK calls to run a tool."""
+
+
+def is_agent_tool(tool: Any) -> bool:
+    """Whether ``tool`` is an agent used as a tool (``Agent.as_tool``)."""
+    return bool(getattr(tool, "_is_agent_tool", False))
+
+
+def agent_tool_agent(tool: Any) -> Any:
+    """The agent behind an ``Agent.as_tool`` tool, or None."""
+    return getattr(tool, "_agent_instance", None) if is_agent_tool(tool) else None
+
+
+def handoff_agent(handoff: Any) -> Any:
+    """The agent a ``Handoff`` built with ``agents.handoff(agent)`` leads to, or None (a
+    custom ``Handoff`` whose target is only known when it runs)."""
+    ref = getattr(handoff, "_agent_ref", None)
+    return ref() if callable(ref) else None
+
+
+def handoff_target(h: Any) -> Any:
+    """The agent a handoff entry of ``Agent.handoffs`` leads to: the agent itself, a
+    ``Handoff``'s known target, or None."""
+    from agents import Agent
+
+    if isinstance(h, Agent):
+        return h
+    return handoff_agent(h)
+
+
+def reachable_agents(start: Any) -> list[Any]:
+    """Every agent the SDK may run from ``start``: handoff targets, agents used as tools."""
+    from agents import FunctionTool
+
+    out: list[Any] = []
+    todo = [start]
+    while todo:
+        a = todo.pop(0)
+        if any(a is b for b in out):
+            continue
+        out.append(a)
+        for h in a.handoffs:
+            target = handoff_target(h)
+            if target is not None:
+                todo.append(target)
+        for t in a.tools:
+            if isinstance(t, FunctionTool):
+                nested = agent_tool_agent(t)
+                if nested is not None:
+                    todo.append(nested)
+    return out
+
+
+async def timeout_outcome(tool: Any, ctx: Any, timeout: float) -> Any:
+    """What the SDK makes of a call of ``tool`` that ran longer than ``timeout``."""
+    from agents import ToolTimeoutError
+    from agents.tool import default_tool_timeout_error_message
+
+    error = ToolTimeoutError(tool_name=tool.name, timeout_seconds=timeout)
+    if tool.timeout_behavior == "raise_exception":
+        raise error
+    if tool.timeout_error_function is None:
+        return default_tool_timeout_error_message(tool_name=tool.name, timeout_seconds=timeout)
+    out = tool.timeout_error_function(ctx, error)
+    return await out if inspect.isawaitable(out) else out
+
+
+def nested_interrupted(ctx: Any) -> bool:
+    """Whether the agent-as-tool call of ``ctx`` ended with its nested run waiting for
+    approvals (the SDK resumes it when the outer run is resumed)."""
+    from agents.agent_tool_state import get_agent_tool_state_scope, peek_agent_tool_run_result
+
+    tool_call = getattr(ctx, "tool_call", None)
+    if tool_call is None:
+        return False
+    pending = peek_agent_tool_run_result(tool_call, scope_id=get_agent_tool_state_scope(ctx))
+    return bool(getattr(pending, "interruptions", None))
