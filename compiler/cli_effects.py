@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any, Callable
 
 import click
 
 
-def register(main: click.Group, diagnose: object, db_default: object, emit: object) -> None:
+def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callable[[], str],
+             emit: Callable[[Any], None]) -> None:
     @main.command("effects")
     @click.argument("run_id")
     @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")

@@ -95,7 +95,10 @@ def _key_lines(text: str, table: str) -> dict[str, int]:
     (tomllib reports no positions, so this small scan finds them)."""
     lines: dict[str, int] = {}
     current = ""
-    norm = lambda s: ".".join(p.strip().strip('"').strip("'") for p in s.split("."))
+
+    def norm(s: str) -> str:
+        return ".".join(p.strip().strip('"').strip("'") for p in s.split("."))
+
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         header = re.fullmatch(r"\[\s*([^\[\]]+?)\s*\]", line)

@@ -54,6 +54,7 @@ def run(journal: Journal, run_id: str, on_event: Any = None) -> tuple[str, list[
     from agentc.refs import load_ref
 
     row = journal.run(run_id)
+    assert row is not None, run_id  # the caller holds the run (journal.driving)
     final = next((i.get("final") for i in row["interrupts"] if i.get("kind") == "compensating"), "compensated")
     reason = row["error"] or ""
     on_event = on_event or (lambda kind, info: None)
