@@ -415,5 +415,9 @@ def ir_schema_cmd() -> None:
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
 
 
+from .cli_audit import register as _register_audit  # noqa: E402  (history, export, replay: docs/replay.md)
+
+_register_audit(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -303,6 +303,9 @@ class LocalExecutor:
                 delay = lg.retry_decision(node.retry, attempt, exc, self.resolve)
                 if delay is None:
                     return _Result(error=exc, tb=traceback.format_exc())
+                with self.journal.tx() as j:  # the audit trail keeps failed attempts (docs/replay.md)
+                    j.note(self.run_id, "retry", ns=ns, step=frame.step, task=task.key, node=task.name,
+                           attempt=attempt, error=f"{type(exc).__name__}: {exc}", delay=delay)
                 self.on_event("retry", {"node": task.name, "attempt": attempt, "error": repr(exc)})
                 time.sleep(delay)
 

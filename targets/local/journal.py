@@ -30,7 +30,7 @@ from typing import Any, Iterable, Iterator
 
 from agentc.runtime_shims.codec import dumps, loads
 
-from . import lease
+from . import audit_log, lease
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -65,7 +65,7 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
         self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.executescript(SCHEMA + lease.SCHEMA)
+        self.db.executescript(SCHEMA + lease.SCHEMA + audit_log.SCHEMA)
         self.held: dict[str, str] = {}
         """run id -> lease token of the runs this journal drives (checked on every commit)."""
 
@@ -172,6 +172,7 @@ class Journal:
         self.db.execute(
             "UPDATE runs SET status=?, updated=?, interrupts=?, error=?, output_t=?, output=? WHERE run_id=?",
             (status, time.time(), json.dumps(interrupts or []), error, ot, ov, run_id))
+        audit_log.note(self.db, run_id, "status", info={"status": status, "error": error}, value=ov)
 
     # ---------------------------------------------------------------- frames
     def load_frame(self, run_id: str, ns: str) -> tuple[int, int, dict[str, Any], dict[str, str], dict[str, Any]] | None:
@@ -211,6 +212,7 @@ class Journal:
         t, v = dumps(writes)
         self.db.execute("INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
                         (run_id, ns, step, task, node, t, v))
+        audit_log.note(self.db, run_id, "node", ns, step, task, value=v)
 
     def load_writes(self, run_id: str, ns: str, step: int) -> dict[str, list[tuple[str, Any]]]:
         return {task: [tuple(w) for w in loads(t, v)] for task, t, v in self.db.execute(
@@ -227,10 +229,15 @@ class Journal:
         t, v = dumps(value)
         self.db.execute("INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
                         (run_id, "agents", 0, key, kind, t, v))
+        audit_log.note(self.db, run_id, kind, "agents", 0, key, value=v)
 
     def load_steps(self, run_id: str) -> dict[str, Any]:
         return {task: loads(t, v) for task, t, v in self.db.execute(
             "SELECT task, t, v FROM writes WHERE run_id=? AND ns='agents' ORDER BY rowid", (run_id,))}
+
+    def note(self, run_id: str, kind: str, **info: Any) -> None:
+        """Inside ``tx()``: an audit note with no journal row of its own (a retry)."""
+        audit_log.note(self.db, run_id, kind, info.pop("ns", ""), info.pop("step", None), info.pop("task", None), info)
 
     # ---------------------------------------------------------------- interrupts
     def resume_values(self, run_id: str, ns: str, task: str) -> list[Any]:
@@ -243,6 +250,7 @@ class Journal:
         t, v = dumps(values)
         self.db.execute("INSERT OR REPLACE INTO resumes(run_id, ns, task, t, v) VALUES(?,?,?,?,?)",
                         (run_id, ns, task, t, v))
+        audit_log.note(self.db, run_id, "resume", ns, None, task, {"index": len(values) - 1}, dumps(value)[1])
 
     def carry(self, run_id: str, ns: str, task: str) -> Any:
         """What a paused task's attempt left for its re-run (``nested_graphs.NestedRuns.carry``)."""
