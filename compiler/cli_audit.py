@@ -93,4 +93,77 @@ def register(main: click.Group) -> None:
 
         click.echo(json.dumps(schema(), indent=2, sort_keys=True))
 
-    _ = sys  # the replay commands live in cli_replay.py
+    @main.command("replay")
+    @click.argument("source")
+    @click.option("--db", default=None, help=DB_HELP + " (where SOURCE is a run id)")
+    @click.option("--at", "at", type=int, default=None, help="event number (`agentc history`) to alter")
+    @click.option("--set", "set_", default=None, help="JSON that replaces the step's output, or @file.json")
+    @click.option("--then", "then", type=click.Choice(["live", "stop"]), default="live", show_default=True,
+                  help="after the altered step: run live, or stop where the record no longer applies")
+    @click.option("--model", "model_ref", default=None, metavar="REF",
+                  help="module:attr of an agents Model (or a function returning one) for live model calls")
+    @click.option("--live-tools", is_flag=True, help="call the tools instead of reusing their recorded results")
+    @click.option("--agent", "agent_ref", default=None, metavar="REF", help="the agent [default: the recorded REF]")
+    @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
+    @_diagnose
+    def replay_cmd(source: str, db: str | None, at: int | None, set_: str | None, then: str,
+                   model_ref: str | None, live_tools: bool, agent_ref: str | None, as_json: bool) -> None:
+        """Re-run a recorded run (a transcript file or a local RUN_ID) with the recorded model
+        outputs — no model is called — and print the trajectory diff against the record.
+        Exit 0 when the replay reproduces the record (or, with --at, ran), 1 when an unaltered
+        replay diverges or fails."""
+        from .audit import record
+        from .audit.replay import NOT_SET, replay
+
+        h = record(source, db=db or _db_default())
+        value = NOT_SET if set_ is None else _parse_json(set_, "--set")
+        model = _model(model_ref) if model_ref else None
+        r = replay(h, obj=agent_ref, at=at, value=value, then=then, model=model, live_tools=live_tools)
+        _print_replay(r, as_json)
+        if at is None and (r.diff or r.status in ("failed", "stopped")):
+            sys.exit(1)
+
+    @main.command("fork")
+    @click.argument("run_id")
+    @click.option("--db", default=None, help=DB_HELP)
+    @click.option("--at", "at", type=int, required=True, help="event number (`agentc history`) to fork at")
+    @click.option("--set", "set_", default=None, help="JSON that replaces that step's output, or @file.json")
+    @click.option("--run-id", "new_id", default=None, help="the new run's id [default: RUN_ID-fork-XXXXXX]")
+    @_diagnose
+    def fork_cmd(run_id: str, db: str | None, at: int, set_: str | None, new_id: str | None) -> None:
+        """Start a new durable run whose prefix is RUN_ID's journal through step --at (its
+        output replaced by --set); no model is called in the prefix, the rest runs live."""
+        from .audit import fork
+
+        value = None if set_ is None else _parse_json(set_, "--set")
+        r = fork(run_id, db=db or _db_default(), at=at, value=value, new_run_id=new_id)
+        click.echo(f"forked {run_id} at event {at} -> {r.replayed.run_id} ({r.status})", err=True)
+        _print_replay(r, False)
+
+
+def _model(ref: str) -> Any:
+    from agents.models.interface import Model
+
+    from .refs import load_ref
+
+    found = load_ref(ref)
+    if not isinstance(found, Model) and callable(found):
+        found = found()
+    if not isinstance(found, Model):
+        raise AgentcError(Code.BAD_REF, f"{ref} is not an agents Model (nor a function returning one)",
+                          construct=ref, hint="name an object implementing agents.models.interface.Model")
+    return found
+
+
+def _print_replay(r: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"run_id": r.replayed.run_id, "status": r.status, "stopped": r.stopped,
+                               "live_model_calls": r.live_model_calls, "error": r.error, "diff": r.diff,
+                               "output": r.replayed.output}, indent=2, sort_keys=True, ensure_ascii=False))
+        return
+    click.echo(f"replay {r.replayed.run_id}: {r.status}; live model calls: {r.live_model_calls}")
+    if r.stopped:
+        click.echo(f"stopped at {r.stopped}")
+    if r.error:
+        click.echo(r.error)
+    click.echo("\n".join(r.diff) if r.diff else "trajectory: identical to the record")

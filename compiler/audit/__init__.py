@@ -47,3 +47,49 @@ def verify(run_id: str, *, db: str | Path | None = None) -> Break | None:
     finally:
         journal.close()
     return None if found is None else Break(*found)
+
+
+def record(source: str | Path, *, db: str | Path | None = None) -> History:
+    """A record to replay: a transcript file (verified) or a local run id."""
+    from agentc.errors import AgentcError, Code
+
+    from . import transcript
+
+    if str(source).endswith(".json") or Path(source).is_file():
+        h = transcript.load(source)
+        found = transcript.check(h)
+        if found is not None:
+            raise AgentcError(Code.TAMPERED, f"{source} does not verify: {found.reason}",
+                              construct=f"event {found.seq}", hint="replay only a record you can trust")
+        return h
+    found_local = verify(str(source), db=db)
+    if found_local is not None:
+        raise AgentcError(Code.TAMPERED, f"run {source} does not verify: {found_local.reason}",
+                          construct=f"event {found_local.seq}", hint="replay only a record you can trust")
+    return history(str(source), db=db)
+
+
+def replay(source: str | Path | History, *, db: str | Path | None = None, **options: Any) -> Any:
+    """Re-run a recorded run with zero model calls (``replay.replay`` for the options)."""
+    from .replay import replay as run_replay
+
+    h = source if isinstance(source, History) else record(source, db=db)
+    return run_replay(h, **options)
+
+
+def fork(run_id: str, *, db: str | Path | None = None, at: int, value: Any = None, new_run_id: str | None = None,
+         obj: Any = None) -> Any:
+    """A new durable run in ``db`` whose prefix is run ``run_id``'s journal up to step
+    ``at`` (altered to ``value``); the rest runs live and can be resumed like any run."""
+    import uuid
+
+    from agentc.api import DEFAULT_DB
+
+    from .replay import replay as run_replay
+
+    db = db or DEFAULT_DB
+    h = record(run_id, db=db)
+    from .replay import NOT_SET
+
+    return run_replay(h, obj=obj, at=at, value=NOT_SET if value is None else value, then="live", db=db,
+                      run_id=new_run_id or f"{run_id}-fork-{uuid.uuid4().hex[:6]}", keep_step=True)

@@ -25,6 +25,9 @@ from .lease import LeaseLost
 
 
 class AgentRunner:
+    admit = staticmethod(replay.admit_all)
+    """Who runs a step the journal lacks (``agentc replay`` counts or refuses live ones)."""
+
     def __init__(self, wf: Workflow, entry_obj: Any, journal: Journal, *,
                  on_event: Callable[[str, dict[str, Any]], None] | None = None) -> None:
         self.wf, self.agent, self.journal = wf, entry_obj, journal
@@ -94,7 +97,7 @@ class AgentRunner:
         run = self.journal.run(self.run_id)
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
-        steps = replay.Steps(done, self._sink)
+        steps = replay.Steps(done, self._sink, self.admit)
 
         def decisions_at(pause: str) -> Any:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")

@@ -1,0 +1,68 @@
+"""Replay of an OpenAI Agents SDK run on the local executor (``targets/local/agent_runs``).
+
+The record's model turns and tool results are already journaled (``replay._seed``), so the
+SDK's own ``Runner.run`` gets them back from the journal instead of calling the model or
+the tool. A step the journal does not hold runs live (the agent's own model, or the
+``model`` the user names), or, with ``then="stop"``, ends the replay there.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+from agentc.errors import AgentcError
+from agentc.runtime_shims import openai_agents_replay as journaled
+from agentc.runtime_shims.audit_events import History
+from agentc.targets.local.agent_runs import AgentRunner
+
+from .replay import RecordEnds
+
+
+@contextlib.contextmanager
+def models_replaced(start: Any, model: Any) -> Iterator[None]:
+    """Every reachable agent's model is ``model`` for the drive (put back afterwards)."""
+    if model is None:
+        yield
+        return
+    agents = journaled.reachable_agents(start)
+    saved = [(a, a.model) for a in agents]
+    try:
+        for a in agents:
+            object.__setattr__(a, "model", model)
+        yield
+    finally:
+        for a, m in saved:
+            object.__setattr__(a, "model", m)
+
+
+def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then: str, model: Any,
+                 counter: Any) -> Any:
+    from agentc import api
+
+    ended: list[str] = []
+
+    def admit(effect: journaled.Effect) -> str:
+        if effect.kind == "model":
+            if then == "stop":
+                ended.append(f"model call #{counter.live + 1} of agent {effect.info.get('agent')!r} "
+                             f"(step {effect.key}): the record has no response for this request")
+                raise RecordEnds(ended[-1])
+            counter.live += 1
+        return journaled.RUN
+
+    runner = AgentRunner(wf, live, journal)
+    runner.admit = admit  # type: ignore[method-assign]
+    from .replay import _decode
+
+    first = next((e for e in h.events if e.kind == "input"), None)
+    recorded = _decode(first) if first is not None and first.raw else {}
+    factory = recorded.get("context_factory")
+    ctx = h.context if factory else api.agent_context(live, h.context)[0]
+    try:
+        with models_replaced(live, model):
+            return runner.start(recorded.get("input"), run_id=run_id, context=ctx,
+                                max_turns=recorded.get("max_turns"), context_factory=factory)
+    except AgentcError:
+        if ended:
+            raise RecordEnds(ended[0]) from None
+        raise

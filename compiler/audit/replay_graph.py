@@ -1,0 +1,67 @@
+"""Replay of a LangGraph run on the local executor: the executor's own recovery path.
+
+The record's node writes are already in the journal (``replay._seed``), so the executor
+reuses them instead of calling the nodes. ``ReplayExecutor`` adds two things: the altered
+task returns the user's value as its node's return value (its routers and ``Send``s run
+on it, as they would on the node's own return), and with ``then="stop"`` a task the
+record does not cover stops the replay instead of running live.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from agentc.runtime_shims.audit_events import Event, History
+from agentc.targets.local.executor import LocalExecutor
+
+from .replay import RecordEnds
+
+
+class _Fixed:
+    """A node runnable that returns the altered value (sync or async, as the node is)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def invoke(self, state: Any, config: Any = None) -> Any:
+        return self.value
+
+    async def ainvoke(self, state: Any, config: Any = None) -> Any:
+        return self.value
+
+
+class ReplayExecutor(LocalExecutor):
+    def __init__(self, *args: Any, target: tuple[str, int, str] | None = None, value: Any = None,
+                 stop: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.target, self.value, self.stop = target, value, stop
+
+    def _execute(self, frame: Any, ns: str, task: Any) -> Any:
+        from agentc.ir import START, SubgraphNode
+
+        here = (ns, frame.step, task.key)
+        if self.stop and here != self.target and task.name != START and \
+                not isinstance(frame.nodes.get(task.name), SubgraphNode):
+            where = f"{ns + '/' if ns else ''}step {frame.step} node {task.name!r} (task {task.key})"
+            raise RecordEnds(f"{where}: the record has no output for it after the altered step")
+        return super()._execute(frame, ns, task)
+
+    def _attempt(self, frame: Any, ns: str, task: Any, node: Any, resolve: Any, *args: Any) -> Any:
+        if self.target == (ns, frame.step, task.key):
+            fixed = _Fixed(self.value)
+
+            def resolve_fixed(ref: Any) -> Any:
+                return fixed if ref is node.call else resolve(ref)
+
+            return super()._attempt(frame, ns, task, node, resolve_fixed, *args)
+        return super()._attempt(frame, ns, task, node, resolve, *args)
+
+
+def drive_graph(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
+                then: str, api: Any) -> Any:
+    start = next((e for e in h.events if e.kind == "input"), None)
+    writes = start.data.get("writes", []) if start is not None else []
+    value = {ch: v for ch, v in writes if not ch.startswith(("branch:", "__"))}
+    context = api._context(wf, live, h.context)
+    key = (target.ns, target.step, target.data["task"]) if target is not None else None
+    ex = ReplayExecutor(wf, live, journal, target=key, value=fitted, stop=then == "stop" and target is not None)
+    return ex.start(value, run_id=run_id, context=context)
