@@ -88,7 +88,19 @@ def _fit_model(original: dict[str, Any], value: Any) -> dict[str, Any]:
     if not isinstance(items, list):
         raise ValueError("a model step takes a JSON list of output items (or {\"output\": [...]})")
     kept = {**original, "output": items}
-    _revive_response(kept)
+    try:
+        _revive_response(kept)
+    except ValueError as exc:  # pydantic's ValidationError: one line, not one per item type
+        errors = getattr(exc, "errors", lambda: [])()
+        wrong = {e["loc"][1] for e in errors if len(e["loc"]) > 2 and e["loc"][-1] == "type"
+                 and e.get("type") == "literal_error"}
+        near = [e for e in errors if len(e["loc"]) > 1 and e["loc"][1] not in wrong]
+        first = (near or errors or [{"loc": (), "msg": str(exc)}])[0]
+        i = first["loc"][0] if first["loc"] else 0
+        kind = items[i].get("type") if isinstance(i, int) and i < len(items) and isinstance(items[i], dict) else None
+        detail = ".".join(str(p) for p in first["loc"][2:]) or "item"
+        raise ValueError(f"output item {i} (type {kind!r}) is not a Responses output item: "
+                         f"{detail}: {first['msg']}") from None
     return kept
 
 
@@ -167,7 +179,7 @@ def _seeds(h: History, target: Event | None, then: str, live_tools: bool) -> lis
     return out
 
 
-def _seed(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None:
+def _seed(journal: Any, run_id: str, h: History, seeds: list[Event], resumes: bool = True) -> None:
     with journal.tx() as j:
         for e in seeds:
             value = _decode(e)
@@ -175,7 +187,7 @@ def _seed(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None:
                 j.save_step(run_id, e.key, e.kind if e.kind not in ("guardrail",) else e.data.get("guardrail"), value)
             else:
                 j.save_writes(run_id, e.ns, e.step, e.data["task"], e.name, value)
-        for e in h.events:  # answers to pauses: a task re-run live asks again
+        for e in h.events if resumes else ():  # answers to pauses: a task re-run live asks again
             if e.kind == "resume":
                 ns, _, task = e.key.rpartition("/")
                 j.add_resume(run_id, ns, task, e.data.get("value"))
@@ -232,12 +244,16 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
 
 
 def _seed_all(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None:
-    plain = [e for e in seeds if e.raw is not None]
-    _seed(journal, run_id, h, plain)
-    with journal.tx() as j:
-        for e in seeds:
-            if e.raw is None:  # the altered model turn or tool result
+    """In record order (the replay's history lists them as they were)."""
+    seeds = sorted(seeds, key=lambda e: e.seq)
+    for i, e in enumerate(seeds):
+        if e.raw is None:  # the altered model turn or tool result
+            _seed(journal, run_id, h, seeds[:i], resumes=False)
+            with journal.tx() as j:
                 j.save_step(run_id, e.key, e.kind, e.data["value"])
+            _seed(journal, run_id, h, seeds[i + 1:])
+            return
+    _seed(journal, run_id, h, seeds)
 
 
 class _Counter:
