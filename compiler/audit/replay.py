@@ -13,7 +13,8 @@ Agents SDK model turn's output items, or a tool's result); after it, ``then`` de
 * ``"live"``: the rest runs live, with the agent's own model (or ``model``, a
   ``agents.Model`` the user names, for an agent system);
 * ``"stop"``: the rest is taken from the record while the record still applies, and the
-  run stops at the first step it does not cover (``Replay.stopped`` says which).
+  run stops at the first step it does not cover (``Replay.stopped`` says which). Without
+  an altered step this is a strict replay: nothing at all may run live.
 
 Granularity: Agents SDK runs are replayed per model call and tool call; LangGraph runs per
 node (a node that calls a chat model is one step: its recorded writes include the model's
@@ -179,20 +180,6 @@ def _seeds(h: History, target: Event | None, then: str, live_tools: bool) -> lis
     return out
 
 
-def _seed(journal: Any, run_id: str, h: History, seeds: list[Event], resumes: bool = True) -> None:
-    with journal.tx() as j:
-        for e in seeds:
-            value = _decode(e)
-            if e.ns == "agents":
-                j.save_step(run_id, e.key, e.kind if e.kind not in ("guardrail",) else e.data.get("guardrail"), value)
-            else:
-                j.save_writes(run_id, e.ns, e.step, e.data["task"], e.name, value)
-        for e in h.events if resumes else ():  # answers to pauses: a task re-run live asks again
-            if e.kind == "resume":
-                ns, _, task = e.key.rpartition("/")
-                j.add_resume(run_id, ns, task, e.data.get("value"))
-
-
 # ---------------------------------------------------------------- driving
 def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = NOT_SET, then: str = "live",
            model: Any = None, live_tools: bool = False, db: str | Path = ":memory:",
@@ -235,7 +222,8 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
     try:
         _seed_all(journal, new_id, h, seeds)
         counter = _Counter()
-        status, stopped, error = _drive(wf, live, journal, new_id, h, target, fitted, then, model, counter)
+        status, stopped, error = _drive(wf, live, journal, new_id, h, target, fitted, then, model, counter,
+                                        live_tools)
         replayed = read(journal, new_id)
     finally:
         journal.close()
@@ -244,16 +232,21 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
 
 
 def _seed_all(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None:
-    """In record order (the replay's history lists them as they were)."""
-    seeds = sorted(seeds, key=lambda e: e.seq)
-    for i, e in enumerate(seeds):
-        if e.raw is None:  # the altered model turn or tool result
-            _seed(journal, run_id, h, seeds[:i], resumes=False)
-            with journal.tx() as j:
+    """Write the record into the new run's journal in record order (the replay's history
+    then lists the steps as they were): steps, the altered step's new value, and every
+    answer given to a pause (a task re-run live asks again and gets the same answer)."""
+    todo = sorted(seeds + [e for e in h.events if e.kind == "resume"], key=lambda e: e.seq)
+    with journal.tx() as j:
+        for e in todo:
+            if e.kind == "resume":
+                ns, _, task = e.key.rpartition("/")
+                j.add_resume(run_id, ns, task, e.data.get("value"))
+            elif e.raw is None:  # the altered model turn or tool result
                 j.save_step(run_id, e.key, e.kind, e.data["value"])
-            _seed(journal, run_id, h, seeds[i + 1:])
-            return
-    _seed(journal, run_id, h, seeds)
+            elif e.ns == "agents":
+                j.save_step(run_id, e.key, e.data.get("guardrail") if e.kind == "guardrail" else e.kind, _decode(e))
+            else:
+                j.save_writes(run_id, e.ns, e.step, e.data["task"], e.name, _decode(e))
 
 
 class _Counter:
@@ -262,7 +255,7 @@ class _Counter:
 
 
 def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
-           then: str, model: Any, counter: _Counter) -> tuple[str, str | None, str | None]:
+           then: str, model: Any, counter: _Counter, live_tools: bool) -> tuple[str, str | None, str | None]:
     from agentc import api
     from agentc.errors import RunFailed
 
@@ -270,7 +263,7 @@ def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Ev
         if wf.agents is not None:
             from .replay_agents import drive_agents
 
-            outcome = drive_agents(wf, live, journal, run_id, h, then, model, counter)
+            outcome = drive_agents(wf, live, journal, run_id, h, then, model, counter, live_tools)
         else:
             from .replay_graph import drive_graph
 

@@ -36,17 +36,18 @@ def models_replaced(start: Any, model: Any) -> Iterator[None]:
 
 
 def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then: str, model: Any,
-                 counter: Any) -> Any:
+                 counter: Any, live_tools: bool = False) -> Any:
     from agentc import api
 
     ended: list[str] = []
 
     def admit(effect: journaled.Effect) -> str:
+        if then == "stop" and not (effect.kind == "tool" and live_tools):
+            what = {"model": f"model call of agent {effect.info.get('agent')!r}",
+                    "tool": f"tool call {effect.info.get('tool')!r}"}.get(effect.kind, effect.kind)
+            ended.append(f"{what} (step {effect.key}): the record has no result for it")
+            raise RecordEnds(ended[-1])
         if effect.kind == "model":
-            if then == "stop":
-                ended.append(f"model call #{counter.live + 1} of agent {effect.info.get('agent')!r} "
-                             f"(step {effect.key}): the record has no response for this request")
-                raise RecordEnds(ended[-1])
             counter.live += 1
         return journaled.RUN
 

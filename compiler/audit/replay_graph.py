@@ -42,8 +42,15 @@ class ReplayExecutor(LocalExecutor):
         if self.stop and here != self.target and task.name != START and \
                 not isinstance(frame.nodes.get(task.name), SubgraphNode):
             where = f"{ns + '/' if ns else ''}step {frame.step} node {task.name!r} (task {task.key})"
-            raise RecordEnds(f"{where}: the record has no output for it after the altered step")
+            raise RecordEnds(f"{where}: the record has no output for it")
         return super()._execute(frame, ns, task)
+
+    def _pause_breakpoint(self, frame: Any, ns: str, when: str, tasks: list[Any]) -> None:
+        """A breakpoint the recorded run went past (it has writes of the step that follows)
+        does not pause the replay; the recorded run's continuation was ``resume`` without a value."""
+        if self.journal.load_writes(self.run_id, ns, frame.step):
+            return
+        super()._pause_breakpoint(frame, ns, when, tasks)
 
     def _attempt(self, frame: Any, ns: str, task: Any, node: Any, resolve: Any, *args: Any) -> Any:
         if self.target == (ns, frame.step, task.key):
@@ -63,5 +70,5 @@ def drive_graph(wf: Any, live: Any, journal: Any, run_id: str, h: History, targe
     value = {ch: v for ch, v in writes if not ch.startswith(("branch:", "__"))}
     context = api._context(wf, live, h.context)
     key = (target.ns, target.step, target.data["task"]) if target is not None else None
-    ex = ReplayExecutor(wf, live, journal, target=key, value=fitted, stop=then == "stop" and target is not None)
+    ex = ReplayExecutor(wf, live, journal, target=key, value=fitted, stop=then == "stop")
     return ex.start(value, run_id=run_id, context=context)

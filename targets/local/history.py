@@ -159,9 +159,11 @@ def _step(k: tuple[str, int, str], node: str, t: str, v: bytes, at: float | None
 
 
 def _unscope(task: str) -> tuple[list[str], str]:
-    if task.startswith("["):
-        path = json.loads(task)
-        return path[:-1], path[-1]
+    """A nested step's key is ``json([*scope, base])#n`` (``openai_agents_replay.scoped_key``)."""
+    body, _, n = task.rpartition("#")
+    if body.startswith("["):
+        path = json.loads(body)
+        return path[:-1], f"{path[-1]}#{n}"
     return [], task
 
 
