@@ -61,3 +61,204 @@ def test_graph_replay_reproduces_trajectory_without_running_a_node(name, tmp_pat
     assert (r.status, r.stopped) == ("done", None), r.stopped
     assert r.diff == []
     assert H.normalise(r.replayed.output) == H.normalise(r.original.output)
+
+
+# ---------------------------------------------------------------- altered steps vs native runs
+class Scripted:
+    """An agents ``Model`` whose first answer is scripted; later ones are ``inner``'s."""
+
+    def __new__(cls, first, inner):
+        from agents.items import ModelResponse
+        from agents.models.interface import Model
+        from agents.usage import Usage
+        from openai.types.responses import ResponseOutputItem
+        from pydantic import TypeAdapter
+
+        items = TypeAdapter(list[ResponseOutputItem]).validate_python(first)
+
+        class _Scripted(Model):
+            calls = 0
+
+            async def get_response(self, *args, **kwargs):
+                type(self).calls += 1
+                if type(self).calls == 1:
+                    return ModelResponse(output=items, usage=Usage(), response_id="scripted")
+                return await inner.get_response(*args, **kwargs)
+
+            def stream_response(self, *args, **kwargs):
+                raise NotImplementedError
+
+        return _Scripted()
+
+
+def native_agent_run(agent, input):
+    import asyncio
+
+    from agents import RunHooks, Runner
+
+    calls = []
+
+    class Hooks(RunHooks):
+        async def on_tool_start(self, context, agent, tool):
+            calls.append((tool.name, json.loads(context.tool_arguments)))
+
+    result = asyncio.run(Runner.run(agent, input, hooks=Hooks()))
+    return {"final_output": result.final_output, "last_agent": result.last_agent.name, "tools": calls}
+
+
+def replayed_agent_run(r):
+    tools = [(e.name, e.data["arguments"]) for e in r.replayed.events if e.kind == "tool"]
+    return {**r.replayed.output, "tools": tools}
+
+
+ALTERED = [{"type": "function_call", "name": "lookup_order", "arguments": '{"order_id": "B-78"}',
+            "call_id": "call_alt", "id": "fc_alt", "status": "completed"}]
+
+
+def test_altered_model_turn_matches_native_run_with_that_turn_scripted(tmp_path):
+    from agentc.fixtures.openai_agents import order_status
+
+    db = str(tmp_path / "runs.db")
+    run_agent_case(AGENT_CASES["order_status"], db, "o")
+    model_turn = next(e.seq for e in history("o", db=db).events if e.kind == "model")
+    with recording() as log:
+        r = replay("o", db=db, at=model_turn, value=ALTERED)
+    native = native_agent_run(order_status.agent.clone(model=Scripted(ALTERED, order_status.agent.model)),
+                              AGENT_CASES["order_status"]["input"])
+    assert replayed_agent_run(r) == native
+    assert native["final_output"] == "SENT: Good news! B-78: packing, arrives in 5 days."
+    # the step before the altered one came from the record; after it the agent's own model ran live
+    assert r.live_model_calls == len(log.calls) == 1
+    assert "+  call lookup_order({\"order_id\": \"B-78\"})" in r.diff
+
+
+def test_altered_tool_result_changes_what_follows(tmp_path):
+    db = str(tmp_path / "runs.db")
+    run_agent_case(AGENT_CASES["order_status"], db, "o")
+    tool = next(e.seq for e in history("o", db=db).events if e.kind == "tool")
+    r = replay("o", db=db, at=tool, value="B-77: lost in transit")
+    assert r.replayed.output["final_output"] == "SENT: Good news! B-77: lost in transit."
+    first = [e for e in r.replayed.events if e.kind == "tool"][0]
+    assert (first.name, first.data["result"]) == ("lookup_order", "B-77: lost in transit")
+
+
+def test_stop_mode_says_where_the_record_no_longer_applies(tmp_path):
+    db = str(tmp_path / "runs.db")
+    run_agent_case(AGENT_CASES["order_status"], db, "o")
+    model_turn = next(e.seq for e in history("o", db=db).events if e.kind == "model")
+    with recording() as log:
+        r = replay("o", db=db, at=model_turn, value=ALTERED, then="stop")
+    assert log.calls == []
+    assert r.status == "stopped"
+    # the altered call's tool result is not in the record: that is where it stops
+    assert "tool call 'lookup_order'" in r.stopped and "call_alt" in r.stopped
+
+
+def test_named_model_continues_after_the_altered_step(tmp_path):
+    from agentc.fixtures.openai_agents.fake_model import FakeModel, Rule, call
+
+    db = str(tmp_path / "runs.db")
+    run_agent_case(AGENT_CASES["order_status"], db, "o")
+    model_turn = next(e.seq for e in history("o", db=db).events if e.kind == "model")
+    other = FakeModel("other", [Rule("reply", lambda r: True, lambda r: [call("send_reply", message="from other")])])
+    r = replay("o", db=db, at=model_turn, value=ALTERED, model=other)
+    assert r.replayed.output["final_output"] == "SENT: from other"
+
+
+def test_altered_graph_node_matches_native_graph_with_that_model_reply(tmp_path):
+    from langchain_core.messages import AIMessage
+    from langgraph.prebuilt import create_react_agent
+
+    from agentc.fixtures.langgraph import react_agent
+
+    calls = []
+    original = react_agent.RuleBasedChatModel._generate
+
+    def counting(self, *a, **k):
+        calls.append(1)
+        return original(self, *a, **k)
+
+    db = str(tmp_path / "runs.db")
+    case_input = {"messages": [{"role": "user", "content": "hello big world"}]}
+    agentc.run(H.ref("react_agent"), case_input, db=db, run_id="g")
+    node = next(e.seq for e in history("g", db=db).events if e.kind == "node" and e.name == "agent")
+    reply = {"type": "ai", "content": "", "tool_calls": [{"name": "count_vowels", "args": {"text": "xyz oo"}, "id": "c1"}]}
+    react_agent.RuleBasedChatModel._generate = counting
+    try:
+        r = replay("g", db=db, at=node, value={"messages": [reply]})
+    finally:
+        react_agent.RuleBasedChatModel._generate = original
+
+    class ScriptedChat(react_agent.RuleBasedChatModel):
+        n: int = 0
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            from langchain_core.outputs import ChatGeneration, ChatResult
+
+            self.n += 1
+            if self.n == 1:
+                return ChatResult(generations=[ChatGeneration(message=AIMessage(
+                    content="", tool_calls=reply["tool_calls"]))])
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    native = create_react_agent(ScriptedChat(), react_agent.tools,
+                                prompt="You compute text statistics with tools.").invoke(case_input)
+    assert H.normalise(r.replayed.output) == H.normalise(native)
+    assert native["messages"][-1].content == "Stats: count_vowels=2"
+    assert len(calls) == 1  # the node before came from the record; the one after ran live
+
+
+def test_strict_replay_of_a_truncated_record_stops_where_it_ends(tmp_path):
+    db = str(tmp_path / "runs.db")
+    run_graph_case("chain", db, "g")
+    h = history("g", db=db)
+    last = [e for e in h.events if e.kind == "node"][-1]
+    h.events = [e for e in h.events if e is not last]
+    r = replay(h, then="stop")
+    assert r.status == "stopped" and f"node {last.name!r}" in r.stopped
+
+
+# ---------------------------------------------------------------- diagnostics
+def test_bad_requests_are_diagnostics(tmp_path):
+    db = str(tmp_path / "runs.db")
+    run_agent_case(AGENT_CASES["order_status"], db, "o")
+    with pytest.raises(AgentcError) as e:
+        replay("o", db=db, at=99, value=[])
+    assert e.value.diagnostic.code.value == "AC132"
+    model_turn = next(e.seq for e in history("o", db=db).events if e.kind == "model")
+    with pytest.raises(AgentcError) as e:
+        replay("o", db=db, at=model_turn, value=[{"type": "function_call", "name": "x"}])
+    assert e.value.diagnostic.code.value == "AC133" and "arguments" in e.value.diagnostic.message
+    status = next(e.seq for e in history("o", db=db).events if e.kind == "status")
+    with pytest.raises(AgentcError) as e:
+        replay("o", db=db, at=status, value=1)
+    assert e.value.diagnostic.code.value == "AC132"
+    run_graph_case("chain", db, "g")
+    node = next(e.seq for e in history("g", db=db).events if e.kind == "node")
+    with pytest.raises(AgentcError) as e:
+        replay("g", db=db, at=node, value={"no_such_key": 1})
+    assert e.value.diagnostic.code.value == "AC133" and "no_such_key" in e.value.diagnostic.message
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "agentc.cli", *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+def test_cli_replay_and_fork(tmp_path):
+    db = str(tmp_path / "runs.db")
+    run_agent_case(AGENT_CASES["order_status"], db, "o")
+    r = cli("replay", "o", "--db", db)
+    assert r.returncode == 0, r.stderr
+    assert "live model calls: 0" in r.stdout and "identical to the record" in r.stdout
+    model_turn = next(e.seq for e in history("o", db=db).events if e.kind == "model")
+    r = cli("replay", "o", "--db", db, "--at", str(model_turn), "--set", json.dumps(ALTERED), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["output"]["final_output"] == "SENT: Good news! B-78: packing, arrives in 5 days."
+    r = cli("replay", "o", "--db", db, "--at", "99", "--set", "[]")
+    assert r.returncode == 2 and "AC132" in r.stderr and "Traceback" not in r.stderr
+    r = cli("fork", "o", "--db", db, "--at", str(model_turn), "--set", json.dumps(ALTERED), "--run-id", "o2")
+    assert r.returncode == 0, r.stderr
+    forked = history("o2", db=db)
+    assert forked.status == "done" and forked.output["final_output"].endswith("B-78: packing, arrives in 5 days.")
+    assert [row["run_id"] for row in agentc.runs(db)] == ["o", "o2"]
