@@ -262,3 +262,34 @@ def test_cli_replay_and_fork(tmp_path):
     forked = history("o2", db=db)
     assert forked.status == "done" and forked.output["final_output"].endswith("B-78: packing, arrives in 5 days.")
     assert [row["run_id"] for row in agentc.runs(db)] == ["o", "o2"]
+
+
+def test_graph_fork_reuses_the_prefix_and_is_a_durable_run(tmp_path):
+    from agentc.audit import fork
+    from agentc.fixtures.langgraph import react_agent
+
+    db = str(tmp_path / "runs.db")
+    case_input = {"messages": [{"role": "user", "content": "hello big world"}]}
+    agentc.run(H.ref("react_agent"), case_input, db=db, run_id="g")
+    events = history("g", db=db).events
+    tools = [e.seq for e in events if e.kind == "node" and e.name == "tools"]
+    calls = []
+    original = react_agent.RuleBasedChatModel._generate
+    react_agent.RuleBasedChatModel._generate = lambda self, *a, **k: (calls.append(1), original(self, *a, **k))[1]
+    try:  # fork after the tool steps, the second tool result replaced: only the last agent turn runs
+        r = fork("g", db=db, at=tools[-1], value={"messages": [
+            {"type": "tool", "content": "99", "name": "count_words", "tool_call_id": events[tools[-1] - 1].data[
+                "writes"][0][1][0]["tool_call_id"]}]}, new_run_id="g2")
+    finally:
+        react_agent.RuleBasedChatModel._generate = original
+    assert len(calls) == 1
+    assert [row["run_id"] for row in agentc.runs(db)] == ["g", "g2"]
+    forked = history("g2", db=db)
+    assert forked.status == "done" and "count_words=99" in forked.output["messages"][-1]["content"]
+    assert verify_ok(db, "g2")
+
+
+def verify_ok(db, run_id):
+    from agentc.audit import verify
+
+    return verify(run_id, db=db) is None
