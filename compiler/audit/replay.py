@@ -222,9 +222,10 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
     try:
         _seed_all(journal, new_id, h, seeds)
         counter = _Counter()
+        used: set[str] = set()
         status, stopped, error = _drive(wf, live, journal, new_id, h, target, fitted, then, model, counter,
-                                        live_tools)
-        replayed = read(journal, new_id)
+                                        live_tools, used)
+        replayed = _reached(read(journal, new_id), {e.key for e in seeds}, used)
     finally:
         journal.close()
     replayed.status = status if status == "stopped" else replayed.status
@@ -249,13 +250,36 @@ def _seed_all(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None
                 j.save_writes(run_id, e.ns, e.step, e.data["task"], e.name, _decode(e))
 
 
+def _reached(h: History, seeded: set[str], used: set[str]) -> History:
+    """The replay's history without the recorded steps it never reached (seeded, unused):
+    a replay whose agent changed must not show steps its code no longer takes."""
+    from agentc.runtime_shims.audit_events import chain
+
+    def reached(e: Event) -> bool:
+        if e.key not in seeded or e.key in used or e.kind not in (*REPLAYABLE, "input"):
+            return True
+        if e.ns == "agents":  # a step inside an agent used as a tool whose result was reused
+            return any(s in used for s in e.data.get("scope", []))
+        ns = e.ns  # a step inside a subgraph whose task's writes were reused
+        while ns:
+            parent, _, task = ns.rpartition("|")
+            if f"{parent}/{task.split(':')[0]}/{task}" in used:
+                return True
+            ns = parent
+        return False
+
+    h.events = chain([e for e in h.events if reached(e)])
+    return h
+
+
 class _Counter:
     def __init__(self) -> None:
         self.live = 0
 
 
 def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
-           then: str, model: Any, counter: _Counter, live_tools: bool) -> tuple[str, str | None, str | None]:
+           then: str, model: Any, counter: _Counter, live_tools: bool,
+           used: set[str]) -> tuple[str, str | None, str | None]:
     from agentc import api
     from agentc.errors import RunFailed
 
@@ -263,11 +287,11 @@ def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Ev
         if wf.agents is not None:
             from .replay_agents import drive_agents
 
-            outcome = drive_agents(wf, live, journal, run_id, h, then, model, counter, live_tools)
+            outcome = drive_agents(wf, live, journal, run_id, h, then, model, counter, live_tools, used)
         else:
             from .replay_graph import drive_graph
 
-            outcome = drive_graph(wf, live, journal, run_id, h, target, fitted, then, api)
+            outcome = drive_graph(wf, live, journal, run_id, h, target, fitted, then, api, used)
     except RecordEnds as end:
         with journal.tx() as j:
             j.set_status(run_id, "failed", error=f"replay stopped: {end.where}")

@@ -36,7 +36,8 @@ def models_replaced(start: Any, model: Any) -> Iterator[None]:
 
 
 def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then: str, model: Any,
-                 counter: Any, live_tools: bool = False) -> Any:
+                 counter: Any, live_tools: bool = False, used: set[str] | None = None) -> Any:
+    """``used`` receives the keys of the steps the SDK asked for (recorded or live)."""
     from agentc import api
 
     ended: list[str] = []
@@ -67,3 +68,8 @@ def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then
         if ended:
             raise RecordEnds(ended[0]) from None
         raise
+    finally:
+        steps = getattr(runner, "steps", None)
+        if steps is not None and used is not None:
+            used.add("input")
+            used.update(f"{base}#{i}" for base, n in steps.seen.items() for i in range(n))

@@ -34,6 +34,8 @@ class ReplayExecutor(LocalExecutor):
                  stop: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.target, self.value, self.stop = target, value, stop
+        self.used: set[tuple[str, int, str]] = set()
+        """(ns, step, task) of the recorded writes the replay reused."""
 
     def _execute(self, frame: Any, ns: str, task: Any) -> Any:
         from agentc.ir import START, SubgraphNode
@@ -44,6 +46,11 @@ class ReplayExecutor(LocalExecutor):
             where = f"{ns + '/' if ns else ''}step {frame.step} node {task.name!r} (task {task.key})"
             raise RecordEnds(f"{where}: the record has no output for it")
         return super()._execute(frame, ns, task)
+
+    def _run_tasks(self, frame: Any, ns: str, todo: list[Any], writes: dict[str, Any]) -> Any:
+        prepared = {t.key for t in frame.prepare(None, with_input=False)}
+        self.used.update((ns, frame.step, k) for k in writes if k in prepared)
+        return super()._run_tasks(frame, ns, todo, writes)
 
     def _pause_breakpoint(self, frame: Any, ns: str, when: str, tasks: list[Any]) -> None:
         """A breakpoint the recorded run went past (it has writes of the step that follows)
@@ -64,11 +71,15 @@ class ReplayExecutor(LocalExecutor):
 
 
 def drive_graph(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
-                then: str, api: Any) -> Any:
+                then: str, api: Any, used: set[str]) -> Any:
+    """``used`` receives the keys of the recorded steps the replay reused."""
     start = next((e for e in h.events if e.kind == "input"), None)
     writes = start.data.get("writes", []) if start is not None else []
     value = {ch: v for ch, v in writes if not ch.startswith(("branch:", "__"))}
     context = api._context(wf, live, h.context)
     key = (target.ns, target.step, target.data["task"]) if target is not None else None
     ex = ReplayExecutor(wf, live, journal, target=key, value=fitted, stop=then == "stop")
-    return ex.start(value, run_id=run_id, context=context)
+    try:
+        return ex.start(value, run_id=run_id, context=context)
+    finally:
+        used.update(f"{ns}/{step}/{task}" for ns, step, task in ex.used)

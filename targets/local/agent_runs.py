@@ -97,7 +97,7 @@ class AgentRunner:
         run = self.journal.run(self.run_id)
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
-        steps = replay.Steps(done, self._sink, self.admit)
+        self.steps = steps = replay.Steps(done, self._sink, self.admit)  # replay reads which it used
 
         def decisions_at(pause: str) -> Any:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")
