@@ -23,7 +23,7 @@ def _tampered(where: str, brk: Any) -> AgentcError:
 
 
 def register(main: click.Group) -> None:
-    from .cli import _db_default, _diagnose, _parse_json  # noqa: F401 - cli.py is loaded by now
+    from .cli import ADDRESS_ENV, _db_default, _diagnose, _parse_json  # cli.py is loaded by now
 
     @main.command("history")
     @click.argument("run_id")
@@ -32,19 +32,28 @@ def register(main: click.Group) -> None:
     @click.option("--jsonl", "as_jsonl", is_flag=True, help="one JSON event per line")
     @click.option("--verify", "verify_", is_flag=True,
                   help="check the journal against its hash-chained audit entries (exit 2 when edited)")
+    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
+    @click.option("--address", default=None, envvar=ADDRESS_ENV, show_envvar=True,
+                  help="with --engine temporal: the server, HOST:PORT")
     @_diagnose
-    def history_cmd(run_id: str, db: str | None, as_json: bool, as_jsonl: bool, verify_: bool) -> None:
+    def history_cmd(run_id: str, db: str | None, as_json: bool, as_jsonl: bool, verify_: bool, engine: str,
+                    address: str | None) -> None:
         """Print a run's ordered events: inputs, node steps and their writes, model calls
         (request digest, response), tool calls (arguments, result), answers, retries, status."""
         from .audit import history, verify
         from .audit.render import text
 
         db = db or _db_default()
-        if verify_:
+        if verify_ and engine == "local":
             found = verify(run_id, db=db)
             if found is not None:
                 raise _tampered(f"run {run_id}", found)
-        h = history(run_id, db=db)
+        elif verify_:
+            raise AgentcError(Code.CONFIG, "--verify checks the local journal; a Temporal history is the "
+                              "server's own record", construct="--verify",
+                              hint="export it (`agentc export RUN_ID --engine temporal -o FILE`) and verify "
+                                   "that transcript later")
+        h = history(run_id, db=db, engine=engine, address=address)
         if as_json:
             click.echo(json.dumps(h.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
         elif as_jsonl:
@@ -58,19 +67,22 @@ def register(main: click.Group) -> None:
     @main.command("export")
     @click.argument("run_id")
     @click.option("--db", default=None, help=DB_HELP)
-    @click.option("--engine", type=click.Choice(["local"]), default="local", show_default=True)
+    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
+    @click.option("--address", default=None, envvar=ADDRESS_ENV, show_envvar=True,
+                  help="with --engine temporal: the server, HOST:PORT")
     @click.option("--out", "-o", "out", required=True, type=click.Path(dir_okay=False), help="transcript file")
     @_diagnose
-    def export_cmd(run_id: str, db: str | None, engine: str, out: str) -> None:
+    def export_cmd(run_id: str, db: str | None, engine: str, address: str | None, out: str) -> None:
         """Write a run's portable, hash-chained transcript (JSON; `agentc transcript-schema`)."""
         from .audit import history, verify
         from .audit import transcript
 
         db = db or _db_default()
-        found = verify(run_id, db=db)
-        if found is not None:  # never launder an edited journal into a transcript that verifies
-            raise _tampered(f"run {run_id}", found)
-        path = transcript.write(out, transcript.dumps(history(run_id, db=db, engine=engine)))
+        if engine == "local":
+            found = verify(run_id, db=db)
+            if found is not None:  # never launder an edited journal into a transcript that verifies
+                raise _tampered(f"run {run_id}", found)
+        path = transcript.write(out, transcript.dumps(history(run_id, db=db, engine=engine, address=address)))
         click.echo(str(path))
 
     @main.command("verify")
@@ -111,7 +123,7 @@ def register(main: click.Group) -> None:
         """Re-run a recorded run (a transcript file or a local RUN_ID) with the recorded model
         outputs — no model is called — and print the trajectory diff against the record.
         Exit 0 when the replay reproduces the record (or, with --at, ran), 1 when an unaltered
-        replay diverges or fails."""
+        replay diverges or stops."""
         from .audit import record
         from .audit.replay import NOT_SET, replay
 
@@ -120,7 +132,7 @@ def register(main: click.Group) -> None:
         model = _model(model_ref) if model_ref else None
         r = replay(h, obj=agent_ref, at=at, value=value, then=then, model=model, live_tools=live_tools)
         _print_replay(r, as_json)
-        if at is None and (r.diff or r.status in ("failed", "stopped")):
+        if at is None and (r.diff or r.status == "stopped"):
             sys.exit(1)
 
     @main.command("fork")

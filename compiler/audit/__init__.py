@@ -16,12 +16,15 @@ __all__ = ["history", "verify", "Event", "History", "Break"]
 
 
 def history(run_id: str, *, db: str | Path | None = None, engine: str = "local", **options: Any) -> History:
-    """The run's ordered events. ``engine``: ``local`` (the SQLite journal at ``db``)."""
+    """The run's ordered events. ``engine``: ``local`` (the SQLite journal at ``db``) or
+    ``temporal`` (``address=HOST:PORT``: the workflow history, read through the client)."""
     from agentc.errors import AgentcError, Code
 
+    if engine == "temporal":
+        return _temporal_history(run_id, options.get("address"))
     if engine != "local":
-        raise AgentcError(Code.CONFIG, f"history from engine {engine!r} is not supported yet", construct=engine,
-                          hint="export the run from the local executor (`--engine local`)")
+        raise AgentcError(Code.CONFIG, f"history from engine {engine!r} is not supported", construct=engine,
+                          hint="--engine local (the SQLite journal) or temporal (--address HOST:PORT)")
     from agentc.api import DEFAULT_DB, _journal, _require_db
     from agentc.targets.local import history as local
 
@@ -32,6 +35,25 @@ def history(run_id: str, *, db: str | Path | None = None, engine: str = "local",
         return local.read(journal, run_id)
     finally:
         journal.close()
+
+
+def _temporal_history(run_id: str, address: str | None) -> History:
+    """Read through the client (``targets/temporal/history.py``)."""
+    import asyncio
+
+    from agentc.errors import AgentcError, Code
+
+    if not address:
+        raise AgentcError(Code.CONFIG, "--engine temporal needs --address HOST:PORT", construct="--address",
+                          hint="e.g. --address 127.0.0.1:7233")
+
+    async def go() -> History:
+        from agentc.targets.temporal.engine import connect
+        from agentc.targets.temporal.history import read
+
+        return await read(await connect(address), run_id)
+
+    return asyncio.run(go())
 
 
 def verify(run_id: str, *, db: str | Path | None = None) -> Break | None:
