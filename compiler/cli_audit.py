@@ -23,7 +23,12 @@ def _tampered(where: str, brk: Any) -> AgentcError:
 
 
 def register(main: click.Group) -> None:
-    from .cli import ADDRESS_ENV, _db_default, _diagnose, _parse_json  # cli.py is loaded by now
+    from .cli import (  # cli.py is loaded by now
+        ADDRESS_ENV,
+        _db_default,
+        _diagnose,
+        _parse_json,
+    )
 
     @main.command("history")
     @click.argument("run_id")
@@ -74,8 +79,7 @@ def register(main: click.Group) -> None:
     @_diagnose
     def export_cmd(run_id: str, db: str | None, engine: str, address: str | None, out: str) -> None:
         """Write a run's portable, hash-chained transcript (JSON; `agentc transcript-schema`)."""
-        from .audit import history, verify
-        from .audit import transcript
+        from .audit import history, transcript, verify
 
         db = db or _db_default()
         if engine == "local":

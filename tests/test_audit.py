@@ -6,14 +6,11 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
-
+import agentc
 import harness as H
 import openai_agents_oracle as O
-
-import agentc
-from agentc.audit import history, verify
-from agentc.audit import transcript
+import pytest
+from agentc.audit import history, transcript, verify
 
 
 def cli(*args):

@@ -6,12 +6,10 @@ import json
 import subprocess
 import sys
 
-import pytest
-
+import agentc
 import harness as H
 import openai_agents_oracle as O
-
-import agentc
+import pytest
 from agentc.audit import history, replay, trajectory
 from agentc.fixtures.openai_agents.fake_model import recording
 from agentc.targets.temporal import engine
@@ -58,7 +56,7 @@ def test_temporal_graph_history_matches_local(temporal_address, tmp_path):
     remote = history(run_id, engine="temporal", address=temporal_address)
     assert [e.kind for e in remote.events][0] == "input" and remote.events[-1].data["status"] == "done"
     local = history("local", db=db)
-    steps = lambda h: [line for line in trajectory.lines(h) if not line.startswith(("final", "status"))]  # noqa: E731
+    steps = lambda h: [line for line in trajectory.lines(h) if not line.startswith(("final", "status"))]
     assert steps(remote) == steps(local)
     assert H.normalise(remote.output) == H.normalise(local.output)
     assert json.dumps(remote.to_json())  # plain JSON throughout

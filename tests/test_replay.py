@@ -6,14 +6,11 @@ import json
 import subprocess
 import sys
 
-import pytest
-
+import agentc
 import harness as H
 import openai_agents_oracle as O
-
-import agentc
+import pytest
 from agentc.audit import history, replay
-from agentc.audit.replay import NOT_SET
 from agentc.errors import AgentcError, RunFailed
 from agentc.fixtures.openai_agents.fake_model import recording
 
@@ -177,10 +174,9 @@ def test_named_model_continues_after_the_altered_step(tmp_path):
 
 
 def test_altered_graph_node_matches_native_graph_with_that_model_reply(tmp_path):
+    from agentc.fixtures.langgraph import react_agent
     from langchain_core.messages import AIMessage
     from langgraph.prebuilt import create_react_agent
-
-    from agentc.fixtures.langgraph import react_agent
 
     calls = []
     original = react_agent.RuleBasedChatModel._generate
@@ -288,7 +284,7 @@ def test_graph_fork_reuses_the_prefix_and_is_a_durable_run(tmp_path):
     original = react_agent.RuleBasedChatModel._generate
     react_agent.RuleBasedChatModel._generate = lambda self, *a, **k: (calls.append(1), original(self, *a, **k))[1]
     try:  # fork after the tool steps, the second tool result replaced: only the last agent turn runs
-        r = fork("g", db=db, at=tools[-1], value={"messages": [
+        fork("g", db=db, at=tools[-1], value={"messages": [
             {"type": "tool", "content": "99", "name": "count_words", "tool_call_id": events[tools[-1] - 1].data[
                 "writes"][0][1][0]["tool_call_id"]}]}, new_run_id="g2")
     finally:

@@ -12,7 +12,7 @@ from typing import Any
 
 from agentc.runtime_shims.audit_events import Break, Event, History
 
-__all__ = ["history", "verify", "Event", "History", "Break"]
+__all__ = ["Break", "Event", "History", "history", "verify"]
 
 
 def history(run_id: str, *, db: str | Path | None = None, engine: str = "local", **options: Any) -> History:

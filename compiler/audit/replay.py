@@ -92,7 +92,7 @@ def _fit_model(original: dict[str, Any], value: Any) -> dict[str, Any]:
     try:
         _revive_response(kept)
     except ValueError as exc:  # pydantic's ValidationError: one line, not one per item type
-        errors = getattr(exc, "errors", lambda: [])()
+        errors = getattr(exc, "errors", list)()
         wrong = {e["loc"][1] for e in errors if len(e["loc"]) > 2 and e["loc"][-1] == "type"
                  and e.get("type") == "literal_error"}
         near = [e for e in errors if len(e["loc"]) > 1 and e["loc"][1] not in wrong]

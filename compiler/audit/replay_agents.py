@@ -8,7 +8,8 @@ the tool. A step the journal does not hold runs live (the agent's own model, or 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from agentc.errors import AgentcError
 from agentc.runtime_shims import openai_agents_replay as journaled

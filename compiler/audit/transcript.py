@@ -12,12 +12,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, Literal
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims.audit_events import Break, Event, History, canonical, verify as verify_chain
+from agentc.runtime_shims.audit_events import Break, Event, History, canonical
+from agentc.runtime_shims.audit_events import verify as verify_chain
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 FORMAT = "agentc.transcript"
 VERSION = 1
@@ -29,12 +29,12 @@ class EventModel(BaseModel):
     seq: int = Field(ge=1, description="1-based position in the run")
     kind: Literal["input", "node", "model", "tool", "guardrail", "resume", "retry", "status"]
     key: str = Field("", description="what identifies the step to the engine that replays it")
-    name: Optional[str] = Field(None, description="node, agent, tool or guardrail name")
+    name: str | None = Field(None, description="node, agent, tool or guardrail name")
     ns: str = ""
-    step: Optional[int] = Field(None, description="superstep (LangGraph)")
-    at: Optional[float] = Field(None, description="commit time, seconds since the epoch")
+    step: int | None = Field(None, description="superstep (LangGraph)")
+    at: float | None = Field(None, description="commit time, seconds since the epoch")
     data: dict[str, Any] = Field(default_factory=dict, description="kind-specific, plain JSON")
-    raw: Optional[dict[str, str]] = Field(None, description="the engine's exact encoding: {t, b64}")
+    raw: dict[str, str] | None = Field(None, description="the engine's exact encoding: {t, b64}")
     hash: str = Field(pattern="^[0-9a-f]{64}$", description="sha256(previous hash + canonical JSON of the rest)")
 
 
@@ -44,16 +44,16 @@ class RunModel(BaseModel):
     run_id: str
     engine: Literal["local", "conductor", "temporal"]
     kind: Literal["graph", "agents"]
-    entry: Optional[str] = Field(None, description="REF of the agent (module:attr)")
+    entry: str | None = Field(None, description="REF of the agent (module:attr)")
     workflow: str
     status: str
-    created: Optional[float] = None
-    updated: Optional[float] = None
+    created: float | None = None
+    updated: float | None = None
     context: Any = None
     output: Any = None
-    error: Optional[str] = None
+    error: str | None = None
     interrupts: list[Any] = Field(default_factory=list)
-    fingerprint: Optional[str] = Field(None, description="the IR's shape fingerprint when the run started")
+    fingerprint: str | None = Field(None, description="the IR's shape fingerprint when the run started")
 
 
 class Transcript(BaseModel):

@@ -17,7 +17,8 @@ import hashlib
 import json
 import sqlite3
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit(

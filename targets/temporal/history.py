@@ -26,6 +26,9 @@ from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.runtime_shims.codec import dumps, to_jsonable
+from agentc.targets.step_history import agent_entries as _agent_entries
+from agentc.targets.step_history import node as _node
+from agentc.targets.step_history import short as _short
 
 ENTRY_MEMO = "agentc_entry"
 
@@ -34,9 +37,8 @@ async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
                _args: dict[str, Any] | None = None, _kind: str | None = None) -> History:
     """``_seen``/``_args``: shared with the child workflows of an agent run, whose steps
     (keyed under their agent-tool call, as the local journal keys them) are merged in."""
-    from temporalio.service import RPCError
-
     from agentc.errors import AgentcError, Code
+    from temporalio.service import RPCError
 
     handle = client.get_workflow_handle(workflow_id)
     try:
@@ -111,55 +113,3 @@ async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
                 output=to_jsonable(output), error=error)
     h.events = chain(events)
     return h
-
-
-def _short(workflow: str, activity: str) -> str:
-    return activity[len(workflow) + 1:] if activity.startswith(workflow + "-") else activity
-
-
-def _node(workflow: str, activity: str, result: Any, at: float | None) -> list[Event]:
-    name = _short(workflow, activity)
-    if name.startswith("_") or not isinstance(result, dict) or "update" not in result:
-        return []  # a barrier, START or END read-out: engine steps, not the graph's
-    task = result.get("task")
-    step = result["step"] if task else result["step"] - 1  # a single-task step returns the next step
-    task = task or f"{step}:pull:{name}"
-    data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
-    return [Event(0, "node", key=f"/{step}/{task}", name=name, step=step, at=at, data=data)]
-
-
-def _agent_entries(result: Any, seen: set[str], args: dict[str, Any], at: float | None) -> list[Event]:
-    """The journal entries an agent activity added, as the local journal's events."""
-    from agentc.runtime_shims.agent_steps import unpack
-    from agentc.targets.local.history import _step
-
-    if not isinstance(result, dict):
-        return []
-    blob = result.get("journal") or result.get("entries")
-    if not blob:
-        return []
-    out = []
-    for key, value in unpack(blob).items():
-        if key in seen:
-            continue
-        seen.add(key)
-        if key.startswith("pause:"):  # the approvals given at a pause (the resume signal's)
-            out.append(Event(0, "resume", key=f"agents/{key}", ns="agents", at=at, data={"value": to_jsonable(value)}))
-            continue
-        kind = _kind_of(key)
-        t, v = dumps(value)
-        out.append(_step(("agents", 0, key), kind, t, v, at, args))
-    return out
-
-
-def _kind_of(key: str) -> str:
-    body = key.rpartition("#")[0]
-    if body.startswith("["):
-        import json
-
-        body = json.loads(body)[-1]
-    head, _, rest = body.partition(":")
-    if head == "guardrail":
-        return rest.partition(":")[0] + "_guardrail"
-    return head
-
