@@ -353,8 +353,7 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
         sim = Simulation.of(folder)
         outcome = sim.start(_parse_json(input_, "--input"), _parse_json(context, "--context"),
                             context_factory=context_factory)
-    if outcome.status == "waiting":
-        sim.save(Path(state_dir) / f"{outcome.run_id}.json")
+    sim.save(Path(state_dir) / f"{outcome.run_id}.json")  # finished ones too: `agentc history --engine conductor`
     _emit_outcome(outcome)
 
 

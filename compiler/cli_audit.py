@@ -37,12 +37,15 @@ def register(main: click.Group) -> None:
     @click.option("--jsonl", "as_jsonl", is_flag=True, help="one JSON event per line")
     @click.option("--verify", "verify_", is_flag=True,
                   help="check the journal against its hash-chained audit entries (exit 2 when edited)")
-    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
+    @click.option("--engine", type=click.Choice(["local", "temporal", "conductor"]), default="local",
+                  show_default=True, help="conductor: a simulation saved by `agentc simulate`")
     @click.option("--address", default=None, envvar=ADDRESS_ENV, show_envvar=True,
                   help="with --engine temporal: the server, HOST:PORT")
+    @click.option("--state-dir", default=".agentc/simulations", show_default=True,
+                  help="with --engine conductor: where `agentc simulate` saved it")
     @_diagnose
     def history_cmd(run_id: str, db: str | None, as_json: bool, as_jsonl: bool, verify_: bool, engine: str,
-                    address: str | None) -> None:
+                    address: str | None, state_dir: str) -> None:
         """Print a run's ordered events: inputs, node steps and their writes, model calls
         (request digest, response), tool calls (arguments, result), answers, retries, status."""
         from .audit import history, verify
@@ -54,11 +57,11 @@ def register(main: click.Group) -> None:
             if found is not None:
                 raise _tampered(f"run {run_id}", found)
         elif verify_:
-            raise AgentcError(Code.CONFIG, "--verify checks the local journal; a Temporal history is the "
-                              "server's own record", construct="--verify",
+            raise AgentcError(Code.CONFIG, f"--verify checks the local journal; a {engine} history is the "
+                              "engine's own record", construct="--verify",
                               hint="export it (`agentc export RUN_ID --engine temporal -o FILE`) and verify "
                                    "that transcript later")
-        h = history(run_id, db=db, engine=engine, address=address)
+        h = history(run_id, db=db, engine=engine, address=address, state_dir=state_dir)
         if as_json:
             click.echo(json.dumps(h.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
         elif as_jsonl:
@@ -72,12 +75,15 @@ def register(main: click.Group) -> None:
     @main.command("export")
     @click.argument("run_id")
     @click.option("--db", default=None, help=DB_HELP)
-    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
+    @click.option("--engine", type=click.Choice(["local", "temporal", "conductor"]), default="local",
+                  show_default=True, help="conductor: a simulation saved by `agentc simulate`")
     @click.option("--address", default=None, envvar=ADDRESS_ENV, show_envvar=True,
                   help="with --engine temporal: the server, HOST:PORT")
+    @click.option("--state-dir", default=".agentc/simulations", show_default=True,
+                  help="with --engine conductor: where `agentc simulate` saved it")
     @click.option("--out", "-o", "out", required=True, type=click.Path(dir_okay=False), help="transcript file")
     @_diagnose
-    def export_cmd(run_id: str, db: str | None, engine: str, address: str | None, out: str) -> None:
+    def export_cmd(run_id: str, db: str | None, engine: str, address: str | None, state_dir: str, out: str) -> None:
         """Write a run's portable, hash-chained transcript (JSON; `agentc transcript-schema`)."""
         from .audit import history, transcript, verify
 
@@ -86,7 +92,8 @@ def register(main: click.Group) -> None:
             found = verify(run_id, db=db)
             if found is not None:  # never launder an edited journal into a transcript that verifies
                 raise _tampered(f"run {run_id}", found)
-        path = transcript.write(out, transcript.dumps(history(run_id, db=db, engine=engine, address=address)))
+        h = history(run_id, db=db, engine=engine, address=address, state_dir=state_dir)
+        path = transcript.write(out, transcript.dumps(h))
         click.echo(str(path))
 
     @main.command("verify")

@@ -17,14 +17,20 @@ __all__ = ["Break", "Event", "History", "history", "verify"]
 
 def history(run_id: str, *, db: str | Path | None = None, engine: str = "local", **options: Any) -> History:
     """The run's ordered events. ``engine``: ``local`` (the SQLite journal at ``db``) or
-    ``temporal`` (``address=HOST:PORT``: the workflow history, read through the client)."""
+    ``temporal`` (``address=HOST:PORT``: the workflow history, read through the client) or
+    ``conductor`` (a simulation saved under ``state_dir`` by ``agentc simulate``)."""
     from agentc.errors import AgentcError, Code
 
     if engine == "temporal":
         return _temporal_history(run_id, options.get("address"))
+    if engine == "conductor":  # a simulation saved by `agentc simulate` (targets/conductor/history.py)
+        from agentc.targets.conductor.history import read as read_simulation
+
+        return read_simulation(Path(options.get("state_dir") or ".agentc/simulations") / f"{run_id}.json")
     if engine != "local":
         raise AgentcError(Code.CONFIG, f"history from engine {engine!r} is not supported", construct=engine,
-                          hint="--engine local (the SQLite journal) or temporal (--address HOST:PORT)")
+                          hint="--engine local (the SQLite journal), temporal (--address HOST:PORT) or conductor "
+                               "(a simulation, --state-dir)")
     from agentc.api import DEFAULT_DB, _journal, _require_db
     from agentc.targets.local import history as local
 
