@@ -38,12 +38,13 @@ def run_graph_case(name, db, run_id):
 RACING_GUARDRAIL = {"homework_guard_trip": "History Tutor"}
 
 
+@pytest.mark.parametrize("live_tools", [False, True], ids=["recorded-tools", "live-tools"])
 @pytest.mark.parametrize("name", sorted(AGENT_CASES))
-def test_agent_replay_reproduces_trajectory_with_zero_model_calls(name, tmp_path):
+def test_agent_replay_reproduces_trajectory_with_zero_model_calls(name, live_tools, tmp_path):
     db = str(tmp_path / "runs.db")
     run_agent_case(AGENT_CASES[name], db, "r")
     with recording() as log:  # then="stop": any step the record lacks would stop the replay
-        r = replay("r", db=db, then="stop")
+        r = replay("r", db=db, then="stop", live_tools=live_tools)
     assert log.calls == []
     assert (r.status, r.stopped, r.live_model_calls) == (history("r", db=db).status, None, 0)
     if name in RACING_GUARDRAIL:

@@ -222,10 +222,10 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
     try:
         _seed_all(journal, new_id, h, seeds)
         counter = _Counter()
-        used: set[str] = set()
+        used: dict[str, int] = {}
         status, stopped, error = _drive(wf, live, journal, new_id, h, target, fitted, then, model, counter,
                                         live_tools, used)
-        replayed = _reached(read(journal, new_id), {e.key for e in seeds}, used)
+        replayed = _reached(read(journal, new_id), {e.key for e in seeds}, used, _anchors(h))
     finally:
         journal.close()
     replayed.status = status if status == "stopped" else replayed.status
@@ -250,9 +250,23 @@ def _seed_all(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None
                 j.save_writes(run_id, e.ns, e.step, e.data["task"], e.name, _decode(e))
 
 
-def _reached(h: History, seeded: set[str], used: set[str]) -> History:
+def _anchors(h: History) -> dict[tuple[str, Any], str]:
+    """An answer's place in the record: (key, index) -> the step committed just before it."""
+    out: dict[tuple[str, Any], str] = {}
+    last = "input"
+    for e in h.events:
+        if e.kind in REPLAYABLE:
+            last = e.key
+        elif e.kind == "resume":
+            out[(e.key, e.data.get("index"))] = last
+    return out
+
+
+def _reached(h: History, seeded: set[str], used: dict[str, int],
+             anchors: dict[tuple[str, Any], str] | None = None) -> History:
     """The replay's history without the recorded steps it never reached (seeded, unused):
-    a replay whose agent changed must not show steps its code no longer takes."""
+    a replay whose agent changed must not show steps its code no longer takes. An agent
+    run's steps are listed in the order the SDK asked for them (``used``)."""
     from agentc.runtime_shims.audit_events import chain
 
     def reached(e: Event) -> bool:
@@ -268,7 +282,21 @@ def _reached(h: History, seeded: set[str], used: set[str]) -> History:
             ns = parent
         return False
 
-    h.events = chain([e for e in h.events if reached(e)])
+    kept = [e for e in h.events if reached(e)]
+    if h.kind == "agents":
+        place: list[tuple[float, int, int]] = []
+        last = -1.0
+        for i, e in enumerate(kept):
+            anchor = (anchors or {}).get((e.key, e.data.get("index"))) if e.kind == "resume" else None
+            if e.key in used and e.kind in (*REPLAYABLE, "input"):
+                place.append((float(used[e.key]), 0, i))
+                last = max(last, float(used[e.key]))
+            elif anchor in used:  # an answer: after the step it followed in the record
+                place.append((float(used[anchor]), 1, i))
+            else:  # status changes: after every step committed before them
+                place.append((last, 2, i))
+        kept = [e for _, e in sorted(zip(place, kept), key=lambda p: p[0])]
+    h.events = chain(kept)
     return h
 
 
@@ -279,7 +307,7 @@ class _Counter:
 
 def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
            then: str, model: Any, counter: _Counter, live_tools: bool,
-           used: set[str]) -> tuple[str, str | None, str | None]:
+           used: dict[str, int]) -> tuple[str, str | None, str | None]:
     from agentc import api
     from agentc.errors import RunFailed
 

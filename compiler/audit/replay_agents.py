@@ -19,6 +19,20 @@ from agentc.targets.local.agent_runs import AgentRunner
 from .replay import RecordEnds
 
 
+class OrderedSteps(journaled.Steps):
+    """Notes the order in which the SDK's steps complete, replayed or live: the replay's
+    history lists them in that order (the journal's commit order puts every seeded step first)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order: list[str] = []
+
+    async def perform(self, effect: journaled.Effect, execute: Any) -> Any:
+        out = await super().perform(effect, execute)
+        self.order.append(effect.key)  # on completion, as the journal commits them
+        return out
+
+
 @contextlib.contextmanager
 def models_replaced(start: Any, model: Any) -> Iterator[None]:
     """Every reachable agent's model is ``model`` for the drive (put back afterwards)."""
@@ -37,8 +51,8 @@ def models_replaced(start: Any, model: Any) -> Iterator[None]:
 
 
 def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then: str, model: Any,
-                 counter: Any, live_tools: bool = False, used: set[str] | None = None) -> Any:
-    """``used`` receives the keys of the steps the SDK asked for (recorded or live)."""
+                 counter: Any, live_tools: bool = False, used: dict[str, int] | None = None) -> Any:
+    """``used`` receives the keys of the steps the SDK asked for (recorded or live), in order."""
     from agentc import api
 
     ended: list[str] = []
@@ -55,6 +69,7 @@ def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then
 
     runner = AgentRunner(wf, live, journal)
     runner.admit = admit  # type: ignore[method-assign]
+    runner.steps_class = OrderedSteps  # type: ignore[assignment]
     from .replay import _decode
 
     first = next((e for e in h.events if e.kind == "input"), None)
@@ -72,5 +87,6 @@ def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then
     finally:
         steps = getattr(runner, "steps", None)
         if steps is not None and used is not None:
-            used.add("input")
-            used.update(f"{base}#{i}" for base, n in steps.seen.items() for i in range(n))
+            used["input"] = -1
+            for i, key in enumerate(steps.order):
+                used[key] = i  # the last completion: an agent tool that paused completes on a later drive

@@ -71,7 +71,7 @@ class ReplayExecutor(LocalExecutor):
 
 
 def drive_graph(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
-                then: str, api: Any, used: set[str]) -> Any:
+                then: str, api: Any, used: dict[str, int]) -> Any:
     """``used`` receives the keys of the recorded steps the replay reused."""
     start = next((e for e in h.events if e.kind == "input"), None)
     writes = start.data.get("writes", []) if start is not None else []
@@ -82,4 +82,5 @@ def drive_graph(wf: Any, live: Any, journal: Any, run_id: str, h: History, targe
     try:
         return ex.start(value, run_id=run_id, context=context)
     finally:
-        used.update(f"{ns}/{step}/{task}" for ns, step, task in ex.used)
+        for ns, step, task in ex.used:
+            used.setdefault(f"{ns}/{step}/{task}", len(used))

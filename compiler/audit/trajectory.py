@@ -29,9 +29,45 @@ def _j(value: Any) -> str:
     return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False)
 
 
+def _scheduled(events: list[Any]) -> list[Any]:
+    """Events with the order of concurrent steps fixed: tasks of one LangGraph superstep by
+    task key, a run of tool calls of one model turn by call id, an input guardrail (the SDK
+    runs it beside the agent's first model turn) before that turn. Which of them committed
+    first is scheduling, not behaviour."""
+    out: list[Any] = []
+    block: list[Any] = []
+
+    def group(e: Any) -> Any:
+        if e.kind == "node":
+            return ("node", e.ns, e.step)
+        if e.kind == "tool":
+            return ("tool", tuple(e.data.get("scope") or ()))
+        return None
+
+    def flush() -> None:
+        if block:
+            out.extend(sorted(block, key=lambda e: (e.data.get("task") or "", e.data.get("call_id") or "", e.key)))
+            block.clear()
+
+    for e in events:
+        if e.kind == "guardrail" and e.data.get("guardrail") == "input_guardrail" and not block \
+                and out and out[-1].kind == "model":
+            out.insert(len(out) - 1, e)  # run beside the first model turn: listed before it
+            continue
+        g = group(e)
+        if g is None or (block and group(block[0]) != g):
+            flush()
+        if g is None:
+            out.append(e)
+        else:
+            block.append(e)
+    flush()
+    return out
+
+
 def lines(h: History) -> list[str]:
     out: list[str] = []
-    for e in h.events:
+    for e in _scheduled(h.events):
         d = e.data
         match e.kind:
             case "node":

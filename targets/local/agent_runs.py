@@ -27,6 +27,8 @@ from .lease import LeaseLost
 class AgentRunner:
     admit = staticmethod(replay.admit_all)
     """Who runs a step the journal lacks (``agentc replay`` counts or refuses live ones)."""
+    steps_class = replay.Steps
+    """``agentc replay`` uses one that notes the order steps are asked for (docs/replay.md)."""
 
     def __init__(self, wf: Workflow, entry_obj: Any, journal: Journal, *,
                  on_event: Callable[[str, dict[str, Any]], None] | None = None) -> None:
@@ -97,7 +99,7 @@ class AgentRunner:
         run = self.journal.run(self.run_id)
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
-        self.steps = steps = replay.Steps(done, self._sink, self.admit)  # replay reads which it used
+        self.steps = steps = self.steps_class(done, self._sink, self.admit)  # replay reads which it used
 
         def decisions_at(pause: str) -> Any:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")
