@@ -181,10 +181,12 @@ def _model(ref: str) -> Any:
 def _print_replay(r: Any, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"run_id": r.replayed.run_id, "status": r.status, "stopped": r.stopped,
-                               "live_model_calls": r.live_model_calls, "error": r.error, "diff": r.diff,
+                               "live_model_calls": r.live_model_calls, "live_nodes": r.live_nodes, "error": r.error, "diff": r.diff,
                                "output": r.replayed.output}, indent=2, sort_keys=True, ensure_ascii=False))
         return
-    click.echo(f"replay {r.replayed.run_id}: {r.status}; live model calls: {r.live_model_calls}")
+    live = f"live model calls: {r.live_model_calls}" if r.replayed.kind == "agents" else \
+        f"nodes run live: {r.live_nodes}"
+    click.echo(f"replay {r.replayed.run_id}: {r.status}; {live}")
     if r.stopped:
         click.echo(f"stopped at {r.stopped}")
     if r.error:

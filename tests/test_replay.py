@@ -67,7 +67,7 @@ def test_graph_replay_reproduces_trajectory_without_running_a_node(name, tmp_pat
     db = str(tmp_path / "runs.db")
     run_graph_case(name, db, "g")
     r = replay("g", db=db, then="stop")  # strict: a node that would run live stops the replay
-    assert (r.status, r.stopped) == ("done", None), r.stopped
+    assert (r.status, r.stopped, r.live_nodes) == ("done", None, 0), r.stopped
     assert r.diff == []
     assert H.normalise(r.replayed.output) == H.normalise(r.original.output)
 
@@ -214,6 +214,7 @@ def test_altered_graph_node_matches_native_graph_with_that_model_reply(tmp_path)
     assert H.normalise(r.replayed.output) == H.normalise(native)
     assert native["messages"][-1].content == "Stats: count_vowels=2"
     assert len(calls) == 1  # the node before came from the record; the one after ran live
+    assert r.live_nodes == 2  # the tool node and the next agent turn
 
 
 def test_strict_replay_of_a_truncated_record_stops_where_it_ends(tmp_path):

@@ -48,6 +48,8 @@ class Replay:
     live_model_calls: int = 0
     error: str | None = None
     diff: list[str] = field(default_factory=list)
+    live_nodes: int = 0
+    """LangGraph nodes the replay ran live (their model calls are inside them)."""
 
 
 class RecordEnds(Exception):
@@ -229,7 +231,8 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
     finally:
         journal.close()
     replayed.status = status if status == "stopped" else replayed.status
-    return Replay(h, replayed, status, stopped, counter.live, error, trajectory.diff(h, replayed))
+    return Replay(h, replayed, status, stopped, counter.live, error, trajectory.diff(h, replayed),
+                  counter.live_nodes)
 
 
 def _seed_all(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None:
@@ -303,6 +306,7 @@ def _reached(h: History, seeded: set[str], used: dict[str, int],
 class _Counter:
     def __init__(self) -> None:
         self.live = 0
+        self.live_nodes = 0
 
 
 def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
@@ -319,7 +323,7 @@ def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Ev
         else:
             from .replay_graph import drive_graph
 
-            outcome = drive_graph(wf, live, journal, run_id, h, target, fitted, then, api, used)
+            outcome = drive_graph(wf, live, journal, run_id, h, target, fitted, then, api, used, counter)
     except RecordEnds as end:
         with journal.tx() as j:
             j.set_status(run_id, "failed", error=f"replay stopped: {end.where}")

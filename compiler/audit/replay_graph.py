@@ -34,6 +34,8 @@ class ReplayExecutor(LocalExecutor):
                  stop: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.target, self.value, self.stop = target, value, stop
+        self.live = 0
+        """Nodes the replay ran (not taken from the record)."""
         self.used: set[tuple[str, int, str]] = set()
         """(ns, step, task) of the recorded writes the replay reused."""
 
@@ -45,6 +47,8 @@ class ReplayExecutor(LocalExecutor):
                 not isinstance(frame.nodes.get(task.name), SubgraphNode):
             where = f"{ns + '/' if ns else ''}step {frame.step} node {task.name!r} (task {task.key})"
             raise RecordEnds(f"{where}: the record has no output for it")
+        if here != self.target and task.name != START and not isinstance(frame.nodes.get(task.name), SubgraphNode):
+            self.live += 1
         return super()._execute(frame, ns, task)
 
     def _run_tasks(self, frame: Any, ns: str, todo: list[Any], writes: dict[str, Any]) -> Any:
@@ -71,16 +75,20 @@ class ReplayExecutor(LocalExecutor):
 
 
 def drive_graph(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
-                then: str, api: Any, used: dict[str, int]) -> Any:
+                then: str, api: Any, used: dict[str, int], counter: Any) -> Any:
     """``used`` receives the keys of the recorded steps the replay reused."""
     start = next((e for e in h.events if e.kind == "input"), None)
-    writes = start.data.get("writes", []) if start is not None else []
-    value = {ch: v for ch, v in writes if not ch.startswith(("branch:", "__"))}
+    if start is not None and "writes" not in start.data:  # another engine's record: the run's input itself
+        value = start.data.get("input")
+    else:
+        writes = start.data.get("writes", []) if start is not None else []
+        value = {ch: v for ch, v in writes if not ch.startswith(("branch:", "__"))}
     context = api._context(wf, live, h.context)
     key = (target.ns, target.step, target.data["task"]) if target is not None else None
     ex = ReplayExecutor(wf, live, journal, target=key, value=fitted, stop=then == "stop")
     try:
         return ex.start(value, run_id=run_id, context=context)
     finally:
+        counter.live_nodes = ex.live
         for ns, step, task in ex.used:
             used.setdefault(f"{ns}/{step}/{task}", len(used))
