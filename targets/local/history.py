@@ -15,7 +15,7 @@ from typing import Any
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.runtime_shims.codec import loads, to_jsonable
 
-from . import audit_log
+from . import audit_log, lease
 from .journal import Journal
 
 START = "__start__"
@@ -30,7 +30,8 @@ def read(journal: Journal, run_id: str) -> History:
         raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {journal.path}", construct=run_id,
                           hint="list runs with `agentc runs --db PATH`")
     wf = IR.load(run["ir"])
-    status = {r["run_id"]: r["status"] for r in journal.runs()}.get(run_id, run["status"])
+    found = lease.holder(journal.db, run_id)
+    status = lease.effective_status(run["status"], found)  # a dead driver's run is "crashed"
     hist = History(run_id=run_id, engine="local", kind="agents" if wf.agents is not None else "graph",
                    entry=run["entry"], workflow=run["workflow"], status=status, created=run["created"],
                    updated=run["updated"], context=to_jsonable(run["context"]), output=to_jsonable(run["output"]),
