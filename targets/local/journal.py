@@ -14,6 +14,8 @@ Layout (one row per thing that changed, nothing rewritten wholesale):
 * ``carries``  — what a paused task leaves for its re-run: the answers its own
   ``interrupt()`` calls consumed, the checkpoints of graphs its node invokes.
 * ``leases``   — which process drives a run now (``lease.py``: one driver per run).
+* ``audit``    — when each of the above commits happened, hash-chained (``audit_log.py``;
+                 ``agentc history`` reads it, docs/replay.md).
 
 Durability: WAL with ``synchronous=NORMAL`` survives a killed process (the default);
 ``durability="full"`` uses ``synchronous=FULL`` to survive power loss as well.
