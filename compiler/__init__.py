@@ -6,6 +6,7 @@ Python API::
     wf = agentc.load(graph)                    # -> IR Workflow
     art = agentc.compile(graph, target="ir")   # -> Artifact (files)
     out = agentc.run(graph, {"text": "hi"}, db="runs.db")
+    h = agentc.history(out.run_id, db="runs.db")  # ordered events (docs/replay.md)
 
 This module imports nothing heavy: ``agentc --help`` must not import langgraph.
 """
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load", "compile", "run", "resume", "runs", "cancel", "effects_of", "effect", "effect_key", "AgentcError"]
+__all__ = ["load", "compile", "run", "resume", "runs", "cancel", "effects_of", "effect", "effect_key",
+           "history", "replay", "fork", "AgentcError"]
 
 from .errors import AgentcError  # noqa: E402
 
@@ -27,4 +29,8 @@ def __getattr__(name: str) -> Any:
         from . import effects
 
         return getattr(effects, name)
+    if name in ("history", "replay", "fork"):  # the audit trail: docs/replay.md
+        from . import audit
+
+        return getattr(audit, name)
     raise AttributeError(name)

@@ -319,8 +319,7 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
         sim = Simulation.of(folder)
         args = _parse_json(input_, "--input"), _parse_json(context, "--context")
         outcome = _user_code(lambda: sim.start(*args, max_turns=max_turns, context_factory=context_factory))
-    if outcome.status == "waiting":
-        sim.save(Path(state_dir) / f"{outcome.run_id}.json")
+    sim.save(Path(state_dir) / f"{outcome.run_id}.json")  # finished ones too: `agentc history --engine conductor`
     _emit_outcome(outcome)
 
 
@@ -382,10 +381,12 @@ def ir_schema_cmd() -> None:
 
 
 # commands in their own modules (at the end: they import this module's helpers)
+from .cli_audit import register as _register_audit  # noqa: E402  (history, export, replay: docs/replay.md)
 from .cli_effects import register as _register_effects  # noqa: E402
 from .cli_ui import ui_cmd  # noqa: E402
 
 _register_effects(main, _diagnose, _db_default, _emit_outcome)
+_register_audit(main)
 main.add_command(ui_cmd)
 
 if __name__ == "__main__":  # pragma: no cover

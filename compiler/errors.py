@@ -48,6 +48,11 @@ class Code(str, enum.Enum):
     GRAPH_CHANGED = "AC122"
     RUN_EXISTS = "AC123"
     RUN_BUSY = "AC124"
+    # audit: transcripts, replay, fork (docs/replay.md)
+    TRANSCRIPT = "AC130"
+    TAMPERED = "AC131"
+    UNKNOWN_STEP = "AC132"
+    BAD_STEP_VALUE = "AC133"
     # constructs
     UNSUPPORTED = "AC200"
     DYNAMIC_TARGETS = "AC201"

@@ -27,6 +27,11 @@ from .lease import LeaseLost
 
 
 class AgentRunner:
+    admit = staticmethod(replay.admit_all)
+    """Who runs a step the journal lacks (``agentc replay`` counts or refuses live ones)."""
+    steps_class = replay.Steps
+    """``agentc replay`` uses one that notes the order steps are asked for (docs/replay.md)."""
+
     def __init__(self, wf: Workflow, entry_obj: Any, journal: Journal, *,
                  on_event: Callable[[str, dict[str, Any]], None] | None = None) -> None:
         self.wf, self.agent, self.journal = wf, entry_obj, journal
@@ -101,7 +106,7 @@ class AgentRunner:
         run = self.journal.run(self.run_id)
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
-        steps = replay.Steps(done, self._sink)
+        self.steps = steps = self.steps_class(done, self._sink, self.admit)  # replay reads which it used
         steps.run_id, steps.effects = self.run_id, EffectCalls(self.wf, self.journal, self.run_id, self.on_event)
 
         def decisions_at(pause: str) -> Any:

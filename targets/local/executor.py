@@ -337,6 +337,9 @@ class LocalExecutor:
                 carry = self._failed_carry.pop((ns, task.key), None)  # a retry starts invoked graphs over
                 if delay is None:
                     return _Result(error=exc, tb=traceback.format_exc(), carry=carry)
+                with self.journal.tx() as j:  # the audit trail keeps failed attempts (docs/replay.md)
+                    j.note(self.run_id, "retry", ns=ns, step=frame.step, task=task.key, node=task.name,
+                           attempt=attempt, error=f"{type(exc).__name__}: {exc}", delay=delay)
                 self.on_event("retry", {"node": task.name, "attempt": attempt, "error": repr(exc)})
                 time.sleep(delay)
 

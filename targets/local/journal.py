@@ -15,6 +15,8 @@ Layout (one row per thing that changed, nothing rewritten wholesale):
   ``interrupt()`` calls consumed, the checkpoints of graphs its node invokes.
 * ``leases``   — which process drives a run now (``lease.py``: one driver per run).
 * ``effects``  — the effect ledger (``effects_ledger.py``, docs/effects.md).
+* ``audit``    — when each of the above commits happened, hash-chained (``audit_log.py``;
+                 ``agentc history`` reads it, docs/replay.md).
 
 Durability: WAL with ``synchronous=NORMAL`` survives a killed process (the default);
 ``durability="full"`` uses ``synchronous=FULL`` to survive power loss as well.
@@ -31,7 +33,7 @@ from typing import Any, Iterable, Iterator
 
 from agentc.runtime_shims.codec import dumps, loads
 
-from . import effects_ledger, lease
+from . import audit_log, effects_ledger, lease
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -66,7 +68,7 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
         self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.executescript(SCHEMA + lease.SCHEMA + effects_ledger.SCHEMA)
+        self.db.executescript(SCHEMA + lease.SCHEMA + effects_ledger.SCHEMA + audit_log.SCHEMA)
         self.held: dict[str, str] = {}
         """run id -> lease token of the runs this journal drives (checked on every commit)."""
 
@@ -173,6 +175,7 @@ class Journal:
         self.db.execute(
             "UPDATE runs SET status=?, updated=?, interrupts=?, error=?, output_t=?, output=? WHERE run_id=?",
             (status, time.time(), json.dumps(interrupts or []), error, ot, ov, run_id))
+        audit_log.note(self.db, run_id, "status", info={"status": status, "error": error}, value=ov)
 
     # ---------------------------------------------------------------- frames
     def load_frame(self, run_id: str, ns: str) -> tuple[int, int, dict[str, Any], dict[str, str], dict[str, Any]] | None:
@@ -212,6 +215,7 @@ class Journal:
         t, v = dumps(writes)
         self.db.execute("INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
                         (run_id, ns, step, task, node, t, v))
+        audit_log.note(self.db, run_id, "node", ns, step, task, value=v)
 
     def load_writes(self, run_id: str, ns: str, step: int) -> dict[str, list[tuple[str, Any]]]:
         return {task: [tuple(w) for w in loads(t, v)] for task, t, v in self.db.execute(
@@ -228,10 +232,15 @@ class Journal:
         t, v = dumps(value)
         self.db.execute("INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
                         (run_id, "agents", 0, key, kind, t, v))
+        audit_log.note(self.db, run_id, kind, "agents", 0, key, value=v)
 
     def load_steps(self, run_id: str) -> dict[str, Any]:
         return {task: loads(t, v) for task, t, v in self.db.execute(
             "SELECT task, t, v FROM writes WHERE run_id=? AND ns='agents' ORDER BY rowid", (run_id,))}
+
+    def note(self, run_id: str, kind: str, **info: Any) -> None:
+        """Inside ``tx()``: an audit note with no journal row of its own (a retry)."""
+        audit_log.note(self.db, run_id, kind, info.pop("ns", ""), info.pop("step", None), info.pop("task", None), info)
 
     # ---------------------------------------------------------------- interrupts
     def resume_values(self, run_id: str, ns: str, task: str) -> list[Any]:
@@ -244,6 +253,7 @@ class Journal:
         t, v = dumps(values)
         self.db.execute("INSERT OR REPLACE INTO resumes(run_id, ns, task, t, v) VALUES(?,?,?,?,?)",
                         (run_id, ns, task, t, v))
+        audit_log.note(self.db, run_id, "resume", ns, None, task, {"index": len(values) - 1}, dumps(value)[1])
 
     def carry(self, run_id: str, ns: str, task: str) -> Any:
         """What a paused task's attempt left for its re-run (``nested_graphs.NestedRuns.carry``)."""

@@ -1,0 +1,95 @@
+"""A Conductor simulation's history (``agentc simulate``), from its saved execution.
+
+The simulator keeps each workflow execution as Conductor's own execution JSON: its tasks
+in scheduling order with their input, output, status and times. This maps them to agentc's
+audit events (``runtime_shims/audit_events``) through the step protocol the worker tasks
+share with Temporal activities (``targets/step_history.py``): an agent's journal entries
+become model/tool/guardrail events (replayable locally), a graph task's update a ``node``
+event, a completed ``HUMAN`` task a ``resume`` event, a failed attempt a ``retry`` event.
+Times are the simulator's clock. Sub-workflows of an agent run (agents used as tools) are
+merged in where they started.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from agentc.runtime_shims.audit_events import Event, History, chain
+from agentc.runtime_shims.codec import dumps, to_jsonable
+from agentc.targets.step_history import agent_entries, node
+
+FAILED = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT")
+
+
+def read(path: str | Path) -> History:
+    from agentc.errors import AgentcError, Code
+
+    p = Path(path)
+    if not p.exists():
+        raise AgentcError(Code.UNKNOWN_RUN, f"no saved simulation at {p}", construct=p.stem,
+                          hint="simulations are saved under --state-dir (default .agentc/simulations)")
+    data = json.loads(p.read_text())
+    workflows = data["simulator"]["workflows"]
+    manifest = data["artifact"]["manifest"]
+    root = workflows[data["workflow_id"]]
+    run_input = root.get("input") or {}
+    kind = "agents" if "max_turns" in run_input or manifest.get("kind") == "agents" else "graph"
+    events: list[Event] = [_input(run_input, kind, root.get("startTime"))]
+    events += _tasks(workflows, root, kind, set(), {})
+    status = {"COMPLETED": "done", "RUNNING": "waiting"}.get(root["status"], root["status"].lower())
+    output = root.get("output") or {}
+    output = output.get("state") if "state" in output else output.get("result")
+    events.append(Event(0, "status", at=_ms(root.get("endTime") or root.get("updateTime")),
+                        data={"status": status, "error": root.get("reasonForIncompletion"),
+                              **({"output": to_jsonable(output)} if status == "done" else {})}))
+    h = History(run_id=data.get("run_id") or p.stem, engine="conductor", kind=kind, entry=manifest.get("entry"),
+                workflow=manifest.get("workflow") or root.get("workflowName"), status=status,
+                created=_ms(root.get("startTime")), updated=_ms(root.get("updateTime")),
+                context=to_jsonable(run_input.get("context")), output=to_jsonable(output) if status == "done" else None,
+                error=root.get("reasonForIncompletion"))
+    h.events = chain(events)
+    return h
+
+
+def _ms(value: Any) -> float | None:
+    return value / 1000 if value else None
+
+
+def _input(run_input: dict[str, Any], kind: str, start: Any) -> Event:
+    raw = None
+    if kind == "agents":  # what the local journal's input step holds, so it replays
+        t, v = dumps({k: run_input.get(k) for k in ("input", "max_turns", "context_factory")})
+        raw = {"t": t, "b64": base64.b64encode(v).decode()}
+    return Event(0, "input", key="input", ns="agents" if kind == "agents" else "", at=_ms(start),
+                 data={"input": to_jsonable(run_input.get("input"))}, raw=raw)
+
+
+def _tasks(workflows: dict[str, Any], wf: dict[str, Any], kind: str, seen: set[str],
+           args: dict[str, Any]) -> list[Event]:
+    out: list[Event] = []
+    name = wf.get("workflowName") or ""
+    for t in wf.get("tasks") or []:
+        at = _ms(t.get("endTime") or t.get("updateTime"))
+        status, ttype = t.get("status"), t.get("taskType")
+        if ttype == "SUB_WORKFLOW" and t.get("subWorkflowId") in workflows:
+            sub = workflows[t["subWorkflowId"]]
+            if kind == "agents":
+                out += _tasks(workflows, sub, kind, seen, args)
+            else:
+                out.append(Event(0, "node", key=t["subWorkflowId"], name=sub.get("workflowName"), at=at,
+                                 data={"sub_workflow": t["subWorkflowId"]}))
+            continue
+        if status in FAILED:
+            out.append(Event(0, "retry", key=t.get("taskId", ""), name=t.get("referenceTaskName"), at=at,
+                             data={"error": t.get("reasonForIncompletion"), "attempt": t.get("retryCount", 0) + 1}))
+            continue
+        if status != "COMPLETED":
+            continue
+        result = t.get("outputData") or {}
+        if ttype == "HUMAN" and kind == "graph":
+            out.append(Event(0, "resume", key=t.get("referenceTaskName", ""), at=at, data={"value": to_jsonable(result)}))
+        elif t.get("_kind") == "SIMPLE" or t.get("workerId") == "simulator":
+            out += agent_entries(result, seen, args, at) if kind == "agents" else node(name, ttype or "", result, at)
+    return out

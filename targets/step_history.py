@@ -1,0 +1,67 @@
+"""Audit events from step-protocol outputs (``runtime_shims/steps``, ``agent_steps``): what
+a Temporal activity or a Conductor worker task returned, as ``runtime_shims/audit_events``.
+Shared by ``targets/temporal/history.py`` and ``targets/conductor/history.py``.
+
+* an agent step returns journal entries (a model step the whole journal, a tool step its new
+  ``entries``), keyed as the local journal keys them: they become the same events, with
+  their exact encoding (``raw``), so they replay on the local executor;
+* a LangGraph task returns the update it made (``update``): a ``node`` event.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from agentc.runtime_shims.audit_events import Event
+from agentc.runtime_shims.codec import dumps, to_jsonable
+
+
+def short(workflow: str, activity: str) -> str:
+    return activity[len(workflow) + 1:] if activity.startswith(workflow + "-") else activity
+
+
+def node(workflow: str, activity: str, result: Any, at: float | None) -> list[Event]:
+    name = short(workflow, activity)
+    if name.startswith("_") or not isinstance(result, dict) or "update" not in result:
+        return []  # a barrier, START or END read-out: engine steps, not the graph's
+    task = result.get("task")
+    step = result["step"] if task else result["step"] - 1  # a single-task step returns the next step
+    task = task or f"{step}:pull:{name}"
+    data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
+    return [Event(0, "node", key=f"/{step}/{task}", name=name, step=step, at=at, data=data)]
+
+
+def agent_entries(result: Any, seen: set[str], args: dict[str, Any], at: float | None) -> list[Event]:
+    """The journal entries an agent activity added, as the local journal's events."""
+    from agentc.runtime_shims.agent_steps import unpack
+    from agentc.targets.local.history import _step
+
+    if not isinstance(result, dict):
+        return []
+    blob = result.get("journal") or result.get("entries")
+    if not blob:
+        return []
+    out = []
+    for key, value in unpack(blob).items():
+        if key in seen:
+            continue
+        seen.add(key)
+        if key.startswith("pause:"):  # the approvals given at a pause (the resume signal's)
+            out.append(Event(0, "resume", key=f"agents/{key}", ns="agents", at=at, data={"value": to_jsonable(value)}))
+            continue
+        kind = kind_of(key)
+        t, v = dumps(value)
+        out.append(_step(("agents", 0, key), kind, t, v, at, args))
+    return out
+
+
+def kind_of(key: str) -> str:
+    body = key.rpartition("#")[0]
+    if body.startswith("["):
+        import json
+
+        body = json.loads(body)[-1]
+    head, _, rest = body.partition(":")
+    if head == "guardrail":
+        return rest.partition(":")[0] + "_guardrail"
+    return head
+

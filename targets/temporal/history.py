@@ -1,0 +1,115 @@
+"""A Temporal run's history, read from the server through the client (``fetch_history``).
+
+The workflow's event history already is an audit trail; this maps it to agentc's events
+(``runtime_shims/audit_events``) so ``agentc history``/``export`` show a Temporal run as
+they show a local one:
+
+* OpenAI Agents systems: every model and tool activity returns the journal entries it
+  made (``runtime_shims/agent_steps``: a model step returns the whole journal, a tool step
+  its new ``entries``). Entries are keyed exactly as the local journal keys them, so they
+  become the same ``model``/``tool``/``guardrail`` events, with their exact encoding in
+  ``raw`` — a transcript exported from Temporal replays on the local executor.
+* LangGraph graphs: each node activity becomes a ``node`` event with the update it made
+  (``update``); the exact writes (``raw``) are kept where the activity returns them (a task
+  of a parallel step). Barriers and the END read-out are engine steps, not events.
+* ``resume`` signals become ``resume`` events, failed activity attempts ``retry`` events,
+  and the workflow's close event the final ``status``. Times are the server's.
+
+An agent used as a tool runs as a child workflow: its steps are read from the child's
+history and merged in where the child started. A subgraph's child workflow is shown as the
+step that started it (its own history is not merged in yet).
+"""
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from agentc.runtime_shims.audit_events import Event, History, chain
+from agentc.runtime_shims.codec import dumps, to_jsonable
+from agentc.targets.step_history import agent_entries as _agent_entries
+from agentc.targets.step_history import node as _node
+from agentc.targets.step_history import short as _short
+
+ENTRY_MEMO = "agentc_entry"
+
+
+async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
+               _args: dict[str, Any] | None = None, _kind: str | None = None) -> History:
+    """``_seen``/``_args``: shared with the child workflows of an agent run, whose steps
+    (keyed under their agent-tool call, as the local journal keys them) are merged in."""
+    from agentc.errors import AgentcError, Code
+    from temporalio.service import RPCError
+
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        desc = await handle.describe()
+        hist = await handle.fetch_history()
+    except RPCError as exc:
+        raise AgentcError(Code.UNKNOWN_RUN, f"no Temporal run {workflow_id!r}: {exc}", construct=workflow_id,
+                          hint="list runs with `temporal workflow list --address ...`") from None
+    entry = await desc.memo_value(ENTRY_MEMO, None)
+    conv = client.data_converter
+    events: list[Event] = []
+    scheduled: dict[int, str] = {}
+    journal_seen: set[str] = _seen if _seen is not None else set()
+    args: dict[str, Any] = _args if _args is not None else {}
+    kind = "graph"
+    status, output, error, run_input, workflow = "running", None, None, None, desc.workflow_type
+    for e in hist.events:
+        which = e.WhichOneof("attributes")
+        a = getattr(e, which)
+        at = e.event_time.ToDatetime().timestamp() if e.HasField("event_time") else None
+        match which:
+            case "workflow_execution_started_event_attributes":
+                run_input = (await conv.decode(a.input.payloads) or [None])[0]
+                kind = _kind or ("agents" if isinstance(run_input, dict) and "max_turns" in run_input else "graph")
+                shown = run_input.get("input") if isinstance(run_input, dict) else run_input
+                raw = None
+                if kind == "agents":  # what the local journal's input step holds, so it replays
+                    t, v = dumps({k: run_input.get(k) for k in ("input", "max_turns", "context_factory")})
+                    raw = {"t": t, "b64": base64.b64encode(v).decode()}
+                events.append(Event(0, "input", key="input", ns="agents" if kind == "agents" else "", at=at,
+                                    data={"input": to_jsonable(shown)}, raw=raw))
+            case "activity_task_scheduled_event_attributes":
+                scheduled[e.event_id] = a.activity_type.name
+            case "activity_task_completed_event_attributes":
+                name = scheduled.get(a.scheduled_event_id, "?")
+                result = (await conv.decode(a.result.payloads) or [None])[0]
+                if kind == "agents":
+                    events += _agent_entries(result, journal_seen, args, at)
+                else:
+                    events += _node(workflow, name, result, at)
+            case "activity_task_failed_event_attributes":
+                name = scheduled.get(a.scheduled_event_id, "?")
+                events.append(Event(0, "retry", key=name, name=_short(workflow, name), at=at,
+                                    data={"error": a.failure.message, "attempt": a.retry_state}))
+            case "workflow_execution_signaled_event_attributes" if kind == "graph":  # agents: the journal's
+                value = (await conv.decode(a.input.payloads) or [None])[0] if a.HasField("input") else None
+                events.append(Event(0, "resume", key=a.signal_name, at=at, data={"value": to_jsonable(value)}))
+            case "workflow_execution_completed_event_attributes":
+                result = (await conv.decode(a.result.payloads) or [None])[0]
+                output = result.get("state") if isinstance(result, dict) and "state" in result else result
+                status = "done"
+                events.append(Event(0, "status", at=at, data={"status": "done", "output": to_jsonable(output)}))
+            case "workflow_execution_failed_event_attributes":
+                status, error = "failed", a.failure.message
+                events.append(Event(0, "status", at=at, data={"status": "failed", "error": error}))
+            case "workflow_execution_terminated_event_attributes" | "workflow_execution_canceled_event_attributes" | \
+                 "workflow_execution_timed_out_event_attributes":
+                status = which.split("_")[2]
+                events.append(Event(0, "status", at=at, data={"status": status}))
+            case "start_child_workflow_execution_initiated_event_attributes" if kind == "agents":
+                child = await read(client, a.workflow_id, _seen=journal_seen, _args=args, _kind="agents")
+                events += [c for c in child.events if c.kind not in ("input", "status")]
+            case "start_child_workflow_execution_initiated_event_attributes":
+                events.append(Event(0, "node", key=a.workflow_id, name=a.workflow_type.name, at=at,
+                                    data={"child_workflow": a.workflow_id}))
+            case _:
+                pass
+    h = History(run_id=workflow_id, engine="temporal", kind=kind, entry=entry, workflow=workflow, status=status,
+                created=desc.start_time.timestamp() if desc.start_time else None,
+                updated=desc.close_time.timestamp() if desc.close_time else None,
+                context=to_jsonable((run_input or {}).get("context")) if isinstance(run_input, dict) else None,
+                output=to_jsonable(output), error=error)
+    h.events = chain(events)
+    return h
