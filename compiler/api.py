@@ -49,8 +49,11 @@ def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
     from .frontends import read
     from .passes import run_passes
 
+    from .policies import apply_policies
+
     warnings = warnings if warnings is not None else Warnings()
-    return run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
+    wf = run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
+    return apply_policies(wf, live)  # docs/policies.md: [tool.agentc.policies] or $AGENTC_POLICY
 
 
 def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,

@@ -47,11 +47,15 @@ class Code(str, enum.Enum):
     INVALID_UPDATE = "AC302"
     GUARDRAIL_TRIPPED = "AC303"
     MAX_TURNS = "AC304"
+    POLICY_DENIED = "AC310"
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"
     OUTPUT = "AC402"
     WRONG_ARTIFACT = "AC403"
+    # policies (docs/policies.md)
+    POLICY = "AC410"
+    POLICY_PROOF = "AC411"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
-from agentc.runtime_shims import agent_failures
+from agentc.runtime_shims import agent_failures, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
 
 from .executor import NO_VALUE, RunOutcome
@@ -95,6 +95,7 @@ class AgentRunner:
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
         steps = replay.Steps(done, self._sink)
+        steps.policy = policy_gate.gate_for(self.wf)
 
         def decisions_at(pause: str) -> Any:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")
