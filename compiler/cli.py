@@ -111,7 +111,10 @@ def _print_warnings(warnings: Any) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="agentc-compiler", prog_name="agentc")
-def main() -> None:
+@click.option("--policy", default=None, type=click.Path(dir_okay=False), envvar="AGENTC_POLICY",
+              help="TOML policy file ([policies...], docs/policies.md) [default: [tool.agentc.policies] "
+                   "in ./pyproject.toml]")
+def main(policy: str | None) -> None:
     """Compile agents into durable workflows and run them.
 
     \b
@@ -121,6 +124,8 @@ def main() -> None:
                conductor  Conductor workflow + task definitions (validate, simulate, deploy)
                temporal   Temporal workflow modules (agentc run --engine temporal)
     """
+    if policy:  # read by agentc.policies in this process and in the workers it starts
+        os.environ["AGENTC_POLICY"] = str(Path(policy).resolve())
 
 
 @main.command("compile")

@@ -76,7 +76,8 @@ class _Where:
             line = raw.strip()
             if line.startswith("["):
                 table = _key_path(line.strip("[]"))
-                self.lines.setdefault(table, n)
+                for i in range(1, len(table) + 1):
+                    self.lines.setdefault(table[:i], n)
             elif "=" in line and not line.startswith("#"):
                 path = table + _key_path(line.split("=", 1)[0])
                 for i in range(len(table) + 1, len(path) + 1):
@@ -176,8 +177,7 @@ def _named(table: dict[str, Any], section: str, where: _Where) -> list[tuple[str
 
 def _typed(value: Any, types: tuple[type, ...], what: str, where: _Where, *path: str) -> Any:
     if isinstance(value, bool) and bool not in types or not isinstance(value, types):
-        names = " or ".join("true/false" if t is bool else "a CEL string" if t is str else t.__name__ for t in types)
-        raise where.error(f"{'.'.join(path)} must be {names}, not {value!r}", *path, hint=what)
+        raise where.error(f"{'.'.join(path)} must be {what}, not {value!r}", *path, hint="see docs/policies.md")
     return value
 
 
