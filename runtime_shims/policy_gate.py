@@ -184,4 +184,4 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> None:
     why = answer.get("message") if isinstance(answer, dict) else None
     raise RunFailed(Code.POLICY_DENIED, f"node {node!r} was not approved" + (f": {why}" if why else ""),
                     construct=f"node {node!r}", source=rule.source,
-                    hint='resume with {"approve": true} to let it run; a rejected node ends the run')
+                    hint="a rejected node ends the run; start a new run to ask again")

@@ -25,7 +25,7 @@ from typing import Any
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims import pregel
+from agentc.runtime_shims import policy_gate, pregel
 from agentc.runtime_shims.protocol import pick
 from agentc.runtime_shims.codec import to_jsonable
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
@@ -122,6 +122,8 @@ class StepWorker:
         from langgraph.errors import GraphInterrupt
 
         try:
+            if not level.path:  # docs/policies.md: deny / approval before the node runs
+                policy_gate.node_gate(self.wf, name, task.input, config)
             result = lg.call_node(self.resolve(node.call), task.input, config, node.call.is_async)
             writes = pregel.task_writes(frame, task, result, config, self.resolve) + nested.thread_writes()
         except GraphInterrupt as gi:

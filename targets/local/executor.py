@@ -35,7 +35,7 @@ from agentc.ir import START, Graph, SubgraphNode, Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
-from agentc.runtime_shims import pregel
+from agentc.runtime_shims import pregel, policy_gate
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
 from .journal import Journal
@@ -329,6 +329,8 @@ class LocalExecutor:
                 result = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
         else:
             try:
+                if not ns:  # docs/policies.md: deny / approval before the node runs
+                    policy_gate.node_gate(self.wf, task.name, task.input, config)
                 result = lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
             except GraphInterrupt as gi:
                 return _Result(interrupts=[
