@@ -48,7 +48,8 @@ def read_config(path: Path) -> dict:
 
 
 def check(config: Path, *, update: bool = False) -> Report:
-    from agentc.api import compile as compile_
+    from agentc.api import compile as compile_, load
+    from agentc.policy_proof import prove
     from agentc.targets import get
 
     cfg = read_config(config)
@@ -56,8 +57,13 @@ def check(config: Path, *, update: bool = False) -> Report:
     out = root / cfg.get("out", "build/agentc")
     report = Report()
     for ref in cfg["agents"]:
+        wf = load(ref)
+        proof = prove(wf)  # docs/policies.md, "Proofs"
+        report.problems += proof
+        if wf.policies is not None and not proof:
+            report.lines.append(f"ok {ref} [policies: irreversible steps always approved]")
         for target in cfg.get("targets", ["ir"]):
-            artifact = compile_(ref, target=target)
+            artifact = compile_(wf, target=target)
             folder = out / target / artifact.name
             module = get(target)
             problems = list(module.validate(artifact))
