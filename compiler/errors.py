@@ -48,6 +48,7 @@ class Code(str, enum.Enum):
     GUARDRAIL_TRIPPED = "AC303"
     MAX_TURNS = "AC304"
     POLICY_DENIED = "AC310"
+    FANOUT_DEADLINE = "AC311"
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"

@@ -221,6 +221,11 @@ def _rule(section: str, name: str, body: dict[str, Any], where: _Where, keys: tu
 
 
 def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> FanoutPolicy:
+    if wf.agents is not None:
+        raise AgentcError(Code.UNSUPPORTED, "fan-out policies of an agent's parallel tool calls are not supported yet",
+                          construct=f"policies.fanouts.{name}", file=where.file, line=where.line("fanouts", name),
+                          hint="fan-out policies apply to a LangGraph graph's parallel tasks (Send, parallel nodes) "
+                               "on the local target; see docs/policies.md")
     known = ([a.name for a in wf.agents.agents] if wf.agents is not None
              else [n.name for n in wf.graph.nodes] if wf.graph is not None else [])
     if name not in known:
@@ -334,6 +339,17 @@ def _references(tree: Any) -> list[tuple[str, str | None]]:
         elif t.data == "ident" and id(t) not in seen:
             out.append((str(t.children[0]), None))
     return out
+
+
+def refuse_unsupported(wf: Workflow, target: str) -> None:
+    """Rules a target cannot enforce yet are refused loudly (AC200), never dropped."""
+    fanouts = [f for f in (wf.policies.fanouts if wf.policies else ()) if f.mode == "fail_fast" or f.deadline]
+    if fanouts:
+        f = fanouts[0]
+        raise AgentcError(Code.UNSUPPORTED, f"the {target} target does not enforce fan-out policies yet "
+                          f"(fanouts.{f.name}: mode {f.mode!r}, deadline {f.deadline})",
+                          construct=f"policies.fanouts.{f.name}", source=f.source,
+                          hint="run it on the local target (agentc run), or remove the fan-out policy")
 
 
 # ---------------------------------------------------------------- lowering node approvals

@@ -39,6 +39,7 @@ from agentc.runtime_shims import pregel, policy_gate
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
 from .journal import Journal
+from .fanout import fanout_for
 from .lease import LeaseLost
 
 NO_VALUE = object()
@@ -243,8 +244,11 @@ class LocalExecutor:
             else:
                 failures.append((order[task.key], task, res))
 
+        scoped = fanout_for(self.wf, ns, todo)  # docs/policies.md "Fan-outs"
         if len(todo) == 1:
             record(todo[0], self._execute(frame, ns, todo[0]), True)
+        elif scoped is not None:
+            scoped.run(todo, lambda t: self._execute(frame, ns, t), record)
         else:
             with concurrent.futures.ThreadPoolExecutor(max_workers=min(32, len(todo))) as pool:
                 futures = {pool.submit(self._execute, frame, ns, t): t for t in todo}
