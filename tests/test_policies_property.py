@@ -8,6 +8,10 @@ transcripts and random policies (tests/policy_random.py), on the local executor:
   SDK code (tests/policy_oracle.py): the same side effects, the same final output, the
   same approval pauses.
 
+On the local executor, and on Conductor (the simulator with agentc's step worker), where
+every model and tool step replays the run in a drive of its own: the verdicts (counts
+included) must agree across drives.
+
 AGENTC_PROPERTY_EXAMPLES=N runs N examples instead of EXAMPLES (derandomized)."""
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import policy_random as R
 import agentc
 
 EXAMPLES = 40
+CONDUCTOR_EXAMPLES = 15
 
 
 def native(spec) -> dict:
@@ -64,6 +69,25 @@ def local(spec, tmp) -> dict:
     return {"final_output": out.output["final_output"], "executed": sorted(R.EXECUTED), "pauses": pauses}
 
 
+def conductor(spec, tmp) -> dict:
+    from pathlib import Path
+
+    from agentc.targets.conductor.simulate import Simulation
+
+    R.install(spec)
+    folder = Path(tmp) / "conductor"
+    agentc.compile(R.REF, target="conductor").write(folder)
+    R.EXECUTED.clear()
+    sim = Simulation.of(folder)
+    pauses = []
+    out = sim.start("go")
+    while out.status == "waiting":
+        pauses.append(sorted((p["tool"], p["arguments"]["n"]) for p in out.interrupts))
+        out = sim.resume({"approve": [p["id"] for p in out.interrupts if R.approves(spec, p["arguments"]["n"])],
+                          "reject": [p["id"] for p in out.interrupts if not R.approves(spec, p["arguments"]["n"])]})
+    return {"final_output": out.output["final_output"], "executed": sorted(R.EXECUTED), "pauses": pauses}
+
+
 def check_invariants(spec, got) -> None:
     rules = R.rules(spec)
     approved_pauses = {c for pause in got["pauses"] for c in pause if R.approves(spec, c[1])}
@@ -93,5 +117,20 @@ def test_policies_hold_on_random_transcripts(spec, tmp_path_factory, monkeypatch
     expected = native(spec)
     monkeypatch.setenv("AGENTC_POLICY", str(path))
     got = local(spec, str(tmp))
+    check_invariants(spec, got)
+    assert got == expected
+
+
+@settings(max_examples=int(os.environ.get("AGENTC_PROPERTY_EXAMPLES") or CONDUCTOR_EXAMPLES), deadline=None,
+          derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(spec=R.specs())
+def test_policies_hold_on_random_transcripts_on_conductor(spec, tmp_path_factory, monkeypatch):
+    tmp = tmp_path_factory.mktemp("policy")
+    path = tmp / "policy.toml"
+    path.write_text(R.policy_toml(spec))
+    expected = native(spec)
+    monkeypatch.setenv("AGENTC_POLICY", str(path))
+    got = conductor(spec, str(tmp))
     check_invariants(spec, got)
     assert got == expected
