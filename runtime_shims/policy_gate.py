@@ -33,6 +33,10 @@ from agentc.errors import Code, RunFailed
 APPROVAL_KIND = "policy_approval"
 
 
+class PolicyDenied(RunFailed):
+    """A call or node the policy refuses: final, so no retry policy retries it."""
+
+
 @functools.lru_cache(maxsize=256)
 def _program(text: str) -> Any:
     import celpy
@@ -121,7 +125,7 @@ class ToolGate:
                 return None
         if self.policies.run.on_deny == "fail":
             src = rule.source if rule is not None else self.policies.run.source
-            raise RunFailed(Code.POLICY_DENIED, reason, construct=f"tool {tool!r}", source=src,
+            raise PolicyDenied(Code.POLICY_DENIED, reason, construct=f"tool {tool!r}", source=src,
                             hint="the policy file forbids this call; the run cannot continue")
         if rule is not None and rule.message:
             return rule.message
@@ -165,7 +169,7 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> None:
     if rule is None:
         return
     if holds(rule.deny, "state", value):
-        raise RunFailed(Code.POLICY_DENIED, f"node {node!r} is denied by the policy", construct=f"node {node!r}",
+        raise PolicyDenied(Code.POLICY_DENIED, f"node {node!r} is denied by the policy", construct=f"node {node!r}",
                         source=rule.source, hint=rule.message or "the policy file forbids this node on this input")
     if not holds(rule.require_approval, "state", value):
         return
@@ -182,6 +186,6 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> None:
     if answer is True or (isinstance(answer, dict) and answer.get("approve") is True):
         return
     why = answer.get("message") if isinstance(answer, dict) else None
-    raise RunFailed(Code.POLICY_DENIED, f"node {node!r} was not approved" + (f": {why}" if why else ""),
+    raise PolicyDenied(Code.POLICY_DENIED, f"node {node!r} was not approved" + (f": {why}" if why else ""),
                     construct=f"node {node!r}", source=rule.source,
                     hint="a rejected node ends the run; start a new run to ask again")

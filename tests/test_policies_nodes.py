@@ -163,3 +163,35 @@ def test_approval_pause_is_lowered_as_a_human_task(tmp_path, monkeypatch):
     text = (tmp_path / "db_migration.workflow.json").read_text()
     assert '"type": "HUMAN"' in text and "interrupt_slots" in text
     json.loads(text)
+
+
+def _retried_graph():
+    from langgraph.graph import END, START, StateGraph
+    from langgraph.types import RetryPolicy
+
+    def risky(state):
+        M.EXECUTED.append("risky")
+        return {"log": ["risky"]}
+
+    b = StateGraph(M.State)
+    b.add_node("risky", risky, retry_policy=RetryPolicy(max_attempts=3, initial_interval=1.0))
+    b.add_edge(START, "risky")
+    b.add_edge("risky", END)
+    return b.compile()
+
+
+retried_graph = _retried_graph()
+
+
+def test_a_denied_node_is_not_retried_by_its_retry_policy(tmp_path, monkeypatch):
+    import time
+
+    policy = tmp_path / "p.toml"
+    policy.write_text("[policies.nodes.risky]\ndeny = true\n")
+    monkeypatch.setenv("AGENTC_POLICY", str(policy))
+    M.EXECUTED.clear()
+    t = time.monotonic()
+    with pytest.raises(agentc.errors.RunFailed) as exc:
+        agentc.run("test_policies_nodes:retried_graph", {"env": "dev"}, db=tmp_path / "runs.db")
+    assert exc.value.diagnostic.code.value == "AC310" and M.EXECUTED == []
+    assert time.monotonic() - t < 1.0  # no backoff: a refusal is final

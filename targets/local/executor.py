@@ -302,7 +302,7 @@ class LocalExecutor:
                          "task": task.key} for i in exc.args[0]])
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
-                if isinstance(exc, LeaseLost):  # a subgraph frame's commit was fenced off
+                if isinstance(exc, (LeaseLost, policy_gate.PolicyDenied)):  # fenced off; a refusal is final
                     return _Result(error=exc)
                 delay = lg.retry_decision(node.retry, attempt, exc, self.resolve)
                 if delay is None:
