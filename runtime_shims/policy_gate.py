@@ -189,3 +189,12 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> None:
     raise PolicyDenied(Code.POLICY_DENIED, f"node {node!r} was not approved" + (f": {why}" if why else ""),
                     construct=f"node {node!r}", source=rule.source,
                     hint="a rejected node ends the run; start a new run to ask again")
+
+
+def fanout_spec(wf: Any, sends: dict[str, Any], nodes: dict[str, str]) -> None:
+    """Attach the fan-out policy of each Send key's node to its spec (engines read it)."""
+    policies = getattr(wf, "policies", None)
+    for key, node in nodes.items():
+        f = next((f for f in (policies.fanouts if policies else ()) if f.name == node), None)
+        if f is not None and (f.mode == "fail_fast" or f.deadline):
+            sends[key]["fanout"] = {"node": node, "mode": f.mode, "deadline": f.deadline}

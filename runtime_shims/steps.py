@@ -312,6 +312,8 @@ class StepWorker:
                 if "context" in input:
                     inp["context"] = "${workflow.input.context}"
                 entry["inputs"][ref] = inp
+            if not level.path:  # a fan-out policy travels with its tasks (docs/policies.md)
+                policy_gate.fanout_spec(self.wf, sends, {level.send_keys[t.name]: t.name for t in pushes})
             out["sends"] = sends
         return out
 

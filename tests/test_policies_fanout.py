@@ -9,6 +9,7 @@ happens, and no worker thread outlives the step. ``deadline`` bounds the whole f
 Targets that cannot enforce a fan-out policy refuse it (AC200)."""
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -68,12 +69,65 @@ def test_fail_fast_run_without_failures_equals_graph_invoke(tmp_path, monkeypatc
     assert out.output == native
 
 
-@pytest.mark.parametrize("target", ["conductor", "temporal"])
-def test_engines_refuse_a_fan_out_policy_they_cannot_enforce(target, monkeypatch):
+def test_conductor_refuses_a_fan_out_policy(monkeypatch):
     monkeypatch.setenv("AGENTC_POLICY", str(POLICY))
     with pytest.raises(AgentcError) as exc:
-        agentc.compile(REF, target=target)
+        agentc.compile(REF, target="conductor")
     assert exc.value.diagnostic.code.value == "AC200" and exc.value.diagnostic.line == 3
+
+
+def test_temporal_refuses_a_fan_out_policy_on_a_node_that_is_no_send_target(tmp_path, monkeypatch):
+    policy = tmp_path / "p.toml"
+    policy.write_text('[policies.fanouts.summarize]\nmode = "fail_fast"\n')
+    monkeypatch.setenv("AGENTC_POLICY", str(policy))
+    with pytest.raises(AgentcError) as exc:
+        agentc.compile(REF, target="temporal")
+    assert exc.value.diagnostic.code.value == "AC200"
+
+
+async def temporal_fanout(address, code, queries):
+    from agentc.targets.temporal import engine
+
+    client = await engine.connect(address)
+    loaded = engine.load(REF, code)
+    F.EFFECTS.clear()
+    t = time.monotonic()
+    async with engine.running_worker(client, loaded, None):
+        try:
+            await engine.start(REF, address, {"queries": queries}, client=client)
+            error = None
+        except RunFailed as e:
+            error = e.diagnostic.render()
+        elapsed = time.monotonic() - t
+    print(f"temporal fan-out {queries}: {elapsed:.2f} s, effects {sorted(F.EFFECTS)}")
+    return error, elapsed, list(F.EFFECTS)  # the worker has shut down: no activity is left running
+
+
+def test_temporal_fail_fast_cancels_the_sibling_activities(temporal_address, tmp_path, monkeypatch):
+    monkeypatch.setattr(F, "SLOW_S", 4.0)
+    monkeypatch.setenv("AGENTC_POLICY", str(POLICY))
+    error, elapsed, effects = asyncio.run(temporal_fanout(temporal_address, tmp_path / "code",
+                                                          ["a", "flaky b", "slow c"]))
+    assert error is not None and "AC300" in error and "flaky b" in error, error
+    assert elapsed < 4.0, elapsed
+    assert effects == ["a"]
+
+
+def test_temporal_without_policy_waits_for_the_slow_sibling(temporal_address, tmp_path, monkeypatch):
+    monkeypatch.setattr(F, "SLOW_S", 2.0)
+    error, elapsed, effects = asyncio.run(temporal_fanout(temporal_address, tmp_path / "code",
+                                                          ["a", "flaky b", "slow c"]))
+    assert error is not None and "flaky b" in error and sorted(effects) == ["a", "slow c"]
+
+
+def test_temporal_deadline_cancels_the_fan_out(temporal_address, tmp_path, monkeypatch):
+    monkeypatch.setattr(F, "SLOW_S", 4.0)
+    policy = tmp_path / "p.toml"
+    policy.write_text('[policies.fanouts.search]\nmode = "all"\ndeadline = 1\n')
+    monkeypatch.setenv("AGENTC_POLICY", str(policy))
+    error, elapsed, effects = asyncio.run(temporal_fanout(temporal_address, tmp_path / "code", ["a", "slow c"]))
+    assert error is not None and "AC311" in error, error
+    assert elapsed < 4.0 and effects == ["a"]
 
 
 def test_agent_fan_out_policy_is_refused(tmp_path, monkeypatch):
