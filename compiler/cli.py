@@ -243,6 +243,19 @@ def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, addr
     _emit_outcome(_user_code(lambda: resume(run_id, answer, db=db or _db_default())))
 
 
+@main.command("complete")
+@click.argument("run_id")
+@click.argument("node")
+@click.option("--value", required=True, help="JSON: the node's return value, or @file.json")
+@click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+@_diagnose
+def complete_cmd(run_id: str, node: str, value: str, db: str | None) -> None:
+    """Supply the result of an external node (docs/policies.md) and continue the run."""
+    from .complete import complete
+
+    _emit_outcome(_user_code(lambda: complete(run_id, node, _parse_json(value, "--value"), db=db or _db_default())))
+
+
 @main.command("runs")
 @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list")

@@ -29,7 +29,7 @@ ENV = "AGENTC_POLICY"
 
 RULE_KEYS = {
     "tools": ("deny", "require_approval", "max_calls", "irreversible", "message"),
-    "nodes": ("deny", "require_approval", "irreversible", "message"),
+    "nodes": ("deny", "require_approval", "irreversible", "message", "external"),
     "fanouts": ("mode", "deadline"),
     "run": ("max_turns", "max_tool_calls", "on_deny"),
 }
@@ -217,6 +217,8 @@ def _rule(section: str, name: str, body: dict[str, Any], where: _Where, keys: tu
         out["irreversible"] = _typed(body["irreversible"], (bool,), "true or false", where, section, name, "irreversible")
     if "message" in body:
         out["message"] = _typed(body["message"], (str,), "the refusal text", where, section, name, "message")
+    if "external" in body:
+        out["external"] = _typed(body["external"], (bool,), "true or false", where, section, name, "external")
     return PolicyRule(name=name, **out, source=where.ref(section, name))
 
 
@@ -367,8 +369,9 @@ def _with_approval_pauses(graph: Any, policies: Policies) -> Any:
     nodes = []
     for n in graph.nodes:
         rule = policies.node(n.name)
-        if rule is not None and rule.require_approval is not False and rule.deny is not True:
+        if rule is not None and rule.deny is not True:
+            pauses = int(rule.require_approval is not False) + int(rule.external)
             point = InterruptPoint(source=rule.source or SourceRef(file="policies", line=None, qualname=n.name))
-            n = n.model_copy(update={"interrupts": (point, *n.interrupts)})
+            n = n.model_copy(update={"interrupts": (*([point] * pauses), *n.interrupts)})
         nodes.append(n)
     return graph.model_copy(update={"nodes": tuple(nodes)})

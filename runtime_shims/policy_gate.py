@@ -26,11 +26,13 @@ from __future__ import annotations
 import functools
 import json
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from agentc.errors import Code, RunFailed
 
 APPROVAL_KIND = "policy_approval"
+EXTERNAL_KIND = "external_completion"
 
 
 class PolicyDenied(RunFailed):
@@ -160,29 +162,51 @@ def needs_approval(tool_name: str, original: Any, active: Callable[[], Any]) -> 
 
 
 # ---------------------------------------------------------------- LangGraph nodes
-def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class Completed:
+    """An external node's return value, supplied by ``agentc complete``."""
+
+    value: Any
+
+
+def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Completed | None:
     """Before node ``node`` of the root graph runs: fail when denied; when it needs an
     approval, pause with LangGraph's ``interrupt()`` (the first interrupt of the node, so
-    its own calls keep their order) and fail when the answer rejects it."""
+    its own calls keep their order) and fail when the answer rejects it. An ``external``
+    node then pauses again with its input, and the answer is its return value (the
+    function is not called)."""
     policies = getattr(wf, "policies", None)
     rule = policies.node(node) if policies is not None else None
     if rule is None:
-        return
+        return None
     if holds(rule.deny, "state", value):
         raise PolicyDenied(Code.POLICY_DENIED, f"node {node!r} is denied by the policy", construct=f"node {node!r}",
-                        source=rule.source, hint=rule.message or "the policy file forbids this node on this input")
-    if not holds(rule.require_approval, "state", value):
-        return
+                           source=rule.source, hint=rule.message or "the policy file forbids this node on this input")
+    if holds(rule.require_approval, "state", value):
+        _approved(rule, node, config)
+    if not rule.external:
+        return None
+    from agentc.runtime_shims.codec import to_jsonable
+
+    return Completed(_ask(config, {"kind": EXTERNAL_KIND, "node": node, "input": to_jsonable(value),
+                                   "answer": f"agentc complete RUN_ID {node} --value JSON (the node's return value)"}))
+
+
+def _ask(config: dict[str, Any], question: dict[str, Any]) -> Any:
     from langchain_core.runnables.config import var_child_runnable_config
     from langgraph.types import interrupt
 
     token = var_child_runnable_config.set(config)
     try:
-        answer = interrupt({"kind": APPROVAL_KIND, "node": node, "reason": rule.message
-                            or f"the policy requires an approval before node {node!r} runs",
-                            "answer": '{"approve": true} or {"approve": false, "message": "..."}'})
+        return interrupt(question)
     finally:
         var_child_runnable_config.reset(token)
+
+
+def _approved(rule: Any, node: str, config: dict[str, Any]) -> None:
+    answer = _ask(config, {"kind": APPROVAL_KIND, "node": node, "reason": rule.message
+                           or f"the policy requires an approval before node {node!r} runs",
+                           "answer": '{"approve": true} or {"approve": false, "message": "..."}'})
     if answer is True or (isinstance(answer, dict) and answer.get("approve") is True):
         return
     why = answer.get("message") if isinstance(answer, dict) else None

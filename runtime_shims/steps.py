@@ -122,9 +122,9 @@ class StepWorker:
         from langgraph.errors import GraphInterrupt
 
         try:
-            if not level.path:  # docs/policies.md: deny / approval before the node runs
-                policy_gate.node_gate(self.wf, name, task.input, config)
-            result = lg.call_node(self.resolve(node.call), task.input, config, node.call.is_async)
+            # docs/policies.md: deny / approval before the node runs; an external node's result
+            done = policy_gate.node_gate(self.wf, name, task.input, config) if not level.path else None
+            result = done.value if done else lg.call_node(self.resolve(node.call), task.input, config, node.call.is_async)
             writes = pregel.task_writes(frame, task, result, config, self.resolve) + nested.thread_writes()
         except GraphInterrupt as gi:
             slots = input.get("interrupt_slots")

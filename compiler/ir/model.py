@@ -344,6 +344,9 @@ class PolicyRule(_Frozen):
     """`agentc check` proves every call is preceded by an approval on every path."""
     message: str | None = None
     """The refusal the model reads when a call is denied (default: the SDK's rejection text)."""
+    external: bool = False
+    """A node whose result comes from outside: the run pauses with its input and
+    ``agentc complete RUN_ID NODE --value JSON`` supplies its return value."""
     source: SourceRef | None = None
 
 

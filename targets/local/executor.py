@@ -333,9 +333,9 @@ class LocalExecutor:
                 result = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
         else:
             try:
-                if not ns:  # docs/policies.md: deny / approval before the node runs
-                    policy_gate.node_gate(self.wf, task.name, task.input, config)
-                result = lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
+                # docs/policies.md: deny / approval before the node runs; an external node's result
+                done = policy_gate.node_gate(self.wf, task.name, task.input, config) if not ns else None
+                result = done.value if done else lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
             except GraphInterrupt as gi:
                 return _Result(interrupts=[
                     {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
