@@ -9,7 +9,6 @@ belongs to the caller (the local executor, a Conductor worker, a Temporal activi
 """
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field

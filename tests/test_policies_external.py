@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 import agentc
 from agentc.fixtures.langgraph import db_migration as M

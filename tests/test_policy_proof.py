@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, TypedDict
 
-import pytest
 
 import agentc
 from agentc.policies import apply_policies
