@@ -364,6 +364,34 @@ def refuse_unsupported(wf: Workflow, target: str) -> None:
                           hint="run it on the local target (agentc run), or remove the fan-out policy")
 
 
+def policy_lines(wf: Workflow) -> list[str]:
+    """What `agentc inspect` prints about the workflow's policies."""
+    p = wf.policies
+    if p is None:
+        return []
+
+    def at(src: Any) -> str:
+        return f"  ({src.file}:{src.line})" if src is not None else ""
+
+    def rule_text(r: PolicyRule) -> str:
+        parts = []
+        for key in ("deny", "require_approval"):
+            v = getattr(r, key)
+            if v is not False:
+                parts.append(key if v is True else f"{key} when {v}")
+        parts += [f"max_calls {r.max_calls}"] if r.max_calls is not None else []
+        parts += [k for k in ("irreversible", "external") if getattr(r, k)]
+        return ", ".join(parts) or "no rule"
+
+    run = p.run
+    lines = [f"policy run: max_turns {run.max_turns}, max_tool_calls {run.max_tool_calls}, "
+             f"on_deny {run.on_deny}{at(run.source)}"]
+    lines += [f"policy tool {r.name}: {rule_text(r)}{at(r.source)}" for r in p.tools]
+    lines += [f"policy node {r.name}: {rule_text(r)}{at(r.source)}" for r in p.nodes]
+    lines += [f"policy fan-out {f.name}: {f.mode}, deadline {f.deadline}{at(f.source)}" for f in p.fanouts]
+    return lines
+
+
 # ---------------------------------------------------------------- lowering node approvals
 def _with_approval_pauses(graph: Any, policies: Policies) -> Any:
     nodes = []

@@ -195,3 +195,13 @@ def test_max_turns_of_the_policy_lowers_the_sdk_limit(tmp_path, monkeypatch):
     with pytest.raises(agentc.errors.RunFailed) as exc:
         agentc.run(DB_ADMIN, "archive 5 of staging_tmp", db=tmp_path / "runs.db")
     assert exc.value.diagnostic.code.value == "AC304"
+
+
+def test_inspect_lists_the_policy(monkeypatch):
+    from agentc.inspect import summary
+
+    assert "policy" not in summary(agentc.load(DB_ADMIN))
+    monkeypatch.setenv("AGENTC_POLICY", str(POLICY))
+    text = summary(agentc.load(DB_ADMIN))
+    assert "policy tool archive_rows: require_approval when args.rows > 1000, max_calls 2" in text
+    assert "policy tool drop_table: deny  (" in text and "db_admin.toml:13)" in text
