@@ -52,11 +52,14 @@ def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
     from .passes import run_passes
     from .policy import attach
 
+    from .policies import apply_policies
+
     warnings = warnings if warnings is not None else Warnings()
     wf = run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
-    wf = attach(wf, live, policy, warnings=warnings, level=level)
+    policy = policy if policy is not None else os.environ.get("AGENTC_POLICY")  # `agentc --policy FILE`
+    wf = attach(wf, live, policy, warnings=warnings, level=level)  # [effects]: docs/effects.md
     warnings.raise_errors()  # ErrorLevel.RAISE: everything the frontend, the passes and the policy collected
-    return wf
+    return apply_policies(wf, live, policy)  # [policies]: docs/policies.md
 
 
 def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,

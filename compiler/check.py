@@ -51,6 +51,7 @@ def read_config(path: Path) -> dict:
 
 def check(config: Path, *, update: bool = False, strict: bool = False) -> Report:
     from agentc.api import compile as compile_
+    from agentc.policy_proof import prove
     from agentc.targets import get
 
     cfg = read_config(config)
@@ -64,12 +65,15 @@ def check(config: Path, *, update: bool = False, strict: bool = False) -> Report
 
     report.problems += unmatched([load(ref) for ref in cfg["agents"]], Path.cwd())
     for ref in cfg["agents"]:
-        for i, target in enumerate(cfg.get("targets", ["ir"])):
-            warnings = Warnings()
-            artifact = compile_(ref, target=target, warnings=warnings,
-                                level=ErrorLevel.RAISE if strict else ErrorLevel.WARN)
-            if i == 0:
-                report.warnings += warnings.items
+        warnings = Warnings()
+        wf = load(ref, level=ErrorLevel.RAISE if strict else ErrorLevel.WARN, warnings=warnings)
+        report.warnings += warnings.items
+        proof = prove(wf)  # docs/policies.md, "Proofs"
+        report.problems += proof
+        if wf.policies is not None and not proof:
+            report.lines.append(f"ok {ref} [policies: irreversible steps always approved]")
+        for target in cfg.get("targets", ["ir"]):
+            artifact = compile_(wf, target=target)
             folder = out / target / artifact.name
             module = get(target)
             problems = list(module.validate(artifact))

@@ -30,7 +30,10 @@ from .errors import AgentcError, Code
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="agentc-compiler", prog_name="agentc")
-def main() -> None:
+@click.option("--policy", default=None, type=click.Path(dir_okay=False), envvar="AGENTC_POLICY",
+              help="TOML policy file: [effects.NAME] (docs/effects.md) and [policies...] (docs/policies.md) "
+                   "[default: [tool.agentc.effects] / [tool.agentc.policies] in ./pyproject.toml]")
+def main(policy: str | None) -> None:
     """Compile agents into durable workflows and run them.
 
     \b
@@ -40,6 +43,15 @@ def main() -> None:
                conductor  Conductor workflow + task definitions (validate, simulate, deploy)
                temporal   Temporal workflow modules (agentc run --engine temporal)
     """
+    _use_policy(policy)
+
+
+def _use_policy(policy: str | None) -> None:
+    """One policy file for both of its tables, whether given as `agentc --policy FILE CMD`
+    or `agentc CMD --policy FILE`: read by agentc.policy ([effects]) and agentc.policies
+    ([policies]) in this process and in the in-process workers it starts."""
+    if policy:
+        os.environ["AGENTC_POLICY"] = str(Path(policy).resolve())
 
 
 @main.command("compile")
@@ -47,14 +59,15 @@ def main() -> None:
 @click.option("--target", "-t", default="ir", show_default=True, help="ir | local | conductor | temporal")
 @click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False), help="output folder")
 @click.option("--strict", is_flag=True, help="turn warnings into errors")
-@click.option("--policy", default=None, type=click.Path(), help="effect policy file (TOML) [default: "
-              "[tool.agentc.effects] of ./pyproject.toml]")
+@click.option("--policy", default=None, type=click.Path(), help="policy file (TOML: [effects...], [policies...]), "
+              "as `agentc --policy FILE` [default: [tool.agentc.effects] / [tool.agentc.policies] of ./pyproject.toml]")
 @_diagnose
 def compile_cmd(ref: str, target: str, out: str, strict: bool, policy: str | None) -> None:
     """Compile REF (package.module:attr or path/file.py:attr) for a target."""
     from .api import compile as compile_
     from .errors import ErrorLevel, Warnings
 
+    _use_policy(policy)
     warnings = Warnings()
     artifact = compile_(ref, target=target, level=ErrorLevel.RAISE if strict else ErrorLevel.WARN, warnings=warnings,
                         policy=policy)
@@ -84,8 +97,8 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool, policy: str | Non
 @click.option("--task-queue", default=None, help="with --engine temporal [default: agentc-<graph>]")
 @click.option("--with-worker", is_flag=True, help="with --engine temporal: also run a worker in this process "
               "(else one must poll the task queue: agentc worker temporal REF)")
-@click.option("--policy", default=None, type=click.Path(), help="effect policy file (TOML) [default: "
-              "[tool.agentc.effects] of ./pyproject.toml]")
+@click.option("--policy", default=None, type=click.Path(), help="policy file (TOML: [effects...], [policies...]), "
+              "as `agentc --policy FILE` [default: [tool.agentc.effects] / [tool.agentc.policies] of ./pyproject.toml]")
 @_diagnose
 def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | None, db: str | None,
             run_id: str | None, recursion_limit: int | None, durability: str, engine: str, address: str | None,
@@ -93,6 +106,7 @@ def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | N
     """Run REF durably; print the final state as JSON (exit 3 when it waits for a human)."""
     value = _parse_json(input_, "--input")
     ctx = _parse_json(context, "--context")
+    _use_policy(policy)
     if engine == "temporal" and policy is not None:
         raise AgentcError(Code.IGNORED_OPTION, "--policy is not supported with --engine temporal yet",
                           construct="--policy", hint="put the policy in [tool.agentc.effects] of ./pyproject.toml, "
@@ -179,6 +193,19 @@ def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, addr
             run_id, _address(address), temporal.NO_VALUE if value is None else answer, with_worker=with_worker,
             no_worker_s=temporal.NO_WORKER_S, goto=goto_, update=update_)))))
     _emit_outcome(_user_code(lambda: resume(run_id, answer, db=db or _db_default(), goto=goto_, update=update_)))
+
+
+@main.command("complete")
+@click.argument("run_id")
+@click.argument("node")
+@click.option("--value", required=True, help="JSON: the node's return value, or @file.json")
+@click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+@_diagnose
+def complete_cmd(run_id: str, node: str, value: str, db: str | None) -> None:
+    """Supply the result of an external node (docs/policies.md) and continue the run."""
+    from .complete import complete
+
+    _emit_outcome(_user_code(lambda: complete(run_id, node, _parse_json(value, "--value"), db=db or _db_default())))
 
 
 @main.command("runs")

@@ -67,12 +67,18 @@ class Code(str, enum.Enum):
     GUARDRAIL_TRIPPED = "AC303"
     MAX_TURNS = "AC304"
     EFFECT_UNCERTAIN = "AC305"
+    POLICY_DENIED = "AC310"
+    FANOUT_DEADLINE = "AC311"
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"
     OUTPUT = "AC402"
     WRONG_ARTIFACT = "AC403"
-    POLICY = "AC404"
+    EFFECT_POLICY = "AC404"
+    """A bad effect policy (docs/effects.md)."""
+    # policies (docs/policies.md)
+    POLICY = "AC410"
+    POLICY_PROOF = "AC411"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ def summary(wf: Workflow) -> str:
         _graph_summary(wf.graph, lines, "")
     else:
         _agents_summary(wf, lines)
+    from .policies import policy_lines
+
+    lines.extend(policy_lines(wf))  # docs/policies.md
     for w in wf.warnings:
         lines.append(f"warning[{w['code']}]: {w['message']}")
     return "\n".join(lines)

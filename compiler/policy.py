@@ -67,20 +67,20 @@ class _Entry:
         self.name, self.body, self.file, self.line, self.qualname = name, body, file, line, qualname
 
     def fail(self, message: str, hint: str) -> AgentcError:
-        return AgentcError(Code.POLICY, message, construct=f"effects.{self.name}", file=self.file,
+        return AgentcError(Code.EFFECT_POLICY, message, construct=f"effects.{self.name}", file=self.file,
                            line=self.line, hint=hint)
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     if not path.exists():
-        raise AgentcError(Code.POLICY, f"policy file not found: {path}", construct="--policy", file=str(path),
+        raise AgentcError(Code.EFFECT_POLICY, f"policy file not found: {path}", construct="--policy", file=str(path),
                           hint="pass an existing TOML file with an [effects] table")
     text = path.read_text()
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _lineno(str(exc))
-        raise AgentcError(Code.POLICY, f"{path} is not valid TOML: {exc}", construct="--policy", file=str(path),
+        raise AgentcError(Code.EFFECT_POLICY, f"{path} is not valid TOML: {exc}", construct="--policy", file=str(path),
                           line=line, hint="fix the TOML syntax") from None
 
 
@@ -117,11 +117,12 @@ def _file_entries(policy: str | Path | None, cwd: Path) -> list[_Entry]:
     if policy is not None:
         path = Path(policy)
         data, text = _read_toml(path)
-        unknown = sorted(set(data) - {"effects"})
+        unknown = sorted(set(data) - {"effects", "policies"})  # [policies]: agentc.policies reads it
         if unknown:
-            raise AgentcError(Code.POLICY, f"unknown table [{unknown[0]}] in policy file {path}",
+            raise AgentcError(Code.EFFECT_POLICY, f"unknown table [{unknown[0]}] in policy file {path}",
                               construct=unknown[0], file=str(path), line=_key_lines(text, "").get(unknown[0]),
-                              hint="a policy file has one [effects] table (one entry per node or tool name)")
+                              hint="a policy file has an [effects] table (one entry per node or tool name) "
+                                   "and [policies...] tables (docs/policies.md)")
         table, dotted = data.get("effects", {}), "effects"
     else:
         path = cwd / "pyproject.toml"
@@ -130,7 +131,7 @@ def _file_entries(policy: str | Path | None, cwd: Path) -> list[_Entry]:
         data, text = _read_toml(path)
         table, dotted = data.get("tool", {}).get("agentc", {}).get("effects", {}), "tool.agentc.effects"
     if not isinstance(table, dict):
-        raise AgentcError(Code.POLICY, f"[{dotted}] must be a table", file=str(path), construct=dotted,
+        raise AgentcError(Code.EFFECT_POLICY, f"[{dotted}] must be a table", file=str(path), construct=dotted,
                           hint='e.g. [effects.charge_card] class = "keyed"')
     lines = _key_lines(text, dotted)
     return [_Entry(name, body, str(path), lines.get(name)) for name, body in table.items()]
@@ -279,7 +280,7 @@ def unmatched(workflows: list[M.Workflow], cwd: Path) -> list[Diagnostic]:
     known: set[str] = set()
     for wf in workflows:
         known |= set(names(wf))
-    return [Diagnostic(Code.POLICY, f"[tool.agentc.effects] names {e.name!r}, which is no node or function tool "
+    return [Diagnostic(Code.EFFECT_POLICY, f"[tool.agentc.effects] names {e.name!r}, which is no node or function tool "
                        "of the agents in [tool.agentc]", construct=f"effects.{e.name}", file=e.file, line=e.line,
                        hint="fix the name, or remove the entry")
             for e in _file_entries(None, cwd) if e.name not in known]

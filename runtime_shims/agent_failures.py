@@ -62,8 +62,13 @@ def failure(exc: BaseException, wf: Any = None) -> Any:
     from agents import (InputGuardrailTripwireTriggered, MaxTurnsExceeded, OutputGuardrailTripwireTriggered,
                         ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)
 
-    from agentc.errors import Code, RunFailed
+    from agentc.errors import AgentcError, Code, RunFailed
 
+    cause: BaseException | None = exc
+    while cause is not None:  # agentc's own verdict (a policy denial) raised inside the SDK's loop
+        if isinstance(cause, AgentcError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
     if isinstance(exc, (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)):
         name = exc.guardrail_result.guardrail.get_name()
         kind = "input" if isinstance(exc, InputGuardrailTripwireTriggered) else "output"

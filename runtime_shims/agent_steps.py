@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import agent_failures
+from agentc.runtime_shims import agent_failures, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import dumps, loads
 from agentc.runtime_shims.protocol import Outcome
@@ -174,6 +174,7 @@ class AgentStepper:
         steps = replay.Steps(journal, lambda key, kind, value: new.__setitem__(key, value), admit, watch)
         steps.run_id = _WORKFLOW_ID.get()  # the root of the tools' idempotency keys (effects.py)
         steps.changed = asyncio.Event()
+        steps.policy = policy_gate.gate_for(self.wf)
         context = run_context(run)
 
         def decisions_at(pause: str) -> Any:

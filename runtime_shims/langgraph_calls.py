@@ -9,7 +9,6 @@ belongs to the caller (the local executor, a Conductor worker, a Temporal activi
 """
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -341,10 +340,12 @@ def invoke(runnable: Any, value: Any, config: dict[str, Any], is_async: bool) ->
     """Call a node/router Runnable with the child-config context set, as Pregel does."""
     from langchain_core.runnables.config import var_child_runnable_config
 
+    from . import cancel_scope
+
     token = var_child_runnable_config.set(config)
     try:
-        if is_async:
-            return asyncio.run(runnable.ainvoke(value, config))
+        if is_async:  # cancellable by a fan-out's scope (cancel_scope, docs/policies.md)
+            return cancel_scope.run_async(runnable.ainvoke(value, config))
         return runnable.invoke(value, config)
     finally:
         var_child_runnable_config.reset(token)

@@ -94,6 +94,8 @@ class Steps:
         self.effects: Any = None
         """The effect ledger's hooks (``before/after/raised``; the local target's
         ``EffectCalls``), or None where the engine keeps no ledger."""
+        self.policy: Any = None
+        """The run's policy gate (``policy_gate.ToolGate``), set by the driver."""
 
     def occurrence(self, base: str) -> tuple[str, tuple[str, ...]]:
         scope = _SCOPE.get()
@@ -323,6 +325,10 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
         steps = _ACTIVE.get()
         if steps is None:
             return await invoke(ctx, input_json, *args, **kwargs)
+        if steps.policy is not None:  # docs/policies.md: refused before it is a step
+            refusal = steps.policy.admit(tool.name, input_json)
+            if refusal is not None:
+                return refusal
         call_id = getattr(ctx, "tool_call_id", None) or _digest(input_json)
         key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{call_id}")
         context = getattr(ctx, "context", None)
@@ -439,6 +445,10 @@ _INSTALLED: dict[tuple[int, str], list[Any]] = {}
 def _wrappers(start: Any) -> Iterator[tuple[Any, str, Callable[[Any], Any]]]:
     from agents import FunctionTool, Model
 
+    from agentc.runtime_shims import policy_gate
+
+    steps = _ACTIVE.get()
+    gate = steps.policy if steps is not None else None
     for agent in reachable_agents(start):
         if isinstance(agent.model, Model):
             yield agent, "model", lambda old, a=agent: JournaledModel(old, a.name)
@@ -450,6 +460,8 @@ def _wrappers(start: Any) -> Iterator[tuple[Any, str, Callable[[Any], Any]]]:
                 yield t, compat.TOOL_INVOKE_ATTR, lambda old, t=t, a=agent, s=timeout: _journaled_tool(t, a.name, old, s)
                 if timeout:
                     yield t, compat.TIMEOUT_ATTR, lambda old: None
+                if gate is not None and gate.governs_approval(t.name):
+                    yield t, "needs_approval", lambda old, n=t.name: policy_gate.needs_approval(n, old, _active_gate)
         for kind, guards in (("input", agent.input_guardrails), ("output", agent.output_guardrails)):
             for g in guards:
                 yield g, "guardrail_function", lambda old, g=g, k=kind, a=agent: _journaled_guardrail(
@@ -576,6 +588,11 @@ def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, 
     return decisions
 
 
+def _active_gate() -> Any:
+    steps = _ACTIVE.get()
+    return steps.policy if steps is not None else None
+
+
 def run_kwargs(steps: Steps, context: Any, max_turns: int | None) -> dict[str, Any]:
     """``Runner.run``'s keyword arguments for a journaled drive."""
     from agents import RunConfig
@@ -583,6 +600,8 @@ def run_kwargs(steps: Steps, context: Any, max_turns: int | None) -> dict[str, A
 
     kwargs: dict[str, Any] = {"context": context,
                               "run_config": RunConfig(model_provider=JournaledProvider(MultiProvider(), steps))}
+    if steps.policy is not None:
+        max_turns = steps.policy.max_turns(max_turns)
     if max_turns is not None:
         kwargs["max_turns"] = max_turns
     return kwargs

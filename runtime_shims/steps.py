@@ -25,7 +25,7 @@ from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims import pregel
+from agentc.runtime_shims import policy_gate, pregel
 from agentc.runtime_shims.protocol import Outcome, pick
 from agentc.runtime_shims.codec import to_jsonable
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
@@ -128,7 +128,9 @@ class StepWorker:
         from langgraph.errors import GraphInterrupt
 
         try:
-            result = lg.call_node(self.resolve(node.call), task.input, config, node.call.is_async)
+            # docs/policies.md: deny / approval before the node runs; an external node's result
+            done = policy_gate.node_gate(self.wf, name, task.input, config) if not level.path else None
+            result = done.value if done else lg.call_node(self.resolve(node.call), task.input, config, node.call.is_async)
             writes = pregel.task_writes(frame, task, result, config, self.resolve) + nested.thread_writes()
         except GraphInterrupt as gi:
             slots = input.get("interrupt_slots")
@@ -331,6 +333,8 @@ class StepWorker:
                 if "context" in input:
                     inp["context"] = "${workflow.input.context}"
                 entry["inputs"][ref] = inp
+            if not level.path:  # a fan-out policy travels with its tasks (docs/policies.md)
+                policy_gate.fanout_spec(self.wf, sends, {level.send_keys[t.name]: t.name for t in pushes})
             out["sends"] = sends
         return out
 

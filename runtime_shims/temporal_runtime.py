@@ -18,9 +18,10 @@ from typing import Any
 
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from agentc.errors import Code
+from agentc.runtime_shims import temporal_fanout
 from agentc.runtime_shims.protocol import pick
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
@@ -225,12 +226,15 @@ class AgentWorkflow(_EngineRun, SagaRun):
         the barrier in packet order)."""
         src = pick([self.out.get(r) for r in source])
         spec = ((src or {}).get("sends") or {}).get(key) or {"tasks": [], "inputs": {}}
-        calls = []
+        pairs = []
         for t in spec["tasks"]:
             inp = dict(spec["inputs"][t["taskReferenceName"]])
             inp["prev"] = {r: self.out.get(r) for r in inp["prev"]}
-            calls.append(self._activity(t["name"], inp))
-        results = await asyncio.gather(*calls)
+            pairs.append((t["name"], inp))
+        if spec.get("fanout"):  # a fan-out policy (docs/policies.md): fail_fast / deadline
+            results = await temporal_fanout.scoped_gather(self, pairs, spec["fanout"])
+        else:
+            results = await asyncio.gather(*(self._activity(name, inp) for name, inp in pairs))
         self.out[ref] = {t["taskReferenceName"]: r for t, r in zip(spec["tasks"], results)}
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
@@ -323,9 +327,17 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
     def run(payload: dict) -> dict:
         info = activity.info()
         try:
-            o = worker.execute(task_type, payload, retry_count=info.attempt - 1,
-                               workflow_id=info.workflow_id, task_id=info.activity_id,
-                               first_attempt_time=info.scheduled_time.timestamp() if info.scheduled_time else None)
+            def call() -> Any:
+                return worker.execute(task_type, payload, retry_count=info.attempt - 1,
+                                      workflow_id=info.workflow_id, task_id=info.activity_id,
+                                      first_attempt_time=info.scheduled_time.timestamp() if info.scheduled_time else None)
+
+            if payload.get("fanout"):  # a fan-out policy's task: cancellable (temporal_fanout)
+                o = temporal_fanout.run_cancellable(call)
+            else:
+                o = call()
+        except CancelledError:  # its fan-out cancelled it (temporal_fanout)
+            raise
         except Exception as exc:  # noqa: BLE001 - the worker reports failures as outcomes; anything
             # else is a bug no retry fixes: fail loudly, never retry forever in silence
             raise ApplicationError(f"{type(exc).__name__}: {exc}", type=STEP_FAILED, non_retryable=True) from exc

@@ -380,6 +380,65 @@ EffectPolicy = Annotated[
 ]
 
 
+# ---------------------------------------------------------------- policies (docs/policies.md)
+
+
+class PolicyRule(_Frozen):
+    """The policy of one tool (OpenAI Agents function tool, by name, in every agent) or one
+    node (LangGraph, by name, in the root graph). ``deny`` / ``require_approval``: ``True``,
+    or a CEL predicate over the call's ``args`` (tools) or the node's input ``state``
+    (nodes) — kept as its source text; the runtime compiles it (runtime_shims/policy_gate.py)."""
+
+    name: str
+    deny: bool | str = False
+    require_approval: bool | str = False
+    max_calls: int | None = None
+    """Calls of this tool per run; calls past it are refused (or fail the run)."""
+    irreversible: bool = False
+    """`agentc check` proves every call is preceded by an approval on every path."""
+    message: str | None = None
+    """The refusal the model reads when a call is denied (default: the SDK's rejection text)."""
+    external: bool = False
+    """A node whose result comes from outside: the run pauses with its input and
+    ``agentc complete RUN_ID NODE --value JSON`` supplies its return value."""
+    source: SourceRef | None = None
+
+
+class FanoutPolicy(_Frozen):
+    """Structured concurrency for one fan-out: the parallel tool calls of an agent's model
+    response (``agent``), or the parallel tasks of a LangGraph superstep (``node``)."""
+
+    name: str
+    mode: Literal["all", "fail_fast"] = "all"
+    deadline: float | None = None
+    """Seconds for the whole fan-out; past it every unfinished sibling is cancelled."""
+    source: SourceRef | None = None
+
+
+class RunPolicy(_Frozen):
+    max_turns: int | None = None
+    max_tool_calls: int | None = None
+    on_deny: Literal["refuse", "fail"] = "refuse"
+    source: SourceRef | None = None
+
+
+class Policies(_Frozen):
+    """What a policy file (``[tool.agentc.policies]`` or ``--policy FILE``) says about one
+    workflow, checked against it (compiler/policies.py). Part of the fingerprint: a run
+    keeps the policy it started under."""
+
+    run: RunPolicy = RunPolicy()
+    tools: tuple[PolicyRule, ...] = ()
+    nodes: tuple[PolicyRule, ...] = ()
+    fanouts: tuple[FanoutPolicy, ...] = ()
+
+    def tool(self, name: str) -> PolicyRule | None:
+        return next((r for r in self.tools if r.name == name), None)
+
+    def node(self, name: str) -> PolicyRule | None:
+        return next((r for r in self.nodes if r.name == name), None)
+
+
 class Workflow(_Frozen):
     """The unit every target lowers: one agent, read from one entry object. A LangGraph
     graph fills ``graph``; an OpenAI Agents SDK agent system fills ``agents``."""
@@ -394,6 +453,8 @@ class Workflow(_Frozen):
     effects: tuple[EffectPolicy, ...] = ()
     """The effect policy of the workflow's nodes or tools (sorted by name)."""
     warnings: tuple[dict[str, Any], ...] = ()
+    policies: Policies | None = Field(default=None, exclude_if=lambda v: v is None)
+    """The checked policy file, if any (left out of the JSON when there is none)."""
 
     @model_serializer(mode="wrap")
     def _omit_empty_effects(self, handler: Any) -> Any:

@@ -40,6 +40,9 @@ def _dump(value: object) -> str:
 
 
 def lower(wf: Workflow) -> Artifact:
+    from agentc.policies import refuse_unsupported
+
+    refuse_unsupported(wf, "conductor")  # docs/policies.md: rules this target cannot enforce are refused
     if wf.agents is not None:
         from .agents import lower_agents
 

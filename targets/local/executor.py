@@ -35,12 +35,13 @@ from agentc.ir import START, Graph, SubgraphNode, Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
-from agentc.runtime_shims import pregel
+from agentc.runtime_shims import pregel, policy_gate
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
 from . import compensation
 from .effect_calls import EffectCalls
 from .journal import Journal
+from .fanout import fanout_for
 from .lease import LeaseLost
 
 NO_VALUE = object()
@@ -275,8 +276,11 @@ class LocalExecutor:
                     with self.journal.tx() as j:
                         j.save_carry(self.run_id, ns, task.key, res.carry)
 
+        scoped = fanout_for(self.wf, ns, todo)  # docs/policies.md "Fan-outs"
         if len(todo) == 1:
             record(todo[0], self._execute(frame, ns, todo[0]), True)
+        elif scoped is not None:
+            scoped.run(todo, lambda t: self._execute(frame, ns, t), record)
         else:
             with concurrent.futures.ThreadPoolExecutor(max_workers=min(32, len(todo))) as pool:
                 futures = {pool.submit(self._execute, frame, ns, t): t for t in todo}
@@ -330,7 +334,7 @@ class LocalExecutor:
                          "task": task.key} for i in exc.args[0]])
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
-                if isinstance(exc, LeaseLost):  # a subgraph frame's commit was fenced off
+                if isinstance(exc, (LeaseLost, policy_gate.PolicyDenied)):  # fenced off; a refusal is final
                     return _Result(error=exc)
                 delay = None if self.effects.no_retry(task.name) else \
                     lg.retry_decision(node.retry, attempt, exc, self.resolve)
@@ -369,7 +373,9 @@ class LocalExecutor:
 
             key = self.effects.before(task.name, config["configurable"][CONFIG_KEY], task.input)
             try:
-                result = lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
+                # docs/policies.md: deny / approval before the node runs; an external node's result
+                done = policy_gate.node_gate(self.wf, task.name, task.input, config) if not ns else None
+                result = done.value if done else lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
             except GraphInterrupt as gi:
                 self.effects.paused(key)
                 return _Result(interrupts=[

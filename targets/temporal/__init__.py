@@ -27,6 +27,9 @@ def default_task_queue(workflow_type: str) -> str:
 
 
 def lower(wf: Workflow) -> Artifact:
+    from agentc.policies import refuse_unsupported
+
+    refuse_unsupported(wf, "temporal")  # docs/policies.md: rules this target cannot enforce are refused
     if wf.agents is not None:
         return _lower_agents(wf)
     from agentc.plan.layout import layout

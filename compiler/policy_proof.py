@@ -1,0 +1,132 @@
+"""Compile-time proofs over a workflow's policies, run by `agentc check` (docs/policies.md,
+"Proofs").
+
+**Every call of an irreversible tool or node is preceded by an approval, on every path.**
+
+* An agent's tool (``[policies.tools.NAME] irreversible = true``) is proven when each of
+  its calls is gated: the policy denies it always, or requires an approval always, or the
+  tool's own ``needs_approval`` is ``True`` (the SDK asks for every call). A predicate
+  (``require_approval = 'args.n > 5'``) or a callable ``needs_approval`` may be false, so
+  it proves nothing; the counterexample is the path of agents (handoffs, agents used as
+  tools) from the starting agent to one that calls the tool unapproved.
+* A graph's node is proven when no path of the compiled plan's graph reaches it without
+  passing an approval gate since START or since its previous run: gates are nodes whose
+  policy requires an approval always (the pause is before the node, and a rejection ends
+  the run), and ``interrupt_before`` breakpoints. The node itself may be its own gate. The
+  counterexample is the shortest path from START (or around a loop) that avoids every gate.
+
+Conservative: unknown branch targets and Send count as edges to every node.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from .errors import Code, Diagnostic
+from .ir.model import END, START, Workflow
+
+
+def prove(wf: Workflow) -> list[Diagnostic]:
+    """The violations (empty: every irreversible tool and node is always approved)."""
+    if wf.policies is None:
+        return []
+    if wf.agents is not None:
+        return [d for r in wf.policies.tools if r.irreversible for d in _tool(wf, r)]
+    if wf.graph is not None:
+        return [d for r in wf.policies.nodes if r.irreversible for d in _node(wf, r)]
+    return []
+
+
+def _violation(wf: Workflow, rule: Any, what: str, path: list[str], why: str) -> Diagnostic:
+    src = rule.source
+    return Diagnostic(Code.POLICY_PROOF, f"{wf.name}: {what} {rule.name!r} is irreversible but can run without an "
+                      f"approval: {' -> '.join(path)} ({why})", construct=f"policies.{what}s.{rule.name}",
+                      file=src.file if src else None, line=src.line if src else None,
+                      hint="require_approval = true on it (or on every way to it), or deny it")
+
+
+def _tool(wf: Workflow, rule: Any) -> list[Diagnostic]:
+    if rule.deny is True or rule.require_approval is True:
+        return []
+    system = wf.agents
+    assert system is not None
+    agents = {a.name: a for a in system.agents}
+    parents = _agent_paths(system)
+    out = []
+    for a in system.agents:
+        for t in a.tools:
+            if t.name != rule.name or t.needs_approval == "always":
+                continue
+            why = (f"its predicate {rule.require_approval!r} may be false" if isinstance(rule.require_approval, str)
+                   else "no approval rule") + f"; the tool's own needs_approval is {t.needs_approval}"
+            if a.name in agents and a.name in parents:
+                out.append(_violation(wf, rule, "tool", [*parents[a.name], f"{rule.name}(...)"], why))
+    return out
+
+
+def _agent_paths(system: Any) -> dict[str, list[str]]:
+    """The shortest chain of agents from the start to each reachable agent."""
+    agents = {a.name: a for a in system.agents}
+    paths = {system.start: [system.start]}
+    todo = deque([system.start])
+    while todo:
+        name = todo.popleft()
+        a = agents.get(name)
+        if a is None:
+            continue
+        nxt = [(h.target, f"handoff {h.tool_name}") for h in a.handoffs if h.target]
+        nxt += [(t.agent, f"tool {t.name}") for t in a.tools if t.kind == "agent" and t.agent]
+        for target, how in nxt:
+            if target not in paths:
+                paths[target] = [*paths[name], f"{how} -> {target}"]
+                todo.append(target)
+    return paths
+
+
+def _node(wf: Workflow, rule: Any) -> list[Diagnostic]:
+    from .passes import successor_map
+
+    if rule.deny is True:
+        return []
+    graph = wf.graph
+    assert graph is not None
+    pol = wf.policies
+    assert pol is not None
+    gates = set(graph.interrupt_before) | {r.name for r in pol.nodes if r.require_approval is True and r.deny is not True}
+    if rule.name in gates:
+        return []
+    succ = successor_map(graph)
+    if any(b.may_send for b in graph.branches):
+        every = {n.name for n in graph.nodes}
+        for b in graph.branches:
+            if b.may_send:
+                succ[b.source] |= every
+    path = _ungated(succ, START, rule.name, gates)
+    if path is None:  # around a loop: from the node back to itself, avoiding every gate
+        path = _ungated(succ, rule.name, rule.name, gates)
+    if path is None:
+        return []
+    why = (f"its predicate {rule.require_approval!r} may be false" if isinstance(rule.require_approval, str)
+           else "no approval on this path")
+    return [_violation(wf, rule, "node", path, why)]
+
+
+def _ungated(succ: dict[str, set[str]], start: str, goal: str, gates: set[str]) -> list[str] | None:
+    """The shortest path start -> goal whose inner nodes are no gates (BFS)."""
+    back: dict[str, str | None] = {start: None}
+    todo = deque([start])
+    while todo:
+        cur = todo.popleft()
+        for nxt in sorted(succ.get(cur, ())):
+            if nxt == END:
+                continue
+            if nxt == goal:
+                chain = [goal, cur]
+                while back[chain[-1]] is not None:
+                    chain.append(back[chain[-1]])  # type: ignore[arg-type]
+                return list(reversed(chain))
+            if nxt in gates or nxt in back:
+                continue
+            back[nxt] = cur
+            todo.append(nxt)
+    return None

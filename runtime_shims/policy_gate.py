@@ -1,0 +1,224 @@
+"""Enforcing the policy file at run time, before a tool or node runs (docs/policies.md).
+
+The checked policies travel in the IR (``Workflow.policies``), so every target enforces
+the same rules in the code all of them share:
+
+* **OpenAI Agents tools** — in the journaled drive of the SDK's own ``Runner.run``
+  (``openai_agents_replay``), which the local executor, Conductor's tasks and Temporal's
+  activities all run. ``require_approval`` becomes the tool's ``needs_approval`` for the
+  drive, so the pause *is* the SDK's approval interruption, made durable by agentc like
+  any other (``run_with_decisions``). ``deny``, ``max_calls`` and the run's
+  ``max_tool_calls`` are decided in the tool's wrapper before the journal is consulted:
+  a refused call never becomes a step; the model reads the SDK's rejection text (the
+  output of a rejected approval), or the run fails (``on_deny = "fail"``). ``max_turns``
+  lowers the SDK's own limit.
+* **LangGraph nodes** — ``node_gate`` runs in the step worker and the local executor,
+  right before the node's function: ``deny`` fails the run, ``require_approval`` calls
+  LangGraph's ``interrupt()`` first, so the pause is a node interrupt on every target
+  (the policy pass gave the node an interrupt point, so Conductor has its HUMAN task).
+
+A drive replays the run from the start, so counts (``max_calls``) are recomputed in every
+drive in the SDK's call order and reach the same verdicts. A predicate that fails to
+evaluate (a missing argument, a type error) counts as holding: the safe side.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from agentc.errors import Code, RunFailed
+
+APPROVAL_KIND = "policy_approval"
+EXTERNAL_KIND = "external_completion"
+
+
+class PolicyDenied(RunFailed):
+    """A call or node the policy refuses: final, so no retry policy retries it."""
+
+
+@functools.lru_cache(maxsize=256)
+def _program(text: str) -> Any:
+    import celpy
+
+    env = celpy.Environment()
+    return env.program(env.compile(text))
+
+
+def holds(rule: bool | str, variable: str, value: Any) -> bool:
+    """A rule's verdict: ``True``/``False`` as written, a CEL predicate evaluated over
+    ``{variable: value}`` (an evaluation error counts as holding)."""
+    if isinstance(rule, bool):
+        return rule
+    import celpy
+
+    try:
+        result = _program(rule).evaluate({variable: celpy.json_to_cel(_plain(value))})
+    except Exception:  # noqa: BLE001 - CELEvalError and friends: fail closed
+        return True
+    if isinstance(result, Exception):
+        return True
+    return bool(result) if isinstance(result, (bool, int)) else True
+
+
+def _plain(value: Any) -> Any:
+    from agentc.runtime_shims.codec import to_jsonable
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value else {}
+        except json.JSONDecodeError:
+            return {}
+    out = to_jsonable(value)
+    return out if isinstance(out, (dict, list, str, int, float, bool)) or out is None else {}
+
+
+class ToolGate:
+    """One drive's policy state (counts) for an agent system's tools."""
+
+    def __init__(self, policies: Any) -> None:
+        self.policies = policies
+        self.lock = threading.Lock()
+        self.calls: dict[str, int] = {}
+        self.total = 0
+
+    def max_turns(self, given: int | None) -> int | None:
+        limit = self.policies.run.max_turns
+        if limit is None:
+            return given
+        from agents.run import DEFAULT_MAX_TURNS
+
+        return min(given if given is not None else DEFAULT_MAX_TURNS, limit)
+
+    def governs_approval(self, tool: str) -> bool:
+        rule = self.policies.tool(tool)
+        return rule is not None and (rule.require_approval is not False or rule.deny is not False)
+
+    def approval(self, tool: str, args: Any) -> bool | None:
+        """Whether the policy asks for an approval of this call (None: no opinion, the
+        tool's own ``needs_approval`` decides). A denied call is never sent for approval."""
+        rule = self.policies.tool(tool)
+        if rule is None:
+            return None
+        if holds(rule.deny, "args", args):
+            return False
+        if holds(rule.require_approval, "args", args):
+            return True
+        return None
+
+    def admit(self, tool: str, arguments: str) -> str | None:
+        """Before a call runs: ``None`` to run it, or the refusal the model reads
+        (raises ``RunFailed`` instead under ``on_deny = "fail"``)."""
+        rule = self.policies.tool(tool)
+        reason = None
+        with self.lock:
+            n = self.calls.get(tool, 0)
+            if rule is not None and holds(rule.deny, "args", arguments):
+                reason = f"tool {tool!r} is denied by the policy"
+            elif rule is not None and rule.max_calls is not None and n >= rule.max_calls:
+                reason = f"tool {tool!r} was already called {n} time(s); the policy allows {rule.max_calls} per run"
+            elif self.policies.run.max_tool_calls is not None and self.total >= self.policies.run.max_tool_calls:
+                reason = f"the run already made {self.total} tool call(s); the policy allows {self.policies.run.max_tool_calls}"
+            else:
+                self.calls[tool] = n + 1
+                self.total += 1
+                return None
+        if self.policies.run.on_deny == "fail":
+            src = rule.source if rule is not None else self.policies.run.source
+            raise PolicyDenied(Code.POLICY_DENIED, reason, construct=f"tool {tool!r}", source=src,
+                            hint="the policy file forbids this call; the run cannot continue")
+        if rule is not None and rule.message:
+            return rule.message
+        from agents.tool import DEFAULT_APPROVAL_REJECTION_MESSAGE
+
+        return DEFAULT_APPROVAL_REJECTION_MESSAGE
+
+
+def gate_for(wf: Any) -> ToolGate | None:
+    """The drive's gate for an agent workflow with policies (None: nothing to enforce)."""
+    policies = getattr(wf, "policies", None)
+    return None if policies is None else ToolGate(policies)
+
+
+def needs_approval(tool_name: str, original: Any, active: Callable[[], Any]) -> Callable[..., Any]:
+    """What a drive puts in a tool's ``needs_approval``: the policy's verdict, else the
+    tool's own setting (``active()``: the drive's gate, if any)."""
+    import inspect
+
+    async def decide(ctx: Any, params: Any, call_id: str) -> bool:
+        gate = active()
+        verdict = gate.approval(tool_name, params) if gate is not None else None
+        if verdict is not None:
+            return verdict
+        if not callable(original):
+            return bool(original)
+        out = original(ctx, params, call_id)
+        return bool(await out if inspect.isawaitable(out) else out)
+
+    decide.agentc_original = original  # type: ignore[attr-defined]
+    return decide
+
+
+# ---------------------------------------------------------------- LangGraph nodes
+@dataclass(frozen=True)
+class Completed:
+    """An external node's return value, supplied by ``agentc complete``."""
+
+    value: Any
+
+
+def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Completed | None:
+    """Before node ``node`` of the root graph runs: fail when denied; when it needs an
+    approval, pause with LangGraph's ``interrupt()`` (the first interrupt of the node, so
+    its own calls keep their order) and fail when the answer rejects it. An ``external``
+    node then pauses again with its input, and the answer is its return value (the
+    function is not called)."""
+    policies = getattr(wf, "policies", None)
+    rule = policies.node(node) if policies is not None else None
+    if rule is None:
+        return None
+    if holds(rule.deny, "state", value):
+        raise PolicyDenied(Code.POLICY_DENIED, f"node {node!r} is denied by the policy", construct=f"node {node!r}",
+                           source=rule.source, hint=rule.message or "the policy file forbids this node on this input")
+    if holds(rule.require_approval, "state", value):
+        _approved(rule, node, config)
+    if not rule.external:
+        return None
+    from agentc.runtime_shims.codec import to_jsonable
+
+    return Completed(_ask(config, {"kind": EXTERNAL_KIND, "node": node, "input": to_jsonable(value),
+                                   "answer": f"agentc complete RUN_ID {node} --value JSON (the node's return value)"}))
+
+
+def _ask(config: dict[str, Any], question: dict[str, Any]) -> Any:
+    from langchain_core.runnables.config import var_child_runnable_config
+    from langgraph.types import interrupt
+
+    token = var_child_runnable_config.set(config)  # type: ignore[arg-type]  # a RunnableConfig dict
+    try:
+        return interrupt(question)
+    finally:
+        var_child_runnable_config.reset(token)
+
+
+def _approved(rule: Any, node: str, config: dict[str, Any]) -> None:
+    answer = _ask(config, {"kind": APPROVAL_KIND, "node": node, "reason": rule.message
+                           or f"the policy requires an approval before node {node!r} runs",
+                           "answer": '{"approve": true} or {"approve": false, "message": "..."}'})
+    if answer is True or (isinstance(answer, dict) and answer.get("approve") is True):
+        return
+    why = answer.get("message") if isinstance(answer, dict) else None
+    raise PolicyDenied(Code.POLICY_DENIED, f"node {node!r} was not approved" + (f": {why}" if why else ""),
+                    construct=f"node {node!r}", source=rule.source,
+                    hint="a rejected node ends the run; start a new run to ask again")
+
+
+def fanout_spec(wf: Any, sends: dict[str, Any], nodes: dict[str, str]) -> None:
+    """Attach the fan-out policy of each Send key's node to its spec (engines read it)."""
+    policies = getattr(wf, "policies", None)
+    for key, node in nodes.items():
+        f = next((f for f in (policies.fanouts if policies else ()) if f.name == node), None)
+        if f is not None and (f.mode == "fail_fast" or f.deadline):
+            sends[key]["fanout"] = {"node": node, "mode": f.mode, "deadline": f.deadline}

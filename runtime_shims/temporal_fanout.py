@@ -1,0 +1,117 @@
+"""Fan-out policies on Temporal (docs/policies.md "Fan-outs"): the workflow side runs a
+``Send`` fan-out's activities under the policy the step worker attached to the spec
+(``policy_gate.fanout_spec``); the worker side (``run_cancellable``) heartbeats so a
+cancellation reaches the activity, and cancels the node through ``cancel_scope``.
+
+Workflow side (deterministic: workflow APIs only): ``fail_fast`` — the first activity that
+fails cancels its siblings (``WAIT_CANCELLATION_COMPLETED``: the workflow goes on only
+once each sibling has stopped, so none starts its effect after the cancellation);
+``deadline`` — a workflow timer for the whole fan-out. Then, as for any failed step of a
+graph workflow, the run waits for ``agentc resume`` and runs the failed and cancelled
+tasks again (completed ones keep their results).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from datetime import timedelta
+from typing import Any, Callable
+
+from temporalio import activity, workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+HEARTBEAT_S = 0.5
+"""Heartbeat timeout of a fan-out activity; the worker heartbeats more often, and a
+cancellation reaches it at the next heartbeat response."""
+
+
+def _error(exc: BaseException) -> tuple[str, str]:
+    cause = exc.cause if isinstance(exc, ActivityError) else exc
+    if isinstance(cause, ApplicationError):
+        return cause.type or "", cause.message
+    return "", str(exc)
+
+
+async def scoped_gather(run: Any, pairs: list[tuple[str, dict[str, Any]]], fan: dict[str, Any]) -> list[Any]:
+    from temporalio.workflow import ActivityCancellationType
+
+    results: list[Any] = [None] * len(pairs)
+    done_ix: set[int] = set()
+    while True:
+        todo = [i for i in range(len(pairs)) if i not in done_ix]
+        tasks = {i: asyncio.ensure_future(workflow.execute_activity(
+            pairs[i][0], {**pairs[i][1], "fanout": True}, **run._options(pairs[i][0]),
+            heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)) for i in todo}
+        when = asyncio.FIRST_EXCEPTION if fan.get("mode") == "fail_fast" else asyncio.ALL_COMPLETED
+        done, pending = await workflow.wait(list(tasks.values()), timeout=fan.get("deadline"), return_when=when)
+        timed_out = bool(pending) and not any(t.exception() is not None for t in done)
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        failure: tuple[str, str] | None = None
+        for i, t in tasks.items():
+            if t.cancelled():
+                continue
+            exc = t.exception()
+            if exc is None:
+                results[i] = t.result()
+                done_ix.add(i)
+            elif failure is None and not _was_cancelled(exc):
+                failure = _error(exc)
+        if len(done_ix) == len(pairs):
+            return results
+        if failure is None and timed_out:
+            failure = ("AgentcFanoutDeadline", f"AC311: the fan-out of {fan.get('node')!r} did not finish within its "
+                       f"deadline of {fan.get('deadline'):g} s; {len(pending)} task(s) were cancelled")
+        kind, message = failure or ("", "the fan-out was cancelled")
+        if not run.retry_failed_steps or kind not in ("AgentcNodeFailed", "AgentcFanoutDeadline"):
+            raise ApplicationError(message, type=kind or "AgentcStepFailed", non_retryable=True)
+        await run._await_retry(pairs[todo[0]][0], message)
+
+
+def _was_cancelled(exc: BaseException) -> bool:
+    from temporalio.exceptions import CancelledError
+
+    return isinstance(exc, (asyncio.CancelledError, CancelledError)) or isinstance(
+        getattr(exc, "cause", None), CancelledError)
+
+
+# ---------------------------------------------------------------- worker side
+def run_cancellable(call: Callable[[], Any]) -> Any:
+    """Run one fan-out activity's step: heartbeat from a helper thread; when the workflow
+    cancels the activity, cancel the node (``cancel_scope``: an async node at its next
+    await; a task that has not started never starts) and report the cancellation."""
+    from .cancel_scope import CancelScope, entered
+
+    scope = CancelScope()
+    stop = threading.Event()
+    ctx = contextvars.copy_context()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S / 4):
+            try:
+                ctx.run(activity.heartbeat)
+                if ctx.run(activity.is_cancelled):
+                    scope.cancel()
+                    return
+            except Exception:  # noqa: BLE001 - the activity is ending
+                return
+
+    helper = threading.Thread(target=beat, daemon=True, name="agentc-heartbeat")
+    helper.start()
+    previous = entered(scope)
+    try:
+        with activity.shield_thread_cancel_exception():  # cancel at an await, not mid-bytecode
+            out = call()
+    finally:
+        entered(previous)
+        stop.set()
+        helper.join()
+    if scope.cancelled.is_set():
+        from temporalio.exceptions import CancelledError
+
+        raise CancelledError("cancelled by its fan-out")
+    return out
