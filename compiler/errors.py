@@ -47,6 +47,8 @@ class Code(str, enum.Enum):
     INVALID_UPDATE = "AC302"
     GUARDRAIL_TRIPPED = "AC303"
     MAX_TURNS = "AC304"
+    PAYLOAD_TOO_LARGE = "AC310"
+    STORE_FAILED = "AC311"
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"

@@ -20,7 +20,8 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from agentc.errors import Code
+from agentc.errors import AgentcError, Code
+from agentc.runtime_shims import payload_limits
 from agentc.runtime_shims.protocol import pick
 
 NODE_FAILED = "AgentcNodeFailed"
@@ -306,9 +307,13 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
     def run(payload: dict) -> dict:
         info = activity.info()
         try:
-            o = worker.execute(task_type, payload, retry_count=info.attempt - 1,
-                               workflow_id=info.workflow_id, task_id=info.activity_id,
-                               first_attempt_time=info.scheduled_time.timestamp() if info.scheduled_time else None)
+            payload_limits.check(payload, task_type, "input")
+            o = payload_limits.bounded(worker.execute(
+                task_type, payload, retry_count=info.attempt - 1, workflow_id=info.workflow_id,
+                task_id=info.activity_id,
+                first_attempt_time=info.scheduled_time.timestamp() if info.scheduled_time else None), task_type)
+        except AgentcError as exc:  # an oversized input (AC310), an unreachable store (AC311)
+            raise ApplicationError(exc.diagnostic.render(), type=STEP_FAILED, non_retryable=True) from None
         except Exception as exc:  # noqa: BLE001 - the worker reports failures as outcomes; anything
             # else is a bug no retry fixes: fail loudly, never retry forever in silence
             raise ApplicationError(f"{type(exc).__name__}: {exc}", type=STEP_FAILED, non_retryable=True) from exc

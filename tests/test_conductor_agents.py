@@ -184,7 +184,8 @@ def test_sdk_worker_runs_agent_model_and_tool_tasks():
     from test_conductor_server import make_task
 
     from agentc.targets.conductor import server
-    from agentc.runtime_shims.agent_steps import pack, unpack
+    from agentc.runtime_shims import claim_check
+    from agentc.runtime_shims.agent_steps import pack
 
     case = CASES["math_tutor"]
     worker = server.load_worker(case["ref"])
@@ -202,7 +203,7 @@ def test_sdk_worker_runs_agent_model_and_tool_tasks():
                                             execute_function=server.task_function(worker, first["name"]))))
     done = tool.execute(make_task(first["name"], out["inputs"][first["taskReferenceName"]]))
     assert done.status == TaskResultStatus.COMPLETED, done.reason_for_incompletion
-    entries = unpack(done.output_data["entries"])
+    entries = claim_check.load_journal(done.output_data["entries"])
     assert len(entries) == 1 and next(iter(entries)).startswith("tool:Math Tutor:add:")
     bad = model.execute(make_task(model_type, {**inp, "plan": "other"}))
     assert bad.status == TaskResultStatus.FAILED_WITH_TERMINAL_ERROR and "AC122" in bad.reason_for_incompletion

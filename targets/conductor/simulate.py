@@ -68,8 +68,10 @@ class Simulation:
     def _serve(self, call: Any) -> Any:
         from .simulator import TaskResult
 
-        o = self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
-                                workflow_id=call.workflow_id, task_id=call.task_id)
+        from agentc.runtime_shims.payload_limits import bounded
+
+        o = bounded(self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
+                                        workflow_id=call.workflow_id, task_id=call.task_id), call.task_type)
         return TaskResult(o.status, o.output, o.reason)
 
     # ------------------------------------------------------------ running
