@@ -128,9 +128,10 @@ class AgentStepper:
         out: dict[str, Any] = {"agent": d.agent, "journal_size": len(journal),
                                "journal": text, "calls": [], "approvals": [], "pause": None, "result": None}
         if d.status == "target":  # an agent-as-tool child: its tool call completed
-            return {**out, "next": "final", "result": {"tool_output": _jsonable(journal[scope[-1]][0])}}
+            return {**out, "next": "final",
+                    "result": claim_check.result_value({"tool_output": _jsonable(journal[scope[-1]][0])})}
         if d.status == "final":
-            return {**out, "next": "final", "result": d.value}
+            return {**out, "next": "final", "result": claim_check.result_value(d.value)}
         if d.status == "waiting":
             return {**out, "next": "approval", "approvals": d.value, "pause": d.value[0]["pause"]}
         if any(e.kind == "model" for e in d.needs):

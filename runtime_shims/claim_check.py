@@ -115,3 +115,26 @@ def values(entries: dict[str, str]) -> dict[str, Any]:
 
 def entries_of(values_: dict[str, Any]) -> dict[str, str]:
     return {k: put_value(v) for k, v in values_.items()}
+
+
+# ---------------------------------------------------------------- results
+RESULT_INLINE_MAX = 32 * 1024
+"""A run's final state or output stays inline in the engine's workflow output up to this
+size (what operators see in the engine's UI); a larger one is a reference that
+``agentc run``/``simulate`` resolve (``resolve_result``)."""
+RESULT_KEY = "agentc_blob"
+
+
+def result_value(value: Any, inline_max: int = RESULT_INLINE_MAX) -> Any:
+    """A JSON result (or a node's readable update) as an engine payload: itself, or
+    ``{"agentc_blob": ref}``."""
+    body = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if len(body.encode("utf-8")) <= inline_max:
+        return value
+    return {RESULT_KEY: blobs.store().put(body.encode("utf-8"))}
+
+
+def resolve_result(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {RESULT_KEY} and blobs.is_ref(value[RESULT_KEY]):
+        return json.loads(blobs.store().get(value[RESULT_KEY]))
+    return value

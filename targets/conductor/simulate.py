@@ -114,8 +114,10 @@ class Simulation:
         status = ex["status"]
         if status == "COMPLETED":
             output = ex.get("output") or {}
-            return RunOutcome(self.run_id, "done", output=output["state"] if "state" in output
-                              else output.get("result"))
+            from agentc.runtime_shims.claim_check import resolve_result
+
+            return RunOutcome(self.run_id, "done", output=resolve_result(output["state"] if "state" in output
+                                                                         else output.get("result")))
         pending = self.sim.pending_human(self.workflow_id)
         if status == "RUNNING" and pending:
             return RunOutcome(self.run_id, "waiting", interrupts=_interrupts(pending))

@@ -218,7 +218,10 @@ async def wait(client: Any, run_id: str, *, timeout_s: float | None = None, hand
             done, _ = await asyncio.wait({result}, timeout=POLL_S)
             if done:
                 out = result.result()
-                return RunOutcome(run_id, "done", output=out.get("state") if isinstance(out, dict) else out)
+                from agentc.runtime_shims.claim_check import resolve_result
+
+                return RunOutcome(run_id, "done", output=resolve_result(
+                    out.get("state") if isinstance(out, dict) else out))
             pending = await paused(client, run_id)
             if pending is None:  # no worker answered
                 silent_since = silent_since or loop.time()
