@@ -83,3 +83,26 @@ def graph_loop():
 
 
 loop_graph = graph_loop()
+
+
+# ---------------------------------------------------------------- an oversized inline value
+def _save(r) -> list:
+    if r.called("save_report"):
+        return [say("saved")]
+    return [call("save_report", text=page_text(0, 100 * 1024))]
+
+
+@function_tool
+def save_report(text: str) -> str:
+    """Save a report.
+
+    Args:
+        text: the report.
+    """
+    return f"saved {len(text)} chars"
+
+
+big_arguments = Agent(name="Report Writer", instructions="Write the report.", tools=[save_report],
+                      model=FakeModel("Report Writer", [Rule("write", ALWAYS, _save)]))
+"""The model writes a 100 KB tool argument: tool-call arguments stay inline in the model
+step's report, so this passes the 64 KiB payload bound (AC310)."""
