@@ -33,10 +33,10 @@ MODEL_KEYS = ("plan", "next", "agent", "journal_size", "journal", "calls", "task
 STEP_KEYS = ("entries",)
 
 
-KEEP_LAST = 10
-"""Iterations of the agent loop the server keeps: the model step reads only the latest one;
-the recent ones stay visible to operators (and bound the loop task's output at ten
-iterations of bounded step payloads, far below the server's thresholds)."""
+KEEP_LAST = 2
+"""Iterations of the agent loop the server keeps (``keepLastN``): the model step reads only
+the latest one, and the loop task's own output (every kept iteration's task outputs) stays
+within the 64 KiB payload bound however many turns the run takes."""
 
 
 def lower_agents(wf: Workflow) -> Lowered:

@@ -35,11 +35,10 @@ TIMEOUT_S = 3600
 """Default TaskDef timeoutSeconds/responseTimeoutSeconds (explicit: §A.4 defaults differ)."""
 INFRA_RETRIES = 2
 """Retries for a task whose worker died (TIMED_OUT); user exceptions follow RetryPolicy."""
-KEEP_LAST = 10
+KEEP_LAST = 2
 """Iterations a DO_WHILE keeps (``keepLastN``): a step reads the outputs of the steps that
 may have run just before it — this iteration's or the previous one's — so older ones only
-grew the loop task's output with the run's length (issue 11); the recent ones stay
-visible to operators."""
+grew the loop task's output with the run's length (issue 11)."""
 PROTOCOL_KEYS = ("agentc", "status", "step", "next", "frame", "sends", "task", "writes", "update",
                  "interrupts", "parent_command", "error")
 

@@ -44,6 +44,8 @@ def native_agent(agent) -> tuple[float, object]:
 def local(obj, inp, tmp, **kw):
     import agentc
 
+    if "max_turns" in kw:  # agentc.run's name for it
+        kw = {"recursion_limit": kw.pop("max_turns"), **kw}
     t = time.perf_counter()
     out = agentc.run(obj, inp, db=os.path.join(tmp, f"{uuid.uuid4().hex}.db"), **kw)
     return time.perf_counter() - t, out.output, None, None
