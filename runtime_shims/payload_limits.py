@@ -1,7 +1,7 @@
 """The bound on what agentc hands a workflow engine: no activity or task input or output
 above ``MAX_PAYLOAD`` bytes (64 KiB), whatever the run's length — large values travel
 as claim-check references (``claim_check.py``), so only a bug or a huge inline value
-(a final output, tool-call arguments) can pass it. When one does, the step fails with a
+(tool-call arguments the model wrote) can pass it. When one does, the step fails with a
 diagnostic (AC310: the step, the size, the bound, a hint) and is not retried: an engine
 would reject the payload on every attempt (Temporal's 2 MB ``PayloadsTooLarge`` retried
 forever before this bound existed)."""
@@ -24,7 +24,7 @@ def too_large(step: str, what: str, size: int, limit: int = MAX_PAYLOAD) -> Agen
     return AgentcError(Code.PAYLOAD_TOO_LARGE, f"the {what} of step {step} is {size} bytes, over the "
                        f"{limit}-byte payload bound", construct=step,
                        hint="large values travel through the blob store (--store URL); a value that stays "
-                            "inline (a final output, tool-call arguments) must be smaller — return a reference "
+                            "inline (tool-call arguments the model wrote) must be smaller — pass a reference "
                             "(a URL, a file name) instead of the data")
 
 
