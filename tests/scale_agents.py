@@ -44,6 +44,8 @@ def reader(pages: int, size: int, name: str = "Page Reader") -> Agent:
 
 
 pages_3x1k = reader(3, 1024)
+pages_5x2k = reader(5, 2048)
+pages_25x2k = reader(25, 2048)
 pages_60x40k = reader(60, 40 * 1024)
 pages_1x200k = reader(1, 200 * 1024)
 """One tool output far over the inline threshold and any engine's per-payload limit."""

@@ -82,6 +82,18 @@ def test_sixty_pages_of_40kb_on_temporal(temporal_address, tmp_path, local_store
     assert largest <= MAX_PAYLOAD
 
 
+def test_temporal_history_per_turn_does_not_grow_with_the_run(temporal_address, tmp_path, local_store):
+    """Each turn adds the same history bytes at 5 and at 25 turns (the journal travels as
+    references; before the claim check every model activity carried the whole journal)."""
+    per_turn = {}
+    for n, ref in ((5, "scale_agents:pages_5x2k"), (25, "scale_agents:pages_25x2k")):
+        out, _, history = asyncio.run(temporal_run(ref, temporal_address, "go", tmp_path / f"code{n}",
+                                                   max_turns=100))
+        assert out.output == native_agent(getattr(scale_agents, ref.split(":")[1]))
+        per_turn[n] = history / n
+    assert per_turn[25] < 1.25 * per_turn[5], per_turn
+
+
 def test_a_langgraph_loop_whose_messages_grow(temporal_address, tmp_path, local_store):
     inp = {"messages": ["start"], "pages": 30, "size": 40 * 1024}
     native = scale_agents.loop_graph.invoke(inp)
