@@ -99,8 +99,10 @@ class Store:
     def _write(self, path: str, data: bytes) -> None:
         """A local folder: write a temporary file and rename it, so a reader never sees a
         half-written blob; object stores write whole objects anyway."""
+        from fsspec.implementations.local import LocalFileSystem
+
         fs = self.fs
-        if getattr(fs, "protocol", None) in ("file", ("file", "local")) or "file" in (fs.protocol or ()):
+        if isinstance(fs, LocalFileSystem):
             import tempfile
 
             folder = os.path.dirname(path)

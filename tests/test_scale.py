@@ -124,9 +124,17 @@ def test_claim_check_round_trips_through_a_real_s3_server(s3_store, tmp_path):
 
 
 def test_a_blob_is_written_before_its_reference_exists(local_store):
+    """``put`` returns only once the blob is on disk under its digest (no temporary file
+    left), and another process's store — nothing cached — reads it back."""
+    from pathlib import Path
+
     data = b"x" * 10_000
     ref = blobs.store().put(data)
-    assert (blobs.store().path(ref[len(blobs.PREFIX):])) and blobs.Store(local_store).get(ref) == data
+    path = Path(blobs.store().path(ref[len(blobs.PREFIX):]))
+    assert path.read_bytes() == data and path.name == blobs.digest(data)
+    assert not [p for p in Path(local_store).rglob(".tmp-*")]
+    assert blobs.Store(local_store).get(ref) == data
+    assert blobs.store().put(data) == ref  # idempotent: a retried step writes the same name
 
 
 def test_journal_chains_are_flattened_and_equal_to_the_flat_journal(local_store):
