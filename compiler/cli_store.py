@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -30,7 +31,7 @@ def configured_store(pyproject: Path = Path("pyproject.toml")) -> str | None:
         return None
     url = (data.get("tool", {}).get("agentc") or {}).get("store")
     if isinstance(url, str) and url and "://" not in url and not os.path.isabs(url):
-        url = str((pyproject.resolve().parent / url))
+        url = str(pyproject.resolve().parent / url)
     return url if isinstance(url, str) and url else None
 
 

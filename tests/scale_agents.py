@@ -9,9 +9,8 @@ import hashlib
 import operator
 from typing import Annotated, TypedDict
 
-from agents import Agent, function_tool
-
 from agentc.fixtures.openai_agents.fake_model import ALWAYS, FakeModel, Rule, call, say
+from agents import Agent, function_tool
 
 
 def page_text(n: int, size: int) -> str:

@@ -10,9 +10,8 @@ import importlib
 import sys
 import uuid
 
-import pytest
-
 import agentc
+import pytest
 
 SOURCE = '''
 from typing import TypedDict

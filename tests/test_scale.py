@@ -13,11 +13,9 @@ import asyncio
 import json
 import uuid
 
-import pytest
-
-import scale_agents
-
 import agentc
+import pytest
+import scale_agents
 from agentc.runtime_shims import blobs, claim_check
 from agentc.runtime_shims.payload_limits import MAX_PAYLOAD
 from agentc.targets.conductor.simulate import Simulation
@@ -43,9 +41,8 @@ def simulate(ref, folder, inp, **kw):
 
 async def temporal_run(ref, address, inp, code_dir, **kw):
     """(outcome, largest activity payload in bytes, history bytes) of one run on Temporal."""
-    from temporalio.api.enums.v1 import EventType
-
     from agentc.targets.temporal import engine
+    from temporalio.api.enums.v1 import EventType
 
     client = await engine.connect(address)
     q = f"scale-{uuid.uuid4().hex[:10]}"
@@ -115,10 +112,10 @@ def test_claim_check_round_trips_through_a_real_s3_server(s3_store, tmp_path):
     assert claim_check.get_value(ref) == {"page": big}
     fs = blobs.store().fs
     assert fs.exists(blobs.store().path(ref[len(blobs.PREFIX):]))
-    sim, out = simulate("scale_agents:pages_3x1k", tmp_path / "art", "go", max_turns=100)
+    _sim, out = simulate("scale_agents:pages_3x1k", tmp_path / "art", "go", max_turns=100)
     assert out.output == native_agent(scale_agents.pages_3x1k)
     inp = {"messages": ["start"], "pages": 3, "size": 20_000}
-    sim, out = simulate("scale_agents:loop_graph", tmp_path / "art2", inp)
+    _, out = simulate("scale_agents:loop_graph", tmp_path / "art2", inp)
     assert out.output == scale_agents.loop_graph.invoke(inp)
     assert len(fs.find(s3_store.removeprefix("s3://"))) > 3  # the pages went to the bucket
 

@@ -22,7 +22,8 @@ thresholds elsewhere; the simulator keeps it inline and counts it in ``externali
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 KB = 1024
 TASK_INPUT = 3072 * KB

@@ -30,7 +30,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 
-import scale_agents  # noqa: E402
+import scale_agents
 
 
 def native_agent(agent) -> tuple[float, object]:
@@ -68,9 +68,8 @@ def conductor(obj, inp, tmp, **kw):
 
 def temporal(address):
     def run(obj, inp, tmp, **kw):
-        from temporalio.api.enums.v1 import EventType
-
         from agentc.targets.temporal import engine
+        from temporalio.api.enums.v1 import EventType
 
         async def go():
             client = await engine.connect(address)
@@ -121,7 +120,8 @@ def main() -> None:
         if not address:
             address, pid = start_temporal()
         runners["temporal"] = temporal(address)
-    print(f"== bench_scale: loadavg {open('/proc/loadavg').read().split()[:3]} ==")
+    with open("/proc/loadavg") as f:
+        print(f"== bench_scale: loadavg {f.read().split()[:3]} ==")
     print("| shape | size | N | target | wall s | native s | ratio | per-turn overhead ms | largest payload B "
           "| history B/turn |")
     print("|---|---|---|---|---|---|---|---|---|---|")
