@@ -26,6 +26,7 @@ from .cli_common import (  # noqa: F401 - re-exported for the command modules an
     _reader_gone,
     _user_code,
 )
+from .cli_store import store_option
 from .errors import AgentcError, Code
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,6 +80,7 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool, policy: str | Non
 
 
 @main.command("run")
+@store_option
 @click.argument("ref")
 @click.option("--input", "-i", "input_", required=True, help="JSON, or @file.json")
 @click.option("--context", default=None, help="JSON for the graph's context_schema or the agents' run context "
@@ -165,6 +167,7 @@ def _command(goto: tuple[str, ...], update: str | None) -> tuple[list[str] | Non
 
 
 @main.command("resume")
+@store_option
 @click.argument("run_id")
 @click.option("--value", default=None, help="JSON answer for the pending interrupt(s), or @file.json")
 @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
@@ -305,6 +308,7 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
 
 
 @main.command("simulate")
+@store_option
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
 @click.option("--input", "-i", "input_", default=None, help="JSON, or @file.json")
 @click.option("--context", default=None, help="JSON for the graph's context_schema or the agents' run context "
@@ -356,6 +360,7 @@ def worker_group() -> None:
 
 
 @worker_group.command("conductor")
+@store_option
 @click.argument("ref")
 @click.option("--server", required=True, help="Conductor API URL, e.g. http://localhost:8080/api")
 @click.option("--domain", default=None, help="task domain to poll")
@@ -369,6 +374,7 @@ def worker_conductor_cmd(ref: str, server: str, domain: str | None, threads: int
 
 
 @worker_group.command("temporal")
+@store_option
 @click.argument("ref")
 @click.option("--address", required=True, envvar=ADDRESS_ENV, show_envvar=True, help="Temporal server, HOST:PORT")
 @click.option("--task-queue", default=None, help="[default: agentc-<graph>]")

@@ -69,6 +69,8 @@ class Code(str, enum.Enum):
     EFFECT_UNCERTAIN = "AC305"
     POLICY_DENIED = "AC310"
     FANOUT_DEADLINE = "AC311"
+    PAYLOAD_TOO_LARGE = "AC312"
+    STORE_FAILED = "AC313"
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"

@@ -18,9 +18,10 @@ an admission policy that lets it run exactly its own effect:
 
 Replaying means the history each turn sees, parallel tool outputs appended in call
 order, the first handoff winning, input filters, ``tool_use_behavior`` and ``max_turns``
-are the SDK's own. What the engine carries between steps is the journal: a dict of
-step key → value, serialized with LangGraph's serializer and base64 (no ``$`` or braces,
-so nothing an engine evaluates), merged by key (merging a step twice is harmless).
+are the SDK's own. What the engine carries between steps is the journal: step key →
+value, merged by key (merging a step twice is harmless), carried as a claim check
+(``claim_check.py``): a chain of manifests whose large values and links live in the blob
+store, so every payload stays small however long the run.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import agent_failures, policy_gate
+from agentc.runtime_shims import agent_failures, claim_check, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import dumps, loads
 from agentc.runtime_shims.protocol import Outcome
@@ -49,13 +50,13 @@ its wrapper, for the others (they start together under the SDK's ``asyncio.gathe
 
 
 def pack(value: Any) -> str:
-    t, data = dumps(value)
-    return t + ":" + base64.b64encode(data).decode("ascii")
+    """A value for a payload: inline when small, else a claim-check reference
+    (``runtime_shims/claim_check.py``)."""
+    return claim_check.put_value(value)
 
 
 def unpack(text: str) -> Any:
-    t, _, data = text.partition(":")
-    return loads(t, base64.b64decode(data))
+    return claim_check.get_value(text)
 
 
 _WORKFLOW_ID: contextvars.ContextVar[str] = contextvars.ContextVar("agentc_agent_workflow_id", default="")
@@ -88,25 +89,27 @@ class AgentStepper:
     # ------------------------------------------------------------ the journal
     @staticmethod
     def journal_of(base: str | None, prev: str | None, added: list[Any], decision: dict[str, Any] | None) -> dict:
-        """The journal a model step starts from: the previous one, the entries of the steps
-        that ran since (maps of step ref → output: Conductor's JOIN output, the Temporal
-        workflow's ``added``), the latest approval decisions."""
-        journal: dict[str, Any] = {}
-        for blob in (base, prev):
-            if blob:
-                journal.update(unpack(blob))
+        """The journal a model step starts from (step key → entry text, see claim_check):
+        the previous one, the entries of the steps that ran since (maps of step ref →
+        output: Conductor's JOIN output, the Temporal workflow's ``added``), the latest
+        approval decisions."""
+        journal: dict[str, str] = {}
+        for text in (base, prev):
+            journal.update(claim_check.load_journal(text))
         for group in added:
             for o in (group or {}).values():
                 if isinstance(o, dict) and o.get("entries"):
-                    journal.update(unpack(o["entries"]))
+                    journal.update(claim_check.load_journal(o["entries"]))
         if decision and decision.get("decisions") is not None and decision.get("pause") is not None:
-            journal[f"pause:{decision['pause']}"] = decision["decisions"]
+            journal[f"pause:{decision['pause']}"] = claim_check.put_value(decision["decisions"])
         return journal
 
     # ------------------------------------------------------------ steps
-    def model_step(self, run: dict[str, Any], journal: dict[str, Any]) -> dict[str, Any]:
-        """Replay to the next model call, make it, report what comes next."""
+    def model_step(self, run: dict[str, Any], entries: dict[str, str], base: str | None = None) -> dict[str, Any]:
+        """Replay to the next model call, make it, report what comes next. ``entries``:
+        the journal (step key → entry text); ``base``: the journal text it extends."""
         scope = tuple(run.get("scope") or ())
+        journal = claim_check.values(entries)
         made = [False]
 
         def admit(e: replay.Effect) -> str:
@@ -129,12 +132,14 @@ class AgentStepper:
         else:
             d = self._drive(run, journal, admit, watch=scope[-1] if scope else None)
         journal = {**journal, **d.new}
+        text = claim_check.save_journal({**entries, **claim_check.entries_of(d.new)}, base)
         out: dict[str, Any] = {"agent": d.agent, "journal_size": len(journal),
-                               "journal": pack(journal), "calls": [], "approvals": [], "pause": None, "result": None}
+                               "journal": text, "calls": [], "approvals": [], "pause": None, "result": None}
         if d.status == "target":  # an agent-as-tool child: its tool call completed
-            return {**out, "next": "final", "result": {"tool_output": _jsonable(journal[scope[-1]][0])}}
+            return {**out, "next": "final",
+                    "result": claim_check.result_value({"tool_output": _jsonable(journal[scope[-1]][0])})}
         if d.status == "final":
-            return {**out, "next": "final", "result": d.value}
+            return {**out, "next": "final", "result": claim_check.result_value(d.value)}
         if d.status == "waiting":
             return {**out, "next": "approval", "approvals": d.value, "pause": d.value[0]["pause"]}
         if any(e.kind == "model" for e in d.needs):
@@ -156,7 +161,7 @@ class AgentStepper:
         if d.status != "target":
             raise AgentcError(Code.GRAPH_CHANGED, f"the replayed run did not reach step {path[-1]!r} ({d.status})",
                               construct=path[-1], hint="the agents changed since the run started; start a new run")
-        return {"entries": pack(d.new)}
+        return {"entries": claim_check.save_journal(claim_check.entries_of(d.new))}
 
     def child_run(self, run: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
         """The run description of an agent-as-tool child for one reported call."""
@@ -243,8 +248,8 @@ class AgentStepper:
                                                             "deployed code")
             if kind["kind"] == "model":
                 return Outcome("COMPLETED", self._conductor_model(input))
-            return Outcome("COMPLETED", self.effect_step(unpack(input["run"]), unpack(input["journal"]),
-                                                         unpack(input["target"])))
+            return Outcome("COMPLETED", self.effect_step(unpack(input["run"]), claim_check.values(
+                claim_check.load_journal(input["journal"])), unpack(input["target"])))
         except AgentcError as exc:
             text = exc.diagnostic.render()
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "code": exc.diagnostic.code.value}, text)
@@ -258,9 +263,10 @@ class AgentStepper:
 
     def _conductor_model(self, input: dict[str, Any]) -> dict[str, Any]:
         run = read_run(input["run"])
+        base = input.get("journal") or (input["run"] or {}).get("journal")
         journal = self.journal_of((input["run"] or {}).get("journal"), input.get("journal"),
                                   input.get("added") or [], input.get("decision"))
-        out = self.model_step(run, journal)
+        out = self.model_step(run, journal, base)
         tasks, inputs = [], {}
         for i, c in enumerate(out["calls"]):
             ref = f"t{out['journal_size']}_{i}"  # unique in the run: every loop iteration adds entries

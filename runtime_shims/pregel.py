@@ -449,12 +449,24 @@ def encode(value: Any) -> list[str]:
     from agentc.runtime_shims.codec import dumps
 
     t, data = dumps(value)
-    return [t, base64.b64encode(data).decode("ascii")]
+    pair = [t, base64.b64encode(data).decode("ascii")]
+    if len(pair[1]) > INLINE_MAX:  # a claim check: the payload carries a reference (claim_check.py)
+        from agentc.runtime_shims import blobs
+
+        return ["blob", blobs.store().put(f"{t}:{pair[1]}".encode("ascii"))]
+    return pair
+
+
+INLINE_MAX = 4096
 
 
 def decode(pair: list[str]) -> Any:
     from agentc.runtime_shims.codec import loads
 
+    if pair[0] == "blob":
+        from agentc.runtime_shims.claim_check import get_value
+
+        return get_value(pair[1])
     return loads(pair[0], base64.b64decode(pair[1]))
 
 

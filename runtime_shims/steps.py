@@ -223,7 +223,9 @@ class StepWorker:
             frame = pregel.from_json(level.graph, self.resolve, best["frame"])
             result = state = frame.output()
         if not level.path:
-            return {"agentc": 1, "status": "done", "state": to_jsonable(state)}
+            from .claim_check import result_value
+
+            return {"agentc": 1, "status": "done", "state": result_value(to_jsonable(state))}
         # a subgraph's end finishes its parent's task for the subgraph node
         parent = self.layout.levels[level.path[:-1]]
         desc = input["parent"]
@@ -307,7 +309,10 @@ class StepWorker:
 
     def _after(self, level: Any, frame: Any, block: int, tasks: list[Any], task: Any, writes: list[Any],
                input: dict[str, Any]) -> dict[str, Any]:
-        update = to_jsonable([(ch, v) for ch, v in writes if not ch.startswith(("branch:", "join:", "__"))])
+        from .claim_check import result_value
+
+        update = result_value(to_jsonable([(ch, v) for ch, v in writes if not ch.startswith(("branch:", "join:", "__"))]),
+                              inline_max=4096)
         if level.blocks[block].single:  # the task finishes its superstep (else a barrier does)
             out = self._advance_and_package(level, frame, tasks, {task.key: writes}, input["self"], input)
             out["update"] = update

@@ -20,8 +20,8 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
-from agentc.errors import Code
-from agentc.runtime_shims import temporal_fanout
+from agentc.errors import AgentcError, Code
+from agentc.runtime_shims import payload_limits, temporal_fanout
 from agentc.runtime_shims.protocol import pick
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
@@ -327,17 +327,21 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
     def run(payload: dict) -> dict:
         info = activity.info()
         try:
+            payload_limits.check(payload, task_type, "input")
+
             def call() -> Any:
                 return worker.execute(task_type, payload, retry_count=info.attempt - 1,
                                       workflow_id=info.workflow_id, task_id=info.activity_id,
                                       first_attempt_time=info.scheduled_time.timestamp() if info.scheduled_time else None)
 
             if payload.get("fanout"):  # a fan-out policy's task: cancellable (temporal_fanout)
-                o = temporal_fanout.run_cancellable(call)
+                o = payload_limits.bounded(temporal_fanout.run_cancellable(call), task_type)
             else:
-                o = call()
+                o = payload_limits.bounded(call(), task_type)
         except CancelledError:  # its fan-out cancelled it (temporal_fanout)
             raise
+        except AgentcError as exc:  # an oversized input (AC312), an unreachable store (AC313)
+            raise ApplicationError(exc.diagnostic.render(), type=STEP_FAILED, non_retryable=True) from None
         except Exception as exc:  # noqa: BLE001 - the worker reports failures as outcomes; anything
             # else is a bug no retry fixes: fail loudly, never retry forever in silence
             raise ApplicationError(f"{type(exc).__name__}: {exc}", type=STEP_FAILED, non_retryable=True) from exc

@@ -125,3 +125,60 @@ def temporal_address():
 @pytest.fixture(scope="session")
 def temporal_test_server_exe():
     return _temporal_exe("temporal-test-server")
+
+
+# ---------------------------------------------------------------- a real S3-compatible server
+def _start_moto(folder: Path) -> tuple[str, int]:
+    """moto's standalone server (``moto_server``, from PyPI's moto[server]) on a free
+    loopback port: a real HTTP S3 endpoint that s3fs talks to, not an in-process mock."""
+    import subprocess
+    import time
+    import urllib.request
+
+    exe = Path(sys.executable).parent / "moto_server"
+    log = open(folder / "moto-server.log", "w")
+    for _ in range(5):
+        port = _free_port()
+        proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)], stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        t0 = time.monotonic()
+        while proc.poll() is None and time.monotonic() - t0 < 60:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
+                return f"http://127.0.0.1:{port}", proc.pid
+            except OSError:
+                time.sleep(0.1)
+        if proc.poll() is None:
+            proc.kill()
+    raise RuntimeError(f"moto server did not start; see {folder / 'moto-server.log'}")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """An S3-compatible server on 127.0.0.1 (moto's server mode), one for the session."""
+    return shared_server("moto", _start_moto)
+
+
+@pytest.fixture
+def s3_store(s3_endpoint, monkeypatch):
+    """A fresh bucket on the loopback S3 server as this test's claim-check store."""
+    import uuid
+
+    import boto3
+
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1", "AGENTC_STORE_ENDPOINT": s3_endpoint}.items():
+        monkeypatch.setenv(k, v)
+    bucket = f"agentc-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    url = f"s3://{bucket}/blobs"
+    monkeypatch.setenv("AGENTC_STORE", url)
+    return url
+
+
+@pytest.fixture
+def local_store(tmp_path, monkeypatch):
+    """A fresh local folder as this test's claim-check store."""
+    url = str(tmp_path / "blobs")
+    monkeypatch.setenv("AGENTC_STORE", url)
+    return url

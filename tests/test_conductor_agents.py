@@ -33,19 +33,33 @@ def compile_to(ref, folder):
     return art
 
 
-def tool_calls_of(sim):
+def observed(sim, served):
+    """Record every worker task the simulation serves (call, result): the agent loop keeps
+    only its last iterations' tasks in the execution (keepLastN), as a server does."""
+    inner = sim.sim._worker
+
+    def serve(call):
+        result = inner(call)
+        served.append((call, result))
+        return result
+
+    sim.sim._worker = serve
+    return sim
+
+
+def tool_calls_of(served):
     """Function-tool and agent-tool calls reported by the root workflow's model tasks, in
     order (what the tasks of each dynamic fork run)."""
-    ex = sim.sim.execution(sim.workflow_id)
     calls = []
-    for t in ex["tasks"]:
-        if t["taskType"].endswith("-model") and t["status"] == "COMPLETED":
-            calls += [[c["name"], c["arguments"]] for c in t["outputData"]["calls"] if c["kind"] != "guardrail"]
+    for call, result in served:
+        if call.task_type.endswith("-model") and result.status == "COMPLETED" and call.ref.startswith("model"):
+            calls += [[c["name"], c["arguments"]] for c in result.output["calls"] if c["kind"] != "guardrail"]
     return calls
 
 
 def simulated(case, folder):
-    sim = Simulation.of(folder)
+    served = []
+    sim = observed(Simulation.of(folder), served)
     pauses = 0
     with recording() as log:
         try:
@@ -53,15 +67,16 @@ def simulated(case, folder):
             while out.status == "waiting":
                 pauses += 1
                 saved = sim.save(Path(folder) / "paused.json")  # a pause survives the process
-                sim = Simulation.load(saved)
+                sim = observed(Simulation.load(saved), served)
                 out = sim.resume(O.approval_value(case, out.interrupts))
             got = {**out.output, "error": None}
         except agentc.errors.RunFailed as e:
             got = {"final_output": None, "last_agent": None, "error": e.diagnostic}
     got["model_calls"] = O.model_calls(log)
-    got["tool_calls"] = tool_calls_of(sim)
+    got["tool_calls"] = tool_calls_of([(c, r) for c, r in served if c.workflow_id == sim.workflow_id])
     got["pauses"] = pauses
     got["execution"] = sim.sim.execution(sim.workflow_id)
+    got["served"] = served
     return got
 
 
@@ -79,10 +94,10 @@ def test_simulated_conductor_run_equals_runner_run(name, tmp_path):
 def test_parallel_tool_calls_are_one_fork_of_tasks_named_after_their_tools(tmp_path):
     case = CASES["math_tutor"]
     compile_to(case["ref"], tmp_path)
-    ex = simulated(case, tmp_path)["execution"]
-    forks = [t for t in ex["tasks"] if t["taskType"] == "FORK"]
-    first = forks[0]["inputData"]["forkedTasks"]
-    types = [t["taskType"] for t in ex["tasks"] if t["referenceTaskName"].split("__")[0] in first]
+    served = simulated(case, tmp_path)["served"]
+    first = next(r.output for c, r in served if c.task_type.endswith("-model") and r.output["tasks"])
+    forked = [t["taskReferenceName"] for t in first["tasks"]]
+    types = [c.task_type for c, _ in served if c.ref.split("__")[0] in forked]
     assert types == ["math_tutor-Math_Tutor-add", "math_tutor-Math_Tutor-multiply", "math_tutor-Math_Tutor-add"]
 
 
@@ -184,7 +199,8 @@ def test_sdk_worker_runs_agent_model_and_tool_tasks():
     from test_conductor_server import make_task
 
     from agentc.targets.conductor import server
-    from agentc.runtime_shims.agent_steps import pack, unpack
+    from agentc.runtime_shims import claim_check
+    from agentc.runtime_shims.agent_steps import pack
 
     case = CASES["math_tutor"]
     worker = server.load_worker(case["ref"])
@@ -202,7 +218,7 @@ def test_sdk_worker_runs_agent_model_and_tool_tasks():
                                             execute_function=server.task_function(worker, first["name"]))))
     done = tool.execute(make_task(first["name"], out["inputs"][first["taskReferenceName"]]))
     assert done.status == TaskResultStatus.COMPLETED, done.reason_for_incompletion
-    entries = unpack(done.output_data["entries"])
+    entries = claim_check.load_journal(done.output_data["entries"])
     assert len(entries) == 1 and next(iter(entries)).startswith("tool:Math Tutor:add:")
     bad = model.execute(make_task(model_type, {**inp, "plan": "other"}))
     assert bad.status == TaskResultStatus.FAILED_WITH_TERMINAL_ERROR and "AC122" in bad.reason_for_incompletion

@@ -33,6 +33,12 @@ MODEL_KEYS = ("plan", "next", "agent", "journal_size", "journal", "calls", "task
 STEP_KEYS = ("entries",)
 
 
+KEEP_LAST = 2
+"""Iterations of the agent loop the server keeps (``keepLastN``): the model step reads only
+the latest one, and the loop task's own output (every kept iteration's task outputs) stays
+within the 64 KiB payload bound however many turns the run takes."""
+
+
 def lower_agents(wf: Workflow) -> Lowered:
     lay = agent_layout(wf)
     res = Lowered(lay)  # type: ignore[arg-type]  # Lowered only reads plan_id from the layout
@@ -62,7 +68,9 @@ def _loop_def(lay: AgentLayout, name: str, description: str, *, child: bool) -> 
         "steps": dynamic_fork("steps", "steps_join", out("model", "tasks"), out("model", "inputs")),
         "approval": [human("approval", {"approvals": out("model", "approvals"), "pause": out("model", "pause")})],
     })
-    loop = {"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE", "inputParameters": {},
+    # keepLastN: the server drops older iterations' outputs and tasks, so the loop's own
+    # output stays bounded however many turns the run takes (the journal carries the rest)
+    loop = {"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE", "inputParameters": {"keepLastN": KEEP_LAST},
             "loopCondition": LOOP_CONDITION, "loopOver": [model, route]}
     output = {"result": out("model", "result")}
     if child:

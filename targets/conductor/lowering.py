@@ -35,6 +35,10 @@ TIMEOUT_S = 3600
 """Default TaskDef timeoutSeconds/responseTimeoutSeconds (explicit: docs/conductor.md "TaskDef defaults" defaults differ)."""
 INFRA_RETRIES = 2
 """Retries for a task whose worker died (TIMED_OUT); user exceptions follow RetryPolicy."""
+KEEP_LAST = 2
+"""Iterations a DO_WHILE keeps (``keepLastN``): a step reads the outputs of the steps that
+may have run just before it — this iteration's or the previous one's — so older ones only
+grew the loop task's output with the run's length (issue 11)."""
 PROTOCOL_KEYS = ("agentc", "status", "step", "next", "frame", "sends", "task", "writes", "update",
                  "interrupts", "parent_command", "error")
 
@@ -359,7 +363,7 @@ class _LevelLowerer:
         ref = self.refs.take("loop")
         body = self._items(item.body)
         finals = [r for m in item.members for r in self.finals.get(m, [])]
-        task = {"name": ref, "taskReferenceName": ref, "type": "DO_WHILE", "inputParameters": {},
+        task = {"name": ref, "taskReferenceName": ref, "type": "DO_WHILE", "inputParameters": {"keepLastN": KEEP_LAST},
                 "loopCondition": pick_js(finals, "$", f"return b!==null&&b.next=={item.header};"),
                 "loopOver": body}
         return [task], finals
@@ -370,7 +374,7 @@ class _LevelLowerer:
         cases = {str(b): self._items((Run(b),)) for b in item.blocks}
         switch = {"name": sw_ref, "taskReferenceName": sw_ref, "type": "SWITCH", "evaluatorType": "javascript",
                   "inputParameters": {}, "expression": "", "decisionCases": cases, "defaultCase": []}
-        loop = {"name": ref, "taskReferenceName": ref, "type": "DO_WHILE", "inputParameters": {},
+        loop = {"name": ref, "taskReferenceName": ref, "type": "DO_WHILE", "inputParameters": {"keepLastN": KEEP_LAST},
                 "loopCondition": "", "loopOver": [switch]}
         first = item.first
 

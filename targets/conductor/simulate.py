@@ -68,8 +68,10 @@ class Simulation:
     def _serve(self, call: Any) -> Any:
         from .emulator.simulator import TaskResult
 
-        o = self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
-                                workflow_id=call.workflow_id, task_id=call.task_id)
+        from agentc.runtime_shims.payload_limits import bounded
+
+        o = bounded(self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
+                                        workflow_id=call.workflow_id, task_id=call.task_id), call.task_type)
         return TaskResult(o.status, o.output, o.reason)
 
     # ------------------------------------------------------------ running
@@ -127,8 +129,10 @@ class Simulation:
         status = ex["status"]
         if status == "COMPLETED":
             output = ex.get("output") or {}
-            return RunOutcome(self.run_id, "done", output=output["state"] if "state" in output
-                              else output.get("result"))
+            from agentc.runtime_shims.claim_check import resolve_result
+
+            return RunOutcome(self.run_id, "done", output=resolve_result(output["state"] if "state" in output
+                                                                         else output.get("result")))
         pending = self.sim.pending_human(self.workflow_id)
         if status == "RUNNING" and pending:
             return RunOutcome(self.run_id, "waiting", interrupts=_interrupts(pending))

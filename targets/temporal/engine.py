@@ -218,7 +218,10 @@ async def wait(client: Any, run_id: str, *, timeout_s: float | None = None, hand
             done, _ = await asyncio.wait({result}, timeout=POLL_S)
             if done:
                 out = result.result()
-                return RunOutcome(run_id, "done", output=out.get("state") if isinstance(out, dict) else out)
+                from agentc.runtime_shims.claim_check import resolve_result
+
+                return RunOutcome(run_id, "done", output=resolve_result(
+                    out.get("state") if isinstance(out, dict) else out))
             pending = await paused(client, run_id)
             if pending is None:  # no worker answered
                 silent_since = silent_since or loop.time()
@@ -242,11 +245,27 @@ async def wait(client: Any, run_id: str, *, timeout_s: float | None = None, hand
         while getattr(cause, "cause", None) is not None:
             cause = cause.cause
         msg = str(cause or exc)
+        if _nondeterministic(msg):
+            raise graph_changed(run_id, msg) from None
         code = next((c for c in Code if c.value in msg), Code.NODE_FAILED)
         raise RunFailed(code, f"workflow {run_id} failed: {msg}", construct=run_id,
                         hint="see the workflow's history in Temporal for the failing activity") from None
     finally:
         result.cancel()
+
+
+def _nondeterministic(msg: str) -> bool:
+    return "TMPRL1100" in msg or "Nondeterminism" in msg
+
+
+def graph_changed(run_id: str, msg: str) -> AgentcError:
+    """The worker's workflow code cannot replay the run's history: its graph or agents
+    changed shape (a renamed node, tool or edge). The plan id is position-free
+    (``agentc.ir.fingerprint``), so an edit that only moved code never gets here."""
+    return AgentcError(Code.GRAPH_CHANGED, f"the workflow code serving run {run_id} does not match the code the "
+                       f"run started with: {msg.splitlines()[0][:300]}", construct=run_id,
+                       hint="node code may change between resumes, nodes, edges and tools may not; finish the run "
+                            "with the old code (an older worker) or start a new run")
 
 
 def failure(run_id: str, failed: list[dict[str, Any]]) -> RunFailed:
@@ -267,11 +286,17 @@ async def paused(client: Any, workflow_id: str) -> list[dict[str, Any]] | None:
 
     from temporalio.service import RPCError, RPCStatusCode
 
+    from temporalio.client import WorkflowQueryFailedError
+
     handle = client.get_workflow_handle(workflow_id)
     bound = timedelta(seconds=QUERY_S)
     try:
         status = await handle.query("running", rpc_timeout=bound)
         pending = list(await handle.query("pending", rpc_timeout=bound))
+    except WorkflowQueryFailedError as exc:
+        if _nondeterministic(str(exc)):
+            raise graph_changed(workflow_id, str(exc)) from None
+        raise
     except RPCError as exc:
         # a client-side timeout is CANCELLED, the server's "query timed out before a worker
         # could process it" DEADLINE_EXCEEDED: either way, no worker answered

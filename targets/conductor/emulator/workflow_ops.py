@@ -169,6 +169,8 @@ class WorkflowOps:
             task["startTime"] = self.now
         task["workerId"] = "simulator"
         self._set_status(task, IN_PROGRESS)
+        if self._oversized(wf, task, "input"):  # the server's payload maximum (payload_thresholds)
+            return
         call = TaskCall(
             task_type=task["taskType"],
             ref=task["referenceTaskName"],
@@ -190,7 +192,23 @@ class WorkflowOps:
                 "not a TaskResult")
         self._apply_update(wf, task, result.status, result.output, result.reason,
                            result.callback_after_seconds)
+        self._oversized(wf, task, "output")
         self._decide(wf)
+
+    def _oversized(self, wf: dict, task: dict, kind: str) -> bool:
+        """A default server fails a task whose input or output passes its payload maximum
+        (``payload_thresholds``): FAILED_WITH_TERMINAL_ERROR, that payload emptied."""
+        from .payload_thresholds import task_rejection
+
+        reason = task_rejection(task, kind)
+        if reason is None:
+            return False
+        task["inputData" if kind == "input" else "outputData"] = {}
+        task["reasonForIncompletion"] = reason
+        self._set_status(task, FAILED_WITH_TERMINAL_ERROR)
+        self._bump()
+        self._decide(wf)
+        return True
 
     def _apply_update(self, wf: dict, task: dict, status: str, output: Mapping[str, Any] | None,
                       reason: str | None, callback_after: int | None) -> None:
