@@ -26,7 +26,6 @@ store, so every payload stays small however long the run.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextvars
 import traceback
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ from typing import Any
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import agent_failures, claim_check, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
-from agentc.runtime_shims.codec import dumps, loads
 from agentc.runtime_shims.protocol import Outcome
 
 STEP_ATTEMPTS = 3
