@@ -50,9 +50,20 @@ def main(policy: str | None) -> None:
 def _use_policy(policy: str | None) -> None:
     """One policy file for both of its tables, whether given as `agentc --policy FILE CMD`
     or `agentc CMD --policy FILE`: read by agentc.policy ([effects]) and agentc.policies
-    ([policies]) in this process and in the in-process workers it starts."""
-    if policy:
-        os.environ["AGENTC_POLICY"] = str(Path(policy).resolve())
+    ([policies]) in this process and in the in-process workers it starts — for this
+    command only (restored when it ends, so a caller's process is left as it was)."""
+    if not policy:
+        return
+    before = os.environ.get("AGENTC_POLICY")
+    os.environ["AGENTC_POLICY"] = str(Path(policy).resolve())
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop("AGENTC_POLICY", None)
+        else:
+            os.environ["AGENTC_POLICY"] = before
+
+    click.get_current_context().find_root().call_on_close(restore)
 
 
 @main.command("compile")

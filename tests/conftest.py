@@ -24,6 +24,12 @@ def _repo_cwd(monkeypatch):
     # SourceRefs are relative to the working directory: goldens are made from the repo root
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     monkeypatch.setenv("AGENTC_DB", os.devnull + ".unused")
+    # process-wide choices a test may make in process (`--policy`, `--store`) end with it
+    monkeypatch.delenv("AGENTC_POLICY", raising=False)
+    monkeypatch.delenv("AGENTC_STORE", raising=False)
+    from agentc.runtime_shims import blobs
+
+    monkeypatch.setattr(blobs, "_CONFIGURED", None)
 
 
 # ---------------------------------------------------------------- a real Temporal server

@@ -168,7 +168,7 @@ def test_an_unreachable_store_fails_the_step_with_a_diagnostic(tmp_path, monkeyp
 
 def test_the_simulator_enforces_the_servers_task_payload_maximum():
     from agentc.targets.conductor.emulator import payload_thresholds as T
-    from agentc.targets.conductor.simulator import Simulator, TaskResult
+    from agentc.targets.conductor.emulator.simulator import Simulator, TaskResult
 
     sizes = {"small": 4 * 1024 * 1024, "huge": T.TASK_OUTPUT_MAX + 1}
 
