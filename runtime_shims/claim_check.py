@@ -72,7 +72,8 @@ def _manifest(text: str) -> tuple[dict[str, str], int]:
         base, depth = _manifest(m["base"])
         entries.update(base)
         depth += 1
-    entries.update(m["add"])
+    add = m["add"]  # pairs in the order the steps were journaled (older texts: a dict)
+    entries.update(add.items() if isinstance(add, dict) else add)
     hit = (entries, depth)
     with _LOCK:
         _MANIFESTS[text] = hit
@@ -97,7 +98,9 @@ def save_journal(entries: dict[str, str], base: str | None = None) -> str:
         add = {k: v for k, v in entries.items() if base_entries.get(k) != v}
         if base and not add:
             return base
-    body = json.dumps({"base": base, "depth": depth + 1, "add": add}, sort_keys=True, separators=(",", ":"))
+    # the entries as pairs, in the order they were journaled (history and audit read that order)
+    body = json.dumps({"base": base, "depth": depth + 1, "add": [[k, v] for k, v in add.items()]},
+                      sort_keys=True, separators=(",", ":"))
     text = JOURNAL + base64.b64encode(body.encode("utf-8")).decode("ascii")
     if len(text) > blobs.INLINE_MAX:
         text = blobs.store().put(body.encode("utf-8"))

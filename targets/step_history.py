@@ -32,7 +32,7 @@ def node(workflow: str, activity: str, result: Any, at: float | None) -> list[Ev
 
 def agent_entries(result: Any, seen: set[str], args: dict[str, Any], at: float | None) -> list[Event]:
     """The journal entries an agent activity added, as the local journal's events."""
-    from agentc.runtime_shims.agent_steps import unpack
+    from agentc.runtime_shims import claim_check
     from agentc.targets.local.history import _step
 
     if not isinstance(result, dict):
@@ -41,7 +41,8 @@ def agent_entries(result: Any, seen: set[str], args: dict[str, Any], at: float |
     if not blob:
         return []
     out = []
-    for key, value in unpack(blob).items():
+    # a journal text (claim-check manifest chain, docs/claim-check.md), or an older packed whole
+    for key, value in claim_check.values(claim_check.load_journal(blob)).items():
         if key in seen:
             continue
         seen.add(key)

@@ -37,7 +37,9 @@ def read(path: str | Path) -> History:
     run_input = root.get("input") or {}
     kind = "agents" if "max_turns" in run_input or manifest.get("kind") == "agents" else "graph"
     events: list[Event] = [_input(run_input, kind, root.get("startTime"))]
-    events += _tasks(workflows, root, kind, set(), {})
+    args: dict[str, Any] = {}  # tool call id → arguments, from the model responses
+    steps = _tasks(workflows, root, kind, set(), args)
+    events += _in_journal_order(steps, workflows, args) if kind == "agents" else steps
     status = {"COMPLETED": "done", "RUNNING": "waiting"}.get(root["status"], root["status"].lower())
     output = root.get("output") or {}
     output = output.get("state") if "state" in output else output.get("result")
@@ -93,3 +95,28 @@ def _tasks(workflows: dict[str, Any], wf: dict[str, Any], kind: str, seen: set[s
         elif t.get("_kind") == "SIMPLE" or t.get("workerId") == "simulator":
             out += agent_entries(result, seen, args, at) if kind == "agents" else node(name, ttype or "", result, at)
     return out
+
+
+def _in_journal_order(events: list[Event], workflows: dict[str, Any], args: dict[str, Any]) -> list[Event]:
+    """An agent run's steps in the order its journal recorded them. The executions keep
+    only the last iterations of the agent loop (``keepLastN``, docs/claim-check.md), so
+    the surviving tasks are not the run's order; the longest journal a model step
+    returned is (its entries in the order they were added)."""
+    from agentc.runtime_shims import claim_check
+
+    longest: list[str] = []
+    for wf in workflows.values():
+        for t in wf.get("tasks") or []:
+            text = (t.get("outputData") or {}).get("journal")
+            if isinstance(text, str) and text:
+                keys = list(claim_check.load_journal(text))
+                if len(keys) > len(longest):
+                    longest = keys
+    where = {k: i for i, k in enumerate(longest)}
+    ranked = sorted(enumerate(events), key=lambda ie: (where.get(ie[1].key.removeprefix("agents/"), len(where)),
+                                                       ie[0]))
+    for _, e in ranked:  # a tool task can precede (in the trimmed execution) the model turn that called it
+        if e.kind == "tool" and e.data.get("arguments") is None:
+            e.data["arguments"] = args.get(e.data.get("call_id"))
+    return [e for _, e in ranked]
+

@@ -155,6 +155,10 @@ def _step(k: tuple[str, int, str], node: str, t: str, v: bytes, at: float | None
                      data={**data, "agent": ":".join(parts[1:-2]), "call_id": call_id,
                            "arguments": args.get(call_id), "result": to_jsonable(result),
                            "context_changes": to_jsonable(changes)}, raw=raw)
+    if node == "hook":  # an agent's lifecycle hook ran (openai_agents_replay.JournaledHooks)
+        return Event(0, "hook", key=task, name=parts[1], ns=ns, at=at,
+                     data={**data, "agent": parts[2] if len(parts) > 2 else None,
+                           "detail": ":".join(parts[3:]) or None, "context_changes": to_jsonable(value)}, raw=raw)
     return Event(0, "guardrail", key=task, name=":".join(parts[2:]), ns=ns, at=at,
                  data={**data, "guardrail": node, "result": to_jsonable(value)}, raw=raw)
 
