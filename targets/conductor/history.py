@@ -117,6 +117,6 @@ def _in_journal_order(events: list[Event], workflows: dict[str, Any], args: dict
                                                        ie[0]))
     for _, e in ranked:  # a tool task can precede (in the trimmed execution) the model turn that called it
         if e.kind == "tool" and e.data.get("arguments") is None:
-            e.data["arguments"] = args.get(e.data.get("call_id"))
+            e.data["arguments"] = args.get(str(e.data.get("call_id")))
     return [e for _, e in ranked]
 
