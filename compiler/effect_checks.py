@@ -22,11 +22,11 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-from collections.abc import Iterable
 from typing import Any
 
 from .errors import Code, Diagnostic
 from .ir import model as M
+from .policy import _graphs
 
 EFFECT_CALLS = frozenset({"effect_key", "current_effect_key", "post", "put", "patch", "delete", "request", "urlopen",
                           "send", "sendall", "sendmail", "send_message", "execute", "executemany", "commit",
@@ -80,15 +80,6 @@ def rerun_findings(wf: M.Workflow, live: Any) -> list[Diagnostic]:
                     line=node.source.line if node.source is not None else None,
                     hint="classify the node 'keyed' and send effect_key(config), or drop the RetryPolicy"))
     return out
-
-
-def _graphs(graph: M.Graph | None) -> Iterable[M.Graph]:
-    if graph is None:
-        return
-    yield graph
-    for n in graph.nodes:
-        if isinstance(n, M.SubgraphNode):
-            yield from _graphs(n.graph)
 
 
 def _function(resolve: Any, ref: M.CallableRef) -> Any:

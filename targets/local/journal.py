@@ -130,17 +130,7 @@ class Journal:
             (run_id, entry, workflow, ir_json, "running", now, now, "[]", ct, cv))
 
     def run(self, run_id: str) -> dict[str, Any] | None:
-        row = self.db.execute(
-            "SELECT run_id, entry, workflow, ir, status, created, updated, interrupts, error,"
-            " context_t, context, output_t, output FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        if row is None:
-            return None
-        keys = ("run_id", "entry", "workflow", "ir", "status", "created", "updated", "interrupts", "error")
-        out = dict(zip(keys, row[:9]))
-        out["interrupts"] = json.loads(out["interrupts"] or "[]")
-        out["context"] = loads(row[9], row[10]) if row[9] else None
-        out["output"] = loads(row[11], row[12]) if row[11] else None
-        return out
+        return run_row(self.db, run_id)
 
     def resumable(self, run_id: str) -> dict[str, Any]:
         """The run's row, or the diagnostic for a run that does not exist or has finished."""
@@ -269,3 +259,20 @@ class Journal:
 
 from agentc.runtime_shims.pregel import EMPTY as _EMPTY  # noqa: E402  (marker: delete the row)
 EMPTY = _EMPTY
+
+
+def run_row(db: sqlite3.Connection, run_id: str) -> dict[str, Any] | None:
+    """A run's row, decoded (interrupts as a list, context and output as values); also
+    read by the console over a read-only connection (run_view.py)."""
+    row = db.execute(
+        "SELECT run_id, entry, workflow, ir, status, created, updated, interrupts, error,"
+        " context_t, context, output_t, output FROM runs WHERE run_id=?", (run_id,)).fetchone()
+    if row is None:
+        return None
+    keys = ("run_id", "entry", "workflow", "ir", "status", "created", "updated", "interrupts", "error")
+    out = dict(zip(keys, row[:9]))
+    out["interrupts"] = json.loads(out["interrupts"] or "[]")
+    out["context"] = loads(row[9], row[10]) if row[9] else None
+    out["output"] = loads(row[11], row[12]) if row[11] else None
+    return out
+

@@ -28,6 +28,7 @@ from typing import Any
 from agentc.runtime_shims.codec import loads, to_jsonable
 
 from . import lease
+from .journal import run_row
 
 INTERNAL_PREFIXES = ("branch:", "__")
 """Channels the executor uses for routing (``branch:to:x``, ``__start__``), not state."""
@@ -100,18 +101,15 @@ class RunView:
         if db is None:
             return None
         try:
-            row = db.execute(
-                "SELECT run_id, entry, workflow, ir, status, created, updated, interrupts, error,"
-                " context_t, context, output_t, output FROM runs WHERE run_id=?", (run_id,)).fetchone()
-            if row is None:
+            out = run_row(db, run_id)
+            if out is None:
                 return None
-            keys = ("run_id", "entry", "workflow", "ir", "status", "created", "updated", "interrupts", "error")
-            out = dict(zip(keys, row[:9]))
             out["status"] = lease.effective_status(out["status"], lease.holder(db, run_id))
-            out["interrupts"] = json.loads(out["interrupts"] or "[]") if out["status"] == "waiting" else []
+            if out["status"] != "waiting":
+                out["interrupts"] = []
             out["ir"] = json.loads(out["ir"])
-            out["context"] = to_jsonable(loads(row[9], row[10])) if row[9] else None
-            out["output"] = to_jsonable(loads(row[11], row[12])) if row[11] else None
+            out["context"] = to_jsonable(out["context"])
+            out["output"] = to_jsonable(out["output"])
             out["agents"] = out["ir"].get("agents") is not None
             return out
         finally:
