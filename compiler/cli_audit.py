@@ -30,6 +30,15 @@ def register(main: click.Group) -> None:
         _parse_json,
     )
 
+    def engine_options(fn: Any) -> Any:
+        """Where the run is: the local journal, a Temporal server, a saved simulation."""
+        fn = click.option("--state-dir", default=".agentc/simulations", show_default=True,
+                          help="with --engine conductor: where `agentc simulate` saved it")(fn)
+        fn = click.option("--address", default=None, envvar=ADDRESS_ENV, show_envvar=True,
+                          help="with --engine temporal: the server, HOST:PORT")(fn)
+        return click.option("--engine", type=click.Choice(["local", "temporal", "conductor"]), default="local",
+                            show_default=True, help="conductor: a simulation saved by `agentc simulate`")(fn)
+
     @main.command("history")
     @click.argument("run_id")
     @click.option("--db", default=None, help=DB_HELP)
@@ -37,12 +46,7 @@ def register(main: click.Group) -> None:
     @click.option("--jsonl", "as_jsonl", is_flag=True, help="one JSON event per line")
     @click.option("--verify", "verify_", is_flag=True,
                   help="check the journal against its hash-chained audit entries (exit 2 when edited)")
-    @click.option("--engine", type=click.Choice(["local", "temporal", "conductor"]), default="local",
-                  show_default=True, help="conductor: a simulation saved by `agentc simulate`")
-    @click.option("--address", default=None, envvar=ADDRESS_ENV, show_envvar=True,
-                  help="with --engine temporal: the server, HOST:PORT")
-    @click.option("--state-dir", default=".agentc/simulations", show_default=True,
-                  help="with --engine conductor: where `agentc simulate` saved it")
+    @engine_options
     @_diagnose
     def history_cmd(run_id: str, db: str | None, as_json: bool, as_jsonl: bool, verify_: bool, engine: str,
                     address: str | None, state_dir: str) -> None:
@@ -75,12 +79,7 @@ def register(main: click.Group) -> None:
     @main.command("export")
     @click.argument("run_id")
     @click.option("--db", default=None, help=DB_HELP)
-    @click.option("--engine", type=click.Choice(["local", "temporal", "conductor"]), default="local",
-                  show_default=True, help="conductor: a simulation saved by `agentc simulate`")
-    @click.option("--address", default=None, envvar=ADDRESS_ENV, show_envvar=True,
-                  help="with --engine temporal: the server, HOST:PORT")
-    @click.option("--state-dir", default=".agentc/simulations", show_default=True,
-                  help="with --engine conductor: where `agentc simulate` saved it")
+    @engine_options
     @click.option("--out", "-o", "out", required=True, type=click.Path(dir_okay=False), help="transcript file")
     @_diagnose
     def export_cmd(run_id: str, db: str | None, engine: str, address: str | None, state_dir: str, out: str) -> None:
