@@ -18,7 +18,7 @@ import inspect
 import typing
 from typing import Any, Iterator
 
-from .compat.openai_agents import is_agent_tool
+from .compat.openai_agents import is_agent_tool, tool_function, user_attr
 from .errors import AgentcError, Code
 from .source_refs import source_ref
 
@@ -31,11 +31,11 @@ def _callables(agent: Any) -> Iterator[Any]:
         yield agent.instructions
     for t in agent.tools:
         if isinstance(t, FunctionTool) and not is_agent_tool(t):
-            fn = getattr(t, "__wrapped__", None)
+            fn = tool_function(t)
             if fn is not None:
                 yield fn
     for g in (*agent.input_guardrails, *agent.output_guardrails):
-        yield g.guardrail_function
+        yield user_attr(g, "guardrail_function")
 
 
 def modules_of(start: Any) -> list[str]:
@@ -45,7 +45,7 @@ def modules_of(start: Any) -> list[str]:
 
     found: list[str] = []
     for agent in reachable_agents(start):
-        objs = [*_callables(agent), type(agent.model) if agent.model is not None else None,
+        objs = [*_callables(agent), type(user_attr(agent, "model")) if agent.model is not None else None,
                 getattr(agent.output_type, "output_type", agent.output_type)]
         for o in objs:
             m = getattr(o, "__module__", None)

@@ -28,11 +28,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import agent_failures, claim_check, policy_gate
+from agentc.runtime_shims import agent_failures, agent_sessions, claim_check, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.protocol import Outcome
 
@@ -71,6 +71,19 @@ class Drive:
     needs: list[replay.Effect]
     value: Any = None
     agent: str | None = None
+    texts: dict[str, str] = field(default_factory=dict)
+    """``new`` as journal entry texts (claim-check values)."""
+
+
+def _park_all(effect: replay.Effect) -> str:
+    return replay.WAIT
+
+
+def _digest(run: dict[str, Any]) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(run, sort_keys=True, default=repr).encode()).hexdigest()[:24]
 
 
 class AgentStepper:
@@ -107,7 +120,6 @@ class AgentStepper:
         """Replay to the next model call, make it, report what comes next. ``entries``:
         the journal (step key → entry text); ``base``: the journal text it extends."""
         scope = tuple(run.get("scope") or ())
-        journal = claim_check.values(entries)
         made = [False]
 
         def admit(e: replay.Effect) -> str:
@@ -120,7 +132,7 @@ class AgentStepper:
                 return replay.RUN if e.kind == "input_guardrail" else replay.NEED
             return replay.RUN if scope[:len(e.path)] == e.path else replay.WAIT
 
-        if scope and scope[-1] in journal:
+        if scope and scope[-1] in entries:
             # An agent-as-tool child whose tool call is already journaled: the step that ran
             # the nested run's last effect (an output guardrail) ran on to the end of the
             # tool call (its path is a prefix of that step's target, so it was admitted).
@@ -128,14 +140,14 @@ class AgentStepper:
             # forever at the parent's next step.
             d = Drive("target", {}, [])
         else:
-            d = self._drive(run, journal, admit, watch=scope[-1] if scope else None)
-        journal = {**journal, **d.new}
-        text = claim_check.save_journal({**entries, **claim_check.entries_of(d.new)}, base)
-        out: dict[str, Any] = {"agent": d.agent, "journal_size": len(journal),
+            d = self._drive(run, entries, admit, watch=scope[-1] if scope else None)
+        merged = {**entries, **d.texts}
+        text = claim_check.save_journal(merged, base)
+        out: dict[str, Any] = {"agent": d.agent, "journal_size": len(merged),
                                "journal": text, "calls": [], "approvals": [], "pause": None, "result": None}
         if d.status == "target":  # an agent-as-tool child: its tool call completed
-            return {**out, "next": "final",
-                    "result": claim_check.result_value({"tool_output": _jsonable(journal[scope[-1]][0])})}
+            output = claim_check.get_value(merged[scope[-1]])[0]
+            return {**out, "next": "final", "result": claim_check.result_value({"tool_output": _jsonable(output)})}
         if d.status == "final":
             return {**out, "next": "final", "result": claim_check.result_value(d.value)}
         if d.status == "waiting":
@@ -147,7 +159,7 @@ class AgentStepper:
             c["type"] = self.layout.step_type(c)
         return {**out, "next": "steps", "calls": calls}
 
-    def effect_step(self, run: dict[str, Any], journal: dict[str, Any], target: list[str]) -> dict[str, Any]:
+    def effect_step(self, run: dict[str, Any], entries: dict[str, str], target: list[str]) -> dict[str, Any]:
         """Replay up to one reported call (a tool call or an output guardrail), run it,
         return the new journal entries."""
         path = tuple(target)
@@ -155,54 +167,76 @@ class AgentStepper:
         def admit(e: replay.Effect) -> str:
             return replay.RUN if path[:len(e.path)] == e.path else replay.WAIT
 
-        d = self._drive(run, journal, admit, watch=path[-1])
+        d = self._drive(run, entries, admit, watch=path[-1])
         if d.status != "target":
             raise AgentcError(Code.GRAPH_CHANGED, f"the replayed run did not reach step {path[-1]!r} ({d.status})",
                               construct=path[-1], hint="the agents changed since the run started; start a new run")
-        return {"entries": claim_check.save_journal(claim_check.entries_of(d.new))}
+        return {"entries": claim_check.save_journal(d.texts)}
 
     def child_run(self, run: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
         """The run description of an agent-as-tool child for one reported call."""
         return {**run, "scope": list(call["path"])}
 
     # ------------------------------------------------------------ driving
-    def _drive(self, run: dict[str, Any], journal: dict[str, Any], admit: Any, watch: str | None) -> Drive:
-        return asyncio.run(self._drive_async(run, journal, admit, watch))
+    def _drive(self, run: dict[str, Any], entries: dict[str, str], admit: Any, watch: str | None) -> Drive:
+        """Drive the run to where this step's work ends: on the run's warm session in this
+        worker when it agrees with the journal, else from the journal's start
+        (``agent_sessions.py``)."""
+        workflow_id = _WORKFLOW_ID.get()
+        key = (workflow_id, self.layout.plan_id, id(self.agent), _digest(run)) if workflow_id else None
+        session = agent_sessions.take(key, entries)
+        try:
+            d = session.call(lambda: self._serve(session, run, entries, admit, watch, workflow_id))
+        except BaseException:
+            session.close()
+            raise
+        agent_sessions.give_back(session)
+        return d
 
-    async def _drive_async(self, run: dict[str, Any], journal: dict[str, Any], admit: Any,
-                           watch: str | None) -> Drive:
+    async def _serve(self, session: agent_sessions.Session, run: dict[str, Any], entries: dict[str, str],
+                     admit: Any, watch: str | None, workflow_id: str) -> Drive:
         from agents import AgentsException
 
-        new: dict[str, Any] = {}
-        steps = replay.Steps(journal, lambda key, kind, value: new.__setitem__(key, value), admit, watch)
-        steps.run_id = _WORKFLOW_ID.get()  # the root of the tools' idempotency keys (effects.py)
-        steps.changed = asyncio.Event()
-        steps.policy = policy_gate.gate_for(self.wf)
-        context = run_context(run)
-
-        def decisions_at(pause: str) -> Any:
-            return steps.done.get(f"pause:{pause}")
-
-        with replay.journaled(self.agent, steps):
-            task = asyncio.ensure_future(replay.run_with_decisions(
-                self.agent, run["input"], replay.run_kwargs(steps, context, run.get("max_turns")), decisions_at))
-            await self._settle(task, steps)
-            if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        added = {k: t for k, t in entries.items() if k not in session.texts}
+        values = {k: claim_check.get_value(t) for k, t in added.items()}
+        session.texts.update(added)
+        steps = session.steps
+        if steps is None:  # a cold drive: the run from its first turn, journaled steps replayed
+            steps = session.steps = replay.Steps(values, session.record, admit, watch)
+            steps.run_id = workflow_id  # the root of the tools' idempotency keys (effects.py)
+            steps.changed = asyncio.Event()
+            steps.policy = policy_gate.gate_for(self.wf)
+            replay.activate(steps)
+            session.release = replay.install(self.agent, steps)
+            session.task = asyncio.ensure_future(replay.run_with_decisions(
+                self.agent, run["input"], replay.run_kwargs(steps, run_context(run), run.get("max_turns")),
+                lambda pause: steps.done.get(f"pause:{pause}")))
+        else:  # a warm drive: wake the parked steps with what the journal added
+            steps.done.update(values)
+            steps.admit, steps.watch = admit, watch
+            steps.needs, steps.watched_done = [], False
+            steps.changed.clear()
+            steps.wake()
+        task = session.task
+        assert task is not None and steps.changed is not None
+        await self._settle(task, steps)
+        steps.admit, steps.watch = _park_all, None  # what is left of this step's turn parks
+        new = session.drain()
+        texts = claim_check.entries_of(new)
+        session.texts.update(texts)
         if steps.watched_done:
-            return Drive("target", new, [], agent=steps.agent)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
+            return Drive("target", new, [], agent=steps.agent, texts=texts)
+        if not task.done():
+            return Drive("needs", new, list(steps.needs), agent=steps.agent, texts=texts)
+        exc = task.exception()
+        if exc is not None:
             if isinstance(exc, AgentsException):
                 raise agent_failures.failure(exc, self.wf) from None
             raise exc
-        if task.done() and not task.cancelled():
-            status, value = task.result()
-            if status == "waiting":
-                return Drive("waiting", new, [], value, steps.agent)
-            return Drive("final", new, [], replay.final_result(value), value.last_agent.name)
-        return Drive("needs", new, list(steps.needs), agent=steps.agent)
+        status, value = task.result()
+        if status == "waiting":
+            return Drive("waiting", new, [], value, steps.agent, texts=texts)
+        return Drive("final", new, [], replay.final_result(value), value.last_agent.name, texts=texts)
 
     @staticmethod
     async def _settle(task: asyncio.Future, steps: replay.Steps) -> None:
@@ -246,8 +280,8 @@ class AgentStepper:
                                                             "deployed code")
             if kind["kind"] == "model":
                 return Outcome("COMPLETED", self._conductor_model(input))
-            return Outcome("COMPLETED", self.effect_step(unpack(input["run"]), claim_check.values(
-                claim_check.load_journal(input["journal"])), unpack(input["target"])))
+            return Outcome("COMPLETED", self.effect_step(unpack(input["run"]), claim_check.load_journal(input["journal"]),
+                                                         unpack(input["target"])))
         except AgentcError as exc:
             text = exc.diagnostic.render()
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "code": exc.diagnostic.code.value}, text)

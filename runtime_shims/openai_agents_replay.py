@@ -86,6 +86,8 @@ class Steps:
         self.seen: dict[str, int] = {}
         self.needs: list[Effect] = []
         self.changed: asyncio.Event | None = None
+        self.parked: list[asyncio.Future[None]] = []
+        self.out_of_order = False
         self.watched_done = False
         self.agent: str | None = None
         """The agent of the latest model call (for reports)."""
@@ -117,6 +119,29 @@ class Steps:
         if self.changed is not None:
             self.changed.set()
 
+    def live(self) -> None:
+        """Something runs now (a step, a hook). While another step is parked this is not
+        the order a replay of the journal gives (the parked step, earlier in the SDK's
+        order, would complete first), so this drive must not continue as the run's warm
+        session (``agent_sessions.py``); a replay is always right."""
+        if self.parked:
+            self.out_of_order = True
+
+    async def park(self) -> None:
+        """Suspend until ``wake`` (a warm run's next step, ``agent_sessions.py``) or until
+        the driver cancels the drive."""
+        future = asyncio.get_running_loop().create_future()
+        self.parked.append(future)
+        await future
+
+    def wake(self) -> None:
+        """Let every parked step look again at the journal and the admit policy (both may
+        have changed): in the order they parked, which is the SDK's order."""
+        parked, self.parked = self.parked, []
+        for future in parked:
+            if not future.done():
+                future.set_result(None)
+
     def unfinished(self, effect: Effect) -> None:
         """``effect`` ran but did not complete (an agent tool whose nested run waits for
         approvals): nothing is recorded, and its next invocation — the SDK resuming it —
@@ -127,16 +152,20 @@ class Steps:
 
     async def perform(self, effect: Effect, execute: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
         """``(replayed, value)``: the journaled value, or the value of running ``execute``
-        now — or never returns, when the policy leaves the step to another one.
+        now — or, while the policy leaves the step to another one, parks until woken
+        (then looks again) or cancelled.
         ``execute`` may return ``Unfinished(value)``: ``value`` is returned, not recorded."""
-        if effect.key in self.done:
-            return True, self.done[effect.key]
-        verdict = self.admit(effect)
-        if verdict != RUN:
+        while effect.key not in self.done:
+            verdict = self.admit(effect)
+            if verdict == RUN:
+                break
             if verdict == NEED:
                 self.needs.append(effect)
                 self._signal()
-            await asyncio.get_running_loop().create_future()  # cancelled by the driver
+            await self.park()
+        else:
+            return True, self.done[effect.key]
+        self.live()
         value = await execute()
         if isinstance(value, Unfinished):
             self.unfinished(effect)
@@ -418,6 +447,7 @@ class JournaledHooks:
             if key in steps.done:
                 apply_changes(context, steps.done[key])
                 return None
+            steps.live()
             before = context_before(context)
             await original(*args, **kwargs)
             steps.record(key, "hook", context_changes(before, context))
@@ -442,12 +472,11 @@ _INSTALLED: dict[tuple[int, str], list[Any]] = {}
 """(object id, attribute) → [drives using it, the user's original value, the object]."""
 
 
-def _wrappers(start: Any) -> Iterator[tuple[Any, str, Callable[[Any], Any]]]:
+def _wrappers(start: Any, steps: Steps | None) -> Iterator[tuple[Any, str, Callable[[Any], Any]]]:
     from agents import FunctionTool, Model
 
     from agentc.runtime_shims import policy_gate
 
-    steps = _ACTIVE.get()
     gate = steps.policy if steps is not None else None
     for agent in reachable_agents(start):
         if isinstance(agent.model, Model):
@@ -476,22 +505,27 @@ def journaled(start: Any, steps: Steps) -> Iterator[None]:
     code outside a drive reaches the user's objects unchanged; the user's originals are put
     back when the last drive using them ends."""
     token = _ACTIVE.set(steps)
-    taken: list[tuple[int, str]] = []
     try:
-        with _INSTALL_LOCK:
-            for obj, attr, make in _wrappers(start):
-                key = (id(obj), attr)
-                if key in taken:
-                    continue
-                if key not in _INSTALLED:
-                    old = getattr(obj, attr)
-                    object.__setattr__(obj, attr, make(old))
-                    _INSTALLED[key] = [0, old, obj]
-                _INSTALLED[key][0] += 1
-                taken.append(key)
-        yield
+        release = install(start, steps)
+        try:
+            yield
+        finally:
+            release()
     finally:
         _ACTIVE.reset(token)
+
+
+def activate(steps: Steps) -> None:
+    """Make ``steps`` the drive's journal in the current context (a task started from it
+    inherits it; ``agent_sessions`` starts each warm drive this way)."""
+    _ACTIVE.set(steps)
+
+
+def install(start: Any, steps: Steps) -> Callable[[], None]:
+    """Wrap the objects ``journaled`` wraps; returns what puts them back."""
+    taken: list[tuple[int, str]] = []
+
+    def release() -> None:
         with _INSTALL_LOCK:
             for key in reversed(taken):
                 entry = _INSTALLED[key]
@@ -499,6 +533,26 @@ def journaled(start: Any, steps: Steps) -> Iterator[None]:
                 if entry[0] == 0:
                     object.__setattr__(entry[2], key[1], entry[1])
                     del _INSTALLED[key]
+                    compat.WRAPPED.pop(key, None)
+            taken.clear()
+
+    try:
+        with _INSTALL_LOCK:
+            for obj, attr, make in _wrappers(start, steps):
+                key = (id(obj), attr)
+                if key in taken:
+                    continue
+                if key not in _INSTALLED:
+                    old = getattr(obj, attr)
+                    object.__setattr__(obj, attr, make(old))
+                    _INSTALLED[key] = [0, old, obj]
+                    compat.WRAPPED[key] = old
+                _INSTALLED[key][0] += 1
+                taken.append(key)
+    except BaseException:
+        release()
+        raise
+    return release
 
 
 # ---------------------------------------------------------------- the run itself

@@ -34,6 +34,31 @@ TOOL_INVOKE_ATTR = "on_invoke_tool"
 """The ``FunctionTool`` field ``(ctx, input_json) -> awaitable`` the SDK calls to run a tool."""
 
 
+WRAPPED: dict[tuple[int, str], Any] = {}
+"""(object id, attribute) → the user's own value, while a journaled drive has replaced it
+(``runtime_shims/openai_agents_replay.install``; a warm run keeps its wrappers between
+steps, ``runtime_shims/agent_sessions.py``)."""
+
+
+def user_attr(obj: Any, attr: str) -> Any:
+    """``obj.attr`` as the user set it: read through agentc's journal wrappers, so reading
+    an agent while a worker holds one of its runs gives what it gives at rest."""
+    return WRAPPED.get((id(obj), attr), getattr(obj, attr, None))
+
+
+def tool_function(tool: Any) -> Any:
+    """The Python function behind a ``function_tool`` (the SDK's public
+    ``FunctionTool.__wrapped__``), or None. While the journal wrapper replaces the tool's
+    invoker the SDK's descriptor refuses to answer, so the function is read from the user's
+    invoker through its private ``_get_wrapped_callable``."""
+    invoker = user_attr(tool, TOOL_INVOKE_ATTR)
+    if invoker is getattr(tool, TOOL_INVOKE_ATTR, None):
+        return getattr(tool, "__wrapped__", None)
+    get = getattr(invoker, "_get_wrapped_callable", None)
+    fn = get() if callable(get) else None
+    return fn if callable(fn) else None
+
+
 def is_agent_tool(tool: Any) -> bool:
     """Whether ``tool`` is an agent used as a tool (``Agent.as_tool``)."""
     return bool(getattr(tool, "_is_agent_tool", False))

@@ -40,7 +40,7 @@ def _tool(t: Any, agents_out: list[Any]) -> AgentTool:
     from agents import FunctionTool
 
     if isinstance(t, FunctionTool):
-        approval = t.needs_approval
+        approval = compat.user_attr(t, "needs_approval")
         needs = "callable" if callable(approval) else ("always" if approval else "never")
         ins = tuple(g.get_name() for g in (t.tool_input_guardrails or ()))
         outs = tuple(g.get_name() for g in (t.tool_output_guardrails or ()))
@@ -50,7 +50,7 @@ def _tool(t: Any, agents_out: list[Any]) -> AgentTool:
                 agents_out.append(nested)
             return AgentTool(name=t.name, kind="agent", needs_approval=needs, input_guardrails=ins,
                              output_guardrails=outs, agent=getattr(nested, "name", None))
-        fn = getattr(t, "__wrapped__", None)
+        fn = compat.tool_function(t)
         return AgentTool(name=t.name, kind="function", source=_src(fn) if fn else None, needs_approval=needs,
                          input_guardrails=ins, output_guardrails=outs)
     hosted = type(t).__name__ in ("WebSearchTool", "FileSearchTool", "CodeInterpreterTool", "ImageGenerationTool",
@@ -167,7 +167,8 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
                                              input_filter=h.input_filter is not None,
                                              on_handoff=getattr(h, "on_invoke_handoff", None) is not None,
                                              nest_history=getattr(h, "nest_handoff_history", None)))
-        model = agent.model if isinstance(agent.model, str) or agent.model is None else type(agent.model).__name__
+        user_model = compat.user_attr(agent, "model")
+        model = user_model if isinstance(user_model, str) or user_model is None else type(user_model).__name__
         instr = agent.instructions
         specs.append(AgentSpec(
             name=agent.name,
@@ -177,8 +178,8 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
             tool_use_behavior=_behavior(agent.tool_use_behavior), reset_tool_choice=bool(agent.reset_tool_choice),
             tools=tools, handoffs=tuple(handoffs),
             input_guardrails=tuple(AgentGuardrail(name=g.get_name(), run_in_parallel=getattr(g, "run_in_parallel", True),
-                                                  source=_src(g.guardrail_function)) for g in agent.input_guardrails),
-            output_guardrails=tuple(AgentGuardrail(name=g.get_name(), source=_src(g.guardrail_function))
+                                                  source=_src(compat.user_attr(g, "guardrail_function"))) for g in agent.input_guardrails),
+            output_guardrails=tuple(AgentGuardrail(name=g.get_name(), source=_src(compat.user_attr(g, "guardrail_function")))
                                     for g in agent.output_guardrails),
         ))
         order.extend(nested)
