@@ -185,11 +185,13 @@ def _seeds(h: History, target: Event | None, then: str, live_tools: bool) -> lis
 # ---------------------------------------------------------------- driving
 def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = NOT_SET, then: str = "live",
            model: Any = None, live_tools: bool = False, db: str | Path = ":memory:",
-           run_id: str | None = None, keep_step: bool = False) -> Replay:
+           run_id: str | None = None, keep_step: bool = False, lineage: str | None = None) -> Replay:
     """Re-run the recorded run ``h`` (see the module docstring). ``obj``: the agent (live
     object or REF; default: the REF the run recorded). ``db``/``run_id``: where the new run
     is journaled (``:memory:``: nowhere; a fork gives the run's own database).
-    ``keep_step``: ``at`` without ``value`` reuses the record through that step (a fork)."""
+    ``keep_step``: ``at`` without ``value`` reuses the record through that step (a fork).
+    ``lineage``: ``"fork"``/``"replay"`` records in ``db`` where the new run came from
+    (``targets/local/lineage.py``; the console shows the two side by side)."""
     from agentc import api
     from agentc.targets.local.history import read
 
@@ -223,6 +225,12 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
     journal = api._journal(db)
     try:
         _seed_all(journal, new_id, h, seeds)
+        if lineage is not None:
+            from agentc.targets.local import lineage as lineage_table
+
+            with journal.tx() as j:
+                lineage_table.record(j.db, new_id, origin=h.run_id, kind=lineage, at=at,
+                                     value=None if value is NOT_SET else value, changed=value is not NOT_SET)
         counter = _Counter()
         used: dict[str, int] = {}
         status, stopped, error = _drive(wf, live, journal, new_id, h, target, fitted, then, model, counter,
