@@ -23,6 +23,7 @@ message, and ``--set`` on it replaces what the node returned).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,7 +236,7 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
         used: dict[str, int] = {}
         status, stopped, error = _drive(wf, live, journal, new_id, h, target, fitted, then, model, counter,
                                         live_tools, used)
-        replayed = _reached(read(journal, new_id), {e.key for e in seeds}, used, _anchors(h))
+        replayed = _reached(answers_in_place(h, read(journal, new_id)), {e.key for e in seeds}, used, _anchors(h))
     finally:
         journal.close()
     replayed.status = status if status == "stopped" else replayed.status
@@ -271,6 +272,32 @@ def _anchors(h: History) -> dict[tuple[str, Any], str]:
         elif e.kind == "resume":
             out[(e.key, e.data.get("index"))] = last
     return out
+
+
+def answers_in_place(origin: History, derived: History) -> History:
+    """``derived`` (a fork or kept replay of ``origin``, as its journal reads back) with
+    each answer it was seeded with moved to where ``origin`` received it: after the step
+    it followed there (``_anchors``). A fork's journal commits every recorded answer up
+    front with the seeded prefix, so read back plainly they would all show as moved.
+    ``replay`` reports its run this way, and the console's side-by-side diff of a fork
+    uses it too, so the page shows the diff ``agentc fork`` printed. Events keep their
+    numbers (``seq``): only the order changes."""
+    anchors = _anchors(origin)
+    keys = {e.key for e in derived.events if e.kind in (*REPLAYABLE, "input")}
+    moved: dict[str, list[Event]] = {}
+    kept = []
+    for e in derived.events:
+        anchor = anchors.get((e.key, e.data.get("index"))) if e.kind == "resume" else None
+        if anchor is not None and anchor in keys:
+            moved.setdefault(anchor, []).append(e)
+        else:
+            kept.append(e)
+    out = []
+    for e in kept:
+        out.append(e)
+        if e.kind in (*REPLAYABLE, "input"):
+            out.extend(moved.pop(e.key, []))
+    return dataclasses.replace(derived, events=out)
 
 
 def _reached(h: History, seeded: set[str], used: dict[str, int],
