@@ -348,3 +348,101 @@ def test_breakpoints_and_parallel_interrupts_answered_by_clicking_match_graph_in
         page.wait_for_url(re.compile(f"/runs/{rid}$"))
     assert page.locator("#status").inner_text() == "done"
     assert harness.normalise(_status(db, rid)["output"]) == harness.normalise(harness.native(name))
+
+
+# ---------------------------------------------------------------- forks side by side
+HOSTILE_TOKEN = "<script>alert('fork')</script><img src=x onerror=alert(2)>"
+ORDER = O.load_cases()["order_status"]
+ALTERED_TURN = [{"type": "function_call", "name": "lookup_order", "arguments": "{\"order_id\": \"B-78\"}",
+                 "call_id": "call_alt", "id": "fc_alt", "status": "completed"}]
+
+
+def _agentc(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).with_name("agentc")), *args], check=False, capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+
+
+def _changed(lines: list[str]) -> list[str]:
+    """A diff's changed lines, without the header naming the runs."""
+    return [line for line in lines if line[:1] in "+-" and not line.startswith(("---", "+++"))]
+
+
+def test_compare_page_shows_a_fork_beside_its_original_with_the_trajectory_diff(console, page, db):
+    """A graph run and a fork of it whose ``tokenize`` step wrote other tokens (one of them
+    markup): the original lists the fork, the fork names its origin, and the compare page
+    shows both timelines and the diff ``agentc fork`` printed — the changed step's writes
+    and what followed from them — with the markup as text."""
+    from agentc.audit import fork
+
+    rid = "chain-" + uuid.uuid4().hex[:8]
+    agentc.run("agentc.fixtures.langgraph.chain:graph", {"text": "Hello durable agents"}, db=db, run_id=rid)
+    tokenize = next(e.seq for e in agentc.history(rid, db=db).events if e.name == "tokenize")
+    made = fork(rid, db=db, at=tokenize, value={"tokens": [HOSTILE_TOKEN, "agents"]}, new_run_id=rid + "-fork")
+    assert made.status == "done"
+    page.goto(console.url + f"runs/{rid}")
+    forks = page.locator("#forks li")
+    assert forks.count() == 1 and forks.first.get_attribute("data-run") == rid + "-fork"
+    forks.first.get_by_role("link", name="compare").click()
+    page.wait_for_url(re.compile(f"/runs/{rid}/compare/{rid}-fork$"))
+    assert f"fork of {rid} at event #{tokenize}" in page.locator("#relation").inner_text()
+    lines = page.locator(".diff-lines span").all_inner_texts()
+    assert _changed(lines) == _changed(made.diff)  # the very diff `agentc fork` reported
+    assert "+  write tokens = " + json.dumps([HOSTILE_TOKEN, "agents"], ensure_ascii=False) in lines
+    assert '-  write tokens = ["hello", "durable", "agents"]' in lines
+    assert [t for t in _changed(lines) if t[1:].startswith("step ")] == []  # the same steps ran
+    # both timelines, the original's fork point marked; the markup is text and ran nowhere
+    assert page.locator("#timeline-a > li.fork-point").get_attribute("data-seq") == str(tokenize)
+    assert [li.get_attribute("data-kind") for li in page.locator("#timeline-b > li").all()] == \
+        ["input", "node", "node", "node", "node", "output"]
+    assert HOSTILE_TOKEN in page.locator("#timeline-b").inner_text()  # the writes, pretty-printed as text
+    assert page.evaluate("() => document.scripts.length") == 0 and page.locator("main img").count() == 0
+    shot(page, "compare")
+    page.locator("#left").scroll_into_view_if_needed()
+    shot(page, "compare-timelines")
+    page.get_by_role("link", name=rid + "-fork").first.click()
+    page.wait_for_url(re.compile(f"/runs/{rid}-fork$"))
+    assert f"Fork of {rid} at event #{tokenize}" in page.locator("#origin").inner_text()
+
+
+def test_forking_from_the_run_page_is_agentc_fork(console, readonly, page, db):
+    """With --allow-actions a run is forked at a step from its page, with a JSON value for
+    that step: the fork ends as ``agentc fork`` on the command line ends (same output, same
+    diff), and a wrong value gets the diagnostic the command prints."""
+    rid = "order-" + uuid.uuid4().hex[:8]
+    _off_loop(agentc.run, ORDER["ref"], ORDER["input"], db=db, run_id=rid)
+    turn = next(e.seq for e in agentc.history(rid, db=db).events if e.kind == "model")
+    # read-only: no fork form, and the POST is refused
+    page.goto(readonly.url + f"runs/{rid}")
+    assert page.locator("form.fork").count() == 0 and page.locator(".fork-link").count() == 0
+    assert readonly.post(f"/runs/{rid}/fork", {"csrf": "x", "at": str(turn)})[0] == 403
+    # a value that does not fit a model turn: the diagnostic `agentc fork` prints, and no run
+    page.goto(console.url + f"runs/{rid}")
+    page.locator(f'#timeline > li[data-seq="{turn}"] a.fork-link').click()
+    page.wait_for_url(re.compile(rf"\?fork={turn}#fork$"))
+    form = page.locator("form.fork")
+    assert form.locator("select").input_value() == str(turn)
+    form.locator("textarea").fill('{"tokens": 1}')
+    form.get_by_role("button").click()
+    cli = _agentc("fork", rid, "--db", db, "--at", str(turn), "--set", '{"tokens": 1}')
+    assert cli.returncode == 2 and "AC133" in cli.stderr
+    assert cli.stderr.strip() in page.locator("#problem").inner_text()
+    page.locator("form.fork textarea").fill("not json")
+    page.locator("form.fork").get_by_role("button").click()
+    assert "AC110" in page.locator("#problem").inner_text()
+    before = {r["run_id"] for r in agentc.runs(db)}
+    # the altered model turn: the fork runs live from there, as the command line's does
+    page.locator("form.fork select").select_option(str(turn))
+    page.locator("form.fork textarea").fill(json.dumps(ALTERED_TURN))
+    page.locator("form.fork").get_by_role("button").click()
+    page.wait_for_url(re.compile(f"/runs/{rid}/compare/{rid}-fork-[0-9a-f]+$"), timeout=120_000)
+    made = page.url.rsplit("/", 1)[1]
+    assert {r["run_id"] for r in agentc.runs(db)} - before == {made}
+    cli = _agentc("fork", rid, "--db", db, "--at", str(turn), "--set", json.dumps(ALTERED_TURN),
+                  "--run-id", made + "-cli")
+    assert cli.returncode == 0, cli.stderr
+    assert _status(db, made)["output"] == _status(db, made + "-cli")["output"]
+    assert _status(db, made)["output"]["final_output"].endswith("B-78: packing, arrives in 5 days.")
+    lines = page.locator(".diff-lines span").all_inner_texts()
+    assert _changed(lines) == _changed(cli.stdout.splitlines())
+    assert '+  call lookup_order({"order_id": "B-78"})' in lines
+    shot(page, "compare-agents")

@@ -120,4 +120,5 @@ def fork(run_id: str, *, db: str | Path | None = None, at: int, value: Any = Non
     from .replay import NOT_SET
 
     return run_replay(h, obj=obj, at=at, value=NOT_SET if value is None else value, then="live", db=db,
-                      run_id=new_run_id or f"{run_id}-fork-{uuid.uuid4().hex[:6]}", keep_step=True)
+                      run_id=new_run_id or f"{run_id}-fork-{uuid.uuid4().hex[:6]}", keep_step=True,
+                      lineage="fork")

@@ -23,6 +23,7 @@ message, and ``--set`` on it replaces what the node returned).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,11 +186,13 @@ def _seeds(h: History, target: Event | None, then: str, live_tools: bool) -> lis
 # ---------------------------------------------------------------- driving
 def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = NOT_SET, then: str = "live",
            model: Any = None, live_tools: bool = False, db: str | Path = ":memory:",
-           run_id: str | None = None, keep_step: bool = False) -> Replay:
+           run_id: str | None = None, keep_step: bool = False, lineage: str | None = None) -> Replay:
     """Re-run the recorded run ``h`` (see the module docstring). ``obj``: the agent (live
     object or REF; default: the REF the run recorded). ``db``/``run_id``: where the new run
     is journaled (``:memory:``: nowhere; a fork gives the run's own database).
-    ``keep_step``: ``at`` without ``value`` reuses the record through that step (a fork)."""
+    ``keep_step``: ``at`` without ``value`` reuses the record through that step (a fork).
+    ``lineage``: ``"fork"``/``"replay"`` records in ``db`` where the new run came from
+    (``targets/local/lineage.py``; the console shows the two side by side)."""
     from agentc import api
     from agentc.targets.local.history import read
 
@@ -223,11 +226,17 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
     journal = api._journal(db)
     try:
         _seed_all(journal, new_id, h, seeds)
+        if lineage is not None:
+            from agentc.targets.local import lineage as lineage_table
+
+            with journal.tx() as j:
+                lineage_table.record(j.db, new_id, origin=h.run_id, kind=lineage, at=at,
+                                     value=None if value is NOT_SET else value, changed=value is not NOT_SET)
         counter = _Counter()
         used: dict[str, int] = {}
         status, stopped, error = _drive(wf, live, journal, new_id, h, target, fitted, then, model, counter,
                                         live_tools, used)
-        replayed = _reached(read(journal, new_id), {e.key for e in seeds}, used, _anchors(h))
+        replayed = _reached(answers_in_place(h, read(journal, new_id)), {e.key for e in seeds}, used, _anchors(h))
     finally:
         journal.close()
     replayed.status = status if status == "stopped" else replayed.status
@@ -263,6 +272,32 @@ def _anchors(h: History) -> dict[tuple[str, Any], str]:
         elif e.kind == "resume":
             out[(e.key, e.data.get("index"))] = last
     return out
+
+
+def answers_in_place(origin: History, derived: History) -> History:
+    """``derived`` (a fork or kept replay of ``origin``, as its journal reads back) with
+    each answer it was seeded with moved to where ``origin`` received it: after the step
+    it followed there (``_anchors``). A fork's journal commits every recorded answer up
+    front with the seeded prefix, so read back plainly they would all show as moved.
+    ``replay`` reports its run this way, and the console's side-by-side diff of a fork
+    uses it too, so the page shows the diff ``agentc fork`` printed. Events keep their
+    numbers (``seq``): only the order changes."""
+    anchors = _anchors(origin)
+    keys = {e.key for e in derived.events if e.kind in (*REPLAYABLE, "input")}
+    moved: dict[str, list[Event]] = {}
+    kept = []
+    for e in derived.events:
+        anchor = anchors.get((e.key, e.data.get("index"))) if e.kind == "resume" else None
+        if anchor is not None and anchor in keys:
+            moved.setdefault(anchor, []).append(e)
+        else:
+            kept.append(e)
+    out = []
+    for e in kept:
+        out.append(e)
+        if e.kind in (*REPLAYABLE, "input"):
+            out.extend(moved.pop(e.key, []))
+    return dataclasses.replace(derived, events=out)
 
 
 def _reached(h: History, seeded: set[str], used: dict[str, int],

@@ -1,7 +1,9 @@
 """A local run's history, read from its SQLite journal (``journal.py``, ``audit_log.py``).
 
-One read API, ``read(journal, run_id) -> History``, shared by ``agentc history``,
-``agentc export`` and any console over the journal. Events come in commit order (the
+One read API, ``read(journal, run_id) -> History`` (``read_db`` over a bare connection),
+shared by ``agentc history``, ``agentc export``, replay/fork and the web console
+(``run_view.py`` builds its timeline, diagram counts and past states from these events,
+so the console and ``agentc history`` cannot disagree). Events come in commit order (the
 ``audit`` table's); a journal older than that table gives them in row order, untimed.
 Every replayable event keeps its exact journaled bytes (``raw``), so a replay from the
 transcript alone reuses what the run produced, not a JSON approximation of it.
@@ -10,38 +12,44 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.runtime_shims.codec import loads, to_jsonable
 
 from . import audit_log, lease
-from .journal import Journal
+from .journal import Journal, run_row
 
 START = "__start__"
 
 
 def read(journal: Journal, run_id: str) -> History:
+    return read_db(journal.db, run_id, where=journal.path)
+
+
+def read_db(db: sqlite3.Connection, run_id: str, *, where: str = "the journal") -> History:
+    """``read`` over any connection to a journal — the console's is read-only (``mode=ro``,
+    ``run_view.py``): nothing here writes."""
     from agentc import ir as IR
     from agentc.errors import AgentcError, Code
 
-    run = journal.run(run_id)
+    run = run_row(db, run_id)
     if run is None:
-        raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {journal.path}", construct=run_id,
+        raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {where}", construct=run_id,
                           hint="list runs with `agentc runs --db PATH`")
     wf = IR.load(run["ir"])
-    found = lease.holder(journal.db, run_id)
+    found = lease.holder(db, run_id)
     status = lease.effective_status(run["status"], found)  # a dead driver's run is "crashed"
     hist = History(run_id=run_id, engine="local", kind="agents" if wf.agents is not None else "graph",
                    entry=run["entry"], workflow=run["workflow"], status=status, created=run["created"],
                    updated=run["updated"], context=to_jsonable(run["context"]), output=to_jsonable(run["output"]),
                    error=run["error"], interrupts=to_jsonable(run["interrupts"]), fingerprint=IR.fingerprint(wf))
-    hist.events = chain(_events(journal, run_id, run))
+    hist.events = chain(_events(db, run_id, run))
     return hist
 
 
-def _events(journal: Journal, run_id: str, run: dict[str, Any]) -> list[Event]:
-    db = journal.db
+def _events(db: sqlite3.Connection, run_id: str, run: dict[str, Any]) -> list[Event]:
     writes = {(ns, step, task): (node, t, v) for ns, step, task, node, t, v in db.execute(
         "SELECT ns, step, task, node, t, v FROM writes WHERE run_id=? ORDER BY rowid", (run_id,))}
     resumes = {(ns, task): loads(t, v) for ns, task, t, v in db.execute(

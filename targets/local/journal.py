@@ -17,6 +17,7 @@ Layout (one row per thing that changed, nothing rewritten wholesale):
 * ``effects``  — the effect ledger (``effects_ledger.py``, docs/effects.md).
 * ``audit``    — when each of the above commits happened, hash-chained (``audit_log.py``;
                  ``agentc history`` reads it, docs/replay.md).
+* ``lineage``  — which run a fork came from, and where (``lineage.py``).
 
 Durability: WAL with ``synchronous=NORMAL`` survives a killed process (the default);
 ``durability="full"`` uses ``synchronous=FULL`` to survive power loss as well.
@@ -33,7 +34,7 @@ from typing import Any, Iterable, Iterator
 
 from agentc.runtime_shims.codec import dumps, loads
 
-from . import audit_log, effects_ledger, lease
+from . import audit_log, effects_ledger, lease, lineage
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -68,7 +69,7 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
         self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.executescript(SCHEMA + lease.SCHEMA + effects_ledger.SCHEMA + audit_log.SCHEMA)
+        self.db.executescript(SCHEMA + lease.SCHEMA + effects_ledger.SCHEMA + audit_log.SCHEMA + lineage.SCHEMA)
         self.held: dict[str, str] = {}
         """run id -> lease token of the runs this journal drives (checked on every commit)."""
 

@@ -5,13 +5,16 @@ latest checkpoint, each task's writes, the answers given to ``interrupt()`` — 
 reading a run back. This module turns those rows into what a person asks about: the runs
 and where each one stands, a run's event timeline, which nodes (or agents and tools) it
 went through, and its state after any step. Every query of the web console goes through
-here, so the SQL that reads a journal for display lives in one place.
+here, so the SQL that reads a journal for display lives in one place — and a run's events
+are not read here at all but by ``history.read_db``, the reader behind ``agentc history``
+(``timeline.py`` reshapes its events for the page), so the two cannot disagree.
 
 Read-only by construction: the database is opened with SQLite's ``mode=ro``, so nothing
 here can change a run (answering an approval goes through ``agentc.resume``).
 
 State after a step: the journal keeps only the latest value of each channel plus every
-task's writes. Earlier states are rebuilt from the writes the way the barrier applies
+task's writes. Earlier states are rebuilt from the writes (the history's ``node`` events,
+with their exact journaled values) the way the barrier applies
 them (tasks in task-path order; last value wins, ``operator.add`` and ``add_messages``
 reduce). A channel with a user-defined reducer is not folded here (that would run user
 code to display a page): its per-step writes are shown instead. The latest step shows
@@ -25,27 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentc.runtime_shims.audit_events import History
 from agentc.runtime_shims.codec import loads, to_jsonable
 
-from . import lease
+from . import lease, lineage, timeline
+from .history import read_db
 from .journal import run_row
+from .timeline import INTERNAL_PREFIXES, Event, waiting_label
 
-INTERNAL_PREFIXES = ("branch:", "__")
-"""Channels the executor uses for routing (``branch:to:x``, ``__start__``), not state."""
+__all__ = ["STATUSES", "Event", "RunSummary", "RunView", "waiting_label"]
 
 STATUSES = ("running", "waiting", "done", "failed", "crashed", "interrupted")
-
-
-@dataclass
-class Event:
-    """One entry of a run's timeline. ``data`` is JSON-able user data (rendered as text)."""
-
-    kind: str  # input | node | model | tool | guardrail | answer | decision | pending | error | output
-    title: str
-    ns: str = ""
-    step: int | None = None
-    data: Any = None
-    node: str | None = None
 
 
 @dataclass
@@ -124,71 +117,56 @@ class RunView:
                 out.append({"run": r, "interrupts": run["interrupts"], "agents": run["agents"]})
         return out
 
-    # ------------------------------------------------------------ timeline
-    def _writes(self, db: sqlite3.Connection, run_id: str) -> list[tuple[str, int, str, str, Any]]:
-        return [(ns, step, task, node, loads(t, v)) for ns, step, task, node, t, v in db.execute(
-            "SELECT ns, step, task, node, t, v FROM writes WHERE run_id=? ORDER BY rowid", (run_id,))]
-
-    def timeline(self, run_id: str) -> list[Event]:
-        run = self.run(run_id)
-        db = self._db()
-        if run is None or db is None:
-            return []
-        try:
-            writes = self._writes(db, run_id)
-            answers = {(ns, task): loads(t, v) for ns, task, t, v in db.execute(
-                "SELECT ns, task, t, v FROM resumes WHERE run_id=?", (run_id,))}
-        finally:
-            db.close()
-        events = (_agent_events(writes, answers) if run["agents"] else _graph_events(writes, answers))
-        for p in run["interrupts"]:
-            node = f"{p.get('agent')}/{p.get('tool')}" if p.get("kind") == "approval" else p.get("node")
-            events.append(Event("pending", "waiting: " + waiting_label(p), p.get("ns", ""), data=_pending_data(p),
-                                node=node))
-        if run["error"]:
-            events.append(Event("error", "failed", data=run["error"]))
-        if run["status"] == "done":
-            events.append(Event("output", "finished", data=run["output"]))
-        return events
-
-    def taken(self, run_id: str) -> dict[str, int]:
-        """How often each root-graph node ran (graphs), or each agent answered and each
-        ``agent/tool`` ran (agent systems): what the diagram highlights."""
+    # ------------------------------------------------------------ one run's history
+    def history(self, run_id: str) -> History | None:
+        """The run's audit history — the events ``agentc history`` prints — read over this
+        view's read-only connection (``history.read_db``), or None when there is no run."""
         db = self._db()
         if db is None:
-            return {}
+            return None
         try:
-            counts: dict[str, int] = {}
-            for ns, task, node in db.execute("SELECT ns, task, node FROM writes WHERE run_id=? ORDER BY rowid",
-                                             (run_id,)):
-                if ns == "agents":
-                    key = "__start__" if task == "input" else _agent_key(task)
-                    if key is not None:
-                        counts[key] = counts.get(key, 0) + 1
-                elif ns == "":
-                    counts[node] = counts.get(node, 0) + 1
-            return counts
+            return read_db(db, run_id, where=str(self.path)) if run_row(db, run_id) is not None else None
+        finally:
+            db.close()
+
+    def timeline(self, run_id: str, h: History | None = None) -> list[Event]:
+        """The run's timeline (``timeline.events``); ``h``: its history, if already read."""
+        run = self.run(run_id)
+        h = h or self.history(run_id)
+        return [] if run is None or h is None else timeline.events(h, run)
+
+    def taken(self, run_id: str, h: History | None = None) -> dict[str, int]:
+        """How often each root-graph node ran (graphs), or each agent answered and each
+        ``agent/tool`` ran (agent systems): what the diagram highlights."""
+        h = h or self.history(run_id)
+        return {} if h is None else timeline.taken(h)
+
+    # ------------------------------------------------------------ lineage
+    def lineage(self, run_id: str) -> dict[str, Any]:
+        """``{"origin": row or None, "derived": [rows]}``: where a fork came from, and the
+        runs forked from this one (``lineage.py``)."""
+        db = self._db()
+        if db is None:
+            return {"origin": None, "derived": []}
+        try:
+            return {"origin": lineage.origin_of(db, run_id), "derived": lineage.derived_from(db, run_id)}
         finally:
             db.close()
 
     # ------------------------------------------------------------ state at a step
-    def steps(self, run_id: str) -> list[int]:
+    def steps(self, run_id: str, h: History | None = None) -> list[int]:
         """The root graph's completed supersteps (0 is the input)."""
-        db = self._db()
-        if db is None:
-            return []
-        try:
-            return [s for (s,) in db.execute(
-                "SELECT DISTINCT step FROM writes WHERE run_id=? AND ns='' ORDER BY step", (run_id,))]
-        finally:
-            db.close()
+        h = h or self.history(run_id)
+        return [] if h is None or h.kind == "agents" else timeline.steps(h)
 
-    def state_at(self, run_id: str, step: int | None = None) -> dict[str, Any]:
+    def state_at(self, run_id: str, step: int | None = None, h: History | None = None) -> dict[str, Any]:
         """``{"values": ..., "unfolded": {channel: [writes per step]}, "checkpoint": bool}``:
         the root graph's state after superstep ``step`` (None: the latest checkpoint)."""
         run = self.run(run_id)
         db = self._db()
         if run is None or db is None or run["agents"]:
+            if db is not None:
+                db.close()
             return {"values": {}, "unfolded": {}, "checkpoint": False}
         try:
             last = db.execute("SELECT step FROM frames WHERE run_id=? AND ns=''", (run_id,)).fetchone()
@@ -199,151 +177,18 @@ class RunView:
                          if n in keys}
                 return {"values": dict(sorted({**to_jsonable(_initial(run["ir"]["graph"])), **chans}.items())),
                         "unfolded": {}, "checkpoint": True}
-            writes = [w for w in self._writes(db, run_id) if w[0] == "" and w[1] <= step]
         finally:
             db.close()
-        return _fold(run["ir"]["graph"], writes)
+        h = h or self.history(run_id)
+        return _fold(run["ir"]["graph"], timeline.root_writes(h, step) if h is not None else [])
 
 
 # ---------------------------------------------------------------- helpers (pure)
-def waiting_label(p: dict[str, Any]) -> str:
-    match p.get("kind"):
-        case "interrupt":
-            return f"interrupt in {p.get('node')}"
-        case "breakpoint":
-            return f"breakpoint {p.get('when')} {', '.join(p.get('nodes') or [])}"
-        case "approval":
-            return f"approval of {p.get('tool')} ({p.get('agent')})"
-    return str(p.get("kind"))
-
-
-def _pending_data(p: dict[str, Any]) -> Any:
-    match p.get("kind"):
-        case "interrupt":
-            return to_jsonable(p.get("value"))
-        case "approval":
-            return {"tool": p.get("tool"), "arguments": p.get("arguments")}
-    return {k: v for k, v in p.items() if k not in ("kind", "ns")}
-
-
 def _task_order(task: str) -> tuple[str, ...]:
     """The barrier's order of a step's tasks (``pregel.path_key``) from a task key
     ``STEP:push:IDX`` / ``STEP:pull:NAME``."""
     _, kind, rest = task.split(":", 2) if task.count(":") >= 2 else ("", "pull", task)
     return ("__pregel_push", f"{int(rest):010d}") if kind == "push" and rest.isdigit() else ("__pregel_pull", rest)
-
-
-def _graph_events(writes: list[tuple[str, int, str, str, Any]], answers: dict[tuple[str, str], Any]) -> list[Event]:
-    events = []
-    for ns, step, task, node, value in writes:
-        if (ns, task) in answers:
-            events.append(Event("answer", f"answers given to {node}", ns, step, to_jsonable(answers.pop((ns, task))),
-                                node))
-        visible = [[ch, to_jsonable(v)] for ch, v in value if not str(ch).startswith(INTERNAL_PREFIXES)]
-        routes = [str(ch)[len("branch:to:"):] for ch, _ in value if str(ch).startswith("branch:to:")]
-        if node == "__start__":
-            events.append(Event("input", "input", ns, step, dict(visible) if visible else None))
-            continue
-        data: dict[str, Any] = {"writes": visible}
-        if routes:
-            data["next"] = routes
-        events.append(Event("node", node, ns, step, data, node))
-    for (ns, task), value in answers.items():  # answers to a task that has not finished yet
-        events.append(Event("answer", f"answers given to {task.rpartition(':')[2]}", ns, None, to_jsonable(value)))
-    return events
-
-
-def _agent_key(task: str) -> str | None:
-    base = _agent_base(task)
-    parts = base.split(":")
-    if parts[0] == "model" and len(parts) >= 2:
-        return parts[1]
-    if parts[0] == "tool" and len(parts) >= 3:
-        return f"{parts[1]}/{parts[2]}"
-    return None
-
-
-def _agent_base(task: str) -> str:
-    """A journaled agent step's own key, without its ``#n`` repeat count: nested
-    (agent-as-tool) keys are a JSON list of the enclosing steps' keys and then the step's
-    own (``openai_agents_replay.scoped_key``)."""
-    body = task.rpartition("#")[0] or task
-    if body.startswith("["):
-        try:
-            body = json.loads(body)[-1]
-        except (ValueError, IndexError, TypeError, KeyError):
-            pass
-    return str(body)
-
-
-_DONE = {"approve": "approved", "reject": "rejected"}
-
-
-def _agent_events(writes: list[tuple[str, int, str, str, Any]], answers: dict[tuple[str, str], Any]) -> list[Event]:
-    events: list[Event] = []
-    decisions = {cid: d for (ns, key), found in answers.items() if ns == "agents"
-                 for ds in (found if isinstance(found, list) else [found]) if isinstance(ds, dict)
-                 for cid, d in ds.items()}
-    proposed: dict[str, tuple[int, str, str]] = {}  # call id -> (event index, agent, tool)
-
-    def decision(cid: str, agent: str, tool: str) -> Event:
-        d = decisions.pop(cid)
-        return Event("decision", f"{_DONE.get(d.get('action'), d.get('action'))}: {tool}",
-                     data={"call_id": cid, **to_jsonable(d)}, node=f"{agent}/{tool}")
-
-    for _, _, task, kind, value in writes:
-        base = _agent_base(task)
-        parts = base.split(":")
-        prefix = "nested " if task.startswith("[") else ""
-        match kind:
-            case "input":
-                events.append(Event("input", "input", data=to_jsonable(value.get("input"))))
-            case "model":
-                agent = parts[1] if len(parts) > 1 else ""
-                items = _model_items(to_jsonable(value.get("output") if isinstance(value, dict) else value))
-                for it in items if isinstance(items, list) else []:
-                    if isinstance(it, dict) and it.get("call_id"):
-                        proposed[it["call_id"]] = (len(events), agent, str(it.get("call")))
-                events.append(Event("model", f"{prefix}model call: {agent}", data=items, node=agent or None))
-            case "tool":
-                call_id = parts[3] if len(parts) > 3 else ""
-                if call_id in decisions:
-                    events.append(decision(call_id, parts[1], parts[2]))
-                output = value[0] if isinstance(value, (list, tuple)) and value else value
-                events.append(Event("tool", f"{prefix}tool call: {parts[2] if len(parts) > 2 else base}",
-                                    data={"call_id": call_id, "output": to_jsonable(output)},
-                                    node=f"{parts[1]}/{parts[2]}" if len(parts) > 2 else None))
-            case _:
-                events.append(Event("guardrail", f"{prefix}{kind}: {parts[-1] if parts else base}",
-                                    data=to_jsonable(value)))
-    # decisions whose tool never ran (rejected): before the next model call after the
-    # response that proposed the call, i.e. where the run went on
-    for cid in sorted(decisions, key=lambda c: proposed.get(c, (len(events),))[0], reverse=True):
-        at, agent, tool = proposed.get(cid, (len(events), "", cid))
-        nxt = next((i for i in range(at + 1, len(events)) if events[i].kind == "model"), len(events))
-        events.insert(nxt, decision(cid, agent, tool))
-    return events
-
-
-def _model_items(items: Any) -> Any:
-    """A model response's output items, reduced to what a person reads: tool calls with
-    their parsed arguments, and message text."""
-    if not isinstance(items, list):
-        return items
-    out = []
-    for it in items:
-        if isinstance(it, dict) and it.get("type") == "function_call":
-            try:
-                args = json.loads(it.get("arguments") or "null")
-            except ValueError:
-                args = it.get("arguments")
-            out.append({"call": it.get("name"), "call_id": it.get("call_id"), "arguments": args})
-        elif isinstance(it, dict) and it.get("type") == "message":
-            text = [c.get("text") for c in it.get("content") or [] if isinstance(c, dict) and "text" in c]
-            out.append({"message": "".join(t for t in text if t)})
-        else:
-            out.append(it)
-    return out
 
 
 _TYPE_DEFAULTS = {"list": list, "sequence": list, "dict": dict, "mapping": dict, "str": str, "int": int,
