@@ -170,7 +170,8 @@ def _segment(text: str) -> list[Any] | tuple[Any, ...]:
     raw = base64.b64decode(data)
     value = loads(t, raw)
     if type(value) is list and all(type(x) in _IMMUTABLE for x in value):
-        hit = ("shared", tuple(value), len(raw))
+        value = tuple(value)
+        hit = ("shared", value, len(raw))
     else:
         try:
             snap = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
@@ -184,7 +185,7 @@ def _segment(text: str) -> list[Any] | tuple[Any, ...]:
             while _SEGMENT_BYTES[0] > SEGMENT_CACHE_BYTES and len(_SEGMENTS) > 1:
                 _, (_, _, size) = _SEGMENTS.popitem(last=False)
                 _SEGMENT_BYTES[0] -= size
-    return hit[1] if hit[0] == "shared" else value
+    return value  # the shared tuple's items are these very objects, or the caller's own copy
 
 
 def items(text: str) -> list[Any]:
