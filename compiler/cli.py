@@ -427,10 +427,12 @@ def ir_schema_cmd() -> None:
 # commands in their own modules (at the end: they import this module's helpers)
 from .cli_audit import register as _register_audit  # noqa: E402  (history, export, replay: docs/replay.md)
 from .cli_effects import register as _register_effects  # noqa: E402
+from .cli_gc import register as _register_gc  # noqa: E402  (agentc gc: docs/claim-check.md)
 from .cli_ui import ui_cmd  # noqa: E402
 
 _register_effects(main, _diagnose, _db_default, _emit_outcome)
 _register_audit(main)
+_register_gc(main)
 main.add_command(ui_cmd)
 
 if __name__ == "__main__":  # pragma: no cover

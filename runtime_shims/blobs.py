@@ -23,10 +23,14 @@ A store that cannot be reached, or a reference whose blob is missing, raises ``A
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import os
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 from agentc.errors import AgentcError, Code
@@ -39,6 +43,30 @@ ENDPOINT_ENV = "AGENTC_STORE_ENDPOINT"
 DEFAULT = ".agentc/blobs"
 CACHE_BYTES = 256 * 1024 * 1024
 """Blobs are immutable, so a worker keeps the ones it read or wrote (up to this size)."""
+REFRESH_S = 3600.0
+"""``put`` of a blob that exists already refreshes its modification time when it is older
+than this, so a blob a step just reused is never old in the eyes of ``agentc gc``
+(``blob_gc.py``: it deletes only blobs older than a day at least)."""
+
+_RECORDING: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("agentc_blob_refs", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[set[str]]:
+    """The digests every ``put`` and ``get`` of this context touches (a step's refs, for
+    its run's index: ``run_index.py``)."""
+    refs: set[str] = set()
+    token = _RECORDING.set(refs)
+    try:
+        yield refs
+    finally:
+        _RECORDING.reset(token)
+
+
+def _note(h: str) -> None:
+    refs = _RECORDING.get()
+    if refs is not None:
+        refs.add(h)
 
 
 def is_ref(text: Any) -> bool:
@@ -59,6 +87,7 @@ class Store:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cached = 0
+        self._confirmed: dict[str, float] = {}  # digest -> when this process last saw it fresh in the store
 
     # ------------------------------------------------------------ the filesystem
     @property
@@ -84,15 +113,22 @@ class Store:
     def put(self, data: bytes) -> str:
         """Write ``data`` (unless a blob of that digest exists) and return its reference."""
         h = digest(data)
-        if h not in self._cache:
+        _note(h)
+        now = time.time()
+        if now - self._confirmed.get(h, 0.0) > REFRESH_S:
             path = self.path(h)
             try:
-                if not self.fs.exists(path):
+                try:
+                    fresh = now - _mtime(self.fs.info(path)) <= REFRESH_S
+                except FileNotFoundError:
+                    fresh = False
+                if not fresh:  # absent, or old: (re)written, so gc sees it as just used
                     self._write(path, data)
             except AgentcError:
                 raise
             except Exception as exc:  # noqa: BLE001 - fsspec backends raise many types
                 raise unreachable(self.url, exc) from None
+            self._confirmed[h] = now
             self._remember(h, data)
         return PREFIX + h
 
@@ -116,6 +152,7 @@ class Store:
 
     def get(self, ref: str) -> bytes:
         h = ref[len(PREFIX):]
+        _note(h)
         with self._lock:
             data = self._cache.get(h)
             if data is not None:
@@ -168,12 +205,25 @@ class Store:
                 out.append((name, _mtime(info)))
         return out
 
+    def mtime(self, hexdigest: str) -> float | None:
+        """The blob's modification time, or None when it is gone."""
+        try:
+            return _mtime(self.fs.info(self.path(hexdigest)))
+        except FileNotFoundError:
+            return None
+
     def remove(self, hexdigest: str) -> None:
         self.fs.rm_file(self.path(hexdigest))
         with self._lock:
+            self._confirmed.pop(hexdigest, None)
             data = self._cache.pop(hexdigest, None)
             if data is not None:
                 self._cached -= len(data)
+
+    @property
+    def root(self) -> str:
+        _ = self.fs
+        return self._root
 
 
 def _mtime(info: dict[str, Any]) -> float:

@@ -31,6 +31,7 @@ from agentc import ir as IR
 from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import START, Graph
+from agentc.runtime_shims import channel_chains
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims.langgraph_calls import TASKS, Resolver
 from agentc.runtime_shims.nested_graphs import NESTED, NestedCheckpoints
@@ -124,6 +125,7 @@ class Frame:
         self.barriers = frozenset(k for k in self.specs if k.startswith("join:") or
                                   (k.startswith("branch:to:") and k in set(self.finishers)))
         self.held_barriers: set[str] = set()  # barrier channels holding something (kept by apply_writes)
+        self.chains: dict[str, str] = {}  # channel -> the list chain it was read from (channel_chains)
 
     # ------------------------------------------------------------ persistence
     def restore(self, step: int, stop: int, state: dict[str, Any], meta: dict[str, str],
@@ -389,6 +391,7 @@ def clone(frame: Frame) -> Frame:
     other.live = set(frame.live)
     other.updated = None if frame.updated is None else set(frame.updated)
     other.held_barriers = set(frame.held_barriers)
+    other.chains = dict(frame.chains)
     return other
 
 
@@ -463,6 +466,8 @@ INLINE_MAX = 4096
 def decode(pair: list[str]) -> Any:
     from agentc.runtime_shims.codec import loads
 
+    if pair[0] == channel_chains.TAG:
+        return channel_chains.decode(pair[1])
     if pair[0] == "blob":
         from agentc.runtime_shims.claim_check import get_value
 
@@ -474,8 +479,8 @@ def to_json(frame: Frame) -> dict[str, Any]:
     values = {}
     for k, ch in frame.channels.items():
         cp = ch.checkpoint()
-        if cp is not MISSING:
-            values[k] = encode(cp)
+        if cp is not MISSING:  # a growing list: only what this step appended (channel_chains)
+            values[k] = channel_chains.encode(cp, frame.chains.get(k), encode) or encode(cp)
     return {"step": frame.step, "stop": frame.stop, "versions": dict(frame.versions),
             "seen": frame.seen, "seen_interrupt": frame.seen_interrupt, "values": values}
 
@@ -485,6 +490,7 @@ def from_json(graph: Graph, resolve: Resolver | None, data: dict[str, Any]) -> F
     meta = {f"v:{k}": str(v) for k, v in data["versions"].items()}
     meta.update({f"s:{k}": json.dumps(v) for k, v in data["seen"].items()})
     values = {k: decode(v) for k, v in data["values"].items()}
+    frame.chains = {k: v[1] for k, v in data["values"].items() if v[0] == channel_chains.TAG}
     frame.restore(data["step"], data["stop"], {"seen_interrupt": data.get("seen_interrupt", {})}, meta, values)
     frame.dirty = set()
     return frame

@@ -392,8 +392,10 @@ __all__ = ["StepWorker", "Outcome", "pick"]
 def worker_for(wf: Any, live: Any) -> Any:
     """The task worker for a compiled workflow: graph steps, or agent-loop steps
     (``agent_steps.AgentStepper``; same ``layout.plan_id``/``layout.task_kinds``/``execute``)."""
+    from .run_index import Indexed  # each step records its blobs for `agentc gc` (run_index.py)
+
     if wf.agents is not None:
         from .agent_steps import AgentStepper  # lazily: graph-only runs never load the Agents SDK
 
-        return AgentStepper(wf, live)
-    return StepWorker(wf, live)
+        return Indexed(AgentStepper(wf, live))
+    return Indexed(StepWorker(wf, live))
