@@ -166,3 +166,15 @@ def test_cli_run_compile_simulate_with_run_options(tmp_path):
     r = cli("compile", REF, "--target", "ir", "--out", "i", "--run-config", "agents_run_options:SESSION_SETTINGS",
             cwd=tmp_path)
     assert r.returncode == 2 and "AC200" in r.stderr and "session_settings" in r.stderr and not r.stdout
+
+
+def test_a_run_keeps_the_options_it_started_with(tmp_path, monkeypatch):
+    """Resuming re-reads the agents with the options the run's IR names, not the ones in
+    effect now (none here): the identity check passes and the run's own state answers."""
+    db = str(tmp_path / "r.db")
+    out = agentc.run(REF, "trip to Oslo", db=db, context={"events": []}, run_config=CONFIG, run_hooks=HOOKS)
+    monkeypatch.delenv("AGENTC_RUN_CONFIG", raising=False)
+    with pytest.raises(AgentcError) as e:
+        agentc.resume(out.run_id, db=db)
+    assert e.value.diagnostic.code.value == "AC121", e.value.diagnostic.render()  # not AC122: graph changed
+    assert "already finished" in e.value.diagnostic.message
