@@ -160,6 +160,10 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
                 full_result=full_result)
         finally:
             journal.close()
+    if full_result:
+        from .run_refs import refuse_full_result
+
+        raise refuse_full_result(wf.name)
     value = check_input(wf, live, input)
     if context_factory is not None:
         from .agent_context import call_factory

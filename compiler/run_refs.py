@@ -89,6 +89,12 @@ def ref_of(value: Any, what: str) -> str:
     return ref
 
 
+def refuse_full_result(name: str) -> AgentcError:
+    """``--json`` (the whole ``RunResult``) asked of a LangGraph graph."""
+    return AgentcError(Code.IGNORED_OPTION, f"{name} is a LangGraph graph; --json (full_result) returns an agent "
+                       "run's RunResult", construct="--json", hint="drop --json: a graph's output is its final state")
+
+
 def load_run_config(ref: str) -> Any:
     """The ``RunConfig`` a REF names (the object, or what a zero-argument factory returns)."""
     from agents import RunConfig

@@ -178,3 +178,9 @@ def test_a_run_keeps_the_options_it_started_with(tmp_path, monkeypatch):
         agentc.resume(out.run_id, db=db)
     assert e.value.diagnostic.code.value == "AC121", e.value.diagnostic.render()  # not AC122: graph changed
     assert "already finished" in e.value.diagnostic.message
+
+
+def test_full_result_of_a_graph_is_refused(tmp_path):
+    with pytest.raises(AgentcError) as e:
+        agentc.run("agentc.fixtures.langgraph.chain:graph", {}, db=str(tmp_path / "r.db"), full_result=True)
+    assert e.value.diagnostic.code.value == "AC203" and "--json" in e.value.diagnostic.construct

@@ -85,6 +85,10 @@ class Simulation:
             ctx, factory = agent_context(self.worker.agent, context, context_factory)
             wf_input = run_input(input, ctx, factory, max_turns=max_turns, full_result=full_result)
         else:
+            if full_result:
+                from agentc.run_refs import refuse_full_result
+
+                raise refuse_full_result(self.worker.wf.name)
             if max_turns is not None:  # Conductor's graph loop has its budget compiled in
                 raise AgentcError(Code.CONFIG, "a graph's recursion limit is part of its compiled Conductor "
                                   "workflow; it cannot change per simulation",

@@ -113,7 +113,8 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
     workflow: the input and context are checked as ``agentc run`` checks them (AC111), the
     code is generated, and with ``with_worker`` the worker (its workflows loaded in the
     sandbox) is up before the workflow starts. ``no_worker_s``: give up (a diagnostic)
-    when no worker serves the task queue for that long; None waits for one indefinitely."""
+    when no worker serves the task queue for that long; None waits for one indefinitely.
+    ``full_result``: an agent run returns the SDK's whole ``RunResult`` as JSON."""
     import uuid
 
     from agentc.api import workflow_and_live
@@ -130,6 +131,10 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
     else:
         from agentc.api import check_context, check_input
 
+        if full_result:
+            from agentc.run_refs import refuse_full_result
+
+            raise refuse_full_result(wf.name)
         if context_factory is not None:
             from agentc.agent_context import call_factory
 
