@@ -39,15 +39,29 @@ def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
 
 
 def load(obj: Any, *, level: ErrorLevel = ErrorLevel.WARN, warnings: Warnings | None = None,
-         policy: str | Path | None = None) -> Workflow:
+         policy: str | Path | None = None, run_config: Any = None, run_hooks: Any = None) -> Workflow:
     """Read an agent (live object or REF string) into the verified IR. ``policy``: an
-    effect policy file (else ``[tool.agentc.effects]`` of ./pyproject.toml; docs/effects.md)."""
+    effect policy file (else ``[tool.agentc.effects]`` of ./pyproject.toml; docs/effects.md).
+    ``run_config`` / ``run_hooks``: an agent system's ``Runner.run`` options, REFs or
+    module-level objects (else ``$AGENTC_RUN_CONFIG`` … or ``[tool.agentc]``; ``run_refs``)."""
     entry, live = _entry_and_obj(obj)
-    return _read(entry, live, level, warnings, policy)
+    return _read(entry, live, level, warnings, policy, run_refs(run_config, run_hooks))
+
+
+def run_refs(run_config: Any = None, run_hooks: Any = None) -> Any:
+    """The ``Runner.run`` option REFs in effect when one is given (the other one defaults:
+    ``agentc.run_refs.chosen``); None when neither is (``_read`` applies the defaults)."""
+    if run_config is None and run_hooks is None:
+        return None
+    from .run_refs import chosen
+
+    return chosen(run_config, run_hooks)
 
 
 def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
-          warnings: Warnings | None = None, policy: str | Path | None = None) -> Workflow:
+          warnings: Warnings | None = None, policy: str | Path | None = None, refs: Any = None) -> Workflow:
+    """``refs``: the exact ``Runner.run`` option REFs (``run_refs.RunRefs``; None: the
+    defaults of ``run_refs.chosen``)."""
     from .frontends import read
     from .passes import run_passes
     from .policy import attach
@@ -56,18 +70,37 @@ def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
 
     warnings = warnings if warnings is not None else Warnings()
     wf = run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
+    wf = _run_options(wf, refs, warnings, level)
     policy = policy if policy is not None else os.environ.get("AGENTC_POLICY")  # `agentc --policy FILE`
     wf = attach(wf, live, policy, warnings=warnings, level=level)  # [effects]: docs/effects.md
     warnings.raise_errors()  # ErrorLevel.RAISE: everything the frontend, the passes and the policy collected
     return apply_policies(wf, live, policy)  # [policies]: docs/policies.md
 
 
+def _run_options(wf: Workflow, refs: Any, warnings: Warnings, level: ErrorLevel) -> Workflow:
+    """An agent system's ``Runner.run`` options into the IR (docs/openai-agents.md); a
+    graph given them explicitly is refused (the environment's and pyproject's apply to agents)."""
+    if wf.agents is None:
+        if refs:
+            raise AgentcError(Code.IGNORED_OPTION, f"{wf.name} is a LangGraph graph; --run-config and --run-hooks "
+                              "are Runner.run options of OpenAI Agents SDK agents", construct="--run-config",
+                              hint="drop them for this graph")
+        return wf
+    from .frontends.openai_agents.run_options import read_run_options
+
+    from .run_refs import chosen
+
+    return read_run_options(wf, refs if refs is not None else chosen(), warnings, level)
+
+
 def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,
-            warnings: Warnings | None = None, policy: str | Path | None = None) -> Artifact:
+            warnings: Warnings | None = None, policy: str | Path | None = None, run_config: Any = None,
+            run_hooks: Any = None) -> Artifact:
     from agentc.targets import get
 
     warnings = warnings if warnings is not None else Warnings()
-    wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings, policy=policy)
+    wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings, policy=policy,
+                                                    run_config=run_config, run_hooks=run_hooks)
     try:
         return get(target).lower(wf)
     except AgentcError as exc:  # a refusal of the plan or the target leaves through the sink
@@ -97,7 +130,8 @@ def check_context(wf: Workflow, live: Any, context: Any) -> Any:
 def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = None,
         run_id: str | None = None, durability: str = "normal", recursion_limit: int | None = None,
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
-        workflow: Workflow | None = None, context_factory: Any = None, policy: str | Path | None = None) -> Any:
+        workflow: Workflow | None = None, context_factory: Any = None, policy: str | Path | None = None,
+        run_config: Any = None, run_hooks: Any = None, full_result: bool = False) -> Any:
     """Run durably; returns a ``RunOutcome`` (``status`` "done" with ``output``, or
     "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable).
 
@@ -106,13 +140,15 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
     ``context``: the run context, or JSON for it (built into the declared type: an
     agent's ``RunContextWrapper[T]``, a graph's ``context_schema``); ``context_factory``:
     a callable or REF that builds it (``context`` JSON becomes its keyword arguments);
-    ``policy``: an effect policy file (docs/effects.md)."""
+    ``policy``: an effect policy file (docs/effects.md); ``run_config`` / ``run_hooks``: an
+    agent system's ``Runner.run`` options (``load``); ``full_result``: an agent run's output
+    also holds the SDK's ``RunResult`` as JSON (``agentc.runtime_shims.run_result``)."""
     from agentc.targets.local.executor import LocalExecutor
 
     if workflow is not None:
         wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)
     else:
-        wf, live = workflow_and_live(obj, policy)
+        wf, live = workflow_and_live(obj, policy, run_refs(run_config, run_hooks))
     if wf.agents is not None:  # an OpenAI Agents SDK agent system: the SDK's loop, journaled
         from agentc.targets.local.agent_runs import AgentRunner
 
@@ -120,9 +156,14 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
         journal = _journal(db, durability)
         try:
             return AgentRunner(wf, live, journal, on_event=on_event).start(
-                input, run_id=run_id, context=ctx, max_turns=recursion_limit, context_factory=factory)
+                input, run_id=run_id, context=ctx, max_turns=recursion_limit, context_factory=factory,
+                full_result=full_result)
         finally:
             journal.close()
+    if full_result:
+        from .run_refs import refuse_full_result
+
+        raise refuse_full_result(wf.name)
     value = check_input(wf, live, input)
     if context_factory is not None:
         from .agent_context import call_factory
@@ -166,7 +207,7 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
                 raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} was started from an object with no REF",
                                   construct=run_id, hint="resume it from Python: agentc.resume(run_id, obj=graph)")
             obj = row["entry"]
-        wf, live = workflow_and_live(obj)
+        wf, live = workflow_and_live(obj, refs=_saved_run_refs(saved))
         # the run keeps the effect policy it started with (a --policy file is not re-read)
         wf = wf.model_copy(update={"effects": saved.effects})
         if IR.fingerprint(wf) != IR.fingerprint(saved):
@@ -206,7 +247,16 @@ def _require_db(db: str | Path) -> None:
                           hint="pass the --db used when the run started")
 
 
-def workflow_and_live(obj: Any, policy: str | Path | None = None) -> tuple[Workflow, Any]:
+def _saved_run_refs(saved: Workflow) -> Any:
+    """A run keeps the ``Runner.run`` options it started with (its IR names them)."""
+    from .run_refs import RunRefs
+
+    options = saved.agents.run if saved.agents is not None else None
+    return RunRefs(options.run_config, options.hooks) if options is not None else RunRefs()
+
+
+def workflow_and_live(obj: Any, policy: str | Path | None = None, refs: Any = None) -> tuple[Workflow, Any]:
+    """``refs``: the ``Runner.run`` option REFs (``run_refs.RunRefs``; None: the defaults)."""
     from .refs import load_ref
 
     if isinstance(obj, str) and Path(obj).is_dir() and (Path(obj) / "manifest.json").exists():
@@ -216,7 +266,7 @@ def workflow_and_live(obj: Any, policy: str | Path | None = None) -> tuple[Workf
         wf = IR.load((Path(obj) / manifest["ir"]).read_text())
         return wf, load_ref(manifest["entry"])
     entry, live = _entry_and_obj(obj)
-    return _read(entry, live, policy=policy), live
+    return _read(entry, live, policy=policy, refs=refs), live
 
 
 def agent_context(live: Any, context: Any, factory: Any = None) -> tuple[Any, str | None]:

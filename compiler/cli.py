@@ -26,6 +26,7 @@ from .cli_common import (  # noqa: F401 - re-exported for the command modules an
     _reader_gone,
     _user_code,
 )
+from .cli_run_options import run_option_flags, use_run_options
 from .cli_store import store_option
 from .errors import AgentcError, Code
 
@@ -73,16 +74,19 @@ def _use_policy(policy: str | None) -> None:
 @click.option("--strict", is_flag=True, help="turn warnings into errors")
 @click.option("--policy", default=None, type=click.Path(), help="policy file (TOML: [effects...], [policies...]), "
               "as `agentc --policy FILE` [default: [tool.agentc.effects] / [tool.agentc.policies] of ./pyproject.toml]")
+@run_option_flags
 @_diagnose
-def compile_cmd(ref: str, target: str, out: str, strict: bool, policy: str | None) -> None:
+def compile_cmd(ref: str, target: str, out: str, strict: bool, policy: str | None, run_config: str | None,
+                run_hooks: str | None) -> None:
     """Compile REF (package.module:attr or path/file.py:attr) for a target."""
     from .api import compile as compile_
     from .errors import ErrorLevel, Warnings
 
     _use_policy(policy)
+    use_run_options(run_config, run_hooks)
     warnings = Warnings()
     artifact = compile_(ref, target=target, level=ErrorLevel.RAISE if strict else ErrorLevel.WARN, warnings=warnings,
-                        policy=policy)
+                        policy=policy, run_config=run_config, run_hooks=run_hooks)
     _print_warnings(warnings)
     for note in artifact.notes:
         click.echo(note, err=True)
@@ -112,14 +116,20 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool, policy: str | Non
               "(else one must poll the task queue: agentc worker temporal REF)")
 @click.option("--policy", default=None, type=click.Path(), help="policy file (TOML: [effects...], [policies...]), "
               "as `agentc --policy FILE` [default: [tool.agentc.effects] / [tool.agentc.policies] of ./pyproject.toml]")
+@run_option_flags
+@click.option("--json", "full_result", is_flag=True,
+              help="agents: print the SDK's whole RunResult as JSON (new_items, usage, guardrail results, "
+                   "input_list = to_input_list()), not only final_output and last_agent")
 @_diagnose
 def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | None, db: str | None,
             run_id: str | None, recursion_limit: int | None, durability: str, engine: str, address: str | None,
-            task_queue: str | None, with_worker: bool, policy: str | None) -> None:
+            task_queue: str | None, with_worker: bool, policy: str | None, run_config: str | None,
+            run_hooks: str | None, full_result: bool) -> None:
     """Run REF durably; print the final state as JSON (exit 3 when it waits for a human)."""
     value = _parse_json(input_, "--input")
     ctx = _parse_json(context, "--context")
     _use_policy(policy)
+    use_run_options(run_config, run_hooks)
     if engine == "temporal" and policy is not None:
         raise AgentcError(Code.IGNORED_OPTION, "--policy is not supported with --engine temporal yet",
                           construct="--policy", hint="put the policy in [tool.agentc.effects] of ./pyproject.toml, "
@@ -132,12 +142,13 @@ def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | N
         _exit_now(lambda: _emit_outcome(_user_code(lambda: asyncio.run(temporal.start(
             ref, _address(address), value, context=ctx, run_id=run_id, task_queue=task_queue,
             with_worker=with_worker, max_turns=recursion_limit, context_factory=context_factory,
-            no_worker_s=temporal.NO_WORKER_S)))))
+            no_worker_s=temporal.NO_WORKER_S, full_result=full_result)))))
     from .api import run
 
     _emit_outcome(_user_code(lambda: run(
         ref, value, db=db or _db_default(), context=ctx, run_id=run_id, recursion_limit=recursion_limit,
-        durability=durability, context_factory=context_factory, policy=policy)))
+        durability=durability, context_factory=context_factory, policy=policy, run_config=run_config,
+        run_hooks=run_hooks, full_result=full_result)))
 
 
 def _exit_now(body: Callable[[], None]) -> None:
@@ -333,15 +344,20 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
 @click.option("--recursion-limit", "max_turns", type=int, default=None,
               help="superstep budget (LangGraph's recursion_limit; an agent's max_turns), as on `agentc run`")
 @_command_options
+@run_option_flags
+@click.option("--json", "full_result", is_flag=True, help="agents: print the SDK's whole RunResult as JSON, "
+              "as `agentc run --json`")
 @_diagnose
 def simulate_cmd(folder: str | None, input_: str | None, context: str | None, context_factory: str | None,
                  resume_id: str | None, value: str | None, state_dir: str, max_turns: int | None,
-                 goto: tuple[str, ...], update: str | None) -> None:
+                 goto: tuple[str, ...], update: str | None, run_config: str | None, run_hooks: str | None,
+                 full_result: bool) -> None:
     """Run a compiled Conductor artifact offline by Conductor's runtime semantics, worker
     tasks served in process; prints the final state like `agentc run` (exit 3 when a HUMAN
     task waits: continue with --resume RUN_ID --value JSON)."""
     from agentc.targets.conductor.simulate import NO_VALUE, Simulation
 
+    use_run_options(run_config, run_hooks)  # as compiled: the workers re-read the agents with them
     if resume_id:
         saved = Path(state_dir) / f"{resume_id}.json"
         answer = NO_VALUE if value is None else _parse_json(value, "--value")
@@ -360,7 +376,8 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
                               construct="agentc simulate", hint="agentc simulate DIR --input JSON")
         sim = Simulation.of(folder)
         args = _parse_json(input_, "--input"), _parse_json(context, "--context")
-        outcome = _user_code(lambda: sim.start(*args, max_turns=max_turns, context_factory=context_factory))
+        outcome = _user_code(lambda: sim.start(*args, max_turns=max_turns, context_factory=context_factory,
+                                               full_result=full_result))
     sim.save(Path(state_dir) / f"{outcome.run_id}.json")  # finished ones too: `agentc history --engine conductor`
     _emit_outcome(outcome)
 
@@ -389,10 +406,14 @@ def worker_conductor_cmd(ref: str, server: str, domain: str | None, threads: int
 @click.argument("ref")
 @click.option("--address", required=True, envvar=ADDRESS_ENV, show_envvar=True, help="Temporal server, HOST:PORT")
 @click.option("--task-queue", default=None, help="[default: agentc-<graph>]")
+@run_option_flags
 @_diagnose
-def worker_temporal_cmd(ref: str, address: str, task_queue: str | None) -> None:
+def worker_temporal_cmd(ref: str, address: str, task_queue: str | None, run_config: str | None,
+                        run_hooks: str | None) -> None:
     """Run a Temporal worker for REF's compiled workflows and its activities (blocks)."""
     import asyncio
+
+    use_run_options(run_config, run_hooks)
 
     from agentc.targets.temporal import engine as temporal
 

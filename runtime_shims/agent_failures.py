@@ -17,7 +17,11 @@ def _sources(wf: Any) -> tuple[Any, list[Any]]:
     return getattr(start, "source", None), specs
 
 
-def _guardrail_source(specs: list[Any], name: str) -> Any:
+def _guardrail_source(specs: list[Any], name: str, run: Any = None) -> Any:
+    """``run``: the IR's ``Runner.run`` options, whose RunConfig may hold the guardrail."""
+    for g in (*run.input_guardrails, *run.output_guardrails) if run is not None else ():
+        if g.name == name:
+            return g.source
     for a in specs:
         for g in (*a.input_guardrails, *a.output_guardrails):
             if g.name == name:
@@ -74,7 +78,7 @@ def failure(exc: BaseException, wf: Any = None) -> Any:
         kind = "input" if isinstance(exc, InputGuardrailTripwireTriggered) else "output"
         return RunFailed(Code.GUARDRAIL_TRIPPED, f"{kind} guardrail {name!r} tripped: the run stopped, as Runner.run "
                          f"raises {type(exc).__name__}", construct=f"guardrail {name!r}",
-                         **_at(_guardrail_source(_sources(wf)[1], name)),
+                         **_at(_guardrail_source(_sources(wf)[1], name, getattr(getattr(wf, "agents", None), "run", None))),
                          hint="the guardrail rejected this input/output; change the input or the guardrail")
     if isinstance(exc, (ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)):
         name = exc.guardrail.get_name()

@@ -209,7 +209,7 @@ class AgentStepper:
             replay.activate(steps)
             session.release = replay.install(self.agent, steps)
             session.task = asyncio.ensure_future(replay.run_with_decisions(
-                self.agent, run["input"], replay.run_kwargs(steps, run_context(run), run.get("max_turns")),
+                self.agent, run["input"], replay.run_kwargs(steps, run_context(run), run.get("max_turns"), self.wf),
                 lambda pause: steps.done.get(f"pause:{pause}")))
         else:  # a warm drive: wake the parked steps with what the journal added
             steps.done.update(values)
@@ -236,7 +236,7 @@ class AgentStepper:
         status, value = task.result()
         if status == "waiting":
             return Drive("waiting", new, [], value, steps.agent, texts=texts)
-        return Drive("final", new, [], replay.final_result(value), value.last_agent.name, texts=texts)
+        return Drive("final", new, [], replay.final_result(value, run), value.last_agent.name, texts=texts)
 
     @staticmethod
     async def _settle(task: asyncio.Future, steps: replay.Steps) -> None:
@@ -313,12 +313,19 @@ class AgentStepper:
         return {**out, "plan": self.layout.plan_id, "tasks": tasks, "inputs": inputs}
 
 
-def run_input(input: Any, context: Any, factory: str | None = None, *, max_turns: int | None) -> dict[str, Any]:
+def run_input(input: Any, context: Any, factory: str | None = None, *, max_turns: int | None,
+              full_result: bool = False) -> dict[str, Any]:
     """A root agent workflow's input (what ``read_run`` reads back): the context packed —
     or, with a context factory (``agentc.agent_context.run_context``), its arguments packed and its
-    REF, called in every step."""
-    return {"input": input, "context": None if context is None else pack(context), "context_factory": factory,
-            "max_turns": max_turns}
+    REF, called in every step; ``full_result``: the run returns the whole ``RunResult``
+    (``run_result.py``)."""
+    out = {"input": input, "context": None if context is None else pack(context), "context_factory": factory,
+           "max_turns": max_turns}
+    if full_result:
+        from agentc.runtime_shims.run_result import FULL
+
+        out["result"] = FULL
+    return out
 
 
 def read_run(wf_input: dict[str, Any]) -> dict[str, Any]:
@@ -326,7 +333,7 @@ def read_run(wf_input: dict[str, Any]) -> dict[str, Any]:
     context_factory, max_turns}``, or an agent-as-tool child's packed ``child``."""
     if wf_input.get("child"):
         return unpack(wf_input["child"])
-    return {k: wf_input.get(k) for k in ("input", "context", "context_factory", "max_turns")}
+    return {k: wf_input.get(k) for k in ("input", "context", "context_factory", "max_turns", "result")}
 
 
 def run_context(run: dict[str, Any]) -> Any:

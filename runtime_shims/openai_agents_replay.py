@@ -437,23 +437,36 @@ class JournaledHooks:
         original = getattr(self.inner, name)
         if name not in HOOK_EVENTS:
             return original
+        return journaled_hook(original, name, self.agent)
 
-        async def once(*args: Any, **kwargs: Any) -> Any:
-            steps = _ACTIVE.get()
-            if steps is None:  # outside agentc's drives the user's hooks run as is
-                return await original(*args, **kwargs)
-            key, _ = steps.occurrence(f"hook:{name}:{self.agent}:{_hook_detail(name, args)}")
-            context = getattr(args[0], "context", None) if args else None
-            if key in steps.done:
-                apply_changes(context, steps.done[key])
-                return None
-            steps.live()
-            before = context_before(context)
-            await original(*args, **kwargs)
-            steps.record(key, "hook", context_changes(before, context))
+
+def journaled_hook(original: Callable[..., Awaitable[Any]], event: str, label: str,
+                   detail: Callable[[str, tuple[Any, ...]], str] | None = None) -> Callable[..., Awaitable[Any]]:
+    """One hook method, journaled (agent hooks here; run hooks in ``run_options.py``):
+    keyed by event, ``label`` (the agent, or ``run``), ``detail(event, args)`` and
+    occurrence; the first drive that reaches it calls ``original`` and records the changes
+    it made to the run context, later drives apply them instead."""
+    detail = detail or _hook_detail
+
+    async def once(*args: Any, **kwargs: Any) -> Any:
+        steps = _ACTIVE.get()
+        if steps is None:  # outside agentc's drives the user's hooks run as is
+            return await original(*args, **kwargs)
+        if kwargs:  # the SDK passes some hooks' arguments by name: keys read them by position
+            bound = inspect.signature(original).bind(*args, **kwargs)
+            args, kwargs = bound.args, bound.kwargs
+        key, _ = steps.occurrence(f"hook:{event}:{label}:{detail(event, args)}")
+        context = getattr(args[0], "context", None) if args else None
+        if key in steps.done:
+            apply_changes(context, steps.done[key])
             return None
+        steps.live()
+        before = context_before(context)
+        await original(*args, **kwargs)
+        steps.record(key, "hook", context_changes(before, context))
+        return None
 
-        return once
+    return once
 
 
 def _hook_detail(event: str, args: tuple[Any, ...]) -> str:
@@ -607,10 +620,11 @@ def pause_id(interruptions: list[Any]) -> str:
     return "p" + _digest(sorted(call_id(i) for i in interruptions))[:16]
 
 
-def final_result(result: Any) -> dict[str, Any]:
-    from agentc.runtime_shims.codec import to_jsonable
+def final_result(result: Any, run: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A finished run's output, as its description ``run`` asks (``run_result.py``)."""
+    from agentc.runtime_shims.run_result import output_of
 
-    return {"final_output": to_jsonable(result.final_output), "last_agent": result.last_agent.name}
+    return output_of(result, run)
 
 
 def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, dict[str, Any]]:
@@ -647,13 +661,19 @@ def _active_gate() -> Any:
     return steps.policy if steps is not None else None
 
 
-def run_kwargs(steps: Steps, context: Any, max_turns: int | None) -> dict[str, Any]:
-    """``Runner.run``'s keyword arguments for a journaled drive."""
+def run_kwargs(steps: Steps, context: Any, max_turns: int | None, wf: Any = None) -> dict[str, Any]:
+    """``Runner.run``'s keyword arguments for a journaled drive; ``wf``: the IR, whose
+    ``agents.run`` names the run's ``RunConfig`` and ``RunHooks`` (``run_options.py``)."""
     from agents import RunConfig
     from agents.models.multi_provider import MultiProvider
 
     kwargs: dict[str, Any] = {"context": context,
                               "run_config": RunConfig(model_provider=JournaledProvider(MultiProvider(), steps))}
+    options = getattr(getattr(wf, "agents", None), "run", None)
+    if options is not None:
+        from agentc.runtime_shims.run_options import drive_kwargs
+
+        kwargs.update(drive_kwargs(options, steps))
     if steps.policy is not None:
         max_turns = steps.policy.max_turns(max_turns)
     if max_turns is not None:

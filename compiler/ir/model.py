@@ -318,12 +318,37 @@ class AgentSpec(_Frozen):
     output_guardrails: tuple[AgentGuardrail, ...] = ()
 
 
+RUN_CONFIG_AGENT = "run_config"
+"""What stands for the agent of a ``RunConfig``'s guardrails (they apply to whichever agent
+runs): their step types and journal keys are under this name."""
+
+
+class AgentRunOptions(_Frozen):
+    """What ``Runner.run`` is given besides the agent, input and context, named by REFs
+    that every process driving the run imports (``--run-config``, ``--run-hooks``,
+    ``[tool.agentc]``; docs/openai-agents.md, "`Runner.run` parameters"). Part of the
+    fingerprint: a run keeps the options it started with, and a worker compiled with
+    other options refuses its steps."""
+
+    run_config: str | None = None
+    """REF of a ``RunConfig`` (or of a zero-argument factory returning one)."""
+    settings: dict[str, Any] = {}
+    """The config's fields that differ from ``RunConfig()``'s, as stable JSON (callables by
+    qualified name), guardrails aside."""
+    input_guardrails: tuple[AgentGuardrail, ...] = ()
+    output_guardrails: tuple[AgentGuardrail, ...] = ()
+    hooks: str | None = None
+    """REF of a ``RunHooks`` object (or of a zero-argument factory returning one)."""
+
+
 class AgentSystem(_Frozen):
     """Every agent reachable from the starting agent (handoffs, agents used as tools)."""
 
     start: str
     agents: tuple[AgentSpec, ...]
     max_turns: int = 10
+    run: AgentRunOptions | None = Field(default=None, exclude_if=lambda v: v is None)
+    """``Runner.run``'s options (None, and absent from the JSON, when there are none)."""
 
 
 # ---------------------------------------------------------------- effect policy (docs/effects.md)

@@ -16,6 +16,7 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
+from agentc.ir.model import RUN_CONFIG_AGENT
 
 from .layout import plan_id, slug
 
@@ -84,6 +85,10 @@ def agent_layout(wf: Workflow) -> AgentLayout:
         for g in agent.output_guardrails:
             ty = lay.guardrail_types[(agent.name, g.name)] = take(f"{root}-{a}-guardrail-{slug(g.name)}")
             lay.task_kinds[ty] = {"kind": "guardrail", "agent": agent.name, "name": g.name}
+    for g in system.run.output_guardrails if system.run is not None else ():  # the RunConfig's (run_options.py)
+        ty = lay.guardrail_types[(RUN_CONFIG_AGENT, g.name)] = take(f"{root}-{slug(RUN_CONFIG_AGENT)}-guardrail-"
+                                                                    f"{slug(g.name)}")
+        lay.task_kinds[ty] = {"kind": "guardrail", "agent": RUN_CONFIG_AGENT, "name": g.name}
     lay.report.append(f"agents {wf.name}: {len(system.agents)} agents, {len(lay.tool_types)} tool task types, "
                       f"{len(lay.agent_tools)} agents as tools (child workflows), "
                       f"{len(lay.guardrail_types)} output guardrail task types")

@@ -76,14 +76,19 @@ class Simulation:
 
     # ------------------------------------------------------------ running
     def start(self, input: Any, context: Any = None, max_turns: int | None = None, *,
-              context_factory: Any = None) -> Any:
+              context_factory: Any = None, full_result: bool = False) -> Any:
+        """``full_result``: an agent run returns the SDK's whole ``RunResult`` as JSON."""
         if self.worker.wf.agents is not None:  # an agent loop: the context travels packed
             from agentc.api import agent_context
             from agentc.runtime_shims.agent_steps import run_input
 
             ctx, factory = agent_context(self.worker.agent, context, context_factory)
-            wf_input = run_input(input, ctx, factory, max_turns=max_turns)
+            wf_input = run_input(input, ctx, factory, max_turns=max_turns, full_result=full_result)
         else:
+            if full_result:
+                from agentc.run_refs import refuse_full_result
+
+                raise refuse_full_result(self.worker.wf.name)
             if max_turns is not None:  # Conductor's graph loop has its budget compiled in
                 raise AgentcError(Code.CONFIG, "a graph's recursion limit is part of its compiled Conductor "
                                   "workflow; it cannot change per simulation",

@@ -40,14 +40,17 @@ class AgentRunner:
 
     # ------------------------------------------------------------ public API
     def start(self, input: Any, *, run_id: str | None = None, context: Any = None,
-              max_turns: int | None = None, context_factory: str | None = None) -> RunOutcome:
-        """``context_factory``: a REF called with ``context`` (its arguments) at every drive."""
+              max_turns: int | None = None, context_factory: str | None = None,
+              full_result: bool = False) -> RunOutcome:
+        """``context_factory``: a REF called with ``context`` (its arguments) at every drive;
+        ``full_result``: the output holds the whole ``RunResult`` (``runtime_shims/run_result``)."""
         self.run_id = run_id or uuid.uuid4().hex
 
         def create() -> None:
             self.journal.create_run(self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
             self.journal.save_step(self.run_id, "input", "input", {"input": input, "max_turns": max_turns,
-                                                                   "context_factory": context_factory})
+                                                                   "context_factory": context_factory,
+                                                                   **({"result": "full"} if full_result else {})})
 
         with self.journal.driving(self.run_id, create):
             return self._drive()
@@ -122,7 +125,7 @@ class AgentRunner:
         try:
             with replay.journaled(self.agent, steps):
                 status, result = await replay.run_with_decisions(
-                    self.agent, first["input"], replay.run_kwargs(steps, context, first.get("max_turns")),
+                    self.agent, first["input"], replay.run_kwargs(steps, context, first.get("max_turns"), self.wf),
                     decisions_at)
         except AgentcError:
             raise
@@ -131,7 +134,7 @@ class AgentRunner:
             d = failed.diagnostic  # name this run in the hint, as a failed graph run's does
             raise type(failed)(d.code, d.message, construct=d.construct, file=d.file, line=d.line,
                                hint=d.hint.replace("RUN_ID", self.run_id), details=failed.details) from None
-        return status, (result if status == "waiting" else replay.final_result(result))
+        return status, (result if status == "waiting" else replay.final_result(result, first))
 
     def _sink(self, key: str, kind: str, value: Any) -> None:
         try:

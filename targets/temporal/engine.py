@@ -107,13 +107,14 @@ async def serve(ref: str, address: str, task_queue: str | None = None, *, stop: 
 async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_id: str | None = None,
                 task_queue: str | None = None, options: dict[str, Any] | None = None,
                 with_worker: bool = False, client: Any = None, max_turns: int | None = None,
-                context_factory: Any = None, no_worker_s: float | None = None) -> Any:
+                context_factory: Any = None, no_worker_s: float | None = None, full_result: bool = False) -> Any:
     """Start a run and wait for its result or its first pause. Whatever can fail before the
     run exists fails first, so a bad input or a graph the target cannot compile starts no
     workflow: the input and context are checked as ``agentc run`` checks them (AC111), the
     code is generated, and with ``with_worker`` the worker (its workflows loaded in the
     sandbox) is up before the workflow starts. ``no_worker_s``: give up (a diagnostic)
-    when no worker serves the task queue for that long; None waits for one indefinitely."""
+    when no worker serves the task queue for that long; None waits for one indefinitely.
+    ``full_result``: an agent run returns the SDK's whole ``RunResult`` as JSON."""
     import uuid
 
     from agentc.api import workflow_and_live
@@ -125,10 +126,15 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
         from agentc.api import agent_context
         from agentc.runtime_shims.agent_steps import run_input
 
-        arg = run_input(input, *agent_context(live, context, context_factory), max_turns=max_turns)
+        arg = run_input(input, *agent_context(live, context, context_factory), max_turns=max_turns,
+                        full_result=full_result)
     else:
         from agentc.api import check_context, check_input
 
+        if full_result:
+            from agentc.run_refs import refuse_full_result
+
+            raise refuse_full_result(wf.name)
         if context_factory is not None:
             from agentc.agent_context import call_factory
 

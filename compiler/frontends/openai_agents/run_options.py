@@ -1,0 +1,72 @@
+"""``Runner.run``'s options (a ``RunConfig``, ``RunHooks``) read into the IR
+(``AgentSystem.run``), so they are fingerprinted like the agents: a different REF, or a
+config whose fields changed, is a different workflow (docs/openai-agents.md,
+"`Runner.run` parameters").
+
+Every ``RunConfig`` field is either honoured on every target — the runtime
+(``runtime_shims/run_options.py``) builds the config again in each drive, with its model
+provider, model and guardrails journaled — or refused here (AC200, naming the field).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ...errors import Code, Diagnostic, ErrorLevel, Warnings
+from ...ir import Workflow
+from ...ir.model import AgentGuardrail, AgentRunOptions
+from ...run_refs import RunRefs, load_run_config, load_run_hooks
+from .reader import _src, stable
+
+REFUSED = {
+    "sandbox": "SandboxAgent execution runs outside the journal",
+    "tool_execution": "the engines run the tool calls of one response as parallel steps of their own, "
+                      "so a concurrency bound or pre-approval guardrails would not be the SDK's",
+    "session_input_callback": "sessions (conversation memory) are not supported yet",
+    "session_settings": "sessions (conversation memory) are not supported yet",
+}
+"""RunConfig fields agentc cannot honour durably, with the reason (refused when set)."""
+
+GUARDRAILS = ("input_guardrails", "output_guardrails")
+
+
+def read_run_options(wf: Workflow, refs: RunRefs, warnings: Warnings, level: ErrorLevel) -> Workflow:
+    """``wf`` with ``agents.run`` describing ``refs`` (unchanged when there are none)."""
+    if not refs or wf.agents is None:
+        return wf
+    options = AgentRunOptions(hooks=refs.hooks)
+    if refs.hooks:
+        load_run_hooks(refs.hooks)  # a REF that names no RunHooks is a diagnostic now
+    if refs.run_config:
+        options = _describe(refs.run_config, load_run_config(refs.run_config), options, warnings, level)
+    warnings.raise_if_refused()
+    return wf.model_copy(update={"agents": wf.agents.model_copy(update={"run": options})})
+
+
+def _describe(ref: str, config: Any, options: AgentRunOptions, warnings: Warnings,
+              level: ErrorLevel) -> AgentRunOptions:
+    from agents import RunConfig
+
+    default = RunConfig()
+    settings: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        if f.name in GUARDRAILS:
+            continue
+        value = stable(getattr(config, f.name))
+        if value == stable(getattr(default, f.name, None)):
+            continue
+        if f.name in REFUSED:
+            warnings.refuse(Diagnostic(
+                Code.UNSUPPORTED, f"RunConfig.{f.name} is not supported: {REFUSED[f.name]}",
+                construct=f"{ref}.{f.name}", hint=f"leave {f.name} unset in the run config, or run with "
+                                                  "Runner.run"), level)
+            continue
+        settings[f.name] = value
+
+    def guards(items: Any) -> tuple[AgentGuardrail, ...]:
+        return tuple(AgentGuardrail(name=g.get_name(), run_in_parallel=getattr(g, "run_in_parallel", True),
+                                    source=_src(g.guardrail_function)) for g in items or ())
+
+    return options.model_copy(update={"run_config": ref, "settings": settings,
+                                      "input_guardrails": guards(config.input_guardrails),
+                                      "output_guardrails": guards(config.output_guardrails)})

@@ -1,0 +1,135 @@
+"""The REFs naming ``Runner.run``'s options for an OpenAI Agents SDK agent system — a
+``RunConfig`` (``--run-config``) and ``RunHooks`` (``--run-hooks``) — and the objects they
+name (docs/openai-agents.md, "`Runner.run` parameters").
+
+A REF is chosen, in this order, from the caller's argument (``agentc.load/compile/run``,
+the CLI options), ``$AGENTC_RUN_CONFIG`` / ``$AGENTC_RUN_HOOKS`` (what the CLI sets for the
+in-process workers of one command), then ``[tool.agentc] run_config`` / ``run_hooks`` of
+./pyproject.toml — so a worker in another process that reads the same project compiles the
+same workflow (the options are part of its fingerprint). The object is built again in
+every process that drives the run, never shipped: a REF names a module global holding the
+object, or a zero-argument factory returning it, so it need not be serializable.
+
+It sits beside ``agent_context`` (imports only ``errors``, ``refs`` and ``source_refs``):
+the frontend describes the options into the IR, the runtime shims build them for a drive.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import AgentcError, Code
+
+ENV = {"run_config": "AGENTC_RUN_CONFIG", "hooks": "AGENTC_RUN_HOOKS"}
+OPTION = {"run_config": "--run-config", "hooks": "--run-hooks"}
+PYPROJECT_KEY = {"run_config": "run_config", "hooks": "run_hooks"}
+
+
+@dataclass(frozen=True)
+class RunRefs:
+    run_config: str | None = None
+    hooks: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.run_config or self.hooks)
+
+
+def chosen(run_config: Any = None, hooks: Any = None, project: Path | None = None) -> RunRefs:
+    """The REFs in effect: arguments (REF strings or module-level objects), else the
+    environment, else ``[tool.agentc]`` of ``project`` (default ./pyproject.toml)."""
+    given = {"run_config": run_config, "hooks": hooks}
+    table: dict[str, Any] | None = None
+    out: dict[str, str | None] = {}
+    for what, value in given.items():
+        if value is None:
+            value = os.environ.get(ENV[what]) or None
+        if value is None:
+            if table is None:
+                table = _project_table(project or Path.cwd() / "pyproject.toml")
+            value = table.get(PYPROJECT_KEY[what])
+            if value is not None and not isinstance(value, str):
+                raise AgentcError(Code.CONFIG, f"[tool.agentc] {PYPROJECT_KEY[what]} must be a REF string",
+                                  construct=f"[tool.agentc] {PYPROJECT_KEY[what]}",
+                                  hint='e.g. run_config = "myapp.config:RUN_CONFIG"')
+        out[what] = None if value is None else ref_of(value, what)
+    return RunRefs(**out)
+
+
+def _project_table(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError:
+        return {}  # `agentc check` reports a broken pyproject; nothing is configured here
+    agentc = data.get("tool", {}).get("agentc", {})
+    return agentc if isinstance(agentc, dict) else {}
+
+
+def ref_of(value: Any, what: str) -> str:
+    """A REF string for ``value``: itself, or where the module global it is lives."""
+    if isinstance(value, str):
+        return value
+    from .refs import find_ref
+
+    modules = [getattr(value, "__module__", None) or getattr(type(value), "__module__", "") or ""]
+    ref = find_ref(value, modules) or find_ref(value, sorted(m for m in sys.modules if m != "__main__"))
+    if ref is None:
+        raise AgentcError(Code.CONFIG, f"the {OPTION[what][2:]} object {type(value).__name__} is not a "
+                          "module-level name", construct=OPTION[what],
+                          hint="put it in a module global (or a zero-argument factory) and pass that, or its REF "
+                               "module:attr: every process driving the run imports it")
+    return ref
+
+
+def refuse_full_result(name: str) -> AgentcError:
+    """``--json`` (the whole ``RunResult``) asked of a LangGraph graph."""
+    return AgentcError(Code.IGNORED_OPTION, f"{name} is a LangGraph graph; --json (full_result) returns an agent "
+                       "run's RunResult", construct="--json", hint="drop --json: a graph's output is its final state")
+
+
+def load_run_config(ref: str) -> Any:
+    """The ``RunConfig`` a REF names (the object, or what a zero-argument factory returns)."""
+    from agents import RunConfig
+
+    return _load(ref, RunConfig, "run_config", "a RunConfig")
+
+
+def load_run_hooks(ref: str) -> Any:
+    from agents.lifecycle import RunHooksBase
+
+    return _load(ref, RunHooksBase, "hooks", "a RunHooks object")
+
+
+def _load(ref: str, cls: type, what: str, wanted: str) -> Any:
+    from .refs import load_ref
+
+    obj = load_ref(ref)
+    if not isinstance(obj, cls) and callable(obj):
+        try:
+            obj = obj()
+        except Exception as exc:  # noqa: BLE001 - the user's factory failed
+            raise AgentcError(Code.CONFIG, f"{OPTION[what]} {ref}: the factory failed: {type(exc).__name__}: {exc}",
+                              construct=OPTION[what], source=_src(load_ref(ref)),
+                              hint=f"name {wanted}, or a function with no arguments returning one") from None
+    if not isinstance(obj, cls):
+        raise AgentcError(Code.CONFIG, f"{OPTION[what]} {ref} is {type(obj).__name__}, not {wanted}",
+                          construct=OPTION[what], hint=f"name {wanted}, or a function with no arguments "
+                                                       "returning one")
+    return obj
+
+
+def _src(obj: Any) -> Any:
+    from .source_refs import source_ref
+
+    try:
+        return source_ref(obj)
+    except Exception:  # noqa: BLE001 - best effort
+        return None

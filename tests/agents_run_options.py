@@ -1,0 +1,160 @@
+"""Agents run with ``Runner.run`` options, for tests/test_run_options.py: a ``RunConfig``
+(``CONFIG``) that overrides every agent's model by name through its own model provider,
+sets model settings the model's answer shows, filters the handoff's input, and adds input
+and output guardrails with ``output_info``; ``RunHooks`` (``Hooks``) that record each event
+in the run context and in ``FIRED`` (how often the user's hook ran in this process).
+
+The agents name a model no provider knows (``"no-such-model"``): only the config's
+``model`` override and ``model_provider`` make them run. The scripted model reports token
+usage derived from the request, so usage totals are comparable."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents import (Agent, GuardrailFunctionOutput, ModelProvider, ModelSettings, RunConfig, RunContextWrapper,
+                    RunHooks, function_tool, input_guardrail, output_guardrail)
+from agents.extensions.handoff_filters import remove_all_tools
+from agents.usage import Usage
+
+from agentc.fixtures.openai_agents.fake_model import ALWAYS, FakeModel, Rule, call, say
+
+FIRED: list[str] = []
+
+
+@dataclass
+class Log:
+    events: list[str] = field(default_factory=list)
+
+
+class Scripted(FakeModel):
+    """A FakeModel whose answer shows the model settings it was given, with token usage."""
+
+    async def get_response(self, system_instructions, input, model_settings, tools, output_schema, handoffs,
+                           tracing, **kwargs: Any) -> Any:
+        r = await super().get_response(system_instructions, input, model_settings, tools, output_schema, handoffs,
+                                       tracing, **kwargs)
+        for item in r.output:
+            if getattr(item, "type", None) == "message":
+                item.content[0].text += f" [temperature={model_settings.temperature}]"
+        n = len(input) if isinstance(input, list) else 1
+        r.usage = Usage(requests=1, input_tokens=10 * n, output_tokens=len(r.output), total_tokens=10 * n + len(r.output))
+        return r
+
+
+def _answer(r: Any) -> list[Any]:
+    return [say(f"{r.system} | {len(r.items)} items, tools {','.join(r.outputs_of('flight') + r.outputs_of('hotel'))}")]
+
+
+SCRIPTED = Scripted("scripted", [
+    Rule("lookup", lambda r: r.has_tool("lookup") and not r.called("lookup"), [call("lookup", city="Oslo")]),
+    Rule("handoff", lambda r: r.has_handoff("transfer_to_booker"), [call("transfer_to_booker")]),
+    Rule("book", lambda r: r.has_tool("flight") and not r.called("flight"),
+         [call("flight", city="Oslo"), call("hotel", city="Oslo")]),
+    Rule("answer", ALWAYS, _answer)])
+
+
+class Provider(ModelProvider):
+    def get_model(self, model_name: str | None) -> Any:
+        if model_name != "scripted":
+            raise KeyError(f"no model {model_name!r}")
+        return SCRIPTED
+
+
+@function_tool
+def lookup(city: str) -> str:
+    """Look a city up.
+
+    Args:
+        city: Which.
+    """
+    return f"{city} is in Norway"
+
+
+@function_tool
+def flight(city: str) -> str:
+    """Book a flight.
+
+    Args:
+        city: Where to.
+    """
+    return f"flight to {city}"
+
+
+@function_tool
+def hotel(city: str) -> str:
+    """Book a hotel.
+
+    Args:
+        city: Where.
+    """
+    return f"hotel in {city}"
+
+
+def seen(ctx: RunContextWrapper[Log], agent: Agent[Log]) -> str:
+    return f"{agent.name} saw " + ",".join(ctx.context.events)
+
+
+booker = Agent[Log](name="Booker", instructions=seen, tools=[flight, hotel], model="no-such-model")
+desk = Agent[Log](name="Desk", instructions=seen, tools=[lookup], handoffs=[booker], model="no-such-model")
+
+
+@input_guardrail
+def polite(ctx: RunContextWrapper[Log], agent: Agent[Log], input: Any) -> GuardrailFunctionOutput:
+    text = input if isinstance(input, str) else str(input)
+    return GuardrailFunctionOutput(output_info={"length": len(text), "agent": agent.name},
+                                   tripwire_triggered="rude" in text)
+
+
+@output_guardrail
+def short(ctx: RunContextWrapper[Log], agent: Agent[Log], output: Any) -> GuardrailFunctionOutput:
+    return GuardrailFunctionOutput(output_info={"chars": len(str(output)), "agent": agent.name},
+                                   tripwire_triggered="forbidden" in str(output))
+
+
+CONFIG = RunConfig(model="scripted", model_provider=Provider(), model_settings=ModelSettings(temperature=0.25),
+                   handoff_input_filter=remove_all_tools, input_guardrails=[polite], output_guardrails=[short],
+                   tracing_disabled=True, workflow_name="Trip desk")
+
+
+def make_config() -> RunConfig:
+    """The same config from a zero-argument factory."""
+    return RunConfig(model="scripted", model_provider=Provider(), model_settings=ModelSettings(temperature=0.25),
+                     handoff_input_filter=remove_all_tools, input_guardrails=[polite], output_guardrails=[short],
+                     tracing_disabled=True, workflow_name="Trip desk")
+
+
+OTHER_TEMPERATURE = RunConfig(model="scripted", model_provider=Provider(), model_settings=ModelSettings(temperature=0.5))
+
+SESSION_SETTINGS = RunConfig(model="scripted", model_provider=Provider(), session_settings={"limit": 3})
+
+
+def _note(ctx: Any, event: str) -> None:
+    FIRED.append(event)
+    ctx.context.events.append(event)
+
+
+class Hooks(RunHooks[Log]):
+    async def on_agent_start(self, context: Any, agent: Any) -> None:
+        _note(context, f"agent_start:{agent.name}")
+
+    async def on_agent_end(self, context: Any, agent: Any, output: Any) -> None:
+        _note(context, f"agent_end:{agent.name}")
+
+    async def on_handoff(self, context: Any, from_agent: Any, to_agent: Any) -> None:
+        _note(context, f"handoff:{from_agent.name}->{to_agent.name}")
+
+    async def on_tool_start(self, context: Any, agent: Any, tool: Any) -> None:
+        _note(context, f"tool_start:{tool.name}")
+
+    async def on_tool_end(self, context: Any, agent: Any, tool: Any, result: Any) -> None:
+        _note(context, f"tool_end:{tool.name}")
+
+    async def on_llm_start(self, context: Any, agent: Any, system_prompt: Any, input_items: Any) -> None:
+        _note(context, f"llm_start:{agent.name}")
+
+    async def on_llm_end(self, context: Any, agent: Any, response: Any) -> None:
+        _note(context, f"llm_end:{agent.name}")
+
+
+HOOKS = Hooks()
