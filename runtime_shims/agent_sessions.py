@@ -97,7 +97,13 @@ class Session:
             return
 
         async def stop() -> None:
-            # every task of the drive (the SDK's tool tasks too), as asyncio.run ends a loop
+            if self.steps is not None:
+                self.steps.closing = True  # nothing of the user's runs while the drive unwinds
+            # the run's own task first: the SDK tears its tool tasks down as a teardown (a tool
+            # task cancelled by itself counts as a failed call, whose hooks the SDK runs)
+            if self.task is not None and not self.task.done():
+                self.task.cancel()
+                await asyncio.gather(self.task, return_exceptions=True)
             me = asyncio.current_task()
             while tasks := [t for t in asyncio.all_tasks() if t is not me and not t.done()]:
                 for t in tasks:

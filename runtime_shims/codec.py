@@ -6,6 +6,8 @@ use), so messages, pydantic models, dataclasses and ``Send`` packets round-trip 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import datetime
 import enum
 import uuid
@@ -64,3 +66,17 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return repr(value)
+
+
+def digest(*parts: Any) -> str:
+    """A short stable digest of JSON-able parts (journal keys of agent runs: model requests,
+    tool arguments, pauses); models' pydantic objects by their JSON, anything else by repr."""
+    text = json.dumps(parts, sort_keys=True, default=_plain)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _plain(o: Any) -> Any:
+    dump = getattr(o, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json", exclude_none=True)
+    return repr(o)

@@ -26,18 +26,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import hashlib
 import inspect
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterator, Optional
+from typing import Any, Awaitable, Callable, Iterator
 
 from agents.models.interface import Model
 
 from agentc.compat import openai_agents as compat
 from agentc.compat.openai_agents import reachable_agents
-from agentc.runtime_shims.codec import dumps, loads
+from agentc.runtime_shims.agent_approvals import (  # noqa: F401 - re-exported: the drivers' API
+    call_id, decide, final_result, parse_args, pause_id, run_with_decisions)
+from agentc.runtime_shims.codec import digest as _digest
+from agentc.runtime_shims.context_changes import (  # noqa: F401 - re-exported
+    apply_changes, context_before, context_changes)
 from agentc.runtime_shims.effects import CTX_ATTR as EFFECTS_ATTR, EffectScope, active as effects_active
 
 _SCOPE: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("agentc_agent_scope", default=())
@@ -88,6 +91,8 @@ class Steps:
         self.changed: asyncio.Event | None = None
         self.parked: list[asyncio.Future[None]] = []
         self.out_of_order = False
+        self.closing = False
+        """Set while a drive is cancelled: steps park and hooks do not run."""
         self.watched_done = False
         self.agent: str | None = None
         """The agent of the latest model call (for reports)."""
@@ -156,7 +161,7 @@ class Steps:
         (then looks again) or cancelled.
         ``execute`` may return ``Unfinished(value)``: ``value`` is returned, not recorded."""
         while effect.key not in self.done:
-            verdict = self.admit(effect)
+            verdict = WAIT if self.closing else self.admit(effect)
             if verdict == RUN:
                 break
             if verdict == NEED:
@@ -177,18 +182,6 @@ class Steps:
 @dataclass(frozen=True)
 class Unfinished:
     value: Any
-
-
-def _digest(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=_plain)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def _plain(o: Any) -> Any:
-    dump = getattr(o, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json", exclude_none=True)
-    return repr(o)
 
 
 # ---------------------------------------------------------------- model calls
@@ -271,71 +264,7 @@ class JournaledProvider:  # noqa: D101 - see its docstring
         return getattr(self.inner, name)
 
 
-# ---------------------------------------------------------------- tools and context
-def _fields(context: Any) -> dict[str, Any] | None:
-    if isinstance(context, dict):
-        return context
-    return getattr(context, "__dict__", None)
-
-
-def _encoded(value: Any) -> Any:
-    try:
-        return dumps(value)
-    except Exception:  # noqa: BLE001 - not serializable: compare by identity only
-        return ("id", id(value))
-
-
-def context_before(context: Any) -> Any:
-    """What ``context_changes`` compares against: each field's encoded value (and a list's
-    length, to tell an append from a replacement)."""
-    fields = _fields(context)
-    return None if fields is None else {
-        k: (_encoded(v), len(v) if isinstance(v, list) else None) for k, v in fields.items()}
-
-
-def context_changes(before: Any, context: Any) -> dict[str, Any] | None:
-    """The fields a tool (or hook) set, appended to or removed, as ``{"set": {...},
-    "append": {...}, "del": [...]}`` (deep copies). Parallel tool calls that each ran as
-    their own step are merged by applying these in call order, which is what the SDK's
-    shared context object gives when the tools touch different fields or append to the same
-    list (a log, a list of bookings)."""
-    fields = _fields(context)
-    if before is None or fields is None:
-        return None
-    changed, appended = {}, {}
-    for k, v in fields.items():
-        if k in before and before[k][0] == _encoded(v):
-            continue
-        n = before[k][1] if k in before else None
-        if n is not None and isinstance(v, list) and len(v) > n and _encoded(v[:n]) == before[k][0]:
-            appended[k] = v[n:]
-        else:
-            changed[k] = v
-    removed = [k for k in before if k not in fields]
-    if not changed and not appended and not removed:
-        return None
-    out: dict[str, Any] = {"set": loads(*dumps(changed)), "del": removed}
-    if appended:
-        out["append"] = loads(*dumps(appended))
-    return out
-
-
-def apply_changes(context: Any, changes: dict[str, Any] | None) -> None:
-    """Put a tool's journaled context changes into the live context object (same identity:
-    tools and instructions hold references to it)."""
-    fields = _fields(context)
-    if not changes or fields is None:
-        return
-    for k in changes["del"]:
-        fields.pop(k, None)
-    fields.update(loads(*dumps(changes["set"])))
-    for k, items in loads(*dumps(changes.get("append") or {})).items():
-        if isinstance(fields.get(k), list):
-            fields[k].extend(items)
-        else:
-            fields[k] = items
-
-
+# ---------------------------------------------------------------- tools
 def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
                     timeout: float | None = None) -> Callable[..., Any]:
     """``timeout``: the tool's own, applied here while the SDK's is cleared (see
@@ -358,10 +287,10 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
             refusal = steps.policy.admit(tool.name, input_json)
             if refusal is not None:
                 return refusal
-        call_id = getattr(ctx, "tool_call_id", None) or _digest(input_json)
-        key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{call_id}")
+        tool_call = getattr(ctx, "tool_call_id", None) or _digest(input_json)
+        key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{tool_call}")
         context = getattr(ctx, "context", None)
-        effect = Effect(key, "tool", scope, {"agent": agent, "tool": tool.name, "call_id": call_id,
+        effect = Effect(key, "tool", scope, {"agent": agent, "tool": tool.name, "call_id": tool_call,
                                              "arguments": input_json, "agent_tool": is_agent_tool})
         # the idempotency keys of this call: run id + scope + the call's ordinal among this
         # tool's calls, never the model's call id (runtime_shims/effects.py)
@@ -459,6 +388,8 @@ def journaled_hook(original: Callable[..., Awaitable[Any]], event: str, label: s
         context = getattr(args[0], "context", None) if args else None
         if key in steps.done:
             apply_changes(context, steps.done[key])
+            return None
+        if steps.closing:
             return None
         steps.live()
         before = context_before(context)
@@ -566,94 +497,6 @@ def install(start: Any, steps: Steps) -> Callable[[], None]:
         release()
         raise
     return release
-
-
-# ---------------------------------------------------------------- the run itself
-def call_id(item: Any) -> str:
-    raw = getattr(item, "raw_item", None)
-    return getattr(raw, "call_id", None) or (raw.get("call_id") if isinstance(raw, dict) else None) or item.tool_name
-
-
-def parse_args(raw: Any) -> Any:
-    try:
-        return json.loads(raw) if isinstance(raw, str) and raw else raw
-    except json.JSONDecodeError:
-        return raw
-
-
-async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
-                             decisions_at: Callable[[str], Optional[dict[str, Any]]]) -> tuple[str, Any]:
-    """``Runner.run``, then the SDK's own resumption at each approval pause whose
-    decisions are known (``decisions_at(pause_id)``: call id → ``{"action", "message"}``).
-    Returns ``("waiting", pending approvals)`` or ``("done", RunResult)``."""
-    from agents import Runner
-
-    from agentc.errors import AgentcError, Code
-
-    result = await Runner.run(agent, input, **kwargs)
-    while result.interruptions:
-        pause = pause_id(result.interruptions)
-        chosen = decisions_at(pause)
-        if not chosen:
-            return "waiting", [{"kind": "approval", "id": call_id(i), "tool": i.tool_name,
-                                "arguments": parse_args(i.arguments), "agent": i.agent.name, "pause": pause}
-                               for i in result.interruptions]
-        state = result.to_state()
-        for item in state.get_interruptions():
-            d = chosen.get(call_id(item))
-            if d is None:
-                raise AgentcError(Code.GRAPH_CHANGED, f"the replayed run paused for {item.tool_name} "
-                                  "which the recorded decisions do not cover", construct=item.tool_name,
-                                  hint="the agent's code or model changed since the run started")
-            if d["action"] == "approve":
-                state.approve(item)
-            else:
-                state.reject(item, rejection_message=d.get("message"))
-        result = await Runner.run(agent, state, **{k: v for k, v in kwargs.items() if k != "context"})
-    return "done", result
-
-
-def pause_id(interruptions: list[Any]) -> str:
-    """A pause's identity: its pending call ids. Not a count of pauses: a workflow step
-    for an agent used as a tool replays the outer run, where the nested run's pauses
-    appear, while the outer run's own steps replay the tool's recorded output."""
-    return "p" + _digest(sorted(call_id(i) for i in interruptions))[:16]
-
-
-def final_result(result: Any, run: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A finished run's output, as its description ``run`` asks (``run_result.py``)."""
-    from agentc.runtime_shims.run_result import output_of
-
-    return output_of(result, run)
-
-
-def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, dict[str, Any]]:
-    """``agentc resume``'s value for an approval pause — ``{"approve": [...], "reject":
-    [...]}`` with tool names or call ids (a rejection may be ``{"id", "message"}``) — as
-    call id → decision; every pending approval must be decided."""
-    from agentc.errors import AgentcError, Code
-
-    listing = ", ".join(f"{p['tool']} ({p['id']})" for p in pending)
-    if not isinstance(value, dict) or not set(value) <= {"approve", "reject"}:
-        raise AgentcError(Code.INVALID_RESUME, "the run waits for tool approvals", construct=run_id,
-                          hint='pass --value \'{"approve": [...], "reject": [...]}\' with tool names or call ids '
-                               "from: " + listing)
-    decisions: dict[str, dict[str, Any]] = {}
-    for action in ("approve", "reject"):
-        for entry in value.get(action) or []:
-            ident, message = (entry.get("id"), entry.get("message")) if isinstance(entry, dict) else (entry, None)
-            for p in pending:
-                if ident in (p["id"], p["tool"]) and p["id"] not in decisions:
-                    decisions[p["id"]] = {"action": action, "message": message}
-                    break
-            else:
-                raise AgentcError(Code.INVALID_RESUME, f"nothing pending matches {ident!r}", construct=run_id,
-                                  hint="pending: " + listing)
-    missing = [p for p in pending if p["id"] not in decisions]
-    if missing:
-        raise AgentcError(Code.INVALID_RESUME, "every pending tool call needs a decision", construct=run_id,
-                          hint="undecided: " + ", ".join(f"{p['tool']} ({p['id']})" for p in missing))
-    return decisions
 
 
 def _active_gate() -> Any:
