@@ -28,12 +28,15 @@ import asyncio
 import atexit
 import os
 import threading
+import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Hashable, TypeVar
 
 T = TypeVar("T")
 
 DEFAULT_KEEP = 64
+IDLE_S = 600.0
+"""A session unused for this long is closed when another step gives one back."""
 
 
 def _keep() -> int:
@@ -63,6 +66,7 @@ class Session:
         self.release: Callable[[], None] | None = None
         """Puts back the user's objects the drive wrapped (``openai_agents_replay.install``)."""
         self.loop = asyncio.new_event_loop()
+        self.used = time.monotonic()
 
     def call(self, make: Callable[[], Awaitable[T]]) -> T:
         """Run the loop until ``make()`` completes, in the calling thread."""
@@ -148,18 +152,32 @@ def take(key: Hashable | None, entries: dict[str, str]) -> Session:
 
 
 def give_back(session: Session) -> None:
-    """Keep a session whose drive can go on for the run's next step; close any other, and
-    the least recently used beyond the limit."""
+    """Keep a session whose drive can go on for the run's next step; close any other, the
+    least recently used beyond the limit, and those idle for longer than ``IDLE_S`` (a run
+    abandoned by its engine must not keep its agents wrapped for ever)."""
     keep = _keep()
     if session.key is None or not session.alive or keep == 0:
         session.close()
         return
+    now = time.monotonic()
+    session.used = now
     with _LOCK:
         replaced = _SESSIONS.pop(session.key, None)
         _SESSIONS[session.key] = session
         evicted = [_SESSIONS.popitem(last=False)[1] for _ in range(max(0, len(_SESSIONS) - keep))]
+        while _SESSIONS:
+            oldest = next(iter(_SESSIONS.values()))
+            if now - oldest.used <= IDLE_S:
+                break
+            evicted.append(_SESSIONS.popitem(last=False)[1])
     for s in ([replaced] if replaced is not None else []) + evicted:
         s.close()
+
+
+def held(workflow_id: str) -> int:
+    """How many sessions this worker keeps for the engine run ``workflow_id``."""
+    with _LOCK:
+        return sum(1 for k in _SESSIONS if isinstance(k, tuple) and k and k[0] == workflow_id)
 
 
 def close_all() -> None:

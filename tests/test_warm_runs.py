@@ -33,22 +33,22 @@ def simulate(agent, folder, serve_hook=None):
         sim.sim._worker = serve
     before = dict(agent_sessions.STATS)
     out = sim.start("go", max_turns=1000)
-    return out, {k: agent_sessions.STATS[k] - before[k] for k in before}
+    return out, {k: agent_sessions.STATS[k] - before[k] for k in before}, sim.workflow_id
 
 
 def test_each_step_continues_the_run_instead_of_replaying_it(tmp_path):
     agent = scale_agents.reader(12, 512, name="Warm Reader")
-    out, drives = simulate(agent, str(tmp_path))
+    out, drives, wid = simulate(agent, str(tmp_path))
     assert out.output["final_output"] == native(agent)
     # 13 model steps and 12 tool steps: only the first drives the run from its start
     assert drives == {"cold": 1, "warm": 24}
-    assert agent_sessions.count() == 0  # the run ended: its session is gone
+    assert agent_sessions.held(wid) == 0  # the run ended: its session is gone
 
 
 def test_without_warm_runs_every_step_replays(tmp_path, monkeypatch):
     monkeypatch.setenv("AGENTC_WARM_RUNS", "0")
     agent = scale_agents.reader(6, 512, name="Cold Reader")
-    out, drives = simulate(agent, str(tmp_path))
+    out, drives, _ = simulate(agent, str(tmp_path))
     assert out.output["final_output"] == native(agent)
     assert drives == {"cold": 13, "warm": 0}
 
@@ -61,7 +61,7 @@ def test_a_lost_session_is_replaced_by_a_replay_and_reading_the_agent_sees_the_u
     def hook(call):
         seen.append(call.task_type)
         if len(seen) == 6:  # mid-run, while a session holds the agent wrapped for journaling
-            assert agent_sessions.count() == 1
+            assert agent_sessions.held(call.workflow_id) == 1
             from agentc.api import workflow_and_live
 
             wf, _ = workflow_and_live(agent)
@@ -70,7 +70,7 @@ def test_a_lost_session_is_replaced_by_a_replay_and_reading_the_agent_sees_the_u
         if len(seen) % 5 == 0:  # ...and as if another worker (or a restart) took the run
             agent_sessions.close_all()
 
-    out, drives = simulate(agent, str(tmp_path), hook)
+    out, drives, _ = simulate(agent, str(tmp_path), hook)
     assert out.output["final_output"] == native(agent)
     assert drives["cold"] == 1 + len(seen) // 5
     assert type(agent.model).__name__ == "FakeModel"  # every wrapper put back
