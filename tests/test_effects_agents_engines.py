@@ -188,3 +188,64 @@ def test_temporal_agent_booked_run_keeps_its_ledger(svc: Any, temporal_address: 
     assert [(r["name"], r["result"], r["comp_status"]) for r in rows] == [
         ("reserve_flight", "FL-t-1", None), ("reserve_hotel", "HT-t-2", None), ("charge_card", "CH-t-3", None)]
     assert [r["key"] for r in rows] == [k for _, k in svc.effects()]
+
+
+# ---------------------------------------------------------------- agentc effects / cancel on a simulation
+def _cli(*args: str) -> Any:
+    from click.testing import CliRunner
+
+    from agentc.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def test_conductor_effects_of_a_failed_simulation(svc: Any, tmp_path: Path) -> None:
+    """`agentc simulate` saves a failed simulation too; `agentc effects RUN_ID --engine
+    conductor` reads its ledger from the task outputs, with the failure workflow's
+    compensation."""
+    out = tmp_path / "cond"
+    agentc.compile(REF, target="conductor").write(out)
+    r = _cli("simulate", str(out), "--input", '"' + FULL + '"', "--state-dir", str(tmp_path / "sims"))
+    assert r.exit_code != 0 and "no room left" in r.output
+    (saved,) = (tmp_path / "sims").glob("*.json")
+    assert f"agentc effects {saved.stem} --engine conductor" in r.output
+    r = _cli("effects", saved.stem, "--engine", "conductor", "--state-dir", str(tmp_path / "sims"), "--json")
+    assert r.exit_code == 0, r.output
+    import json
+
+    rows = json.loads(r.output)
+    assert [(x["name"], x["target"], x["status"], x["result"], x["comp_status"]) for x in rows] == [
+        ("reserve_flight", "tool", "done", "FL-t-1", "done")]
+    assert rows[0]["key"] == svc.effects()[0][1] and rows[0]["finished"] >= rows[0]["started"]
+    text = _cli("effects", saved.stem, "--engine", "conductor", "--state-dir", str(tmp_path / "sims"))
+    assert "reserve_flight" in text.output and "compensated(done)" in text.output
+
+
+def test_conductor_cancel_at_a_pause_terminates_and_compensates(svc: Any, tmp_path: Path) -> None:
+    """Conductor starts no failure workflow on a manual terminate: `agentc cancel --engine
+    conductor` terminates the run and starts it itself. The service sees what `agentc
+    cancel` of the same run on the local target gives."""
+    import json
+
+    ref = "agentc.fixtures.langgraph.booking_approval:graph"
+    r = _cli("run", ref, "--input", '{"trip": "c"}', "--db", str(tmp_path / "l.db"))
+    assert r.exit_code == 3, r.output
+    r = _cli("cancel", json.loads(r.output)["run_id"], "--db", str(tmp_path / "l.db"))
+    assert r.exit_code == 0 and json.loads(r.output)["compensated"] == ["book"], r.output
+    expected = svc.paths()
+    svc.reset()
+
+    out, sims = tmp_path / "cond", str(tmp_path / "sims")
+    agentc.compile(ref, target="conductor").write(out)
+    r = _cli("simulate", str(out), "--input", '{"trip": "c"}', "--state-dir", sims)
+    assert r.exit_code == 3, r.output
+    run_id = json.loads(r.output)["run_id"]
+    r = _cli("cancel", run_id, "--engine", "conductor", "--state-dir", sims)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["status"] == "cancelled" and json.loads(r.output)["compensated"] == ["book"]
+    assert svc.paths() == expected == ["/flights/reserve", "/flights/release"]
+    r = _cli("effects", run_id, "--engine", "conductor", "--state-dir", sims, "--json")
+    assert [(x["name"], x["status"], x["comp_status"]) for x in json.loads(r.output)] == [("book", "paused", "done")]
+    again = _cli("cancel", run_id, "--engine", "conductor", "--state-dir", sims)
+    assert again.exit_code == 2 and "AC121" in again.output and "TERMINATED" in again.output
+    assert svc.paths() == expected  # nothing compensated twice
