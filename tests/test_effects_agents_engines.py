@@ -249,3 +249,17 @@ def test_conductor_cancel_at_a_pause_terminates_and_compensates(svc: Any, tmp_pa
     again = _cli("cancel", run_id, "--engine", "conductor", "--state-dir", sims)
     assert again.exit_code == 2 and "AC121" in again.output and "TERMINATED" in again.output
     assert svc.paths() == expected  # nothing compensated twice
+
+
+@pytest.mark.parametrize("target", ["conductor", "temporal"])
+def test_compensable_tool_of_an_agent_used_as_a_tool_is_refused(tmp_path: Path, target: str) -> None:
+    """A nested run's tools report their effects in a child workflow: the engines
+    compensate the root run's tools only, and refuse the rest loudly (AC200)."""
+    policy = tmp_path / "p.toml"
+    policy.write_text('[effects.pay]\nclass = "compensable"\ncompensator = "agentc.fixtures.openai_agents.'
+                      'booking_saga:refund"\n')
+    ref = "agentc.fixtures.openai_agents.expense_desk:agent"
+    with pytest.raises(agentc.AgentcError) as err:
+        agentc.compile(ref, target=target, policy=str(policy))
+    assert err.value.diagnostic.code.value == "AC200" and "pay" in err.value.diagnostic.construct
+    assert agentc.compile(ref, target="local", policy=str(policy)) is not None
