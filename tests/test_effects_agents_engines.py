@@ -263,3 +263,40 @@ def test_compensable_tool_of_an_agent_used_as_a_tool_is_refused(tmp_path: Path, 
         agentc.compile(ref, target=target, policy=str(policy))
     assert err.value.diagnostic.code.value == "AC200" and "pay" in err.value.diagnostic.construct
     assert agentc.compile(ref, target="local", policy=str(policy)) is not None
+
+
+def test_tool_of_a_toolnode_batch_is_reported_and_really_reruns(tmp_path: Path) -> None:
+    """LangGraph re-runs a whole ToolNode when one call of its batch raised (checked here
+    with LangGraph itself), so an unclassified effect in a sibling tool is reported at its
+    line; not with handle_tool_errors=True, nor when the node is keyed."""
+    import inspect
+
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    import effects_tool_batch as m
+    from agentc.errors import Warnings
+
+    app = m.build().compile(checkpointer=InMemorySaver())
+    cfg = {"configurable": {"thread_id": "n"}}
+    m.CALLS.clear()
+    with pytest.raises(RuntimeError):
+        app.invoke({"messages": []}, cfg)
+    m.FAIL[0] = False
+    try:
+        app.invoke(None, cfg)
+    finally:
+        m.FAIL[0] = True
+    assert m.CALLS == ["/book", "/book"]  # the sibling's failure repeated the effect
+
+    w = Warnings()
+    agentc.load("effects_tool_batch:graph", warnings=w)
+    line = inspect.getsourcelines(m.book.func)[1] + 3  # the `return post(...)` line
+    assert [(d.code.value, d.line) for d in w.items] == [("AC204", line)] and "'book'" in w.items[0].message
+    w = Warnings()
+    agentc.load("effects_tool_batch:handled", warnings=w)
+    assert w.items == []
+    policy = tmp_path / "p.toml"
+    policy.write_text('[effects]\ntools = "keyed"\n')
+    w = Warnings()
+    agentc.load("effects_tool_batch:graph", warnings=w, policy=policy)
+    assert w.items == []
