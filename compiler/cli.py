@@ -376,8 +376,13 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
                               construct="agentc simulate", hint="agentc simulate DIR --input JSON")
         sim = Simulation.of(folder)
         args = _parse_json(input_, "--input"), _parse_json(context, "--context")
-        outcome = _user_code(lambda: sim.start(*args, max_turns=max_turns, context_factory=context_factory,
-                                               full_result=full_result))
+        try:
+            outcome = _user_code(lambda: sim.start(*args, max_turns=max_turns, context_factory=context_factory,
+                                                   full_result=full_result))
+        except AgentcError:
+            if sim.run_id:  # a failed simulation too: `agentc effects/history RUN_ID --engine conductor`
+                sim.save(Path(state_dir) / f"{sim.run_id}.json")
+            raise
     sim.save(Path(state_dir) / f"{outcome.run_id}.json")  # finished ones too: `agentc history --engine conductor`
     _emit_outcome(outcome)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -17,16 +18,24 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
     @click.option("--json", "as_json", is_flag=True, help="print a JSON list")
     @click.option("--forget", default=None, metavar="KEY",
                   help="an at_most_once call cut off by a crash did NOT happen: let the next resume call it again")
-    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
-    @click.option("--address", default=None, envvar="TEMPORAL_ADDRESS", show_envvar=True,
-                  help="with --engine temporal: the server, HOST:PORT")
+    @_engine_options
     @diagnose  # type: ignore[misc, operator]
     def effects_cmd(run_id: str, db: str | None, as_json: bool, forget: str | None, engine: str,
-                    address: str | None) -> None:
+                    address: str | None, state_dir: str) -> None:
         """List the effect ledger of a run: key, class, start, finish, result digest,
-        compensation (local: the journal; Temporal: the workflow's history)."""
+        compensation (local: the journal; Temporal: the workflow's history; Conductor: the
+        saved simulation's task outputs)."""
         from .api import effects_of, forget_effect
 
+        if engine == "conductor":
+            from agentc.errors import AgentcError, Code
+            from agentc.targets.conductor.effects import ledger as conductor_ledger
+
+            if forget is not None:
+                raise AgentcError(Code.CONFIG, "--engine conductor takes no --forget", construct="--forget",
+                                  hint="--forget is for local runs")
+            _show(conductor_ledger(_simulation(run_id, state_dir)), as_json)
+            return
         if engine == "temporal":
             import asyncio
 
@@ -59,14 +68,23 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
     @main.command("cancel")
     @click.argument("run_id")
     @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
-    @click.option("--engine", type=click.Choice(["local", "temporal"]), default="local", show_default=True)
-    @click.option("--address", default=None, envvar="TEMPORAL_ADDRESS", show_envvar=True,
-                  help="with --engine temporal: the server, HOST:PORT")
+    @_engine_options
     @diagnose  # type: ignore[misc, operator]
-    def cancel_cmd(run_id: str, db: str | None, engine: str, address: str | None) -> None:
+    def cancel_cmd(run_id: str, db: str | None, engine: str, address: str | None, state_dir: str) -> None:
         """Cancel a run that waits, failed or crashed: its completed compensable effects are
         compensated in reverse order; prints the outcome as JSON. Temporal: the workflow
-        compensates (a worker must serve it), then reports the cancellation."""
+        compensates (a worker must serve it), then reports the cancellation. Conductor (a
+        saved simulation): the run is terminated, then its failure workflow compensates."""
+        if engine == "conductor":
+            from agentc.targets.conductor.effects import cancel as cancel_conductor
+
+            sim = _simulation(run_id, state_dir)
+            try:
+                outcome = cancel_conductor(sim)
+            finally:
+                sim.save(Path(state_dir) / f"{run_id}.json")
+            emit(outcome)  # type: ignore[operator]
+            return
         if engine == "temporal":
             import asyncio
 
@@ -81,6 +99,21 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
         from .api import cancel
 
         emit(cancel(run_id, db=db or db_default()))  # type: ignore[operator]
+
+
+def _engine_options(fn: Any) -> Any:
+    fn = click.option("--state-dir", default=".agentc/simulations", show_default=True,
+                      help="with --engine conductor: where `agentc simulate` saved the run")(fn)
+    fn = click.option("--address", default=None, envvar="TEMPORAL_ADDRESS", show_envvar=True,
+                      help="with --engine temporal: the server, HOST:PORT")(fn)
+    return click.option("--engine", type=click.Choice(["local", "temporal", "conductor"]), default="local",
+                        show_default=True, help="conductor: a simulation saved by `agentc simulate`")(fn)
+
+
+def _simulation(run_id: str, state_dir: str) -> Any:
+    from agentc.targets.conductor.simulate import Simulation
+
+    return Simulation.load(Path(state_dir) / f"{run_id}.json")
 
 
 def _at(t: float | None) -> str:

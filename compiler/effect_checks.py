@@ -79,6 +79,49 @@ def rerun_findings(wf: M.Workflow, live: Any) -> list[Diagnostic]:
                     construct=f"node {node.name!r}", file=file,
                     line=node.source.line if node.source is not None else None,
                     hint="classify the node 'keyed' and send effect_key(config), or drop the RetryPolicy"))
+        out += _batch_findings(wf, graph, resolve)
+    return out
+
+
+def _batch_findings(wf: M.Workflow, graph: M.Graph, resolve: Any) -> list[Diagnostic]:
+    """A ``ToolNode`` runs the tool calls of one message as ONE task: a call that raises
+    (and that ``handle_tool_errors`` does not turn into a message) fails the task, LangGraph
+    keeps none of its writes, and the node re-runs whole on resume and on each RetryPolicy
+    attempt — every sibling call again. Reported for an effect in a tool of an unclassified
+    or ``at_most_once`` ToolNode that a plain edge or a non-sending branch triggers (a
+    branch that may ``Send`` can give each call its own task, as ``create_react_agent``
+    does: not decidable statically, not reported)."""
+    from agentc.compat.langgraph import tool_node_handles_all_errors
+
+    sent = {t for b in graph.branches if b.may_send for t in (b.targets or ())}
+    any_send = any(b.may_send and b.targets is None for b in graph.branches)
+    out: list[Diagnostic] = []
+    for node in graph.nodes:
+        rule = wf.effect(node.name)
+        if not isinstance(node, M.ToolNodeStep) or (rule.kind if rule else None) not in CHECKED:
+            continue
+        if node.name in sent or any_send:
+            continue
+        try:
+            if tool_node_handles_all_errors(resolve(node.call)):
+                continue
+        except Exception:  # noqa: BLE001 - a node agentc cannot find has no tools to read
+            continue
+        for name, ref in zip(node.tool_names, node.tools):
+            fn = _function(resolve, ref)
+            calls = _calls(fn) if fn is not None else None
+            effects = [line for n, line in calls or () if rule is not None and rule.kind == "at_most_once"
+                       or n in EFFECT_CALLS]
+            if not effects:
+                continue
+            out.append(Diagnostic(
+                Code.EFFECT_RERUN,
+                f"tool {name!r} of ToolNode {node.name!r} has an effect (line {min(effects)}) and runs in one "
+                "task with the other tool calls of the same message: when a sibling call raises, the node "
+                "re-runs whole (on resume, on each RetryPolicy attempt) and the effect happens again",
+                construct=f"node {node.name!r}", file=inspect.getsourcefile(fn), line=min(effects),
+                hint="classify the node 'keyed' and send effect_key() as the idempotency key, or pass "
+                     "handle_tool_errors=True to the ToolNode (docs/effects.md)"))
     return out
 
 

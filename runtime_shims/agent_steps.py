@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import agent_failures, agent_sessions, claim_check, policy_gate
+from agentc.runtime_shims import agent_effects, agent_failures, agent_sessions, claim_check, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.protocol import Outcome
 
@@ -171,7 +171,11 @@ class AgentStepper:
         if d.status != "target":
             raise AgentcError(Code.GRAPH_CHANGED, f"the replayed run did not reach step {path[-1]!r} ({d.status})",
                               construct=path[-1], hint="the agents changed since the run started; start a new run")
-        return {"entries": claim_check.save_journal(d.texts)}
+        out = {"entries": claim_check.save_journal(d.texts)}
+        rec = agent_effects.tool_record(self.wf, d.value, d.texts.get(path[-1]))
+        if rec is not None:  # the run's ledger in the engine's history (docs/effects.md)
+            out["effect"] = rec
+        return out
 
     def child_run(self, run: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
         """The run description of an agent-as-tool child for one reported call."""
@@ -225,7 +229,7 @@ class AgentStepper:
         texts = claim_check.entries_of(new)
         session.texts.update(texts)
         if steps.watched_done:
-            return Drive("target", new, [], agent=steps.agent, texts=texts)
+            return Drive("target", new, [], steps.watched_effect, agent=steps.agent, texts=texts)
         if not task.done():
             return Drive("needs", new, list(steps.needs), agent=steps.agent, texts=texts)
         exc = task.exception()
@@ -268,6 +272,8 @@ class AgentStepper:
         (``first_attempt_time``: the engines pass it to every worker; agent steps ignore it.)"""
         kind = self.layout.task_kinds.get(task_type)
         _WORKFLOW_ID.set(workflow_id)
+        if kind is None and task_type.endswith("-saga_compensate"):  # Conductor's failure workflow
+            return agent_effects.compensate_task(input)
         try:
             if kind is None:
                 raise AgentcError(Code.GRAPH_CHANGED, f"task type {task_type!r} is not part of this agent system",
@@ -299,6 +305,8 @@ class AgentStepper:
         journal = self.journal_of((input["run"] or {}).get("journal"), input.get("journal"),
                                   input.get("added") or [], input.get("decision"))
         out = self.model_step(run, journal, base)
+        if "effects" in input:  # Conductor: the run's effect records so far (agent_effects.py)
+            out["effects"] = agent_effects.carry(input["effects"], input.get("added") or [])
         tasks, inputs = [], {}
         for i, c in enumerate(out["calls"]):
             ref = f"t{out['journal_size']}_{i}"  # unique in the run: every loop iteration adds entries

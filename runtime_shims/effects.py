@@ -156,23 +156,6 @@ def compensate(effect: dict[str, Any], run_id: str) -> None:
         load_ref(effect["compensator"])(effect["args"], effect["result"])
 
 
-def compensate_failed(tasks: list[dict[str, Any]], run_id: str) -> list[str]:
-    """A failed engine run's compensation (the Conductor failure workflow's task): the
-    ``effect`` records in its task outputs, completed or paused after the effect, the
-    latest record per key, compensated in reverse order. Returns the names compensated."""
-    effects: dict[str, dict[str, Any]] = {}
-    for t in tasks:
-        rec = (t.get("outputData") or {}).get("effect")
-        if isinstance(rec, dict) and t.get("status") == "COMPLETED" and rec.get("class") == "compensable":
-            effects.pop(rec["key"], None)
-            effects[rec["key"]] = rec
-    done = []
-    for rec in reversed(list(effects.values())):
-        compensate(rec, run_id)
-        done.append(rec["name"])
-    return done
-
-
 def digest(value: Any) -> str:
     """A short digest of a JSON-able result, for the effect ledger."""
     from .codec import to_jsonable

@@ -94,6 +94,8 @@ class Steps:
         self.closing = False
         """Set while a drive is cancelled: steps park and hooks do not run."""
         self.watched_done = False
+        self.watched_effect: Effect | None = None
+        """The watched step, once this drive ran it (its info: arguments, keys)."""
         self.agent: str | None = None
         """The agent of the latest model call (for reports)."""
         self.run_id = ""
@@ -175,6 +177,8 @@ class Steps:
         if isinstance(value, Unfinished):
             self.unfinished(effect)
             return False, value.value
+        if effect.key == self.watch:  # an engine's tool step reports its effect (agent_effects.py)
+            self.watched_effect = effect
         self.record(effect.key, effect.kind, value)
         return False, value
 
@@ -290,12 +294,12 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
         tool_call = getattr(ctx, "tool_call_id", None) or _digest(input_json)
         key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{tool_call}")
         context = getattr(ctx, "context", None)
-        effect = Effect(key, "tool", scope, {"agent": agent, "tool": tool.name, "call_id": tool_call,
-                                             "arguments": input_json, "agent_tool": is_agent_tool})
         # the idempotency keys of this call: run id + scope + the call's ordinal among this
         # tool's calls, never the model's call id (runtime_shims/effects.py)
         ordinal, _ = steps.occurrence(f"effect:{agent}:{tool.name}")
         keys = EffectScope(steps.run_id, ordinal)
+        effect = Effect(key, "tool", scope, {"agent": agent, "tool": tool.name, "call_id": tool_call,
+                                             "arguments": input_json, "agent_tool": is_agent_tool, "keys": keys})
         with contextlib.suppress(AttributeError, TypeError):
             setattr(ctx, EFFECTS_ATTR, keys)
 

@@ -93,16 +93,12 @@ class StepWorker:
             text = f"{code.value}: step {task_type!r} failed: {type(exc).__name__}: {exc}"
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "traceback": traceback.format_exc()}, text)
 
-    def _compensate(self, input: dict[str, Any]) -> Outcome:
+    @staticmethod
+    def _compensate(input: dict[str, Any]) -> Outcome:
         """The failure workflow's task (targets/conductor/saga.py, docs/effects.md)."""
-        from .effects import compensate_failed
+        from .agent_effects import compensate_task
 
-        try:
-            done = compensate_failed((input.get("failed") or {}).get("tasks") or [], input.get("workflowId") or "")
-        except Exception as exc:  # noqa: BLE001 - a compensator failed: the engine retries the task, then fails it
-            return Outcome("FAILED", {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()},
-                           f"compensator failed: {type(exc).__name__}: {exc}")
-        return Outcome("COMPLETED", {"compensated": done})
+        return compensate_task(input)
 
     # ------------------------------------------------------------ task kinds
     def _start(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:

@@ -249,7 +249,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         o = await self._activity(task_type, self._payload(ref, prev, **extra))
         return o if not self.root else {"state": o.get("state")}
 
-class AgentLoopWorkflow(_EngineRun):
+class AgentLoopWorkflow(_EngineRun, SagaRun):
     """Base of generated OpenAI Agents SDK workflows: the agent loop's state and steps
     (``runtime_shims/agent_steps.py`` runs them in activities). The workflow carries the
     run's journal (packed, opaque here) from step to step; the model activity merges the
@@ -264,12 +264,14 @@ class AgentLoopWorkflow(_EngineRun):
         self.journal: str | None = None
         self.added: dict[str, Any] = {}
         self.decision: dict[str, Any] | None = None
+        self.saga_init()
 
     def begin(self, inp: dict[str, Any]) -> None:
         self.inp = {k: v for k, v in inp.items() if k != "_carry"}
         carry = inp.get("_carry")
         if carry:  # continued as new
             self.journal, self.added, self.decision = carry["journal"], carry["added"], carry["decision"]
+            self.effects = list(carry.get("effects") or [])
 
     async def model_step(self) -> dict[str, Any]:
         """Replay the run to its next model call, make it, and report what comes next."""
@@ -290,7 +292,13 @@ class AgentLoopWorkflow(_EngineRun):
                 return await self._activity(task["name"], inp)
             return await self._child(task["subWorkflowParam"]["name"], inp, f"{wid}.{ref}")
 
-        results = await asyncio.gather(*(one(t) for t in turn["tasks"]))
+        # every call's outcome, so a sibling's failure does not hide completed effects (temporal_saga)
+        results = await asyncio.gather(*(one(t) for t in turn["tasks"]), return_exceptions=True)
+        for r in results:
+            self.keep_effect(r)
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise failed
         self.added = {t["taskReferenceName"]: r for t, r in zip(turn["tasks"], results)}
 
     async def approvals(self, turn: dict[str, Any]) -> None:
@@ -307,8 +315,10 @@ class AgentLoopWorkflow(_EngineRun):
 
     def checkpoint(self) -> None:
         if self._history_full():
-            workflow.continue_as_new({**self.inp, "_carry": {"journal": self.journal, "added": self.added,
-                                                             "decision": self.decision}})
+            carry = {"journal": self.journal, "added": self.added, "decision": self.decision}
+            if self.effects:  # a saga's completed effects (temporal_saga)
+                carry["effects"] = self.effects
+            workflow.continue_as_new({**self.inp, "_carry": carry})
 
 
 # ---------------------------------------------------------------- worker side

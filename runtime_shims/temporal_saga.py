@@ -21,14 +21,15 @@ from typing import Any
 
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 COMPENSATE = "agentc-compensate"
 """The activity type that runs one compensator (registered by ``activities_for``)."""
 
 
 class SagaRun:
-    """Mixed into ``AgentWorkflow``: the effect list and the saga around the steps."""
+    """Mixed into ``AgentWorkflow`` and ``AgentLoopWorkflow`` (an agent system's tools:
+    ``runtime_shims/agent_effects.py``): the effect list and the saga around the steps."""
 
     effects: list[dict[str, Any]]
     undone: list[str]
@@ -50,7 +51,7 @@ class SagaRun:
         except asyncio.CancelledError:
             await self._compensate()
             raise
-        except ActivityError:
+        except (ActivityError, ChildWorkflowError):  # a step or a child workflow failed for good
             await self._compensate()
             raise
 

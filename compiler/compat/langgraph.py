@@ -18,6 +18,8 @@
   and :func:`model_updates` (``_internal/_fields.py``, for dataclass / pydantic states).
 * :func:`node_default_retry`: the retry policy set by ``StateGraph.set_node_defaults``
   (kept in the builder's private ``_node_defaults``).
+* :func:`tool_node_handles_all_errors`: ``ToolNode``'s ``handle_tool_errors`` (kept as the
+  private ``_handle_tool_errors``), for the parallel-batch check (``effect_checks.py``).
 * :data:`DEFAULT_RECURSION_LIMIT`: the IR's default ``recursion_limit`` must equal it
   (``tests/test_sdk_compat.py`` checks).
 """
@@ -77,3 +79,9 @@ def model_updates(result: Any, keys: list[str]) -> list[tuple[str, Any]] | None:
 def node_default_retry(builder: Any) -> Any:
     """The retry policy ``builder.set_node_defaults(retry_policy=...)`` set, or None."""
     return getattr(getattr(builder, "_node_defaults", None), "retry_policy", None)
+
+
+def tool_node_handles_all_errors(tool_node: Any) -> bool:
+    """Whether a ``ToolNode`` turns every tool exception into a ``ToolMessage``
+    (``handle_tool_errors=True``), so a failing call never fails the node."""
+    return getattr(tool_node, "_handle_tool_errors", None) is True

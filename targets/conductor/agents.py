@@ -40,30 +40,41 @@ within the 64 KiB payload bound however many turns the run takes."""
 
 
 def lower_agents(wf: Workflow) -> Lowered:
+    from agentc.plan.agent_saga import compensable_tools, ledgered
+
     lay = agent_layout(wf)
     res = Lowered(lay)  # type: ignore[arg-type]  # Lowered only reads plan_id from the layout
     system = wf.agents
     assert system is not None
+    effects = ledgered(wf)  # tool steps report effect records, model steps carry them (docs/effects.md)
     res.task_defs[lay.model_type] = task_def(lay.model_type, f"agentc: model step of agent system {wf.name!r}",
-                                             output_keys=MODEL_KEYS)
+                                             output_keys=MODEL_KEYS + (("effects",) if effects else ()))
     for (agent, tool), ty in lay.tool_types.items():
-        res.task_defs[ty] = task_def(ty, f"agentc: tool {tool!r} of agent {agent!r}", output_keys=STEP_KEYS)
+        res.task_defs[ty] = task_def(ty, f"agentc: tool {tool!r} of agent {agent!r}",
+                                     output_keys=STEP_KEYS + (("effect",) if effects else ()))
     for (agent, name), ty in lay.guardrail_types.items():
         res.task_defs[ty] = task_def(ty, f"agentc: output guardrail {name!r} of agent {agent!r}",
                                      output_keys=STEP_KEYS)
     for (agent, tool), name in sorted(lay.agent_tools.items(), key=lambda kv: kv[1]):
         res.workflows[name] = _loop_def(lay, name, f"agentc: agent {agent!r}'s tool {tool!r} (an agent run as a "
-                                                   f"tool) from {wf.entry}", child=True)
+                                                   f"tool) from {wf.entry}", child=True, effects=effects)
     res.workflows[lay.workflow] = _loop_def(lay, lay.workflow, f"agentc: OpenAI Agents SDK agent system starting at "
-                                                              f"{system.start!r} from {wf.entry}", child=False)
+                                                              f"{system.start!r} from {wf.entry}", child=False,
+                                            effects=effects)
+    if compensable_tools(wf):  # a saga: compensated by a failure workflow (saga.py)
+        from .saga import add_failure_def
+
+        add_failure_def(res, lay.workflow, lay.plan_id)
     return res
 
 
-def _loop_def(lay: AgentLayout, name: str, description: str, *, child: bool) -> dict[str, Any]:
+def _loop_def(lay: AgentLayout, name: str, description: str, *, child: bool, effects: bool = False) -> dict[str, Any]:
     model = {"name": lay.model_type, "taskReferenceName": "model", "type": "SIMPLE", "inputParameters": {
         "plan": lay.plan_id, "run": "${workflow.input}", "journal": out("model", "journal"),
         "added": [out("steps_join")],
         "decision": {"pause": "${approval.input.pause}", "decisions": out("approval", "decisions")}}}
+    if effects:  # the run's effect records so far (runtime_shims/agent_effects.py)
+        model["inputParameters"]["effects"] = out("model", "effects")
     route = switch_value("next", out("model", "next"), {
         "steps": dynamic_fork("steps", "steps_join", out("model", "tasks"), out("model", "inputs")),
         "approval": [human("approval", {"approvals": out("model", "approvals"), "pause": out("model", "pause")})],

@@ -31,8 +31,6 @@ def compensate_type(root_workflow: str) -> str:
 
 def add_failure_workflow(wf: Workflow, res: Any) -> None:
     """Give the root WorkflowDef a failure workflow when the graph has compensable nodes."""
-    from .lowering import task_def, workflow_def
-
     comp = {e.name for e in wf.effects if e.kind == "compensable"}
     if not comp:
         return
@@ -42,13 +40,20 @@ def add_failure_workflow(wf: Workflow, res: Any) -> None:
             raise AgentcError(Code.UNSUPPORTED, f"compensable node {nested[0]!r} inside a subgraph: the Conductor "
                               "target compensates the root graph's nodes only", construct=f"node {nested[0]!r}",
                               hint="run it on the local target, or make the node keyed (docs/effects.md)")
-    root = res.layout.root.workflow
+    add_failure_def(res, res.layout.root.workflow, res.plan_id)
+
+
+def add_failure_def(res: Any, root: str, plan: str) -> None:
+    """The failure workflow of the root WorkflowDef ``root`` (a graph's, or an agent
+    system's loop: ``targets/conductor/agents.py``) and its compensation TaskDef."""
+    from .lowering import task_def, workflow_def
+
     name, task_type = root + SUFFIX, compensate_type(root)
     res.task_defs[task_type] = task_def(task_type, f"agentc: compensate the effects of a failed {root} run", None)
     res.workflows[name] = workflow_def(
-        name, f"agentc: failure workflow of {root}: compensators in reverse order", res.plan_id,
+        name, f"agentc: failure workflow of {root}: compensators in reverse order", plan,
         ["failedWorkflow", "workflowId", "reason", "failureStatus"], {"compensated": "${compensate.output.compensated}"},
         [{"name": task_type, "taskReferenceName": "compensate", "type": "SIMPLE",
-          "inputParameters": {"plan": res.plan_id, "workflowId": "${workflow.input.workflowId}",
+          "inputParameters": {"plan": plan, "workflowId": "${workflow.input.workflowId}",
                               "failed": "${workflow.input.failedWorkflow}"}}])
     res.workflows[root]["failureWorkflow"] = name

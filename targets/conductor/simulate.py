@@ -55,6 +55,8 @@ class Simulation:
         self.sim = Simulator(artifact["workflows"], artifact["task_defs"], self._serve)
         self.workflow_id = ""
         self.run_id = ""
+        self.compensation_id: str | None = None
+        """The failure workflow ``agentc cancel`` started (``targets/conductor/effects.py``)."""
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
@@ -148,7 +150,9 @@ class Simulation:
         raise RunFailed(code, f"simulated workflow {self.root} {status}: {reason}",
                         construct=failed.get("construct") or f"workflow {self.root!r}",
                         file=file or None, line=int(line) if line.isdigit() else None,
-                        hint="the failing task's output has the traceback: see the execution JSON")
+                        hint=f"simulation {self.run_id}: the failing task's output has the traceback (`agentc "
+                             f"history {self.run_id} --engine conductor`); its effects: `agentc effects "
+                             f"{self.run_id} --engine conductor`")
 
     def _failed_output(self, workflow_id: str) -> dict[str, Any]:
         """The output of the task that failed (in this workflow or a sub-workflow it ran),
@@ -171,6 +175,8 @@ class Simulation:
 
         data = {"run_id": self.run_id, "workflow_id": self.workflow_id, "artifact": self.artifact,
                 "simulator": self.sim.to_json()}
+        if self.compensation_id:
+            data["compensation_id"] = self.compensation_id
         return write_atomic(Path(path), json.dumps(data, sort_keys=True))
 
     @classmethod
@@ -191,6 +197,7 @@ class Simulation:
         self.sim = Simulator.from_json(data["simulator"], self._serve)
         self.workflow_id = data["workflow_id"]
         self.run_id = data.get("run_id") or p.stem
+        self.compensation_id = data.get("compensation_id")
         return self
 
 

@@ -64,8 +64,11 @@ def policy(timeout: float = TIMEOUT_S, initial: float = 1.0, backoff: float = 2.
 def agents_module(wf: Any, lay: Any) -> str:
     """The module of an agent system: one workflow class per agent loop (the entry agent,
     and each agent used as a tool)."""
+    from agentc.plan.agent_saga import compensable_tools
+
     loops = [{"workflow_type": lay.workflow, "class_name": class_name(lay.workflow), "root": True,
-              "doc": f"The agent loop of {wf.agents.start!r} (entry {wf.entry!r})."}]
+              "doc": f"The agent loop of {wf.agents.start!r} (entry {wf.entry!r}).",
+              "saga": bool(compensable_tools(wf))}]  # compensates its tools' effects (docs/effects.md)
     for (agent, tool), name in sorted(lay.agent_tools.items(), key=lambda kv: kv[1]):
         loops.append({"workflow_type": name, "class_name": class_name(name), "root": False,
                       "doc": f"Agent {agent!r}'s tool {tool!r}: an agent run as a tool, as a child workflow."})

@@ -53,7 +53,7 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
             if isinstance(rec, dict):
                 paused = out.get("status") == "interrupted"
                 row = rows.setdefault(rec["key"], {"started": started})
-                row.update(key=rec["key"], name=rec["name"], target="node", **{"class": rec["class"]},
+                row.update(key=rec["key"], name=rec["name"], target=rec.get("target", "node"), **{"class": rec["class"]},
                            path=rec["path"], compensator=rec["compensator"], status="paused" if paused else "done",
                            finished=None if paused else at, digest=None if paused else rec["digest"],
                            error=None, arguments=rec["args"], result=rec["result"],

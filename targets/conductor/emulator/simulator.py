@@ -213,6 +213,12 @@ class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
             self._state["clock"] = max(self._state["clock"], timer)
         return self._workflow(workflow_id)["status"]
 
+    def terminate(self, workflow_id: str, reason: str) -> None:
+        """``DELETE /api/workflow/{id}?reason=`` (``terminateWorkflow(id, reason)``): end a
+        running workflow as TERMINATED; a manual terminate starts no failureWorkflow."""
+        self._terminate_workflow(self._workflow(workflow_id), reason)
+        self._version += 1
+
     def execution(self, workflow_id: str) -> dict:
         """The workflow as ``GET /api/workflow/{id}`` shows it: status, input, output,
         reasonForIncompletion, variables, tasks (referenceTaskName, taskType, status,

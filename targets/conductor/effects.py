@@ -1,0 +1,97 @@
+"""``agentc effects`` and ``agentc cancel`` for a Conductor simulation (docs/effects.md,
+"Other targets"), from a simulation ``agentc simulate`` saved.
+
+The ledger is read from the execution as Conductor keeps it: each task of a node or tool
+named in the effect policy has its ``effect`` record in its output (start and finish are
+the task's ``startTime``/``endTime``); an agent loop's model tasks carry the records of
+tool tasks the server dropped with older loop iterations (``keepLastN``: no times left).
+The compensation is the failure workflow's ``<root>-saga_compensate`` task: its output
+lists the keys it compensated; a failed attempt's error is kept.
+
+Cancel: Conductor starts the ``failureWorkflow`` only when the *system* ends a run
+(a task failed for good, TERMINATE, a timeout); a terminate through the API
+(``DELETE /api/workflow/{id}``) never does. So ``agentc cancel`` does both steps itself:
+it terminates the run, then starts the failure workflow with the input the server gives
+it (``workflowId``, ``reason``, ``failureStatus``, ``failedWorkflow``: the terminated
+execution with its task outputs), and drives it. The compensators are the same code, with
+the same keys, as after a failure.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from agentc.errors import AgentcError, Code
+from agentc.runtime_shims.agent_effects import effect_records
+
+TERMINAL = ("COMPLETED", "FAILED", "TERMINATED", "TIMED_OUT")
+CANCEL_REASON = "cancelled by a human (agentc cancel)"
+
+
+def _at(ms: Any) -> float | None:
+    return ms / 1000.0 if isinstance(ms, (int, float)) and ms > 0 else None
+
+
+def _compensation(sim: Any) -> str | None:
+    """The id of the failure workflow that compensated the run, if any."""
+    fid = (sim.sim.execution(sim.workflow_id).get("output") or {}).get("conductor.failure_workflow")
+    if isinstance(fid, str) and not fid.startswith("Error workflow"):
+        return fid
+    return sim.compensation_id
+
+
+def ledger(sim: Any) -> list[dict[str, Any]]:
+    """The run's effects, as ``agentc effects`` shows them (the local ledger's fields)."""
+    ex = sim.sim.execution(sim.workflow_id)
+    rows: dict[str, dict[str, Any]] = {}
+    for rec, task in effect_records(ex["tasks"]):
+        out = (task or {}).get("outputData") or {}
+        paused = out.get("status") == "interrupted"
+        rows[rec["key"]] = {
+            "key": rec["key"], "name": rec["name"], "target": rec.get("target", "node"), "class": rec["class"],
+            "path": rec["path"], "compensator": rec["compensator"], "status": "paused" if paused else "done",
+            "started": _at((task or {}).get("startTime")),
+            "finished": None if paused else _at((task or {}).get("endTime")),
+            "digest": None if paused else rec["digest"], "error": None, "arguments": rec["args"],
+            "result": rec["result"], "comp_status": None, "comp_started": None, "comp_finished": None,
+            "comp_error": None}
+    fid = _compensation(sim)
+    if fid is not None:
+        for t in sim.sim.execution(fid)["tasks"]:
+            out = t.get("outputData") or {}
+            for key in out.get("keys") or []:
+                if key in rows and rows[key]["comp_status"] != "done":
+                    rows[key].update(comp_status="done" if t["status"] == "COMPLETED" else rows[key]["comp_status"],
+                                     comp_started=_at(t.get("startTime")), comp_finished=_at(t.get("endTime")))
+            if t["status"] != "COMPLETED" and out.get("error"):
+                for row in rows.values():
+                    if row["class"] == "compensable" and row["comp_status"] != "done":
+                        row.update(comp_status="failed", comp_error=out["error"])
+    return list(rows.values())
+
+
+def cancel(sim: Any) -> Any:
+    """Terminate a running (or waiting) simulated run and compensate it. Returns the
+    outcome (``cancelled``, with the names compensated in the order they were undone)."""
+    from agentc.targets.local.executor import RunOutcome
+
+    ex = sim.sim.execution(sim.workflow_id)
+    if ex["status"] in TERMINAL:
+        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"simulation {sim.run_id} already ended ({ex['status']})",
+                          construct=sim.run_id, hint="only a running or waiting run can be cancelled; a failed "
+                          "run was compensated by its failure workflow (`agentc effects RUN_ID --engine conductor`)")
+    sim.sim.terminate(sim.workflow_id, CANCEL_REASON)
+    failure = sim.artifact["workflows"][sim.root].get("failureWorkflow")
+    if not failure:  # nothing compensable in this workflow
+        return RunOutcome(sim.run_id, "cancelled", compensated=[])
+    ended = sim.sim.execution(sim.workflow_id)
+    inp = {**(ended.get("input") or {}), "workflowId": sim.workflow_id, "reason": CANCEL_REASON,
+           "failureStatus": ended["status"], "failedWorkflow": ended}
+    sim.compensation_id = fid = sim.sim.start(failure, inp, correlation_id=ended.get("correlationId"))
+    status = sim.sim.run(fid)
+    done = sim.sim.execution(fid)
+    if status != "COMPLETED":
+        raise AgentcError(Code.NODE_FAILED, f"the compensation of simulation {sim.run_id} {status}: "
+                          f"{done.get('reasonForIncompletion') or ''}", construct=failure,
+                          hint=f"see `agentc effects {sim.run_id} --engine conductor`; the compensator's error "
+                               "is in its task output")
+    return RunOutcome(sim.run_id, "cancelled", compensated=list((done.get("output") or {}).get("compensated") or []))
