@@ -218,7 +218,7 @@ class AgentStepper:
         else:  # a warm drive: wake the parked steps with what the journal added
             steps.done.update(values)
             steps.admit, steps.watch = admit, watch
-            steps.needs, steps.watched_done = [], False
+            steps.needs, steps.watched_done, steps.watched_effect = [], False, None
             steps.changed.clear()
             steps.wake()
         task = session.task

@@ -71,7 +71,8 @@ def agents_module(wf: Any, lay: Any) -> str:
               "saga": bool(compensable_tools(wf))}]  # compensates its tools' effects (docs/effects.md)
     for (agent, tool), name in sorted(lay.agent_tools.items(), key=lambda kv: kv[1]):
         loops.append({"workflow_type": name, "class_name": class_name(name), "root": False,
-                      "doc": f"Agent {agent!r}'s tool {tool!r}: an agent run as a tool, as a child workflow."})
+                      "doc": f"Agent {agent!r}'s tool {tool!r}: an agent run as a tool, as a child workflow.",
+                      "saga": False})  # its compensable tools are refused (AC200, docs/effects.md)
     return format_source(_template("agents.py.jinja2").render(
         title=f"Temporal workflows for OpenAI Agents SDK agent system {wf.name!r} (entry {wf.entry!r}).",
         plan=lay.plan_id, model_type=lay.model_type, default_policy=policy(), loops=loops,
