@@ -40,6 +40,8 @@ within the 64 KiB payload bound however many turns the run takes."""
 
 
 def lower_agents(wf: Workflow) -> Lowered:
+    from agentc.policies import step_timeout
+
     lay = agent_layout(wf)
     res = Lowered(lay)  # type: ignore[arg-type]  # Lowered only reads plan_id from the layout
     system = wf.agents
@@ -47,7 +49,8 @@ def lower_agents(wf: Workflow) -> Lowered:
     res.task_defs[lay.model_type] = task_def(lay.model_type, f"agentc: model step of agent system {wf.name!r}",
                                              output_keys=MODEL_KEYS)
     for (agent, tool), ty in lay.tool_types.items():
-        res.task_defs[ty] = task_def(ty, f"agentc: tool {tool!r} of agent {agent!r}", output_keys=STEP_KEYS)
+        res.task_defs[ty] = task_def(ty, f"agentc: tool {tool!r} of agent {agent!r}", output_keys=STEP_KEYS,
+                                     timeout_s=step_timeout(wf, tool))  # docs/policies.md "Timeouts"
     for (agent, name), ty in lay.guardrail_types.items():
         res.task_defs[ty] = task_def(ty, f"agentc: output guardrail {name!r} of agent {agent!r}",
                                      output_keys=STEP_KEYS)
