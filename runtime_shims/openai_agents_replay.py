@@ -216,7 +216,7 @@ class JournaledModel(Model):
             live.append(response)
             return _keep_response(response)
 
-        if steps.policy is not None:  # docs/policies.md "Token budget": before the call, replayed or not
+        if steps.policy is not None and not steps.closing:  # docs/policies.md "Token budget": replayed or not
             steps.policy.before_model(self.agent)
         replayed, kept = await steps.perform(Effect(key, "model", scope, {"agent": self.agent}), call)
         steps.agent = self.agent

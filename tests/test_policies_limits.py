@@ -168,6 +168,17 @@ def test_timeout_with_on_deny_fail_fails_the_run(tmp_path, monkeypatch):
     assert db_admin.EXECUTED == []
 
 
+def test_conductor_timeout_with_on_deny_fail_is_a_terminal_failure(tmp_path, monkeypatch):
+    text = POLICY.read_text().replace('on_deny = "refuse"', 'on_deny = "fail"')
+    monkeypatch.setenv("AGENTC_POLICY", str(write(tmp_path, text)))
+    agentc.compile(DB_ADMIN, target="conductor").write(tmp_path / "c")
+    db_admin.EXECUTED.clear()
+    with pytest.raises(agentc.errors.RunFailed) as exc:
+        Simulation.of(tmp_path / "c").start("backup prod_users")
+    assert "AC314" in exc.value.diagnostic.render() and "backup_table" in exc.value.diagnostic.render()
+    assert db_admin.EXECUTED == []
+
+
 def test_engines_get_the_timeout_as_the_tool_steps_own(monkeypatch, tmp_path):
     """Conductor's TaskDef and Temporal's activity options for the governed tool follow the
     policy's timeout (plus the grace the worker needs to report it), the others keep the default."""
