@@ -140,6 +140,11 @@ def test_limits_are_in_the_ir(monkeypatch):
     assert wf.policies.tool("backup_table").timeout == 0.5 and wf.policies.run.max_tokens == 50000
     assert json.loads(wf.policies.tool("archive_rows").args_schema)["properties"]["rows"]["maximum"] == 100000
     assert agentc.ir.load(agentc.ir.dump(wf)) == wf
+    from agentc.inspect import summary
+
+    text = summary(wf)
+    assert "policy tool backup_table: timeout 0.5 s" in text and "max_tokens 50000" in text
+    assert "policy tool archive_rows: require_approval when args.rows > 1000, max_calls 2, args_schema" in text
 
 
 # ---------------------------------------------------------------- timeout
@@ -303,3 +308,21 @@ def test_temporal_budget_ends_the_run(temporal_address, tmp_path, monkeypatch):
     with pytest.raises(agentc.errors.RunFailed) as exc:
         asyncio.run(run_temporal(BUDGET_ASK, temporal_address, tmp_path / "code", calls))
     check_budget_failure(exc, native, calls[0], usage)
+
+
+def test_budget_counts_the_model_calls_of_agents_used_as_tools(tmp_path, monkeypatch):
+    """Budget = the outer agent's first call plus part of the nested one's: the nested call
+    runs (it is under the budget when asked), and the outer agent's next call fails the run."""
+    import policy_budget_agents as B
+    from agents import Runner
+
+    with recording() as log:
+        native = asyncio.run(Runner.run(B.outer, "go"))
+    first = native.raw_responses[0].usage.total_tokens
+    nested = native.context_wrapper.usage.total_tokens - sum(r.usage.total_tokens for r in native.raw_responses)
+    assert nested > 0 and [c["agent"] for c in O.model_calls(log)] == ["Outer", "Inner", "Outer"]
+    monkeypatch.setenv("AGENTC_POLICY", str(write(tmp_path, f"[policies.run]\nmax_tokens = {first + nested}\n")))
+    with recording() as got, pytest.raises(agentc.errors.RunFailed) as exc:
+        agentc.run("policy_budget_agents:outer", "go", db=tmp_path / "runs.db")
+    assert exc.value.diagnostic.code.value == "AC315" and f"used {first + nested} model tokens" in exc.value.diagnostic.message
+    assert [c["agent"] for c in O.model_calls(got)] == ["Outer", "Inner"]
