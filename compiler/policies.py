@@ -75,6 +75,8 @@ class _Where:
 
     def __init__(self, file: str, text: str, prefix: tuple[str, ...]) -> None:
         self.file, self.prefix = file, prefix
+        self.table: dict[str, Any] = {}
+        """The policies table being checked (set by ``_check``)."""
         self.lines: dict[tuple[str, ...], int] = {}
         table: tuple[str, ...] = ()
         for n, raw in enumerate(text.splitlines(), 1):
@@ -156,6 +158,7 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
         if section not in RULE_KEYS:
             raise where.error(f"unknown policy section {section!r}", section,
                               hint="sections: " + ", ".join(sorted(RULE_KEYS)))
+    where.table = table
     run = _run(table.get("run") or {}, where)
     tools = tuple(_rule("tools", name, body, where, _tool_args(wf, live, name, where))
                   for name, body in _named(table, "tools", where))
@@ -300,6 +303,13 @@ def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, 
     if tools[name].kind not in ("function", "agent"):
         raise where.error(f"tool {name!r} is a {tools[name].kind} tool: it runs inside the model call, where "
                           "agentc cannot stop it", "tools", name, hint="policies apply to function tools and agents as tools")
+    body = (where.table.get("tools") or {}).get(name)
+    if tools[name].kind == "agent" and isinstance(body, dict) and "timeout" in body:
+        raise AgentcError(Code.UNSUPPORTED, f"a timeout on agent {name!r} used as a tool is not supported yet",
+                          construct=f"policies.tools.{name}.timeout", file=where.file,
+                          line=where.line("tools", name, "timeout"),
+                          hint="its nested run is a child workflow on the engines, whose steps a timer in the "
+                               "parent step cannot bound; put timeouts on the nested agent's function tools")
     if live is None:
         return None
     from agentc.runtime_shims.openai_agents_replay import reachable_agents

@@ -126,6 +126,15 @@ def test_node_timeout_is_refused_not_dropped(tmp_path):
     assert d.code.value == "AC200" and (Path(d.file).name, d.line) == ("policy.toml", 2), d.render()
 
 
+def test_timeout_on_an_agent_used_as_a_tool_is_refused_not_dropped(tmp_path):
+    ref = "agentc.fixtures.openai_agents.research_assistant:agent"
+    with pytest.raises(AgentcError) as exc:
+        apply_policies(agentc.load(ref), load_ref(ref),
+                       write(tmp_path, '[policies.tools.summarize_notes]\nmax_calls = 2\ntimeout = 30\n'))
+    d = exc.value.diagnostic
+    assert d.code.value == "AC200" and (Path(d.file).name, d.line) == ("policy.toml", 3), d.render()
+
+
 def test_cli_bad_schema_exits_2_naming_file_and_line(tmp_path):
     write(tmp_path, '[policies.tools.archive_rows]\nargs_schema = { type = "object", properties = { rows = 5 } }\n')
     r = subprocess.run([sys.executable, "-m", "agentc.cli", "--policy", "policy.toml", "compile", DB_ADMIN,
