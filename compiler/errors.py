@@ -71,6 +71,10 @@ class Code(str, enum.Enum):
     FANOUT_DEADLINE = "AC311"
     PAYLOAD_TOO_LARGE = "AC312"
     STORE_FAILED = "AC313"
+    TOOL_TIMED_OUT = "AC314"
+    """A tool call ran past its policy ``timeout`` under ``on_deny = "fail"`` (docs/policies.md)."""
+    TOKEN_BUDGET = "AC315"
+    """The run spent its policy's ``max_tokens`` (docs/policies.md)."""
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"

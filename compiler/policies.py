@@ -28,11 +28,16 @@ from .ir.model import (FanoutPolicy, InterruptPoint, Policies, PolicyRule, RunPo
 ENV = "AGENTC_POLICY"
 
 RULE_KEYS = {
-    "tools": ("deny", "require_approval", "max_calls", "irreversible", "message"),
+    "tools": ("deny", "require_approval", "max_calls", "irreversible", "message", "timeout", "args_schema"),
     "nodes": ("deny", "require_approval", "irreversible", "message", "external"),
     "fanouts": ("mode", "deadline"),
-    "run": ("max_turns", "max_tool_calls", "on_deny"),
+    "run": ("max_turns", "max_tool_calls", "on_deny", "max_tokens"),
 }
+NOT_YET = {("nodes", "timeout"): "a node's run time is bounded by LangGraph's own TimeoutPolicy, which agentc does "
+                                 "not lower yet; a policy timeout applies to agents' tools",
+           ("nodes", "args_schema"): "a node's input is the graph's state; put the rule on a tool, or check the "
+                                     "state with a deny predicate"}
+"""Rules of the docs that a section does not take yet: refused loudly (AC200), not dropped."""
 VARIABLE = {"tools": "args", "nodes": "state"}
 """The CEL variable a predicate reads: a tool call's JSON arguments, a node's input."""
 
@@ -70,6 +75,8 @@ class _Where:
 
     def __init__(self, file: str, text: str, prefix: tuple[str, ...]) -> None:
         self.file, self.prefix = file, prefix
+        self.table: dict[str, Any] = {}
+        """The policies table being checked (set by ``_check``)."""
         self.lines: dict[tuple[str, ...], int] = {}
         table: tuple[str, ...] = ()
         for n, raw in enumerate(text.splitlines(), 1):
@@ -151,6 +158,7 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
         if section not in RULE_KEYS:
             raise where.error(f"unknown policy section {section!r}", section,
                               hint="sections: " + ", ".join(sorted(RULE_KEYS)))
+    where.table = table
     run = _run(table.get("run") or {}, where)
     tools = tuple(_rule("tools", name, body, where, _tool_args(wf, live, name, where))
                   for name, body in _named(table, "tools", where))
@@ -168,6 +176,10 @@ def _named(table: dict[str, Any], section: str, where: _Where) -> list[tuple[str
             raise where.error(f"policies.{section}.{name} must be a table", section, name,
                               hint=f"write [policies.{section}.{name}] with its rules under it")
         for key in body:
+            if (section, key) in NOT_YET:
+                raise AgentcError(Code.UNSUPPORTED, f"rule {key!r} is not supported for {section} yet",
+                                  construct=f"policies.{section}.{name}.{key}", file=where.file,
+                                  line=where.line(section, name, key), hint=NOT_YET[section, key])
             if key not in RULE_KEYS[section]:
                 raise where.error(f"unknown rule {key!r} for {section[:-1]} {name!r}", section, name, key,
                                   hint="rules: " + ", ".join(RULE_KEYS[section]))
@@ -187,11 +199,11 @@ def _run(body: dict[str, Any], where: _Where) -> RunPolicy:
             raise where.error(f"unknown rule {key!r} for the run", "run", key,
                               hint="rules: " + ", ".join(RULE_KEYS["run"]))
     out: dict[str, Any] = {}
-    for key in ("max_turns", "max_tool_calls"):
+    for key, least in (("max_turns", 1), ("max_tool_calls", 0), ("max_tokens", 1)):
         if key in body:
             v = _typed(body[key], (int,), "a whole number", where, "run", key)
-            if v < (1 if key == "max_turns" else 0):
-                raise where.error(f"run.{key} must be at least {1 if key == 'max_turns' else 0}", "run", key)
+            if v < least:
+                raise where.error(f"run.{key} must be at least {least}", "run", key)
             out[key] = v
     if "on_deny" in body:
         if body["on_deny"] not in ("refuse", "fail"):
@@ -219,7 +231,40 @@ def _rule(section: str, name: str, body: dict[str, Any], where: _Where, keys: tu
         out["message"] = _typed(body["message"], (str,), "the refusal text", where, section, name, "message")
     if "external" in body:
         out["external"] = _typed(body["external"], (bool,), "true or false", where, section, name, "external")
+    if "timeout" in body:
+        v = _typed(body["timeout"], (int, float), "seconds (a number)", where, section, name, "timeout")
+        if not v > 0:
+            raise where.error(f"{section}.{name}.timeout must be positive, not {v!r}", section, name, "timeout")
+        out["timeout"] = float(v)
+    if "args_schema" in body:
+        out["args_schema"] = args_schema(body["args_schema"], keys, where, section, name)
     return PolicyRule(name=name, **out, source=where.ref(section, name))
+
+
+def args_schema(schema: Any, keys: tuple[str, ...] | None, where: _Where, section: str, name: str) -> str:
+    """A tool's argument schema, checked (a valid JSON Schema, naming only arguments the
+    tool takes) and kept as canonical JSON text."""
+    import json
+
+    import jsonschema
+
+    path = (section, name, "args_schema")
+    _typed(schema, (dict,), "a table (a JSON Schema for the call's arguments)", where, *path)
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        at = "/".join(str(p) for p in exc.path) or "the top"
+        raise where.error(f"args_schema of tool {name!r} is not a valid JSON Schema ({exc.message}, at {at})",
+                          *path, hint="see https://json-schema.org; e.g. { type = \"object\", properties = "
+                                      "{ rows = { type = \"integer\", maximum = 1000 } } }") from None
+    props = schema.get("properties")
+    named = set(props) if isinstance(props, dict) else set()
+    named |= {r for r in schema.get("required") or () if isinstance(r, str)}
+    unknown = sorted(named - set(keys)) if keys is not None else []
+    if unknown:
+        raise where.error(f"args_schema of tool {name!r} names {', '.join(unknown)}, which the tool does not take",
+                          *path, hint="it has: " + (", ".join(keys or ()) or "no arguments"))
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
 
 
 def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> FanoutPolicy:
@@ -258,6 +303,13 @@ def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, 
     if tools[name].kind not in ("function", "agent"):
         raise where.error(f"tool {name!r} is a {tools[name].kind} tool: it runs inside the model call, where "
                           "agentc cannot stop it", "tools", name, hint="policies apply to function tools and agents as tools")
+    body = (where.table.get("tools") or {}).get(name)
+    if tools[name].kind == "agent" and isinstance(body, dict) and "timeout" in body:
+        raise AgentcError(Code.UNSUPPORTED, f"a timeout on agent {name!r} used as a tool is not supported yet",
+                          construct=f"policies.tools.{name}.timeout", file=where.file,
+                          line=where.line("tools", name, "timeout"),
+                          hint="its nested run is a child workflow on the engines, whose steps a timer in the "
+                               "parent step cannot bound; put timeouts on the nested agent's function tools")
     if live is None:
         return None
     from agentc.runtime_shims.openai_agents_replay import reachable_agents
@@ -343,6 +395,23 @@ def _references(tree: Any) -> list[tuple[str, str | None]]:
     return out
 
 
+STEP_TIMEOUT_GRACE_S = 60
+"""Seconds an engine's own step timeout adds to a tool's policy ``timeout``: the worker
+enforces the timeout itself (the SDK's outcome, journaled); the engine's timeout only
+catches a worker that cannot report (docs/policies.md "Timeouts")."""
+
+
+def step_timeout(wf: Workflow, tool: str) -> int | None:
+    """The engine timeout (seconds) of the steps that run calls of ``tool``, when the
+    policy gives the tool a ``timeout`` (None: the target's default)."""
+    import math
+
+    rule = wf.policies.tool(tool) if wf.policies is not None else None
+    if rule is None or rule.timeout is None:
+        return None
+    return math.ceil(rule.timeout) + STEP_TIMEOUT_GRACE_S
+
+
 ENFORCES_FANOUTS = ("local", "temporal")
 
 
@@ -380,12 +449,15 @@ def policy_lines(wf: Workflow) -> list[str]:
             if v is not False:
                 parts.append(key if v is True else f"{key} when {v}")
         parts += [f"max_calls {r.max_calls}"] if r.max_calls is not None else []
+        parts += [f"timeout {r.timeout:g} s"] if r.timeout is not None else []
+        parts += ["args_schema"] if r.args_schema is not None else []
         parts += [k for k in ("irreversible", "external") if getattr(r, k)]
         return ", ".join(parts) or "no rule"
 
     run = p.run
     lines = [f"policy run: max_turns {run.max_turns}, max_tool_calls {run.max_tool_calls}, "
-             f"on_deny {run.on_deny}{at(run.source)}"]
+             f"on_deny {run.on_deny}" + (f", max_tokens {run.max_tokens}" if run.max_tokens is not None else "")
+             + at(run.source)]
     lines += [f"policy tool {r.name}: {rule_text(r)}{at(r.source)}" for r in p.tools]
     lines += [f"policy node {r.name}: {rule_text(r)}{at(r.source)}" for r in p.nodes]
     lines += [f"policy fan-out {f.name}: {f.mode}, deadline {f.deadline}{at(f.source)}" for f in p.fanouts]

@@ -220,8 +220,12 @@ class JournaledModel(Model):
             live.append(response)
             return _keep_response(response)
 
+        if steps.policy is not None and not steps.closing:  # docs/policies.md "Token budget": replayed or not
+            steps.policy.before_model(self.agent)
         replayed, kept = await steps.perform(Effect(key, "model", scope, {"agent": self.agent}), call)
         steps.agent = self.agent
+        if steps.policy is not None:
+            steps.policy.spent(kept["usage"])
         return _revive_response(kept) if replayed else live[0]
 
     def stream_response(self, *args: Any, **kwargs: Any) -> Any:
@@ -276,12 +280,16 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
     is_agent_tool = compat.is_agent_tool(tool)
 
     async def invoke(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
-        if not timeout:
+        gate = _active_gate()  # a policy's timeout lowers the tool's own (docs/policies.md)
+        limit = gate.timeout(tool.name, timeout) if gate is not None else timeout
+        if not limit:
             return await original(ctx, input_json, *args, **kwargs)
         try:
-            return await asyncio.wait_for(original(ctx, input_json, *args, **kwargs), timeout)
+            return await asyncio.wait_for(original(ctx, input_json, *args, **kwargs), limit)
         except asyncio.TimeoutError:
-            return await compat.timeout_outcome(tool, ctx, timeout)
+            if gate is not None:
+                gate.timed_out(tool.name, limit)
+            return await compat.timeout_outcome(tool, ctx, limit)
 
     async def on_invoke_tool(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
         steps = _ACTIVE.get()

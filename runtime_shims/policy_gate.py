@@ -7,11 +7,12 @@ the same rules in the code all of them share:
   (``openai_agents_replay``), which the local executor, Conductor's tasks and Temporal's
   activities all run. ``require_approval`` becomes the tool's ``needs_approval`` for the
   drive, so the pause *is* the SDK's approval interruption, made durable by agentc like
-  any other (``run_with_decisions``). ``deny``, ``max_calls`` and the run's
-  ``max_tool_calls`` are decided in the tool's wrapper before the journal is consulted:
+  any other (``run_with_decisions``). ``deny``, ``max_calls``, the run's
+  ``max_tool_calls`` and ``args_schema`` are decided in the tool's wrapper before the journal is consulted:
   a refused call never becomes a step; the model reads the SDK's rejection text (the
   output of a rejected approval), or the run fails (``on_deny = "fail"``). ``max_turns``
-  lowers the SDK's own limit.
+  lowers the SDK's own limit, ``timeout`` the tool's own ``timeout_seconds``; ``max_tokens``
+  is checked before every model call against the usage the journaled responses report.
 * **LangGraph nodes** — ``node_gate`` runs in the step worker and the local executor,
   right before the node's function: ``deny`` fails the run, ``require_approval`` calls
   LangGraph's ``interrupt()`` first, so the pause is a node interrupt on every target
@@ -83,6 +84,8 @@ class ToolGate:
         self.lock = threading.Lock()
         self.calls: dict[str, int] = {}
         self.total = 0
+        self.tokens = 0
+        """Model tokens the drive has seen so far (journaled responses included)."""
 
     def max_turns(self, given: int | None) -> int | None:
         limit = self.policies.run.max_turns
@@ -94,7 +97,8 @@ class ToolGate:
 
     def governs_approval(self, tool: str) -> bool:
         rule = self.policies.tool(tool)
-        return rule is not None and (rule.require_approval is not False or rule.deny is not False)
+        return rule is not None and (rule.require_approval is not False or rule.deny is not False
+                                     or rule.args_schema is not None)
 
     def approval(self, tool: str, args: Any) -> bool | None:
         """Whether the policy asks for an approval of this call (None: no opinion, the
@@ -104,6 +108,8 @@ class ToolGate:
             return None
         if holds(rule.deny, "args", args):
             return False
+        if rule.args_schema is not None and schema_error(rule.args_schema, _plain(args)) is not None:
+            return False  # refused before it runs (admit), like a denied call
         if holds(rule.require_approval, "args", args):
             return True
         return None
@@ -117,6 +123,8 @@ class ToolGate:
             n = self.calls.get(tool, 0)
             if rule is not None and holds(rule.deny, "args", arguments):
                 reason = f"tool {tool!r} is denied by the policy"
+            elif rule is not None and rule.args_schema is not None and (bad := schema_error(rule.args_schema, arguments)):
+                reason = f"the arguments of tool {tool!r} do not match the policy's args_schema: {bad}"
             elif rule is not None and rule.max_calls is not None and n >= rule.max_calls:
                 reason = f"tool {tool!r} was already called {n} time(s); the policy allows {rule.max_calls} per run"
             elif self.policies.run.max_tool_calls is not None and self.total >= self.policies.run.max_tool_calls:
@@ -134,6 +142,68 @@ class ToolGate:
         from agents.tool import DEFAULT_APPROVAL_REJECTION_MESSAGE
 
         return DEFAULT_APPROVAL_REJECTION_MESSAGE
+
+
+    # ---------------------------------------------------------------- timeouts
+    def timeout(self, tool: str, own: float | None) -> float | None:
+        """The seconds a call of ``tool`` may run: the tool's own ``timeout_seconds``,
+        lowered to the policy's ``timeout`` (never raised)."""
+        rule = self.policies.tool(tool)
+        limit = rule.timeout if rule is not None else None
+        return min((t for t in (own, limit) if t), default=None)
+
+    def timed_out(self, tool: str, seconds: float) -> None:
+        """A call ran past its timeout: under ``on_deny = "fail"`` the run fails here
+        (otherwise the SDK's own timeout outcome follows)."""
+        if self.policies.run.on_deny != "fail":
+            return
+        rule = self.policies.tool(tool)
+        raise PolicyDenied(Code.TOOL_TIMED_OUT, f"tool {tool!r} ran longer than its timeout of {seconds:g} s",
+                           construct=f"tool {tool!r}", source=rule.source if rule is not None else self.policies.run.source,
+                           hint="raise the policy's timeout, or make the tool faster; the run cannot continue")
+
+    # ---------------------------------------------------------------- token budget
+    def before_model(self, agent: str) -> None:
+        """Before a model call (journaled or not): fail the run once it has spent its
+        ``max_tokens``. Counts come from the journaled responses, so every drive of the
+        run decides the same at the same call."""
+        budget = self.policies.run.max_tokens
+        if budget is not None and self.tokens >= budget:
+            raise PolicyDenied(Code.TOKEN_BUDGET, f"the run has used {self.tokens} model tokens, its budget is "
+                               f"{budget}; agent {agent!r} cannot call its model again",
+                               construct="policies.run.max_tokens", source=self.policies.run.source,
+                               hint="raise max_tokens in the policy file, or start a new run")
+
+    def spent(self, usage: Any) -> None:
+        """Add a model response's reported ``usage`` (a ``Usage`` or its JSON)."""
+        total = usage.get("total_tokens") if isinstance(usage, dict) else getattr(usage, "total_tokens", None)
+        if isinstance(total, int) and total > 0:
+            with self.lock:
+                self.tokens += total
+
+
+@functools.lru_cache(maxsize=64)
+def _validator(schema_text: str) -> Any:
+    import jsonschema
+
+    schema = json.loads(schema_text)
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def schema_error(schema_text: str, arguments: Any) -> str | None:
+    """Why ``arguments`` (the call's JSON text) do not validate against the schema, or
+    None when they do. Arguments that are not JSON do not validate."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments) if arguments else {}
+        except json.JSONDecodeError as exc:
+            return f"the arguments are not JSON ({exc.msg})"
+    errors = sorted(_validator(schema_text).iter_errors(arguments), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    e = errors[0]
+    at = "/".join(str(p) for p in e.absolute_path)
+    return (f"{at}: " if at else "") + e.message
 
 
 def gate_for(wf: Any) -> ToolGate | None:

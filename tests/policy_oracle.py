@@ -5,8 +5,8 @@ agentc's enforcement (runtime_shims/policy_gate.py) is compared with.
 rewritten the way a user would without agentc: ``needs_approval`` set to the rule (a
 denied call is not sent for approval), and the tool body wrapped to return the SDK's
 rejection text when the call is denied or over its ``max_calls`` / the run's
-``max_tool_calls``. Predicates here are Python functions of the arguments, written
-independently of the CEL text the policy file holds. Counters live in ``Counts`` (one
+``max_tool_calls``, and its ``timeout_seconds`` set to the rule's timeout. Predicates
+here are Python functions of the arguments, written independently of the CEL text the policy file holds. Counters live in ``Counts`` (one
 per run).
 """
 from __future__ import annotations
@@ -26,6 +26,8 @@ class Rule:
     approval: Pred | None = None
     max_calls: int | None = None
     message: str | None = None
+    timeout: float | None = None
+    """The SDK's own ``timeout_seconds`` for the tool."""
 
 
 class Counts:
@@ -56,6 +58,8 @@ def _tool(tool: Any, rule: Rule | None, max_tool_calls: int | None, counts: Coun
         return await original(ctx, input_json, *args, **kwargs)
 
     changes: dict[str, Any] = {"on_invoke_tool": invoke}
+    if rule is not None and rule.timeout is not None:
+        changes["timeout_seconds"] = rule.timeout
     if rule is not None and (rule.approval is not None or rule.deny is not None):
         own = tool.needs_approval
 

@@ -93,7 +93,7 @@ def test_policies_are_in_the_ir_and_its_fingerprint(monkeypatch):
     wf = agentc.load(DB_ADMIN)
     assert wf.policies.tool("delete_records").require_approval is True
     assert wf.policies.tool("archive_rows").require_approval == "args.rows > 1000"
-    assert wf.policies.tool("drop_table").source.line == 13
+    assert wf.policies.tool("drop_table").source.line == 14
     assert IR.load(IR.dump(wf)) == wf
     assert IR.fingerprint(wf) != IR.fingerprint(plain)
     with pytest.raises(Exception):  # frozen
@@ -185,7 +185,7 @@ def test_on_deny_fail_ends_the_run_before_the_tool_runs(tmp_path, monkeypatch):
     with pytest.raises(agentc.errors.RunFailed) as exc:
         agentc.run(DB_ADMIN, "drop staging_tmp", db=tmp_path / "runs.db")
     d = exc.value.diagnostic
-    assert d.code.value == "AC310" and "drop_table" in d.message and d.line == 13, d.render()
+    assert d.code.value == "AC310" and "drop_table" in d.message and d.line == 14, d.render()
     assert db_admin.EXECUTED == []
 
 
@@ -204,4 +204,4 @@ def test_inspect_lists_the_policy(monkeypatch):
     monkeypatch.setenv("AGENTC_POLICY", str(POLICY))
     text = summary(agentc.load(DB_ADMIN))
     assert "policy tool archive_rows: require_approval when args.rows > 1000, max_calls 2" in text
-    assert "policy tool drop_table: deny  (" in text and "db_admin.toml:13)" in text
+    assert "policy tool drop_table: deny  (" in text and "db_admin.toml:14)" in text

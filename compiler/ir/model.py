@@ -426,6 +426,13 @@ class PolicyRule(_Frozen):
     external: bool = False
     """A node whose result comes from outside: the run pauses with its input and
     ``agentc complete RUN_ID NODE --value JSON`` supplies its return value."""
+    timeout: float | None = None
+    """Seconds a call of this tool may run (the SDK's own ``timeout_seconds``, lowered to
+    this); the engines' step timeouts follow it (docs/policies.md "Timeouts")."""
+    args_schema: str | None = None
+    """A JSON Schema the call's arguments must validate against (kept as canonical JSON
+    text, so the IR stays frozen and its fingerprint stable); a call that does not is
+    refused like a denied one."""
     source: SourceRef | None = None
 
 
@@ -444,6 +451,9 @@ class RunPolicy(_Frozen):
     max_turns: int | None = None
     max_tool_calls: int | None = None
     on_deny: Literal["refuse", "fail"] = "refuse"
+    max_tokens: int | None = None
+    """Model tokens per run (the ``usage.total_tokens`` each model response reports); once
+    spent, the next model call fails the run (docs/policies.md "Token budget")."""
     source: SourceRef | None = None
 
 

@@ -41,6 +41,7 @@ within the 64 KiB payload bound however many turns the run takes."""
 
 def lower_agents(wf: Workflow) -> Lowered:
     from agentc.plan.agent_saga import compensable_tools, ledgered
+    from agentc.policies import step_timeout
 
     lay = agent_layout(wf)
     res = Lowered(lay)  # type: ignore[arg-type]  # Lowered only reads plan_id from the layout
@@ -51,7 +52,8 @@ def lower_agents(wf: Workflow) -> Lowered:
                                              output_keys=MODEL_KEYS + (("effects",) if effects else ()))
     for (agent, tool), ty in lay.tool_types.items():
         res.task_defs[ty] = task_def(ty, f"agentc: tool {tool!r} of agent {agent!r}",
-                                     output_keys=STEP_KEYS + (("effect",) if effects else ()))
+                                     output_keys=STEP_KEYS + (("effect",) if effects else ()),
+                                     timeout_s=step_timeout(wf, tool))  # docs/policies.md "Timeouts"
     for (agent, name), ty in lay.guardrail_types.items():
         res.task_defs[ty] = task_def(ty, f"agentc: output guardrail {name!r} of agent {agent!r}",
                                      output_keys=STEP_KEYS)

@@ -71,9 +71,10 @@ def pick_js(refs: list[str], base: str, result: str) -> str:
 
 
 def task_def(name: str, description: str, node: IR.Node | None = None,
-             output_keys: tuple[str, ...] = PROTOCOL_KEYS) -> dict[str, Any]:
+             output_keys: tuple[str, ...] = PROTOCOL_KEYS, timeout_s: int | None = None) -> dict[str, Any]:
     """A TaskDef: retries from the node's RetryPolicy (at least ``INFRA_RETRIES``, for
-    dead workers), explicit timeouts (``TIMEOUT_S`` or the node's)."""
+    dead workers), explicit timeouts (``TIMEOUT_S``, the node's, or ``timeout_s``: a
+    policy's, docs/policies.md "Timeouts")."""
     retry, logic, delay, scale = INFRA_RETRIES, "FIXED", 1, 1
     timeout = TIMEOUT_S
     if node is not None and node.retry:
@@ -86,6 +87,8 @@ def task_def(name: str, description: str, node: IR.Node | None = None,
             logic, scale = "LINEAR_BACKOFF", max(1, round(p.backoff_factor))
     if node is not None and node.timeout:
         timeout = max(1, math.ceil(node.timeout))
+    if timeout_s:
+        timeout = timeout_s
     return {
         "name": name, "description": description, "ownerEmail": OWNER,
         "retryCount": retry, "retryLogic": logic, "retryDelaySeconds": delay,

@@ -73,9 +73,13 @@ def agents_module(wf: Any, lay: Any) -> str:
         loops.append({"workflow_type": name, "class_name": class_name(name), "root": False,
                       "doc": f"Agent {agent!r}'s tool {tool!r}: an agent run as a tool, as a child workflow.",
                       "saga": False})  # its compensable tools are refused (AC200, docs/effects.md)
+    from agentc.policies import step_timeout
+
+    timed = sorted((ty, policy(float(t))) for (_, tool), ty in lay.tool_types.items()  # docs/policies.md "Timeouts"
+                   if (t := step_timeout(wf, tool)) is not None)
     return format_source(_template("agents.py.jinja2").render(
         title=f"Temporal workflows for OpenAI Agents SDK agent system {wf.name!r} (entry {wf.entry!r}).",
-        plan=lay.plan_id, model_type=lay.model_type, default_policy=policy(), loops=loops,
+        plan=lay.plan_id, model_type=lay.model_type, default_policy=policy(), loops=loops, timed=timed,
         step_types=sorted(t for t in lay.task_kinds if t != lay.model_type)))
 
 
