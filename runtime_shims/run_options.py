@@ -36,12 +36,17 @@ RUN_HOOKS_LABEL = "run"
 
 
 def drive_kwargs(options: Any, steps: Any) -> dict[str, Any]:
-    """``Runner.run``'s ``run_config`` and ``hooks`` for one drive (only those the run has)."""
+    """``Runner.run``'s ``run_config``, ``hooks`` and ``error_handlers`` for one drive (only
+    those the run has)."""
     out: dict[str, Any] = {}
     if options.run_config:
         out["run_config"] = drive_config(load_run_config(options.run_config), steps)
     if options.hooks:
         out["hooks"] = journaled_run_hooks(load_run_hooks(options.hooks))
+    if options.error_handlers:
+        from agentc.runtime_shims.run_error_handlers import journaled_error_handlers
+
+        out["error_handlers"] = journaled_error_handlers(options.error_handlers)
     return out
 
 

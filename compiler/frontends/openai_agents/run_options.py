@@ -1,4 +1,4 @@
-"""``Runner.run``'s options (a ``RunConfig``, ``RunHooks``) read into the IR
+"""``Runner.run``'s options (a ``RunConfig``, ``RunHooks``, ``RunErrorHandlers``) read into the IR
 (``AgentSystem.run``), so they are fingerprinted like the agents: a different REF, or a
 config whose fields changed, is a different workflow (docs/openai-agents.md,
 "`Runner.run` parameters").
@@ -15,7 +15,7 @@ from typing import Any
 from ...errors import Code, Diagnostic, ErrorLevel, Warnings
 from ...ir import Workflow
 from ...ir.model import AgentGuardrail, AgentRunOptions
-from ...run_refs import RunRefs, load_run_config, load_run_hooks
+from ...run_refs import RunRefs, load_error_handlers, load_run_config, load_run_hooks
 from .reader import _src, stable
 
 REFUSED = {
@@ -37,6 +37,10 @@ def read_run_options(wf: Workflow, refs: RunRefs, warnings: Warnings, level: Err
     options = AgentRunOptions(hooks=refs.hooks)
     if refs.hooks:
         load_run_hooks(refs.hooks)  # a REF that names no RunHooks is a diagnostic now
+    if refs.error_handlers:
+        handlers = load_error_handlers(refs.error_handlers)
+        options = options.model_copy(update={"error_handlers": refs.error_handlers,
+                                             "error_kinds": {k: stable(h) for k, h in sorted(handlers.items())}})
     if refs.run_config:
         options = _describe(refs.run_config, load_run_config(refs.run_config), options, warnings, level)
     warnings.raise_if_refused()
