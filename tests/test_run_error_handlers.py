@@ -19,7 +19,7 @@ import agentc
 from agentc.errors import AgentcError
 from agentc.fixtures.openai_agents.fake_model import recording
 from agentc.runtime_shims.run_result import full
-from agentc.targets.conductor.simulate import Simulation
+from run_options_targets import run_on
 
 HERE = Path(__file__).parent
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
@@ -50,49 +50,8 @@ def native(handlers=R.HANDLERS):
             "model_calls": O.model_calls(log), "fired": list(R.FIRED)}
 
 
-def on_target(target, tmp_path, request, handlers=HANDLERS, ref=REF, text="go", resume=None):
-    """The run on one target with the handlers from the environment (as `agentc worker`
-    processes read them); ``resume``: the approval values to answer each pause with."""
-    from agentc.targets.temporal import engine
-
-    request.getfixturevalue("monkeypatch").setenv("AGENTC_ERROR_HANDLERS", handlers)
-    R.FIRED.clear()
-    pauses = []
-    with recording() as log:
-        try:
-            if target == "local":
-                db = str(tmp_path / "r.db")
-                out = agentc.run(ref, text, db=db, context={"events": []}, recursion_limit=MAX_TURNS, full_result=True)
-                while out.status == "waiting" and resume:
-                    pauses.append(out.interrupts)
-                    out = agentc.resume(out.run_id, resume(out.interrupts), db=db)
-            elif target == "conductor":
-                agentc.compile(ref, target="conductor").write(tmp_path / "c")
-                sim = Simulation.of(tmp_path / "c")
-                out = sim.start(text, {"events": []}, max_turns=MAX_TURNS, full_result=True)
-                while out.status == "waiting" and resume:
-                    pauses.append(out.interrupts)
-                    out = sim.resume(resume(out.interrupts))
-            else:
-                address = request.getfixturevalue("temporal_address")
-
-                async def go():
-                    client = await engine.connect(address)
-                    async with engine.running_worker(client, engine.load(ref, tmp_path / "code")):
-                        out = await asyncio.wait_for(engine.start(ref, address, text, context={"events": []},
-                                                                  max_turns=MAX_TURNS, client=client,
-                                                                  full_result=True), 120)
-                        while out.status == "waiting" and resume:
-                            pauses.append(out.interrupts)
-                            out = await asyncio.wait_for(engine.resume(out.run_id, address, resume(out.interrupts),
-                                                                       client=client), 120)
-                        return out
-
-                out = asyncio.run(go())
-        except AgentcError as exc:
-            return {"error": exc.diagnostic, "model_calls": O.model_calls(log), "fired": list(R.FIRED)}
-    assert out.status == "done", out
-    return {**out.output, "model_calls": O.model_calls(log), "fired": list(R.FIRED), "pauses": pauses}
+def on_target(target, tmp_path, request, handlers=HANDLERS):
+    return run_on(target, tmp_path, request, REF, "go", env={"AGENTC_ERROR_HANDLERS": handlers}, max_turns=MAX_TURNS)
 
 
 @pytest.mark.parametrize("target", TARGETS)
