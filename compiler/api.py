@@ -40,24 +40,26 @@ def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
 
 def load(obj: Any, *, level: ErrorLevel = ErrorLevel.WARN, warnings: Warnings | None = None,
          policy: str | Path | None = None, run_config: Any = None, run_hooks: Any = None,
-         error_handlers: Any = None) -> Workflow:
+         error_handlers: Any = None, session: Any = None) -> Workflow:
     """Read an agent (live object or REF string) into the verified IR. ``policy``: an
     effect policy file (else ``[tool.agentc.effects]`` of ./pyproject.toml; docs/effects.md).
     ``run_config`` / ``run_hooks``: an agent system's ``Runner.run`` options, REFs or
     module-level objects (else ``$AGENTC_RUN_CONFIG`` … or ``[tool.agentc]``; ``run_refs``);
-    ``error_handlers``: likewise, the ``RunErrorHandlers``."""
+    ``error_handlers``, ``session``: likewise, the ``RunErrorHandlers`` and the session
+    (factory)."""
     entry, live = _entry_and_obj(obj)
-    return _read(entry, live, level, warnings, policy, run_refs(run_config, run_hooks, error_handlers))
+    return _read(entry, live, level, warnings, policy, run_refs(run_config, run_hooks, error_handlers, session))
 
 
-def run_refs(run_config: Any = None, run_hooks: Any = None, error_handlers: Any = None) -> Any:
+def run_refs(run_config: Any = None, run_hooks: Any = None, error_handlers: Any = None,
+             session: Any = None) -> Any:
     """The ``Runner.run`` option REFs in effect when one is given (the others default:
     ``agentc.run_refs.chosen``); None when none is (``_read`` applies the defaults)."""
-    if run_config is None and run_hooks is None and error_handlers is None:
+    if run_config is None and run_hooks is None and error_handlers is None and session is None:
         return None
     from .run_refs import chosen
 
-    return chosen(run_config, run_hooks, error_handlers=error_handlers)
+    return chosen(run_config, run_hooks, error_handlers=error_handlers, session=session)
 
 
 def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
@@ -97,13 +99,13 @@ def _run_options(wf: Workflow, refs: Any, warnings: Warnings, level: ErrorLevel)
 
 def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,
             warnings: Warnings | None = None, policy: str | Path | None = None, run_config: Any = None,
-            run_hooks: Any = None, error_handlers: Any = None) -> Artifact:
+            run_hooks: Any = None, error_handlers: Any = None, session: Any = None) -> Artifact:
     from agentc.targets import get
 
     warnings = warnings if warnings is not None else Warnings()
     wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings, policy=policy,
                                                     run_config=run_config, run_hooks=run_hooks,
-                                                    error_handlers=error_handlers)
+                                                    error_handlers=error_handlers, session=session)
     try:
         return get(target).lower(wf)
     except AgentcError as exc:  # a refusal of the plan or the target leaves through the sink
@@ -135,7 +137,7 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
         workflow: Workflow | None = None, context_factory: Any = None, policy: str | Path | None = None,
         run_config: Any = None, run_hooks: Any = None, full_result: bool = False,
-        error_handlers: Any = None) -> Any:
+        error_handlers: Any = None, session: Any = None) -> Any:
     """Run durably; returns a ``RunOutcome`` (``status`` "done" with ``output``, or
     "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable).
 
@@ -145,14 +147,14 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
     agent's ``RunContextWrapper[T]``, a graph's ``context_schema``); ``context_factory``:
     a callable or REF that builds it (``context`` JSON becomes its keyword arguments);
     ``policy``: an effect policy file (docs/effects.md); ``run_config`` / ``run_hooks`` /
-    ``error_handlers``: an agent system's ``Runner.run`` options (``load``); ``full_result``: an agent run's output
+    ``error_handlers`` / ``session``: an agent system's ``Runner.run`` options (``load``); ``full_result``: an agent run's output
     also holds the SDK's ``RunResult`` as JSON (``agentc.runtime_shims.run_result``)."""
     from agentc.targets.local.executor import LocalExecutor
 
     if workflow is not None:
         wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)
     else:
-        wf, live = workflow_and_live(obj, policy, run_refs(run_config, run_hooks, error_handlers))
+        wf, live = workflow_and_live(obj, policy, run_refs(run_config, run_hooks, error_handlers, session))
     if wf.agents is not None:  # an OpenAI Agents SDK agent system: the SDK's loop, journaled
         from agentc.targets.local.agent_runs import AgentRunner
 
@@ -258,7 +260,8 @@ def _saved_run_refs(saved: Workflow) -> Any:
     options = saved.agents.run if saved.agents is not None else None
     if options is None:
         return RunRefs()
-    return RunRefs(options.run_config, options.hooks, error_handlers=options.error_handlers)
+    return RunRefs(options.run_config, options.hooks, error_handlers=options.error_handlers,
+                   session=options.session)
 
 
 def workflow_and_live(obj: Any, policy: str | Path | None = None, refs: Any = None) -> tuple[Workflow, Any]:

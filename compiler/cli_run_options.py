@@ -1,4 +1,4 @@
-"""``--run-config REF``, ``--run-hooks REF`` and ``--error-handlers REF``: an agent system's
+"""``--run-config REF``, ``--run-hooks REF``, ``--error-handlers REF`` and ``--session REF``: an agent system's
 ``Runner.run`` options on ``agentc compile | run | simulate | worker`` (docs/openai-agents.md,
 "`Runner.run` parameters"). Like ``--policy``, they hold for the one command and every
 in-process worker it starts: they are put in ``$AGENTC_RUN_CONFIG`` / ``$AGENTC_RUN_HOOKS``
@@ -6,7 +6,7 @@ in-process worker it starts: they are put in ``$AGENTC_RUN_CONFIG`` / ``$AGENTC_
 them) and restored when the command ends, so every place that reads the agents in this
 process reads the same options.
 
-``--error-handlers`` is consumed here (the command never sees it): the decorator puts it in
+``--error-handlers`` and ``--session`` are consumed here (the command never sees it): the decorator puts it in
 the environment before the command runs, which is all the command would do with it."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import click
 
 from .run_refs import ENV
 
-ENV_ONLY = ("error_handlers",)
+ENV_ONLY = ("error_handlers", "session")
 """Options the decorator consumes: set in the environment, not passed to the command."""
 
 
@@ -29,6 +29,10 @@ def run_option_flags(f: Any) -> Any:
             _use(what, kwargs.pop(what, None))
         return f(*args, **kwargs)
 
+    command = click.option("--session", "session", default=None, metavar="REF",
+                           help="agents: the conversation's Session (or a factory of the run context returning "
+                                "one, e.g. SQLiteSession(ctx.chat_id, path)) given to Runner.run "
+                                "[default: $AGENTC_SESSION, [tool.agentc] session]")(command)
     command = click.option("--error-handlers", "error_handlers", default=None, metavar="REF",
                            help="agents: a RunErrorHandlers dict (or a zero-argument factory) given to Runner.run, "
                                 "e.g. a max_turns handler returning a final output "

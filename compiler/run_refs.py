@@ -1,6 +1,6 @@
 """The REFs naming ``Runner.run``'s options for an OpenAI Agents SDK agent system — a
-``RunConfig`` (``--run-config``), ``RunHooks`` (``--run-hooks``) and ``RunErrorHandlers``
-(``--error-handlers``) — and the objects they name (docs/openai-agents.md, "`Runner.run` parameters").
+``RunConfig`` (``--run-config``), ``RunHooks`` (``--run-hooks``), ``RunErrorHandlers``
+(``--error-handlers``) and a session factory (``--session``) — and the objects they name (docs/openai-agents.md, "`Runner.run` parameters").
 
 A REF is chosen, in this order, from the caller's argument (``agentc.load/compile/run``,
 the CLI options), ``$AGENTC_RUN_CONFIG`` / ``$AGENTC_RUN_HOOKS`` / … (what the CLI sets for the
@@ -24,9 +24,11 @@ from typing import Any
 from .errors import AgentcError, Code
 
 ENV = {"run_config": "AGENTC_RUN_CONFIG", "hooks": "AGENTC_RUN_HOOKS",
-       "error_handlers": "AGENTC_ERROR_HANDLERS"}
-OPTION = {"run_config": "--run-config", "hooks": "--run-hooks", "error_handlers": "--error-handlers"}
-PYPROJECT_KEY = {"run_config": "run_config", "hooks": "run_hooks", "error_handlers": "error_handlers"}
+       "error_handlers": "AGENTC_ERROR_HANDLERS", "session": "AGENTC_SESSION"}
+OPTION = {"run_config": "--run-config", "hooks": "--run-hooks", "error_handlers": "--error-handlers",
+          "session": "--session"}
+PYPROJECT_KEY = {"run_config": "run_config", "hooks": "run_hooks", "error_handlers": "error_handlers",
+                 "session": "session"}
 
 
 @dataclass(frozen=True)
@@ -34,16 +36,17 @@ class RunRefs:
     run_config: str | None = None
     hooks: str | None = None
     error_handlers: str | None = None
+    session: str | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.run_config or self.hooks or self.error_handlers)
+        return bool(self.run_config or self.hooks or self.error_handlers or self.session)
 
 
 def chosen(run_config: Any = None, hooks: Any = None, project: Path | None = None, *,
-           error_handlers: Any = None) -> RunRefs:
+           error_handlers: Any = None, session: Any = None) -> RunRefs:
     """The REFs in effect: arguments (REF strings or module-level objects), else the
     environment, else ``[tool.agentc]`` of ``project`` (default ./pyproject.toml)."""
-    given = {"run_config": run_config, "hooks": hooks, "error_handlers": error_handlers}
+    given = {"run_config": run_config, "hooks": hooks, "error_handlers": error_handlers, "session": session}
     table: dict[str, Any] | None = None
     out: dict[str, str | None] = {}
     for what, value in given.items():
@@ -153,3 +156,25 @@ def _src(obj: Any) -> Any:
         return source_ref(obj)
     except Exception:  # noqa: BLE001 - best effort
         return None
+
+
+def is_session(obj: Any) -> bool:
+    """A session object (the SDK's ``SessionABC``, or anything with its four methods)."""
+    from agents.memory.session import SessionABC
+
+    if isinstance(obj, type):  # a class is a factory
+        return False
+    return isinstance(obj, SessionABC) or all(callable(getattr(obj, m, None)) for m in
+                                               ("get_items", "add_items", "pop_item", "clear_session"))
+
+
+def refuse_server_session(session: Any, ref: str) -> None:
+    """AC200 for a session whose history lives on a server (runtime_shims/run_sessions.py)."""
+    from agents.memory import OpenAIConversationsSession
+    from agents.memory.session import is_openai_responses_compaction_aware_session
+
+    if isinstance(session, OpenAIConversationsSession) or is_openai_responses_compaction_aware_session(session):
+        raise AgentcError(Code.UNSUPPORTED, f"--session {ref}: {type(session).__name__} keeps the history on the "
+                          "server, which assigns the items' ids and compacts them: a replayed drive cannot "
+                          "reproduce it", construct="--session",
+                          hint="use a local session (SQLiteSession, or one of your own), or run with Runner.run")

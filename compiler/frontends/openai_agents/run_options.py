@@ -22,8 +22,6 @@ REFUSED = {
     "sandbox": "SandboxAgent execution runs outside the journal",
     "tool_execution": "the engines run the tool calls of one response as parallel steps of their own, "
                       "so a concurrency bound or pre-approval guardrails would not be the SDK's",
-    "session_input_callback": "sessions (conversation memory) are not supported yet",
-    "session_settings": "sessions (conversation memory) are not supported yet",
 }
 """RunConfig fields agentc cannot honour durably, with the reason (refused when set)."""
 
@@ -37,6 +35,9 @@ def read_run_options(wf: Workflow, refs: RunRefs, warnings: Warnings, level: Err
     options = AgentRunOptions(hooks=refs.hooks)
     if refs.hooks:
         load_run_hooks(refs.hooks)  # a REF that names no RunHooks is a diagnostic now
+    if refs.session:
+        options = options.model_copy(update={"session": refs.session})
+        _check_session(refs.session)
     if refs.error_handlers:
         handlers = load_error_handlers(refs.error_handlers)
         options = options.model_copy(update={"error_handlers": refs.error_handlers,
@@ -45,6 +46,16 @@ def read_run_options(wf: Workflow, refs: RunRefs, warnings: Warnings, level: Err
         options = _describe(refs.run_config, load_run_config(refs.run_config), options, warnings, level)
     warnings.raise_if_refused()
     return wf.model_copy(update={"agents": wf.agents.model_copy(update={"run": options})})
+
+
+def _check_session(ref: str) -> None:
+    """A session named directly (not by a factory of the run context) is checked now."""
+    from ...refs import load_ref
+    from ...run_refs import is_session, refuse_server_session
+
+    obj = load_ref(ref)
+    if is_session(obj):
+        refuse_server_session(obj, ref)
 
 
 def _describe(ref: str, config: Any, options: AgentRunOptions, warnings: Warnings,
