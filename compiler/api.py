@@ -86,8 +86,9 @@ def _run_options(wf: Workflow, refs: Any, warnings: Warnings, level: ErrorLevel)
     graph given them explicitly is refused (the environment's and pyproject's apply to agents)."""
     if wf.agents is None:
         if refs:
-            raise AgentcError(Code.IGNORED_OPTION, f"{wf.name} is a LangGraph graph; --run-config and --run-hooks "
-                              "are Runner.run options of OpenAI Agents SDK agents", construct="--run-config",
+            raise AgentcError(Code.IGNORED_OPTION, f"{wf.name} is a LangGraph graph; --run-config, --run-hooks, "
+                              "--error-handlers and --session are Runner.run options of OpenAI Agents SDK agents",
+                              construct="--run-config",
                               hint="drop them for this graph")
         return wf
     from .frontends.openai_agents.run_options import read_run_options
