@@ -39,23 +39,27 @@ def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
 
 
 def load(obj: Any, *, level: ErrorLevel = ErrorLevel.WARN, warnings: Warnings | None = None,
-         policy: str | Path | None = None, run_config: Any = None, run_hooks: Any = None) -> Workflow:
+         policy: str | Path | None = None, run_config: Any = None, run_hooks: Any = None,
+         error_handlers: Any = None, session: Any = None) -> Workflow:
     """Read an agent (live object or REF string) into the verified IR. ``policy``: an
     effect policy file (else ``[tool.agentc.effects]`` of ./pyproject.toml; docs/effects.md).
     ``run_config`` / ``run_hooks``: an agent system's ``Runner.run`` options, REFs or
-    module-level objects (else ``$AGENTC_RUN_CONFIG`` … or ``[tool.agentc]``; ``run_refs``)."""
+    module-level objects (else ``$AGENTC_RUN_CONFIG`` … or ``[tool.agentc]``; ``run_refs``);
+    ``error_handlers``, ``session``: likewise, the ``RunErrorHandlers`` and the session
+    (factory)."""
     entry, live = _entry_and_obj(obj)
-    return _read(entry, live, level, warnings, policy, run_refs(run_config, run_hooks))
+    return _read(entry, live, level, warnings, policy, run_refs(run_config, run_hooks, error_handlers, session))
 
 
-def run_refs(run_config: Any = None, run_hooks: Any = None) -> Any:
-    """The ``Runner.run`` option REFs in effect when one is given (the other one defaults:
-    ``agentc.run_refs.chosen``); None when neither is (``_read`` applies the defaults)."""
-    if run_config is None and run_hooks is None:
+def run_refs(run_config: Any = None, run_hooks: Any = None, error_handlers: Any = None,
+             session: Any = None) -> Any:
+    """The ``Runner.run`` option REFs in effect when one is given (the others default:
+    ``agentc.run_refs.chosen``); None when none is (``_read`` applies the defaults)."""
+    if run_config is None and run_hooks is None and error_handlers is None and session is None:
         return None
     from .run_refs import chosen
 
-    return chosen(run_config, run_hooks)
+    return chosen(run_config, run_hooks, error_handlers=error_handlers, session=session)
 
 
 def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
@@ -82,8 +86,9 @@ def _run_options(wf: Workflow, refs: Any, warnings: Warnings, level: ErrorLevel)
     graph given them explicitly is refused (the environment's and pyproject's apply to agents)."""
     if wf.agents is None:
         if refs:
-            raise AgentcError(Code.IGNORED_OPTION, f"{wf.name} is a LangGraph graph; --run-config and --run-hooks "
-                              "are Runner.run options of OpenAI Agents SDK agents", construct="--run-config",
+            raise AgentcError(Code.IGNORED_OPTION, f"{wf.name} is a LangGraph graph; --run-config, --run-hooks, "
+                              "--error-handlers and --session are Runner.run options of OpenAI Agents SDK agents",
+                              construct="--run-config",
                               hint="drop them for this graph")
         return wf
     from .frontends.openai_agents.run_options import read_run_options
@@ -95,12 +100,13 @@ def _run_options(wf: Workflow, refs: Any, warnings: Warnings, level: ErrorLevel)
 
 def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,
             warnings: Warnings | None = None, policy: str | Path | None = None, run_config: Any = None,
-            run_hooks: Any = None) -> Artifact:
+            run_hooks: Any = None, error_handlers: Any = None, session: Any = None) -> Artifact:
     from agentc.targets import get
 
     warnings = warnings if warnings is not None else Warnings()
     wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings, policy=policy,
-                                                    run_config=run_config, run_hooks=run_hooks)
+                                                    run_config=run_config, run_hooks=run_hooks,
+                                                    error_handlers=error_handlers, session=session)
     try:
         return get(target).lower(wf)
     except AgentcError as exc:  # a refusal of the plan or the target leaves through the sink
@@ -131,7 +137,8 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
         run_id: str | None = None, durability: str = "normal", recursion_limit: int | None = None,
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
         workflow: Workflow | None = None, context_factory: Any = None, policy: str | Path | None = None,
-        run_config: Any = None, run_hooks: Any = None, full_result: bool = False) -> Any:
+        run_config: Any = None, run_hooks: Any = None, full_result: bool = False,
+        error_handlers: Any = None, session: Any = None) -> Any:
     """Run durably; returns a ``RunOutcome`` (``status`` "done" with ``output``, or
     "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable).
 
@@ -140,15 +147,15 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
     ``context``: the run context, or JSON for it (built into the declared type: an
     agent's ``RunContextWrapper[T]``, a graph's ``context_schema``); ``context_factory``:
     a callable or REF that builds it (``context`` JSON becomes its keyword arguments);
-    ``policy``: an effect policy file (docs/effects.md); ``run_config`` / ``run_hooks``: an
-    agent system's ``Runner.run`` options (``load``); ``full_result``: an agent run's output
+    ``policy``: an effect policy file (docs/effects.md); ``run_config`` / ``run_hooks`` /
+    ``error_handlers`` / ``session``: an agent system's ``Runner.run`` options (``load``); ``full_result``: an agent run's output
     also holds the SDK's ``RunResult`` as JSON (``agentc.runtime_shims.run_result``)."""
     from agentc.targets.local.executor import LocalExecutor
 
     if workflow is not None:
         wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)
     else:
-        wf, live = workflow_and_live(obj, policy, run_refs(run_config, run_hooks))
+        wf, live = workflow_and_live(obj, policy, run_refs(run_config, run_hooks, error_handlers, session))
     if wf.agents is not None:  # an OpenAI Agents SDK agent system: the SDK's loop, journaled
         from agentc.targets.local.agent_runs import AgentRunner
 
@@ -252,7 +259,10 @@ def _saved_run_refs(saved: Workflow) -> Any:
     from .run_refs import RunRefs
 
     options = saved.agents.run if saved.agents is not None else None
-    return RunRefs(options.run_config, options.hooks) if options is not None else RunRefs()
+    if options is None:
+        return RunRefs()
+    return RunRefs(options.run_config, options.hooks, error_handlers=options.error_handlers,
+                   session=options.session)
 
 
 def workflow_and_live(obj: Any, policy: str | Path | None = None, refs: Any = None) -> tuple[Workflow, Any]:

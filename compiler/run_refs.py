@@ -1,9 +1,9 @@
 """The REFs naming ``Runner.run``'s options for an OpenAI Agents SDK agent system — a
-``RunConfig`` (``--run-config``) and ``RunHooks`` (``--run-hooks``) — and the objects they
-name (docs/openai-agents.md, "`Runner.run` parameters").
+``RunConfig`` (``--run-config``), ``RunHooks`` (``--run-hooks``), ``RunErrorHandlers``
+(``--error-handlers``) and a session factory (``--session``) — and the objects they name (docs/openai-agents.md, "`Runner.run` parameters").
 
 A REF is chosen, in this order, from the caller's argument (``agentc.load/compile/run``,
-the CLI options), ``$AGENTC_RUN_CONFIG`` / ``$AGENTC_RUN_HOOKS`` (what the CLI sets for the
+the CLI options), ``$AGENTC_RUN_CONFIG`` / ``$AGENTC_RUN_HOOKS`` / … (what the CLI sets for the
 in-process workers of one command), then ``[tool.agentc] run_config`` / ``run_hooks`` of
 ./pyproject.toml — so a worker in another process that reads the same project compiles the
 same workflow (the options are part of its fingerprint). The object is built again in
@@ -23,24 +23,30 @@ from typing import Any
 
 from .errors import AgentcError, Code
 
-ENV = {"run_config": "AGENTC_RUN_CONFIG", "hooks": "AGENTC_RUN_HOOKS"}
-OPTION = {"run_config": "--run-config", "hooks": "--run-hooks"}
-PYPROJECT_KEY = {"run_config": "run_config", "hooks": "run_hooks"}
+ENV = {"run_config": "AGENTC_RUN_CONFIG", "hooks": "AGENTC_RUN_HOOKS",
+       "error_handlers": "AGENTC_ERROR_HANDLERS", "session": "AGENTC_SESSION"}
+OPTION = {"run_config": "--run-config", "hooks": "--run-hooks", "error_handlers": "--error-handlers",
+          "session": "--session"}
+PYPROJECT_KEY = {"run_config": "run_config", "hooks": "run_hooks", "error_handlers": "error_handlers",
+                 "session": "session"}
 
 
 @dataclass(frozen=True)
 class RunRefs:
     run_config: str | None = None
     hooks: str | None = None
+    error_handlers: str | None = None
+    session: str | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.run_config or self.hooks)
+        return bool(self.run_config or self.hooks or self.error_handlers or self.session)
 
 
-def chosen(run_config: Any = None, hooks: Any = None, project: Path | None = None) -> RunRefs:
+def chosen(run_config: Any = None, hooks: Any = None, project: Path | None = None, *,
+           error_handlers: Any = None, session: Any = None) -> RunRefs:
     """The REFs in effect: arguments (REF strings or module-level objects), else the
     environment, else ``[tool.agentc]`` of ``project`` (default ./pyproject.toml)."""
-    given = {"run_config": run_config, "hooks": hooks}
+    given = {"run_config": run_config, "hooks": hooks, "error_handlers": error_handlers, "session": session}
     table: dict[str, Any] | None = None
     out: dict[str, str | None] = {}
     for what, value in given.items():
@@ -108,6 +114,23 @@ def load_run_hooks(ref: str) -> Any:
     return _load(ref, RunHooksBase, "hooks", "a RunHooks object")
 
 
+ERROR_KINDS = ("max_turns", "model_refusal", "invalid_final_output")
+"""The keys of the SDK's ``RunErrorHandlers`` (tests/test_run_error_handlers.py checks them)."""
+
+
+def load_error_handlers(ref: str) -> dict[str, Any]:
+    """The ``RunErrorHandlers`` (a dict: error kind → handler) a REF names, or a
+    zero-argument factory returns; every key one the SDK knows, every value callable."""
+    handlers = _load(ref, dict, "error_handlers", "a RunErrorHandlers dict")
+    for kind, handler in handlers.items():
+        if kind not in ERROR_KINDS or not callable(handler):
+            raise AgentcError(Code.CONFIG, f"--error-handlers {ref}: {kind!r} is not an error kind with a handler "
+                              f"(the SDK's RunErrorHandlers has {', '.join(ERROR_KINDS)})",
+                              construct="--error-handlers", hint="map those kinds to functions taking a "
+                                                                 "RunErrorHandlerInput")
+    return handlers
+
+
 def _load(ref: str, cls: type, what: str, wanted: str) -> Any:
     from .refs import load_ref
 
@@ -133,3 +156,25 @@ def _src(obj: Any) -> Any:
         return source_ref(obj)
     except Exception:  # noqa: BLE001 - best effort
         return None
+
+
+def is_session(obj: Any) -> bool:
+    """A session object (the SDK's ``SessionABC``, or anything with its four methods)."""
+    from agents.memory.session import SessionABC
+
+    if isinstance(obj, type):  # a class is a factory
+        return False
+    return isinstance(obj, SessionABC) or all(callable(getattr(obj, m, None)) for m in
+                                               ("get_items", "add_items", "pop_item", "clear_session"))
+
+
+def refuse_server_session(session: Any, ref: str) -> None:
+    """AC200 for a session whose history lives on a server (runtime_shims/run_sessions.py)."""
+    from agents.memory import OpenAIConversationsSession
+    from agents.memory.session import is_openai_responses_compaction_aware_session
+
+    if isinstance(session, OpenAIConversationsSession) or is_openai_responses_compaction_aware_session(session):
+        raise AgentcError(Code.UNSUPPORTED, f"--session {ref}: {type(session).__name__} keeps the history on the "
+                          "server, which assigns the items' ids and compacts them: a replayed drive cannot "
+                          "reproduce it", construct="--session",
+                          hint="use a local session (SQLiteSession, or one of your own), or run with Runner.run")

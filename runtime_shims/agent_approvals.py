@@ -45,11 +45,14 @@ async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
                 raise AgentcError(Code.GRAPH_CHANGED, f"the replayed run paused for {item.tool_name} "
                                   "which the recorded decisions do not cover", construct=str(item.tool_name),
                                   hint="the agent's code or model changed since the run started")
-            if d["action"] == "approve":
-                state.approve(item)
+            if d["action"] == "approve":  # "always": the SDK's sticky decision for the rest of the run
+                state.approve(item, always_approve=bool(d.get("always")))
             else:
-                state.reject(item, rejection_message=d.get("message"))
+                state.reject(item, always_reject=bool(d.get("always")), rejection_message=d.get("message"))
         result = await Runner.run(agent, state, **{k: v for k, v in kwargs.items() if k != "context"})
+    from agentc.runtime_shims.run_sessions import commit
+
+    await commit(kwargs)  # a session's one write (run_sessions.py)
     return "done", result
 
 
@@ -69,8 +72,9 @@ def final_result(result: Any, run: dict[str, Any] | None = None) -> dict[str, An
 
 def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, dict[str, Any]]:
     """``agentc resume``'s value for an approval pause — ``{"approve": [...], "reject":
-    [...]}`` with tool names or call ids (a rejection may be ``{"id", "message"}``) — as
-    call id → decision; every pending approval must be decided."""
+    [...]}`` with tool names or call ids, or ``{"id", "always"}`` objects (``always``: the
+    SDK's ``always_approve`` / ``always_reject``, for the rest of the run; a rejection may
+    have a ``message``) — as call id → decision; every pending approval must be decided."""
     from agentc.errors import AgentcError, Code
 
     listing = ", ".join(f"{p['tool']} ({p['id']})" for p in pending)
@@ -82,9 +86,15 @@ def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, 
     for action in ("approve", "reject"):
         for entry in value.get(action) or []:
             ident, message = (entry.get("id"), entry.get("message")) if isinstance(entry, dict) else (entry, None)
+            always = entry.get("always", False) if isinstance(entry, dict) else False
+            if not isinstance(always, bool):
+                raise AgentcError(Code.INVALID_RESUME, f"\"always\" of {ident!r} must be true or false, "
+                                  f"not {always!r}", construct=run_id,
+                                  hint=f'e.g. {{"{action}": [{{"id": "{ident}", "always": true}}]}}')
             for p in pending:
                 if ident in (p["id"], p["tool"]) and p["id"] not in decisions:
-                    decisions[p["id"]] = {"action": action, "message": message}
+                    decisions[p["id"]] = {"action": action, "message": message,
+                                          **({"always": True} if always else {})}
                     break
             else:
                 raise AgentcError(Code.INVALID_RESUME, f"nothing pending matches {ident!r}", construct=run_id,

@@ -528,7 +528,7 @@ def run_kwargs(steps: Steps, context: Any, max_turns: int | None, wf: Any = None
     if options is not None:
         from agentc.runtime_shims.run_options import drive_kwargs
 
-        kwargs.update(drive_kwargs(options, steps))
+        kwargs.update(drive_kwargs(options, steps, context))
     if steps.policy is not None:
         max_turns = steps.policy.max_turns(max_turns)
     if max_turns is not None:

@@ -35,13 +35,22 @@ RUN_HOOKS_LABEL = "run"
 """Where run-hook events are journaled (``hook:<event>:run:<agent and detail>``)."""
 
 
-def drive_kwargs(options: Any, steps: Any) -> dict[str, Any]:
-    """``Runner.run``'s ``run_config`` and ``hooks`` for one drive (only those the run has)."""
+def drive_kwargs(options: Any, steps: Any, context: Any = None) -> dict[str, Any]:
+    """``Runner.run``'s ``run_config``, ``hooks``, ``error_handlers`` and ``session`` for one
+    drive (only those the run has; ``context``: the run context a session factory reads)."""
     out: dict[str, Any] = {}
     if options.run_config:
         out["run_config"] = drive_config(load_run_config(options.run_config), steps)
     if options.hooks:
         out["hooks"] = journaled_run_hooks(load_run_hooks(options.hooks))
+    if options.error_handlers:
+        from agentc.runtime_shims.run_error_handlers import journaled_error_handlers
+
+        out["error_handlers"] = journaled_error_handlers(options.error_handlers)
+    if options.session:  # the drive's in-memory session over a journaled snapshot (run_sessions.py)
+        from agentc.runtime_shims.run_sessions import DriveSession, load_session
+
+        out["session"] = DriveSession(load_session(options.session, context), steps)
     return out
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from agents import (Agent, GuardrailFunctionOutput, ModelProvider, ModelSettings, RunConfig, RunContextWrapper,
                     RunHooks, function_tool, input_guardrail, output_guardrail)
 from agents.extensions.handoff_filters import remove_all_tools
+from agents.run_config import ToolExecutionConfig
 from agents.usage import Usage
 
 from agentc.fixtures.openai_agents.fake_model import ALWAYS, FakeModel, Rule, call, say
@@ -126,7 +127,8 @@ def make_config() -> RunConfig:
 
 OTHER_TEMPERATURE = RunConfig(model="scripted", model_provider=Provider(), model_settings=ModelSettings(temperature=0.5))
 
-SESSION_SETTINGS = RunConfig(model="scripted", model_provider=Provider(), session_settings={"limit": 3})
+TOOL_EXECUTION = RunConfig(model="scripted", model_provider=Provider(),
+                           tool_execution=ToolExecutionConfig(max_function_tool_concurrency=1))
 
 
 def _note(ctx: Any, event: str) -> None:

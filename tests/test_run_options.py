@@ -132,9 +132,9 @@ def test_run_options_are_part_of_the_workflow_identity():
 
 def test_a_run_config_field_agentc_cannot_honour_is_refused():
     with pytest.raises(AgentcError) as e:
-        agentc.load(REF, run_config="agents_run_options:SESSION_SETTINGS")
+        agentc.load(REF, run_config="agents_run_options:TOOL_EXECUTION")
     d = e.value.diagnostic
-    assert d.code.value == "AC200" and "RunConfig.session_settings" in d.message
+    assert d.code.value == "AC200" and "RunConfig.tool_execution" in d.message
 
 
 def test_run_options_on_a_graph_are_refused():
@@ -163,9 +163,9 @@ def test_cli_run_compile_simulate_with_run_options(tmp_path):
             cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["input_list"] == want["full"]["input_list"]
-    r = cli("compile", REF, "--target", "ir", "--out", "i", "--run-config", "agents_run_options:SESSION_SETTINGS",
+    r = cli("compile", REF, "--target", "ir", "--out", "i", "--run-config", "agents_run_options:TOOL_EXECUTION",
             cwd=tmp_path)
-    assert r.returncode == 2 and "AC200" in r.stderr and "session_settings" in r.stderr and not r.stdout
+    assert r.returncode == 2 and "AC200" in r.stderr and "tool_execution" in r.stderr and not r.stdout
 
 
 def test_a_run_keeps_the_options_it_started_with(tmp_path, monkeypatch):

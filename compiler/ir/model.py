@@ -339,6 +339,13 @@ class AgentRunOptions(_Frozen):
     output_guardrails: tuple[AgentGuardrail, ...] = ()
     hooks: str | None = None
     """REF of a ``RunHooks`` object (or of a zero-argument factory returning one)."""
+    error_handlers: str | None = None
+    """REF of a ``RunErrorHandlers`` dict (or of a zero-argument factory returning one)."""
+    error_kinds: dict[str, str] = {}
+    """The error kinds it handles → the handler's qualified name (``--error-handlers``)."""
+    session: str | None = None
+    """REF of a ``Session`` or of a factory of the run context returning one (``--session``;
+    ``runtime_shims/run_sessions.py``)."""
 
 
 class AgentSystem(_Frozen):

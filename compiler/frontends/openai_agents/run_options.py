@@ -1,4 +1,4 @@
-"""``Runner.run``'s options (a ``RunConfig``, ``RunHooks``) read into the IR
+"""``Runner.run``'s options (a ``RunConfig``, ``RunHooks``, ``RunErrorHandlers``) read into the IR
 (``AgentSystem.run``), so they are fingerprinted like the agents: a different REF, or a
 config whose fields changed, is a different workflow (docs/openai-agents.md,
 "`Runner.run` parameters").
@@ -15,15 +15,13 @@ from typing import Any
 from ...errors import Code, Diagnostic, ErrorLevel, Warnings
 from ...ir import Workflow
 from ...ir.model import AgentGuardrail, AgentRunOptions
-from ...run_refs import RunRefs, load_run_config, load_run_hooks
+from ...run_refs import RunRefs, load_error_handlers, load_run_config, load_run_hooks
 from .reader import _src, stable
 
 REFUSED = {
     "sandbox": "SandboxAgent execution runs outside the journal",
     "tool_execution": "the engines run the tool calls of one response as parallel steps of their own, "
                       "so a concurrency bound or pre-approval guardrails would not be the SDK's",
-    "session_input_callback": "sessions (conversation memory) are not supported yet",
-    "session_settings": "sessions (conversation memory) are not supported yet",
 }
 """RunConfig fields agentc cannot honour durably, with the reason (refused when set)."""
 
@@ -37,10 +35,27 @@ def read_run_options(wf: Workflow, refs: RunRefs, warnings: Warnings, level: Err
     options = AgentRunOptions(hooks=refs.hooks)
     if refs.hooks:
         load_run_hooks(refs.hooks)  # a REF that names no RunHooks is a diagnostic now
+    if refs.session:
+        options = options.model_copy(update={"session": refs.session})
+        _check_session(refs.session)
+    if refs.error_handlers:
+        handlers = load_error_handlers(refs.error_handlers)
+        options = options.model_copy(update={"error_handlers": refs.error_handlers,
+                                             "error_kinds": {k: stable(h) for k, h in sorted(handlers.items())}})
     if refs.run_config:
         options = _describe(refs.run_config, load_run_config(refs.run_config), options, warnings, level)
     warnings.raise_if_refused()
     return wf.model_copy(update={"agents": wf.agents.model_copy(update={"run": options})})
+
+
+def _check_session(ref: str) -> None:
+    """A session named directly (not by a factory of the run context) is checked now."""
+    from ...refs import load_ref
+    from ...run_refs import is_session, refuse_server_session
+
+    obj = load_ref(ref)
+    if is_session(obj):
+        refuse_server_session(obj, ref)
 
 
 def _describe(ref: str, config: Any, options: AgentRunOptions, warnings: Warnings,

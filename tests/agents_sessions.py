@@ -1,0 +1,53 @@
+"""An agent with conversation memory, for tests/test_run_sessions.py: ``memo`` notes what
+it is told with a tool and answers from the history its session gives it; ``session_for``
+(``--session``) returns the conversation's ``SQLiteSession`` from the run context (its
+``chat_id`` and database path), as an application would. ``NOTED`` lists the ``note`` calls
+made in this process (a replay must not repeat them)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents import Agent, RunContextWrapper, SQLiteSession, function_tool
+
+from agentc.fixtures.openai_agents.fake_model import ALWAYS, FakeModel, Rule, call, say
+
+NOTED: list[str] = []
+
+
+@dataclass
+class Chat:
+    chat_id: str = "chat"
+    db: str = ":memory:"
+    events: list[str] = field(default_factory=list)
+
+
+@function_tool
+def note(ctx: RunContextWrapper[Chat], fact: str) -> str:
+    """Note a fact.
+
+    Args:
+        fact: What to remember.
+    """
+    NOTED.append(fact)
+    return f"noted: {fact}"
+
+
+def _answer(r: Any) -> list[Any]:
+    text = r.last_user_text
+    if "my name is" in text and not r.called("note"):
+        return [call("note", fact=text)]
+    names = [m.group(1) for t in r.user_texts for m in [re.search(r"my name is (\w+)", t)] if m]
+    return [say(f"You are {names[-1] if names else 'a stranger'}; I see {len(r.user_texts)} user messages")]
+
+
+memo = Agent[Chat](name="Memo", instructions="Remember the user.", tools=[note],
+                   model=FakeModel("Memo", [Rule("answer", ALWAYS, _answer)]))
+
+
+def session_for(ctx: Chat) -> SQLiteSession:
+    return SQLiteSession(ctx.chat_id, ctx.db)
+
+
+NOT_A_SESSION = "sessions are objects"

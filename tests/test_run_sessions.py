@@ -1,0 +1,136 @@
+"""``Runner.run(session=...)`` (``--session REF``, a factory of the run context) on every
+target, against ``Runner.run`` with the same scripted model and a ``SQLiteSession`` of its
+own (tests/agents_sessions.py): the second turn of a conversation sees the first one's
+history, and the session holds the same items afterwards. Durable: the session's snapshot
+is journaled and its one write is keyed, so a replay of a finished run (after a crash,
+before or after the write was journaled) writes nothing twice."""
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import agents_sessions as S
+
+import agentc
+from agentc.errors import AgentcError
+from run_options_targets import run_on
+
+HERE = Path(__file__).parent
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+REF, SESSION = "agents_sessions:memo", "agents_sessions:session_for"
+TARGETS = ["local", "conductor", "temporal"]
+TURNS = ["my name is Ada", "what is my name?"]
+
+
+def items(db, chat="c1"):
+    from agents import SQLiteSession
+
+    return asyncio.run(SQLiteSession(chat, str(db)).get_items())
+
+
+def native(tmp_path):
+    from agents import Runner, SQLiteSession
+
+    db = str(tmp_path / "native.sqlite")
+    session = SQLiteSession("c1", db)
+    outs = [asyncio.run(Runner.run(S.memo, t, context=S.Chat("c1", db), session=session)).final_output
+            for t in TURNS]
+    return outs, items(db)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_conversation_as_runner_run(target, tmp_path, request):
+    want_outputs, want_items = native(tmp_path)
+    assert want_outputs[1] == "You are Ada; I see 2 user messages"
+    db = str(tmp_path / "chats.sqlite")
+    outs = []
+    for i, text in enumerate(TURNS):
+        got = run_on(target, tmp_path / str(i), request, REF, text, env={"AGENTC_SESSION": SESSION},
+                     context={"chat_id": "c1", "db": db})
+        assert "error" not in got, got["error"].render()
+        outs.append(got["final_output"])
+    assert outs == want_outputs
+    assert items(db) == want_items
+
+
+def test_a_replayed_run_writes_the_session_once(tmp_path):
+    db = str(tmp_path / "chats.sqlite")
+    runs = str(tmp_path / "runs.db")
+    ctx = {"chat_id": "c1", "db": db}
+    agentc.run(REF, TURNS[0], db=runs, context=ctx, session=SESSION)
+    out = agentc.run(REF, TURNS[1], db=runs, context=ctx, session=SESSION)
+    after = items(db)
+    S.NOTED.clear()
+
+    def crash(forget_write):
+        con = sqlite3.connect(runs)
+        if forget_write:  # the process died after writing the session, before journaling it
+            con.execute("DELETE FROM writes WHERE run_id=? AND node='session_write'", (out.run_id,))
+        con.execute("UPDATE runs SET status='running' WHERE run_id=?", (out.run_id,))
+        con.commit()
+        con.close()
+
+    for forget_write in (False, True):
+        crash(forget_write)
+        again = agentc.resume(out.run_id, db=runs)
+        assert again.status == "done" and again.output == out.output
+        assert items(db) == after  # nothing written twice
+    assert S.NOTED == []  # nor any tool called again
+
+
+def test_the_history_a_run_saw_is_journaled(tmp_path):
+    """A replay reads the snapshot from the journal, not the session as it is now."""
+    db = str(tmp_path / "chats.sqlite")
+    runs = str(tmp_path / "runs.db")
+    ctx = {"chat_id": "c1", "db": db}
+    agentc.run(REF, TURNS[0], db=runs, context=ctx, session=SESSION)
+    out = agentc.run(REF, TURNS[1], db=runs, context=ctx, session=SESSION)
+    asyncio.run(__import__("agents").SQLiteSession("c1", db).clear_session())  # the history is gone now
+    con = sqlite3.connect(runs)
+    con.execute("UPDATE runs SET status='running' WHERE run_id=?", (out.run_id,))
+    con.commit()
+    con.close()
+    again = agentc.resume(out.run_id, db=runs)
+    assert again.output == out.output  # "You are Ada": from the journaled snapshot
+
+
+def test_the_session_is_part_of_the_workflow_identity():
+    from agentc.plan.layout import plan_id
+
+    assert plan_id(agentc.load(REF)) != plan_id(agentc.load(REF, session=SESSION))
+
+
+def test_what_is_not_a_session_is_refused(tmp_path):
+    with pytest.raises(AgentcError) as e:
+        agentc.run(REF, "hi", db=str(tmp_path / "r.db"), context={"chat_id": "c1"},
+                   session="agents_sessions:NOT_A_SESSION")
+    assert e.value.diagnostic.construct == "--session" and "not a Session" in e.value.diagnostic.message
+
+
+def test_a_server_side_session_is_refused():
+    from agents.memory import OpenAIConversationsSession
+
+    from agentc.run_refs import refuse_server_session
+
+    session = OpenAIConversationsSession.__new__(OpenAIConversationsSession)
+    with pytest.raises(AgentcError) as e:
+        refuse_server_session(session, "app:SESSION")
+    assert e.value.diagnostic.code.value == "AC200" and "OpenAIConversationsSession" in e.value.diagnostic.message
+
+
+def test_cli_run_with_a_session(tmp_path):
+    want_outputs, want_items = native(tmp_path)
+    db = str(tmp_path / "chats.sqlite")
+    for i, text in enumerate(TURNS):
+        r = subprocess.run([sys.executable, "-m", "agentc.cli", "run", REF, "--input", json.dumps(text),
+                            "--context", json.dumps({"chat_id": "c1", "db": db}), "--session", SESSION,
+                            "--db", str(tmp_path / "r.db")], capture_output=True, text=True, timeout=300,
+                           cwd=tmp_path, env=ENV)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["final_output"] == want_outputs[i]
+    assert items(db) == want_items
