@@ -315,7 +315,7 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
 
     def checkpoint(self) -> None:
         if self._history_full():
-            carry = {"journal": self.journal, "added": self.added, "decision": self.decision}
+            carry: dict[str, Any] = {"journal": self.journal, "added": self.added, "decision": self.decision}
             if self.effects:  # a saga's completed effects (temporal_saga)
                 carry["effects"] = self.effects
             workflow.continue_as_new({**self.inp, "_carry": carry})

@@ -71,7 +71,7 @@ def lower_agents(wf: Workflow) -> Lowered:
 
 
 def _loop_def(lay: AgentLayout, name: str, description: str, *, child: bool, effects: bool = False) -> dict[str, Any]:
-    model = {"name": lay.model_type, "taskReferenceName": "model", "type": "SIMPLE", "inputParameters": {
+    model: dict[str, Any] = {"name": lay.model_type, "taskReferenceName": "model", "type": "SIMPLE", "inputParameters": {
         "plan": lay.plan_id, "run": "${workflow.input}", "journal": out("model", "journal"),
         "added": [out("steps_join")],
         "decision": {"pause": "${approval.input.pause}", "decisions": out("approval", "decisions")}}}
