@@ -157,6 +157,9 @@ def test_what_counts_as_an_extension(tmp_path):
     assert save([d1, d2])[1] == 0  # removed: whole
     assert save([d1, d2, "z"], list_items.ListItems())[1] == 1  # a cold journal reads the rows first
     assert save({"not": "a list"}) == (("msgpack",), 0)
+    assert save({"still": "no list"}) == (("msgpack",), 0)
+    assert save(["a"])[1] == 0 and save(["a", "b"])[1] == 1
+    assert save({"no list": "again"}) == (("msgpack",), 0)  # the list's items go too
     assert save(journal_mod.EMPTY) == (None, 0)
     j.close()
 

@@ -77,15 +77,19 @@ class ListItems:
 
     def __init__(self) -> None:
         self.known: OrderedDict[tuple[str, str, str], tuple[tuple[Any, ...], int]] = OrderedDict()
+        self.plain: set[tuple[str, str, str]] = set()
+        """Channels known to have no ``channel_items`` rows (a plain value's step skips the delete)."""
 
     def forget(self, run_id: str | None = None) -> None:
         """Drop the copies of ``run_id`` (every run: None), e.g. when its lease is taken
         (another process may have written it) or a transaction rolled back."""
         if run_id is None:
             self.known.clear()
+            self.plain.clear()
         else:
             for key in [k for k in self.known if k[0] == run_id]:
                 del self.known[key]
+            self.plain = {k for k in self.plain if k[0] != run_id}
 
     def save(self, db: sqlite3.Connection, run_id: str, ns: str, changed: Iterable[tuple[str, Any]],
              empty: Any, remember: bool) -> None:
@@ -98,11 +102,15 @@ class ListItems:
             if value is empty:
                 deleted.append(key)
                 self.known.pop(key, None)
+                self.plain.discard(key)
             elif type(value) is list:
                 self._save_list(db, key, value, remember)
             else:
                 plain.append((*key, *dumps(value)))
-                db.execute("DELETE FROM channel_items WHERE run_id=? AND ns=? AND name=?", key)
+                if not remember or key not in self.plain:
+                    db.execute("DELETE FROM channel_items WHERE run_id=? AND ns=? AND name=?", key)
+                    if remember:
+                        self.plain.add(key)
                 self.known.pop(key, None)
         if plain:
             db.executemany("INSERT OR REPLACE INTO channels(run_id, ns, name, t, v) VALUES(?,?,?,?,?)", plain)
@@ -112,6 +120,7 @@ class ListItems:
 
     def _save_list(self, db: sqlite3.Connection, key: tuple[str, str, str], value: list[Any],
                    remember: bool) -> None:
+        self.plain.discard(key)
         prev = self.known.get(key) if remember else None
         if prev is None:
             prev = _stored(db, key)
