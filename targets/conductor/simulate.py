@@ -123,7 +123,12 @@ class Simulation:
         pending = self.sim.pending_human(self.workflow_id)
         from . import at_most_once
 
-        if not pending and value is NO_VALUE and next(at_most_once.waiting(self), None) is not None:
+        if not pending and next(at_most_once.waiting(self), None) is not None:
+            if value is not NO_VALUE:
+                raise AgentcError(Code.INVALID_RESUME, f"simulation {self.run_id} waits on an uncertain at_most_once "
+                                  "call, not for an answer", construct=self.run_id,
+                                  hint="decide with `agentc effects RUN_ID --forget KEY --engine conductor`, then "
+                                       "resume without --value")
             at_most_once.retry(self)  # blocked on an uncertain at_most_once call: a human decided
             return self._drive()
         if not pending:
