@@ -122,6 +122,16 @@ def main() -> None:
         runners["temporal"] = temporal(address)
     with open("/proc/loadavg") as f:
         print(f"== bench_scale: loadavg {f.read().split()[:3]} ==")
+    if "temporal" in runners:
+        from _temporal_baseline import round_trip_ms
+        from agentc.targets.temporal import engine
+
+        async def rt() -> float:
+            return await round_trip_ms(await engine.connect(address), 100)
+
+        trip = asyncio.run(rt())
+        print(f"plain Temporal workflow on this server: {trip:.1f} ms per activity round trip "
+              f"(goal: Temporal per-turn overhead within 2 × {trip:.1f} = {2 * trip:.1f} ms)")
     print("| shape | size | N | target | wall s | native s | ratio | per-turn overhead ms | largest payload B "
           "| history B/turn |")
     print("|---|---|---|---|---|---|---|---|---|---|")
