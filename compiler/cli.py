@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -21,6 +21,7 @@ from .cli_common import (  # noqa: F401 - re-exported for the command modules an
     _db_default,
     _diagnose,
     _emit_outcome,
+    _exit_now,
     _parse_json,
     _print_warnings,
     _reader_gone,
@@ -149,23 +150,6 @@ def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | N
         ref, value, db=db or _db_default(), context=ctx, run_id=run_id, recursion_limit=recursion_limit,
         durability=durability, context_factory=context_factory, policy=policy, run_config=run_config,
         run_hooks=run_hooks, full_result=full_result)))
-
-
-def _exit_now(body: Callable[[], None]) -> None:
-    """Run a Temporal client command, then leave with ``os._exit``: temporalio's native
-    client can abort the interpreter while it finalizes (sdk-python#300), which would turn a
-    correct answer into exit status 134. Output is flushed first."""
-    status = 0
-    try:
-        body()
-    except SystemExit as exc:
-        status = exc.code if isinstance(exc.code, int) else 1
-    except AgentcError as exc:
-        click.echo(exc.render(), err=True)
-        status = exc.exit_status
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
 
 
 def _address(address: str | None) -> str:

@@ -57,6 +57,8 @@ class Simulation:
         self.run_id = ""
         self.compensation_id: str | None = None
         """The failure workflow ``agentc cancel`` started (``targets/conductor/effects.py``)."""
+        self.lineage: dict[str, Any] | None = None
+        """A fork's origin (``targets/conductor/fork.py``), kept in the saved simulation."""
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
@@ -107,7 +109,11 @@ class Simulation:
             check_input(self.worker.wf, self.worker.resolve.root, input)
             check_context(self.worker.wf, self.worker.resolve.root, context)
             wf_input = {"input": input, "context": context}
-        self.run_id = uuid.uuid4().hex
+        return self.start_input(wf_input)
+
+    def start_input(self, wf_input: dict[str, Any], run_id: str | None = None) -> Any:
+        """Start the root workflow with a prepared input (a fork's: ``targets/conductor/fork.py``)."""
+        self.run_id = run_id or uuid.uuid4().hex
         self.workflow_id = self.sim.start(self.root, wf_input)
         return self._drive()
 
@@ -177,6 +183,8 @@ class Simulation:
                 "simulator": self.sim.to_json()}
         if self.compensation_id:
             data["compensation_id"] = self.compensation_id
+        if self.lineage:
+            data["lineage"] = self.lineage
         return write_atomic(Path(path), json.dumps(data, sort_keys=True))
 
     @classmethod
@@ -198,6 +206,7 @@ class Simulation:
         self.workflow_id = data["workflow_id"]
         self.run_id = data.get("run_id") or p.stem
         self.compensation_id = data.get("compensation_id")
+        self.lineage = data.get("lineage")
         return self
 
 
