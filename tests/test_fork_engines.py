@@ -39,22 +39,28 @@ def simulate(ref, value, tmp_path):
     return out.run_id, str(state)
 
 
-async def on_temporal(ref, address, value, tmp_path):
+async def on_temporal(ref, address, value, tmp_path, case=None):
     client = await engine.connect(address)
     async with engine.running_worker(client, engine.load(ref, tmp_path / "code")):
-        return (await engine.start(ref, address, value, client=client)).run_id
+        out = await engine.start(ref, address, value, client=client)
+        while out.status == "waiting":
+            out = await engine.resume(out.run_id, address, O.approval_value(case, out.interrupts), client=client)
+        return out.run_id
 
 
 def model_turns(h):
     return [e.seq for e in h.events if e.kind == "model"]
 
 
-def local_fork(tmp_path, turn, value):
-    """The local fork of the same run at the same model turn (docs/replay.md)."""
+def local_fork(tmp_path, turn, value=None, case=CASE):
+    """The local fork of the same run at the same model turn (docs/replay.md): its history,
+    the answers it was seeded with where the original got them (``Replay.replayed``)."""
     db = str(tmp_path / "runs.db")
-    agentc.run(CASE["ref"], CASE["input"], db=db, run_id="o")
+    out = agentc.run(case["ref"], case["input"], db=db, run_id="o")
+    while out.status == "waiting":
+        out = agentc.resume("o", O.approval_value(case, out.interrupts), db=db)
     r = fork("o", db=db, at=model_turns(history("o", db=db))[turn], value=value, new_run_id="o-fork")
-    return history(r.replayed.run_id, db=db)
+    return r.replayed
 
 
 def native_with_first_turn(items):
@@ -63,13 +69,22 @@ def native_with_first_turn(items):
     return native_agent_run(order_status.agent.clone(model=Scripted(items, order_status.agent.model)), CASE["input"])
 
 
-def check_fork(f, origin, turn_seq, local):
+def check_fork(f, origin, turn_seq, local, changed=True):
     """The fork's history: the local fork's trajectory, its origin named."""
     assert f.status == "done" and f.replayed.status == "done"
     assert f.outcome.output == local.output
     assert trajectory.lines(f.replayed) == trajectory.lines(local)
     assert f.replayed.origin["origin"] == origin and f.replayed.origin["at"] == turn_seq
-    assert f.replayed.origin["changed"] is True
+    assert f.replayed.origin["changed"] is changed
+
+
+def check_approvals_fork(f, origin, tmp_path):
+    """``expense_approve`` forked at its first turn, unchanged: the approval the original got is
+    in the fork's starting journal, so the fork does not pause and pays as the original did."""
+    case = O.load_cases()["expense_approve"]
+    check_fork(f, origin, model_turns(f.original)[0], local_fork(tmp_path, 0, case=case), changed=False)
+    assert f.outcome.output == f.original.output
+    assert [e.kind for e in f.replayed.events].count("resume") == 1
 
 
 # ---------------------------------------------------------------- Conductor simulation
@@ -85,6 +100,12 @@ def test_conductor_fork_at_a_model_turn_matches_local_fork_and_native_run(tmp_pa
     assert f.outcome.output == {k: native[k] for k in ("final_output", "last_agent")}
     assert [(e.name, e.data["arguments"]) for e in f.replayed.events if e.kind == "tool"] == native["tools"]
     assert history("f1", engine="conductor", state_dir=state).origin["origin"] == run_id  # saved with it
+    # a fork of the fork, at its last model turn unchanged: everything through it is journaled
+    last = model_turns(history("f1", engine="conductor", state_dir=state))[-1]
+    with recording() as log:
+        g = fork_on_engine("f1", engine="conductor", at=last, state_dir=state)
+    assert log.calls == [] and g.outcome.output == f.outcome.output and g.replayed.origin["origin"] == "f1"
+    assert trajectory.lines(g.replayed) == trajectory.lines(f.replayed)
 
 
 def test_conductor_fork_prefix_calls_no_model(tmp_path):
@@ -95,6 +116,20 @@ def test_conductor_fork_prefix_calls_no_model(tmp_path):
     assert log.calls == [] and f.live_model_calls == 0
     assert f.outcome.output["final_output"] == "SENT: Sorry, B-77 is late."
     check_fork(f, run_id, turn, local_fork(tmp_path, 1, REPLY))
+
+
+def test_conductor_fork_reuses_the_originals_answers(tmp_path):
+    case = O.load_cases()["expense_approve"]
+    folder = tmp_path / "art"
+    agentc.compile(case["ref"], target="conductor").write(folder)
+    sim = Simulation.of(str(folder))
+    out = sim.start(case["input"])
+    while out.status == "waiting":
+        out = sim.resume(O.approval_value(case, out.interrupts))
+    sim.save(tmp_path / "sims" / f"{out.run_id}.json")
+    turn = model_turns(history(out.run_id, engine="conductor", state_dir=str(tmp_path / "sims")))[0]
+    f = fork_on_engine(out.run_id, engine="conductor", at=turn, state_dir=str(tmp_path / "sims"))
+    check_approvals_fork(f, out.run_id, tmp_path)
 
 
 def test_conductor_fork_cli_and_history_name_the_origin(tmp_path):
@@ -134,7 +169,8 @@ def test_a_graph_run_is_refused_on_engines(tmp_path):
 
 
 def test_local_fork_history_names_its_origin(tmp_path):
-    h = local_fork(tmp_path, 0, ALTERED)
+    local_fork(tmp_path, 0, ALTERED)
+    h = history("o-fork", db=str(tmp_path / "runs.db"))
     assert h.origin["origin"] == "o" and h.origin["changed"] and h.origin["value"] == ALTERED
     r = cli("history", "o-fork", "--db", str(tmp_path / "runs.db"))
     assert r.returncode == 0 and r.stdout.splitlines()[1].startswith("fork of o at event 2")
@@ -157,6 +193,15 @@ def test_temporal_fork_at_a_model_turn_matches_local_fork_and_native_run(tempora
                            with_worker=True)
     assert log.calls == [] and g.live_model_calls == 0
     check_fork(g, run_id, turns[1], local_fork(tmp_path / "second", 1, REPLY))
+
+
+def test_temporal_fork_reuses_the_originals_answers(temporal_address, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    case = O.load_cases()["expense_approve"]
+    run_id = asyncio.run(on_temporal(case["ref"], temporal_address, case["input"], tmp_path, case))
+    turn = model_turns(history(run_id, engine="temporal", address=temporal_address))[0]
+    f = fork_on_engine(run_id, engine="temporal", at=turn, address=temporal_address, with_worker=True)
+    check_approvals_fork(f, run_id, tmp_path)
 
 
 def test_temporal_fork_cli_history_and_bad_requests(temporal_address, tmp_path, local_store):

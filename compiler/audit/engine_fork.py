@@ -32,7 +32,7 @@ from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.audit_events import REPLAYABLE, History
 
 from . import trajectory
-from .replay import NOT_SET, find_step, fit
+from .replay import NOT_SET, answers_in_place, find_step, fit
 
 JOURNALED = (*REPLAYABLE, "hook")
 """Event kinds that are journal entries of an agent run (a hook ran once and is journaled)."""
@@ -74,12 +74,13 @@ def starting_journal(h: History, at: int, value: Any = NOT_SET) -> dict[str, Any
     from .replay import _decode
 
     out: dict[str, Any] = {}
-    for e in h.events:
+    for e in h.events:  # in the record's order: the fork's history lists its starting journal so
         if e.kind == "resume" and e.key.startswith("agents/pause:"):
             out[e.key.removeprefix("agents/")] = e.data.get("value")
+        elif e is target:
+            out[e.key] = fitted if value is not NOT_SET else _decode(e)
         elif e.kind in JOURNALED and e.raw is not None and e.seq < target.seq:
             out[e.key] = _decode(e)
-    out[target.key] = fitted if value is not NOT_SET else _decode(target)
     return out
 
 
@@ -124,6 +125,7 @@ def fork_on_engine(run_id: str, *, engine: str, at: int, value: Any = NOT_SET, n
     else:
         raise AgentcError(Code.CONFIG, f"--engine {engine}: forks of engine runs are on temporal or conductor",
                           construct="--engine", hint="a local fork: agentc fork RUN_ID --at N (no --engine)")
-    forked = history(outcome.run_id, engine=engine, address=address, state_dir=state_dir)
+    # the answers it started with, shown where the original got them (as a local fork's diff shows them)
+    forked = answers_in_place(h, history(outcome.run_id, engine=engine, address=address, state_dir=state_dir))
     live = sum(1 for e in forked.events if e.kind == "model" and e.key not in entries)
     return EngineFork(h, forked, outcome.status, outcome, live, list(entries), trajectory.diff(h, forked))
