@@ -165,21 +165,24 @@ def register(main: click.Group) -> None:
         from .audit import fork
 
         value = None if set_ is None else _parse_json(set_, "--set")
+        if with_worker and engine != "temporal":
+            raise AgentcError(Code.IGNORED_OPTION, f"--with-worker serves a Temporal fork; a {engine} fork runs "
+                              "in this process", construct="--with-worker", hint="drop --with-worker")
 
         def body() -> None:
-            if engine != "local":
+            if engine != "local":  # a new workflow there (audit/engine_fork.py)
                 from agentc.targets.temporal.engine import NO_WORKER_S
 
-                from .audit.engine_fork import fork_on_engine
-                from .audit.replay import NOT_SET
-
-                r = fork_on_engine(run_id, engine=engine, at=at, value=NOT_SET if set_ is None else value,
-                                   new_run_id=new_id, address=address, state_dir=state_dir,
-                                   with_worker=with_worker, no_worker_s=NO_WORKER_S)
+                r = fork(run_id, at=at, value=value, new_run_id=new_id, engine=engine, address=address,
+                         state_dir=state_dir, with_worker=with_worker, no_worker_s=NO_WORKER_S)
             else:
                 r = fork(run_id, db=db or _db_default(), at=at, value=value, new_run_id=new_id)
             click.echo(f"forked {run_id} at event {at} -> {r.replayed.run_id} ({r.status})", err=True)
             _print_replay(r, as_json)
+            if r.status == "waiting" and engine != "local":
+                how = {"temporal": "agentc resume RUN_ID --engine temporal", "conductor": "agentc simulate --resume "
+                       "RUN_ID"}[engine].replace("RUN_ID", r.replayed.run_id)
+                click.echo(f"the fork waits for an answer: {how} --value JSON", err=True)
 
         if engine == "temporal":  # leave as every Temporal client command does (cli_common._exit_now)
             _exit_now(body)
