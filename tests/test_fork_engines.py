@@ -78,6 +78,22 @@ def check_fork(f, origin, turn_seq, local, changed=True):
     assert f.replayed.origin["changed"] is changed
 
 
+REFUSE = [{"type": "message", "role": "assistant", "id": "m1", "status": "completed",
+           "content": [{"type": "output_text", "text": "I refuse to pay.", "annotations": []}]}]
+
+
+def check_nested_fork(f, origin, tmp_path, log):
+    """``expense_approve`` forked at the Cashier's first turn (inside the agent used as a
+    tool, a child workflow on the engine), which now refuses: the local fork's run, and
+    only the Expense Desk's last turn is live."""
+    case = O.load_cases()["expense_approve"]
+    local = local_fork(tmp_path, 1, REFUSE, case=case)
+    check_fork(f, origin, model_turns(f.original)[1], local)
+    assert f.outcome.output["final_output"] == "Cashier says: I refuse to pay."
+    assert len(log.calls) == f.live_model_calls == 1
+    assert not any(e.kind == "tool" and e.name == "pay" for e in f.replayed.events)
+
+
 def check_approvals_fork(f, origin, tmp_path):
     """``expense_approve`` forked at its first turn, unchanged: the approval the original got is
     in the fork's starting journal, so the fork does not pause and pays as the original did."""
@@ -118,7 +134,7 @@ def test_conductor_fork_prefix_calls_no_model(tmp_path):
     check_fork(f, run_id, turn, local_fork(tmp_path, 1, REPLY))
 
 
-def test_conductor_fork_reuses_the_originals_answers(tmp_path):
+def test_conductor_fork_reuses_the_originals_answers_and_forks_inside_an_agent_tool(tmp_path):
     case = O.load_cases()["expense_approve"]
     folder = tmp_path / "art"
     agentc.compile(case["ref"], target="conductor").write(folder)
@@ -130,6 +146,10 @@ def test_conductor_fork_reuses_the_originals_answers(tmp_path):
     turn = model_turns(history(out.run_id, engine="conductor", state_dir=str(tmp_path / "sims")))[0]
     f = fork_on_engine(out.run_id, engine="conductor", at=turn, state_dir=str(tmp_path / "sims"))
     check_approvals_fork(f, out.run_id, tmp_path)
+    with recording() as log:
+        g = fork_on_engine(out.run_id, engine="conductor", at=model_turns(f.original)[1], value=REFUSE,
+                           state_dir=str(tmp_path / "sims"))
+    check_nested_fork(g, out.run_id, tmp_path / "nested", log)
 
 
 def test_conductor_fork_cli_and_history_name_the_origin(tmp_path):
@@ -195,13 +215,18 @@ def test_temporal_fork_at_a_model_turn_matches_local_fork_and_native_run(tempora
     check_fork(g, run_id, turns[1], local_fork(tmp_path / "second", 1, REPLY))
 
 
-def test_temporal_fork_reuses_the_originals_answers(temporal_address, tmp_path, monkeypatch):
+def test_temporal_fork_reuses_the_originals_answers_and_forks_inside_an_agent_tool(temporal_address, tmp_path,
+                                                                                  monkeypatch):
     monkeypatch.chdir(tmp_path)
     case = O.load_cases()["expense_approve"]
     run_id = asyncio.run(on_temporal(case["ref"], temporal_address, case["input"], tmp_path, case))
     turn = model_turns(history(run_id, engine="temporal", address=temporal_address))[0]
     f = fork_on_engine(run_id, engine="temporal", at=turn, address=temporal_address, with_worker=True)
     check_approvals_fork(f, run_id, tmp_path)
+    with recording() as log:
+        g = fork_on_engine(run_id, engine="temporal", at=model_turns(f.original)[1], value=REFUSE,
+                           address=temporal_address, with_worker=True)
+    check_nested_fork(g, run_id, tmp_path / "nested", log)
 
 
 def test_temporal_fork_cli_history_and_bad_requests(temporal_address, tmp_path, local_store):
