@@ -9,7 +9,6 @@ simulate --resume`` and ``agentc effects`` treat it as any simulation.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +19,19 @@ def start_fork(state_dir: str | Path | None, run_id: str, new_id: str, journal: 
                obj: Any = None) -> Any:
     """Start and drive the fork until it finishes or waits (its ``RunOutcome``); saved
     whatever the outcome, as ``agentc simulate`` saves a simulation."""
-    from agentc.api import workflow_and_live
     from agentc.errors import AgentcError, Code
-    from agentc.runtime_shims.steps import worker_for
 
     from .simulate import Simulation
 
     folder = Path(state_dir or DEFAULT_STATE_DIR)
-    data = json.loads((folder / f"{run_id}.json").read_text())  # the history read has found it
     target = folder / f"{new_id}.json"
     if target.exists():
         raise AgentcError(Code.CONFIG, f"a simulation {new_id!r} is already saved in {folder}", construct=new_id,
                           hint="choose another --run-id")
-    art = data["artifact"]
-    wf, live = workflow_and_live(obj if obj is not None else art["manifest"]["entry"])
-    sim = Simulation(art, worker_for(wf, live))
+    loaded = Simulation.load(folder / f"{run_id}.json", obj)  # its artifact, and a worker for its REF
+    sim = Simulation(loaded.artifact, loaded.worker)
     sim.lineage = origin
-    original = data["simulator"]["workflows"][data["workflow_id"]].get("input") or {}
+    original = loaded.sim.execution(loaded.workflow_id).get("input") or {}
     wf_input = {**{k: v for k, v in original.items() if k != "journal"}, "journal": journal}
     try:
         return sim.start_input(wf_input, run_id=new_id)
