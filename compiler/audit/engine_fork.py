@@ -32,7 +32,7 @@ from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.audit_events import REPLAYABLE, History
 
 from . import trajectory
-from .replay import NOT_SET, answers_in_place, find_step, fit
+from .replay import NOT_SET, _decode, answers_in_place, find_step, fit
 
 JOURNALED = (*REPLAYABLE, "hook")
 """Event kinds that are journal entries of an agent run (a hook ran once and is journaled)."""
@@ -71,10 +71,8 @@ def starting_journal(h: History, at: int, value: Any = NOT_SET) -> dict[str, Any
     given, checked as a local fork checks it: AC132/AC133), and the answers given at pauses."""
     target = find_step(h, at)
     fitted = fit(None, target, value) if value is not NOT_SET else None
-    from .replay import _decode
-
     out: dict[str, Any] = {}
-    for e in h.events:  # in the record's order: the fork's history lists its starting journal so
+    for e in h.events:  # in the record's order (the fork's history lists its starting journal so)
         if e.kind == "resume" and e.key.startswith("agents/pause:"):
             out[e.key.removeprefix("agents/")] = e.data.get("value")
         elif e is target:
