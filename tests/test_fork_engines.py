@@ -247,3 +247,12 @@ def test_temporal_fork_cli_history_and_bad_requests(temporal_address, tmp_path, 
                        ((run_id, "--at", str(turn), "--set", '{"output": 3}'), "AC133")]:
         r = cli("fork", *args, *address)
         assert r.returncode == 2 and code in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+
+
+def test_audit_replay_is_the_function_once_its_module_is_imported():
+    """``agentc.audit.replay`` is a function and a submodule's name: importing the submodule
+    (any fork or replay does) must not put the module in the function's place."""
+    r = subprocess.run([sys.executable, "-c", "import agentc.audit as a, agentc.audit.engine_fork, "
+                        "agentc.audit.replay; print(type(a.replay).__name__, type(a.fork).__name__)"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["function", "function"], r.stderr

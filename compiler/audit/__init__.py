@@ -12,6 +12,10 @@ from typing import Any
 
 from agentc.runtime_shims.audit_events import Break, Event, History
 
+# The submodule first: a submodule imported later (by any fork or replay) would be set on the
+# package in the place of the function ``replay`` below, which shares its name.
+from . import replay as _replay_module  # noqa: F401,E402
+
 __all__ = ["Break", "Event", "History", "history", "verify"]
 
 
