@@ -17,7 +17,8 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
     @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
     @click.option("--json", "as_json", is_flag=True, help="print a JSON list")
     @click.option("--forget", default=None, metavar="KEY",
-                  help="an at_most_once call cut off by a crash did NOT happen: let the next resume call it again")
+                  help="an at_most_once call cut off by a crash (or a lost engine attempt) did NOT happen: let the "
+                       "next resume call it again")
     @_engine_options
     @diagnose  # type: ignore[misc, operator]
     def effects_cmd(run_id: str, db: str | None, as_json: bool, forget: str | None, engine: str,
@@ -28,23 +29,31 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
         from .api import effects_of, forget_effect
 
         if engine == "conductor":
-            from agentc.errors import AgentcError, Code
             from agentc.targets.conductor.effects import ledger as conductor_ledger
 
-            if forget is not None:
-                raise AgentcError(Code.CONFIG, "--engine conductor takes no --forget", construct="--forget",
-                                  hint="--forget is for local runs")
-            _show(conductor_ledger(_simulation(run_id, state_dir)), as_json)
+            sim = _simulation(run_id, state_dir)
+            if forget is not None:  # kept in the saved simulation (targets/conductor/at_most_once.py)
+                from agentc.targets.conductor.at_most_once import forget as forget_conductor
+
+                forget_conductor(sim, forget)
+                sim.save(Path(state_dir) / f"{run_id}.json")
+                click.echo(f"forgot {forget}: `agentc simulate --resume {run_id}` calls it again")
+                return
+            _show(conductor_ledger(sim), as_json)
             return
         if engine == "temporal":
             import asyncio
 
             from agentc.errors import AgentcError, Code
-            from agentc.targets.temporal.effects import ledger
+            from agentc.targets.temporal.effects import forget as forget_temporal, ledger
 
-            if not address or forget is not None:
-                raise AgentcError(Code.CONFIG, "--engine temporal needs --address and takes no --forget",
+            if not address:
+                raise AgentcError(Code.CONFIG, "--engine temporal needs --address",
                                   construct="--engine", hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS")
+            if forget is not None:  # a signal, kept in the workflow's history (runtime_shims/temporal_at_most_once.py)
+                asyncio.run(forget_temporal(run_id, forget, address))
+                click.echo(f"forgot {forget}: `agentc resume {run_id} --engine temporal` calls it again")
+                return
             _show(asyncio.run(ledger(run_id, address)), as_json)
             return
         path = db or db_default()  # type: ignore[operator]

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import agent_effects, agent_failures, agent_sessions, claim_check, policy_gate
+from agentc.runtime_shims import agent_effects, agent_failures, agent_sessions, at_most_once, claim_check, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.protocol import Outcome
 
@@ -59,6 +59,9 @@ def unpack(text: str) -> Any:
 
 _WORKFLOW_ID: contextvars.ContextVar[str] = contextvars.ContextVar("agentc_agent_workflow_id", default="")
 """The engine's workflow id of the step being executed (tools' idempotency keys)."""
+_ATTEMPT: contextvars.ContextVar[tuple[int, tuple[str, ...]]] = contextvars.ContextVar("agentc_agent_attempt",
+                                                                                      default=(0, ()))
+"""The step's retry count and the keys a human forgot (``at_most_once.ToolGuard``)."""
 
 
 @dataclass
@@ -189,8 +192,9 @@ class AgentStepper:
         workflow_id = _WORKFLOW_ID.get()
         key = (workflow_id, self.layout.plan_id, id(self.agent), _digest(run)) if workflow_id else None
         session = agent_sessions.take(key, entries)
+        guard = at_most_once.ToolGuard(self.wf, *_ATTEMPT.get())
         try:
-            d = session.call(lambda: self._serve(session, run, entries, admit, watch, workflow_id))
+            d = session.call(lambda: self._serve(session, run, entries, admit, watch, workflow_id, guard))
         except BaseException:
             session.close()
             raise
@@ -198,7 +202,7 @@ class AgentStepper:
         return d
 
     async def _serve(self, session: agent_sessions.Session, run: dict[str, Any], entries: dict[str, str],
-                     admit: Any, watch: str | None, workflow_id: str) -> Drive:
+                     admit: Any, watch: str | None, workflow_id: str, guard: Any = None) -> Drive:
         from agents import AgentsException
 
         added = {k: t for k, t in entries.items() if k not in session.texts}
@@ -221,6 +225,7 @@ class AgentStepper:
             steps.needs, steps.watched_done, steps.watched_effect = [], False, None
             steps.changed.clear()
             steps.wake()
+        steps.effects = guard  # this attempt's at_most_once check (at_most_once.py)
         task = session.task
         assert task is not None and steps.changed is not None
         await self._settle(task, steps)
@@ -272,6 +277,7 @@ class AgentStepper:
         (``first_attempt_time``: the engines pass it to every worker; agent steps ignore it.)"""
         kind = self.layout.task_kinds.get(task_type)
         _WORKFLOW_ID.set(workflow_id)
+        _ATTEMPT.set((retry_count, tuple(input.get(at_most_once.FORGOTTEN) or ())))
         if kind is None and task_type.endswith("-saga_compensate"):  # Conductor's failure workflow
             return agent_effects.compensate_task(input)
         try:
@@ -290,11 +296,13 @@ class AgentStepper:
                                                          unpack(input["target"])))
         except AgentcError as exc:
             text = exc.diagnostic.render()
-            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "code": exc.diagnostic.code.value}, text)
+            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "code": exc.diagnostic.code.value,
+                                                          **at_most_once.output_of(exc)}, text)
         except Exception as exc:  # noqa: BLE001 - the user's model or code failed: a bounded retry
             failed = agent_failures.failure(exc, self.wf).diagnostic
             text = failed.render()
-            final = retry_count + 1 >= STEP_ATTEMPTS
+            amo = kind is not None and kind["kind"] == "tool" and at_most_once.is_at_most_once(self.wf, kind["name"])
+            final = amo or retry_count + 1 >= STEP_ATTEMPTS  # at_most_once: terminal at once (at_most_once.py)
             return Outcome("FAILED_WITH_TERMINAL_ERROR" if final else "FAILED",
                            {"error": text, "code": failed.code.value, "attempt": retry_count + 1,
                             "traceback": "".join(traceback.format_exception(exc))}, text)

@@ -41,6 +41,7 @@ from typing import Any
 from agentc.runtime_shims import blobs
 from agentc.runtime_shims.claim_check import get_value, put_value
 from agentc.runtime_shims.codec import loads
+from agentc.runtime_shims.list_prefix import all_immutable, extends
 
 TAG = "chain"
 LINK = "link:"
@@ -144,7 +145,6 @@ def _merge_inline(segments: tuple[str, ...]) -> tuple[str, ...]:
 _SEGMENTS: OrderedDict[str, tuple[str, Any, int]] = OrderedDict()
 _SEGMENT_BYTES = [0]
 SEGMENT_CACHE_BYTES = 256 * 1024 * 1024
-_IMMUTABLE = (str, int, float, bool, bytes, type(None))
 
 
 def _segment(text: str) -> list[Any] | tuple[Any, ...]:
@@ -169,7 +169,7 @@ def _segment(text: str) -> list[Any] | tuple[Any, ...]:
     t, _, data = packed.partition(":")
     raw = base64.b64decode(data)
     value = loads(t, raw)
-    if type(value) is list and all(type(x) in _IMMUTABLE for x in value):
+    if type(value) is list and all_immutable(value):
         value = tuple(value)
         hit = ("shared", value, len(raw))
     else:
@@ -218,24 +218,12 @@ def _pristine(text: str) -> tuple[Any, ...]:
     return value
 
 
-def _extends(value: list[Any], prev: tuple[Any, ...]) -> bool:
-    if len(value) < len(prev):
-        return False
-    try:
-        for a, b in zip(value, prev):
-            if a is not b and (type(a) is not type(b) or not bool(a == b)):
-                return False
-    except Exception:  # noqa: BLE001 - an item whose == raises (arrays): not comparable, store whole
-        return False
-    return True
-
-
 def encode(value: Any, prev: str | None, whole: Any) -> list[str] | None:
     """The chain pair for a channel ``value`` read from link ``prev`` (or None), or None
     when the value is no list to chain; ``whole(value)`` packs it whole (``pregel.encode``)."""
     if type(value) is not list:
         return None
-    if prev is not None and _extends(value, _pristine(prev)):
+    if prev is not None and extends(value, _pristine(prev)):
         n = len(_pristine(prev))
         return [TAG, prev if n == len(value) else extend(prev, value[n:])]
     pair = whole(value)

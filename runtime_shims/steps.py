@@ -25,7 +25,8 @@ from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims import policy_gate, pregel
+from agentc.runtime_shims import at_most_once, policy_gate, pregel
+from agentc.runtime_shims.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import Outcome, pick
 from agentc.runtime_shims.codec import to_jsonable
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
@@ -84,8 +85,8 @@ class StepWorker:
         except AgentcError as e:
             text = e.diagnostic.render()
             where = {"location": e.diagnostic.location} if e.diagnostic.location else {}
-            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "construct": e.diagnostic.construct, **where},
-                           text)
+            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "construct": e.diagnostic.construct, **where,
+                                                          **at_most_once.output_of(e)}, text)
         except Exception as exc:  # noqa: BLE001 - outside a node's own code (input coercion, reducers,
             # START's routers, the run's context): retrying the same step cannot help, so it fails
             # loudly at once instead of being retried forever by the engine
@@ -126,6 +127,9 @@ class StepWorker:
         try:
             # docs/policies.md: deny / approval before the node runs; an external node's result
             done = policy_gate.node_gate(self.wf, name, task.input, config) if not level.path else None
+            if done is None:  # an at_most_once node's lost attempt is not called again (at_most_once.py)
+                at_most_once.check(self.wf, name, config["configurable"][EFFECTS_KEY], task.input,
+                                   ctx["attempt"] - 1, input.get(at_most_once.FORGOTTEN))
             result = done.value if done else lg.call_node(self.resolve(node.call), task.input, config, node.call.is_async)
             writes = pregel.task_writes(frame, task, result, config, self.resolve) + nested.thread_writes()
         except GraphInterrupt as gi:
@@ -160,7 +164,8 @@ class StepWorker:
         except Exception as exc:  # the user's node failed: LangGraph's RetryPolicy decides
             from agentc.locate import failure_site, source_files
 
-            delay = lg.retry_decision(node.retry, ctx["attempt"], exc, self.resolve)
+            delay = None if at_most_once.is_at_most_once(self.wf, name) else \
+                lg.retry_decision(node.retry, ctx["attempt"], exc, self.resolve)  # at_most_once: terminal
             site, inside = failure_site(exc, node.source, source_files(self.wf), node.call.qualname)
             reason = f"{Code.NODE_FAILED.value}: node {name!r} failed{inside}: {type(exc).__name__}: {exc}"
             out = {"error": reason, "traceback": traceback.format_exc(), "construct": f"node {name!r}"}

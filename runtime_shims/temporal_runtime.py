@@ -21,7 +21,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import payload_limits, temporal_fanout
+from agentc.runtime_shims import payload_limits, temporal_at_most_once, temporal_fanout
 from agentc.runtime_shims.protocol import pick
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
@@ -80,19 +80,20 @@ class _EngineRun:
                 cause = err.cause
                 if not (self.retry_failed_steps and isinstance(cause, ApplicationError) and cause.type == NODE_FAILED):
                     raise
-                if any(e.get("class") == "compensable" for e in getattr(self, "effects", ())):
+                details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+                effect = temporal_at_most_once.uncertain_key(details)  # AC305: a human decides, no compensation
+                if effect is None and any(e.get("class") == "compensable" for e in getattr(self, "effects", ())):
                     raise  # a saga with completed effects: compensate (temporal_saga)
                 error = cause.message
                 # what the failed attempt's invoked graphs left (nested_graphs): the re-run continues them
-                carry = (cause.details[0] or {}).get("carry") if cause.details and isinstance(cause.details[0], dict) \
-                    else None
+                carry = details.get("carry")
             finally:
                 self.activities_running -= 1
-            await self._await_retry(task_type, error)
+            await self._await_retry(task_type, error, effect)
             if carry is not None:
                 payload = {**payload, "carry": carry}
 
-    async def _await_retry(self, task_type: str, error: str) -> None:
+    async def _await_retry(self, task_type: str, error: str, effect: str | None = None) -> None:
         """A step failed in user code: list the failure with the pending items (clients see
         the run as failed, ``agentc run`` exits 1) and wait for the ``resume`` signal to run
         the step again — as LangGraph re-runs a failed node when a failed run is resumed,
@@ -100,8 +101,9 @@ class _EngineRun:
         self.failures += 1
         fid = f"failure-{self.failures}"
         self.waiting.append({"kind": "failure", "id": fid, "task": task_type, "error": error,
-                             "workflow_id": workflow.info().workflow_id})
-        await workflow.wait_condition(lambda: fid in self.answers)
+                             "workflow_id": workflow.info().workflow_id,
+                             **({"effect": effect} if effect is not None else {})})
+        await temporal_at_most_once.wait_for_decision(self, fid, effect)
         self.waiting = [w for w in self.waiting if w.get("id") != fid]
 
     async def _child(self, workflow_type: str, payload: dict[str, Any], cid: str) -> Any:
@@ -358,7 +360,8 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
         if o.status == "COMPLETED":
             return o.output
         terminal = o.status == "FAILED_WITH_TERMINAL_ERROR"
-        user_code = (o.output or {}).get("code") == Code.NODE_FAILED.value or o.reason.startswith(Code.NODE_FAILED.value)
+        user_code = (o.output or {}).get("code") in (Code.NODE_FAILED.value, Code.EFFECT_UNCERTAIN.value) \
+            or o.reason.startswith(Code.NODE_FAILED.value)  # AC305 waits for a human too (at_most_once.py)
         kind = NODE_FAILED if terminal and user_code else STEP_FAILED
         raise ApplicationError(o.reason, o.output, type=kind, non_retryable=terminal)
 

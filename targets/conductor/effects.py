@@ -54,6 +54,9 @@ def ledger(sim: Any) -> list[dict[str, Any]]:
             "digest": None if paused else rec["digest"], "error": None, "arguments": rec["args"],
             "result": rec["result"], "comp_status": None, "comp_started": None, "comp_finished": None,
             "comp_error": None}
+    from .at_most_once import ledger_rows
+
+    ledger_rows(sim, rows)  # calls cut off, waiting for a human (at_most_once.py)
     fid = _compensation(sim)
     if fid is not None:
         for t in sim.sim.execution(fid)["tasks"]:

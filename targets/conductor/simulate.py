@@ -59,6 +59,8 @@ class Simulation:
         """The failure workflow ``agentc cancel`` started (``targets/conductor/effects.py``)."""
         self.lineage: dict[str, Any] | None = None
         """A fork's origin (``targets/conductor/fork.py``), kept in the saved simulation."""
+        self.forgotten: dict[str, str] = {}
+        """Uncertain at_most_once calls a human said did not happen: key → task id (at_most_once.py)."""
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
@@ -76,7 +78,9 @@ class Simulation:
 
         o = bounded(self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
                                         workflow_id=call.workflow_id, task_id=call.task_id), call.task_type)
-        return TaskResult(o.status, o.output, o.reason)
+        from .at_most_once import hold
+
+        return hold(TaskResult(o.status, o.output, o.reason))  # an AC305 waits for a human (at_most_once.py)
 
     # ------------------------------------------------------------ running
     def start(self, input: Any, context: Any = None, max_turns: int | None = None, *,
@@ -123,6 +127,16 @@ class Simulation:
 
         value = refuse_compiled("conductor", value, NO_VALUE, goto, update)
         pending = self.sim.pending_human(self.workflow_id)
+        from . import at_most_once
+
+        if not pending and next(at_most_once.waiting(self), None) is not None:
+            if value is not NO_VALUE:
+                raise AgentcError(Code.INVALID_RESUME, f"simulation {self.run_id} waits on an uncertain at_most_once "
+                                  "call, not for an answer", construct=self.run_id,
+                                  hint="decide with `agentc effects RUN_ID --forget KEY --engine conductor`, then "
+                                       "resume without --value")
+            at_most_once.retry(self)  # blocked on an uncertain at_most_once call: a human decided
+            return self._drive()
         if not pending:
             status = self.sim.execution(self.workflow_id)["status"]
             raise AgentcError(Code.RUN_NOT_RESUMABLE,
@@ -137,7 +151,10 @@ class Simulation:
     def _drive(self) -> Any:
         from agentc.targets.local.executor import RunOutcome
 
-        self.sim.run(self.workflow_id)
+        from . import at_most_once
+
+        # a task waiting on an uncertain at_most_once call waits for a human, not for its timeout
+        self.sim.run(self.workflow_id, hold=lambda: next(at_most_once.waiting(self), None) is not None)
         ex = self.sim.execution(self.workflow_id)
         status = ex["status"]
         if status == "COMPLETED":
@@ -149,6 +166,8 @@ class Simulation:
         pending = self.sim.pending_human(self.workflow_id)
         if status == "RUNNING" and pending:
             return RunOutcome(self.run_id, "waiting", interrupts=_interrupts(pending))
+        for _, task in at_most_once.waiting(self):  # an uncertain at_most_once call: AC305
+            raise at_most_once.stopped(self, task)
         reason = ex.get("reasonForIncompletion") or status
         code = next((c for c in Code if c.value in reason), Code.NODE_FAILED)
         failed = self._failed_output(self.workflow_id)
@@ -185,6 +204,8 @@ class Simulation:
             data["compensation_id"] = self.compensation_id
         if self.lineage:
             data["lineage"] = self.lineage
+        if self.forgotten:
+            data["forgotten"] = self.forgotten
         return write_atomic(Path(path), json.dumps(data, sort_keys=True))
 
     @classmethod
@@ -207,6 +228,7 @@ class Simulation:
         self.run_id = data.get("run_id") or p.stem
         self.compensation_id = data.get("compensation_id")
         self.lineage = data.get("lineage")
+        self.forgotten = dict(data.get("forgotten") or {})
         return self
 
 

@@ -8,6 +8,9 @@ Layout (one row per thing that changed, nothing rewritten wholesale):
                  upserted only when they change (per-step cost is flat in graph size).
 * ``channels`` — the latest checkpoint value of each channel; a superstep upserts only the
                  channels it changed, so cost does not grow with the size of the state.
+* ``channel_items`` — what a list channel gained since its ``channels`` row was written:
+                 a growing list costs each step its new items, not the whole list
+                 (``list_items.py``).
 * ``writes``   — each completed task's writes (the audit trail, and what a resumed run
                  reuses instead of re-running the node).
 * ``resumes``  — answers given to a task's ``interrupt()`` calls, in order.
@@ -34,7 +37,7 @@ from typing import Any, Iterable, Iterator
 
 from agentc.runtime_shims.codec import dumps, loads
 
-from . import audit_log, effects_ledger, lease, lineage
+from . import audit_log, effects_ledger, lease, lineage, list_items
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -69,9 +72,12 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
         self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.executescript(SCHEMA + lease.SCHEMA + effects_ledger.SCHEMA + audit_log.SCHEMA + lineage.SCHEMA)
+        self.db.executescript(SCHEMA + list_items.SCHEMA + lease.SCHEMA + effects_ledger.SCHEMA + audit_log.SCHEMA
+                              + lineage.SCHEMA)
         self.held: dict[str, str] = {}
         """run id -> lease token of the runs this journal drives (checked on every commit)."""
+        self.lists = list_items.ListItems()
+        """The stored lists of the runs it drives, to write only what a step appended."""
 
     def close(self) -> None:
         self.db.close()
@@ -88,9 +94,14 @@ class Journal:
                     lease.renew(self.db, run_id, token)
                 yield self
             except BaseException:
+                self.lists.forget()  # it may know values this transaction did not keep
                 self.db.execute("ROLLBACK")
                 raise
-            self.db.execute("COMMIT")
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.lists.forget()
+                raise
 
     # ---------------------------------------------------------------- leases
     @contextlib.contextmanager
@@ -101,6 +112,7 @@ class Journal:
             if create is not None:
                 create()
             token = lease.acquire(self.db, run_id)
+            self.lists.forget(run_id)  # another process may have written the run since
         self.held[run_id] = token
         beat = lease.Heartbeat(self.path, run_id, token) if self.path != ":memory:" else None
         try:
@@ -110,6 +122,7 @@ class Journal:
                 beat.stop()
             self.held.pop(run_id, None)
             with self.tx():
+                self.lists.forget(run_id)
                 lease.release(self.db, run_id, token)
 
     # ---------------------------------------------------------------- runs
@@ -174,9 +187,7 @@ class Journal:
         if row is None:
             return None
         meta = dict(self.db.execute("SELECT key, value FROM meta WHERE run_id=? AND ns=?", (run_id, ns)))
-        chans = {name: loads(t, v) for name, t, v in self.db.execute(
-            "SELECT name, t, v FROM channels WHERE run_id=? AND ns=?", (run_id, ns))}
-        return row[0], row[1], json.loads(row[2]), meta, chans
+        return row[0], row[1], json.loads(row[2]), meta, list_items.read_values(self.db, run_id, ns)
 
     def save_frame(self, run_id: str, ns: str, step: int, stop: int, state: dict[str, Any],
                    changed: Iterable[tuple[str, Any]], meta: dict[str, str] | None = None) -> None:
@@ -185,18 +196,7 @@ class Journal:
         if meta:
             self.db.executemany("INSERT OR REPLACE INTO meta(run_id, ns, key, value) VALUES(?,?,?,?)",
                                 [(run_id, ns, k, v) for k, v in meta.items()])
-        rows = []
-        deleted = []
-        for name, value in changed:
-            if value is _EMPTY:
-                deleted.append((run_id, ns, name))
-            else:
-                t, v = dumps(value)
-                rows.append((run_id, ns, name, t, v))
-        if rows:
-            self.db.executemany("INSERT OR REPLACE INTO channels(run_id, ns, name, t, v) VALUES(?,?,?,?,?)", rows)
-        if deleted:
-            self.db.executemany("DELETE FROM channels WHERE run_id=? AND ns=? AND name=?", deleted)
+        self.lists.save(self.db, run_id, ns, changed, _EMPTY, remember=run_id in self.held)
 
     def set_stop(self, run_id: str, ns: str, stop: int) -> None:
         self.db.execute("UPDATE frames SET stop=? WHERE run_id=? AND ns=?", (stop, run_id, ns))

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from agentc.runtime_shims.audit_events import History
-from agentc.runtime_shims.codec import loads, to_jsonable
+from agentc.runtime_shims.codec import to_jsonable
 
-from . import lease, lineage, timeline
+from . import lease, lineage, list_items, timeline
 from .history import read_db
 from .journal import run_row
 from .timeline import INTERNAL_PREFIXES, Event, waiting_label
@@ -172,8 +172,7 @@ class RunView:
             last = db.execute("SELECT step FROM frames WHERE run_id=? AND ns=''", (run_id,)).fetchone()
             if step is None or (last is not None and step >= last[0] - 1):
                 keys = set(run["ir"]["graph"]["state"]["keys"])
-                chans = {n: to_jsonable(loads(t, v)) for n, t, v in db.execute(
-                    "SELECT name, t, v FROM channels WHERE run_id=? AND ns='' ORDER BY name", (run_id,))
+                chans = {n: to_jsonable(v) for n, v in sorted(list_items.read_values(db, run_id, "").items())
                          if n in keys}
                 return {"values": dict(sorted({**to_jsonable(_initial(run["ir"]["graph"])), **chans}.items())),
                         "unfolded": {}, "checkpoint": True}

@@ -1,13 +1,18 @@
 """``agentc effects RUN_ID --engine temporal``: a workflow's effect ledger, read from its
 history (docs/effects.md). Each step of a node named in the effect policy returns an
 ``effect`` record (``runtime_shims/steps.py``); the history keeps when its activity was
-scheduled and completed, and the ``agentc-compensate`` activities that undid it."""
+scheduled and completed, and the ``agentc-compensate`` activities that undid it. An
+``at_most_once`` call cut off by a lost attempt is the activity that failed with AC305
+(its ``uncertain`` record): ``started``, as the local ledger shows it; ``failed``
+("forgotten by a human") once ``--forget`` was signalled (``forget``, below)."""
 from __future__ import annotations
 
 import json
 from typing import Any
 
 from agentc.errors import AgentcError, Code
+from agentc.runtime_shims.at_most_once import uncertain_record
+from agentc.runtime_shims.temporal_at_most_once import FORGET
 
 
 def _payload(payloads: Any) -> Any:
@@ -40,6 +45,17 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
         if e.HasField("activity_task_scheduled_event_attributes"):
             a = e.activity_task_scheduled_event_attributes
             scheduled[e.event_id] = (a.activity_type.name, _payload(a.input), at)
+        elif e.HasField("activity_task_failed_event_attributes"):
+            a = e.activity_task_failed_event_attributes
+            _, _, started = scheduled[a.scheduled_event_id]
+            rec = uncertain_record(_payload(a.failure.application_failure_info.details))
+            if rec is not None and rows.get(rec["key"], {}).get("status") != "done":
+                rows[rec["key"]] = _row(rec, "started", started, None, None)
+        elif e.HasField("workflow_execution_signaled_event_attributes"):
+            for answer in (_payload(e.workflow_execution_signaled_event_attributes.input) or {}):
+                key = answer[len(FORGET):] if isinstance(answer, str) and answer.startswith(FORGET) else None
+                if key in rows and rows[key]["status"] == "started":
+                    rows[key].update(status="failed", error=FORGOTTEN)
         elif e.HasField("activity_task_completed_event_attributes"):
             a = e.activity_task_completed_event_attributes
             name, inp, started = scheduled[a.scheduled_event_id]
@@ -52,10 +68,45 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
             rec = out.get("effect") if isinstance(out, dict) else None
             if isinstance(rec, dict):
                 paused = out.get("status") == "interrupted"
-                row = rows.setdefault(rec["key"], {"started": started})
-                row.update(key=rec["key"], name=rec["name"], target=rec.get("target", "node"), **{"class": rec["class"]},
-                           path=rec["path"], compensator=rec["compensator"], status="paused" if paused else "done",
-                           finished=None if paused else at, digest=None if paused else rec["digest"],
-                           error=None, arguments=rec["args"], result=rec["result"],
-                           comp_status=None, comp_started=None, comp_finished=None, comp_error=None)
+                first = rows.get(rec["key"], {}).get("started", started)
+                rows[rec["key"]] = _row(rec, "paused" if paused else "done", first, None if paused else at,
+                                        None if paused else rec["digest"])
     return list(rows.values())
+
+
+FORGOTTEN = "forgotten by a human"
+
+
+def _row(rec: dict[str, Any], status: str, started: float, finished: float | None, digest: str | None) -> dict[str, Any]:
+    return {"key": rec["key"], "name": rec["name"], "target": rec.get("target", "node"), "class": rec["class"],
+            "path": rec["path"], "compensator": rec["compensator"], "status": status, "started": started,
+            "finished": finished, "digest": digest, "error": None, "arguments": rec["args"], "result": rec["result"],
+            "comp_status": None, "comp_started": None, "comp_finished": None, "comp_error": None}
+
+
+async def forget(run_id: str, key: str, address: str, *, client: Any = None) -> str:
+    """``agentc effects RUN_ID --forget KEY --engine temporal``: a human says the cut-off
+    ``at_most_once`` call ``key`` did not happen. The workflow that waits on it (the run's
+    or a child's, per the ``pending`` query) records the decision (the ``resume`` signal,
+    ``temporal_at_most_once``); ``agentc resume`` then calls it again. Returns that
+    workflow's id."""
+    from agentc.runtime_shims.temporal_at_most_once import forget_answer
+
+    from .engine import connect, paused
+
+    client = client or await connect(address)
+    try:
+        pending = await paused(client, run_id)
+    except Exception as exc:  # noqa: BLE001 - not found
+        raise AgentcError(Code.UNKNOWN_RUN, f"no workflow {run_id!r} on {address}: {exc}", construct=run_id,
+                          hint="pass the run id `agentc run --engine temporal` printed") from None
+    if pending is None:
+        raise AgentcError(Code.CONFIG, f"no worker answered run {run_id}'s queries", construct=run_id,
+                          hint="start a worker for it (`agentc worker temporal REF --address ...`), then try again")
+    owner = next((p.get("workflow_id", run_id) for p in pending if p.get("effect") == key), None)
+    if owner is None:
+        raise AgentcError(Code.UNKNOWN_RUN, f"run {run_id!r} has no uncertain effect {key!r}", construct=key,
+                          hint=f"list its effects with `agentc effects {run_id} --engine temporal --address "
+                               f"{address}`")
+    await client.get_workflow_handle(owner).signal("resume", forget_answer(key))
+    return owner

@@ -278,6 +278,12 @@ def failure(run_id: str, failed: list[dict[str, Any]]) -> RunFailed:
     """A node failed in user code: the run waits on the server for a retry (resumable)."""
     msg = failed[0]["error"]
     code = next((c for c in Code if c.value in msg), Code.NODE_FAILED)
+    if failed[0].get("effect"):  # an at_most_once call cut off (runtime_shims/temporal_at_most_once.py)
+        key = failed[0]["effect"]
+        return RunFailed(code, f"run {run_id} failed: {msg}", construct=run_id,
+                         hint=f"the run waits on the server: check the service; if it did not happen: `agentc "
+                              f"effects {run_id} --forget {key} --engine temporal` then `agentc resume {run_id} "
+                              f"--engine temporal`; to undo the run: `agentc cancel {run_id} --engine temporal`")
     return RunFailed(code, f"run {run_id} failed: {msg}", construct=run_id,
                      hint=f"the run waits on the server: fix the code, restart the worker, then "
                           f"`agentc resume {run_id} --engine temporal` runs the failed step again "

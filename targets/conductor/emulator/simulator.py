@@ -50,7 +50,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .expressions import (
@@ -194,11 +194,13 @@ class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
         self._created = 0
         return self._start_workflow(name, version, dict(input or {}), correlation_id=correlation_id)
 
-    def run(self, workflow_id: str, *, auto_advance: bool | None = None) -> str:
+    def run(self, workflow_id: str, *, auto_advance: bool | None = None,
+            hold: Callable[[], bool] | None = None) -> str:
         """Drive ``workflow_id`` — and the workflows it started — until it is terminal or
         blocked, and return its status. Only a HUMAN task, a WAIT without duration/until, or a
         worker task left IN_PROGRESS can block it, unless ``auto_advance`` is off (then any
-        future timer blocks until :meth:`advance`)."""
+        future timer blocks until :meth:`advance`). ``hold``: when it answers True, the clock
+        does not jump (a task waiting for a human decision, not for time)."""
         self._workflow(workflow_id)
         auto = self._state["options"]["autoAdvance"] if auto_advance is None else auto_advance
         self._created = 0
@@ -207,7 +209,7 @@ class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
             self._step(workflow_id)
             if self._version != before:
                 continue
-            timer = self._next_timer(workflow_id) if auto else None
+            timer = self._next_timer(workflow_id) if auto and not (hold and hold()) else None
             if timer is None:
                 break
             self._state["clock"] = max(self._state["clock"], timer)
