@@ -47,10 +47,12 @@ Source = Callable[[], Awaitable[Snapshot]]
 class FollowSteps(replay.Steps):
     """A journal that only waits: a follower runs no step of the run itself (``admit`` is
     WAIT), and hooks, error handlers and session reads wait at ``reached`` until the
-    journal holds them. The one exception is an agent used as a tool whose call the journal
-    does not hold: the follower runs the SDK's ``as_tool`` code, whose nested run is again
-    answered from the journal (its steps are keyed under the call), so it reaches the
-    nested run's approval pause as the run did; its output stays in this follower.
+    journal holds them. The one exception is an agent used as a tool: the follower always
+    runs the SDK's ``as_tool`` code, whose nested run is again answered from the journal
+    (its steps are keyed under the call), never the call's journaled output. So it pauses
+    where the nested run paused for approvals, as the run did — however late the follower
+    is: a follower that replayed the finished call's output would stream the run as if it
+    had never paused.
     ``stalled`` is set whenever a step parks (the source may now be behind)."""
 
     def __init__(self, done: dict[str, Any]) -> None:
@@ -60,10 +62,17 @@ class FollowSteps(replay.Steps):
         """The step the follower waits for now (a pause's id while the run waits for approvals)."""
 
     def _wait(self, effect: replay.Effect) -> str:
-        if effect.info.get("agent_tool"):
-            return replay.RUN
         self.waiting_for = effect.key
         return replay.WAIT
+
+    async def perform(self, effect: replay.Effect, execute: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
+        if not effect.info.get("agent_tool"):
+            return await super().perform(effect, execute)
+        value = await execute()
+        if isinstance(value, replay.Unfinished):
+            self.unfinished(effect)
+            return False, value.value
+        return False, value
 
     async def park(self) -> None:
         self.stalled.set()

@@ -57,6 +57,8 @@ class Simulation:
         self.run_id = ""
         self.compensation_id: str | None = None
         """The failure workflow ``agentc cancel`` started (``targets/conductor/effects.py``)."""
+        self.observe: Any = None
+        """Called with each worker task's output once it completed (``--stream``: ``stream_source.py``)."""
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
@@ -74,6 +76,8 @@ class Simulation:
 
         o = bounded(self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
                                         workflow_id=call.workflow_id, task_id=call.task_id), call.task_type)
+        if self.observe is not None:
+            self.observe(o.output)
         return TaskResult(o.status, o.output, o.reason)
 
     # ------------------------------------------------------------ running

@@ -14,11 +14,11 @@ from agentc.runtime_shims.codec import loads
 
 
 class JournalSource:
-    """``running()``: whether the run's driver is still at work (the journal's status only
-    says where the run ended once it has)."""
+    """``state()``: the run's driver's view (``running`` while it drives the run, then how
+    it ended), read before the journal so what the rows show then is complete."""
 
-    def __init__(self, path: str, run_id: str, running: Callable[[], bool]) -> None:
-        self.path, self.run_id, self.running = path, run_id, running
+    def __init__(self, path: str, run_id: str, state: Callable[[], str]) -> None:
+        self.path, self.run_id, self.state = path, run_id, state
         self.db: sqlite3.Connection | None = None
         self.rowid = 0
         self.entries: dict[str, Any] = {}
@@ -48,10 +48,10 @@ class JournalSource:
         return loads(*row), (loads(*ctx) if ctx[0] else None)
 
     async def __call__(self) -> Snapshot:
-        alive = self.running()  # before reading: what the rows show then is complete if it was not
+        state = self.state()  # before reading: what the rows show then is complete if it ended
         db = self._connect()
         if db is None:
-            return Snapshot({}, {}, "running" if alive else "failed")
+            return Snapshot({}, {}, state)
         for rowid, key, t, v in db.execute(
                 "SELECT rowid, task, t, v FROM writes WHERE run_id=? AND ns='agents' AND rowid>? ORDER BY rowid",
                 (self.run_id, self.rowid)):
@@ -64,8 +64,6 @@ class JournalSource:
             values = loads(t, v)
             if task.startswith("pause:") and values:
                 decisions[task[len("pause:"):]] = values[-1]
-        row = db.execute("SELECT status FROM runs WHERE run_id=?", (self.run_id,)).fetchone()
-        state = "running" if alive else _STATE.get(row[0] if row else "failed", "failed")
         return Snapshot(dict(self.entries), decisions, state)
 
     def close(self) -> None:
@@ -73,5 +71,3 @@ class JournalSource:
             self.db.close()
             self.db = None
 
-
-_STATE = {"done": "done", "waiting": "waiting"}
