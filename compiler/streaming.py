@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from pathlib import Path
 from typing import Any, Callable
 
@@ -30,7 +30,7 @@ class RunStream:
     exception."""
 
     def __init__(self, run_id: str, start: Callable[[], Any],
-                 events: Callable[[Callable[[], str]], AsyncIterator[Any]]) -> None:
+                 events: Callable[[Callable[[], str]], AsyncGenerator[Any, None]]) -> None:
         """``start()`` drives the run to its outcome (in a thread of its own); ``events(state)``
         follows it, ``state()`` saying ``running`` until ``start`` returned, then ``done`` /
         ``waiting`` (its outcome's status) or ``failed``."""
@@ -112,14 +112,14 @@ def stream(obj: Any, input: Any, *, db: str | Path | None = None, context: Any =
                        recursion_limit=recursion_limit, workflow=wf, context_factory=context_factory,
                        full_result=full_result)
 
-    def events(state: Callable[[], str]) -> AsyncIterator[Any]:
+    def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         return _local_events(live, wf, str(db), rid, state, poll_s)
 
     return RunStream(rid, start, events)
 
 
 async def _local_events(live: Any, wf: Any, db: str, run_id: str, state: Callable[[], str],
-                        poll_s: float, after_pause: str | None = None) -> AsyncIterator[Any]:
+                        poll_s: float, after_pause: str | None = None) -> AsyncGenerator[Any, None]:
     from agentc.runtime_shims.agent_stream import follow
     from agentc.targets.local.stream_source import JournalSource
 
@@ -183,7 +183,7 @@ def resume_stream(run_id: str, value: Any = None, *, db: str | Path | None = Non
     def start() -> Any:
         return api.resume(run_id, api.NO_VALUE if value is None else value, db=db, obj=obj)
 
-    def events(state: Callable[[], str]) -> AsyncIterator[Any]:
+    def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         return _local_events(live, wf, str(db), run_id, state, poll_s, after_pause=pauses[0] if pauses else None)
 
     return RunStream(run_id, start, events)
@@ -218,7 +218,7 @@ def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, 
                                           context_factory=context_factory, no_worker_s=no_worker_s,
                                           full_result=full_result))
 
-    async def events(state: Callable[[], str]) -> AsyncIterator[Any]:
+    async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         from agentc.runtime_shims.agent_stream import follow
         from agentc.targets.temporal.stream_source import HistorySource
 
@@ -260,7 +260,7 @@ def temporal_resume_stream(run_id: str, address: str, value: Any = None, *, with
         return asyncio.run(temporal.resume(run_id, address, temporal.NO_VALUE if value is None else value,
                                            with_worker=with_worker, no_worker_s=no_worker_s))
 
-    async def events(state: Callable[[], str]) -> AsyncIterator[Any]:
+    async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         from agentc.runtime_shims.agent_stream import follow
         from agentc.targets.temporal.stream_source import HistorySource
 
@@ -286,7 +286,7 @@ def simulation_stream(sim: Any, start: Callable[[], Any], input: Any, context: A
     if wf.agents is None:
         raise _graph_refused(wf.name)
 
-    async def events(state: Callable[[], str]) -> AsyncIterator[Any]:
+    async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         from agentc.runtime_shims.agent_stream import follow
 
         async for event in follow(live, wf, input, context, max_turns, source.snapshot, poll_s=poll_s,

@@ -103,11 +103,6 @@ class StreamDiverged(Exception):
         self.key = key
 
 
-def stream_kwargs(steps: replay.Steps, context: Any, max_turns: int | None, wf: Any) -> dict[str, Any]:
-    """``Runner.run_streamed``'s keyword arguments: the journaled drive's (``run_kwargs``)."""
-    return replay.run_kwargs(steps, context, max_turns, wf)
-
-
 async def follow(agent: Any, wf: Any, input: Any, context: Any, max_turns: int | None, source: Source, *,
                  poll_s: float = 0.05, after_pause: str | None = None) -> AsyncIterator[Any]:
     """The SDK's stream events of the run ``source`` shows, as its journal grows. Ends when
@@ -131,7 +126,7 @@ async def follow(agent: Any, wf: Any, input: Any, context: Any, max_turns: int |
 
         from agentc.runtime_shims.agent_approvals import call_id, pause_id
 
-        kwargs = stream_kwargs(steps, context, max_turns, wf)
+        kwargs = replay.run_kwargs(steps, context, max_turns, wf)  # the journaled drive's own
         with replay.journaled(agent, steps):
             result = Runner.run_streamed(agent, input, **kwargs)
             while True:
@@ -151,8 +146,8 @@ async def follow(agent: Any, wf: Any, input: Any, context: Any, max_turns: int |
                 state = result.to_state()
                 for item in state.get_interruptions():
                     d = decisions[pause].get(call_id(item))
-                    if d is None:
-                        return
+                    if d is None:  # the run's decisions do not cover what the follower's SDK paused for
+                        raise StreamDiverged(f"pause:{pause}:{call_id(item)}")
                     if d["action"] == "approve":
                         state.approve(item, always_approve=bool(d.get("always")))
                     else:
@@ -185,7 +180,7 @@ async def follow(agent: Any, wf: Any, input: Any, context: Any, max_turns: int |
                     new = True
                 if not new and snap.state != "running" and steps.stalled.is_set() and queue.empty():
                     if snap.state == "done" or (snap.state == "waiting" and not steps.waiting_for.startswith("pause:")):
-                        raise StreamDiverged(steps.waiting_for)
+                        raise StreamDiverged(steps.waiting_for) from None
                     finished = True  # the run failed or waits: the journal takes the follower no further
                     steps.closing = True
                     steps.wake()
