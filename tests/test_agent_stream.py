@@ -273,3 +273,23 @@ def test_cli_temporal_run_stream_with_worker(temporal_address, tmp_path):
     assert [json.dumps(x, sort_keys=True) for x in lines[:-1]] == native[0]
     assert lines[-1]["result"] == {"final_output": "sunny in Oslo", "last_agent": "Chatty"}
     assert "tool looks up Oslo" in r.stderr
+
+
+def test_stream_with_an_error_handler_waits_for_its_journaled_answer(tmp_path):
+    """A ``max_turns`` handler (``--error-handlers``) runs once, in the run's drive; the
+    follower waits for its journaled answer and streams what ``run_streamed`` streams."""
+    from agents import Runner
+
+    import agents_run_errors as E
+
+    async def native() -> list[str]:
+        res = Runner.run_streamed(E.poller, "go", context=E.Log(), max_turns=3, error_handlers=E.HANDLERS)
+        return [_line(e) async for e in res.stream_events() if e.type != "raw_response_event"]
+
+    expected = asyncio.run(native())
+    E.FIRED.clear()
+    got, out, err = drain(agentc.stream("agents_run_errors:poller", "go", db=tmp_path / "runs.db", context={},
+                                        recursion_limit=3, error_handlers="agents_run_errors:HANDLERS"))
+    assert err is None and out.status == "done"
+    assert got == expected
+    assert E.FIRED.count("max_turns") == 1
