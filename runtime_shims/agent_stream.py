@@ -83,6 +83,11 @@ class FollowSteps(replay.Steps):
             self.waiting_for = key
             await self.park()
 
+    def live(self) -> None:
+        """Where a drive would run the user's code now: never in a follower (``reached``
+        waits for the journal first), so this is a bug, and loud."""
+        raise StreamDiverged(self.waiting_for or "user code")
+
     def feed(self, entries: dict[str, Any]) -> bool:
         """Add what the journal shows now; wake parked steps when something was new."""
         new = {k: v for k, v in entries.items() if k not in self.done}
