@@ -61,6 +61,8 @@ class Simulation:
         """A fork's origin (``targets/conductor/fork.py``), kept in the saved simulation."""
         self.forgotten: dict[str, str] = {}
         """Uncertain at_most_once calls a human said did not happen: key → task id (at_most_once.py)."""
+        self.observe: Any = None
+        """Called with each worker task's output once it completed (``--stream``: ``stream_source.py``)."""
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
@@ -80,6 +82,8 @@ class Simulation:
                                         workflow_id=call.workflow_id, task_id=call.task_id), call.task_type)
         from .at_most_once import hold
 
+        if self.observe is not None:
+            self.observe(o.output)
         return hold(TaskResult(o.status, o.output, o.reason))  # an AC305 waits for a human (at_most_once.py)
 
     # ------------------------------------------------------------ running
