@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["load", "compile", "run", "resume", "runs", "cancel", "effects_of", "effect", "effect_key",
-           "history", "replay", "fork", "AgentcError"]
+           "history", "replay", "fork", "stream", "resume_stream", "AgentcError"]
 
 from .errors import AgentcError  # noqa: E402
 
@@ -25,6 +25,10 @@ def __getattr__(name: str) -> Any:
         from . import api
 
         return getattr(api, name)
+    if name in ("stream", "resume_stream"):  # a run's events as they are journaled (docs/openai-agents.md)
+        from . import streaming
+
+        return getattr(streaming, name)
     if name in ("effect", "effect_key"):
         from . import effects
 

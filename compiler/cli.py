@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -21,6 +21,7 @@ from .cli_common import (  # noqa: F401 - re-exported for the command modules an
     _db_default,
     _diagnose,
     _emit_outcome,
+    _exit_now,
     _parse_json,
     _print_warnings,
     _reader_gone,
@@ -120,11 +121,13 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool, policy: str | Non
 @click.option("--json", "full_result", is_flag=True,
               help="agents: print the SDK's whole RunResult as JSON (new_items, usage, guardrail results, "
                    "input_list = to_input_list()), not only final_output and last_agent")
+@click.option("--stream", is_flag=True, help="agents: print the run's events (the SDK's stream events) as JSON "
+              "Lines as they are journaled; the last line is the result (docs/openai-agents.md, Streaming)")
 @_diagnose
 def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | None, db: str | None,
             run_id: str | None, recursion_limit: int | None, durability: str, engine: str, address: str | None,
             task_queue: str | None, with_worker: bool, policy: str | None, run_config: str | None,
-            run_hooks: str | None, full_result: bool) -> None:
+            run_hooks: str | None, full_result: bool, stream: bool) -> None:
     """Run REF durably; print the final state as JSON (exit 3 when it waits for a human)."""
     value = _parse_json(input_, "--input")
     ctx = _parse_json(context, "--context")
@@ -134,6 +137,13 @@ def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | N
         raise AgentcError(Code.IGNORED_OPTION, "--policy is not supported with --engine temporal yet",
                           construct="--policy", hint="put the policy in [tool.agentc.effects] of ./pyproject.toml, "
                           "which the compiled workflow and its workers read (docs/effects.md)")
+    if stream:
+        from . import cli_stream
+
+        return cli_stream.run(engine, ref, value, context=ctx, context_factory=context_factory,
+                              db=db or _db_default(), run_id=run_id, recursion_limit=recursion_limit,
+                              durability=durability, address=address, task_queue=task_queue,
+                              with_worker=with_worker, policy=policy, full_result=full_result)
     if engine == "temporal":
         import asyncio
 
@@ -149,23 +159,6 @@ def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | N
         ref, value, db=db or _db_default(), context=ctx, run_id=run_id, recursion_limit=recursion_limit,
         durability=durability, context_factory=context_factory, policy=policy, run_config=run_config,
         run_hooks=run_hooks, full_result=full_result)))
-
-
-def _exit_now(body: Callable[[], None]) -> None:
-    """Run a Temporal client command, then leave with ``os._exit``: temporalio's native
-    client can abort the interpreter while it finalizes (sdk-python#300), which would turn a
-    correct answer into exit status 134. Output is flushed first."""
-    status = 0
-    try:
-        body()
-    except SystemExit as exc:
-        status = exc.code if isinstance(exc.code, int) else 1
-    except AgentcError as exc:
-        click.echo(exc.render(), err=True)
-        status = exc.exit_status
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
 
 
 def _address(address: str | None) -> str:
@@ -199,9 +192,11 @@ def _command(goto: tuple[str, ...], update: str | None) -> tuple[list[str] | Non
 @click.option("--with-worker", is_flag=True, help="with --engine temporal: serve the run in this process "
               "(its REF, recorded when it started); else a worker must poll its task queue")
 @_command_options
+@click.option("--stream", is_flag=True, help="agents: print the run's events (the SDK's stream events) as JSON "
+              "Lines as they are journaled; the last line is the result (docs/openai-agents.md, Streaming)")
 @_diagnose
 def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, address: str | None,
-               with_worker: bool, goto: tuple[str, ...], update: str | None) -> None:
+               with_worker: bool, goto: tuple[str, ...], update: str | None, stream: bool) -> None:
     """Continue a paused, failed or crashed run. Temporal: answer its pause by signal, or run
     its failed node again (a Temporal run whose node failed waits for this). At a breakpoint,
     --goto/--update act as LangGraph's Command(goto=..., update=...) (local engine)."""
@@ -209,6 +204,11 @@ def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, addr
 
     answer = NO_VALUE if value is None else _parse_json(value, "--value")
     goto_, update_ = _command(goto, update)
+    if stream:
+        from . import cli_stream
+
+        return cli_stream.resume(engine, run_id, None if value is None else answer, db=db or _db_default(),
+                                 address=address, with_worker=with_worker, command=bool(goto_ or update_ is not None))
     if engine == "temporal":
         import asyncio
 
@@ -347,17 +347,25 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
 @run_option_flags
 @click.option("--json", "full_result", is_flag=True, help="agents: print the SDK's whole RunResult as JSON, "
               "as `agentc run --json`")
+@click.option("--stream", is_flag=True, help="agents: print the run's events (the SDK's stream events) as JSON "
+              "Lines after each task; the last line is the result (docs/openai-agents.md, Streaming)")
 @_diagnose
 def simulate_cmd(folder: str | None, input_: str | None, context: str | None, context_factory: str | None,
                  resume_id: str | None, value: str | None, state_dir: str, max_turns: int | None,
                  goto: tuple[str, ...], update: str | None, run_config: str | None, run_hooks: str | None,
-                 full_result: bool) -> None:
+                 full_result: bool, stream: bool) -> None:
     """Run a compiled Conductor artifact offline by Conductor's runtime semantics, worker
     tasks served in process; prints the final state like `agentc run` (exit 3 when a HUMAN
     task waits: continue with --resume RUN_ID --value JSON)."""
     from agentc.targets.conductor.simulate import NO_VALUE, Simulation
 
     use_run_options(run_config, run_hooks)  # as compiled: the workers re-read the agents with them
+    if stream:
+        from . import cli_stream
+
+        return cli_stream.simulate(folder, _parse_json(input_, "--input"), _parse_json(context, "--context"),
+                                   context_factory, resume_id, _parse_json(value, "--value"), state_dir, max_turns,
+                                   bool(goto or update is not None), full_result)
     if resume_id:
         saved = Path(state_dir) / f"{resume_id}.json"
         answer = NO_VALUE if value is None else _parse_json(value, "--value")

@@ -27,6 +27,7 @@ def register(main: click.Group) -> None:
         ADDRESS_ENV,
         _db_default,
         _diagnose,
+        _exit_now,
         _parse_json,
     )
 
@@ -151,16 +152,41 @@ def register(main: click.Group) -> None:
     @click.option("--at", "at", type=int, required=True, help="event number (`agentc history`) to fork at")
     @click.option("--set", "set_", default=None, help="JSON that replaces that step's output, or @file.json")
     @click.option("--run-id", "new_id", default=None, help="the new run's id [default: RUN_ID-fork-XXXXXX]")
+    @engine_options
+    @click.option("--with-worker", is_flag=True, help="with --engine temporal: serve the fork in this process "
+                  "(the REF the original recorded); else a worker must poll its task queue")
+    @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
     @_diagnose
-    def fork_cmd(run_id: str, db: str | None, at: int, set_: str | None, new_id: str | None) -> None:
+    def fork_cmd(run_id: str, db: str | None, at: int, set_: str | None, new_id: str | None, engine: str,
+                 address: str | None, state_dir: str, with_worker: bool, as_json: bool) -> None:
         """Start a new durable run whose prefix is RUN_ID's journal through step --at (its
-        output replaced by --set); no model is called in the prefix, the rest runs live."""
+        output replaced by --set); no model is called in the prefix, the rest runs live.
+        --engine temporal|conductor: a new workflow on that engine, started with the prefix."""
         from .audit import fork
 
         value = None if set_ is None else _parse_json(set_, "--set")
-        r = fork(run_id, db=db or _db_default(), at=at, value=value, new_run_id=new_id)
-        click.echo(f"forked {run_id} at event {at} -> {r.replayed.run_id} ({r.status})", err=True)
-        _print_replay(r, False)
+        if with_worker and engine != "temporal":
+            raise AgentcError(Code.IGNORED_OPTION, f"--with-worker serves a Temporal fork; a {engine} fork runs "
+                              "in this process", construct="--with-worker", hint="drop --with-worker")
+
+        def body() -> None:
+            if engine != "local":  # a new workflow there (audit/engine_fork.py)
+                from agentc.targets.temporal.engine import NO_WORKER_S
+
+                r = fork(run_id, at=at, value=value, new_run_id=new_id, engine=engine, address=address,
+                         state_dir=state_dir, with_worker=with_worker, no_worker_s=NO_WORKER_S)
+            else:
+                r = fork(run_id, db=db or _db_default(), at=at, value=value, new_run_id=new_id)
+            click.echo(f"forked {run_id} at event {at} -> {r.replayed.run_id} ({r.status})", err=True)
+            _print_replay(r, as_json)
+            if r.status == "waiting" and engine != "local":
+                how = {"temporal": "agentc resume RUN_ID --engine temporal", "conductor": "agentc simulate --resume "
+                       "RUN_ID"}[engine].replace("RUN_ID", r.replayed.run_id)
+                click.echo(f"the fork waits for an answer: {how} --value JSON", err=True)
+
+        if engine == "temporal":  # leave as every Temporal client command does (cli_common._exit_now)
+            _exit_now(body)
+        body()
 
 
 def _model(ref: str) -> Any:

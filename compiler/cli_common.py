@@ -103,3 +103,20 @@ def _emit_outcome(outcome: Any) -> None:
 def _print_warnings(warnings: Any) -> None:
     for d in warnings.items:
         click.echo(d.render(), err=True)
+
+
+def _exit_now(body: Callable[[], None]) -> None:
+    """Run a Temporal client command, then leave with ``os._exit``: temporalio's native
+    client can abort the interpreter while it finalizes (sdk-python#300), which would turn a
+    correct answer into exit status 134. Output is flushed first."""
+    status = 0
+    try:
+        body()
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 1
+    except AgentcError as exc:
+        click.echo(exc.render(), err=True)
+        status = exc.exit_status
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -125,6 +125,9 @@ class History:
     error: str | None = None
     interrupts: list[Any] = field(default_factory=list)
     fingerprint: str | None = None
+    origin: dict[str, Any] | None = None
+    """A fork's origin: ``{"origin": run id, "kind": "fork", "at": event, "changed", "value"}``
+    (local: ``targets/local/lineage.py``; engines: ``compiler/audit/engine_fork.py``)."""
     events: list[Event] = field(default_factory=list)
 
     def header(self) -> dict[str, Any]:

@@ -149,6 +149,11 @@ class Steps:
             if not future.done():
                 future.set_result(None)
 
+    async def reached(self, key: str) -> None:
+        """Called where a drive would run a hook, error handler or session read that
+        ``key`` journals: a stream follower (``agent_stream.py``) waits there until the
+        journal holds it; every other drive goes on."""
+
     def unfinished(self, effect: Effect) -> None:
         """``effect`` ran but did not complete (an agent tool whose nested run waits for
         approvals): nothing is recorded, and its next invocation — the SDK resuming it —
@@ -229,7 +234,11 @@ class JournaledModel(Model):
         return _revive_response(kept) if replayed else live[0]
 
     def stream_response(self, *args: Any, **kwargs: Any) -> Any:
-        return self.inner.stream_response(*args, **kwargs)
+        if self.steps is None:
+            return self.inner.stream_response(*args, **kwargs)
+        from agentc.runtime_shims.agent_stream import completed_stream  # a streamed drive: journaled
+
+        return completed_stream(self.get_response(*args, **kwargs))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -398,6 +407,7 @@ def journaled_hook(original: Callable[..., Awaitable[Any]], event: str, label: s
             args, kwargs = bound.args, bound.kwargs
         key, _ = steps.occurrence(f"hook:{event}:{label}:{detail(event, args)}")
         context = getattr(args[0], "context", None) if args else None
+        await steps.reached(key)
         if key in steps.done:
             apply_changes(context, steps.done[key])
             return None

@@ -38,6 +38,7 @@ def _journaled(kind: str, original: Callable[..., Any]) -> Callable[..., Any]:
         agent = getattr(getattr(getattr(data, "run_data", None), "last_agent", None), "name", "")
         key, _ = steps.occurrence(f"error_handler:{kind}:{agent}")
         context = getattr(getattr(data, "context", None), "context", None)
+        await steps.reached(key)
         if key in steps.done:
             result, changes = steps.done[key]
             replay.apply_changes(context, changes)

@@ -65,6 +65,7 @@ class DriveSession:
     async def _load(self) -> list[Any]:
         if self.items is None:
             key, _ = self.steps.occurrence(f"session:read:{self.session_id}")
+            await self.steps.reached(key)
             if key in self.steps.done:
                 snapshot = self.steps.done[key]
             else:
@@ -98,6 +99,7 @@ class DriveSession:
             await self._load()
         steps = self.steps
         key, _ = steps.occurrence(f"session:write:{self.session_id}")
+        await steps.reached(key)
         if key in steps.done or steps.closing:
             return
         items, snapshot = self.items or [], self.snapshot

@@ -12,6 +12,10 @@ from typing import Any
 
 from agentc.runtime_shims.audit_events import Break, Event, History
 
+# The submodule first: a submodule imported later (by any fork or replay) would be set on the
+# package in the place of the function ``replay`` below, which shares its name.
+from . import replay as _replay_module  # noqa: F401,E402
+
 __all__ = ["Break", "Event", "History", "history", "verify"]
 
 
@@ -106,14 +110,23 @@ def replay(source: str | Path | History, *, db: str | Path | None = None, **opti
 
 
 def fork(run_id: str, *, db: str | Path | None = None, at: int, value: Any = None, new_run_id: str | None = None,
-         obj: Any = None) -> Any:
+         obj: Any = None, engine: str = "local", **options: Any) -> Any:
     """A new durable run in ``db`` whose prefix is run ``run_id``'s journal up to step
-    ``at`` (altered to ``value``); the rest runs live and can be resumed like any run."""
+    ``at`` (altered to ``value``); the rest runs live and can be resumed like any run.
+    ``engine="temporal"`` (``address=``, ``with_worker=``) or ``"conductor"`` (``state_dir=``):
+    a new workflow on that engine started with the prefix (``engine_fork.py``)."""
     import uuid
 
     from agentc.api import DEFAULT_DB
 
     from .replay import replay as run_replay
+
+    if engine != "local":
+        from .engine_fork import fork_on_engine
+        from .replay import NOT_SET
+
+        return fork_on_engine(run_id, engine=engine, at=at, value=NOT_SET if value is None else value,
+                              new_run_id=new_run_id, obj=obj, **options)
 
     db = db or DEFAULT_DB
     h = record(run_id, db=db)

@@ -60,4 +60,8 @@ def _model_summary(items: Any) -> list[str]:
 
 def text(h: History) -> str:
     head = [f"run {h.run_id}  {h.kind} {h.workflow}  entry {h.entry or '-'}  engine {h.engine}  status {h.status}"]
+    if h.origin:
+        o = h.origin
+        head.append(f"{o.get('kind') or 'fork'} of {o.get('origin')} at event {o.get('at')}"
+                    + (f", its output replaced by {_short(o.get('value'), 80)}" if o.get("changed") else ""))
     return "\n".join(head + [line(e) for e in h.events])

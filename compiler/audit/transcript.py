@@ -54,6 +54,7 @@ class RunModel(BaseModel):
     error: str | None = None
     interrupts: list[Any] = Field(default_factory=list)
     fingerprint: str | None = Field(None, description="the IR's shape fingerprint when the run started")
+    origin: dict[str, Any] | None = Field(None, description="a fork's origin: run id, event, replacing value")
 
 
 class Transcript(BaseModel):

@@ -50,7 +50,7 @@ def read(path: str | Path) -> History:
                 workflow=manifest.get("workflow") or root.get("workflowName"), status=status,
                 created=_ms(root.get("startTime")), updated=_ms(root.get("updateTime")),
                 context=to_jsonable(run_input.get("context")), output=to_jsonable(output) if status == "done" else None,
-                error=root.get("reasonForIncompletion"))
+                error=root.get("reasonForIncompletion"), origin=data.get("lineage"))
     h.events = chain(events)
     return h
 

@@ -57,8 +57,12 @@ class Simulation:
         self.run_id = ""
         self.compensation_id: str | None = None
         """The failure workflow ``agentc cancel`` started (``targets/conductor/effects.py``)."""
+        self.lineage: dict[str, Any] | None = None
+        """A fork's origin (``targets/conductor/fork.py``), kept in the saved simulation."""
         self.forgotten: dict[str, str] = {}
         """Uncertain at_most_once calls a human said did not happen: key → task id (at_most_once.py)."""
+        self.observe: Any = None
+        """Called with each worker task's output once it completed (``--stream``: ``stream_source.py``)."""
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
@@ -78,6 +82,8 @@ class Simulation:
                                         workflow_id=call.workflow_id, task_id=call.task_id), call.task_type)
         from .at_most_once import hold
 
+        if self.observe is not None:
+            self.observe(o.output)
         return hold(TaskResult(o.status, o.output, o.reason))  # an AC305 waits for a human (at_most_once.py)
 
     # ------------------------------------------------------------ running
@@ -111,7 +117,11 @@ class Simulation:
             check_input(self.worker.wf, self.worker.resolve.root, input)
             check_context(self.worker.wf, self.worker.resolve.root, context)
             wf_input = {"input": input, "context": context}
-        self.run_id = uuid.uuid4().hex
+        return self.start_input(wf_input)
+
+    def start_input(self, wf_input: dict[str, Any], run_id: str | None = None) -> Any:
+        """Start the root workflow with a prepared input (a fork's: ``targets/conductor/fork.py``)."""
+        self.run_id = run_id or uuid.uuid4().hex
         self.workflow_id = self.sim.start(self.root, wf_input)
         return self._drive()
 
@@ -196,6 +206,8 @@ class Simulation:
                 "simulator": self.sim.to_json()}
         if self.compensation_id:
             data["compensation_id"] = self.compensation_id
+        if self.lineage:
+            data["lineage"] = self.lineage
         if self.forgotten:
             data["forgotten"] = self.forgotten
         return write_atomic(Path(path), json.dumps(data, sort_keys=True))
@@ -219,6 +231,7 @@ class Simulation:
         self.workflow_id = data["workflow_id"]
         self.run_id = data.get("run_id") or p.stem
         self.compensation_id = data.get("compensation_id")
+        self.lineage = data.get("lineage")
         self.forgotten = dict(data.get("forgotten") or {})
         return self
 

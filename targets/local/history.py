@@ -44,9 +44,18 @@ def read_db(db: sqlite3.Connection, run_id: str, *, where: str = "the journal") 
     hist = History(run_id=run_id, engine="local", kind="agents" if wf.agents is not None else "graph",
                    entry=run["entry"], workflow=run["workflow"], status=status, created=run["created"],
                    updated=run["updated"], context=to_jsonable(run["context"]), output=to_jsonable(run["output"]),
-                   error=run["error"], interrupts=to_jsonable(run["interrupts"]), fingerprint=IR.fingerprint(wf))
+                   error=run["error"], interrupts=to_jsonable(run["interrupts"]), fingerprint=IR.fingerprint(wf),
+                   origin=_origin(db, run_id))
     hist.events = chain(_events(db, run_id, run))
     return hist
+
+
+def _origin(db: sqlite3.Connection, run_id: str) -> dict[str, Any] | None:
+    """Where a fork (or kept replay) came from (``lineage.py``), as ``History.origin``."""
+    from . import lineage
+
+    row = lineage.origin_of(db, run_id)
+    return None if row is None else {k: row[k] for k in ("origin", "kind", "at", "changed", "value")}
 
 
 def _events(db: sqlite3.Connection, run_id: str, run: dict[str, Any]) -> list[Event]:

@@ -31,6 +31,9 @@ from agentc.targets.step_history import node as _node
 from agentc.targets.step_history import short as _short
 
 ENTRY_MEMO = "agentc_entry"
+FORK_MEMO = "agentc_fork"
+"""A fork's origin (run, event, replacing value), set when ``agentc fork --engine temporal``
+starts it (``targets/temporal/fork.py``)."""
 
 
 async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
@@ -48,6 +51,7 @@ async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
         raise AgentcError(Code.UNKNOWN_RUN, f"no Temporal run {workflow_id!r}: {exc}", construct=workflow_id,
                           hint="list runs with `temporal workflow list --address ...`") from None
     entry = await desc.memo_value(ENTRY_MEMO, None)
+    origin = await desc.memo_value(FORK_MEMO, None)
     conv = client.data_converter
     events: list[Event] = []
     scheduled: dict[int, str] = {}
@@ -110,6 +114,6 @@ async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
                 created=desc.start_time.timestamp() if desc.start_time else None,
                 updated=desc.close_time.timestamp() if desc.close_time else None,
                 context=to_jsonable((run_input or {}).get("context")) if isinstance(run_input, dict) else None,
-                output=to_jsonable(output), error=error)
+                output=to_jsonable(output), error=error, origin=origin)
     h.events = chain(events)
     return h

@@ -1,0 +1,153 @@
+"""``--stream`` on ``agentc run``, ``resume`` and ``simulate``: the run's events as JSON
+Lines on stdout, as they are journaled (docs/openai-agents.md, "Streaming").
+
+One line per SDK stream event (``agent_stream.event_json``: ``run_item_stream_event`` with
+``name`` and ``item``, ``agent_updated_stream_event`` with ``new_agent``), flushed as it
+comes; the last line is ``{"type": "agentc.result", "run_id", "status", "result"}`` —
+``result`` is what the command prints without ``--stream`` (the final output, or the
+pending approvals with exit status 3) — or, for a run that failed, ``status: "failed"``
+with the diagnostic's ``error`` code (the diagnostic itself goes to stderr as always).
+What the user's code prints goes to stderr (``cli_common._user_code``).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Callable
+
+from .cli_common import EXIT_WAITING, _user_code
+from .errors import AgentcError
+
+RESULT = "agentc.result"
+
+
+def emit(make: Callable[[], Any], before_exit: Callable[[], None] | None = None) -> None:
+    """Print the events of the ``RunStream`` ``make()`` returns, then its outcome line;
+    ``before_exit()`` runs once the run has an outcome."""
+    from agentc.runtime_shims.agent_stream import event_json
+
+    out = sys.stdout  # _user_code points sys.stdout at stderr: the events go here
+
+    def line(value: Any) -> None:
+        out.write(json.dumps(value, sort_keys=True, ensure_ascii=False) + "\n")
+        out.flush()
+
+    stream: Any = None
+
+    def body() -> Any:
+        nonlocal stream
+        stream = make()
+        for event in stream:
+            line(event_json(event))
+        return stream.outcome
+
+    try:
+        outcome = _user_code(body)
+    except AgentcError as exc:
+        if stream is not None:
+            line({"type": RESULT, "run_id": stream.run_id, "status": "failed",
+                  "error": {"code": exc.diagnostic.code.value, "message": exc.diagnostic.message}})
+        raise
+    if before_exit is not None:
+        before_exit()
+    line({"type": RESULT, "run_id": outcome.run_id, "status": outcome.status, "result": outcome.to_json()})
+    if outcome.status == "waiting":
+        sys.exit(EXIT_WAITING)
+
+
+def run(engine: str, ref: str, value: Any, *, context: Any, context_factory: str | None, db: str,
+        run_id: str | None, recursion_limit: int | None, durability: str, address: str | None,
+        task_queue: str | None, with_worker: bool, policy: str | None, full_result: bool) -> None:
+    """``agentc run --stream`` on the local executor or Temporal."""
+    from . import streaming
+
+    if engine == "temporal":
+        from agentc.targets.temporal import engine as temporal
+
+        from .cli import _address, _exit_now
+
+        where = _address(address)
+        _exit_now(lambda: emit(lambda: streaming.temporal_stream(
+            ref, where, value, context=context, run_id=run_id, task_queue=task_queue, with_worker=with_worker,
+            max_turns=recursion_limit, context_factory=context_factory, no_worker_s=temporal.NO_WORKER_S,
+            full_result=full_result)))
+    emit(lambda: streaming.stream(ref, value, db=db, context=context, run_id=run_id, durability=durability,
+                                  recursion_limit=recursion_limit, context_factory=context_factory, policy=policy,
+                                  full_result=full_result))
+
+
+def resume(engine: str, run_id: str, value: Any, *, db: str, address: str | None, with_worker: bool,
+           command: bool = False) -> None:
+    """``agentc resume --stream``: the events after the pause it answers. ``command``:
+    ``--goto``/``--update`` were given (a LangGraph breakpoint's, refused)."""
+    from . import streaming
+    from .errors import Code
+
+    if command:
+        raise AgentcError(Code.UNSUPPORTED, "--goto/--update continue a LangGraph breakpoint; --stream streams "
+                          "the events of OpenAI Agents SDK agent runs", construct="--stream",
+                          hint="resume the graph without --stream")
+
+    if engine == "temporal":
+        from agentc.targets.temporal import engine as temporal
+
+        from .cli import _address, _exit_now
+
+        where = _address(address)
+        _exit_now(lambda: emit(lambda: streaming.temporal_resume_stream(
+            run_id, where, value, with_worker=with_worker, no_worker_s=temporal.NO_WORKER_S)))
+    emit(lambda: streaming.resume_stream(run_id, value, db=db))
+
+
+def simulate(folder: str | None, input_: Any, context: Any, context_factory: str | None, resume_id: str | None,
+             value: Any, state_dir: str, max_turns: int | None, command: bool, full_result: bool) -> None:
+    """``agentc simulate --stream`` (a new simulation, or ``--resume``: the events after the
+    pause it answers); the simulation is saved whatever its outcome, as without ``--stream``."""
+    from pathlib import Path
+
+    from agentc.targets.conductor.simulate import NO_VALUE, Simulation
+
+    from . import streaming
+    from .errors import Code
+
+    if command:
+        raise AgentcError(Code.UNSUPPORTED, "--goto/--update continue a LangGraph breakpoint; --stream streams "
+                          "the events of OpenAI Agents SDK agent runs", construct="--stream",
+                          hint="simulate the graph without --stream")
+    after_pause = None
+    if resume_id:
+        from agentc.runtime_shims.agent_steps import read_run, run_context
+
+        saved = Path(state_dir) / f"{resume_id}.json"
+        sim = Simulation.load(saved)
+        if sim.worker.wf.agents is None:
+            raise streaming._graph_refused(sim.worker.wf.name)
+        run = read_run(sim.sim.execution(sim.workflow_id)["input"])
+        input_, ctx, max_turns = run["input"], run_context(run), run.get("max_turns")
+        pending = [a for p in sim.sim.pending_human(sim.workflow_id) for a in (p.get("input") or {}).get("approvals") or []]
+        after_pause = pending[0]["pause"] if pending else None
+        answer = NO_VALUE if value is None else value
+        start: Callable[[], Any] = lambda: sim.resume(answer)  # noqa: E731
+        where = saved
+    else:
+        if folder is None or input_ is None:
+            raise AgentcError(Code.MISSING_OPTION, "simulate needs FOLDER and --input (or --resume RUN_ID)",
+                              construct="agentc simulate", hint="agentc simulate DIR --input JSON")
+        sim = Simulation.of(folder)
+        if sim.worker.wf.agents is None:
+            raise streaming._graph_refused(sim.worker.wf.name)
+        ctx = streaming._fresh_context(sim.worker.agent, context, context_factory)
+        start = lambda: sim.start(input_, context, max_turns=max_turns,  # noqa: E731
+                                  context_factory=context_factory, full_result=full_result)
+        where = None
+
+    def save() -> None:
+        sim.save(where or Path(state_dir) / f"{sim.run_id}.json")
+
+    try:
+        emit(lambda: streaming.simulation_stream(sim, start, input_, ctx, max_turns=max_turns,
+                                                 after_pause=after_pause), before_exit=save)
+    except AgentcError:
+        if sim.run_id:
+            save()
+        raise
