@@ -204,10 +204,7 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
     _require_db(db)
     journal = _journal(db, durability)
     try:
-        row = journal.run(run_id)
-        if row is None:
-            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {db}", construct=run_id,
-                              hint="list runs with `agentc runs --db PATH`")
+        row = journal.existing(run_id)
         saved = IR.load(row["ir"])
         if obj is None:
             if not row["entry"]:
@@ -322,9 +319,7 @@ def effects_of(run_id: str, *, db: str | Path = DEFAULT_DB) -> list[dict[str, An
     _require_db(db)
     journal = _journal(db)
     try:
-        if journal.run(run_id) is None:
-            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {db}", construct=run_id,
-                              hint="list runs with `agentc runs --db PATH`")
+        journal.existing(run_id)
         return effects_ledger.rows(journal.db, run_id)
     finally:
         journal.close()

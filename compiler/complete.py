@@ -21,12 +21,9 @@ def complete(run_id: str, node: str, value: Any, *, db: str | Path) -> Any:
     _require_db(db)
     journal = _journal(db)
     try:
-        row = journal.run(run_id)
+        row = journal.existing(run_id)
     finally:
         journal.close()
-    if row is None:
-        raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {db}", construct=run_id,
-                          hint="list runs with `agentc runs --db PATH`")
     waiting = [i for i in row["interrupts"] if isinstance(i.get("value"), dict)
                and i["value"].get("kind") == EXTERNAL_KIND] if row["status"] == "waiting" else []
     mine = [i for i in waiting if i["value"].get("node") == node]

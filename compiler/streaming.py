@@ -165,12 +165,9 @@ def resume_stream(run_id: str, value: Any = None, *, db: str | Path | None = Non
     api._require_db(db)
     journal = api._journal(db)
     try:
-        row = journal.run(run_id)
+        row = journal.existing(run_id)
     finally:
         journal.close()
-    if row is None:
-        raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {db}", construct=run_id,
-                          hint="list runs with `agentc runs --db PATH`")
     wf = IR.load(row["ir"])
     if wf.agents is None:
         raise _graph_refused(wf.name)

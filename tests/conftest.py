@@ -30,6 +30,12 @@ def _repo_cwd(monkeypatch):
     from agentc.runtime_shims import blobs
 
     monkeypatch.setattr(blobs, "_CONFIGURED", None)
+    yield
+    # a worker keeps agent runs warm between steps (runtime_shims/agent_sessions.py); a run a
+    # test left unfinished must not keep its agents wrapped into the next test
+    from agentc.runtime_shims import agent_sessions
+
+    agent_sessions.close_all()
 
 
 # ---------------------------------------------------------------- a real Temporal server

@@ -23,6 +23,7 @@ import agentc
 from agentc.cli import main
 from agentc.targets.conductor.simulate import Simulation
 from booking_service import serve
+from lost_answers import lose_once
 
 SAGA = "agentc.fixtures.langgraph.booking_saga:graph"
 AGENT = "agentc.fixtures.openai_agents.booking_saga:agent"
@@ -90,24 +91,6 @@ def _charges(svc: Any) -> list[bool]:
     return [r.replayed for r in svc.requests if r.path == "/charges"]
 
 
-def _lose_once(sim: Simulation, suffix: str) -> list[str]:
-    """The worker's answer for the first task whose type ends with ``suffix`` is lost after
-    the service answered (the task fails as a dead worker's would: Conductor retries it)."""
-    from agentc.targets.conductor.emulator.simulator import TaskResult
-
-    serve_task, lost = sim._serve, []  # noqa: SLF001 - the simulator's worker callback
-
-    def dying(call: Any) -> Any:
-        result = serve_task(call)
-        if call.task_type.endswith(suffix) and not lost:
-            lost.append(call.task_type)
-            return TaskResult("FAILED", {}, "worker lost")
-        return result
-
-    sim.sim._worker = dying  # noqa: SLF001
-    return lost
-
-
 def _ledger(run_id: str, *engine: str) -> dict[str, tuple[str, str | None]]:
     res = cli("effects", run_id, "--json", *engine)
     assert res.exit_code == 0, res.output
@@ -123,7 +106,7 @@ def test_conductor_lost_attempt_waits_for_a_human_then_forget_completes(svc: Any
     out = tmp_path / "cond"
     agentc.compile(ref, target="conductor").write(out)
     sim = Simulation.of(out)
-    lost = _lose_once(sim, "charge_card")
+    lost = lose_once(sim, "charge_card")
     with pytest.raises(agentc.AgentcError) as err:
         sim.start(INPUT if ref == SAGA else AGENT_INPUT)
     assert lost and err.value.code.value == "AC305", err.value
@@ -159,7 +142,7 @@ def test_conductor_forget_is_used_once(svc: Any, tmp_path: Path) -> None:
     out = tmp_path / "cond"
     agentc.compile(SAGA, target="conductor").write(out)
     sim = Simulation.of(out)
-    _lose_once(sim, "charge_card")
+    lose_once(sim, "charge_card")
     with pytest.raises(agentc.AgentcError, match="AC305"):
         sim.start(INPUT)
     key = next(k for p, k in svc.effects() if p == "/charges")

@@ -17,6 +17,7 @@ import pytest
 import agentc
 from agentc.targets.conductor.simulate import Simulation
 from booking_service import serve
+from lost_answers import lose_once
 
 REF = "agentc.fixtures.openai_agents.booking_saga:agent"
 FULL = "book trip t hotel full amount 1"
@@ -42,24 +43,6 @@ def _local(svc: Any, tmp_path: Path, inp: str) -> list[str]:
     paths = svc.paths()
     svc.reset()
     return paths
-
-
-def _lose_once(sim: Simulation, suffix: str) -> list[str]:
-    """The worker's answer for the first task whose type ends with ``suffix`` is lost
-    after the service answered (the task fails as a dead worker's would: retried)."""
-    from agentc.targets.conductor.emulator.simulator import TaskResult
-
-    serve_task, lost = sim._serve, []  # noqa: SLF001 - the simulator's worker callback
-
-    def dying(call: Any) -> Any:
-        result = serve_task(call)
-        if call.task_type.endswith(suffix) and not lost:
-            lost.append(call.task_type)
-            return TaskResult("FAILED", {}, "worker lost")
-        return result
-
-    sim.sim._worker = dying  # noqa: SLF001
-    return lost
 
 
 # ---------------------------------------------------------------- Conductor (the simulator)
@@ -92,7 +75,7 @@ def test_conductor_agent_answer_lost_after_the_effect_books_and_releases_once(sv
                                                                                lost: str) -> None:
     expected = _local(svc, tmp_path, FULL)
     sim = _conductor(tmp_path)
-    died = _lose_once(sim, lost)
+    died = lose_once(sim, lost)
     with pytest.raises(agentc.AgentcError, match="no room left"):
         sim.start(FULL)
     assert _run_failure_workflow(sim)["output"] == {"compensated": ["reserve_flight"]}

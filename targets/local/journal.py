@@ -146,14 +146,21 @@ class Journal:
     def run(self, run_id: str) -> dict[str, Any] | None:
         return run_row(self.db, run_id)
 
-    def resumable(self, run_id: str) -> dict[str, Any]:
-        """The run's row, or the diagnostic for a run that does not exist or has finished."""
+    def existing(self, run_id: str) -> dict[str, Any]:
+        """The run's row, or the diagnostic for a run this journal does not have."""
         from agentc.errors import AgentcError, Code
 
         run = self.run(run_id)
         if run is None:
             raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {self.path}", construct=run_id,
                               hint="list runs with `agentc runs --db PATH`")
+        return run
+
+    def resumable(self, run_id: str) -> dict[str, Any]:
+        """The run's row, or the diagnostic for a run that does not exist or has finished."""
+        from agentc.errors import AgentcError, Code
+
+        run = self.existing(run_id)
         if run["status"] in ("done", "compensated", "cancelled"):
             raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} already finished ({run['status']})",
                               construct=run_id, hint="start a new run with `agentc run`")
