@@ -29,7 +29,8 @@ def line(e: Event) -> str:
             where = f"{e.ns}/" if e.ns else ""
             body = f"{where}step {e.step} {e.name}  writes {_short({c: v for c, v in d.get('writes', [])})}"
         case "model":
-            body = f"{e.name}  request {d.get('request_digest')}  → {_short(_model_summary(d.get('response')))}"
+            where = f"{e.ns + '/' if e.ns else ''}step {e.step} " if e.ns != "agents" and e.step is not None else ""
+            body = f"{where}{e.name}  request {d.get('request_digest')}  → {_short(_model_summary(d.get('response')))}"
         case "tool":
             body = f"{e.name}({_short(d.get('arguments'), 60)})  → {_short(d.get('result'), 60)}"
         case "guardrail":
@@ -53,9 +54,17 @@ def _model_summary(items: Any) -> list[str]:
                 out.append(f"call {i.get('name')}({i.get('arguments')})")
             case "message":
                 out.append("say " + " ".join(c.get("text", "") for c in i.get("content", []) if isinstance(c, dict)))
+            case "ai":  # a chat model's AIMessage inside a LangGraph node (targets/local/chat_calls.py)
+                out.extend(_chat_summary(i))
             case other:
                 out.append(str(other))
     return out
+
+
+def _chat_summary(message: dict[str, Any]) -> list[str]:
+    calls = [f"call {c.get('name')}({json.dumps(c.get('args'), sort_keys=True)})" for c in message.get("tool_calls") or []]
+    content = message.get("content")
+    return ([f"say {content}"] if content else []) + calls
 
 
 def text(h: History) -> str:

@@ -137,6 +137,10 @@ def fit(wf: Any, e: Event, value: Any) -> Any:
     """The altered value in the form the engine journals, or AC133 saying why not."""
     try:
         match e.kind:
+            case "model" if e.ns != "agents":  # a chat-model call inside a LangGraph node
+                from .replay_chat import fit as fit_chat
+
+                return fit_chat(value)
             case "model":
                 return _fit_model(_decode(e), value)
             case "tool":
@@ -172,15 +176,24 @@ def _seeds(h: History, target: Event | None, then: str, live_tools: bool) -> lis
             continue
         if live_tools and e.kind == "tool":
             continue
+        chat = target is not None and target.kind == "model" and target.ns != "agents"
+        if chat and e.kind == "node" and e.key == _task_key(target):
+            continue  # the node of an altered chat call re-runs (replay_chat.py)
         if target is not None and e.seq > target.seq and then == "live":
             # a sibling task of the same superstep ran on the same snapshot: still applies
-            if not (target.kind == "node" and e.kind == "node" and (e.ns, e.step) == (target.ns, target.step)):
+            if not ((target.kind == "node" or chat) and e.kind in ("node", "model") and e.ns != "agents"
+                    and (e.ns, e.step) == (target.ns, target.step) and _task_key(e) != _task_key(target)):
                 continue
-        if target is not None and e.seq > target.seq and then == "stop" and target.kind == "node":
+        if target is not None and e.seq > target.seq and then == "stop" and (target.kind == "node" or chat):
             if (e.ns, e.step) != (target.ns, target.step):
                 continue  # later supersteps read the altered state: the record no longer applies
         out.append(e)
     return out
+
+
+def _task_key(e: Event) -> str:
+    """The key of the LangGraph task a node or in-node chat event belongs to."""
+    return f"{e.ns}/{e.step}/{e.data.get('task')}"
 
 
 # ---------------------------------------------------------------- driving
@@ -222,7 +235,7 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
         target = None
     if fitted is not NOT_SET and target.kind in ("model", "tool"):
         seeds.append(Event(target.seq, target.kind, key=target.key, name=target.name, ns=target.ns,
-                           raw=None, data={"value": fitted}))
+                           step=target.step, raw=None, data={**target.data, "value": fitted}))
     journal = api._journal(db)
     try:
         _seed_all(journal, new_id, h, seeds)
@@ -254,6 +267,12 @@ def _seed_all(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None
             if e.kind == "resume":
                 ns, _, task = e.key.rpartition("/")
                 j.add_resume(run_id, ns, task, e.data.get("value"))
+            elif e.kind == "model" and e.ns != "agents":  # a chat call inside a node (chat_calls.py)
+                from agentc.targets.local.chat_calls import save
+
+                message = e.data["value"] if e.raw is None else _decode(e)["message"]
+                save(j.db, run_id, e.ns, e.step, e.data["task"], e.name, e.data["request_digest"], message,
+                     e.data["call"])
             elif e.raw is None:  # the altered model turn or tool result
                 j.save_step(run_id, e.key, e.kind, e.data["value"])
             elif e.ns == "agents":
@@ -312,6 +331,8 @@ def _reached(h: History, seeded: set[str], used: dict[str, int],
             return True
         if e.ns == "agents":  # a step inside an agent used as a tool whose result was reused
             return any(s in used for s in e.data.get("scope", []))
+        if e.kind == "model" and _task_key(e) in used:  # a chat call of a node whose writes were reused
+            return True
         ns = e.ns  # a step inside a subgraph whose task's writes were reused
         while ns:
             parent, _, task = ns.rpartition("|")

@@ -29,6 +29,10 @@ class _Fixed:
         return self.value
 
 
+RERUN: Any = object()
+"""``value`` of a target task that re-runs its node (an altered chat call inside it)."""
+
+
 class ReplayExecutor(LocalExecutor):
     def __init__(self, *args: Any, target: tuple[str, int, str] | None = None, value: Any = None,
                  stop: bool = False, **kwargs: Any) -> None:
@@ -38,6 +42,22 @@ class ReplayExecutor(LocalExecutor):
         """Nodes the replay ran (not taken from the record)."""
         self.used: set[tuple[str, int, str]] = set()
         """(ns, step, task) of the recorded writes the replay reused."""
+        from .replay_chat import Stats
+
+        self.chat = Stats()
+        """Chat-model calls inside nodes: made live, or answered from the record."""
+
+    def _chat(self, config: Any, ns: str, step: int, task: Any) -> Any:
+        """A node that runs answers its chat calls from the seeded record (replay_chat.py)."""
+        from agentc.targets.local.chat_calls import key, rows
+
+        from .replay_chat import Answers
+
+        recorder = super()._chat(config, ns, step, task)
+        found = rows(self.journal.db, self.run_id, ns, step, task.key)
+        where = f"{ns + '/' if ns else ''}step {step} node {task.name!r} (task {task.key})"
+        recorder.answers = Answers(found, self.stop, where, [key(ns, step, task.key, n) for n, _, _ in found], self.chat)
+        return recorder
 
     def _execute(self, frame: Any, ns: str, task: Any) -> Any:
         from agentc.ir import START, SubgraphNode
@@ -49,7 +69,10 @@ class ReplayExecutor(LocalExecutor):
             raise RecordEnds(f"{where}: the record has no output for it")
         if here != self.target and task.name != START and not isinstance(frame.nodes.get(task.name), SubgraphNode):
             self.live += 1
-        return super()._execute(frame, ns, task)
+        result = super()._execute(frame, ns, task)
+        if isinstance(result.error, RecordEnds):  # a chat call the record lacks (then="stop")
+            raise result.error
+        return result
 
     def _run_tasks(self, frame: Any, ns: str, todo: list[Any], writes: dict[str, Any]) -> Any:
         prepared = {t.key for t in frame.prepare(None, with_input=False)}
@@ -64,7 +87,7 @@ class ReplayExecutor(LocalExecutor):
         super()._pause_breakpoint(frame, ns, when, tasks)
 
     def _attempt(self, frame: Any, ns: str, task: Any, node: Any, resolve: Any, *args: Any) -> Any:
-        if self.target == (ns, frame.step, task.key):
+        if self.target == (ns, frame.step, task.key) and self.value is not RERUN:
             fixed = _Fixed(self.value)
 
             def resolve_fixed(ref: Any) -> Any:
@@ -85,10 +108,17 @@ def drive_graph(wf: Any, live: Any, journal: Any, run_id: str, h: History, targe
         value = {ch: v for ch, v in writes if not ch.startswith(("branch:", "__"))}
     context = api._context(wf, live, h.context)
     key = (target.ns, target.step, target.data["task"]) if target is not None else None
-    ex = ReplayExecutor(wf, live, journal, target=key, value=fitted, stop=then == "stop")
+    chat = target is not None and target.kind == "model"  # an altered chat call: its node re-runs
+    ex = ReplayExecutor(wf, live, journal, target=key, value=RERUN if chat else fitted, stop=then == "stop")
+    from .replay_chat import installed
+
     try:
-        return ex.start(value, run_id=run_id, context=context)
+        with installed():
+            return ex.start(value, run_id=run_id, context=context)
     finally:
         counter.live_nodes = ex.live
+        counter.live = ex.chat.live
         for ns, step, task in ex.used:
             used.setdefault(f"{ns}/{step}/{task}", len(used))
+        for k in ex.chat.used:
+            used.setdefault(k, len(used))

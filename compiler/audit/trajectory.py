@@ -38,7 +38,7 @@ def _scheduled(events: list[Any]) -> list[Any]:
     block: list[Any] = []
 
     def group(e: Any) -> Any:
-        if e.kind == "node":
+        if e.kind == "node" or (e.kind == "model" and e.ns != "agents"):  # a node's chat calls with it
             return ("node", e.ns, e.step)
         if e.kind == "tool":
             return ("tool", tuple(e.data.get("scope") or ()))
@@ -46,7 +46,8 @@ def _scheduled(events: list[Any]) -> list[Any]:
 
     def flush() -> None:
         if block:
-            out.extend(sorted(block, key=lambda e: (e.data.get("task") or "", e.data.get("call_id") or "", e.key)))
+            out.extend(sorted(block, key=lambda e: (e.data.get("task") or "", e.kind == "node", e.data.get("call_id") or "",
+                                                  e.data.get("call") or 0, e.key)))
             block.clear()
 
     for e in events:
@@ -89,6 +90,10 @@ def lines(h: History) -> list[str]:
                         case "message":
                             text = " ".join(c.get("text", "") for c in item.get("content", []) if isinstance(c, dict))
                             out.append(f"  say {text}")
+                        case "ai":  # a chat model's message inside a LangGraph node
+                            from .render import _chat_summary
+
+                            out.extend(f"  {line}" for line in _chat_summary(item))
                         case other:
                             out.append(f"  {other}")
             case "tool":

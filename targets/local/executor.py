@@ -347,6 +347,11 @@ class LocalExecutor:
                 self.on_event("retry", {"node": task.name, "attempt": attempt, "error": repr(exc)})
                 time.sleep(delay)
 
+    def _chat(self, config: dict[str, Any], ns: str, step: int, task: Task) -> Any:
+        from .chat_calls import attach
+
+        return attach(config, self.journal, self.run_id, ns, step, task.key, task.name)
+
     def _attempt(self, frame: Frame, ns: str, task: Task, node: Any, resolve: Resolver,
                  attempt: int = 1, first_attempt_time: float | None = None) -> _Result:
         task_ns = f"{ns}|{task.key}" if ns else task.key
@@ -371,6 +376,7 @@ class LocalExecutor:
         else:
             from agentc.runtime_shims.effects import CONFIG_KEY
 
+            self._chat(config, ns, frame.step, task)  # its chat-model calls, journaled (chat_calls.py)
             key = self.effects.before(task.name, config["configurable"][CONFIG_KEY], task.input)
             try:
                 # docs/policies.md: deny / approval before the node runs; an external node's result

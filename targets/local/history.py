@@ -86,6 +86,12 @@ def _events(db: sqlite3.Connection, run_id: str, run: dict[str, Any]) -> list[Ev
         elif kind == "status":
             out.append(Event(0, "status", at=n["at"], data={"status": n["info"].get("status"),
                                                             "error": n["info"].get("error")}))
+        elif kind == "chat":  # a chat-model call inside a node (chat_calls.py)
+            from .chat_calls import event
+
+            found = event(db, run_id, n)
+            if found is not None:
+                out.append(found)
         elif kind == "retry":
             info = dict(n["info"])
             out.append(Event(0, "retry", key=_key(ns, n["step"], task), name=info.pop("node", None), ns=ns,
@@ -122,6 +128,10 @@ def verify(journal: Journal, run_id: str) -> tuple[int, str] | None:
             return row[0] if row else None
         if n["kind"] == "retry":
             return None
+        if n["kind"] == "chat":
+            from .chat_calls import value
+
+            return value(db, run_id, n)
         if n["kind"] == "resume":
             row = db.execute("SELECT t, v FROM resumes WHERE run_id=? AND ns=? AND task=?",
                              (run_id, n["ns"], n["task"])).fetchone()

@@ -21,6 +21,7 @@ Layout (one row per thing that changed, nothing rewritten wholesale):
 * ``audit``    — when each of the above commits happened, hash-chained (``audit_log.py``;
                  ``agentc history`` reads it, docs/replay.md).
 * ``lineage``  — which run a fork came from, and where (``lineage.py``).
+* ``chat_calls`` — chat-model calls made inside nodes (``chat_calls.py``).
 
 Durability: WAL with ``synchronous=NORMAL`` survives a killed process (the default);
 ``durability="full"`` uses ``synchronous=FULL`` to survive power loss as well.
@@ -37,7 +38,7 @@ from typing import Any, Iterable, Iterator
 
 from agentc.runtime_shims.codec import dumps, loads
 
-from . import audit_log, effects_ledger, lease, lineage, list_items
+from . import audit_log, chat_calls, effects_ledger, lease, lineage, list_items
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -73,7 +74,7 @@ class Journal:
         self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
         self.db.execute("PRAGMA busy_timeout=10000")
         self.db.executescript(SCHEMA + list_items.SCHEMA + lease.SCHEMA + effects_ledger.SCHEMA + audit_log.SCHEMA
-                              + lineage.SCHEMA)
+                              + lineage.SCHEMA + chat_calls.SCHEMA)
         self.held: dict[str, str] = {}
         """run id -> lease token of the runs this journal drives (checked on every commit)."""
         self.lists = list_items.ListItems()
