@@ -13,6 +13,8 @@ Kinds:
                    channel writes it made (what a resumed or replayed run reuses);
 * ``model``        an OpenAI Agents model call: ``name`` the agent, ``data.request_digest``
                    the digest of the request, ``data.response`` the model's output items;
+                   or a chat-model call inside a LangGraph node (local runs): ``name`` the
+                   node, ``data.task``/``data.call``, ``data.response`` ``[AIMessage JSON]``;
 * ``tool``         a function-tool call: ``name`` the tool, ``data.arguments``, ``data.result``;
 * ``guardrail``    an input/output guardrail result;
 * ``resume``       an answer given to a pause (``data.value``): interrupt answer or approvals;

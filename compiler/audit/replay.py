@@ -17,8 +17,8 @@ Agents SDK model turn's output items, or a tool's result); after it, ``then`` de
   an altered step this is a strict replay: nothing at all may run live.
 
 Granularity: Agents SDK runs are replayed per model call and tool call; LangGraph runs per
-node (a node that calls a chat model is one step: its recorded writes include the model's
-message, and ``--set`` on it replaces what the node returned).
+node (``--set`` on a node replaces what the node returned) and per chat-model call inside a
+node (``--set`` on one re-runs its node with that response: ``replay_chat.py``).
 """
 from __future__ import annotations
 
