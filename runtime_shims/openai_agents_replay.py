@@ -105,6 +105,8 @@ class Steps:
         ``EffectCalls``), or None where the engine keeps no ledger."""
         self.policy: Any = None
         """The run's policy gate (``policy_gate.ToolGate``), set by the driver."""
+        self.fanout: Any = None
+        """The local drive's fan-out deadlines (``agent_fanout.Deadlines``), or None."""
 
     def occurrence(self, base: str) -> tuple[str, tuple[str, ...]]:
         scope = _SCOPE.get()
@@ -327,7 +329,10 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
             ledgered = hooks.before(tool.name, keys, parse_args(input_json)) if hooks is not None else None
             try:
                 with effects_active(keys):
-                    output = await invoke(ctx, input_json, *args, **kwargs)
+                    if steps.fanout is None:
+                        output = await invoke(ctx, input_json, *args, **kwargs)
+                    else:  # a fan-out deadline (agent_fanout.py, docs/policies.md)
+                        output = await steps.fanout.run(agent, scope, lambda: invoke(ctx, input_json, *args, **kwargs))
             except Exception as exc:
                 if hooks is not None:
                     hooks.raised(ledgered, exc)
