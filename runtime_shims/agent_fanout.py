@@ -87,3 +87,22 @@ def for_drive(wf: Any) -> Deadlines | None:
     if policies is None or getattr(wf, "agents", None) is None or not any(f.deadline for f in policies.fanouts):
         return None
     return Deadlines(wf)
+
+
+async def guarded(steps: Any, agent: str, scope: tuple[str, ...], key: str,
+                  call: Callable[[], Awaitable[Any]]) -> Any:
+    """Run one live tool call under the drive's fan-out rules: an engine step's own call
+    in its activity's cancel scope (cancelled at its next ``await``; never started once
+    the scope is cancelled), a local call under its batch's deadline."""
+    if steps.cancel is not None and key == steps.watch:
+        task = asyncio.ensure_future(call())
+        if not steps.cancel.register(asyncio.get_running_loop(), task):
+            task.cancel()
+            raise asyncio.CancelledError()
+        try:
+            return await task
+        finally:
+            steps.cancel.unregister(task)
+    if steps.fanout is not None:
+        return await steps.fanout.run(agent, scope, call)
+    return await call()
