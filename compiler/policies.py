@@ -268,11 +268,6 @@ def args_schema(schema: Any, keys: tuple[str, ...] | None, where: _Where, sectio
 
 
 def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> FanoutPolicy:
-    if wf.agents is not None:
-        raise AgentcError(Code.UNSUPPORTED, "fan-out policies of an agent's parallel tool calls are not supported yet",
-                          construct=f"policies.fanouts.{name}", file=where.file, line=where.line("fanouts", name),
-                          hint="fan-out policies apply to a LangGraph graph's parallel tasks (Send, parallel nodes) "
-                               "on the local target; see docs/policies.md")
     known = ([a.name for a in wf.agents.agents] if wf.agents is not None
              else [n.name for n in wf.graph.nodes] if wf.graph is not None else [])
     if name not in known:

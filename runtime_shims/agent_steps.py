@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import agent_effects, agent_failures, agent_sessions, at_most_once, claim_check, policy_gate
+from agentc.runtime_shims import agent_effects, agent_failures, agent_fanout, agent_sessions, at_most_once, claim_check, policy_gate
+from agentc.runtime_shims import cancel_scope
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.protocol import Outcome
 
@@ -193,8 +194,9 @@ class AgentStepper:
         key = (workflow_id, self.layout.plan_id, id(self.agent), _digest(run)) if workflow_id else None
         session = agent_sessions.take(key, entries)
         guard = at_most_once.ToolGuard(self.wf, *_ATTEMPT.get())
+        cancel = cancel_scope.current()  # a fan-out policy's activity (temporal_agent_fanout)
         try:
-            d = session.call(lambda: self._serve(session, run, entries, admit, watch, workflow_id, guard))
+            d = session.call(lambda: self._serve(session, run, entries, admit, watch, workflow_id, guard, cancel))
         except BaseException:
             session.close()
             raise
@@ -202,7 +204,7 @@ class AgentStepper:
         return d
 
     async def _serve(self, session: agent_sessions.Session, run: dict[str, Any], entries: dict[str, str],
-                     admit: Any, watch: str | None, workflow_id: str, guard: Any = None) -> Drive:
+                     admit: Any, watch: str | None, workflow_id: str, guard: Any = None, cancel: Any = None) -> Drive:
         from agents import AgentsException
 
         added = {k: t for k, t in entries.items() if k not in session.texts}
@@ -226,6 +228,7 @@ class AgentStepper:
             steps.changed.clear()
             steps.wake()
         steps.effects = guard  # this attempt's at_most_once check (at_most_once.py)
+        steps.cancel = cancel
         task = session.task
         assert task is not None and steps.changed is not None
         await self._settle(task, steps)
@@ -326,7 +329,8 @@ class AgentStepper:
                 tasks.append({"name": c["type"], "taskReferenceName": ref, "type": "SIMPLE"})
                 inputs[ref] = {"plan": self.layout.plan_id, "run": pack(run), "journal": out["journal"],
                                "target": pack(c["path"])}
-        return {**out, "plan": self.layout.plan_id, "tasks": tasks, "inputs": inputs}
+        fan = agent_fanout.spec(self.wf, out["agent"]) if tasks else None  # Temporal: temporal_agent_fanout
+        return {**out, "plan": self.layout.plan_id, "tasks": tasks, "inputs": inputs, **({"fanout": fan} if fan else {})}
 
 
 def run_input(input: Any, context: Any, factory: str | None = None, *, max_turns: int | None,

@@ -45,6 +45,11 @@ def entered(scope: CancelScope | None) -> Any:
     return previous
 
 
+def current() -> CancelScope | None:
+    """The scope this thread is in (None: none)."""
+    return getattr(_LOCAL, "scope", None)
+
+
 def run_async(coro: Awaitable[Any]) -> Any:
     """``asyncio.run(coro)``, cancellable by the scope this thread is in (if any)."""
     scope: CancelScope | None = getattr(_LOCAL, "scope", None)

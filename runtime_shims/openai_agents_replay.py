@@ -36,6 +36,7 @@ from agents.models.interface import Model
 
 from agentc.compat import openai_agents as compat
 from agentc.compat.openai_agents import reachable_agents
+from agentc.runtime_shims import agent_fanout
 from agentc.runtime_shims.agent_approvals import (  # noqa: F401 - re-exported: the drivers' API
     call_id, decide, final_result, parse_args, pause_id, run_with_decisions)
 from agentc.runtime_shims.codec import digest as _digest
@@ -105,6 +106,10 @@ class Steps:
         ``EffectCalls``), or None where the engine keeps no ledger."""
         self.policy: Any = None
         """The run's policy gate (``policy_gate.ToolGate``), set by the driver."""
+        self.fanout: Any = None
+        """The local drive's fan-out deadlines (``agent_fanout.Deadlines``), or None."""
+        self.cancel: Any = None
+        """An engine step's ``cancel_scope.CancelScope`` (a fan-out policy's activity), or None."""
 
     def occurrence(self, base: str) -> tuple[str, tuple[str, ...]]:
         scope = _SCOPE.get()
@@ -327,7 +332,11 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
             ledgered = hooks.before(tool.name, keys, parse_args(input_json)) if hooks is not None else None
             try:
                 with effects_active(keys):
-                    output = await invoke(ctx, input_json, *args, **kwargs)
+                    if steps.fanout is None and steps.cancel is None:
+                        output = await invoke(ctx, input_json, *args, **kwargs)
+                    else:  # a fan-out policy (agent_fanout.py, docs/policies.md)
+                        output = await agent_fanout.guarded(steps, agent, scope, effect.key,
+                                                            lambda: invoke(ctx, input_json, *args, **kwargs))
             except Exception as exc:
                 if hooks is not None:
                     hooks.raised(ledgered, exc)

@@ -106,6 +106,12 @@ def run_cancellable(call: Callable[[], Any]) -> Any:
     try:
         with activity.shield_thread_cancel_exception():  # cancel at an await, not mid-bytecode
             out = call()
+    except BaseException:
+        if not scope.cancelled.is_set():
+            raise
+        from temporalio.exceptions import CancelledError
+
+        raise CancelledError("cancelled by its fan-out") from None  # whatever the cancelled call raised
     finally:
         entered(previous)
         stop.set()

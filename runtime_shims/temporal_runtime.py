@@ -21,7 +21,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import payload_limits, temporal_at_most_once, temporal_fanout
+from agentc.runtime_shims import payload_limits, temporal_agent_fanout, temporal_at_most_once, temporal_fanout
 from agentc.runtime_shims.protocol import pick
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
@@ -287,6 +287,9 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
         """The reported calls, in parallel: an activity per function-tool call or output
         guardrail (named after it), a child workflow per agent-as-tool call."""
         wid = workflow.info().workflow_id
+        if turn.get("fanout"):  # a fan-out policy of the agent (docs/policies.md): fail_fast / deadline
+            self.added = await temporal_agent_fanout.scoped_run_steps(self, turn)
+            return
 
         async def one(task: dict[str, Any]) -> Any:
             ref, inp = task["taskReferenceName"], turn["inputs"][task["taskReferenceName"]]

@@ -129,11 +129,4 @@ def test_temporal_deadline_cancels_the_fan_out(temporal_address, tmp_path, monke
     assert error is not None and "AC311" in error, error
     assert elapsed < 4.0 and effects == ["a"]
 
-
-def test_agent_fan_out_policy_is_refused(tmp_path, monkeypatch):
-    policy = tmp_path / "p.toml"
-    policy.write_text('[policies.fanouts."DB Admin"]\nmode = "fail_fast"\n')
-    monkeypatch.setenv("AGENTC_POLICY", str(policy))
-    with pytest.raises(AgentcError) as exc:
-        agentc.load("agentc.fixtures.openai_agents.db_admin:agent")
-    assert exc.value.diagnostic.code.value == "AC200" and exc.value.diagnostic.line == 1
+# agents' parallel tool calls: tests/test_policies_agent_fanout.py

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
-from agentc.runtime_shims import agent_failures, policy_gate
+from agentc.runtime_shims import agent_failures, agent_fanout, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
 
 from . import compensation
@@ -112,6 +112,7 @@ class AgentRunner:
         self.steps = steps = self.steps_class(done, self._sink, self.admit)  # replay reads which it used
         steps.run_id, steps.effects = self.run_id, EffectCalls(self.wf, self.journal, self.run_id, self.on_event)
         steps.policy = policy_gate.gate_for(self.wf)
+        steps.fanout = agent_fanout.for_drive(self.wf)  # docs/policies.md "Fan-outs"
 
         def decisions_at(pause: str) -> Any:
             found = self.journal.resume_values(self.run_id, "agents", f"pause:{pause}")

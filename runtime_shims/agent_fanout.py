@@ -1,0 +1,108 @@
+"""Fan-out policies for an OpenAI Agents agent's parallel tool calls (docs/policies.md
+"Fan-outs"): ``[policies.fanouts.AGENT]`` governs the function-tool calls of one model
+response of agent ``AGENT``.
+
+``fail_fast`` is what the SDK itself does when a call raises (``failure_error_function``
+None: the error ends the run): its tool batch executor cancels the unfinished siblings
+at their next ``await`` and raises once they have stopped. So on the local target (the
+SDK's own loop, driven by journaled replay) the policy changes nothing for ``fail_fast``;
+a call whose error the model reads (the SDK's default ``failure_error_function``) is not
+a failure of the batch. What agentc adds:
+
+* ``deadline`` — local: ``Deadlines`` bounds the live calls of one batch (the calls that
+  run at the same time in one agent and nesting scope) by one clock; the first call still
+  running at the deadline raises ``AC311``, which the SDK treats as a failing call, so it
+  cancels the siblings the same way. A call that would start after the deadline never starts.
+* the engines: each call is an activity (Temporal), so the workflow cancels the siblings
+  (``temporal_agent_fanout``); the model step attaches ``spec`` to the turn it reports.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from agentc.errors import Code, RunFailed
+
+
+def policy_of(wf: Any, agent: str | None) -> Any:
+    """The fan-out policy of ``agent``'s parallel tool calls that does something (None: none)."""
+    policies = getattr(wf, "policies", None)
+    if policies is None or agent is None or getattr(wf, "agents", None) is None:
+        return None
+    f = next((f for f in policies.fanouts if f.name == agent), None)
+    return f if f is not None and (f.mode == "fail_fast" or f.deadline) else None
+
+
+def spec(wf: Any, agent: str | None) -> dict[str, Any] | None:
+    """What the workflow needs to govern a reported batch (JSON)."""
+    f = policy_of(wf, agent)
+    return None if f is None else {"node": f.name, "mode": f.mode, "deadline": f.deadline}
+
+
+def deadline_failure(name: str, deadline: float, source: Any = None) -> RunFailed:
+    n = ""
+    return RunFailed(Code.FANOUT_DEADLINE, f"the parallel tool calls of agent {name!r} did not finish within "
+                     f"their deadline of {deadline:g} s{n}", construct=f"fanout {name!r}", source=source,
+                     hint="raise the deadline ([policies.fanouts]), or resume the run to run the calls again")
+
+
+@dataclass
+class _Batch:
+    start: float
+    running: int = 0
+
+
+@dataclass
+class Deadlines:
+    """The local drive's clocks, one per batch of live calls (``Steps.fanout``)."""
+
+    wf: Any
+    batches: dict[tuple[Any, ...], _Batch] = field(default_factory=dict)
+
+    async def run(self, agent: str, scope: tuple[str, ...], call: Callable[[], Awaitable[Any]]) -> Any:
+        f = policy_of(self.wf, agent)
+        if f is None or not f.deadline:
+            return await call()
+        key = (agent, scope)
+        batch = self.batches.get(key)
+        if batch is None or batch.running == 0:
+            batch = self.batches[key] = _Batch(time.monotonic())
+        left = batch.start + f.deadline - time.monotonic()
+        if left <= 0:
+            raise deadline_failure(agent, f.deadline, f.source)
+        batch.running += 1
+        try:
+            return await asyncio.wait_for(call(), left)
+        except asyncio.TimeoutError:
+            raise deadline_failure(agent, f.deadline, f.source) from None
+        finally:
+            batch.running -= 1
+
+
+def for_drive(wf: Any) -> Deadlines | None:
+    """A local drive's ``Steps.fanout`` (None: no agent of ``wf`` has a deadline)."""
+    policies = getattr(wf, "policies", None)
+    if policies is None or getattr(wf, "agents", None) is None or not any(f.deadline for f in policies.fanouts):
+        return None
+    return Deadlines(wf)
+
+
+async def guarded(steps: Any, agent: str, scope: tuple[str, ...], key: str,
+                  call: Callable[[], Awaitable[Any]]) -> Any:
+    """Run one live tool call under the drive's fan-out rules: an engine step's own call
+    in its activity's cancel scope (cancelled at its next ``await``; never started once
+    the scope is cancelled), a local call under its batch's deadline."""
+    if steps.cancel is not None and key == steps.watch:
+        task = asyncio.ensure_future(call())
+        if not steps.cancel.register(asyncio.get_running_loop(), task):
+            task.cancel()
+            raise asyncio.CancelledError()
+        try:
+            return await task
+        finally:
+            steps.cancel.unregister(task)
+    if steps.fanout is not None:
+        return await steps.fanout.run(agent, scope, call)
+    return await call()

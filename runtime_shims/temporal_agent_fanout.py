@@ -1,0 +1,85 @@
+"""Fan-out policies of an agent's parallel tool calls on Temporal (docs/policies.md
+"Fan-outs"; the local side and the policy lookup: ``agent_fanout``). The model step
+attaches the policy of the responding agent to the turn it reports (``turn["fanout"]``);
+``AgentLoopWorkflow.run_steps`` then runs the turn's activities here instead of under a
+plain ``asyncio.gather`` (which lets every sibling run to its end).
+
+Workflow side (workflow APIs only): the tool activities get a heartbeat timeout and
+``WAIT_CANCELLATION_COMPLETED`` (``temporal_fanout``'s approach: the worker heartbeats
+from a helper thread and cancels the call through ``cancel_scope``); at the first failure
+(``fail_fast``) or when the ``deadline`` timer fires, the unfinished siblings are
+cancelled and the workflow goes on only once each has stopped. Then, as ``_activity``
+does for any failed tool step: a saga with completed compensable effects fails (its
+compensations run, ``temporal_saga``); otherwise the run waits for ``agentc resume`` and
+runs the failed and cancelled calls again (completed ones keep their outputs).
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from .temporal_fanout import HEARTBEAT_S
+
+NODE_FAILED = "AgentcNodeFailed"
+
+
+async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
+    from temporalio.workflow import ActivityCancellationType
+
+    fan = turn["fanout"]
+    tasks_of = turn["tasks"]
+    wid = workflow.info().workflow_id
+    results: dict[int, Any] = {}
+
+    def start(i: int) -> asyncio.Future:
+        task = tasks_of[i]
+        ref, inp = task["taskReferenceName"], turn["inputs"][task["taskReferenceName"]]
+        if task["type"] == "SUB_WORKFLOW":
+            return asyncio.ensure_future(run._child(task["subWorkflowParam"]["name"], inp, f"{wid}.{ref}"))
+        return asyncio.ensure_future(workflow.execute_activity(
+            task["name"], {**inp, "fanout": True}, **run._options(task["name"]),
+            heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED))
+
+    while True:
+        todo = [i for i in range(len(tasks_of)) if i not in results]
+        running = {i: start(i) for i in todo}
+        when = asyncio.FIRST_EXCEPTION if fan.get("mode") == "fail_fast" else asyncio.ALL_COMPLETED
+        run.activities_running += len(running)
+        try:
+            done, pending = await workflow.wait(list(running.values()), timeout=fan.get("deadline"), return_when=when)
+            timed_out = bool(pending) and not any(t.exception() is not None for t in done)
+            for t in pending:
+                t.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        finally:
+            run.activities_running -= len(running)
+        failure: BaseException | None = None
+        for i, t in running.items():
+            if t.cancelled():
+                continue
+            exc = t.exception()
+            if exc is None:
+                results[i] = t.result()
+                run.keep_effect(results[i])  # a completed sibling's effect: compensable (temporal_saga)
+            elif failure is None and t in done:
+                failure = exc
+        if len(results) == len(tasks_of):
+            return {tasks_of[i]["taskReferenceName"]: results[i] for i in range(len(tasks_of))}
+        if failure is None:
+            message = (f"AC311: the parallel tool calls of agent {fan.get('node')!r} did not finish within their "
+                       f"deadline of {fan.get('deadline'):g} s; {len(pending)} call(s) were cancelled") if timed_out \
+                else "the parallel tool calls were cancelled"
+            failure = ApplicationError(message, type="AgentcFanoutDeadline" if timed_out else "AgentcStepFailed",
+                                       non_retryable=True)
+        cause = failure.cause if isinstance(failure, ActivityError) else failure
+        retryable = isinstance(cause, ApplicationError) and cause.type in (NODE_FAILED, "AgentcFanoutDeadline")
+        saga = any(e.get("class") == "compensable" for e in getattr(run, "effects", ()))
+        if not (run.retry_failed_steps and retryable) or saga:
+            raise failure
+        await run._await_retry(tasks_of[todo[0]]["name"], str(getattr(cause, "message", cause)))
