@@ -30,7 +30,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Hashable, TypeVar
+from typing import Any, Callable, Coroutine, Hashable, TypeVar
 
 T = TypeVar("T")
 
@@ -68,13 +68,9 @@ class Session:
         self.loop = asyncio.new_event_loop()
         self.used = time.monotonic()
 
-    def call(self, make: Callable[[], Awaitable[T]]) -> T:
+    def call(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Run the loop until ``make()`` completes, in the calling thread."""
-
-        async def run() -> T:
-            return await make()
-
-        return self.loop.run_until_complete(run())
+        return self.loop.run_until_complete(make())
 
     def agrees(self, entries: dict[str, str]) -> bool:
         """Whether the journal ``entries`` holds every entry this session consumed or

@@ -35,6 +35,7 @@ from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import agent_effects, agent_failures, agent_fanout, agent_sessions, at_most_once, claim_check, policy_gate
 from agentc.runtime_shims import cancel_scope
 from agentc.runtime_shims import openai_agents_replay as replay
+from agentc.runtime_shims.codec import digest
 from agentc.runtime_shims.protocol import Outcome
 
 STEP_ATTEMPTS = 3
@@ -81,13 +82,6 @@ class Drive:
 
 def _park_all(effect: replay.Effect) -> str:
     return replay.WAIT
-
-
-def _digest(run: dict[str, Any]) -> str:
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(run, sort_keys=True, default=repr).encode()).hexdigest()[:24]
 
 
 class AgentStepper:
@@ -191,7 +185,7 @@ class AgentStepper:
         worker when it agrees with the journal, else from the journal's start
         (``agent_sessions.py``)."""
         workflow_id = _WORKFLOW_ID.get()
-        key = (workflow_id, self.layout.plan_id, id(self.agent), _digest(run)) if workflow_id else None
+        key = (workflow_id, self.layout.plan_id, id(self.agent), digest(run)) if workflow_id else None
         session = agent_sessions.take(key, entries)
         guard = at_most_once.ToolGuard(self.wf, *_ATTEMPT.get())
         cancel = cancel_scope.current()  # a fan-out policy's activity (temporal_agent_fanout)
