@@ -10,11 +10,13 @@ Endpoints (POST, JSON): ``/flights/reserve``, ``/flights/release``, ``/hotels/re
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 
 @dataclass
@@ -99,3 +101,19 @@ def serve() -> tuple[BookingService, ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return service, server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@contextlib.contextmanager
+def serving(monkeypatch: Any, folder: Path, pyproject: str | None = None) -> Iterator[BookingService]:
+    """A service for one test: its URL in ``$AGENTC_BOOKING_URL`` (read by the fixtures'
+    tools and nodes), ``folder`` as the working directory with ``pyproject`` as its
+    ./pyproject.toml (the effect policy the compile, the run and its workers read)."""
+    service, http, url = serve()
+    monkeypatch.setenv("AGENTC_BOOKING_URL", url)
+    monkeypatch.chdir(folder)
+    if pyproject is not None:
+        (Path(folder) / "pyproject.toml").write_text(pyproject)
+    try:
+        yield service
+    finally:
+        http.shutdown()

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 import agentc
 from agentc.cli import main
 from agentc.targets.conductor.simulate import Simulation
-from booking_service import serve
+from booking_service import serving
 from lost_answers import lose_once
 
 SAGA = "agentc.fixtures.langgraph.booking_saga:graph"
@@ -60,12 +60,8 @@ def cli_process(*args: str) -> Any:
 
 @pytest.fixture
 def svc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    s, http, url = serve()
-    monkeypatch.setenv("AGENTC_BOOKING_URL", url)
-    monkeypatch.chdir(tmp_path)  # the policy in ./pyproject.toml: the compile and the workers read it
-    (tmp_path / "pyproject.toml").write_text(POLICY)
-    yield s
-    http.shutdown()
+    with serving(monkeypatch, tmp_path, POLICY) as s:  # the policy the compile and the workers read
+        yield s
 
 
 def _native_graph(svc: Any) -> Any:

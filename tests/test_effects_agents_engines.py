@@ -16,7 +16,7 @@ import pytest
 
 import agentc
 from agentc.targets.conductor.simulate import Simulation
-from booking_service import serve
+from booking_service import serving
 from lost_answers import lose_once
 
 REF = "agentc.fixtures.openai_agents.booking_saga:agent"
@@ -26,11 +26,8 @@ OK = "book trip t hotel ok amount 1"
 
 @pytest.fixture
 def svc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    s, http, url = serve()
-    monkeypatch.setenv("AGENTC_BOOKING_URL", url)
-    monkeypatch.chdir(tmp_path)
-    yield s
-    http.shutdown()
+    with serving(monkeypatch, tmp_path) as s:
+        yield s
 
 
 def _local(svc: Any, tmp_path: Path, inp: str) -> list[str]:

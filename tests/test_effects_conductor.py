@@ -13,7 +13,8 @@ import pytest
 
 import agentc
 from agentc.targets.conductor.simulate import Simulation
-from booking_service import serve
+from booking_service import serving
+from lost_answers import lose_once
 
 SAGA = "agentc.fixtures.langgraph.booking_saga:graph"
 POLICY = (Path(__file__).resolve().parents[1] / "fixtures" / "langgraph" / "booking_saga.policy.toml").read_text()
@@ -21,14 +22,11 @@ POLICY = (Path(__file__).resolve().parents[1] / "fixtures" / "langgraph" / "book
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    svc, http, url = serve()
-    monkeypatch.setenv("AGENTC_BOOKING_URL", url)
-    monkeypatch.chdir(tmp_path)  # the policy in ./pyproject.toml: the compile and the worker read it
-    (tmp_path / "pyproject.toml").write_text(POLICY.replace("[effects.", "[tool.agentc.effects."))
-    out = tmp_path / "cond"
-    agentc.compile(SAGA, target="conductor").write(out)
-    yield svc, out
-    http.shutdown()
+    # the policy in ./pyproject.toml: the compile and the worker read it
+    with serving(monkeypatch, tmp_path, POLICY.replace("[effects.", "[tool.agentc.effects.")) as svc:
+        out = tmp_path / "cond"
+        agentc.compile(SAGA, target="conductor").write(out)
+        yield svc, out
 
 
 def test_failure_workflow_is_emitted_and_valid(folder: Any) -> None:
@@ -70,18 +68,7 @@ def test_booked_run_keys_equal_the_local_ones(folder: Any, tmp_path: Path) -> No
 def test_compensation_task_killed_after_the_release_is_retried_and_releases_once(folder: Any) -> None:
     svc, out = folder
     sim = Simulation.of(out)
-    serve_task, calls = sim._serve, []
-
-    def dying_worker(call: Any) -> Any:  # the worker dies once, after the service released the flight
-        result = serve_task(call)
-        if call.task_type.endswith("saga_compensate") and not calls:
-            calls.append(call.task_type)
-            from agentc.targets.conductor.emulator.simulator import TaskResult
-
-            return TaskResult("FAILED", {}, "worker lost")
-        return result
-
-    sim.sim._worker = dying_worker  # noqa: SLF001 - the simulator's worker callback
+    calls = lose_once(sim, "saga_compensate")  # the worker dies once, after the service released the flight
     with pytest.raises(agentc.AgentcError):
         sim.start({"trip": "t", "hotel": "full", "amount": 1})
     fid = sim.sim.execution(sim.workflow_id)["output"]["conductor.failure_workflow"]
@@ -95,49 +82,23 @@ def test_worker_killed_mid_tool_retries_with_the_same_key(tmp_path: Path, monkey
     """An agent's tool task whose worker died after the service answered is retried by
     Conductor; the retry sends the same key (rooted in the workflow id): one booking."""
     from agentc.runtime_shims.effects import derive
-    from agentc.targets.conductor.emulator.simulator import TaskResult
 
-    svc, http, url = serve()
-    monkeypatch.setenv("AGENTC_BOOKING_URL", url)
-    monkeypatch.chdir(tmp_path)
-    try:
+    with serving(monkeypatch, tmp_path) as svc:
         out = tmp_path / "c"
         agentc.compile("agentc.fixtures.openai_agents.booking_saga:agent", target="conductor").write(out)
         sim = Simulation.of(out)
-        serve_task, died = sim._serve, []
-
-        def dying(call: Any) -> Any:
-            result = serve_task(call)
-            if "reserve_flight" in call.task_type and not died:
-                died.append(call.task_type)
-                return TaskResult("FAILED", {}, "worker lost")
-            return result
-
-        sim.sim._worker = dying  # noqa: SLF001 - the simulator's worker callback
+        died = lose_once(sim, "reserve_flight")
         res = sim.start("book trip t hotel ok amount 1")
         assert res.status == "done" and died, res
         assert svc.paths() == ["/flights/reserve", "/hotels/reserve", "/charges"]
         assert [r.path for r in svc.requests].count("/flights/reserve") == 2  # the retry was a replay
         assert svc.effects()[0][1] == derive(sim.workflow_id, "effect:Booking Saga:reserve_flight#0", 0)
-    finally:
-        http.shutdown()
 
 
 def test_node_task_answer_lost_after_the_effect_books_once(folder: Any) -> None:
     svc, out = folder
     sim = Simulation.of(out)
-    serve_task, died = sim._serve, []
-
-    def dying(call: Any) -> Any:
-        from agentc.targets.conductor.emulator.simulator import TaskResult
-
-        result = serve_task(call)
-        if call.task_type.endswith("reserve_hotel") and not died:
-            died.append(call.task_type)
-            return TaskResult("FAILED", {}, "worker lost")
-        return result
-
-    sim.sim._worker = dying  # noqa: SLF001 - the simulator's worker callback
+    died = lose_once(sim, "reserve_hotel")
     res = sim.start({"trip": "t", "hotel": "ok", "amount": 1})
     assert res.status == "done" and died and res.output["room"] == "HT-t-2"
     assert svc.paths() == ["/flights/reserve", "/hotels/reserve", "/charges"]

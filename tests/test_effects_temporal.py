@@ -14,7 +14,7 @@ import pytest
 import agentc
 from agentc.targets.temporal import engine
 from agentc.targets.temporal.cancel import cancel
-from booking_service import serve
+from booking_service import serving
 
 SAGA = "agentc.fixtures.langgraph.booking_saga:graph"
 APPROVAL = "agentc.fixtures.langgraph.booking_approval:graph"
@@ -34,12 +34,8 @@ compensator = "agentc.fixtures.langgraph.booking_saga:refund"
 
 @pytest.fixture
 def svc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    s, http, url = serve()
-    monkeypatch.setenv("AGENTC_BOOKING_URL", url)
-    monkeypatch.chdir(tmp_path)  # the policy in ./pyproject.toml, read by the run and its worker
-    (tmp_path / "pyproject.toml").write_text(POLICY)
-    yield s
-    http.shutdown()
+    with serving(monkeypatch, tmp_path, POLICY) as s:  # the policy read by the run and its worker
+        yield s
 
 
 async def _run(ref: str, address: str, inp: Any, then: Any = None) -> Any:
