@@ -16,20 +16,17 @@ runs the failed and cancelled calls again (completed ones keep their outputs).
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from .temporal_fanout import HEARTBEAT_S
+from .temporal_fanout import cancellable_activity, wait_scoped
 
 NODE_FAILED = "AgentcNodeFailed"
 
 
 async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
-    from temporalio.workflow import ActivityCancellationType
-
     fan = turn["fanout"]
     tasks_of = turn["tasks"]
     wid = workflow.info().workflow_id
@@ -40,23 +37,14 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
         ref, inp = task["taskReferenceName"], turn["inputs"][task["taskReferenceName"]]
         if task["type"] == "SUB_WORKFLOW":
             return asyncio.ensure_future(run._child(task["subWorkflowParam"]["name"], inp, f"{wid}.{ref}"))
-        return asyncio.ensure_future(workflow.execute_activity(
-            task["name"], {**inp, "fanout": True}, **run._options(task["name"]),
-            heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
-            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED))
+        return cancellable_activity(run, task["name"], inp)
 
     while True:
         todo = [i for i in range(len(tasks_of)) if i not in results]
         running = {i: start(i) for i in todo}
-        when = asyncio.FIRST_EXCEPTION if fan.get("mode") == "fail_fast" else asyncio.ALL_COMPLETED
         run.activities_running += len(running)
         try:
-            done, pending = await workflow.wait(list(running.values()), timeout=fan.get("deadline"), return_when=when)
-            timed_out = bool(pending) and not any(t.exception() is not None for t in done)
-            for t in pending:
-                t.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+            done, pending, timed_out = await wait_scoped(list(running.values()), fan)
         finally:
             run.activities_running -= len(running)
         failure: BaseException | None = None

@@ -33,24 +33,37 @@ def _error(exc: BaseException) -> tuple[str, str]:
     return "", str(exc)
 
 
-async def scoped_gather(run: Any, pairs: list[tuple[str, dict[str, Any]]], fan: dict[str, Any]) -> list[Any]:
+def cancellable_activity(run: Any, name: str, inp: dict[str, Any]) -> asyncio.Future:
+    """One activity of a governed fan-out: it heartbeats (``run_cancellable``), and a
+    cancellation completes only once the activity has stopped."""
     from temporalio.workflow import ActivityCancellationType
 
+    return asyncio.ensure_future(workflow.execute_activity(
+        name, {**inp, "fanout": True}, **run._options(name), heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
+        cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED))
+
+
+async def wait_scoped(tasks: list[asyncio.Future], fan: dict[str, Any]) -> tuple[list[Any], list[Any], bool]:
+    """Wait for ``tasks`` under the policy ``fan`` (``fail_fast``: until the first failure;
+    ``deadline``: a workflow timer), cancel the unfinished ones and wait until they have
+    stopped. Returns the done and the cancelled tasks, and whether the deadline fired."""
+    when = asyncio.FIRST_EXCEPTION if fan.get("mode") == "fail_fast" else asyncio.ALL_COMPLETED
+    done, pending = await workflow.wait(tasks, timeout=fan.get("deadline"), return_when=when)
+    timed_out = bool(pending) and not any(t.exception() is not None for t in done)
+    for t in pending:
+        t.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+    return done, pending, timed_out
+
+
+async def scoped_gather(run: Any, pairs: list[tuple[str, dict[str, Any]]], fan: dict[str, Any]) -> list[Any]:
     results: list[Any] = [None] * len(pairs)
     done_ix: set[int] = set()
     while True:
         todo = [i for i in range(len(pairs)) if i not in done_ix]
-        tasks = {i: asyncio.ensure_future(workflow.execute_activity(
-            pairs[i][0], {**pairs[i][1], "fanout": True}, **run._options(pairs[i][0]),
-            heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
-            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)) for i in todo}
-        when = asyncio.FIRST_EXCEPTION if fan.get("mode") == "fail_fast" else asyncio.ALL_COMPLETED
-        done, pending = await workflow.wait(list(tasks.values()), timeout=fan.get("deadline"), return_when=when)
-        timed_out = bool(pending) and not any(t.exception() is not None for t in done)
-        for t in pending:
-            t.cancel()
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+        tasks = {i: cancellable_activity(run, pairs[i][0], pairs[i][1]) for i in todo}
+        done, pending, timed_out = await wait_scoped(list(tasks.values()), fan)
         failure: tuple[str, str] | None = None
         for i, t in tasks.items():
             if t.cancelled():
