@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -105,9 +106,10 @@ async def temporal_run(address, code, ask):
     client = await engine.connect(address)
     loaded = engine.load(REF, code)
     t = time.monotonic()
-    async with engine.running_worker(client, loaded, None):
+    queue = f"agent-fanout-{uuid.uuid4().hex[:8]}"  # its own queue: other tests serve REF with other policies
+    async with engine.running_worker(client, loaded, queue):
         try:
-            await engine.start(REF, address, ask, client=client)
+            await engine.start(REF, address, ask, client=client, task_queue=queue)
             error = None
         except RunFailed as e:
             error = e.diagnostic.render()

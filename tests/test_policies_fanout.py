@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -92,9 +93,12 @@ async def temporal_fanout(address, code, queries):
     loaded = engine.load(REF, code)
     F.EFFECTS.clear()
     t = time.monotonic()
-    async with engine.running_worker(client, loaded, None):
+    # a queue of its own: a test on another xdist worker serves the same workflow type with
+    # another policy (a shared default queue let it take these activities: AC122, effects twice)
+    queue = f"fanout-{uuid.uuid4().hex[:8]}"
+    async with engine.running_worker(client, loaded, queue):
         try:
-            await engine.start(REF, address, {"queries": queries}, client=client)
+            await engine.start(REF, address, {"queries": queries}, client=client, task_queue=queue)
             error = None
         except RunFailed as e:
             error = e.diagnostic.render()
