@@ -1,24 +1,210 @@
-"""The step protocol's one shared rule, in plain Python (no imports), so workflow code
-(Temporal's sandbox) and workers use the same function: among the outputs of the steps
-that may have run just before, the one to continue from is the latest that finished a
+"""The step protocol, engine-neutral and typed (docs/architecture.md, "The step protocol").
+
+Every engine runs an agentc workflow as a sequence of steps; a step worker
+(``steps.StepWorker``, ``agent_steps.AgentStepper``) answers each with an ``Outcome``:
+a ``Status`` and an output. This module says what those carry, in terms of no engine:
+
+* ``StepOutput`` — a graph step's output (a finished superstep, one task of a parallel
+  step, a pause, the END read-out);
+* ``SendTask`` / ``SendGroup`` — the ``Send`` packets a superstep fans out, per Send key;
+* ``CallTask`` — one reported call of an agent's model step (a tool activity or an
+  agent-as-tool child workflow).
+
+``to_dict``/``from_dict`` give the JSON every engine stores between steps. How an engine
+spells them is the target's business: Conductor's dynamic forks, ``${...}`` expressions and
+task statuses are made from these in ``targets/conductor/wire.py``; the Temporal workflow
+(``temporal_runtime.py``) reads them as they are.
+
+Plain Python (no imports beyond the standard library), so workflow code (Temporal's
+sandbox) and workers share it — ``pick`` above all: among the outputs of the steps that
+may have run just before, the one to continue from is the latest that finished a
 superstep — the highest ``step`` with a ``next``. Stale outputs (earlier loop iterations)
 and paused attempts (no ``next``) lose. Conductor evaluates the same rule in JavaScript
 (``targets/conductor/lowering.py`` ``pick_js``)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any, Iterable
+
+
+class Status(Enum):
+    """How one attempt of a step ended. Each target maps it to its engine's terms (Conductor:
+    ``targets/conductor/wire.py``; Temporal: ``temporal_runtime._activity_fn``)."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    """Failed; the engine may run the step again (a retry policy decides)."""
+    TERMINAL = "terminal"
+    """Failed for good: retrying cannot help."""
 
 
 @dataclass
 class Outcome:
     """What a step worker answers for one task (graph steps and agent steps alike); it lives
     here, not in ``steps.py``, so ``agent_steps.py`` need not import ``steps.py``, which
-    dispatches to it (docs/architecture.md, "No import cycles")."""
+    dispatches to it."""
 
-    status: str  # COMPLETED | FAILED | FAILED_WITH_TERMINAL_ERROR
+    status: Status
     output: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.status, Status):
+            raise ValueError(f"unknown step status {self.status!r}")
+
+
+PROTOCOL = 1
+"""``StepOutput.agentc``: marks a step output (and its protocol version) among other JSON."""
+
+DONE, INTERRUPTED = "done", "interrupted"
+STEP_STATES = (DONE, INTERRUPTED)
+
+
+class _Absent:
+    """A field the output does not carry (``None`` is a value: an END read-out's ``state``)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+ABSENT: Any = _Absent()
+
+
+@dataclass(frozen=True)
+class SendTask:
+    """One ``Send`` packet's task: the step type ``task_type`` runs the pushed task ``push``
+    of the superstep whose output is the step ``source``'s (the task's input ``prev``);
+    ``context``: the run's context goes along."""
+
+    ref: str
+    task_type: str
+    push: int
+    source: str
+    plan: str
+    context: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ref": self.ref, "type": self.task_type, "push": self.push, "source": self.source,
+                "plan": self.plan, "context": self.context}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SendTask:
+        return cls(d["ref"], d["type"], d["push"], d["source"], d["plan"], bool(d.get("context")))
+
+    def input(self, source_output: Any, context: Any = ABSENT) -> dict[str, Any]:
+        """The task's input, given the source step's output (and the run's context)."""
+        inp: dict[str, Any] = {"plan": self.plan, "self": self.ref, "push": self.push,
+                               "prev": {self.source: source_output}}
+        if self.context:
+            inp["context"] = context
+        return inp
+
+
+@dataclass
+class SendGroup:
+    """The packets of one Send key (in packet order) and the fan-out policy that governs
+    them (docs/policies.md: ``{node, mode, deadline}``; None: none)."""
+
+    tasks: list[SendTask] = field(default_factory=list)
+    fanout: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tasks": [t.to_dict() for t in self.tasks]}
+        if self.fanout is not None:
+            out["fanout"] = self.fanout
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SendGroup:
+        return cls([SendTask.from_dict(t) for t in d.get("tasks") or ()], d.get("fanout"))
+
+
+@dataclass(frozen=True)
+class CallTask:
+    """One call an agent's model step reported: a step of type ``task_type`` (a function
+    tool or an output guardrail), or, ``child``, an agent-as-tool child workflow of that
+    type; ``input`` is the step's (or the child workflow's) input."""
+
+    ref: str
+    task_type: str
+    input: dict[str, Any]
+    child: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ref": self.ref, "type": self.task_type, "child": self.child, "input": self.input}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CallTask:
+        return cls(d["ref"], d["type"], d["input"], bool(d.get("child")))
+
+
+CALLS_KEY = "fork"
+"""The key of a model step's output that lists its ``CallTask``s (in call order)."""
+
+
+@dataclass
+class StepOutput:
+    """A graph step's output. Which fields it carries says what it is:
+
+    * a finished superstep (a single-task step, a barrier, START): ``step``, ``next`` (the
+      id of the next superstep's schedule in the compiled plan; -1: the run ends), ``frame``
+      (the Pregel frame), ``sends`` (the next step's Send packets), and from a node
+      ``update`` (its writes, for streams);
+    * one task of a parallel step: ``step``, ``task``, ``stop``, ``writes``, ``update``;
+    * a pause (``status`` interrupted): ``step``, ``interrupts``, ``carry``;
+    * a subgraph that ended with ``Command(graph=PARENT)``: ``next`` -1, ``parent_command``;
+    * the END read-out: ``state`` (the graph's output; may be None).
+
+    ``effect``: the run's ledger record of a node with a declared effect (docs/effects.md)."""
+
+    status: str = DONE
+    step: Any = ABSENT
+    next: Any = ABSENT
+    task: Any = ABSENT
+    stop: Any = ABSENT
+    frame: Any = ABSENT
+    writes: Any = ABSENT
+    interrupts: Any = ABSENT
+    carry: Any = ABSENT
+    parent_command: Any = ABSENT
+    state: Any = ABSENT
+    sends: Any = ABSENT
+    """``dict[str, SendGroup]``: per Send key."""
+    update: Any = ABSENT
+    effect: Any = ABSENT
+    agentc: int = PROTOCOL
+
+    def __post_init__(self) -> None:
+        if self.status not in STEP_STATES:
+            raise ValueError(f"unknown step status {self.status!r} (expected one of {', '.join(STEP_STATES)})")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"agentc": self.agentc}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "agentc" or value is ABSENT:
+                continue
+            out[f.name] = {k: g.to_dict() for k, g in value.items()} if f.name == "sends" else value
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StepOutput:
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown or not d.get("agentc"):
+            raise ValueError(f"not a step output: {sorted(d) if not unknown else unknown}")
+        kw = dict(d)
+        if "sends" in kw:
+            kw["sends"] = {k: SendGroup.from_dict(g) for k, g in kw["sends"].items()}
+        return cls(**kw)
+
+
+def is_step_output(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value.get("agentc"))
 
 
 def pick(outputs: Iterable[Any]) -> dict[str, Any] | None:
