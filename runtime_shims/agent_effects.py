@@ -23,7 +23,7 @@ import traceback
 from typing import Any
 
 from agentc.runtime_shims import claim_check
-from agentc.runtime_shims.protocol import Outcome
+from agentc.runtime_shims.protocol import Outcome, Status
 
 
 def tool_record(wf: Any, effect: Any, text: str | None) -> dict[str, Any] | None:
@@ -101,7 +101,7 @@ def compensate_task(input: dict[str, Any]) -> Outcome:
             done.append(rec["name"])
             keys.append(rec["key"])
     except Exception as exc:  # noqa: BLE001 - a compensator failed: the engine retries the task, then fails it
-        return Outcome("FAILED", {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
-                                  "compensated": done, "keys": keys},
+        return Outcome(Status.FAILED, {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
+                                       "compensated": done, "keys": keys},
                        f"compensator failed: {type(exc).__name__}: {exc}")
-    return Outcome("COMPLETED", {"compensated": done, "keys": keys})
+    return Outcome(Status.COMPLETED, {"compensated": done, "keys": keys})

@@ -36,7 +36,7 @@ from agentc.runtime_shims import agent_effects, agent_failures, agent_fanout, ag
 from agentc.runtime_shims import cancel_scope
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import digest
-from agentc.runtime_shims.protocol import Outcome
+from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, Outcome, Status
 
 STEP_ATTEMPTS = 3
 """Attempts of a step whose user code raises (a model call may fail transiently): the
@@ -266,11 +266,11 @@ class AgentStepper:
                 if task.done() or len(steps.needs) == n:
                     return
 
-    # ------------------------------------------------------------ conductor task protocol
+    # ------------------------------------------------------------ the step protocol
     def execute(self, task_type: str, input: dict[str, Any], *, retry_count: int = 0, workflow_id: str = "",
                 task_id: str = "", first_attempt_time: float | None = None) -> Any:
-        """One Conductor task (``runtime_shims.protocol.Outcome``): the model step builds the
-        dynamic fork of the next steps; tool and guardrail tasks run their call.
+        """One engine task (``runtime_shims.protocol.Outcome``): the model step reports the
+        next steps (``protocol.CallTask``s); tool and guardrail tasks run their call.
         (``first_attempt_time``: the engines pass it to every worker; agent steps ignore it.)"""
         kind = self.layout.task_kinds.get(task_type)
         _WORKFLOW_ID.set(workflow_id)
@@ -288,23 +288,26 @@ class AgentStepper:
                                   construct=task_type, hint="re-run `agentc deploy` or restart workers with the "
                                                             "deployed code")
             if kind["kind"] == "model":
-                return Outcome("COMPLETED", self._conductor_model(input))
-            return Outcome("COMPLETED", self.effect_step(unpack(input["run"]), claim_check.load_journal(input["journal"]),
-                                                         unpack(input["target"])))
+                return Outcome(Status.COMPLETED, self._engine_model(input))
+            return Outcome(Status.COMPLETED, self.effect_step(unpack(input["run"]),
+                                                             claim_check.load_journal(input["journal"]),
+                                                             unpack(input["target"])))
         except AgentcError as exc:
             text = exc.diagnostic.render()
-            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "code": exc.diagnostic.code.value,
-                                                          **at_most_once.output_of(exc)}, text)
+            return Outcome(Status.TERMINAL, {"error": text, "code": exc.diagnostic.code.value,
+                                             **at_most_once.output_of(exc)}, text)
         except Exception as exc:  # noqa: BLE001 - the user's model or code failed: a bounded retry
             failed = agent_failures.failure(exc, self.wf).diagnostic
             text = failed.render()
             amo = kind is not None and kind["kind"] == "tool" and at_most_once.is_at_most_once(self.wf, kind["name"])
             final = amo or retry_count + 1 >= STEP_ATTEMPTS  # at_most_once: terminal at once (at_most_once.py)
-            return Outcome("FAILED_WITH_TERMINAL_ERROR" if final else "FAILED",
+            return Outcome(Status.TERMINAL if final else Status.FAILED,
                            {"error": text, "code": failed.code.value, "attempt": retry_count + 1,
                             "traceback": "".join(traceback.format_exception(exc))}, text)
 
-    def _conductor_model(self, input: dict[str, Any]) -> dict[str, Any]:
+    def _engine_model(self, input: dict[str, Any]) -> dict[str, Any]:
+        """A model step on an engine: its turn, the reported calls as ``CallTask``s
+        (``protocol.CALLS_KEY``) and the responding agent's fan-out policy."""
         run = read_run(input["run"])
         base = input.get("journal") or (input["run"] or {}).get("journal")
         journal = self.journal_of((input["run"] or {}).get("journal"), input.get("journal"),
@@ -312,19 +315,18 @@ class AgentStepper:
         out = self.model_step(run, journal, base)
         if "effects" in input:  # Conductor: the run's effect records so far (agent_effects.py)
             out["effects"] = agent_effects.carry(input["effects"], input.get("added") or [])
-        tasks, inputs = [], {}
+        tasks: list[CallTask] = []
         for i, c in enumerate(out["calls"]):
             ref = f"t{out['journal_size']}_{i}"  # unique in the run: every loop iteration adds entries
             if c["kind"] == "agent_tool":
-                tasks.append({"name": ref, "taskReferenceName": ref, "type": "SUB_WORKFLOW",
-                              "subWorkflowParam": {"name": c["type"], "version": 1}})
-                inputs[ref] = {"child": pack(self.child_run(run, c)), "journal": out["journal"]}
+                tasks.append(CallTask(ref, c["type"], {"child": pack(self.child_run(run, c)), "journal": out["journal"]},
+                                      child=True))
             else:
-                tasks.append({"name": c["type"], "taskReferenceName": ref, "type": "SIMPLE"})
-                inputs[ref] = {"plan": self.layout.plan_id, "run": pack(run), "journal": out["journal"],
-                               "target": pack(c["path"])}
+                tasks.append(CallTask(ref, c["type"], {"plan": self.layout.plan_id, "run": pack(run),
+                                                       "journal": out["journal"], "target": pack(c["path"])}))
         fan = agent_fanout.spec(self.wf, out["agent"]) if tasks else None  # Temporal: temporal_agent_fanout
-        return {**out, "plan": self.layout.plan_id, "tasks": tasks, "inputs": inputs, **({"fanout": fan} if fan else {})}
+        return {**out, "plan": self.layout.plan_id, CALLS_KEY: [t.to_dict() for t in tasks],
+                **({"fanout": fan} if fan else {})}
 
 
 def run_input(input: Any, context: Any, factory: str | None = None, *, max_turns: int | None,

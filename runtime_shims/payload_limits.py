@@ -37,12 +37,12 @@ def check(value: Any, step: str, what: str) -> None:
 def bounded(outcome: Any, step: str) -> Any:
     """A worker's ``Outcome`` whose output passes the bound, or a terminal failure that
     says so (the output is dropped, as Conductor drops an oversized one)."""
-    from agentc.runtime_shims.steps import Outcome
+    from agentc.runtime_shims.protocol import Outcome, Status
 
-    if outcome.status != "COMPLETED":
+    if outcome.status is not Status.COMPLETED:
         return outcome
     size = size_of(outcome.output)
     if size <= MAX_PAYLOAD:
         return outcome
     text = too_large(step, "output", size).diagnostic.render()
-    return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text}, text)
+    return Outcome(Status.TERMINAL, {"error": text}, text)

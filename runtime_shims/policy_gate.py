@@ -286,9 +286,10 @@ def _approved(rule: Any, node: str, config: dict[str, Any]) -> None:
 
 
 def fanout_spec(wf: Any, sends: dict[str, Any], nodes: dict[str, str]) -> None:
-    """Attach the fan-out policy of each Send key's node to its spec (engines read it)."""
+    """Attach the fan-out policy of each Send key's node to its ``protocol.SendGroup``
+    (engines read it)."""
     policies = getattr(wf, "policies", None)
     for key, node in nodes.items():
         f = next((f for f in (policies.fanouts if policies else ()) if f.name == node), None)
         if f is not None and (f.mode == "fail_fast" or f.deadline):
-            sends[key]["fanout"] = {"node": node, "mode": f.mode, "deadline": f.deadline}
+            sends[key].fanout = {"node": node, "mode": f.mode, "deadline": f.deadline}

@@ -11,7 +11,7 @@ a ``Status`` and an output. This module says what those carry, in terms of no en
   agent-as-tool child workflow).
 
 ``to_dict``/``from_dict`` give the JSON every engine stores between steps. How an engine
-spells them is the target's business: Conductor's dynamic forks, ``${...}`` expressions and
+spells them is the target's business: Conductor's dynamic forks, input expressions and
 task statuses are made from these in ``targets/conductor/wire.py``; the Temporal workflow
 (``temporal_runtime.py``) reads them as they are.
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentc.errors import AgentcError
+from agentc.runtime_shims.protocol import Outcome, Status
 from agentc.runtime_shims import blobs
 
 RUNS = "runs"
@@ -80,12 +81,12 @@ def runs(store: blobs.Store) -> dict[str, Run]:
     return out
 
 
-def final_status(output: Any, status: str) -> str | None:
+def final_status(output: Any, status: Status) -> str | None:
     """Whether a step's outcome ends its run: ``done`` (a graph's END read-out carries the
     final ``state``; an agent step's ``next`` is ``final``), ``failed`` (a terminal failure)."""
-    if status == "FAILED_WITH_TERMINAL_ERROR":
+    if status is Status.TERMINAL:
         return "failed"
-    if status != "COMPLETED" or not isinstance(output, dict):
+    if status is not Status.COMPLETED or not isinstance(output, dict):
         return None
     if output.get("status") == "done" and "state" in output:
         return "done"
@@ -112,8 +113,6 @@ class Indexed:
             try:
                 record(blobs.store(), workflow_id, refs, status)
             except AgentcError as exc:
-                from agentc.runtime_shims.protocol import Outcome
-
                 text = exc.diagnostic.render()
-                return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text}, text)
+                return Outcome(Status.TERMINAL, {"error": text}, text)
         return outcome

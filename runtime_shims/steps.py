@@ -4,10 +4,10 @@ user's own node, router and reducer functions, imported from the workflow's REF.
 
 The protocol (every worker task):
 * input ``prev``: the outputs of the steps that may have run just before this task
-  (``${ref.output}`` for each), plus ``_input`` (the run's input) where the run may start
+  (by step reference), plus ``_input`` (the run's input) where the run may start
   here. The latest one that finished a superstep (highest ``step`` with a ``next``) holds
   the Pregel frame to continue from; stale outputs from earlier loop iterations lose.
-* output: ``{agentc, status, step, next, frame, sends}`` when the task completes a
+* output (``protocol.StepOutput``): ``{agentc, status, step, next, frame, sends}`` when the task completes a
   superstep (a single-task step, a barrier), ``{agentc, status, step, task, writes}`` for
   one task of a parallel step, ``{status: "interrupted", interrupts}`` when a node called
   ``interrupt()``. ``next`` is the id of the next superstep's schedule in the compiled
@@ -27,7 +27,8 @@ from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims import at_most_once, policy_gate, pregel
 from agentc.runtime_shims.effects import CONFIG_KEY as EFFECTS_KEY
-from agentc.runtime_shims.protocol import Outcome, pick
+from agentc.runtime_shims.protocol import INTERRUPTED, Outcome, SendGroup, SendTask, Status, StepOutput, pick
+from agentc.runtime_shims.protocol import is_step_output
 from agentc.runtime_shims.codec import to_jsonable
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
@@ -77,22 +78,22 @@ class StepWorker:
                 first_attempt_time = time.time()
             ctx = {"run_id": workflow_id, "attempt": retry_count + 1, "first_attempt_time": first_attempt_time}
             output = self.handlers[kind["kind"]](level, kind, input, ctx)
-            return Outcome("COMPLETED", output)
+            return Outcome(Status.COMPLETED, output)
         except _Retry as r:
-            return Outcome("FAILED", r.output, r.reason)
+            return Outcome(Status.FAILED, r.output, r.reason)
         except _Terminal as t:
-            return Outcome("FAILED_WITH_TERMINAL_ERROR", t.output, str(t))
+            return Outcome(Status.TERMINAL, t.output, str(t))
         except AgentcError as e:
             text = e.diagnostic.render()
             where = {"location": e.diagnostic.location} if e.diagnostic.location else {}
-            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "construct": e.diagnostic.construct, **where,
-                                                          **at_most_once.output_of(e)}, text)
+            return Outcome(Status.TERMINAL, {"error": text, "construct": e.diagnostic.construct, **where,
+                                              **at_most_once.output_of(e)}, text)
         except Exception as exc:  # noqa: BLE001 - outside a node's own code (input coercion, reducers,
             # START's routers, the run's context): retrying the same step cannot help, so it fails
             # loudly at once instead of being retried forever by the engine
             code = Code.INPUT_SCHEMA if type(exc).__name__ == "ValidationError" else Code.NODE_FAILED
             text = f"{code.value}: step {task_type!r} failed: {type(exc).__name__}: {exc}"
-            return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "traceback": traceback.format_exc()}, text)
+            return Outcome(Status.TERMINAL, {"error": text, "traceback": traceback.format_exc()}, text)
 
     @staticmethod
     def _compensate(input: dict[str, Any]) -> Outcome:
@@ -142,23 +143,22 @@ class StepWorker:
             # "order": the node's place in its graph, so engines list parallel pauses in
             # LangGraph's get_state().tasks order (answers.in_task_order)
             rank = [n.name for n in level.graph.nodes].index(name)
-            paused = {"agentc": 1, "status": "interrupted", "step": frame.step,
-                      "interrupts": [{"id": i.id, "value": to_jsonable(i.value), "node": name, "order": rank}
-                                     for i in gi.args[0]],
-                      "carry": nested.carry()}
+            paused = StepOutput(INTERRUPTED, step=frame.step,
+                                interrupts=[{"id": i.id, "value": to_jsonable(i.value), "node": name, "order": rank}
+                                            for i in gi.args[0]],
+                                carry=nested.carry())
             rule = self.wf.effect(name)
             if rule is not None and rule.kind != "pure":  # paused after its effect: no result yet
                 from .effects import CONFIG_KEY, record
 
-                paused["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind,
-                                          getattr(rule, "compensator", None), task.input, None)
-            return paused
+                paused.effect = record(config["configurable"][CONFIG_KEY], name, rule.kind,
+                                       getattr(rule, "compensator", None), task.input, None)
+            return paused.to_dict()
         except lg.ParentCommand as pc:
             if not level.path:  # LangGraph raises ParentCommand out of the root graph's invoke
                 raise _Terminal(f"{Code.NODE_FAILED.value}: node {name!r} failed: ParentCommand: it returned "
                                 f"{pc.command!r}, but the root graph has no parent graph") from None
-            return {"agentc": 1, "status": "done", "step": frame.step + 1, "next": -1,
-                    "parent_command": pregel.encode(pc.command)}
+            return StepOutput(step=frame.step + 1, next=-1, parent_command=pregel.encode(pc.command)).to_dict()
         except AgentcError:
             raise
         except Exception as exc:  # the user's node failed: LangGraph's RetryPolicy decides
@@ -188,45 +188,44 @@ class StepWorker:
         frame, block, tasks = self._enter(level, input, ctx)
         outputs = _part_outputs(input.get("parts") or {})
         for o in outputs:  # a subgraph node ended its graph with Command(graph=PARENT)
-            if o.get("parent_command") and o.get("step") == frame.step + 1:
-                return {"agentc": 1, "status": "done", "step": frame.step + 1, "next": -1,
-                        "parent_command": o["parent_command"]}
+            if o.parent_command and o.step == frame.step + 1:
+                return StepOutput(step=frame.step + 1, next=-1, parent_command=o.parent_command).to_dict()
         writes = self._gather(frame, block, tasks, outputs)
         return self._advance_and_package(level, frame, tasks, writes, input["self"], input)
 
-    def _gather(self, frame: Any, block: int, tasks: list[Any], outputs: list[dict[str, Any]]) -> dict[str, Any]:
+    def _gather(self, frame: Any, block: int, tasks: list[Any], outputs: list[StepOutput]) -> dict[str, Any]:
         """The writes of every task of a parallel step; only outputs of this superstep
         count (loops leave older ones behind)."""
-        mine = [o for o in outputs if o.get("task") and o.get("step") == frame.step]
-        writes = {o["task"]: pregel.decode_writes(o["writes"]) for o in mine}
+        mine = [o for o in outputs if o.task and o.step == frame.step]
+        writes = {o.task: pregel.decode_writes(o.writes) for o in mine}
         missing = [t.key for t in tasks if t.key not in writes]
         if missing:
             raise _Terminal(f"{Code.GRAPH_CHANGED.value}: barrier of block {block} has no result for tasks {missing}")
-        stops = [o["stop"] for o in mine if o.get("stop")]
+        stops = [o.stop for o in mine if o.stop]
         if stops:
             frame.stop = max(stops)
         return writes
 
     def _end(self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
-        best = pick((input.get("prev") or {}).values())
+        best = _latest((input.get("prev") or {}).values())
         if best is None and "_input" in (input.get("prev") or {}):
             frame, tasks, nxt = self._started(level, input["prev"]["_input"], input, ctx)
-            best = {"frame": pregel.to_json(frame), "next": nxt}
-        if best is None or best["next"] != -1:
+            best = StepOutput(frame=pregel.to_json(frame), next=nxt)
+        if best is None or best.next != -1:
             raise _Terminal(f"{Code.GRAPH_CHANGED.value}: the run reached its end task before its last superstep")
-        if best.get("parent_command"):
+        if best.parent_command:
             from langgraph.types import Command
 
-            cmd = pregel.decode(best["parent_command"])
+            cmd = pregel.decode(best.parent_command)
             result: Any = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
             state = None
         else:
-            frame = pregel.from_json(level.graph, self.resolve, best["frame"])
+            frame = pregel.from_json(level.graph, self.resolve, best.frame)
             result = state = frame.output()
         if not level.path:
             from .claim_check import result_value
 
-            return {"agentc": 1, "status": "done", "state": result_value(to_jsonable(state))}
+            return StepOutput(state=result_value(to_jsonable(state))).to_dict()
         # a subgraph's end finishes its parent's task for the subgraph node
         parent = self.layout.levels[level.path[:-1]]
         desc = input["parent"]
@@ -248,7 +247,7 @@ class StepWorker:
                 raise _Terminal(f"{Code.GRAPH_CHANGED.value}: the run ended where the plan has a next step")
             return frame, nxt, nt
         prev = input.get("prev") or {}
-        best = pick(prev.values())
+        best = _latest(prev.values())
         if best is None:
             if "_input" not in prev:
                 raise _Terminal(f"{Code.GRAPH_CHANGED.value}: no finished superstep among this task's inputs")
@@ -259,9 +258,9 @@ class StepWorker:
                                 "its targets (path_map / Literal, a list[...] return annotation when it returns "
                                 "several) and recompile")
             return frame, nxt, tasks
-        frame = pregel.from_json(level.graph, self.resolve, best["frame"])
+        frame = pregel.from_json(level.graph, self.resolve, best.frame)
         tasks = frame.prepare(self.resolve)
-        block = best["next"]
+        block = best.next
         expected = level.schedule.blocks[block].key if 0 <= block < len(level.schedule.blocks) else None
         if pregel.schedule_key(frame, tasks) != expected:
             raise _Terminal(f"{Code.GRAPH_CHANGED.value}: superstep {frame.step} does not match compiled block {block}")
@@ -318,31 +317,25 @@ class StepWorker:
             out = self._advance_and_package(level, frame, tasks, {task.key: writes}, input["self"], input)
             out["update"] = update
             return out
-        return {"agentc": 1, "status": "done", "step": frame.step, "task": task.key, "stop": frame.stop,
-                "writes": pregel.encode_writes(writes), "update": update}
+        return StepOutput(step=frame.step, task=task.key, stop=frame.stop, writes=pregel.encode_writes(writes),
+                          update=update).to_dict()
 
     def _package(self, level: Any, frame: Any, nt: list[Any], nxt: int, self_ref: str,
                  input: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"agentc": 1, "status": "done", "step": frame.step, "next": nxt,
-                               "frame": pregel.to_json(frame)}
+        out = StepOutput(step=frame.step, next=nxt, frame=pregel.to_json(frame))
         pushes = [t for t in nt if t.path[0] == PUSH]
         if pushes:
-            sends: dict[str, Any] = {}
+            sends: dict[str, SendGroup] = {}
             for t in pushes:
                 key = level.send_keys[t.name]
                 idx = t.path[1]
-                ref = f"{key}_s{frame.step}_{idx}"
-                entry = sends.setdefault(key, {"tasks": [], "inputs": {}})
-                entry["tasks"].append({"name": level.node_types[t.name], "taskReferenceName": ref, "type": "SIMPLE"})
-                inp: dict[str, Any] = {"plan": self.layout.plan_id, "self": ref, "push": idx,
-                                       "prev": {self_ref: "${" + self_ref + ".output}"}}
-                if "context" in input:
-                    inp["context"] = "${workflow.input.context}"
-                entry["inputs"][ref] = inp
+                sends.setdefault(key, SendGroup()).tasks.append(SendTask(
+                    f"{key}_s{frame.step}_{idx}", level.node_types[t.name], idx, self_ref, self.layout.plan_id,
+                    context="context" in input))
             if not level.path:  # a fan-out policy travels with its tasks (docs/policies.md)
                 policy_gate.fanout_spec(self.wf, sends, {level.send_keys[t.name]: t.name for t in pushes})
-            out["sends"] = sends
-        return out
+            out.sends = sends
+        return out.to_dict()
 
     def _config(self, level: Any, frame: Any, task: Any, input: dict[str, Any], ctx: dict[str, Any],
                 resume: list[Any]) -> dict[str, Any]:
@@ -370,15 +363,21 @@ class StepWorker:
                               hint=f"pass a JSON object with the fields of {cls.__name__}") from None
 
 
-def _part_outputs(parts: dict[str, Any]) -> list[dict[str, Any]]:
+def _latest(outputs: Any) -> StepOutput | None:
+    """The output to continue from (``protocol.pick``), typed."""
+    best = pick(outputs)
+    return None if best is None else StepOutput.from_dict(best)
+
+
+def _part_outputs(parts: dict[str, Any]) -> list[StepOutput]:
     """Step outputs from a barrier's ``parts``: task outputs, or a JOIN's ``{ref: output}``."""
     outputs: list[dict[str, Any]] = []
     for v in parts.values():
-        if isinstance(v, dict) and v.get("agentc"):
+        if is_step_output(v):
             outputs.append(v)
         elif isinstance(v, dict):
-            outputs.extend(x for x in v.values() if isinstance(x, dict) and x.get("agentc"))
-    return outputs
+            outputs.extend(x for x in v.values() if is_step_output(x))
+    return [StepOutput.from_dict(o) for o in outputs]
 
 
 class _Retry(Exception):

@@ -1,6 +1,7 @@
 """Fan-out policies of an agent's parallel tool calls on Temporal (docs/policies.md
 "Fan-outs"; the local side and the policy lookup: ``agent_fanout``). The model step
-attaches the policy of the responding agent to the turn it reports (``turn["fanout"]``);
+attaches the policy of the responding agent to the turn it reports (``turn["fanout"]``, beside
+its ``protocol.CallTask``s);
 ``AgentLoopWorkflow.run_steps`` then runs the turn's activities here instead of under a
 plain ``asyncio.gather`` (which lets every sibling run to its end).
 
@@ -21,6 +22,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from .protocol import CALLS_KEY, CallTask
 from .temporal_fanout import cancellable_activity, wait_scoped
 
 NODE_FAILED = "AgentcNodeFailed"
@@ -28,16 +30,15 @@ NODE_FAILED = "AgentcNodeFailed"
 
 async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
     fan = turn["fanout"]
-    tasks_of = turn["tasks"]
+    tasks_of = [CallTask.from_dict(c) for c in turn[CALLS_KEY]]
     wid = workflow.info().workflow_id
     results: dict[int, Any] = {}
 
     def start(i: int) -> asyncio.Future:
-        task = tasks_of[i]
-        ref, inp = task["taskReferenceName"], turn["inputs"][task["taskReferenceName"]]
-        if task["type"] == "SUB_WORKFLOW":
-            return asyncio.ensure_future(run._child(task["subWorkflowParam"]["name"], inp, f"{wid}.{ref}"))
-        return cancellable_activity(run, task["name"], inp)
+        call = tasks_of[i]
+        if call.child:
+            return asyncio.ensure_future(run._child(call.task_type, call.input, f"{wid}.{call.ref}"))
+        return cancellable_activity(run, call.task_type, call.input)
 
     while True:
         todo = [i for i in range(len(tasks_of)) if i not in results]
@@ -58,7 +59,7 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
             elif failure is None and t in done:
                 failure = exc
         if len(results) == len(tasks_of):
-            return {tasks_of[i]["taskReferenceName"]: results[i] for i in range(len(tasks_of))}
+            return {tasks_of[i].ref: results[i] for i in range(len(tasks_of))}
         if failure is None:
             message = (f"AC311: the parallel tool calls of agent {fan.get('node')!r} did not finish within their "
                        f"deadline of {fan.get('deadline'):g} s; {len(pending)} call(s) were cancelled") if timed_out \
@@ -70,4 +71,5 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
         saga = any(e.get("class") == "compensable" for e in getattr(run, "effects", ()))
         if not (run.retry_failed_steps and retryable) or saga:
             raise failure
-        await run._await_retry(tasks_of[todo[0]]["name"], str(getattr(cause, "message", cause)))
+        first = tasks_of[todo[0]]  # what `pending` lists as the failed task: its step type, or a child's ref
+        await run._await_retry(first.ref if first.child else first.task_type, str(getattr(cause, "message", cause)))

@@ -22,7 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import payload_limits, temporal_agent_fanout, temporal_at_most_once, temporal_fanout
-from agentc.runtime_shims.protocol import pick
+from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, SendGroup, Status, pick
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
 NODE_FAILED = "AgentcNodeFailed"
@@ -227,17 +227,13 @@ class AgentWorkflow(_EngineRun, SagaRun):
         """``Send`` packets: one activity per packet, in parallel (their writes are merged by
         the barrier in packet order)."""
         src = pick([self.out.get(r) for r in source])
-        spec = ((src or {}).get("sends") or {}).get(key) or {"tasks": [], "inputs": {}}
-        pairs = []
-        for t in spec["tasks"]:
-            inp = dict(spec["inputs"][t["taskReferenceName"]])
-            inp["prev"] = {r: self.out.get(r) for r in inp["prev"]}
-            pairs.append((t["name"], inp))
-        if spec.get("fanout"):  # a fan-out policy (docs/policies.md): fail_fast / deadline
-            results = await temporal_fanout.scoped_gather(self, pairs, spec["fanout"])
+        group = SendGroup.from_dict(((src or {}).get("sends") or {}).get(key) or {})
+        pairs = [(t.task_type, t.input(self.out.get(t.source), self.inp.get("context"))) for t in group.tasks]
+        if group.fanout:  # a fan-out policy (docs/policies.md): fail_fast / deadline
+            results = await temporal_fanout.scoped_gather(self, pairs, group.fanout)
         else:
             results = await asyncio.gather(*(self._activity(name, inp) for name, inp in pairs))
-        self.out[ref] = {t["taskReferenceName"]: r for t, r in zip(spec["tasks"], results)}
+        self.out[ref] = {t.ref: r for t, r in zip(group.tasks, results)}
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
         self.children += 1
@@ -291,20 +287,21 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
             self.added = await temporal_agent_fanout.scoped_run_steps(self, turn)
             return
 
-        async def one(task: dict[str, Any]) -> Any:
-            ref, inp = task["taskReferenceName"], turn["inputs"][task["taskReferenceName"]]
-            if task["type"] != "SUB_WORKFLOW":
-                return await self._activity(task["name"], inp)
-            return await self._child(task["subWorkflowParam"]["name"], inp, f"{wid}.{ref}")
+        calls = [CallTask.from_dict(c) for c in turn[CALLS_KEY]]
+
+        async def one(call: CallTask) -> Any:
+            if not call.child:
+                return await self._activity(call.task_type, call.input)
+            return await self._child(call.task_type, call.input, f"{wid}.{call.ref}")
 
         # every call's outcome, so a sibling's failure does not hide completed effects (temporal_saga)
-        results = await asyncio.gather(*(one(t) for t in turn["tasks"]), return_exceptions=True)
+        results = await asyncio.gather(*(one(c) for c in calls), return_exceptions=True)
         for r in results:
             self.keep_effect(r)
         failed = next((r for r in results if isinstance(r, BaseException)), None)
         if failed is not None:
             raise failed
-        self.added = {t["taskReferenceName"]: r for t, r in zip(turn["tasks"], results)}
+        self.added = {c.ref: r for c, r in zip(calls, results)}
 
     async def approvals(self, turn: dict[str, Any]) -> None:
         """Tool approvals: wait for the ``resume`` signal with the decisions."""
@@ -360,9 +357,9 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
         except Exception as exc:  # noqa: BLE001 - the worker reports failures as outcomes; anything
             # else is a bug no retry fixes: fail loudly, never retry forever in silence
             raise ApplicationError(f"{type(exc).__name__}: {exc}", type=STEP_FAILED, non_retryable=True) from exc
-        if o.status == "COMPLETED":
+        if o.status is Status.COMPLETED:
             return o.output
-        terminal = o.status == "FAILED_WITH_TERMINAL_ERROR"
+        terminal = o.status is Status.TERMINAL
         user_code = (o.output or {}).get("code") in (Code.NODE_FAILED.value, Code.EFFECT_UNCERTAIN.value) \
             or o.reason.startswith(Code.NODE_FAILED.value)  # AC305 waits for a human too (at_most_once.py)
         kind = NODE_FAILED if terminal and user_code else STEP_FAILED

@@ -33,6 +33,7 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import payload_limits
+from agentc.targets.conductor import wire
 
 API_SUFFIX = "/api"
 
@@ -287,8 +288,8 @@ class TaskFunction:
                 self.task_type, dict(getattr(task, "input_data", None) or {}), retry_count=retry_count,
                 workflow_id=getattr(task, "workflow_instance_id", None) or "",
                 task_id=getattr(task, "task_id", None) or "")
-            outcome = payload_limits.bounded(outcome, self.task_type)
-            status, output, reason = outcome.status, outcome.output, outcome.reason
+            outcome = payload_limits.bounded(wire.outcome(outcome), self.task_type)
+            status, output, reason = wire.conductor_status(outcome.status), outcome.output, outcome.reason
         except AgentcError as exc:  # the worker could not be built (e.g. the REF no longer imports)
             status, reason = "FAILED", exc.diagnostic.render()
             output = {"error": reason}

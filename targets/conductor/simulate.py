@@ -78,13 +78,16 @@ class Simulation:
 
         from agentc.runtime_shims.payload_limits import bounded
 
-        o = bounded(self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
-                                        workflow_id=call.workflow_id, task_id=call.task_id), call.task_type)
+        from . import wire
+
+        o = bounded(wire.outcome(self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
+                                                     workflow_id=call.workflow_id, task_id=call.task_id)),
+                    call.task_type)
         from .at_most_once import hold
 
         if self.observe is not None:
             self.observe(o.output)
-        return hold(TaskResult(o.status, o.output, o.reason))  # an AC305 waits for a human (at_most_once.py)
+        return hold(TaskResult(wire.conductor_status(o.status), o.output, o.reason))  # an AC305 waits for a human (at_most_once.py)
 
     # ------------------------------------------------------------ running
     def start(self, input: Any, context: Any = None, max_turns: int | None = None, *,
