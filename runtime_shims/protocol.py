@@ -173,7 +173,9 @@ class StepOutput:
     parent_command: Any = ABSENT
     state: Any = ABSENT
     sends: Any = ABSENT
-    """``dict[str, SendGroup]``: per Send key."""
+    """Per Send key, a ``SendGroup`` as JSON (``groups()`` reads them): it stays JSON because
+    an engine may store it in its own format (Conductor's dynamic fork inputs, made by
+    ``targets/conductor/wire.py``), and the next steps read this output back."""
     update: Any = ABSENT
     effect: Any = ABSENT
     agentc: int = PROTOCOL
@@ -188,19 +190,24 @@ class StepOutput:
             value = getattr(self, f.name)
             if f.name == "agentc" or value is ABSENT:
                 continue
-            out[f.name] = {k: g.to_dict() for k, g in value.items()} if f.name == "sends" else value
+            out[f.name] = value
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> StepOutput:
+        """Keys of no field are ignored: an engine may add its own (Conductor adds
+        ``subWorkflowId`` to a sub-workflow's output)."""
+        if not is_step_output(d):
+            raise ValueError(f"not a step output: {sorted(d) if isinstance(d, dict) else d!r}")
         names = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown or not d.get("agentc"):
-            raise ValueError(f"not a step output: {sorted(d) if not unknown else unknown}")
-        kw = dict(d)
-        if "sends" in kw:
-            kw["sends"] = {k: SendGroup.from_dict(g) for k, g in kw["sends"].items()}
-        return cls(**kw)
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    def set_sends(self, groups: dict[str, SendGroup]) -> None:
+        self.sends = {k: g.to_dict() for k, g in groups.items()}
+
+    def groups(self) -> dict[str, SendGroup]:
+        """The Send groups of a neutral output."""
+        return {k: SendGroup.from_dict(g) for k, g in (self.sends or {}).items()}
 
 
 def is_step_output(value: Any) -> bool:

@@ -334,7 +334,7 @@ class StepWorker:
                     context="context" in input))
             if not level.path:  # a fan-out policy travels with its tasks (docs/policies.md)
                 policy_gate.fanout_spec(self.wf, sends, {level.send_keys[t.name]: t.name for t in pushes})
-            out.sends = sends
+            out.set_sends(sends)
         return out.to_dict()
 
     def _config(self, level: Any, frame: Any, task: Any, input: dict[str, Any], ctx: dict[str, Any],
