@@ -25,7 +25,7 @@ from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims import at_most_once, policy_gate, pregel
+from agentc.runtime_shims import at_most_once, chat_capture, graph_fork, policy_gate, pregel
 from agentc.runtime_shims.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import Outcome, pick
 from agentc.runtime_shims.codec import to_jsonable
@@ -124,14 +124,24 @@ class StepWorker:
             self._call_context(level, frame, task, input, ctx, resume, input.get("carry")), name)
         from langgraph.errors import GraphInterrupt
 
+        chat = chat_capture.attach(config)  # its chat-model calls, for the history (chat_capture.py)
+        forked = graph_fork.answer(input, level.path, frame.step, task.key)  # a fork's record (graph_fork.py)
         try:
-            # docs/policies.md: deny / approval before the node runs; an external node's result
-            done = policy_gate.node_gate(self.wf, name, task.input, config) if not level.path else None
-            if done is None:  # an at_most_once node's lost attempt is not called again (at_most_once.py)
-                at_most_once.check(self.wf, name, config["configurable"][EFFECTS_KEY], task.input,
-                                   ctx["attempt"] - 1, input.get(at_most_once.FORGOTTEN))
-            result = done.value if done else lg.call_node(self.resolve(node.call), task.input, config, node.call.is_async)
-            writes = pregel.task_writes(frame, task, result, config, self.resolve) + nested.thread_writes()
+            if forked is not None and (forked.writes is not None or forked.has_value):
+                result, writes = forked.value, forked.writes
+                writes = writes if writes is not None else pregel.task_writes(frame, task, result, config, self.resolve)
+                chat.calls = list(forked.chat or [])
+            else:
+                # docs/policies.md: deny / approval before the node runs; an external node's result
+                done = policy_gate.node_gate(self.wf, name, task.input, config) if not level.path else None
+                if done is None:  # an at_most_once node's lost attempt is not called again (at_most_once.py)
+                    at_most_once.check(self.wf, name, config["configurable"][EFFECTS_KEY], task.input,
+                                       ctx["attempt"] - 1, input.get(at_most_once.FORGOTTEN))
+                with graph_fork.rerun(forked, chat, name):
+                    result = done.value if done else lg.call_node(self.resolve(node.call), task.input, config,
+                                                                  node.call.is_async)
+                writes = pregel.task_writes(frame, task, result, config, self.resolve) + nested.thread_writes()
+                forked = None
         except GraphInterrupt as gi:
             slots = input.get("interrupt_slots")
             if slots is not None and len(resume) >= slots:
@@ -176,8 +186,10 @@ class StepWorker:
                 raise _Terminal(reason, out) from None
             raise _Retry(reason, out) from None
         out = self._after(level, frame, block, tasks, task, writes, input)
+        if chat.calls:
+            out[chat_capture.OUTPUT_KEY] = chat.encoded()
         rule = self.wf.effect(name)
-        if rule is not None and rule.kind != "pure":  # the run's ledger in its history (docs/effects.md)
+        if rule is not None and rule.kind != "pure" and forked is None:  # the run's ledger (docs/effects.md)
             from .effects import CONFIG_KEY, record
 
             out["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind,
@@ -317,6 +329,7 @@ class StepWorker:
         if level.blocks[block].single:  # the task finishes its superstep (else a barrier does)
             out = self._advance_and_package(level, frame, tasks, {task.key: writes}, input["self"], input)
             out["update"] = update
+            out["writes"] = pregel.encode_writes(writes)  # exact, for history, replay and forks
             return out
         return {"agentc": 1, "status": "done", "step": frame.step, "task": task.key, "stop": frame.stop,
                 "writes": pregel.encode_writes(writes), "update": update}

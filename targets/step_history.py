@@ -9,6 +9,7 @@ Shared by ``targets/temporal/history.py`` and ``targets/conductor/history.py``.
 """
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
@@ -27,7 +28,32 @@ def node(workflow: str, activity: str, result: Any, at: float | None) -> list[Ev
     step = result["step"] if task else result["step"] - 1  # a single-task step returns the next step
     task = task or f"{step}:pull:{name}"
     data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
-    return [Event(0, "node", key=f"/{step}/{task}", name=name, step=step, at=at, data=data)]
+    events = chat_calls(name, step, task, result, at)
+    raw = None
+    if result.get("writes") is not None:  # the exact writes, as the local journal keeps them (replayable)
+        from agentc.runtime_shims.pregel import decode_writes
+
+        t, v = dumps(decode_writes(result["writes"]))
+        raw = {"t": t, "b64": base64.b64encode(v).decode()}
+    return [*events, Event(0, "node", key=f"/{step}/{task}", name=name, step=step, at=at, data=data, raw=raw)]
+
+
+def chat_calls(name: str, step: int, task: str, result: dict[str, Any], at: float | None) -> list[Event]:
+    """The chat-model calls a node step made (``runtime_shims/chat_capture.py``), as the
+    local history shows them: ``model`` events of the node, before its writes, keyed and
+    encoded as the local journal's (``targets/local/chat_calls.py``), so they replay."""
+    from agentc.runtime_shims.chat_capture import OUTPUT_KEY, decoded
+
+    if not result.get(OUTPUT_KEY):
+        return []
+    out = []
+    for n, (request, message) in enumerate(decoded(result)):
+        t, v = dumps({"digest": request, "message": message})
+        out.append(Event(0, "model", key=f"/{step}/{task}/chat:{n}", name=name, step=step, at=at,
+                         data={"task": task, "call": n, "request_digest": request,
+                               "response": [to_jsonable(message)]},
+                         raw={"t": t, "b64": base64.b64encode(v).decode()}))
+    return out
 
 
 def agent_entries(result: Any, seen: set[str], args: dict[str, Any], at: float | None) -> list[Event]:
