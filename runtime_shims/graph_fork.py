@@ -37,6 +37,9 @@ from typing import Any
 FIELD = "fork"
 """The workflow-input key (Temporal: passed to every step, ``temporal_runtime._payload``;
 Conductor: ``${workflow.input.fork}`` in the root level's node tasks)."""
+MARK = "forked"
+"""Output key of a node step the fork answered: ``record`` (recorded writes) or ``set``
+(the altered value); the fork's history shows it (``data.forked``) and counts the rest as live."""
 
 
 @dataclass

@@ -188,6 +188,8 @@ class StepWorker:
         out = self._after(level, frame, block, tasks, task, writes, input)
         if chat.calls:
             out[chat_capture.OUTPUT_KEY] = chat.encoded()
+        if forked is not None:  # answered by a fork's record, not run (graph_fork.py)
+            out[graph_fork.MARK] = "record" if forked.writes is not None else "set"
         rule = self.wf.effect(name)
         if rule is not None and rule.kind != "pure" and forked is None:  # the run's ledger (docs/effects.md)
             from .effects import CONFIG_KEY, record
@@ -351,6 +353,8 @@ class StepWorker:
                                        "prev": {self_ref: "${" + self_ref + ".output}"}}
                 if "context" in input:
                     inp["context"] = "${workflow.input.context}"
+                if input.get(graph_fork.FIELD):  # a fork's record reaches its Send tasks too
+                    inp[graph_fork.FIELD] = input[graph_fork.FIELD]
                 entry["inputs"][ref] = inp
             if not level.path:  # a fan-out policy travels with its tasks (docs/policies.md)
                 policy_gate.fanout_spec(self.wf, sends, {level.send_keys[t.name]: t.name for t in pushes})

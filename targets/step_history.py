@@ -28,6 +28,8 @@ def node(workflow: str, activity: str, result: Any, at: float | None) -> list[Ev
     step = result["step"] if task else result["step"] - 1  # a single-task step returns the next step
     task = task or f"{step}:pull:{name}"
     data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
+    if result.get("forked"):  # a fork answered it from its record (runtime_shims/graph_fork.py)
+        data["forked"] = result["forked"]
     events = chat_calls(name, step, task, result, at)
     raw = None
     if result.get("writes") is not None:  # the exact writes, as the local journal keeps them (replayable)

@@ -97,19 +97,18 @@ def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = N
 
 
 def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:
-    """(live chat-model calls, nodes run live) of the fork: its events of tasks the record did
-    not answer (an altered chat call's node re-ran: its calls through the altered one are
-    the record's and the new value)."""
+    """(live chat-model calls, nodes run live) of the fork, from its own record: a node step
+    the fork answered says so (``data.forked``); the chat calls of an answered step are the
+    record's, and those of the altered chat call's node through the altered one too."""
     rerun = fp.plan.get("rerun")
+    answered = {_task_key(e) for e in forked.events if e.kind == "node" and e.data.get("forked")}
     live_calls = live_nodes = 0
     for e in forked.events:
-        k = _task_key(e) if e.kind in ("node", "model") else None
-        if k is None or k in fp.answered:
-            continue
-        if e.kind == "model":
-            live_calls += not (rerun is not None and k == fp.plan["target"] and e.data.get("call", 0) <= rerun[0])
-        elif not (k == fp.plan["target"] and "value" in fp.plan):
-            live_nodes += 1
+        if e.kind == "node":
+            live_nodes += not e.data.get("forked")
+        elif e.kind == "model" and _task_key(e) not in answered:
+            live_calls += not (rerun is not None and _task_key(e) == fp.plan["target"]
+                               and e.data.get("call", 0) <= rerun[0])
     return live_calls, live_nodes
 
 
