@@ -254,7 +254,8 @@ def test_temporal_graph_fork_cli_and_bad_requests(temporal_address, tmp_path):
             json.dumps({"messages": [{"type": "ai", "content": "done here"}]}), "--run-id", f"{run_id}-g",
             cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert f"forked {run_id} at event {at} -> {run_id}-g (done)" in r.stderr and "+  say done here" in r.stdout
+    assert f"forked {run_id} at event {at} -> {run_id}-g (done)" in r.stderr
+    assert "nodes run live: 0" in r.stdout and '+  write messages = [{"content": "done here"' in r.stdout
     node = seq_of(h, "node", "agent", 1)
     for args, code in [((run_id, "--at", "99"), "AC132"),
                        ((run_id, "--at", str(node), "--set", '{"nope": 1}'), "AC133")]:
