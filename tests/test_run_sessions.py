@@ -146,8 +146,8 @@ def native_failed(tmp_path, agent):
     return items(db)
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_a_failed_run_leaves_the_turns_runner_run_saved(target, tmp_path, request):
+@pytest.mark.parametrize("target", [*TARGETS, "conductor-cold"])
+def test_a_failed_run_leaves_the_turns_runner_run_saved(target, tmp_path, request, monkeypatch):
     """``Runner.run`` writes the input before the first turn and each turn's items after it,
     so a run whose tool fails at turn 3 leaves the input and turns 1-2 in the session; a
     durable run writes each of those once, as the SDK makes it (engine steps, retries of the
@@ -155,6 +155,9 @@ def test_a_failed_run_leaves_the_turns_runner_run_saved(target, tmp_path, reques
     want = native_failed(tmp_path, S.stepper)
     assert [i.get("role") or i["type"] for i in want] == ["user"] + ["function_call", "function_call_output"] * 2
     db = str(tmp_path / "chats.sqlite")
+    if target == "conductor-cold":  # every step replays the run from the journal (no warm drive)
+        target = "conductor"
+        monkeypatch.setenv("AGENTC_WARM_RUNS", "0")
     got = run_on(target, tmp_path, request, "agents_sessions:stepper", "go", env={"AGENTC_SESSION": SESSION},
                  context={"chat_id": "c1", "db": db})
     assert got["error"].code.value == "AC300" and "explode" in got["error"].render()
