@@ -97,3 +97,6 @@ stepper_beside = Agent[Chat](name="Stepper", instructions="Take steps.", tools=[
                                  [call("step", n=3), call("explode")]))]))
 """As ``stepper``, with a ``step`` beside the failing tool in turn 3: ``Runner.run`` also
 saves that completed call and its output."""
+
+RUNNER_KWARGS = {"conversation_id": "conv_123"}
+"""``Runner.run``'s keyword arguments, named where a ``RunConfig`` is expected (refused: AC200)."""
