@@ -19,15 +19,37 @@ def short(workflow: str, activity: str) -> str:
     return activity[len(workflow) + 1:] if activity.startswith(workflow + "-") else activity
 
 
-def node(workflow: str, activity: str, result: Any, at: float | None) -> list[Event]:
+def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = "") -> list[Event]:
+    """A LangGraph task's step: its writes, as the local journal keeps them (``raw``: the
+    exact encoding), so the run replays on the local executor. ``ns``: the checkpoint
+    namespace of a subgraph's task (its parent's task path), as the local journal keys it."""
+    from agentc.runtime_shims import pregel
+    from agentc.targets.local.history import _step
+
     name = short(workflow, activity)
-    if name.startswith("_") or not isinstance(result, dict) or "update" not in result:
+    if name.startswith("_") or not isinstance(result, dict) or ("writes" not in result and "update" not in result):
         return []  # a barrier, START or END read-out: engine steps, not the graph's
     task = result.get("task")
     step = result["step"] if task else result["step"] - 1  # a single-task step returns the next step
     task = task or f"{step}:pull:{name}"
-    data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
-    return [Event(0, "node", key=f"/{step}/{task}", name=name, step=step, at=at, data=data)]
+    if "writes" not in result:  # a history recorded before the writes travelled with every task
+        data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
+        return [Event(0, "node", key=f"{ns}/{step}/{task}", name=name, ns=ns, step=step, at=at, data=data)]
+    t, v = dumps(pregel.decode_writes(result["writes"]))
+    return [_step((ns, step, task), name, t, v, at, {})]
+
+
+def run_context(run_input: Any, kind: str) -> Any:
+    """The run's context as the local journal's history shows it: an agent workflow's input
+    carries it packed (``agent_steps.run_input``), a graph workflow's as plain JSON."""
+    if not isinstance(run_input, dict):
+        return None
+    value = run_input.get("context")
+    if kind == "agents" and isinstance(value, str):
+        from agentc.runtime_shims import claim_check
+
+        value = claim_check.get_value(value)
+    return to_jsonable(value)
 
 
 def agent_entries(result: Any, seen: set[str], args: dict[str, Any], at: float | None) -> list[Event]:
