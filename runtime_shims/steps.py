@@ -324,17 +324,15 @@ class StepWorker:
 
     def _after(self, level: Any, frame: Any, block: int, tasks: list[Any], task: Any, writes: list[Any],
                input: dict[str, Any]) -> dict[str, Any]:
-        from .claim_check import result_value
-
-        update = result_value(to_jsonable([(ch, v) for ch, v in writes if not ch.startswith(("branch:", "join:", "__"))]),
-                              inline_max=4096)
+        # the task's writes travel with its output in both cases: a barrier applies them, and
+        # the engines' histories read them back as the node's journaled writes, so a run on
+        # an engine replays on the local executor (targets/step_history.py, docs/replay.md)
         if level.blocks[block].single:  # the task finishes its superstep (else a barrier does)
             out = self._advance_and_package(level, frame, tasks, {task.key: writes}, input["self"], input)
-            out["update"] = update
-            out["writes"] = pregel.encode_writes(writes)  # exact, for history, replay and forks
+            out["writes"] = pregel.encode_writes(writes)
             return out
         return {"agentc": 1, "status": "done", "step": frame.step, "task": task.key, "stop": frame.stop,
-                "writes": pregel.encode_writes(writes), "update": update}
+                "writes": pregel.encode_writes(writes)}
 
     def _package(self, level: Any, frame: Any, nt: list[Any], nxt: int, self_ref: str,
                  input: dict[str, Any]) -> dict[str, Any]:

@@ -195,11 +195,15 @@ def test_conductor_graph_fork_refuses_a_prefix_holding_a_subgraph(tmp_path):
     name = "subgraph"
     run_id, state = on_conductor(tmp_path, H.ref(name), H.CASES[name]["input"])
     h = history(run_id, engine="conductor", state_dir=state)
-    child = next(e for e in h.events if e.kind == "node" and e.data.get("sub_workflow"))
+    child = next(e for e in h.events if e.kind == "node" and e.name == "research")  # a compiled subgraph node
     later = next(e.seq for e in h.events if e.kind == "node" and e.seq > child.seq and e.raw is not None)
-    with pytest.raises(AgentcError) as e:
-        fork_on_engine(run_id, engine="conductor", at=later, state_dir=state)
-    assert e.value.diagnostic.code.value == "AC200" and "subgraph" in e.value.diagnostic.message
+    for at in (child.seq, later):  # the subgraph itself, or a step after it
+        with pytest.raises(AgentcError) as e:
+            fork_on_engine(run_id, engine="conductor", at=at, state_dir=state)
+        assert e.value.diagnostic.code.value == "AC200" and "subgraph 'research'" in e.value.diagnostic.message
+    intake = next(e.seq for e in h.events if e.kind == "node" and e.name == "intake")
+    f = fork_on_engine(run_id, engine="conductor", at=intake, state_dir=state)  # before it: forks
+    assert f.status == "done" and H.normalise(f.outcome.output) == H.normalise(h.output)
 
 
 def test_conductor_graph_fork_cli_names_the_origin(tmp_path):

@@ -60,8 +60,10 @@ def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = N
     fitted = fit(wf, target, value) if value is not NOT_SET else NOT_SET
     where = _task_key(target)
     nodes = [e for e in h.events if e.kind == "node"]
+    subgraphs = _subgraph_nodes(wf)
     for e in nodes:
-        if (e.data.get("child_workflow") or e.data.get("sub_workflow")) and e.seq < target.seq:
+        child = e.data.get("child_workflow") or e.data.get("sub_workflow") or e.name in subgraphs
+        if child and (e.seq < target.seq or e.step == target.step):
             raise _refuse(h, engine, f"event {e.seq} before the fork point is subgraph {e.name!r}, a child "
                           "workflow whose steps the fork cannot answer from the record",
                           "fork at an event before the subgraph, or fork the graph on the local executor")
@@ -94,6 +96,14 @@ def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = N
     elif fitted is not NOT_SET:
         plan["value"] = fitted
     return GraphForkPlan(plan, target, set(writes))
+
+
+def _subgraph_nodes(wf: Any) -> set[str]:
+    """The root graph's subgraph nodes (each runs as a child workflow on the engines)."""
+    from agentc.ir import SubgraphNode
+
+    graph = getattr(wf, "graph", None)
+    return {n.name for n in graph.nodes if isinstance(n, SubgraphNode)} if graph is not None else set()
 
 
 def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:
