@@ -67,7 +67,8 @@ def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = N
             raise _refuse(h, engine, f"event {e.seq} before the fork point is subgraph {e.name!r}, a child "
                           "workflow whose steps the fork cannot answer from the record",
                           "fork at an event before the subgraph, or fork the graph on the local executor")
-    missing = sorted(set(range(1, target.step)) - {e.step for e in nodes if e.step is not None})
+    tstep = target.step if target.step is not None else 0  # a node or chat event: always a step
+    missing = sorted(set(range(1, tstep)) - {e.step for e in nodes if e.step is not None})
     if missing:
         raise _refuse(h, engine, f"the record no longer holds superstep(s) {missing} before the fork point",
                       "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run that "
@@ -85,7 +86,8 @@ def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = N
         if e.kind not in ("node", "model") or e.raw is None or e.ns:
             continue
         k = _task_key(e)
-        before = e.step < target.step or (e.step == target.step and k != where)
+        estep = e.step if e.step is not None else -1
+        before = estep < tstep or (estep == tstep and k != where)
         if e.kind == "model" and (before or k == where):
             chat.setdefault(k, []).append((e.data["request_digest"], _decode(e)["message"]))
         elif e.kind == "node" and (before or (k == where and fitted is NOT_SET and not chat_target)):
