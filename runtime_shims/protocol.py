@@ -61,6 +61,10 @@ DONE, INTERRUPTED = "done", "interrupted"
 STEP_STATES = (DONE, INTERRUPTED)
 
 
+FORK_FIELD = "fork"
+"""A step input's graph fork record (``graph_fork.FIELD``)."""
+
+
 class _Absent:
     """A field the output does not carry (``None`` is a value: an END read-out's ``state``)."""
 
@@ -78,7 +82,8 @@ ABSENT: Any = _Absent()
 class SendTask:
     """One ``Send`` packet's task: the step type ``task_type`` runs the pushed task ``push``
     of the superstep whose output is the step ``source``'s (the task's input ``prev``);
-    ``context``: the run's context goes along."""
+    ``context``: the run's context goes along; ``fork``: a graph fork's record
+    (``graph_fork.py``), passed on as it is."""
 
     ref: str
     task_type: str
@@ -86,14 +91,18 @@ class SendTask:
     source: str
     plan: str
     context: bool = False
+    fork: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ref": self.ref, "type": self.task_type, "push": self.push, "source": self.source,
-                "plan": self.plan, "context": self.context}
+        out = {"ref": self.ref, "type": self.task_type, "push": self.push, "source": self.source,
+               "plan": self.plan, "context": self.context}
+        if self.fork is not None:
+            out["fork"] = self.fork
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SendTask:
-        return cls(d["ref"], d["type"], d["push"], d["source"], d["plan"], bool(d.get("context")))
+        return cls(d["ref"], d["type"], d["push"], d["source"], d["plan"], bool(d.get("context")), d.get("fork"))
 
     def input(self, source_output: Any, context: Any = ABSENT) -> dict[str, Any]:
         """The task's input, given the source step's output (and the run's context)."""
@@ -101,6 +110,8 @@ class SendTask:
                                "prev": {self.source: source_output}}
         if self.context:
             inp["context"] = context
+        if self.fork is not None:
+            inp[FORK_FIELD] = self.fork
         return inp
 
 
@@ -152,14 +163,15 @@ class StepOutput:
 
     * a finished superstep (a single-task step, a barrier, START): ``step``, ``next`` (the
       id of the next superstep's schedule in the compiled plan; -1: the run ends), ``frame``
-      (the Pregel frame), ``sends`` (the next step's Send packets), and from a node
-      ``update`` (its writes, for streams);
-    * one task of a parallel step: ``step``, ``task``, ``stop``, ``writes``, ``update``;
+      (the Pregel frame), ``sends`` (the next step's Send packets), and from a node its
+      ``writes``;
+    * one task of a parallel step: ``step``, ``task``, ``stop``, ``writes``;
     * a pause (``status`` interrupted): ``step``, ``interrupts``, ``carry``;
     * a subgraph that ended with ``Command(graph=PARENT)``: ``next`` -1, ``parent_command``;
     * the END read-out: ``state`` (the graph's output; may be None).
 
-    ``effect``: the run's ledger record of a node with a declared effect (docs/effects.md)."""
+    A node's output may also carry ``chat``, ``forked`` and ``effect`` (below). The field
+    order is the order of the keys in the JSON."""
 
     status: str = DONE
     step: Any = ABSENT
@@ -167,17 +179,24 @@ class StepOutput:
     task: Any = ABSENT
     stop: Any = ABSENT
     frame: Any = ABSENT
-    writes: Any = ABSENT
-    interrupts: Any = ABSENT
-    carry: Any = ABSENT
-    parent_command: Any = ABSENT
-    state: Any = ABSENT
     sends: Any = ABSENT
     """Per Send key, a ``SendGroup`` as JSON (``groups()`` reads them): it stays JSON because
     an engine may store it in its own format (Conductor's dynamic fork inputs, made by
     ``targets/conductor/wire.py``), and the next steps read this output back."""
+    writes: Any = ABSENT
+    """The task's writes (``pregel.encode_writes``)."""
+    interrupts: Any = ABSENT
+    carry: Any = ABSENT
+    parent_command: Any = ABSENT
+    state: Any = ABSENT
     update: Any = ABSENT
+    """Outputs of older agentc versions only (the node's update; ``writes`` replaced it)."""
+    chat: Any = ABSENT
+    """The node's chat-model calls (``chat_capture.OUTPUT_KEY``)."""
+    forked: Any = ABSENT
+    """Answered by a graph fork's record, not run (``graph_fork.MARK``)."""
     effect: Any = ABSENT
+    """The run's ledger record of a node with a declared effect (docs/effects.md)."""
     agentc: int = PROTOCOL
 
     def __post_init__(self) -> None:

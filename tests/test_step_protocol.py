@@ -17,8 +17,8 @@ SUPERSTEP = {"agentc": 1, "status": "done", "step": 3, "next": 2, "frame": {"cha
              "sends": {"worker": {"tasks": [{"ref": "s_worker_s3_0", "type": "g-worker", "push": 0, "source": "n1",
                                              "plan": "p1", "context": True}],
                                   "fanout": {"node": "worker", "mode": "fail_fast", "deadline": None}}},
-             "update": [["a", 1]], "effect": {"key": "k"}}
-PARALLEL = {"agentc": 1, "status": "done", "step": 2, "task": "t1", "stop": 27, "writes": "w", "update": []}
+             "writes": "w0", "chat": "c", "forked": "record", "effect": {"key": "k"}}
+PARALLEL = {"agentc": 1, "status": "done", "step": 2, "task": "t1", "stop": 27, "writes": "w"}
 PAUSED = {"agentc": 1, "status": "interrupted", "step": 1,
           "interrupts": [{"id": "i", "value": 1, "node": "n", "order": 0}], "carry": {"direct": [], "nested": {}}}
 END = {"agentc": 1, "status": "done", "state": None}
@@ -45,6 +45,19 @@ def test_send_groups_and_call_tasks_are_typed():
     assert isinstance(group, SendGroup) and group.tasks == [SendTask("s_worker_s3_0", "g-worker", 0, "n1", "p1", True)]
     assert group.tasks[0].input({"x": 1}, "ctx") == {"plan": "p1", "self": "s_worker_s3_0", "push": 0,
                                                      "prev": {"n1": {"x": 1}}, "context": "ctx"}
+    forked = SendTask("s", "g-w", 1, "n1", "p1", fork={"record": 1})
+    assert SendTask.from_dict(forked.to_dict()) == forked and forked.input(None)["fork"] == {"record": 1}
+    assert "fork" not in group.tasks[0].to_dict()
+
+
+def test_protocol_keys_are_the_ones_the_shims_use():
+    from dataclasses import fields
+
+    from agentc.runtime_shims import chat_capture, graph_fork, protocol
+
+    names = {f.name for f in fields(StepOutput)}
+    assert chat_capture.OUTPUT_KEY in names and graph_fork.MARK in names
+    assert protocol.FORK_FIELD == graph_fork.FIELD
     call = CallTask("t3_0", "a-Agent-tool", {"plan": "p"}, child=False)
     assert CallTask.from_dict(call.to_dict()) == call
     assert CallTask.from_dict(json.loads(json.dumps(CallTask("t3_1", "a-sub", {}, child=True).to_dict()))).child
