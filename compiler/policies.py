@@ -274,14 +274,21 @@ def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> Fan
         what = "agent" if wf.agents is not None else "node"
         raise where.error(f"no {what} {name!r} in {wf.name!r} for a fan-out policy", "fanouts", name,
                           hint=f"{what}s: " + ", ".join(known))
-    mode = body.get("mode", "all")
+    # an agent's parallel tool calls: Runner.run itself cancels the siblings of a failing
+    # call, so fail_fast is the SDK's semantics and "all" is no behaviour of the SDK
+    mode = body.get("mode", "fail_fast" if wf.agents is not None else "all")
     if mode not in ("all", "fail_fast"):
         raise where.error(f"fanouts.{name}.mode must be \"all\" or \"fail_fast\", not {mode!r}", "fanouts", name, "mode")
+    if mode == "all" and wf.agents is not None:
+        raise where.error(f"fanouts.{name}.mode = \"all\" is not what Runner.run does: it cancels the unfinished "
+                          "sibling calls of a call that raises, so agent tool calls are always fail_fast",
+                          "fanouts", name, "mode", hint="remove `mode` (fail_fast is the default for agents); "
+                          "a tool whose error the model should read keeps the SDK's failure_error_function")
     deadline = body.get("deadline")
     if deadline is not None:
         _typed(deadline, (int, float), "seconds", where, "fanouts", name, "deadline")
         if deadline <= 0:
-            raise where.error("fanouts.{name}.deadline must be positive", "fanouts", name, "deadline")
+            raise where.error(f"fanouts.{name}.deadline must be positive", "fanouts", name, "deadline")
     return FanoutPolicy(name=name, mode=mode, deadline=None if deadline is None else float(deadline),
                         source=where.ref("fanouts", name))
 
