@@ -420,12 +420,7 @@ ENFORCES_FANOUTS = ("local", "temporal")
 def refuse_unsupported(wf: Workflow, target: str) -> None:
     """Rules a target cannot enforce yet are refused loudly (AC200), never dropped."""
     fanouts = [f for f in (wf.policies.fanouts if wf.policies else ()) if f.mode == "fail_fast" or f.deadline]
-    if target == "temporal" and fanouts and wf.graph is not None:  # Temporal: Send fan-outs only
-        from agentc.plan.layout import layout
-
-        sent = set(layout(wf).levels[()].send_keys)
-        fanouts = [f for f in fanouts if f.name not in sent]
-    elif target in ENFORCES_FANOUTS:
+    if target in ENFORCES_FANOUTS:  # Temporal: the one shape it cannot: targets/temporal/fanout_blocks.py
         return
     if fanouts:
         f = fanouts[0]
