@@ -53,11 +53,14 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
     while True:
         todo = [i for i in range(len(tasks_of)) if i not in results]
         running = {i: start(i) for i in todo}
-        run.activities_running += len(running)
+        # activities only: a child workflow (agent as tool) counts in children_running, so a
+        # pause inside it is reported (activity_status)
+        busy = sum(1 for i in todo if tasks_of[i]["type"] != "SUB_WORKFLOW")
+        run.activities_running += busy
         try:
             done, pending, timed_out = await wait_scoped(list(running.values()), fan)
         finally:
-            run.activities_running -= len(running)
+            run.activities_running -= busy
         failure: BaseException | None = None
         failed_at = todo[0]
         for i, t in running.items():
