@@ -414,13 +414,13 @@ def step_timeout(wf: Workflow, tool: str) -> int | None:
     return math.ceil(rule.timeout) + STEP_TIMEOUT_GRACE_S
 
 
-ENFORCES_FANOUTS = ("local", "temporal")
+ENFORCES_FANOUTS = ("local", "temporal", "conductor")
 
 
 def refuse_unsupported(wf: Workflow, target: str) -> None:
     """Rules a target cannot enforce yet are refused loudly (AC200), never dropped."""
     fanouts = [f for f in (wf.policies.fanouts if wf.policies else ()) if f.mode == "fail_fast" or f.deadline]
-    if target in ENFORCES_FANOUTS:  # Temporal: the one shape it cannot: targets/temporal/fanout_blocks.py
+    if target in ENFORCES_FANOUTS:  # the one shape the engines do not enforce: targets/fanout_blocks.py
         return
     if fanouts:
         f = fanouts[0]

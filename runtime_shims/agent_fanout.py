@@ -48,6 +48,15 @@ def spec(wf: Any, agent: str | None) -> dict[str, Any] | None:
     return {"node": f.name, "mode": f.mode, "deadline": f.deadline}
 
 
+def stamped(wf: Any, agent: str | None, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs of a reported batch's tasks, each carrying the agent's fan-out policy
+    when one is set (Conductor's worker-side watcher reads it: targets/conductor/fanout.py)."""
+    if policy_of(wf, agent) is None:
+        return inputs
+    fan = spec(wf, agent)
+    return {ref: {**inp, "fanout": fan} for ref, inp in inputs.items()}
+
+
 def deadline_failure(name: str, deadline: float, source: Any = None) -> RunFailed:
     n = ""
     return RunFailed(Code.FANOUT_DEADLINE, f"the parallel tool calls of agent {name!r} did not finish within "

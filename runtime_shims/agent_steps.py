@@ -324,6 +324,7 @@ class AgentStepper:
                 inputs[ref] = {"plan": self.layout.plan_id, "run": pack(run), "journal": out["journal"],
                                "target": pack(c["path"])}
         fan = agent_fanout.spec(self.wf, out["agent"]) if tasks else None  # Temporal: temporal_agent_fanout
+        inputs = agent_fanout.stamped(self.wf, out["agent"], inputs)  # Conductor: targets/conductor/fanout.py
         return {**out, "plan": self.layout.plan_id, "tasks": tasks, "inputs": inputs, **({"fanout": fan} if fan else {})}
 
 

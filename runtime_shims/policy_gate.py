@@ -291,4 +291,6 @@ def fanout_spec(wf: Any, sends: dict[str, Any], nodes: dict[str, str]) -> None:
     for key, node in nodes.items():
         f = next((f for f in (policies.fanouts if policies else ()) if f.name == node), None)
         if f is not None and (f.mode == "fail_fast" or f.deadline):
-            sends[key]["fanout"] = {"node": node, "mode": f.mode, "deadline": f.deadline}
+            spec = sends[key]["fanout"] = {"node": node, "mode": f.mode, "deadline": f.deadline}
+            for inp in (sends[key].get("inputs") or {}).values():  # each packet's task (Conductor's watcher)
+                inp["fanout"] = spec

@@ -93,13 +93,6 @@ def test_local_deadline_that_holds_equals_runner_run(tmp_path, monkeypatch, effe
     assert out == native("book AC1, paid") == "Booked."
 
 
-def test_conductor_refuses_an_agent_fan_out_policy(tmp_path, monkeypatch):
-    policy(tmp_path, monkeypatch, 'mode = "fail_fast"\n')
-    with pytest.raises(AgentcError) as exc:
-        agentc.compile(REF, target="conductor")
-    assert exc.value.diagnostic.code.value == "AC200" and exc.value.diagnostic.line == 1
-
-
 async def temporal_run(address, code, ask):
     from agentc.targets.temporal import engine
 

@@ -70,13 +70,7 @@ def test_fail_fast_run_without_failures_equals_graph_invoke(tmp_path, monkeypatc
     assert out.output == native
 
 
-def test_conductor_refuses_a_fan_out_policy(monkeypatch):
-    monkeypatch.setenv("AGENTC_POLICY", str(POLICY))
-    with pytest.raises(AgentcError) as exc:
-        agentc.compile(REF, target="conductor")
-    assert exc.value.diagnostic.code.value == "AC200" and exc.value.diagnostic.line == 3
-
-
+# Conductor: tests/test_policies_fanout_conductor.py
 # parallel branches that are no Send (Temporal): tests/test_policies_branch_fanout.py
 
 

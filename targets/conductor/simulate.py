@@ -52,7 +52,11 @@ class Simulation:
                               f"the artifact was compiled from a different graph than {artifact['manifest']['entry']}",
                               construct=artifact["manifest"]["entry"],
                               hint="recompile with `agentc compile ... --target conductor`")
-        self.sim = Simulator(artifact["workflows"], artifact["task_defs"], self._serve)
+        from . import fanout
+
+        # a fan-out policy: concurrent pollers, as a deployment's workers (targets/conductor/fanout.py)
+        self.sim = Simulator(artifact["workflows"], artifact["task_defs"], self._serve,
+                             parallel_workers=fanout.POLLERS if fanout.active(worker.wf) else 1)
         self.workflow_id = ""
         self.run_id = ""
         self.compensation_id: str | None = None
@@ -78,8 +82,15 @@ class Simulation:
 
         from agentc.runtime_shims.payload_limits import bounded
 
-        o = bounded(self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
-                                        workflow_id=call.workflow_id, task_id=call.task_id), call.task_type)
+        from . import fanout
+        from .emulator.parallel_polls import task_status_source
+
+        def run() -> Any:
+            return self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
+                                       workflow_id=call.workflow_id, task_id=call.task_id)
+
+        status = task_status_source() or (lambda: None)  # what the server says of this task
+        o = bounded(fanout.watched(self.worker.wf, call.input.get("fanout"), run, status), call.task_type)
         from .at_most_once import hold
 
         if self.observe is not None:

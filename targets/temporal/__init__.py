@@ -36,9 +36,9 @@ def lower(wf: Workflow) -> Artifact:
 
     from .codegen import ModuleWriter, class_name, format_source, module_name
 
-    from .fanout_blocks import refuse_mixed
+    from agentc.targets.fanout_blocks import refuse_mixed
 
-    refuse_mixed(wf)  # the one fan-out policy shape this target does not enforce (AC200)
+    refuse_mixed(wf, "temporal")  # the one fan-out policy shape this target does not enforce (AC200)
     lay = layout(wf)
     files: dict[str, str] = {}
     modules = []

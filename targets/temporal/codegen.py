@@ -19,7 +19,7 @@ from agentc.plan.layout import Layout, Level, Refs, slug
 from agentc.plan.schedule import END_ID
 from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
 
-from .fanout_blocks import branch_fan
+from agentc.targets.fanout_blocks import branch_fan
 
 TIMEOUT_S = 3600
 INDENT = "    "
