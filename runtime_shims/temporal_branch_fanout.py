@@ -34,8 +34,10 @@ async def _node(run: Any, ref: str, task_type: str, prev: list[str], carry: Any)
     resumes: list[Any] = []
     while True:
         payload = run._payload(ref, prev)
-        if resumes or carry is not None:
+        if resumes:  # the answers so far, and what the paused attempt left (nested_graphs)
             payload["resume"], payload["carry"] = resumes, carry
+        elif carry is not None:  # what a failed attempt's invoked graphs left (as _activity)
+            payload["carry"] = carry
         run.activities_running += 1
         try:
             o = await cancellable_activity(run, task_type, payload)
