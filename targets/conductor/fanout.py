@@ -95,8 +95,8 @@ def watched(wf: Any, spec: Any, run: Callable[[], Any], status: Status) -> Any:
         helper.join()
     if not why:
         return out
-    node = spec.get("node")
-    if why[0] == "deadline":
+    node = str(spec.get("node"))
+    if why[0] == "deadline" and deadline:
         what = f"the parallel tool calls of agent {node!r}" if getattr(wf, "agents", None) is not None \
             else f"the fan-out of {node!r}"
         reason = (f"{Code.FANOUT_DEADLINE.value}: {what} did not finish within its deadline of "
