@@ -23,7 +23,6 @@ replay answers calls from the record (``compiler/audit/replay_chat.py``): it set
 from __future__ import annotations
 
 import base64
-import hashlib
 import sqlite3
 from typing import Any
 from uuid import UUID
@@ -44,11 +43,7 @@ MARK = "agentc_replayed_chat"
 """``generation_info`` key of a response a replay took from the record (its call number)."""
 
 
-def digest(messages: list[Any]) -> str:
-    from langchain_core.load import dumps as lc_dumps
-
-    plain = [m.model_copy(update={"id": None}) if getattr(m, "id", None) is not None else m for m in messages]
-    return hashlib.sha256(lc_dumps(plain).encode()).hexdigest()[:20]
+from agentc.runtime_shims.chat_capture import digest  # noqa: E402 - one digest on every target
 
 
 def key(ns: str, step: int, task: str, n: int) -> str:
