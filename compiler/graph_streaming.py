@@ -9,7 +9,6 @@ module wires a follower to each target; ``streaming.py`` hands graphs to it.
 """
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any, Callable
 
