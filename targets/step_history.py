@@ -9,6 +9,7 @@ Shared by ``targets/temporal/history.py`` and ``targets/conductor/history.py``.
 """
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
@@ -32,11 +33,33 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
     task = result.get("task")
     step = result["step"] if task else result["step"] - 1  # a single-task step returns the next step
     task = task or f"{step}:pull:{name}"
+    calls = chat_calls(name, ns, step, task, result, at)
     if "writes" not in result:  # a history recorded before the writes travelled with every task
         data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
-        return [Event(0, "node", key=f"{ns}/{step}/{task}", name=name, ns=ns, step=step, at=at, data=data)]
+        return [*calls, Event(0, "node", key=f"{ns}/{step}/{task}", name=name, ns=ns, step=step, at=at, data=data)]
     t, v = dumps(pregel.decode_writes(result["writes"]))
-    return [_step((ns, step, task), name, t, v, at, {})]
+    event = _step((ns, step, task), name, t, v, at, {})
+    if result.get("forked"):  # a fork answered it from its record (runtime_shims/graph_fork.py)
+        event.data["forked"] = result["forked"]
+    return [*calls, event]
+
+
+def chat_calls(name: str, ns: str, step: int, task: str, result: dict[str, Any], at: float | None) -> list[Event]:
+    """The chat-model calls a node step made (``runtime_shims/chat_capture.py``), as the
+    local history shows them: ``model`` events of the node, before its writes, keyed and
+    encoded as the local journal's (``targets/local/chat_calls.py``), so they replay."""
+    from agentc.runtime_shims.chat_capture import OUTPUT_KEY, decoded
+
+    if not result.get(OUTPUT_KEY):
+        return []
+    out = []
+    for n, (request, message) in enumerate(decoded(result)):
+        t, v = dumps({"digest": request, "message": message})
+        out.append(Event(0, "model", key=f"{ns}/{step}/{task}/chat:{n}", name=name, ns=ns, step=step, at=at,
+                         data={"task": task, "call": n, "request_digest": request,
+                               "response": [to_jsonable(message)]},
+                         raw={"t": t, "b64": base64.b64encode(v).decode()}))
+    return out
 
 
 def run_context(run_input: Any, kind: str) -> Any:
