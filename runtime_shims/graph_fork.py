@@ -106,7 +106,7 @@ def answer(input: dict[str, Any], path: tuple[str, ...], step: int, task_key: st
 def rerun_answers(rerun: tuple[int, Any, list[tuple[str, Any]]], where: str) -> Any:
     """``replay_chat.Answers`` for a node re-run with chat call ``n`` altered: the calls
     before it from the record, call ``n`` the new message, the ones after it live."""
-    from agentc.audit.replay_chat import Answers, Stats
+    from agentc.runtime_shims.chat_answers import Answers, Stats
 
     n, message, recorded = rerun
     rows = [(i, d, m) for i, (d, m) in enumerate(recorded[:n])]
@@ -122,7 +122,7 @@ def rerun(forked: Answer | None, capture: Any, node: str) -> Iterator[None]:
     if forked is None or forked.rerun is None:
         yield
         return
-    from agentc.audit.replay_chat import installed
+    from agentc.runtime_shims.chat_answers import installed
 
     capture.answers = rerun_answers(forked.rerun, f"node {node!r}")
     with installed():

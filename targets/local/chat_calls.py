@@ -39,8 +39,7 @@ CREATE TABLE IF NOT EXISTS chat_calls(
   run_id TEXT, ns TEXT, step INTEGER, task TEXT, n INTEGER, node TEXT, digest TEXT, t TEXT, v BLOB,
   PRIMARY KEY(run_id, ns, step, task, n));
 """
-MARK = "agentc_replayed_chat"
-"""``generation_info`` key of a response a replay took from the record (its call number)."""
+from agentc.runtime_shims.chat_answers import MARK  # noqa: E402,F401 - a replayed response's mark
 
 
 from agentc.runtime_shims.chat_capture import digest  # noqa: E402 - one digest on every target
