@@ -274,14 +274,21 @@ def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> Fan
         what = "agent" if wf.agents is not None else "node"
         raise where.error(f"no {what} {name!r} in {wf.name!r} for a fan-out policy", "fanouts", name,
                           hint=f"{what}s: " + ", ".join(known))
-    mode = body.get("mode", "all")
+    # an agent's parallel tool calls: Runner.run itself cancels the siblings of a failing
+    # call, so fail_fast is the SDK's semantics and "all" is no behaviour of the SDK
+    mode = body.get("mode", "fail_fast" if wf.agents is not None else "all")
     if mode not in ("all", "fail_fast"):
         raise where.error(f"fanouts.{name}.mode must be \"all\" or \"fail_fast\", not {mode!r}", "fanouts", name, "mode")
+    if mode == "all" and wf.agents is not None:
+        raise where.error(f"fanouts.{name}.mode = \"all\" is not what Runner.run does: it cancels the unfinished "
+                          "sibling calls of a call that raises, so agent tool calls are always fail_fast",
+                          "fanouts", name, "mode", hint="remove `mode` (fail_fast is the default for agents); "
+                          "a tool whose error the model should read keeps the SDK's failure_error_function")
     deadline = body.get("deadline")
     if deadline is not None:
         _typed(deadline, (int, float), "seconds", where, "fanouts", name, "deadline")
         if deadline <= 0:
-            raise where.error("fanouts.{name}.deadline must be positive", "fanouts", name, "deadline")
+            raise where.error(f"fanouts.{name}.deadline must be positive", "fanouts", name, "deadline")
     return FanoutPolicy(name=name, mode=mode, deadline=None if deadline is None else float(deadline),
                         source=where.ref("fanouts", name))
 
@@ -407,18 +414,13 @@ def step_timeout(wf: Workflow, tool: str) -> int | None:
     return math.ceil(rule.timeout) + STEP_TIMEOUT_GRACE_S
 
 
-ENFORCES_FANOUTS = ("local", "temporal")
+ENFORCES_FANOUTS = ("local", "temporal", "conductor")
 
 
 def refuse_unsupported(wf: Workflow, target: str) -> None:
     """Rules a target cannot enforce yet are refused loudly (AC200), never dropped."""
     fanouts = [f for f in (wf.policies.fanouts if wf.policies else ()) if f.mode == "fail_fast" or f.deadline]
-    if target == "temporal" and fanouts and wf.graph is not None:  # Temporal: Send fan-outs only
-        from agentc.plan.layout import layout
-
-        sent = set(layout(wf).levels[()].send_keys)
-        fanouts = [f for f in fanouts if f.name not in sent]
-    elif target in ENFORCES_FANOUTS:
+    if target in ENFORCES_FANOUTS:  # the one shape the engines do not enforce: targets/fanout_blocks.py
         return
     if fanouts:
         f = fanouts[0]

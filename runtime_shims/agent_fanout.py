@@ -14,7 +14,9 @@ a failure of the batch. What agentc adds:
   running at the deadline raises ``AC311``, which the SDK treats as a failing call, so it
   cancels the siblings the same way. A call that would start after the deadline never starts.
 * the engines: each call is an activity (Temporal), so the workflow cancels the siblings
-  (``temporal_agent_fanout``); the model step attaches ``spec`` to the turn it reports.
+  (``temporal_agent_fanout``); the model step attaches ``spec`` to the turn it reports —
+  with or without a policy, since ``fail_fast`` is the SDK's semantics (a plain gather
+  of the activities would let a sibling run on and do its effect after the failure).
 """
 from __future__ import annotations
 
@@ -36,9 +38,23 @@ def policy_of(wf: Any, agent: str | None) -> Any:
 
 
 def spec(wf: Any, agent: str | None) -> dict[str, Any] | None:
-    """What the workflow needs to govern a reported batch (JSON)."""
+    """What the workflow needs to govern a reported batch (JSON). Without a policy, the
+    SDK's own semantics: ``fail_fast`` (``Runner.run`` cancels the siblings of a failing
+    call), so an engine never lets a sibling run on after the failure."""
     f = policy_of(wf, agent)
-    return None if f is None else {"node": f.name, "mode": f.mode, "deadline": f.deadline}
+    if f is None:
+        return None if agent is None or getattr(wf, "agents", None) is None else \
+            {"node": agent, "mode": "fail_fast", "deadline": None}
+    return {"node": f.name, "mode": f.mode, "deadline": f.deadline}
+
+
+def stamped(wf: Any, agent: str | None, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs of a reported batch's tasks, each carrying the agent's fan-out policy
+    when one is set (Conductor's worker-side watcher reads it: targets/conductor/fanout.py)."""
+    if policy_of(wf, agent) is None:
+        return inputs
+    fan = spec(wf, agent)
+    return {ref: {**inp, "fanout": fan} for ref, inp in inputs.items()}
 
 
 def deadline_failure(name: str, deadline: float, source: Any = None) -> RunFailed:

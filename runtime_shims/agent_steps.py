@@ -328,6 +328,8 @@ class AgentStepper:
                 tasks.append(CallTask(ref, c["type"], {"plan": self.layout.plan_id, "run": pack(run),
                                                        "journal": out["journal"], "target": pack(c["path"])}))
         fan = agent_fanout.spec(self.wf, out["agent"]) if tasks else None  # Temporal: temporal_agent_fanout
+        stamped = agent_fanout.stamped(self.wf, out["agent"], {t.ref: t.input for t in tasks})  # Conductor:
+        tasks = [CallTask(t.ref, t.task_type, stamped[t.ref], t.child) for t in tasks]  # targets/conductor/fanout.py
         return {**out, "plan": self.layout.plan_id, CALLS_KEY: [t.to_dict() for t in tasks],
                 **({"fanout": fan} if fan else {})}
 

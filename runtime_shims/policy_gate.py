@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from agentc.errors import Code, RunFailed
@@ -292,4 +292,6 @@ def fanout_spec(wf: Any, sends: dict[str, Any], nodes: dict[str, str]) -> None:
     for key, node in nodes.items():
         f = next((f for f in (policies.fanouts if policies else ()) if f.name == node), None)
         if f is not None and (f.mode == "fail_fast" or f.deadline):
-            sends[key].fanout = {"node": node, "mode": f.mode, "deadline": f.deadline}
+            spec = sends[key].fanout = {"node": node, "mode": f.mode, "deadline": f.deadline}
+            # each packet's task carries it too (Conductor's watcher)
+            sends[key].tasks = [replace(t, fanout=spec) for t in sends[key].tasks]

@@ -83,7 +83,8 @@ class SendTask:
     """One ``Send`` packet's task: the step type ``task_type`` runs the pushed task ``push``
     of the superstep whose output is the step ``source``'s (the task's input ``prev``);
     ``context``: the run's context goes along; ``fork``: a graph fork's record
-    (``graph_fork.py``), passed on as it is."""
+    (``graph_fork.py``), passed on as it is; ``fanout``: the group's fan-out policy, which
+    each packet's task carries too (Conductor's worker-side watcher reads it)."""
 
     ref: str
     task_type: str
@@ -92,17 +93,21 @@ class SendTask:
     plan: str
     context: bool = False
     fork: Any = None
+    fanout: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {"ref": self.ref, "type": self.task_type, "push": self.push, "source": self.source,
                "plan": self.plan, "context": self.context}
         if self.fork is not None:
             out["fork"] = self.fork
+        if self.fanout is not None:
+            out["fanout"] = self.fanout
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SendTask:
-        return cls(d["ref"], d["type"], d["push"], d["source"], d["plan"], bool(d.get("context")), d.get("fork"))
+        return cls(d["ref"], d["type"], d["push"], d["source"], d["plan"], bool(d.get("context")), d.get("fork"),
+                   d.get("fanout"))
 
     def input(self, source_output: Any, context: Any = ABSENT) -> dict[str, Any]:
         """The task's input, given the source step's output (and the run's context)."""
@@ -112,6 +117,8 @@ class SendTask:
             inp["context"] = context
         if self.fork is not None:
             inp[FORK_FIELD] = self.fork
+        if self.fanout is not None:
+            inp["fanout"] = self.fanout
         return inp
 
 

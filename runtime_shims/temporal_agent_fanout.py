@@ -1,9 +1,10 @@
 """Fan-out policies of an agent's parallel tool calls on Temporal (docs/policies.md
 "Fan-outs"; the local side and the policy lookup: ``agent_fanout``). The model step
 attaches the policy of the responding agent to the turn it reports (``turn["fanout"]``, beside
-its ``protocol.CallTask``s);
-``AgentLoopWorkflow.run_steps`` then runs the turn's activities here instead of under a
-plain ``asyncio.gather`` (which lets every sibling run to its end).
+its ``protocol.CallTask``s; without a policy ``fail_fast``, the SDK's own semantics:
+``Runner.run`` cancels the siblings of a call that raises); ``AgentLoopWorkflow.run_steps``
+then runs the turn's activities here instead of under a plain ``asyncio.gather`` (which lets
+every sibling run to its end and do its effect after the run failed).
 
 Workflow side (workflow APIs only): the tool activities get a heartbeat timeout and
 ``WAIT_CANCELLATION_COMPLETED`` (``temporal_fanout``'s approach: the worker heartbeats
@@ -11,8 +12,11 @@ from a helper thread and cancels the call through ``cancel_scope``); at the firs
 (``fail_fast``) or when the ``deadline`` timer fires, the unfinished siblings are
 cancelled and the workflow goes on only once each has stopped. Then, as ``_activity``
 does for any failed tool step: a saga with completed compensable effects fails (its
-compensations run, ``temporal_saga``); otherwise the run waits for ``agentc resume`` and
-runs the failed and cancelled calls again (completed ones keep their outputs).
+compensations run, ``temporal_saga``); otherwise the run waits for ``agentc resume`` (and,
+for an uncertain at_most_once call, AC305, for the human's decision:
+``temporal_at_most_once``) and runs the failed and cancelled calls again (completed ones
+keep their outputs). A batch of one call without a deadline has no sibling to cancel: it
+runs as a plain activity (no heartbeat needed).
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from .protocol import CALLS_KEY, CallTask
+from .temporal_at_most_once import uncertain_key
 from .temporal_fanout import cancellable_activity, wait_scoped
 
 NODE_FAILED = "AgentcNodeFailed"
@@ -33,22 +38,32 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
     tasks_of = [CallTask.from_dict(c) for c in turn[CALLS_KEY]]
     wid = workflow.info().workflow_id
     results: dict[int, Any] = {}
+    carries: dict[int, Any] = {}
 
     def start(i: int) -> asyncio.Future:
         call = tasks_of[i]
+        inp = call.input
+        if i in carries:  # what the failed attempt's invoked graphs left (nested_graphs)
+            inp = {**inp, "carry": carries[i]}
         if call.child:
-            return asyncio.ensure_future(run._child(call.task_type, call.input, f"{wid}.{call.ref}"))
-        return cancellable_activity(run, call.task_type, call.input)
+            return asyncio.ensure_future(run._child(call.task_type, inp, f"{wid}.{call.ref}"))
+        if len(tasks_of) == 1 and not fan.get("deadline"):
+            return asyncio.ensure_future(workflow.execute_activity(call.task_type, inp, **run._options(call.task_type)))
+        return cancellable_activity(run, call.task_type, inp)
 
     while True:
         todo = [i for i in range(len(tasks_of)) if i not in results]
         running = {i: start(i) for i in todo}
-        run.activities_running += len(running)
+        # activities only: a child workflow (agent as tool) counts in children_running, so a
+        # pause inside it is reported (activity_status)
+        busy = sum(1 for i in todo if not tasks_of[i].child)
+        run.activities_running += busy
         try:
             done, pending, timed_out = await wait_scoped(list(running.values()), fan)
         finally:
-            run.activities_running -= len(running)
+            run.activities_running -= busy
         failure: BaseException | None = None
+        failed_at = todo[0]
         for i, t in running.items():
             if t.cancelled():
                 continue
@@ -57,7 +72,7 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
                 results[i] = t.result()
                 run.keep_effect(results[i])  # a completed sibling's effect: compensable (temporal_saga)
             elif failure is None and t in done:
-                failure = exc
+                failure, failed_at = exc, i
         if len(results) == len(tasks_of):
             return {tasks_of[i].ref: results[i] for i in range(len(tasks_of))}
         if failure is None:
@@ -68,8 +83,14 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
                                        non_retryable=True)
         cause = failure.cause if isinstance(failure, ActivityError) else failure
         retryable = isinstance(cause, ApplicationError) and cause.type in (NODE_FAILED, "AgentcFanoutDeadline")
-        saga = any(e.get("class") == "compensable" for e in getattr(run, "effects", ()))
+        details = cause.details[0] if isinstance(cause, ApplicationError) and cause.details \
+            and isinstance(cause.details[0], dict) else {}
+        effect = uncertain_key(details)  # AC305: a human decides, no compensation (temporal_at_most_once)
+        saga = effect is None and any(e.get("class") == "compensable" for e in getattr(run, "effects", ()))
         if not (run.retry_failed_steps and retryable) or saga:
             raise failure
-        first = tasks_of[todo[0]]  # what `pending` lists as the failed task: its step type, or a child's ref
-        await run._await_retry(first.ref if first.child else first.task_type, str(getattr(cause, "message", cause)))
+        if details.get("carry") is not None:
+            carries[failed_at] = details["carry"]
+        failed_call = tasks_of[failed_at]  # what `pending` lists as the failed task: its step type, or a child's ref
+        await run._await_retry(failed_call.ref if failed_call.child else failed_call.task_type,
+                               str(getattr(cause, "message", cause)), effect)

@@ -21,9 +21,18 @@ from typing import Any, Callable
 from temporalio import activity, workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-HEARTBEAT_S = 0.5
-"""Heartbeat timeout of a fan-out activity; the worker heartbeats more often, and a
-cancellation reaches it at the next heartbeat response."""
+HEARTBEAT_S = 10.0
+"""Heartbeat timeout of a fan-out activity: the server declares the activity lost after
+this long without a heartbeat (generous: a busy machine must not lose a live activity)."""
+
+BEAT_S = 0.1
+"""How often the activity's helper thread heartbeats."""
+
+THROTTLE_S = 0.25
+"""The worker's ``max_heartbeat_throttle_interval`` (``engine.running_worker``): the SDK
+sends a heartbeat at most this often — a cancellation reaches the activity in the
+response of the next one. (Without it the SDK throttles to 0.8 × the heartbeat timeout,
+so a short timeout was the only way to a prompt cancellation.)"""
 
 
 def _error(exc: BaseException) -> tuple[str, str]:
@@ -104,7 +113,7 @@ def run_cancellable(call: Callable[[], Any]) -> Any:
     ctx = contextvars.copy_context()
 
     def beat() -> None:
-        while not stop.wait(HEARTBEAT_S / 4):
+        while not stop.wait(BEAT_S):
             try:
                 ctx.run(activity.heartbeat)
                 if ctx.run(activity.is_cancelled):

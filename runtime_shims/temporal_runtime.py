@@ -21,7 +21,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import payload_limits, temporal_agent_fanout, temporal_at_most_once, temporal_fanout
+from agentc.runtime_shims import payload_limits, temporal_agent_fanout, temporal_at_most_once, temporal_branch_fanout, temporal_fanout
 from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, SendGroup, Status, pick
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
@@ -236,6 +236,10 @@ class AgentWorkflow(_EngineRun, SagaRun):
         else:
             results = await asyncio.gather(*(self._activity(name, inp) for name, inp in pairs))
         self.out[ref] = {t.ref: r for t, r in zip(group.tasks, results)}
+
+    async def branches(self, fan: dict[str, Any], steps: list[list[Any]]) -> None:
+        """Parallel branches under a fan-out policy (``temporal_branch_fanout``, docs/policies.md)."""
+        await temporal_branch_fanout.scoped_steps(self, fan, steps)
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
         self.children += 1

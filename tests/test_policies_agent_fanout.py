@@ -93,13 +93,6 @@ def test_local_deadline_that_holds_equals_runner_run(tmp_path, monkeypatch, effe
     assert out == native("book AC1, paid") == "Booked."
 
 
-def test_conductor_refuses_an_agent_fan_out_policy(tmp_path, monkeypatch):
-    policy(tmp_path, monkeypatch, 'mode = "fail_fast"\n')
-    with pytest.raises(AgentcError) as exc:
-        agentc.compile(REF, target="conductor")
-    assert exc.value.diagnostic.code.value == "AC200" and exc.value.diagnostic.line == 1
-
-
 async def temporal_run(address, code, ask):
     from agentc.targets.temporal import engine
 
@@ -124,7 +117,29 @@ def test_temporal_fail_fast_cancels_the_sibling_activity(temporal_address, tmp_p
     assert "notify" not in effects(0.5) and elapsed < 4.0, (effects(), elapsed)
 
 
-def test_temporal_without_policy_runs_the_slow_sibling_to_its_end(temporal_address, tmp_path, monkeypatch, effects):
-    error, _ = asyncio.run(temporal_run(temporal_address, tmp_path / "code", "book AC1"))
-    assert error is not None and "verify_payment" in error, error
-    assert "notify" in effects(SLOW_S + 0.5)  # unlike Runner.run (reported in docs/policies.md)
+def test_temporal_without_policy_equals_runner_run(temporal_address, tmp_path, monkeypatch, effects):
+    """No policy: Temporal does what ``Runner.run`` does (the SDK's own semantics are
+    fail_fast): the failing call's error ends the run, the slow sibling is cancelled at its
+    next await and its effect never happens; the completed compensable sibling is
+    compensated, as on the local target."""
+    monkeypatch.setenv("AGENTC_SLOW_S", "4")
+    native_out = native("book AC1")
+    (tmp_path / "effects.txt").unlink()
+    local_out, _ = run_local(tmp_path, "book AC1")
+    local_effects = effects(0.0)
+    (tmp_path / "effects.txt").unlink()
+    error, elapsed = asyncio.run(temporal_run(temporal_address, tmp_path / "code", "book AC1"))
+    assert error is not None and "card 4242 declined" in native_out and "card 4242 declined" in error, error
+    assert "AC300" in error and "verify_payment" in error, error  # and its compensation ran (effects below)
+    assert "AC300" in local_out and "compensated: hold_seat" in local_out
+    assert elapsed < 4.0 and effects(0.5) == local_effects == ["hold", "release"], (effects(), elapsed)
+
+
+def test_agent_fan_out_mode_all_is_refused(tmp_path, monkeypatch):
+    """``Runner.run`` has no "run them all" mode for a failing call's siblings: an explicit
+    ``mode = "all"`` on an agent would differ from the SDK on every target (AC410)."""
+    policy(tmp_path, monkeypatch, 'mode = "all"\ndeadline = 3\n')
+    with pytest.raises(AgentcError) as exc:
+        agentc.compile(REF, target="temporal")
+    d = exc.value.diagnostic
+    assert d.code.value == "AC410" and d.line == 2 and "Runner.run" in d.message, d.render()

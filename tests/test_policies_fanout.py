@@ -70,20 +70,8 @@ def test_fail_fast_run_without_failures_equals_graph_invoke(tmp_path, monkeypatc
     assert out.output == native
 
 
-def test_conductor_refuses_a_fan_out_policy(monkeypatch):
-    monkeypatch.setenv("AGENTC_POLICY", str(POLICY))
-    with pytest.raises(AgentcError) as exc:
-        agentc.compile(REF, target="conductor")
-    assert exc.value.diagnostic.code.value == "AC200" and exc.value.diagnostic.line == 3
-
-
-def test_temporal_refuses_a_fan_out_policy_on_a_node_that_is_no_send_target(tmp_path, monkeypatch):
-    policy = tmp_path / "p.toml"
-    policy.write_text('[policies.fanouts.summarize]\nmode = "fail_fast"\n')
-    monkeypatch.setenv("AGENTC_POLICY", str(policy))
-    with pytest.raises(AgentcError) as exc:
-        agentc.compile(REF, target="temporal")
-    assert exc.value.diagnostic.code.value == "AC200"
+# Conductor: tests/test_policies_fanout_conductor.py
+# parallel branches that are no Send (Temporal): tests/test_policies_branch_fanout.py
 
 
 async def temporal_fanout(address, code, queries):

@@ -43,6 +43,10 @@ def lower(wf: Workflow) -> Artifact:
     from agentc.policies import refuse_unsupported
 
     refuse_unsupported(wf, "conductor")  # docs/policies.md: rules this target cannot enforce are refused
+    if wf.graph is not None:
+        from agentc.targets.fanout_blocks import refuse_mixed
+
+        refuse_mixed(wf, "conductor")  # the one fan-out policy shape the targets do not enforce (AC200)
     if wf.agents is not None:
         from .agents import lower_agents
 

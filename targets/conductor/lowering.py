@@ -30,6 +30,8 @@ from agentc.plan.layout import SAFE, Layout, Level, Refs, layout
 from agentc.plan.schedule import END_ID
 from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
 
+from .fanout import stamp_branches
+
 OWNER = "agentc@example.com"
 TIMEOUT_S = 3600
 """Default TaskDef timeoutSeconds/responseTimeoutSeconds (explicit: docs/conductor.md "TaskDef defaults" defaults differ)."""
@@ -260,6 +262,7 @@ class _LevelLowerer:
             if len(branches) == 1:
                 tasks.extend(branches[0])
             else:
+                stamp_branches(self.wf, self.level, b, branches)  # a fan-out policy: targets/conductor/fanout.py
                 fork = self.refs.take(f"fork_b{b.id}")
                 join = self.refs.take(f"join_b{b.id}")
                 tasks.append({"name": fork, "taskReferenceName": fork, "type": "FORK_JOIN", "forkTasks": branches})

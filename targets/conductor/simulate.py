@@ -52,7 +52,11 @@ class Simulation:
                               f"the artifact was compiled from a different graph than {artifact['manifest']['entry']}",
                               construct=artifact["manifest"]["entry"],
                               hint="recompile with `agentc compile ... --target conductor`")
-        self.sim = Simulator(artifact["workflows"], artifact["task_defs"], self._serve)
+        from . import fanout
+
+        # a fan-out policy: concurrent pollers, as a deployment's workers (targets/conductor/fanout.py)
+        self.sim = Simulator(artifact["workflows"], artifact["task_defs"], self._serve,
+                             parallel_workers=fanout.POLLERS if fanout.active(worker.wf) else 1)
         self.workflow_id = ""
         self.run_id = ""
         self.compensation_id: str | None = None
@@ -62,7 +66,8 @@ class Simulation:
         self.forgotten: dict[str, str] = {}
         """Uncertain at_most_once calls a human said did not happen: key → task id (at_most_once.py)."""
         self.observe: Any = None
-        """Called with each worker task's output once it completed (``--stream``: ``stream_source.py``)."""
+        """Called with each worker task's output and task type once it completed (``--stream``:
+        ``stream_source.py``, ``graph_stream_source.py``)."""
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
@@ -78,16 +83,24 @@ class Simulation:
 
         from agentc.runtime_shims.payload_limits import bounded
 
-        from . import wire
+        from . import fanout, wire
+        from .emulator.parallel_polls import task_status_source
 
-        o = bounded(wire.outcome(self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
-                                                     workflow_id=call.workflow_id, task_id=call.task_id)),
+        def run() -> Any:
+            return self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
+                                       workflow_id=call.workflow_id, task_id=call.task_id)
+
+        def unknown() -> Any:
+            return None
+
+        status = task_status_source() or unknown  # what the server says of this task
+        o = bounded(wire.outcome(fanout.watched(self.worker.wf, call.input.get("fanout"), run, status)),
                     call.task_type)
         from .at_most_once import hold
 
         if self.observe is not None:
-            self.observe(o.output)
-        return hold(TaskResult(wire.conductor_status(o.status), o.output, o.reason))  # an AC305 waits for a human (at_most_once.py)
+            self.observe(o.output, call.task_type)
+        return hold(TaskResult(wire.conductor_status(o.status), o.output, o.reason))  # an AC305 waits for a human
 
     # ------------------------------------------------------------ running
     def start(self, input: Any, context: Any = None, max_turns: int | None = None, *,

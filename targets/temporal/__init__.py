@@ -36,6 +36,9 @@ def lower(wf: Workflow) -> Artifact:
 
     from .codegen import ModuleWriter, class_name, format_source, module_name
 
+    from agentc.targets.fanout_blocks import refuse_mixed
+
+    refuse_mixed(wf, "temporal")  # the one fan-out policy shape this target does not enforce (AC200)
     lay = layout(wf)
     files: dict[str, str] = {}
     modules = []

@@ -19,6 +19,8 @@ from agentc.plan.layout import Layout, Level, Refs, slug
 from agentc.plan.schedule import END_ID
 from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
 
+from agentc.targets.fanout_blocks import branch_fan
+
 TIMEOUT_S = 3600
 INDENT = "    "
 
@@ -225,20 +227,25 @@ class ModuleWriter:
             L.add(d, lambda c=call: f"await {c()}")
             finals = [ref]
         else:
-            calls, parts = [], []
+            calls, parts, specs = [], [], []
             for n in b.pull:
                 ref, call = self._node_call(n, prev)
                 calls.append(call)
                 parts.append(ref)
+                specs.append(self._branch_spec(n, ref, prev))
             for t in b.push:
                 ref = self.refs.take(f"send_{t}_b{b.id}")
                 key = lv.send_keys[t]
                 calls.append(lambda r=ref, k=key, b=b.id: f"self.sends({r!r}, {k!r}, {self.prev(b)()})")
                 parts.append(ref)
-            L.add(d, "await asyncio.gather(")
-            for c in calls:
-                L.add(d + 1, lambda c=c: c() + ",")
-            L.add(d, ")")
+            fan = branch_fan(self.wf, lv, b)  # a fan-out policy: runtime_shims/temporal_branch_fanout.py
+            if fan is not None:
+                L.add(d, lambda s=specs: f"await self.branches({fan!r}, [{', '.join(x() for x in s)}])")
+            else:
+                L.add(d, "await asyncio.gather(")
+                for c in calls:
+                    L.add(d + 1, lambda c=c: c() + ",")
+                L.add(d, ")")
             merge = self.refs.take(f"merge_b{b.id}")
             L.add(d, lambda m=merge, p=parts: f"await self.barrier({m!r}, {lv.special_types['barrier']!r}, "
                                               f"{prev()}, {_list(p)})")
@@ -257,6 +264,13 @@ class ModuleWriter:
             child = lv.children[name]
             return ref, lambda: f"self.child({ref!r}, {child!r}, {prev()})"
         return ref, lambda: f"self.step({ref!r}, {lv.node_types[name]!r}, {prev()})"
+
+    def _branch_spec(self, name: str, ref: str, prev: Callable[[], str]) -> Callable[[], str]:
+        """``[ref, task or workflow type, prev refs, kind]`` of a governed parallel branch."""
+        lv = self.level
+        if isinstance(lv.nodes[name], SubgraphNode):
+            return lambda: f"[{ref!r}, {lv.children[name]!r}, {prev()}, 'child']"
+        return lambda: f"[{ref!r}, {lv.node_types[name]!r}, {prev()}, 'step']"
 
     def _route(self, item: Route, d: int, top: int | None) -> None:
         last = list(self._last)

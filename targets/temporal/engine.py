@@ -86,13 +86,17 @@ async def connect(address: str) -> Any:
 async def running_worker(client: Any, loaded: dict[str, Any], task_queue: str | None = None) -> AsyncIterator[Any]:
     from temporalio.worker import Worker
 
+    from agentc.runtime_shims.temporal_fanout import THROTTLE_S
+
     q = task_queue or loaded["manifest"]["task_queue"]
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
         worker = Worker(client, task_queue=q, workflows=loaded["workflows"], activities=loaded["activities"],
                         activity_executor=pool, max_concurrent_activities=16,
                         workflow_failure_exception_types=[Exception],
                         # a crashed worker's sticky queue is abandoned after 2 s, not 10
-                        sticky_queue_schedule_to_start_timeout=timedelta(seconds=2))
+                        sticky_queue_schedule_to_start_timeout=timedelta(seconds=2),
+                        # a fan-out's cancellation reaches its activities promptly (temporal_fanout)
+                        max_heartbeat_throttle_interval=timedelta(seconds=THROTTLE_S))
         async with worker:
             yield worker
 

@@ -68,6 +68,7 @@ from .decider import Decider
 from .do_while import DoWhile
 from .mappers import TaskMappers
 from .system_tasks import SystemTasks
+from .parallel_polls import ParallelPolls
 from .workflow_ops import WorkflowOps
 
 __all__ = [
@@ -86,7 +87,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 
 
-class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
+class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, SystemTasks):
     """Executes WorkflowDefs the way a conductor-oss server would (docs/conductor.md "Conductor semantics the emulator follows").
 
     ``definitions`` maps a workflow name to its WorkflowDef JSON (or to a list of them, one
@@ -98,7 +99,9 @@ class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
     ``clock_start_ms`` is where the clock starts; ``env`` holds the variables
     ``${workflow.env.X}`` reads (a default server has an empty set); ``worker_types`` lists
     otherwise-unsupported task types to send to the worker; ``max_tasks`` bounds the tasks
-    one call may create (a runaway DO_WHILE raises :class:`SimulationError`)."""
+    one call may create (a runaway DO_WHILE raises :class:`SimulationError`); ``parallel_workers``
+    (default 1: one task after another) polls the worker tasks due together at once, in up
+    to that many threads, as concurrent workers would (``parallel_polls.py``)."""
 
     def __init__(
         self,
@@ -111,6 +114,7 @@ class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
         env: Mapping[str, Any] | None = None,
         worker_types: Iterable[str] = (),
         max_tasks: int = 10_000,
+        parallel_workers: int = 1,
     ) -> None:
         self._state: dict[str, Any] = {
             "format": FORMAT,
@@ -121,6 +125,7 @@ class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
                 "env": dict(env or {}),
                 "workerTypes": sorted(set(worker_types)),
                 "maxTasks": int(max_tasks),
+                **({"parallelWorkers": int(parallel_workers)} if parallel_workers > 1 else {}),
             },
             "definitions": _normalize_definitions(definitions),
             "taskDefs": {name: copy.deepcopy(dict(td)) for name, td in (task_defs or {}).items()},

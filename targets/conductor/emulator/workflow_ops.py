@@ -98,6 +98,9 @@ class WorkflowOps:
             if wf["status"] == RUNNING:
                 self._decide(wf)
         self._run_due_system_tasks(root_id)
+        if self._state["options"].get("parallelWorkers", 1) > 1:  # concurrent pollers (parallel_polls.py)
+            self._poll_due_in_parallel(root_id)
+            return
         for wf in self._family(root_id):
             for task in list(wf["tasks"]):
                 if wf["status"] != RUNNING:
@@ -160,6 +163,13 @@ class WorkflowOps:
 
     def _poll_worker(self, wf: dict, task: dict) -> None:
         """A worker polls the task, runs it and posts the result; the workflow is decided."""
+        call = self._polled(wf, task)
+        if call is not None:
+            self._post(wf, task, self._call_worker(call))
+
+    def _polled(self, wf: dict, task: dict) -> TaskCall | None:
+        """``POST /api/tasks/poll``: the task is IN_PROGRESS, handed to a worker (None: the
+        server refused its input)."""
         if self._worker is None:
             raise SimulationError(
                 f"task {task['referenceTaskName']} ({task['taskType']}) needs a worker and none was given")
@@ -170,8 +180,8 @@ class WorkflowOps:
         task["workerId"] = "simulator"
         self._set_status(task, IN_PROGRESS)
         if self._oversized(wf, task, "input"):  # the server's payload maximum (payload_thresholds)
-            return
-        call = TaskCall(
+            return None
+        return TaskCall(
             task_type=task["taskType"],
             ref=task["referenceTaskName"],
             input=copy.deepcopy(task["inputData"]),
@@ -180,16 +190,21 @@ class WorkflowOps:
             task_id=task["taskId"],
             iteration=task["iteration"],
         )
+
+    def _call_worker(self, call: TaskCall) -> TaskResult:
         try:
-            result = self._worker(call)
+            result = self._worker(call)  # type: ignore[misc]
         except SimulationError:
             raise
         except Exception as exc:  # noqa: BLE001 -- what the SDK's task runner does with a raising worker
             result = TaskResult(FAILED, {}, str(exc) or type(exc).__name__)
         if not isinstance(result, TaskResult):
             raise SimulationError(
-                f"the worker returned {type(result).__name__} for {task['referenceTaskName']}, "
-                "not a TaskResult")
+                f"the worker returned {type(result).__name__} for {call.ref}, not a TaskResult")
+        return result
+
+    def _post(self, wf: dict, task: dict, result: TaskResult) -> None:
+        """``POST /api/tasks`` with the worker's result; the workflow is decided."""
         self._apply_update(wf, task, result.status, result.output, result.reason,
                            result.callback_after_seconds)
         self._oversized(wf, task, "output")
