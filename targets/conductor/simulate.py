@@ -90,7 +90,7 @@ class Simulation:
             return self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
                                        workflow_id=call.workflow_id, task_id=call.task_id)
 
-        status = task_status_source() or (lambda: None)  # what the server says of this task
+        status: fanout.Status = task_status_source() or (lambda: None)  # what the server says of this task
         o = bounded(fanout.watched(self.worker.wf, call.input.get("fanout"), run, status), call.task_type)
         from .at_most_once import hold
 
