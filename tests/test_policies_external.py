@@ -102,3 +102,39 @@ def test_temporal_external_node(temporal_address, tmp_path, monkeypatch):
             return (await engine.resume(out.run_id, temporal_address, {pending["id"]: DONE}, client=client)).output
 
     assert asyncio.run(go()) == native()
+
+
+# ---------------------------------------------------------------- native async completion (Temporal)
+def timed_policy(tmp_path: Path, timeout: float | None) -> Path:
+    p = tmp_path / "p.toml"
+    p.write_text("[policies.nodes.migrate]\nexternal = true\n" + (f"timeout = {timeout}\n" if timeout else ""))
+    return p
+
+
+def test_temporal_external_node_is_an_async_activity(temporal_address, tmp_path, monkeypatch):
+    """The pause is an activity completed asynchronously by its id (no signal), holding no
+    worker slot; `agentc complete --engine temporal` gives the node's return value."""
+    from agentc.targets.temporal import async_completion, engine
+
+    expected = native()
+    monkeypatch.setenv("AGENTC_POLICY", str(policy(tmp_path)))
+    M.EXECUTED.clear()
+
+    async def go():
+        client = await engine.connect(temporal_address)
+        async with engine.running_worker(client, engine.load(REF, tmp_path / "code"), None):
+            out = await engine.start(REF, temporal_address, INPUT, client=client)
+            (pending,) = out.interrupts
+            assert pending["value"]["kind"] == "external_completion" and pending["activity_id"]
+            desc = await client.get_workflow_handle(out.run_id).describe()
+            (act,) = desc.raw_description.pending_activities
+            assert act.activity_type.name == "agentc-external" and act.activity_id == pending["activity_id"]
+            done = await async_completion.complete(out.run_id, "migrate", DONE, temporal_address, client=client)
+            history = [e.event_type for e in (await client.get_workflow_handle(out.run_id).fetch_history()).events]
+            return done, history
+
+    done, history = asyncio.run(go())
+    from temporalio.api.enums.v1 import EventType
+
+    assert done.output == expected and M.EXECUTED == ["drop events_old"]  # migrate's body never ran
+    assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED not in history  # completed, not signalled
