@@ -138,3 +138,46 @@ def test_temporal_external_node_is_an_async_activity(temporal_address, tmp_path,
 
     assert done.output == expected and M.EXECUTED == ["drop events_old"]  # migrate's body never ran
     assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED not in history  # completed, not signalled
+
+
+# ---------------------------------------------------------------- Conductor: a task no worker polls
+def test_conductor_external_node_is_a_task_update(tmp_path, monkeypatch):
+    """The pause is a SIMPLE task of an ``-_external`` type that no worker polls (it stays
+    SCHEDULED, not a HUMAN task); `complete` posts its result as `POST /api/tasks` would."""
+    import json as _json
+
+    from agentc.targets.conductor import external_tasks
+
+    expected = native()
+    monkeypatch.setenv("AGENTC_POLICY", str(policy(tmp_path)))
+    agentc.compile(REF, target="conductor").write(tmp_path / "c")
+    defs = {d["name"]: d for d in _json.loads((tmp_path / "c" / "taskdefs.json").read_text())}
+    (ext,) = [n for n in defs if n.endswith("-_external")]
+    assert defs[ext]["retryCount"] == 0
+    sim = Simulation.of(tmp_path / "c")
+    out = sim.start(INPUT)
+    (pending,) = out.interrupts
+    assert pending["value"]["kind"] == "external_completion" and pending["value"]["input"]["rows"] == 90000
+    tasks = sim.sim.execution(sim.workflow_id)["tasks"]
+    waiting = [t for t in tasks if t["taskType"] == ext]
+    assert [t["status"] for t in waiting] == ["SCHEDULED"] and waiting[0]["pollCount"] == 0  # nobody polled it
+    assert not [t for t in tasks if t["taskType"] == "HUMAN"]
+    M.EXECUTED.clear()
+    done = external_tasks.complete(sim, "migrate", DONE)
+    assert done.output == expected and M.EXECUTED == ["drop events_old"]
+
+
+def test_conductor_external_node_after_an_approval_predicate(tmp_path, monkeypatch):
+    """An approval predicate that does not hold moves the external pause to the first slot:
+    the slot's SWITCH on the pause's kind still makes it the external task."""
+    expected = native()
+    p = tmp_path / "p.toml"
+    p.write_text("[policies.nodes.migrate]\nexternal = true\nrequire_approval = 'state.rows > 10000000'\n")
+    monkeypatch.setenv("AGENTC_POLICY", str(p))
+    agentc.compile(REF, target="conductor").write(tmp_path / "c")
+    sim = Simulation.of(tmp_path / "c")
+    (pending,) = sim.start(INPUT).interrupts
+    assert pending["value"]["kind"] == "external_completion"
+    from agentc.targets.conductor import external_tasks
+
+    assert external_tasks.complete(sim, "migrate", DONE).output == expected

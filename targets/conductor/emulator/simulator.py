@@ -97,7 +97,8 @@ class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
     next timer (retry delay, WAIT, startDelay, timeout) when nothing else can progress;
     ``clock_start_ms`` is where the clock starts; ``env`` holds the variables
     ``${workflow.env.X}`` reads (a default server has an empty set); ``worker_types`` lists
-    otherwise-unsupported task types to send to the worker; ``max_tasks`` bounds the tasks
+    otherwise-unsupported task types to send to the worker; ``unpolled`` lists worker task
+    types no worker polls (they stay SCHEDULED until :meth:`complete_task`); ``max_tasks`` bounds the tasks
     one call may create (a runaway DO_WHILE raises :class:`SimulationError`)."""
 
     def __init__(
@@ -111,6 +112,7 @@ class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
         env: Mapping[str, Any] | None = None,
         worker_types: Iterable[str] = (),
         max_tasks: int = 10_000,
+        unpolled: Iterable[str] = (),
     ) -> None:
         self._state: dict[str, Any] = {
             "format": FORMAT,
@@ -121,6 +123,7 @@ class Simulator(WorkflowOps, Decider, TaskMappers, DoWhile, SystemTasks):
                 "env": dict(env or {}),
                 "workerTypes": sorted(set(worker_types)),
                 "maxTasks": int(max_tasks),
+                "unpolled": sorted(set(unpolled)),
             },
             "definitions": _normalize_definitions(definitions),
             "taskDefs": {name: copy.deepcopy(dict(td)) for name, td in (task_defs or {}).items()},
