@@ -29,17 +29,21 @@ def _question(entry: dict[str, Any]) -> dict[str, Any]:
     return q
 
 
+async def _described(client: Any, run_id: str) -> Any:
+    try:
+        return await client.get_workflow_handle(run_id).describe()
+    except Exception:  # noqa: BLE001 - not found
+        raise AgentcError(Code.UNKNOWN_RUN, f"no workflow {run_id!r} on the Temporal server", construct=run_id,
+                          hint="use the run id `agentc run --engine temporal` printed") from None
+
+
 async def waiting_steps(client: Any, run_id: str) -> list[dict[str, Any]]:
     """The external steps the run (and its child workflows) wait for, or a diagnostic."""
     from agentc.runtime_shims.policy_gate import EXTERNAL_KIND
 
     from .engine import paused
 
-    try:
-        await client.get_workflow_handle(run_id).describe()
-    except Exception:  # noqa: BLE001 - not found
-        raise AgentcError(Code.UNKNOWN_RUN, f"no workflow {run_id!r} on the Temporal server", construct=run_id,
-                          hint="use the run id `agentc run --engine temporal` printed") from None
+    await _described(client, run_id)
     pending = await paused(client, run_id)
     if pending is None:
         raise AgentcError(Code.CONFIG, f"no worker answered run {run_id}'s queries", construct=run_id,
@@ -54,8 +58,8 @@ async def complete(run_id: str, step: str, value: Any, address: str, *, client: 
     from . import engine
 
     client = client or await engine.connect(address)
+    desc = await _described(client, run_id)
     if with_worker:
-        desc = await client.get_workflow_handle(run_id).describe()
         entry = await desc.memo_value(engine.ENTRY_MEMO, None)
         if not entry:
             raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} records no REF to serve it with",
