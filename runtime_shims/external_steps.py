@@ -117,7 +117,8 @@ def completed_entries(added: list[Any], asked: dict[str, Any] | None) -> list[An
 def _spec_of(ref: str, o: Any, asked: dict[str, Any] | None) -> dict[str, Any] | None:
     if not isinstance(o, dict) or "resume" not in o or o.get("entries"):
         return None
-    packed = o.get("external") or ((asked or {}).get(ref) or {}).get("external")
+    # in a DO_WHILE the fork's refs carry the iteration (``t4_0__2``), its inputs do not
+    packed = o.get("external") or ((asked or {}).get(ref.partition("__")[0]) or {}).get("external")
     return read_spec({"external": packed}) if packed else None
 
 
