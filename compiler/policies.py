@@ -166,7 +166,29 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
     nodes = tuple(_rule("nodes", name, body, where, _node_keys(wf, name, where))
                   for name, body in _named(table, "nodes", where))
     fanouts = tuple(_fanout(wf, name, body, where) for name, body in _named(table, "fanouts", where))
+    _refuse_external(wf, tools, fanouts, where)
     return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts)
+
+
+def _refuse_external(wf: Workflow, tools: tuple[PolicyRule, ...], fanouts: tuple[FanoutPolicy, ...],
+                     where: _Where) -> None:
+    """External tools agentc cannot pause at yet: refused (AC200), never run as ordinary
+    tools (docs/policies.md "External completion")."""
+    external = {r.name for r in tools if r.external}
+    if not external or wf.agents is None:
+        return
+    for agent in wf.agents.agents:
+        for t in agent.tools:
+            if t.name not in external:
+                continue
+            why = ("it is an agent used as a tool (its nested run is a child workflow)" if t.kind == "agent" else
+                   f"agent {agent.name!r} has a fan-out policy, whose cancellable calls are engine activities"
+                   if any(f.name == agent.name and (f.mode == "fail_fast" or f.deadline) for f in fanouts) else None)
+            if why:
+                raise AgentcError(Code.UNSUPPORTED, f"tool {t.name!r} cannot be external yet: {why}",
+                                  construct=f"policies.tools.{t.name}.external", file=where.file,
+                                  line=where.line("tools", t.name, "external"),
+                                  hint="mark a function tool external, or remove the fan-out policy")
 
 
 def _named(table: dict[str, Any], section: str, where: _Where) -> list[tuple[str, dict[str, Any]]]:
