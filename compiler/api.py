@@ -138,7 +138,8 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
         workflow: Workflow | None = None, context_factory: Any = None, policy: str | Path | None = None,
         run_config: Any = None, run_hooks: Any = None, full_result: bool = False,
-        error_handlers: Any = None, session: Any = None) -> Any:
+        error_handlers: Any = None, session: Any = None, previous_response_id: str | None = None,
+        auto_previous_response_id: bool = False, conversation_id: str | None = None) -> Any:
     """Run durably; returns a ``RunOutcome`` (``status`` "done" with ``output``, or
     "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable).
 
@@ -149,8 +150,15 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
     a callable or REF that builds it (``context`` JSON becomes its keyword arguments);
     ``policy``: an effect policy file (docs/effects.md); ``run_config`` / ``run_hooks`` /
     ``error_handlers`` / ``session``: an agent system's ``Runner.run`` options (``load``); ``full_result``: an agent run's output
-    also holds the SDK's ``RunResult`` as JSON (``agentc.runtime_shims.run_result``)."""
+    also holds the SDK's ``RunResult`` as JSON (``agentc.runtime_shims.run_result``).
+    ``previous_response_id`` / ``auto_previous_response_id`` / ``conversation_id`` are
+    ``Runner.run``'s, refused (AC200, ``server_conversation.py``)."""
     from agentc.targets.local.executor import LocalExecutor
+
+    from .server_conversation import refuse_given
+
+    refuse_given({"previous_response_id": previous_response_id, "conversation_id": conversation_id,
+                  "auto_previous_response_id": auto_previous_response_id})
 
     if workflow is not None:
         wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)

@@ -29,6 +29,7 @@ from .cli_common import (  # noqa: F401 - re-exported for the command modules an
 )
 from .cli_run_options import run_option_flags, use_run_options
 from .cli_store import store_option
+from .cli_stream import checked_mode, stream_mode_option
 from .errors import AgentcError, Code
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,14 +122,17 @@ def compile_cmd(ref: str, target: str, out: str, strict: bool, policy: str | Non
 @click.option("--json", "full_result", is_flag=True,
               help="agents: print the SDK's whole RunResult as JSON (new_items, usage, guardrail results, "
                    "input_list = to_input_list()), not only final_output and last_agent")
-@click.option("--stream", is_flag=True, help="agents: print the run's events (the SDK's stream events) as JSON "
-              "Lines as they are journaled; the last line is the result (docs/openai-agents.md, Streaming)")
+@click.option("--stream", is_flag=True, help="print the run's events as JSON Lines as they are journaled (agents: "
+              "the SDK's stream events; graphs: graph.stream's chunks); the last line is the result "
+              "(docs/openai-agents.md, docs/langgraph.md: Streaming)")
+@stream_mode_option
 @_diagnose
 def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | None, db: str | None,
             run_id: str | None, recursion_limit: int | None, durability: str, engine: str, address: str | None,
             task_queue: str | None, with_worker: bool, policy: str | None, run_config: str | None,
-            run_hooks: str | None, full_result: bool, stream: bool) -> None:
+            run_hooks: str | None, full_result: bool, stream: bool, stream_mode: str | None) -> None:
     """Run REF durably; print the final state as JSON (exit 3 when it waits for a human)."""
+    stream_mode = checked_mode(stream, stream_mode)
     value = _parse_json(input_, "--input")
     ctx = _parse_json(context, "--context")
     _use_policy(policy)
@@ -143,7 +147,8 @@ def run_cmd(ref: str, input_: str, context: str | None, context_factory: str | N
         return cli_stream.run(engine, ref, value, context=ctx, context_factory=context_factory,
                               db=db or _db_default(), run_id=run_id, recursion_limit=recursion_limit,
                               durability=durability, address=address, task_queue=task_queue,
-                              with_worker=with_worker, policy=policy, full_result=full_result)
+                              with_worker=with_worker, policy=policy, full_result=full_result,
+                              stream_mode=stream_mode)
     if engine == "temporal":
         import asyncio
 
@@ -192,14 +197,17 @@ def _command(goto: tuple[str, ...], update: str | None) -> tuple[list[str] | Non
 @click.option("--with-worker", is_flag=True, help="with --engine temporal: serve the run in this process "
               "(its REF, recorded when it started); else a worker must poll its task queue")
 @_command_options
-@click.option("--stream", is_flag=True, help="agents: print the run's events (the SDK's stream events) as JSON "
-              "Lines as they are journaled; the last line is the result (docs/openai-agents.md, Streaming)")
+@click.option("--stream", is_flag=True, help="print the events after the pause as JSON Lines (as `agentc run "
+              "--stream`); the last line is the result")
+@stream_mode_option
 @_diagnose
 def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, address: str | None,
-               with_worker: bool, goto: tuple[str, ...], update: str | None, stream: bool) -> None:
+               with_worker: bool, goto: tuple[str, ...], update: str | None, stream: bool,
+               stream_mode: str | None) -> None:
     """Continue a paused, failed or crashed run. Temporal: answer its pause by signal, or run
     its failed node again (a Temporal run whose node failed waits for this). At a breakpoint,
     --goto/--update act as LangGraph's Command(goto=..., update=...) (local engine)."""
+    stream_mode = checked_mode(stream, stream_mode)
     from .api import NO_VALUE, resume
 
     answer = NO_VALUE if value is None else _parse_json(value, "--value")
@@ -208,7 +216,8 @@ def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, addr
         from . import cli_stream
 
         return cli_stream.resume(engine, run_id, None if value is None else answer, db=db or _db_default(),
-                                 address=address, with_worker=with_worker, command=bool(goto_ or update_ is not None))
+                                 address=address, with_worker=with_worker, command=bool(goto_ or update_ is not None),
+                                 stream_mode=stream_mode)
     if engine == "temporal":
         import asyncio
 
@@ -334,16 +343,18 @@ def validate_cmd(paths: tuple[str, ...], server: str) -> None:
 @run_option_flags
 @click.option("--json", "full_result", is_flag=True, help="agents: print the SDK's whole RunResult as JSON, "
               "as `agentc run --json`")
-@click.option("--stream", is_flag=True, help="agents: print the run's events (the SDK's stream events) as JSON "
-              "Lines after each task; the last line is the result (docs/openai-agents.md, Streaming)")
+@click.option("--stream", is_flag=True, help="print the run's events as JSON Lines after each task (as `agentc run "
+              "--stream`); the last line is the result")
+@stream_mode_option
 @_diagnose
 def simulate_cmd(folder: str | None, input_: str | None, context: str | None, context_factory: str | None,
                  resume_id: str | None, value: str | None, state_dir: str, max_turns: int | None,
                  goto: tuple[str, ...], update: str | None, run_config: str | None, run_hooks: str | None,
-                 full_result: bool, stream: bool) -> None:
+                 full_result: bool, stream: bool, stream_mode: str | None) -> None:
     """Run a compiled Conductor artifact offline by Conductor's runtime semantics, worker
     tasks served in process; prints the final state like `agentc run` (exit 3 when a HUMAN
     task waits: continue with --resume RUN_ID --value JSON)."""
+    stream_mode = checked_mode(stream, stream_mode)
     from agentc.targets.conductor.simulate import NO_VALUE, Simulation
 
     use_run_options(run_config, run_hooks)  # as compiled: the workers re-read the agents with them
@@ -352,7 +363,8 @@ def simulate_cmd(folder: str | None, input_: str | None, context: str | None, co
 
         return cli_stream.simulate(folder, _parse_json(input_, "--input"), _parse_json(context, "--context"),
                                    context_factory, resume_id, _parse_json(value, "--value"), state_dir, max_turns,
-                                   bool(goto or update is not None), full_result)
+                                   bool(goto or update is not None), full_result,
+                                   stream_mode=stream_mode)
     if resume_id:
         saved = Path(state_dir) / f"{resume_id}.json"
         answer = NO_VALUE if value is None else _parse_json(value, "--value")

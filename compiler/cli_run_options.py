@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from .run_refs import ENV
+from .server_conversation import OPTIONS
 
 ENV_ONLY = ("error_handlers", "session")
 """Options the decorator consumes: set in the environment, not passed to the command."""
@@ -25,10 +26,18 @@ ENV_ONLY = ("error_handlers", "session")
 def run_option_flags(f: Any) -> Any:
     @functools.wraps(f)
     def command(*args: Any, **kwargs: Any) -> Any:
+        from .cli_common import _diagnose
+        from .server_conversation import refuse_given
+
+        given = {o: kwargs.pop(o, None) for o in OPTIONS}
+        _diagnose(refuse_given)(given, flag=True)  # AC200, exit 2
         for what in ENV_ONLY:
             _use(what, kwargs.pop(what, None))
         return f(*args, **kwargs)
 
+    for option in OPTIONS:  # Runner.run's server-side conversation: refused (server_conversation.py)
+        command = click.option("--" + option.replace("_", "-"), option, default=None, hidden=True,
+                               is_flag=option.startswith("auto_"))(command)
     command = click.option("--session", "session", default=None, metavar="REF",
                            help="agents: the conversation's Session (or a factory of the run context returning "
                                 "one, e.g. SQLiteSession(ctx.chat_id, path)) given to Runner.run "

@@ -105,6 +105,10 @@ def load_run_config(ref: str) -> Any:
     """The ``RunConfig`` a REF names (the object, or what a zero-argument factory returns)."""
     from agents import RunConfig
 
+    from .refs import load_ref
+    from .server_conversation import refuse_in_run_config
+
+    refuse_in_run_config(ref, load_ref(ref))  # Runner.run's previous_response_id etc.: AC200
     return _load(ref, RunConfig, "run_config", "a RunConfig")
 
 

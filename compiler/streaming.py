@@ -30,12 +30,16 @@ class RunStream:
     exception."""
 
     def __init__(self, run_id: str, start: Callable[[], Any],
-                 events: Callable[[Callable[[], str]], AsyncGenerator[Any, None]]) -> None:
+                 events: Callable[[Callable[[], str]], AsyncGenerator[Any, None]],
+                 encode: Callable[[Any], Any] | None = None) -> None:
         """``start()`` drives the run to its outcome (in a thread of its own); ``events(state)``
         follows it, ``state()`` saying ``running`` until ``start`` returned, then ``done`` /
-        ``waiting`` (its outcome's status) or ``failed``."""
+        ``waiting`` (its outcome's status) or ``failed``. ``encode(event)``: an event as JSON
+        (default: an SDK stream event's, ``agent_stream.event_json``; a graph's chunk:
+        ``graph_streaming.chunk_json``)."""
         self.run_id = run_id
         self._start, self._events = start, events
+        self.encode = encode or _event_json
         self.outcome: Any = None
         self.error: BaseException | None = None
         self._done = threading.Event()
@@ -80,9 +84,21 @@ class RunStream:
             raise _diverged(self.run_id, failed)
 
 
+def _event_json(event: Any) -> Any:
+    from agentc.runtime_shims.agent_stream import event_json
+
+    return event_json(event)
+
+
 def _diverged(run_id: str, exc: BaseException) -> BaseException:
+    from agentc.runtime_shims import graph_stream
     from agentc.runtime_shims.agent_stream import StreamDiverged
 
+    if isinstance(exc, graph_stream.StreamDiverged):
+        return AgentcError(Code.UNSUPPORTED, f"the stream of run {run_id} could not follow it: the run finished "
+                           f"without the writes of {exc.key}", construct=exc.key,
+                           hint="the run itself finished (see `agentc history RUN_ID`); report this graph, and "
+                                "run it without --stream meanwhile")
     if isinstance(exc, StreamDiverged):
         return AgentcError(Code.UNSUPPORTED, f"the stream of run {run_id} could not follow it: the SDK's streamed "
                            f"loop asked for step {exc.key!r}, which its Runner.run did not journal",
@@ -95,22 +111,26 @@ def stream(obj: Any, input: Any, *, db: str | Path | None = None, context: Any =
            durability: str = "normal", recursion_limit: int | None = None, context_factory: Any = None,
            policy: str | Path | None = None, run_config: Any = None, run_hooks: Any = None,
            full_result: bool = False, error_handlers: Any = None, session: Any = None,
-           poll_s: float = 0.05) -> RunStream:
+           poll_s: float = 0.05, stream_mode: str | None = None) -> RunStream:
     """``agentc.run`` with its events streamed (same arguments): returns a ``RunStream``.
-    An OpenAI Agents SDK agent streams the SDK's stream events; a LangGraph graph is
-    refused (AC200)."""
-    from . import api
+    An OpenAI Agents SDK agent streams the SDK's stream events; a LangGraph graph the
+    chunks of ``graph.stream(input, stream_mode=stream_mode)`` (``updates`` by default,
+    ``graph_streaming.py``)."""
+    from . import api, graph_streaming
 
     db = db or api.DEFAULT_DB
     wf, live = api.workflow_and_live(obj, policy, api.run_refs(run_config, run_hooks, error_handlers, session))
-    if wf.agents is None:
-        raise _graph_refused(wf.name)
+    if wf.agents is not None:
+        graph_streaming.refuse_mode(stream_mode)
     rid = run_id or uuid.uuid4().hex
 
     def start() -> Any:
         return api.run(live, input, db=db, context=context, run_id=rid, durability=durability,
                        recursion_limit=recursion_limit, workflow=wf, context_factory=context_factory,
                        full_result=full_result)
+
+    if wf.agents is None:
+        return graph_streaming.local(wf, live, input, str(db), rid, start, stream_mode, poll_s)
 
     def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         return _local_events(live, wf, str(db), rid, state, poll_s)
@@ -152,7 +172,7 @@ async def _local_events(live: Any, wf: Any, db: str, run_id: str, state: Callabl
 
 
 def resume_stream(run_id: str, value: Any = None, *, db: str | Path | None = None, obj: Any = None,
-                  poll_s: float = 0.05) -> RunStream:
+                  poll_s: float = 0.05, stream_mode: str | None = None) -> RunStream:
     """``agentc.resume`` with its events streamed. A run waiting for approvals streams the
     events after that pause (those before it were the first stream's); a failed or crashed
     run streams from its start (its earlier events are replayed from the journal)."""
@@ -169,12 +189,17 @@ def resume_stream(run_id: str, value: Any = None, *, db: str | Path | None = Non
     finally:
         journal.close()
     wf = IR.load(row["ir"])
-    if wf.agents is None:
-        raise _graph_refused(wf.name)
+    from . import graph_streaming
+
+    if wf.agents is not None:
+        graph_streaming.refuse_mode(stream_mode)
     live = obj if obj is not None else load_ref(row["entry"]) if row["entry"] else None
     if live is None:
         raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} was started from an object with no REF",
                           construct=run_id, hint="stream it from Python: agentc.resume_stream(run_id, obj=agent)")
+    if wf.agents is None:
+        return graph_streaming.local_resume(wf, live, str(db), run_id, lambda: api.resume(
+            run_id, api.NO_VALUE if value is None else value, db=db, obj=obj), stream_mode, poll_s)
     pauses = [i.get("pause") for i in row["interrupts"] or [] if isinstance(i, dict)] if row["status"] == "waiting" else []
 
     def start() -> Any:
@@ -186,17 +211,11 @@ def resume_stream(run_id: str, value: Any = None, *, db: str | Path | None = Non
     return RunStream(run_id, start, events)
 
 
-def _graph_refused(name: str) -> AgentcError:
-    return AgentcError(Code.UNSUPPORTED, f"{name} is a LangGraph graph: --stream streams the events of OpenAI "
-                       "Agents SDK agent runs", construct="--stream",
-                       hint="run it without --stream; `agentc history RUN_ID` lists what each node wrote")
-
-
 # ---------------------------------------------------------------- engines
 def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, run_id: str | None = None,
                     task_queue: str | None = None, with_worker: bool = False, max_turns: int | None = None,
                     context_factory: Any = None, no_worker_s: float | None = None, full_result: bool = False,
-                    poll_s: float = 0.2) -> RunStream:
+                    poll_s: float = 0.2, stream_mode: str | None = None) -> RunStream:
     """``agentc run --engine temporal --stream``: the workflow is started and awaited as
     without ``--stream`` (``engine.start``, in a thread of its own); the follower polls the
     workflow's history, where the activities' results carry the journal."""
@@ -204,9 +223,11 @@ def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, 
 
     from . import api
 
+    from . import graph_streaming
+
     wf, live = api.workflow_and_live(ref)
-    if wf.agents is None:
-        raise _graph_refused(wf.name)
+    if wf.agents is not None:
+        graph_streaming.refuse_mode(stream_mode)
     rid = run_id or f"{wf.name}-{uuid.uuid4().hex[:12]}"
 
     def start() -> Any:
@@ -214,6 +235,10 @@ def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, 
                                           with_worker=with_worker, max_turns=max_turns,
                                           context_factory=context_factory, no_worker_s=no_worker_s,
                                           full_result=full_result))
+
+    if wf.agents is None:
+        return graph_streaming.temporal(wf, live, address, input, rid, start, context=context,
+                                        context_factory=context_factory, mode=stream_mode, poll_s=poll_s)
 
     async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         from agentc.runtime_shims.agent_stream import follow
@@ -228,7 +253,8 @@ def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, 
 
 
 def temporal_resume_stream(run_id: str, address: str, value: Any = None, *, with_worker: bool = False,
-                           no_worker_s: float | None = None, poll_s: float = 0.2) -> RunStream:
+                           no_worker_s: float | None = None, poll_s: float = 0.2,
+                           stream_mode: str | None = None) -> RunStream:
     """``agentc resume --engine temporal --stream``: the events after the pause answered
     (a run not waiting for approvals streams from its start)."""
     from agentc.targets.temporal import engine as temporal
@@ -244,18 +270,22 @@ def temporal_resume_stream(run_id: str, address: str, value: Any = None, *, with
         return h, record, [p.get("pause") for p in pending if p.get("kind") == "approval"]
 
     h, record, pauses = asyncio.run(describe())
+
+    def start() -> Any:
+        return asyncio.run(temporal.resume(run_id, address, temporal.NO_VALUE if value is None else value,
+                                           with_worker=with_worker, no_worker_s=no_worker_s))
+
+    from . import graph_streaming
+
     if h.kind != "agents":
-        raise _graph_refused(h.workflow)
+        return graph_streaming.temporal_resume(h, address, start, mode=stream_mode, poll_s=poll_s)
+    graph_streaming.refuse_mode(stream_mode)
     if not h.entry:
         raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} records no REF to stream it with",
                           construct=run_id, hint="resume it without --stream")
     from . import api
 
     wf, live = api.workflow_and_live(h.entry)
-
-    def start() -> Any:
-        return asyncio.run(temporal.resume(run_id, address, temporal.NO_VALUE if value is None else value,
-                                           with_worker=with_worker, no_worker_s=no_worker_s))
 
     async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         from agentc.runtime_shims.agent_stream import follow
@@ -273,15 +303,20 @@ def temporal_resume_stream(run_id: str, address: str, value: Any = None, *, with
 
 def simulation_stream(sim: Any, start: Callable[[], Any], input: Any, context: Any, *,
                       max_turns: int | None = None, after_pause: str | None = None,
-                      poll_s: float = 0.02) -> RunStream:
+                      poll_s: float = 0.02, stream_mode: str | None = None, resumed: bool = False) -> RunStream:
     """``agentc simulate --stream``: ``start()`` runs the simulation (``sim.start`` or
     ``sim.resume``); the follower (with its own run ``context`` object) reads each worker
-    task's output as the simulator completes it (``Simulation.observe``)."""
+    task's output as the simulator completes it (``Simulation.observe``). A graph's
+    (``resumed``: ``start`` is ``sim.resume``) streams ``graph.stream``'s chunks."""
     from agentc.targets.conductor.stream_source import TaskOutputs
 
+    from . import graph_streaming
+
+    if sim.worker.wf.agents is None:
+        return graph_streaming.simulation(sim, start, input, context, resumed=resumed, mode=stream_mode,
+                                          poll_s=poll_s)
+    graph_streaming.refuse_mode(stream_mode)
     wf, live = sim.worker.wf, sim.worker.agent
-    if wf.agents is None:
-        raise _graph_refused(wf.name)
 
     async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         from agentc.runtime_shims.agent_stream import follow

@@ -50,9 +50,6 @@ async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
             else:
                 state.reject(item, always_reject=bool(d.get("always")), rejection_message=d.get("message"))
         result = await Runner.run(agent, state, **{k: v for k, v in kwargs.items() if k != "context"})
-    from agentc.runtime_shims.run_sessions import commit
-
-    await commit(kwargs)  # a session's one write (run_sessions.py)
     return "done", result
 
 

@@ -236,9 +236,12 @@ class AgentStepper:
             return Drive("needs", new, list(steps.needs), agent=steps.agent, texts=texts)
         exc = task.exception()
         if exc is not None:
-            if isinstance(exc, AgentsException):
-                raise agent_failures.failure(exc, self.wf) from None
-            raise exc
+            err = agent_failures.failure(exc, self.wf) if isinstance(exc, AgentsException) else exc
+            if texts:  # what the drive journaled before the run failed (a tripped guardrail's result):
+                err.journaled = texts  # the failed task's output carries it to the engine's history
+            if err is exc:
+                raise exc
+            raise err from None
         status, value = task.result()
         if status == "waiting":
             return Drive("waiting", new, [], value, steps.agent, texts=texts)
@@ -294,7 +297,7 @@ class AgentStepper:
         except AgentcError as exc:
             text = exc.diagnostic.render()
             return Outcome("FAILED_WITH_TERMINAL_ERROR", {"error": text, "code": exc.diagnostic.code.value,
-                                                          **at_most_once.output_of(exc)}, text)
+                                                          **at_most_once.output_of(exc), **_journaled(exc)}, text)
         except Exception as exc:  # noqa: BLE001 - the user's model or code failed: a bounded retry
             failed = agent_failures.failure(exc, self.wf).diagnostic
             text = failed.render()
@@ -302,7 +305,7 @@ class AgentStepper:
             final = amo or retry_count + 1 >= STEP_ATTEMPTS  # at_most_once: terminal at once (at_most_once.py)
             return Outcome("FAILED_WITH_TERMINAL_ERROR" if final else "FAILED",
                            {"error": text, "code": failed.code.value, "attempt": retry_count + 1,
-                            "traceback": "".join(traceback.format_exception(exc))}, text)
+                            "traceback": "".join(traceback.format_exception(exc)), **_journaled(exc)}, text)
 
     def _conductor_model(self, input: dict[str, Any]) -> dict[str, Any]:
         run = read_run(input["run"])
@@ -365,6 +368,14 @@ def run_context(run: dict[str, Any]) -> Any:
 
         return call_factory(run["context_factory"], context)
     return context
+
+
+def _journaled(exc: BaseException) -> dict[str, Any]:
+    """A failed step's output keeps the journal entries its drive added before the failure
+    (``entries``, as a tool step's output does), so ``agentc history --engine ...`` lists
+    them and the run replays locally up to its failure (targets/step_history.py)."""
+    texts = getattr(exc, "journaled", None)
+    return {"entries": claim_check.save_journal(texts)} if texts else {}
 
 
 def _call(e: replay.Effect) -> dict[str, Any]:

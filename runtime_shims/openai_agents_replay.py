@@ -475,6 +475,9 @@ def _wrappers(start: Any, steps: Steps | None) -> Iterator[tuple[Any, str, Calla
                 yield t, compat.TOOL_INVOKE_ATTR, lambda old, t=t, a=agent, s=timeout: _journaled_tool(t, a.name, old, s)
                 if timeout:
                     yield t, compat.TIMEOUT_ATTR, lambda old: None
+                cell = compat.agent_tool_stream_cell(t)  # as_tool(on_stream=...): agent_tool_stream.py
+                if cell is not None:
+                    yield cell, compat.STREAM_CELL_ATTR, lambda old, t=t, a=agent: _journaled_on_stream(old, a.name, t.name)
                 if gate is not None and gate.governs_approval(t.name):
                     yield t, "needs_approval", lambda old, n=t.name: policy_gate.needs_approval(n, old, _active_gate)
         for kind, guards in (("input", agent.input_guardrails), ("output", agent.output_guardrails)):
@@ -539,6 +542,17 @@ def install(start: Any, steps: Steps) -> Callable[[], None]:
         release()
         raise
     return release
+
+
+def _journaled_on_stream(callback: Any, agent: str, tool: str) -> Any:
+    from agentc.runtime_shims.agent_tool_stream import journaled_on_stream
+
+    return journaled_on_stream(callback, agent, tool)
+
+
+def active() -> Steps | None:
+    """The journal of the drive running in this context, or None outside agentc's drives."""
+    return _ACTIVE.get()
 
 
 def _active_gate() -> Any:

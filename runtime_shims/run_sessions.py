@@ -2,28 +2,32 @@
 REF``; docs/openai-agents.md, "Sessions").
 
 The SDK reads the session's history before the run and writes the run's items into it as
-the run goes (its input, each turn's items, the final output; a rewind pops some back).
-A durable run is driven many times (every engine step, every crash recovery, every
-approval pause replays it), so the drive never gives the SDK the user's session. It gives
-it a ``DriveSession``: an in-memory session that starts from a **journaled snapshot** of the
-user's session (read once per run, by the first drive that needs it; every later drive sees
-what that one saw) and takes the SDK's reads and writes, so the SDK's own rules (history
-limit, ``session_input_callback``, what is saved when) apply unchanged. When the run is
-done, what the SDK wrote (the items after the snapshot, net of pops) is written to the
-user's session **once**, as a keyed step: a drive that finds the write journaled skips it;
-one that crashed between writing and journaling finds the items already at the session's
-tail and does not write them again (one writer per session at a time is assumed).
+the run goes: the input before the first turn, each turn's items after it, the final turn's
+items, the turn that paused for approvals, and the completed calls of a turn whose tool
+failed (a rewind pops some back). A durable run is driven many times (every engine step,
+every crash recovery, every approval pause replays it), so the drive never gives the SDK
+the user's session. It gives it a ``DriveSession``: an in-memory session that starts from a
+**journaled snapshot** of the user's session (read once per run, by the first drive that
+needs it; every later drive sees what that one saw) and takes the SDK's reads and writes,
+so the SDK's own rules (history limit, ``session_input_callback``, what is saved when)
+apply unchanged. Each write the SDK makes (``add_items``, ``pop_item``,
+``clear_session``) is passed on to the user's session **when the SDK makes it**, as a
+keyed journal entry (``session:op:<id>#n``): the first drive that reaches it writes, and
+every later drive — a replay, a warm or cold engine step, a stream follower — finds it
+journaled and only applies it in memory. A drive that wrote but died before journaling
+(a crash, a failed engine step retried) finds the session already holding what the write
+made and does not write again (one writer per session at a time is assumed). So a run that
+fails mid-way leaves in the session what ``Runner.run`` leaves.
 
-A run that fails or pauses for approvals writes nothing to the session until it is done
-(``Runner.run`` saves the turns before a failure or a pause). Sessions whose history lives
-on a server that assigns the items' ids (``OpenAIConversationsSession``, compaction-aware
-sessions) cannot be modelled in memory and are refused (AC200).
+Sessions whose history lives on a server that assigns the items' ids
+(``OpenAIConversationsSession``, compaction-aware sessions) cannot be modelled in memory
+and are refused (AC200).
 """
 from __future__ import annotations
 
 import copy
 import inspect
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from agentc.errors import AgentcError, Code
 from agentc.run_refs import is_session, refuse_server_session
@@ -60,7 +64,6 @@ class DriveSession:
         self.session_id = getattr(real, "session_id", "")
         self.session_settings = getattr(real, "session_settings", None)
         self.items: list[Any] | None = None
-        self.snapshot: list[Any] = []
 
     async def _load(self) -> list[Any]:
         if self.items is None:
@@ -72,7 +75,7 @@ class DriveSession:
                 self.steps.live()
                 snapshot = [_plain(i) for i in await self.real.get_items()]
                 self.steps.record(key, "session_read", snapshot)
-            self.snapshot, self.items = list(snapshot), copy.deepcopy(list(snapshot))
+            self.items = copy.deepcopy(list(snapshot))
         return self.items
 
     async def get_items(self, limit: int | None = None) -> list[Any]:
@@ -84,47 +87,53 @@ class DriveSession:
         return copy.deepcopy(chosen)
 
     async def add_items(self, items: list[Any]) -> None:
-        (await self._load()).extend(_plain(i) for i in items)
+        added = [_plain(i) for i in items]
+        await self._write("add", lambda now: now.extend(copy.deepcopy(added)),
+                          lambda: self.real.add_items(copy.deepcopy(added)), len(added))
 
     async def pop_item(self) -> Any:
         items = await self._load()
-        return items.pop() if items else None
+        last = copy.deepcopy(items[-1]) if items else None
+        if items:
+            await self._write("pop", lambda now: now.pop(), self.real.pop_item, 1)
+        return last
 
     async def clear_session(self) -> None:
-        (await self._load()).clear()
+        await self._write("clear", lambda now: now.clear(), self.real.clear_session, 0)
 
-    async def commit(self) -> None:
-        """Write what the run added to the user's session, once per run."""
-        if self.items is None:  # the SDK never used it (a resumed state without reads)
-            await self._load()
+    async def _write(self, op: str, apply: Callable[[list[Any]], Any], write: Callable[[], Awaitable[Any]],
+                     n: int) -> None:
+        """One write of the SDK's, in memory and — once per run — on the user's session."""
+        items = await self._load()
+        before = copy.deepcopy(items)
+        apply(items)
         steps = self.steps
-        key, _ = steps.occurrence(f"session:write:{self.session_id}")
+        key, _ = steps.occurrence(f"session:op:{self.session_id}")
         await steps.reached(key)
-        if key in steps.done or steps.closing:
+        if key in steps.done or steps.closing or _legacy(steps, self.session_id):
             return
-        items, snapshot = self.items or [], self.snapshot
-        kept = 0
-        while kept < min(len(items), len(snapshot)) and items[kept] == snapshot[kept]:
-            kept += 1
-        popped, added = len(snapshot) - kept, items[kept:]
         steps.live()
         now = [_plain(i) for i in await self.real.get_items()]
-        if not (added and not popped and now[-len(added):] == added):  # not written before a crash
-            for _ in range(popped):
-                await self.real.pop_item()
-            if added:
-                await self.real.add_items(copy.deepcopy(added))
-        steps.record(key, "session_write", {"added": len(added), "popped": popped})
+        if not _made(op, before, items, now):
+            await write()
+        steps.record(key, "session_write", {"op": op, "items": n})
+
+
+def _made(op: str, before: list[Any], after: list[Any], now: list[Any]) -> bool:
+    """Whether the user's session already shows a write (``before`` → ``after``): made by a
+    drive that died before journaling it — a crash, an engine step that failed after its
+    writes and is retried. Such a drive may have made later writes too: appended items
+    then follow ``after``."""
+    return now == after or (op == "add" and len(now) > len(before) and now[:len(after)] == after)
+
+
+def _legacy(steps: replay.Steps, session_id: str) -> bool:
+    """A run journaled before writes were passed on as the SDK makes them wrote its items
+    once, at its end (``session:write:<id>#0``): its drives write nothing more."""
+    return f"session:write:{session_id}#0" in steps.done
 
 
 def _plain(item: Any) -> Any:
     """An input item as the JSON the session stores (dicts; SDK models dumped)."""
     dump = getattr(item, "model_dump", None)
     return dump(mode="json", exclude_unset=True) if callable(dump) else copy.deepcopy(item)
-
-
-async def commit(kwargs: dict[str, Any]) -> None:
-    """After a finished run (``agent_approvals.run_with_decisions``): the drive's session write."""
-    session = kwargs.get("session")
-    if isinstance(session, DriveSession):
-        await session.commit()

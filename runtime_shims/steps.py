@@ -25,7 +25,7 @@ from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims import at_most_once, policy_gate, pregel
+from agentc.runtime_shims import at_most_once, chat_capture, graph_fork, policy_gate, pregel
 from agentc.runtime_shims.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import Outcome, pick
 from agentc.runtime_shims.codec import to_jsonable
@@ -124,14 +124,24 @@ class StepWorker:
             self._call_context(level, frame, task, input, ctx, resume, input.get("carry")), name)
         from langgraph.errors import GraphInterrupt
 
+        chat = chat_capture.attach(config)  # its chat-model calls, for the history (chat_capture.py)
+        forked = graph_fork.answer(input, level.path, frame.step, task.key)  # a fork's record (graph_fork.py)
         try:
-            # docs/policies.md: deny / approval before the node runs; an external node's result
-            done = policy_gate.node_gate(self.wf, name, task.input, config) if not level.path else None
-            if done is None:  # an at_most_once node's lost attempt is not called again (at_most_once.py)
-                at_most_once.check(self.wf, name, config["configurable"][EFFECTS_KEY], task.input,
-                                   ctx["attempt"] - 1, input.get(at_most_once.FORGOTTEN))
-            result = done.value if done else lg.call_node(self.resolve(node.call), task.input, config, node.call.is_async)
-            writes = pregel.task_writes(frame, task, result, config, self.resolve) + nested.thread_writes()
+            if forked is not None and (forked.writes is not None or forked.has_value):
+                result, writes = forked.value, forked.writes
+                writes = writes if writes is not None else pregel.task_writes(frame, task, result, config, self.resolve)
+                chat.calls = list(forked.chat or [])
+            else:
+                # docs/policies.md: deny / approval before the node runs; an external node's result
+                done = policy_gate.node_gate(self.wf, name, task.input, config) if not level.path else None
+                if done is None:  # an at_most_once node's lost attempt is not called again (at_most_once.py)
+                    at_most_once.check(self.wf, name, config["configurable"][EFFECTS_KEY], task.input,
+                                       ctx["attempt"] - 1, input.get(at_most_once.FORGOTTEN))
+                with graph_fork.rerun(forked, chat, name):
+                    result = done.value if done else lg.call_node(self.resolve(node.call), task.input, config,
+                                                                  node.call.is_async)
+                writes = pregel.task_writes(frame, task, result, config, self.resolve) + nested.thread_writes()
+                forked = None
         except GraphInterrupt as gi:
             slots = input.get("interrupt_slots")
             if slots is not None and len(resume) >= slots:
@@ -176,8 +186,12 @@ class StepWorker:
                 raise _Terminal(reason, out) from None
             raise _Retry(reason, out) from None
         out = self._after(level, frame, block, tasks, task, writes, input)
+        if chat.calls:
+            out[chat_capture.OUTPUT_KEY] = chat.encoded()
+        if forked is not None:  # answered by a fork's record, not run (graph_fork.py)
+            out[graph_fork.MARK] = "record" if forked.writes is not None else "set"
         rule = self.wf.effect(name)
-        if rule is not None and rule.kind != "pure":  # the run's ledger in its history (docs/effects.md)
+        if rule is not None and rule.kind != "pure" and forked is None:  # the run's ledger (docs/effects.md)
             from .effects import CONFIG_KEY, record
 
             out["effect"] = record(config["configurable"][CONFIG_KEY], name, rule.kind,
@@ -310,16 +324,15 @@ class StepWorker:
 
     def _after(self, level: Any, frame: Any, block: int, tasks: list[Any], task: Any, writes: list[Any],
                input: dict[str, Any]) -> dict[str, Any]:
-        from .claim_check import result_value
-
-        update = result_value(to_jsonable([(ch, v) for ch, v in writes if not ch.startswith(("branch:", "join:", "__"))]),
-                              inline_max=4096)
+        # the task's writes travel with its output in both cases: a barrier applies them, and
+        # the engines' histories read them back as the node's journaled writes, so a run on
+        # an engine replays on the local executor (targets/step_history.py, docs/replay.md)
         if level.blocks[block].single:  # the task finishes its superstep (else a barrier does)
             out = self._advance_and_package(level, frame, tasks, {task.key: writes}, input["self"], input)
-            out["update"] = update
+            out["writes"] = pregel.encode_writes(writes)
             return out
         return {"agentc": 1, "status": "done", "step": frame.step, "task": task.key, "stop": frame.stop,
-                "writes": pregel.encode_writes(writes), "update": update}
+                "writes": pregel.encode_writes(writes)}
 
     def _package(self, level: Any, frame: Any, nt: list[Any], nxt: int, self_ref: str,
                  input: dict[str, Any]) -> dict[str, Any]:
@@ -338,6 +351,8 @@ class StepWorker:
                                        "prev": {self_ref: "${" + self_ref + ".output}"}}
                 if "context" in input:
                     inp["context"] = "${workflow.input.context}"
+                if input.get(graph_fork.FIELD):  # a fork's record reaches its Send tasks too
+                    inp[graph_fork.FIELD] = input[graph_fork.FIELD]
                 entry["inputs"][ref] = inp
             if not level.path:  # a fan-out policy travels with its tasks (docs/policies.md)
                 policy_gate.fanout_spec(self.wf, sends, {level.send_keys[t.name]: t.name for t in pushes})

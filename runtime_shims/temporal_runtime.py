@@ -163,6 +163,8 @@ class AgentWorkflow(_EngineRun, SagaRun):
                              "prev": {r: self.out.get(r) for r in prev if r in self.out}}
         if self.uses_context:
             p["context"] = self.inp.get("context")
+        if self.inp.get("fork"):  # a fork's record (runtime_shims/graph_fork.py)
+            p["fork"] = self.inp["fork"]
         p.update(extra)
         return p
 

@@ -9,6 +9,7 @@ Shared by ``targets/temporal/history.py`` and ``targets/conductor/history.py``.
 """
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
@@ -19,15 +20,59 @@ def short(workflow: str, activity: str) -> str:
     return activity[len(workflow) + 1:] if activity.startswith(workflow + "-") else activity
 
 
-def node(workflow: str, activity: str, result: Any, at: float | None) -> list[Event]:
+def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = "") -> list[Event]:
+    """A LangGraph task's step: its writes, as the local journal keeps them (``raw``: the
+    exact encoding), so the run replays on the local executor. ``ns``: the checkpoint
+    namespace of a subgraph's task (its parent's task path), as the local journal keys it."""
+    from agentc.runtime_shims import pregel
+    from agentc.targets.local.history import _step
+
     name = short(workflow, activity)
-    if name.startswith("_") or not isinstance(result, dict) or "update" not in result:
+    if name.startswith("_") or not isinstance(result, dict) or ("writes" not in result and "update" not in result):
         return []  # a barrier, START or END read-out: engine steps, not the graph's
     task = result.get("task")
     step = result["step"] if task else result["step"] - 1  # a single-task step returns the next step
     task = task or f"{step}:pull:{name}"
-    data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
-    return [Event(0, "node", key=f"/{step}/{task}", name=name, step=step, at=at, data=data)]
+    calls = chat_calls(name, ns, step, task, result, at)
+    if "writes" not in result:  # a history recorded before the writes travelled with every task
+        data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
+        return [*calls, Event(0, "node", key=f"{ns}/{step}/{task}", name=name, ns=ns, step=step, at=at, data=data)]
+    t, v = dumps(pregel.decode_writes(result["writes"]))
+    event = _step((ns, step, task), name, t, v, at, {})
+    if result.get("forked"):  # a fork answered it from its record (runtime_shims/graph_fork.py)
+        event.data["forked"] = result["forked"]
+    return [*calls, event]
+
+
+def chat_calls(name: str, ns: str, step: int, task: str, result: dict[str, Any], at: float | None) -> list[Event]:
+    """The chat-model calls a node step made (``runtime_shims/chat_capture.py``), as the
+    local history shows them: ``model`` events of the node, before its writes, keyed and
+    encoded as the local journal's (``targets/local/chat_calls.py``), so they replay."""
+    from agentc.runtime_shims.chat_capture import OUTPUT_KEY, decoded
+
+    if not result.get(OUTPUT_KEY):
+        return []
+    out = []
+    for n, (request, message) in enumerate(decoded(result)):
+        t, v = dumps({"digest": request, "message": message})
+        out.append(Event(0, "model", key=f"{ns}/{step}/{task}/chat:{n}", name=name, ns=ns, step=step, at=at,
+                         data={"task": task, "call": n, "request_digest": request,
+                               "response": [to_jsonable(message)]},
+                         raw={"t": t, "b64": base64.b64encode(v).decode()}))
+    return out
+
+
+def run_context(run_input: Any, kind: str) -> Any:
+    """The run's context as the local journal's history shows it: an agent workflow's input
+    carries it packed (``agent_steps.run_input``), a graph workflow's as plain JSON."""
+    if not isinstance(run_input, dict):
+        return None
+    value = run_input.get("context")
+    if kind == "agents" and isinstance(value, str):
+        from agentc.runtime_shims import claim_check
+
+        value = claim_check.get_value(value)
+    return to_jsonable(value)
 
 
 def agent_entries(result: Any, seen: set[str], args: dict[str, Any], at: float | None) -> list[Event]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from agents import Agent, RunContextWrapper, SQLiteSession, function_tool
 
@@ -51,3 +51,52 @@ def session_for(ctx: Chat) -> SQLiteSession:
 
 
 NOT_A_SESSION = "sessions are objects"
+
+
+# ---------------------------------------------------------------- a run that fails mid-way
+class Exploded(RuntimeError):
+    """The failing tool's error (``failure_error_function=None``: the run fails with it)."""
+
+
+@function_tool
+def step(ctx: RunContextWrapper[Chat], n: int) -> str:
+    """Take a step.
+
+    Args:
+        n: The step's number.
+    """
+    NOTED.append(f"step {n}")
+    return f"step {n} taken"
+
+
+@function_tool(failure_error_function=None)
+def explode(ctx: RunContextWrapper[Chat]) -> str:
+    """Fail."""
+    NOTED.append("explode")
+    raise Exploded("the third turn's tool failed")
+
+
+def _steps_then(turn3: list[Any]) -> Callable[[Any], list[Any]]:
+    def respond(r: Any) -> list[Any]:
+        taken = len(r.outputs_of("step"))
+        if taken < 2:
+            return [call("step", n=taken + 1)]
+        return turn3 if not r.called("explode") else [say("unreachable")]
+
+    return respond
+
+
+stepper = Agent[Chat](name="Stepper", instructions="Take steps.", tools=[step, explode],
+                      model=FakeModel("Stepper", [Rule("next", ALWAYS, _steps_then([call("explode")]))]))
+"""Turns 1 and 2 call ``step``; turn 3 calls ``explode``, which raises: ``Runner.run`` has
+saved the input and the first two turns' items to the session by then
+(tests/test_run_sessions.py)."""
+
+stepper_beside = Agent[Chat](name="Stepper", instructions="Take steps.", tools=[step, explode],
+                             model=FakeModel("Stepper", [Rule("next", ALWAYS, _steps_then(
+                                 [call("step", n=3), call("explode")]))]))
+"""As ``stepper``, with a ``step`` beside the failing tool in turn 3: ``Runner.run`` also
+saves that completed call and its output."""
+
+RUNNER_KWARGS = {"conversation_id": "conv_123"}
+"""``Runner.run``'s keyword arguments, named where a ``RunConfig`` is expected (refused: AC200)."""

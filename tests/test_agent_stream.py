@@ -191,10 +191,14 @@ def test_cli_stream_of_a_failed_run(tmp_path):
     assert lines[-1]["status"] == "failed" and lines[-1]["error"]["code"] == "AC304"
 
 
-def test_stream_of_a_graph_is_refused(tmp_path):
+def test_stream_of_a_graph_streams_its_chunks(tmp_path):
+    """A graph streams ``graph.stream``'s chunks (tests/test_graph_stream.py); what its node
+    prints goes to stderr, as an agent's tool's."""
     r = cli("run", "noisy_agents:graph", "--input", '{"text": "hi"}', "--stream", cwd=tmp_path)
-    assert r.returncode == 2 and "AC200" in r.stderr and "Traceback" not in r.stderr
-    assert r.stdout == ""
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert lines[0] == {"shout": {"text": "HI"}} and lines[1]["result"] == {"text": "HI"}
+    assert len(lines) == 2 and "node says hello" in r.stderr
 
 
 # ---------------------------------------------------------------- Conductor simulation

@@ -179,13 +179,16 @@ def test_conductor_fork_bad_requests_are_the_local_diagnostics(tmp_path):
     assert sorted(p.stem for p in (tmp_path / "sims").iterdir()) == [run_id]  # nothing was started
 
 
-def test_a_graph_run_is_refused_on_engines(tmp_path):
+def test_a_graph_run_forks_on_engines_without_calling_its_prefix(tmp_path):
+    """Graphs fork on the engines too (tests/test_graph_fork_engines.py has the cases): a
+    fork at the last node, unchanged, answers every node from the record."""
     import harness as H
 
     run_id, state = simulate(H.ref("chain"), H.CASES["chain"]["input"], tmp_path)
-    with pytest.raises(AgentcError) as e:
-        fork_on_engine(run_id, engine="conductor", at=2, state_dir=state)
-    assert e.value.diagnostic.code.value == "AC200" and "START" in e.value.diagnostic.hint
+    h = history(run_id, engine="conductor", state_dir=state)
+    last = [e.seq for e in h.events if e.kind == "node"][-1]
+    f = fork_on_engine(run_id, engine="conductor", at=last, state_dir=state)
+    assert f.status == "done" and f.outcome.output == h.output and f.live_nodes == 0 and f.diff == []
 
 
 def test_local_fork_history_names_its_origin(tmp_path):

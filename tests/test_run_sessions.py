@@ -134,3 +134,43 @@ def test_cli_run_with_a_session(tmp_path):
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["final_output"] == want_outputs[i]
     assert items(db) == want_items
+
+
+def native_failed(tmp_path, agent):
+    """What ``Runner.run`` leaves in the session when ``agent``'s run fails at turn 3."""
+    from agents import Runner, SQLiteSession
+
+    db = str(tmp_path / "native-failed.sqlite")
+    with pytest.raises(Exception, match="the third turn's tool failed"):
+        asyncio.run(Runner.run(agent, "go", context=S.Chat("c1", db), session=SQLiteSession("c1", db)))
+    return items(db)
+
+
+@pytest.mark.parametrize("target", [*TARGETS, "conductor-cold"])
+def test_a_failed_run_leaves_the_turns_runner_run_saved(target, tmp_path, request, monkeypatch):
+    """``Runner.run`` writes the input before the first turn and each turn's items after it,
+    so a run whose tool fails at turn 3 leaves the input and turns 1-2 in the session; a
+    durable run writes each of those once, as the SDK makes it (engine steps, retries of the
+    failing step and warm or cold drives included)."""
+    want = native_failed(tmp_path, S.stepper)
+    assert [i.get("role") or i["type"] for i in want] == ["user"] + ["function_call", "function_call_output"] * 2
+    db = str(tmp_path / "chats.sqlite")
+    if target == "conductor-cold":  # every step replays the run from the journal (no warm drive)
+        target = "conductor"
+        monkeypatch.setenv("AGENTC_WARM_RUNS", "0")
+    got = run_on(target, tmp_path, request, "agents_sessions:stepper", "go", env={"AGENTC_SESSION": SESSION},
+                 context={"chat_id": "c1", "db": db})
+    assert got["error"].code.value == "AC300" and "explode" in got["error"].render()
+    assert items(db) == want
+
+
+def test_a_failed_turn_saves_its_completed_calls_locally(tmp_path, request):
+    """``Runner.run`` also saves the completed call beside the failing one (its partial
+    turn): the local drive runs both, as the SDK does."""
+    want = native_failed(tmp_path, S.stepper_beside)
+    assert want[-1]["output"] == "step 3 taken"
+    db = str(tmp_path / "chats.sqlite")
+    got = run_on("local", tmp_path, request, "agents_sessions:stepper_beside", "go",
+                 env={"AGENTC_SESSION": SESSION}, context={"chat_id": "c1", "db": db})
+    assert "error" in got
+    assert items(db) == want

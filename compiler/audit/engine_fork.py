@@ -14,10 +14,9 @@ model for the first step the journal lacks. Every answer the original got at a p
 in the starting journal too, as a local fork is seeded with them (a pause reached again
 gets the same answer).
 
-LangGraph graphs are refused (AC200): their compiled workflows start at START and carry
-the Pregel frame only from step to step inside one execution (and, on Temporal, across a
-continue-as-new at a loop's top); there is no entry that starts a graph workflow from a
-given superstep's frame, and a Temporal graph history does not keep the frames either.
+A LangGraph graph's workflow always starts at START: its fork is a new run whose node
+steps of the forked prefix answer with the original's recorded writes
+(``graph_fork_engines.py``, ``runtime_shims/graph_fork.py``).
 
 The engine halves (starting the workflow, where the fork's origin is kept) are
 ``targets/temporal/fork.py`` and ``targets/conductor/fork.py``.
@@ -101,29 +100,47 @@ def fork_on_engine(run_id: str, *, engine: str, at: int, value: Any = NOT_SET, n
     from . import history
 
     h = history(run_id, engine=engine, address=address, state_dir=state_dir)
-    if h.kind != "agents":
-        raise AgentcError(Code.UNSUPPORTED, f"run {run_id} is a LangGraph graph: forking a graph on {engine} is "
-                          "not supported", construct=f"agentc fork --engine {engine}",
-                          hint="a compiled graph workflow always starts at START and the engine's history does "
-                               "not keep the Pregel frame of each superstep; fork graphs on the local executor "
-                               "(run them with `agentc run`), docs/replay.md")
-    entries = starting_journal(h, at, value)
+    graph = None
+    if h.kind != "agents":  # a graph: answered from its recorded writes (graph_fork_engines.py)
+        from .graph_fork_engines import fork_text, plan_for
+
+        graph = plan_for(h, engine, at, value, _workflow(h, obj))
+        entries, text, field_name = graph.plan["writes"], fork_text(graph), "fork"
+    else:
+        entries = starting_journal(h, at, value)
+        text, field_name = journal_text(entries), "journal"
     origin = lineage(run_id, engine, at, value)
     new_id = new_run_id or f"{run_id}-fork-{uuid.uuid4().hex[:6]}"
-    text = journal_text(entries)
     if engine == "temporal":
         from agentc.targets.temporal.fork import start_fork as start_temporal
 
         outcome = start_temporal(address, run_id, new_id, text, origin, with_worker=with_worker,
-                                 no_worker_s=no_worker_s)
+                                 no_worker_s=no_worker_s, field=field_name)
     elif engine == "conductor":
         from agentc.targets.conductor.fork import start_fork as start_conductor
 
-        outcome = start_conductor(state_dir, run_id, new_id, text, origin, obj=obj)
+        outcome = start_conductor(state_dir, run_id, new_id, text, origin, obj=obj, field=field_name)
     else:
         raise AgentcError(Code.CONFIG, f"--engine {engine}: forks of engine runs are on temporal or conductor",
                           construct="--engine", hint="a local fork: agentc fork RUN_ID --at N (no --engine)")
     # the answers it started with, shown where the original got them (as a local fork's diff shows them)
     forked = answers_in_place(h, history(outcome.run_id, engine=engine, address=address, state_dir=state_dir))
+    if graph is not None:
+        from .graph_fork_engines import counts
+
+        live, nodes = counts(graph, forked)
+        return EngineFork(h, forked, outcome.status, outcome, live, list(entries), trajectory.diff(h, forked),
+                          live_nodes=nodes)
     live = sum(1 for e in forked.events if e.kind == "model" and e.key not in entries)
     return EngineFork(h, forked, outcome.status, outcome, live, list(entries), trajectory.diff(h, forked))
+
+
+def _workflow(h: History, obj: Any) -> Any:
+    """The graph's workflow (to check ``--set`` against its state keys), from ``obj`` or the
+    REF the run recorded."""
+    from agentc import api
+
+    if obj is None and not h.entry:
+        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {h.run_id} records no REF of its graph",
+                          construct=h.run_id, hint="pass the graph: fork_on_engine(..., obj=graph)")
+    return api.workflow_and_live(obj if obj is not None else h.entry)[0]

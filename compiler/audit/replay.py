@@ -31,6 +31,7 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.audit_events import REPLAYABLE, Event, History
+from agentc.runtime_shims.chat_answers import RecordEnds
 from agentc.runtime_shims.codec import loads
 
 from . import trajectory
@@ -51,14 +52,6 @@ class Replay:
     diff: list[str] = field(default_factory=list)
     live_nodes: int = 0
     """LangGraph nodes the replay ran live (their model calls are inside them)."""
-
-
-class RecordEnds(Exception):
-    """The replay reached a step the record does not cover (``then="stop"``)."""
-
-    def __init__(self, where: str) -> None:
-        super().__init__(where)
-        self.where = where
 
 
 def _decode(e: Event) -> Any:

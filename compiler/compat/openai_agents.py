@@ -15,6 +15,10 @@ Each is used because the SDK has no public equivalent:
   — public ``agents.tool.default_tool_timeout_error_message`` — or ``ToolTimeoutError``),
   so a timed-out call is journaled like any output and replays without waiting again;
   :data:`TIMEOUT_ATTR` is the field cleared meanwhile;
+* the ``on_stream`` callback of an agent used as a tool (:func:`agent_tool_stream_cell`):
+  ``Agent.as_tool`` keeps it only in the closure of the tool's implementation (the private
+  ``_invoke_tool_impl`` of the SDK's invoker); the journal swaps the cell's contents for a
+  journaled callback while a run is driven (``runtime_shims/agent_tool_stream.py``);
 * an agent used as a tool whose nested run stopped for approvals returns ``None`` and
   keeps the nested run in the SDK's per-process cache (``agents.agent_tool_state``:
   ``peek_agent_tool_run_result``, ``get_agent_tool_state_scope``); :func:`nested_interrupted`
@@ -67,6 +71,28 @@ def is_agent_tool(tool: Any) -> bool:
 def agent_tool_agent(tool: Any) -> Any:
     """The agent behind an ``Agent.as_tool`` tool, or None."""
     return getattr(tool, "_agent_instance", None) if is_agent_tool(tool) else None
+
+
+STREAM_CELL_ATTR = "cell_contents"
+"""The attribute of :func:`agent_tool_stream_cell`'s cell that holds the callback."""
+
+
+def agent_tool_stream_cell(tool: Any) -> Any:
+    """The closure cell holding ``as_tool(on_stream=...)``'s callback of an agent used as a
+    tool, when it has one (else None): read from the user's invoker, through agentc's
+    journal wrapper."""
+    if not is_agent_tool(tool):
+        return None
+    invoker = user_attr(tool, TOOL_INVOKE_ATTR)
+    impl = getattr(invoker, "_invoke_tool_impl", invoker)
+    code = getattr(impl, "__code__", None)
+    if code is None or "on_stream" not in code.co_freevars:
+        return None
+    cell = (impl.__closure__ or ())[code.co_freevars.index("on_stream")]
+    try:
+        return cell if cell.cell_contents is not None else None
+    except ValueError:  # an empty cell
+        return None
 
 
 def handoff_agent(handoff: Any) -> Any:

@@ -16,9 +16,10 @@ DEFAULT_STATE_DIR = ".agentc/simulations"
 
 
 def start_fork(state_dir: str | Path | None, run_id: str, new_id: str, journal: str, origin: dict[str, Any], *,
-               obj: Any = None) -> Any:
+               obj: Any = None, field: str = "journal") -> Any:
     """Start and drive the fork until it finishes or waits (its ``RunOutcome``); saved
-    whatever the outcome, as ``agentc simulate`` saves a simulation."""
+    whatever the outcome, as ``agentc simulate`` saves a simulation. ``field``: the input
+    key the record travels in (``journal`` for agents, ``fork`` for a graph's prefix)."""
     from agentc.errors import AgentcError, Code
 
     from .simulate import Simulation
@@ -32,7 +33,7 @@ def start_fork(state_dir: str | Path | None, run_id: str, new_id: str, journal: 
     sim = Simulation(loaded.artifact, loaded.worker)
     sim.lineage = origin
     original = loaded.sim.execution(loaded.workflow_id).get("input") or {}
-    wf_input = {**{k: v for k, v in original.items() if k != "journal"}, "journal": journal}
+    wf_input = {**{k: v for k, v in original.items() if k not in ("journal", "fork")}, field: journal}
     try:
         return sim.start_input(wf_input, run_id=new_id)
     finally:

@@ -18,7 +18,7 @@ from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.runtime_shims.codec import dumps, to_jsonable
-from agentc.targets.step_history import agent_entries, node
+from agentc.targets.step_history import agent_entries, node, run_context
 
 FAILED = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT")
 
@@ -49,7 +49,7 @@ def read(path: str | Path) -> History:
     h = History(run_id=data.get("run_id") or p.stem, engine="conductor", kind=kind, entry=manifest.get("entry"),
                 workflow=manifest.get("workflow") or root.get("workflowName"), status=status,
                 created=_ms(root.get("startTime")), updated=_ms(root.get("updateTime")),
-                context=to_jsonable(run_input.get("context")), output=to_jsonable(output) if status == "done" else None,
+                context=run_context(run_input, kind), output=to_jsonable(output) if status == "done" else None,
                 error=root.get("reasonForIncompletion"), origin=data.get("lineage"))
     h.events = chain(events)
     return h
@@ -79,11 +79,14 @@ def _tasks(workflows: dict[str, Any], wf: dict[str, Any], kind: str, seen: set[s
             sub = workflows[t["subWorkflowId"]]
             if kind == "agents":
                 out += _tasks(workflows, sub, kind, seen, args)
-            else:
-                out.append(Event(0, "node", key=t["subWorkflowId"], name=sub.get("workflowName"), at=at,
-                                 data={"sub_workflow": t["subWorkflowId"]}))
+            else:  # a subgraph node: the writes its graph made to the parent's task (steps._end)
+                found = node(name, sub.get("workflowName") or "", t.get("outputData") or {}, at)
+                out += found or [Event(0, "node", key=t["subWorkflowId"], name=sub.get("workflowName"), at=at,
+                                       data={"sub_workflow": t["subWorkflowId"]})]
             continue
         if status in FAILED:
+            if kind == "agents":  # what its drive journaled before the run failed (agent_steps._journaled)
+                out += agent_entries(t.get("outputData") or {}, seen, args, at)
             out.append(Event(0, "retry", key=t.get("taskId", ""), name=t.get("referenceTaskName"), at=at,
                              data={"error": t.get("reasonForIncompletion"), "attempt": t.get("retryCount", 0) + 1}))
             continue

@@ -170,6 +170,8 @@ class _LevelLowerer:
         d: dict[str, Any] = {"plan": self.res.plan_id}
         if self.wf.graph.context_schema is not None:
             d["context"] = "${workflow.input.context}"
+        if not self.path:  # a fork's record, when the run is a fork (runtime_shims/graph_fork.py)
+            d["fork"] = "${workflow.input.fork}"
         return d
 
     def _prev_for(self, block: int) -> dict[str, str]:
@@ -207,7 +209,7 @@ class _LevelLowerer:
             inputs = ["parent", "context"]
         else:
             output = {"state": out(end_ref, "state")}
-            inputs = ["input", "context"]
+            inputs = ["input", "context", "fork"]
         self.res.workflows[self.name] = workflow_def(
             self.name, f"agentc: LangGraph graph {' > '.join((self.wf.name, *self.path))!r} from {self.wf.entry}",
             self.res.plan_id, inputs, output, tasks)

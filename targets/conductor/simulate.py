@@ -68,7 +68,8 @@ class Simulation:
         self.forgotten: dict[str, str] = {}
         """Uncertain at_most_once calls a human said did not happen: key → task id (at_most_once.py)."""
         self.observe: Any = None
-        """Called with each worker task's output once it completed (``--stream``: ``stream_source.py``)."""
+        """Called with each worker task's output and task type once it completed (``--stream``:
+        ``stream_source.py``, ``graph_stream_source.py``)."""
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
@@ -89,7 +90,7 @@ class Simulation:
         from .at_most_once import hold
 
         if self.observe is not None:
-            self.observe(o.output)
+            self.observe(o.output, call.task_type)
         return hold(TaskResult(o.status, o.output, o.reason))  # an AC305 waits for a human (at_most_once.py)
 
     # ------------------------------------------------------------ running

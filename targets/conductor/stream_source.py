@@ -25,7 +25,7 @@ class TaskOutputs:
         self.entries: dict[str, Any] = {}
         self.decisions: dict[str, Any] = {}
 
-    def __call__(self, output: Any) -> None:
+    def __call__(self, output: Any, task_type: str | None = None) -> None:
         from agentc.runtime_shims import claim_check
 
         blob = output.get("journal") or output.get("entries") if isinstance(output, dict) else None

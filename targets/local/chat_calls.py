@@ -23,7 +23,6 @@ replay answers calls from the record (``compiler/audit/replay_chat.py``): it set
 from __future__ import annotations
 
 import base64
-import hashlib
 import sqlite3
 from typing import Any
 from uuid import UUID
@@ -40,15 +39,10 @@ CREATE TABLE IF NOT EXISTS chat_calls(
   run_id TEXT, ns TEXT, step INTEGER, task TEXT, n INTEGER, node TEXT, digest TEXT, t TEXT, v BLOB,
   PRIMARY KEY(run_id, ns, step, task, n));
 """
-MARK = "agentc_replayed_chat"
-"""``generation_info`` key of a response a replay took from the record (its call number)."""
+from agentc.runtime_shims.chat_answers import MARK  # noqa: E402,F401 - a replayed response's mark
 
 
-def digest(messages: list[Any]) -> str:
-    from langchain_core.load import dumps as lc_dumps
-
-    plain = [m.model_copy(update={"id": None}) if getattr(m, "id", None) is not None else m for m in messages]
-    return hashlib.sha256(lc_dumps(plain).encode()).hexdigest()[:20]
+from agentc.runtime_shims.chat_capture import digest  # noqa: E402 - one digest on every target
 
 
 def key(ns: str, step: int, task: str, n: int) -> str:

@@ -16,13 +16,15 @@ from .history import ENTRY_MEMO, FORK_MEMO
 
 
 def start_fork(address: str | None, run_id: str, new_id: str, journal: str, origin: dict[str, Any], *,
-               with_worker: bool = False, no_worker_s: float | None = None) -> Any:
+               with_worker: bool = False, no_worker_s: float | None = None, field: str = "journal") -> Any:
+    """``field``: the input key the record travels in (``journal``: an agent loop's starting
+    journal; ``fork``: a graph's recorded prefix, ``runtime_shims/graph_fork.py``)."""
     from agentc.errors import AgentcError, Code
 
     if not address:
         raise AgentcError(Code.CONFIG, "--engine temporal needs --address HOST:PORT", construct="--address",
                           hint="e.g. --address 127.0.0.1:7233")
-    return asyncio.run(_start(address, run_id, new_id, journal, origin, with_worker, no_worker_s))
+    return asyncio.run(_start(address, run_id, new_id, journal, origin, with_worker, no_worker_s, field))
 
 
 async def _original(client: Any, run_id: str) -> tuple[Any, dict[str, Any]]:
@@ -36,7 +38,7 @@ async def _original(client: Any, run_id: str) -> tuple[Any, dict[str, Any]]:
 
 
 async def _start(address: str, run_id: str, new_id: str, journal: str, origin: dict[str, Any],
-                 with_worker: bool, no_worker_s: float | None) -> Any:
+                 with_worker: bool, no_worker_s: float | None, field: str = "journal") -> Any:
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
     from agentc.errors import AgentcError, Code
@@ -47,7 +49,7 @@ async def _start(address: str, run_id: str, new_id: str, journal: str, origin: d
     desc, original = await _original(client, run_id)
     entry = await desc.memo_value(ENTRY_MEMO, None)
     # a continued-as-new original carries its journal in ``_carry``: the fork starts from its own
-    arg = {**{k: v for k, v in original.items() if k not in ("_carry", "journal")}, "journal": journal}
+    arg = {**{k: v for k, v in original.items() if k not in ("_carry", "journal", "fork")}, field: journal}
     q = desc.task_queue
     memo = {FORK_MEMO: origin, **({ENTRY_MEMO: entry} if entry else {})}
 

@@ -29,6 +29,7 @@ from agentc.runtime_shims.codec import dumps, to_jsonable
 from agentc.targets.step_history import agent_entries as _agent_entries
 from agentc.targets.step_history import node as _node
 from agentc.targets.step_history import short as _short
+from agentc.targets.step_history import run_context
 
 ENTRY_MEMO = "agentc_entry"
 FORK_MEMO = "agentc_fork"
@@ -85,6 +86,10 @@ async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
                     events += _node(workflow, name, result, at)
             case "activity_task_failed_event_attributes":
                 name = scheduled.get(a.scheduled_event_id, "?")
+                if kind == "agents" and a.failure.application_failure_info.details.payloads:
+                    # what its drive journaled before the run failed (agent_steps._journaled)
+                    details = await conv.decode(a.failure.application_failure_info.details.payloads)
+                    events += _agent_entries((details or [None])[0], journal_seen, args, at)
                 events.append(Event(0, "retry", key=name, name=_short(workflow, name), at=at,
                                     data={"error": a.failure.message, "attempt": a.retry_state}))
             case "workflow_execution_signaled_event_attributes" if kind == "graph":  # agents: the journal's
@@ -105,15 +110,18 @@ async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
             case "start_child_workflow_execution_initiated_event_attributes" if kind == "agents":
                 child = await read(client, a.workflow_id, _seen=journal_seen, _args=args, _kind="agents")
                 events += [c for c in child.events if c.kind not in ("input", "status")]
-            case "start_child_workflow_execution_initiated_event_attributes":
-                events.append(Event(0, "node", key=a.workflow_id, name=a.workflow_type.name, at=at,
-                                    data={"child_workflow": a.workflow_id}))
+            case "child_workflow_execution_completed_event_attributes" if kind == "graph":
+                # a subgraph node: the writes its graph made to the parent's task (steps._end)
+                result = (await conv.decode(a.result.payloads) or [None])[0]
+                events += _node(workflow, a.workflow_type.name, result, at) or [
+                    Event(0, "node", key=a.workflow_execution.workflow_id, name=a.workflow_type.name, at=at,
+                          data={"child_workflow": a.workflow_execution.workflow_id})]
             case _:
                 pass
     h = History(run_id=workflow_id, engine="temporal", kind=kind, entry=entry, workflow=workflow, status=status,
                 created=desc.start_time.timestamp() if desc.start_time else None,
                 updated=desc.close_time.timestamp() if desc.close_time else None,
-                context=to_jsonable((run_input or {}).get("context")) if isinstance(run_input, dict) else None,
+                context=run_context(run_input, kind),
                 output=to_jsonable(output), error=error, origin=origin)
     h.events = chain(events)
     return h

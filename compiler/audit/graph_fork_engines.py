@@ -1,0 +1,131 @@
+"""``agentc fork RUN_ID --engine temporal|conductor`` of a LangGraph graph run
+(docs/replay.md, "Forks on Temporal and Conductor").
+
+A compiled graph workflow always starts at START; rather than compiling a second entry
+into every workflow, a fork is a new run of the same workflow from START whose node steps
+of the forked prefix answer with the original's recorded writes instead of calling their
+nodes (``runtime_shims/graph_fork.py``, the worker half). The original's history holds
+those writes exactly: each node step returns them (``writes``, read back as the node
+event's ``raw`` by ``targets/step_history.py``), with the chat-model calls the node made.
+This is the local replay's seeding (``replay._seeds``: the supersteps before the altered
+one, and the altered task's siblings in its superstep, which ran on the same snapshot),
+carried in the workflow input (``fork``) instead of a journal. The START step, barriers
+and the END read-out run as always; reducers applied to the recorded writes rebuild the
+original's frames, and each step still checks its schedule against the compiled plan.
+
+Refused (AC200), with why: a prefix that holds a subgraph's child workflow (its history
+is not read, so its nodes would run again), a record that lost a superstep before the
+fork point (a Conductor ``DO_WHILE`` keeps its last ``keepLastN`` iterations; a Temporal
+history that continued as new keeps its last run), and a breakpoint
+(``interrupt_before``/``interrupt_after``) answered before the fork point (the workflow
+would pause there again: its wait is the workflow's, not a step's).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentc.errors import AgentcError, Code
+from agentc.runtime_shims.audit_events import Event, History
+
+from .replay import NOT_SET, _decode, find_step, fit
+
+
+@dataclass
+class GraphForkPlan:
+    """What the fork's workflow input carries (``runtime_shims/graph_fork.FIELD``)."""
+
+    plan: dict[str, Any]
+    target: Event
+    answered: set[str] = field(default_factory=set)
+    """Task keys (``/step/task``) answered from the record."""
+
+
+def _task_key(e: Event) -> str:
+    return f"/{e.step}/{e.data.get('task')}"
+
+
+def _refuse(h: History, engine: str, why: str, hint: str) -> AgentcError:
+    return AgentcError(Code.UNSUPPORTED, f"run {h.run_id}: {why}", construct=f"agentc fork --engine {engine}",
+                       hint=hint)
+
+
+def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = None) -> GraphForkPlan:
+    """The fork of graph run ``h`` at event ``at`` (a node, or a chat call inside one),
+    its output replaced by ``value``: AC132/AC133 as a local fork; AC200 (module docstring)."""
+    target = find_step(h, at)
+    if target.kind not in ("node", "model"):
+        raise AgentcError(Code.UNKNOWN_STEP, f"event {at} of run {h.run_id} is a {target.kind} event",
+                          construct=f"--at {at}", hint="a graph forks at a node or a chat-model call event")
+    fitted = fit(wf, target, value) if value is not NOT_SET else NOT_SET
+    where = _task_key(target)
+    nodes = [e for e in h.events if e.kind == "node"]
+    subgraphs = _subgraph_nodes(wf)
+    for e in nodes:
+        child = e.data.get("child_workflow") or e.data.get("sub_workflow") or e.name in subgraphs
+        if child and (e.seq < target.seq or e.step == target.step):
+            raise _refuse(h, engine, f"event {e.seq} before the fork point is subgraph {e.name!r}, a child "
+                          "workflow whose steps the fork cannot answer from the record",
+                          "fork at an event before the subgraph, or fork the graph on the local executor")
+    tstep = target.step if target.step is not None else 0  # a node or chat event: always a step
+    missing = sorted(set(range(1, tstep)) - {e.step for e in nodes if e.step is not None})
+    if missing:
+        raise _refuse(h, engine, f"the record no longer holds superstep(s) {missing} before the fork point",
+                      "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run that "
+                      "continued as new keeps its last run's history; fork at a later step, or on the local executor")
+    graph = getattr(wf, "graph", None)
+    if graph is not None and (graph.interrupt_before or graph.interrupt_after) and \
+            any(e.kind == "resume" and e.seq < target.seq for e in h.events):
+        raise _refuse(h, engine, "a breakpoint (interrupt_before/interrupt_after) was answered before the "
+                      "fork point; the fork's workflow would wait there again",
+                      "fork at a step before the first breakpoint, or fork the graph on the local executor")
+    chat_target = target.kind == "model"
+    writes: dict[str, Any] = {}
+    chat: dict[str, list[tuple[str, Any]]] = {}
+    for e in h.events:
+        if e.kind not in ("node", "model") or e.raw is None or e.ns:
+            continue
+        k = _task_key(e)
+        estep = e.step if e.step is not None else -1
+        before = estep < tstep or (estep == tstep and k != where)
+        if e.kind == "model" and (before or k == where):
+            chat.setdefault(k, []).append((e.data["request_digest"], _decode(e)["message"]))
+        elif e.kind == "node" and (before or (k == where and fitted is NOT_SET and not chat_target)):
+            writes[k] = [list(w) for w in _decode(e)]
+    plan: dict[str, Any] = {"writes": writes, "chat": chat, "target": where, "step": target.step}
+    if chat_target:
+        plan["rerun"] = (target.data["call"], fitted if fitted is not NOT_SET else _decode(target)["message"])
+    elif fitted is not NOT_SET:
+        plan["value"] = fitted
+    return GraphForkPlan(plan, target, set(writes))
+
+
+def _subgraph_nodes(wf: Any) -> set[str]:
+    """The root graph's subgraph nodes (each runs as a child workflow on the engines)."""
+    from agentc.ir import SubgraphNode
+
+    graph = getattr(wf, "graph", None)
+    return {n.name for n in graph.nodes if isinstance(n, SubgraphNode)} if graph is not None else set()
+
+
+def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:
+    """(live chat-model calls, nodes run live) of the fork, from its own record: a node step
+    the fork answered says so (``data.forked``); the chat calls of an answered step are the
+    record's, and those of the altered chat call's node through the altered one too."""
+    rerun = fp.plan.get("rerun")
+    answered = {_task_key(e) for e in forked.events if e.kind == "node" and e.data.get("forked")}
+    live_calls = live_nodes = 0
+    for e in forked.events:
+        if e.kind == "node":
+            live_nodes += not e.data.get("forked")
+        elif e.kind == "model" and _task_key(e) not in answered:
+            live_calls += not (rerun is not None and _task_key(e) == fp.plan["target"]
+                               and e.data.get("call", 0) <= rerun[0])
+    return live_calls, live_nodes
+
+
+def fork_text(fp: GraphForkPlan) -> str:
+    """The plan as the workflow input carries it: a claim-check value (inline when small)."""
+    from agentc.runtime_shims.claim_check import put_value
+
+    return put_value(fp.plan)

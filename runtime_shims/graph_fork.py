@@ -1,0 +1,129 @@
+"""A fork of a LangGraph run on an engine: a new workflow run whose first supersteps are
+answered from the original's record (docs/replay.md, "Forks on Temporal and Conductor").
+
+A compiled graph workflow always starts at START and walks the plan, each step continuing
+the Pregel frame of the one before (``steps.py``). A fork does not need another entry:
+it is a new run of the same workflow whose input carries ``fork`` (``FIELD``, a
+claim-check value, ``claim_check.put_value``), and every node step of the root graph looks
+its task up there before calling the node:
+
+* a task of the forked prefix (a superstep before the altered one, or a sibling of the
+  altered task in its superstep, which ran on the same snapshot) returns the writes the
+  original recorded for it — the node is not called, nor any model inside it — and the
+  chat calls it recorded, so the fork's history shows them where the original had them;
+* the altered task returns the ``--set`` value as its node's return value (its routers,
+  ``Command`` and ``Send``s run on it, as on the node's own return; LangGraph's
+  ``update_state(..., as_node=...)`` does the same), or — an altered chat call inside it —
+  re-runs the node with its recorded chat calls answered from the record, the altered
+  one with the new value, the later ones live (``agentc.audit.replay_chat``);
+* any other task runs live. A task of a superstep before the altered one that the
+  record lacks fails the step loudly (AC122): the run left the recorded path, so the
+  record no longer describes it.
+
+The START step, barriers and the END read-out run as always: applying recorded writes
+with the user's reducers gives the original's frames, and each step still checks that its
+schedule is the compiled plan's. Nested graphs' levels (subgraph child workflows) are not
+answered (``compiler/audit/graph_fork_engines.py`` refuses a prefix that holds one).
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+FIELD = "fork"
+"""The workflow-input key (Temporal: passed to every step, ``temporal_runtime._payload``;
+Conductor: ``${workflow.input.fork}`` in the root level's node tasks)."""
+MARK = "forked"
+"""Output key of a node step the fork answered: ``record`` (recorded writes) or ``set``
+(the altered value); the fork's history shows it (``data.forked``) and counts the rest as live."""
+
+
+@dataclass
+class Answer:
+    """How the fork answers one node task."""
+
+    writes: list[tuple[str, Any]] | None = None
+    """Recorded writes (the node is not called)."""
+    value: Any = None
+    has_value: bool = False
+    """The altered return value (``--set``)."""
+    chat: list[tuple[str, Any]] | None = None
+    """The recorded chat calls of an answered task (shown in the fork's history)."""
+    rerun: tuple[int, Any, list[tuple[str, Any]]] | None = None
+    """An altered chat call: (its number, the new AI message, the task's recorded calls)."""
+
+
+_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _plan(text: str) -> dict[str, Any]:
+    from .claim_check import get_value
+
+    with _LOCK:
+        if text in _CACHE:
+            _CACHE.move_to_end(text)
+            return _CACHE[text]
+    plan = get_value(text)
+    with _LOCK:
+        _CACHE[text] = plan
+        while len(_CACHE) > 8:
+            _CACHE.popitem(last=False)
+    return plan
+
+
+def answer(input: dict[str, Any], path: tuple[str, ...], step: int, task_key: str) -> Answer | None:
+    """The fork's answer for the root graph's task ``task_key`` of superstep ``step`` (None:
+    run it live). Raises AC122 for a task before the altered superstep the record lacks."""
+    text = input.get(FIELD)
+    if not text or path:
+        return None
+    plan = _plan(text)
+    key = f"/{step}/{task_key}"
+    chat = plan.get("chat", {}).get(key)
+    if key in plan["writes"]:
+        return Answer(writes=[tuple(w) for w in plan["writes"][key]], chat=chat)
+    if key == plan.get("target"):
+        if "rerun" in plan:
+            n, message = plan["rerun"]
+            return Answer(rerun=(n, message, chat or []))
+        if "value" in plan:
+            return Answer(value=plan["value"], has_value=True)
+    if step < plan["step"]:
+        from agentc.errors import AgentcError, Code
+
+        raise AgentcError(Code.GRAPH_CHANGED, f"the fork reached task {task_key} of superstep {step}, which the "
+                          f"forked run's record does not hold (it forks at superstep {plan['step']})",
+                          construct=f"task {task_key}", hint="the graph's code took another path than the record "
+                          "(it changed since), or the record lost the step; fork it on the local executor")
+    return None
+
+
+def rerun_answers(rerun: tuple[int, Any, list[tuple[str, Any]]], where: str) -> Any:
+    """``replay_chat.Answers`` for a node re-run with chat call ``n`` altered: the calls
+    before it from the record, call ``n`` the new message, the ones after it live."""
+    from agentc.runtime_shims.chat_answers import Answers, Stats
+
+    n, message, recorded = rerun
+    rows = [(i, d, m) for i, (d, m) in enumerate(recorded[:n])]
+    if n < len(recorded):
+        rows.append((n, recorded[n][0], message))
+    return Answers(rows, False, where, [str(i) for i, _, _ in rows], Stats())
+
+
+@contextlib.contextmanager
+def rerun(forked: Answer | None, capture: Any, node: str) -> Iterator[None]:
+    """Around a node call: for an altered chat call, the node's capture answers its calls
+    from the record (``rerun_answers``) through the replay's LLM cache; else nothing."""
+    if forked is None or forked.rerun is None:
+        yield
+        return
+    from agentc.runtime_shims.chat_answers import installed
+
+    capture.answers = rerun_answers(forked.rerun, f"node {node!r}")
+    with installed():
+        yield

@@ -1,0 +1,281 @@
+"""Streaming a durable LangGraph run: ``graph.stream(input, stream_mode=...)``'s own chunks,
+as the run journals its tasks (docs/langgraph.md, "Streaming").
+
+The durable run is driven by the local executor or by workflow steps (Temporal, Conductor);
+none of those drives is the caller's, so the caller cannot read LangGraph's stream off
+them. A **follower** produces it instead: it walks the same Pregel frame
+(``runtime_shims/pregel.py``, the one every runtime shares) superstep by superstep and runs
+nothing: each task's writes come from the run's record (``Source``: the local journal, a
+Temporal history, a Conductor simulation's task outputs), and where the record does not
+hold a task yet the follower waits until it does. Each chunk is built the way LangGraph's
+loop builds it from the same writes and the same channels:
+
+* ``updates``: ``{node: update}`` per finished task, as it finishes (``map_output_updates``:
+  the task's writes to state keys; ``None`` when it wrote none; a list of one-key dicts when
+  it wrote a key twice; START is hidden); a task a resumed step finished before the pause
+  carries ``"__metadata__": {"cached": True}``; a pause is ``{"__interrupt__": (Interrupt,
+  ...)}`` per paused task, a breakpoint ``{"__interrupt__": ()}``.
+* ``values``: the state (every non-managed channel holding a value, or the bare value of a
+  root-state graph) after each superstep whose writes touched it, and first thing on a
+  resume; at a pause the state with ``"__interrupt__"`` per paused task, then the state
+  with the paused step's finished tasks applied.
+
+Only the START step is computed rather than read on the engines, whose histories do not
+record it (``start_writes``): the input mapped to state keys and START's routers, as every
+engine step that enters from the input computes it.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any, Awaitable, Callable
+
+from agentc.errors import AgentcError, Code
+
+MODES = ("updates", "values")
+"""The ``stream_mode``s a durable run streams (LangGraph's default for ``stream`` first)."""
+NATIVE_ONLY = {
+    "custom": "get_stream_writer() calls inside nodes are not journaled",
+    "messages": "a journal holds whole chat-model responses, not their tokens",
+    "debug": "task and checkpoint events carry LangGraph's own checkpoint and task ids",
+    "checkpoints": "LangGraph's checkpoint ids and metadata have no counterpart in the journal",
+    "tasks": "task start/result events carry LangGraph's own task ids",
+}
+INTERRUPT = "__interrupt__"
+
+
+def check_mode(mode: Any) -> str:
+    """The stream mode, or the diagnostic: LangGraph's other modes are refused (AC200, naming
+    it), anything else is no mode (AC401)."""
+    if mode in MODES:
+        return mode
+    if mode in NATIVE_ONLY:
+        raise AgentcError(Code.UNSUPPORTED, f"stream_mode {mode!r} is not streamed from a durable run: "
+                          f"{NATIVE_ONLY[mode]}", construct=f"--stream-mode {mode}",
+                          hint="stream with --stream-mode updates (LangGraph's default) or values")
+    raise AgentcError(Code.CONFIG, f"{mode!r} is not a stream mode", construct=f"--stream-mode {mode}",
+                      hint="LangGraph's stream modes: updates (the default) or values")
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """What a source shows of a run now: the writes of the root graph's finished tasks,
+    ``(step, task key) -> writes`` (a key of ``""``: the one task of a single-task step, whose
+    output names no task), and the run's state: ``running``, ``done``, ``waiting`` or ``failed``."""
+
+    writes: dict[tuple[int, str], list[tuple[str, Any]]]
+    state: str
+
+
+Source = Callable[[], Awaitable[Snapshot]]
+
+
+@dataclasses.dataclass
+class Resumed:
+    """Where a resumed run's stream starts: the root frame at the step it paused (or failed)
+    in, and the writes of that step's tasks that finished before it stopped."""
+
+    frame: Any
+    cached: dict[str, list[tuple[str, Any]]]
+
+
+class StreamDiverged(Exception):
+    """The run finished, but the follower waits for a task its record does not hold."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+# ---------------------------------------------------------------- chunks
+def stream_keys(graph: Any) -> Any:
+    """LangGraph's ``stream_channels``: every non-managed state key, or ``"__root__"``."""
+    from agentc.runtime_shims import langgraph_calls as lg
+
+    keys = [c.name for c in graph.channels if c.kind != "managed"]
+    return lg.ROOT if keys == [lg.ROOT] else frozenset(keys)
+
+
+def update_chunk(name: str, writes: list[tuple[str, Any]], keys: Any, cached: bool = False) -> dict[str, Any]:
+    """LangGraph's ``map_output_updates`` for one task."""
+    if isinstance(keys, str):
+        found = [v for ch, v in writes if ch == keys]
+    elif any(ch in keys for ch, _ in writes):
+        counts = Counter(ch for ch, _ in writes)
+        if any(n > 1 for ch, n in counts.items() if ch in keys):
+            found = [{ch: v} for ch, v in writes if ch in keys]
+        else:
+            found = [{ch: v for ch, v in writes if ch in keys}]
+    else:
+        found = []
+    chunk: dict[str, Any] = {name: None if not found else found[0] if len(found) == 1 else found}
+    if cached:
+        chunk["__metadata__"] = {"cached": True}
+    return chunk
+
+
+def values_chunk(frame: Any, keys: Any) -> Any:
+    """LangGraph's ``read_channels(channels, stream_channels)``."""
+    if isinstance(keys, str):
+        ch = frame.channels.get(keys)
+        return ch.get() if ch is not None and ch.is_available() else None
+    return {k: frame.channels[k].get() for k in frame.specs if k in keys and frame.channels[k].is_available()}
+
+
+def _touches(writes: Any, keys: Any) -> bool:
+    return any((ch == keys) if isinstance(keys, str) else (ch in keys) for ch, _ in writes)
+
+
+def _changed(changed: set[str], keys: Any) -> bool:
+    return (keys in changed) if isinstance(keys, str) else bool(changed & keys)
+
+
+def interrupt_groups(pending: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The run's pending ``interrupt()`` calls as LangGraph's ``Interrupt``s, one tuple per
+    paused task (in the order the run lists them)."""
+    from langgraph.types import Interrupt
+
+    groups: dict[Any, list[Any]] = {}
+    for i in pending:
+        if i.get("kind", "interrupt") == "interrupt":
+            key = (i.get("ns", ""), i.get("task"), i.get("node"))
+            groups.setdefault(key, []).append(Interrupt(value=i.get("value"), id=str(i.get("id", ""))))
+    return [tuple(g) for g in groups.values()]
+
+
+# ---------------------------------------------------------------- the frame
+def tasks_of(frame: Any) -> list[Any]:
+    """The step's tasks, as ``Frame.prepare`` schedules them, without reading any node's
+    input (that would build the user's state classes)."""
+    from agentc.runtime_shims import langgraph_calls as lg
+    from agentc.runtime_shims.pregel import PULL
+
+    tasks = frame.prepare(None, with_input=False)
+    root_empty = lg.ROOT in frame.channels and not frame.channels[lg.ROOT].is_available()
+    return [t for t in tasks if not (t.path[0] == PULL and t.name in frame.nodes and root_empty
+                                     and lg.is_root(frame.nodes[t.name].input))]
+
+
+def start_writes(frame: Any, task: Any, resolve: Any, context: Any, store: Any = None) -> list[tuple[str, Any]]:
+    """START's writes (the input mapped to state keys, START's static edges and routers), as
+    ``steps.StepWorker._started`` computes them on the engines."""
+    from agentc.runtime_shims import langgraph_calls as lg
+    from agentc.runtime_shims import pregel
+
+    cc = lg.CallContext(run_id="", step=frame.step, stop=frame.stop, ns=task.key, task_id=task.key,
+                        context=context, store=store, triggers=task.triggers, path=task.path)
+    value = frame.channels[pregel.START_CHANNEL].get()
+    return pregel.task_writes(frame, task, value, lg.make_config(cc, task.name), resolve, is_start=True)
+
+
+def fresh_frame(graph: Any, resolve: Any, input: Any) -> Any:
+    from agentc.runtime_shims import pregel
+
+    frame = pregel.Frame(graph, resolve)
+    pregel.start(frame, input, 1 << 30)  # the budget is the run's business, not the follower's
+    return frame
+
+
+def _find(snap: Snapshot, step: int, task: Any, tasks: list[Any]) -> list[tuple[str, Any]] | None:
+    found = snap.writes.get((step, task.key))
+    if found is None and len(tasks) == 1:  # an engine's single-task step names no task
+        at = [w for (s, _), w in snap.writes.items() if s == step]
+        found = at[0] if len(at) == 1 else None
+    return found
+
+
+def replay(frame: Any, snap: Snapshot, compute_start: Callable[[Any, Any], Any] | None = None) -> Resumed:
+    """Advance ``frame`` through every step ``snap`` holds all the writes of: where a
+    resumed run starts again (a Temporal run's stream of ``agentc resume``)."""
+    while True:
+        tasks = tasks_of(frame)
+        got: dict[str, Any] = {}
+        for t in tasks:
+            w = compute_start(frame, t) if compute_start and t.name == "__start__" else _find(snap, frame.step, t, tasks)
+            if w is not None:
+                got[t.key] = w
+        if not tasks or len(got) < len(tasks):
+            return Resumed(frame, {k: v for k, v in got.items()})
+        frame.apply_writes(tasks, got)
+        frame.step += 1
+
+
+# ---------------------------------------------------------------- the follower
+async def follow(graph: Any, frame: Any, source: Source, *, mode: str, pending: Callable[[], list[dict[str, Any]]],
+                 resumed: dict[str, list[tuple[str, Any]]] | None = None,
+                 compute_start: Callable[[Any, Any], Any] | None = None, poll_s: float = 0.05) -> AsyncIterator[Any]:
+    """The chunks ``graph.stream(..., stream_mode=mode)`` yields for the run ``source``
+    shows, from ``frame`` (a fresh frame holding the input, or the frame a resumed run
+    starts from, ``resumed`` then holding the writes that step kept). Ends with the graph,
+    at the run's pause (``pending()``: the run's pending interrupts, read once it waits),
+    or when the run failed (the run's error is the caller's to report)."""
+    keys = stream_keys(graph)
+    cached = resumed
+    while True:
+        tasks = tasks_of(frame)
+        if cached is not None:  # LangGraph's first tick of a resumed run
+            if mode == "values":
+                yield values_chunk(frame, keys)
+            elif mode == "updates":
+                for t in tasks:
+                    if t.key in cached and t.name != "__start__":
+                        yield update_chunk(t.name, cached[t.key], keys, cached=True)
+        if not tasks:
+            return
+        got: dict[str, Any] = dict(cached or {})
+        cached = None
+        waiting = [t for t in tasks if t.key not in got]
+        while waiting:
+            snap = await source()
+            progressed = False
+            for t in list(waiting):
+                w = compute_start(frame, t) if compute_start and t.name == "__start__" else \
+                    _find(snap, frame.step, t, tasks)
+                if w is None:
+                    continue
+                got[t.key] = w
+                waiting.remove(t)
+                progressed = True
+                if mode == "updates" and t.name != "__start__":
+                    yield update_chunk(t.name, w, keys)
+            if not waiting or progressed:
+                continue
+            if snap.state == "running":
+                await asyncio.sleep(poll_s)
+                continue
+            if snap.state == "waiting":
+                for chunk in _pause(frame, tasks, got, pending(), mode, keys):
+                    yield chunk
+            elif snap.state == "done":
+                raise StreamDiverged(f"step {frame.step}: {sorted(t.key for t in waiting)}")
+            return
+        changed = frame.apply_writes(tasks, got)
+        frame.step += 1
+        if mode == "values" and any(_touches(w, keys) for w in got.values()) and _changed(changed, keys):
+            yield values_chunk(frame, keys)
+
+
+def _pause(frame: Any, tasks: list[Any], got: dict[str, Any], pending: list[dict[str, Any]], mode: str,
+           keys: Any) -> list[Any]:
+    """What LangGraph streams when a step pauses: each paused task's interrupts (updates: the
+    interrupt chunk; values: the state with them), a breakpoint's empty interrupt (updates),
+    then (values) the state with the step's finished tasks applied."""
+    from agentc.runtime_shims import pregel
+
+    out: list[Any] = []
+    for group in interrupt_groups(pending):
+        if mode == "updates":
+            out.append({INTERRUPT: group})
+        else:
+            state = values_chunk(frame, keys)
+            out.append({**state, INTERRUPT: group} if isinstance(state, dict) else {INTERRUPT: group})
+    if mode == "updates" and any(i.get("kind") == "breakpoint" for i in pending):
+        out.append({INTERRUPT: ()})
+    done = [t for t in tasks if t.key in got]
+    if mode == "values" and done and any(_touches(got[t.key], keys) for t in done):
+        after = pregel.clone(frame)
+        if _changed(after.apply_writes(done, got), keys):
+            out.append(values_chunk(after, keys))
+    return out

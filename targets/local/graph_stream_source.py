@@ -1,0 +1,62 @@
+"""The local journal as a graph stream follower's source (``runtime_shims/graph_stream.py``).
+
+Reads the root graph's task writes (``writes`` rows of namespace ``""``) over a connection
+of its own (WAL: the driving process commits while this one reads), only the rows
+committed since the last read; and, for a resumed run, the root frame it starts from.
+"""
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Callable
+
+from agentc.runtime_shims.codec import loads
+from agentc.runtime_shims.graph_stream import Resumed, Snapshot
+
+
+class JournalWrites:
+    """``state()``: the run's driver's view (``running`` while it drives the run, then how
+    it ended), read before the journal so what the rows show then is complete."""
+
+    def __init__(self, path: str, run_id: str, state: Callable[[], str]) -> None:
+        self.path, self.run_id, self.state = path, run_id, state
+        self.db: sqlite3.Connection | None = None
+        self.rowid = 0
+        self.writes: dict[tuple[int, str], list[tuple[str, Any]]] = {}
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self.db is None:
+            try:
+                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            except sqlite3.OperationalError:  # not created yet
+                return None
+            self.db.execute("PRAGMA busy_timeout=10000")
+        return self.db
+
+    async def __call__(self) -> Snapshot:
+        state = self.state()  # before reading: what the rows show then is complete if it ended
+        db = self._connect()
+        if db is not None:
+            try:
+                rows = db.execute("SELECT rowid, step, task, t, v FROM writes WHERE run_id=? AND ns='' AND rowid>? "
+                                  "ORDER BY rowid", (self.run_id, self.rowid)).fetchall()
+            except sqlite3.OperationalError:  # the tables are not there yet
+                rows = []
+            for rowid, step, task, t, v in rows:
+                self.rowid = rowid
+                self.writes[(step, task)] = [tuple(w) for w in loads(t, v)]
+        return Snapshot(dict(self.writes), state)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+def resume_point(journal: Any, run_id: str, graph: Any, resolve: Any) -> Resumed:
+    """The root frame a resume of ``run_id`` continues from (saved at its last barrier or
+    pause) and the writes its step kept: read before the resume starts."""
+    from agentc.runtime_shims.pregel import Frame
+
+    frame = Frame(graph, resolve)
+    frame.restore(*journal.load_frame(run_id, ""))
+    return Resumed(frame, journal.load_writes(run_id, "", frame.step))

@@ -1,0 +1,44 @@
+"""A Temporal run's history as a graph stream follower's source (``runtime_shims/graph_stream.py``).
+
+Every node activity returns the writes its task made, and ``history.read`` already decodes
+them into ``node`` events with their exact encoding (``raw``), keyed ``ns/step/task`` as the
+local journal keys them (a subgraph node's child workflow returns its node's writes in the
+root graph). Each poll reads the history again and hands the follower the root graph's.
+"""
+from __future__ import annotations
+
+import base64
+from typing import Any, Callable
+
+from agentc.runtime_shims.audit_events import Event
+from agentc.runtime_shims.codec import loads
+from agentc.runtime_shims.graph_stream import Snapshot
+
+
+class GraphHistorySource:
+    """``state()``: the run's driver's view (``running`` until it returned), read first."""
+
+    def __init__(self, client: Any, run_id: str, state: Callable[[], str]) -> None:
+        self.client, self.run_id, self.state = client, run_id, state
+
+    async def __call__(self) -> Snapshot:
+        from agentc.errors import AgentcError
+
+        from .history import read
+
+        state = self.state()
+        try:
+            h = await read(self.client, self.run_id)
+        except AgentcError:  # not started yet
+            return Snapshot({}, state)
+        return Snapshot(writes_of(h.events), state)
+
+
+def writes_of(events: list[Event]) -> dict[tuple[int, str], list[Any]]:
+    """The root graph's task writes that ``events`` hold, ``(step, task key) -> writes``."""
+    out: dict[tuple[int, str], list[Any]] = {}
+    for e in events:
+        if e.kind == "node" and e.raw and e.ns == "" and e.step is not None:
+            task = e.data.get("task") or e.key.split("/", 2)[-1]
+            out.setdefault((e.step, task), [tuple(w) for w in loads(e.raw["t"], base64.b64decode(e.raw["b64"]))])
+    return out
