@@ -15,25 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AgentcError, Code
-
-
-def step_names(q: dict[str, Any]) -> tuple[str, ...]:
-    """The names an external pause answers to: its node, or its tool call id and tool."""
-    return tuple(str(q[k]) for k in ("node", "call_id", "tool") if q.get(k) is not None)
-
-
-def choose(run_id: str, step: str, waiting: list[dict[str, Any]], question: Any) -> dict[str, Any]:
-    """The one pending external step ``step`` names (``question(item)``: its interrupt
-    value); AC112 when none or several do."""
-    mine = [w for w in waiting if step in step_names(question(w))]
-    if len(mine) == 1:
-        return mine[0]
-    listing = ", ".join(sorted({"/".join(step_names(question(w))) for w in waiting})) or "none"
-    if not mine:
-        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} does not wait for step {step!r} to be completed",
-                          construct=run_id, hint=f"steps waiting for completion: {listing}")
-    raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for {len(mine)} calls of {step!r}",
-                      construct=run_id, hint=f"name one by its call id: {listing}")
+from .runtime_shims.external_steps import choose
 
 
 def complete(run_id: str, step: str, value: Any, *, db: str | Path) -> Any:

@@ -26,6 +26,7 @@ import asyncio
 import re
 from typing import Any, Awaitable
 
+from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import claim_check
 from agentc.runtime_shims.policy_gate import EXTERNAL_KIND
 
@@ -64,6 +65,26 @@ def tool_timeout(wf: Any, tool: str) -> float | None:
     return rule.timeout if rule is not None else None
 
 
+# ---------------------------------------------------------------- which step `agentc complete` means
+def step_names(q: dict[str, Any]) -> tuple[str, ...]:
+    """The names an external pause answers to: its node, or its tool call id and tool."""
+    return tuple(str(q[k]) for k in ("node", "call_id", "tool") if q.get(k) is not None)
+
+
+def choose(run_id: str, step: str, waiting: list[dict[str, Any]], question: Any) -> dict[str, Any]:
+    """The one pending external step ``step`` names (``question(item)``: its interrupt
+    value); AC112 when none or several do."""
+    mine = [w for w in waiting if step in step_names(question(w))]
+    if len(mine) == 1:
+        return mine[0]
+    listing = ", ".join(sorted({"/".join(step_names(question(w))) for w in waiting})) or "none"
+    if not mine:
+        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} does not wait for step {step!r} to be completed",
+                          construct=run_id, hint=f"steps waiting for completion: {listing}")
+    raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for {len(mine)} calls of {step!r}",
+                      construct=run_id, hint=f"name one by its call id: {listing}")
+
+
 # ---------------------------------------------------------------- agent tools on the engines
 def tool_question(call: dict[str, Any], timeout: float | None) -> dict[str, Any]:
     """What a paused external tool call shows (the interrupt's value)."""
@@ -78,7 +99,7 @@ def tool_task_input(call: dict[str, Any], timeout: float | None) -> dict[str, An
     """The dynamic-fork input of an external tool call's task: packed, as every
     dynamic-fork input is (Conductor evaluates ``${}`` in them; call ids and arguments
     come from the model)."""
-    out = {"external": claim_check.put_value({"key": call["path"][-1], "question": tool_question(call, timeout)})}
+    out: dict[str, Any] = {"external": claim_check.put_value({"key": call["path"][-1], "question": tool_question(call, timeout)})}
     if SAFE_NAME.fullmatch(call["name"]):  # shown as is (pending lists); never text Conductor would evaluate
         out["tool"] = call["name"]
     if timeout:

@@ -118,7 +118,7 @@ def pending(sim: Any, workflow_id: str) -> list[dict[str, Any]]:
 def complete(simulation: Any, step: str, value: Any) -> Any:
     """``agentc complete --engine conductor``: the task update of the external task that
     waits for ``step``, then the simulation goes on."""
-    from agentc.complete import choose
+    from agentc.runtime_shims.external_steps import choose
 
     waiting = [p for p in pending(simulation.sim, simulation.workflow_id) if is_external_type(p["taskType"])]
     if not waiting:

@@ -73,7 +73,7 @@ async def complete(run_id: str, step: str, value: Any, address: str, *, client: 
 async def _complete(client: Any, run_id: str, step: str, value: Any, no_worker_s: float | None) -> Any:
     from temporalio.service import RPCError
 
-    from agentc.complete import choose
+    from agentc.runtime_shims.external_steps import choose
 
     from .engine import paused, wait
 
