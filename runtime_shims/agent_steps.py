@@ -33,7 +33,7 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import agent_effects, agent_failures, agent_fanout, agent_sessions, at_most_once, claim_check, policy_gate
-from agentc.runtime_shims import cancel_scope
+from agentc.runtime_shims import cancel_scope, external_steps
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import digest
 from agentc.runtime_shims.protocol import Outcome
@@ -310,8 +310,10 @@ class AgentStepper:
     def _conductor_model(self, input: dict[str, Any]) -> dict[str, Any]:
         run = read_run(input["run"])
         base = input.get("journal") or (input["run"] or {}).get("journal")
-        journal = self.journal_of((input["run"] or {}).get("journal"), input.get("journal"),
-                                  input.get("added") or [], input.get("decision"))
+        # completed external tool calls become their journal entries (external_steps.py)
+        added = external_steps.completed_entries(input.get("added") or [], input.get("asked"))
+        journal = self.journal_of((input["run"] or {}).get("journal"), input.get("journal"), added,
+                                  input.get("decision"))
         out = self.model_step(run, journal, base)
         if "effects" in input:  # Conductor: the run's effect records so far (agent_effects.py)
             out["effects"] = agent_effects.carry(input["effects"], input.get("added") or [])
@@ -322,6 +324,10 @@ class AgentStepper:
                 tasks.append({"name": ref, "taskReferenceName": ref, "type": "SUB_WORKFLOW",
                               "subWorkflowParam": {"name": c["type"], "version": 1}})
                 inputs[ref] = {"child": pack(self.child_run(run, c)), "journal": out["journal"]}
+            elif c["kind"] == "tool" and c["name"] in external_steps.external_tools(self.wf):  # done outside
+                tasks.append({"name": external_steps.external_type(c["type"]), "taskReferenceName": ref,
+                              "type": "SIMPLE"})
+                inputs[ref] = external_steps.tool_task_input(c, external_steps.tool_timeout(self.wf, c["name"]))
             else:
                 tasks.append({"name": c["type"], "taskReferenceName": ref, "type": "SIMPLE"})
                 inputs[ref] = {"plan": self.layout.plan_id, "run": pack(run), "journal": out["journal"],

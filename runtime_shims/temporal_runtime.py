@@ -21,7 +21,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import payload_limits, temporal_agent_fanout, temporal_at_most_once, temporal_branch_fanout, temporal_fanout
+from agentc.runtime_shims import payload_limits, temporal_agent_fanout, temporal_at_most_once, temporal_branch_fanout
+from agentc.runtime_shims import temporal_external, temporal_fanout
 from agentc.runtime_shims.protocol import pick
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
@@ -203,6 +204,9 @@ class AgentWorkflow(_EngineRun, SagaRun):
                 return o
             carry = o.get("carry")
             self.keep_effect(o)
+            if temporal_external.is_external(o["interrupts"]):  # an async-completed activity (temporal_external)
+                resumes.append({"resume": await temporal_external.wait(self, ref, o["interrupts"][0])})
+                continue
             resumes.append({"resume": await self._ask(ref, o["interrupts"])})
 
     async def _ask(self, ref: str, interrupts: list[dict[str, Any]]) -> Any:
@@ -299,6 +303,8 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
 
         async def one(task: dict[str, Any]) -> Any:
             ref, inp = task["taskReferenceName"], turn["inputs"][task["taskReferenceName"]]
+            if temporal_external.is_external_type(task["name"]):  # an external tool call (temporal_external)
+                return await temporal_external.tool(self, ref, inp)
             if task["type"] != "SUB_WORKFLOW":
                 return await self._activity(task["name"], inp)
             return await self._child(task["subWorkflowParam"]["name"], inp, f"{wid}.{ref}")
@@ -341,6 +347,8 @@ def activities_for(worker: Any) -> list[Any]:
         out.append(activity.defn(name=task_type)(_activity_fn(worker, task_type)))
     if any(e.kind == "compensable" for e in worker.wf.effects):  # a saga (temporal_saga)
         out.append(compensate_activity())
+    if temporal_external.needed(worker.wf):  # external steps complete asynchronously (temporal_external)
+        out.append(temporal_external.activity_defn())
     return out
 
 
