@@ -229,19 +229,6 @@ def resume_cmd(run_id: str, value: str | None, db: str | None, engine: str, addr
     _emit_outcome(_user_code(lambda: resume(run_id, answer, db=db or _db_default(), goto=goto_, update=update_)))
 
 
-@main.command("complete")
-@click.argument("run_id")
-@click.argument("node")
-@click.option("--value", required=True, help="JSON: the node's return value, or @file.json")
-@click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
-@_diagnose
-def complete_cmd(run_id: str, node: str, value: str, db: str | None) -> None:
-    """Supply the result of an external node (docs/policies.md) and continue the run."""
-    from .complete import complete
-
-    _emit_outcome(_user_code(lambda: complete(run_id, node, _parse_json(value, "--value"), db=db or _db_default())))
-
-
 @main.command("runs")
 @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list")
@@ -472,11 +459,13 @@ def ir_schema_cmd() -> None:
 
 # commands in their own modules (at the end: they import this module's helpers)
 from .cli_audit import register as _register_audit  # noqa: E402  (history, export, replay: docs/replay.md)
+from .cli_complete import register as _register_complete  # noqa: E402  (external steps: docs/policies.md)
 from .cli_effects import register as _register_effects  # noqa: E402
 from .cli_gc import register as _register_gc  # noqa: E402  (agentc gc: docs/claim-check.md)
 from .cli_ui import ui_cmd  # noqa: E402
 
 _register_effects(main, _diagnose, _db_default, _emit_outcome)
+_register_complete(main)
 _register_audit(main)
 _register_gc(main)
 main.add_command(ui_cmd)

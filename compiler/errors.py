@@ -75,6 +75,8 @@ class Code(str, enum.Enum):
     """A tool call ran past its policy ``timeout`` under ``on_deny = "fail"`` (docs/policies.md)."""
     TOKEN_BUDGET = "AC315"
     """The run spent its policy's ``max_tokens`` (docs/policies.md)."""
+    EXTERNAL_TIMED_OUT = "AC316"
+    """An external step was not completed within its policy ``timeout`` (docs/policies.md "External completion")."""
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"

@@ -28,16 +28,17 @@ from .ir.model import (FanoutPolicy, InterruptPoint, Policies, PolicyRule, RunPo
 ENV = "AGENTC_POLICY"
 
 RULE_KEYS = {
-    "tools": ("deny", "require_approval", "max_calls", "irreversible", "message", "timeout", "args_schema"),
-    "nodes": ("deny", "require_approval", "irreversible", "message", "external"),
+    "tools": ("deny", "require_approval", "max_calls", "irreversible", "message", "timeout", "args_schema", "external"),
+    "nodes": ("deny", "require_approval", "irreversible", "message", "external", "timeout"),
     "fanouts": ("mode", "deadline"),
     "run": ("max_turns", "max_tool_calls", "on_deny", "max_tokens"),
 }
-NOT_YET = {("nodes", "timeout"): "a node's run time is bounded by LangGraph's own TimeoutPolicy, which agentc does "
-                                 "not lower yet; a policy timeout applies to agents' tools",
-           ("nodes", "args_schema"): "a node's input is the graph's state; put the rule on a tool, or check the "
+NOT_YET = {("nodes", "args_schema"): "a node's input is the graph's state; put the rule on a tool, or check the "
                                      "state with a deny predicate"}
 """Rules of the docs that a section does not take yet: refused loudly (AC200), not dropped."""
+NODE_TIMEOUT = ("a node's run time is bounded by LangGraph's own TimeoutPolicy, which agentc does not lower yet; a "
+                "policy timeout applies to agents' tools and to external nodes (external = true: how long the "
+                "outside work may take, docs/policies.md \"External completion\")")
 VARIABLE = {"tools": "args", "nodes": "state"}
 """The CEL variable a predicate reads: a tool call's JSON arguments, a node's input."""
 
@@ -165,7 +166,29 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
     nodes = tuple(_rule("nodes", name, body, where, _node_keys(wf, name, where))
                   for name, body in _named(table, "nodes", where))
     fanouts = tuple(_fanout(wf, name, body, where) for name, body in _named(table, "fanouts", where))
+    _refuse_external(wf, tools, fanouts, where)
     return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts)
+
+
+def _refuse_external(wf: Workflow, tools: tuple[PolicyRule, ...], fanouts: tuple[FanoutPolicy, ...],
+                     where: _Where) -> None:
+    """External tools agentc cannot pause at yet: refused (AC200), never run as ordinary
+    tools (docs/policies.md "External completion")."""
+    external = {r.name for r in tools if r.external}
+    if not external or wf.agents is None:
+        return
+    for agent in wf.agents.agents:
+        for t in agent.tools:
+            if t.name not in external:
+                continue
+            why = ("it is an agent used as a tool (its nested run is a child workflow)" if t.kind == "agent" else
+                   f"agent {agent.name!r} has a fan-out policy, whose cancellable calls are engine activities"
+                   if any(f.name == agent.name and (f.mode == "fail_fast" or f.deadline) for f in fanouts) else None)
+            if why:
+                raise AgentcError(Code.UNSUPPORTED, f"tool {t.name!r} cannot be external yet: {why}",
+                                  construct=f"policies.tools.{t.name}.external", file=where.file,
+                                  line=where.line("tools", t.name, "external"),
+                                  hint="mark a function tool external, or remove the fan-out policy")
 
 
 def _named(table: dict[str, Any], section: str, where: _Where) -> list[tuple[str, dict[str, Any]]]:
@@ -176,10 +199,12 @@ def _named(table: dict[str, Any], section: str, where: _Where) -> list[tuple[str
             raise where.error(f"policies.{section}.{name} must be a table", section, name,
                               hint=f"write [policies.{section}.{name}] with its rules under it")
         for key in body:
-            if (section, key) in NOT_YET:
+            hint = NOT_YET.get((section, key)) or (NODE_TIMEOUT if (section, key) == ("nodes", "timeout")
+                                                   and body.get("external") is not True else None)
+            if hint:
                 raise AgentcError(Code.UNSUPPORTED, f"rule {key!r} is not supported for {section} yet",
                                   construct=f"policies.{section}.{name}.{key}", file=where.file,
-                                  line=where.line(section, name, key), hint=NOT_YET[section, key])
+                                  line=where.line(section, name, key), hint=hint)
             if key not in RULE_KEYS[section]:
                 raise where.error(f"unknown rule {key!r} for {section[:-1]} {name!r}", section, name, key,
                                   hint="rules: " + ", ".join(RULE_KEYS[section]))

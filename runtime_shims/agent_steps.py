@@ -33,7 +33,7 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import agent_effects, agent_failures, agent_fanout, agent_sessions, at_most_once, claim_check, policy_gate
-from agentc.runtime_shims import cancel_scope
+from agentc.runtime_shims import cancel_scope, external_steps
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import digest
 from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, Outcome, Status
@@ -313,8 +313,10 @@ class AgentStepper:
         (``protocol.CALLS_KEY``) and the responding agent's fan-out policy."""
         run = read_run(input["run"])
         base = input.get("journal") or (input["run"] or {}).get("journal")
-        journal = self.journal_of((input["run"] or {}).get("journal"), input.get("journal"),
-                                  input.get("added") or [], input.get("decision"))
+        # completed external tool calls become their journal entries (external_steps.py)
+        added = external_steps.completed_entries(input.get("added") or [], input.get("asked"))
+        journal = self.journal_of((input["run"] or {}).get("journal"), input.get("journal"), added,
+                                  input.get("decision"))
         out = self.model_step(run, journal, base)
         if "effects" in input:  # Conductor: the run's effect records so far (agent_effects.py)
             out["effects"] = agent_effects.carry(input["effects"], input.get("added") or [])
@@ -324,6 +326,9 @@ class AgentStepper:
             if c["kind"] == "agent_tool":
                 tasks.append(CallTask(ref, c["type"], {"child": pack(self.child_run(run, c)), "journal": out["journal"]},
                                       child=True))
+            elif c["kind"] == "tool" and c["name"] in external_steps.external_tools(self.wf):  # done outside
+                tasks.append(CallTask(ref, external_steps.external_type(c["type"]),
+                                      external_steps.tool_task_input(c, external_steps.tool_timeout(self.wf, c["name"]))))
             else:
                 tasks.append(CallTask(ref, c["type"], {"plan": self.layout.plan_id, "run": pack(run),
                                                        "journal": out["journal"], "target": pack(c["path"])}))

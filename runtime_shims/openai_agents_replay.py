@@ -110,6 +110,10 @@ class Steps:
         """The local drive's fan-out deadlines (``agent_fanout.Deadlines``), or None."""
         self.cancel: Any = None
         """An engine step's ``cancel_scope.CancelScope`` (a fan-out policy's activity), or None."""
+        self.running = 0
+        """Steps running now (agents used as tools excluded: their nested steps count)."""
+        self.ran: Callable[[], None] | None = None
+        """Called when a step stops running (``external_steps.until_external`` watches it)."""
 
     def occurrence(self, base: str) -> tuple[str, tuple[str, ...]]:
         scope = _SCOPE.get()
@@ -183,7 +187,14 @@ class Steps:
         else:
             return True, self.done[effect.key]
         self.live()
-        value = await execute()
+        counted = not effect.info.get("agent_tool")
+        self.running += counted
+        try:
+            value = await execute()
+        finally:
+            self.running -= counted
+            if self.ran is not None:
+                self.ran()
         if isinstance(value, Unfinished):
             self.unfinished(effect)
             return False, value.value

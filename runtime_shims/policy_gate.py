@@ -258,8 +258,10 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Complet
         return None
     from agentc.runtime_shims.codec import to_jsonable
 
+    bound = {"timeout": rule.timeout} if rule.timeout else {}  # the engines bound the wait (external_steps.py)
     return Completed(_ask(config, {"kind": EXTERNAL_KIND, "node": node, "input": to_jsonable(value),
-                                   "answer": f"agentc complete RUN_ID {node} --value JSON (the node's return value)"}))
+                                   "answer": f"agentc complete RUN_ID {node} --value JSON (the node's return value)",
+                                   **bound}))
 
 
 def _ask(config: dict[str, Any], question: dict[str, Any]) -> Any:

@@ -21,7 +21,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import payload_limits, temporal_agent_fanout, temporal_at_most_once, temporal_branch_fanout, temporal_fanout
+from agentc.runtime_shims import payload_limits, temporal_agent_fanout, temporal_at_most_once, temporal_branch_fanout
+from agentc.runtime_shims import temporal_external, temporal_fanout
 from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, SendGroup, Status, pick
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
@@ -203,6 +204,9 @@ class AgentWorkflow(_EngineRun, SagaRun):
                 return o
             carry = o.get("carry")
             self.keep_effect(o)
+            if temporal_external.is_external(o["interrupts"]):  # an async-completed activity (temporal_external)
+                resumes.append({"resume": await temporal_external.wait(self, ref, o["interrupts"][0])})
+                continue
             resumes.append({"resume": await self._ask(ref, o["interrupts"])})
 
     async def _ask(self, ref: str, interrupts: list[dict[str, Any]]) -> Any:
@@ -296,6 +300,8 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
         calls = [CallTask.from_dict(c) for c in turn[CALLS_KEY]]
 
         async def one(call: CallTask) -> Any:
+            if temporal_external.is_external_type(call.task_type):  # an external tool call (temporal_external)
+                return await temporal_external.tool(self, call.ref, call.input)
             if not call.child:
                 return await self._activity(call.task_type, call.input)
             return await self._child(call.task_type, call.input, f"{wid}.{call.ref}")
@@ -338,6 +344,8 @@ def activities_for(worker: Any) -> list[Any]:
         out.append(activity.defn(name=task_type)(_activity_fn(worker, task_type)))
     if any(e.kind == "compensable" for e in worker.wf.effects):  # a saga (temporal_saga)
         out.append(compensate_activity())
+    if temporal_external.needed(worker.wf):  # external steps complete asynchronously (temporal_external)
+        out.append(temporal_external.activity_defn())
     return out
 
 

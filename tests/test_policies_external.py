@@ -102,3 +102,82 @@ def test_temporal_external_node(temporal_address, tmp_path, monkeypatch):
             return (await engine.resume(out.run_id, temporal_address, {pending["id"]: DONE}, client=client)).output
 
     assert asyncio.run(go()) == native()
+
+
+# ---------------------------------------------------------------- native async completion (Temporal)
+def timed_policy(tmp_path: Path, timeout: float | None) -> Path:
+    p = tmp_path / "p.toml"
+    p.write_text("[policies.nodes.migrate]\nexternal = true\n" + (f"timeout = {timeout}\n" if timeout else ""))
+    return p
+
+
+def test_temporal_external_node_is_an_async_activity(temporal_address, tmp_path, monkeypatch):
+    """The pause is an activity completed asynchronously by its id (no signal), holding no
+    worker slot; `agentc complete --engine temporal` gives the node's return value."""
+    from agentc.targets.temporal import async_completion, engine
+
+    expected = native()
+    monkeypatch.setenv("AGENTC_POLICY", str(policy(tmp_path)))
+    M.EXECUTED.clear()
+
+    async def go():
+        client = await engine.connect(temporal_address)
+        async with engine.running_worker(client, engine.load(REF, tmp_path / "code"), None):
+            out = await engine.start(REF, temporal_address, INPUT, client=client)
+            (pending,) = out.interrupts
+            assert pending["value"]["kind"] == "external_completion" and pending["activity_id"]
+            desc = await client.get_workflow_handle(out.run_id).describe()
+            (act,) = desc.raw_description.pending_activities
+            assert act.activity_type.name == "agentc-external" and act.activity_id == pending["activity_id"]
+            done = await async_completion.complete(out.run_id, "migrate", DONE, temporal_address, client=client)
+            history = [e.event_type for e in (await client.get_workflow_handle(out.run_id).fetch_history()).events]
+            return done, history
+
+    done, history = asyncio.run(go())
+    from temporalio.api.enums.v1 import EventType
+
+    assert done.output == expected and M.EXECUTED == ["drop events_old"]  # migrate's body never ran
+    assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED not in history  # completed, not signalled
+
+
+# ---------------------------------------------------------------- Conductor: a task no worker polls
+def test_conductor_external_node_is_a_task_update(tmp_path, monkeypatch):
+    """The pause is a SIMPLE task of an ``-_external`` type that no worker polls (it stays
+    SCHEDULED, not a HUMAN task); `complete` posts its result as `POST /api/tasks` would."""
+    import json as _json
+
+    from agentc.targets.conductor import external_tasks
+
+    expected = native()
+    monkeypatch.setenv("AGENTC_POLICY", str(policy(tmp_path)))
+    agentc.compile(REF, target="conductor").write(tmp_path / "c")
+    defs = {d["name"]: d for d in _json.loads((tmp_path / "c" / "taskdefs.json").read_text())}
+    (ext,) = [n for n in defs if n.endswith("-_external")]
+    assert defs[ext]["retryCount"] == 0
+    sim = Simulation.of(tmp_path / "c")
+    out = sim.start(INPUT)
+    (pending,) = out.interrupts
+    assert pending["value"]["kind"] == "external_completion" and pending["value"]["input"]["rows"] == 90000
+    tasks = sim.sim.execution(sim.workflow_id)["tasks"]
+    waiting = [t for t in tasks if t["taskType"] == ext]
+    assert [t["status"] for t in waiting] == ["SCHEDULED"] and waiting[0]["pollCount"] == 0  # nobody polled it
+    assert not [t for t in tasks if t["taskType"] == "HUMAN"]
+    M.EXECUTED.clear()
+    done = external_tasks.complete(sim, "migrate", DONE)
+    assert done.output == expected and M.EXECUTED == ["drop events_old"]
+
+
+def test_conductor_external_node_after_an_approval_predicate(tmp_path, monkeypatch):
+    """An approval predicate that does not hold moves the external pause to the first slot:
+    the slot's SWITCH on the pause's kind still makes it the external task."""
+    expected = native()
+    p = tmp_path / "p.toml"
+    p.write_text("[policies.nodes.migrate]\nexternal = true\nrequire_approval = 'state.rows > 10000000'\n")
+    monkeypatch.setenv("AGENTC_POLICY", str(p))
+    agentc.compile(REF, target="conductor").write(tmp_path / "c")
+    sim = Simulation.of(tmp_path / "c")
+    (pending,) = sim.start(INPUT).interrupts
+    assert pending["value"]["kind"] == "external_completion"
+    from agentc.targets.conductor import external_tasks
+
+    assert external_tasks.complete(sim, "migrate", DONE).output == expected

@@ -63,6 +63,9 @@ def lower_agents(wf: Workflow) -> Lowered:
     res.workflows[lay.workflow] = _loop_def(lay, lay.workflow, f"agentc: OpenAI Agents SDK agent system starting at "
                                                               f"{system.start!r} from {wf.entry}", child=False,
                                             effects=effects)
+    from .external_tasks import agent_defs
+
+    agent_defs(res, wf, lay)  # external tools: task updates, no worker (docs/policies.md "External completion")
     if compensable_tools(wf):  # a saga: compensated by a failure workflow (saga.py)
         from .saga import add_failure_def
 

@@ -315,20 +315,25 @@ class _LevelLowerer:
         attempts = len(node.interrupts)
         refs = [self.refs.take(name if i == 0 else f"{name}_r{i}") for i in range(attempts + 1)]
         humans = [self.refs.take(f"human_{name}_{i + 1}") for i in range(attempts)]
+        answers = [out(h) for h in humans]
+        from .external_tasks import node_pauses
+
+        external = node_pauses(self, name, type_name)  # docs/policies.md "External completion"
 
         def chain(i: int) -> list[dict[str, Any]]:
             extra: dict[str, Any] = {"interrupt_slots": attempts} if attempts else {}
             if i:  # the answers so far, and what the paused attempt left (nested_graphs)
-                extra["resume"] = [out(h) for h in humans[:i]]
+                extra["resume"] = answers[:i]
                 extra["carry"] = out(refs[i - 1], "carry")
             if fold is not None:  # merge the previous parallel step first (see _fold_target)
                 extra.update({"fold": fold[0], "parts": fold[1]})
             tasks = [self._simple(refs[i], type_name, block if fold is None else fold[0], extra)]
             if i < attempts:
                 route = self.refs.take(f"interrupted_{name}_{i + 1}")
-                tasks.append(switch_value(route, out(refs[i], "status"), {
-                    "interrupted": [human(humans[i], {"interrupts": out(refs[i], "interrupts")}),
-                                    *chain(i + 1)]}))
+                pause = [human(humans[i], {"interrupts": out(refs[i], "interrupts")})]
+                if external is not None:
+                    pause, answers[i] = external(i, refs[i], humans[i])
+                tasks.append(switch_value(route, out(refs[i], "status"), {"interrupted": [*pause, *chain(i + 1)]}))
             return tasks
 
         return chain(0), refs

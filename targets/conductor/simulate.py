@@ -19,6 +19,8 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code, RunFailed
 
+from . import external_tasks
+
 NO_VALUE = object()
 
 
@@ -53,10 +55,13 @@ class Simulation:
                               construct=artifact["manifest"]["entry"],
                               hint="recompile with `agentc compile ... --target conductor`")
         from . import fanout
+        from .external_tasks import unpolled
 
-        # a fan-out policy: concurrent pollers, as a deployment's workers (targets/conductor/fanout.py)
+        # a fan-out policy: concurrent pollers, as a deployment's workers (targets/conductor/fanout.py);
+        # external steps' tasks: no worker polls them (external_tasks.py)
         self.sim = Simulator(artifact["workflows"], artifact["task_defs"], self._serve,
-                             parallel_workers=fanout.POLLERS if fanout.active(worker.wf) else 1)
+                             parallel_workers=fanout.POLLERS if fanout.active(worker.wf) else 1,
+                             unpolled=unpolled(artifact["task_defs"]))
         self.workflow_id = ""
         self.run_id = ""
         self.compensation_id: str | None = None
@@ -90,10 +95,7 @@ class Simulation:
             return self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
                                        workflow_id=call.workflow_id, task_id=call.task_id)
 
-        def unknown() -> Any:
-            return None
-
-        status = task_status_source() or unknown  # what the server says of this task
+        status: fanout.Status = task_status_source() or (lambda: None)  # what the server says of this task
         o = bounded(wire.outcome(fanout.watched(self.worker.wf, call.input.get("fanout"), run, status)),
                     call.task_type)
         from .at_most_once import hold
@@ -146,7 +148,7 @@ class Simulation:
         from agentc.commands import refuse_compiled
 
         value = refuse_compiled("conductor", value, NO_VALUE, goto, update)
-        pending = self.sim.pending_human(self.workflow_id)
+        pending = external_tasks.pending(self.sim, self.workflow_id)
         from . import at_most_once
 
         if not pending and next(at_most_once.waiting(self), None) is not None:
@@ -183,7 +185,7 @@ class Simulation:
 
             return RunOutcome(self.run_id, "done", output=resolve_result(output["state"] if "state" in output
                                                                          else output.get("result")))
-        pending = self.sim.pending_human(self.workflow_id)
+        pending = external_tasks.pending(self.sim, self.workflow_id)
         if status == "RUNNING" and pending:
             return RunOutcome(self.run_id, "waiting", interrupts=_interrupts(pending))
         for _, task in at_most_once.waiting(self):  # an uncertain at_most_once call: AC305

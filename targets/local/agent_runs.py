@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
-from agentc.runtime_shims import agent_failures, agent_fanout, policy_gate
+from agentc.runtime_shims import agent_failures, agent_fanout, external_steps, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
 
 from . import compensation
@@ -109,7 +109,9 @@ class AgentRunner:
         run = self.journal.run(self.run_id)
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")
-        self.steps = steps = self.steps_class(done, self._sink, self.admit)  # replay reads which it used
+        # an external tool call is reported, never run (docs/policies.md "External completion")
+        admit = external_steps.local_admit(self.admit, self.wf)
+        self.steps = steps = self.steps_class(done, self._sink, admit)  # replay reads which it used
         steps.run_id, steps.effects = self.run_id, EffectCalls(self.wf, self.journal, self.run_id, self.on_event)
         steps.policy = policy_gate.gate_for(self.wf)
         steps.fanout = agent_fanout.for_drive(self.wf)  # docs/policies.md "Fan-outs"
@@ -125,9 +127,9 @@ class AgentRunner:
             context = call_factory(first["context_factory"], context)
         try:
             with replay.journaled(self.agent, steps):
-                status, result = await replay.run_with_decisions(
+                status, result = await external_steps.until_external(steps, self.wf, replay.run_with_decisions(
                     self.agent, first["input"], replay.run_kwargs(steps, context, first.get("max_turns"), self.wf),
-                    decisions_at)
+                    decisions_at))
         except AgentcError:
             raise
         except Exception as exc:  # noqa: BLE001 - the SDK stopped the run, or the user's code raised

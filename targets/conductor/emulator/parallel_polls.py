@@ -42,7 +42,8 @@ class ParallelPolls:
         due = [(wf, task) for wf in self._family(root_id) if wf["status"] == RUNNING  # type: ignore[attr-defined]
                for task in list(wf["tasks"])
                if self._kinds[task["_kind"]].worker and task["status"] == SCHEDULED
-               and task["_due"] is not None and task["_due"] <= self.now]  # type: ignore[attr-defined]
+               and task["_due"] is not None and task["_due"] <= self.now  # type: ignore[attr-defined]
+               and task["taskType"] not in self._state["options"].get("unpolled", ())]  # no worker polls these
         polled = []
         for wf, task in due:
             if wf["status"] == RUNNING:

@@ -98,10 +98,11 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
     next timer (retry delay, WAIT, startDelay, timeout) when nothing else can progress;
     ``clock_start_ms`` is where the clock starts; ``env`` holds the variables
     ``${workflow.env.X}`` reads (a default server has an empty set); ``worker_types`` lists
-    otherwise-unsupported task types to send to the worker; ``max_tasks`` bounds the tasks
-    one call may create (a runaway DO_WHILE raises :class:`SimulationError`); ``parallel_workers``
-    (default 1: one task after another) polls the worker tasks due together at once, in up
-    to that many threads, as concurrent workers would (``parallel_polls.py``)."""
+    otherwise-unsupported task types to send to the worker; ``unpolled`` lists worker task
+    types no worker polls (they stay SCHEDULED until :meth:`complete_task`); ``max_tasks`` bounds
+    the tasks one call may create (a runaway DO_WHILE raises :class:`SimulationError`);
+    ``parallel_workers`` (default 1: one task after another) polls the worker tasks due together
+    at once, in up to that many threads, as concurrent workers would (``parallel_polls.py``)."""
 
     def __init__(
         self,
@@ -115,6 +116,7 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
         worker_types: Iterable[str] = (),
         max_tasks: int = 10_000,
         parallel_workers: int = 1,
+        unpolled: Iterable[str] = (),
     ) -> None:
         self._state: dict[str, Any] = {
             "format": FORMAT,
@@ -126,6 +128,7 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
                 "workerTypes": sorted(set(worker_types)),
                 "maxTasks": int(max_tasks),
                 **({"parallelWorkers": int(parallel_workers)} if parallel_workers > 1 else {}),
+                "unpolled": sorted(set(unpolled)),
             },
             "definitions": _normalize_definitions(definitions),
             "taskDefs": {name: copy.deepcopy(dict(td)) for name, td in (task_defs or {}).items()},

@@ -107,7 +107,8 @@ class WorkflowOps:
                     break
                 kind = self._kinds[task["_kind"]]
                 if (kind.worker and task["status"] == SCHEDULED
-                        and task["_due"] is not None and task["_due"] <= self.now):
+                        and task["_due"] is not None and task["_due"] <= self.now
+                        and task["taskType"] not in self._state["options"].get("unpolled", ())):
                     self._poll_worker(wf, task)
 
     def _run_due_system_tasks(self, root_id: str) -> None:
