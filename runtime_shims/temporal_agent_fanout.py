@@ -26,6 +26,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from . import temporal_external
 from .temporal_at_most_once import uncertain_key
 from .temporal_fanout import cancellable_activity, wait_scoped
 
@@ -46,6 +47,8 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
             inp = {**inp, "carry": carries[i]}
         if task["type"] == "SUB_WORKFLOW":
             return asyncio.ensure_future(run._child(task["subWorkflowParam"]["name"], inp, f"{wid}.{ref}"))
+        if temporal_external.is_external_type(task["name"]):  # an external tool call waits (temporal_external)
+            return asyncio.ensure_future(temporal_external.tool(run, ref, inp))
         if len(tasks_of) == 1 and not fan.get("deadline"):
             return asyncio.ensure_future(workflow.execute_activity(task["name"], inp, **run._options(task["name"])))
         return cancellable_activity(run, task["name"], inp)
@@ -55,7 +58,9 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
         running = {i: start(i) for i in todo}
         # activities only: a child workflow (agent as tool) counts in children_running, so a
         # pause inside it is reported (activity_status)
-        busy = sum(1 for i in todo if tasks_of[i]["type"] != "SUB_WORKFLOW")
+        # nor an external call: it waits for the outside world, reported as a pause (run.waiting)
+        busy = sum(1 for i in todo if tasks_of[i]["type"] != "SUB_WORKFLOW"
+                   and not temporal_external.is_external_type(tasks_of[i]["name"]))
         run.activities_running += busy
         try:
             done, pending, timed_out = await wait_scoped(list(running.values()), fan)
