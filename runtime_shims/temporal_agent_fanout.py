@@ -26,6 +26,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from . import temporal_external
 from .protocol import CALLS_KEY, CallTask
 from .temporal_at_most_once import uncertain_key
 from .temporal_fanout import cancellable_activity, wait_scoped
@@ -47,6 +48,8 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
             inp = {**inp, "carry": carries[i]}
         if call.child:
             return asyncio.ensure_future(run._child(call.task_type, inp, f"{wid}.{call.ref}"))
+        if temporal_external.is_external_type(call.task_type):  # an external tool call waits (temporal_external)
+            return asyncio.ensure_future(temporal_external.tool(run, call.ref, inp))
         if len(tasks_of) == 1 and not fan.get("deadline"):
             return asyncio.ensure_future(workflow.execute_activity(call.task_type, inp, **run._options(call.task_type)))
         return cancellable_activity(run, call.task_type, inp)
@@ -56,7 +59,8 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
         running = {i: start(i) for i in todo}
         # activities only: a child workflow (agent as tool) counts in children_running, so a
         # pause inside it is reported (activity_status)
-        busy = sum(1 for i in todo if not tasks_of[i].child)
+        # nor an external call: it waits for the outside world, reported as a pause (run.waiting)
+        busy = sum(1 for i in todo if not tasks_of[i].child and not temporal_external.is_external_type(tasks_of[i].task_type))
         run.activities_running += busy
         try:
             done, pending, timed_out = await wait_scoped(list(running.values()), fan)
