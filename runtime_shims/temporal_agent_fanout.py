@@ -51,21 +51,28 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
         if temporal_external.is_external_type(call.task_type):  # an external tool call waits (temporal_external)
             return asyncio.ensure_future(temporal_external.tool(run, call.ref, inp))
         if len(tasks_of) == 1 and not fan.get("deadline"):
-            return asyncio.ensure_future(workflow.execute_activity(call.task_type, inp, **run._options(call.task_type)))
-        return cancellable_activity(run, call.task_type, inp)
+            fut = asyncio.ensure_future(workflow.execute_activity(call.task_type, inp, **run._options(call.task_type)))
+        else:
+            fut = cancellable_activity(run, call.task_type, inp)
+        return busy(fut)
+
+    def busy(fut: asyncio.Future) -> asyncio.Future:
+        """An activity counts as running until it ends (activity_status), not until the
+        whole batch does: a sibling that waits for a pause (a child workflow's approval, an
+        external call) is then reported while the others are done. Child workflows count in
+        children_running, external calls in run.waiting."""
+        run.activities_running += 1
+
+        def ended(_: asyncio.Future) -> None:
+            run.activities_running -= 1
+
+        fut.add_done_callback(ended)
+        return fut
 
     while True:
         todo = [i for i in range(len(tasks_of)) if i not in results]
         running = {i: start(i) for i in todo}
-        # activities only: a child workflow (agent as tool) counts in children_running, so a
-        # pause inside it is reported (activity_status)
-        # nor an external call: it waits for the outside world, reported as a pause (run.waiting)
-        busy = sum(1 for i in todo if not tasks_of[i].child and not temporal_external.is_external_type(tasks_of[i].task_type))
-        run.activities_running += busy
-        try:
-            done, pending, timed_out = await wait_scoped(list(running.values()), fan)
-        finally:
-            run.activities_running -= busy
+        done, pending, timed_out = await wait_scoped(list(running.values()), fan)
         failure: BaseException | None = None
         failed_at = todo[0]
         for i, t in running.items():

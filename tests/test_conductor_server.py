@@ -184,7 +184,7 @@ def test_deploy_sends_what_we_emit(name, conductor):
             if t["type"] == "SUB_WORKFLOW":
                 assert names.index(t["subWorkflowParam"]["name"]) < names.index(w["name"])
     root = names[-1]
-    assert res.workflows[root]["inputParameters"] == ["input", "context"]  # the root is registered last
+    assert res.workflows[root]["inputParameters"] == ["input", "context", "fork"]  # the root is registered last (fork: a graph fork's record, docs/replay.md)
     for w in wfs:
         assert isinstance(to_workflow_def(json_data=w), WorkflowDef)
         assert essentials(w) == essentials(res.workflows[w["name"]])
