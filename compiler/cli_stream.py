@@ -120,7 +120,7 @@ def simulate(folder: str | None, input_: Any, context: Any, context_factory: str
 
         saved = Path(state_dir) / f"{resume_id}.json"
         sim = Simulation.load(saved)
-        if sim.worker.wf.agents is None:
+        if sim.worker.wf.body.kind != "agents":
             raise streaming._graph_refused(sim.worker.wf.name)
         run = read_run(sim.sim.execution(sim.workflow_id)["input"])
         input_, ctx, max_turns = run["input"], run_context(run), run.get("max_turns")
@@ -134,7 +134,7 @@ def simulate(folder: str | None, input_: Any, context: Any, context_factory: str
             raise AgentcError(Code.MISSING_OPTION, "simulate needs FOLDER and --input (or --resume RUN_ID)",
                               construct="agentc simulate", hint="agentc simulate DIR --input JSON")
         sim = Simulation.of(folder)
-        if sim.worker.wf.agents is None:
+        if sim.worker.wf.body.kind != "agents":
             raise streaming._graph_refused(sim.worker.wf.name)
         ctx = streaming._fresh_context(sim.worker.agent, context, context_factory)
         start = lambda: sim.start(input_, context, max_turns=max_turns,  # noqa: E731

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .ir import END, START, Graph, SubgraphNode, Workflow
+from .ir import END, START, AgentProgram, Graph, GraphProgram, SubgraphNode, Workflow
 
 
 def _where(src: object) -> str:
@@ -12,10 +12,11 @@ def _where(src: object) -> str:
 
 def summary(wf: Workflow) -> str:
     lines = [f"workflow {wf.name}  (IR {wf.ir_version}, frontend {wf.frontend}, entry {wf.entry})"]
-    if wf.graph is not None:
-        _graph_summary(wf.graph, lines, "")
-    else:
-        _agents_summary(wf, lines)
+    match wf.body:
+        case GraphProgram(graph=graph):
+            _graph_summary(graph, lines, "")
+        case AgentProgram():
+            _agents_summary(wf, lines)
     from .policies import policy_lines
 
     lines.extend(policy_lines(wf))  # docs/policies.md
@@ -105,10 +106,11 @@ def mermaid(wf: Workflow) -> str:
     with their tools, handoffs, agents-as-tools and guardrails."""
     lines = ["flowchart TD"]
     ids = _Ids()
-    if wf.graph is not None:
-        _graph_mermaid(wf.graph, lines, ids, "", "  ")
-    else:
-        _agents_mermaid(wf, lines, ids)
+    match wf.body:
+        case GraphProgram(graph=graph):
+            _graph_mermaid(graph, lines, ids, "", "  ")
+        case AgentProgram():
+            _agents_mermaid(wf, lines, ids)
     return "\n".join(lines)
 
 

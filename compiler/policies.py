@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AgentcError, Code
-from .ir.model import (FanoutPolicy, InterruptPoint, Policies, PolicyRule, RunPolicy, SourceRef, Workflow)
+from .ir.model import (AgentProgram, FanoutPolicy, GraphProgram, InterruptPoint, Policies, PolicyRule, RunPolicy,
+                        SourceRef, Workflow)
 
 ENV = "AGENTC_POLICY"
 
@@ -64,8 +65,8 @@ def apply_policies(wf: Workflow, live: Any = None, path: str | Path | None = Non
     if table is None:
         return wf
     policies = _check(wf, live, table, where)
-    if wf.graph is not None and policies.nodes:
-        wf = wf.model_copy(update={"graph": _with_approval_pauses(wf.graph, policies)})
+    if isinstance(wf.body, GraphProgram) and policies.nodes:
+        wf = wf.model_copy(update={"body": GraphProgram(graph=_with_approval_pauses(wf.body.graph, policies))})
     return wf.model_copy(update={"policies": policies})
 
 
@@ -268,10 +269,12 @@ def args_schema(schema: Any, keys: tuple[str, ...] | None, where: _Where, sectio
 
 
 def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> FanoutPolicy:
-    known = ([a.name for a in wf.agents.agents] if wf.agents is not None
-             else [n.name for n in wf.graph.nodes] if wf.graph is not None else [])
+    match wf.body:
+        case AgentProgram(system=system):
+            what, known = "agent", [a.name for a in system.agents]
+        case GraphProgram(graph=graph):
+            what, known = "node", [n.name for n in graph.nodes]
     if name not in known:
-        what = "agent" if wf.agents is not None else "node"
         raise where.error(f"no {what} {name!r} in {wf.name!r} for a fan-out policy", "fanouts", name,
                           hint=f"{what}s: " + ", ".join(known))
     mode = body.get("mode", "all")
@@ -288,7 +291,7 @@ def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> Fan
 
 def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, ...] | None:
     """The argument names of tool ``name`` (None: unknown, not checked)."""
-    if wf.agents is None:
+    if not isinstance(wf.body, AgentProgram):
         raise where.error(f"tool policies apply to OpenAI Agents tools; {wf.name!r} is a LangGraph graph",
                           "tools", name, hint="put the rule on the graph's node instead: [policies.nodes.NAME]")
     tools = {t.name: t for a in wf.agents.agents for t in a.tools}
@@ -317,7 +320,7 @@ def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, 
 
 
 def _node_keys(wf: Workflow, name: str, where: _Where) -> tuple[str, ...]:
-    if wf.graph is None:
+    if not isinstance(wf.body, GraphProgram):
         raise where.error(f"node policies apply to LangGraph graphs; {wf.name!r} is an agent system", "nodes", name,
                           hint="put the rule on a tool instead: [policies.tools.NAME]")
     nodes = [n.name for n in wf.graph.nodes]
@@ -413,7 +416,7 @@ ENFORCES_FANOUTS = ("local", "temporal")
 def refuse_unsupported(wf: Workflow, target: str) -> None:
     """Rules a target cannot enforce yet are refused loudly (AC200), never dropped."""
     fanouts = [f for f in (wf.policies.fanouts if wf.policies else ()) if f.mode == "fail_fast" or f.deadline]
-    if target == "temporal" and fanouts and wf.graph is not None:  # Temporal: Send fan-outs only
+    if target == "temporal" and fanouts and isinstance(wf.body, GraphProgram):  # Temporal: Send fan-outs only
         from agentc.plan.layout import layout
 
         sent = set(layout(wf).levels[()].send_keys)

@@ -103,7 +103,7 @@ def stream(obj: Any, input: Any, *, db: str | Path | None = None, context: Any =
 
     db = db or api.DEFAULT_DB
     wf, live = api.workflow_and_live(obj, policy, api.run_refs(run_config, run_hooks, error_handlers, session))
-    if wf.agents is None:
+    if wf.body.kind != "agents":
         raise _graph_refused(wf.name)
     rid = run_id or uuid.uuid4().hex
 
@@ -169,7 +169,7 @@ def resume_stream(run_id: str, value: Any = None, *, db: str | Path | None = Non
     finally:
         journal.close()
     wf = IR.load(row["ir"])
-    if wf.agents is None:
+    if wf.body.kind != "agents":
         raise _graph_refused(wf.name)
     live = obj if obj is not None else load_ref(row["entry"]) if row["entry"] else None
     if live is None:
@@ -205,7 +205,7 @@ def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, 
     from . import api
 
     wf, live = api.workflow_and_live(ref)
-    if wf.agents is None:
+    if wf.body.kind != "agents":
         raise _graph_refused(wf.name)
     rid = run_id or f"{wf.name}-{uuid.uuid4().hex[:12]}"
 
@@ -280,7 +280,7 @@ def simulation_stream(sim: Any, start: Callable[[], Any], input: Any, context: A
     from agentc.targets.conductor.stream_source import TaskOutputs
 
     wf, live = sim.worker.wf, sim.worker.agent
-    if wf.agents is None:
+    if wf.body.kind != "agents":
         raise _graph_refused(wf.name)
 
     async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
