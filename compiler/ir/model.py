@@ -597,8 +597,8 @@ class WrongBody(TypeError):
     bug (a layer that should have dispatched on ``Workflow.body.kind`` did not)."""
 
     def __init__(self, wf: Workflow, wanted: BodyKind) -> None:
-        super().__init__(f"workflow {wf.name!r} is a {wf.body.kind} program, not a {wanted} program: "
-                         "dispatch on Workflow.body.kind")
+        super().__init__(f"workflow {wf.name!r} holds a {wf.body.kind} program; its {wanted!r} was asked for "
+                         "(dispatch on Workflow.body.kind)")
         self.kind = wf.body.kind
         self.wanted = wanted
 
