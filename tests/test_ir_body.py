@@ -111,9 +111,9 @@ def test_agent_run_journaled_with_ir_1_0_resumes(tmp_path):
 
 def test_the_other_program_is_a_typed_error():
     with pytest.raises(IR.WrongBody, match="holds a graph program; its .agents. was asked for"):
-        agentc.load(GRAPH).agents
+        _ = agentc.load(GRAPH).agents
     with pytest.raises(IR.WrongBody):
-        agentc.load(AGENT).graph
+        _ = agentc.load(AGENT).graph
     assert agentc.load(AGENT).graphs() == ()
 
 
