@@ -125,3 +125,20 @@ def test_every_dispatch_table_covers_every_body_kind():
     assert {m.model_fields["kind"].default for m in (IR.GraphProgram, IR.AgentProgram)} == kinds
     for table in (conductor._LOWERINGS, temporal._LOWERINGS, api._LOCAL_STARTS, api._LOCAL_RESUMES):
         assert set(table) == kinds
+
+
+def test_inspect_shows_the_agent_fields_only_the_identity_read_before():
+    """Handoff input filters / on_handoff / nest_history, model_settings and
+    reset_tool_choice were in the IR (and the plan id) but no reader showed them."""
+    from agents import Agent, ModelSettings, handoff
+    from agents.extensions.handoff_filters import remove_all_tools
+
+    from agentc.inspect import summary
+
+    helper = Agent(name="Helper", instructions="Help.", model="gpt-4o-mini")
+    agent = Agent(name="Front", instructions="Route.", model="gpt-4o-mini", reset_tool_choice=False,
+                  model_settings=ModelSettings(temperature=0.0),
+                  handoffs=[handoff(helper, input_filter=remove_all_tools, on_handoff=lambda ctx: None)])
+    text = summary(agentc.load(agent))
+    assert "model_settings ['temperature'], reset_tool_choice off" in text
+    assert "handoff transfer_to_helper -> Helper (input_filter, on_handoff)" in text

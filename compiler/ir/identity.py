@@ -33,7 +33,19 @@ def structure(wf: Workflow) -> Any:
     data["graph"] = body["graph"] if body["kind"] == "graph" else None
     data["agents"] = body["system"] if body["kind"] == "agents" else None
     data["ir_version"] = IDENTITY_FORM
+    if data["graph"] is not None:
+        _restore_1_0_fields(data["graph"])
     return without_positions(data)
+
+
+def _restore_1_0_fields(graph: dict[str, Any]) -> None:
+    """Fields IR 2.0 removed, put back with the only value IR 1.0 ever gave them."""
+    for c in graph["channels"]:
+        if c["kind"] == "reducer":
+            c["value_type"] = None
+    for n in graph["nodes"]:
+        if n["kind"] == "subgraph":
+            _restore_1_0_fields(n["graph"])
 
 
 def without_positions(data: Any) -> Any:

@@ -83,8 +83,9 @@ class ReducerChannel(_ChannelBase):
     reducer: CallableRef
     builtin: Literal["operator.add", "add_messages"] | None = None
     initial: Literal["missing", "type_default"] = "type_default"
-    value_type: CallableRef | None = None
-    """The class whose zero-argument call gives the initial value (``list`` → ``[]``)."""
+    """``type_default``: the runtime starts the channel at the zero-argument call of its
+    annotation's type, resolved from the user's schema (IR 2.0 dropped ``value_type``, a
+    reference to that class that no frontend filled and no runtime read)."""
 
 
 class EphemeralChannel(_ChannelBase):
