@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from .artifact import Artifact
 from .errors import AgentcError, Code, ErrorLevel, Warnings
-from .ir import Workflow
+from .ir import AgentProgram, BodyKind, GraphProgram, Workflow
 from .refs import load_ref
 
 DEFAULT_DB = os.environ.get("AGENTC_DB", ".agentc/runs.db")
@@ -84,7 +84,7 @@ def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
 def _run_options(wf: Workflow, refs: Any, warnings: Warnings, level: ErrorLevel) -> Workflow:
     """An agent system's ``Runner.run`` options into the IR (docs/openai-agents.md); a
     graph given them explicitly is refused (the environment's and pyproject's apply to agents)."""
-    if wf.agents is None:
+    if wf.body.kind == "graph":
         if refs:
             raise AgentcError(Code.IGNORED_OPTION, f"{wf.name} is a LangGraph graph; --run-config, --run-hooks, "
                               "--error-handlers and --session are Runner.run options of OpenAI Agents SDK agents",
@@ -153,7 +153,6 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
     also holds the SDK's ``RunResult`` as JSON (``agentc.runtime_shims.run_result``).
     ``previous_response_id`` / ``auto_previous_response_id`` / ``conversation_id`` are
     ``Runner.run``'s, refused (AC200, ``server_conversation.py``)."""
-    from agentc.targets.local.executor import LocalExecutor
 
     from .server_conversation import refuse_given
 
@@ -164,17 +163,33 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
         wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)
     else:
         wf, live = workflow_and_live(obj, policy, run_refs(run_config, run_hooks, error_handlers, session))
-    if wf.agents is not None:  # an OpenAI Agents SDK agent system: the SDK's loop, journaled
-        from agentc.targets.local.agent_runs import AgentRunner
+    return _LOCAL_STARTS[wf.body.kind](wf, live, input, db=db, context=context, run_id=run_id, durability=durability,
+                                       recursion_limit=recursion_limit, on_event=on_event,
+                                       context_factory=context_factory, full_result=full_result)
 
-        ctx, factory = agent_context(live, context, context_factory)
-        journal = _journal(db, durability)
-        try:
-            return AgentRunner(wf, live, journal, on_event=on_event).start(
-                input, run_id=run_id, context=ctx, max_turns=recursion_limit, context_factory=factory,
-                full_result=full_result)
-        finally:
-            journal.close()
+
+def _start_agents(wf: Workflow, live: Any, input: Any, *, db: str | Path, context: Any, run_id: str | None,
+                  durability: str, recursion_limit: int | None, on_event: Any, context_factory: Any,
+                  full_result: bool) -> Any:
+    """An OpenAI Agents SDK agent system: the SDK's loop, journaled."""
+    from agentc.targets.local.agent_runs import AgentRunner
+
+    ctx, factory = agent_context(live, context, context_factory)
+    journal = _journal(db, durability)
+    try:
+        return AgentRunner(wf, live, journal, on_event=on_event).start(
+            input, run_id=run_id, context=ctx, max_turns=recursion_limit, context_factory=factory,
+            full_result=full_result)
+    finally:
+        journal.close()
+
+
+def _start_graph(wf: Workflow, live: Any, input: Any, *, db: str | Path, context: Any, run_id: str | None,
+                 durability: str, recursion_limit: int | None, on_event: Any, context_factory: Any,
+                 full_result: bool) -> Any:
+    """A LangGraph graph: the Pregel supersteps, journaled (targets/local/executor.py)."""
+    from agentc.targets.local.executor import LocalExecutor
+
     if full_result:
         from .run_refs import refuse_full_result
 
@@ -194,6 +209,10 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
         journal.close()
 
 
+_LOCAL_STARTS: dict[BodyKind, Callable[..., Any]] = {"agents": _start_agents, "graph": _start_graph}
+"""The local target's lowering, by body kind: which journaled loop runs the program."""
+
+
 def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, obj: Any = None,
            durability: str = "normal", on_event: Callable[[str, dict[str, Any]], None] | None = None,
            goto: Any = None, update: Any = None) -> Any:
@@ -204,7 +223,7 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
     ``graph.invoke(Command(goto=..., update=...), config)``; ``value`` may also be that
     ``Command`` itself (``agentc.commands``)."""
     from agentc import ir as IR
-    from agentc.targets.local.executor import NO_VALUE as EXEC_NO_VALUE, LocalExecutor
+    from agentc.targets.local.executor import NO_VALUE as EXEC_NO_VALUE
 
     from .commands import split
 
@@ -227,20 +246,31 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
                               construct=row["entry"] or run_id,
                               hint="node code may change between resumes, nodes and edges may not; "
                                    "finish the run with the old graph or start a new run")
-        if saved.agents is not None:
-            from agentc.targets.local.agent_runs import AgentRunner
-
-            if command:
-                raise AgentcError(Code.INVALID_RESUME, f"run {run_id} is an agent run; {command.describe()} "
-                                  "continues a LangGraph breakpoint", construct=run_id,
-                                  hint="resume it with --value (tool approvals)")
-
-            return AgentRunner(saved, live, journal, on_event=on_event).resume(
-                run_id, EXEC_NO_VALUE if value is NO_VALUE else value)
-        ex = LocalExecutor(saved, live, journal, on_event=on_event)
-        return ex.resume(run_id, EXEC_NO_VALUE if value is NO_VALUE else value, command)
+        return _LOCAL_RESUMES[saved.body.kind](saved, live, journal, run_id, EXEC_NO_VALUE if value is NO_VALUE else value,
+                                               command, on_event)
     finally:
         journal.close()
+
+
+def _resume_agents(saved: Workflow, live: Any, journal: Any, run_id: str, value: Any, command: Any,
+                   on_event: Any) -> Any:
+    from agentc.targets.local.agent_runs import AgentRunner
+
+    if command:
+        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} is an agent run; {command.describe()} "
+                          "continues a LangGraph breakpoint", construct=run_id,
+                          hint="resume it with --value (tool approvals)")
+    return AgentRunner(saved, live, journal, on_event=on_event).resume(run_id, value)
+
+
+def _resume_graph(saved: Workflow, live: Any, journal: Any, run_id: str, value: Any, command: Any,
+                  on_event: Any) -> Any:
+    from agentc.targets.local.executor import LocalExecutor
+
+    return LocalExecutor(saved, live, journal, on_event=on_event).resume(run_id, value, command)
+
+
+_LOCAL_RESUMES: dict[BodyKind, Callable[..., Any]] = {"agents": _resume_agents, "graph": _resume_graph}
 
 
 def runs(db: str | Path = DEFAULT_DB) -> list[dict[str, Any]]:
@@ -263,7 +293,7 @@ def _saved_run_refs(saved: Workflow) -> Any:
     """A run keeps the ``Runner.run`` options it started with (its IR names them)."""
     from .run_refs import RunRefs
 
-    options = saved.agents.run if saved.agents is not None else None
+    options = saved.body.system.run if isinstance(saved.body, AgentProgram) else None
     if options is None:
         return RunRefs()
     return RunRefs(options.run_config, options.hooks, error_handlers=options.error_handlers,
@@ -293,7 +323,8 @@ def agent_context(live: Any, context: Any, factory: Any = None) -> tuple[Any, st
 
 
 def _context(wf: Workflow, live: Any, context: Any) -> Any:
-    if context is None or wf.graph is None or wf.graph.context_schema is None or not isinstance(context, dict):
+    if context is None or not isinstance(wf.body, GraphProgram) or wf.graph.context_schema is None \
+            or not isinstance(context, dict):
         return context
     from agentc.runtime_shims.langgraph_calls import Resolver
 

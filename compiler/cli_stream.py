@@ -145,7 +145,7 @@ def simulate(folder: str | None, input_: Any, context: Any, context_factory: str
 
         saved = Path(state_dir) / f"{resume_id}.json"
         sim = Simulation.load(saved)
-        if sim.worker.wf.agents is None:  # a graph: the input and context its execution started with
+        if sim.worker.wf.body.kind != "agents":  # a graph: the input and context its execution started with
             run = sim.sim.execution(sim.workflow_id)["input"] or {}
             return _simulate(sim, lambda: sim.resume(answer), run.get("input"), run.get("context"), saved,
                              state_dir, stream_mode, resumed=True)
@@ -160,7 +160,7 @@ def simulate(folder: str | None, input_: Any, context: Any, context_factory: str
             raise AgentcError(Code.MISSING_OPTION, "simulate needs FOLDER and --input (or --resume RUN_ID)",
                               construct="agentc simulate", hint="agentc simulate DIR --input JSON")
         sim = Simulation.of(folder)
-        if sim.worker.wf.agents is None:
+        if sim.worker.wf.body.kind != "agents":
             if context_factory is not None:
                 from .agent_context import call_factory
 

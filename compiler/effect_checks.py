@@ -26,7 +26,6 @@ from typing import Any
 
 from .errors import Code, Diagnostic
 from .ir import model as M
-from .policy import _graphs
 
 EFFECT_CALLS = frozenset({"effect_key", "current_effect_key", "post", "put", "patch", "delete", "request", "urlopen",
                           "send", "sendall", "sendmail", "send_message", "execute", "executemany", "commit",
@@ -40,7 +39,7 @@ def rerun_findings(wf: M.Workflow, live: Any) -> list[Diagnostic]:
 
     resolve = Resolver(live)
     out: list[Diagnostic] = []
-    for graph in _graphs(wf.graph):
+    for graph in wf.graphs():
         for node in graph.nodes:
             rule = wf.effect(node.name)
             kind = rule.kind if rule is not None else None

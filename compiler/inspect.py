@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from .ir import END, START, Graph, SubgraphNode, Workflow
+from .ir import END, START, AgentProgram, Graph, GraphProgram, RunnableNode, SubgraphNode, Workflow
+from .ir.model import AgentRunOptions
 
 
 def _where(src: object) -> str:
@@ -12,10 +13,11 @@ def _where(src: object) -> str:
 
 def summary(wf: Workflow) -> str:
     lines = [f"workflow {wf.name}  (IR {wf.ir_version}, frontend {wf.frontend}, entry {wf.entry})"]
-    if wf.graph is not None:
-        _graph_summary(wf.graph, lines, "")
-    else:
-        _agents_summary(wf, lines)
+    match wf.body:
+        case GraphProgram(graph=graph):
+            _graph_summary(graph, lines, "")
+        case AgentProgram():
+            _agents_summary(wf, lines)
     from .policies import policy_lines
 
     lines.extend(policy_lines(wf))  # docs/policies.md
@@ -31,11 +33,14 @@ def _graph_summary(g: Graph, lines: list[str], indent: str) -> None:
         extra = f" reducer={c.builtin or c.reducer.qualname or '/'.join(c.reducer.locator)}" if c.kind == "reducer" else ""
         lines.append(f"{indent}  channel {c.name}: {c.kind}{extra}")
     for n in g.nodes:
-        flags = [f for f, on in (("defer", n.defer), ("retry", bool(n.retry)),
+        retry_on = sorted({name for r in n.retry for name in r.retry_on_names})
+        flags = [f for f, on in (("defer", n.defer), ("retry" + (f" on {'|'.join(retry_on)}" if retry_on else ""),
+                                                      bool(n.retry)),
                                  ("interrupt", bool(n.interrupts))) if on]
         if n.destinations:
             flags.append("goto->" + ",".join(n.destinations))
-        lines.append(f"{indent}  node {n.name} [{n.kind}] at {_where(n.source)}" + (f" ({', '.join(flags)})" if flags else ""))
+        kind = f"{n.kind}: {n.runnable_type}" if isinstance(n, RunnableNode) else n.kind
+        lines.append(f"{indent}  node {n.name} [{kind}] at {_where(n.source)}" + (f" ({', '.join(flags)})" if flags else ""))
         if isinstance(n, SubgraphNode):
             _graph_summary(n.graph, lines, indent + "    ")
     for e in g.edges:
@@ -52,20 +57,40 @@ def _graph_summary(g: Graph, lines: list[str], indent: str) -> None:
 def _agents_summary(wf: Workflow, lines: list[str]) -> None:
     system = wf.agents
     lines.append(f"start agent {system.start!r}; max_turns {system.max_turns}")
+    if system.run is not None:
+        lines.append("  Runner.run " + _run_options(system.run))
     for a in system.agents:
+        settings = f", model_settings {sorted(a.model_settings)}" if a.model_settings else ""
+        reset = "" if a.reset_tool_choice else ", reset_tool_choice off"
         lines.append(f"  agent {a.name!r}: model {a.model or 'default'}, instructions {a.instructions}, "
-                     f"output {a.output_type or 'str'}, tool_use_behavior {a.tool_use_behavior}")
+                     f"output {a.output_type or 'str'}, tool_use_behavior {a.tool_use_behavior}{settings}{reset}")
         for t in a.tools:
             extra = f" -> agent {t.agent!r}" if t.agent else ""
             if t.needs_approval != "never":
                 extra += f" (needs approval: {t.needs_approval})"
             lines.append(f"    tool {t.name} [{t.kind}]{extra}")
         for h in a.handoffs:
-            lines.append(f"    handoff {h.tool_name} -> {h.target or '? (custom Handoff)'}")
+            flags = [f for f, on in (("input_filter", h.input_filter), ("on_handoff", h.on_handoff),
+                                     (f"nest_history={h.nest_history}", h.nest_history is not None)) if on]
+            lines.append(f"    handoff {h.tool_name} -> {h.target or '? (custom Handoff)'}"
+                         + (f" ({', '.join(flags)})" if flags else ""))
         for g in a.input_guardrails:
             lines.append(f"    input guardrail {g.name}" + ("" if g.run_in_parallel else " (blocking)"))
         for g in a.output_guardrails:
             lines.append(f"    output guardrail {g.name}")
+
+
+def _run_options(run: AgentRunOptions) -> str:
+    """``Runner.run``'s options as the IR names them (docs/openai-agents.md)."""
+    parts = [f"{k} {v}" for k, v in (("run_config", run.run_config), ("hooks", run.hooks),
+                                     ("session", run.session)) if v]
+    if run.settings:
+        parts.append(f"settings {sorted(run.settings)}")
+    if run.error_handlers:
+        parts.append(f"error_handlers {run.error_handlers} for {sorted(run.error_kinds)}")
+    parts += [f"{kind} guardrail {g.name}" for kind, gs in (("input", run.input_guardrails),
+                                                           ("output", run.output_guardrails)) for g in gs]
+    return "; ".join(parts) or "defaults"
 
 
 class _Ids:
@@ -105,10 +130,11 @@ def mermaid(wf: Workflow) -> str:
     with their tools, handoffs, agents-as-tools and guardrails."""
     lines = ["flowchart TD"]
     ids = _Ids()
-    if wf.graph is not None:
-        _graph_mermaid(wf.graph, lines, ids, "", "  ")
-    else:
-        _agents_mermaid(wf, lines, ids)
+    match wf.body:
+        case GraphProgram(graph=graph):
+            _graph_mermaid(graph, lines, ids, "", "  ")
+        case AgentProgram():
+            _agents_mermaid(wf, lines, ids)
     return "\n".join(lines)
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AgentcError, Code
-from .ir.model import (FanoutPolicy, InterruptPoint, Policies, PolicyRule, RunPolicy, SourceRef, Workflow)
+from .ir.model import (AgentProgram, FanoutPolicy, GraphProgram, InterruptPoint, Policies, PolicyRule, RunPolicy,
+                        SourceRef, Workflow)
 
 ENV = "AGENTC_POLICY"
 
@@ -65,8 +66,8 @@ def apply_policies(wf: Workflow, live: Any = None, path: str | Path | None = Non
     if table is None:
         return wf
     policies = _check(wf, live, table, where)
-    if wf.graph is not None and policies.nodes:
-        wf = wf.model_copy(update={"graph": _with_approval_pauses(wf.graph, policies)})
+    if isinstance(wf.body, GraphProgram) and policies.nodes:
+        wf = wf.model_copy(update={"body": GraphProgram(graph=_with_approval_pauses(wf.body.graph, policies))})
     return wf.model_copy(update={"policies": policies})
 
 
@@ -175,7 +176,7 @@ def _refuse_external(wf: Workflow, tools: tuple[PolicyRule, ...], fanouts: tuple
     """External tools agentc cannot pause at yet: refused (AC200), never run as ordinary
     tools (docs/policies.md "External completion")."""
     external = {r.name for r in tools if r.external}
-    if not external or wf.agents is None:
+    if not external or wf.body.kind != "agents":
         return
     for agent in wf.agents.agents:
         for t in agent.tools:
@@ -293,18 +294,20 @@ def args_schema(schema: Any, keys: tuple[str, ...] | None, where: _Where, sectio
 
 
 def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> FanoutPolicy:
-    known = ([a.name for a in wf.agents.agents] if wf.agents is not None
-             else [n.name for n in wf.graph.nodes] if wf.graph is not None else [])
+    match wf.body:
+        case AgentProgram(system=system):
+            what, known = "agent", [a.name for a in system.agents]
+        case GraphProgram(graph=graph):
+            what, known = "node", [n.name for n in graph.nodes]
     if name not in known:
-        what = "agent" if wf.agents is not None else "node"
         raise where.error(f"no {what} {name!r} in {wf.name!r} for a fan-out policy", "fanouts", name,
                           hint=f"{what}s: " + ", ".join(known))
     # an agent's parallel tool calls: Runner.run itself cancels the siblings of a failing
     # call, so fail_fast is the SDK's semantics and "all" is no behaviour of the SDK
-    mode = body.get("mode", "fail_fast" if wf.agents is not None else "all")
+    mode = body.get("mode", "fail_fast" if wf.body.kind == "agents" else "all")
     if mode not in ("all", "fail_fast"):
         raise where.error(f"fanouts.{name}.mode must be \"all\" or \"fail_fast\", not {mode!r}", "fanouts", name, "mode")
-    if mode == "all" and wf.agents is not None:
+    if mode == "all" and wf.body.kind == "agents":
         raise where.error(f"fanouts.{name}.mode = \"all\" is not what Runner.run does: it cancels the unfinished "
                           "sibling calls of a call that raises, so agent tool calls are always fail_fast",
                           "fanouts", name, "mode", hint="remove `mode` (fail_fast is the default for agents); "
@@ -320,7 +323,7 @@ def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> Fan
 
 def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, ...] | None:
     """The argument names of tool ``name`` (None: unknown, not checked)."""
-    if wf.agents is None:
+    if not isinstance(wf.body, AgentProgram):
         raise where.error(f"tool policies apply to OpenAI Agents tools; {wf.name!r} is a LangGraph graph",
                           "tools", name, hint="put the rule on the graph's node instead: [policies.nodes.NAME]")
     tools = {t.name: t for a in wf.agents.agents for t in a.tools}
@@ -349,7 +352,7 @@ def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, 
 
 
 def _node_keys(wf: Workflow, name: str, where: _Where) -> tuple[str, ...]:
-    if wf.graph is None:
+    if not isinstance(wf.body, GraphProgram):
         raise where.error(f"node policies apply to LangGraph graphs; {wf.name!r} is an agent system", "nodes", name,
                           hint="put the rule on a tool instead: [policies.tools.NAME]")
     nodes = [n.name for n in wf.graph.nodes]

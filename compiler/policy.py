@@ -153,7 +153,7 @@ def _decorated(wf: M.Workflow, live: Any) -> list[_Entry]:
 
 
 def _callables(wf: M.Workflow, live: Any) -> Iterable[tuple[str, Any]]:
-    if wf.agents is not None:
+    if isinstance(wf.body, M.AgentProgram):
         from agentc.runtime_shims.openai_agents_replay import reachable_agents
 
         for agent in reachable_agents(live):
@@ -163,7 +163,7 @@ def _callables(wf: M.Workflow, live: Any) -> Iterable[tuple[str, Any]]:
     from agentc.runtime_shims.langgraph_calls import Resolver
 
     resolve = Resolver(live)
-    for graph in _graphs(wf.graph):
+    for graph in wf.graphs():
         for node in graph.nodes:
             call = getattr(node, "call", None)
             if call is not None and node.kind == "function":
@@ -175,24 +175,15 @@ def _callables(wf: M.Workflow, live: Any) -> Iterable[tuple[str, Any]]:
                     yield node.name, found
 
 
-def _graphs(graph: M.Graph | None) -> Iterable[M.Graph]:
-    if graph is None:
-        return
-    yield graph
-    for n in graph.nodes:
-        if isinstance(n, M.SubgraphNode):
-            yield from _graphs(n.graph)
-
-
 def names(wf: M.Workflow) -> dict[str, tuple[str, M.SourceRef | None]]:
     """What a policy may name: node names (``node``), function-tool names (``tool``)."""
     out: dict[str, tuple[str, M.SourceRef | None]] = {}
-    if wf.agents is not None:
-        for a in wf.agents.agents:
+    if isinstance(wf.body, M.AgentProgram):
+        for a in wf.body.system.agents:
             for t in a.tools:
                 if t.kind in ("function", "agent"):
                     out.setdefault(t.name, ("tool", t.source))
-    for graph in _graphs(wf.graph):
+    for graph in wf.graphs():
         for n in graph.nodes:
             out.setdefault(n.name, ("node", n.source))
     return out
@@ -205,8 +196,8 @@ def _validate(entry: _Entry, known: dict[str, tuple[str, M.SourceRef | None]], w
                          f'write {entry.name} = "keyed" or [effects.{entry.name}] class = "keyed"')
     if entry.name not in known:
         sample = ", ".join(sorted(known)[:12]) or "(none)"
-        what = "function tools" if wf.agents is not None else "nodes"
-        holder = next((n.name for g in _graphs(wf.graph) for n in g.nodes
+        what = {"agents": "function tools", "graph": "nodes"}[wf.body.kind]
+        holder = next((n.name for g in wf.graphs() for n in g.nodes
                        if isinstance(n, M.ToolNodeStep) and entry.name in n.tool_names), None)
         raise entry.fail(f"the effect policy names {entry.name!r}, which is none of the workflow's {what}",
                          f"it is a tool of the ToolNode {holder!r}: classify that node" if holder else
@@ -266,7 +257,7 @@ def attach(wf: M.Workflow, live: Any, policy: str | Path | None = None, *, cwd: 
         chosen.setdefault(entry.name, _validate(entry, known, wf))
     out = wf.model_copy(update={"effects": tuple(chosen[k] for k in sorted(chosen))})
     out = M.Workflow.model_validate(out.model_dump())
-    if warnings is not None and out.graph is not None:
+    if warnings is not None and isinstance(out.body, M.GraphProgram):
         from .effect_checks import rerun_findings
 
         for diag in rerun_findings(out, live):

@@ -30,11 +30,11 @@ def prove(wf: Workflow) -> list[Diagnostic]:
     """The violations (empty: every irreversible tool and node is always approved)."""
     if wf.policies is None:
         return []
-    if wf.agents is not None:
-        return [d for r in wf.policies.tools if r.irreversible for d in _tool(wf, r)]
-    if wf.graph is not None:
-        return [d for r in wf.policies.nodes if r.irreversible for d in _node(wf, r)]
-    return []
+    match wf.body.kind:
+        case "agents":
+            return [d for r in wf.policies.tools if r.irreversible for d in _tool(wf, r)]
+        case "graph":
+            return [d for r in wf.policies.nodes if r.irreversible for d in _node(wf, r)]
 
 
 def _violation(wf: Workflow, rule: Any, what: str, path: list[str], why: str) -> Diagnostic:
@@ -49,7 +49,6 @@ def _tool(wf: Workflow, rule: Any) -> list[Diagnostic]:
     if rule.deny is True or rule.require_approval is True:
         return []
     system = wf.agents
-    assert system is not None
     agents = {a.name: a for a in system.agents}
     parents = _agent_paths(system)
     out = []
@@ -89,7 +88,6 @@ def _node(wf: Workflow, rule: Any) -> list[Diagnostic]:
     if rule.deny is True:
         return []
     graph = wf.graph
-    assert graph is not None
     pol = wf.policies
     assert pol is not None
     gates = set(graph.interrupt_before) | {r.name for r in pol.nodes if r.require_approval is True and r.deny is not True}

@@ -120,7 +120,7 @@ def stream(obj: Any, input: Any, *, db: str | Path | None = None, context: Any =
 
     db = db or api.DEFAULT_DB
     wf, live = api.workflow_and_live(obj, policy, api.run_refs(run_config, run_hooks, error_handlers, session))
-    if wf.agents is not None:
+    if wf.body.kind == "agents":
         graph_streaming.refuse_mode(stream_mode)
     rid = run_id or uuid.uuid4().hex
 
@@ -129,7 +129,7 @@ def stream(obj: Any, input: Any, *, db: str | Path | None = None, context: Any =
                        recursion_limit=recursion_limit, workflow=wf, context_factory=context_factory,
                        full_result=full_result)
 
-    if wf.agents is None:
+    if wf.body.kind != "agents":
         return graph_streaming.local(wf, live, input, str(db), rid, start, stream_mode, poll_s)
 
     def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
@@ -191,13 +191,13 @@ def resume_stream(run_id: str, value: Any = None, *, db: str | Path | None = Non
     wf = IR.load(row["ir"])
     from . import graph_streaming
 
-    if wf.agents is not None:
+    if wf.body.kind == "agents":
         graph_streaming.refuse_mode(stream_mode)
     live = obj if obj is not None else load_ref(row["entry"]) if row["entry"] else None
     if live is None:
         raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} was started from an object with no REF",
                           construct=run_id, hint="stream it from Python: agentc.resume_stream(run_id, obj=agent)")
-    if wf.agents is None:
+    if wf.body.kind != "agents":
         return graph_streaming.local_resume(wf, live, str(db), run_id, lambda: api.resume(
             run_id, api.NO_VALUE if value is None else value, db=db, obj=obj), stream_mode, poll_s)
     pauses = [i.get("pause") for i in row["interrupts"] or [] if isinstance(i, dict)] if row["status"] == "waiting" else []
@@ -226,7 +226,7 @@ def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, 
     from . import graph_streaming
 
     wf, live = api.workflow_and_live(ref)
-    if wf.agents is not None:
+    if wf.body.kind == "agents":
         graph_streaming.refuse_mode(stream_mode)
     rid = run_id or f"{wf.name}-{uuid.uuid4().hex[:12]}"
 
@@ -236,7 +236,7 @@ def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, 
                                           context_factory=context_factory, no_worker_s=no_worker_s,
                                           full_result=full_result))
 
-    if wf.agents is None:
+    if wf.body.kind != "agents":
         return graph_streaming.temporal(wf, live, address, input, rid, start, context=context,
                                         context_factory=context_factory, mode=stream_mode, poll_s=poll_s)
 
@@ -312,7 +312,7 @@ def simulation_stream(sim: Any, start: Callable[[], Any], input: Any, context: A
 
     from . import graph_streaming
 
-    if sim.worker.wf.agents is None:
+    if sim.worker.wf.body.kind != "agents":
         return graph_streaming.simulation(sim, start, input, context, resumed=resumed, mode=stream_mode,
                                           poll_s=poll_s)
     graph_streaming.refuse_mode(stream_mode)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentc.ir.model import agent_system
+
 
 def _sources(wf: Any) -> tuple[Any, list[Any]]:
     """The starting agent's source and every agent spec of the IR (``wf`` may be None)."""
-    system = getattr(wf, "agents", None)
+    system = agent_system(wf)
     specs = list(system.agents) if system is not None else []
     start = next((a for a in specs if a.name == system.start), None) if system is not None else None
     return getattr(start, "source", None), specs
@@ -78,7 +80,7 @@ def failure(exc: BaseException, wf: Any = None) -> Any:
         kind = "input" if isinstance(exc, InputGuardrailTripwireTriggered) else "output"
         return RunFailed(Code.GUARDRAIL_TRIPPED, f"{kind} guardrail {name!r} tripped: the run stopped, as Runner.run "
                          f"raises {type(exc).__name__}", construct=f"guardrail {name!r}",
-                         **_at(_guardrail_source(_sources(wf)[1], name, getattr(getattr(wf, "agents", None), "run", None))),
+                         **_at(_guardrail_source(_sources(wf)[1], name, getattr(agent_system(wf), "run", None))),
                          hint="the guardrail rejected this input/output; change the input or the guardrail")
     if isinstance(exc, (ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)):
         name = exc.guardrail.get_name()

@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from agentc.errors import Code, RunFailed
+from agentc.ir.model import agent_system
 
 
 def policy_of(wf: Any, agent: str | None) -> Any:
     """The fan-out policy of ``agent``'s parallel tool calls that does something (None: none)."""
     policies = getattr(wf, "policies", None)
-    if policies is None or agent is None or getattr(wf, "agents", None) is None:
+    if policies is None or agent is None or agent_system(wf) is None:
         return None
     f = next((f for f in policies.fanouts if f.name == agent), None)
     return f if f is not None and (f.mode == "fail_fast" or f.deadline) else None
@@ -43,7 +44,7 @@ def spec(wf: Any, agent: str | None) -> dict[str, Any] | None:
     call), so an engine never lets a sibling run on after the failure."""
     f = policy_of(wf, agent)
     if f is None:
-        return None if agent is None or getattr(wf, "agents", None) is None else \
+        return None if agent is None or getattr(getattr(wf, "body", None), "kind", None) != "agents" else \
             {"node": agent, "mode": "fail_fast", "deadline": None}
     return {"node": f.name, "mode": f.mode, "deadline": f.deadline}
 
@@ -100,7 +101,7 @@ class Deadlines:
 def for_drive(wf: Any) -> Deadlines | None:
     """A local drive's ``Steps.fanout`` (None: no agent of ``wf`` has a deadline)."""
     policies = getattr(wf, "policies", None)
-    if policies is None or getattr(wf, "agents", None) is None or not any(f.deadline for f in policies.fanouts):
+    if policies is None or agent_system(wf) is None or not any(f.deadline for f in policies.fanouts):
         return None
     return Deadlines(wf)
 

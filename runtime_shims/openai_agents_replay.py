@@ -39,6 +39,7 @@ from agentc.compat.openai_agents import reachable_agents
 from agentc.runtime_shims import agent_fanout
 from agentc.runtime_shims.agent_approvals import (  # noqa: F401 - re-exported: the drivers' API
     call_id, decide, final_result, parse_args, pause_id, run_with_decisions)
+from agentc.ir.model import agent_system
 from agentc.runtime_shims.codec import digest as _digest
 from agentc.runtime_shims.context_changes import (  # noqa: F401 - re-exported
     apply_changes, context_before, context_changes)
@@ -568,7 +569,7 @@ def run_kwargs(steps: Steps, context: Any, max_turns: int | None, wf: Any = None
 
     kwargs: dict[str, Any] = {"context": context,
                               "run_config": RunConfig(model_provider=JournaledProvider(MultiProvider(), steps))}
-    options = getattr(getattr(wf, "agents", None), "run", None)
+    options = getattr(agent_system(wf), "run", None)
     if options is not None:
         from agentc.runtime_shims.run_options import drive_kwargs
 

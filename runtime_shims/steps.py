@@ -407,7 +407,7 @@ def worker_for(wf: Any, live: Any) -> Any:
     (``agent_steps.AgentStepper``; same ``layout.plan_id``/``layout.task_kinds``/``execute``)."""
     from .run_index import Indexed  # each step records its blobs for `agentc gc` (run_index.py)
 
-    if wf.agents is not None:
+    if wf.body.kind == "agents":
         from .agent_steps import AgentStepper  # lazily: graph-only runs never load the Agents SDK
 
         return Indexed(AgentStepper(wf, live))

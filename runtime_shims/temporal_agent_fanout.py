@@ -50,6 +50,7 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
             return asyncio.ensure_future(run._child(call.task_type, inp, f"{wid}.{call.ref}"))
         if temporal_external.is_external_type(call.task_type):  # an external tool call waits (temporal_external)
             return asyncio.ensure_future(temporal_external.tool(run, call.ref, inp))
+        fut: asyncio.Future
         if len(tasks_of) == 1 and not fan.get("deadline"):
             fut = asyncio.ensure_future(workflow.execute_activity(call.task_type, inp, **run._options(call.task_type)))
         else:

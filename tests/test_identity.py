@@ -85,6 +85,6 @@ def test_fingerprint_sees_a_changed_graph(tmp_path):
     assert IR.fingerprint(a) != IR.fingerprint(b)
     # one more interrupt() call site is one more pause the plan lowers: a different plan
     data = json.loads(IR.dump(agentc.load(harness.ref("hitl_review"))))
-    node = next(n for n in data["graph"]["nodes"] if n.get("interrupts"))
+    node = next(n for n in data["body"]["graph"]["nodes"] if n.get("interrupts"))
     node["interrupts"] = node["interrupts"][:1]
     assert IR.fingerprint(IR.load(data)) != IR.fingerprint(agentc.load(harness.ref("hitl_review")))

@@ -73,7 +73,7 @@ def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = N
         raise _refuse(h, engine, f"the record no longer holds superstep(s) {missing} before the fork point",
                       "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run that "
                       "continued as new keeps its last run's history; fork at a later step, or on the local executor")
-    graph = getattr(wf, "graph", None)
+    graph = wf.graph if wf is not None and wf.body.kind == "graph" else None
     if graph is not None and (graph.interrupt_before or graph.interrupt_after) and \
             any(e.kind == "resume" and e.seq < target.seq for e in h.events):
         raise _refuse(h, engine, "a breakpoint (interrupt_before/interrupt_after) was answered before the "
@@ -104,7 +104,7 @@ def _subgraph_nodes(wf: Any) -> set[str]:
     """The root graph's subgraph nodes (each runs as a child workflow on the engines)."""
     from agentc.ir import SubgraphNode
 
-    graph = getattr(wf, "graph", None)
+    graph = wf.graph if wf is not None and wf.body.kind == "graph" else None
     return {n.name for n in graph.nodes if isinstance(n, SubgraphNode)} if graph is not None else set()
 
 

@@ -209,7 +209,7 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
         raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {h.run_id} was started from an object with no REF",
                           construct=h.run_id, hint="pass the agent: agentc.replay(..., obj=graph)")
     wf, live = api.workflow_and_live(obj)
-    if (wf.agents is not None) != (h.kind == "agents"):
+    if wf.body.kind != h.kind:
         raise AgentcError(Code.GRAPH_CHANGED, f"{obj} is not the kind of agent run {h.run_id} recorded ({h.kind})",
                           construct=str(obj), hint="replay it with the agent that made the record")
     target = find_step(h, at) if at is not None else None
@@ -217,7 +217,7 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
     if target is not None and fitted is NOT_SET and not keep_step:
         raise AgentcError(Code.BAD_STEP_VALUE, "--at needs --set JSON: the value that replaces the step",
                           construct=f"--at {at}", hint=_set_hint(target.kind))
-    if model is not None and wf.agents is None:
+    if model is not None and wf.body.kind != "agents":
         raise AgentcError(Code.UNSUPPORTED, "--model applies to OpenAI Agents systems; a LangGraph node calls "
                           "its own model", construct="--model", hint="leave --model out: nodes after the "
                           "altered step run with their own code")
@@ -365,14 +365,15 @@ def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Ev
     from agentc.errors import RunFailed
 
     try:
-        if wf.agents is not None:
-            from .replay_agents import drive_agents
+        match wf.body.kind:
+            case "agents":
+                from .replay_agents import drive_agents
 
-            outcome = drive_agents(wf, live, journal, run_id, h, then, model, counter, live_tools, used)
-        else:
-            from .replay_graph import drive_graph
+                outcome = drive_agents(wf, live, journal, run_id, h, then, model, counter, live_tools, used)
+            case "graph":
+                from .replay_graph import drive_graph
 
-            outcome = drive_graph(wf, live, journal, run_id, h, target, fitted, then, api, used, counter)
+                outcome = drive_graph(wf, live, journal, run_id, h, target, fitted, then, api, used, counter)
     except RecordEnds as end:
         with journal.tx() as j:
             j.set_status(run_id, "failed", error=f"replay stopped: {end.where}")

@@ -5,12 +5,14 @@ import json
 from typing import Any
 
 from .model import (  # noqa: F401
-    END, IR_VERSION, START, AnyValueChannel, Branch, CallableRef, Channel, Edge,
+    END, IR_VERSION, READABLE_IR_VERSIONS, START, AnyValueChannel, Branch, CallableRef, Channel, Edge,
     EphemeralChannel, FunctionNode, Graph, InterruptPoint, LastValueChannel, ManagedChannel,
     Node, ReducerChannel, RetryPolicy, RunnableNode, SourceRef, StateSchema, SubgraphNode,
     ToolNodeStep, TopicChannel, WaitingEdge, Workflow,
+    AgentProgram, Body, BodyKind, GraphProgram, WrongBody,
     AtMostOnceEffect, CompensableEffect, EffectPolicy, IdempotentEffect, KeyedEffect, PureEffect,
 )
+from ..errors import AgentcError, Code
 from .identity import fingerprint, structure, without_positions  # noqa: F401
 
 
@@ -20,7 +22,15 @@ def dump(ir: Workflow) -> str:
 
 
 def load(text: str | bytes | dict[str, Any]) -> Workflow:
+    """An IR file, journal row or manifest's IR of any version this agentc reads (IR 1.0 is
+    upgraded on the way in: ``Workflow._upgrade``); another version is refused by name."""
     data = json.loads(text) if isinstance(text, (str, bytes)) else text
+    version = data.get("ir_version") if isinstance(data, dict) else None
+    if version is not None and version not in READABLE_IR_VERSIONS:
+        raise AgentcError(Code.INVALID_IR, f"IR version {version!r} is not one this agentc reads",
+                          construct=str(data.get("name", "")),
+                          hint=f"this agentc reads IR {', '.join(READABLE_IR_VERSIONS)}: recompile the agent "
+                               "with it, or use the agentc that wrote the file")
     return Workflow.model_validate(data)
 
 

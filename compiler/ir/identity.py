@@ -6,6 +6,12 @@ It is the IR without what may change under a running workflow: source positions 
 comment or blank line above a node moves every line below it; a library's lines move
 with its releases), warnings, and which lines hold ``interrupt()`` calls (their number
 stays: each call site is a pause the plan lowers). See docs/ir.md, "Identity".
+
+The digest is taken over the identity form, not over the file format: the program body is
+laid out as in IR 1.0 (``graph`` and ``agents``, one of them null) under ``ir_version``
+``IDENTITY_FORM``. A change of the file format that says the same thing (IR 2.0's ``body``
+union) then leaves every plan id as it was, so runs in flight on Conductor and Temporal,
+and the recorded histories replayed against new code, keep their identity.
 """
 from __future__ import annotations
 
@@ -16,9 +22,30 @@ from typing import Any
 from .model import Workflow
 
 
+IDENTITY_FORM = "1.0"
+"""The layout the fingerprint hashes; change it only when "the same workflow" changes."""
+
+
 def structure(wf: Workflow) -> Any:
-    """The IR as plain JSON data with positions removed."""
-    return without_positions(wf.model_dump(mode="json", exclude={"warnings"}))
+    """The IR as plain JSON data with positions removed, in the identity form."""
+    data = wf.model_dump(mode="json", exclude={"warnings"})
+    body = data.pop("body")
+    data["graph"] = body["graph"] if body["kind"] == "graph" else None
+    data["agents"] = body["system"] if body["kind"] == "agents" else None
+    data["ir_version"] = IDENTITY_FORM
+    if data["graph"] is not None:
+        _restore_1_0_fields(data["graph"])
+    return without_positions(data)
+
+
+def _restore_1_0_fields(graph: dict[str, Any]) -> None:
+    """Fields IR 2.0 removed, put back with the only value IR 1.0 ever gave them."""
+    for c in graph["channels"]:
+        if c["kind"] == "reducer":
+            c["value_type"] = None
+    for n in graph["nodes"]:
+        if n["kind"] == "subgraph":
+            _restore_1_0_fields(n["graph"])
 
 
 def without_positions(data: Any) -> Any:

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
-IR_VERSION = "1.0"
+IR_VERSION = "2.0"
+"""2.0: the workflow's program is one ``body`` (a graph program or an agent program) instead
+of two optional ``graph`` / ``agents`` fields; 1.0 files still load (``Workflow._upgrade``)."""
+READABLE_IR_VERSIONS = ("1.0", IR_VERSION)
 
 START = "__start__"
 END = "__end__"
@@ -80,8 +83,9 @@ class ReducerChannel(_ChannelBase):
     reducer: CallableRef
     builtin: Literal["operator.add", "add_messages"] | None = None
     initial: Literal["missing", "type_default"] = "type_default"
-    value_type: CallableRef | None = None
-    """The class whose zero-argument call gives the initial value (``list`` → ``[]``)."""
+    """``type_default``: the runtime starts the channel at the zero-argument call of its
+    annotation's type, resolved from the user's schema (IR 2.0 dropped ``value_type``, a
+    reference to that class that no frontend filled and no runtime read)."""
 
 
 class EphemeralChannel(_ChannelBase):
@@ -253,6 +257,14 @@ class Graph(_Frozen):
     interrupt_after: tuple[str, ...] = ()
     recursion_limit: int = 10007
     """LangGraph's default (``agentc.compat.langgraph.DEFAULT_RECURSION_LIMIT``); counts supersteps."""
+
+    def walk(self) -> tuple["Graph", ...]:
+        """This graph and every subgraph nested in its nodes, outermost first."""
+        out: list[Graph] = [self]
+        for n in self.nodes:
+            if isinstance(n, SubgraphNode):
+                out.extend(n.graph.walk())
+        return tuple(out)
 
     def node(self, name: str) -> Node:
         for n in self.nodes:
@@ -481,22 +493,64 @@ class Policies(_Frozen):
         return next((r for r in self.nodes if r.name == name), None)
 
 
+class GraphProgram(_Frozen):
+    """A LangGraph graph: the root ``Graph`` (its subgraphs nest inside its nodes). The
+    program a workflow runs is one of a closed set of kinds, so every layer dispatches on
+    ``kind`` in one table instead of testing which of two optional fields is set."""
+
+    kind: Literal["graph"] = "graph"
+    graph: Graph
+
+
+class AgentProgram(_Frozen):
+    """An OpenAI Agents SDK agent system: the starting agent and every agent it reaches."""
+
+    kind: Literal["agents"] = "agents"
+    system: AgentSystem
+
+
+Body = Annotated[Union[GraphProgram, AgentProgram], Field(discriminator="kind")]
+BodyKind = Literal["graph", "agents"]
+
+
 class Workflow(_Frozen):
-    """The unit every target lowers: one agent, read from one entry object. A LangGraph
-    graph fills ``graph``; an OpenAI Agents SDK agent system fills ``agents``."""
+    """The unit every target lowers: one agent, read from one entry object. Its ``body`` is
+    the program: a LangGraph graph (``GraphProgram``) or an OpenAI Agents SDK agent system
+    (``AgentProgram``)."""
 
     ir_version: str = IR_VERSION
     frontend: Literal["langgraph", "openai_agents"] = "langgraph"
     name: str
     entry: str | None
     """The REF (``module:attr`` or ``file.py:attr``) the runtime imports user code from."""
-    graph: Graph | None = None
-    agents: AgentSystem | None = None
+    body: Body
     effects: tuple[EffectPolicy, ...] = ()
     """The effect policy of the workflow's nodes or tools (sorted by name)."""
     warnings: tuple[dict[str, Any], ...] = ()
     policies: Policies | None = Field(default=None, exclude_if=lambda v: v is None)
     """The checked policy file, if any (left out of the JSON when there is none)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """An IR file of version 1.0 (``graph`` / ``agents``, one of them null) reads as the
+        same workflow: journals keep the IR their run started with, and a run journaled
+        before 2.0 must still resume. Any other unknown version is refused by name."""
+        if not isinstance(data, dict) or "body" in data:
+            return data
+        version = data.get("ir_version", IR_VERSION)
+        if version not in READABLE_IR_VERSIONS:
+            raise ValueError(f"IR version {version!r} is not one this agentc reads "
+                             f"({', '.join(READABLE_IR_VERSIONS)})")
+        if "graph" not in data and "agents" not in data:
+            return data  # no program at all: the missing body is reported as such
+        data = dict(data)
+        graph, system = data.pop("graph", None), data.pop("agents", None)
+        if (graph is None) == (system is None):
+            raise ValueError("a workflow holds exactly one of a graph and an agent system")
+        data["body"] = {"kind": "graph", "graph": graph} if graph is not None else {"kind": "agents", "system": system}
+        data["ir_version"] = IR_VERSION
+        return data
 
     @model_serializer(mode="wrap")
     def _omit_empty_effects(self, handler: Any) -> Any:
@@ -507,11 +561,47 @@ class Workflow(_Frozen):
             data.pop("effects", None)
         return data
 
+    @property
+    def graph(self) -> Graph:
+        """The graph of a graph program, for code that only ever sees one (its layer
+        dispatched on ``body.kind`` already); on an agent program, a ``WrongBody``."""
+        if isinstance(self.body, GraphProgram):
+            return self.body.graph
+        raise WrongBody(self, "graph")
+
+    @property
+    def agents(self) -> AgentSystem:
+        """The agent system of an agent program (see ``graph``)."""
+        if isinstance(self.body, AgentProgram):
+            return self.body.system
+        raise WrongBody(self, "agents")
+
+    def graphs(self) -> tuple[Graph, ...]:
+        """Every graph of a graph program (``Graph.walk``); none for an agent program."""
+        return self.body.graph.walk() if isinstance(self.body, GraphProgram) else ()
+
     def effect(self, name: str) -> EffectPolicy | None:
         for e in self.effects:
             if e.name == name:
                 return e
         return None
+
+
+def agent_system(wf: Workflow | None) -> AgentSystem | None:
+    """The agent system of ``wf``; None for a graph program or no workflow at all (the
+    agent runtime's helpers are also called without an IR)."""
+    return wf.body.system if wf is not None and isinstance(wf.body, AgentProgram) else None
+
+
+class WrongBody(TypeError):
+    """Code reached for the program of one body kind on a workflow of the other: an agentc
+    bug (a layer that should have dispatched on ``Workflow.body.kind`` did not)."""
+
+    def __init__(self, wf: Workflow, wanted: BodyKind) -> None:
+        super().__init__(f"workflow {wf.name!r} holds a {wf.body.kind} program; its {wanted!r} was asked for "
+                         "(dispatch on Workflow.body.kind)")
+        self.kind = wf.body.kind
+        self.wanted = wanted
 
 
 SubgraphNode.model_rebuild()

@@ -6,29 +6,28 @@ the user's graph, so it raises ``INVALID_IR`` with the offending construct.
 from __future__ import annotations
 
 from ..errors import AgentcError, Code
-from .model import END, START, Graph, SubgraphNode, Workflow
+from .model import END, START, AgentProgram, AgentSystem, Graph, GraphProgram, SubgraphNode, Workflow
 
 
 def verify(ir: Workflow) -> Workflow:
-    if ir.graph is not None:
-        _verify_graph(ir.graph, path=ir.name)
-    if ir.agents is not None:
-        _verify_agents(ir)
-    if (ir.graph is None) == (ir.agents is None):
-        _fail(ir.name, "a workflow holds exactly one of a graph and an agent system")
+    match ir.body:
+        case GraphProgram(graph=graph):
+            _verify_graph(graph, path=ir.name)
+        case AgentProgram(system=system):
+            _verify_agents(ir.name, system)
     return ir
 
 
-def _verify_agents(ir: Workflow) -> None:
-    names = [a.name for a in ir.agents.agents]
+def _verify_agents(path: str, system: AgentSystem) -> None:
+    names = [a.name for a in system.agents]
     if len(set(names)) != len(names):
-        _fail(ir.name, f"duplicate agent names {sorted(names)}: the SDK re-binds agents by name")
-    if ir.agents.start not in names:
-        _fail(ir.name, f"starting agent {ir.agents.start} is not among the agents")
-    for a in ir.agents.agents:
+        _fail(path, f"duplicate agent names {sorted(names)}: the SDK re-binds agents by name")
+    if system.start not in names:
+        _fail(path, f"starting agent {system.start} is not among the agents")
+    for a in system.agents:
         for h in a.handoffs:
             if h.target is not None and h.target not in names:
-                _fail(ir.name, f"agent {a.name} hands off to unknown agent {h.target}")
+                _fail(path, f"agent {a.name} hands off to unknown agent {h.target}")
 
 
 def _fail(path: str, message: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..errors import Code, Diagnostic, ErrorLevel, Warnings
-from ..ir import END, START, Graph, SubgraphNode, Workflow
+from ..ir import END, START, Graph, GraphProgram, SubgraphNode, Workflow
 from ..ir.verify import verify
 
 Pass = Callable[[Workflow, Warnings, ErrorLevel], Workflow]
@@ -63,8 +63,8 @@ def check_reachability(ir: Workflow, warnings: Warnings, level: ErrorLevel) -> W
             if isinstance(n, SubgraphNode):
                 visit(n.graph)
 
-    if ir.graph is not None:
-        visit(ir.graph)
+    if isinstance(ir.body, GraphProgram):
+        visit(ir.body.graph)
     return ir
 
 

@@ -14,7 +14,6 @@ from agentc.ir import Workflow
 
 
 def _reach(wf: Workflow, starts: list[str], through_agent_tools: bool) -> set[str]:
-    assert wf.agents is not None
     by_name = {a.name: a for a in wf.agents.agents}
     seen: set[str] = set()
     todo = list(starts)
@@ -33,7 +32,6 @@ def _reach(wf: Workflow, starts: list[str], through_agent_tools: bool) -> set[st
 def compensable_tools(wf: Workflow) -> list[str]:
     """The compensable function tools of the root run (sorted); refuses one a nested run
     can call."""
-    assert wf.agents is not None
     comp = {e.name for e in wf.effects if e.kind == "compensable"}
     if not comp:
         return []

@@ -55,7 +55,6 @@ class AgentLayout:
 def agent_layout(wf: Workflow) -> AgentLayout:
     """Task types and workflow names, unique and made of ``[A-Za-z0-9_-]`` only."""
     system = wf.agents
-    assert system is not None
     root = slug(wf.name)
     lay = AgentLayout(plan_id(wf), root, f"{root}-model")
     lay.task_kinds[lay.model_type] = {"kind": "model"}

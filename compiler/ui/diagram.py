@@ -52,10 +52,8 @@ class Diagram:
 def diagram(ir: dict[str, Any], taken: dict[str, int], waiting: set[str]) -> Diagram:
     """``ir``: the run's workflow IR (JSON); ``taken``: ``RunView.taken``; ``waiting``: the
     nodes (or ``agent/tool``) a pending interrupt or approval waits in."""
-    if ir.get("graph") is not None:
-        boxes, edges = _graph(ir["graph"])
-    else:
-        boxes, edges = _agents(ir["agents"])
+    body = ir["body"]
+    boxes, edges = _graph(body["graph"]) if body["kind"] == "graph" else _agents(body["system"])
     for b in boxes.values():
         b.count = taken.get(b.key, 0)
         b.state = "waiting" if b.key in waiting else "taken" if b.count else ""

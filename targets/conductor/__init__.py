@@ -9,9 +9,10 @@ offline by Conductor's runtime semantics. See docs/conductor.md.
 from __future__ import annotations
 
 import json
+from typing import Any, Callable
 
 from agentc.artifact import Artifact
-from agentc.ir import Workflow
+from agentc.ir import BodyKind, Workflow
 
 # Refused with a diagnostic (AC200) at compile time:
 UNSUPPORTED = (
@@ -43,20 +44,11 @@ def lower(wf: Workflow) -> Artifact:
     from agentc.policies import refuse_unsupported
 
     refuse_unsupported(wf, "conductor")  # docs/policies.md: rules this target cannot enforce are refused
-    if wf.graph is not None:
+    if wf.body.kind == "graph":
         from agentc.targets.fanout_blocks import refuse_mixed
 
         refuse_mixed(wf, "conductor")  # the one fan-out policy shape the targets do not enforce (AC200)
-    if wf.agents is not None:
-        from .agents import lower_agents
-
-        res = lower_agents(wf)
-        root = res.layout.workflow
-    else:
-        from .lowering import lower_workflow
-
-        res = lower_workflow(wf)
-        root = res.layout.root.workflow
+    res, root = _LOWERINGS[wf.body.kind](wf)
     files = {f"{name}.workflow.json": _dump(d) for name, d in res.workflows.items()}
     files["taskdefs.json"] = _dump([res.task_defs[k] for k in sorted(res.task_defs)])
     files["manifest.json"] = _dump({
@@ -68,6 +60,26 @@ def lower(wf: Workflow) -> Artifact:
     })
     return Artifact(target="conductor", name=wf.name, files=files,
                     notes=tuple(f"conductor: {line}" for line in res.layout.report))
+
+
+def _lower_graph(wf: Workflow) -> tuple[Any, str]:
+    """A graph: its superstep plan as workflow definitions (lowering.py); the root's name."""
+    from .lowering import lower_workflow
+
+    res = lower_workflow(wf)
+    return res, res.layout.root.workflow
+
+
+def _lower_agents(wf: Workflow) -> tuple[Any, str]:
+    """An agent system: one loop workflow per agent run (agents.py); the root's name."""
+    from .agents import lower_agents
+
+    res = lower_agents(wf)
+    return res, res.layout.workflow
+
+
+_LOWERINGS: dict[BodyKind, Callable[[Workflow], tuple[Any, str]]] = {"graph": _lower_graph, "agents": _lower_agents}
+"""This target's lowering, by the kind of the workflow's body (docs/architecture.md)."""
 
 
 def validate(artifact: Artifact) -> list[str]:

@@ -98,7 +98,7 @@ def watched(wf: Any, spec: Any, run: Callable[[], Any], status: Status) -> Any:
         return out
     node = str(spec.get("node"))
     if why[0] == "deadline" and deadline:
-        what = f"the parallel tool calls of agent {node!r}" if getattr(wf, "agents", None) is not None \
+        what = f"the parallel tool calls of agent {node!r}" if getattr(getattr(wf, "body", None), "kind", None) == "agents" \
             else f"the fan-out of {node!r}"
         reason = (f"{Code.FANOUT_DEADLINE.value}: {what} did not finish within its deadline of "
                   f"{float(deadline):g} s; this task was cancelled")

@@ -108,7 +108,7 @@ class Simulation:
     def start(self, input: Any, context: Any = None, max_turns: int | None = None, *,
               context_factory: Any = None, full_result: bool = False) -> Any:
         """``full_result``: an agent run returns the SDK's whole ``RunResult`` as JSON."""
-        if self.worker.wf.agents is not None:  # an agent loop: the context travels packed
+        if self.worker.wf.body.kind == "agents":  # an agent loop: the context travels packed
             from agentc.api import agent_context
             from agentc.runtime_shims.agent_steps import run_input
 

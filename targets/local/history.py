@@ -41,7 +41,7 @@ def read_db(db: sqlite3.Connection, run_id: str, *, where: str = "the journal") 
     wf = IR.load(run["ir"])
     found = lease.holder(db, run_id)
     status = lease.effective_status(run["status"], found)  # a dead driver's run is "crashed"
-    hist = History(run_id=run_id, engine="local", kind="agents" if wf.agents is not None else "graph",
+    hist = History(run_id=run_id, engine="local", kind=wf.body.kind,
                    entry=run["entry"], workflow=run["workflow"], status=status, created=run["created"],
                    updated=run["updated"], context=to_jsonable(run["context"]), output=to_jsonable(run["output"]),
                    error=run["error"], interrupts=to_jsonable(run["interrupts"]), fingerprint=IR.fingerprint(wf),

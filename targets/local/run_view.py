@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentc import ir as IR
 from agentc.runtime_shims.audit_events import History
 from agentc.runtime_shims.codec import to_jsonable
 
@@ -100,10 +101,10 @@ class RunView:
             out["status"] = lease.effective_status(out["status"], lease.holder(db, run_id))
             if out["status"] != "waiting":
                 out["interrupts"] = []
-            out["ir"] = json.loads(out["ir"])
+            out["ir"] = IR.load(out["ir"]).model_dump(mode="json")  # journaled by any readable IR version
             out["context"] = to_jsonable(out["context"])
             out["output"] = to_jsonable(out["output"])
-            out["agents"] = out["ir"].get("agents") is not None
+            out["agents"] = out["ir"]["body"]["kind"] == "agents"
             return out
         finally:
             db.close()
@@ -171,15 +172,15 @@ class RunView:
         try:
             last = db.execute("SELECT step FROM frames WHERE run_id=? AND ns=''", (run_id,)).fetchone()
             if step is None or (last is not None and step >= last[0] - 1):
-                keys = set(run["ir"]["graph"]["state"]["keys"])
+                keys = set(run["ir"]["body"]["graph"]["state"]["keys"])
                 chans = {n: to_jsonable(v) for n, v in sorted(list_items.read_values(db, run_id, "").items())
                          if n in keys}
-                return {"values": dict(sorted({**to_jsonable(_initial(run["ir"]["graph"])), **chans}.items())),
+                return {"values": dict(sorted({**to_jsonable(_initial(run["ir"]["body"]["graph"])), **chans}.items())),
                         "unfolded": {}, "checkpoint": True}
         finally:
             db.close()
         h = h or self.history(run_id)
-        return _fold(run["ir"]["graph"], timeline.root_writes(h, step) if h is not None else [])
+        return _fold(run["ir"]["body"]["graph"], timeline.root_writes(h, step) if h is not None else [])
 
 
 # ---------------------------------------------------------------- helpers (pure)

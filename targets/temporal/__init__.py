@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from agentc.artifact import Artifact
-from agentc.ir import Workflow
+from agentc.ir import BodyKind, Workflow
 
 # Refused with a diagnostic (AC200) at compile time (shared with the conductor target):
 UNSUPPORTED = (
@@ -30,8 +30,11 @@ def lower(wf: Workflow) -> Artifact:
     from agentc.policies import refuse_unsupported
 
     refuse_unsupported(wf, "temporal")  # docs/policies.md: rules this target cannot enforce are refused
-    if wf.agents is not None:
-        return _lower_agents(wf)
+    return _LOWERINGS[wf.body.kind](wf)
+
+
+def _lower_graph(wf: Workflow) -> Artifact:
+    """A graph: one module per graph level, each a workflow class (codegen.ModuleWriter)."""
     from agentc.plan.layout import layout
 
     from .codegen import ModuleWriter, class_name, format_source, module_name
@@ -61,6 +64,10 @@ def _lower_agents(wf: Workflow) -> Artifact:
     mod = module_name(lay.workflow)
     modules = [{"module": mod, "class": class_name(w), "workflow_type": w, "graph_path": []} for w in lay.workflows]
     return _artifact(wf, {f"{mod}.py": agents_module(wf, lay)}, lay.workflow, lay, modules)
+
+
+_LOWERINGS: dict[BodyKind, Callable[[Workflow], Artifact]] = {"graph": _lower_graph, "agents": _lower_agents}
+"""This target's lowering, by the kind of the workflow's body (docs/architecture.md)."""
 
 
 def _artifact(wf: Workflow, files: dict[str, str], root: str, lay: Any, modules: list[dict[str, Any]]) -> Artifact:

@@ -126,7 +126,7 @@ async def start(ref: Any, address: str, input: Any, *, context: Any = None, run_
     from . import lower
 
     wf, live = workflow_and_live(ref)
-    if wf.agents is not None:  # an agent loop: the context travels packed
+    if wf.body.kind == "agents":  # an agent loop: the context travels packed
         from agentc.api import agent_context
         from agentc.runtime_shims.agent_steps import run_input
 

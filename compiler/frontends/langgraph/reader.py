@@ -21,7 +21,7 @@ from ...errors import AgentcError, Code, Diagnostic, ErrorLevel, Warnings
 from ...refs import ref_stem
 from ...ir import (
     AnyValueChannel, Branch, CallableRef, Edge, EphemeralChannel, FunctionNode,
-    Graph, LastValueChannel, ManagedChannel, ReducerChannel, RetryPolicy, RunnableNode,
+    Graph, GraphProgram, LastValueChannel, ManagedChannel, ReducerChannel, RetryPolicy, RunnableNode,
     StateSchema, SubgraphNode, ToolNodeStep, TopicChannel, WaitingEdge, Workflow,
 )
 from .sources import callable_ref, gotos_many, interrupt_points, mentions_send, returns_many, source_ref
@@ -49,7 +49,7 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
         _refuse_functional(obj, entry)
     graph = _Reader(builder, compiled, (), warnings, level).graph(_name(compiled, entry))
     warnings.raise_if_refused()  # every unsupported construct of the graph, reported together
-    return Workflow(name=graph.name, entry=entry, graph=graph,
+    return Workflow(name=graph.name, entry=entry, body=GraphProgram(graph=graph),
                     warnings=tuple(d.to_json() for d in warnings.items))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from ...compat import openai_agents as compat
 from ...errors import Code, Diagnostic, ErrorLevel, Warnings
 from ...ir import SourceRef, Workflow
-from ...ir.model import AgentGuardrail, AgentHandoff, AgentSpec, AgentSystem, AgentTool
+from ...ir.model import AgentGuardrail, AgentHandoff, AgentProgram, AgentSpec, AgentSystem, AgentTool
 from ..langgraph.sources import source_ref
 
 
@@ -189,4 +189,5 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
     from ...refs import ref_stem
 
     return Workflow(frontend="openai_agents", name=ref_stem(entry) if entry else obj.name, entry=entry,
-                    agents=AgentSystem(start=obj.name, agents=tuple(specs), max_turns=DEFAULT_MAX_TURNS))
+                    body=AgentProgram(system=AgentSystem(start=obj.name, agents=tuple(specs),
+                                                                max_turns=DEFAULT_MAX_TURNS)))

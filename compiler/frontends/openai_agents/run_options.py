@@ -14,7 +14,7 @@ from typing import Any
 
 from ...errors import Code, Diagnostic, ErrorLevel, Warnings
 from ...ir import Workflow
-from ...ir.model import AgentGuardrail, AgentRunOptions
+from ...ir.model import AgentGuardrail, AgentProgram, AgentRunOptions
 from ...run_refs import RunRefs, load_error_handlers, load_run_config, load_run_hooks
 from .reader import _src, stable
 
@@ -30,7 +30,7 @@ GUARDRAILS = ("input_guardrails", "output_guardrails")
 
 def read_run_options(wf: Workflow, refs: RunRefs, warnings: Warnings, level: ErrorLevel) -> Workflow:
     """``wf`` with ``agents.run`` describing ``refs`` (unchanged when there are none)."""
-    if not refs or wf.agents is None:
+    if not refs or not isinstance(wf.body, AgentProgram):
         return wf
     options = AgentRunOptions(hooks=refs.hooks)
     if refs.hooks:
@@ -45,7 +45,7 @@ def read_run_options(wf: Workflow, refs: RunRefs, warnings: Warnings, level: Err
     if refs.run_config:
         options = _describe(refs.run_config, load_run_config(refs.run_config), options, warnings, level)
     warnings.raise_if_refused()
-    return wf.model_copy(update={"agents": wf.agents.model_copy(update={"run": options})})
+    return wf.model_copy(update={"body": AgentProgram(system=wf.agents.model_copy(update={"run": options}))})
 
 
 def _check_session(ref: str) -> None:
