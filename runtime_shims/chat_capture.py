@@ -63,9 +63,14 @@ class ChatCapture(BaseCallbackHandler):
         if request is None:  # a completion model (on_llm_start), not a chat model
             return
         gen = response.generations[0][0]
-        if self.answers is not None:
-            self.answers.answered(self, run_id, gen)
-        self.calls.append((request, gen.message))
+        answered = self.answers is not None and self.answers.answered(self, run_id, gen)
+        self.keep(request, gen.message, answered)
+
+    def keep(self, request: str, message: Any, answered: bool) -> None:
+        """One ended call (``answered``: taken from the record). An engine step keeps every
+        call for its output, answered ones too: they are part of the fork's record; the
+        local recorder (``targets/local/chat_calls.py``) journals the live ones instead."""
+        self.calls.append((request, message))
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self.started.pop(run_id, None)

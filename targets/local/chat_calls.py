@@ -25,9 +25,6 @@ from __future__ import annotations
 import base64
 import sqlite3
 from typing import Any
-from uuid import UUID
-
-from langchain_core.callbacks import BaseCallbackHandler
 
 from agentc.runtime_shims.audit_events import Event
 from agentc.runtime_shims.codec import dumps, loads, to_jsonable
@@ -42,7 +39,7 @@ CREATE TABLE IF NOT EXISTS chat_calls(
 from agentc.runtime_shims.chat_answers import MARK  # noqa: E402,F401 - a replayed response's mark
 
 
-from agentc.runtime_shims.chat_capture import digest  # noqa: E402 - one digest on every target
+from agentc.runtime_shims.chat_capture import ChatCapture  # noqa: E402 - one recorder (and digest) on every target
 
 
 def key(ns: str, step: int, task: str, n: int) -> str:
@@ -94,39 +91,21 @@ def event(db: sqlite3.Connection, run_id: str, note: dict[str, Any]) -> Event | 
 
 
 # ---------------------------------------------------------------- the recorder
-class ChatRecorder(BaseCallbackHandler):
-    """Journals each chat-model call of one node execution. ``run_inline``: called in the
-    model's own thread/task, so the request is known before langchain-core consults its
-    cache (where a replay answers it) and calls are journaled in the order they end."""
-
-    run_inline = True
-    raise_error = True  # a call that cannot be journaled fails the node loudly
+class ChatRecorder(ChatCapture):
+    """Journals each chat-model call of one node execution as it ends — the engines'
+    ``ChatCapture`` (the same callbacks, ``run_inline``), keeping each live call in the
+    journal instead of a step output; a call a replay answered from the record is already
+    journaled."""
 
     def __init__(self, journal: Any, run_id: str, ns: str, step: int, task: str, node: str) -> None:
+        super().__init__()
         self.journal, self.run_id, self.ns, self.step, self.task, self.node = journal, run_id, ns, step, task, node
-        self.started: dict[UUID, str] = {}
-        self.answers: Any = None
-        """A replay's ``replay_chat.Answers`` for this task (None: every call is live)."""
 
-    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID,
-                            **kwargs: Any) -> None:
-        request = digest(messages[0])
-        self.started[run_id] = request
-        if self.answers is not None:
-            self.answers.asking(self, run_id, request)
-
-    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        request = self.started.pop(run_id, None)
-        if request is None:  # a completion model (on_llm_start), not a chat model
+    def keep(self, request: str, message: Any, answered: bool) -> None:
+        if answered:
             return
-        gen = response.generations[0][0]
-        if self.answers is not None and self.answers.answered(self, run_id, gen):
-            return  # taken from the record: already journaled
         with self.journal.tx() as j:
-            save(j.db, self.run_id, self.ns, self.step, self.task, self.node, request, gen.message)
-
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self.started.pop(run_id, None)
+            save(j.db, self.run_id, self.ns, self.step, self.task, self.node, request, message)
 
 
 def attach(config: dict[str, Any], journal: Any, run_id: str, ns: str, step: int, task: str,
