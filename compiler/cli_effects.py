@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import click
+from .cli_common import _exit_now
 
 
 def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callable[[], str],
@@ -51,8 +52,15 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
                 raise AgentcError(Code.CONFIG, "--engine temporal needs --address",
                                   construct="--engine", hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS")
             if forget is not None:  # a signal, kept in the workflow's history (runtime_shims/temporal_at_most_once.py)
-                asyncio.run(forget_temporal(run_id, forget, address))
-                click.echo(f"forgot {forget}: `agentc resume {run_id} --engine temporal` calls it again")
+                key, temporal_address = forget, address
+
+                def body() -> None:
+                    asyncio.run(forget_temporal(run_id, key, temporal_address))
+                    click.echo(f"forgot {key}: `agentc resume {run_id} --engine temporal` calls it again")
+
+                # leave as `agentc resume --engine temporal` does: the native client can crash the
+                # interpreter as it finalizes (exit -11 after a correct answer; cli_common._exit_now)
+                _exit_now(body)
                 return
             _show(asyncio.run(ledger(run_id, address)), as_json)
             return
