@@ -12,6 +12,8 @@ from typing import Any, Callable
 from agentc.runtime_shims.codec import loads
 from agentc.runtime_shims.graph_stream import Resumed, Snapshot
 
+from .stream_source import read_only
+
 
 class JournalWrites:
     """``state()``: the run's driver's view (``running`` while it drives the run, then how
@@ -25,11 +27,7 @@ class JournalWrites:
 
     def _connect(self) -> sqlite3.Connection | None:
         if self.db is None:
-            try:
-                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            except sqlite3.OperationalError:  # not created yet
-                return None
-            self.db.execute("PRAGMA busy_timeout=10000")
+            self.db = read_only(self.path)
         return self.db
 
     async def __call__(self) -> Snapshot:

@@ -13,6 +13,16 @@ from agentc.runtime_shims.agent_stream import Snapshot
 from agentc.runtime_shims.codec import loads
 
 
+def read_only(path: str) -> sqlite3.Connection | None:
+    """A follower's own read-only connection to the journal (None: not created yet)."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.OperationalError:
+        return None
+    db.execute("PRAGMA busy_timeout=10000")
+    return db
+
+
 class JournalSource:
     """``state()``: the run's driver's view (``running`` while it drives the run, then how
     it ended), read before the journal so what the rows show then is complete."""
@@ -25,11 +35,7 @@ class JournalSource:
 
     def _connect(self) -> sqlite3.Connection | None:
         if self.db is None:
-            try:
-                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            except sqlite3.OperationalError:  # not created yet
-                return None
-            self.db.execute("PRAGMA busy_timeout=10000")
+            self.db = read_only(self.path)
         return self.db
 
     def first(self) -> tuple[dict[str, Any], Any] | None:

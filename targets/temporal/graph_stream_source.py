@@ -8,30 +8,21 @@ root graph). Each poll reads the history again and hands the follower the root g
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
 from agentc.runtime_shims.codec import loads
 from agentc.runtime_shims.graph_stream import Snapshot
 
+from .stream_source import PolledHistory
 
-class GraphHistorySource:
-    """``state()``: the run's driver's view (``running`` until it returned), read first."""
 
-    def __init__(self, client: Any, run_id: str, state: Callable[[], str]) -> None:
-        self.client, self.run_id, self.state = client, run_id, state
+class GraphHistorySource(PolledHistory[Snapshot]):
+    """The agents' history source (the same polling of ``history.read``), reading the root
+    graph's task writes from the events instead of a journal."""
 
-    async def __call__(self) -> Snapshot:
-        from agentc.errors import AgentcError
-
-        from .history import read
-
-        state = self.state()
-        try:
-            h = await read(self.client, self.run_id)
-        except AgentcError:  # not started yet
-            return Snapshot({}, state)
-        return Snapshot(writes_of(h.events), state)
+    def snapshot(self, events: list[Event], state: str) -> Snapshot:
+        return Snapshot(writes_of(events), state)
 
 
 def writes_of(events: list[Event]) -> dict[tuple[int, str], list[Any]]:

@@ -8,7 +8,7 @@ journal keys them, with their exact encoding (``raw``). Each poll reads the hist
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from typing import Any, Callable, Generic, TypeVar
 
 from agentc.runtime_shims.agent_stream import Snapshot
 from agentc.runtime_shims.audit_events import Event
@@ -17,13 +17,16 @@ from agentc.runtime_shims.codec import loads
 PAUSE = "agents/pause:"
 
 
-class HistorySource:
+S = TypeVar("S")
+
+
+class PolledHistory(Generic[S]):
     """``state()``: the run's driver's view (``running`` until it returned), read first."""
 
     def __init__(self, client: Any, run_id: str, state: Callable[[], str]) -> None:
         self.client, self.run_id, self.state = client, run_id, state
 
-    async def __call__(self) -> Snapshot:
+    async def __call__(self) -> S:
         from agentc.errors import AgentcError
 
         from .history import read
@@ -32,8 +35,20 @@ class HistorySource:
         try:
             h = await read(self.client, self.run_id)
         except AgentcError:  # not started yet
-            return Snapshot({}, {}, state)
-        entries, decisions = journal_of(h.events)
+            return self.snapshot([], state)
+        return self.snapshot(h.events, state)
+
+    def snapshot(self, events: list[Event], state: str) -> S:
+        """What the follower reads of the history's events."""
+        raise NotImplementedError
+
+
+class HistorySource(PolledHistory[Snapshot]):
+    """An agent run's journal and approval decisions (``graph_stream_source`` reads a
+    graph's task writes the same way)."""
+
+    def snapshot(self, events: list[Event], state: str) -> Snapshot:
+        entries, decisions = journal_of(events)
         return Snapshot(entries, decisions, state)
 
 
