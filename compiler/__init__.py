@@ -10,12 +10,28 @@ Python API::
 
 This module imports nothing heavy: ``agentc --help`` must not import langgraph.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load", "compile", "run", "resume", "runs", "cancel", "effects_of", "effect", "effect_key",
-           "history", "replay", "fork", "stream", "resume_stream", "AgentcError"]
+__all__ = [
+    "load",
+    "compile",
+    "run",
+    "resume",
+    "runs",
+    "cancel",
+    "effects_of",
+    "effect",
+    "effect_key",
+    "history",
+    "replay",
+    "fork",
+    "stream",
+    "resume_stream",
+    "AgentcError",
+]
 
 from .errors import AgentcError  # noqa: E402
 
@@ -25,7 +41,10 @@ def __getattr__(name: str) -> Any:
         from . import api
 
         return getattr(api, name)
-    if name in ("stream", "resume_stream"):  # a run's events as they are journaled (docs/openai-agents.md)
+    if name in (
+        "stream",
+        "resume_stream",
+    ):  # a run's events as they are journaled (docs/openai-agents.md)
         from . import streaming
 
         return getattr(streaming, name)

@@ -12,6 +12,7 @@ It is used when a run starts — by the API, every target's runner and the agent
 not only when an agent is read, so it sits below the frontends, targets and runtime shims
 (it imports only ``compat``, ``errors``, ``refs`` and ``source_refs``; docs/architecture.md).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -45,8 +46,11 @@ def modules_of(start: Any) -> list[str]:
 
     found: list[str] = []
     for agent in reachable_agents(start):
-        objs = [*_callables(agent), type(user_attr(agent, "model")) if agent.model is not None else None,
-                getattr(agent.output_type, "output_type", agent.output_type)]
+        objs = [
+            *_callables(agent),
+            type(user_attr(agent, "model")) if agent.model is not None else None,
+            getattr(agent.output_type, "output_type", agent.output_type),
+        ]
         for o in objs:
             m = getattr(o, "__module__", None)
             if isinstance(m, str) and m not in found:
@@ -120,9 +124,13 @@ def factory_ref(factory: Any) -> str:
 
     ref = find_ref(factory, [getattr(factory, "__module__", None) or ""])
     if ref is None:
-        raise AgentcError(Code.INPUT_SCHEMA, f"the context factory {factory!r} is not a module-level name",
-                          construct="context_factory", hint="pass a module-level function, or its REF module:attr: "
-                                                            "every process driving the run imports it")
+        raise AgentcError(
+            Code.INPUT_SCHEMA,
+            f"the context factory {factory!r} is not a module-level name",
+            construct="context_factory",
+            hint="pass a module-level function, or its REF module:attr: "
+            "every process driving the run imports it",
+        )
     return ref
 
 
@@ -139,17 +147,28 @@ def build_context(start: Any, value: Any) -> Any:
     try:
         adapter = TypeAdapter(t)
     except Exception:  # noqa: BLE001 - pydantic cannot describe it: no JSON form
-        raise AgentcError(Code.INPUT_SCHEMA, f"the agents' run context type {name} cannot be built from JSON",
-                          construct="--context", source=_src(t),
-                          hint="pass --context-factory module:function (a function that returns the context; "
-                               "--context JSON becomes its keyword arguments)") from None
+        raise AgentcError(
+            Code.INPUT_SCHEMA,
+            f"the agents' run context type {name} cannot be built from JSON",
+            construct="--context",
+            source=_src(t),
+            hint="pass --context-factory module:function (a function that returns the context; "
+            "--context JSON becomes its keyword arguments)",
+        ) from None
     try:
         return adapter.validate_python(value)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors())
-        raise AgentcError(Code.INPUT_SCHEMA, f"--context does not fit {name}: {problems}", construct="--context",
-                          source=_src(t), hint=f"pass a JSON object with the fields of {name}{_fields_hint(t)}, "
-                               "or --context-factory module:function") from None
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise AgentcError(
+            Code.INPUT_SCHEMA,
+            f"--context does not fit {name}: {problems}",
+            construct="--context",
+            source=_src(t),
+            hint=f"pass a JSON object with the fields of {name}{_fields_hint(t)}, "
+            "or --context-factory module:function",
+        ) from None
 
 
 def _src(t: Any) -> Any:
@@ -172,13 +191,20 @@ def call_factory(factory: Any, value: Any) -> Any:
 
     fn = load_ref(factory) if isinstance(factory, str) else factory
     if not callable(fn):
-        raise AgentcError(Code.INPUT_SCHEMA, f"--context-factory {factory!r} is not callable",
-                          construct="--context-factory", hint="name a function or class: module:attr")
+        raise AgentcError(
+            Code.INPUT_SCHEMA,
+            f"--context-factory {factory!r} is not callable",
+            construct="--context-factory",
+            hint="name a function or class: module:attr",
+        )
     try:
         if value is None:
             return fn()
         return fn(**value) if isinstance(value, dict) else fn(value)
     except Exception as exc:  # noqa: BLE001 - the factory refused the value
-        raise AgentcError(Code.INPUT_SCHEMA, f"the context factory failed: {type(exc).__name__}: {exc}",
-                          construct="--context-factory", hint="--context JSON (an object) is passed as the "
-                                                              "factory's keyword arguments") from None
+        raise AgentcError(
+            Code.INPUT_SCHEMA,
+            f"the context factory failed: {type(exc).__name__}: {exc}",
+            construct="--context-factory",
+            hint="--context JSON (an object) is passed as the factory's keyword arguments",
+        ) from None

@@ -2,6 +2,7 @@
 
 Library code never prints or exits; failures are ``AgentcError`` with a diagnostic.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,21 +27,41 @@ def _entry_and_obj(obj: Any) -> tuple[str | None, Any]:
         return obj, load_ref(obj)
     from .frontends.openai_agents import is_agent
 
-    if is_agent(obj):  # an Agent instance has no __module__: look where its code lives, then everywhere
+    if is_agent(
+        obj
+    ):  # an Agent instance has no __module__: look where its code lives, then everywhere
         from .agent_context import modules_of
 
         return find_ref(obj, modules_of(obj)) or find_ref(obj, sorted(sys.modules)), obj
     builder = getattr(obj, "builder", None)
-    modules = sorted({getattr(getattr(s, "runnable", None), "__module__", None) or ""
-                      for s in getattr(builder or obj, "nodes", {}).values()} - {""})
-    funcs = [getattr(getattr(s, "runnable", None), "func", None) for s in getattr(builder or obj, "nodes", {}).values()]
-    modules += sorted({f.__module__ for f in funcs if f is not None and getattr(f, "__module__", None)})
+    modules = sorted(
+        {
+            getattr(getattr(s, "runnable", None), "__module__", None) or ""
+            for s in getattr(builder or obj, "nodes", {}).values()
+        }
+        - {""}
+    )
+    funcs = [
+        getattr(getattr(s, "runnable", None), "func", None)
+        for s in getattr(builder or obj, "nodes", {}).values()
+    ]
+    modules += sorted(
+        {f.__module__ for f in funcs if f is not None and getattr(f, "__module__", None)}
+    )
     return find_ref(obj, modules), obj
 
 
-def load(obj: Any, *, level: ErrorLevel = ErrorLevel.WARN, warnings: Warnings | None = None,
-         policy: str | Path | None = None, run_config: Any = None, run_hooks: Any = None,
-         error_handlers: Any = None, session: Any = None) -> Workflow:
+def load(
+    obj: Any,
+    *,
+    level: ErrorLevel = ErrorLevel.WARN,
+    warnings: Warnings | None = None,
+    policy: str | Path | None = None,
+    run_config: Any = None,
+    run_hooks: Any = None,
+    error_handlers: Any = None,
+    session: Any = None,
+) -> Workflow:
     """Read an agent (live object or REF string) into the verified IR. ``policy``: an
     effect policy file (else ``[tool.agentc.effects]`` of ./pyproject.toml; docs/effects.md).
     ``run_config`` / ``run_hooks``: an agent system's ``Runner.run`` options, REFs or
@@ -48,11 +69,19 @@ def load(obj: Any, *, level: ErrorLevel = ErrorLevel.WARN, warnings: Warnings | 
     ``error_handlers``, ``session``: likewise, the ``RunErrorHandlers`` and the session
     (factory)."""
     entry, live = _entry_and_obj(obj)
-    return _read(entry, live, level, warnings, policy, run_refs(run_config, run_hooks, error_handlers, session))
+    return _read(
+        entry,
+        live,
+        level,
+        warnings,
+        policy,
+        run_refs(run_config, run_hooks, error_handlers, session),
+    )
 
 
-def run_refs(run_config: Any = None, run_hooks: Any = None, error_handlers: Any = None,
-             session: Any = None) -> Any:
+def run_refs(
+    run_config: Any = None, run_hooks: Any = None, error_handlers: Any = None, session: Any = None
+) -> Any:
     """The ``Runner.run`` option REFs in effect when one is given (the others default:
     ``agentc.run_refs.chosen``); None when none is (``_read`` applies the defaults)."""
     if run_config is None and run_hooks is None and error_handlers is None and session is None:
@@ -62,8 +91,14 @@ def run_refs(run_config: Any = None, run_hooks: Any = None, error_handlers: Any 
     return chosen(run_config, run_hooks, error_handlers=error_handlers, session=session)
 
 
-def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
-          warnings: Warnings | None = None, policy: str | Path | None = None, refs: Any = None) -> Workflow:
+def _read(
+    entry: str | None,
+    live: Any,
+    level: ErrorLevel = ErrorLevel.WARN,
+    warnings: Warnings | None = None,
+    policy: str | Path | None = None,
+    refs: Any = None,
+) -> Workflow:
     """``refs``: the exact ``Runner.run`` option REFs (``run_refs.RunRefs``; None: the
     defaults of ``run_refs.chosen``)."""
     from .frontends import read
@@ -75,7 +110,9 @@ def _read(entry: str | None, live: Any, level: ErrorLevel = ErrorLevel.WARN,
     warnings = warnings if warnings is not None else Warnings()
     wf = run_passes(read(live, entry=entry, level=level, warnings=warnings), warnings, level)
     wf = _run_options(wf, refs, warnings, level)
-    policy = policy if policy is not None else os.environ.get("AGENTC_POLICY")  # `agentc --policy FILE`
+    policy = (
+        policy if policy is not None else os.environ.get("AGENTC_POLICY")
+    )  # `agentc --policy FILE`
     wf = attach(wf, live, policy, warnings=warnings, level=level)  # [effects]: docs/effects.md
     warnings.raise_errors()  # ErrorLevel.RAISE: everything the frontend, the passes and the policy collected
     return apply_policies(wf, live, policy)  # [policies]: docs/policies.md
@@ -86,10 +123,13 @@ def _run_options(wf: Workflow, refs: Any, warnings: Warnings, level: ErrorLevel)
     graph given them explicitly is refused (the environment's and pyproject's apply to agents)."""
     if wf.body.kind == "graph":
         if refs:
-            raise AgentcError(Code.IGNORED_OPTION, f"{wf.name} is a LangGraph graph; --run-config, --run-hooks, "
-                              "--error-handlers and --session are Runner.run options of OpenAI Agents SDK agents",
-                              construct="--run-config",
-                              hint="drop them for this graph")
+            raise AgentcError(
+                Code.IGNORED_OPTION,
+                f"{wf.name} is a LangGraph graph; --run-config, --run-hooks, "
+                "--error-handlers and --session are Runner.run options of OpenAI Agents SDK agents",
+                construct="--run-config",
+                hint="drop them for this graph",
+            )
         return wf
     from .frontends.openai_agents.run_options import read_run_options
 
@@ -98,15 +138,35 @@ def _run_options(wf: Workflow, refs: Any, warnings: Warnings, level: ErrorLevel)
     return read_run_options(wf, refs if refs is not None else chosen(), warnings, level)
 
 
-def compile(obj: Any, target: str = "ir", *, level: ErrorLevel = ErrorLevel.WARN,
-            warnings: Warnings | None = None, policy: str | Path | None = None, run_config: Any = None,
-            run_hooks: Any = None, error_handlers: Any = None, session: Any = None) -> Artifact:
+def compile(
+    obj: Any,
+    target: str = "ir",
+    *,
+    level: ErrorLevel = ErrorLevel.WARN,
+    warnings: Warnings | None = None,
+    policy: str | Path | None = None,
+    run_config: Any = None,
+    run_hooks: Any = None,
+    error_handlers: Any = None,
+    session: Any = None,
+) -> Artifact:
     from agentc.targets import get
 
     warnings = warnings if warnings is not None else Warnings()
-    wf = obj if isinstance(obj, Workflow) else load(obj, level=level, warnings=warnings, policy=policy,
-                                                    run_config=run_config, run_hooks=run_hooks,
-                                                    error_handlers=error_handlers, session=session)
+    wf = (
+        obj
+        if isinstance(obj, Workflow)
+        else load(
+            obj,
+            level=level,
+            warnings=warnings,
+            policy=policy,
+            run_config=run_config,
+            run_hooks=run_hooks,
+            error_handlers=error_handlers,
+            session=session,
+        )
+    )
     try:
         return get(target).lower(wf)
     except AgentcError as exc:  # a refusal of the plan or the target leaves through the sink
@@ -133,13 +193,28 @@ def check_context(wf: Workflow, live: Any, context: Any) -> Any:
     return _context(wf, live, context)
 
 
-def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = None,
-        run_id: str | None = None, durability: str = "normal", recursion_limit: int | None = None,
-        on_event: Callable[[str, dict[str, Any]], None] | None = None,
-        workflow: Workflow | None = None, context_factory: Any = None, policy: str | Path | None = None,
-        run_config: Any = None, run_hooks: Any = None, full_result: bool = False,
-        error_handlers: Any = None, session: Any = None, previous_response_id: str | None = None,
-        auto_previous_response_id: bool = False, conversation_id: str | None = None) -> Any:
+def run(
+    obj: Any,
+    input: Any,
+    *,
+    db: str | Path = DEFAULT_DB,
+    context: Any = None,
+    run_id: str | None = None,
+    durability: str = "normal",
+    recursion_limit: int | None = None,
+    on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    workflow: Workflow | None = None,
+    context_factory: Any = None,
+    policy: str | Path | None = None,
+    run_config: Any = None,
+    run_hooks: Any = None,
+    full_result: bool = False,
+    error_handlers: Any = None,
+    session: Any = None,
+    previous_response_id: str | None = None,
+    auto_previous_response_id: bool = False,
+    conversation_id: str | None = None,
+) -> Any:
     """Run durably; returns a ``RunOutcome`` (``status`` "done" with ``output``, or
     "waiting" with ``interrupts``). Raises ``RunFailed`` when a node fails (resumable).
 
@@ -156,21 +231,49 @@ def run(obj: Any, input: Any, *, db: str | Path = DEFAULT_DB, context: Any = Non
 
     from .server_conversation import refuse_given
 
-    refuse_given({"previous_response_id": previous_response_id, "conversation_id": conversation_id,
-                  "auto_previous_response_id": auto_previous_response_id})
+    refuse_given(
+        {
+            "previous_response_id": previous_response_id,
+            "conversation_id": conversation_id,
+            "auto_previous_response_id": auto_previous_response_id,
+        }
+    )
 
     if workflow is not None:
         wf, live = workflow, (load_ref(obj) if isinstance(obj, str) else obj)
     else:
-        wf, live = workflow_and_live(obj, policy, run_refs(run_config, run_hooks, error_handlers, session))
-    return _LOCAL_STARTS[wf.body.kind](wf, live, input, db=db, context=context, run_id=run_id, durability=durability,
-                                       recursion_limit=recursion_limit, on_event=on_event,
-                                       context_factory=context_factory, full_result=full_result)
+        wf, live = workflow_and_live(
+            obj, policy, run_refs(run_config, run_hooks, error_handlers, session)
+        )
+    return _LOCAL_STARTS[wf.body.kind](
+        wf,
+        live,
+        input,
+        db=db,
+        context=context,
+        run_id=run_id,
+        durability=durability,
+        recursion_limit=recursion_limit,
+        on_event=on_event,
+        context_factory=context_factory,
+        full_result=full_result,
+    )
 
 
-def _start_agents(wf: Workflow, live: Any, input: Any, *, db: str | Path, context: Any, run_id: str | None,
-                  durability: str, recursion_limit: int | None, on_event: Any, context_factory: Any,
-                  full_result: bool) -> Any:
+def _start_agents(
+    wf: Workflow,
+    live: Any,
+    input: Any,
+    *,
+    db: str | Path,
+    context: Any,
+    run_id: str | None,
+    durability: str,
+    recursion_limit: int | None,
+    on_event: Any,
+    context_factory: Any,
+    full_result: bool,
+) -> Any:
     """An OpenAI Agents SDK agent system: the SDK's loop, journaled."""
     from agentc.targets.local.agent_runs import AgentRunner
 
@@ -178,15 +281,31 @@ def _start_agents(wf: Workflow, live: Any, input: Any, *, db: str | Path, contex
     journal = _journal(db, durability)
     try:
         return AgentRunner(wf, live, journal, on_event=on_event).start(
-            input, run_id=run_id, context=ctx, max_turns=recursion_limit, context_factory=factory,
-            full_result=full_result)
+            input,
+            run_id=run_id,
+            context=ctx,
+            max_turns=recursion_limit,
+            context_factory=factory,
+            full_result=full_result,
+        )
     finally:
         journal.close()
 
 
-def _start_graph(wf: Workflow, live: Any, input: Any, *, db: str | Path, context: Any, run_id: str | None,
-                 durability: str, recursion_limit: int | None, on_event: Any, context_factory: Any,
-                 full_result: bool) -> Any:
+def _start_graph(
+    wf: Workflow,
+    live: Any,
+    input: Any,
+    *,
+    db: str | Path,
+    context: Any,
+    run_id: str | None,
+    durability: str,
+    recursion_limit: int | None,
+    on_event: Any,
+    context_factory: Any,
+    full_result: bool,
+) -> Any:
     """A LangGraph graph: the Pregel supersteps, journaled (targets/local/executor.py)."""
     from agentc.targets.local.executor import LocalExecutor
 
@@ -204,7 +323,8 @@ def _start_graph(wf: Workflow, live: Any, input: Any, *, db: str | Path, context
     journal = _journal(db, durability)
     try:
         return LocalExecutor(wf, live, journal, on_event=on_event).start(
-            value, run_id=run_id, context=ctx, recursion_limit=recursion_limit)
+            value, run_id=run_id, context=ctx, recursion_limit=recursion_limit
+        )
     finally:
         journal.close()
 
@@ -213,9 +333,17 @@ _LOCAL_STARTS: dict[BodyKind, Callable[..., Any]] = {"agents": _start_agents, "g
 """The local target's lowering, by body kind: which journaled loop runs the program."""
 
 
-def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, obj: Any = None,
-           durability: str = "normal", on_event: Callable[[str, dict[str, Any]], None] | None = None,
-           goto: Any = None, update: Any = None) -> Any:
+def resume(
+    run_id: str,
+    value: Any = NO_VALUE,
+    *,
+    db: str | Path = DEFAULT_DB,
+    obj: Any = None,
+    durability: str = "normal",
+    on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    goto: Any = None,
+    update: Any = None,
+) -> Any:
     """Continue a paused, failed or crashed run from its journal (in any process).
 
     At a static breakpoint, ``goto`` (a node name, a ``Send``, or a list of them) and
@@ -235,42 +363,64 @@ def resume(run_id: str, value: Any = NO_VALUE, *, db: str | Path = DEFAULT_DB, o
         saved = IR.load(row["ir"])
         if obj is None:
             if not row["entry"]:
-                raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} was started from an object with no REF",
-                                  construct=run_id, hint="resume it from Python: agentc.resume(run_id, obj=graph)")
+                raise AgentcError(
+                    Code.RUN_NOT_RESUMABLE,
+                    f"run {run_id} was started from an object with no REF",
+                    construct=run_id,
+                    hint="resume it from Python: agentc.resume(run_id, obj=graph)",
+                )
             obj = row["entry"]
         wf, live = workflow_and_live(obj, refs=_saved_run_refs(saved))
         # the run keeps the effect policy it started with (a --policy file is not re-read)
         wf = wf.model_copy(update={"effects": saved.effects})
         if IR.fingerprint(wf) != IR.fingerprint(saved):
-            raise AgentcError(Code.GRAPH_CHANGED, f"the graph behind run {run_id} changed shape since it started",
-                              construct=row["entry"] or run_id,
-                              hint="node code may change between resumes, nodes and edges may not; "
-                                   "finish the run with the old graph or start a new run")
-        return _LOCAL_RESUMES[saved.body.kind](saved, live, journal, run_id, EXEC_NO_VALUE if value is NO_VALUE else value,
-                                               command, on_event)
+            raise AgentcError(
+                Code.GRAPH_CHANGED,
+                f"the graph behind run {run_id} changed shape since it started",
+                construct=row["entry"] or run_id,
+                hint="node code may change between resumes, nodes and edges may not; "
+                "finish the run with the old graph or start a new run",
+            )
+        return _LOCAL_RESUMES[saved.body.kind](
+            saved,
+            live,
+            journal,
+            run_id,
+            EXEC_NO_VALUE if value is NO_VALUE else value,
+            command,
+            on_event,
+        )
     finally:
         journal.close()
 
 
-def _resume_agents(saved: Workflow, live: Any, journal: Any, run_id: str, value: Any, command: Any,
-                   on_event: Any) -> Any:
+def _resume_agents(
+    saved: Workflow, live: Any, journal: Any, run_id: str, value: Any, command: Any, on_event: Any
+) -> Any:
     from agentc.targets.local.agent_runs import AgentRunner
 
     if command:
-        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} is an agent run; {command.describe()} "
-                          "continues a LangGraph breakpoint", construct=run_id,
-                          hint="resume it with --value (tool approvals)")
+        raise AgentcError(
+            Code.INVALID_RESUME,
+            f"run {run_id} is an agent run; {command.describe()} continues a LangGraph breakpoint",
+            construct=run_id,
+            hint="resume it with --value (tool approvals)",
+        )
     return AgentRunner(saved, live, journal, on_event=on_event).resume(run_id, value)
 
 
-def _resume_graph(saved: Workflow, live: Any, journal: Any, run_id: str, value: Any, command: Any,
-                  on_event: Any) -> Any:
+def _resume_graph(
+    saved: Workflow, live: Any, journal: Any, run_id: str, value: Any, command: Any, on_event: Any
+) -> Any:
     from agentc.targets.local.executor import LocalExecutor
 
     return LocalExecutor(saved, live, journal, on_event=on_event).resume(run_id, value, command)
 
 
-_LOCAL_RESUMES: dict[BodyKind, Callable[..., Any]] = {"agents": _resume_agents, "graph": _resume_graph}
+_LOCAL_RESUMES: dict[BodyKind, Callable[..., Any]] = {
+    "agents": _resume_agents,
+    "graph": _resume_graph,
+}
 
 
 def runs(db: str | Path = DEFAULT_DB) -> list[dict[str, Any]]:
@@ -285,8 +435,12 @@ def runs(db: str | Path = DEFAULT_DB) -> list[dict[str, Any]]:
 
 def _require_db(db: str | Path) -> None:
     if str(db) != ":memory:" and not Path(db).exists():
-        raise AgentcError(Code.UNKNOWN_RUN, f"no run database at {db}", construct=str(db),
-                          hint="pass the --db used when the run started")
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"no run database at {db}",
+            construct=str(db),
+            hint="pass the --db used when the run started",
+        )
 
 
 def _saved_run_refs(saved: Workflow) -> Any:
@@ -296,11 +450,17 @@ def _saved_run_refs(saved: Workflow) -> Any:
     options = saved.body.system.run if isinstance(saved.body, AgentProgram) else None
     if options is None:
         return RunRefs()
-    return RunRefs(options.run_config, options.hooks, error_handlers=options.error_handlers,
-                   session=options.session)
+    return RunRefs(
+        options.run_config,
+        options.hooks,
+        error_handlers=options.error_handlers,
+        session=options.session,
+    )
 
 
-def workflow_and_live(obj: Any, policy: str | Path | None = None, refs: Any = None) -> tuple[Workflow, Any]:
+def workflow_and_live(
+    obj: Any, policy: str | Path | None = None, refs: Any = None
+) -> tuple[Workflow, Any]:
     """``refs``: the ``Runner.run`` option REFs (``run_refs.RunRefs``; None: the defaults)."""
     from .refs import load_ref
 
@@ -323,8 +483,12 @@ def agent_context(live: Any, context: Any, factory: Any = None) -> tuple[Any, st
 
 
 def _context(wf: Workflow, live: Any, context: Any) -> Any:
-    if context is None or not isinstance(wf.body, GraphProgram) or wf.graph.context_schema is None \
-            or not isinstance(context, dict):
+    if (
+        context is None
+        or not isinstance(wf.body, GraphProgram)
+        or wf.graph.context_schema is None
+        or not isinstance(context, dict)
+    ):
         return context
     from agentc.runtime_shims.langgraph_calls import Resolver
 
@@ -332,9 +496,13 @@ def _context(wf: Workflow, live: Any, context: Any) -> Any:
     try:
         return cls(**context)
     except Exception as exc:  # noqa: BLE001 - user's schema rejected it
-        raise AgentcError(Code.INPUT_SCHEMA, f"context does not fit {cls.__name__}: {exc}",
-                          construct="--context", source=wf.graph.context_schema.source,
-                          hint=f"pass a JSON object with the fields of {cls.__name__}") from None
+        raise AgentcError(
+            Code.INPUT_SCHEMA,
+            f"context does not fit {cls.__name__}: {exc}",
+            construct="--context",
+            source=wf.graph.context_schema.source,
+            hint=f"pass a JSON object with the fields of {cls.__name__}",
+        ) from None
 
 
 def cancel(run_id: str, *, db: str | Path = DEFAULT_DB, obj: Any = None) -> Any:
@@ -374,7 +542,11 @@ def forget_effect(run_id: str, key: str, *, db: str | Path = DEFAULT_DB) -> None
     try:
         with journal.tx() as j:
             if not effects_ledger.forget(j.db, run_id, key):
-                raise AgentcError(Code.UNKNOWN_RUN, f"run {run_id!r} has no uncertain effect {key!r}",
-                                  construct=key, hint=f"list its effects with `agentc effects {run_id}`")
+                raise AgentcError(
+                    Code.UNKNOWN_RUN,
+                    f"run {run_id!r} has no uncertain effect {key!r}",
+                    construct=key,
+                    hint=f"list its effects with `agentc effects {run_id}`",
+                )
     finally:
         journal.close()

@@ -15,6 +15,7 @@ did not write is refused (``AC402``) before anything is written. Folders compile
 the record existed are recognised by their ``manifest.json`` (or, for the ``ir`` target,
 by holding only ``*.ir.json`` files), and the manifest says which files were agentc's.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,12 @@ def owned_files(out: Path) -> set[str]:
     if not out.exists():
         return set()
     if not out.is_dir():
-        raise AgentcError(Code.OUTPUT, f"{out} exists and is not a folder", construct=str(out),
-                          hint="choose another --out")
+        raise AgentcError(
+            Code.OUTPUT,
+            f"{out} exists and is not a folder",
+            construct=str(out),
+            hint="choose another --out",
+        )
     record = _read_json(out / RECORD)
     if isinstance(record, dict) and isinstance(record.get("files"), list):
         return {rel for rel in record["files"] if isinstance(rel, str) and _inside(out, rel)}
@@ -83,9 +88,12 @@ def owned_files(out: Path) -> set[str]:
         return {p.name for p in _visible(out)}
     if not _visible(out):
         return set()
-    raise AgentcError(Code.OUTPUT, f"{out} is not empty and was not written by agentc",
-                      construct=str(out),
-                      hint="compile into a new or empty folder; agentc replaces only folders it wrote itself")
+    raise AgentcError(
+        Code.OUTPUT,
+        f"{out} is not empty and was not written by agentc",
+        construct=str(out),
+        hint="compile into a new or empty folder; agentc replaces only folders it wrote itself",
+    )
 
 
 def _manifest_files(manifest: dict[str, Any]) -> list[str]:
@@ -95,15 +103,30 @@ def _manifest_files(manifest: dict[str, Any]) -> list[str]:
         case "local":
             files.append(str(manifest.get("ir", "")))
         case "conductor":
-            files += [f"{w}.workflow.json" for w in manifest.get("workflows", [])] + ["taskdefs.json"]
+            files += [f"{w}.workflow.json" for w in manifest.get("workflows", [])] + [
+                "taskdefs.json"
+            ]
         case "temporal":
-            files += [f"{m['module']}.py" for m in manifest.get("modules", []) if isinstance(m, dict)]
+            files += [
+                f"{m['module']}.py" for m in manifest.get("modules", []) if isinstance(m, dict)
+            ]
     return [f for f in files if f]
 
 
 def _write_record(out: Path, artifact: Artifact, files: list[str]) -> None:
-    write_atomic(out / RECORD, json.dumps({"generator": "agentc", "target": artifact.target,
-                                           "name": artifact.name, "files": files}, indent=2) + "\n")
+    write_atomic(
+        out / RECORD,
+        json.dumps(
+            {
+                "generator": "agentc",
+                "target": artifact.target,
+                "name": artifact.name,
+                "files": files,
+            },
+            indent=2,
+        )
+        + "\n",
+    )
 
 
 def _remove(out: Path, rel: str) -> None:

@@ -10,6 +10,7 @@ Reads ``[tool.agentc]`` from pyproject.toml::
 compiles every agent for every target, runs each target's validator, and reports drift:
 committed files that differ from (or are missing in) a fresh compile.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,17 +36,31 @@ class Report:
 
 def read_config(path: Path) -> dict:
     if not path.exists():
-        raise AgentcError(Code.CONFIG, f"{path} not found", construct="[tool.agentc]",
-                          hint="run agentc check from the project root, or pass --config")
+        raise AgentcError(
+            Code.CONFIG,
+            f"{path} not found",
+            construct="[tool.agentc]",
+            hint="run agentc check from the project root, or pass --config",
+        )
     try:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
-        raise AgentcError(Code.CONFIG, f"{path} is not valid TOML: {exc}", file=str(path),
-                          construct="[tool.agentc]", hint="fix the TOML syntax") from None
+        raise AgentcError(
+            Code.CONFIG,
+            f"{path} is not valid TOML: {exc}",
+            file=str(path),
+            construct="[tool.agentc]",
+            hint="fix the TOML syntax",
+        ) from None
     cfg = data.get("tool", {}).get("agentc")
     if not cfg or not cfg.get("agents"):
-        raise AgentcError(Code.CONFIG, f"{path} has no [tool.agentc] agents list", file=str(path),
-                          construct="[tool.agentc]", hint='add: [tool.agentc] agents = ["pkg.module:graph"]')
+        raise AgentcError(
+            Code.CONFIG,
+            f"{path} has no [tool.agentc] agents list",
+            file=str(path),
+            construct="[tool.agentc]",
+            hint='add: [tool.agentc] agents = ["pkg.module:graph"]',
+        )
     return cfg
 
 
@@ -81,19 +96,33 @@ def check(config: Path, *, update: bool = False, strict: bool = False) -> Report
             if committed is not None:  # e.g. replay recorded histories against the new code
                 problems += committed(artifact, folder)
             for problem in problems:
-                report.problems.append(Diagnostic(Code.INVALID_IR, f"{ref} [{target}]: {problem}",
-                                                  construct=ref, hint="fix the agent or report an agentc bug"))
+                report.problems.append(
+                    Diagnostic(
+                        Code.INVALID_IR,
+                        f"{ref} [{target}]: {problem}",
+                        construct=ref,
+                        hint="fix the agent or report an agentc bug",
+                    )
+                )
             if update:
                 artifact.write(folder)
                 report.lines.append(f"updated {folder}")
                 continue
-            drifted = [str((folder / rel).relative_to(root)) for rel, text in sorted(artifact.files.items())
-                       if not _same(folder / rel, text)]
+            drifted = [
+                str((folder / rel).relative_to(root))
+                for rel, text in sorted(artifact.files.items())
+                if not _same(folder / rel, text)
+            ]
             if drifted:
-                report.problems.append(Diagnostic(
-                    Code.DRIFT, f"{ref} [{target}]: committed output is out of date: {', '.join(drifted)}",
-                    construct=ref, file=drifted[0],
-                    hint="run `agentc check --update` and commit the result"))
+                report.problems.append(
+                    Diagnostic(
+                        Code.DRIFT,
+                        f"{ref} [{target}]: committed output is out of date: {', '.join(drifted)}",
+                        construct=ref,
+                        file=drifted[0],
+                        hint="run `agentc check --update` and commit the result",
+                    )
+                )
             else:
                 report.lines.append(f"ok {ref} [{target}]")
     return report

@@ -1,6 +1,7 @@
 """Helpers every ``agentc`` command module shares (cli.py, cli_ui.py, cli_effects.py, ...):
 diagnostics instead of tracebacks, JSON arguments, the outcome on stdout. Like cli.py, the
 only layer that prints or exits."""
+
 from __future__ import annotations
 
 import functools
@@ -46,8 +47,11 @@ def _diagnose(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
             if os.environ.get("AGENTC_DEBUG"):
                 raise
-            click.echo(f"error[AC999]: internal error: {type(exc).__name__}: {exc}\n"
-                       "  hint: set AGENTC_DEBUG=1 for a traceback and report it", err=True)
+            click.echo(
+                f"error[AC999]: internal error: {type(exc).__name__}: {exc}\n"
+                "  hint: set AGENTC_DEBUG=1 for a traceback and report it",
+                err=True,
+            )
             sys.exit(1)
 
     return wrapper
@@ -72,15 +76,24 @@ def _parse_json(text: str | None, what: str) -> Any:
     if text.startswith("@"):
         path = Path(text[1:])
         if not path.exists():
-            raise AgentcError(Code.INVALID_JSON, f"{what} file not found: {path}", construct=what,
-                              hint="use @path/to/file.json with an existing file")
+            raise AgentcError(
+                Code.INVALID_JSON,
+                f"{what} file not found: {path}",
+                construct=what,
+                hint="use @path/to/file.json with an existing file",
+            )
         source, text = str(path), path.read_text()
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise AgentcError(Code.INVALID_JSON, f"{what} is not valid JSON: {exc.msg}", construct=what,
-                          file=source if source != what else None, line=exc.lineno if source != what else None,
-                          hint='quote it for the shell, e.g. --input \'{"text": "hi"}\'') from None
+        raise AgentcError(
+            Code.INVALID_JSON,
+            f"{what} is not valid JSON: {exc.msg}",
+            construct=what,
+            file=source if source != what else None,
+            line=exc.lineno if source != what else None,
+            hint='quote it for the shell, e.g. --input \'{"text": "hi"}\'',
+        ) from None
 
 
 def _user_code(body: Callable[[], Any]) -> Any:

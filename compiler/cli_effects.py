@@ -1,5 +1,6 @@
 """``agentc effects`` and ``agentc cancel`` (docs/effects.md); registered on the ``agentc``
 group by ``cli.py``. Like cli.py, the only place here that prints or exits."""
+
 from __future__ import annotations
 
 import json
@@ -11,19 +12,36 @@ import click
 from .cli_common import _exit_now
 
 
-def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callable[[], str],
-             emit: Callable[[Any], None]) -> None:
+def register(
+    main: click.Group,
+    diagnose: Callable[..., Any],
+    db_default: Callable[[], str],
+    emit: Callable[[Any], None],
+) -> None:
     @main.command("effects")
     @click.argument("run_id")
-    @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+    @click.option(
+        "--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]"
+    )
     @click.option("--json", "as_json", is_flag=True, help="print a JSON list")
-    @click.option("--forget", default=None, metavar="KEY",
-                  help="an at_most_once call cut off by a crash (or a lost engine attempt) did NOT happen: let the "
-                       "next resume call it again")
+    @click.option(
+        "--forget",
+        default=None,
+        metavar="KEY",
+        help="an at_most_once call cut off by a crash (or a lost engine attempt) did NOT happen: let the "
+        "next resume call it again",
+    )
     @_engine_options
     @diagnose  # type: ignore[misc, operator]
-    def effects_cmd(run_id: str, db: str | None, as_json: bool, forget: str | None, engine: str,
-                    address: str | None, state_dir: str) -> None:
+    def effects_cmd(
+        run_id: str,
+        db: str | None,
+        as_json: bool,
+        forget: str | None,
+        engine: str,
+        address: str | None,
+        state_dir: str,
+    ) -> None:
         """List the effect ledger of a run: key, class, start, finish, result digest,
         compensation (local: the journal; Temporal: the workflow's history; Conductor: the
         saved simulation's task outputs)."""
@@ -33,7 +51,9 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
             from agentc.targets.conductor.effects import ledger as conductor_ledger
 
             sim = _simulation(run_id, state_dir)
-            if forget is not None:  # kept in the saved simulation (targets/conductor/at_most_once.py)
+            if (
+                forget is not None
+            ):  # kept in the saved simulation (targets/conductor/at_most_once.py)
                 from agentc.targets.conductor.at_most_once import forget as forget_conductor
 
                 forget_conductor(sim, forget)
@@ -49,14 +69,22 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
             from agentc.targets.temporal.effects import forget as forget_temporal, ledger
 
             if not address:
-                raise AgentcError(Code.CONFIG, "--engine temporal needs --address",
-                                  construct="--engine", hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS")
-            if forget is not None:  # a signal, kept in the workflow's history (runtime_shims/temporal_at_most_once.py)
+                raise AgentcError(
+                    Code.CONFIG,
+                    "--engine temporal needs --address",
+                    construct="--engine",
+                    hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS",
+                )
+            if (
+                forget is not None
+            ):  # a signal, kept in the workflow's history (runtime_shims/temporal_at_most_once.py)
                 key, temporal_address = forget, address
 
                 def body() -> None:
                     asyncio.run(forget_temporal(run_id, key, temporal_address))
-                    click.echo(f"forgot {key}: `agentc resume {run_id} --engine temporal` calls it again")
+                    click.echo(
+                        f"forgot {key}: `agentc resume {run_id} --engine temporal` calls it again"
+                    )
 
                 # leave as `agentc resume --engine temporal` does: the native client can crash the
                 # interpreter as it finalizes (exit -11 after a correct answer; cli_common._exit_now)
@@ -79,15 +107,21 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
             return
         for r in rows:
             comp = f"  compensated({r['comp_status']})" if r["comp_status"] else ""
-            click.echo(f"{r['key']}  {r['class']:<12}  {r['target']} {r['name']:<20}  {r['status']:<7}  "
-                       f"{_at(r['started'])} -> {_at(r['finished'])}  {r['digest'] or '-'}{comp}")
+            click.echo(
+                f"{r['key']}  {r['class']:<12}  {r['target']} {r['name']:<20}  {r['status']:<7}  "
+                f"{_at(r['started'])} -> {_at(r['finished'])}  {r['digest'] or '-'}{comp}"
+            )
 
     @main.command("cancel")
     @click.argument("run_id")
-    @click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
+    @click.option(
+        "--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]"
+    )
     @_engine_options
     @diagnose  # type: ignore[misc, operator]
-    def cancel_cmd(run_id: str, db: str | None, engine: str, address: str | None, state_dir: str) -> None:
+    def cancel_cmd(
+        run_id: str, db: str | None, engine: str, address: str | None, state_dir: str
+    ) -> None:
         """Cancel a run that waits, failed or crashed: its completed compensable effects are
         compensated in reverse order; prints the outcome as JSON. Temporal: the workflow
         compensates (a worker must serve it), then reports the cancellation. Conductor (a
@@ -109,8 +143,12 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
             from agentc.targets.temporal.cancel import cancel as cancel_temporal
 
             if not address:
-                raise AgentcError(Code.CONFIG, "--engine temporal needs --address", construct="--address",
-                                  hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS")
+                raise AgentcError(
+                    Code.CONFIG,
+                    "--engine temporal needs --address",
+                    construct="--address",
+                    hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS",
+                )
             emit(asyncio.run(cancel_temporal(run_id, address)))  # type: ignore[operator]
             return
         from .api import cancel
@@ -119,12 +157,26 @@ def register(main: click.Group, diagnose: Callable[..., Any], db_default: Callab
 
 
 def _engine_options(fn: Any) -> Any:
-    fn = click.option("--state-dir", default=".agentc/simulations", show_default=True,
-                      help="with --engine conductor: where `agentc simulate` saved the run")(fn)
-    fn = click.option("--address", default=None, envvar="TEMPORAL_ADDRESS", show_envvar=True,
-                      help="with --engine temporal: the server, HOST:PORT")(fn)
-    return click.option("--engine", type=click.Choice(["local", "temporal", "conductor"]), default="local",
-                        show_default=True, help="conductor: a simulation saved by `agentc simulate`")(fn)
+    fn = click.option(
+        "--state-dir",
+        default=".agentc/simulations",
+        show_default=True,
+        help="with --engine conductor: where `agentc simulate` saved the run",
+    )(fn)
+    fn = click.option(
+        "--address",
+        default=None,
+        envvar="TEMPORAL_ADDRESS",
+        show_envvar=True,
+        help="with --engine temporal: the server, HOST:PORT",
+    )(fn)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "temporal", "conductor"]),
+        default="local",
+        show_default=True,
+        help="conductor: a simulation saved by `agentc simulate`",
+    )(fn)
 
 
 def _simulation(run_id: str, state_dir: str) -> Any:

@@ -8,6 +8,7 @@ process reads the same options.
 
 ``--error-handlers`` and ``--session`` are consumed here (the command never sees it): the decorator puts it in
 the environment before the command runs, which is all the command would do with it."""
+
 from __future__ import annotations
 
 import functools
@@ -35,23 +36,48 @@ def run_option_flags(f: Any) -> Any:
             _use(what, kwargs.pop(what, None))
         return f(*args, **kwargs)
 
-    for option in OPTIONS:  # Runner.run's server-side conversation: refused (server_conversation.py)
-        command = click.option("--" + option.replace("_", "-"), option, default=None, hidden=True,
-                               is_flag=option.startswith("auto_"))(command)
-    command = click.option("--session", "session", default=None, metavar="REF",
-                           help="agents: the conversation's Session (or a factory of the run context returning "
-                                "one, e.g. SQLiteSession(ctx.chat_id, path)) given to Runner.run "
-                                "[default: $AGENTC_SESSION, [tool.agentc] session]")(command)
-    command = click.option("--error-handlers", "error_handlers", default=None, metavar="REF",
-                           help="agents: a RunErrorHandlers dict (or a zero-argument factory) given to Runner.run, "
-                                "e.g. a max_turns handler returning a final output "
-                                "[default: $AGENTC_ERROR_HANDLERS, [tool.agentc] error_handlers]")(command)
-    command = click.option("--run-hooks", default=None, metavar="REF",
-                           help="agents: a RunHooks object (or a zero-argument factory) given to Runner.run "
-                                "[default: $AGENTC_RUN_HOOKS, [tool.agentc] run_hooks]")(command)
-    return click.option("--run-config", default=None, metavar="REF",
-                        help="agents: a RunConfig (or a zero-argument factory returning one) given to Runner.run "
-                             "[default: $AGENTC_RUN_CONFIG, [tool.agentc] run_config]")(command)
+    for (
+        option
+    ) in OPTIONS:  # Runner.run's server-side conversation: refused (server_conversation.py)
+        command = click.option(
+            "--" + option.replace("_", "-"),
+            option,
+            default=None,
+            hidden=True,
+            is_flag=option.startswith("auto_"),
+        )(command)
+    command = click.option(
+        "--session",
+        "session",
+        default=None,
+        metavar="REF",
+        help="agents: the conversation's Session (or a factory of the run context returning "
+        "one, e.g. SQLiteSession(ctx.chat_id, path)) given to Runner.run "
+        "[default: $AGENTC_SESSION, [tool.agentc] session]",
+    )(command)
+    command = click.option(
+        "--error-handlers",
+        "error_handlers",
+        default=None,
+        metavar="REF",
+        help="agents: a RunErrorHandlers dict (or a zero-argument factory) given to Runner.run, "
+        "e.g. a max_turns handler returning a final output "
+        "[default: $AGENTC_ERROR_HANDLERS, [tool.agentc] error_handlers]",
+    )(command)
+    command = click.option(
+        "--run-hooks",
+        default=None,
+        metavar="REF",
+        help="agents: a RunHooks object (or a zero-argument factory) given to Runner.run "
+        "[default: $AGENTC_RUN_HOOKS, [tool.agentc] run_hooks]",
+    )(command)
+    return click.option(
+        "--run-config",
+        default=None,
+        metavar="REF",
+        help="agents: a RunConfig (or a zero-argument factory returning one) given to Runner.run "
+        "[default: $AGENTC_RUN_CONFIG, [tool.agentc] run_config]",
+    )(command)
 
 
 def use_run_options(run_config: str | None, run_hooks: str | None) -> None:

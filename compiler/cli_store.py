@@ -6,6 +6,7 @@ folder ``.agentc/blobs``. The chosen URL is put in ``AGENTC_STORE`` so every wor
 process starts (in process, or the Conductor SDK's worker processes) uses the same store;
 workers started elsewhere need the same ``--store``.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,6 +45,12 @@ def _configure(ctx: Any, param: Any, value: str | None) -> None:
 
 
 def store_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--store", metavar="URL", default=None, expose_value=False, callback=_configure,
-                        help="claim-check blob store for large values: a folder or s3://bucket/prefix "
-                             "[default: $AGENTC_STORE, [tool.agentc] store, .agentc/blobs]")(fn)
+    return click.option(
+        "--store",
+        metavar="URL",
+        default=None,
+        expose_value=False,
+        callback=_configure,
+        help="claim-check blob store for large values: a folder or s3://bucket/prefix "
+        "[default: $AGENTC_STORE, [tool.agentc] store, .agentc/blobs]",
+    )(fn)

@@ -10,6 +10,7 @@ pending approvals with exit status 3) — or, for a run that failed, ``status: "
 with the diagnostic's ``error`` code (the diagnostic itself goes to stderr as always).
 What the user's code prints goes to stderr (``cli_common._user_code``).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,13 @@ def stream_mode_option(f: Any) -> Any:
     """``--stream-mode MODE`` of ``run``/``resume``/``simulate``: a graph's ``stream_mode``."""
     import click
 
-    return click.option("--stream-mode", default=None, metavar="MODE",
-                        help="with --stream, a LangGraph graph: LangGraph's stream_mode, updates (default) or "
-                             "values (docs/langgraph.md, Streaming)")(f)
+    return click.option(
+        "--stream-mode",
+        default=None,
+        metavar="MODE",
+        help="with --stream, a LangGraph graph: LangGraph's stream_mode, updates (default) or "
+        "values (docs/langgraph.md, Streaming)",
+    )(f)
 
 
 def checked_mode(stream: bool, mode: str | None) -> str | None:
@@ -36,8 +41,12 @@ def checked_mode(stream: bool, mode: str | None) -> str | None:
     if mode is not None and not stream:
         from .errors import Code
 
-        raise AgentcError(Code.IGNORED_OPTION, "--stream-mode selects what --stream prints; without --stream "
-                          "it does nothing", construct=f"--stream-mode {mode}", hint="add --stream")
+        raise AgentcError(
+            Code.IGNORED_OPTION,
+            "--stream-mode selects what --stream prints; without --stream it does nothing",
+            construct=f"--stream-mode {mode}",
+            hint="add --stream",
+        )
     return mode
 
 
@@ -63,20 +72,47 @@ def emit(make: Callable[[], Any], before_exit: Callable[[], None] | None = None)
         outcome = _user_code(body)
     except AgentcError as exc:
         if stream is not None:
-            line({"type": RESULT, "run_id": stream.run_id, "status": "failed",
-                  "error": {"code": exc.diagnostic.code.value, "message": exc.diagnostic.message}})
+            line(
+                {
+                    "type": RESULT,
+                    "run_id": stream.run_id,
+                    "status": "failed",
+                    "error": {"code": exc.diagnostic.code.value, "message": exc.diagnostic.message},
+                }
+            )
         raise
     if before_exit is not None:
         before_exit()
-    line({"type": RESULT, "run_id": outcome.run_id, "status": outcome.status, "result": outcome.to_json()})
+    line(
+        {
+            "type": RESULT,
+            "run_id": outcome.run_id,
+            "status": outcome.status,
+            "result": outcome.to_json(),
+        }
+    )
     if outcome.status == "waiting":
         sys.exit(EXIT_WAITING)
 
 
-def run(engine: str, ref: str, value: Any, *, context: Any, context_factory: str | None, db: str,
-        run_id: str | None, recursion_limit: int | None, durability: str, address: str | None,
-        task_queue: str | None, with_worker: bool, policy: str | None, full_result: bool,
-        stream_mode: str | None = None) -> None:
+def run(
+    engine: str,
+    ref: str,
+    value: Any,
+    *,
+    context: Any,
+    context_factory: str | None,
+    db: str,
+    run_id: str | None,
+    recursion_limit: int | None,
+    durability: str,
+    address: str | None,
+    task_queue: str | None,
+    with_worker: bool,
+    policy: str | None,
+    full_result: bool,
+    stream_mode: str | None = None,
+) -> None:
     """``agentc run --stream`` on the local executor or Temporal."""
     from . import streaming
 
@@ -86,17 +122,52 @@ def run(engine: str, ref: str, value: Any, *, context: Any, context_factory: str
         from .cli import _address, _exit_now
 
         where = _address(address)
-        _exit_now(lambda: emit(lambda: streaming.temporal_stream(
-            ref, where, value, context=context, run_id=run_id, task_queue=task_queue, with_worker=with_worker,
-            max_turns=recursion_limit, context_factory=context_factory, no_worker_s=temporal.NO_WORKER_S,
-            full_result=full_result, stream_mode=stream_mode)))
-    emit(lambda: streaming.stream(ref, value, db=db, context=context, run_id=run_id, durability=durability,
-                                  recursion_limit=recursion_limit, context_factory=context_factory, policy=policy,
-                                  full_result=full_result, stream_mode=stream_mode))
+        _exit_now(
+            lambda: emit(
+                lambda: streaming.temporal_stream(
+                    ref,
+                    where,
+                    value,
+                    context=context,
+                    run_id=run_id,
+                    task_queue=task_queue,
+                    with_worker=with_worker,
+                    max_turns=recursion_limit,
+                    context_factory=context_factory,
+                    no_worker_s=temporal.NO_WORKER_S,
+                    full_result=full_result,
+                    stream_mode=stream_mode,
+                )
+            )
+        )
+    emit(
+        lambda: streaming.stream(
+            ref,
+            value,
+            db=db,
+            context=context,
+            run_id=run_id,
+            durability=durability,
+            recursion_limit=recursion_limit,
+            context_factory=context_factory,
+            policy=policy,
+            full_result=full_result,
+            stream_mode=stream_mode,
+        )
+    )
 
 
-def resume(engine: str, run_id: str, value: Any, *, db: str, address: str | None, with_worker: bool,
-           command: bool = False, stream_mode: str | None = None) -> None:
+def resume(
+    engine: str,
+    run_id: str,
+    value: Any,
+    *,
+    db: str,
+    address: str | None,
+    with_worker: bool,
+    command: bool = False,
+    stream_mode: str | None = None,
+) -> None:
     """``agentc resume --stream``: the events after the pause it answers. ``command``:
     ``--goto``/``--update`` were given (a LangGraph breakpoint's, refused)."""
     from . import streaming
@@ -110,23 +181,46 @@ def resume(engine: str, run_id: str, value: Any, *, db: str, address: str | None
         from .cli import _address, _exit_now
 
         where = _address(address)
-        _exit_now(lambda: emit(lambda: streaming.temporal_resume_stream(
-            run_id, where, value, with_worker=with_worker, no_worker_s=temporal.NO_WORKER_S,
-            stream_mode=stream_mode)))
+        _exit_now(
+            lambda: emit(
+                lambda: streaming.temporal_resume_stream(
+                    run_id,
+                    where,
+                    value,
+                    with_worker=with_worker,
+                    no_worker_s=temporal.NO_WORKER_S,
+                    stream_mode=stream_mode,
+                )
+            )
+        )
     emit(lambda: streaming.resume_stream(run_id, value, db=db, stream_mode=stream_mode))
 
 
 def _command_refused(what: str) -> AgentcError:
     from .errors import Code
 
-    return AgentcError(Code.UNSUPPORTED, "--goto/--update with --stream: the stream follows the run's journaled "
-                       "task writes, and a Command's writes at a breakpoint are not among them",
-                       construct="--stream", hint=f"{what} without --stream")
+    return AgentcError(
+        Code.UNSUPPORTED,
+        "--goto/--update with --stream: the stream follows the run's journaled "
+        "task writes, and a Command's writes at a breakpoint are not among them",
+        construct="--stream",
+        hint=f"{what} without --stream",
+    )
 
 
-def simulate(folder: str | None, input_: Any, context: Any, context_factory: str | None, resume_id: str | None,
-             value: Any, state_dir: str, max_turns: int | None, command: bool, full_result: bool,
-             stream_mode: str | None = None) -> None:
+def simulate(
+    folder: str | None,
+    input_: Any,
+    context: Any,
+    context_factory: str | None,
+    resume_id: str | None,
+    value: Any,
+    state_dir: str,
+    max_turns: int | None,
+    command: bool,
+    full_result: bool,
+    stream_mode: str | None = None,
+) -> None:
     """``agentc simulate --stream`` (a new simulation, or ``--resume``: the events after the
     pause it answers); the simulation is saved whatever its outcome, as without ``--stream``."""
     from pathlib import Path
@@ -145,39 +239,92 @@ def simulate(folder: str | None, input_: Any, context: Any, context_factory: str
 
         saved = Path(state_dir) / f"{resume_id}.json"
         sim = Simulation.load(saved)
-        if sim.worker.wf.body.kind != "agents":  # a graph: the input and context its execution started with
+        if (
+            sim.worker.wf.body.kind != "agents"
+        ):  # a graph: the input and context its execution started with
             run = sim.sim.execution(sim.workflow_id)["input"] or {}
-            return _simulate(sim, lambda: sim.resume(answer), run.get("input"), run.get("context"), saved,
-                             state_dir, stream_mode, resumed=True)
+            return _simulate(
+                sim,
+                lambda: sim.resume(answer),
+                run.get("input"),
+                run.get("context"),
+                saved,
+                state_dir,
+                stream_mode,
+                resumed=True,
+            )
         run = read_run(sim.sim.execution(sim.workflow_id)["input"])
         input_, ctx, max_turns = run["input"], run_context(run), run.get("max_turns")
-        pending = [a for p in sim.sim.pending_human(sim.workflow_id) for a in (p.get("input") or {}).get("approvals") or []]
+        pending = [
+            a
+            for p in sim.sim.pending_human(sim.workflow_id)
+            for a in (p.get("input") or {}).get("approvals") or []
+        ]
         after_pause = pending[0]["pause"] if pending else None
         start: Callable[[], Any] = lambda: sim.resume(answer)  # noqa: E731
         where = saved
     else:
         if folder is None or input_ is None:
-            raise AgentcError(Code.MISSING_OPTION, "simulate needs FOLDER and --input (or --resume RUN_ID)",
-                              construct="agentc simulate", hint="agentc simulate DIR --input JSON")
+            raise AgentcError(
+                Code.MISSING_OPTION,
+                "simulate needs FOLDER and --input (or --resume RUN_ID)",
+                construct="agentc simulate",
+                hint="agentc simulate DIR --input JSON",
+            )
         sim = Simulation.of(folder)
         if sim.worker.wf.body.kind != "agents":
             if context_factory is not None:
                 from .agent_context import call_factory
 
                 context = call_factory(context_factory, context)
-            return _simulate(sim, lambda: sim.start(input_, context, max_turns=max_turns, full_result=full_result),
-                             input_, context, None, state_dir, stream_mode)
+            return _simulate(
+                sim,
+                lambda: sim.start(input_, context, max_turns=max_turns, full_result=full_result),
+                input_,
+                context,
+                None,
+                state_dir,
+                stream_mode,
+            )
         ctx = streaming._fresh_context(sim.worker.agent, context, context_factory)
-        start = lambda: sim.start(input_, context, max_turns=max_turns,  # noqa: E731
-                                  context_factory=context_factory, full_result=full_result)
+
+        def start():
+            return sim.start(
+                input_,
+                context,
+                max_turns=max_turns,
+                context_factory=context_factory,
+                full_result=full_result,
+            )
+
         where = None
 
-    _simulate(sim, start, input_, ctx, where, state_dir, stream_mode, max_turns=max_turns, after_pause=after_pause)
+    _simulate(
+        sim,
+        start,
+        input_,
+        ctx,
+        where,
+        state_dir,
+        stream_mode,
+        max_turns=max_turns,
+        after_pause=after_pause,
+    )
 
 
-def _simulate(sim: Any, start: Callable[[], Any], input_: Any, ctx: Any, where: Any, state_dir: str,
-              stream_mode: str | None, *, max_turns: int | None = None, after_pause: str | None = None,
-              resumed: bool = False) -> None:
+def _simulate(
+    sim: Any,
+    start: Callable[[], Any],
+    input_: Any,
+    ctx: Any,
+    where: Any,
+    state_dir: str,
+    stream_mode: str | None,
+    *,
+    max_turns: int | None = None,
+    after_pause: str | None = None,
+    resumed: bool = False,
+) -> None:
     """Stream the simulation; it is saved whatever its outcome, as without ``--stream``."""
     from pathlib import Path
 
@@ -187,8 +334,19 @@ def _simulate(sim: Any, start: Callable[[], Any], input_: Any, ctx: Any, where: 
         sim.save(where or Path(state_dir) / f"{sim.run_id}.json")
 
     try:
-        emit(lambda: streaming.simulation_stream(sim, start, input_, ctx, max_turns=max_turns, after_pause=after_pause,
-                                                 stream_mode=stream_mode, resumed=resumed), before_exit=save)
+        emit(
+            lambda: streaming.simulation_stream(
+                sim,
+                start,
+                input_,
+                ctx,
+                max_turns=max_turns,
+                after_pause=after_pause,
+                stream_mode=stream_mode,
+                resumed=resumed,
+            ),
+            before_exit=save,
+        )
     except AgentcError:
         if sim.run_id:
             save()

@@ -5,6 +5,7 @@ port and the address printed is the one really served), prints where to point a 
 and runs uvicorn until Ctrl-C. Only loopback is served: the console shows run state and,
 with ``--allow-actions``, continues runs, so it is never exposed to the network.
 """
+
 from __future__ import annotations
 
 import socket
@@ -18,11 +19,21 @@ HOST = "127.0.0.1"
 
 
 @click.command("ui")
-@click.option("--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="port on 127.0.0.1 (0: any free port)")
-@click.option("--allow-actions", is_flag=True,
-              help="allow answering pending interrupts and approvals from the pages (read-only otherwise)")
+@click.option(
+    "--db", default=None, help="journal database [default: $AGENTC_DB or .agentc/runs.db]"
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="port on 127.0.0.1 (0: any free port)",
+)
+@click.option(
+    "--allow-actions",
+    is_flag=True,
+    help="allow answering pending interrupts and approvals from the pages (read-only otherwise)",
+)
 @_diagnose
 def ui_cmd(db: str | None, port: int, allow_actions: bool) -> None:
     """Serve a local web console for the runs in a journal: runs, a run's diagram, timeline
@@ -38,15 +49,23 @@ def ui_cmd(db: str | None, port: int, allow_actions: bool) -> None:
         sock.bind((HOST, port))
     except OSError as exc:
         sock.close()
-        raise AgentcError(Code.CONFIG, f"cannot listen on {HOST}:{port}: {exc.strerror}", construct="--port",
-                          hint="choose another --port, or --port 0 for any free one") from None
+        raise AgentcError(
+            Code.CONFIG,
+            f"cannot listen on {HOST}:{port}: {exc.strerror}",
+            construct="--port",
+            hint="choose another --port, or --port 0 for any free one",
+        ) from None
     sock.listen(64)
     bound = sock.getsockname()[1]
     mode = "answers allowed (--allow-actions)" if allow_actions else "read-only"
-    click.echo(f"agentc ui: http://{HOST}:{bound}/  ({mode}; journal {path}; Ctrl-C to stop)", err=False)
+    click.echo(
+        f"agentc ui: http://{HOST}:{bound}/  ({mode}; journal {path}; Ctrl-C to stop)", err=False
+    )
     import sys
 
     sys.stdout.flush()
     app = create_app(path, allow_actions=allow_actions)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    )
     server.run(sockets=[sock])

@@ -14,6 +14,7 @@ Where agentc is stricter than LangGraph, it is on purpose: LangGraph ignores a `
 a node the graph does not have (a warning in its log) and runs a ``goto`` on a finished
 thread; agentc refuses both (AC112), since neither is what a user meant.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,13 +40,18 @@ class ResumeCommand:
     def describe(self) -> str:
         parts = []
         if self.goto:
-            parts.append("goto=" + repr([g if isinstance(g, str) else f"Send({g.node!r})" for g in self.goto]))
+            parts.append(
+                "goto="
+                + repr([g if isinstance(g, str) else f"Send({g.node!r})" for g in self.goto])
+            )
         if self.update is not None:
             parts.append("update=...")
         return "Command(" + ", ".join(parts) + ")"
 
 
-def split(value: Any, no_value: Any, goto: Any = None, update: Any = None) -> tuple[Any, ResumeCommand]:
+def split(
+    value: Any, no_value: Any, goto: Any = None, update: Any = None
+) -> tuple[Any, ResumeCommand]:
     """(resume value, command) from ``agentc.resume``'s arguments: ``value`` may itself be
     a ``langgraph.types.Command`` (as given to ``graph.invoke``); ``goto`` one target or a
     list of them."""
@@ -53,23 +59,40 @@ def split(value: Any, no_value: Any, goto: Any = None, update: Any = None) -> tu
 
     if isinstance(value, Command):
         if value.graph is not None:
-            raise AgentcError(Code.INVALID_RESUME, "a run cannot be resumed with Command(graph=...)",
-                              construct=repr(value), hint="there is no parent graph: drop graph=")
+            raise AgentcError(
+                Code.INVALID_RESUME,
+                "a run cannot be resumed with Command(graph=...)",
+                construct=repr(value),
+                hint="there is no parent graph: drop graph=",
+            )
         if goto is not None or update is not None:
-            raise AgentcError(Code.INVALID_RESUME, "give goto/update either in the Command or as arguments",
-                              construct=repr(value), hint="agentc.resume(run_id, Command(goto=..., update=...))")
+            raise AgentcError(
+                Code.INVALID_RESUME,
+                "give goto/update either in the Command or as arguments",
+                construct=repr(value),
+                hint="agentc.resume(run_id, Command(goto=..., update=...))",
+            )
         goto, update = value.goto, value.update
         value = no_value if value.resume is None else value.resume
-    targets = () if goto is None or goto == () else \
-        (tuple(goto) if isinstance(goto, (list, tuple)) else (goto,))
+    targets = (
+        ()
+        if goto is None or goto == ()
+        else (tuple(goto) if isinstance(goto, (list, tuple)) else (goto,))
+    )
     for g in targets:
         if not isinstance(g, (str, Send)):
-            raise AgentcError(Code.INVALID_RESUME, f"goto {g!r} is neither a node name nor a Send",
-                              construct="goto", hint="pass node names, e.g. --goto NODE")
+            raise AgentcError(
+                Code.INVALID_RESUME,
+                f"goto {g!r} is neither a node name nor a Send",
+                construct="goto",
+                hint="pass node names, e.g. --goto NODE",
+            )
     return value, ResumeCommand(targets, update)
 
 
-def check(run_id: str, graph: Any, cmd: ResumeCommand, status: str, pending: list[dict[str, Any]]) -> None:
+def check(
+    run_id: str, graph: Any, cmd: ResumeCommand, status: str, pending: list[dict[str, Any]]
+) -> None:
     """Refuse a command the run cannot take: it must be paused at a breakpoint of its root
     graph (not at ``interrupt()``, not finished or failed), and every ``goto`` must name
     one of the root graph's nodes (``graph``: its IR)."""
@@ -77,30 +100,45 @@ def check(run_id: str, graph: Any, cmd: ResumeCommand, status: str, pending: lis
         return
     what = cmd.describe()
     if status != "waiting" or not pending:
-        raise AgentcError(Code.INVALID_RESUME,
-                          f"run {run_id} is {status}, not paused at a breakpoint; {what} continues a breakpoint",
-                          construct=run_id, hint="resume it without --goto/--update")
+        raise AgentcError(
+            Code.INVALID_RESUME,
+            f"run {run_id} is {status}, not paused at a breakpoint; {what} continues a breakpoint",
+            construct=run_id,
+            hint="resume it without --goto/--update",
+        )
     waits = [p for p in pending if p.get("kind") != "breakpoint"]
     if waits:
-        raise AgentcError(Code.INVALID_RESUME,
-                          f"run {run_id} waits for an answer to interrupt(), not at a breakpoint; "
-                          f"{what} continues only a static breakpoint (interrupt_before/interrupt_after)",
-                          construct=run_id, hint="answer it with --value JSON (and no --goto/--update)")
+        raise AgentcError(
+            Code.INVALID_RESUME,
+            f"run {run_id} waits for an answer to interrupt(), not at a breakpoint; "
+            f"{what} continues only a static breakpoint (interrupt_before/interrupt_after)",
+            construct=run_id,
+            hint="answer it with --value JSON (and no --goto/--update)",
+        )
     if any(p.get("ns") for p in pending):
-        raise AgentcError(Code.UNSUPPORTED, f"run {run_id} is paused at a breakpoint inside a subgraph; "
-                          f"agentc applies {what} to the root graph's breakpoints only",
-                          construct=f"subgraph {pending[0]['ns']!r}",
-                          hint="resume without --goto/--update, or put the breakpoint on the root graph")
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"run {run_id} is paused at a breakpoint inside a subgraph; "
+            f"agentc applies {what} to the root graph's breakpoints only",
+            construct=f"subgraph {pending[0]['ns']!r}",
+            hint="resume without --goto/--update, or put the breakpoint on the root graph",
+        )
     nodes = [n.name for n in graph.nodes]
     for g in cmd.goto:
         name = g if isinstance(g, str) else g.node
         if name != END and name not in nodes:
-            raise AgentcError(Code.INVALID_RESUME, f"goto {name!r}: graph {graph.name!r} has no node {name!r}",
-                              construct=f"goto {name!r}", source=graph.source,
-                              hint="valid nodes: " + ", ".join(nodes))
+            raise AgentcError(
+                Code.INVALID_RESUME,
+                f"goto {name!r}: graph {graph.name!r} has no node {name!r}",
+                construct=f"goto {name!r}",
+                source=graph.source,
+                hint="valid nodes: " + ", ".join(nodes),
+            )
 
 
-def refuse_compiled(target: str, value: Any, no_value: Any, goto: Any = None, update: Any = None) -> Any:
+def refuse_compiled(
+    target: str, value: Any, no_value: Any, goto: Any = None, update: Any = None
+) -> Any:
     """The plain resume value for a compiled target (Conductor, Temporal), which refuses a
     ``goto``/``update`` loudly instead of ignoring it (a breakpoint ignores a resume value):
     their workflows run only the superstep schedules the plan enumerated at compile time
@@ -108,10 +146,13 @@ def refuse_compiled(target: str, value: Any, no_value: Any, goto: Any = None, up
     compiled schedule has; the pause's answer does not reach the state, so no ``update``."""
     value, cmd = split(value, no_value, goto, update)
     if cmd:
-        raise AgentcError(Code.UNSUPPORTED, f"{cmd.describe()} at a breakpoint is not supported on the {target} target: "
-                          "its workflow runs only the superstep schedules compiled from the graph, and the pause "
-                          "passes no state on",
-                          construct=f"resume {cmd.describe()}",
-                          hint="run the graph with the local target (`agentc run`, then `agentc resume RUN --goto NODE "
-                               "--update JSON`), or resume here without goto/update")
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"{cmd.describe()} at a breakpoint is not supported on the {target} target: "
+            "its workflow runs only the superstep schedules compiled from the graph, and the pause "
+            "passes no state on",
+            construct=f"resume {cmd.describe()}",
+            hint="run the graph with the local target (`agentc run`, then `agentc resume RUN --goto NODE "
+            "--update JSON`), or resume here without goto/update",
+        )
     return value

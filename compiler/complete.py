@@ -9,6 +9,7 @@ or the tool's name when one call of it waits) and continues the run with the val
 (local journal; the engines: ``targets/temporal/async_completion.py``,
 ``targets/conductor/external_tasks.py``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,19 +27,34 @@ def complete(run_id: str, step: str, value: Any, *, db: str | Path) -> Any:
     journal = _journal(db)
     try:
         row = journal.existing(run_id)
-        waiting = [i for i in row["interrupts"] if isinstance(i.get("value"), dict)
-                   and i["value"].get("kind") == EXTERNAL_KIND] if row["status"] == "waiting" else []
+        waiting = (
+            [
+                i
+                for i in row["interrupts"]
+                if isinstance(i.get("value"), dict) and i["value"].get("kind") == EXTERNAL_KIND
+            ]
+            if row["status"] == "waiting"
+            else []
+        )
         if not waiting and row["status"] != "waiting":
-            raise AgentcError(Code.INVALID_RESUME, f"run {run_id} is {row['status']}, it waits for no external step",
-                              construct=run_id, hint="`agentc runs` lists runs and their status")
+            raise AgentcError(
+                Code.INVALID_RESUME,
+                f"run {run_id} is {row['status']}, it waits for no external step",
+                construct=run_id,
+                hint="`agentc runs` lists runs and their status",
+            )
         mine = choose(run_id, step, waiting, lambda w: w["value"])
         if "key" not in mine:  # a node: the answer to its interrupt
             return resume(run_id, {mine["id"]: value}, db=db)
         with journal.tx():  # a tool call: its output is journaled as its tool step would have
             now = journal.existing(run_id)
             if now["status"] != "waiting" or mine not in now["interrupts"]:
-                raise AgentcError(Code.INVALID_RESUME, f"run {run_id} no longer waits for {step!r}",
-                                  construct=run_id, hint="another process completed or resumed it")
+                raise AgentcError(
+                    Code.INVALID_RESUME,
+                    f"run {run_id} no longer waits for {step!r}",
+                    construct=run_id,
+                    hint="another process completed or resumed it",
+                )
             journal.save_step(run_id, mine["key"], "tool", [value, None])
             rest = [i for i in now["interrupts"] if i is not mine and i != mine]
             journal.set_status(run_id, "waiting" if rest else "running", interrupts=rest)

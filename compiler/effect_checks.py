@@ -17,6 +17,7 @@ method named like a remote write (``post``, ``put``, ``patch``, ``delete``, ``re
 (the policy says the node *is* the effect). Nodes classified ``pure``, ``idempotent``,
 ``keyed`` or ``compensable`` are not reported.
 """
+
 from __future__ import annotations
 
 import ast
@@ -27,9 +28,27 @@ from typing import Any
 from .errors import Code, Diagnostic
 from .ir import model as M
 
-EFFECT_CALLS = frozenset({"effect_key", "current_effect_key", "post", "put", "patch", "delete", "request", "urlopen",
-                          "send", "sendall", "sendmail", "send_message", "execute", "executemany", "commit",
-                          "publish", "charge"})
+EFFECT_CALLS = frozenset(
+    {
+        "effect_key",
+        "current_effect_key",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "request",
+        "urlopen",
+        "send",
+        "sendall",
+        "sendmail",
+        "send_message",
+        "execute",
+        "executemany",
+        "commit",
+        "publish",
+        "charge",
+    }
+)
 CHECKED = (None, "at_most_once")
 """Classes whose effects must not repeat: unclassified, and ``at_most_once``."""
 
@@ -54,30 +73,49 @@ def rerun_findings(wf: M.Workflow, live: Any) -> list[Diagnostic]:
             if calls is None:
                 continue
             file = node.source.file if node.source is not None else inspect.getsourcefile(fn)
-            effects = [line for name, line in calls if name != "interrupt" and
-                       (kind == "at_most_once" or name in EFFECT_CALLS)]
+            effects = [
+                line
+                for name, line in calls
+                if name != "interrupt" and (kind == "at_most_once" or name in EFFECT_CALLS)
+            ]
             if not effects:
                 continue
-            what = "an at_most_once effect" if kind == "at_most_once" else "an unclassified side effect"
+            what = (
+                "an at_most_once effect"
+                if kind == "at_most_once"
+                else "an unclassified side effect"
+            )
             first = min(effects)
             for name, line in calls:
                 if name == "interrupt" and line > first:
-                    out.append(Diagnostic(
-                        Code.EFFECT_RERUN,
-                        f"node {node.name!r} calls interrupt() after {what} (line {first}): LangGraph re-runs "
-                        "the node from its top on resume, so the effect happens again",
-                        construct=f"node {node.name!r}", file=file, line=line,
-                        hint="send effect_key(config) as the idempotency key and classify the node 'keyed', or "
-                             "move the effect into a node after the interrupt (docs/effects.md)"))
+                    out.append(
+                        Diagnostic(
+                            Code.EFFECT_RERUN,
+                            f"node {node.name!r} calls interrupt() after {what} (line {first}): LangGraph re-runs "
+                            "the node from its top on resume, so the effect happens again",
+                            construct=f"node {node.name!r}",
+                            file=file,
+                            line=line,
+                            hint="send effect_key(config) as the idempotency key and classify the node 'keyed', or "
+                            "move the effect into a node after the interrupt (docs/effects.md)",
+                        )
+                    )
             if node.retry:
-                out.append(Diagnostic(
-                    Code.EFFECT_RERUN,
-                    f"node {node.name!r} has a RetryPolicy and {what} (line {first}): "
-                    + ("agentc does not retry an at_most_once node, the RetryPolicy is not applied"
-                       if kind == "at_most_once" else "every retry repeats the effect"),
-                    construct=f"node {node.name!r}", file=file,
-                    line=node.source.line if node.source is not None else None,
-                    hint="classify the node 'keyed' and send effect_key(config), or drop the RetryPolicy"))
+                out.append(
+                    Diagnostic(
+                        Code.EFFECT_RERUN,
+                        f"node {node.name!r} has a RetryPolicy and {what} (line {first}): "
+                        + (
+                            "agentc does not retry an at_most_once node, the RetryPolicy is not applied"
+                            if kind == "at_most_once"
+                            else "every retry repeats the effect"
+                        ),
+                        construct=f"node {node.name!r}",
+                        file=file,
+                        line=node.source.line if node.source is not None else None,
+                        hint="classify the node 'keyed' and send effect_key(config), or drop the RetryPolicy",
+                    )
+                )
         out += _batch_findings(wf, graph, resolve)
     return out
 
@@ -109,18 +147,26 @@ def _batch_findings(wf: M.Workflow, graph: M.Graph, resolve: Any) -> list[Diagno
         for name, ref in zip(node.tool_names, node.tools):
             fn = _function(resolve, ref)
             calls = _calls(fn) if fn is not None else None
-            effects = [line for n, line in calls or () if rule is not None and rule.kind == "at_most_once"
-                       or n in EFFECT_CALLS]
+            effects = [
+                line
+                for n, line in calls or ()
+                if rule is not None and rule.kind == "at_most_once" or n in EFFECT_CALLS
+            ]
             if not effects:
                 continue
-            out.append(Diagnostic(
-                Code.EFFECT_RERUN,
-                f"tool {name!r} of ToolNode {node.name!r} has an effect (line {min(effects)}) and runs in one "
-                "task with the other tool calls of the same message: when a sibling call raises, the node "
-                "re-runs whole (on resume, on each RetryPolicy attempt) and the effect happens again",
-                construct=f"node {node.name!r}", file=inspect.getsourcefile(fn), line=min(effects),
-                hint="classify the node 'keyed' and send effect_key() as the idempotency key, or pass "
-                     "handle_tool_errors=True to the ToolNode (docs/effects.md)"))
+            out.append(
+                Diagnostic(
+                    Code.EFFECT_RERUN,
+                    f"tool {name!r} of ToolNode {node.name!r} has an effect (line {min(effects)}) and runs in one "
+                    "task with the other tool calls of the same message: when a sibling call raises, the node "
+                    "re-runs whole (on resume, on each RetryPolicy attempt) and the effect happens again",
+                    construct=f"node {node.name!r}",
+                    file=inspect.getsourcefile(fn),
+                    line=min(effects),
+                    hint="classify the node 'keyed' and send effect_key() as the idempotency key, or pass "
+                    "handle_tool_errors=True to the ToolNode (docs/effects.md)",
+                )
+            )
     return out
 
 
@@ -144,11 +190,21 @@ def _calls(fn: Any) -> list[tuple[str, int]] | None:
     except (OSError, TypeError, SyntaxError):
         return None
     found = []
-    body = tree.body[0].body if tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+    body = (
+        tree.body[0].body
+        if tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef))
+        else []
+    )
     for node in (n for stmt in body for n in ast.walk(stmt)):  # the body: not the decorators
         if isinstance(node, ast.Call):
             f = node.func
-            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+            name = (
+                f.attr
+                if isinstance(f, ast.Attribute)
+                else f.id
+                if isinstance(f, ast.Name)
+                else None
+            )
             if name is not None:
                 found.append((name, node.lineno + start - 1))
     return sorted(found, key=lambda c: c[1])

@@ -4,6 +4,7 @@
 
 ``effect``: the policy decorator (``agentc.policy``); ``effect_key``: the idempotency key
 of the running step (``agentc.runtime_shims.effects``)."""
+
 from __future__ import annotations
 
 from agentc.runtime_shims.effects import compensated_key, current_effect_key, effect_key

@@ -13,6 +13,7 @@ the first. Refusals (an unsupported construct) are errors at every level but IMM
 are raised through the sink together with what it already holds (docs/architecture.md,
 "Diagnostics").
 """
+
 from __future__ import annotations
 
 import enum
@@ -158,8 +159,14 @@ class AgentcError(Exception):
     def of(cls, diagnostics: list[Diagnostic]) -> AgentcError:
         """One error reporting every diagnostic (rendered in order, the first is ``diagnostic``)."""
         first = diagnostics[0]
-        err = cls(first.code, first.message, construct=first.construct, file=first.file,
-                  line=first.line, hint=first.hint)
+        err = cls(
+            first.code,
+            first.message,
+            construct=first.construct,
+            file=first.file,
+            line=first.line,
+            hint=first.hint,
+        )
         err.diagnostics = tuple(_as_error(d) for d in diagnostics)
         err.args = (err.render(),)
         return err
@@ -180,7 +187,9 @@ class RunFailed(AgentcError):
 
 
 def _as_error(diag: Diagnostic) -> Diagnostic:
-    return diag if diag.severity == "error" else Diagnostic(**{**diag.__dict__, "severity": "error"})
+    return (
+        diag if diag.severity == "error" else Diagnostic(**{**diag.__dict__, "severity": "error"})
+    )
 
 
 @dataclass

@@ -7,6 +7,7 @@ reads its record — the local journal, the Temporal history, the Conductor simu
 outputs — and yields the chunks LangGraph's loop would build from the same writes. This
 module wires a follower to each target; ``streaming.py`` hands graphs to it.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
@@ -24,9 +25,13 @@ def chunk_json(chunk: Any) -> Any:
     return to_jsonable(chunk)
 
 
-def _stream(run_id: str, start: Callable[[], Any], follower: Callable[[Callable[[], str], Callable[[], list]],
-                                                                    AsyncGenerator[Any, None]]) -> RunStream:
+def _stream(
+    run_id: str,
+    start: Callable[[], Any],
+    follower: Callable[[Callable[[], str], Callable[[], list]], AsyncGenerator[Any, None]],
+) -> RunStream:
     """A ``RunStream`` whose follower reads the run's pending interrupts off its outcome."""
+
     def pending() -> list[dict[str, Any]]:
         return list(getattr(stream.outcome, "interrupts", None) or [])
 
@@ -34,7 +39,9 @@ def _stream(run_id: str, start: Callable[[], Any], follower: Callable[[Callable[
     return stream
 
 
-def _start_writer(wf: Any, live: Any, resolve: Any, context: Any, factory: Any = None) -> Callable[[Any, Any], Any]:
+def _start_writer(
+    wf: Any, live: Any, resolve: Any, context: Any, factory: Any = None
+) -> Callable[[Any, Any], Any]:
     """START's writes as an engine computes them, with the run's context object."""
     from . import api
 
@@ -48,8 +55,16 @@ def _start_writer(wf: Any, live: Any, resolve: Any, context: Any, factory: Any =
 
 
 # ---------------------------------------------------------------- local
-def local(wf: Any, live: Any, input: Any, db: str, run_id: str, start: Callable[[], Any], mode: str | None,
-          poll_s: float) -> RunStream:
+def local(
+    wf: Any,
+    live: Any,
+    input: Any,
+    db: str,
+    run_id: str,
+    start: Callable[[], Any],
+    mode: str | None,
+    poll_s: float,
+) -> RunStream:
     """``agentc.stream`` of a graph on the local executor: ``start()`` is ``agentc.run``."""
     from agentc.runtime_shims.langgraph_calls import Resolver
     from agentc.targets.local.graph_stream_source import JournalWrites
@@ -57,11 +72,19 @@ def local(wf: Any, live: Any, input: Any, db: str, run_id: str, start: Callable[
     mode = G.check_mode(mode or "updates")
     resolve = Resolver(live)
 
-    async def follower(state: Callable[[], str], pending: Callable[[], list]) -> AsyncGenerator[Any, None]:
+    async def follower(
+        state: Callable[[], str], pending: Callable[[], list]
+    ) -> AsyncGenerator[Any, None]:
         source = JournalWrites(db, run_id, state)
         try:
-            async for chunk in G.follow(wf.graph, G.fresh_frame(wf.graph, resolve, input), source, mode=mode,
-                                        pending=pending, poll_s=poll_s):
+            async for chunk in G.follow(
+                wf.graph,
+                G.fresh_frame(wf.graph, resolve, input),
+                source,
+                mode=mode,
+                pending=pending,
+                poll_s=poll_s,
+            ):
                 yield chunk
         finally:
             source.close()
@@ -69,8 +92,15 @@ def local(wf: Any, live: Any, input: Any, db: str, run_id: str, start: Callable[
     return _stream(run_id, start, follower)
 
 
-def local_resume(wf: Any, live: Any, db: str, run_id: str, start: Callable[[], Any], mode: str | None,
-                 poll_s: float) -> RunStream:
+def local_resume(
+    wf: Any,
+    live: Any,
+    db: str,
+    run_id: str,
+    start: Callable[[], Any],
+    mode: str | None,
+    poll_s: float,
+) -> RunStream:
     """``agentc.resume_stream`` of a graph: the chunks from the step the run paused or failed
     in, as ``graph.stream(Command(resume=...) or None, ...)`` streams a resumed thread."""
     from agentc.runtime_shims.langgraph_calls import Resolver
@@ -86,11 +116,20 @@ def local_resume(wf: Any, live: Any, db: str, run_id: str, start: Callable[[], A
     finally:
         journal.close()
 
-    async def follower(state: Callable[[], str], pending: Callable[[], list]) -> AsyncGenerator[Any, None]:
+    async def follower(
+        state: Callable[[], str], pending: Callable[[], list]
+    ) -> AsyncGenerator[Any, None]:
         source = JournalWrites(db, run_id, state)
         try:
-            async for chunk in G.follow(wf.graph, point.frame, source, mode=mode, pending=pending,
-                                        resumed=point.cached, poll_s=poll_s):
+            async for chunk in G.follow(
+                wf.graph,
+                point.frame,
+                source,
+                mode=mode,
+                pending=pending,
+                resumed=point.cached,
+                poll_s=poll_s,
+            ):
                 yield chunk
         finally:
             source.close()
@@ -99,8 +138,19 @@ def local_resume(wf: Any, live: Any, db: str, run_id: str, start: Callable[[], A
 
 
 # ---------------------------------------------------------------- Temporal
-def temporal(wf: Any, live: Any, address: str, input: Any, run_id: str, start: Callable[[], Any], *,
-             context: Any, context_factory: Any, mode: str | None, poll_s: float) -> RunStream:
+def temporal(
+    wf: Any,
+    live: Any,
+    address: str,
+    input: Any,
+    run_id: str,
+    start: Callable[[], Any],
+    *,
+    context: Any,
+    context_factory: Any,
+    mode: str | None,
+    poll_s: float,
+) -> RunStream:
     """``agentc run --engine temporal --stream`` of a graph: the follower polls the
     workflow's history, where each node activity's result carries its writes."""
     from agentc.runtime_shims.langgraph_calls import Resolver
@@ -111,17 +161,27 @@ def temporal(wf: Any, live: Any, address: str, input: Any, run_id: str, start: C
     resolve = Resolver(live)
     compute_start = _start_writer(wf, live, resolve, context, context_factory)
 
-    async def follower(state: Callable[[], str], pending: Callable[[], list]) -> AsyncGenerator[Any, None]:
+    async def follower(
+        state: Callable[[], str], pending: Callable[[], list]
+    ) -> AsyncGenerator[Any, None]:
         source = GraphHistorySource(await engine.connect(address), run_id, state)
-        async for chunk in G.follow(wf.graph, G.fresh_frame(wf.graph, resolve, input), source, mode=mode,
-                                    pending=pending, compute_start=compute_start, poll_s=poll_s):
+        async for chunk in G.follow(
+            wf.graph,
+            G.fresh_frame(wf.graph, resolve, input),
+            source,
+            mode=mode,
+            pending=pending,
+            compute_start=compute_start,
+            poll_s=poll_s,
+        ):
             yield chunk
 
     return _stream(run_id, start, follower)
 
 
-def temporal_resume(h: Any, address: str, start: Callable[[], Any], *, mode: str | None,
-                    poll_s: float) -> RunStream:
+def temporal_resume(
+    h: Any, address: str, start: Callable[[], Any], *, mode: str | None, poll_s: float
+) -> RunStream:
     """``agentc resume --engine temporal --stream`` of a graph. ``h``: the run's history
     read before the resume (``history.read``): the follower replays it to the step the run
     paused in, then follows the resumed run."""
@@ -134,28 +194,53 @@ def temporal_resume(h: Any, address: str, start: Callable[[], Any], *, mode: str
 
     mode = G.check_mode(mode or "updates")
     if not h.entry:
-        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {h.run_id} records no REF to stream it with",
-                          construct=h.run_id, hint="resume it without --stream")
+        raise AgentcError(
+            Code.RUN_NOT_RESUMABLE,
+            f"run {h.run_id} records no REF to stream it with",
+            construct=h.run_id,
+            hint="resume it without --stream",
+        )
     wf, live = api.workflow_and_live(h.entry)
     resolve = Resolver(live)
     first = next((e for e in h.events if e.kind == "input"), None)
     input = first.data.get("input") if first is not None else None
     compute_start = _start_writer(wf, live, resolve, h.context)
-    point = G.replay(G.fresh_frame(wf.graph, resolve, input), G.Snapshot(writes_of(h.events), "waiting"),
-                     compute_start)
+    point = G.replay(
+        G.fresh_frame(wf.graph, resolve, input),
+        G.Snapshot(writes_of(h.events), "waiting"),
+        compute_start,
+    )
 
-    async def follower(state: Callable[[], str], pending: Callable[[], list]) -> AsyncGenerator[Any, None]:
+    async def follower(
+        state: Callable[[], str], pending: Callable[[], list]
+    ) -> AsyncGenerator[Any, None]:
         source = GraphHistorySource(await engine.connect(address), h.run_id, state)
-        async for chunk in G.follow(wf.graph, point.frame, source, mode=mode, pending=pending,
-                                    resumed=point.cached, compute_start=compute_start, poll_s=poll_s):
+        async for chunk in G.follow(
+            wf.graph,
+            point.frame,
+            source,
+            mode=mode,
+            pending=pending,
+            resumed=point.cached,
+            compute_start=compute_start,
+            poll_s=poll_s,
+        ):
             yield chunk
 
     return _stream(h.run_id, start, follower)
 
 
 # ---------------------------------------------------------------- Conductor simulation
-def simulation(sim: Any, start: Callable[[], Any], input: Any, context: Any, *, resumed: bool,
-               mode: str | None, poll_s: float) -> RunStream:
+def simulation(
+    sim: Any,
+    start: Callable[[], Any],
+    input: Any,
+    context: Any,
+    *,
+    resumed: bool,
+    mode: str | None,
+    poll_s: float,
+) -> RunStream:
     """``agentc simulate --stream`` of a graph: ``start()`` runs the simulation (``sim.start``
     or, ``resumed``, ``sim.resume``); the follower reads each task's output as the simulator
     completes it (``Simulation.observe``). ``context``: the run's context (JSON or object)."""
@@ -164,13 +249,25 @@ def simulation(sim: Any, start: Callable[[], Any], input: Any, context: Any, *, 
     mode = G.check_mode(mode or "updates")
     wf, live, resolve = sim.worker.wf, sim.worker.resolve.root, sim.worker.resolve
     compute_start = _start_writer(wf, live, resolve, context)
-    point = resume_point(sim, input, compute_start) if resumed else \
-        G.Resumed(G.fresh_frame(wf.graph, resolve, input), {})
+    point = (
+        resume_point(sim, input, compute_start)
+        if resumed
+        else G.Resumed(G.fresh_frame(wf.graph, resolve, input), {})
+    )
 
-    async def follower(state: Callable[[], str], pending: Callable[[], list]) -> AsyncGenerator[Any, None]:
-        async for chunk in G.follow(wf.graph, point.frame, source.snapshot, mode=mode, pending=pending,
-                                    resumed=point.cached if resumed else None, compute_start=compute_start,
-                                    poll_s=poll_s):
+    async def follower(
+        state: Callable[[], str], pending: Callable[[], list]
+    ) -> AsyncGenerator[Any, None]:
+        async for chunk in G.follow(
+            wf.graph,
+            point.frame,
+            source.snapshot,
+            mode=mode,
+            pending=pending,
+            resumed=point.cached if resumed else None,
+            compute_start=compute_start,
+            poll_s=poll_s,
+        ):
             yield chunk
 
     def run() -> Any:
@@ -180,7 +277,9 @@ def simulation(sim: Any, start: Callable[[], Any], input: Any, context: Any, *, 
             stream.run_id = sim.run_id  # a new simulation's id is drawn when it starts
 
     stream = _stream(sim.run_id, run, follower)
-    source = sim.observe = GraphTaskOutputs(sim.worker.layout, stream.state)  # before the thread starts
+    source = sim.observe = GraphTaskOutputs(
+        sim.worker.layout, stream.state
+    )  # before the thread starts
     return stream
 
 
@@ -189,6 +288,10 @@ def refuse_mode(mode: str | None) -> None:
     if mode is not None:
         from agentc.errors import AgentcError, Code
 
-        raise AgentcError(Code.UNSUPPORTED, f"--stream-mode {mode} selects LangGraph stream chunks; an OpenAI "
-                          "Agents SDK run streams the SDK's stream events", construct=f"--stream-mode {mode}",
-                          hint="drop --stream-mode for an agent system")
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"--stream-mode {mode} selects LangGraph stream chunks; an OpenAI "
+            "Agents SDK run streams the SDK's stream events",
+            construct=f"--stream-mode {mode}",
+            hint="drop --stream-mode for an agent system",
+        )

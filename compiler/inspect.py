@@ -1,4 +1,5 @@
 """Human views of the IR: a text summary and a Mermaid flowchart."""
+
 from __future__ import annotations
 
 import re
@@ -27,20 +28,35 @@ def summary(wf: Workflow) -> str:
 
 
 def _graph_summary(g: Graph, lines: list[str], indent: str) -> None:
-    lines.append(f"{indent}state {g.state.name} ({g.state.kind}); input {list(g.input_schema.keys)}; "
-                 f"output {list(g.output_schema.keys)}; recursion_limit {g.recursion_limit}")
+    lines.append(
+        f"{indent}state {g.state.name} ({g.state.kind}); input {list(g.input_schema.keys)}; "
+        f"output {list(g.output_schema.keys)}; recursion_limit {g.recursion_limit}"
+    )
     for c in g.channels:
-        extra = f" reducer={c.builtin or c.reducer.qualname or '/'.join(c.reducer.locator)}" if c.kind == "reducer" else ""
+        extra = (
+            f" reducer={c.builtin or c.reducer.qualname or '/'.join(c.reducer.locator)}"
+            if c.kind == "reducer"
+            else ""
+        )
         lines.append(f"{indent}  channel {c.name}: {c.kind}{extra}")
     for n in g.nodes:
         retry_on = sorted({name for r in n.retry for name in r.retry_on_names})
-        flags = [f for f, on in (("defer", n.defer), ("retry" + (f" on {'|'.join(retry_on)}" if retry_on else ""),
-                                                      bool(n.retry)),
-                                 ("interrupt", bool(n.interrupts))) if on]
+        flags = [
+            f
+            for f, on in (
+                ("defer", n.defer),
+                ("retry" + (f" on {'|'.join(retry_on)}" if retry_on else ""), bool(n.retry)),
+                ("interrupt", bool(n.interrupts)),
+            )
+            if on
+        ]
         if n.destinations:
             flags.append("goto->" + ",".join(n.destinations))
         kind = f"{n.kind}: {n.runnable_type}" if isinstance(n, RunnableNode) else n.kind
-        lines.append(f"{indent}  node {n.name} [{kind}] at {_where(n.source)}" + (f" ({', '.join(flags)})" if flags else ""))
+        lines.append(
+            f"{indent}  node {n.name} [{kind}] at {_where(n.source)}"
+            + (f" ({', '.join(flags)})" if flags else "")
+        )
         if isinstance(n, SubgraphNode):
             _graph_summary(n.graph, lines, indent + "    ")
     for e in g.edges:
@@ -51,7 +67,9 @@ def _graph_summary(g: Graph, lines: list[str], indent: str) -> None:
         targets = ", ".join(b.targets) if b.targets is not None else "ANY NODE (dynamic)"
         lines.append(f"{indent}  branch {b.source} --{b.name}()--> {targets}")
     if g.interrupt_before or g.interrupt_after:
-        lines.append(f"{indent}  breakpoints before={list(g.interrupt_before)} after={list(g.interrupt_after)}")
+        lines.append(
+            f"{indent}  breakpoints before={list(g.interrupt_before)} after={list(g.interrupt_after)}"
+        )
 
 
 def _agents_summary(wf: Workflow, lines: list[str]) -> None:
@@ -62,34 +80,53 @@ def _agents_summary(wf: Workflow, lines: list[str]) -> None:
     for a in system.agents:
         settings = f", model_settings {sorted(a.model_settings)}" if a.model_settings else ""
         reset = "" if a.reset_tool_choice else ", reset_tool_choice off"
-        lines.append(f"  agent {a.name!r}: model {a.model or 'default'}, instructions {a.instructions}, "
-                     f"output {a.output_type or 'str'}, tool_use_behavior {a.tool_use_behavior}{settings}{reset}")
+        lines.append(
+            f"  agent {a.name!r}: model {a.model or 'default'}, instructions {a.instructions}, "
+            f"output {a.output_type or 'str'}, tool_use_behavior {a.tool_use_behavior}{settings}{reset}"
+        )
         for t in a.tools:
             extra = f" -> agent {t.agent!r}" if t.agent else ""
             if t.needs_approval != "never":
                 extra += f" (needs approval: {t.needs_approval})"
             lines.append(f"    tool {t.name} [{t.kind}]{extra}")
         for h in a.handoffs:
-            flags = [f for f, on in (("input_filter", h.input_filter), ("on_handoff", h.on_handoff),
-                                     (f"nest_history={h.nest_history}", h.nest_history is not None)) if on]
-            lines.append(f"    handoff {h.tool_name} -> {h.target or '? (custom Handoff)'}"
-                         + (f" ({', '.join(flags)})" if flags else ""))
+            flags = [
+                f
+                for f, on in (
+                    ("input_filter", h.input_filter),
+                    ("on_handoff", h.on_handoff),
+                    (f"nest_history={h.nest_history}", h.nest_history is not None),
+                )
+                if on
+            ]
+            lines.append(
+                f"    handoff {h.tool_name} -> {h.target or '? (custom Handoff)'}"
+                + (f" ({', '.join(flags)})" if flags else "")
+            )
         for g in a.input_guardrails:
-            lines.append(f"    input guardrail {g.name}" + ("" if g.run_in_parallel else " (blocking)"))
+            lines.append(
+                f"    input guardrail {g.name}" + ("" if g.run_in_parallel else " (blocking)")
+            )
         for g in a.output_guardrails:
             lines.append(f"    output guardrail {g.name}")
 
 
 def _run_options(run: AgentRunOptions) -> str:
     """``Runner.run``'s options as the IR names them (docs/openai-agents.md)."""
-    parts = [f"{k} {v}" for k, v in (("run_config", run.run_config), ("hooks", run.hooks),
-                                     ("session", run.session)) if v]
+    parts = [
+        f"{k} {v}"
+        for k, v in (("run_config", run.run_config), ("hooks", run.hooks), ("session", run.session))
+        if v
+    ]
     if run.settings:
         parts.append(f"settings {sorted(run.settings)}")
     if run.error_handlers:
         parts.append(f"error_handlers {run.error_handlers} for {sorted(run.error_kinds)}")
-    parts += [f"{kind} guardrail {g.name}" for kind, gs in (("input", run.input_guardrails),
-                                                           ("output", run.output_guardrails)) for g in gs]
+    parts += [
+        f"{kind} guardrail {g.name}"
+        for kind, gs in (("input", run.input_guardrails), ("output", run.output_guardrails))
+        for g in gs
+    ]
     return "; ".join(parts) or "defaults"
 
 
@@ -116,7 +153,15 @@ class _Ids:
         return self.ids[key]
 
 
-_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "`": "#96;", "\n": " ", "\r": " "}
+_ENTITIES = {
+    '"': "#quot;",
+    "#": "#35;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "`": "#96;",
+    "\n": " ",
+    "\r": " ",
+}
 
 
 def _label(text: str) -> str:
@@ -147,11 +192,11 @@ def _agents_mermaid(wf: Workflow, lines: list[str], ids: _Ids) -> None:
             return agent[name]
         tid = ids("", "any agent", "x_")
         if not any(line.startswith(f"  {tid}(") for line in lines):
-            lines.append(f'  {tid}([{_label("any agent (chosen at run time)")}])')
+            lines.append(f"  {tid}([{_label('any agent (chosen at run time)')}])")
         return tid
 
     start = ids("", "start", "s_")
-    lines.append(f'  {start}([{_label("start")}])')
+    lines.append(f"  {start}([{_label('start')}])")
     lines.extend(f"  {agent[a.name]}[{_label('agent ' + a.name)}]" for a in system.agents)
     lines.append(f"  {start} --> {agent[system.start]}")
     for a in system.agents:
@@ -160,13 +205,17 @@ def _agents_mermaid(wf: Workflow, lines: list[str], ids: _Ids) -> None:
             gid = ids(scope, g.name, "gi_")
             note = "" if g.run_in_parallel else " (blocking)"
             lines.append(f"  {gid}{{{{{_label('input guardrail ' + g.name + note)}}}}}")
-            lines.append(f'  {gid} -.->|{_label("checks input")}| {me}')
+            lines.append(f"  {gid} -.->|{_label('checks input')}| {me}")
         for t in a.tools:
             extra = " (needs approval)" if t.needs_approval != "never" else ""
             if t.input_guardrails or t.output_guardrails:
-                extra += " (guardrails: " + ", ".join((*t.input_guardrails, *t.output_guardrails)) + ")"
+                extra += (
+                    " (guardrails: " + ", ".join((*t.input_guardrails, *t.output_guardrails)) + ")"
+                )
             if t.kind == "agent" and t.agent:
-                lines.append(f"  {me} -.->|{_label('as tool ' + t.name + extra)}| {target(t.agent)}")
+                lines.append(
+                    f"  {me} -.->|{_label('as tool ' + t.name + extra)}| {target(t.agent)}"
+                )
                 continue
             tid = ids(scope, t.name, "t_")
             lines.append(f"  {tid}[[{_label(f'{t.kind} tool {t.name}{extra}')}]]")
@@ -176,7 +225,7 @@ def _agents_mermaid(wf: Workflow, lines: list[str], ids: _Ids) -> None:
         for g in a.output_guardrails:
             gid = ids(scope, g.name, "go_")
             lines.append(f"  {gid}{{{{{_label('output guardrail ' + g.name)}}}}}")
-            lines.append(f'  {me} -.->|{_label("final output")}| {gid}')
+            lines.append(f"  {me} -.->|{_label('final output')}| {gid}")
 
 
 def _graph_mermaid(g: Graph, lines: list[str], ids: _Ids, scope: str, ind: str) -> None:
@@ -190,7 +239,10 @@ def _graph_mermaid(g: Graph, lines: list[str], ids: _Ids, scope: str, ind: str) 
             _graph_mermaid(n.graph, lines, ids, nid + "__", ind + "  ")
             lines.append(f"{ind}end")
         else:
-            lines.append(ind + (f"{nid}{{{{{_label(n.name)}}}}}" if n.interrupts else f"{nid}[{_label(n.name)}]"))
+            lines.append(
+                ind
+                + (f"{nid}{{{{{_label(n.name)}}}}}" if n.interrupts else f"{nid}[{_label(n.name)}]")
+            )
 
     def ref(name: str) -> str:
         return s if name == START else e if name == END else ids(scope, name)

@@ -7,6 +7,7 @@ tools, guardrails, agents), so a failure inside a helper or a router points at t
 that raised; failing that, the deepest frame outside Python, its site-packages and agentc;
 failing that, the ``SourceRef`` of the construct that failed.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 
 _AGENTC_ROOT = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_LIBRARY_ROOTS = tuple({os.path.realpath(p) for p in (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
-                                                      sysconfig.get_paths()["platlib"], sys.prefix, sys.base_prefix)})
+_LIBRARY_ROOTS = tuple(
+    {
+        os.path.realpath(p)
+        for p in (
+            sysconfig.get_paths()["stdlib"],
+            sysconfig.get_paths()["purelib"],
+            sysconfig.get_paths()["platlib"],
+            sys.prefix,
+            sys.base_prefix,
+        )
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +70,11 @@ def _shown(path: str) -> str:
 
 def _is_library(path: str) -> bool:
     real = os.path.realpath(path)
-    if real.startswith(_AGENTC_ROOT + os.sep) and "/tests/" not in real[len(_AGENTC_ROOT):] \
-            and "/fixtures/" not in real[len(_AGENTC_ROOT):]:
+    if (
+        real.startswith(_AGENTC_ROOT + os.sep)
+        and "/tests/" not in real[len(_AGENTC_ROOT) :]
+        and "/fixtures/" not in real[len(_AGENTC_ROOT) :]
+    ):
         return True
     return any(real.startswith(root + os.sep) for root in _LIBRARY_ROOTS) or path.startswith("<")
 
@@ -74,8 +88,16 @@ def user_frame(exc: BaseException | None, user_files: Iterable[str] = ()) -> Whe
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        chain.append([(frame.f_code.co_filename, line, getattr(frame.f_code, "co_qualname", frame.f_code.co_name))
-                      for frame, line in traceback.walk_tb(exc.__traceback__)])
+        chain.append(
+            [
+                (
+                    frame.f_code.co_filename,
+                    line,
+                    getattr(frame.f_code, "co_qualname", frame.f_code.co_name),
+                )
+                for frame, line in traceback.walk_tb(exc.__traceback__)
+            ]
+        )
         exc = exc.__cause__ or exc.__context__
     for pick in (lambda file: os.path.realpath(file) in files, lambda file: not _is_library(file)):
         for frames in chain:
@@ -85,8 +107,12 @@ def user_frame(exc: BaseException | None, user_files: Iterable[str] = ()) -> Whe
     return None
 
 
-def failure_site(exc: BaseException | None, source: Any, user_files: Iterable[str] = (),
-                 function: str | None = None) -> tuple[dict[str, Any], str]:
+def failure_site(
+    exc: BaseException | None,
+    source: Any,
+    user_files: Iterable[str] = (),
+    function: str | None = None,
+) -> tuple[dict[str, Any], str]:
     """``file``/``line`` keyword arguments for ``AgentcError`` (the user's frame of
     ``exc``, else ``source``, a ``SourceRef``), and `` in f()`` when that frame is in
     another function than ``function`` (a router or helper of the failing node)."""

@@ -15,6 +15,7 @@ never Python ``eval``. The schema is documented in docs/policies.md; the runtime
 ``apply_policies(wf, live, path)`` is the one entry point (the lead may combine it with
 the effect-policy loader: both read the same file).
 """
+
 from __future__ import annotations
 
 import os
@@ -23,23 +24,48 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AgentcError, Code
-from .ir.model import (AgentProgram, FanoutPolicy, GraphProgram, InterruptPoint, Policies, PolicyRule, RunPolicy,
-                        SourceRef, Workflow)
+from .ir.model import (
+    AgentProgram,
+    FanoutPolicy,
+    GraphProgram,
+    InterruptPoint,
+    Policies,
+    PolicyRule,
+    RunPolicy,
+    SourceRef,
+    Workflow,
+)
 
 ENV = "AGENTC_POLICY"
 
 RULE_KEYS = {
-    "tools": ("deny", "require_approval", "max_calls", "irreversible", "message", "timeout", "args_schema", "external"),
+    "tools": (
+        "deny",
+        "require_approval",
+        "max_calls",
+        "irreversible",
+        "message",
+        "timeout",
+        "args_schema",
+        "external",
+    ),
     "nodes": ("deny", "require_approval", "irreversible", "message", "external", "timeout"),
     "fanouts": ("mode", "deadline"),
     "run": ("max_turns", "max_tool_calls", "on_deny", "max_tokens"),
 }
-NOT_YET = {("nodes", "args_schema"): "a node's input is the graph's state; put the rule on a tool, or check the "
-                                     "state with a deny predicate"}
+NOT_YET = {
+    (
+        "nodes",
+        "args_schema",
+    ): "a node's input is the graph's state; put the rule on a tool, or check the "
+    "state with a deny predicate"
+}
 """Rules of the docs that a section does not take yet: refused loudly (AC200), not dropped."""
-NODE_TIMEOUT = ("a node's run time is bounded by LangGraph's own TimeoutPolicy, which agentc does not lower yet; a "
-                "policy timeout applies to agents' tools and to external nodes (external = true: how long the "
-                "outside work may take, docs/policies.md \"External completion\")")
+NODE_TIMEOUT = (
+    "a node's run time is bounded by LangGraph's own TimeoutPolicy, which agentc does not lower yet; a "
+    "policy timeout applies to agents' tools and to external nodes (external = true: how long the "
+    'outside work may take, docs/policies.md "External completion")'
+)
 VARIABLE = {"tools": "args", "nodes": "state"}
 """The CEL variable a predicate reads: a tool call's JSON arguments, a node's input."""
 
@@ -67,7 +93,9 @@ def apply_policies(wf: Workflow, live: Any = None, path: str | Path | None = Non
         return wf
     policies = _check(wf, live, table, where)
     if isinstance(wf.body, GraphProgram) and policies.nodes:
-        wf = wf.model_copy(update={"body": GraphProgram(graph=_with_approval_pauses(wf.body.graph, policies))})
+        wf = wf.model_copy(
+            update={"body": GraphProgram(graph=_with_approval_pauses(wf.body.graph, policies))}
+        )
     return wf.model_copy(update={"policies": policies})
 
 
@@ -100,16 +128,27 @@ class _Where:
         return None
 
     def ref(self, *path: str) -> SourceRef:
-        return SourceRef(file=self.file, line=self.line(*path), qualname="policies." + ".".join(path))
+        return SourceRef(
+            file=self.file, line=self.line(*path), qualname="policies." + ".".join(path)
+        )
 
     def error(self, message: str, *path: str, hint: str = "") -> AgentcError:
-        return AgentcError(Code.POLICY, message, construct="policies." + ".".join(path), file=self.file,
-                           line=self.line(*path), hint=hint or "see docs/policies.md")
+        return AgentcError(
+            Code.POLICY,
+            message,
+            construct="policies." + ".".join(path),
+            file=self.file,
+            line=self.line(*path),
+            hint=hint or "see docs/policies.md",
+        )
 
 
 def _key_path(text: str) -> tuple[str, ...]:
-    return tuple(m.group(1) if m.group(1) is not None else m.group(2).strip()
-                 for m in re.finditer(r'"([^"]*)"|([^."]+)', text.strip()) if (m.group(1) or (m.group(2) or "").strip()))
+    return tuple(
+        m.group(1) if m.group(1) is not None else m.group(2).strip()
+        for m in re.finditer(r'"([^"]*)"|([^."]+)', text.strip())
+        if (m.group(1) or (m.group(2) or "").strip())
+    )
 
 
 def _read(path: Path, explicit: bool) -> tuple[dict[str, Any] | None, _Where]:
@@ -120,30 +159,48 @@ def _read(path: Path, explicit: bool) -> tuple[dict[str, Any] | None, _Where]:
 
     shown = _shown(path)
     if not path.is_file():
-        raise AgentcError(Code.POLICY, f"policy file not found: {shown}", construct="--policy", file=shown,
-                          hint=f"pass an existing TOML file with --policy or ${ENV}")
+        raise AgentcError(
+            Code.POLICY,
+            f"policy file not found: {shown}",
+            construct="--policy",
+            file=shown,
+            hint=f"pass an existing TOML file with --policy or ${ENV}",
+        )
     text = path.read_text()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise AgentcError(Code.POLICY, f"the policy file is not valid TOML: {exc}", construct="policies",
-                          file=shown, line=int(m.group(1)) if m else None, hint="fix the TOML syntax") from None
+        raise AgentcError(
+            Code.POLICY,
+            f"the policy file is not valid TOML: {exc}",
+            construct="policies",
+            file=shown,
+            line=int(m.group(1)) if m else None,
+            hint="fix the TOML syntax",
+        ) from None
     if "policies" in data and path.name != "pyproject.toml":
         return _table(data["policies"], _Where(shown, text, ("policies",)), shown)
     agentc = data.get("tool", {}).get("agentc", {}) if isinstance(data.get("tool"), dict) else {}
     found = agentc.get("policies") if isinstance(agentc, dict) else None
     where = _Where(shown, text, ("tool", "agentc", "policies"))
     if found is None and explicit and "effects" not in agentc and "effects" not in data:
-        raise AgentcError(Code.POLICY, f"{shown} has no [policies] table", construct="policies", file=shown,
-                          hint="a policy file holds [policies.tools.NAME], [policies.nodes.NAME], [policies.run]; "
-                               "pyproject.toml holds them under [tool.agentc.policies]")
+        raise AgentcError(
+            Code.POLICY,
+            f"{shown} has no [policies] table",
+            construct="policies",
+            file=shown,
+            hint="a policy file holds [policies.tools.NAME], [policies.nodes.NAME], [policies.run]; "
+            "pyproject.toml holds them under [tool.agentc.policies]",
+        )
     return (None, where) if found is None else _table(found, where, shown)
 
 
 def _table(found: Any, where: _Where, shown: str) -> tuple[dict[str, Any], _Where]:
     if not isinstance(found, dict):
-        raise where.error("the policies entry must be a table", hint="write [policies.tools.NAME] tables")
+        raise where.error(
+            "the policies entry must be a table", hint="write [policies.tools.NAME] tables"
+        )
     return found, where
 
 
@@ -158,21 +215,31 @@ def _shown(path: Path) -> str:
 def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Policies:
     for section in table:
         if section not in RULE_KEYS:
-            raise where.error(f"unknown policy section {section!r}", section,
-                              hint="sections: " + ", ".join(sorted(RULE_KEYS)))
+            raise where.error(
+                f"unknown policy section {section!r}",
+                section,
+                hint="sections: " + ", ".join(sorted(RULE_KEYS)),
+            )
     where.table = table
     run = _run(table.get("run") or {}, where)
-    tools = tuple(_rule("tools", name, body, where, _tool_args(wf, live, name, where))
-                  for name, body in _named(table, "tools", where))
-    nodes = tuple(_rule("nodes", name, body, where, _node_keys(wf, name, where))
-                  for name, body in _named(table, "nodes", where))
-    fanouts = tuple(_fanout(wf, name, body, where) for name, body in _named(table, "fanouts", where))
+    tools = tuple(
+        _rule("tools", name, body, where, _tool_args(wf, live, name, where))
+        for name, body in _named(table, "tools", where)
+    )
+    nodes = tuple(
+        _rule("nodes", name, body, where, _node_keys(wf, name, where))
+        for name, body in _named(table, "nodes", where)
+    )
+    fanouts = tuple(
+        _fanout(wf, name, body, where) for name, body in _named(table, "fanouts", where)
+    )
     _refuse_external(wf, tools, fanouts, where)
     return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts)
 
 
-def _refuse_external(wf: Workflow, tools: tuple[PolicyRule, ...], fanouts: tuple[FanoutPolicy, ...],
-                     where: _Where) -> None:
+def _refuse_external(
+    wf: Workflow, tools: tuple[PolicyRule, ...], fanouts: tuple[FanoutPolicy, ...], where: _Where
+) -> None:
     """External tools agentc cannot pause at yet: refused (AC200), never run as ordinary
     tools (docs/policies.md "External completion")."""
     external = {r.name for r in tools if r.external}
@@ -182,14 +249,24 @@ def _refuse_external(wf: Workflow, tools: tuple[PolicyRule, ...], fanouts: tuple
         for t in agent.tools:
             if t.name not in external:
                 continue
-            why = ("it is an agent used as a tool (its nested run is a child workflow)" if t.kind == "agent" else
-                   f"agent {agent.name!r} has a fan-out policy, whose cancellable calls are engine activities"
-                   if any(f.name == agent.name and (f.mode == "fail_fast" or f.deadline) for f in fanouts) else None)
+            why = (
+                "it is an agent used as a tool (its nested run is a child workflow)"
+                if t.kind == "agent"
+                else f"agent {agent.name!r} has a fan-out policy, whose cancellable calls are engine activities"
+                if any(
+                    f.name == agent.name and (f.mode == "fail_fast" or f.deadline) for f in fanouts
+                )
+                else None
+            )
             if why:
-                raise AgentcError(Code.UNSUPPORTED, f"tool {t.name!r} cannot be external yet: {why}",
-                                  construct=f"policies.tools.{t.name}.external", file=where.file,
-                                  line=where.line("tools", t.name, "external"),
-                                  hint="mark a function tool external, or remove the fan-out policy")
+                raise AgentcError(
+                    Code.UNSUPPORTED,
+                    f"tool {t.name!r} cannot be external yet: {why}",
+                    construct=f"policies.tools.{t.name}.external",
+                    file=where.file,
+                    line=where.line("tools", t.name, "external"),
+                    hint="mark a function tool external, or remove the fan-out policy",
+                )
 
 
 def _named(table: dict[str, Any], section: str, where: _Where) -> list[tuple[str, dict[str, Any]]]:
@@ -197,33 +274,56 @@ def _named(table: dict[str, Any], section: str, where: _Where) -> list[tuple[str
     out = []
     for name, body in sorted(entries.items()):
         if not isinstance(body, dict):
-            raise where.error(f"policies.{section}.{name} must be a table", section, name,
-                              hint=f"write [policies.{section}.{name}] with its rules under it")
+            raise where.error(
+                f"policies.{section}.{name} must be a table",
+                section,
+                name,
+                hint=f"write [policies.{section}.{name}] with its rules under it",
+            )
         for key in body:
-            hint = NOT_YET.get((section, key)) or (NODE_TIMEOUT if (section, key) == ("nodes", "timeout")
-                                                   and body.get("external") is not True else None)
+            hint = NOT_YET.get((section, key)) or (
+                NODE_TIMEOUT
+                if (section, key) == ("nodes", "timeout") and body.get("external") is not True
+                else None
+            )
             if hint:
-                raise AgentcError(Code.UNSUPPORTED, f"rule {key!r} is not supported for {section} yet",
-                                  construct=f"policies.{section}.{name}.{key}", file=where.file,
-                                  line=where.line(section, name, key), hint=hint)
+                raise AgentcError(
+                    Code.UNSUPPORTED,
+                    f"rule {key!r} is not supported for {section} yet",
+                    construct=f"policies.{section}.{name}.{key}",
+                    file=where.file,
+                    line=where.line(section, name, key),
+                    hint=hint,
+                )
             if key not in RULE_KEYS[section]:
-                raise where.error(f"unknown rule {key!r} for {section[:-1]} {name!r}", section, name, key,
-                                  hint="rules: " + ", ".join(RULE_KEYS[section]))
+                raise where.error(
+                    f"unknown rule {key!r} for {section[:-1]} {name!r}",
+                    section,
+                    name,
+                    key,
+                    hint="rules: " + ", ".join(RULE_KEYS[section]),
+                )
         out.append((name, body))
     return out
 
 
 def _typed(value: Any, types: tuple[type, ...], what: str, where: _Where, *path: str) -> Any:
     if isinstance(value, bool) and bool not in types or not isinstance(value, types):
-        raise where.error(f"{'.'.join(path)} must be {what}, not {value!r}", *path, hint="see docs/policies.md")
+        raise where.error(
+            f"{'.'.join(path)} must be {what}, not {value!r}", *path, hint="see docs/policies.md"
+        )
     return value
 
 
 def _run(body: dict[str, Any], where: _Where) -> RunPolicy:
     for key in body:
         if key not in RULE_KEYS["run"]:
-            raise where.error(f"unknown rule {key!r} for the run", "run", key,
-                              hint="rules: " + ", ".join(RULE_KEYS["run"]))
+            raise where.error(
+                f"unknown rule {key!r} for the run",
+                "run",
+                key,
+                hint="rules: " + ", ".join(RULE_KEYS["run"]),
+            )
     out: dict[str, Any] = {}
     for key, least in (("max_turns", 1), ("max_tool_calls", 0), ("max_tokens", 1)):
         if key in body:
@@ -233,16 +333,22 @@ def _run(body: dict[str, Any], where: _Where) -> RunPolicy:
             out[key] = v
     if "on_deny" in body:
         if body["on_deny"] not in ("refuse", "fail"):
-            raise where.error(f"run.on_deny must be \"refuse\" or \"fail\", not {body['on_deny']!r}", "run", "on_deny")
+            raise where.error(
+                f'run.on_deny must be "refuse" or "fail", not {body["on_deny"]!r}', "run", "on_deny"
+            )
         out["on_deny"] = body["on_deny"]
     return RunPolicy(**out, source=where.ref("run"))
 
 
-def _rule(section: str, name: str, body: dict[str, Any], where: _Where, keys: tuple[str, ...] | None) -> PolicyRule:
+def _rule(
+    section: str, name: str, body: dict[str, Any], where: _Where, keys: tuple[str, ...] | None
+) -> PolicyRule:
     out: dict[str, Any] = {}
     for key in ("deny", "require_approval"):
         if key in body:
-            v = _typed(body[key], (bool, str), "true, false, or a CEL predicate", where, section, name, key)
+            v = _typed(
+                body[key], (bool, str), "true, false, or a CEL predicate", where, section, name, key
+            )
             if isinstance(v, str):
                 _check_predicate(v, VARIABLE[section], keys, where, section, name, key)
             out[key] = v
@@ -252,22 +358,34 @@ def _rule(section: str, name: str, body: dict[str, Any], where: _Where, keys: tu
             raise where.error("max_calls must be at least 0", section, name, "max_calls")
         out["max_calls"] = v
     if "irreversible" in body:
-        out["irreversible"] = _typed(body["irreversible"], (bool,), "true or false", where, section, name, "irreversible")
+        out["irreversible"] = _typed(
+            body["irreversible"], (bool,), "true or false", where, section, name, "irreversible"
+        )
     if "message" in body:
-        out["message"] = _typed(body["message"], (str,), "the refusal text", where, section, name, "message")
+        out["message"] = _typed(
+            body["message"], (str,), "the refusal text", where, section, name, "message"
+        )
     if "external" in body:
-        out["external"] = _typed(body["external"], (bool,), "true or false", where, section, name, "external")
+        out["external"] = _typed(
+            body["external"], (bool,), "true or false", where, section, name, "external"
+        )
     if "timeout" in body:
-        v = _typed(body["timeout"], (int, float), "seconds (a number)", where, section, name, "timeout")
+        v = _typed(
+            body["timeout"], (int, float), "seconds (a number)", where, section, name, "timeout"
+        )
         if not v > 0:
-            raise where.error(f"{section}.{name}.timeout must be positive, not {v!r}", section, name, "timeout")
+            raise where.error(
+                f"{section}.{name}.timeout must be positive, not {v!r}", section, name, "timeout"
+            )
         out["timeout"] = float(v)
     if "args_schema" in body:
         out["args_schema"] = args_schema(body["args_schema"], keys, where, section, name)
     return PolicyRule(name=name, **out, source=where.ref(section, name))
 
 
-def args_schema(schema: Any, keys: tuple[str, ...] | None, where: _Where, section: str, name: str) -> str:
+def args_schema(
+    schema: Any, keys: tuple[str, ...] | None, where: _Where, section: str, name: str
+) -> str:
     """A tool's argument schema, checked (a valid JSON Schema, naming only arguments the
     tool takes) and kept as canonical JSON text."""
     import json
@@ -280,16 +398,22 @@ def args_schema(schema: Any, keys: tuple[str, ...] | None, where: _Where, sectio
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as exc:
         at = "/".join(str(p) for p in exc.path) or "the top"
-        raise where.error(f"args_schema of tool {name!r} is not a valid JSON Schema ({exc.message}, at {at})",
-                          *path, hint="see https://json-schema.org; e.g. { type = \"object\", properties = "
-                                      "{ rows = { type = \"integer\", maximum = 1000 } } }") from None
+        raise where.error(
+            f"args_schema of tool {name!r} is not a valid JSON Schema ({exc.message}, at {at})",
+            *path,
+            hint='see https://json-schema.org; e.g. { type = "object", properties = '
+            '{ rows = { type = "integer", maximum = 1000 } } }',
+        ) from None
     props = schema.get("properties")
     named = set(props) if isinstance(props, dict) else set()
     named |= {r for r in schema.get("required") or () if isinstance(r, str)}
     unknown = sorted(named - set(keys)) if keys is not None else []
     if unknown:
-        raise where.error(f"args_schema of tool {name!r} names {', '.join(unknown)}, which the tool does not take",
-                          *path, hint="it has: " + (", ".join(keys or ()) or "no arguments"))
+        raise where.error(
+            f"args_schema of tool {name!r} names {', '.join(unknown)}, which the tool does not take",
+            *path,
+            hint="it has: " + (", ".join(keys or ()) or "no arguments"),
+        )
     return json.dumps(schema, sort_keys=True, separators=(",", ":"))
 
 
@@ -300,68 +424,118 @@ def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> Fan
         case GraphProgram(graph=graph):
             what, known = "node", [n.name for n in graph.nodes]
     if name not in known:
-        raise where.error(f"no {what} {name!r} in {wf.name!r} for a fan-out policy", "fanouts", name,
-                          hint=f"{what}s: " + ", ".join(known))
+        raise where.error(
+            f"no {what} {name!r} in {wf.name!r} for a fan-out policy",
+            "fanouts",
+            name,
+            hint=f"{what}s: " + ", ".join(known),
+        )
     # an agent's parallel tool calls: Runner.run itself cancels the siblings of a failing
     # call, so fail_fast is the SDK's semantics and "all" is no behaviour of the SDK
     mode = body.get("mode", "fail_fast" if wf.body.kind == "agents" else "all")
     if mode not in ("all", "fail_fast"):
-        raise where.error(f"fanouts.{name}.mode must be \"all\" or \"fail_fast\", not {mode!r}", "fanouts", name, "mode")
+        raise where.error(
+            f'fanouts.{name}.mode must be "all" or "fail_fast", not {mode!r}',
+            "fanouts",
+            name,
+            "mode",
+        )
     if mode == "all" and wf.body.kind == "agents":
-        raise where.error(f"fanouts.{name}.mode = \"all\" is not what Runner.run does: it cancels the unfinished "
-                          "sibling calls of a call that raises, so agent tool calls are always fail_fast",
-                          "fanouts", name, "mode", hint="remove `mode` (fail_fast is the default for agents); "
-                          "a tool whose error the model should read keeps the SDK's failure_error_function")
+        raise where.error(
+            f'fanouts.{name}.mode = "all" is not what Runner.run does: it cancels the unfinished '
+            "sibling calls of a call that raises, so agent tool calls are always fail_fast",
+            "fanouts",
+            name,
+            "mode",
+            hint="remove `mode` (fail_fast is the default for agents); "
+            "a tool whose error the model should read keeps the SDK's failure_error_function",
+        )
     deadline = body.get("deadline")
     if deadline is not None:
         _typed(deadline, (int, float), "seconds", where, "fanouts", name, "deadline")
         if deadline <= 0:
-            raise where.error(f"fanouts.{name}.deadline must be positive", "fanouts", name, "deadline")
-    return FanoutPolicy(name=name, mode=mode, deadline=None if deadline is None else float(deadline),
-                        source=where.ref("fanouts", name))
+            raise where.error(
+                f"fanouts.{name}.deadline must be positive", "fanouts", name, "deadline"
+            )
+    return FanoutPolicy(
+        name=name,
+        mode=mode,
+        deadline=None if deadline is None else float(deadline),
+        source=where.ref("fanouts", name),
+    )
 
 
 def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, ...] | None:
     """The argument names of tool ``name`` (None: unknown, not checked)."""
     if not isinstance(wf.body, AgentProgram):
-        raise where.error(f"tool policies apply to OpenAI Agents tools; {wf.name!r} is a LangGraph graph",
-                          "tools", name, hint="put the rule on the graph's node instead: [policies.nodes.NAME]")
+        raise where.error(
+            f"tool policies apply to OpenAI Agents tools; {wf.name!r} is a LangGraph graph",
+            "tools",
+            name,
+            hint="put the rule on the graph's node instead: [policies.nodes.NAME]",
+        )
     tools = {t.name: t for a in wf.agents.agents for t in a.tools}
     if name not in tools:
-        raise where.error(f"no tool {name!r} in the agents of {wf.name!r}", "tools", name,
-                          hint="tools: " + (", ".join(sorted(tools)) or "none"))
+        raise where.error(
+            f"no tool {name!r} in the agents of {wf.name!r}",
+            "tools",
+            name,
+            hint="tools: " + (", ".join(sorted(tools)) or "none"),
+        )
     if tools[name].kind not in ("function", "agent"):
-        raise where.error(f"tool {name!r} is a {tools[name].kind} tool: it runs inside the model call, where "
-                          "agentc cannot stop it", "tools", name, hint="policies apply to function tools and agents as tools")
+        raise where.error(
+            f"tool {name!r} is a {tools[name].kind} tool: it runs inside the model call, where "
+            "agentc cannot stop it",
+            "tools",
+            name,
+            hint="policies apply to function tools and agents as tools",
+        )
     body = (where.table.get("tools") or {}).get(name)
     if tools[name].kind == "agent" and isinstance(body, dict) and "timeout" in body:
-        raise AgentcError(Code.UNSUPPORTED, f"a timeout on agent {name!r} used as a tool is not supported yet",
-                          construct=f"policies.tools.{name}.timeout", file=where.file,
-                          line=where.line("tools", name, "timeout"),
-                          hint="its nested run is a child workflow on the engines, whose steps a timer in the "
-                               "parent step cannot bound; put timeouts on the nested agent's function tools")
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"a timeout on agent {name!r} used as a tool is not supported yet",
+            construct=f"policies.tools.{name}.timeout",
+            file=where.file,
+            line=where.line("tools", name, "timeout"),
+            hint="its nested run is a child workflow on the engines, whose steps a timer in the "
+            "parent step cannot bound; put timeouts on the nested agent's function tools",
+        )
     if live is None:
         return None
     from agentc.runtime_shims.openai_agents_replay import reachable_agents
 
     for agent in reachable_agents(live):
         for t in agent.tools:
-            if getattr(t, "name", None) == name and isinstance(getattr(t, "params_json_schema", None), dict):
+            if getattr(t, "name", None) == name and isinstance(
+                getattr(t, "params_json_schema", None), dict
+            ):
                 return tuple(t.params_json_schema.get("properties") or ())
     return None
 
 
 def _node_keys(wf: Workflow, name: str, where: _Where) -> tuple[str, ...]:
     if not isinstance(wf.body, GraphProgram):
-        raise where.error(f"node policies apply to LangGraph graphs; {wf.name!r} is an agent system", "nodes", name,
-                          hint="put the rule on a tool instead: [policies.tools.NAME]")
+        raise where.error(
+            f"node policies apply to LangGraph graphs; {wf.name!r} is an agent system",
+            "nodes",
+            name,
+            hint="put the rule on a tool instead: [policies.tools.NAME]",
+        )
     nodes = [n.name for n in wf.graph.nodes]
     if name not in nodes:
-        raise where.error(f"no node {name!r} in graph {wf.graph.name!r}", "nodes", name, hint="nodes: " + ", ".join(nodes))
+        raise where.error(
+            f"no node {name!r} in graph {wf.graph.name!r}",
+            "nodes",
+            name,
+            hint="nodes: " + ", ".join(nodes),
+        )
     return tuple(wf.graph.node(name).input.keys)
 
 
-def _check_predicate(text: str, variable: str, keys: tuple[str, ...] | None, where: _Where, *path: str) -> None:
+def _check_predicate(
+    text: str, variable: str, keys: tuple[str, ...] | None, where: _Where, *path: str
+) -> None:
     import celpy
     from celpy.celparser import CELParseError
 
@@ -369,16 +543,25 @@ def _check_predicate(text: str, variable: str, keys: tuple[str, ...] | None, whe
         tree = celpy.Environment().compile(text)
     except CELParseError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else text
-        raise where.error(f"the predicate {text!r} does not parse as CEL ({first})", *path,
-                          hint="CEL syntax, e.g. 'args.table.startsWith(\"prod_\")' — see docs/policies.md") from None
+        raise where.error(
+            f"the predicate {text!r} does not parse as CEL ({first})",
+            *path,
+            hint="CEL syntax, e.g. 'args.table.startsWith(\"prod_\")' — see docs/policies.md",
+        ) from None
     for var, field in _references(tree):
         if var != variable:
-            raise where.error(f"the predicate {text!r} reads {var!r}; a {path[0][:-1]} predicate reads {variable!r}",
-                              *path, hint=f"write {variable}.NAME")
+            raise where.error(
+                f"the predicate {text!r} reads {var!r}; a {path[0][:-1]} predicate reads {variable!r}",
+                *path,
+                hint=f"write {variable}.NAME",
+            )
         if field is not None and keys is not None and field not in keys:
             what = "tool" if path[0] == "tools" else "node input"
-            raise where.error(f"the predicate {text!r} reads {variable}.{field}, which {what} {path[1]!r} does not have",
-                              *path, hint="it has: " + (", ".join(keys) or "no arguments"))
+            raise where.error(
+                f"the predicate {text!r} reads {variable}.{field}, which {what} {path[1]!r} does not have",
+                *path,
+                hint="it has: " + (", ".join(keys) or "no arguments"),
+            )
 
 
 MACROS = ("all", "exists", "exists_one", "map", "filter")
@@ -406,7 +589,14 @@ def _references(tree: Any) -> list[tuple[str, str | None]]:
     for t in tree.iter_subtrees_topdown():  # macros bind their first argument: xs.exists(x, ...)
         if t.data == "member_dot_arg" and len(t.children) == 3 and str(t.children[1]) in MACROS:
             first = t.children[2].children[0] if t.children[2].children else None
-            names = [str(v) for v in first.scan_values(lambda v: isinstance(v, Token) and v.type == "IDENT")] if first else []
+            names = (
+                [
+                    str(v)
+                    for v in first.scan_values(lambda v: isinstance(v, Token) and v.type == "IDENT")
+                ]
+                if first
+                else []
+            )
             bound.update(names[:1])
     for t in tree.iter_subtrees_topdown():
         if t.data == "ident" and str(t.children[0]) in bound:
@@ -417,7 +607,12 @@ def _references(tree: Any) -> list[tuple[str, str | None]]:
                 out.append((var, str(t.children[1])))
         elif t.data == "member_index" and len(t.children) == 2:
             var = base(t.children[0])
-            lit = [x for x in t.children[1].scan_values(lambda v: isinstance(v, Token) and v.type == "STRING_LIT")]
+            lit = [
+                x
+                for x in t.children[1].scan_values(
+                    lambda v: isinstance(v, Token) and v.type == "STRING_LIT"
+                )
+            ]
             if var is not None:
                 out.append((var, lit[0].strip("\"'") if len(lit) == 1 else None))
         elif t.data == "ident" and id(t) not in seen:
@@ -447,15 +642,25 @@ ENFORCES_FANOUTS = ("local", "temporal", "conductor")
 
 def refuse_unsupported(wf: Workflow, target: str) -> None:
     """Rules a target cannot enforce yet are refused loudly (AC200), never dropped."""
-    fanouts = [f for f in (wf.policies.fanouts if wf.policies else ()) if f.mode == "fail_fast" or f.deadline]
-    if target in ENFORCES_FANOUTS:  # the one shape the engines do not enforce: targets/fanout_blocks.py
+    fanouts = [
+        f
+        for f in (wf.policies.fanouts if wf.policies else ())
+        if f.mode == "fail_fast" or f.deadline
+    ]
+    if (
+        target in ENFORCES_FANOUTS
+    ):  # the one shape the engines do not enforce: targets/fanout_blocks.py
         return
     if fanouts:
         f = fanouts[0]
-        raise AgentcError(Code.UNSUPPORTED, f"the {target} target does not enforce fan-out policies yet "
-                          f"(fanouts.{f.name}: mode {f.mode!r}, deadline {f.deadline})",
-                          construct=f"policies.fanouts.{f.name}", source=f.source,
-                          hint="run it on the local target (agentc run), or remove the fan-out policy")
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"the {target} target does not enforce fan-out policies yet "
+            f"(fanouts.{f.name}: mode {f.mode!r}, deadline {f.deadline})",
+            construct=f"policies.fanouts.{f.name}",
+            source=f.source,
+            hint="run it on the local target (agentc run), or remove the fan-out policy",
+        )
 
 
 def policy_lines(wf: Workflow) -> list[str]:
@@ -480,12 +685,17 @@ def policy_lines(wf: Workflow) -> list[str]:
         return ", ".join(parts) or "no rule"
 
     run = p.run
-    lines = [f"policy run: max_turns {run.max_turns}, max_tool_calls {run.max_tool_calls}, "
-             f"on_deny {run.on_deny}" + (f", max_tokens {run.max_tokens}" if run.max_tokens is not None else "")
-             + at(run.source)]
+    lines = [
+        f"policy run: max_turns {run.max_turns}, max_tool_calls {run.max_tool_calls}, "
+        f"on_deny {run.on_deny}"
+        + (f", max_tokens {run.max_tokens}" if run.max_tokens is not None else "")
+        + at(run.source)
+    ]
     lines += [f"policy tool {r.name}: {rule_text(r)}{at(r.source)}" for r in p.tools]
     lines += [f"policy node {r.name}: {rule_text(r)}{at(r.source)}" for r in p.nodes]
-    lines += [f"policy fan-out {f.name}: {f.mode}, deadline {f.deadline}{at(f.source)}" for f in p.fanouts]
+    lines += [
+        f"policy fan-out {f.name}: {f.mode}, deadline {f.deadline}{at(f.source)}" for f in p.fanouts
+    ]
     return lines
 
 
@@ -496,7 +706,9 @@ def _with_approval_pauses(graph: Any, policies: Policies) -> Any:
         rule = policies.node(n.name)
         if rule is not None and rule.deny is not True:
             pauses = int(rule.require_approval is not False) + int(rule.external)
-            point = InterruptPoint(source=rule.source or SourceRef(file="policies", line=None, qualname=n.name))
+            point = InterruptPoint(
+                source=rule.source or SourceRef(file="policies", line=None, qualname=n.name)
+            )
             n = n.model_copy(update={"interrupts": (*([point] * pauses), *n.interrupts)})
         nodes.append(n)
     return graph.model_copy(update={"nodes": tuple(nodes)})

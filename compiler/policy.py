@@ -26,6 +26,7 @@ for a later agentc is refused loudly instead of being silently ignored.
 Bad input (an unknown name, class or key, a compensator REF that does not import) is an
 ``AgentcError`` (AC404) with the policy file's line; nothing is compiled or run.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,13 @@ else:  # pragma: no cover
 CLASSES = ("pure", "idempotent", "keyed", "at_most_once", "compensable")
 RESERVED = ("deny", "require_approval", "max_calls", "timeout")
 """Per-name policy keys of a later agentc: refused today, never ignored."""
-MODELS = {"pure": M.PureEffect, "idempotent": M.IdempotentEffect, "keyed": M.KeyedEffect,
-          "at_most_once": M.AtMostOnceEffect, "compensable": M.CompensableEffect}
+MODELS = {
+    "pure": M.PureEffect,
+    "idempotent": M.IdempotentEffect,
+    "keyed": M.KeyedEffect,
+    "at_most_once": M.AtMostOnceEffect,
+    "compensable": M.CompensableEffect,
+}
 DECORATOR_ATTR = "__agentc_effect__"
 
 
@@ -63,25 +69,44 @@ def effect(kind: str, *, compensator: str | None = None) -> Any:
 
 
 class _Entry:
-    def __init__(self, name: str, body: Any, file: str | None, line: int | None, qualname: str = "") -> None:
+    def __init__(
+        self, name: str, body: Any, file: str | None, line: int | None, qualname: str = ""
+    ) -> None:
         self.name, self.body, self.file, self.line, self.qualname = name, body, file, line, qualname
 
     def fail(self, message: str, hint: str) -> AgentcError:
-        return AgentcError(Code.EFFECT_POLICY, message, construct=f"effects.{self.name}", file=self.file,
-                           line=self.line, hint=hint)
+        return AgentcError(
+            Code.EFFECT_POLICY,
+            message,
+            construct=f"effects.{self.name}",
+            file=self.file,
+            line=self.line,
+            hint=hint,
+        )
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     if not path.exists():
-        raise AgentcError(Code.EFFECT_POLICY, f"policy file not found: {path}", construct="--policy", file=str(path),
-                          hint="pass an existing TOML file with an [effects] table")
+        raise AgentcError(
+            Code.EFFECT_POLICY,
+            f"policy file not found: {path}",
+            construct="--policy",
+            file=str(path),
+            hint="pass an existing TOML file with an [effects] table",
+        )
     text = path.read_text()
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _lineno(str(exc))
-        raise AgentcError(Code.EFFECT_POLICY, f"{path} is not valid TOML: {exc}", construct="--policy", file=str(path),
-                          line=line, hint="fix the TOML syntax") from None
+        raise AgentcError(
+            Code.EFFECT_POLICY,
+            f"{path} is not valid TOML: {exc}",
+            construct="--policy",
+            file=str(path),
+            line=line,
+            hint="fix the TOML syntax",
+        ) from None
 
 
 def _lineno(message: str) -> int | None:
@@ -105,7 +130,7 @@ def _key_lines(text: str, table: str) -> dict[str, int]:
         if header:
             current = norm(header.group(1))
             if current.startswith(table + "."):
-                lines.setdefault(current[len(table) + 1:].split(".")[0], no)
+                lines.setdefault(current[len(table) + 1 :].split(".")[0], no)
             continue
         key = re.match(r"""^("[^"]+"|'[^']+'|[A-Za-z0-9_\-]+)\s*[.=]""", line)
         if key and current == table:
@@ -117,22 +142,37 @@ def _file_entries(policy: str | Path | None, cwd: Path) -> list[_Entry]:
     if policy is not None:
         path = Path(policy)
         data, text = _read_toml(path)
-        unknown = sorted(set(data) - {"effects", "policies"})  # [policies]: agentc.policies reads it
+        unknown = sorted(
+            set(data) - {"effects", "policies"}
+        )  # [policies]: agentc.policies reads it
         if unknown:
-            raise AgentcError(Code.EFFECT_POLICY, f"unknown table [{unknown[0]}] in policy file {path}",
-                              construct=unknown[0], file=str(path), line=_key_lines(text, "").get(unknown[0]),
-                              hint="a policy file has an [effects] table (one entry per node or tool name) "
-                                   "and [policies...] tables (docs/policies.md)")
+            raise AgentcError(
+                Code.EFFECT_POLICY,
+                f"unknown table [{unknown[0]}] in policy file {path}",
+                construct=unknown[0],
+                file=str(path),
+                line=_key_lines(text, "").get(unknown[0]),
+                hint="a policy file has an [effects] table (one entry per node or tool name) "
+                "and [policies...] tables (docs/policies.md)",
+            )
         table, dotted = data.get("effects", {}), "effects"
     else:
         path = cwd / "pyproject.toml"
         if not path.exists():
             return []
         data, text = _read_toml(path)
-        table, dotted = data.get("tool", {}).get("agentc", {}).get("effects", {}), "tool.agentc.effects"
+        table, dotted = (
+            data.get("tool", {}).get("agentc", {}).get("effects", {}),
+            "tool.agentc.effects",
+        )
     if not isinstance(table, dict):
-        raise AgentcError(Code.EFFECT_POLICY, f"[{dotted}] must be a table", file=str(path), construct=dotted,
-                          hint='e.g. [effects.charge_card] class = "keyed"')
+        raise AgentcError(
+            Code.EFFECT_POLICY,
+            f"[{dotted}] must be a table",
+            file=str(path),
+            construct=dotted,
+            hint='e.g. [effects.charge_card] class = "keyed"',
+        )
     lines = _key_lines(text, dotted)
     return [_Entry(name, body, str(path), lines.get(name)) for name, body in table.items()]
 
@@ -147,8 +187,14 @@ def _decorated(wf: M.Workflow, live: Any) -> list[_Entry]:
             mark = getattr(inner, DECORATOR_ATTR, None) if inner is not None else None
         if isinstance(mark, dict):
             code = getattr(getattr(obj, "func", obj), "__code__", None)
-            found.append(_Entry(name, {k: v for k, v in mark.items() if v is not None},
-                                code.co_filename if code else None, code.co_firstlineno if code else None))
+            found.append(
+                _Entry(
+                    name,
+                    {k: v for k, v in mark.items() if v is not None},
+                    code.co_filename if code else None,
+                    code.co_firstlineno if code else None,
+                )
+            )
     return found
 
 
@@ -189,42 +235,70 @@ def names(wf: M.Workflow) -> dict[str, tuple[str, M.SourceRef | None]]:
     return out
 
 
-def _validate(entry: _Entry, known: dict[str, tuple[str, M.SourceRef | None]], wf: M.Workflow) -> M.EffectPolicy:
+def _validate(
+    entry: _Entry, known: dict[str, tuple[str, M.SourceRef | None]], wf: M.Workflow
+) -> M.EffectPolicy:
     body = {"class": entry.body} if isinstance(entry.body, str) else entry.body
     if not isinstance(body, dict):
-        raise entry.fail(f"effect entry {entry.name!r} must be a class name or a table",
-                         f'write {entry.name} = "keyed" or [effects.{entry.name}] class = "keyed"')
+        raise entry.fail(
+            f"effect entry {entry.name!r} must be a class name or a table",
+            f'write {entry.name} = "keyed" or [effects.{entry.name}] class = "keyed"',
+        )
     if entry.name not in known:
         sample = ", ".join(sorted(known)[:12]) or "(none)"
         what = {"agents": "function tools", "graph": "nodes"}[wf.body.kind]
-        holder = next((n.name for g in wf.graphs() for n in g.nodes
-                       if isinstance(n, M.ToolNodeStep) and entry.name in n.tool_names), None)
-        raise entry.fail(f"the effect policy names {entry.name!r}, which is none of the workflow's {what}",
-                         f"it is a tool of the ToolNode {holder!r}: classify that node" if holder else
-                         f"known {what}: {sample}")
+        holder = next(
+            (
+                n.name
+                for g in wf.graphs()
+                for n in g.nodes
+                if isinstance(n, M.ToolNodeStep) and entry.name in n.tool_names
+            ),
+            None,
+        )
+        raise entry.fail(
+            f"the effect policy names {entry.name!r}, which is none of the workflow's {what}",
+            f"it is a tool of the ToolNode {holder!r}: classify that node"
+            if holder
+            else f"known {what}: {sample}",
+        )
     on, _ = known[entry.name]
     for key in body:
         if key in RESERVED:
-            raise entry.fail(f"policy key {key!r} of {entry.name!r} is not supported yet",
-                             f"{', '.join(RESERVED)} are reserved for per-name policies; remove it")
+            raise entry.fail(
+                f"policy key {key!r} of {entry.name!r} is not supported yet",
+                f"{', '.join(RESERVED)} are reserved for per-name policies; remove it",
+            )
         if key not in ("class", "compensator"):
-            raise entry.fail(f"unknown key {key!r} in the effect entry of {entry.name!r}",
-                             "an entry has: class, and compensator for class = \"compensable\"")
+            raise entry.fail(
+                f"unknown key {key!r} in the effect entry of {entry.name!r}",
+                'an entry has: class, and compensator for class = "compensable"',
+            )
     kind = body.get("class")
     if kind not in CLASSES:
-        raise entry.fail(f"unknown effect class {kind!r} for {entry.name!r}", "classes: " + ", ".join(CLASSES))
-    source = M.SourceRef(file=entry.file, line=entry.line, qualname=f"effects.{entry.name}") if entry.file else None
+        raise entry.fail(
+            f"unknown effect class {kind!r} for {entry.name!r}", "classes: " + ", ".join(CLASSES)
+        )
+    source = (
+        M.SourceRef(file=entry.file, line=entry.line, qualname=f"effects.{entry.name}")
+        if entry.file
+        else None
+    )
     fields: dict[str, Any] = {"name": entry.name, "on": on, "source": source}
     comp = body.get("compensator")
     if kind == "compensable":
         if not isinstance(comp, str):
-            raise entry.fail(f"{entry.name!r} is compensable but names no compensator",
-                             'add compensator = "module:function" (called with the arguments and the result)')
+            raise entry.fail(
+                f"{entry.name!r} is compensable but names no compensator",
+                'add compensator = "module:function" (called with the arguments and the result)',
+            )
         _check_ref(entry, comp)
         fields["compensator"] = comp
     elif comp is not None:
-        raise entry.fail(f"{entry.name!r} has a compensator but is class {kind!r}",
-                         'use class = "compensable", or remove the compensator')
+        raise entry.fail(
+            f"{entry.name!r} has a compensator but is class {kind!r}",
+            'use class = "compensable", or remove the compensator',
+        )
     return MODELS[kind](**fields)
 
 
@@ -234,15 +308,26 @@ def _check_ref(entry: _Entry, ref: str) -> None:
     try:
         target = load_ref(ref)
     except AgentcError as exc:
-        raise entry.fail(f"compensator {ref!r} of {entry.name!r} does not import: {exc.diagnostic.message}",
-                         exc.diagnostic.hint or "write module:function of an importable module") from None
+        raise entry.fail(
+            f"compensator {ref!r} of {entry.name!r} does not import: {exc.diagnostic.message}",
+            exc.diagnostic.hint or "write module:function of an importable module",
+        ) from None
     if not callable(target):
-        raise entry.fail(f"compensator {ref!r} of {entry.name!r} is not callable",
-                         "point it at a function taking (arguments, result)")
+        raise entry.fail(
+            f"compensator {ref!r} of {entry.name!r} is not callable",
+            "point it at a function taking (arguments, result)",
+        )
 
 
-def attach(wf: M.Workflow, live: Any, policy: str | Path | None = None, *, cwd: Path | None = None,
-           warnings: Warnings | None = None, level: ErrorLevel = ErrorLevel.WARN) -> M.Workflow:
+def attach(
+    wf: M.Workflow,
+    live: Any,
+    policy: str | Path | None = None,
+    *,
+    cwd: Path | None = None,
+    warnings: Warnings | None = None,
+    level: ErrorLevel = ErrorLevel.WARN,
+) -> M.Workflow:
     """The workflow with its effect policy, validated against its nodes and tools, and
     the static re-run checks (``effect_checks``) reported into ``warnings``."""
     cwd = cwd or Path.cwd()
@@ -271,10 +356,19 @@ def unmatched(workflows: list[M.Workflow], cwd: Path) -> list[Diagnostic]:
     known: set[str] = set()
     for wf in workflows:
         known |= set(names(wf))
-    return [Diagnostic(Code.EFFECT_POLICY, f"[tool.agentc.effects] names {e.name!r}, which is no node or function tool "
-                       "of the agents in [tool.agentc]", construct=f"effects.{e.name}", file=e.file, line=e.line,
-                       hint="fix the name, or remove the entry")
-            for e in _file_entries(None, cwd) if e.name not in known]
+    return [
+        Diagnostic(
+            Code.EFFECT_POLICY,
+            f"[tool.agentc.effects] names {e.name!r}, which is no node or function tool "
+            "of the agents in [tool.agentc]",
+            construct=f"effects.{e.name}",
+            file=e.file,
+            line=e.line,
+            hint="fix the name, or remove the entry",
+        )
+        for e in _file_entries(None, cwd)
+        if e.name not in known
+    ]
 
 
 __all__ = ["CLASSES", "RESERVED", "Diagnostic", "attach", "effect", "names", "unmatched"]

@@ -17,6 +17,7 @@
 
 Conservative: unknown branch targets and Send count as edges to every node.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -39,10 +40,15 @@ def prove(wf: Workflow) -> list[Diagnostic]:
 
 def _violation(wf: Workflow, rule: Any, what: str, path: list[str], why: str) -> Diagnostic:
     src = rule.source
-    return Diagnostic(Code.POLICY_PROOF, f"{wf.name}: {what} {rule.name!r} is irreversible but can run without an "
-                      f"approval: {' -> '.join(path)} ({why})", construct=f"policies.{what}s.{rule.name}",
-                      file=src.file if src else None, line=src.line if src else None,
-                      hint="require_approval = true on it (or on every way to it), or deny it")
+    return Diagnostic(
+        Code.POLICY_PROOF,
+        f"{wf.name}: {what} {rule.name!r} is irreversible but can run without an "
+        f"approval: {' -> '.join(path)} ({why})",
+        construct=f"policies.{what}s.{rule.name}",
+        file=src.file if src else None,
+        line=src.line if src else None,
+        hint="require_approval = true on it (or on every way to it), or deny it",
+    )
 
 
 def _tool(wf: Workflow, rule: Any) -> list[Diagnostic]:
@@ -56,10 +62,15 @@ def _tool(wf: Workflow, rule: Any) -> list[Diagnostic]:
         for t in a.tools:
             if t.name != rule.name or t.needs_approval == "always":
                 continue
-            why = (f"its predicate {rule.require_approval!r} may be false" if isinstance(rule.require_approval, str)
-                   else "no approval rule") + f"; the tool's own needs_approval is {t.needs_approval}"
+            why = (
+                f"its predicate {rule.require_approval!r} may be false"
+                if isinstance(rule.require_approval, str)
+                else "no approval rule"
+            ) + f"; the tool's own needs_approval is {t.needs_approval}"
             if a.name in agents and a.name in parents:
-                out.append(_violation(wf, rule, "tool", [*parents[a.name], f"{rule.name}(...)"], why))
+                out.append(
+                    _violation(wf, rule, "tool", [*parents[a.name], f"{rule.name}(...)"], why)
+                )
     return out
 
 
@@ -90,7 +101,9 @@ def _node(wf: Workflow, rule: Any) -> list[Diagnostic]:
     graph = wf.graph
     pol = wf.policies
     assert pol is not None
-    gates = set(graph.interrupt_before) | {r.name for r in pol.nodes if r.require_approval is True and r.deny is not True}
+    gates = set(graph.interrupt_before) | {
+        r.name for r in pol.nodes if r.require_approval is True and r.deny is not True
+    }
     if rule.name in gates:
         return []
     succ = successor_map(graph)
@@ -104,8 +117,11 @@ def _node(wf: Workflow, rule: Any) -> list[Diagnostic]:
         path = _ungated(succ, rule.name, rule.name, gates)
     if path is None:
         return []
-    why = (f"its predicate {rule.require_approval!r} may be false" if isinstance(rule.require_approval, str)
-           else "no approval on this path")
+    why = (
+        f"its predicate {rule.require_approval!r} may be false"
+        if isinstance(rule.require_approval, str)
+        else "no approval on this path"
+    )
     return [_violation(wf, rule, "node", path, why)]
 
 

@@ -3,6 +3,7 @@
 Every failure is a diagnostic (bad syntax, import error with the user's file:line, missing
 attribute), never a traceback.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -21,7 +22,9 @@ def split_ref(ref: str) -> tuple[str, str]:
     mod, sep, attr = ref.rpartition(":")
     if not sep or not mod or not attr or not all(p.isidentifier() for p in attr.split(".")):
         raise AgentcError(
-            Code.BAD_REF, f"not a REF: {ref!r}", construct=ref,
+            Code.BAD_REF,
+            f"not a REF: {ref!r}",
+            construct=ref,
             hint="write package.module:attr or path/to/file.py:attr, e.g. myapp.agent:graph",
         )
     return mod, attr
@@ -50,8 +53,12 @@ def import_module(mod: str) -> Any:
         if is_file:
             path = Path(mod).resolve()
             if not path.exists():
-                raise AgentcError(Code.IMPORT_FAILED, f"no such file: {mod}", construct=mod,
-                                  hint="check the path; it is relative to the current directory")
+                raise AgentcError(
+                    Code.IMPORT_FAILED,
+                    f"no such file: {mod}",
+                    construct=mod,
+                    hint="check the path; it is relative to the current directory",
+                )
             name, root = _module_name_for_file(path)
             if str(root) not in sys.path:
                 sys.path.insert(0, str(root))
@@ -63,8 +70,12 @@ def import_module(mod: str) -> Any:
         raise
     except ModuleNotFoundError as exc:
         if exc.name and (mod == exc.name or mod.startswith(exc.name + ".")):
-            raise AgentcError(Code.IMPORT_FAILED, f"module {mod!r} not found", construct=mod,
-                              hint="check the module path and that its package is installed or on PYTHONPATH") from None
+            raise AgentcError(
+                Code.IMPORT_FAILED,
+                f"module {mod!r} not found",
+                construct=mod,
+                hint="check the module path and that its package is installed or on PYTHONPATH",
+            ) from None
         raise _import_error(mod, exc) from None
     except BaseException as exc:  # user module raised while importing
         if isinstance(exc, KeyboardInterrupt):
@@ -76,8 +87,13 @@ def _import_error(mod: str, exc: BaseException) -> AgentcError:
     from .locate import user_frame
 
     frames = traceback.extract_tb(exc.__traceback__)
-    user = [f for f in frames if "importlib" not in f.filename and "/agentc/" not in f.filename
-            and not f.filename.endswith("refs.py")]
+    user = [
+        f
+        for f in frames
+        if "importlib" not in f.filename
+        and "/agentc/" not in f.filename
+        and not f.filename.endswith("refs.py")
+    ]
     where = user[-1] if user else (frames[-1] if frames else None)
     # the deepest line of the module being imported (e.g. its add_node call), not the
     # library function that raised on its behalf
@@ -88,9 +104,14 @@ def _import_error(mod: str, exc: BaseException) -> AgentcError:
         file, line = own.file, own.line
     else:
         file, line = (where.filename, where.lineno) if where else (None, None)
-    return AgentcError(Code.IMPORT_FAILED, f"importing {mod!r} failed: {type(exc).__name__}: {exc}",
-                       construct=mod, file=_rel(file) if file else None, line=line,
-                       hint="fix the error in that module; agentc imports it exactly as Python would")
+    return AgentcError(
+        Code.IMPORT_FAILED,
+        f"importing {mod!r} failed: {type(exc).__name__}: {exc}",
+        construct=mod,
+        file=_rel(file) if file else None,
+        line=line,
+        hint="fix the error in that module; agentc imports it exactly as Python would",
+    )
 
 
 def _module_file(mod: str) -> str:
@@ -119,7 +140,9 @@ def load_ref(ref: str) -> Any:
         if not hasattr(obj, part):
             avail = sorted(k for k in vars(module) if not k.startswith("_"))[:12]
             raise AgentcError(
-                Code.MISSING_ATTRIBUTE, f"{mod} has no attribute {attr!r}", construct=ref,
+                Code.MISSING_ATTRIBUTE,
+                f"{mod} has no attribute {attr!r}",
+                construct=ref,
                 file=_rel(getattr(module, "__file__", None) or mod),
                 hint=f"module attributes include: {', '.join(avail)}" if avail else "",
             )

@@ -13,6 +13,7 @@ object, or a zero-argument factory returning it, so it need not be serializable.
 It sits beside ``agent_context`` (imports only ``errors``, ``refs`` and ``source_refs``):
 the frontend describes the options into the IR, the runtime shims build them for a drive.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,12 +24,24 @@ from typing import Any
 
 from .errors import AgentcError, Code
 
-ENV = {"run_config": "AGENTC_RUN_CONFIG", "hooks": "AGENTC_RUN_HOOKS",
-       "error_handlers": "AGENTC_ERROR_HANDLERS", "session": "AGENTC_SESSION"}
-OPTION = {"run_config": "--run-config", "hooks": "--run-hooks", "error_handlers": "--error-handlers",
-          "session": "--session"}
-PYPROJECT_KEY = {"run_config": "run_config", "hooks": "run_hooks", "error_handlers": "error_handlers",
-                 "session": "session"}
+ENV = {
+    "run_config": "AGENTC_RUN_CONFIG",
+    "hooks": "AGENTC_RUN_HOOKS",
+    "error_handlers": "AGENTC_ERROR_HANDLERS",
+    "session": "AGENTC_SESSION",
+}
+OPTION = {
+    "run_config": "--run-config",
+    "hooks": "--run-hooks",
+    "error_handlers": "--error-handlers",
+    "session": "--session",
+}
+PYPROJECT_KEY = {
+    "run_config": "run_config",
+    "hooks": "run_hooks",
+    "error_handlers": "error_handlers",
+    "session": "session",
+}
 
 
 @dataclass(frozen=True)
@@ -42,11 +55,22 @@ class RunRefs:
         return bool(self.run_config or self.hooks or self.error_handlers or self.session)
 
 
-def chosen(run_config: Any = None, hooks: Any = None, project: Path | None = None, *,
-           error_handlers: Any = None, session: Any = None) -> RunRefs:
+def chosen(
+    run_config: Any = None,
+    hooks: Any = None,
+    project: Path | None = None,
+    *,
+    error_handlers: Any = None,
+    session: Any = None,
+) -> RunRefs:
     """The REFs in effect: arguments (REF strings or module-level objects), else the
     environment, else ``[tool.agentc]`` of ``project`` (default ./pyproject.toml)."""
-    given = {"run_config": run_config, "hooks": hooks, "error_handlers": error_handlers, "session": session}
+    given = {
+        "run_config": run_config,
+        "hooks": hooks,
+        "error_handlers": error_handlers,
+        "session": session,
+    }
     table: dict[str, Any] | None = None
     out: dict[str, str | None] = {}
     for what, value in given.items():
@@ -57,9 +81,12 @@ def chosen(run_config: Any = None, hooks: Any = None, project: Path | None = Non
                 table = _project_table(project or Path.cwd() / "pyproject.toml")
             value = table.get(PYPROJECT_KEY[what])
             if value is not None and not isinstance(value, str):
-                raise AgentcError(Code.CONFIG, f"[tool.agentc] {PYPROJECT_KEY[what]} must be a REF string",
-                                  construct=f"[tool.agentc] {PYPROJECT_KEY[what]}",
-                                  hint='e.g. run_config = "myapp.config:RUN_CONFIG"')
+                raise AgentcError(
+                    Code.CONFIG,
+                    f"[tool.agentc] {PYPROJECT_KEY[what]} must be a REF string",
+                    construct=f"[tool.agentc] {PYPROJECT_KEY[what]}",
+                    hint='e.g. run_config = "myapp.config:RUN_CONFIG"',
+                )
         out[what] = None if value is None else ref_of(value, what)
     return RunRefs(**out)
 
@@ -86,19 +113,28 @@ def ref_of(value: Any, what: str) -> str:
     from .refs import find_ref
 
     modules = [getattr(value, "__module__", None) or getattr(type(value), "__module__", "") or ""]
-    ref = find_ref(value, modules) or find_ref(value, sorted(m for m in sys.modules if m != "__main__"))
+    ref = find_ref(value, modules) or find_ref(
+        value, sorted(m for m in sys.modules if m != "__main__")
+    )
     if ref is None:
-        raise AgentcError(Code.CONFIG, f"the {OPTION[what][2:]} object {type(value).__name__} is not a "
-                          "module-level name", construct=OPTION[what],
-                          hint="put it in a module global (or a zero-argument factory) and pass that, or its REF "
-                               "module:attr: every process driving the run imports it")
+        raise AgentcError(
+            Code.CONFIG,
+            f"the {OPTION[what][2:]} object {type(value).__name__} is not a module-level name",
+            construct=OPTION[what],
+            hint="put it in a module global (or a zero-argument factory) and pass that, or its REF "
+            "module:attr: every process driving the run imports it",
+        )
     return ref
 
 
 def refuse_full_result(name: str) -> AgentcError:
     """``--json`` (the whole ``RunResult``) asked of a LangGraph graph."""
-    return AgentcError(Code.IGNORED_OPTION, f"{name} is a LangGraph graph; --json (full_result) returns an agent "
-                       "run's RunResult", construct="--json", hint="drop --json: a graph's output is its final state")
+    return AgentcError(
+        Code.IGNORED_OPTION,
+        f"{name} is a LangGraph graph; --json (full_result) returns an agent run's RunResult",
+        construct="--json",
+        hint="drop --json: a graph's output is its final state",
+    )
 
 
 def load_run_config(ref: str) -> Any:
@@ -128,10 +164,13 @@ def load_error_handlers(ref: str) -> dict[str, Any]:
     handlers = _load(ref, dict, "error_handlers", "a RunErrorHandlers dict")
     for kind, handler in handlers.items():
         if kind not in ERROR_KINDS or not callable(handler):
-            raise AgentcError(Code.CONFIG, f"--error-handlers {ref}: {kind!r} is not an error kind with a handler "
-                              f"(the SDK's RunErrorHandlers has {', '.join(ERROR_KINDS)})",
-                              construct="--error-handlers", hint="map those kinds to functions taking a "
-                                                                 "RunErrorHandlerInput")
+            raise AgentcError(
+                Code.CONFIG,
+                f"--error-handlers {ref}: {kind!r} is not an error kind with a handler "
+                f"(the SDK's RunErrorHandlers has {', '.join(ERROR_KINDS)})",
+                construct="--error-handlers",
+                hint="map those kinds to functions taking a RunErrorHandlerInput",
+            )
     return handlers
 
 
@@ -143,13 +182,20 @@ def _load(ref: str, cls: type, what: str, wanted: str) -> Any:
         try:
             obj = obj()
         except Exception as exc:  # noqa: BLE001 - the user's factory failed
-            raise AgentcError(Code.CONFIG, f"{OPTION[what]} {ref}: the factory failed: {type(exc).__name__}: {exc}",
-                              construct=OPTION[what], source=_src(load_ref(ref)),
-                              hint=f"name {wanted}, or a function with no arguments returning one") from None
+            raise AgentcError(
+                Code.CONFIG,
+                f"{OPTION[what]} {ref}: the factory failed: {type(exc).__name__}: {exc}",
+                construct=OPTION[what],
+                source=_src(load_ref(ref)),
+                hint=f"name {wanted}, or a function with no arguments returning one",
+            ) from None
     if not isinstance(obj, cls):
-        raise AgentcError(Code.CONFIG, f"{OPTION[what]} {ref} is {type(obj).__name__}, not {wanted}",
-                          construct=OPTION[what], hint=f"name {wanted}, or a function with no arguments "
-                                                       "returning one")
+        raise AgentcError(
+            Code.CONFIG,
+            f"{OPTION[what]} {ref} is {type(obj).__name__}, not {wanted}",
+            construct=OPTION[what],
+            hint=f"name {wanted}, or a function with no arguments returning one",
+        )
     return obj
 
 
@@ -168,8 +214,10 @@ def is_session(obj: Any) -> bool:
 
     if isinstance(obj, type):  # a class is a factory
         return False
-    return isinstance(obj, SessionABC) or all(callable(getattr(obj, m, None)) for m in
-                                               ("get_items", "add_items", "pop_item", "clear_session"))
+    return isinstance(obj, SessionABC) or all(
+        callable(getattr(obj, m, None))
+        for m in ("get_items", "add_items", "pop_item", "clear_session")
+    )
 
 
 def refuse_server_session(session: Any, ref: str) -> None:
@@ -177,8 +225,14 @@ def refuse_server_session(session: Any, ref: str) -> None:
     from agents.memory import OpenAIConversationsSession
     from agents.memory.session import is_openai_responses_compaction_aware_session
 
-    if isinstance(session, OpenAIConversationsSession) or is_openai_responses_compaction_aware_session(session):
-        raise AgentcError(Code.UNSUPPORTED, f"--session {ref}: {type(session).__name__} keeps the history on the "
-                          "server, which assigns the items' ids and compacts them: a replayed drive cannot "
-                          "reproduce it", construct="--session",
-                          hint="use a local session (SQLiteSession, or one of your own), or run with Runner.run")
+    if isinstance(
+        session, OpenAIConversationsSession
+    ) or is_openai_responses_compaction_aware_session(session):
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"--session {ref}: {type(session).__name__} keeps the history on the "
+            "server, which assigns the items' ids and compacts them: a replayed drive cannot "
+            "reproduce it",
+            construct="--session",
+            hint="use a local session (SQLiteSession, or one of your own), or run with Runner.run",
+        )

@@ -9,6 +9,7 @@ each response a new id; a durable run is driven many times (crash recovery, ever
 step replays it), and a replayed drive cannot reproduce the ids the server gave the first
 one, nor make the server forget the turns a failed drive added. A ``--session`` keeps the
 conversation where a replay can read it back (``runtime_shims/run_sessions.py``)."""
+
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -21,10 +22,14 @@ OPTIONS = ("previous_response_id", "auto_previous_response_id", "conversation_id
 
 def refusal(option: str, where: str) -> AgentcError:
     """AC200 naming ``option`` as the user passed it (``where``: the flag or keyword)."""
-    return AgentcError(Code.UNSUPPORTED, f"{option} is not supported: the conversation would live on OpenAI's "
-                       "server, which assigns response ids a replayed drive of a durable run cannot reproduce",
-                       construct=where, hint="keep the conversation in a Session instead (--session REF, e.g. an "
-                                             "SQLiteSession of the conversation's id), or run with Runner.run")
+    return AgentcError(
+        Code.UNSUPPORTED,
+        f"{option} is not supported: the conversation would live on OpenAI's "
+        "server, which assigns response ids a replayed drive of a durable run cannot reproduce",
+        construct=where,
+        hint="keep the conversation in a Session instead (--session REF, e.g. an "
+        "SQLiteSession of the conversation's id), or run with Runner.run",
+    )
 
 
 def refuse_given(given: Mapping[str, Any], flag: bool = False) -> None:

@@ -5,6 +5,7 @@ point a diagnostic at the user's code (e.g. a run-context type that cannot be bu
 sits below both, importing only the IR (docs/architecture.md). Results are cached per code
 object: graphs built by factories share one function many times.
 """
+
 from __future__ import annotations
 
 import functools
@@ -49,7 +50,11 @@ def unwrap(fn: Any) -> Any:
     while isinstance(fn, functools.partial):
         fn = fn.func
     fn = inspect.unwrap(fn) if callable(fn) else fn
-    if not (inspect.isfunction(fn) or inspect.ismethod(fn)) and callable(fn) and not inspect.isclass(fn):
+    if (
+        not (inspect.isfunction(fn) or inspect.ismethod(fn))
+        and callable(fn)
+        and not inspect.isclass(fn)
+    ):
         call = getattr(type(fn), "__call__", None)  # noqa: B004 - the class's own __call__ function
         if inspect.isfunction(call):
             return call
@@ -59,7 +64,11 @@ def unwrap(fn: Any) -> Any:
 def source_ref(obj: Any) -> SourceRef | None:
     fn = unwrap(obj)
     code = getattr(getattr(fn, "__func__", fn), "__code__", None)
-    qualname = getattr(obj, "__qualname__", None) or getattr(fn, "__qualname__", None) or type(obj).__qualname__
+    qualname = (
+        getattr(obj, "__qualname__", None)
+        or getattr(fn, "__qualname__", None)
+        or type(obj).__qualname__
+    )
     if code is not None:
         return _ref(code.co_filename, code.co_firstlineno, qualname)
     return _class_ref(fn if inspect.isclass(fn) else type(obj))

@@ -8,6 +8,7 @@ give — produced by a follower of the run's journal (``runtime_shims/agent_stre
 The run itself is the ordinary durable run (``agentc.run``), driven in a thread beside the
 follower; a crash, a pause or a resume is the run's business, not the stream's.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,9 +30,13 @@ class RunStream:
     iteration, after the events it produced, as ``stream_events()`` raises the run's
     exception."""
 
-    def __init__(self, run_id: str, start: Callable[[], Any],
-                 events: Callable[[Callable[[], str]], AsyncGenerator[Any, None]],
-                 encode: Callable[[Any], Any] | None = None) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        start: Callable[[], Any],
+        events: Callable[[Callable[[], str]], AsyncGenerator[Any, None]],
+        encode: Callable[[Any], Any] | None = None,
+    ) -> None:
         """``start()`` drives the run to its outcome (in a thread of its own); ``events(state)``
         follows it, ``state()`` saying ``running`` until ``start`` returned, then ``done`` /
         ``waiting`` (its outcome's status) or ``failed``. ``encode(event)``: an event as JSON
@@ -95,23 +100,45 @@ def _diverged(run_id: str, exc: BaseException) -> BaseException:
     from agentc.runtime_shims.agent_stream import StreamDiverged
 
     if isinstance(exc, graph_stream.StreamDiverged):
-        return AgentcError(Code.UNSUPPORTED, f"the stream of run {run_id} could not follow it: the run finished "
-                           f"without the writes of {exc.key}", construct=exc.key,
-                           hint="the run itself finished (see `agentc history RUN_ID`); report this graph, and "
-                                "run it without --stream meanwhile")
+        return AgentcError(
+            Code.UNSUPPORTED,
+            f"the stream of run {run_id} could not follow it: the run finished "
+            f"without the writes of {exc.key}",
+            construct=exc.key,
+            hint="the run itself finished (see `agentc history RUN_ID`); report this graph, and "
+            "run it without --stream meanwhile",
+        )
     if isinstance(exc, StreamDiverged):
-        return AgentcError(Code.UNSUPPORTED, f"the stream of run {run_id} could not follow it: the SDK's streamed "
-                           f"loop asked for step {exc.key!r}, which its Runner.run did not journal",
-                           construct=exc.key, hint="the run itself finished (see `agentc history RUN_ID`); "
-                                                   "report this agent, and run it without --stream meanwhile")
+        return AgentcError(
+            Code.UNSUPPORTED,
+            f"the stream of run {run_id} could not follow it: the SDK's streamed "
+            f"loop asked for step {exc.key!r}, which its Runner.run did not journal",
+            construct=exc.key,
+            hint="the run itself finished (see `agentc history RUN_ID`); "
+            "report this agent, and run it without --stream meanwhile",
+        )
     return exc
 
 
-def stream(obj: Any, input: Any, *, db: str | Path | None = None, context: Any = None, run_id: str | None = None,
-           durability: str = "normal", recursion_limit: int | None = None, context_factory: Any = None,
-           policy: str | Path | None = None, run_config: Any = None, run_hooks: Any = None,
-           full_result: bool = False, error_handlers: Any = None, session: Any = None,
-           poll_s: float = 0.05, stream_mode: str | None = None) -> RunStream:
+def stream(
+    obj: Any,
+    input: Any,
+    *,
+    db: str | Path | None = None,
+    context: Any = None,
+    run_id: str | None = None,
+    durability: str = "normal",
+    recursion_limit: int | None = None,
+    context_factory: Any = None,
+    policy: str | Path | None = None,
+    run_config: Any = None,
+    run_hooks: Any = None,
+    full_result: bool = False,
+    error_handlers: Any = None,
+    session: Any = None,
+    poll_s: float = 0.05,
+    stream_mode: str | None = None,
+) -> RunStream:
     """``agentc.run`` with its events streamed (same arguments): returns a ``RunStream``.
     An OpenAI Agents SDK agent streams the SDK's stream events; a LangGraph graph the
     chunks of ``graph.stream(input, stream_mode=stream_mode)`` (``updates`` by default,
@@ -119,15 +146,26 @@ def stream(obj: Any, input: Any, *, db: str | Path | None = None, context: Any =
     from . import api, graph_streaming
 
     db = db or api.DEFAULT_DB
-    wf, live = api.workflow_and_live(obj, policy, api.run_refs(run_config, run_hooks, error_handlers, session))
+    wf, live = api.workflow_and_live(
+        obj, policy, api.run_refs(run_config, run_hooks, error_handlers, session)
+    )
     if wf.body.kind == "agents":
         graph_streaming.refuse_mode(stream_mode)
     rid = run_id or uuid.uuid4().hex
 
     def start() -> Any:
-        return api.run(live, input, db=db, context=context, run_id=rid, durability=durability,
-                       recursion_limit=recursion_limit, workflow=wf, context_factory=context_factory,
-                       full_result=full_result)
+        return api.run(
+            live,
+            input,
+            db=db,
+            context=context,
+            run_id=rid,
+            durability=durability,
+            recursion_limit=recursion_limit,
+            workflow=wf,
+            context_factory=context_factory,
+            full_result=full_result,
+        )
 
     if wf.body.kind != "agents":
         return graph_streaming.local(wf, live, input, str(db), rid, start, stream_mode, poll_s)
@@ -138,8 +176,15 @@ def stream(obj: Any, input: Any, *, db: str | Path | None = None, context: Any =
     return RunStream(rid, start, events)
 
 
-async def _local_events(live: Any, wf: Any, db: str, run_id: str, state: Callable[[], str],
-                        poll_s: float, after_pause: str | None = None) -> AsyncGenerator[Any, None]:
+async def _local_events(
+    live: Any,
+    wf: Any,
+    db: str,
+    run_id: str,
+    state: Callable[[], str],
+    poll_s: float,
+    after_pause: str | None = None,
+) -> AsyncGenerator[Any, None]:
     from agentc.runtime_shims.agent_stream import follow
     from agentc.targets.local.stream_source import JournalSource
 
@@ -155,8 +200,12 @@ async def _local_events(live: Any, wf: Any, db: str, run_id: str, state: Callabl
                     return  # it failed before starting (RunStream raises its error)
                 break
             if loop.time() > deadline:
-                raise AgentcError(Code.UNKNOWN_RUN, f"run {run_id} did not start within {FIRST_S:.0f} s",
-                                  construct=run_id, hint="is the journal database locked by another process?")
+                raise AgentcError(
+                    Code.UNKNOWN_RUN,
+                    f"run {run_id} did not start within {FIRST_S:.0f} s",
+                    construct=run_id,
+                    hint="is the journal database locked by another process?",
+                )
             await asyncio.sleep(poll_s)
             found = source.first()
         first, context = found
@@ -164,15 +213,30 @@ async def _local_events(live: Any, wf: Any, db: str, run_id: str, state: Callabl
             from .agent_context import call_factory
 
             context = call_factory(first["context_factory"], context)
-        async for event in follow(live, wf, first["input"], context, first.get("max_turns"), source,
-                                  poll_s=poll_s, after_pause=after_pause):
+        async for event in follow(
+            live,
+            wf,
+            first["input"],
+            context,
+            first.get("max_turns"),
+            source,
+            poll_s=poll_s,
+            after_pause=after_pause,
+        ):
             yield event
     finally:
         source.close()
 
 
-def resume_stream(run_id: str, value: Any = None, *, db: str | Path | None = None, obj: Any = None,
-                  poll_s: float = 0.05, stream_mode: str | None = None) -> RunStream:
+def resume_stream(
+    run_id: str,
+    value: Any = None,
+    *,
+    db: str | Path | None = None,
+    obj: Any = None,
+    poll_s: float = 0.05,
+    stream_mode: str | None = None,
+) -> RunStream:
     """``agentc.resume`` with its events streamed. A run waiting for approvals streams the
     events after that pause (those before it were the first stream's); a failed or crashed
     run streams from its start (its earlier events are replayed from the journal)."""
@@ -195,27 +259,56 @@ def resume_stream(run_id: str, value: Any = None, *, db: str | Path | None = Non
         graph_streaming.refuse_mode(stream_mode)
     live = obj if obj is not None else load_ref(row["entry"]) if row["entry"] else None
     if live is None:
-        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} was started from an object with no REF",
-                          construct=run_id, hint="stream it from Python: agentc.resume_stream(run_id, obj=agent)")
+        raise AgentcError(
+            Code.RUN_NOT_RESUMABLE,
+            f"run {run_id} was started from an object with no REF",
+            construct=run_id,
+            hint="stream it from Python: agentc.resume_stream(run_id, obj=agent)",
+        )
     if wf.body.kind != "agents":
-        return graph_streaming.local_resume(wf, live, str(db), run_id, lambda: api.resume(
-            run_id, api.NO_VALUE if value is None else value, db=db, obj=obj), stream_mode, poll_s)
-    pauses = [i.get("pause") for i in row["interrupts"] or [] if isinstance(i, dict)] if row["status"] == "waiting" else []
+        return graph_streaming.local_resume(
+            wf,
+            live,
+            str(db),
+            run_id,
+            lambda: api.resume(run_id, api.NO_VALUE if value is None else value, db=db, obj=obj),
+            stream_mode,
+            poll_s,
+        )
+    pauses = (
+        [i.get("pause") for i in row["interrupts"] or [] if isinstance(i, dict)]
+        if row["status"] == "waiting"
+        else []
+    )
 
     def start() -> Any:
         return api.resume(run_id, api.NO_VALUE if value is None else value, db=db, obj=obj)
 
     def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
-        return _local_events(live, wf, str(db), run_id, state, poll_s, after_pause=pauses[0] if pauses else None)
+        return _local_events(
+            live, wf, str(db), run_id, state, poll_s, after_pause=pauses[0] if pauses else None
+        )
 
     return RunStream(run_id, start, events)
 
 
 # ---------------------------------------------------------------- engines
-def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, run_id: str | None = None,
-                    task_queue: str | None = None, with_worker: bool = False, max_turns: int | None = None,
-                    context_factory: Any = None, no_worker_s: float | None = None, full_result: bool = False,
-                    poll_s: float = 0.2, stream_mode: str | None = None) -> RunStream:
+def temporal_stream(
+    ref: Any,
+    address: str,
+    input: Any,
+    *,
+    context: Any = None,
+    run_id: str | None = None,
+    task_queue: str | None = None,
+    with_worker: bool = False,
+    max_turns: int | None = None,
+    context_factory: Any = None,
+    no_worker_s: float | None = None,
+    full_result: bool = False,
+    poll_s: float = 0.2,
+    stream_mode: str | None = None,
+) -> RunStream:
     """``agentc run --engine temporal --stream``: the workflow is started and awaited as
     without ``--stream`` (``engine.start``, in a thread of its own); the follower polls the
     workflow's history, where the activities' results carry the journal."""
@@ -231,30 +324,65 @@ def temporal_stream(ref: Any, address: str, input: Any, *, context: Any = None, 
     rid = run_id or f"{wf.name}-{uuid.uuid4().hex[:12]}"
 
     def start() -> Any:
-        return asyncio.run(temporal.start(ref, address, input, context=context, run_id=rid, task_queue=task_queue,
-                                          with_worker=with_worker, max_turns=max_turns,
-                                          context_factory=context_factory, no_worker_s=no_worker_s,
-                                          full_result=full_result))
+        return asyncio.run(
+            temporal.start(
+                ref,
+                address,
+                input,
+                context=context,
+                run_id=rid,
+                task_queue=task_queue,
+                with_worker=with_worker,
+                max_turns=max_turns,
+                context_factory=context_factory,
+                no_worker_s=no_worker_s,
+                full_result=full_result,
+            )
+        )
 
     if wf.body.kind != "agents":
-        return graph_streaming.temporal(wf, live, address, input, rid, start, context=context,
-                                        context_factory=context_factory, mode=stream_mode, poll_s=poll_s)
+        return graph_streaming.temporal(
+            wf,
+            live,
+            address,
+            input,
+            rid,
+            start,
+            context=context,
+            context_factory=context_factory,
+            mode=stream_mode,
+            poll_s=poll_s,
+        )
 
     async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         from agentc.runtime_shims.agent_stream import follow
         from agentc.targets.temporal.stream_source import HistorySource
 
         source = HistorySource(await temporal.connect(address), rid, state)
-        async for event in follow(live, wf, input, _fresh_context(live, context, context_factory), max_turns,
-                                  source, poll_s=poll_s):
+        async for event in follow(
+            live,
+            wf,
+            input,
+            _fresh_context(live, context, context_factory),
+            max_turns,
+            source,
+            poll_s=poll_s,
+        ):
             yield event
 
     return RunStream(rid, start, events)
 
 
-def temporal_resume_stream(run_id: str, address: str, value: Any = None, *, with_worker: bool = False,
-                           no_worker_s: float | None = None, poll_s: float = 0.2,
-                           stream_mode: str | None = None) -> RunStream:
+def temporal_resume_stream(
+    run_id: str,
+    address: str,
+    value: Any = None,
+    *,
+    with_worker: bool = False,
+    no_worker_s: float | None = None,
+    poll_s: float = 0.2,
+    stream_mode: str | None = None,
+) -> RunStream:
     """``agentc resume --engine temporal --stream``: the events after the pause answered
     (a run not waiting for approvals streams from its start)."""
     from agentc.targets.temporal import engine as temporal
@@ -272,8 +400,15 @@ def temporal_resume_stream(run_id: str, address: str, value: Any = None, *, with
     h, record, pauses = asyncio.run(describe())
 
     def start() -> Any:
-        return asyncio.run(temporal.resume(run_id, address, temporal.NO_VALUE if value is None else value,
-                                           with_worker=with_worker, no_worker_s=no_worker_s))
+        return asyncio.run(
+            temporal.resume(
+                run_id,
+                address,
+                temporal.NO_VALUE if value is None else value,
+                with_worker=with_worker,
+                no_worker_s=no_worker_s,
+            )
+        )
 
     from . import graph_streaming
 
@@ -281,8 +416,12 @@ def temporal_resume_stream(run_id: str, address: str, value: Any = None, *, with
         return graph_streaming.temporal_resume(h, address, start, mode=stream_mode, poll_s=poll_s)
     graph_streaming.refuse_mode(stream_mode)
     if not h.entry:
-        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} records no REF to stream it with",
-                          construct=run_id, hint="resume it without --stream")
+        raise AgentcError(
+            Code.RUN_NOT_RESUMABLE,
+            f"run {run_id} records no REF to stream it with",
+            construct=run_id,
+            hint="resume it without --stream",
+        )
     from . import api
 
     wf, live = api.workflow_and_live(h.entry)
@@ -293,17 +432,33 @@ def temporal_resume_stream(run_id: str, address: str, value: Any = None, *, with
 
         context = h.context
         source = HistorySource(await temporal.connect(address), run_id, state)
-        async for event in follow(live, wf, record.get("input"), _context_of_record(live, context, record),
-                                  record.get("max_turns"), source, poll_s=poll_s,
-                                  after_pause=pauses[0] if pauses else None):
+        async for event in follow(
+            live,
+            wf,
+            record.get("input"),
+            _context_of_record(live, context, record),
+            record.get("max_turns"),
+            source,
+            poll_s=poll_s,
+            after_pause=pauses[0] if pauses else None,
+        ):
             yield event
 
     return RunStream(run_id, start, events)
 
 
-def simulation_stream(sim: Any, start: Callable[[], Any], input: Any, context: Any, *,
-                      max_turns: int | None = None, after_pause: str | None = None,
-                      poll_s: float = 0.02, stream_mode: str | None = None, resumed: bool = False) -> RunStream:
+def simulation_stream(
+    sim: Any,
+    start: Callable[[], Any],
+    input: Any,
+    context: Any,
+    *,
+    max_turns: int | None = None,
+    after_pause: str | None = None,
+    poll_s: float = 0.02,
+    stream_mode: str | None = None,
+    resumed: bool = False,
+) -> RunStream:
     """``agentc simulate --stream``: ``start()`` runs the simulation (``sim.start`` or
     ``sim.resume``); the follower (with its own run ``context`` object) reads each worker
     task's output as the simulator completes it (``Simulation.observe``). A graph's
@@ -313,16 +468,25 @@ def simulation_stream(sim: Any, start: Callable[[], Any], input: Any, context: A
     from . import graph_streaming
 
     if sim.worker.wf.body.kind != "agents":
-        return graph_streaming.simulation(sim, start, input, context, resumed=resumed, mode=stream_mode,
-                                          poll_s=poll_s)
+        return graph_streaming.simulation(
+            sim, start, input, context, resumed=resumed, mode=stream_mode, poll_s=poll_s
+        )
     graph_streaming.refuse_mode(stream_mode)
     wf, live = sim.worker.wf, sim.worker.agent
 
     async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         from agentc.runtime_shims.agent_stream import follow
 
-        async for event in follow(live, wf, input, context, max_turns, source.snapshot, poll_s=poll_s,
-                                  after_pause=after_pause):
+        async for event in follow(
+            live,
+            wf,
+            input,
+            context,
+            max_turns,
+            source.snapshot,
+            poll_s=poll_s,
+            after_pause=after_pause,
+        ):
             yield event
 
     def run() -> Any:

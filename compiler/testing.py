@@ -12,6 +12,7 @@ the trajectory diff. docs/testing.md shows the workflow.
 
 ``pytest --agentc-record`` (or ``AGENTC_RECORD=1``) records the cassettes again.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,13 +39,24 @@ class Cassette:
         self.recorded = False
         """Whether the last ``run`` recorded (True) or replayed (False)."""
 
-    def run(self, agent: Any, input: Any, *, answers: list[Any] = (), context: Any = None,
-            live_tools: bool = False) -> Any:
+    def run(
+        self,
+        agent: Any,
+        input: Any,
+        *,
+        answers: list[Any] = (),
+        context: Any = None,
+        live_tools: bool = False,
+    ) -> Any:
         """Run ``agent`` (a REF string, or the object itself when it is importable by a
         REF) on ``input``; ``answers`` resume its pauses in order (interrupt values, or tool
         approvals ``{"approve": [...]}``). Returns the run's output (the final state, or
         ``{"final_output", "last_agent"}``)."""
-        return self._record(agent, input, answers, context) if self.record else self._replay(agent, live_tools)
+        return (
+            self._record(agent, input, answers, context)
+            if self.record
+            else self._replay(agent, live_tools)
+        )
 
     def _record(self, agent: Any, input: Any, answers: Any, context: Any) -> Any:
         import agentc
@@ -56,11 +68,17 @@ class Cassette:
             for answer in answers:
                 if out.status != "waiting":
                     break
-                out = agentc.resume(out.run_id, answer, db=db, obj=None if isinstance(agent, str) else agent)
+                out = agentc.resume(
+                    out.run_id, answer, db=db, obj=None if isinstance(agent, str) else agent
+                )
             h = history("cassette", db=db)
         transcript.write(self.path, transcript.dumps(h))
         self.recorded = True
-        return out.output if out.status == "done" else {"status": out.status, "interrupts": out.interrupts}
+        return (
+            out.output
+            if out.status == "done"
+            else {"status": out.status, "interrupts": out.interrupts}
+        )
 
     def _replay(self, agent: Any, live_tools: bool) -> Any:
         from agentc.audit import record
@@ -72,8 +90,10 @@ class Cassette:
         if r.status == "stopped" or r.diff:
             why = f"it stopped at {r.stopped}" if r.stopped else "its trajectory differs"
             raise CassetteMismatch(
-                f"the agent no longer behaves as recorded in {self.path} ({why}):\n" + "\n".join(r.diff)
-                + f"\n(record again with `pytest --agentc-record` or {RECORD_ENV}=1 if the change is intended)")
+                f"the agent no longer behaves as recorded in {self.path} ({why}):\n"
+                + "\n".join(r.diff)
+                + f"\n(record again with `pytest --agentc-record` or {RECORD_ENV}=1 if the change is intended)"
+            )
         if r.status == "done":
             return r.replayed.output
         return {"status": r.status, "interrupts": r.replayed.interrupts}
@@ -81,8 +101,12 @@ class Cassette:
 
 def pytest_addoption(parser: Any) -> None:
     group = parser.getgroup("agentc")
-    group.addoption("--agentc-record", action="store_true", default=False,
-                    help="agentc cassettes: run the agents live and record their cassettes again")
+    group.addoption(
+        "--agentc-record",
+        action="store_true",
+        default=False,
+        help="agentc cassettes: run the agents live and record their cassettes again",
+    )
 
 
 @pytest.fixture
@@ -90,6 +114,7 @@ def agent_cassette(request: Any) -> Cassette:
     """The cassette of this test (``cassettes/<test name>.json`` beside the test file)."""
     name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
     path = Path(str(request.node.fspath)).parent / "cassettes" / f"{name}.json"
-    record = bool(request.config.getoption("--agentc-record", default=False)) or \
-        os.environ.get(RECORD_ENV, "") not in ("", "0")
+    record = bool(request.config.getoption("--agentc-record", default=False)) or os.environ.get(
+        RECORD_ENV, ""
+    ) not in ("", "0")
     return Cassette(path, record)

@@ -1,6 +1,7 @@
 """Tool approvals of a journaled agent run: ``Runner.run`` then the SDK's own resumption
 at each pause whose decisions are journaled (``run_with_decisions``), a pause's identity,
 and ``agentc resume``'s value checked against what is pending (``decide``)."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,11 @@ from agentc.runtime_shims.codec import digest as _digest
 
 def call_id(item: Any) -> str:
     raw = getattr(item, "raw_item", None)
-    return getattr(raw, "call_id", None) or (raw.get("call_id") if isinstance(raw, dict) else None) or item.tool_name
+    return (
+        getattr(raw, "call_id", None)
+        or (raw.get("call_id") if isinstance(raw, dict) else None)
+        or item.tool_name
+    )
 
 
 def parse_args(raw: Any) -> Any:
@@ -21,8 +26,12 @@ def parse_args(raw: Any) -> Any:
         return raw
 
 
-async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
-                             decisions_at: Callable[[str], Optional[dict[str, Any]]]) -> tuple[str, Any]:
+async def run_with_decisions(
+    agent: Any,
+    input: Any,
+    kwargs: dict[str, Any],
+    decisions_at: Callable[[str], Optional[dict[str, Any]]],
+) -> tuple[str, Any]:
     """``Runner.run``, then the SDK's own resumption at each approval pause whose
     decisions are known (``decisions_at(pause_id)``: call id → ``{"action", "message"}``).
     Returns ``("waiting", pending approvals)`` or ``("done", RunResult)``."""
@@ -35,21 +44,39 @@ async def run_with_decisions(agent: Any, input: Any, kwargs: dict[str, Any],
         pause = pause_id(result.interruptions)
         chosen = decisions_at(pause)
         if not chosen:
-            return "waiting", [{"kind": "approval", "id": call_id(i), "tool": i.tool_name,
-                                "arguments": parse_args(i.arguments), "agent": i.agent.name, "pause": pause}
-                               for i in result.interruptions]
+            return "waiting", [
+                {
+                    "kind": "approval",
+                    "id": call_id(i),
+                    "tool": i.tool_name,
+                    "arguments": parse_args(i.arguments),
+                    "agent": i.agent.name,
+                    "pause": pause,
+                }
+                for i in result.interruptions
+            ]
         state = result.to_state()
         for item in state.get_interruptions():
             d = chosen.get(call_id(item))
             if d is None:
-                raise AgentcError(Code.GRAPH_CHANGED, f"the replayed run paused for {item.tool_name} "
-                                  "which the recorded decisions do not cover", construct=str(item.tool_name),
-                                  hint="the agent's code or model changed since the run started")
-            if d["action"] == "approve":  # "always": the SDK's sticky decision for the rest of the run
+                raise AgentcError(
+                    Code.GRAPH_CHANGED,
+                    f"the replayed run paused for {item.tool_name} "
+                    "which the recorded decisions do not cover",
+                    construct=str(item.tool_name),
+                    hint="the agent's code or model changed since the run started",
+                )
+            if (
+                d["action"] == "approve"
+            ):  # "always": the SDK's sticky decision for the rest of the run
                 state.approve(item, always_approve=bool(d.get("always")))
             else:
-                state.reject(item, always_reject=bool(d.get("always")), rejection_message=d.get("message"))
-        result = await Runner.run(agent, state, **{k: v for k, v in kwargs.items() if k != "context"})
+                state.reject(
+                    item, always_reject=bool(d.get("always")), rejection_message=d.get("message")
+                )
+        result = await Runner.run(
+            agent, state, **{k: v for k, v in kwargs.items() if k != "context"}
+        )
     return "done", result
 
 
@@ -76,28 +103,50 @@ def decide(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str, 
 
     listing = ", ".join(f"{p['tool']} ({p['id']})" for p in pending)
     if not isinstance(value, dict) or not set(value) <= {"approve", "reject"}:
-        raise AgentcError(Code.INVALID_RESUME, "the run waits for tool approvals", construct=run_id,
-                          hint='pass --value \'{"approve": [...], "reject": [...]}\' with tool names or call ids '
-                               "from: " + listing)
+        raise AgentcError(
+            Code.INVALID_RESUME,
+            "the run waits for tool approvals",
+            construct=run_id,
+            hint='pass --value \'{"approve": [...], "reject": [...]}\' with tool names or call ids '
+            "from: " + listing,
+        )
     decisions: dict[str, dict[str, Any]] = {}
     for action in ("approve", "reject"):
         for entry in value.get(action) or []:
-            ident, message = (entry.get("id"), entry.get("message")) if isinstance(entry, dict) else (entry, None)
+            ident, message = (
+                (entry.get("id"), entry.get("message"))
+                if isinstance(entry, dict)
+                else (entry, None)
+            )
             always = entry.get("always", False) if isinstance(entry, dict) else False
             if not isinstance(always, bool):
-                raise AgentcError(Code.INVALID_RESUME, f"\"always\" of {ident!r} must be true or false, "
-                                  f"not {always!r}", construct=run_id,
-                                  hint=f'e.g. {{"{action}": [{{"id": "{ident}", "always": true}}]}}')
+                raise AgentcError(
+                    Code.INVALID_RESUME,
+                    f'"always" of {ident!r} must be true or false, not {always!r}',
+                    construct=run_id,
+                    hint=f'e.g. {{"{action}": [{{"id": "{ident}", "always": true}}]}}',
+                )
             for p in pending:
                 if ident in (p["id"], p["tool"]) and p["id"] not in decisions:
-                    decisions[p["id"]] = {"action": action, "message": message,
-                                          **({"always": True} if always else {})}
+                    decisions[p["id"]] = {
+                        "action": action,
+                        "message": message,
+                        **({"always": True} if always else {}),
+                    }
                     break
             else:
-                raise AgentcError(Code.INVALID_RESUME, f"nothing pending matches {ident!r}", construct=run_id,
-                                  hint="pending: " + listing)
+                raise AgentcError(
+                    Code.INVALID_RESUME,
+                    f"nothing pending matches {ident!r}",
+                    construct=run_id,
+                    hint="pending: " + listing,
+                )
     missing = [p for p in pending if p["id"] not in decisions]
     if missing:
-        raise AgentcError(Code.INVALID_RESUME, "every pending tool call needs a decision", construct=run_id,
-                          hint="undecided: " + ", ".join(f"{p['tool']} ({p['id']})" for p in missing))
+        raise AgentcError(
+            Code.INVALID_RESUME,
+            "every pending tool call needs a decision",
+            construct=run_id,
+            hint="undecided: " + ", ".join(f"{p['tool']} ({p['id']})" for p in missing),
+        )
     return decisions

@@ -17,6 +17,7 @@ record. The engine makes the records durable:
 
 This module imports no SDK.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -40,8 +41,14 @@ def tool_record(wf: Any, effect: Any, text: str | None) -> dict[str, Any] | None
     if rule is None or rule.kind == "pure":
         return None
     output = claim_check.get_value(text)[0]
-    rec = record(effect.info["keys"], name, rule.kind, getattr(rule, "compensator", None),
-                 parse_args(effect.info["arguments"]), output)
+    rec = record(
+        effect.info["keys"],
+        name,
+        rule.kind,
+        getattr(rule, "compensator", None),
+        parse_args(effect.info["arguments"]),
+        output,
+    )
     rec["target"] = "tool"
     return rec
 
@@ -51,7 +58,7 @@ def carry(previous: str | None, added: list[Any]) -> str:
     of the steps that ran since (JOIN outputs; a stale earlier iteration's output repeats
     records already listed: merged by key, first position kept), packed."""
     found: dict[str, dict[str, Any]] = {}
-    for rec in (claim_check.get_value(previous) if previous else []):
+    for rec in claim_check.get_value(previous) if previous else []:
         found.setdefault(rec["key"], rec)
     for group in added:
         for o in (group or {}).values():
@@ -61,7 +68,9 @@ def carry(previous: str | None, added: list[Any]) -> str:
     return claim_check.put_value(list(found.values()))
 
 
-def effect_records(tasks: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+def effect_records(
+    tasks: list[dict[str, Any]],
+) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
     """The effect records of an engine execution's completed tasks, in completion order as
     the execution lists them, each with the task that reported it (None: carried by a
     model step, its tool task gone with an older loop iteration). A graph node re-run
@@ -77,7 +86,9 @@ def effect_records(tasks: list[dict[str, Any]]) -> list[tuple[dict[str, Any], di
                 found.setdefault(rec["key"], (rec, None))
         rec = out.get("effect")
         if isinstance(rec, dict):
-            if rec["key"] in found and found[rec["key"]][1] is None:  # carried, and its task still listed
+            if (
+                rec["key"] in found and found[rec["key"]][1] is None
+            ):  # carried, and its task still listed
                 found[rec["key"]] = (rec, t)
                 continue
             found.pop(rec["key"], None)
@@ -94,14 +105,24 @@ def compensate_task(input: dict[str, Any]) -> Outcome:
     done: list[str] = []
     keys: list[str] = []
     try:
-        recs = [r for r, _ in effect_records((input.get("failed") or {}).get("tasks") or [])
-                if r.get("class") == "compensable"]
+        recs = [
+            r
+            for r, _ in effect_records((input.get("failed") or {}).get("tasks") or [])
+            if r.get("class") == "compensable"
+        ]
         for rec in reversed(recs):
             compensate(rec, run_id)
             done.append(rec["name"])
             keys.append(rec["key"])
     except Exception as exc:  # noqa: BLE001 - a compensator failed: the engine retries the task, then fails it
-        return Outcome(Status.FAILED, {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
-                                       "compensated": done, "keys": keys},
-                       f"compensator failed: {type(exc).__name__}: {exc}")
+        return Outcome(
+            Status.FAILED,
+            {
+                "error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(),
+                "compensated": done,
+                "keys": keys,
+            },
+            f"compensator failed: {type(exc).__name__}: {exc}",
+        )
     return Outcome(Status.COMPLETED, {"compensated": done, "keys": keys})

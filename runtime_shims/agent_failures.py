@@ -4,6 +4,7 @@ user's code (AC300) that names the user's function and its file:line — the mod
 instructions, a tool, a guardrail — found in the exception's traceback (and in the
 exceptions it was raised from: the SDK re-raises a tool's error as ``UserError``).
 Every target reports the same diagnostic; the run stays resumable."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -51,22 +52,37 @@ def user_failure(exc: BaseException, wf: Any = None) -> Any:
     what = f"{type(root).__name__}: {root}"
     if where is None:
         start, _ = _sources(wf)
-        return RunFailed(Code.NODE_FAILED, f"the agent run failed: {what}", construct=type(root).__name__,
-                         **_at(start),
-                         hint="fix the cause, then `agentc resume RUN_ID`; completed model turns and tool calls "
-                              "are not repeated")
+        return RunFailed(
+            Code.NODE_FAILED,
+            f"the agent run failed: {what}",
+            construct=type(root).__name__,
+            **_at(start),
+            hint="fix the cause, then `agentc resume RUN_ID`; completed model turns and tool calls "
+            "are not repeated",
+        )
     name = where.function
-    return RunFailed(Code.NODE_FAILED, f"{name} raised {what}", construct=name, file=where.file, line=where.line,
-                     hint="the agents' own code failed (model, instructions, tool or guardrail); fix it, then "
-                          "`agentc resume RUN_ID`: completed model turns and tool calls are not repeated")
+    return RunFailed(
+        Code.NODE_FAILED,
+        f"{name} raised {what}",
+        construct=name,
+        file=where.file,
+        line=where.line,
+        hint="the agents' own code failed (model, instructions, tool or guardrail); fix it, then "
+        "`agentc resume RUN_ID`: completed model turns and tool calls are not repeated",
+    )
 
 
 def failure(exc: BaseException, wf: Any = None) -> Any:
     """The diagnostic for an exception that ends the run (``RunFailed``): the SDK's stop
     conditions by their codes, pointing at the guardrail or the starting agent; anything
     else as the user's code failing. ``wf``: the IR, for those source positions."""
-    from agents import (InputGuardrailTripwireTriggered, MaxTurnsExceeded, OutputGuardrailTripwireTriggered,
-                        ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)
+    from agents import (
+        InputGuardrailTripwireTriggered,
+        MaxTurnsExceeded,
+        OutputGuardrailTripwireTriggered,
+        ToolInputGuardrailTripwireTriggered,
+        ToolOutputGuardrailTripwireTriggered,
+    )
 
     from agentc.errors import AgentcError, Code, RunFailed
 
@@ -78,16 +94,29 @@ def failure(exc: BaseException, wf: Any = None) -> Any:
     if isinstance(exc, (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered)):
         name = exc.guardrail_result.guardrail.get_name()
         kind = "input" if isinstance(exc, InputGuardrailTripwireTriggered) else "output"
-        return RunFailed(Code.GUARDRAIL_TRIPPED, f"{kind} guardrail {name!r} tripped: the run stopped, as Runner.run "
-                         f"raises {type(exc).__name__}", construct=f"guardrail {name!r}",
-                         **_at(_guardrail_source(_sources(wf)[1], name, getattr(agent_system(wf), "run", None))),
-                         hint="the guardrail rejected this input/output; change the input or the guardrail")
+        return RunFailed(
+            Code.GUARDRAIL_TRIPPED,
+            f"{kind} guardrail {name!r} tripped: the run stopped, as Runner.run "
+            f"raises {type(exc).__name__}",
+            construct=f"guardrail {name!r}",
+            **_at(_guardrail_source(_sources(wf)[1], name, getattr(agent_system(wf), "run", None))),
+            hint="the guardrail rejected this input/output; change the input or the guardrail",
+        )
     if isinstance(exc, (ToolInputGuardrailTripwireTriggered, ToolOutputGuardrailTripwireTriggered)):
         name = exc.guardrail.get_name()
-        return RunFailed(Code.GUARDRAIL_TRIPPED, f"tool guardrail {name!r} tripped ({type(exc).__name__})",
-                         construct=f"guardrail {name!r}", **_at(_guardrail_source(_sources(wf)[1], name)),
-                         hint="the tool call was refused by its guardrail")
+        return RunFailed(
+            Code.GUARDRAIL_TRIPPED,
+            f"tool guardrail {name!r} tripped ({type(exc).__name__})",
+            construct=f"guardrail {name!r}",
+            **_at(_guardrail_source(_sources(wf)[1], name)),
+            hint="the tool call was refused by its guardrail",
+        )
     if isinstance(exc, MaxTurnsExceeded):
-        return RunFailed(Code.MAX_TURNS, f"max_turns exceeded: {exc}", construct="max_turns", **_at(_sources(wf)[0]),
-                         hint="raise it with --recursion-limit (max_turns for agents) or check why the agent loops")
+        return RunFailed(
+            Code.MAX_TURNS,
+            f"max_turns exceeded: {exc}",
+            construct="max_turns",
+            **_at(_sources(wf)[0]),
+            hint="raise it with --recursion-limit (max_turns for agents) or check why the agent loops",
+        )
     return user_failure(exc, wf)

@@ -18,6 +18,7 @@ a failure of the batch. What agentc adds:
   with or without a policy, since ``fail_fast`` is the SDK's semantics (a plain gather
   of the activities would let a sibling run on and do its effect after the failure).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,11 @@ def spec(wf: Any, agent: str | None) -> dict[str, Any] | None:
     call), so an engine never lets a sibling run on after the failure."""
     f = policy_of(wf, agent)
     if f is None:
-        return None if agent is None or getattr(getattr(wf, "body", None), "kind", None) != "agents" else \
-            {"node": agent, "mode": "fail_fast", "deadline": None}
+        return (
+            None
+            if agent is None or getattr(getattr(wf, "body", None), "kind", None) != "agents"
+            else {"node": agent, "mode": "fail_fast", "deadline": None}
+        )
     return {"node": f.name, "mode": f.mode, "deadline": f.deadline}
 
 
@@ -60,9 +64,14 @@ def stamped(wf: Any, agent: str | None, inputs: dict[str, Any]) -> dict[str, Any
 
 def deadline_failure(name: str, deadline: float, source: Any = None) -> RunFailed:
     n = ""
-    return RunFailed(Code.FANOUT_DEADLINE, f"the parallel tool calls of agent {name!r} did not finish within "
-                     f"their deadline of {deadline:g} s{n}", construct=f"fanout {name!r}", source=source,
-                     hint="raise the deadline ([policies.fanouts]), or resume the run to run the calls again")
+    return RunFailed(
+        Code.FANOUT_DEADLINE,
+        f"the parallel tool calls of agent {name!r} did not finish within "
+        f"their deadline of {deadline:g} s{n}",
+        construct=f"fanout {name!r}",
+        source=source,
+        hint="raise the deadline ([policies.fanouts]), or resume the run to run the calls again",
+    )
 
 
 @dataclass
@@ -78,7 +87,9 @@ class Deadlines:
     wf: Any
     batches: dict[tuple[Any, ...], _Batch] = field(default_factory=dict)
 
-    async def run(self, agent: str, scope: tuple[str, ...], call: Callable[[], Awaitable[Any]]) -> Any:
+    async def run(
+        self, agent: str, scope: tuple[str, ...], call: Callable[[], Awaitable[Any]]
+    ) -> Any:
         f = policy_of(self.wf, agent)
         if f is None or not f.deadline:
             return await call()
@@ -101,13 +112,18 @@ class Deadlines:
 def for_drive(wf: Any) -> Deadlines | None:
     """A local drive's ``Steps.fanout`` (None: no agent of ``wf`` has a deadline)."""
     policies = getattr(wf, "policies", None)
-    if policies is None or agent_system(wf) is None or not any(f.deadline for f in policies.fanouts):
+    if (
+        policies is None
+        or agent_system(wf) is None
+        or not any(f.deadline for f in policies.fanouts)
+    ):
         return None
     return Deadlines(wf)
 
 
-async def guarded(steps: Any, agent: str, scope: tuple[str, ...], key: str,
-                  call: Callable[[], Awaitable[Any]]) -> Any:
+async def guarded(
+    steps: Any, agent: str, scope: tuple[str, ...], key: str, call: Callable[[], Awaitable[Any]]
+) -> Any:
     """Run one live tool call under the drive's fan-out rules: an engine step's own call
     in its activity's cancel scope (cancelled at its next ``await``; never started once
     the scope is cancelled), a local call under its batch's deadline."""

@@ -22,6 +22,7 @@ journal, as before, and that drive becomes the session. A failed drive is droppe
 ``AGENTC_WARM_RUNS``: how many sessions a worker process keeps (default 64; 0 turns warm
 runs off, every step replays the run).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -88,8 +89,12 @@ class Session:
     def alive(self) -> bool:
         """Whether the drive can go on for the run's next step: still running, and every
         live event of it came in the order a replay gives (``Steps.live``)."""
-        return (self.task is not None and not self.task.done() and not self.loop.is_closed()
-                and not getattr(self.steps, "out_of_order", False))
+        return (
+            self.task is not None
+            and not self.task.done()
+            and not self.loop.is_closed()
+            and not getattr(self.steps, "out_of_order", False)
+        )
 
     def close(self) -> None:
         """Cancel the drive, put back the user's objects, close its loop."""

@@ -23,6 +23,7 @@ value, merged by key (merging a step twice is harmless), carried as a claim chec
 (``claim_check.py``): a chain of manifests whose large values and links live in the blob
 store, so every payload stays small however long the run.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,7 +33,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import agent_effects, agent_failures, agent_fanout, agent_sessions, at_most_once, claim_check, policy_gate
+from agentc.runtime_shims import (
+    agent_effects,
+    agent_failures,
+    agent_fanout,
+    agent_sessions,
+    at_most_once,
+    claim_check,
+    policy_gate,
+)
 from agentc.runtime_shims import cancel_scope, external_steps
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import digest
@@ -59,10 +68,13 @@ def unpack(text: str) -> Any:
     return claim_check.get_value(text)
 
 
-_WORKFLOW_ID: contextvars.ContextVar[str] = contextvars.ContextVar("agentc_agent_workflow_id", default="")
+_WORKFLOW_ID: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "agentc_agent_workflow_id", default=""
+)
 """The engine's workflow id of the step being executed (tools' idempotency keys)."""
-_ATTEMPT: contextvars.ContextVar[tuple[int, tuple[str, ...]]] = contextvars.ContextVar("agentc_agent_attempt",
-                                                                                      default=(0, ()))
+_ATTEMPT: contextvars.ContextVar[tuple[int, tuple[str, ...]]] = contextvars.ContextVar(
+    "agentc_agent_attempt", default=(0, ())
+)
 """The step's retry count and the keys a human forgot (``at_most_once.ToolGuard``)."""
 
 
@@ -97,7 +109,9 @@ class AgentStepper:
 
     # ------------------------------------------------------------ the journal
     @staticmethod
-    def journal_of(base: str | None, prev: str | None, added: list[Any], decision: dict[str, Any] | None) -> dict:
+    def journal_of(
+        base: str | None, prev: str | None, added: list[Any], decision: dict[str, Any] | None
+    ) -> dict:
         """The journal a model step starts from (step key → entry text, see claim_check):
         the previous one, the entries of the steps that ran since (maps of step ref →
         output: Conductor's JOIN output, the Temporal workflow's ``added``), the latest
@@ -114,7 +128,9 @@ class AgentStepper:
         return journal
 
     # ------------------------------------------------------------ steps
-    def model_step(self, run: dict[str, Any], entries: dict[str, str], base: str | None = None) -> dict[str, Any]:
+    def model_step(
+        self, run: dict[str, Any], entries: dict[str, str], base: str | None = None
+    ) -> dict[str, Any]:
         """Replay to the next model call, make it, report what comes next. ``entries``:
         the journal (step key → entry text); ``base``: the journal text it extends."""
         scope = tuple(run.get("scope") or ())
@@ -128,7 +144,7 @@ class AgentStepper:
                     made[0] = True
                     return replay.RUN
                 return replay.RUN if e.kind == "input_guardrail" else replay.NEED
-            return replay.RUN if scope[:len(e.path)] == e.path else replay.WAIT
+            return replay.RUN if scope[: len(e.path)] == e.path else replay.WAIT
 
         if scope and scope[-1] in entries:
             # An agent-as-tool child whose tool call is already journaled: the step that ran
@@ -141,11 +157,22 @@ class AgentStepper:
             d = self._drive(run, entries, admit, watch=scope[-1] if scope else None)
         merged = {**entries, **d.texts}
         text = claim_check.save_journal(merged, base)
-        out: dict[str, Any] = {"agent": d.agent, "journal_size": len(merged),
-                               "journal": text, "calls": [], "approvals": [], "pause": None, "result": None}
+        out: dict[str, Any] = {
+            "agent": d.agent,
+            "journal_size": len(merged),
+            "journal": text,
+            "calls": [],
+            "approvals": [],
+            "pause": None,
+            "result": None,
+        }
         if d.status == "target":  # an agent-as-tool child: its tool call completed
             output = claim_check.get_value(merged[scope[-1]])[0]
-            return {**out, "next": "final", "result": claim_check.result_value({"tool_output": _jsonable(output)})}
+            return {
+                **out,
+                "next": "final",
+                "result": claim_check.result_value({"tool_output": _jsonable(output)}),
+            }
         if d.status == "final":
             return {**out, "next": "final", "result": claim_check.result_value(d.value)}
         if d.status == "waiting":
@@ -157,18 +184,24 @@ class AgentStepper:
             c["type"] = self.layout.step_type(c)
         return {**out, "next": "steps", "calls": calls}
 
-    def effect_step(self, run: dict[str, Any], entries: dict[str, str], target: list[str]) -> dict[str, Any]:
+    def effect_step(
+        self, run: dict[str, Any], entries: dict[str, str], target: list[str]
+    ) -> dict[str, Any]:
         """Replay up to one reported call (a tool call or an output guardrail), run it,
         return the new journal entries."""
         path = tuple(target)
 
         def admit(e: replay.Effect) -> str:
-            return replay.RUN if path[:len(e.path)] == e.path else replay.WAIT
+            return replay.RUN if path[: len(e.path)] == e.path else replay.WAIT
 
         d = self._drive(run, entries, admit, watch=path[-1])
         if d.status != "target":
-            raise AgentcError(Code.GRAPH_CHANGED, f"the replayed run did not reach step {path[-1]!r} ({d.status})",
-                              construct=path[-1], hint="the agents changed since the run started; start a new run")
+            raise AgentcError(
+                Code.GRAPH_CHANGED,
+                f"the replayed run did not reach step {path[-1]!r} ({d.status})",
+                construct=path[-1],
+                hint="the agents changed since the run started; start a new run",
+            )
         out = {"entries": claim_check.save_journal(d.texts)}
         rec = agent_effects.tool_record(self.wf, d.value, d.texts.get(path[-1]))
         if rec is not None:  # the run's ledger in the engine's history (docs/effects.md)
@@ -180,25 +213,40 @@ class AgentStepper:
         return {**run, "scope": list(call["path"])}
 
     # ------------------------------------------------------------ driving
-    def _drive(self, run: dict[str, Any], entries: dict[str, str], admit: Any, watch: str | None) -> Drive:
+    def _drive(
+        self, run: dict[str, Any], entries: dict[str, str], admit: Any, watch: str | None
+    ) -> Drive:
         """Drive the run to where this step's work ends: on the run's warm session in this
         worker when it agrees with the journal, else from the journal's start
         (``agent_sessions.py``)."""
         workflow_id = _WORKFLOW_ID.get()
-        key = (workflow_id, self.layout.plan_id, id(self.agent), digest(run)) if workflow_id else None
+        key = (
+            (workflow_id, self.layout.plan_id, id(self.agent), digest(run)) if workflow_id else None
+        )
         session = agent_sessions.take(key, entries)
         guard = at_most_once.ToolGuard(self.wf, *_ATTEMPT.get())
         cancel = cancel_scope.current()  # a fan-out policy's activity (temporal_agent_fanout)
         try:
-            d = session.call(lambda: self._serve(session, run, entries, admit, watch, workflow_id, guard, cancel))
+            d = session.call(
+                lambda: self._serve(session, run, entries, admit, watch, workflow_id, guard, cancel)
+            )
         except BaseException:
             session.close()
             raise
         agent_sessions.give_back(session)
         return d
 
-    async def _serve(self, session: agent_sessions.Session, run: dict[str, Any], entries: dict[str, str],
-                     admit: Any, watch: str | None, workflow_id: str, guard: Any = None, cancel: Any = None) -> Drive:
+    async def _serve(
+        self,
+        session: agent_sessions.Session,
+        run: dict[str, Any],
+        entries: dict[str, str],
+        admit: Any,
+        watch: str | None,
+        workflow_id: str,
+        guard: Any = None,
+        cancel: Any = None,
+    ) -> Drive:
         from agents import AgentsException
 
         added = {k: t for k, t in entries.items() if k not in session.texts}
@@ -212,9 +260,14 @@ class AgentStepper:
             steps.policy = policy_gate.gate_for(self.wf)
             replay.activate(steps)
             session.release = replay.install(self.agent, steps)
-            session.task = asyncio.ensure_future(replay.run_with_decisions(
-                self.agent, run["input"], replay.run_kwargs(steps, run_context(run), run.get("max_turns"), self.wf),
-                lambda pause: steps.done.get(f"pause:{pause}")))
+            session.task = asyncio.ensure_future(
+                replay.run_with_decisions(
+                    self.agent,
+                    run["input"],
+                    replay.run_kwargs(steps, run_context(run), run.get("max_turns"), self.wf),
+                    lambda pause: steps.done.get(f"pause:{pause}"),
+                )
+            )
         else:  # a warm drive: wake the parked steps with what the journal added
             steps.done.update(values)
             steps.admit, steps.watch = admit, watch
@@ -237,7 +290,9 @@ class AgentStepper:
         exc = task.exception()
         if exc is not None:
             err = agent_failures.failure(exc, self.wf) if isinstance(exc, AgentsException) else exc
-            if texts:  # what the drive journaled before the run failed (a tripped guardrail's result):
+            if (
+                texts
+            ):  # what the drive journaled before the run failed (a tripped guardrail's result):
                 err.journaled = texts  # the failed task's output carries it to the engine's history
             if err is exc:
                 raise exc
@@ -245,7 +300,9 @@ class AgentStepper:
         status, value = task.result()
         if status == "waiting":
             return Drive("waiting", new, [], value, steps.agent, texts=texts)
-        return Drive("final", new, [], replay.final_result(value, run), value.last_agent.name, texts=texts)
+        return Drive(
+            "final", new, [], replay.final_result(value, run), value.last_agent.name, texts=texts
+        )
 
     @staticmethod
     async def _settle(task: asyncio.Future, steps: replay.Steps) -> None:
@@ -270,8 +327,16 @@ class AgentStepper:
                     return
 
     # ------------------------------------------------------------ the step protocol
-    def execute(self, task_type: str, input: dict[str, Any], *, retry_count: int = 0, workflow_id: str = "",
-                task_id: str = "", first_attempt_time: float | None = None) -> Any:
+    def execute(
+        self,
+        task_type: str,
+        input: dict[str, Any],
+        *,
+        retry_count: int = 0,
+        workflow_id: str = "",
+        task_id: str = "",
+        first_attempt_time: float | None = None,
+    ) -> Any:
         """One engine task (``runtime_shims.protocol.Outcome``): the model step reports the
         next steps (``protocol.CallTask``s); tool and guardrail tasks run their call.
         (``first_attempt_time``: the engines pass it to every worker; agent steps ignore it.)"""
@@ -282,31 +347,65 @@ class AgentStepper:
             return agent_effects.compensate_task(input)
         try:
             if kind is None:
-                raise AgentcError(Code.GRAPH_CHANGED, f"task type {task_type!r} is not part of this agent system",
-                                  construct=task_type, hint="the worker and the registered workflow come from "
-                                                            "different code; recompile and redeploy")
+                raise AgentcError(
+                    Code.GRAPH_CHANGED,
+                    f"task type {task_type!r} is not part of this agent system",
+                    construct=task_type,
+                    hint="the worker and the registered workflow come from "
+                    "different code; recompile and redeploy",
+                )
             if input.get("plan") != self.layout.plan_id:
-                raise AgentcError(Code.GRAPH_CHANGED, "the workflow was compiled from different agents "
-                                  f"(plan {input.get('plan')!r}, this worker has {self.layout.plan_id!r})",
-                                  construct=task_type, hint="re-run `agentc deploy` or restart workers with the "
-                                                            "deployed code")
+                raise AgentcError(
+                    Code.GRAPH_CHANGED,
+                    "the workflow was compiled from different agents "
+                    f"(plan {input.get('plan')!r}, this worker has {self.layout.plan_id!r})",
+                    construct=task_type,
+                    hint="re-run `agentc deploy` or restart workers with the deployed code",
+                )
             if kind["kind"] == "model":
                 return Outcome(Status.COMPLETED, self._engine_model(input))
-            return Outcome(Status.COMPLETED, self.effect_step(unpack(input["run"]),
-                                                             claim_check.load_journal(input["journal"]),
-                                                             unpack(input["target"])))
+            return Outcome(
+                Status.COMPLETED,
+                self.effect_step(
+                    unpack(input["run"]),
+                    claim_check.load_journal(input["journal"]),
+                    unpack(input["target"]),
+                ),
+            )
         except AgentcError as exc:
             text = exc.diagnostic.render()
-            return Outcome(Status.TERMINAL, {"error": text, "code": exc.diagnostic.code.value,
-                                             **at_most_once.output_of(exc), **_journaled(exc)}, text)
+            return Outcome(
+                Status.TERMINAL,
+                {
+                    "error": text,
+                    "code": exc.diagnostic.code.value,
+                    **at_most_once.output_of(exc),
+                    **_journaled(exc),
+                },
+                text,
+            )
         except Exception as exc:  # noqa: BLE001 - the user's model or code failed: a bounded retry
             failed = agent_failures.failure(exc, self.wf).diagnostic
             text = failed.render()
-            amo = kind is not None and kind["kind"] == "tool" and at_most_once.is_at_most_once(self.wf, kind["name"])
-            final = amo or retry_count + 1 >= STEP_ATTEMPTS  # at_most_once: terminal at once (at_most_once.py)
-            return Outcome(Status.TERMINAL if final else Status.FAILED,
-                           {"error": text, "code": failed.code.value, "attempt": retry_count + 1,
-                            "traceback": "".join(traceback.format_exception(exc)), **_journaled(exc)}, text)
+            amo = (
+                kind is not None
+                and kind["kind"] == "tool"
+                and at_most_once.is_at_most_once(self.wf, kind["name"])
+            )
+            final = (
+                amo or retry_count + 1 >= STEP_ATTEMPTS
+            )  # at_most_once: terminal at once (at_most_once.py)
+            return Outcome(
+                Status.TERMINAL if final else Status.FAILED,
+                {
+                    "error": text,
+                    "code": failed.code.value,
+                    "attempt": retry_count + 1,
+                    "traceback": "".join(traceback.format_exception(exc)),
+                    **_journaled(exc),
+                },
+                text,
+            )
 
     def _engine_model(self, input: dict[str, Any]) -> dict[str, Any]:
         """A model step on an engine: its turn, the reported calls as ``CallTask``s
@@ -315,8 +414,9 @@ class AgentStepper:
         base = input.get("journal") or (input["run"] or {}).get("journal")
         # completed external tool calls become their journal entries (external_steps.py)
         added = external_steps.completed_entries(input.get("added") or [], input.get("asked"))
-        journal = self.journal_of((input["run"] or {}).get("journal"), input.get("journal"), added,
-                                  input.get("decision"))
+        journal = self.journal_of(
+            (input["run"] or {}).get("journal"), input.get("journal"), added, input.get("decision")
+        )
         out = self.model_step(run, journal, base)
         if "effects" in input:  # Conductor: the run's effect records so far (agent_effects.py)
             out["effects"] = agent_effects.carry(input["effects"], input.get("added") or [])
@@ -324,29 +424,74 @@ class AgentStepper:
         for i, c in enumerate(out["calls"]):
             ref = f"t{out['journal_size']}_{i}"  # unique in the run: every loop iteration adds entries
             if c["kind"] == "agent_tool":
-                tasks.append(CallTask(ref, c["type"], {"child": pack(self.child_run(run, c)), "journal": out["journal"]},
-                                      child=True))
-            elif c["kind"] == "tool" and c["name"] in external_steps.external_tools(self.wf):  # done outside
-                tasks.append(CallTask(ref, external_steps.external_type(c["type"]),
-                                      external_steps.tool_task_input(c, external_steps.tool_timeout(self.wf, c["name"]))))
+                tasks.append(
+                    CallTask(
+                        ref,
+                        c["type"],
+                        {"child": pack(self.child_run(run, c)), "journal": out["journal"]},
+                        child=True,
+                    )
+                )
+            elif c["kind"] == "tool" and c["name"] in external_steps.external_tools(
+                self.wf
+            ):  # done outside
+                tasks.append(
+                    CallTask(
+                        ref,
+                        external_steps.external_type(c["type"]),
+                        external_steps.tool_task_input(
+                            c, external_steps.tool_timeout(self.wf, c["name"])
+                        ),
+                    )
+                )
             else:
-                tasks.append(CallTask(ref, c["type"], {"plan": self.layout.plan_id, "run": pack(run),
-                                                       "journal": out["journal"], "target": pack(c["path"])}))
-        fan = agent_fanout.spec(self.wf, out["agent"]) if tasks else None  # Temporal: temporal_agent_fanout
-        stamped = agent_fanout.stamped(self.wf, out["agent"], {t.ref: t.input for t in tasks})  # Conductor:
-        tasks = [CallTask(t.ref, t.task_type, stamped[t.ref], t.child) for t in tasks]  # targets/conductor/fanout.py
-        return {**out, "plan": self.layout.plan_id, CALLS_KEY: [t.to_dict() for t in tasks],
-                **({"fanout": fan} if fan else {})}
+                tasks.append(
+                    CallTask(
+                        ref,
+                        c["type"],
+                        {
+                            "plan": self.layout.plan_id,
+                            "run": pack(run),
+                            "journal": out["journal"],
+                            "target": pack(c["path"]),
+                        },
+                    )
+                )
+        fan = (
+            agent_fanout.spec(self.wf, out["agent"]) if tasks else None
+        )  # Temporal: temporal_agent_fanout
+        stamped = agent_fanout.stamped(
+            self.wf, out["agent"], {t.ref: t.input for t in tasks}
+        )  # Conductor:
+        tasks = [
+            CallTask(t.ref, t.task_type, stamped[t.ref], t.child) for t in tasks
+        ]  # targets/conductor/fanout.py
+        return {
+            **out,
+            "plan": self.layout.plan_id,
+            CALLS_KEY: [t.to_dict() for t in tasks],
+            **({"fanout": fan} if fan else {}),
+        }
 
 
-def run_input(input: Any, context: Any, factory: str | None = None, *, max_turns: int | None,
-              full_result: bool = False) -> dict[str, Any]:
+def run_input(
+    input: Any,
+    context: Any,
+    factory: str | None = None,
+    *,
+    max_turns: int | None,
+    full_result: bool = False,
+) -> dict[str, Any]:
     """A root agent workflow's input (what ``read_run`` reads back): the context packed —
     or, with a context factory (``agentc.agent_context.run_context``), its arguments packed and its
     REF, called in every step; ``full_result``: the run returns the whole ``RunResult``
     (``run_result.py``)."""
-    out = {"input": input, "context": None if context is None else pack(context), "context_factory": factory,
-           "max_turns": max_turns}
+    out = {
+        "input": input,
+        "context": None if context is None else pack(context),
+        "context_factory": factory,
+        "max_turns": max_turns,
+    }
     if full_result:
         from agentc.runtime_shims.run_result import FULL
 
@@ -359,7 +504,9 @@ def read_run(wf_input: dict[str, Any]) -> dict[str, Any]:
     context_factory, max_turns}``, or an agent-as-tool child's packed ``child``."""
     if wf_input.get("child"):
         return unpack(wf_input["child"])
-    return {k: wf_input.get(k) for k in ("input", "context", "context_factory", "max_turns", "result")}
+    return {
+        k: wf_input.get(k) for k in ("input", "context", "context_factory", "max_turns", "result")
+    }
 
 
 def run_context(run: dict[str, Any]) -> Any:
@@ -384,11 +531,22 @@ def _journaled(exc: BaseException) -> dict[str, Any]:
 def _call(e: replay.Effect) -> dict[str, Any]:
     info = e.info
     if e.kind == "tool":
-        return {"kind": "agent_tool" if info.get("agent_tool") else "tool", "agent": info["agent"],
-                "name": info["tool"], "call_id": info["call_id"], "arguments": replay.parse_args(info["arguments"]),
-                "path": list(e.path)}
-    return {"kind": "guardrail", "agent": info["agent"], "name": info["guardrail"], "call_id": None,
-            "arguments": None, "path": list(e.path)}
+        return {
+            "kind": "agent_tool" if info.get("agent_tool") else "tool",
+            "agent": info["agent"],
+            "name": info["tool"],
+            "call_id": info["call_id"],
+            "arguments": replay.parse_args(info["arguments"]),
+            "path": list(e.path),
+        }
+    return {
+        "kind": "guardrail",
+        "agent": info["agent"],
+        "name": info["guardrail"],
+        "call_id": None,
+        "arguments": None,
+        "path": list(e.path),
+    }
 
 
 def _jsonable(value: Any) -> Any:

@@ -17,6 +17,7 @@ Not produced: ``RawResponsesStreamEvent`` (token deltas). A journal holds whole 
 the follower's model returns each as one ``response.completed`` event, which the SDK wraps
 in a raw event — those are dropped rather than passed off as the model's stream.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,7 +66,9 @@ class FollowSteps(replay.Steps):
         self.waiting_for = effect.key
         return replay.WAIT
 
-    async def perform(self, effect: replay.Effect, execute: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
+    async def perform(
+        self, effect: replay.Effect, execute: Callable[[], Awaitable[Any]]
+    ) -> tuple[bool, Any]:
         if not effect.info.get("agent_tool"):
             return await super().perform(effect, execute)
         value = await execute()
@@ -108,8 +111,17 @@ class StreamDiverged(Exception):
         self.key = key
 
 
-async def follow(agent: Any, wf: Any, input: Any, context: Any, max_turns: int | None, source: Source, *,
-                 poll_s: float = 0.05, after_pause: str | None = None) -> AsyncIterator[Any]:
+async def follow(
+    agent: Any,
+    wf: Any,
+    input: Any,
+    context: Any,
+    max_turns: int | None,
+    source: Source,
+    *,
+    poll_s: float = 0.05,
+    after_pause: str | None = None,
+) -> AsyncIterator[Any]:
     """The SDK's stream events of the run ``source`` shows, as its journal grows. Ends when
     the SDK's stream ends (the run finished, or paused for approvals it has no decisions
     for yet), or when the run ended and the journal cannot take the follower further (a
@@ -151,13 +163,21 @@ async def follow(agent: Any, wf: Any, input: Any, context: Any, max_turns: int |
                 state = result.to_state()
                 for item in state.get_interruptions():
                     d = decisions[pause].get(call_id(item))
-                    if d is None:  # the run's decisions do not cover what the follower's SDK paused for
+                    if (
+                        d is None
+                    ):  # the run's decisions do not cover what the follower's SDK paused for
                         raise StreamDiverged(f"pause:{pause}:{call_id(item)}")
                     if d["action"] == "approve":
                         state.approve(item, always_approve=bool(d.get("always")))
                     else:
-                        state.reject(item, always_reject=bool(d.get("always")), rejection_message=d.get("message"))
-                result = Runner.run_streamed(agent, state, **{k: v for k, v in kwargs.items() if k != "context"})
+                        state.reject(
+                            item,
+                            always_reject=bool(d.get("always")),
+                            rejection_message=d.get("message"),
+                        )
+                result = Runner.run_streamed(
+                    agent, state, **{k: v for k, v in kwargs.items() if k != "context"}
+                )
 
     async def run_drive() -> None:
         try:
@@ -178,15 +198,21 @@ async def follow(agent: Any, wf: Any, input: Any, context: Any, max_turns: int |
                     continue
                 snap = await source()
                 new = steps.feed(snap.entries)
-                if snap.decisions.keys() - decisions.keys():  # a pause was decided: the follower goes on
+                if (
+                    snap.decisions.keys() - decisions.keys()
+                ):  # a pause was decided: the follower goes on
                     decisions.update(snap.decisions)
                     steps.stalled.clear()
                     steps.wake()
                     new = True
                 if not new and snap.state != "running" and steps.stalled.is_set() and queue.empty():
-                    if snap.state == "done" or (snap.state == "waiting" and not steps.waiting_for.startswith("pause:")):
+                    if snap.state == "done" or (
+                        snap.state == "waiting" and not steps.waiting_for.startswith("pause:")
+                    ):
                         raise StreamDiverged(steps.waiting_for) from None
-                    finished = True  # the run failed or waits: the journal takes the follower no further
+                    finished = (
+                        True  # the run failed or waits: the journal takes the follower no further
+                    )
                     steps.closing = True
                     steps.wake()
                     task.cancel()
@@ -219,8 +245,16 @@ async def completed_stream(response: Awaitable[Any]) -> AsyncIterator[Any]:
     from openai.types.responses import Response, ResponseCompletedEvent
 
     r = await response  # its usage is not the stream's business: the run's drive counts it
-    body = Response(id=r.response_id or "", created_at=0, model="", object="response", output=list(r.output),
-                    parallel_tool_calls=False, tool_choice="auto", tools=[])
+    body = Response(
+        id=r.response_id or "",
+        created_at=0,
+        model="",
+        object="response",
+        output=list(r.output),
+        parallel_tool_calls=False,
+        tool_choice="auto",
+        tools=[],
+    )
     yield ResponseCompletedEvent(type="response.completed", response=body, sequence_number=0)
 
 

@@ -21,6 +21,7 @@ and goes on): the call is still journaled, so it is not made again.
 The callback lives in a closure cell of the SDK's tool (``compat.agent_tool_stream_cell``);
 ``openai_agents_replay.install`` swaps the cell's contents for the journaled callback while
 a drive runs, like every other wrapper, and puts the user's back after."""
+
 from __future__ import annotations
 
 import inspect
@@ -33,7 +34,9 @@ EVENT = "on_stream"
 RAW = "raw_response_event"
 
 
-def journaled_on_stream(callback: Callable[[Any], Any], agent: str, tool: str) -> Callable[[Any], Awaitable[None]]:
+def journaled_on_stream(
+    callback: Callable[[Any], Any], agent: str, tool: str
+) -> Callable[[Any], Awaitable[None]]:
     """The callback ``as_tool(on_stream=callback)`` of ``agent``'s tool ``tool``, called once
     per event of the nested run whatever the number of drives."""
     failed: dict[int, BaseException] = {}

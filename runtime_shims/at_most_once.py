@@ -19,6 +19,7 @@ Agents tool, on Temporal and on Conductor.
 
 This module imports no SDK.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -57,14 +58,17 @@ def uncertain(rule: Any, name: str, scope: Any, args: Any) -> AgentcError:
     rec = record(scope, name, "at_most_once", None, args, None)
     rec["target"] = rule.on
     key = rec["key"]
-    return RunFailed(Code.EFFECT_UNCERTAIN,
-                     f"{rule.on} {name!r} is at_most_once and a previous attempt was cut off during the call "
-                     f"(key {key}): whether its effect happened is unknown, so it is not called again",
-                     construct=f"{rule.on} {name!r}", source=rule.source,
-                     hint=f"check the service; if it did not happen: `agentc effects RUN_ID --forget {key} "
-                          "--engine ENGINE ...`, then resume the run; to undo the run: `agentc cancel RUN_ID "
-                          "--engine ENGINE ...`",
-                     details={"output": {"code": Code.EFFECT_UNCERTAIN.value, UNCERTAIN: rec}})
+    return RunFailed(
+        Code.EFFECT_UNCERTAIN,
+        f"{rule.on} {name!r} is at_most_once and a previous attempt was cut off during the call "
+        f"(key {key}): whether its effect happened is unknown, so it is not called again",
+        construct=f"{rule.on} {name!r}",
+        source=rule.source,
+        hint=f"check the service; if it did not happen: `agentc effects RUN_ID --forget {key} "
+        "--engine ENGINE ...`, then resume the run; to undo the run: `agentc cancel RUN_ID "
+        "--engine ENGINE ...`",
+        details={"output": {"code": Code.EFFECT_UNCERTAIN.value, UNCERTAIN: rec}},
+    )
 
 
 def output_of(exc: AgentcError) -> dict[str, Any]:

@@ -28,6 +28,7 @@ the original database. ``hash`` chains the events: sha256 over the previous even
 and this event's canonical JSON (everything but ``hash``), so an edited, removed or
 reordered event breaks every hash after it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -71,7 +72,9 @@ class Event:
 
 def canonical(value: Any) -> str:
     """The JSON that is hashed: sorted keys, no whitespace, UTF-8 text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def link(prev: str, event: Event) -> str:
@@ -104,7 +107,9 @@ def verify(events: list[Event]) -> Break | None:
         if e.seq != i:
             return Break(i, f"event {i} is missing (found event {e.seq} in its place)")
         if link(prev, e) != e.hash:
-            return Break(i, f"event {i} ({e.kind} {e.name or e.key}) was edited: its hash does not match")
+            return Break(
+                i, f"event {i} ({e.kind} {e.name or e.key}) was edited: its hash does not match"
+            )
         prev = e.hash
     return None
 

@@ -27,6 +27,7 @@ has only orphan blobs: collect only once such runs have finished. A step that re
 blob more than N days old in the milliseconds between ``gc``'s last check and its delete
 loses it: that run then fails loudly (AC313, missing blob), never silently.
 """
+
 from __future__ import annotations
 
 import time
@@ -56,9 +57,12 @@ class Plan:
 
 def plan(store: blobs.Store, older_than_days: float, now: float | None = None) -> Plan:
     if older_than_days < MIN_DAYS:
-        raise AgentcError(Code.CONFIG, f"--older-than {older_than_days:g} is under {MIN_DAYS:g} day",
-                          construct="--older-than",
-                          hint="gc keeps at least a day so a blob a step just reused is never taken")
+        raise AgentcError(
+            Code.CONFIG,
+            f"--older-than {older_than_days:g} is under {MIN_DAYS:g} day",
+            construct="--older-than",
+            hint="gc keeps at least a day so a blob a step just reused is never taken",
+        )
     now = time.time() if now is None else now
     cutoff = now - older_than_days * DAY
     out = Plan(store.url, older_than_days)

@@ -21,6 +21,7 @@ starts inherit it), else the default folder. S3 options come from the usual AWS 
 A store that cannot be reached, or a reference whose blob is missing, raises ``AgentcError``
 ``AC313`` (the step fails loudly with the store's URL and the reason, never a silent retry).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -48,7 +49,9 @@ REFRESH_S = 3600.0
 than this, so a blob a step just reused is never old in the eyes of ``agentc gc``
 (``blob_gc.py``: it deletes only blobs older than a day at least)."""
 
-_RECORDING: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("agentc_blob_refs", default=None)
+_RECORDING: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "agentc_blob_refs", default=None
+)
 
 
 @contextlib.contextmanager
@@ -87,7 +90,9 @@ class Store:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cached = 0
-        self._confirmed: dict[str, float] = {}  # digest -> when this process last saw it fresh in the store
+        self._confirmed: dict[
+            str, float
+        ] = {}  # digest -> when this process last saw it fresh in the store
 
     # ------------------------------------------------------------ the filesystem
     @property
@@ -151,7 +156,7 @@ class Store:
             fs.pipe_file(path, data)
 
     def get(self, ref: str) -> bytes:
-        h = ref[len(PREFIX):]
+        h = ref[len(PREFIX) :]
         _note(h)
         with self._lock:
             data = self._cache.get(h)
@@ -161,17 +166,25 @@ class Store:
         try:
             data = self.fs.cat_file(self.path(h))
         except FileNotFoundError:
-            raise AgentcError(Code.STORE_FAILED, f"blob {h[:16]}… is missing from the store {self.url}",
-                              construct=self.url, hint="every worker and the process that starts runs must use "
-                              "the same store (--store URL or [tool.agentc] store); was it garbage-collected "
-                              "while the run was in flight?") from None
+            raise AgentcError(
+                Code.STORE_FAILED,
+                f"blob {h[:16]}… is missing from the store {self.url}",
+                construct=self.url,
+                hint="every worker and the process that starts runs must use "
+                "the same store (--store URL or [tool.agentc] store); was it garbage-collected "
+                "while the run was in flight?",
+            ) from None
         except AgentcError:
             raise
         except Exception as exc:  # noqa: BLE001
             raise unreachable(self.url, exc) from None
         if digest(data) != h:
-            raise AgentcError(Code.STORE_FAILED, f"blob {h[:16]}… in {self.url} does not match its digest",
-                              construct=self.url, hint="the store was modified by something other than agentc")
+            raise AgentcError(
+                Code.STORE_FAILED,
+                f"blob {h[:16]}… in {self.url} does not match its digest",
+                construct=self.url,
+                hint="the store was modified by something other than agentc",
+            )
         self._remember(h, data)
         return data
 
@@ -235,9 +248,13 @@ def _mtime(info: dict[str, Any]) -> float:
 
 
 def unreachable(url: str, exc: BaseException) -> AgentcError:
-    return AgentcError(Code.STORE_FAILED, f"the blob store {url} cannot be used: {type(exc).__name__}: {exc}",
-                       construct=url, hint="check --store / [tool.agentc] store (a folder, or s3://bucket/prefix "
-                                           "with s3fs installed and credentials set) and that it is reachable")
+    return AgentcError(
+        Code.STORE_FAILED,
+        f"the blob store {url} cannot be used: {type(exc).__name__}: {exc}",
+        construct=url,
+        hint="check --store / [tool.agentc] store (a folder, or s3://bucket/prefix "
+        "with s3fs installed and credentials set) and that it is reachable",
+    )
 
 
 _STORES: dict[str, Store] = {}

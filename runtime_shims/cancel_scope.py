@@ -5,6 +5,7 @@ thread registers its asyncio task, so ``cancel()`` from any thread cancels it at
 scope is cancelled never starts. A sync node cannot be interrupted mid-call: it finishes
 the call it is in (documented).
 """
+
 from __future__ import annotations
 
 import asyncio

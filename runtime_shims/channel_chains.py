@@ -29,6 +29,7 @@ removed by id, a list rebuilt). Comparing costs O(n) cheap comparisons per step;
 re-serializes, hashes or writes the earlier items. Equality is the test, so an item
 replaced by an equal one of the same type is kept as the stored one (the same value).
 """
+
 from __future__ import annotations
 
 import base64
@@ -76,7 +77,7 @@ def _cached(cache: OrderedDict[str, Any], key: str) -> Any:
 def _read(text: str) -> dict[str, Any]:
     if blobs.is_ref(text):
         return json.loads(blobs.store().get(text))
-    return json.loads(base64.b64decode(text[len(LINK):]))
+    return json.loads(base64.b64decode(text[len(LINK) :]))
 
 
 def link(text: str) -> tuple[tuple[str, ...], int, int]:
@@ -114,9 +115,13 @@ def extend(base: str, added: list[Any]) -> str:
     segment = put_value(added)
     if depth + 1 >= CHAIN_MAX:
         flat = _merge_inline(segments + (segment,))
-        return _write({"base": None, "depth": 0, "len": length + len(added), "add": list(flat)}, flat)
-    return _write({"base": base, "depth": depth + 1, "len": length + len(added), "add": [segment]},
-                  segments + (segment,))
+        return _write(
+            {"base": None, "depth": 0, "len": length + len(added), "add": list(flat)}, flat
+        )
+    return _write(
+        {"base": base, "depth": depth + 1, "len": length + len(added), "add": [segment]},
+        segments + (segment,),
+    )
 
 
 def _merge_inline(segments: tuple[str, ...]) -> tuple[str, ...]:
@@ -196,9 +201,13 @@ def items(text: str) -> list[Any]:
     if len(out) != length:
         from agentc.errors import AgentcError, Code
 
-        raise AgentcError(Code.STORE_FAILED, f"a list chain in {blobs.store_url()} holds {len(out)} items where its "
-                          f"link says {length}", construct=blobs.store_url(),
-                          hint="the store was modified by something other than agentc")
+        raise AgentcError(
+            Code.STORE_FAILED,
+            f"a list chain in {blobs.store_url()} holds {len(out)} items where its "
+            f"link says {length}",
+            construct=blobs.store_url(),
+            hint="the store was modified by something other than agentc",
+        )
     return out
 
 

@@ -12,6 +12,7 @@ It lives in the runtime shims because both the local replay (``agentc.audit.repl
 and an engine fork's node step (``graph_fork.py``) use it, and shims never import the
 audit layer above them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -35,15 +36,17 @@ class RecordEnds(Exception):
         self.where = where
 
 
-_asking: contextvars.ContextVar[tuple[Any, UUID, str] | None] = contextvars.ContextVar("agentc_chat_asking",
-                                                                                       default=None)
+_asking: contextvars.ContextVar[tuple[Any, UUID, str] | None] = contextvars.ContextVar(
+    "agentc_chat_asking", default=None
+)
 
 
 class Answers:
     """The recorded calls a replayed node execution may be answered with."""
 
-    def __init__(self, rows: list[tuple[int, str, Any]], stop: bool, where: str, keys: list[str],
-                 stats: Any) -> None:
+    def __init__(
+        self, rows: list[tuple[int, str, Any]], stop: bool, where: str, keys: list[str], stats: Any
+    ) -> None:
         self.rows = list(zip(rows, keys))
         self.used: set[int] = set()
         self.stop, self.where, self.stats = stop, where, stats
@@ -60,9 +63,13 @@ class Answers:
                 self.used.add(i)
                 self.pending[run_id] = (n, key)
                 self.stats.used.append(key)
-                return [ChatGeneration(message=message.model_copy(deep=True), generation_info={MARK: n})]
+                return [
+                    ChatGeneration(message=message.model_copy(deep=True), generation_info={MARK: n})
+                ]
         if self.stop:
-            raise RecordEnds(f"{self.where}: the record has no chat-model answer for request {request}")
+            raise RecordEnds(
+                f"{self.where}: the record has no chat-model answer for request {request}"
+            )
         return None
 
     def answered(self, recorder: Any, run_id: UUID, gen: Any) -> bool:

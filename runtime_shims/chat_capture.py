@@ -18,6 +18,7 @@ the local executor.
 ``agentc.audit.replay_chat`` (langchain-core's public LLM cache interface), as a local
 replay does; answered calls are captured too (they are part of the fork's record).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,10 @@ def digest(messages: list[Any]) -> str:
     LLM cache keys a prompt): two calls that asked the same thing have the same digest."""
     from langchain_core.load import dumps as lc_dumps
 
-    plain = [m.model_copy(update={"id": None}) if getattr(m, "id", None) is not None else m for m in messages]
+    plain = [
+        m.model_copy(update={"id": None}) if getattr(m, "id", None) is not None else m
+        for m in messages
+    ]
     return hashlib.sha256(lc_dumps(plain).encode()).hexdigest()[:20]
 
 
@@ -51,8 +55,9 @@ class ChatCapture(BaseCallbackHandler):
         self.calls: list[tuple[str, Any]] = []
         self.answers: Any = None
 
-    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID,
-                            **kwargs: Any) -> None:
+    def on_chat_model_start(
+        self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID, **kwargs: Any
+    ) -> None:
         request = digest(messages[0])
         self.started[run_id] = request
         if self.answers is not None:

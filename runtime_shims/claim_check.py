@@ -15,6 +15,7 @@ starts cold reads a bounded number of links. A manifest small enough stays inlin
 (``journal:`` + its JSON in base64: no ``$`` or braces), a larger one is a blob like any value. Manifests are immutable
 and content-addressed, so a worker keeps the ones it read (``_MANIFESTS``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -60,7 +61,7 @@ def _manifest(text: str) -> tuple[dict[str, str], int]:
             _MANIFESTS.move_to_end(text)
             return hit
     if text.startswith(JOURNAL):
-        m = json.loads(base64.b64decode(text[len(JOURNAL):]))
+        m = json.loads(base64.b64decode(text[len(JOURNAL) :]))
     elif blobs.is_ref(text):
         m = json.loads(blobs.store().get(text))
     else:  # a journal packed whole (runs started before the claim check)
@@ -99,8 +100,11 @@ def save_journal(entries: dict[str, str], base: str | None = None) -> str:
         if base and not add:
             return base
     # the entries as pairs, in the order they were journaled (history and audit read that order)
-    body = json.dumps({"base": base, "depth": depth + 1, "add": [[k, v] for k, v in add.items()]},
-                      sort_keys=True, separators=(",", ":"))
+    body = json.dumps(
+        {"base": base, "depth": depth + 1, "add": [[k, v] for k, v in add.items()]},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     text = JOURNAL + base64.b64encode(body.encode("utf-8")).decode("ascii")
     if len(text) > blobs.INLINE_MAX:
         text = blobs.store().put(body.encode("utf-8"))

@@ -3,6 +3,7 @@
 Journal values go through LangGraph's own ``JsonPlusSerializer`` (what its checkpointers
 use), so messages, pydantic models, dataclasses and ``Send`` packets round-trip exactly.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -2,6 +2,7 @@
 output and applied again when the step is replayed (``openai_agents_replay.py``): the SDK
 hands every tool the same context object, and a replayed tool does not run, so its changes
 must come from the journal."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,8 +27,11 @@ def context_before(context: Any) -> Any:
     """What ``context_changes`` compares against: each field's encoded value (and a list's
     length, to tell an append from a replacement)."""
     fields = _fields(context)
-    return None if fields is None else {
-        k: (_encoded(v), len(v) if isinstance(v, list) else None) for k, v in fields.items()}
+    return (
+        None
+        if fields is None
+        else {k: (_encoded(v), len(v) if isinstance(v, list) else None) for k, v in fields.items()}
+    )
 
 
 def context_changes(before: Any, context: Any) -> dict[str, Any] | None:

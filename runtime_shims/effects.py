@@ -25,6 +25,7 @@ own ``thread_id`` and checkpoint namespace; an OpenAI Agents tool gets ``None`` 
 
 This module imports no SDK: it is on the path of every target's workers.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -40,7 +41,9 @@ CONFIG_KEY = "__agentc_effects"
 CTX_ATTR = "agentc_effects"
 """The attribute of an OpenAI Agents ``ToolContext`` that holds the tool call's scope."""
 
-_CURRENT: contextvars.ContextVar[EffectScope | None] = contextvars.ContextVar("agentc_effect_scope", default=None)
+_CURRENT: contextvars.ContextVar[EffectScope | None] = contextvars.ContextVar(
+    "agentc_effect_scope", default=None
+)
 
 
 def derive(run_id: str, path: str, ordinal: int) -> str:
@@ -138,13 +141,23 @@ def active(scope: EffectScope | None) -> Iterator[None]:
         _CURRENT.reset(token)
 
 
-def record(scope: EffectScope, name: str, kind: str, compensator: str | None, args: Any, result: Any) -> dict[str, Any]:
+def record(
+    scope: EffectScope, name: str, kind: str, compensator: str | None, args: Any, result: Any
+) -> dict[str, Any]:
     """A completed effect as a workflow engine's history keeps it (a step's ``effect``
     output): what its compensation needs, as JSON."""
     from .codec import to_jsonable
 
-    return {"key": scope.key(0), "path": scope.path, "name": name, "class": kind, "compensator": compensator,
-            "args": to_jsonable(args), "result": to_jsonable(result), "digest": digest(result)}
+    return {
+        "key": scope.key(0),
+        "path": scope.path,
+        "name": name,
+        "class": kind,
+        "compensator": compensator,
+        "args": to_jsonable(args),
+        "result": to_jsonable(result),
+        "digest": digest(result),
+    }
 
 
 def compensate(effect: dict[str, Any], run_id: str) -> None:
@@ -164,4 +177,13 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-__all__ = ["EffectScope", "active", "compensated_key", "current_effect_key", "derive", "digest", "effect_key", "scope_of"]
+__all__ = [
+    "EffectScope",
+    "active",
+    "compensated_key",
+    "current_effect_key",
+    "derive",
+    "digest",
+    "effect_key",
+    "scope_of",
+]

@@ -20,6 +20,7 @@ A completed external tool call becomes the journal entry a tool step would have 
 (``(output, context changes)``, no changes), so the next drive replays it as the SDK's
 own tool output.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -51,13 +52,20 @@ def is_external_type(task_type: str) -> bool:
 
 def is_external(interrupts: list[dict[str, Any]]) -> bool:
     """An interrupt step output that waits for an external completion (not a human's answer)."""
-    return len(interrupts) == 1 and isinstance(interrupts[0].get("value"), dict) \
+    return (
+        len(interrupts) == 1
+        and isinstance(interrupts[0].get("value"), dict)
         and interrupts[0]["value"].get("kind") == EXTERNAL_KIND
+    )
 
 
 def external_tools(wf: Any) -> frozenset[str]:
     policies = getattr(wf, "policies", None)
-    return frozenset(r.name for r in policies.tools if r.external) if policies is not None else frozenset()
+    return (
+        frozenset(r.name for r in policies.tools if r.external)
+        if policies is not None
+        else frozenset()
+    )
 
 
 def tool_timeout(wf: Any, tool: str) -> float | None:
@@ -79,17 +87,31 @@ def choose(run_id: str, step: str, waiting: list[dict[str, Any]], question: Any)
         return mine[0]
     listing = ", ".join(sorted({"/".join(step_names(question(w))) for w in waiting})) or "none"
     if not mine:
-        raise AgentcError(Code.INVALID_RESUME, f"run {run_id} does not wait for step {step!r} to be completed",
-                          construct=run_id, hint=f"steps waiting for completion: {listing}")
-    raise AgentcError(Code.INVALID_RESUME, f"run {run_id} waits for {len(mine)} calls of {step!r}",
-                      construct=run_id, hint=f"name one by its call id: {listing}")
+        raise AgentcError(
+            Code.INVALID_RESUME,
+            f"run {run_id} does not wait for step {step!r} to be completed",
+            construct=run_id,
+            hint=f"steps waiting for completion: {listing}",
+        )
+    raise AgentcError(
+        Code.INVALID_RESUME,
+        f"run {run_id} waits for {len(mine)} calls of {step!r}",
+        construct=run_id,
+        hint=f"name one by its call id: {listing}",
+    )
 
 
 # ---------------------------------------------------------------- agent tools on the engines
 def tool_question(call: dict[str, Any], timeout: float | None) -> dict[str, Any]:
     """What a paused external tool call shows (the interrupt's value)."""
-    q = {"kind": EXTERNAL_KIND, "tool": call["name"], "agent": call["agent"], "call_id": call["call_id"],
-         "input": call["arguments"], "answer": f"agentc complete RUN_ID {call['call_id']} --value JSON (the tool's output)"}
+    q = {
+        "kind": EXTERNAL_KIND,
+        "tool": call["name"],
+        "agent": call["agent"],
+        "call_id": call["call_id"],
+        "input": call["arguments"],
+        "answer": f"agentc complete RUN_ID {call['call_id']} --value JSON (the tool's output)",
+    }
     if timeout:
         q["timeout"] = timeout
     return q
@@ -99,8 +121,14 @@ def tool_task_input(call: dict[str, Any], timeout: float | None) -> dict[str, An
     """The dynamic-fork input of an external tool call's task: packed, as every
     dynamic-fork input is (Conductor evaluates expressions in them; call ids and arguments
     come from the model)."""
-    out: dict[str, Any] = {"external": claim_check.put_value({"key": call["path"][-1], "question": tool_question(call, timeout)})}
-    if SAFE_NAME.fullmatch(call["name"]):  # shown as is (pending lists); never text Conductor would evaluate
+    out: dict[str, Any] = {
+        "external": claim_check.put_value(
+            {"key": call["path"][-1], "question": tool_question(call, timeout)}
+        )
+    }
+    if SAFE_NAME.fullmatch(
+        call["name"]
+    ):  # shown as is (pending lists); never text Conductor would evaluate
         out["tool"] = call["name"]
     if timeout:
         out["timeout"] = timeout
@@ -130,7 +158,11 @@ def completed_entries(added: list[Any], asked: dict[str, Any] | None) -> list[An
             if spec is None:
                 fixed[ref] = o
                 continue
-            fixed[ref] = {"entries": claim_check.save_journal({spec["key"]: claim_check.put_value([o["resume"], None])})}
+            fixed[ref] = {
+                "entries": claim_check.save_journal(
+                    {spec["key"]: claim_check.put_value([o["resume"], None])}
+                )
+            }
         out.append(fixed)
     return out
 
@@ -208,6 +240,16 @@ async def _quiet(task: asyncio.Future, steps: Any) -> bool:
 def _interrupt(e: Any, timeout: float | None) -> dict[str, Any]:
     from agentc.runtime_shims.agent_approvals import parse_args
 
-    call = {"name": e.info["tool"], "agent": e.info["agent"], "call_id": e.info["call_id"],
-            "arguments": parse_args(e.info["arguments"]), "path": list(e.path)}
-    return {"kind": EXTERNAL_KIND, "id": call["call_id"], "key": e.key, "value": tool_question(call, timeout)}
+    call = {
+        "name": e.info["tool"],
+        "agent": e.info["agent"],
+        "call_id": e.info["call_id"],
+        "arguments": parse_args(e.info["arguments"]),
+        "path": list(e.path),
+    }
+    return {
+        "kind": EXTERNAL_KIND,
+        "id": call["call_id"],
+        "key": e.key,
+        "value": tool_question(call, timeout),
+    }

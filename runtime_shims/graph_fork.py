@@ -25,6 +25,7 @@ with the user's reducers gives the original's frames, and each step still checks
 schedule is the compiled plan's. Nested graphs' levels (subgraph child workflows) are not
 answered (``compiler/audit/graph_fork_engines.py`` refuses a prefix that holds one).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -97,10 +98,14 @@ def answer(input: dict[str, Any], path: tuple[str, ...], step: int, task_key: st
     if step < plan["step"]:
         from agentc.errors import AgentcError, Code
 
-        raise AgentcError(Code.GRAPH_CHANGED, f"the fork reached task {task_key} of superstep {step}, which the "
-                          f"forked run's record does not hold (it forks at superstep {plan['step']})",
-                          construct=f"task {task_key}", hint="the graph's code took another path than the record "
-                          "(it changed since), or the record lost the step; fork it on the local executor")
+        raise AgentcError(
+            Code.GRAPH_CHANGED,
+            f"the fork reached task {task_key} of superstep {step}, which the "
+            f"forked run's record does not hold (it forks at superstep {plan['step']})",
+            construct=f"task {task_key}",
+            hint="the graph's code took another path than the record "
+            "(it changed since), or the record lost the step; fork it on the local executor",
+        )
     return None
 
 

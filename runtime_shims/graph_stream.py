@@ -24,6 +24,7 @@ Only the START step is computed rather than read on the engines, whose histories
 record it (``start_writes``): the input mapped to state keys and START's routers, as every
 engine step that enters from the input computes it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -52,11 +53,18 @@ def check_mode(mode: Any) -> str:
     if mode in MODES:
         return mode
     if mode in NATIVE_ONLY:
-        raise AgentcError(Code.UNSUPPORTED, f"stream_mode {mode!r} is not streamed from a durable run: "
-                          f"{NATIVE_ONLY[mode]}", construct=f"--stream-mode {mode}",
-                          hint="stream with --stream-mode updates (LangGraph's default) or values")
-    raise AgentcError(Code.CONFIG, f"{mode!r} is not a stream mode", construct=f"--stream-mode {mode}",
-                      hint="LangGraph's stream modes: updates (the default) or values")
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"stream_mode {mode!r} is not streamed from a durable run: {NATIVE_ONLY[mode]}",
+            construct=f"--stream-mode {mode}",
+            hint="stream with --stream-mode updates (LangGraph's default) or values",
+        )
+    raise AgentcError(
+        Code.CONFIG,
+        f"{mode!r} is not a stream mode",
+        construct=f"--stream-mode {mode}",
+        hint="LangGraph's stream modes: updates (the default) or values",
+    )
 
 
 @dataclasses.dataclass
@@ -98,7 +106,9 @@ def stream_keys(graph: Any) -> Any:
     return lg.ROOT if keys == [lg.ROOT] else frozenset(keys)
 
 
-def update_chunk(name: str, writes: list[tuple[str, Any]], keys: Any, cached: bool = False) -> dict[str, Any]:
+def update_chunk(
+    name: str, writes: list[tuple[str, Any]], keys: Any, cached: bool = False
+) -> dict[str, Any]:
     """LangGraph's ``map_output_updates`` for one task."""
     if isinstance(keys, str):
         found = [v for ch, v in writes if ch == keys]
@@ -121,7 +131,11 @@ def values_chunk(frame: Any, keys: Any) -> Any:
     if isinstance(keys, str):
         ch = frame.channels.get(keys)
         return ch.get() if ch is not None and ch.is_available() else None
-    return {k: frame.channels[k].get() for k in frame.specs if k in keys and frame.channels[k].is_available()}
+    return {
+        k: frame.channels[k].get()
+        for k in frame.specs
+        if k in keys and frame.channels[k].is_available()
+    }
 
 
 def _touches(writes: Any, keys: Any) -> bool:
@@ -141,7 +155,9 @@ def interrupt_groups(pending: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     for i in pending:
         if i.get("kind", "interrupt") == "interrupt":
             key = (i.get("ns", ""), i.get("task"), i.get("node"))
-            groups.setdefault(key, []).append(Interrupt(value=i.get("value"), id=str(i.get("id", ""))))
+            groups.setdefault(key, []).append(
+                Interrupt(value=i.get("value"), id=str(i.get("id", "")))
+            )
     return [tuple(g) for g in groups.values()]
 
 
@@ -154,20 +170,41 @@ def tasks_of(frame: Any) -> list[Any]:
 
     tasks = frame.prepare(None, with_input=False)
     root_empty = lg.ROOT in frame.channels and not frame.channels[lg.ROOT].is_available()
-    return [t for t in tasks if not (t.path[0] == PULL and t.name in frame.nodes and root_empty
-                                     and lg.is_root(frame.nodes[t.name].input))]
+    return [
+        t
+        for t in tasks
+        if not (
+            t.path[0] == PULL
+            and t.name in frame.nodes
+            and root_empty
+            and lg.is_root(frame.nodes[t.name].input)
+        )
+    ]
 
 
-def start_writes(frame: Any, task: Any, resolve: Any, context: Any, store: Any = None) -> list[tuple[str, Any]]:
+def start_writes(
+    frame: Any, task: Any, resolve: Any, context: Any, store: Any = None
+) -> list[tuple[str, Any]]:
     """START's writes (the input mapped to state keys, START's static edges and routers), as
     ``steps.StepWorker._started`` computes them on the engines."""
     from agentc.runtime_shims import langgraph_calls as lg
     from agentc.runtime_shims import pregel
 
-    cc = lg.CallContext(run_id="", step=frame.step, stop=frame.stop, ns=task.key, task_id=task.key,
-                        context=context, store=store, triggers=task.triggers, path=task.path)
+    cc = lg.CallContext(
+        run_id="",
+        step=frame.step,
+        stop=frame.stop,
+        ns=task.key,
+        task_id=task.key,
+        context=context,
+        store=store,
+        triggers=task.triggers,
+        path=task.path,
+    )
     value = frame.channels[pregel.START_CHANNEL].get()
-    return pregel.task_writes(frame, task, value, lg.make_config(cc, task.name), resolve, is_start=True)
+    return pregel.task_writes(
+        frame, task, value, lg.make_config(cc, task.name), resolve, is_start=True
+    )
 
 
 def fresh_frame(graph: Any, resolve: Any, input: Any) -> Any:
@@ -186,14 +223,20 @@ def _find(snap: Snapshot, step: int, task: Any, tasks: list[Any]) -> list[tuple[
     return found
 
 
-def replay(frame: Any, snap: Snapshot, compute_start: Callable[[Any, Any], Any] | None = None) -> Resumed:
+def replay(
+    frame: Any, snap: Snapshot, compute_start: Callable[[Any, Any], Any] | None = None
+) -> Resumed:
     """Advance ``frame`` through every step ``snap`` holds all the writes of: where a
     resumed run starts again (a Temporal run's stream of ``agentc resume``)."""
     while True:
         tasks = tasks_of(frame)
         got: dict[str, Any] = {}
         for t in tasks:
-            w = compute_start(frame, t) if compute_start and t.name == "__start__" else _find(snap, frame.step, t, tasks)
+            w = (
+                compute_start(frame, t)
+                if compute_start and t.name == "__start__"
+                else _find(snap, frame.step, t, tasks)
+            )
             if w is not None:
                 got[t.key] = w
         if not tasks or len(got) < len(tasks):
@@ -203,9 +246,17 @@ def replay(frame: Any, snap: Snapshot, compute_start: Callable[[Any, Any], Any] 
 
 
 # ---------------------------------------------------------------- the follower
-async def follow(graph: Any, frame: Any, source: Source, *, mode: str, pending: Callable[[], list[dict[str, Any]]],
-                 resumed: dict[str, list[tuple[str, Any]]] | None = None,
-                 compute_start: Callable[[Any, Any], Any] | None = None, poll_s: float = 0.05) -> AsyncIterator[Any]:
+async def follow(
+    graph: Any,
+    frame: Any,
+    source: Source,
+    *,
+    mode: str,
+    pending: Callable[[], list[dict[str, Any]]],
+    resumed: dict[str, list[tuple[str, Any]]] | None = None,
+    compute_start: Callable[[Any, Any], Any] | None = None,
+    poll_s: float = 0.05,
+) -> AsyncIterator[Any]:
     """The chunks ``graph.stream(..., stream_mode=mode)`` yields for the run ``source``
     shows, from ``frame`` (a fresh frame holding the input, or the frame a resumed run
     starts from, ``resumed`` then holding the writes that step kept). Ends with the graph,
@@ -231,8 +282,11 @@ async def follow(graph: Any, frame: Any, source: Source, *, mode: str, pending: 
             snap = await source()
             progressed = False
             for t in list(waiting):
-                w = compute_start(frame, t) if compute_start and t.name == "__start__" else \
-                    _find(snap, frame.step, t, tasks)
+                w = (
+                    compute_start(frame, t)
+                    if compute_start and t.name == "__start__"
+                    else _find(snap, frame.step, t, tasks)
+                )
                 if w is None:
                     continue
                 got[t.key] = w
@@ -253,12 +307,22 @@ async def follow(graph: Any, frame: Any, source: Source, *, mode: str, pending: 
             return
         changed = frame.apply_writes(tasks, got)
         frame.step += 1
-        if mode == "values" and any(_touches(w, keys) for w in got.values()) and _changed(changed, keys):
+        if (
+            mode == "values"
+            and any(_touches(w, keys) for w in got.values())
+            and _changed(changed, keys)
+        ):
             yield values_chunk(frame, keys)
 
 
-def _pause(frame: Any, tasks: list[Any], got: dict[str, Any], pending: list[dict[str, Any]], mode: str,
-           keys: Any) -> list[Any]:
+def _pause(
+    frame: Any,
+    tasks: list[Any],
+    got: dict[str, Any],
+    pending: list[dict[str, Any]],
+    mode: str,
+    keys: Any,
+) -> list[Any]:
     """What LangGraph streams when a step pauses: each paused task's interrupts (updates: the
     interrupt chunk; values: the state with them), a breakpoint's empty interrupt (updates),
     then (values) the state with the step's finished tasks applied."""
@@ -270,7 +334,9 @@ def _pause(frame: Any, tasks: list[Any], got: dict[str, Any], pending: list[dict
             out.append({INTERRUPT: group})
         else:
             state = values_chunk(frame, keys)
-            out.append({**state, INTERRUPT: group} if isinstance(state, dict) else {INTERRUPT: group})
+            out.append(
+                {**state, INTERRUPT: group} if isinstance(state, dict) else {INTERRUPT: group}
+            )
     if mode == "updates" and any(i.get("kind") == "breakpoint" for i in pending):
         out.append({INTERRUPT: ()})
     done = [t for t in tasks if t.key in got]

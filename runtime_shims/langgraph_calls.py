@@ -7,6 +7,7 @@ writes exactly as LangGraph's node writers do, and runs the node's routers on th
 state (start-of-step state plus this node's own writes). The Pregel scheduling around it
 belongs to the caller (the local executor, a Conductor worker, a Temporal activity).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -16,7 +17,6 @@ from typing import Any, Callable, Mapping, Sequence
 from agentc.compat import langgraph as compat
 from agentc.compat.langgraph import TASKS
 from agentc.ir import END, START, Branch, CallableRef, Graph, StateSchema
-
 
 
 def branch_channel(node: str) -> str:
@@ -50,7 +50,7 @@ class Resolver:
             if head == "nodes":
                 name = loc[i + 1]
                 spec = builder.nodes[name]
-                rest = loc[i + 2:]
+                rest = loc[i + 2 :]
                 if not rest:
                     return spec.runnable
                 if rest[0] == "graph":
@@ -74,7 +74,7 @@ class Resolver:
                 raise KeyError(loc)
             if head == "branches":
                 spec = builder.branches[loc[i + 1]][loc[i + 2]]
-                return spec.input_schema if loc[i + 3:] == ("input_schema",) else spec.path
+                return spec.input_schema if loc[i + 3 :] == ("input_schema",) else spec.path
             if head == "channels":
                 ch = builder.channels[loc[i + 1]]
                 return ch.operator if loc[i + 2] == "reducer" else ch.typ
@@ -100,8 +100,9 @@ def is_root(schema: StateSchema) -> bool:
     return tuple(schema.keys) == (ROOT,)
 
 
-def read_state(channels: Mapping[str, Any], schema: StateSchema, managed: Mapping[str, Any],
-               resolve: Resolver) -> Any:
+def read_state(
+    channels: Mapping[str, Any], schema: StateSchema, managed: Mapping[str, Any], resolve: Resolver
+) -> Any:
     """What a node or router reads: the root value (None when empty, as LangGraph's
     ``read_channel``), else the schema's keys as a dict, coerced to its class."""
     if is_root(schema):
@@ -186,8 +187,13 @@ def control_writes(result: Any) -> list[tuple[str, Any]]:
 
     if isinstance(result, Send):
         return [(TASKS, result)]
-    commands = [result] if isinstance(result, Command) else [c for c in result if isinstance(c, Command)] \
-        if isinstance(result, (list, tuple)) else []
+    commands = (
+        [result]
+        if isinstance(result, Command)
+        else [c for c in result if isinstance(c, Command)]
+        if isinstance(result, (list, tuple))
+        else []
+    )
     out: list[tuple[str, Any]] = []
     for cmd in commands:
         if cmd.graph == Command.PARENT:
@@ -215,7 +221,9 @@ def branch_writes(branch: Branch, result: Any) -> list[tuple[str, Any]]:
         raise ValueError("Branch did not return a valid destination")
     if any(d.node == END for d in dests if isinstance(d, Send)):
         raise InvalidUpdateError("Cannot send a packet to the END node")
-    return [(TASKS, d) if isinstance(d, Send) else (branch_channel(d), None) for d in dests if d != END]
+    return [
+        (TASKS, d) if isinstance(d, Send) else (branch_channel(d), None) for d in dests if d != END
+    ]
 
 
 def live_waiting_edges(graph: Graph) -> list[Any]:
@@ -291,7 +299,9 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
     from .nested_graphs import NestedRuns
 
     ns = checkpoint_ns(cc.ns, node)
-    nested = NestedRuns(cc.run_id, ns, list(cc.resume), thread_state=cc.thread_state, carry=cc.carry)
+    nested = NestedRuns(
+        cc.run_id, ns, list(cc.resume), thread_state=cc.thread_state, carry=cc.carry
+    )
     wiring = nested.configurable(cc.step, cc.stop)
     sent: list[tuple[str, Any]] = []
     to_nested = wiring[compat.CONFIG_KEY_SEND]
@@ -303,8 +313,15 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
 
     # checkpoint_id "": what LangGraph's own _ensure_execution_info gives a task prepared
     # outside its checkpointer; thread_id: an agentc run is a durable thread
-    info = ExecutionInfo(checkpoint_id="", checkpoint_ns=ns, task_id=cc.task_id, thread_id=cc.run_id,
-                         run_id=None, node_attempt=cc.attempt, node_first_attempt_time=cc.first_attempt_time)
+    info = ExecutionInfo(
+        checkpoint_id="",
+        checkpoint_ns=ns,
+        task_id=cc.task_id,
+        thread_id=cc.run_id,
+        run_id=None,
+        node_attempt=cc.attempt,
+        node_first_attempt_time=cc.first_attempt_time,
+    )
     config = {
         "configurable": {
             "thread_id": cc.run_id,
@@ -313,13 +330,20 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
             SENT: sent,
             compat.CONFIG_KEY_CHECKPOINT_NS: ns,
             compat.CONFIG_KEY_TASK_ID: cc.task_id,
-            compat.CONFIG_KEY_RUNTIME: Runtime(context=cc.context, store=cc.store, execution_info=info),
+            compat.CONFIG_KEY_RUNTIME: Runtime(
+                context=cc.context, store=cc.store, execution_info=info
+            ),
             # the task's idempotency keys: run id + task path + ordinal (runtime_shims/effects.py)
             EFFECTS_KEY: EffectScope(cc.run_id, cc.ns),
         },
-        "metadata": {"langgraph_step": cc.step, "langgraph_node": node, "thread_id": cc.run_id,
-                     "langgraph_triggers": cc.triggers, "langgraph_path": cc.path,
-                     "langgraph_checkpoint_ns": ns},
+        "metadata": {
+            "langgraph_step": cc.step,
+            "langgraph_node": node,
+            "thread_id": cc.run_id,
+            "langgraph_triggers": cc.triggers,
+            "langgraph_path": cc.path,
+            "langgraph_checkpoint_ns": ns,
+        },
         "callbacks": [],  # push_message looks for stream handlers here (none: agentc does not stream)
         "recursion_limit": cc.recursion_limit,
         "run_name": node,
@@ -368,8 +392,13 @@ def call_node(runnable: Any, value: Any, config: dict[str, Any], is_async: bool)
         return cmd
 
 
-def run_routers(branches: Sequence[Branch], fresh_read: Callable[[StateSchema], Any], update: Any,
-                config: dict[str, Any], resolve: Resolver) -> list[tuple[str, Any]]:
+def run_routers(
+    branches: Sequence[Branch],
+    fresh_read: Callable[[StateSchema], Any],
+    update: Any,
+    config: dict[str, Any],
+    resolve: Resolver,
+) -> list[tuple[str, Any]]:
     """Run a node's routers (in declaration order) on the fresh state. A router without
     its own input schema also sees the keys of the node's dict return that are not state
     keys (LangGraph's ``BranchSpec._route`` passthrough: ``{**update, **fresh}``)."""
@@ -393,7 +422,9 @@ def output_keys(graph: Graph, node: str) -> frozenset[str]:
     return frozenset(c.name for c in graph.channels)
 
 
-def retry_decision(policies: Sequence[Any], attempt: int, exc: BaseException, resolve: Resolver) -> float | None:
+def retry_decision(
+    policies: Sequence[Any], attempt: int, exc: BaseException, resolve: Resolver
+) -> float | None:
     """Seconds to wait before the next attempt, or None to give up (LangGraph's rules)."""
     import random
 
@@ -416,7 +447,9 @@ def retry_decision(policies: Sequence[Any], attempt: int, exc: BaseException, re
     return None
 
 
-def read_values(channels: Mapping[str, Any], keys: Sequence[str], managed: Mapping[str, Any]) -> dict[str, Any]:
+def read_values(
+    channels: Mapping[str, Any], keys: Sequence[str], managed: Mapping[str, Any]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k in keys:
         if k in managed:

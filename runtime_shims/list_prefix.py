@@ -9,6 +9,7 @@ by id (``add_messages``), a rebuilt list — is stored whole. Items of immutable
 shared between the two copies: nothing can change them in place, and the identity check
 then skips the comparison.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable

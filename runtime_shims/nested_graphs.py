@@ -20,6 +20,7 @@ a node"):
 * when the node fails for good, the same carry (marked ``resuming``) is kept for the run's
   resume, so a checkpointing child continues after its last completed node.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -84,8 +85,15 @@ class NestedCheckpoints(BaseChannel):
 class NestedRuns:
     """The LangGraph wiring of one task attempt for graphs its node invokes."""
 
-    def __init__(self, thread_id: str, task_ns: str, answers: list[Any], *,
-                 thread_state: Mapping[str, Any] | None = None, carry: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        thread_id: str,
+        task_ns: str,
+        answers: list[Any],
+        *,
+        thread_state: Mapping[str, Any] | None = None,
+        carry: Mapping[str, Any] | None = None,
+    ) -> None:
         self.thread_id = thread_id
         self.task_ns = task_ns
         self.saver = InMemorySaver()
@@ -96,7 +104,9 @@ class NestedRuns:
         self.direct: list[Any] = list(answers[:-1] if direct is None else direct)
         # the newest answer is LangGraph's "null resume": the first interrupt() that finds
         # no earlier answer of its own takes it, in this node or in a graph it invokes
-        self._fresh: list[Any] = [answers[-1]] if answers and len(answers) > len(self.direct) else []
+        self._fresh: list[Any] = (
+            [answers[-1]] if answers and len(answers) > len(self.direct) else []
+        )
         # a re-run after an answer, or after the node failed (LangGraph's invoke(None)
         # after a failure resumes too: the child continues from its last checkpoint)
         self.resuming = bool(answers) or bool(carry.get("resuming"))
@@ -121,9 +131,13 @@ class NestedRuns:
                     self.direct = list(v)
 
         pad = compat.PregelScratchpad(
-            step=step, stop=stop, call_counter=itertools.count().__next__,
-            interrupt_counter=itertools.count().__next__, get_null_resume=null_resume,
-            resume=list(self.direct), subgraph_counter=itertools.count().__next__,
+            step=step,
+            stop=stop,
+            call_counter=itertools.count().__next__,
+            interrupt_counter=itertools.count().__next__,
+            get_null_resume=null_resume,
+            resume=list(self.direct),
+            subgraph_counter=itertools.count().__next__,
         )
         return {
             compat.CONFIG_KEY_SCRATCHPAD: pad,
@@ -136,14 +150,22 @@ class NestedRuns:
     # ------------------------------------------------------------ what becomes durable
     def thread_writes(self) -> list[tuple[str, Any]]:
         """After the node completed: the per-thread children it advanced."""
-        changed = {ns: blob for ns, blob in self._export().items()
-                   if compat.NS_END not in ns and self._loaded.get(ns) != blob}
+        changed = {
+            ns: blob
+            for ns, blob in self._export().items()
+            if compat.NS_END not in ns and self._loaded.get(ns) != blob
+        }
         return [(NESTED, changed)] if changed else []
 
     def carry(self) -> dict[str, Any]:
         """After the node paused: what its re-run needs back."""
-        nested = {ns: blob for ns, blob in self._export().items()
-                  if ns == self.task_ns or ns.startswith(self.task_ns + compat.NS_SEP) or compat.NS_END not in ns}
+        nested = {
+            ns: blob
+            for ns, blob in self._export().items()
+            if ns == self.task_ns
+            or ns.startswith(self.task_ns + compat.NS_SEP)
+            or compat.NS_END not in ns
+        }
         return {"direct": list(self.direct), "nested": nested}
 
     def failed_carry(self) -> dict[str, Any]:
@@ -155,21 +177,37 @@ class NestedRuns:
     def _export(self) -> dict[str, Any]:
         from .pregel import encode
 
-        spaces = sorted({t.config["configurable"]["checkpoint_ns"]
-                         for t in self.saver.list({"configurable": {"thread_id": self.thread_id}})})
+        spaces = sorted(
+            {
+                t.config["configurable"]["checkpoint_ns"]
+                for t in self.saver.list({"configurable": {"thread_id": self.thread_id}})
+            }
+        )
         out: dict[str, Any] = {}
         for ns in spaces:
-            tup = self.saver.get_tuple({"configurable": {"thread_id": self.thread_id, "checkpoint_ns": ns}})
+            tup = self.saver.get_tuple(
+                {"configurable": {"thread_id": self.thread_id, "checkpoint_ns": ns}}
+            )
             if tup is not None:
-                out[ns] = encode([tup.checkpoint, tup.metadata, [list(w) for w in tup.pending_writes or ()]])
+                out[ns] = encode(
+                    [tup.checkpoint, tup.metadata, [list(w) for w in tup.pending_writes or ()]]
+                )
         return out
 
     def _import(self, ns: str, blob: Any) -> None:
         from .pregel import decode
 
         checkpoint, metadata, writes = decode(blob)
-        cfg = {"configurable": {"thread_id": self.thread_id, "checkpoint_ns": ns, "checkpoint_id": None}}
-        saved = self.saver.put(cfg, checkpoint, metadata, dict(checkpoint.get("channel_versions") or {}))
+        cfg = {
+            "configurable": {
+                "thread_id": self.thread_id,
+                "checkpoint_ns": ns,
+                "checkpoint_id": None,
+            }
+        }
+        saved = self.saver.put(
+            cfg, checkpoint, metadata, dict(checkpoint.get("channel_versions") or {})
+        )
         by_task: dict[str, list[tuple[str, Any]]] = defaultdict(list)
         for task_id, ch, v in writes:
             by_task[task_id].append((ch, v))

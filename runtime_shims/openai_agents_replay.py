@@ -21,6 +21,7 @@ runs only its own and *suspends* at the others, reporting them as the run's next
 Effects inside an agent used as a tool are keyed under that tool call's key (its
 *scope*), so the nested run can be a child workflow with steps of its own.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,14 +39,29 @@ from agentc.compat import openai_agents as compat
 from agentc.compat.openai_agents import reachable_agents
 from agentc.runtime_shims import agent_fanout
 from agentc.runtime_shims.agent_approvals import (  # noqa: F401 - re-exported: the drivers' API
-    call_id, decide, final_result, parse_args, pause_id, run_with_decisions)
+    call_id,
+    decide,
+    final_result,
+    parse_args,
+    pause_id,
+    run_with_decisions,
+)
 from agentc.ir.model import agent_system
 from agentc.runtime_shims.codec import digest as _digest
 from agentc.runtime_shims.context_changes import (  # noqa: F401 - re-exported
-    apply_changes, context_before, context_changes)
-from agentc.runtime_shims.effects import CTX_ATTR as EFFECTS_ATTR, EffectScope, active as effects_active
+    apply_changes,
+    context_before,
+    context_changes,
+)
+from agentc.runtime_shims.effects import (
+    CTX_ATTR as EFFECTS_ATTR,
+    EffectScope,
+    active as effects_active,
+)
 
-_SCOPE: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("agentc_agent_scope", default=())
+_SCOPE: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "agentc_agent_scope", default=()
+)
 """The keys of the agent-tool calls the running code is nested in (outermost first)."""
 
 
@@ -80,8 +96,13 @@ class Steps:
     """The journal of one drive of a run, with a sink that persists each new step and the
     policy that decides who runs a missing one."""
 
-    def __init__(self, done: dict[str, Any], sink: Callable[[str, str, Any], None],
-                 admit: Callable[[Effect], str] = admit_all, watch: str | None = None) -> None:
+    def __init__(
+        self,
+        done: dict[str, Any],
+        sink: Callable[[str, str, Any], None],
+        admit: Callable[[Effect], str] = admit_all,
+        watch: str | None = None,
+    ) -> None:
         self.done = dict(done)
         self.sink = sink
         self.admit = admit
@@ -172,7 +193,9 @@ class Steps:
         with self.lock:
             self.seen[base] -= 1
 
-    async def perform(self, effect: Effect, execute: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
+    async def perform(
+        self, effect: Effect, execute: Callable[[], Awaitable[Any]]
+    ) -> tuple[bool, Any]:
         """``(replayed, value)``: the journaled value, or the value of running ``execute``
         now — or, while the policy leaves the step to another one, parks until woken
         (then looks again) or cancelled.
@@ -222,29 +245,71 @@ class JournaledModel(Model):
     def steps(self) -> Steps | None:
         return self._steps if self._steps is not None else _ACTIVE.get()
 
-    async def get_response(self, system_instructions: Any, input: Any, model_settings: Any, tools: Any,
-                           output_schema: Any, handoffs: Any, *args: Any, **kwargs: Any) -> Any:
+    async def get_response(
+        self,
+        system_instructions: Any,
+        input: Any,
+        model_settings: Any,
+        tools: Any,
+        output_schema: Any,
+        handoffs: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         steps = self.steps
         if steps is None:  # outside agentc's drives the user's model runs as is
-            return await self.inner.get_response(system_instructions, input, model_settings, tools, output_schema,
-                                                 handoffs, *args, **kwargs)
-        schema = output_schema.json_schema() if output_schema is not None and hasattr(output_schema, "json_schema") else None
-        key, scope = steps.occurrence("model:" + self.agent + ":" + _digest(
-            system_instructions, input, [getattr(t, "name", repr(t)) for t in tools or ()],
-            [getattr(h, "tool_name", repr(h)) for h in handoffs or ()], schema,
-            getattr(model_settings, "tool_choice", None)))
+            return await self.inner.get_response(
+                system_instructions,
+                input,
+                model_settings,
+                tools,
+                output_schema,
+                handoffs,
+                *args,
+                **kwargs,
+            )
+        schema = (
+            output_schema.json_schema()
+            if output_schema is not None and hasattr(output_schema, "json_schema")
+            else None
+        )
+        key, scope = steps.occurrence(
+            "model:"
+            + self.agent
+            + ":"
+            + _digest(
+                system_instructions,
+                input,
+                [getattr(t, "name", repr(t)) for t in tools or ()],
+                [getattr(h, "tool_name", repr(h)) for h in handoffs or ()],
+                schema,
+                getattr(model_settings, "tool_choice", None),
+            )
+        )
 
         live: list[Any] = []
 
         async def call() -> Any:
-            response = await self.inner.get_response(system_instructions, input, model_settings, tools,
-                                                     output_schema, handoffs, *args, **kwargs)
+            response = await self.inner.get_response(
+                system_instructions,
+                input,
+                model_settings,
+                tools,
+                output_schema,
+                handoffs,
+                *args,
+                **kwargs,
+            )
             live.append(response)
             return _keep_response(response)
 
-        if steps.policy is not None and not steps.closing:  # docs/policies.md "Token budget": replayed or not
+        if (
+            steps.policy is not None and not steps.closing
+        ):  # docs/policies.md "Token budget": replayed or not
             steps.policy.before_model(self.agent)
-        replayed, kept = await steps.perform(Effect(key, "model", scope, {"agent": self.agent}), call)
+        replayed, kept = await steps.perform(
+            Effect(key, "model", scope, {"agent": self.agent}), call
+        )
         steps.agent = self.agent
         if steps.policy is not None:
             steps.policy.spent(kept["usage"])
@@ -253,7 +318,9 @@ class JournaledModel(Model):
     def stream_response(self, *args: Any, **kwargs: Any) -> Any:
         if self.steps is None:
             return self.inner.stream_response(*args, **kwargs)
-        from agentc.runtime_shims.agent_stream import completed_stream  # a streamed drive: journaled
+        from agentc.runtime_shims.agent_stream import (
+            completed_stream,
+        )  # a streamed drive: journaled
 
         return completed_stream(self.get_response(*args, **kwargs))
 
@@ -264,8 +331,12 @@ class JournaledModel(Model):
 def _keep_response(r: Any) -> dict[str, Any]:
     """A ``ModelResponse`` as journaled: output items as the JSON the model sent (only the
     fields it set, so a replayed item feeds the next turn exactly as the original did)."""
-    return {"output": [i.model_dump(mode="json", exclude_unset=True) for i in r.output],
-            "usage": r.usage, "response_id": r.response_id, "request_id": getattr(r, "request_id", None)}
+    return {
+        "output": [i.model_dump(mode="json", exclude_unset=True) for i in r.output],
+        "usage": r.usage,
+        "response_id": r.response_id,
+        "request_id": getattr(r, "request_id", None),
+    }
 
 
 _ITEMS_ADAPTER: Any = None
@@ -299,8 +370,9 @@ class JournaledProvider:  # noqa: D101 - see its docstring
 
 
 # ---------------------------------------------------------------- tools
-def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
-                    timeout: float | None = None) -> Callable[..., Any]:
+def _journaled_tool(
+    tool: Any, agent: str, original: Callable[..., Any], timeout: float | None = None
+) -> Callable[..., Any]:
     """``timeout``: the tool's own, applied here while the SDK's is cleared (see
     ``agentc.compat.openai_agents``), so a call that times out is a journaled outcome."""
     is_agent_tool = compat.is_agent_tool(tool)
@@ -332,8 +404,19 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
         # tool's calls, never the model's call id (runtime_shims/effects.py)
         ordinal, _ = steps.occurrence(f"effect:{agent}:{tool.name}")
         keys = EffectScope(steps.run_id, ordinal)
-        effect = Effect(key, "tool", scope, {"agent": agent, "tool": tool.name, "call_id": tool_call,
-                                             "arguments": input_json, "agent_tool": is_agent_tool, "keys": keys})
+        effect = Effect(
+            key,
+            "tool",
+            scope,
+            {
+                "agent": agent,
+                "tool": tool.name,
+                "call_id": tool_call,
+                "arguments": input_json,
+                "agent_tool": is_agent_tool,
+                "keys": keys,
+            },
+        )
         with contextlib.suppress(AttributeError, TypeError):
             setattr(ctx, EFFECTS_ATTR, keys)
 
@@ -341,14 +424,21 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
             before = context_before(context)
             token = _SCOPE.set(effect.path)
             hooks = steps.effects
-            ledgered = hooks.before(tool.name, keys, parse_args(input_json)) if hooks is not None else None
+            ledgered = (
+                hooks.before(tool.name, keys, parse_args(input_json)) if hooks is not None else None
+            )
             try:
                 with effects_active(keys):
                     if steps.fanout is None and steps.cancel is None:
                         output = await invoke(ctx, input_json, *args, **kwargs)
                     else:  # a fan-out policy (agent_fanout.py, docs/policies.md)
-                        output = await agent_fanout.guarded(steps, agent, scope, effect.key,
-                                                            lambda: invoke(ctx, input_json, *args, **kwargs))
+                        output = await agent_fanout.guarded(
+                            steps,
+                            agent,
+                            scope,
+                            effect.key,
+                            lambda: invoke(ctx, input_json, *args, **kwargs),
+                        )
             except Exception as exc:
                 if hooks is not None:
                     hooks.raised(ledgered, exc)
@@ -370,7 +460,9 @@ def _journaled_tool(tool: Any, agent: str, original: Callable[..., Any],
     return on_invoke_tool
 
 
-def _journaled_guardrail(kind: str, name: str, agent: str, original: Callable[..., Any]) -> Callable[..., Any]:
+def _journaled_guardrail(
+    kind: str, name: str, agent: str, original: Callable[..., Any]
+) -> Callable[..., Any]:
     async def guardrail_function(*args: Any, **kwargs: Any) -> Any:
         async def call() -> Any:
             out = original(*args, **kwargs)
@@ -387,7 +479,15 @@ def _journaled_guardrail(kind: str, name: str, agent: str, original: Callable[..
 
 
 # ---------------------------------------------------------------- agent hooks
-HOOK_EVENTS = ("on_start", "on_end", "on_handoff", "on_tool_start", "on_tool_end", "on_llm_start", "on_llm_end")
+HOOK_EVENTS = (
+    "on_start",
+    "on_end",
+    "on_handoff",
+    "on_tool_start",
+    "on_tool_end",
+    "on_llm_start",
+    "on_llm_end",
+)
 """``AgentHooksBase``'s methods (tests/test_agent_hooks.py checks this list against the SDK)."""
 
 
@@ -411,8 +511,12 @@ class JournaledHooks:
         return journaled_hook(original, name, self.agent)
 
 
-def journaled_hook(original: Callable[..., Awaitable[Any]], event: str, label: str,
-                   detail: Callable[[str, tuple[Any, ...]], str] | None = None) -> Callable[..., Awaitable[Any]]:
+def journaled_hook(
+    original: Callable[..., Awaitable[Any]],
+    event: str,
+    label: str,
+    detail: Callable[[str, tuple[Any, ...]], str] | None = None,
+) -> Callable[..., Awaitable[Any]]:
     """One hook method, journaled (agent hooks here; run hooks in ``run_options.py``):
     keyed by event, ``label`` (the agent, or ``run``), ``detail(event, args)`` and
     occurrence; the first drive that reaches it calls ``original`` and records the changes
@@ -453,7 +557,9 @@ def _hook_detail(event: str, args: tuple[Any, ...]) -> str:
 
 
 # ---------------------------------------------------------------- installing
-_ACTIVE: contextvars.ContextVar[Steps | None] = contextvars.ContextVar("agentc_agent_steps", default=None)
+_ACTIVE: contextvars.ContextVar[Steps | None] = contextvars.ContextVar(
+    "agentc_agent_steps", default=None
+)
 _INSTALL_LOCK = threading.Lock()
 _INSTALLED: dict[tuple[int, str], list[Any]] = {}
 """(object id, attribute) → [drives using it, the user's original value, the object]."""
@@ -473,18 +579,40 @@ def _wrappers(start: Any, steps: Steps | None) -> Iterator[tuple[Any, str, Calla
         for t in agent.tools:
             if isinstance(t, FunctionTool):
                 timeout = t.timeout_seconds
-                yield t, compat.TOOL_INVOKE_ATTR, lambda old, t=t, a=agent, s=timeout: _journaled_tool(t, a.name, old, s)
+                yield (
+                    t,
+                    compat.TOOL_INVOKE_ATTR,
+                    lambda old, t=t, a=agent, s=timeout: _journaled_tool(t, a.name, old, s),
+                )
                 if timeout:
                     yield t, compat.TIMEOUT_ATTR, lambda old: None
-                cell = compat.agent_tool_stream_cell(t)  # as_tool(on_stream=...): agent_tool_stream.py
+                cell = compat.agent_tool_stream_cell(
+                    t
+                )  # as_tool(on_stream=...): agent_tool_stream.py
                 if cell is not None:
-                    yield cell, compat.STREAM_CELL_ATTR, lambda old, t=t, a=agent: _journaled_on_stream(old, a.name, t.name)
+                    yield (
+                        cell,
+                        compat.STREAM_CELL_ATTR,
+                        lambda old, t=t, a=agent: _journaled_on_stream(old, a.name, t.name),
+                    )
                 if gate is not None and gate.governs_approval(t.name):
-                    yield t, "needs_approval", lambda old, n=t.name: policy_gate.needs_approval(n, old, _active_gate)
-        for kind, guards in (("input", agent.input_guardrails), ("output", agent.output_guardrails)):
+                    yield (
+                        t,
+                        "needs_approval",
+                        lambda old, n=t.name: policy_gate.needs_approval(n, old, _active_gate),
+                    )
+        for kind, guards in (
+            ("input", agent.input_guardrails),
+            ("output", agent.output_guardrails),
+        ):
             for g in guards:
-                yield g, "guardrail_function", lambda old, g=g, k=kind, a=agent: _journaled_guardrail(
-                    k, g.get_name(), a.name, old)
+                yield (
+                    g,
+                    "guardrail_function",
+                    lambda old, g=g, k=kind, a=agent: _journaled_guardrail(
+                        k, g.get_name(), a.name, old
+                    ),
+                )
 
 
 @contextlib.contextmanager
@@ -567,8 +695,10 @@ def run_kwargs(steps: Steps, context: Any, max_turns: int | None, wf: Any = None
     from agents import RunConfig
     from agents.models.multi_provider import MultiProvider
 
-    kwargs: dict[str, Any] = {"context": context,
-                              "run_config": RunConfig(model_provider=JournaledProvider(MultiProvider(), steps))}
+    kwargs: dict[str, Any] = {
+        "context": context,
+        "run_config": RunConfig(model_provider=JournaledProvider(MultiProvider(), steps)),
+    }
     options = getattr(agent_system(wf), "run", None)
     if options is not None:
         from agentc.runtime_shims.run_options import drive_kwargs

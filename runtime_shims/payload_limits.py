@@ -5,6 +5,7 @@ as claim-check references (``claim_check.py``), so only a bug or a huge inline v
 diagnostic (AC312: the step, the size, the bound, a hint) and is not retried: an engine
 would reject the payload on every attempt (Temporal's 2 MB ``PayloadsTooLarge`` retried
 forever before this bound existed)."""
+
 from __future__ import annotations
 
 import json
@@ -17,15 +18,20 @@ MAX_PAYLOAD = 64 * 1024
 
 def size_of(value: Any) -> int:
     """The payload's size as JSON (what Temporal's JSON converter and Conductor send)."""
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8"))
+    return len(
+        json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    )
 
 
 def too_large(step: str, what: str, size: int, limit: int = MAX_PAYLOAD) -> AgentcError:
-    return AgentcError(Code.PAYLOAD_TOO_LARGE, f"the {what} of step {step} is {size} bytes, over the "
-                       f"{limit}-byte payload bound", construct=step,
-                       hint="large values travel through the blob store (--store URL); a value that stays "
-                            "inline (tool-call arguments the model wrote) must be smaller — pass a reference "
-                            "(a URL, a file name) instead of the data")
+    return AgentcError(
+        Code.PAYLOAD_TOO_LARGE,
+        f"the {what} of step {step} is {size} bytes, over the {limit}-byte payload bound",
+        construct=step,
+        hint="large values travel through the blob store (--store URL); a value that stays "
+        "inline (tool-call arguments the model wrote) must be smaller — pass a reference "
+        "(a URL, a file name) instead of the data",
+    )
 
 
 def check(value: Any, step: str, what: str) -> None:

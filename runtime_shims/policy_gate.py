@@ -22,6 +22,7 @@ A drive replays the run from the start, so counts (``max_calls``) are recomputed
 drive in the SDK's call order and reach the same verdicts. A predicate that fails to
 evaluate (a missing argument, a type error) counts as holding: the safe side.
 """
+
 from __future__ import annotations
 
 import functools
@@ -97,8 +98,11 @@ class ToolGate:
 
     def governs_approval(self, tool: str) -> bool:
         rule = self.policies.tool(tool)
-        return rule is not None and (rule.require_approval is not False or rule.deny is not False
-                                     or rule.args_schema is not None)
+        return rule is not None and (
+            rule.require_approval is not False
+            or rule.deny is not False
+            or rule.args_schema is not None
+        )
 
     def approval(self, tool: str, args: Any) -> bool | None:
         """Whether the policy asks for an approval of this call (None: no opinion, the
@@ -108,7 +112,10 @@ class ToolGate:
             return None
         if holds(rule.deny, "args", args):
             return False
-        if rule.args_schema is not None and schema_error(rule.args_schema, _plain(args)) is not None:
+        if (
+            rule.args_schema is not None
+            and schema_error(rule.args_schema, _plain(args)) is not None
+        ):
             return False  # refused before it runs (admit), like a denied call
         if holds(rule.require_approval, "args", args):
             return True
@@ -123,11 +130,20 @@ class ToolGate:
             n = self.calls.get(tool, 0)
             if rule is not None and holds(rule.deny, "args", arguments):
                 reason = f"tool {tool!r} is denied by the policy"
-            elif rule is not None and rule.args_schema is not None and (bad := schema_error(rule.args_schema, arguments)):
-                reason = f"the arguments of tool {tool!r} do not match the policy's args_schema: {bad}"
+            elif (
+                rule is not None
+                and rule.args_schema is not None
+                and (bad := schema_error(rule.args_schema, arguments))
+            ):
+                reason = (
+                    f"the arguments of tool {tool!r} do not match the policy's args_schema: {bad}"
+                )
             elif rule is not None and rule.max_calls is not None and n >= rule.max_calls:
                 reason = f"tool {tool!r} was already called {n} time(s); the policy allows {rule.max_calls} per run"
-            elif self.policies.run.max_tool_calls is not None and self.total >= self.policies.run.max_tool_calls:
+            elif (
+                self.policies.run.max_tool_calls is not None
+                and self.total >= self.policies.run.max_tool_calls
+            ):
                 reason = f"the run already made {self.total} tool call(s); the policy allows {self.policies.run.max_tool_calls}"
             else:
                 self.calls[tool] = n + 1
@@ -135,14 +151,18 @@ class ToolGate:
                 return None
         if self.policies.run.on_deny == "fail":
             src = rule.source if rule is not None else self.policies.run.source
-            raise PolicyDenied(Code.POLICY_DENIED, reason, construct=f"tool {tool!r}", source=src,
-                            hint="the policy file forbids this call; the run cannot continue")
+            raise PolicyDenied(
+                Code.POLICY_DENIED,
+                reason,
+                construct=f"tool {tool!r}",
+                source=src,
+                hint="the policy file forbids this call; the run cannot continue",
+            )
         if rule is not None and rule.message:
             return rule.message
         from agents.tool import DEFAULT_APPROVAL_REJECTION_MESSAGE
 
         return DEFAULT_APPROVAL_REJECTION_MESSAGE
-
 
     # ---------------------------------------------------------------- timeouts
     def timeout(self, tool: str, own: float | None) -> float | None:
@@ -158,9 +178,13 @@ class ToolGate:
         if self.policies.run.on_deny != "fail":
             return
         rule = self.policies.tool(tool)
-        raise PolicyDenied(Code.TOOL_TIMED_OUT, f"tool {tool!r} ran longer than its timeout of {seconds:g} s",
-                           construct=f"tool {tool!r}", source=rule.source if rule is not None else self.policies.run.source,
-                           hint="raise the policy's timeout, or make the tool faster; the run cannot continue")
+        raise PolicyDenied(
+            Code.TOOL_TIMED_OUT,
+            f"tool {tool!r} ran longer than its timeout of {seconds:g} s",
+            construct=f"tool {tool!r}",
+            source=rule.source if rule is not None else self.policies.run.source,
+            hint="raise the policy's timeout, or make the tool faster; the run cannot continue",
+        )
 
     # ---------------------------------------------------------------- token budget
     def before_model(self, agent: str) -> None:
@@ -169,14 +193,22 @@ class ToolGate:
         run decides the same at the same call."""
         budget = self.policies.run.max_tokens
         if budget is not None and self.tokens >= budget:
-            raise PolicyDenied(Code.TOKEN_BUDGET, f"the run has used {self.tokens} model tokens, its budget is "
-                               f"{budget}; agent {agent!r} cannot call its model again",
-                               construct="policies.run.max_tokens", source=self.policies.run.source,
-                               hint="raise max_tokens in the policy file, or start a new run")
+            raise PolicyDenied(
+                Code.TOKEN_BUDGET,
+                f"the run has used {self.tokens} model tokens, its budget is "
+                f"{budget}; agent {agent!r} cannot call its model again",
+                construct="policies.run.max_tokens",
+                source=self.policies.run.source,
+                hint="raise max_tokens in the policy file, or start a new run",
+            )
 
     def spent(self, usage: Any) -> None:
         """Add a model response's reported ``usage`` (a ``Usage`` or its JSON)."""
-        total = usage.get("total_tokens") if isinstance(usage, dict) else getattr(usage, "total_tokens", None)
+        total = (
+            usage.get("total_tokens")
+            if isinstance(usage, dict)
+            else getattr(usage, "total_tokens", None)
+        )
         if isinstance(total, int) and total > 0:
             with self.lock:
                 self.tokens += total
@@ -198,7 +230,9 @@ def schema_error(schema_text: str, arguments: Any) -> str | None:
             arguments = json.loads(arguments) if arguments else {}
         except json.JSONDecodeError as exc:
             return f"the arguments are not JSON ({exc.msg})"
-    errors = sorted(_validator(schema_text).iter_errors(arguments), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        _validator(schema_text).iter_errors(arguments), key=lambda e: list(e.absolute_path)
+    )
     if not errors:
         return None
     e = errors[0]
@@ -250,18 +284,34 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Complet
     if rule is None:
         return None
     if holds(rule.deny, "state", value):
-        raise PolicyDenied(Code.POLICY_DENIED, f"node {node!r} is denied by the policy", construct=f"node {node!r}",
-                           source=rule.source, hint=rule.message or "the policy file forbids this node on this input")
+        raise PolicyDenied(
+            Code.POLICY_DENIED,
+            f"node {node!r} is denied by the policy",
+            construct=f"node {node!r}",
+            source=rule.source,
+            hint=rule.message or "the policy file forbids this node on this input",
+        )
     if holds(rule.require_approval, "state", value):
         _approved(rule, node, config)
     if not rule.external:
         return None
     from agentc.runtime_shims.codec import to_jsonable
 
-    bound = {"timeout": rule.timeout} if rule.timeout else {}  # the engines bound the wait (external_steps.py)
-    return Completed(_ask(config, {"kind": EXTERNAL_KIND, "node": node, "input": to_jsonable(value),
-                                   "answer": f"agentc complete RUN_ID {node} --value JSON (the node's return value)",
-                                   **bound}))
+    bound = (
+        {"timeout": rule.timeout} if rule.timeout else {}
+    )  # the engines bound the wait (external_steps.py)
+    return Completed(
+        _ask(
+            config,
+            {
+                "kind": EXTERNAL_KIND,
+                "node": node,
+                "input": to_jsonable(value),
+                "answer": f"agentc complete RUN_ID {node} --value JSON (the node's return value)",
+                **bound,
+            },
+        )
+    )
 
 
 def _ask(config: dict[str, Any], question: dict[str, Any]) -> Any:
@@ -276,15 +326,25 @@ def _ask(config: dict[str, Any], question: dict[str, Any]) -> Any:
 
 
 def _approved(rule: Any, node: str, config: dict[str, Any]) -> None:
-    answer = _ask(config, {"kind": APPROVAL_KIND, "node": node, "reason": rule.message
-                           or f"the policy requires an approval before node {node!r} runs",
-                           "answer": '{"approve": true} or {"approve": false, "message": "..."}'})
+    answer = _ask(
+        config,
+        {
+            "kind": APPROVAL_KIND,
+            "node": node,
+            "reason": rule.message or f"the policy requires an approval before node {node!r} runs",
+            "answer": '{"approve": true} or {"approve": false, "message": "..."}',
+        },
+    )
     if answer is True or (isinstance(answer, dict) and answer.get("approve") is True):
         return
     why = answer.get("message") if isinstance(answer, dict) else None
-    raise PolicyDenied(Code.POLICY_DENIED, f"node {node!r} was not approved" + (f": {why}" if why else ""),
-                    construct=f"node {node!r}", source=rule.source,
-                    hint="a rejected node ends the run; start a new run to ask again")
+    raise PolicyDenied(
+        Code.POLICY_DENIED,
+        f"node {node!r} was not approved" + (f": {why}" if why else ""),
+        construct=f"node {node!r}",
+        source=rule.source,
+        hint="a rejected node ends the run; start a new run to ask again",
+    )
 
 
 def fanout_spec(wf: Any, sends: dict[str, Any], nodes: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ hands the new JSON back. The plan builder (``agentc.plan``) explores the same fr
 trigger channels only, so compile-time schedules and run-time schedules are computed by
 the same code (``schedule_key``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -58,7 +59,9 @@ class Task:
 # IR channel kind -> LangGraph's own channel class, so reducer semantics are LangGraph's
 CHANNELS: dict[str, Callable[[Any, Resolver], Any]] = {
     "last_value": lambda c, r: LastValue(_AnyType, c.name),
-    "reducer": lambda c, r: BinaryOperatorAggregate(r((*c.reducer.locator[:-1], "type")), r(c.reducer)),
+    "reducer": lambda c, r: BinaryOperatorAggregate(
+        r((*c.reducer.locator[:-1], "type")), r(c.reducer)
+    ),
     "ephemeral": lambda c, r: EphemeralValue(_AnyType, c.guard),
     "topic": lambda c, r: Topic(_AnyType, c.accumulate),
     "any_value": lambda c, r: AnyValue(_AnyType),
@@ -69,7 +72,9 @@ class Frame:
     """Scheduler state of one graph level. Mirrors LangGraph's checkpoint: channels,
     channel versions, versions seen per node (and by breakpoints)."""
 
-    def __init__(self, graph: Graph, resolve: Resolver | None, *, triggers_only: bool = False) -> None:
+    def __init__(
+        self, graph: Graph, resolve: Resolver | None, *, triggers_only: bool = False
+    ) -> None:
         """``triggers_only``: no state channels, only what decides scheduling (the plan
         builder explores schedules without user code)."""
         self.graph = graph
@@ -85,7 +90,9 @@ class Frame:
         deferred = {n.name for n in graph.nodes if n.defer}
         for n in graph.nodes:
             ch = lg.branch_channel(n.name)
-            self.specs[ch] = LastValueAfterFinish(_AnyType) if n.defer else EphemeralValue(_AnyType, guard=False)
+            self.specs[ch] = (
+                LastValueAfterFinish(_AnyType) if n.defer else EphemeralValue(_AnyType, guard=False)
+            )
             self.triggers[n.name] = [ch]
         for w in lg.live_waiting_edges(graph):
             ch = lg.join_channel(w.sources, w.target)
@@ -118,18 +125,36 @@ class Frame:
             branches[b.source].append(b)
         self.branches = {n: tuple(branches.get(n, ())) for n in (START, *self.nodes)}
         # channels whose update([]) / finish() can change anything (LangGraph calls them on all)
-        self.step_sensitive = {k for k, c in self.specs.items() if isinstance(c, (EphemeralValue, Topic))}
-        self.finishers = [k for k, c in self.specs.items()
-                          if isinstance(c, (LastValueAfterFinish, NamedBarrierValueAfterFinish))]
+        self.step_sensitive = {
+            k for k, c in self.specs.items() if isinstance(c, (EphemeralValue, Topic))
+        }
+        self.finishers = [
+            k
+            for k, c in self.specs.items()
+            if isinstance(c, (LastValueAfterFinish, NamedBarrierValueAfterFinish))
+        ]
         # the channels whose state (not just presence) shapes the schedule: joins, deferred nodes
-        self.barriers = frozenset(k for k in self.specs if k.startswith("join:") or
-                                  (k.startswith("branch:to:") and k in set(self.finishers)))
-        self.held_barriers: set[str] = set()  # barrier channels holding something (kept by apply_writes)
-        self.chains: dict[str, str] = {}  # channel -> the list chain it was read from (channel_chains)
+        self.barriers = frozenset(
+            k
+            for k in self.specs
+            if k.startswith("join:") or (k.startswith("branch:to:") and k in set(self.finishers))
+        )
+        self.held_barriers: set[str] = (
+            set()
+        )  # barrier channels holding something (kept by apply_writes)
+        self.chains: dict[
+            str, str
+        ] = {}  # channel -> the list chain it was read from (channel_chains)
 
     # ------------------------------------------------------------ persistence
-    def restore(self, step: int, stop: int, state: dict[str, Any], meta: dict[str, str],
-                values: dict[str, Any]) -> None:
+    def restore(
+        self,
+        step: int,
+        stop: int,
+        state: dict[str, Any],
+        meta: dict[str, str],
+        values: dict[str, Any],
+    ) -> None:
         self.step, self.stop = step, stop
         for key, value in meta.items():
             kind, _, name = key.partition(":")
@@ -140,7 +165,9 @@ class Frame:
                 self.seen[name] = json.loads(value)
         self.seen_interrupt = state.get("seen_interrupt", {})
         self.done = state.get("done", False)
-        self.channels = {k: spec.from_checkpoint(values.get(k, MISSING)) for k, spec in self.specs.items()}
+        self.channels = {
+            k: spec.from_checkpoint(values.get(k, MISSING)) for k, spec in self.specs.items()
+        }
         self.held_barriers = {k for k in self.barriers if _holds(self.channels[k])}
         self.live = {k for k in self.step_sensitive if self.channels[k].is_available()}
 
@@ -156,7 +183,11 @@ class Frame:
         out = {}
         for key in self.dirty:
             kind, _, name = key.partition(":")
-            out[key] = str(self.versions[name]) if kind == "v" else json.dumps(self.seen[name], sort_keys=True)
+            out[key] = (
+                str(self.versions[name])
+                if kind == "v"
+                else json.dumps(self.seen[name], sort_keys=True)
+            )
         self.dirty = set()
         return out
 
@@ -174,13 +205,17 @@ class Frame:
 
     # ------------------------------------------------------------ Pregel algorithm
     def managed_values(self) -> dict[str, Any]:
-        return {k: (self.stop - self.step if kind == "remaining_steps" else self.step == self.stop - 1)
-                for k, kind in self.managed.items()}
+        return {
+            k: (self.stop - self.step if kind == "remaining_steps" else self.step == self.stop - 1)
+            for k, kind in self.managed.items()
+        }
 
     def _triggered(self, node: str) -> bool:
         seen = self.seen.get(node)
         for ch in self.triggers[node]:
-            if self.channels[ch].is_available() and (seen is None or self.versions.get(ch, 0) > seen.get(ch, 0)):
+            if self.channels[ch].is_available() and (
+                seen is None or self.versions.get(ch, 0) > seen.get(ch, 0)
+            ):
                 return True
         return False
 
@@ -191,12 +226,15 @@ class Frame:
             for idx, packet in enumerate(topic.get()):
                 if packet.node not in self.nodes:
                     continue
-                tasks.append(Task(f"{self.step}:push:{idx}", packet.node, packet.arg,
-                                   (PUSH, idx), (PUSH,)))
+                tasks.append(
+                    Task(f"{self.step}:push:{idx}", packet.node, packet.arg, (PUSH, idx), (PUSH,))
+                )
         if self.updated is None:
             candidates = [START, *sorted(self.nodes)]
         else:
-            candidates = sorted({n for ch in self.updated for n in self.trigger_to_nodes.get(ch, ())})
+            candidates = sorted(
+                {n for ch in self.updated for n in self.trigger_to_nodes.get(ch, ())}
+            )
             if START in candidates:
                 candidates.remove(START)
                 candidates.insert(0, START)
@@ -213,8 +251,15 @@ class Frame:
                 if lg.is_root(node.input) and not self.channels[lg.ROOT].is_available():
                     continue  # LangGraph's _proc_input: a single-channel node needs a value
                 value = lg.read_state(self.channels, node.input, managed, resolve)
-            tasks.append(Task(f"{self.step}:pull:{name}", name, value, (PULL, name),
-                               tuple(self.triggers[name])))
+            tasks.append(
+                Task(
+                    f"{self.step}:pull:{name}",
+                    name,
+                    value,
+                    (PULL, name),
+                    tuple(self.triggers[name]),
+                )
+            )
         return tasks
 
     def apply_writes(self, tasks: list[Task], writes: dict[str, list[tuple[str, Any]]]) -> set[str]:
@@ -226,8 +271,10 @@ class Frame:
         changed: set[str] = set()
         for t in ordered if bump_step else ():
             # replaced, never mutated in place, so clones can share the inner dicts
-            self.seen[t.name] = {**self.seen.get(t.name, {}),
-                                 **{ch: self.versions[ch] for ch in t.triggers if ch in self.versions}}
+            self.seen[t.name] = {
+                **self.seen.get(t.name, {}),
+                **{ch: self.versions[ch] for ch in t.triggers if ch in self.versions},
+            }
             self.dirty.add("s:" + t.name)
         next_version = self.max_version + 1
         for ch in {ch for t in ordered for ch in t.triggers if ch in self.channels}:
@@ -244,10 +291,13 @@ class Frame:
             try:
                 did = self.channels[ch].update(vals)  # the user's reducer runs here
             except InvalidUpdateError as exc:
-                raise AgentcError(Code.INVALID_UPDATE, f"invalid update to state key {ch!r}: {exc}",
-                                  construct=f"state key {ch!r}",
-                                  hint="two nodes of one superstep wrote a plain key; give it a reducer "
-                                       "with Annotated[T, reducer] or write it from one node") from None
+                raise AgentcError(
+                    Code.INVALID_UPDATE,
+                    f"invalid update to state key {ch!r}: {exc}",
+                    construct=f"state key {ch!r}",
+                    hint="two nodes of one superstep wrote a plain key; give it a reducer "
+                    "with Annotated[T, reducer] or write it from one node",
+                ) from None
             if did:
                 self.bump(ch, next_version)
                 changed.add(ch)
@@ -270,7 +320,11 @@ class Frame:
                     changed.add(ch)
                     if chan.is_available():
                         updated.add(ch)
-        self.live = {ch for ch in (self.live | changed) & self.step_sensitive if self.channels[ch].is_available()}
+        self.live = {
+            ch
+            for ch in (self.live | changed) & self.step_sensitive
+            if self.channels[ch].is_available()
+        }
         self.updated = updated if bump_step or self.updated is None else self.updated | updated
         for ch in changed & self.barriers:
             if _holds(self.channels[ch]):
@@ -307,9 +361,8 @@ def path_key(path: tuple[Any, ...]) -> tuple[str, ...]:
     return tuple(f"{p:010d}" if isinstance(p, int) else str(p) for p in path)
 
 
-
-
 # ---------------------------------------------------------------- shared by every engine
+
 
 def start(frame: Frame, input: Any, stop: int) -> None:
     """A fresh frame at step 0 with the run's input on START's channel."""
@@ -342,7 +395,9 @@ def command_writes(frame: Frame, goto: list[Any], update: Any) -> list[tuple[str
     reducers. Like LangGraph, keys that are no state key are dropped."""
     from langgraph.types import Command
 
-    writes = lg.update_writes(Command(update=update), next(iter(frame.output_keys.values()), frozenset()))
+    writes = lg.update_writes(
+        Command(update=update), next(iter(frame.output_keys.values()), frozenset())
+    )
     return writes + lg.control_writes(Command(goto=goto)) if goto else writes
 
 
@@ -383,7 +438,9 @@ def _holds(ch: Any) -> bool:
 def clone(frame: Frame) -> Frame:
     """An independent copy: channels copied through their own ``copy``, empty ones lazily."""
     other = copy.copy(frame)
-    other.channels = _Lazy(frame.specs, {k: c.copy() for k, c in dict.items(frame.channels) if _holds(c)})
+    other.channels = _Lazy(
+        frame.specs, {k: c.copy() for k, c in dict.items(frame.channels) if _holds(c)}
+    )
     other.versions = dict(frame.versions)
     other.seen = dict(frame.seen)
     other.seen_interrupt = dict(frame.seen_interrupt)
@@ -418,8 +475,15 @@ def schedule_key(frame: Frame, tasks: list[Task]) -> str:
     return json.dumps([pull, push, barriers], separators=(",", ":"))
 
 
-def task_writes(frame: Frame, task: Task, result: Any, config: dict[str, Any], resolve: Resolver,
-                *, is_start: bool = False) -> list[tuple[str, Any]]:
+def task_writes(
+    frame: Frame,
+    task: Task,
+    result: Any,
+    config: dict[str, Any],
+    resolve: Resolver,
+    *,
+    is_start: bool = False,
+) -> list[tuple[str, Any]]:
     """A task's writes from its node's return value, as LangGraph's node writers make
     them: the update, Command gotos, static edges, then the routers, which read the
     start-of-step state plus this task's own writes."""
@@ -445,6 +509,7 @@ def task_writes(frame: Frame, task: Task, result: Any, config: dict[str, Any], r
 
 
 # ---------------------------------------------------------------- JSON transport
+
 
 def encode(value: Any) -> list[str]:
     """Any channel value as JSON: LangGraph's serializer, base64 (no ``$`` or braces, so
@@ -481,8 +546,14 @@ def to_json(frame: Frame) -> dict[str, Any]:
         cp = ch.checkpoint()
         if cp is not MISSING:  # a growing list: only what this step appended (channel_chains)
             values[k] = channel_chains.encode(cp, frame.chains.get(k), encode) or encode(cp)
-    return {"step": frame.step, "stop": frame.stop, "versions": dict(frame.versions),
-            "seen": frame.seen, "seen_interrupt": frame.seen_interrupt, "values": values}
+    return {
+        "step": frame.step,
+        "stop": frame.stop,
+        "versions": dict(frame.versions),
+        "seen": frame.seen,
+        "seen_interrupt": frame.seen_interrupt,
+        "values": values,
+    }
 
 
 def from_json(graph: Graph, resolve: Resolver | None, data: dict[str, Any]) -> Frame:
@@ -491,7 +562,9 @@ def from_json(graph: Graph, resolve: Resolver | None, data: dict[str, Any]) -> F
     meta.update({f"s:{k}": json.dumps(v) for k, v in data["seen"].items()})
     values = {k: decode(v) for k, v in data["values"].items()}
     frame.chains = {k: v[1] for k, v in data["values"].items() if v[0] == channel_chains.TAG}
-    frame.restore(data["step"], data["stop"], {"seen_interrupt": data.get("seen_interrupt", {})}, meta, values)
+    frame.restore(
+        data["step"], data["stop"], {"seen_interrupt": data.get("seen_interrupt", {})}, meta, values
+    )
     frame.dirty = set()
     return frame
 

@@ -21,6 +21,7 @@ may have run just before, the one to continue from is the latest that finished a
 superstep — the highest ``step`` with a ``next``. Stale outputs (earlier loop iterations)
 and paused attempts (no ``next``) lose. Conductor evaluates the same rule in JavaScript
 (``targets/conductor/lowering.py`` ``pick_js``)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -96,8 +97,14 @@ class SendTask:
     fanout: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"ref": self.ref, "type": self.task_type, "push": self.push, "source": self.source,
-               "plan": self.plan, "context": self.context}
+        out = {
+            "ref": self.ref,
+            "type": self.task_type,
+            "push": self.push,
+            "source": self.source,
+            "plan": self.plan,
+            "context": self.context,
+        }
         if self.fork is not None:
             out["fork"] = self.fork
         if self.fanout is not None:
@@ -106,13 +113,25 @@ class SendTask:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SendTask:
-        return cls(d["ref"], d["type"], d["push"], d["source"], d["plan"], bool(d.get("context")), d.get("fork"),
-                   d.get("fanout"))
+        return cls(
+            d["ref"],
+            d["type"],
+            d["push"],
+            d["source"],
+            d["plan"],
+            bool(d.get("context")),
+            d.get("fork"),
+            d.get("fanout"),
+        )
 
     def input(self, source_output: Any, context: Any = ABSENT) -> dict[str, Any]:
         """The task's input, given the source step's output (and the run's context)."""
-        inp: dict[str, Any] = {"plan": self.plan, "self": self.ref, "push": self.push,
-                               "prev": {self.source: source_output}}
+        inp: dict[str, Any] = {
+            "plan": self.plan,
+            "self": self.ref,
+            "push": self.push,
+            "prev": {self.source: source_output},
+        }
         if self.context:
             inp["context"] = context
         if self.fork is not None:
@@ -208,7 +227,9 @@ class StepOutput:
 
     def __post_init__(self) -> None:
         if self.status not in STEP_STATES:
-            raise ValueError(f"unknown step status {self.status!r} (expected one of {', '.join(STEP_STATES)})")
+            raise ValueError(
+                f"unknown step status {self.status!r} (expected one of {', '.join(STEP_STATES)})"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"agentc": self.agentc}

@@ -12,6 +12,7 @@ returned with the changes it made to the run context; later drives return that a
 those changes. The handler runs once per run, on every engine, and a replay ends the run
 with the same final output even if the handler would now answer otherwise.
 """
+
 from __future__ import annotations
 
 import inspect

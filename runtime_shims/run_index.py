@@ -18,6 +18,7 @@ holds a reference its run's index lacks. ``blob_gc.py`` keeps every blob any run
 finished long enough ago names. The local target keeps its values in its SQLite journal
 and writes nothing here.
 """
+
 from __future__ import annotations
 
 import json
@@ -105,7 +106,9 @@ class Indexed:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def execute(self, task_type: str, input: dict[str, Any], *, workflow_id: str = "", **kw: Any) -> Any:
+    def execute(
+        self, task_type: str, input: dict[str, Any], *, workflow_id: str = "", **kw: Any
+    ) -> Any:
         with blobs.recording() as refs:
             outcome = self.inner.execute(task_type, input, workflow_id=workflow_id, **kw)
         status = final_status(outcome.output, outcome.status)

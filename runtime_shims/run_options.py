@@ -17,6 +17,7 @@ the SDK's. What a drive changes keeps the run durable:
 
 The user's objects are never modified: the drive's config is a copy.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,8 +28,15 @@ from agentc.ir.model import RUN_CONFIG_AGENT
 from agentc.run_refs import load_run_config, load_run_hooks
 from agentc.runtime_shims import openai_agents_replay as replay
 
-RUN_HOOK_EVENTS = ("on_agent_start", "on_agent_end", "on_handoff", "on_tool_start", "on_tool_end",
-                   "on_llm_start", "on_llm_end")
+RUN_HOOK_EVENTS = (
+    "on_agent_start",
+    "on_agent_end",
+    "on_handoff",
+    "on_tool_start",
+    "on_tool_end",
+    "on_llm_start",
+    "on_llm_end",
+)
 """``RunHooksBase``'s methods (tests/test_run_options.py checks this list against the SDK)."""
 
 RUN_HOOKS_LABEL = "run"
@@ -62,9 +70,18 @@ def drive_config(config: Any, steps: Any) -> Any:
     if isinstance(model, Model):
         model = replay.JournaledModel(model, RUN_CONFIG_AGENT, steps)
     return dataclasses.replace(
-        config, model=model, model_provider=replay.JournaledProvider(config.model_provider, steps),
-        input_guardrails=[_journaled_guardrail("input", g, steps) for g in config.input_guardrails or ()] or None,
-        output_guardrails=[_journaled_guardrail("output", g, steps) for g in config.output_guardrails or ()] or None)
+        config,
+        model=model,
+        model_provider=replay.JournaledProvider(config.model_provider, steps),
+        input_guardrails=[
+            _journaled_guardrail("input", g, steps) for g in config.input_guardrails or ()
+        ]
+        or None,
+        output_guardrails=[
+            _journaled_guardrail("output", g, steps) for g in config.output_guardrails or ()
+        ]
+        or None,
+    )
 
 
 def _journaled_guardrail(kind: str, guardrail: Any, steps: Any) -> Any:
@@ -78,7 +95,9 @@ def _journaled_guardrail(kind: str, guardrail: Any, steps: Any) -> Any:
             return await out if inspect.isawaitable(out) else out
 
         key, scope = steps.occurrence(f"guardrail:{kind}:{RUN_CONFIG_AGENT}:{name}")
-        effect = replay.Effect(key, f"{kind}_guardrail", scope, {"guardrail": name, "agent": RUN_CONFIG_AGENT})
+        effect = replay.Effect(
+            key, f"{kind}_guardrail", scope, {"guardrail": name, "agent": RUN_CONFIG_AGENT}
+        )
         return (await steps.perform(effect, call))[1]
 
     return dataclasses.replace(guardrail, guardrail_function=guardrail_function, name=name)
@@ -90,7 +109,11 @@ def journaled_run_hooks(inner: Any) -> Any:
 
     hooks: Any = RunHooks()
     for event in RUN_HOOK_EVENTS:
-        setattr(hooks, event, replay.journaled_hook(getattr(inner, event), event, RUN_HOOKS_LABEL, _detail))
+        setattr(
+            hooks,
+            event,
+            replay.journaled_hook(getattr(inner, event), event, RUN_HOOKS_LABEL, _detail),
+        )
     return hooks
 
 
@@ -101,5 +124,7 @@ def _detail(event: str, args: tuple[Any, ...]) -> str:
     if event == "on_handoff" and len(args) >= 3:
         return f"{agent}->{getattr(args[2], 'name', '')}"
     if event in ("on_tool_start", "on_tool_end") and len(args) >= 3:
-        return f"{agent}:{getattr(args[2], 'name', '')}:{getattr(args[0], 'tool_call_id', None) or ''}"
+        return (
+            f"{agent}:{getattr(args[2], 'name', '')}:{getattr(args[0], 'tool_call_id', None) or ''}"
+        )
     return agent

@@ -9,6 +9,7 @@ journal, so its items, usage (each journaled response keeps the usage the model 
 and guardrail ``output_info`` are the original ones. The engines put it through the claim
 check (``claim_check.result_value``), so a long run's items stay out of the payloads.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,15 +41,23 @@ def full(result: Any) -> dict[str, Any]:
         "usage": serialize_usage(result.context_wrapper.usage),
         "input_guardrail_results": [_guardrail(r) for r in result.input_guardrail_results],
         "output_guardrail_results": [_guardrail(r) for r in result.output_guardrail_results],
-        "tool_input_guardrail_results": [_tool_guardrail(r) for r in result.tool_input_guardrail_results],
-        "tool_output_guardrail_results": [_tool_guardrail(r) for r in result.tool_output_guardrail_results],
+        "tool_input_guardrail_results": [
+            _tool_guardrail(r) for r in result.tool_input_guardrail_results
+        ],
+        "tool_output_guardrail_results": [
+            _tool_guardrail(r) for r in result.tool_output_guardrail_results
+        ],
         "input_list": to_jsonable(result.to_input_list()),
         "last_response_id": result.last_response_id,
     }
 
 
 def item_json(item: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": item.type, "agent": item.agent.name, "raw_item": to_jsonable(item.raw_item)}
+    out: dict[str, Any] = {
+        "type": item.type,
+        "agent": item.agent.name,
+        "raw_item": to_jsonable(item.raw_item),
+    }
     if hasattr(item, "output"):
         out["output"] = to_jsonable(item.output)
     for side in ("source_agent", "target_agent"):
@@ -60,10 +69,16 @@ def item_json(item: Any) -> dict[str, Any]:
 
 
 def _guardrail(r: Any) -> dict[str, Any]:
-    return {"guardrail": r.guardrail.get_name(), "output_info": to_jsonable(r.output.output_info),
-            "tripwire_triggered": bool(r.output.tripwire_triggered)}
+    return {
+        "guardrail": r.guardrail.get_name(),
+        "output_info": to_jsonable(r.output.output_info),
+        "tripwire_triggered": bool(r.output.tripwire_triggered),
+    }
 
 
 def _tool_guardrail(r: Any) -> dict[str, Any]:
-    return {"guardrail": r.guardrail.get_name(), "output_info": to_jsonable(r.output.output_info),
-            "behavior": to_jsonable(r.output.behavior)}
+    return {
+        "guardrail": r.guardrail.get_name(),
+        "output_info": to_jsonable(r.output.output_info),
+        "behavior": to_jsonable(r.output.behavior),
+    }

@@ -23,6 +23,7 @@ Sessions whose history lives on a server that assigns the items' ids
 (``OpenAIConversationsSession``, compaction-aware sessions) cannot be modelled in memory
 and are refused (AC200).
 """
+
 from __future__ import annotations
 
 import copy
@@ -45,13 +46,21 @@ def load_session(ref: str, context: Any) -> Any:
 
     obj = load_ref(ref)
     if callable(obj) and not is_session(obj):
-        params = [p for p in inspect.signature(obj).parameters.values()
-                  if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        params = [
+            p
+            for p in inspect.signature(obj).parameters.values()
+            if p.default is inspect.Parameter.empty
+            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
         obj = obj(context) if params else obj()
     if not is_session(obj):
-        raise AgentcError(Code.CONFIG, f"--session {ref} is {type(obj).__name__}, not a Session",
-                          construct="--session", hint="name a Session (e.g. SQLiteSession), or a function of the "
-                                                      "run context returning one")
+        raise AgentcError(
+            Code.CONFIG,
+            f"--session {ref} is {type(obj).__name__}, not a Session",
+            construct="--session",
+            hint="name a Session (e.g. SQLiteSession), or a function of the "
+            "run context returning one",
+        )
     refuse_server_session(obj, ref)
     return obj
 
@@ -88,8 +97,12 @@ class DriveSession:
 
     async def add_items(self, items: list[Any]) -> None:
         added = [_plain(i) for i in items]
-        await self._write("add", lambda now: now.extend(copy.deepcopy(added)),
-                          lambda: self.real.add_items(copy.deepcopy(added)), len(added))
+        await self._write(
+            "add",
+            lambda now: now.extend(copy.deepcopy(added)),
+            lambda: self.real.add_items(copy.deepcopy(added)),
+            len(added),
+        )
 
     async def pop_item(self) -> Any:
         items = await self._load()
@@ -101,8 +114,13 @@ class DriveSession:
     async def clear_session(self) -> None:
         await self._write("clear", lambda now: now.clear(), self.real.clear_session, 0)
 
-    async def _write(self, op: str, apply: Callable[[list[Any]], Any], write: Callable[[], Awaitable[Any]],
-                     n: int) -> None:
+    async def _write(
+        self,
+        op: str,
+        apply: Callable[[list[Any]], Any],
+        write: Callable[[], Awaitable[Any]],
+        n: int,
+    ) -> None:
         """One write of the SDK's, in memory and — once per run — on the user's session."""
         items = await self._load()
         before = copy.deepcopy(items)
@@ -124,7 +142,7 @@ def _made(op: str, before: list[Any], after: list[Any], now: list[Any]) -> bool:
     drive that died before journaling it — a crash, an engine step that failed after its
     writes and is retried. Such a drive may have made later writes too: appended items
     then follow ``after``."""
-    return now == after or (op == "add" and len(now) > len(before) and now[:len(after)] == after)
+    return now == after or (op == "add" and len(now) > len(before) and now[: len(after)] == after)
 
 
 def _legacy(steps: replay.Steps, session_id: str) -> bool:

@@ -18,6 +18,7 @@ for an uncertain at_most_once call, AC305, for the human's decision:
 keep their outputs). A batch of one call without a deadline has no sibling to cancel: it
 runs as a plain activity (no heartbeat needed).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,11 +49,15 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
             inp = {**inp, "carry": carries[i]}
         if call.child:
             return asyncio.ensure_future(run._child(call.task_type, inp, f"{wid}.{call.ref}"))
-        if temporal_external.is_external_type(call.task_type):  # an external tool call waits (temporal_external)
+        if temporal_external.is_external_type(
+            call.task_type
+        ):  # an external tool call waits (temporal_external)
             return asyncio.ensure_future(temporal_external.tool(run, call.ref, inp))
         fut: asyncio.Future
         if len(tasks_of) == 1 and not fan.get("deadline"):
-            fut = asyncio.ensure_future(workflow.execute_activity(call.task_type, inp, **run._options(call.task_type)))
+            fut = asyncio.ensure_future(
+                workflow.execute_activity(call.task_type, inp, **run._options(call.task_type))
+            )
         else:
             fut = cancellable_activity(run, call.task_type, inp)
         return busy(fut)
@@ -82,27 +87,54 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
             exc = t.exception()
             if exc is None:
                 results[i] = t.result()
-                run.keep_effect(results[i])  # a completed sibling's effect: compensable (temporal_saga)
+                run.keep_effect(
+                    results[i]
+                )  # a completed sibling's effect: compensable (temporal_saga)
             elif failure is None and t in done:
                 failure, failed_at = exc, i
         if len(results) == len(tasks_of):
             return {tasks_of[i].ref: results[i] for i in range(len(tasks_of))}
         if failure is None:
-            message = (f"AC311: the parallel tool calls of agent {fan.get('node')!r} did not finish within their "
-                       f"deadline of {fan.get('deadline'):g} s; {len(pending)} call(s) were cancelled") if timed_out \
+            message = (
+                (
+                    f"AC311: the parallel tool calls of agent {fan.get('node')!r} did not finish within their "
+                    f"deadline of {fan.get('deadline'):g} s; {len(pending)} call(s) were cancelled"
+                )
+                if timed_out
                 else "the parallel tool calls were cancelled"
-            failure = ApplicationError(message, type="AgentcFanoutDeadline" if timed_out else "AgentcStepFailed",
-                                       non_retryable=True)
+            )
+            failure = ApplicationError(
+                message,
+                type="AgentcFanoutDeadline" if timed_out else "AgentcStepFailed",
+                non_retryable=True,
+            )
         cause = failure.cause if isinstance(failure, ActivityError) else failure
-        retryable = isinstance(cause, ApplicationError) and cause.type in (NODE_FAILED, "AgentcFanoutDeadline")
-        details = cause.details[0] if isinstance(cause, ApplicationError) and cause.details \
-            and isinstance(cause.details[0], dict) else {}
-        effect = uncertain_key(details)  # AC305: a human decides, no compensation (temporal_at_most_once)
-        saga = effect is None and any(e.get("class") == "compensable" for e in getattr(run, "effects", ()))
+        retryable = isinstance(cause, ApplicationError) and cause.type in (
+            NODE_FAILED,
+            "AgentcFanoutDeadline",
+        )
+        details = (
+            cause.details[0]
+            if isinstance(cause, ApplicationError)
+            and cause.details
+            and isinstance(cause.details[0], dict)
+            else {}
+        )
+        effect = uncertain_key(
+            details
+        )  # AC305: a human decides, no compensation (temporal_at_most_once)
+        saga = effect is None and any(
+            e.get("class") == "compensable" for e in getattr(run, "effects", ())
+        )
         if not (run.retry_failed_steps and retryable) or saga:
             raise failure
         if details.get("carry") is not None:
             carries[failed_at] = details["carry"]
-        failed_call = tasks_of[failed_at]  # what `pending` lists as the failed task: its step type, or a child's ref
-        await run._await_retry(failed_call.ref if failed_call.child else failed_call.task_type,
-                               str(getattr(cause, "message", cause)), effect)
+        failed_call = tasks_of[
+            failed_at
+        ]  # what `pending` lists as the failed task: its step type, or a child's ref
+        await run._await_retry(
+            failed_call.ref if failed_call.child else failed_call.task_type,
+            str(getattr(cause, "message", cause)),
+            effect,
+        )

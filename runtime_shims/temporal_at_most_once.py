@@ -15,6 +15,7 @@ too, the human decides again.
 
 Workflow code: deterministic, no I/O.
 """
+
 from __future__ import annotations
 
 from typing import Any

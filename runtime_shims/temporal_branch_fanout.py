@@ -15,6 +15,7 @@ waits for ``agentc resume`` (an uncertain at_most_once call, AC305: also for the
 decision, ``temporal_at_most_once``) and runs the failed and cancelled nodes again;
 completed ones keep their writes. A node's ``interrupt()`` pauses it as ``step`` does.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -84,16 +85,30 @@ async def scoped_steps(run: Any, fan: dict[str, Any], steps: list[list[Any]]) ->
         if len(finished) == len(steps):
             return
         if failure is None:
-            message = (f"AC311: the fan-out of {fan.get('node')!r} did not finish within its deadline of "
-                       f"{fan.get('deadline'):g} s; {len(pending)} task(s) were cancelled") if timed_out \
+            message = (
+                (
+                    f"AC311: the fan-out of {fan.get('node')!r} did not finish within its deadline of "
+                    f"{fan.get('deadline'):g} s; {len(pending)} task(s) were cancelled"
+                )
+                if timed_out
                 else "the fan-out was cancelled"
-            failure = ApplicationError(message, type=DEADLINE if timed_out else "AgentcStepFailed", non_retryable=True)
+            )
+            failure = ApplicationError(
+                message, type=DEADLINE if timed_out else "AgentcStepFailed", non_retryable=True
+            )
         cause = failure.cause if isinstance(failure, ActivityError) else failure
         retryable = isinstance(cause, ApplicationError) and cause.type in (NODE_FAILED, DEADLINE)
-        details = cause.details[0] if isinstance(cause, ApplicationError) and cause.details \
-            and isinstance(cause.details[0], dict) else {}
+        details = (
+            cause.details[0]
+            if isinstance(cause, ApplicationError)
+            and cause.details
+            and isinstance(cause.details[0], dict)
+            else {}
+        )
         effect = uncertain_key(details)  # AC305: a human decides, no compensation
-        saga = effect is None and any(e.get("class") == "compensable" for e in getattr(run, "effects", ()))
+        saga = effect is None and any(
+            e.get("class") == "compensable" for e in getattr(run, "effects", ())
+        )
         if not (run.retry_failed_steps and retryable) or saga:
             raise failure
         if details.get("carry") is not None:

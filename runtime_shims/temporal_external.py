@@ -22,6 +22,7 @@ heartbeat through the handle). The run's ``resume`` signal still answers the pau
 
 Workflow-side code here is deterministic (workflow APIs only).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -42,11 +43,15 @@ STEP_FAILED = "AgentcStepFailed"
 
 
 def _options(timeout: float | None) -> dict[str, Any]:
-    return {"schedule_to_close_timeout": timedelta(seconds=timeout) if timeout else UNBOUNDED,
-            "retry_policy": RetryPolicy(maximum_attempts=1)}
+    return {
+        "schedule_to_close_timeout": timedelta(seconds=timeout) if timeout else UNBOUNDED,
+        "retry_policy": RetryPolicy(maximum_attempts=1),
+    }
 
 
-async def wait(run: Any, ref: str, interrupt: dict[str, Any], payload: dict[str, Any] | None = None) -> Any:
+async def wait(
+    run: Any, ref: str, interrupt: dict[str, Any], payload: dict[str, Any] | None = None
+) -> Any:
     """Wait for an external step's value: the async-completed activity's result, or the
     ``resume`` signal's answer for the interrupt's id (whichever comes first)."""
     n = getattr(run, "external_waits", 0) + 1
@@ -56,8 +61,12 @@ async def wait(run: Any, ref: str, interrupt: dict[str, Any], payload: dict[str,
     q = interrupt["value"]
     entry = {"kind": "interrupt", **interrupt, "task": ref, "workflow_id": wid, "activity_id": aid}
     run.waiting.append(entry)
-    handle = workflow.start_activity(ACTIVITY, payload or {"step": ref, "question": q}, activity_id=aid,
-                                     **_options(q.get("timeout")))
+    handle = workflow.start_activity(
+        ACTIVITY,
+        payload or {"step": ref, "question": q},
+        activity_id=aid,
+        **_options(q.get("timeout")),
+    )
     iid = interrupt["id"]
     try:
         await workflow.wait_condition(lambda: handle.done() or iid in run.answers)
@@ -70,10 +79,17 @@ async def wait(run: Any, ref: str, interrupt: dict[str, Any], payload: dict[str,
         return handle.result()
     except ActivityError as err:
         if isinstance(err.cause, TemporalTimeout):
-            what = f"node {q['node']!r}" if q.get("node") else f"tool {q.get('tool')!r} (call {q.get('call_id')})"
-            raise ApplicationError(f"{Code.EXTERNAL_TIMED_OUT.value}: external {what} was not completed within "
-                                   f"{q.get('timeout')} s (policy timeout)", type=STEP_FAILED,
-                                   non_retryable=True) from None
+            what = (
+                f"node {q['node']!r}"
+                if q.get("node")
+                else f"tool {q.get('tool')!r} (call {q.get('call_id')})"
+            )
+            raise ApplicationError(
+                f"{Code.EXTERNAL_TIMED_OUT.value}: external {what} was not completed within "
+                f"{q.get('timeout')} s (policy timeout)",
+                type=STEP_FAILED,
+                non_retryable=True,
+            ) from None
         raise
 
 
@@ -81,7 +97,11 @@ async def tool(run: Any, ref: str, inp: dict[str, Any]) -> dict[str, Any]:
     """An external agent tool call (a task of an ``-_external`` type in the model step's
     fork): its output, with its packed spec so the next model step journals it
     (``external_steps.completed_entries``)."""
-    q = {"kind": EXTERNAL_KIND, **{k: inp[k] for k in ("tool", "timeout") if inp.get(k)}, "external": inp["external"]}
+    q = {
+        "kind": EXTERNAL_KIND,
+        **{k: inp[k] for k in ("tool", "timeout") if inp.get(k)},
+        "external": inp["external"],
+    }
     value = await wait(run, ref, {"id": ref, "value": q}, {"step": ref, **inp})
     return {"resume": value, "external": inp["external"]}
 
@@ -92,8 +112,12 @@ def activity_defn() -> Any:
     @activity.defn(name=ACTIVITY)
     async def external_step(payload: dict) -> Any:
         info = activity.info()
-        activity.logger.info("external step %s of %s waits for completion (activity id %s)", payload.get("step"),
-                             info.workflow_id, info.activity_id)
+        activity.logger.info(
+            "external step %s of %s waits for completion (activity id %s)",
+            payload.get("step"),
+            info.workflow_id,
+            info.activity_id,
+        )
         activity.raise_complete_async()
 
     return external_step

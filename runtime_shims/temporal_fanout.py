@@ -10,6 +10,7 @@ once each sibling has stopped, so none starts its effect after the cancellation)
 graph workflow, the run waits for ``agentc resume`` and runs the failed and cancelled
 tasks again (completed ones keep their results).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,12 +48,20 @@ def cancellable_activity(run: Any, name: str, inp: dict[str, Any]) -> asyncio.Fu
     cancellation completes only once the activity has stopped."""
     from temporalio.workflow import ActivityCancellationType
 
-    return asyncio.ensure_future(workflow.execute_activity(
-        name, {**inp, "fanout": True}, **run._options(name), heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
-        cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED))
+    return asyncio.ensure_future(
+        workflow.execute_activity(
+            name,
+            {**inp, "fanout": True},
+            **run._options(name),
+            heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+    )
 
 
-async def wait_scoped(tasks: list[asyncio.Future], fan: dict[str, Any]) -> tuple[list[Any], list[Any], bool]:
+async def wait_scoped(
+    tasks: list[asyncio.Future], fan: dict[str, Any]
+) -> tuple[list[Any], list[Any], bool]:
     """Wait for ``tasks`` under the policy ``fan`` (``fail_fast``: until the first failure;
     ``deadline``: a workflow timer), cancel the unfinished ones and wait until they have
     stopped. Returns the done and the cancelled tasks, and whether the deadline fired."""
@@ -66,7 +75,9 @@ async def wait_scoped(tasks: list[asyncio.Future], fan: dict[str, Any]) -> tuple
     return done, pending, timed_out
 
 
-async def scoped_gather(run: Any, pairs: list[tuple[str, dict[str, Any]]], fan: dict[str, Any]) -> list[Any]:
+async def scoped_gather(
+    run: Any, pairs: list[tuple[str, dict[str, Any]]], fan: dict[str, Any]
+) -> list[Any]:
     results: list[Any] = [None] * len(pairs)
     done_ix: set[int] = set()
     while True:
@@ -86,8 +97,11 @@ async def scoped_gather(run: Any, pairs: list[tuple[str, dict[str, Any]]], fan: 
         if len(done_ix) == len(pairs):
             return results
         if failure is None and timed_out:
-            failure = ("AgentcFanoutDeadline", f"AC311: the fan-out of {fan.get('node')!r} did not finish within its "
-                       f"deadline of {fan.get('deadline'):g} s; {len(pending)} task(s) were cancelled")
+            failure = (
+                "AgentcFanoutDeadline",
+                f"AC311: the fan-out of {fan.get('node')!r} did not finish within its "
+                f"deadline of {fan.get('deadline'):g} s; {len(pending)} task(s) were cancelled",
+            )
         kind, message = failure or ("", "the fan-out was cancelled")
         if not run.retry_failed_steps or kind not in ("AgentcNodeFailed", "AgentcFanoutDeadline"):
             raise ApplicationError(message, type=kind or "AgentcStepFailed", non_retryable=True)
@@ -98,7 +112,8 @@ def _was_cancelled(exc: BaseException) -> bool:
     from temporalio.exceptions import CancelledError
 
     return isinstance(exc, (asyncio.CancelledError, CancelledError)) or isinstance(
-        getattr(exc, "cause", None), CancelledError)
+        getattr(exc, "cause", None), CancelledError
+    )
 
 
 # ---------------------------------------------------------------- worker side
@@ -133,7 +148,9 @@ def run_cancellable(call: Callable[[], Any]) -> Any:
             raise
         from temporalio.exceptions import CancelledError
 
-        raise CancelledError("cancelled by its fan-out") from None  # whatever the cancelled call raised
+        raise CancelledError(
+            "cancelled by its fan-out"
+        ) from None  # whatever the cancelled call raised
     finally:
         entered(previous)
         stop.set()

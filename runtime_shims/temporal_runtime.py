@@ -10,6 +10,7 @@ calls ``interrupt()``, records what is pending (the ``pending`` query), waits fo
 resume; ``barrier``/``sends``/``child``/``end`` are the other step kinds. Everything here is
 deterministic: no clocks, no randomness, no I/O — only workflow APIs.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import payload_limits, temporal_agent_fanout, temporal_at_most_once, temporal_branch_fanout
+from agentc.runtime_shims import (
+    payload_limits,
+    temporal_agent_fanout,
+    temporal_at_most_once,
+    temporal_branch_fanout,
+)
 from agentc.runtime_shims import temporal_external, temporal_fanout
 from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, SendGroup, Status, pick
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
@@ -42,8 +48,12 @@ def retry(initial_s: float, backoff: float, max_interval_s: float) -> RetryPolic
     """The worker decides retryable vs not (LangGraph's ``retry_on`` and attempt count) and
     raises a non-retryable error otherwise, so attempts are not capped here: a worker that
     dies mid-step is retried too."""
-    return RetryPolicy(initial_interval=timedelta(seconds=initial_s), backoff_coefficient=max(backoff, 1.0),
-                       maximum_interval=timedelta(seconds=max(max_interval_s, initial_s)), maximum_attempts=0)
+    return RetryPolicy(
+        initial_interval=timedelta(seconds=initial_s),
+        backoff_coefficient=max(backoff, 1.0),
+        maximum_interval=timedelta(seconds=max(max_interval_s, initial_s)),
+        maximum_attempts=0,
+    )
 
 
 class _EngineRun:
@@ -76,14 +86,26 @@ class _EngineRun:
         while True:
             self.activities_running += 1
             try:
-                return await workflow.execute_activity(task_type, payload, **self._options(task_type))
+                return await workflow.execute_activity(
+                    task_type, payload, **self._options(task_type)
+                )
             except ActivityError as err:
                 cause = err.cause
-                if not (self.retry_failed_steps and isinstance(cause, ApplicationError) and cause.type == NODE_FAILED):
+                if not (
+                    self.retry_failed_steps
+                    and isinstance(cause, ApplicationError)
+                    and cause.type == NODE_FAILED
+                ):
                     raise
-                details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-                effect = temporal_at_most_once.uncertain_key(details)  # AC305: a human decides, no compensation
-                if effect is None and any(e.get("class") == "compensable" for e in getattr(self, "effects", ())):
+                details = (
+                    cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+                )
+                effect = temporal_at_most_once.uncertain_key(
+                    details
+                )  # AC305: a human decides, no compensation
+                if effect is None and any(
+                    e.get("class") == "compensable" for e in getattr(self, "effects", ())
+                ):
                     raise  # a saga with completed effects: compensate (temporal_saga)
                 error = cause.message
                 # what the failed attempt's invoked graphs left (nested_graphs): the re-run continues them
@@ -101,9 +123,16 @@ class _EngineRun:
         keeping the writes of the nodes that succeeded beside it."""
         self.failures += 1
         fid = f"failure-{self.failures}"
-        self.waiting.append({"kind": "failure", "id": fid, "task": task_type, "error": error,
-                             "workflow_id": workflow.info().workflow_id,
-                             **({"effect": effect} if effect is not None else {})})
+        self.waiting.append(
+            {
+                "kind": "failure",
+                "id": fid,
+                "task": task_type,
+                "error": error,
+                "workflow_id": workflow.info().workflow_id,
+                **({"effect": effect} if effect is not None else {}),
+            }
+        )
         await temporal_at_most_once.wait_for_decision(self, fid, effect)
         self.waiting = [w for w in self.waiting if w.get("id") != fid]
 
@@ -157,11 +186,16 @@ class AgentWorkflow(_EngineRun, SagaRun):
         if carry:  # continued as new inside a loop
             self.out, self.at = dict(carry["out"]), carry["at"]
             self.effects, self.undone = list(carry.get("effects") or []), []
-        self.out["_input"] = inp.get("input") if self.root else {k: v for k, v in inp.items() if k != "_carry"}
+        self.out["_input"] = (
+            inp.get("input") if self.root else {k: v for k, v in inp.items() if k != "_carry"}
+        )
 
     def _payload(self, ref: str, prev: list[str], **extra: Any) -> dict[str, Any]:
-        p: dict[str, Any] = {"plan": self.plan, "self": ref,
-                             "prev": {r: self.out.get(r) for r in prev if r in self.out}}
+        p: dict[str, Any] = {
+            "plan": self.plan,
+            "self": ref,
+            "prev": {r: self.out.get(r) for r in prev if r in self.out},
+        }
         if self.uses_context:
             p["context"] = self.inp.get("context")
         if self.inp.get("fork"):  # a fork's record (runtime_shims/graph_fork.py)
@@ -204,28 +238,46 @@ class AgentWorkflow(_EngineRun, SagaRun):
                 return o
             carry = o.get("carry")
             self.keep_effect(o)
-            if temporal_external.is_external(o["interrupts"]):  # an async-completed activity (temporal_external)
-                resumes.append({"resume": await temporal_external.wait(self, ref, o["interrupts"][0])})
+            if temporal_external.is_external(
+                o["interrupts"]
+            ):  # an async-completed activity (temporal_external)
+                resumes.append(
+                    {"resume": await temporal_external.wait(self, ref, o["interrupts"][0])}
+                )
                 continue
             resumes.append({"resume": await self._ask(ref, o["interrupts"])})
 
     async def _ask(self, ref: str, interrupts: list[dict[str, Any]]) -> Any:
         ids = [i["id"] for i in interrupts]
         wid = workflow.info().workflow_id
-        self.waiting.extend({"kind": "interrupt", **i, "task": ref, "workflow_id": wid} for i in interrupts)
+        self.waiting.extend(
+            {"kind": "interrupt", **i, "task": ref, "workflow_id": wid} for i in interrupts
+        )
         await workflow.wait_condition(lambda: all(i in self.answers for i in ids))
         self.waiting = [w for w in self.waiting if w.get("id") not in ids]
         return self.answers[ids[0]]
 
     async def pause(self, ref: str, when: str, nodes: list[str]) -> None:
         """An ``interrupt_before/after`` breakpoint: wait for an empty resume."""
-        self.waiting.append({"kind": "breakpoint", "when": when, "nodes": nodes, "id": ref, "task": ref,
-                             "workflow_id": workflow.info().workflow_id})
+        self.waiting.append(
+            {
+                "kind": "breakpoint",
+                "when": when,
+                "nodes": nodes,
+                "id": ref,
+                "task": ref,
+                "workflow_id": workflow.info().workflow_id,
+            }
+        )
         await workflow.wait_condition(lambda: ref in self.answers)
         self.waiting = [w for w in self.waiting if w.get("id") != ref]
 
-    async def barrier(self, ref: str, task_type: str, prev: list[str], parts: list[str]) -> dict[str, Any]:
-        o = await self._activity(task_type, self._payload(ref, prev, parts={p: self.out.get(p) for p in parts}))
+    async def barrier(
+        self, ref: str, task_type: str, prev: list[str], parts: list[str]
+    ) -> dict[str, Any]:
+        o = await self._activity(
+            task_type, self._payload(ref, prev, parts={p: self.out.get(p) for p in parts})
+        )
         self.out[ref] = o
         return o
 
@@ -234,7 +286,10 @@ class AgentWorkflow(_EngineRun, SagaRun):
         the barrier in packet order)."""
         src = pick([self.out.get(r) for r in source])
         group = SendGroup.from_dict(((src or {}).get("sends") or {}).get(key) or {})
-        pairs = [(t.task_type, t.input(self.out.get(t.source), self.inp.get("context"))) for t in group.tasks]
+        pairs = [
+            (t.task_type, t.input(self.out.get(t.source), self.inp.get("context")))
+            for t in group.tasks
+        ]
         if group.fanout:  # a fan-out policy (docs/policies.md): fail_fast / deadline
             results = await temporal_fanout.scoped_gather(self, pairs, group.fanout)
         else:
@@ -247,8 +302,11 @@ class AgentWorkflow(_EngineRun, SagaRun):
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
         self.children += 1
-        o = await self._child(workflow_type, self._payload(ref, prev),
-                              f"{workflow.info().workflow_id}.{ref}.{self.children}")
+        o = await self._child(
+            workflow_type,
+            self._payload(ref, prev),
+            f"{workflow.info().workflow_id}.{ref}.{self.children}",
+        )
         self.out[ref] = o
         return o
 
@@ -256,6 +314,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         extra = {} if self.root else {"parent": self.out["_input"]}
         o = await self._activity(task_type, self._payload(ref, prev, **extra))
         return o if not self.root else {"state": o.get("state")}
+
 
 class AgentLoopWorkflow(_EngineRun, SagaRun):
     """Base of generated OpenAI Agents SDK workflows: the agent loop's state and steps
@@ -278,14 +337,25 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
         self.inp = {k: v for k, v in inp.items() if k != "_carry"}
         carry = inp.get("_carry")
         if carry:  # continued as new
-            self.journal, self.added, self.decision = carry["journal"], carry["added"], carry["decision"]
+            self.journal, self.added, self.decision = (
+                carry["journal"],
+                carry["added"],
+                carry["decision"],
+            )
             self.effects = list(carry.get("effects") or [])
 
     async def model_step(self) -> dict[str, Any]:
         """Replay the run to its next model call, make it, and report what comes next."""
-        turn = await self._activity(self.model_type, {
-            "plan": self.plan, "run": self.inp, "journal": self.journal, "added": [self.added],
-            "decision": self.decision})
+        turn = await self._activity(
+            self.model_type,
+            {
+                "plan": self.plan,
+                "run": self.inp,
+                "journal": self.journal,
+                "added": [self.added],
+                "decision": self.decision,
+            },
+        )
         self.journal, self.added = turn["journal"], {}
         return turn
 
@@ -293,14 +363,18 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
         """The reported calls, in parallel: an activity per function-tool call or output
         guardrail (named after it), a child workflow per agent-as-tool call."""
         wid = workflow.info().workflow_id
-        if turn.get("fanout"):  # a fan-out policy of the agent (docs/policies.md): fail_fast / deadline
+        if turn.get(
+            "fanout"
+        ):  # a fan-out policy of the agent (docs/policies.md): fail_fast / deadline
             self.added = await temporal_agent_fanout.scoped_run_steps(self, turn)
             return
 
         calls = [CallTask.from_dict(c) for c in turn[CALLS_KEY]]
 
         async def one(call: CallTask) -> Any:
-            if temporal_external.is_external_type(call.task_type):  # an external tool call (temporal_external)
+            if temporal_external.is_external_type(
+                call.task_type
+            ):  # an external tool call (temporal_external)
                 return await temporal_external.tool(self, call.ref, call.input)
             if not call.child:
                 return await self._activity(call.task_type, call.input)
@@ -325,17 +399,26 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
         self.waiting = []
 
     def finish(self, turn: dict[str, Any]) -> dict[str, Any]:
-        return {"state": turn["result"]} if self.root else {"result": turn["result"], "entries": turn["journal"]}
+        return (
+            {"state": turn["result"]}
+            if self.root
+            else {"result": turn["result"], "entries": turn["journal"]}
+        )
 
     def checkpoint(self) -> None:
         if self._history_full():
-            carry: dict[str, Any] = {"journal": self.journal, "added": self.added, "decision": self.decision}
+            carry: dict[str, Any] = {
+                "journal": self.journal,
+                "added": self.added,
+                "decision": self.decision,
+            }
             if self.effects:  # a saga's completed effects (temporal_saga)
                 carry["effects"] = self.effects
             workflow.continue_as_new({**self.inp, "_carry": carry})
 
 
 # ---------------------------------------------------------------- worker side
+
 
 def activities_for(worker: Any) -> list[Any]:
     """One Temporal activity per step type of the agent, named after it."""
@@ -344,7 +427,9 @@ def activities_for(worker: Any) -> list[Any]:
         out.append(activity.defn(name=task_type)(_activity_fn(worker, task_type)))
     if any(e.kind == "compensable" for e in worker.wf.effects):  # a saga (temporal_saga)
         out.append(compensate_activity())
-    if temporal_external.needed(worker.wf):  # external steps complete asynchronously (temporal_external)
+    if temporal_external.needed(
+        worker.wf
+    ):  # external steps complete asynchronously (temporal_external)
         out.append(temporal_external.activity_defn())
     return out
 
@@ -356,9 +441,16 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
             payload_limits.check(payload, task_type, "input")
 
             def call() -> Any:
-                return worker.execute(task_type, payload, retry_count=info.attempt - 1,
-                                      workflow_id=info.workflow_id, task_id=info.activity_id,
-                                      first_attempt_time=info.scheduled_time.timestamp() if info.scheduled_time else None)
+                return worker.execute(
+                    task_type,
+                    payload,
+                    retry_count=info.attempt - 1,
+                    workflow_id=info.workflow_id,
+                    task_id=info.activity_id,
+                    first_attempt_time=info.scheduled_time.timestamp()
+                    if info.scheduled_time
+                    else None,
+                )
 
             if payload.get("fanout"):  # a fan-out policy's task: cancellable (temporal_fanout)
                 o = payload_limits.bounded(temporal_fanout.run_cancellable(call), task_type)
@@ -367,17 +459,27 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
         except CancelledError:  # its fan-out cancelled it (temporal_fanout)
             raise
         except AgentcError as exc:  # an oversized input (AC312), an unreachable store (AC313)
-            raise ApplicationError(exc.diagnostic.render(), type=STEP_FAILED, non_retryable=True) from None
+            raise ApplicationError(
+                exc.diagnostic.render(), type=STEP_FAILED, non_retryable=True
+            ) from None
         except Exception as exc:  # noqa: BLE001 - the worker reports failures as outcomes; anything
             # else is a bug no retry fixes: fail loudly, never retry forever in silence
-            raise ApplicationError(f"{type(exc).__name__}: {exc}", type=STEP_FAILED, non_retryable=True) from exc
+            raise ApplicationError(
+                f"{type(exc).__name__}: {exc}", type=STEP_FAILED, non_retryable=True
+            ) from exc
         if o.status is Status.COMPLETED:
             return o.output
         terminal = o.status is Status.TERMINAL
-        user_code = (o.output or {}).get("code") in (Code.NODE_FAILED.value, Code.EFFECT_UNCERTAIN.value) \
-            or o.reason.startswith(Code.NODE_FAILED.value)  # AC305 waits for a human too (at_most_once.py)
+        user_code = (o.output or {}).get("code") in (
+            Code.NODE_FAILED.value,
+            Code.EFFECT_UNCERTAIN.value,
+        ) or o.reason.startswith(
+            Code.NODE_FAILED.value
+        )  # AC305 waits for a human too (at_most_once.py)
         kind = NODE_FAILED if terminal and user_code else STEP_FAILED
         raise ApplicationError(o.reason, o.output, type=kind, non_retryable=terminal)
 
-    run.__name__ = run.__qualname__ = "step_" + "".join(c if c.isalnum() else "_" for c in task_type)
+    run.__name__ = run.__qualname__ = "step_" + "".join(
+        c if c.isalnum() else "_" for c in task_type
+    )
     return run

@@ -13,6 +13,7 @@ A worker killed during a compensation is retried by the server (bounded attempts
 the workflow fails loudly); the compensator's keys are derived from its effect's, so the
 service undoes the effect once. Workflow code: deterministic, no I/O.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -61,9 +62,11 @@ class SagaRun:
             if effect["key"] in done or effect.get("class") != "compensable":
                 continue
             await workflow.execute_activity(
-                COMPENSATE, {"effect": effect, "run_id": workflow.info().workflow_id},
+                COMPENSATE,
+                {"effect": effect, "run_id": workflow.info().workflow_id},
                 start_to_close_timeout=timedelta(seconds=60),
-                retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5))
+                retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5),
+            )
             self.undone.append(effect["key"])
 
 

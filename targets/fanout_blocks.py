@@ -13,6 +13,7 @@ A superstep that mixes parallel branches and ``Send`` packets under a policy of 
 its branch nodes is refused (AC200): its packets and its branches would need one scope
 across two kinds of fan-out, which is not built.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,7 +23,9 @@ from agentc.errors import AgentcError, Code
 
 def _active(wf: Any) -> list[Any]:
     policies = getattr(wf, "policies", None)
-    return [f for f in (policies.fanouts if policies else ()) if f.mode == "fail_fast" or f.deadline]
+    return [
+        f for f in (policies.fanouts if policies else ()) if f.mode == "fail_fast" or f.deadline
+    ]
 
 
 def branch_fan(wf: Any, level: Any, block: Any) -> dict[str, Any] | None:
@@ -42,8 +45,13 @@ def refuse_mixed(wf: Any, target: str) -> None:
     for f in _active(wf):
         for b in level.schedule.blocks:
             if b.push and f.name in b.pull:
-                raise AgentcError(Code.UNSUPPORTED, f"the {target} target does not enforce a fan-out policy on "
-                                  f"node {f.name!r} in a superstep that also runs Send packets "
-                                  f"({', '.join(b.push)})", construct=f"policies.fanouts.{f.name}", source=f.source,
-                                  hint="put the policy on the Send target, run it on the local target, or "
-                                       "remove the fan-out policy")
+                raise AgentcError(
+                    Code.UNSUPPORTED,
+                    f"the {target} target does not enforce a fan-out policy on "
+                    f"node {f.name!r} in a superstep that also runs Send packets "
+                    f"({', '.join(b.push)})",
+                    construct=f"policies.fanouts.{f.name}",
+                    source=f.source,
+                    hint="put the policy on the Send target, run it on the local target, or "
+                    "remove the fan-out policy",
+                )

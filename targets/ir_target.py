@@ -1,4 +1,5 @@
 """The ``ir`` target: the IR itself as canonical JSON (what golden files hold)."""
+
 from __future__ import annotations
 
 from agentc import ir as IR

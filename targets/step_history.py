@@ -7,6 +7,7 @@ Shared by ``targets/temporal/history.py`` and ``targets/conductor/history.py``.
   their exact encoding (``raw``), so they replay on the local executor;
 * a LangGraph task returns the update it made (``update``): a ``node`` event.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,7 +18,7 @@ from agentc.runtime_shims.codec import dumps, to_jsonable
 
 
 def short(workflow: str, activity: str) -> str:
-    return activity[len(workflow) + 1:] if activity.startswith(workflow + "-") else activity
+    return activity[len(workflow) + 1 :] if activity.startswith(workflow + "-") else activity
 
 
 def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = "") -> list[Event]:
@@ -28,15 +29,26 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
     from agentc.targets.local.history import _step
 
     name = short(workflow, activity)
-    if name.startswith("_") or not isinstance(result, dict) or ("writes" not in result and "update" not in result):
+    if (
+        name.startswith("_")
+        or not isinstance(result, dict)
+        or ("writes" not in result and "update" not in result)
+    ):
         return []  # a barrier, START or END read-out: engine steps, not the graph's
     task = result.get("task")
-    step = result["step"] if task else result["step"] - 1  # a single-task step returns the next step
+    step = (
+        result["step"] if task else result["step"] - 1
+    )  # a single-task step returns the next step
     task = task or f"{step}:pull:{name}"
     calls = chat_calls(name, ns, step, task, result, at)
     if "writes" not in result:  # a history recorded before the writes travelled with every task
         data: dict[str, Any] = {"task": task, "writes": to_jsonable(result.get("update") or [])}
-        return [*calls, Event(0, "node", key=f"{ns}/{step}/{task}", name=name, ns=ns, step=step, at=at, data=data)]
+        return [
+            *calls,
+            Event(
+                0, "node", key=f"{ns}/{step}/{task}", name=name, ns=ns, step=step, at=at, data=data
+            ),
+        ]
     t, v = dumps(pregel.decode_writes(result["writes"]))
     event = _step((ns, step, task), name, t, v, at, {})
     if result.get("forked"):  # a fork answered it from its record (runtime_shims/graph_fork.py)
@@ -44,7 +56,9 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
     return [*calls, event]
 
 
-def chat_calls(name: str, ns: str, step: int, task: str, result: dict[str, Any], at: float | None) -> list[Event]:
+def chat_calls(
+    name: str, ns: str, step: int, task: str, result: dict[str, Any], at: float | None
+) -> list[Event]:
     """The chat-model calls a node step made (``runtime_shims/chat_capture.py``), as the
     local history shows them: ``model`` events of the node, before its writes, keyed and
     encoded as the local journal's (``targets/local/chat_calls.py``), so they replay."""
@@ -55,10 +69,24 @@ def chat_calls(name: str, ns: str, step: int, task: str, result: dict[str, Any],
     out = []
     for n, (request, message) in enumerate(decoded(result)):
         t, v = dumps({"digest": request, "message": message})
-        out.append(Event(0, "model", key=f"{ns}/{step}/{task}/chat:{n}", name=name, ns=ns, step=step, at=at,
-                         data={"task": task, "call": n, "request_digest": request,
-                               "response": [to_jsonable(message)]},
-                         raw={"t": t, "b64": base64.b64encode(v).decode()}))
+        out.append(
+            Event(
+                0,
+                "model",
+                key=f"{ns}/{step}/{task}/chat:{n}",
+                name=name,
+                ns=ns,
+                step=step,
+                at=at,
+                data={
+                    "task": task,
+                    "call": n,
+                    "request_digest": request,
+                    "response": [to_jsonable(message)],
+                },
+                raw={"t": t, "b64": base64.b64encode(v).decode()},
+            )
+        )
     return out
 
 
@@ -75,7 +103,9 @@ def run_context(run_input: Any, kind: str) -> Any:
     return to_jsonable(value)
 
 
-def agent_entries(result: Any, seen: set[str], args: dict[str, Any], at: float | None) -> list[Event]:
+def agent_entries(
+    result: Any, seen: set[str], args: dict[str, Any], at: float | None
+) -> list[Event]:
     """The journal entries an agent activity added, as the local journal's events."""
     from agentc.runtime_shims import claim_check
     from agentc.targets.local.history import _step
@@ -92,7 +122,16 @@ def agent_entries(result: Any, seen: set[str], args: dict[str, Any], at: float |
             continue
         seen.add(key)
         if key.startswith("pause:"):  # the approvals given at a pause (the resume signal's)
-            out.append(Event(0, "resume", key=f"agents/{key}", ns="agents", at=at, data={"value": to_jsonable(value)}))
+            out.append(
+                Event(
+                    0,
+                    "resume",
+                    key=f"agents/{key}",
+                    ns="agents",
+                    at=at,
+                    data={"value": to_jsonable(value)},
+                )
+            )
             continue
         kind = kind_of(key)
         t, v = dumps(value)
@@ -110,4 +149,3 @@ def kind_of(key: str) -> str:
     if head == "guardrail":
         return rest.partition(":")[0] + "_guardrail"
     return head
-

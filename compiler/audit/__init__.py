@@ -5,6 +5,7 @@
 agent from a record with zero model calls, optionally altering one step; ``render`` turns
 events into the text ``agentc history`` prints.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,9 @@ from . import replay as _replay_module  # noqa: F401,E402
 __all__ = ["Break", "Event", "History", "history", "verify"]
 
 
-def history(run_id: str, *, db: str | Path | None = None, engine: str = "local", **options: Any) -> History:
+def history(
+    run_id: str, *, db: str | Path | None = None, engine: str = "local", **options: Any
+) -> History:
     """The run's ordered events. ``engine``: ``local`` (the SQLite journal at ``db``) or
     ``temporal`` (``address=HOST:PORT``: the workflow history, read through the client) or
     ``conductor`` (a simulation saved under ``state_dir`` by ``agentc simulate``)."""
@@ -27,14 +30,22 @@ def history(run_id: str, *, db: str | Path | None = None, engine: str = "local",
 
     if engine == "temporal":
         return _temporal_history(run_id, options.get("address"))
-    if engine == "conductor":  # a simulation saved by `agentc simulate` (targets/conductor/history.py)
+    if (
+        engine == "conductor"
+    ):  # a simulation saved by `agentc simulate` (targets/conductor/history.py)
         from agentc.targets.conductor.history import read as read_simulation
 
-        return read_simulation(Path(options.get("state_dir") or ".agentc/simulations") / f"{run_id}.json")
+        return read_simulation(
+            Path(options.get("state_dir") or ".agentc/simulations") / f"{run_id}.json"
+        )
     if engine != "local":
-        raise AgentcError(Code.CONFIG, f"history from engine {engine!r} is not supported", construct=engine,
-                          hint="--engine local (the SQLite journal), temporal (--address HOST:PORT) or conductor "
-                               "(a simulation, --state-dir)")
+        raise AgentcError(
+            Code.CONFIG,
+            f"history from engine {engine!r} is not supported",
+            construct=engine,
+            hint="--engine local (the SQLite journal), temporal (--address HOST:PORT) or conductor "
+            "(a simulation, --state-dir)",
+        )
     from agentc.api import DEFAULT_DB, _journal, _require_db
     from agentc.targets.local import history as local
 
@@ -54,8 +65,12 @@ def _temporal_history(run_id: str, address: str | None) -> History:
     from agentc.errors import AgentcError, Code
 
     if not address:
-        raise AgentcError(Code.CONFIG, "--engine temporal needs --address HOST:PORT", construct="--address",
-                          hint="e.g. --address 127.0.0.1:7233")
+        raise AgentcError(
+            Code.CONFIG,
+            "--engine temporal needs --address HOST:PORT",
+            construct="--address",
+            hint="e.g. --address 127.0.0.1:7233",
+        )
 
     async def go() -> History:
         from agentc.targets.temporal.engine import connect
@@ -91,13 +106,21 @@ def record(source: str | Path, *, db: str | Path | None = None) -> History:
         h = transcript.load(source)
         found = transcript.check(h)
         if found is not None:
-            raise AgentcError(Code.TAMPERED, f"{source} does not verify: {found.reason}",
-                              construct=f"event {found.seq}", hint="replay only a record you can trust")
+            raise AgentcError(
+                Code.TAMPERED,
+                f"{source} does not verify: {found.reason}",
+                construct=f"event {found.seq}",
+                hint="replay only a record you can trust",
+            )
         return h
     found_local = verify(str(source), db=db)
     if found_local is not None:
-        raise AgentcError(Code.TAMPERED, f"run {source} does not verify: {found_local.reason}",
-                          construct=f"event {found_local.seq}", hint="replay only a record you can trust")
+        raise AgentcError(
+            Code.TAMPERED,
+            f"run {source} does not verify: {found_local.reason}",
+            construct=f"event {found_local.seq}",
+            hint="replay only a record you can trust",
+        )
     return history(str(source), db=db)
 
 
@@ -109,8 +132,17 @@ def replay(source: str | Path | History, *, db: str | Path | None = None, **opti
     return run_replay(h, **options)
 
 
-def fork(run_id: str, *, db: str | Path | None = None, at: int, value: Any = None, new_run_id: str | None = None,
-         obj: Any = None, engine: str = "local", **options: Any) -> Any:
+def fork(
+    run_id: str,
+    *,
+    db: str | Path | None = None,
+    at: int,
+    value: Any = None,
+    new_run_id: str | None = None,
+    obj: Any = None,
+    engine: str = "local",
+    **options: Any,
+) -> Any:
     """A new durable run in ``db`` whose prefix is run ``run_id``'s journal up to step
     ``at`` (altered to ``value``); the rest runs live and can be resumed like any run.
     ``engine="temporal"`` (``address=``, ``with_worker=``) or ``"conductor"`` (``state_dir=``):
@@ -125,13 +157,28 @@ def fork(run_id: str, *, db: str | Path | None = None, at: int, value: Any = Non
         from .engine_fork import fork_on_engine
         from .replay import NOT_SET
 
-        return fork_on_engine(run_id, engine=engine, at=at, value=NOT_SET if value is None else value,
-                              new_run_id=new_run_id, obj=obj, **options)
+        return fork_on_engine(
+            run_id,
+            engine=engine,
+            at=at,
+            value=NOT_SET if value is None else value,
+            new_run_id=new_run_id,
+            obj=obj,
+            **options,
+        )
 
     db = db or DEFAULT_DB
     h = record(run_id, db=db)
     from .replay import NOT_SET
 
-    return run_replay(h, obj=obj, at=at, value=NOT_SET if value is None else value, then="live", db=db,
-                      run_id=new_run_id or f"{run_id}-fork-{uuid.uuid4().hex[:6]}", keep_step=True,
-                      lineage="fork")
+    return run_replay(
+        h,
+        obj=obj,
+        at=at,
+        value=NOT_SET if value is None else value,
+        then="live",
+        db=db,
+        run_id=new_run_id or f"{run_id}-fork-{uuid.uuid4().hex[:6]}",
+        keep_step=True,
+        lineage="fork",
+    )

@@ -21,6 +21,7 @@ steps of the forked prefix answer with the original's recorded writes
 The engine halves (starting the workflow, where the fork's origin is kept) are
 ``targets/temporal/fork.py`` and ``targets/conductor/fork.py``.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -60,8 +61,14 @@ class EngineFork:
 def lineage(run_id: str, engine: str, at: int, value: Any) -> dict[str, Any]:
     """The fork's origin as ``History.origin`` shows it (the shape of ``targets/local/lineage``)."""
     changed = value is not NOT_SET
-    return {"origin": run_id, "kind": "fork", "at": at, "changed": changed, "value": value if changed else None,
-            "engine": engine}
+    return {
+        "origin": run_id,
+        "kind": "fork",
+        "at": at,
+        "changed": changed,
+        "value": value if changed else None,
+        "engine": engine,
+    }
 
 
 def starting_journal(h: History, at: int, value: Any = NOT_SET) -> dict[str, Any]:
@@ -89,9 +96,19 @@ def journal_text(entries: dict[str, Any]) -> str:
     return claim_check.save_journal({k: claim_check.put_value(v) for k, v in entries.items()})
 
 
-def fork_on_engine(run_id: str, *, engine: str, at: int, value: Any = NOT_SET, new_run_id: str | None = None,
-                   address: str | None = None, state_dir: str | None = None, with_worker: bool = False,
-                   no_worker_s: float | None = None, obj: Any = None) -> EngineFork:
+def fork_on_engine(
+    run_id: str,
+    *,
+    engine: str,
+    at: int,
+    value: Any = NOT_SET,
+    new_run_id: str | None = None,
+    address: str | None = None,
+    state_dir: str | None = None,
+    with_worker: bool = False,
+    no_worker_s: float | None = None,
+    obj: Any = None,
+) -> EngineFork:
     """Fork run ``run_id`` of ``engine`` (``temporal``: ``address``; ``conductor``: the
     simulation saved under ``state_dir``) at event ``at``, its output replaced by ``value``,
     as a new workflow ``new_run_id`` on the same engine; wait for its result or first pause.
@@ -114,25 +131,51 @@ def fork_on_engine(run_id: str, *, engine: str, at: int, value: Any = NOT_SET, n
     if engine == "temporal":
         from agentc.targets.temporal.fork import start_fork as start_temporal
 
-        outcome = start_temporal(address, run_id, new_id, text, origin, with_worker=with_worker,
-                                 no_worker_s=no_worker_s, field=field_name)
+        outcome = start_temporal(
+            address,
+            run_id,
+            new_id,
+            text,
+            origin,
+            with_worker=with_worker,
+            no_worker_s=no_worker_s,
+            field=field_name,
+        )
     elif engine == "conductor":
         from agentc.targets.conductor.fork import start_fork as start_conductor
 
-        outcome = start_conductor(state_dir, run_id, new_id, text, origin, obj=obj, field=field_name)
+        outcome = start_conductor(
+            state_dir, run_id, new_id, text, origin, obj=obj, field=field_name
+        )
     else:
-        raise AgentcError(Code.CONFIG, f"--engine {engine}: forks of engine runs are on temporal or conductor",
-                          construct="--engine", hint="a local fork: agentc fork RUN_ID --at N (no --engine)")
+        raise AgentcError(
+            Code.CONFIG,
+            f"--engine {engine}: forks of engine runs are on temporal or conductor",
+            construct="--engine",
+            hint="a local fork: agentc fork RUN_ID --at N (no --engine)",
+        )
     # the answers it started with, shown where the original got them (as a local fork's diff shows them)
-    forked = answers_in_place(h, history(outcome.run_id, engine=engine, address=address, state_dir=state_dir))
+    forked = answers_in_place(
+        h, history(outcome.run_id, engine=engine, address=address, state_dir=state_dir)
+    )
     if graph is not None:
         from .graph_fork_engines import counts
 
         live, nodes = counts(graph, forked)
-        return EngineFork(h, forked, outcome.status, outcome, live, list(entries), trajectory.diff(h, forked),
-                          live_nodes=nodes)
+        return EngineFork(
+            h,
+            forked,
+            outcome.status,
+            outcome,
+            live,
+            list(entries),
+            trajectory.diff(h, forked),
+            live_nodes=nodes,
+        )
     live = sum(1 for e in forked.events if e.kind == "model" and e.key not in entries)
-    return EngineFork(h, forked, outcome.status, outcome, live, list(entries), trajectory.diff(h, forked))
+    return EngineFork(
+        h, forked, outcome.status, outcome, live, list(entries), trajectory.diff(h, forked)
+    )
 
 
 def _workflow(h: History, obj: Any) -> Any:
@@ -141,6 +184,10 @@ def _workflow(h: History, obj: Any) -> Any:
     from agentc import api
 
     if obj is None and not h.entry:
-        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {h.run_id} records no REF of its graph",
-                          construct=h.run_id, hint="pass the graph: fork_on_engine(..., obj=graph)")
+        raise AgentcError(
+            Code.RUN_NOT_RESUMABLE,
+            f"run {h.run_id} records no REF of its graph",
+            construct=h.run_id,
+            hint="pass the graph: fork_on_engine(..., obj=graph)",
+        )
     return api.workflow_and_live(obj if obj is not None else h.entry)[0]

@@ -20,6 +20,7 @@ history that continued as new keeps its last run), and a breakpoint
 (``interrupt_before``/``interrupt_after``) answered before the fork point (the workflow
 would pause there again: its wait is the workflow's, not a step's).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -46,17 +47,27 @@ def _task_key(e: Event) -> str:
 
 
 def _refuse(h: History, engine: str, why: str, hint: str) -> AgentcError:
-    return AgentcError(Code.UNSUPPORTED, f"run {h.run_id}: {why}", construct=f"agentc fork --engine {engine}",
-                       hint=hint)
+    return AgentcError(
+        Code.UNSUPPORTED,
+        f"run {h.run_id}: {why}",
+        construct=f"agentc fork --engine {engine}",
+        hint=hint,
+    )
 
 
-def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = None) -> GraphForkPlan:
+def plan_for(
+    h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = None
+) -> GraphForkPlan:
     """The fork of graph run ``h`` at event ``at`` (a node, or a chat call inside one),
     its output replaced by ``value``: AC132/AC133 as a local fork; AC200 (module docstring)."""
     target = find_step(h, at)
     if target.kind not in ("node", "model"):
-        raise AgentcError(Code.UNKNOWN_STEP, f"event {at} of run {h.run_id} is a {target.kind} event",
-                          construct=f"--at {at}", hint="a graph forks at a node or a chat-model call event")
+        raise AgentcError(
+            Code.UNKNOWN_STEP,
+            f"event {at} of run {h.run_id} is a {target.kind} event",
+            construct=f"--at {at}",
+            hint="a graph forks at a node or a chat-model call event",
+        )
     fitted = fit(wf, target, value) if value is not NOT_SET else NOT_SET
     where = _task_key(target)
     nodes = [e for e in h.events if e.kind == "node"]
@@ -64,21 +75,36 @@ def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = N
     for e in nodes:
         child = e.data.get("child_workflow") or e.data.get("sub_workflow") or e.name in subgraphs
         if child and (e.seq < target.seq or e.step == target.step):
-            raise _refuse(h, engine, f"event {e.seq} before the fork point is subgraph {e.name!r}, a child "
-                          "workflow whose steps the fork cannot answer from the record",
-                          "fork at an event before the subgraph, or fork the graph on the local executor")
+            raise _refuse(
+                h,
+                engine,
+                f"event {e.seq} before the fork point is subgraph {e.name!r}, a child "
+                "workflow whose steps the fork cannot answer from the record",
+                "fork at an event before the subgraph, or fork the graph on the local executor",
+            )
     tstep = target.step if target.step is not None else 0  # a node or chat event: always a step
     missing = sorted(set(range(1, tstep)) - {e.step for e in nodes if e.step is not None})
     if missing:
-        raise _refuse(h, engine, f"the record no longer holds superstep(s) {missing} before the fork point",
-                      "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run that "
-                      "continued as new keeps its last run's history; fork at a later step, or on the local executor")
+        raise _refuse(
+            h,
+            engine,
+            f"the record no longer holds superstep(s) {missing} before the fork point",
+            "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run that "
+            "continued as new keeps its last run's history; fork at a later step, or on the local executor",
+        )
     graph = wf.graph if wf is not None and wf.body.kind == "graph" else None
-    if graph is not None and (graph.interrupt_before or graph.interrupt_after) and \
-            any(e.kind == "resume" and e.seq < target.seq for e in h.events):
-        raise _refuse(h, engine, "a breakpoint (interrupt_before/interrupt_after) was answered before the "
-                      "fork point; the fork's workflow would wait there again",
-                      "fork at a step before the first breakpoint, or fork the graph on the local executor")
+    if (
+        graph is not None
+        and (graph.interrupt_before or graph.interrupt_after)
+        and any(e.kind == "resume" and e.seq < target.seq for e in h.events)
+    ):
+        raise _refuse(
+            h,
+            engine,
+            "a breakpoint (interrupt_before/interrupt_after) was answered before the "
+            "fork point; the fork's workflow would wait there again",
+            "fork at a step before the first breakpoint, or fork the graph on the local executor",
+        )
     chat_target = target.kind == "model"
     writes: dict[str, Any] = {}
     chat: dict[str, list[tuple[str, Any]]] = {}
@@ -90,11 +116,16 @@ def plan_for(h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = N
         before = estep < tstep or (estep == tstep and k != where)
         if e.kind == "model" and (before or k == where):
             chat.setdefault(k, []).append((e.data["request_digest"], _decode(e)["message"]))
-        elif e.kind == "node" and (before or (k == where and fitted is NOT_SET and not chat_target)):
+        elif e.kind == "node" and (
+            before or (k == where and fitted is NOT_SET and not chat_target)
+        ):
             writes[k] = [list(w) for w in _decode(e)]
     plan: dict[str, Any] = {"writes": writes, "chat": chat, "target": where, "step": target.step}
     if chat_target:
-        plan["rerun"] = (target.data["call"], fitted if fitted is not NOT_SET else _decode(target)["message"])
+        plan["rerun"] = (
+            target.data["call"],
+            fitted if fitted is not NOT_SET else _decode(target)["message"],
+        )
     elif fitted is not NOT_SET:
         plan["value"] = fitted
     return GraphForkPlan(plan, target, set(writes))
@@ -105,7 +136,9 @@ def _subgraph_nodes(wf: Any) -> set[str]:
     from agentc.ir import SubgraphNode
 
     graph = wf.graph if wf is not None and wf.body.kind == "graph" else None
-    return {n.name for n in graph.nodes if isinstance(n, SubgraphNode)} if graph is not None else set()
+    return (
+        {n.name for n in graph.nodes if isinstance(n, SubgraphNode)} if graph is not None else set()
+    )
 
 
 def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:
@@ -119,8 +152,11 @@ def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:
         if e.kind == "node":
             live_nodes += not e.data.get("forked")
         elif e.kind == "model" and _task_key(e) not in answered:
-            live_calls += not (rerun is not None and _task_key(e) == fp.plan["target"]
-                               and e.data.get("call", 0) <= rerun[0])
+            live_calls += not (
+                rerun is not None
+                and _task_key(e) == fp.plan["target"]
+                and e.data.get("call", 0) <= rerun[0]
+            )
     return live_calls, live_nodes
 
 

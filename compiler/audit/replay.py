@@ -20,6 +20,7 @@ Granularity: Agents SDK runs are replayed per model call and tool call; LangGrap
 node (``--set`` on a node replaces what the node returned) and per chat-model call inside a
 node (``--set`` on one re-runs its node with that response: ``replay_chat.py``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -63,16 +64,26 @@ def find_step(h: History, at: int) -> Event:
     for e in h.events:
         if e.seq == at:
             if e.kind not in REPLAYABLE or e.raw is None:
-                raise AgentcError(Code.UNKNOWN_STEP, f"event {at} of run {h.run_id} is a {e.kind} event, "
-                                  "not a step whose output can be replaced", construct=f"--at {at}",
-                                  hint="steps: " + _listing(steps))
+                raise AgentcError(
+                    Code.UNKNOWN_STEP,
+                    f"event {at} of run {h.run_id} is a {e.kind} event, "
+                    "not a step whose output can be replaced",
+                    construct=f"--at {at}",
+                    hint="steps: " + _listing(steps),
+                )
             return e
-    raise AgentcError(Code.UNKNOWN_STEP, f"run {h.run_id} has no event {at} (it has {len(h.events)})",
-                      construct=f"--at {at}", hint="steps: " + _listing(steps))
+    raise AgentcError(
+        Code.UNKNOWN_STEP,
+        f"run {h.run_id} has no event {at} (it has {len(h.events)})",
+        construct=f"--at {at}",
+        hint="steps: " + _listing(steps),
+    )
 
 
 def _listing(steps: list[Event]) -> str:
-    return ", ".join(f"{e.seq} ({e.kind} {e.name})" for e in steps[:20]) + (" …" if len(steps) > 20 else "")
+    return ", ".join(f"{e.seq} ({e.kind} {e.name})" for e in steps[:20]) + (
+        " …" if len(steps) > 20 else ""
+    )
 
 
 # ---------------------------------------------------------------- the altered value
@@ -83,33 +94,46 @@ def _fit_model(original: dict[str, Any], value: Any) -> dict[str, Any]:
 
     items = value.get("output") if isinstance(value, dict) else value
     if not isinstance(items, list):
-        raise ValueError("a model step takes a JSON list of output items (or {\"output\": [...]})")
+        raise ValueError('a model step takes a JSON list of output items (or {"output": [...]})')
     kept = {**original, "output": items}
     try:
         _revive_response(kept)
     except ValueError as exc:  # pydantic's ValidationError: one line, not one per item type
         errors = getattr(exc, "errors", list)()
-        wrong = {e["loc"][1] for e in errors if len(e["loc"]) > 2 and e["loc"][-1] == "type"
-                 and e.get("type") == "literal_error"}
+        wrong = {
+            e["loc"][1]
+            for e in errors
+            if len(e["loc"]) > 2 and e["loc"][-1] == "type" and e.get("type") == "literal_error"
+        }
         near = [e for e in errors if len(e["loc"]) > 1 and e["loc"][1] not in wrong]
         first = (near or errors or [{"loc": (), "msg": str(exc)}])[0]
         i = first["loc"][0] if first["loc"] else 0
-        kind = items[i].get("type") if isinstance(i, int) and i < len(items) and isinstance(items[i], dict) else None
+        kind = (
+            items[i].get("type")
+            if isinstance(i, int) and i < len(items) and isinstance(items[i], dict)
+            else None
+        )
         detail = ".".join(str(p) for p in first["loc"][2:]) or "item"
-        raise ValueError(f"output item {i} (type {kind!r}) is not a Responses output item: "
-                         f"{detail}: {first['msg']}") from None
+        raise ValueError(
+            f"output item {i} (type {kind!r}) is not a Responses output item: "
+            f"{detail}: {first['msg']}"
+        ) from None
     return kept
 
 
 def _fit_node(wf: Any, e: Event, value: Any) -> Any:
     if value is not None and not isinstance(value, dict):
-        raise ValueError("a node step takes a JSON object: the update the node returns (state key -> value)")
+        raise ValueError(
+            "a node step takes a JSON object: the update the node returns (state key -> value)"
+        )
     graph = _graph_of(wf.graph, e.ns)
     known = {c.name for c in graph.channels}
     unknown = sorted(set(value or {}) - known)
     if unknown:
-        raise ValueError(f"{', '.join(map(repr, unknown))} {'is not a state key' if len(unknown) == 1 else 'are not state keys'} "
-                         f"of graph {graph.name!r} (keys: {', '.join(sorted(k for k in known if not k.startswith(('branch:', '__'))))})")
+        raise ValueError(
+            f"{', '.join(map(repr, unknown))} {'is not a state key' if len(unknown) == 1 else 'are not state keys'} "
+            f"of graph {graph.name!r} (keys: {', '.join(sorted(k for k in known if not k.startswith(('branch:', '__'))))})"
+        )
     return value
 
 
@@ -144,18 +168,26 @@ def fit(wf: Any, e: Event, value: Any) -> Any:
             case _:
                 raise ValueError(f"a {e.kind} step's value cannot be replaced")
     except (ValueError, TypeError) as exc:
-        raise AgentcError(Code.BAD_STEP_VALUE, f"--set does not fit event {e.seq} ({e.kind} {e.name}): {exc}",
-                          construct=f"--at {e.seq}", hint=_set_hint(e.kind)) from None
+        raise AgentcError(
+            Code.BAD_STEP_VALUE,
+            f"--set does not fit event {e.seq} ({e.kind} {e.name}): {exc}",
+            construct=f"--at {e.seq}",
+            hint=_set_hint(e.kind),
+        ) from None
     except Exception as exc:  # noqa: BLE001 - pydantic's ValidationError from the SDK's item types
         first = str(exc).splitlines()
-        raise AgentcError(Code.BAD_STEP_VALUE, f"--set does not fit event {e.seq} ({e.kind} {e.name}): "
-                          f"{' '.join(first[:3])}", construct=f"--at {e.seq}", hint=_set_hint(e.kind)) from None
+        raise AgentcError(
+            Code.BAD_STEP_VALUE,
+            f"--set does not fit event {e.seq} ({e.kind} {e.name}): {' '.join(first[:3])}",
+            construct=f"--at {e.seq}",
+            hint=_set_hint(e.kind),
+        ) from None
 
 
 def _set_hint(kind: str) -> str:
     return {
         "model": 'e.g. --set \'[{"type": "function_call", "name": "TOOL", "arguments": "{}", "call_id": "c1"}]\' '
-                 'or a message item; `agentc history RUN --json` shows the recorded items',
+        "or a message item; `agentc history RUN --json` shows the recorded items",
         "tool": "any JSON: it becomes the tool's result",
         "node": 'the node\'s return value, e.g. --set \'{"messages": [{"type": "ai", "content": "hi"}]}\'',
     }.get(kind, "choose a node, model or tool event")
@@ -174,10 +206,20 @@ def _seeds(h: History, target: Event | None, then: str, live_tools: bool) -> lis
             continue  # the node of an altered chat call re-runs (replay_chat.py)
         if target is not None and e.seq > target.seq and then == "live":
             # a sibling task of the same superstep ran on the same snapshot: still applies
-            if not ((target.kind == "node" or chat) and e.kind in ("node", "model") and e.ns != "agents"
-                    and (e.ns, e.step) == (target.ns, target.step) and _task_key(e) != _task_key(target)):
+            if not (
+                (target.kind == "node" or chat)
+                and e.kind in ("node", "model")
+                and e.ns != "agents"
+                and (e.ns, e.step) == (target.ns, target.step)
+                and _task_key(e) != _task_key(target)
+            ):
                 continue
-        if target is not None and e.seq > target.seq and then == "stop" and (target.kind == "node" or chat):
+        if (
+            target is not None
+            and e.seq > target.seq
+            and then == "stop"
+            and (target.kind == "node" or chat)
+        ):
             if (e.ns, e.step) != (target.ns, target.step):
                 continue  # later supersteps read the altered state: the record no longer applies
         out.append(e)
@@ -190,9 +232,20 @@ def _task_key(e: Event) -> str:
 
 
 # ---------------------------------------------------------------- driving
-def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = NOT_SET, then: str = "live",
-           model: Any = None, live_tools: bool = False, db: str | Path = ":memory:",
-           run_id: str | None = None, keep_step: bool = False, lineage: str | None = None) -> Replay:
+def replay(
+    h: History,
+    *,
+    obj: Any = None,
+    at: int | None = None,
+    value: Any = NOT_SET,
+    then: str = "live",
+    model: Any = None,
+    live_tools: bool = False,
+    db: str | Path = ":memory:",
+    run_id: str | None = None,
+    keep_step: bool = False,
+    lineage: str | None = None,
+) -> Replay:
     """Re-run the recorded run ``h`` (see the module docstring). ``obj``: the agent (live
     object or REF; default: the REF the run recorded). ``db``/``run_id``: where the new run
     is journaled (``:memory:``: nowhere; a fork gives the run's own database).
@@ -203,32 +256,61 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
     from agentc.targets.local.history import read
 
     if then not in ("live", "stop"):
-        raise AgentcError(Code.CONFIG, f"then={then!r}: expected 'live' or 'stop'", construct="--then")
+        raise AgentcError(
+            Code.CONFIG, f"then={then!r}: expected 'live' or 'stop'", construct="--then"
+        )
     obj = obj if obj is not None else h.entry
     if obj is None:
-        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {h.run_id} was started from an object with no REF",
-                          construct=h.run_id, hint="pass the agent: agentc.replay(..., obj=graph)")
+        raise AgentcError(
+            Code.RUN_NOT_RESUMABLE,
+            f"run {h.run_id} was started from an object with no REF",
+            construct=h.run_id,
+            hint="pass the agent: agentc.replay(..., obj=graph)",
+        )
     wf, live = api.workflow_and_live(obj)
     if wf.body.kind != h.kind:
-        raise AgentcError(Code.GRAPH_CHANGED, f"{obj} is not the kind of agent run {h.run_id} recorded ({h.kind})",
-                          construct=str(obj), hint="replay it with the agent that made the record")
+        raise AgentcError(
+            Code.GRAPH_CHANGED,
+            f"{obj} is not the kind of agent run {h.run_id} recorded ({h.kind})",
+            construct=str(obj),
+            hint="replay it with the agent that made the record",
+        )
     target = find_step(h, at) if at is not None else None
     fitted = fit(wf, target, value) if target is not None and value is not NOT_SET else NOT_SET
     if target is not None and fitted is NOT_SET and not keep_step:
-        raise AgentcError(Code.BAD_STEP_VALUE, "--at needs --set JSON: the value that replaces the step",
-                          construct=f"--at {at}", hint=_set_hint(target.kind))
+        raise AgentcError(
+            Code.BAD_STEP_VALUE,
+            "--at needs --set JSON: the value that replaces the step",
+            construct=f"--at {at}",
+            hint=_set_hint(target.kind),
+        )
     if model is not None and wf.body.kind != "agents":
-        raise AgentcError(Code.UNSUPPORTED, "--model applies to OpenAI Agents systems; a LangGraph node calls "
-                          "its own model", construct="--model", hint="leave --model out: nodes after the "
-                          "altered step run with their own code")
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            "--model applies to OpenAI Agents systems; a LangGraph node calls its own model",
+            construct="--model",
+            hint="leave --model out: nodes after the altered step run with their own code",
+        )
     new_id = run_id or f"replay-{uuid.uuid4().hex[:12]}"
     seeds = _seeds(h, target, then, live_tools)
-    if target is not None and fitted is NOT_SET:  # a fork at a step, unchanged: it is the last reused
+    if (
+        target is not None and fitted is NOT_SET
+    ):  # a fork at a step, unchanged: it is the last reused
         seeds.append(target)
         target = None
     if fitted is not NOT_SET and target.kind in ("model", "tool"):
-        seeds.append(Event(target.seq, target.kind, key=target.key, name=target.name, ns=target.ns,
-                           step=target.step, raw=None, data={**target.data, "value": fitted}))
+        seeds.append(
+            Event(
+                target.seq,
+                target.kind,
+                key=target.key,
+                name=target.name,
+                ns=target.ns,
+                step=target.step,
+                raw=None,
+                data={**target.data, "value": fitted},
+            )
+        )
     journal = api._journal(db)
     try:
         _seed_all(journal, new_id, h, seeds)
@@ -236,18 +318,36 @@ def replay(h: History, *, obj: Any = None, at: int | None = None, value: Any = N
             from agentc.targets.local import lineage as lineage_table
 
             with journal.tx() as j:
-                lineage_table.record(j.db, new_id, origin=h.run_id, kind=lineage, at=at,
-                                     value=None if value is NOT_SET else value, changed=value is not NOT_SET)
+                lineage_table.record(
+                    j.db,
+                    new_id,
+                    origin=h.run_id,
+                    kind=lineage,
+                    at=at,
+                    value=None if value is NOT_SET else value,
+                    changed=value is not NOT_SET,
+                )
         counter = _Counter()
         used: dict[str, int] = {}
-        status, stopped, error = _drive(wf, live, journal, new_id, h, target, fitted, then, model, counter,
-                                        live_tools, used)
-        replayed = _reached(answers_in_place(h, read(journal, new_id)), {e.key for e in seeds}, used, _anchors(h))
+        status, stopped, error = _drive(
+            wf, live, journal, new_id, h, target, fitted, then, model, counter, live_tools, used
+        )
+        replayed = _reached(
+            answers_in_place(h, read(journal, new_id)), {e.key for e in seeds}, used, _anchors(h)
+        )
     finally:
         journal.close()
     replayed.status = status if status == "stopped" else replayed.status
-    return Replay(h, replayed, status, stopped, counter.live, error, trajectory.diff(h, replayed),
-                  counter.live_nodes)
+    return Replay(
+        h,
+        replayed,
+        status,
+        stopped,
+        counter.live,
+        error,
+        trajectory.diff(h, replayed),
+        counter.live_nodes,
+    )
 
 
 def _seed_all(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None:
@@ -260,16 +360,32 @@ def _seed_all(journal: Any, run_id: str, h: History, seeds: list[Event]) -> None
             if e.kind == "resume":
                 ns, _, task = e.key.rpartition("/")
                 j.add_resume(run_id, ns, task, e.data.get("value"))
-            elif e.kind == "model" and e.ns != "agents":  # a chat call inside a node (chat_calls.py)
+            elif (
+                e.kind == "model" and e.ns != "agents"
+            ):  # a chat call inside a node (chat_calls.py)
                 from agentc.targets.local.chat_calls import save
 
                 message = e.data["value"] if e.raw is None else _decode(e)["message"]
-                save(j.db, run_id, e.ns, e.step, e.data["task"], e.name, e.data["request_digest"], message,
-                     e.data["call"])
+                save(
+                    j.db,
+                    run_id,
+                    e.ns,
+                    e.step,
+                    e.data["task"],
+                    e.name,
+                    e.data["request_digest"],
+                    message,
+                    e.data["call"],
+                )
             elif e.raw is None:  # the altered model turn or tool result
                 j.save_step(run_id, e.key, e.kind, e.data["value"])
             elif e.ns == "agents":
-                j.save_step(run_id, e.key, e.data.get("guardrail") if e.kind == "guardrail" else e.kind, _decode(e))
+                j.save_step(
+                    run_id,
+                    e.key,
+                    e.data.get("guardrail") if e.kind == "guardrail" else e.kind,
+                    _decode(e),
+                )
             else:
                 j.save_writes(run_id, e.ns, e.step, e.data["task"], e.name, _decode(e))
 
@@ -312,8 +428,12 @@ def answers_in_place(origin: History, derived: History) -> History:
     return dataclasses.replace(derived, events=out)
 
 
-def _reached(h: History, seeded: set[str], used: dict[str, int],
-             anchors: dict[tuple[str, Any], str] | None = None) -> History:
+def _reached(
+    h: History,
+    seeded: set[str],
+    used: dict[str, int],
+    anchors: dict[tuple[str, Any], str] | None = None,
+) -> History:
     """The replay's history without the recorded steps it never reached (seeded, unused):
     a replay whose agent changed must not show steps its code no longer takes. An agent
     run's steps are listed in the order the SDK asked for them (``used``)."""
@@ -324,7 +444,9 @@ def _reached(h: History, seeded: set[str], used: dict[str, int],
             return True
         if e.ns == "agents":  # a step inside an agent used as a tool whose result was reused
             return any(s in used for s in e.data.get("scope", []))
-        if e.kind == "model" and _task_key(e) in used:  # a chat call of a node whose writes were reused
+        if (
+            e.kind == "model" and _task_key(e) in used
+        ):  # a chat call of a node whose writes were reused
             return True
         ns = e.ns  # a step inside a subgraph whose task's writes were reused
         while ns:
@@ -339,7 +461,9 @@ def _reached(h: History, seeded: set[str], used: dict[str, int],
         place: list[tuple[float, int, int]] = []
         last = -1.0
         for i, e in enumerate(kept):
-            anchor = (anchors or {}).get((e.key, e.data.get("index"))) if e.kind == "resume" else None
+            anchor = (
+                (anchors or {}).get((e.key, e.data.get("index"))) if e.kind == "resume" else None
+            )
             if e.key in used and e.kind in (*REPLAYABLE, "input"):
                 place.append((float(used[e.key]), 0, i))
                 last = max(last, float(used[e.key]))
@@ -358,9 +482,20 @@ class _Counter:
         self.live_nodes = 0
 
 
-def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
-           then: str, model: Any, counter: _Counter, live_tools: bool,
-           used: dict[str, int]) -> tuple[str, str | None, str | None]:
+def _drive(
+    wf: Any,
+    live: Any,
+    journal: Any,
+    run_id: str,
+    h: History,
+    target: Event | None,
+    fitted: Any,
+    then: str,
+    model: Any,
+    counter: _Counter,
+    live_tools: bool,
+    used: dict[str, int],
+) -> tuple[str, str | None, str | None]:
     from agentc import api
     from agentc.errors import RunFailed
 
@@ -369,11 +504,15 @@ def _drive(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Ev
             case "agents":
                 from .replay_agents import drive_agents
 
-                outcome = drive_agents(wf, live, journal, run_id, h, then, model, counter, live_tools, used)
+                outcome = drive_agents(
+                    wf, live, journal, run_id, h, then, model, counter, live_tools, used
+                )
             case "graph":
                 from .replay_graph import drive_graph
 
-                outcome = drive_graph(wf, live, journal, run_id, h, target, fitted, then, api, used, counter)
+                outcome = drive_graph(
+                    wf, live, journal, run_id, h, target, fitted, then, api, used, counter
+                )
     except RecordEnds as end:
         with journal.tx() as j:
             j.set_status(run_id, "failed", error=f"replay stopped: {end.where}")

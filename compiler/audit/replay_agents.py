@@ -5,6 +5,7 @@ SDK's own ``Runner.run`` gets them back from the journal instead of calling the 
 the tool. A step the journal does not hold runs live (the agent's own model, or the
 ``model`` the user names), or, with ``then="stop"``, ends the replay there.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -50,8 +51,18 @@ def models_replaced(start: Any, model: Any) -> Iterator[None]:
             object.__setattr__(a, "model", m)
 
 
-def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then: str, model: Any,
-                 counter: Any, live_tools: bool = False, used: dict[str, int] | None = None) -> Any:
+def drive_agents(
+    wf: Any,
+    live: Any,
+    journal: Any,
+    run_id: str,
+    h: History,
+    then: str,
+    model: Any,
+    counter: Any,
+    live_tools: bool = False,
+    used: dict[str, int] | None = None,
+) -> Any:
     """``used`` receives the keys of the steps the SDK asked for (recorded or live), in order."""
     from agentc import api
 
@@ -59,8 +70,10 @@ def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then
 
     def admit(effect: journaled.Effect) -> str:
         if then == "stop" and not (effect.kind == "tool" and live_tools):
-            what = {"model": f"model call of agent {effect.info.get('agent')!r}",
-                    "tool": f"tool call {effect.info.get('tool')!r}"}.get(effect.kind, effect.kind)
+            what = {
+                "model": f"model call of agent {effect.info.get('agent')!r}",
+                "tool": f"tool call {effect.info.get('tool')!r}",
+            }.get(effect.kind, effect.kind)
             ended.append(f"{what} (step {effect.key}): the record has no result for it")
             raise RecordEnds(ended[-1])
         if effect.kind == "model":
@@ -78,8 +91,13 @@ def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then
     ctx = h.context if factory else api.agent_context(live, h.context)[0]
     try:
         with models_replaced(live, model):
-            return runner.start(recorded.get("input"), run_id=run_id, context=ctx,
-                                max_turns=recorded.get("max_turns"), context_factory=factory)
+            return runner.start(
+                recorded.get("input"),
+                run_id=run_id,
+                context=ctx,
+                max_turns=recorded.get("max_turns"),
+                context_factory=factory,
+            )
     except AgentcError:
         if ended:
             raise RecordEnds(ended[0]) from None
@@ -89,4 +107,6 @@ def drive_agents(wf: Any, live: Any, journal: Any, run_id: str, h: History, then
         if steps is not None and used is not None:
             used["input"] = -1
             for i, key in enumerate(steps.order):
-                used[key] = i  # the last completion: an agent tool that paused completes on a later drive
+                used[key] = (
+                    i  # the last completion: an agent tool that paused completes on a later drive
+                )

@@ -15,6 +15,7 @@ Not answered from the record (they run live, and ``then="stop"`` cannot stop the
 model constructed with ``cache=False``, and a ``.stream()`` call to a model that
 implements streaming (langchain-core does not consult the cache there).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,10 +33,14 @@ def fit(value: Any) -> Any:
     if isinstance(value, str):
         return AIMessage(content=value)
     if not isinstance(value, dict):
-        raise ValueError("a chat-model call takes the model's reply: a JSON object "
-                         "({\"type\": \"ai\", \"content\": ..., \"tool_calls\": [...]}) or a string")
+        raise ValueError(
+            "a chat-model call takes the model's reply: a JSON object "
+            '({"type": "ai", "content": ..., "tool_calls": [...]}) or a string'
+        )
     body = {k: v for k, v in value.items() if k != "id"}
-    message = convert_to_messages([{"type": "ai", **body} if "type" not in body and "role" not in body else body])[0]
+    message = convert_to_messages(
+        [{"type": "ai", **body} if "type" not in body and "role" not in body else body]
+    )[0]
     if not isinstance(message, AIMessage):
         raise ValueError(f"a chat model replies with an AI message, not a {message.type!r} message")
     return message

@@ -6,6 +6,7 @@ task returns the user's value as its node's return value (its routers and ``Send
 on it, as they would on the node's own return), and with ``then="stop"`` a task the
 record does not cover stops the replay instead of running live.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,8 +35,14 @@ RERUN: Any = object()
 
 
 class ReplayExecutor(LocalExecutor):
-    def __init__(self, *args: Any, target: tuple[str, int, str] | None = None, value: Any = None,
-                 stop: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        target: tuple[str, int, str] | None = None,
+        value: Any = None,
+        stop: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.target, self.value, self.stop = target, value, stop
         self.live = 0
@@ -56,18 +63,30 @@ class ReplayExecutor(LocalExecutor):
         recorder = super()._chat(config, ns, step, task)
         found = rows(self.journal.db, self.run_id, ns, step, task.key)
         where = f"{ns + '/' if ns else ''}step {step} node {task.name!r} (task {task.key})"
-        recorder.answers = Answers(found, self.stop, where, [key(ns, step, task.key, n) for n, _, _ in found], self.chat)
+        recorder.answers = Answers(
+            found, self.stop, where, [key(ns, step, task.key, n) for n, _, _ in found], self.chat
+        )
         return recorder
 
     def _execute(self, frame: Any, ns: str, task: Any) -> Any:
         from agentc.ir import START, SubgraphNode
 
         here = (ns, frame.step, task.key)
-        if self.stop and here != self.target and task.name != START and \
-                not isinstance(frame.nodes.get(task.name), SubgraphNode):
-            where = f"{ns + '/' if ns else ''}step {frame.step} node {task.name!r} (task {task.key})"
+        if (
+            self.stop
+            and here != self.target
+            and task.name != START
+            and not isinstance(frame.nodes.get(task.name), SubgraphNode)
+        ):
+            where = (
+                f"{ns + '/' if ns else ''}step {frame.step} node {task.name!r} (task {task.key})"
+            )
             raise RecordEnds(f"{where}: the record has no output for it")
-        if here != self.target and task.name != START and not isinstance(frame.nodes.get(task.name), SubgraphNode):
+        if (
+            here != self.target
+            and task.name != START
+            and not isinstance(frame.nodes.get(task.name), SubgraphNode)
+        ):
             self.live += 1
         result = super()._execute(frame, ns, task)
         if isinstance(result.error, RecordEnds):  # a chat call the record lacks (then="stop")
@@ -97,11 +116,24 @@ class ReplayExecutor(LocalExecutor):
         return super()._attempt(frame, ns, task, node, resolve, *args)
 
 
-def drive_graph(wf: Any, live: Any, journal: Any, run_id: str, h: History, target: Event | None, fitted: Any,
-                then: str, api: Any, used: dict[str, int], counter: Any) -> Any:
+def drive_graph(
+    wf: Any,
+    live: Any,
+    journal: Any,
+    run_id: str,
+    h: History,
+    target: Event | None,
+    fitted: Any,
+    then: str,
+    api: Any,
+    used: dict[str, int],
+    counter: Any,
+) -> Any:
     """``used`` receives the keys of the recorded steps the replay reused."""
     start = next((e for e in h.events if e.kind == "input"), None)
-    if start is not None and "writes" not in start.data:  # another engine's record: the run's input itself
+    if (
+        start is not None and "writes" not in start.data
+    ):  # another engine's record: the run's input itself
         value = start.data.get("input")
     else:
         writes = start.data.get("writes", []) if start is not None else []
@@ -109,7 +141,9 @@ def drive_graph(wf: Any, live: Any, journal: Any, run_id: str, h: History, targe
     context = api._context(wf, live, h.context)
     key = (target.ns, target.step, target.data["task"]) if target is not None else None
     chat = target is not None and target.kind == "model"  # an altered chat call: its node re-runs
-    ex = ReplayExecutor(wf, live, journal, target=key, value=RERUN if chat else fitted, stop=then == "stop")
+    ex = ReplayExecutor(
+        wf, live, journal, target=key, value=RERUN if chat else fitted, stop=then == "stop"
+    )
     from .replay_chat import installed
 
     try:

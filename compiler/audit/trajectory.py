@@ -4,6 +4,7 @@ What an agent *did*, without what differs between two equal runs: steps (node na
 superstep, model turns per agent), tool calls with their arguments and results, and the
 final output. Message ids (LangGraph assigns random ones) and timings are left out.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -18,8 +19,11 @@ _INTERNAL = ("branch:", "__pregel", "__start__")
 def _plain(value: Any) -> Any:
     """JSON without volatile fields (message ids, LangChain run metadata)."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()
-                if k not in ("id", "response_metadata", "usage_metadata", "additional_kwargs")}
+        return {
+            k: _plain(v)
+            for k, v in value.items()
+            if k not in ("id", "response_metadata", "usage_metadata", "additional_kwargs")
+        }
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
@@ -38,7 +42,9 @@ def _scheduled(events: list[Any]) -> list[Any]:
     block: list[Any] = []
 
     def group(e: Any) -> Any:
-        if e.kind == "node" or (e.kind == "model" and e.ns != "agents"):  # a node's chat calls with it
+        if e.kind == "node" or (
+            e.kind == "model" and e.ns != "agents"
+        ):  # a node's chat calls with it
             return ("node", e.ns, e.step)
         if e.kind == "tool":
             return ("tool", tuple(e.data.get("scope") or ()))
@@ -46,13 +52,28 @@ def _scheduled(events: list[Any]) -> list[Any]:
 
     def flush() -> None:
         if block:
-            out.extend(sorted(block, key=lambda e: (e.data.get("task") or "", e.kind == "node", e.data.get("call_id") or "",
-                                                  e.data.get("call") or 0, e.key)))
+            out.extend(
+                sorted(
+                    block,
+                    key=lambda e: (
+                        e.data.get("task") or "",
+                        e.kind == "node",
+                        e.data.get("call_id") or "",
+                        e.data.get("call") or 0,
+                        e.key,
+                    ),
+                )
+            )
             block.clear()
 
     for e in events:
-        if e.kind == "guardrail" and e.data.get("guardrail") == "input_guardrail" and not block \
-                and out and out[-1].kind == "model":
+        if (
+            e.kind == "guardrail"
+            and e.data.get("guardrail") == "input_guardrail"
+            and not block
+            and out
+            and out[-1].kind == "model"
+        ):
             out.insert(len(out) - 1, e)  # run beside the first model turn: listed before it
             continue
         g = group(e)
@@ -88,7 +109,11 @@ def lines(h: History) -> list[str]:
                         case "function_call":
                             out.append(f"  call {item.get('name')}({item.get('arguments')})")
                         case "message":
-                            text = " ".join(c.get("text", "") for c in item.get("content", []) if isinstance(c, dict))
+                            text = " ".join(
+                                c.get("text", "")
+                                for c in item.get("content", [])
+                                if isinstance(c, dict)
+                            )
                             out.append(f"  say {text}")
                         case "ai":  # a chat model's message inside a LangGraph node
                             from .render import _chat_summary
@@ -112,5 +137,13 @@ def lines(h: History) -> list[str]:
 
 def diff(original: History, replayed: History) -> list[str]:
     """A unified diff of the two trajectories (empty: the replay did what the run did)."""
-    return list(difflib.unified_diff(lines(original), lines(replayed), f"original {original.run_id}",
-                                     f"replay {replayed.run_id}", lineterm="", n=2))
+    return list(
+        difflib.unified_diff(
+            lines(original),
+            lines(replayed),
+            f"original {original.run_id}",
+            f"replay {replayed.run_id}",
+            lineterm="",
+            n=2,
+        )
+    )

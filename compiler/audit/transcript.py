@@ -6,6 +6,7 @@ reruns the agent from it without the original database. The format is the pydant
 describes it. A reader refuses a transcript from a newer format version (AC130) rather
 than misread it.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,9 @@ class EventModel(BaseModel):
     at: float | None = Field(None, description="commit time, seconds since the epoch")
     data: dict[str, Any] = Field(default_factory=dict, description="kind-specific, plain JSON")
     raw: dict[str, str] | None = Field(None, description="the engine's exact encoding: {t, b64}")
-    hash: str = Field(pattern="^[0-9a-f]{64}$", description="sha256(previous hash + canonical JSON of the rest)")
+    hash: str = Field(
+        pattern="^[0-9a-f]{64}$", description="sha256(previous hash + canonical JSON of the rest)"
+    )
 
 
 class RunModel(BaseModel):
@@ -53,8 +56,12 @@ class RunModel(BaseModel):
     output: Any = None
     error: str | None = None
     interrupts: list[Any] = Field(default_factory=list)
-    fingerprint: str | None = Field(None, description="the IR's shape fingerprint when the run started")
-    origin: dict[str, Any] | None = Field(None, description="a fork's origin: run id, event, replacing value")
+    fingerprint: str | None = Field(
+        None, description="the IR's shape fingerprint when the run started"
+    )
+    origin: dict[str, Any] | None = Field(
+        None, description="a fork's origin: run id, event, replacing value"
+    )
 
 
 class Transcript(BaseModel):
@@ -74,10 +81,18 @@ def schema() -> dict[str, Any]:
 
 def dumps(history: History) -> str:
     events = [e.to_json() for e in history.events]
-    body = {"format": FORMAT, "version": VERSION, "run": history.header(), "count": len(events),
-            "head": events[-1]["hash"] if events else "0" * 64, "events": events}
+    body = {
+        "format": FORMAT,
+        "version": VERSION,
+        "run": history.header(),
+        "count": len(events),
+        "head": events[-1]["hash"] if events else "0" * 64,
+        "events": events,
+    }
     Transcript.model_validate(body)  # what is written is what readers accept
-    return json.dumps(json.loads(canonical(body)), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(json.loads(canonical(body)), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    )
 
 
 def write(path: str | Path, text: str) -> Path:
@@ -103,27 +118,50 @@ def load(path: str | Path) -> History:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise AgentcError(Code.TRANSCRIPT, f"transcript not found: {path}", construct=str(path),
-                          hint="write one with `agentc export RUN_ID -o FILE`") from None
+        raise AgentcError(
+            Code.TRANSCRIPT,
+            f"transcript not found: {path}",
+            construct=str(path),
+            hint="write one with `agentc export RUN_ID -o FILE`",
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AgentcError(Code.TRANSCRIPT, f"{path} is not a JSON transcript: {exc}", construct=str(path),
-                          file=str(path), hint="pass a file written by `agentc export`") from None
+        raise AgentcError(
+            Code.TRANSCRIPT,
+            f"{path} is not a JSON transcript: {exc}",
+            construct=str(path),
+            file=str(path),
+            hint="pass a file written by `agentc export`",
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise AgentcError(Code.TRANSCRIPT, f"{path} is not an agentc transcript (format {FORMAT!r} expected)",
-                          construct=str(path), file=str(path), hint="pass a file written by `agentc export`")
+        raise AgentcError(
+            Code.TRANSCRIPT,
+            f"{path} is not an agentc transcript (format {FORMAT!r} expected)",
+            construct=str(path),
+            file=str(path),
+            hint="pass a file written by `agentc export`",
+        )
     version = data.get("version")
     if isinstance(version, int) and version > VERSION:
-        raise AgentcError(Code.TRANSCRIPT, f"{path} is transcript format version {version}; this agentc reads "
-                          f"version {VERSION} and older", construct=str(path), file=str(path),
-                          hint="upgrade agentc to read it")
+        raise AgentcError(
+            Code.TRANSCRIPT,
+            f"{path} is transcript format version {version}; this agentc reads "
+            f"version {VERSION} and older",
+            construct=str(path),
+            file=str(path),
+            hint="upgrade agentc to read it",
+        )
     try:
         t = Transcript.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise AgentcError(Code.TRANSCRIPT, f"{path} does not fit the transcript schema at {where}: {first['msg']}",
-                          construct=str(path), file=str(path),
-                          hint="`agentc transcript-schema` prints the schema") from None
+        raise AgentcError(
+            Code.TRANSCRIPT,
+            f"{path} does not fit the transcript schema at {where}: {first['msg']}",
+            construct=str(path),
+            file=str(path),
+            hint="`agentc transcript-schema` prints the schema",
+        ) from None
     run = t.run.model_dump()
     h = History(**run)
     h.events = [Event.from_json(e.model_dump()) for e in t.events]
@@ -138,10 +176,16 @@ def check(history: History) -> Break | None:
         return found
     count = getattr(history, "count", len(history.events))
     if count != len(history.events):
-        return Break(len(history.events) + 1, f"the transcript declares {count} events but holds "
-                     f"{len(history.events)}: event {len(history.events) + 1} onwards is missing")
+        return Break(
+            len(history.events) + 1,
+            f"the transcript declares {count} events but holds "
+            f"{len(history.events)}: event {len(history.events) + 1} onwards is missing",
+        )
     head = getattr(history, "head", None)
     if history.events and head is not None and head != history.events[-1].hash:
-        return Break(len(history.events), "the last event is not the one the transcript was written with "
-                     "(events were removed from the end, or the head was edited)")
+        return Break(
+            len(history.events),
+            "the last event is not the one the transcript was written with "
+            "(events were removed from the end, or the head was edited)",
+        )
     return None

@@ -23,6 +23,7 @@
 * :data:`DEFAULT_RECURSION_LIMIT`: the IR's default ``recursion_limit`` must equal it
   (``tests/test_sdk_compat.py`` checks).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -49,11 +50,27 @@ from langgraph._internal._scratchpad import PregelScratchpad
 from langgraph.errors import ParentCommand as LangGraphParentCommand
 
 __all__ = [
-    "CONFIG_KEY_CHECKPOINTER", "CONFIG_KEY_CHECKPOINT_NS", "CONFIG_KEY_RESUMING",
-    "CONFIG_KEY_RUNTIME", "CONFIG_KEY_SCRATCHPAD", "CONFIG_KEY_SEND", "CONFIG_KEY_TASK_ID",
-    "DEFAULT_RECURSION_LIMIT", "LangGraphParentCommand", "NS_END", "NS_SEP", "PULL", "PUSH",
-    "PregelScratchpad", "RESUME", "RunnableCallable", "TASKS", "command_updates",
-    "model_updates", "node_default_retry", "recast_ns",
+    "CONFIG_KEY_CHECKPOINTER",
+    "CONFIG_KEY_CHECKPOINT_NS",
+    "CONFIG_KEY_RESUMING",
+    "CONFIG_KEY_RUNTIME",
+    "CONFIG_KEY_SCRATCHPAD",
+    "CONFIG_KEY_SEND",
+    "CONFIG_KEY_TASK_ID",
+    "DEFAULT_RECURSION_LIMIT",
+    "LangGraphParentCommand",
+    "NS_END",
+    "NS_SEP",
+    "PULL",
+    "PUSH",
+    "PregelScratchpad",
+    "RESUME",
+    "RunnableCallable",
+    "TASKS",
+    "command_updates",
+    "model_updates",
+    "node_default_retry",
+    "recast_ns",
 ]
 
 

@@ -26,6 +26,7 @@ Each is used because the SDK has no public equivalent:
 
 The SDK is imported lazily, inside the functions, as the callers did before.
 """
+
 from __future__ import annotations
 
 import inspect

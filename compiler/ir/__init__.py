@@ -1,16 +1,48 @@
 """The agentc IR: models, JSON round-trip, JSON Schema, verifier."""
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
 from .model import (  # noqa: F401
-    END, IR_VERSION, READABLE_IR_VERSIONS, START, AnyValueChannel, Branch, CallableRef, Channel, Edge,
-    EphemeralChannel, FunctionNode, Graph, InterruptPoint, LastValueChannel, ManagedChannel,
-    Node, ReducerChannel, RetryPolicy, RunnableNode, SourceRef, StateSchema, SubgraphNode,
-    ToolNodeStep, TopicChannel, WaitingEdge, Workflow,
-    AgentProgram, Body, BodyKind, GraphProgram, WrongBody,
-    AtMostOnceEffect, CompensableEffect, EffectPolicy, IdempotentEffect, KeyedEffect, PureEffect,
+    END,
+    IR_VERSION,
+    READABLE_IR_VERSIONS,
+    START,
+    AnyValueChannel,
+    Branch,
+    CallableRef,
+    Channel,
+    Edge,
+    EphemeralChannel,
+    FunctionNode,
+    Graph,
+    InterruptPoint,
+    LastValueChannel,
+    ManagedChannel,
+    Node,
+    ReducerChannel,
+    RetryPolicy,
+    RunnableNode,
+    SourceRef,
+    StateSchema,
+    SubgraphNode,
+    ToolNodeStep,
+    TopicChannel,
+    WaitingEdge,
+    Workflow,
+    AgentProgram,
+    Body,
+    BodyKind,
+    GraphProgram,
+    WrongBody,
+    AtMostOnceEffect,
+    CompensableEffect,
+    EffectPolicy,
+    IdempotentEffect,
+    KeyedEffect,
+    PureEffect,
 )
 from ..errors import AgentcError, Code
 from .identity import fingerprint, structure, without_positions  # noqa: F401
@@ -18,7 +50,9 @@ from .identity import fingerprint, structure, without_positions  # noqa: F401
 
 def dump(ir: Workflow) -> str:
     """Canonical JSON: stable key order and formatting, so re-runs are byte-identical."""
-    return json.dumps(ir.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(ir.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
 
 
 def load(text: str | bytes | dict[str, Any]) -> Workflow:
@@ -27,10 +61,13 @@ def load(text: str | bytes | dict[str, Any]) -> Workflow:
     data = json.loads(text) if isinstance(text, (str, bytes)) else text
     version = data.get("ir_version") if isinstance(data, dict) else None
     if version is not None and version not in READABLE_IR_VERSIONS:
-        raise AgentcError(Code.INVALID_IR, f"IR version {version!r} is not one this agentc reads",
-                          construct=str(data.get("name", "")),
-                          hint=f"this agentc reads IR {', '.join(READABLE_IR_VERSIONS)}: recompile the agent "
-                               "with it, or use the agentc that wrote the file")
+        raise AgentcError(
+            Code.INVALID_IR,
+            f"IR version {version!r} is not one this agentc reads",
+            construct=str(data.get("name", "")),
+            hint=f"this agentc reads IR {', '.join(READABLE_IR_VERSIONS)}: recompile the agent "
+            "with it, or use the agentc that wrote the file",
+        )
     return Workflow.model_validate(data)
 
 

@@ -13,6 +13,7 @@ laid out as in IR 1.0 (``graph`` and ``agents``, one of them null) under ``ir_ve
 union) then leaves every plan id as it was, so runs in flight on Conductor and Temporal,
 and the recorded histories replayed against new code, keep their identity.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,8 +53,11 @@ def without_positions(data: Any) -> Any:
     """Dumped IR (plain JSON data) with source positions removed and interrupt call sites
     counted; also what `agentc check` compares committed IR files by."""
     if isinstance(data, dict):
-        return {k: (len(v) if k == "interrupts" else without_positions(v)) for k, v in data.items()
-                if k not in ("source", "warnings")}
+        return {
+            k: (len(v) if k == "interrupts" else without_positions(v))
+            for k, v in data.items()
+            if k not in ("source", "warnings")
+        }
     if isinstance(data, list):
         return [without_positions(v) for v in data]
     return data

@@ -14,6 +14,7 @@ faithful re-execution needs and nothing target-specific:
 Everything is referenced by name (node names, channel names): there are no object links, so
 ``load(dump(ir)) == ir`` holds and the JSON is stable enough to commit as a golden file.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
@@ -114,7 +115,14 @@ class ManagedChannel(_ChannelBase):
 
 
 Channel = Annotated[
-    Union[LastValueChannel, ReducerChannel, EphemeralChannel, TopicChannel, AnyValueChannel, ManagedChannel],
+    Union[
+        LastValueChannel,
+        ReducerChannel,
+        EphemeralChannel,
+        TopicChannel,
+        AnyValueChannel,
+        ManagedChannel,
+    ],
     Field(discriminator="kind"),
 ]
 
@@ -540,15 +548,21 @@ class Workflow(_Frozen):
             return data
         version = data.get("ir_version", IR_VERSION)
         if version not in READABLE_IR_VERSIONS:
-            raise ValueError(f"IR version {version!r} is not one this agentc reads "
-                             f"({', '.join(READABLE_IR_VERSIONS)})")
+            raise ValueError(
+                f"IR version {version!r} is not one this agentc reads "
+                f"({', '.join(READABLE_IR_VERSIONS)})"
+            )
         if "graph" not in data and "agents" not in data:
             return data  # no program at all: the missing body is reported as such
         data = dict(data)
         graph, system = data.pop("graph", None), data.pop("agents", None)
         if (graph is None) == (system is None):
             raise ValueError("a workflow holds exactly one of a graph and an agent system")
-        data["body"] = {"kind": "graph", "graph": graph} if graph is not None else {"kind": "agents", "system": system}
+        data["body"] = (
+            {"kind": "graph", "graph": graph}
+            if graph is not None
+            else {"kind": "agents", "system": system}
+        )
         data["ir_version"] = IR_VERSION
         return data
 
@@ -598,8 +612,10 @@ class WrongBody(TypeError):
     bug (a layer that should have dispatched on ``Workflow.body.kind`` did not)."""
 
     def __init__(self, wf: Workflow, wanted: BodyKind) -> None:
-        super().__init__(f"workflow {wf.name!r} holds a {wf.body.kind} program; its {wanted!r} was asked for "
-                         "(dispatch on Workflow.body.kind)")
+        super().__init__(
+            f"workflow {wf.name!r} holds a {wf.body.kind} program; its {wanted!r} was asked for "
+            "(dispatch on Workflow.body.kind)"
+        )
         self.kind = wf.body.kind
         self.wanted = wanted
 

@@ -3,10 +3,20 @@
 A failure here is a bug in agentc (a frontend or pass produced an inconsistent IR), not in
 the user's graph, so it raises ``INVALID_IR`` with the offending construct.
 """
+
 from __future__ import annotations
 
 from ..errors import AgentcError, Code
-from .model import END, START, AgentProgram, AgentSystem, Graph, GraphProgram, SubgraphNode, Workflow
+from .model import (
+    END,
+    START,
+    AgentProgram,
+    AgentSystem,
+    Graph,
+    GraphProgram,
+    SubgraphNode,
+    Workflow,
+)
 
 
 def verify(ir: Workflow) -> Workflow:
@@ -31,8 +41,11 @@ def _verify_agents(path: str, system: AgentSystem) -> None:
 
 
 def _fail(path: str, message: str) -> None:
-    raise AgentcError(Code.INVALID_IR, f"invalid IR in {path}: {message}",
-                      hint="this is an agentc bug; please report it with the graph that caused it")
+    raise AgentcError(
+        Code.INVALID_IR,
+        f"invalid IR in {path}: {message}",
+        hint="this is an agentc bug; please report it with the graph that caused it",
+    )
 
 
 def _verify_graph(g: Graph, path: str) -> None:

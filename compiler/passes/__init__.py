@@ -3,6 +3,7 @@
 Each declares what it ``requires`` and ``ensures`` (torch.fx-style) and the verifier runs
 after every pass, so a pass that breaks an invariant is caught where it happens.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -55,11 +56,17 @@ def check_reachability(ir: Workflow, warnings: Warnings, level: ErrorLevel) -> W
         reach = _reachable(g)
         for n in g.nodes:
             if n.name not in reach and not n.destinations:  # Send makes _reachable return all
-                warnings.add(Diagnostic(
-                    Code.UNREACHABLE_NODE, f"node {n.name!r} of graph {g.name!r} can never run",
-                    construct=f"add_node({n.name!r}, ...)", file=n.source.file if n.source else None,
-                    line=n.source.line if n.source else None,
-                    hint="add an edge to it, declare it in a path_map, or remove it"), level)
+                warnings.add(
+                    Diagnostic(
+                        Code.UNREACHABLE_NODE,
+                        f"node {n.name!r} of graph {g.name!r} can never run",
+                        construct=f"add_node({n.name!r}, ...)",
+                        file=n.source.file if n.source else None,
+                        line=n.source.line if n.source else None,
+                        hint="add an edge to it, declare it in a path_map, or remove it",
+                    ),
+                    level,
+                )
             if isinstance(n, SubgraphNode):
                 visit(n.graph)
 
@@ -74,8 +81,12 @@ check_reachability.ensures = ("verified",)  # type: ignore[attr-defined]
 PASSES: tuple[Pass, ...] = (check_reachability,)
 
 
-def run_passes(ir: Workflow, warnings: Warnings, level: ErrorLevel = ErrorLevel.WARN,
-               passes: tuple[Pass, ...] = PASSES) -> Workflow:
+def run_passes(
+    ir: Workflow,
+    warnings: Warnings,
+    level: ErrorLevel = ErrorLevel.WARN,
+    passes: tuple[Pass, ...] = PASSES,
+) -> Workflow:
     ir = verify(ir)
     for p in passes:
         ir = verify(p(ir, warnings, level))

@@ -7,6 +7,7 @@ engines compensate the records of the root workflow; a ``compensable`` tool that
 run can call (an agent reached through an agent tool, by handoffs or further agent tools)
 is refused (AC200) on both engines, as a compensable node inside a subgraph is.
 """
+
 from __future__ import annotations
 
 from agentc.errors import AgentcError, Code
@@ -35,17 +36,26 @@ def compensable_tools(wf: Workflow) -> list[str]:
     comp = {e.name for e in wf.effects if e.kind == "compensable"}
     if not comp:
         return []
-    nested_starts = [t.agent for a in wf.agents.agents for t in a.tools if t.kind == "agent" and t.agent is not None]
+    nested_starts = [
+        t.agent
+        for a in wf.agents.agents
+        for t in a.tools
+        if t.kind == "agent" and t.agent is not None
+    ]
     nested = _reach(wf, nested_starts, through_agent_tools=True)
     for a in wf.agents.agents:
         if a.name not in nested:
             continue
         for t in a.tools:
             if t.kind == "function" and t.name in comp:
-                raise AgentcError(Code.UNSUPPORTED, f"compensable tool {t.name!r} of agent {a.name!r}, which runs "
-                                  "inside an agent used as a tool: the engines compensate the root run's tools only",
-                                  construct=f"{a.name}.tools[{t.name!r}]", source=t.source,
-                                  hint="run it on the local target, or make the tool keyed (docs/effects.md)")
+                raise AgentcError(
+                    Code.UNSUPPORTED,
+                    f"compensable tool {t.name!r} of agent {a.name!r}, which runs "
+                    "inside an agent used as a tool: the engines compensate the root run's tools only",
+                    construct=f"{a.name}.tools[{t.name!r}]",
+                    source=t.source,
+                    hint="run it on the local target, or make the tool keyed (docs/effects.md)",
+                )
     return sorted(comp)
 
 

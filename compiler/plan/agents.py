@@ -9,6 +9,7 @@ tool and output guardrail has its own task type (named after it, so each call is
 and retried alone); every agent used as a tool has its own child workflow, which runs the
 same loop for the nested run.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,12 +44,20 @@ class AgentLayout:
     def step_type(self, call: dict[str, Any]) -> str:
         """The task type (or child workflow) that runs one reported call."""
         key = (call["agent"], call["name"])
-        table = {"tool": self.tool_types, "agent_tool": self.agent_tools, "guardrail": self.guardrail_types}
+        table = {
+            "tool": self.tool_types,
+            "agent_tool": self.agent_tools,
+            "guardrail": self.guardrail_types,
+        }
         found = table[call["kind"]].get(key)
         if found is None:
-            raise AgentcError(Code.GRAPH_CHANGED, f"{call['kind']} {call['name']!r} of agent {call['agent']!r} is not "
-                              "part of the compiled agent system", construct=call["name"],
-                              hint="recompile: the agents changed since this workflow was compiled")
+            raise AgentcError(
+                Code.GRAPH_CHANGED,
+                f"{call['kind']} {call['name']!r} of agent {call['agent']!r} is not "
+                "part of the compiled agent system",
+                construct=call["name"],
+                hint="recompile: the agents changed since this workflow was compiled",
+            )
         return found
 
 
@@ -77,18 +86,28 @@ def agent_layout(wf: Workflow) -> AgentLayout:
             elif t.kind == "agent":
                 lay.agent_tools[(agent.name, t.name)] = take(f"{root}-{a}-{slug(t.name)}")
             elif t.kind == "other":
-                raise AgentcError(Code.UNSUPPORTED, f"tool {t.name!r} of agent {agent.name!r} runs outside the "
-                                  "SDK's function-tool interface, so agentc cannot make its calls durable steps",
-                                  construct=f"{agent.name}.tools[{t.name!r}]",
-                                  hint="wrap what it does in a @function_tool, or use the local target")
+                raise AgentcError(
+                    Code.UNSUPPORTED,
+                    f"tool {t.name!r} of agent {agent.name!r} runs outside the "
+                    "SDK's function-tool interface, so agentc cannot make its calls durable steps",
+                    construct=f"{agent.name}.tools[{t.name!r}]",
+                    hint="wrap what it does in a @function_tool, or use the local target",
+                )
         for g in agent.output_guardrails:
-            ty = lay.guardrail_types[(agent.name, g.name)] = take(f"{root}-{a}-guardrail-{slug(g.name)}")
+            ty = lay.guardrail_types[(agent.name, g.name)] = take(
+                f"{root}-{a}-guardrail-{slug(g.name)}"
+            )
             lay.task_kinds[ty] = {"kind": "guardrail", "agent": agent.name, "name": g.name}
-    for g in system.run.output_guardrails if system.run is not None else ():  # the RunConfig's (run_options.py)
-        ty = lay.guardrail_types[(RUN_CONFIG_AGENT, g.name)] = take(f"{root}-{slug(RUN_CONFIG_AGENT)}-guardrail-"
-                                                                    f"{slug(g.name)}")
+    for g in (
+        system.run.output_guardrails if system.run is not None else ()
+    ):  # the RunConfig's (run_options.py)
+        ty = lay.guardrail_types[(RUN_CONFIG_AGENT, g.name)] = take(
+            f"{root}-{slug(RUN_CONFIG_AGENT)}-guardrail-{slug(g.name)}"
+        )
         lay.task_kinds[ty] = {"kind": "guardrail", "agent": RUN_CONFIG_AGENT, "name": g.name}
-    lay.report.append(f"agents {wf.name}: {len(system.agents)} agents, {len(lay.tool_types)} tool task types, "
-                      f"{len(lay.agent_tools)} agents as tools (child workflows), "
-                      f"{len(lay.guardrail_types)} output guardrail task types")
+    lay.report.append(
+        f"agents {wf.name}: {len(system.agents)} agents, {len(lay.tool_types)} tool task types, "
+        f"{len(lay.agent_tools)} agents as tools (child workflows), "
+        f"{len(lay.guardrail_types)} output guardrail task types"
+    )
     return lay

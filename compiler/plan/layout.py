@@ -5,6 +5,7 @@ turns a layout into WorkflowDefs, the Temporal target into workflow code, and th
 worker (``runtime_shims/steps.py``) reads it to know what each step type runs; all three
 build it from the same IR, so their names and plan ids agree.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -119,11 +120,15 @@ def _level(wf: Workflow, lay: Layout, path: tuple[str, ...], name: str, graph: G
         level.send_keys[n] = slug(n) + "_" + hashlib.sha256(n.encode()).hexdigest()[:6]
     where = "graph " + " > ".join((wf.name, *path))
     if st.mode == "dispatcher":
-        lay.report.append(f"{where}: dispatcher loop ({st.reason}); {len(sched.blocks)} superstep schedules")
+        lay.report.append(
+            f"{where}: dispatcher loop ({st.reason}); {len(sched.blocks)} superstep schedules"
+        )
     else:
         dup = {b: n for b, n in st.runs.items() if n > 1}
-        lay.report.append(f"{where}: structured; {len(sched.blocks)} superstep schedules"
-                          + (f"; blocks laid out more than once: {dup}" if dup else ""))
+        lay.report.append(
+            f"{where}: structured; {len(sched.blocks)} superstep schedules"
+            + (f"; blocks laid out more than once: {dup}" if dup else "")
+        )
     for n in sorted(level.nodes):
         node = level.nodes[n]
         if isinstance(node, SubgraphNode):
@@ -141,6 +146,8 @@ def _refuse(level: Level) -> None:
                 raise AgentcError(
                     Code.UNSUPPORTED,
                     f"node {t!r} receives Send packets and is a subgraph or calls interrupt()",
-                    construct=f"Send({t!r}, ...)", source=node.source,
+                    construct=f"Send({t!r}, ...)",
+                    source=node.source,
                     hint="the conductor and temporal targets run Send targets as parallel leaf steps, "
-                         "which cannot pause or nest; use the local target for this graph")
+                    "which cannot pause or nest; use the local target for this graph",
+                )

@@ -12,6 +12,7 @@ with ``Frame.prepare``. Run-time workers compute ``schedule_key`` with the same 
 compiled workflow and the run it drives agree by construction, and a disagreement is
 caught and reported instead of silently taking a wrong branch.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -103,13 +104,17 @@ def _refuse_fanout(br: Branch, real: list[str]) -> None:
         f"router {br.name}() of node {br.source!r} may return a list of up to {len(real)} targets; "
         f"any of their {2 ** len(real)} subsets could run next, and a compiled plan enumerates "
         f"superstep schedules only for routers with at most {MAX_FANOUT} targets",
-        construct=f"add_conditional_edges({br.source!r}, {br.name})", source=where,
+        construct=f"add_conditional_edges({br.source!r}, {br.name})",
+        source=where,
         hint="send the work as Send(...) packets to one node (any number of packets is one dynamic "
-             "fork), split the router into routers of fewer targets, or run the graph with the local "
-             "target, which needs no plan")
+        "fork), split the router into routers of fewer targets, or run the graph with the local "
+        "target, which needs no plan",
+    )
 
 
-def _task_outcomes(nodes: dict[str, Any], frame: Any, name: str, all_nodes: list[str]) -> list[list[tuple[str, Any]]]:
+def _task_outcomes(
+    nodes: dict[str, Any], frame: Any, name: str, all_nodes: list[str]
+) -> list[list[tuple[str, Any]]]:
     from agentc.runtime_shims.langgraph_calls import branch_channel
 
     choices: list[list[tuple[str, Any]]] = [list(frame.static[name])]
@@ -149,10 +154,12 @@ def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
                 raise AgentcError(
                     Code.UNSUPPORTED,
                     f"graph {graph.name!r} has more than {max_schedules} distinct superstep schedules",
-                    construct=f"graph {graph.name!r}", source=graph.source,
+                    construct=f"graph {graph.name!r}",
+                    source=graph.source,
                     hint="agentc lowers a graph through its finite set of superstep schedules; "
-                         "declare router targets (path_map / Literal hints) so fewer are possible, "
-                         "or use the local or temporal target")
+                    "declare router targets (path_map / Literal hints) so fewer are possible, "
+                    "or use the local or temporal target",
+                )
             ids[key] = len(ids)
             found.append((key, ts))
             queue.append((ids[key], f, ts))
@@ -169,8 +176,10 @@ def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
             raise AgentcError(
                 Code.UNSUPPORTED,
                 f"a superstep of graph {graph.name!r} has {combos} possible outcome combinations",
-                construct="nodes " + ", ".join(t.name for t in ts), source=graph.source,
-                hint="declare router targets so fewer outcomes are possible, or use the local target")
+                construct="nodes " + ", ".join(t.name for t in ts),
+                source=graph.source,
+                hint="declare router targets so fewer outcomes are possible, or use the local target",
+            )
         nexts: set[int] = set()
         for combo in itertools.product(*per_task):
             g = pregel.clone(f) if combos > 1 else f
@@ -182,9 +191,13 @@ def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
     blocks = []
     for key, ts in found:
         bid = ids[key]
-        blocks.append(Block(
-            id=bid,
-            pull=tuple(sorted(t.name for t in ts if t.path[0] == PULL)),
-            push=tuple(sorted({t.name for t in ts if t.path[0] == PUSH})),
-            key=key, succ=tuple(sorted(succ[bid]))))
+        blocks.append(
+            Block(
+                id=bid,
+                pull=tuple(sorted(t.name for t in ts if t.path[0] == PULL)),
+                push=tuple(sorted({t.name for t in ts if t.path[0] == PUSH})),
+                key=key,
+                succ=tuple(sorted(succ[bid])),
+            )
+        )
     return Schedule(graph=graph.name, blocks=tuple(blocks))

@@ -15,6 +15,7 @@ successors comes a ``Route`` whose cases run until the post-dominator, then the 
 continues there. A block reachable by several such paths is laid out once per path
 (counted; past a budget the dispatcher wins).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -94,7 +95,9 @@ def _dispatcher(s: Schedule, reason: str) -> Structured:
     return Structured(tuple(items), "dispatcher", reason, runs={b.id: 1 for b in s.blocks})
 
 
-def _structured(s: Schedule, size: dict[int, int], limit: float) -> tuple[list[Item], dict[int, int]]:
+def _structured(
+    s: Schedule, size: dict[int, int], limit: float
+) -> tuple[list[Item], dict[int, int]]:
     g = nx.DiGraph()
     g.add_nodes_from([END_ID, *(b.id for b in s.blocks)])
     for b in s.blocks:
@@ -110,14 +113,18 @@ def _structured(s: Schedule, size: dict[int, int], limit: float) -> tuple[list[I
         if 0 in comp:
             entries.add(0)
         if len(entries) != 1:
-            raise _NotStructured(f"a cycle through blocks {sorted(comp)} has {len(entries)} entries (irreducible)")
+            raise _NotStructured(
+                f"a cycle through blocks {sorted(comp)} has {len(entries)} entries (irreducible)"
+            )
         (header,) = entries
         members = frozenset(comp)
         body = g.subgraph(comp).copy()
         body.remove_edges_from([(u, header) for u in comp if body.has_edge(u, header)])
         if not nx.is_directed_acyclic_graph(body):
-            raise _NotStructured(f"the loop at block {header} contains another loop "
-                                 "(Conductor does not support nested DO_WHILE)")
+            raise _NotStructured(
+                f"the loop at block {header} contains another loop "
+                "(Conductor does not support nested DO_WHILE)"
+            )
         for m in comp:
             loops[m] = (header, members)
 
@@ -140,8 +147,10 @@ def _structured(s: Schedule, size: dict[int, int], limit: float) -> tuple[list[I
         """Lay a block out once more; give up as soon as duplication passes the budget."""
         planned[0] += size[item.block]
         if planned[0] > limit:
-            raise _NotStructured(f"structured layout would repeat blocks (over {int(limit)} task slots "
-                                 f"for {sum(size.values())})")
+            raise _NotStructured(
+                f"structured layout would repeat blocks (over {int(limit)} task slots "
+                f"for {sum(size.values())})"
+            )
         return _count(runs, item)
 
     def emit(n: int) -> Item:

@@ -14,6 +14,7 @@ console was started with ``--allow-actions``; each form carries a per-process to
 the POST must return (a page on another site cannot forge it), and requests must name
 this machine as their host (no DNS rebinding).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -40,7 +41,7 @@ from .diagram import diagram
 STATIC = Path(__file__).with_name("static")
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "frame-ancestors 'none'; base-uri 'none'",
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
@@ -51,7 +52,9 @@ SECURITY_HEADERS = {
 def _when(ts: float | None) -> str:
     if not ts:
         return ""
-    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M:%S UTC"
+    )
 
 
 def _pretty(value: Any) -> str:
@@ -62,8 +65,13 @@ def _pretty(value: Any) -> str:
 
 
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("agentc.ui", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("agentc.ui", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["when"] = _when
     env.filters["pretty"] = _pretty
     env.globals["waiting_label"] = waiting_label
@@ -81,13 +89,16 @@ class _Headers:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 message["headers"] = list(message["headers"]) + [
-                    (k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                    (k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                ]
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
-def create_app(db: str | Path, *, allow_actions: bool = False, token: str | None = None) -> Starlette:
+def create_app(
+    db: str | Path, *, allow_actions: bool = False, token: str | None = None
+) -> Starlette:
     """The console for journal ``db``. ``token``: the per-process form token (random by
     default; tests pass none and read it from the page like a browser does)."""
     view = RunView(db)
@@ -101,27 +112,56 @@ def create_app(db: str | Path, *, allow_actions: bool = False, token: str | None
     def runs_page(request: Request) -> Response:
         status = request.query_params.get("status") or None
         if status is not None and status not in STATUSES:
-            return page("error.jinja2", 400, message=f"unknown status {status!r}", hint="one of " + ", ".join(STATUSES))
-        return page("runs.jinja2", runs=view.runs(status), status=status, statuses=STATUSES,
-                    pending=len(view.pending()))
+            return page(
+                "error.jinja2",
+                400,
+                message=f"unknown status {status!r}",
+                hint="one of " + ", ".join(STATUSES),
+            )
+        return page(
+            "runs.jinja2",
+            runs=view.runs(status),
+            status=status,
+            statuses=STATUSES,
+            pending=len(view.pending()),
+        )
 
     def run_page(request: Request) -> Response:
         run_id = request.path_params["run_id"]
         run = view.run(run_id)
         if run is None:
-            return page("error.jinja2", 404, message=f"no run {run_id!r} in {db}", hint="see the runs list")
+            return page(
+                "error.jinja2", 404, message=f"no run {run_id!r} in {db}", hint="see the runs list"
+            )
         step = _int(request.query_params.get("step"))
         return run_view(run_id, run, step, _int(request.query_params.get("fork")))
 
-    def run_view(run_id: str, run: dict[str, Any], step: int | None, fork_at: int | None, code: int = 200,
-                 fork_error: str | None = None) -> Response:
+    def run_view(
+        run_id: str,
+        run: dict[str, Any],
+        step: int | None,
+        fork_at: int | None,
+        code: int = 200,
+        fork_error: str | None = None,
+    ) -> Response:
         h = view.history(run_id)
         events = view.timeline(run_id, h)
         waiting = {w for p in run["interrupts"] for w in _waits_in(p)}
-        return page("run.jinja2", code, run=run, events=events, steps=view.steps(run_id, h), step=step,
-                    state=view.state_at(run_id, step, h), picture=diagram(run["ir"], view.taken(run_id, h), waiting),
-                    error=None, lineage=view.lineage(run_id), fork_choices=[e for e in events if e.replayable],
-                    fork_selected=fork_at, fork_error=fork_error)
+        return page(
+            "run.jinja2",
+            code,
+            run=run,
+            events=events,
+            steps=view.steps(run_id, h),
+            step=step,
+            state=view.state_at(run_id, step, h),
+            picture=diagram(run["ir"], view.taken(run_id, h), waiting),
+            error=None,
+            lineage=view.lineage(run_id),
+            fork_choices=[e for e in events if e.replayable],
+            fork_selected=fork_at,
+            fork_error=fork_error,
+        )
 
     def compare_page(request: Request) -> Response:
         a_id, b_id = request.path_params["run_id"], request.path_params["other"]
@@ -129,10 +169,19 @@ def create_app(db: str | Path, *, allow_actions: bool = False, token: str | None
         ha, hb = view.history(a_id), view.history(b_id)
         if a is None or b is None or ha is None or hb is None:
             missing = a_id if a is None or ha is None else b_id
-            return page("error.jinja2", 404, message=f"no run {missing!r} in {db}", hint="see the runs list")
+            return page(
+                "error.jinja2", 404, message=f"no run {missing!r} in {db}", hint="see the runs list"
+            )
         related = compare.relation(a_id, b_id, view.lineage(a_id), view.lineage(b_id))
-        return page("compare.jinja2", a=a, b=b, a_events=view.timeline(a_id, ha), b_events=view.timeline(b_id, hb),
-                    diff=compare.diff(ha, hb, related is not None and related["origin"] == a_id), relation=related)
+        return page(
+            "compare.jinja2",
+            a=a,
+            b=b,
+            a_events=view.timeline(a_id, ha),
+            b_events=view.timeline(b_id, hb),
+            diff=compare.diff(ha, hb, related is not None and related["origin"] == a_id),
+            relation=related,
+        )
 
     def approvals_page(request: Request) -> Response:
         return page("approvals.jinja2", pending=view.pending(), error=None, error_run=None)
@@ -141,12 +190,20 @@ def create_app(db: str | Path, *, allow_actions: bool = False, token: str | None
         """A POST: refused unless --allow-actions and this process's form token; the
         handler (which may drive a run for a while) runs off the event loop."""
         if not allow_actions:
-            return page("error.jinja2", 403, message="this console is read-only",
-                        hint="start it with `agentc ui --allow-actions` to answer approvals or fork runs")
+            return page(
+                "error.jinja2",
+                403,
+                message="this console is read-only",
+                hint="start it with `agentc ui --allow-actions` to answer approvals or fork runs",
+            )
         form = dict(await request.form())
         if not hmac.compare_digest(str(form.get("csrf", "")), token):
-            return page("error.jinja2", 403, message="missing or wrong form token",
-                        hint="reload the page and submit the form again")
+            return page(
+                "error.jinja2",
+                403,
+                message="missing or wrong form token",
+                hint="reload the page and submit the form again",
+            )
         from starlette.concurrency import run_in_threadpool
 
         return await run_in_threadpool(handler, request.path_params["run_id"], form)
@@ -164,18 +221,26 @@ def create_app(db: str | Path, *, allow_actions: bool = False, token: str | None
 
         run = view.run(run_id)
         if run is None:
-            return page("error.jinja2", 404, message=f"no run {run_id!r} in {db}", hint="see the runs list")
+            return page(
+                "error.jinja2", 404, message=f"no run {run_id!r} in {db}", hint="see the runs list"
+            )
         at = _int(str(form.get("at", "")))
         try:
             if at is None:
-                raise AgentcError(Code.UNKNOWN_STEP, "choose the event to fork at", construct="at",
-                                  hint="pick a node, model or tool event")
+                raise AgentcError(
+                    Code.UNKNOWN_STEP,
+                    "choose the event to fork at",
+                    construct="at",
+                    hint="pick a node, model or tool event",
+                )
             value = fork_value(str(form.get("value") or ""))
             made = fork(run_id, db=db, at=at, value=value)
         except AgentcError as exc:
             return run_view(run_id, run, None, at, 400, fork_error=exc.diagnostic.render())
-        return RedirectResponse(f"/runs/{quote(run_id, safe='')}/compare/{quote(made.replayed.run_id, safe='')}",
-                                status_code=303)
+        return RedirectResponse(
+            f"/runs/{quote(run_id, safe='')}/compare/{quote(made.replayed.run_id, safe='')}",
+            status_code=303,
+        )
 
     def _answer_form(run_id: str, form: dict[str, Any]) -> Response:
         import agentc
@@ -183,13 +248,22 @@ def create_app(db: str | Path, *, allow_actions: bool = False, token: str | None
         run = view.run(run_id)
         try:
             if run is None:
-                raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {db}", construct=run_id,
-                                  hint="see the runs list")
+                raise AgentcError(
+                    Code.UNKNOWN_RUN,
+                    f"no run {run_id!r} in {db}",
+                    construct=run_id,
+                    hint="see the runs list",
+                )
             value = resume_value(run_id, run["interrupts"], form)
             agentc.resume(run_id, value, db=db)
         except AgentcError as exc:
-            return page("approvals.jinja2", 400, pending=view.pending(), error=exc.diagnostic.render(),
-                        error_run=run_id)
+            return page(
+                "approvals.jinja2",
+                400,
+                pending=view.pending(),
+                error=exc.diagnostic.render(),
+                error_run=run_id,
+            )
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
     def css(request: Request) -> Response:
@@ -204,8 +278,10 @@ def create_app(db: str | Path, *, allow_actions: bool = False, token: str | None
         Route("/runs/{run_id}/compare/{other}", compare_page),
         Route("/static/app.css", css),
     ]
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"]),
-                  Middleware(_Headers)]
+    middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"]),
+        Middleware(_Headers),
+    ]
     return Starlette(routes=routes, middleware=middleware)
 
 
@@ -221,8 +297,12 @@ def fork_value(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise AgentcError(Code.INVALID_JSON, f"the value to fork with is not valid JSON: {exc.msg}",
-                          construct="--set", hint='write JSON: {"key": "value"}, [..], "a text in quotes"') from None
+        raise AgentcError(
+            Code.INVALID_JSON,
+            f"the value to fork with is not valid JSON: {exc.msg}",
+            construct="--set",
+            hint='write JSON: {"key": "value"}, [..], "a text in quotes"',
+        ) from None
 
 
 def _waits_in(p: dict[str, Any]) -> list[str]:
@@ -251,12 +331,16 @@ def resume_value(run_id: str, pending: list[dict[str, Any]], form: dict[str, Any
                 case "approve":
                     value["approve"].append(p["id"])
                 case "reject":
-                    value["reject"].append({"id": p["id"], "message": form.get(f"message:{p['id']}") or None})
+                    value["reject"].append(
+                        {"id": p["id"], "message": form.get(f"message:{p['id']}") or None}
+                    )
         return value
     interrupts = [p for p in pending if p.get("kind") == "interrupt"]
     if not interrupts:
         return NO_VALUE
-    answers = {p["id"]: _json_field(run_id, form.get(f"value:{p['id']}", ""), p) for p in interrupts}
+    answers = {
+        p["id"]: _json_field(run_id, form.get(f"value:{p['id']}", ""), p) for p in interrupts
+    }
     return answers[interrupts[0]["id"]] if len(interrupts) == 1 else answers
 
 
@@ -264,6 +348,9 @@ def _json_field(run_id: str, text: str, p: dict[str, Any]) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise AgentcError(Code.INVALID_JSON, f"the answer for the interrupt in {p.get('node')!r} is not valid JSON: "
-                                             f"{exc.msg}", construct=run_id,
-                          hint='write JSON: true, "a text in quotes", {"key": 1}') from None
+        raise AgentcError(
+            Code.INVALID_JSON,
+            f"the answer for the interrupt in {p.get('node')!r} is not valid JSON: {exc.msg}",
+            construct=run_id,
+            hint='write JSON: true, "a text in quotes", {"key": 1}',
+        ) from None

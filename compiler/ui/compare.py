@@ -6,6 +6,7 @@ The diff is ``agentc.audit.trajectory.diff`` — the code behind ``agentc replay
 print for the same two runs. This module only classifies the diff's lines for styling
 and works out how the two runs are related (``targets/local/lineage.py``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,7 +34,9 @@ def diff(a: History, b: History, b_derived_from_a: bool = False) -> list[tuple[s
     return [(classify(line), line) for line in trajectory.diff(a, b)]
 
 
-def relation(a_id: str, b_id: str, a_lineage: dict[str, Any], b_lineage: dict[str, Any]) -> dict[str, Any] | None:
+def relation(
+    a_id: str, b_id: str, a_lineage: dict[str, Any], b_lineage: dict[str, Any]
+) -> dict[str, Any] | None:
     """The lineage row that ties the two runs (b forked from a, or a from b), if any."""
     for row in (b_lineage["origin"], a_lineage["origin"]):
         if row is not None and {row["run_id"], row["origin"]} == {a_id, b_id}:

@@ -12,6 +12,7 @@ What it draws is what ``agentc inspect`` draws as Mermaid (``compiler/inspect.py
 same nodes, edges, branches, joins and ``Command(goto)`` destinations, or the same agents,
 tools, handoffs, agents-as-tools and guardrails.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -63,10 +64,18 @@ def diagram(ir: dict[str, Any], taken: dict[str, int], waiting: set[str]) -> Dia
 def _graph(g: dict[str, Any]) -> tuple[dict[str, Box], list[tuple[str, str, bool, str]]]:
     boxes: dict[str, Box] = {"__start__": Box("__start__", "start", shape="terminal")}
     for n in g["nodes"]:
-        shape = "subgraph" if n["kind"] == "subgraph" else "interrupt" if n.get("interrupts") else "node"
+        shape = (
+            "subgraph"
+            if n["kind"] == "subgraph"
+            else "interrupt"
+            if n.get("interrupts")
+            else "node"
+        )
         boxes[n["name"]] = Box(n["name"], n["name"], shape=shape)
     boxes["__end__"] = Box("__end__", "end", shape="terminal")
-    edges: list[tuple[str, str, bool, str]] = [(e["source"], e["target"], False, "") for e in g.get("edges", ())]
+    edges: list[tuple[str, str, bool, str]] = [
+        (e["source"], e["target"], False, "") for e in g.get("edges", ())
+    ]
     for w in g.get("waiting_edges", ()):
         edges += [(s, w["target"], False, "join") for s in w["sources"]]
     for b in g.get("branches", ()):
@@ -104,16 +113,25 @@ def _agents(system: dict[str, Any]) -> tuple[dict[str, Box], list[tuple[str, str
         for kind in ("input_guardrails", "output_guardrails"):
             for gr in a.get(kind, ()):
                 key = f"{a['name']}/guardrail:{gr['name']}"
-                boxes[key] = Box(key, f"{kind.split('_')[0]} guardrail {gr['name']}", shape="guardrail")
+                boxes[key] = Box(
+                    key, f"{kind.split('_')[0]} guardrail {gr['name']}", shape="guardrail"
+                )
                 edges.append((a["name"], key, True, ""))
-    _layers(boxes, [e for e in edges if boxes[e[1]].shape == "agent" or e[0] == "__start__"], "__start__", None)
+    _layers(
+        boxes,
+        [e for e in edges if boxes[e[1]].shape == "agent" or e[0] == "__start__"],
+        "__start__",
+        None,
+    )
     for key, b in boxes.items():  # tools and guardrails: the row under their agent
         if b.shape in ("tool", "guardrail"):
             b.y = boxes[key.split("/", 1)[0]].y + 1
     return boxes, edges
 
 
-def _layers(boxes: dict[str, Box], edges: list[tuple[str, str, bool, str]], start: str, end: str | None) -> None:
+def _layers(
+    boxes: dict[str, Box], edges: list[tuple[str, str, bool, str]], start: str, end: str | None
+) -> None:
     """Layer = shortest distance from ``start`` (stored in ``y`` until ``_draw``); nodes it
     does not reach go after the deepest one, ``end`` last."""
     out: dict[str, list[str]] = {}

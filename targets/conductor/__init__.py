@@ -6,6 +6,7 @@
 ``agentc worker conductor REF`` serves the tasks; ``agentc simulate DIR`` runs them
 offline by Conductor's runtime semantics. See docs/conductor.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,23 +44,40 @@ def _dump(value: object) -> str:
 def lower(wf: Workflow) -> Artifact:
     from agentc.policies import refuse_unsupported
 
-    refuse_unsupported(wf, "conductor")  # docs/policies.md: rules this target cannot enforce are refused
+    refuse_unsupported(
+        wf, "conductor"
+    )  # docs/policies.md: rules this target cannot enforce are refused
     if wf.body.kind == "graph":
         from agentc.targets.fanout_blocks import refuse_mixed
 
-        refuse_mixed(wf, "conductor")  # the one fan-out policy shape the targets do not enforce (AC200)
+        refuse_mixed(
+            wf, "conductor"
+        )  # the one fan-out policy shape the targets do not enforce (AC200)
     res, root = _LOWERINGS[wf.body.kind](wf)
     files = {f"{name}.workflow.json": _dump(d) for name, d in res.workflows.items()}
     files["taskdefs.json"] = _dump([res.task_defs[k] for k in sorted(res.task_defs)])
-    files["manifest.json"] = _dump({
-        "target": "conductor", "workflow": root, "entry": wf.entry, "plan": res.plan_id,
-        "ir_version": wf.ir_version, "workflows": sorted(res.workflows), "task_types": res.layout.task_kinds,
-        "report": res.layout.report,
-        "run": {"worker": f"agentc worker conductor {wf.entry} --server URL",
-                "deploy": f"agentc deploy {wf.entry} --server URL"},
-    })
-    return Artifact(target="conductor", name=wf.name, files=files,
-                    notes=tuple(f"conductor: {line}" for line in res.layout.report))
+    files["manifest.json"] = _dump(
+        {
+            "target": "conductor",
+            "workflow": root,
+            "entry": wf.entry,
+            "plan": res.plan_id,
+            "ir_version": wf.ir_version,
+            "workflows": sorted(res.workflows),
+            "task_types": res.layout.task_kinds,
+            "report": res.layout.report,
+            "run": {
+                "worker": f"agentc worker conductor {wf.entry} --server URL",
+                "deploy": f"agentc deploy {wf.entry} --server URL",
+            },
+        }
+    )
+    return Artifact(
+        target="conductor",
+        name=wf.name,
+        files=files,
+        notes=tuple(f"conductor: {line}" for line in res.layout.report),
+    )
 
 
 def _lower_graph(wf: Workflow) -> tuple[Any, str]:
@@ -78,13 +96,19 @@ def _lower_agents(wf: Workflow) -> tuple[Any, str]:
     return res, res.layout.workflow
 
 
-_LOWERINGS: dict[BodyKind, Callable[[Workflow], tuple[Any, str]]] = {"graph": _lower_graph, "agents": _lower_agents}
+_LOWERINGS: dict[BodyKind, Callable[[Workflow], tuple[Any, str]]] = {
+    "graph": _lower_graph,
+    "agents": _lower_agents,
+}
 """This target's lowering, by the kind of the workflow's body (docs/architecture.md)."""
 
 
 def validate(artifact: Artifact) -> list[str]:
     from .emulator.validator import render, validate_documents
 
-    docs = [(name, json.loads(text)) for name, text in sorted(artifact.files.items())
-            if name != "manifest.json"]
+    docs = [
+        (name, json.loads(text))
+        for name, text in sorted(artifact.files.items())
+        if name != "manifest.json"
+    ]
     return [render(v) for v in validate_documents(docs, server="all")]

@@ -17,6 +17,7 @@ a worker's update (``POST /api/tasks``). A decision is bound to the task it was 
 if that attempt is lost too, Conductor's next retry is a new task and the human decides
 again. ``agentc cancel RUN_ID --engine conductor`` terminates and compensates instead.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -33,7 +34,10 @@ def hold(result: Any) -> Any:
     callback: it waits for a human) instead of failing the workflow."""
     from .emulator.simulator import TaskResult
 
-    if result.status == "FAILED_WITH_TERMINAL_ERROR" and uncertain_record(result.output) is not None:
+    if (
+        result.status == "FAILED_WITH_TERMINAL_ERROR"
+        and uncertain_record(result.output) is not None
+    ):
         return TaskResult(WAITING, result.output, result.reason)
     return result
 
@@ -56,21 +60,30 @@ def stopped(sim: Any, task: dict[str, Any]) -> RunFailed:
     """The AC305 ``agentc simulate`` reports for a run blocked on an uncertain call."""
     rec = uncertain_record(task["outputData"]) or {}
     key, what = rec.get("key"), f"{rec.get('target', 'node')} {rec.get('name')!r}"
-    return RunFailed(Code.EFFECT_UNCERTAIN,
-                     f"simulation {sim.run_id}: {what} is at_most_once and a previous attempt was cut off during the "
-                     f"call (key {key}): whether its effect happened is unknown, so it is not called again",
-                     construct=what,
-                     hint=f"check the service; if it did not happen: `agentc effects {sim.run_id} --forget {key} "
-                          f"--engine conductor` then `agentc simulate --resume {sim.run_id}`; to undo the run: "
-                          f"`agentc cancel {sim.run_id} --engine conductor`")
+    return RunFailed(
+        Code.EFFECT_UNCERTAIN,
+        f"simulation {sim.run_id}: {what} is at_most_once and a previous attempt was cut off during the "
+        f"call (key {key}): whether its effect happened is unknown, so it is not called again",
+        construct=what,
+        hint=f"check the service; if it did not happen: `agentc effects {sim.run_id} --forget {key} "
+        f"--engine conductor` then `agentc simulate --resume {sim.run_id}`; to undo the run: "
+        f"`agentc cancel {sim.run_id} --engine conductor`",
+    )
 
 
 def forget(sim: Any, key: str) -> None:
     """``--forget KEY``: the call did not happen; the next resume polls its task again."""
-    task = next((t for _, t in waiting(sim) if (uncertain_record(t["outputData"]) or {}).get("key") == key), None)
+    task = next(
+        (t for _, t in waiting(sim) if (uncertain_record(t["outputData"]) or {}).get("key") == key),
+        None,
+    )
     if task is None:
-        raise AgentcError(Code.UNKNOWN_RUN, f"simulation {sim.run_id} has no uncertain effect {key!r}",
-                          construct=key, hint=f"list its effects with `agentc effects {sim.run_id} --engine conductor`")
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"simulation {sim.run_id} has no uncertain effect {key!r}",
+            construct=key,
+            hint=f"list its effects with `agentc effects {sim.run_id} --engine conductor`",
+        )
     sim.forgotten[key] = task["taskId"]
 
 
@@ -83,9 +96,15 @@ def retry(sim: Any) -> None:
         key = (uncertain_record(t["outputData"]) or {}).get("key")
         if sim.forgotten.get(key) != t["taskId"]:
             raise stopped(sim, t)
-        call = TaskCall(task_type=t["taskType"], ref=t["referenceTaskName"],
-                        input={**t["inputData"], FORGOTTEN: [key]}, retry_count=t["retryCount"], workflow_id=wid,
-                        task_id=t["taskId"], iteration=t.get("iteration", 0))
+        call = TaskCall(
+            task_type=t["taskType"],
+            ref=t["referenceTaskName"],
+            input={**t["inputData"], FORGOTTEN: [key]},
+            retry_count=t["retryCount"],
+            workflow_id=wid,
+            task_id=t["taskId"],
+            iteration=t.get("iteration", 0),
+        )
         result = sim._serve(call)
         del sim.forgotten[key]
         sim.sim.complete_task(wid, t["taskId"], result.output, result.status, reason=result.reason)
@@ -101,8 +120,21 @@ def ledger_rows(sim: Any, rows: dict[str, dict[str, Any]]) -> None:
         forgotten = sim.forgotten.get(rec["key"]) == t["taskId"]
         start = t.get("startTime")
         rows[rec["key"]] = {
-            "key": rec["key"], "name": rec["name"], "target": rec.get("target", "node"), "class": rec["class"],
-            "path": rec["path"], "compensator": rec["compensator"], "status": "failed" if forgotten else "started",
-            "started": start / 1000.0 if isinstance(start, (int, float)) and start > 0 else None, "finished": None,
-            "digest": None, "error": "forgotten by a human" if forgotten else None, "arguments": rec["args"],
-            "result": None, "comp_status": None, "comp_started": None, "comp_finished": None, "comp_error": None}
+            "key": rec["key"],
+            "name": rec["name"],
+            "target": rec.get("target", "node"),
+            "class": rec["class"],
+            "path": rec["path"],
+            "compensator": rec["compensator"],
+            "status": "failed" if forgotten else "started",
+            "started": start / 1000.0 if isinstance(start, (int, float)) and start > 0 else None,
+            "finished": None,
+            "digest": None,
+            "error": "forgotten by a human" if forgotten else None,
+            "arguments": rec["args"],
+            "result": None,
+            "comp_status": None,
+            "comp_started": None,
+            "comp_finished": None,
+            "comp_error": None,
+        }

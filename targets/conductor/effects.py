@@ -16,6 +16,7 @@ it (``workflowId``, ``reason``, ``failureStatus``, ``failedWorkflow``: the termi
 execution with its task outputs), and drives it. The compensators are the same code, with
 the same keys, as after a failure.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,13 +48,24 @@ def ledger(sim: Any) -> list[dict[str, Any]]:
         out = (task or {}).get("outputData") or {}
         paused = out.get("status") == "interrupted"
         rows[rec["key"]] = {
-            "key": rec["key"], "name": rec["name"], "target": rec.get("target", "node"), "class": rec["class"],
-            "path": rec["path"], "compensator": rec["compensator"], "status": "paused" if paused else "done",
+            "key": rec["key"],
+            "name": rec["name"],
+            "target": rec.get("target", "node"),
+            "class": rec["class"],
+            "path": rec["path"],
+            "compensator": rec["compensator"],
+            "status": "paused" if paused else "done",
             "started": _at((task or {}).get("startTime")),
             "finished": None if paused else _at((task or {}).get("endTime")),
-            "digest": None if paused else rec["digest"], "error": None, "arguments": rec["args"],
-            "result": rec["result"], "comp_status": None, "comp_started": None, "comp_finished": None,
-            "comp_error": None}
+            "digest": None if paused else rec["digest"],
+            "error": None,
+            "arguments": rec["args"],
+            "result": rec["result"],
+            "comp_status": None,
+            "comp_started": None,
+            "comp_finished": None,
+            "comp_error": None,
+        }
     from .at_most_once import ledger_rows
 
     ledger_rows(sim, rows)  # calls cut off, waiting for a human (at_most_once.py)
@@ -63,8 +75,13 @@ def ledger(sim: Any) -> list[dict[str, Any]]:
             out = t.get("outputData") or {}
             for key in out.get("keys") or []:
                 if key in rows and rows[key]["comp_status"] != "done":
-                    rows[key].update(comp_status="done" if t["status"] == "COMPLETED" else rows[key]["comp_status"],
-                                     comp_started=_at(t.get("startTime")), comp_finished=_at(t.get("endTime")))
+                    rows[key].update(
+                        comp_status="done"
+                        if t["status"] == "COMPLETED"
+                        else rows[key]["comp_status"],
+                        comp_started=_at(t.get("startTime")),
+                        comp_finished=_at(t.get("endTime")),
+                    )
             if t["status"] != "COMPLETED" and out.get("error"):
                 for row in rows.values():
                     if row["class"] == "compensable" and row["comp_status"] != "done":
@@ -79,22 +96,41 @@ def cancel(sim: Any) -> Any:
 
     ex = sim.sim.execution(sim.workflow_id)
     if ex["status"] in TERMINAL:
-        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"simulation {sim.run_id} already ended ({ex['status']})",
-                          construct=sim.run_id, hint="only a running or waiting run can be cancelled; a failed "
-                          "run was compensated by its failure workflow (`agentc effects RUN_ID --engine conductor`)")
+        raise AgentcError(
+            Code.RUN_NOT_RESUMABLE,
+            f"simulation {sim.run_id} already ended ({ex['status']})",
+            construct=sim.run_id,
+            hint="only a running or waiting run can be cancelled; a failed "
+            "run was compensated by its failure workflow (`agentc effects RUN_ID --engine conductor`)",
+        )
     sim.sim.terminate(sim.workflow_id, CANCEL_REASON)
     failure = sim.artifact["workflows"][sim.root].get("failureWorkflow")
     if not failure:  # nothing compensable in this workflow
         return RunOutcome(sim.run_id, "cancelled", compensated=[])
     ended = sim.sim.execution(sim.workflow_id)
-    inp = {**(ended.get("input") or {}), "workflowId": sim.workflow_id, "reason": CANCEL_REASON,
-           "failureStatus": ended["status"], "failedWorkflow": ended}
-    sim.compensation_id = fid = sim.sim.start(failure, inp, correlation_id=ended.get("correlationId"))
+    inp = {
+        **(ended.get("input") or {}),
+        "workflowId": sim.workflow_id,
+        "reason": CANCEL_REASON,
+        "failureStatus": ended["status"],
+        "failedWorkflow": ended,
+    }
+    sim.compensation_id = fid = sim.sim.start(
+        failure, inp, correlation_id=ended.get("correlationId")
+    )
     status = sim.sim.run(fid)
     done = sim.sim.execution(fid)
     if status != "COMPLETED":
-        raise AgentcError(Code.NODE_FAILED, f"the compensation of simulation {sim.run_id} {status}: "
-                          f"{done.get('reasonForIncompletion') or ''}", construct=failure,
-                          hint=f"see `agentc effects {sim.run_id} --engine conductor`; the compensator's error "
-                               "is in its task output")
-    return RunOutcome(sim.run_id, "cancelled", compensated=list((done.get("output") or {}).get("compensated") or []))
+        raise AgentcError(
+            Code.NODE_FAILED,
+            f"the compensation of simulation {sim.run_id} {status}: "
+            f"{done.get('reasonForIncompletion') or ''}",
+            construct=failure,
+            hint=f"see `agentc effects {sim.run_id} --engine conductor`; the compensator's error "
+            "is in its task output",
+        )
+    return RunOutcome(
+        sim.run_id,
+        "cancelled",
+        compensated=list((done.get("output") or {}).get("compensated") or []),
+    )

@@ -23,12 +23,18 @@ simulation. Its TaskDef: no retries (an external step is never re-run silently),
 ``TIME_OUT_WF`` (a server times the workflow out when nobody completed it in time; the
 simulator does not check poll timeouts), none without a ``timeout`` (like a HUMAN task).
 """
+
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from agentc.runtime_shims.external_steps import external_tools, external_type, is_external_type, read_spec
+from agentc.runtime_shims.external_steps import (
+    external_tools,
+    external_type,
+    is_external_type,
+    read_spec,
+)
 from agentc.runtime_shims.policy_gate import EXTERNAL_KIND
 
 from .lowering import OWNER, human, out, switch_value
@@ -36,9 +42,19 @@ from .lowering import OWNER, human, out, switch_value
 
 def task_def(name: str, description: str, timeout: float | None) -> dict[str, Any]:
     d: dict[str, Any] = {
-        "name": name, "description": description, "ownerEmail": OWNER, "retryCount": 0, "retryLogic": "FIXED",
-        "retryDelaySeconds": 0, "backoffScaleFactor": 1, "timeoutSeconds": 0, "responseTimeoutSeconds": 3600,
-        "timeoutPolicy": "TIME_OUT_WF", "inputKeys": [], "outputKeys": ["resume"]}
+        "name": name,
+        "description": description,
+        "ownerEmail": OWNER,
+        "retryCount": 0,
+        "retryLogic": "FIXED",
+        "retryDelaySeconds": 0,
+        "backoffScaleFactor": 1,
+        "timeoutSeconds": 0,
+        "responseTimeoutSeconds": 3600,
+        "timeoutPolicy": "TIME_OUT_WF",
+        "inputKeys": [],
+        "outputKeys": ["resume"],
+    }
     if timeout:
         d["pollTimeoutSeconds"] = d["totalTimeoutSeconds"] = math.ceil(timeout)
     return d
@@ -53,20 +69,43 @@ def node_pauses(lw: Any, name: str, type_name: str) -> Any:
     if rule is None or not rule.external:
         return None
     ext = external_type(type_name)
-    lw.res.task_defs[ext] = task_def(ext, f"agentc: external node {name!r} (completed by a task update, no worker "
-                                          "polls it)", rule.timeout)
+    lw.res.task_defs[ext] = task_def(
+        ext,
+        f"agentc: external node {name!r} (completed by a task update, no worker polls it)",
+        rule.timeout,
+    )
 
     def slot(i: int, attempt: str, human_ref: str) -> tuple[list[dict[str, Any]], str]:
         x = lw.refs.take(f"external_{name}_{i + 1}")
         kind = lw.refs.take(f"pause_kind_{name}_{i + 1}")
         pick = lw.refs.take(f"answer_{name}_{i + 1}")
         asked = {"interrupts": out(attempt, "interrupts")}
-        sw = switch_value(kind, out(attempt, "interrupts[0].value.kind"), {
-            EXTERNAL_KIND: [{"name": ext, "taskReferenceName": x, "type": "SIMPLE", "inputParameters": asked}]})
+        sw = switch_value(
+            kind,
+            out(attempt, "interrupts[0].value.kind"),
+            {
+                EXTERNAL_KIND: [
+                    {
+                        "name": ext,
+                        "taskReferenceName": x,
+                        "type": "SIMPLE",
+                        "inputParameters": asked,
+                    }
+                ]
+            },
+        )
         sw["defaultCase"] = [human(human_ref, asked)]
-        choose = {"name": pick, "taskReferenceName": pick, "type": "INLINE", "inputParameters": {
-            "evaluatorType": "javascript", "x": out(x), "h": out(human_ref),
-            "expression": "(function(){return $.x!=null?$.x:$.h;})()"}}
+        choose = {
+            "name": pick,
+            "taskReferenceName": pick,
+            "type": "INLINE",
+            "inputParameters": {
+                "evaluatorType": "javascript",
+                "x": out(x),
+                "h": out(human_ref),
+                "expression": "(function(){return $.x!=null?$.x:$.h;})()",
+            },
+        }
         return [sw, choose], out(pick, "result")
 
     return slot
@@ -82,8 +121,11 @@ def agent_defs(res: Any, wf: Any, lay: Any) -> None:
     for (agent, tool), ty in lay.tool_types.items():
         if tool in names:
             rule = wf.policies.tool(tool)
-            res.task_defs[external_type(ty)] = task_def(external_type(ty), f"agentc: external tool {tool!r} of agent "
-                                                        f"{agent!r} (completed by a task update)", rule.timeout)
+            res.task_defs[external_type(ty)] = task_def(
+                external_type(ty),
+                f"agentc: external tool {tool!r} of agent {agent!r} (completed by a task update)",
+                rule.timeout,
+            )
     for definition in res.workflows.values():
         for task in definition["tasks"]:
             for inner in task.get("loopOver") or ():
@@ -109,9 +151,20 @@ def pending(sim: Any, workflow_id: str) -> list[dict[str, Any]]:
                 continue
             inp = dict(t["inputData"])
             if "external" in inp:  # an agent tool call: its question, read back
-                inp = {"interrupts": [{"id": t["referenceTaskName"], "value": read_spec(inp)["question"]}]}
-            out_.append({"workflowId": wf["workflowId"], "taskId": t["taskId"], "ref": t["referenceTaskName"],
-                         "taskType": t["taskType"], "input": inp})
+                inp = {
+                    "interrupts": [
+                        {"id": t["referenceTaskName"], "value": read_spec(inp)["question"]}
+                    ]
+                }
+            out_.append(
+                {
+                    "workflowId": wf["workflowId"],
+                    "taskId": t["taskId"],
+                    "ref": t["referenceTaskName"],
+                    "taskType": t["taskType"],
+                    "input": inp,
+                }
+            )
     return out_
 
 
@@ -120,13 +173,21 @@ def complete(simulation: Any, step: str, value: Any) -> Any:
     waits for ``step``, then the simulation goes on."""
     from agentc.runtime_shims.external_steps import choose
 
-    waiting = [p for p in pending(simulation.sim, simulation.workflow_id) if is_external_type(p["taskType"])]
+    waiting = [
+        p
+        for p in pending(simulation.sim, simulation.workflow_id)
+        if is_external_type(p["taskType"])
+    ]
     if not waiting:
         from agentc.errors import AgentcError, Code
 
         status = simulation.sim.execution(simulation.workflow_id)["status"]
-        raise AgentcError(Code.INVALID_RESUME, f"simulation {simulation.run_id} ({status}) waits for no external step",
-                          construct=simulation.run_id, hint="`agentc simulate --resume RUN_ID` shows what it waits for")
+        raise AgentcError(
+            Code.INVALID_RESUME,
+            f"simulation {simulation.run_id} ({status}) waits for no external step",
+            construct=simulation.run_id,
+            hint="`agentc simulate --resume RUN_ID` shows what it waits for",
+        )
     mine = choose(simulation.run_id, step, waiting, lambda p: p["input"]["interrupts"][0]["value"])
     simulation.sim.complete_task(mine["workflowId"], mine["taskId"], {"resume": value})
     return simulation._drive()

@@ -23,6 +23,7 @@ The status comes from ``status()``: in ``agentc simulate`` the simulator's
 a fork really run at the same time); against a live server ``GET /api/tasks/{taskId}``
 and ``GET /api/workflow/{workflowId}`` (``server_status``).
 """
+
 from __future__ import annotations
 
 import threading
@@ -98,20 +99,31 @@ def watched(wf: Any, spec: Any, run: Callable[[], Any], status: Status) -> Any:
         return out
     node = str(spec.get("node"))
     if why[0] == "deadline" and deadline:
-        what = f"the parallel tool calls of agent {node!r}" if getattr(getattr(wf, "body", None), "kind", None) == "agents" \
+        what = (
+            f"the parallel tool calls of agent {node!r}"
+            if getattr(getattr(wf, "body", None), "kind", None) == "agents"
             else f"the fan-out of {node!r}"
-        reason = (f"{Code.FANOUT_DEADLINE.value}: {what} did not finish within its deadline of "
-                  f"{float(deadline):g} s; this task was cancelled")
-        return outcome(step_status.TERMINAL, {"error": reason, "construct": f"fanout {node!r}",
-                                              **_where(wf, node)}, reason)
+        )
+        reason = (
+            f"{Code.FANOUT_DEADLINE.value}: {what} did not finish within its deadline of "
+            f"{float(deadline):g} s; this task was cancelled"
+        )
+        return outcome(
+            step_status.TERMINAL,
+            {"error": reason, "construct": f"fanout {node!r}", **_where(wf, node)},
+            reason,
+        )
     # the server ended the task (a sibling failed the workflow): this answer is ignored
-    return outcome(step_status.TERMINAL, {"error": "cancelled by its fan-out"}, "cancelled by its fan-out")
+    return outcome(
+        step_status.TERMINAL, {"error": "cancelled by its fan-out"}, "cancelled by its fan-out"
+    )
 
 
 def server_status(client: Any, workflow_id: str, task_id: str) -> Status:
     """The status source against a live server (conductor-python's ``TaskResourceApi`` and
     ``WorkflowResourceApi``): ``(task status, workflow status)``; None while the server
     cannot be reached (the watcher asks again)."""
+
     def status() -> tuple[str, str] | None:
         try:
             task = client["tasks"].get_task(task_id)
@@ -119,6 +131,7 @@ def server_status(client: Any, workflow_id: str, task_id: str) -> Status:
             return str(task.status), str(wf.status)
         except Exception:  # noqa: BLE001 - unreachable for now: no decision, ask again
             return None
+
     return status
 
 

@@ -7,6 +7,7 @@ the next step); a subgraph's END task returns its node's writes in the root grap
 inside a subgraph belong to its own frame and are skipped. A resumed simulation starts
 from its saved execution (``resume_point``).
 """
+
 from __future__ import annotations
 
 import threading
@@ -15,7 +16,9 @@ from typing import Any, Callable
 from agentc.runtime_shims.graph_stream import Resumed, Snapshot
 
 
-def root_writes(layout: Any, output: Any, task_type: str | None) -> tuple[tuple[int, str], list[Any]] | None:
+def root_writes(
+    layout: Any, output: Any, task_type: str | None
+) -> tuple[tuple[int, str], list[Any]] | None:
     """``((step, task key), writes)`` when ``output`` is a root-graph task's result."""
     from agentc.runtime_shims import pregel
 
@@ -61,8 +64,11 @@ def resume_point(sim: Any, input: Any, compute_start: Callable[[Any, Any], Any])
             outputs.append((t.get("outputData") or {}, t.get("taskType")))
     layout, graph, resolve = sim.worker.layout, sim.worker.wf.graph, sim.worker.resolve
     best = pick(o for o, tt in outputs if _root(layout, tt))
-    frame = pregel.from_json(graph, resolve, best["frame"]) if best is not None and "frame" in best \
+    frame = (
+        pregel.from_json(graph, resolve, best["frame"])
+        if best is not None and "frame" in best
         else graph_stream.fresh_frame(graph, resolve, input)
+    )
     writes = dict(w for o, tt in outputs if (w := root_writes(layout, o, tt)) is not None)
     return graph_stream.replay(frame, Snapshot(writes, "waiting"), compute_start)
 

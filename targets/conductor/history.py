@@ -9,6 +9,7 @@ event, a completed ``HUMAN`` task a ``resume`` event, a failed attempt a ``retry
 Times are the simulator's clock. Sub-workflows of an agent run (agents used as tools) are
 merged in where they started.
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,8 +29,12 @@ def read(path: str | Path) -> History:
 
     p = Path(path)
     if not p.exists():
-        raise AgentcError(Code.UNKNOWN_RUN, f"no saved simulation at {p}", construct=p.stem,
-                          hint="simulations are saved under --state-dir (default .agentc/simulations)")
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"no saved simulation at {p}",
+            construct=p.stem,
+            hint="simulations are saved under --state-dir (default .agentc/simulations)",
+        )
     data = json.loads(p.read_text())
     workflows = data["simulator"]["workflows"]
     manifest = data["artifact"]["manifest"]
@@ -43,14 +48,32 @@ def read(path: str | Path) -> History:
     status = {"COMPLETED": "done", "RUNNING": "waiting"}.get(root["status"], root["status"].lower())
     output = root.get("output") or {}
     output = output.get("state") if "state" in output else output.get("result")
-    events.append(Event(0, "status", at=_ms(root.get("endTime") or root.get("updateTime")),
-                        data={"status": status, "error": root.get("reasonForIncompletion"),
-                              **({"output": to_jsonable(output)} if status == "done" else {})}))
-    h = History(run_id=data.get("run_id") or p.stem, engine="conductor", kind=kind, entry=manifest.get("entry"),
-                workflow=manifest.get("workflow") or root.get("workflowName"), status=status,
-                created=_ms(root.get("startTime")), updated=_ms(root.get("updateTime")),
-                context=run_context(run_input, kind), output=to_jsonable(output) if status == "done" else None,
-                error=root.get("reasonForIncompletion"), origin=data.get("lineage"))
+    events.append(
+        Event(
+            0,
+            "status",
+            at=_ms(root.get("endTime") or root.get("updateTime")),
+            data={
+                "status": status,
+                "error": root.get("reasonForIncompletion"),
+                **({"output": to_jsonable(output)} if status == "done" else {}),
+            },
+        )
+    )
+    h = History(
+        run_id=data.get("run_id") or p.stem,
+        engine="conductor",
+        kind=kind,
+        entry=manifest.get("entry"),
+        workflow=manifest.get("workflow") or root.get("workflowName"),
+        status=status,
+        created=_ms(root.get("startTime")),
+        updated=_ms(root.get("updateTime")),
+        context=run_context(run_input, kind),
+        output=to_jsonable(output) if status == "done" else None,
+        error=root.get("reasonForIncompletion"),
+        origin=data.get("lineage"),
+    )
     h.events = chain(events)
     return h
 
@@ -64,12 +87,20 @@ def _input(run_input: dict[str, Any], kind: str, start: Any) -> Event:
     if kind == "agents":  # what the local journal's input step holds, so it replays
         t, v = dumps({k: run_input.get(k) for k in ("input", "max_turns", "context_factory")})
         raw = {"t": t, "b64": base64.b64encode(v).decode()}
-    return Event(0, "input", key="input", ns="agents" if kind == "agents" else "", at=_ms(start),
-                 data={"input": to_jsonable(run_input.get("input"))}, raw=raw)
+    return Event(
+        0,
+        "input",
+        key="input",
+        ns="agents" if kind == "agents" else "",
+        at=_ms(start),
+        data={"input": to_jsonable(run_input.get("input"))},
+        raw=raw,
+    )
 
 
-def _tasks(workflows: dict[str, Any], wf: dict[str, Any], kind: str, seen: set[str],
-           args: dict[str, Any]) -> list[Event]:
+def _tasks(
+    workflows: dict[str, Any], wf: dict[str, Any], kind: str, seen: set[str], args: dict[str, Any]
+) -> list[Event]:
     out: list[Event] = []
     name = wf.get("workflowName") or ""
     for t in wf.get("tasks") or []:
@@ -81,26 +112,61 @@ def _tasks(workflows: dict[str, Any], wf: dict[str, Any], kind: str, seen: set[s
                 out += _tasks(workflows, sub, kind, seen, args)
             else:  # a subgraph node: the writes its graph made to the parent's task (steps._end)
                 found = node(name, sub.get("workflowName") or "", t.get("outputData") or {}, at)
-                out += found or [Event(0, "node", key=t["subWorkflowId"], name=sub.get("workflowName"), at=at,
-                                       data={"sub_workflow": t["subWorkflowId"]})]
+                out += found or [
+                    Event(
+                        0,
+                        "node",
+                        key=t["subWorkflowId"],
+                        name=sub.get("workflowName"),
+                        at=at,
+                        data={"sub_workflow": t["subWorkflowId"]},
+                    )
+                ]
             continue
         if status in FAILED:
-            if kind == "agents":  # what its drive journaled before the run failed (agent_steps._journaled)
+            if (
+                kind == "agents"
+            ):  # what its drive journaled before the run failed (agent_steps._journaled)
                 out += agent_entries(t.get("outputData") or {}, seen, args, at)
-            out.append(Event(0, "retry", key=t.get("taskId", ""), name=t.get("referenceTaskName"), at=at,
-                             data={"error": t.get("reasonForIncompletion"), "attempt": t.get("retryCount", 0) + 1}))
+            out.append(
+                Event(
+                    0,
+                    "retry",
+                    key=t.get("taskId", ""),
+                    name=t.get("referenceTaskName"),
+                    at=at,
+                    data={
+                        "error": t.get("reasonForIncompletion"),
+                        "attempt": t.get("retryCount", 0) + 1,
+                    },
+                )
+            )
             continue
         if status != "COMPLETED":
             continue
         result = t.get("outputData") or {}
         if ttype == "HUMAN" and kind == "graph":
-            out.append(Event(0, "resume", key=t.get("referenceTaskName", ""), at=at, data={"value": to_jsonable(result)}))
+            out.append(
+                Event(
+                    0,
+                    "resume",
+                    key=t.get("referenceTaskName", ""),
+                    at=at,
+                    data={"value": to_jsonable(result)},
+                )
+            )
         elif t.get("_kind") == "SIMPLE" or t.get("workerId") == "simulator":
-            out += agent_entries(result, seen, args, at) if kind == "agents" else node(name, ttype or "", result, at)
+            out += (
+                agent_entries(result, seen, args, at)
+                if kind == "agents"
+                else node(name, ttype or "", result, at)
+            )
     return out
 
 
-def _in_journal_order(events: list[Event], workflows: dict[str, Any], args: dict[str, Any]) -> list[Event]:
+def _in_journal_order(
+    events: list[Event], workflows: dict[str, Any], args: dict[str, Any]
+) -> list[Event]:
     """An agent run's steps in the order its journal recorded them. The executions keep
     only the last iterations of the agent loop (``keepLastN``, docs/claim-check.md), so
     the surviving tasks are not the run's order; the longest journal a model step
@@ -116,10 +182,14 @@ def _in_journal_order(events: list[Event], workflows: dict[str, Any], args: dict
                 if len(keys) > len(longest):
                     longest = keys
     where = {k: i for i, k in enumerate(longest)}
-    ranked = sorted(enumerate(events), key=lambda ie: (where.get(ie[1].key.removeprefix("agents/"), len(where)),
-                                                       ie[0]))
-    for _, e in ranked:  # a tool task can precede (in the trimmed execution) the model turn that called it
+    ranked = sorted(
+        enumerate(events),
+        key=lambda ie: (where.get(ie[1].key.removeprefix("agents/"), len(where)), ie[0]),
+    )
+    for (
+        _,
+        e,
+    ) in ranked:  # a tool task can precede (in the trimmed execution) the model turn that called it
         if e.kind == "tool" and e.data.get("arguments") is None:
             e.data["arguments"] = args.get(str(e.data.get("call_id")))
     return [e for _, e in ranked]
-

@@ -17,6 +17,7 @@ reference names — slugs checked against ``[A-Za-z0-9_]`` — ever appear in ``
 expressions or scripts; user data travels as task output, which Conductor never
 evaluates.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,20 @@ KEEP_LAST = 2
 """Iterations a DO_WHILE keeps (``keepLastN``): a step reads the outputs of the steps that
 may have run just before it — this iteration's or the previous one's — so older ones only
 grew the loop task's output with the run's length (issue 11)."""
-PROTOCOL_KEYS = ("agentc", "status", "step", "next", "frame", "sends", "task", "writes", "update",
-                 "interrupts", "parent_command", "error")
+PROTOCOL_KEYS = (
+    "agentc",
+    "status",
+    "step",
+    "next",
+    "frame",
+    "sends",
+    "task",
+    "writes",
+    "update",
+    "interrupts",
+    "parent_command",
+    "error",
+)
 
 
 def _safe(ref: str) -> str:
@@ -51,8 +64,11 @@ def _safe(ref: str) -> str:
     if not SAFE.match(ref) or "__" in ref:
         from agentc.errors import AgentcError, Code
 
-        raise AgentcError(Code.INVALID_IR, f"unsafe reference name {ref!r} reached an expression",
-                          hint="this is an agentc bug; please report it")
+        raise AgentcError(
+            Code.INVALID_IR,
+            f"unsafe reference name {ref!r} reached an expression",
+            hint="this is an agentc bug; please report it",
+        )
     return ref
 
 
@@ -68,12 +84,19 @@ def pick_js(refs: list[str], base: str, result: str) -> str:
     for r in refs:
         _safe(r)
     access = ",".join(f"{base}[{json.dumps(r)}]" for r in refs)
-    return ("(function(){var c=[" + access + "];var b=null;for(var i=0;i<c.length;i++){var o=c[i];"
-            "if(o&&o.next!=null&&o.step!=null&&(b===null||o.step>b.step)){b=o;}}" + result + "})()")
+    return (
+        "(function(){var c=[" + access + "];var b=null;for(var i=0;i<c.length;i++){var o=c[i];"
+        "if(o&&o.next!=null&&o.step!=null&&(b===null||o.step>b.step)){b=o;}}" + result + "})()"
+    )
 
 
-def task_def(name: str, description: str, node: IR.Node | None = None,
-             output_keys: tuple[str, ...] = PROTOCOL_KEYS, timeout_s: int | None = None) -> dict[str, Any]:
+def task_def(
+    name: str,
+    description: str,
+    node: IR.Node | None = None,
+    output_keys: tuple[str, ...] = PROTOCOL_KEYS,
+    timeout_s: int | None = None,
+) -> dict[str, Any]:
     """A TaskDef: retries from the node's RetryPolicy (at least ``INFRA_RETRIES``, for
     dead workers), explicit timeouts (``TIMEOUT_S``, the node's, or ``timeout_s``: a
     policy's, docs/policies.md "Timeouts")."""
@@ -92,28 +115,60 @@ def task_def(name: str, description: str, node: IR.Node | None = None,
     if timeout_s:
         timeout = timeout_s
     return {
-        "name": name, "description": description, "ownerEmail": OWNER,
-        "retryCount": retry, "retryLogic": logic, "retryDelaySeconds": delay,
-        "backoffScaleFactor": scale, "timeoutSeconds": timeout, "responseTimeoutSeconds": timeout,
-        "timeoutPolicy": "TIME_OUT_WF", "inputKeys": [], "outputKeys": list(output_keys),
+        "name": name,
+        "description": description,
+        "ownerEmail": OWNER,
+        "retryCount": retry,
+        "retryLogic": logic,
+        "retryDelaySeconds": delay,
+        "backoffScaleFactor": scale,
+        "timeoutSeconds": timeout,
+        "responseTimeoutSeconds": timeout,
+        "timeoutPolicy": "TIME_OUT_WF",
+        "inputKeys": [],
+        "outputKeys": list(output_keys),
     }
 
 
-def workflow_def(name: str, description: str, plan: str, inputs: list[str], output: dict[str, Any],
-                 tasks: list[dict[str, Any]]) -> dict[str, Any]:
+def workflow_def(
+    name: str,
+    description: str,
+    plan: str,
+    inputs: list[str],
+    output: dict[str, Any],
+    tasks: list[dict[str, Any]],
+) -> dict[str, Any]:
     return {
-        "name": name, "description": description, "version": 1, "schemaVersion": 2, "ownerEmail": OWNER,
-        "inputParameters": inputs, "outputParameters": output,
-        "tasks": tasks, "restartable": True, "timeoutPolicy": "ALERT_ONLY", "timeoutSeconds": 0,
-        "workflowStatusListenerEnabled": False, "enforceSchema": False,
+        "name": name,
+        "description": description,
+        "version": 1,
+        "schemaVersion": 2,
+        "ownerEmail": OWNER,
+        "inputParameters": inputs,
+        "outputParameters": output,
+        "tasks": tasks,
+        "restartable": True,
+        "timeoutPolicy": "ALERT_ONLY",
+        "timeoutSeconds": 0,
+        "workflowStatusListenerEnabled": False,
+        "enforceSchema": False,
         "metadata": {"agentc_plan": plan},
     }
 
 
-def switch_value(ref: str, expr_input: str, cases: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    return {"name": ref, "taskReferenceName": ref, "type": "SWITCH", "evaluatorType": "value-param",
-            "expression": "switchCaseValue", "inputParameters": {"switchCaseValue": expr_input},
-            "decisionCases": cases, "defaultCase": []}
+def switch_value(
+    ref: str, expr_input: str, cases: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    return {
+        "name": ref,
+        "taskReferenceName": ref,
+        "type": "SWITCH",
+        "evaluatorType": "value-param",
+        "expression": "switchCaseValue",
+        "inputParameters": {"switchCaseValue": expr_input},
+        "decisionCases": cases,
+        "defaultCase": [],
+    }
 
 
 def human(ref: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -122,10 +177,17 @@ def human(ref: str, inputs: dict[str, Any]) -> dict[str, Any]:
 
 def dynamic_fork(ref: str, join: str, tasks: str, inputs: str) -> list[dict[str, Any]]:
     """FORK_JOIN_DYNAMIC over ``tasks``/``inputs`` expressions, and its JOIN."""
-    return [{"name": ref, "taskReferenceName": ref, "type": "FORK_JOIN_DYNAMIC",
-             "dynamicForkTasksParam": "tasks", "dynamicForkTasksInputParamName": "inputs",
-             "inputParameters": {"tasks": tasks, "inputs": inputs}},
-            {"name": join, "taskReferenceName": join, "type": "JOIN", "joinOn": []}]
+    return [
+        {
+            "name": ref,
+            "taskReferenceName": ref,
+            "type": "FORK_JOIN_DYNAMIC",
+            "dynamicForkTasksParam": "tasks",
+            "dynamicForkTasksInputParamName": "inputs",
+            "inputParameters": {"tasks": tasks, "inputs": inputs},
+        },
+        {"name": join, "taskReferenceName": join, "type": "JOIN", "joinOn": []},
+    ]
 
 
 @dataclass
@@ -164,8 +226,9 @@ class _LevelLowerer:
         self.looped = looped
 
     def _task_def(self, name: str, node: IR.Node | None) -> None:
-        self.res.task_defs[name] = task_def(name, "agentc worker task" if node is None else f"agentc node {node.name!r}",
-                                            node)
+        self.res.task_defs[name] = task_def(
+            name, "agentc worker task" if node is None else f"agentc node {node.name!r}", node
+        )
 
     # ------------------------------------------------------------ task builders
     def _base_input(self) -> dict[str, Any]:
@@ -185,19 +248,31 @@ class _LevelLowerer:
                 prev[r] = out(r)
         return prev
 
-    def _simple(self, ref: str, type_name: str, block: int | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        task = {"name": type_name, "taskReferenceName": ref, "type": "SIMPLE",
-                "inputParameters": {**self._base_input(), "self": ref, **(extra or {})}}
+    def _simple(
+        self, ref: str, type_name: str, block: int | None, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        task = {
+            "name": type_name,
+            "taskReferenceName": ref,
+            "type": "SIMPLE",
+            "inputParameters": {**self._base_input(), "self": ref, **(extra or {})},
+        }
         if block is not None:
-            self.fixups.append(lambda: task["inputParameters"].__setitem__("prev", self._prev_for(block)))
+            self.fixups.append(
+                lambda: task["inputParameters"].__setitem__("prev", self._prev_for(block))
+            )
         return task
 
     # ------------------------------------------------------------ plan items
     def lower(self) -> None:
         tasks = self._items(self.level.structured.items)
         end_ref = self.refs.take("end")
-        end = self._simple(end_ref, self.level.special_types["end"], END_ID,
-                           {"parent": "${workflow.input}"} if self.path else None)
+        end = self._simple(
+            end_ref,
+            self.level.special_types["end"],
+            END_ID,
+            {"parent": "${workflow.input}"} if self.path else None,
+        )
         tasks.append(end)
         for f in self.fixups:
             f()
@@ -213,8 +288,13 @@ class _LevelLowerer:
             output = {"state": out(end_ref, "state")}
             inputs = ["input", "context", "fork"]
         self.res.workflows[self.name] = workflow_def(
-            self.name, f"agentc: LangGraph graph {' > '.join((self.wf.name, *self.path))!r} from {self.wf.entry}",
-            self.res.plan_id, inputs, output, tasks)
+            self.name,
+            f"agentc: LangGraph graph {' > '.join((self.wf.name, *self.path))!r} from {self.wf.entry}",
+            self.res.plan_id,
+            inputs,
+            output,
+            tasks,
+        )
 
     def _items(self, items: tuple[Item, ...]) -> list[dict[str, Any]]:
         tasks: list[dict[str, Any]] = []
@@ -231,15 +311,29 @@ class _LevelLowerer:
             if len(b.succ) == 1:
                 return [], []
             ref = self.refs.take("start")
-            task = {"name": self.level.special_types["start"], "taskReferenceName": ref, "type": "SIMPLE",
-                    "inputParameters": {**self._base_input(), "self": ref,
-                                        "prev": {"_input": "${workflow.input.input}" if not self.path
-                                                 else "${workflow.input}"}}}
+            task = {
+                "name": self.level.special_types["start"],
+                "taskReferenceName": ref,
+                "type": "SIMPLE",
+                "inputParameters": {
+                    **self._base_input(),
+                    "self": ref,
+                    "prev": {
+                        "_input": "${workflow.input.input}"
+                        if not self.path
+                        else "${workflow.input}"
+                    },
+                },
+            }
             self.finals.setdefault(0, []).append(ref)
             return [task], [ref]
         tasks: list[dict[str, Any]] = []
         if {*b.pull, *b.push} & set(self.graph.interrupt_before):  # Send targets too, as LangGraph
-            tasks.append(human(self.refs.take(f"pause_before_b{b.id}"), {"breakpoint": "before", "block": b.id}))
+            tasks.append(
+                human(
+                    self.refs.take(f"pause_before_b{b.id}"), {"breakpoint": "before", "block": b.id}
+                )
+            )
         if b.single:
             chain, finals = self._node(b.pull[0], b.id, fold=self.folds.pop(b.id, None))
             tasks.extend(chain)
@@ -248,11 +342,21 @@ class _LevelLowerer:
             parts: dict[str, str] = {}
             for n in b.pull:
                 chain, finals_n = self._node(n, b.id)
-                if len(finals_n) > 1:  # a JOIN needs a task that always runs last (docs/conductor.md "Forks and joins")
+                if (
+                    len(finals_n) > 1
+                ):  # a JOIN needs a task that always runs last (docs/conductor.md "Forks and joins")
                     done = self.refs.take(f"done_{n}")
-                    chain.append({"name": done, "taskReferenceName": done, "type": "INLINE",
-                                  "inputParameters": {"evaluatorType": "javascript",
-                                                      "expression": "(function(){return true;})()"}})
+                    chain.append(
+                        {
+                            "name": done,
+                            "taskReferenceName": done,
+                            "type": "INLINE",
+                            "inputParameters": {
+                                "evaluatorType": "javascript",
+                                "expression": "(function(){return true;})()",
+                            },
+                        }
+                    )
                 branches.append(chain)
                 parts.update({r: out(r) for r in finals_n})
             for t in b.push:
@@ -262,24 +366,49 @@ class _LevelLowerer:
             if len(branches) == 1:
                 tasks.extend(branches[0])
             else:
-                stamp_branches(self.wf, self.level, b, branches)  # a fan-out policy: targets/conductor/fanout.py
+                stamp_branches(
+                    self.wf, self.level, b, branches
+                )  # a fan-out policy: targets/conductor/fanout.py
                 fork = self.refs.take(f"fork_b{b.id}")
                 join = self.refs.take(f"join_b{b.id}")
-                tasks.append({"name": fork, "taskReferenceName": fork, "type": "FORK_JOIN", "forkTasks": branches})
-                tasks.append({"name": join, "taskReferenceName": join, "type": "JOIN",
-                              "joinOn": [br[-1]["taskReferenceName"] for br in branches]})
+                tasks.append(
+                    {
+                        "name": fork,
+                        "taskReferenceName": fork,
+                        "type": "FORK_JOIN",
+                        "forkTasks": branches,
+                    }
+                )
+                tasks.append(
+                    {
+                        "name": join,
+                        "taskReferenceName": join,
+                        "type": "JOIN",
+                        "joinOn": [br[-1]["taskReferenceName"] for br in branches],
+                    }
+                )
             into = self._fold_target(b)
             if into is not None:  # the next node merges this step itself: no barrier task
                 self.folds[into] = (b.id, parts)
                 finals = []
             else:
                 merge = self.refs.take(f"merge_b{b.id}")
-                tasks.append(self._simple(merge, self.level.special_types["barrier"], b.id,
-                                          {"block": b.id, "parts": parts}))
+                tasks.append(
+                    self._simple(
+                        merge,
+                        self.level.special_types["barrier"],
+                        b.id,
+                        {"block": b.id, "parts": parts},
+                    )
+                )
                 finals = [merge]
         # after the run's last step LangGraph's run is finished: no pause (nothing to resume)
         if set(b.pull) & set(self.graph.interrupt_after) and any(s != END_ID for s in b.succ):
-            tasks.append(human(self.refs.take(f"pause_after_b{b.id}"), {"breakpoint": "after", "block": b.id}))
+            tasks.append(
+                human(
+                    self.refs.take(f"pause_after_b{b.id}"), {"breakpoint": "after", "block": b.id}
+                )
+            )
         self.finals.setdefault(b.id, []).extend(finals)
         return tasks, finals
 
@@ -296,20 +425,31 @@ class _LevelLowerer:
         if not blk.single or set(b.pull) & set(self.graph.interrupt_after):
             return None
         node = self.nodes[blk.pull[0]]
-        if isinstance(node, SubgraphNode) or node.interrupts or node.name in self.graph.interrupt_before:
+        if (
+            isinstance(node, SubgraphNode)
+            or node.interrupts
+            or node.name in self.graph.interrupt_before
+        ):
             return None
         return nxt
 
-    def _node(self, name: str, block: int, fold: tuple[int, dict[str, str]] | None = None
-              ) -> tuple[list[dict[str, Any]], list[str]]:
+    def _node(
+        self, name: str, block: int, fold: tuple[int, dict[str, str]] | None = None
+    ) -> tuple[list[dict[str, Any]], list[str]]:
         node = self.nodes[name]
         if isinstance(node, SubgraphNode):
             ref = self.refs.take(name)
             child = self.level.children[name]
-            task = {"name": child, "taskReferenceName": ref, "type": "SUB_WORKFLOW",
-                    "subWorkflowParam": {"name": child, "version": 1},
-                    "inputParameters": {**self._base_input(), "self": ref}}
-            self.fixups.append(lambda: task["inputParameters"].__setitem__("prev", self._prev_for(block)))
+            task = {
+                "name": child,
+                "taskReferenceName": ref,
+                "type": "SUB_WORKFLOW",
+                "subWorkflowParam": {"name": child, "version": 1},
+                "inputParameters": {**self._base_input(), "self": ref},
+            }
+            self.fixups.append(
+                lambda: task["inputParameters"].__setitem__("prev", self._prev_for(block))
+            )
             return [task], [ref]
         type_name = self.level.node_types[name]
         attempts = len(node.interrupts)
@@ -333,7 +473,11 @@ class _LevelLowerer:
                 pause = [human(humans[i], {"interrupts": out(refs[i], "interrupts")})]
                 if external is not None:
                     pause, answers[i] = external(i, refs[i], humans[i])
-                tasks.append(switch_value(route, out(refs[i], "status"), {"interrupted": [*pause, *chain(i + 1)]}))
+                tasks.append(
+                    switch_value(
+                        route, out(refs[i], "status"), {"interrupted": [*pause, *chain(i + 1)]}
+                    )
+                )
             return tasks
 
         return chain(0), refs
@@ -344,20 +488,33 @@ class _LevelLowerer:
         join = self.refs.take(f"sendjoin_{target}_b{block}")
         fork, join_task = dynamic_fork(dyn, join, "", "")
         pick_ref = self.refs.take(f"pick_{target}_b{block}")
-        pick = {"name": pick_ref, "taskReferenceName": pick_ref, "type": "INLINE", "inputParameters": {}}
+        pick = {
+            "name": pick_ref,
+            "taskReferenceName": pick_ref,
+            "type": "INLINE",
+            "inputParameters": {},
+        }
 
         def fix() -> None:
             cands = [r for p in sorted(self.preds[block]) for r in self.finals.get(p, [])]
             if len(cands) == 1:
-                fork["inputParameters"] = {"tasks": out(cands[0], f"sends.{key}.tasks"),
-                                           "inputs": out(cands[0], f"sends.{key}.inputs")}
+                fork["inputParameters"] = {
+                    "tasks": out(cands[0], f"sends.{key}.tasks"),
+                    "inputs": out(cands[0], f"sends.{key}.inputs"),
+                }
                 pick["_drop"] = True
             else:
                 pick["inputParameters"] = {
-                    "evaluatorType": "javascript", "c": {r: out(r) for r in cands},
-                    "expression": pick_js(cands, "$.c", f"return b===null?null:b.sends[{json.dumps(key)}];")}
-                fork["inputParameters"] = {"tasks": out(pick_ref, "result.tasks"),
-                                           "inputs": out(pick_ref, "result.inputs")}
+                    "evaluatorType": "javascript",
+                    "c": {r: out(r) for r in cands},
+                    "expression": pick_js(
+                        cands, "$.c", f"return b===null?null:b.sends[{json.dumps(key)}];"
+                    ),
+                }
+                fork["inputParameters"] = {
+                    "tasks": out(pick_ref, "result.tasks"),
+                    "inputs": out(pick_ref, "result.inputs"),
+                }
 
         self.fixups.append(fix)
         return [pick, fork, join_task], join
@@ -367,28 +524,55 @@ class _LevelLowerer:
         ref = self.refs.take("route")
         if len(last) == 1:
             return [switch_value(ref, out(last[0], "next"), cases)], []
-        return [{"name": ref, "taskReferenceName": ref, "type": "SWITCH", "evaluatorType": "javascript",
-                 "inputParameters": {"c": {r: out(r) for r in last}},
-                 "expression": pick_js(last, "$.c", "return b===null?null:b.next;"),
-                 "decisionCases": cases, "defaultCase": []}], []
+        return [
+            {
+                "name": ref,
+                "taskReferenceName": ref,
+                "type": "SWITCH",
+                "evaluatorType": "javascript",
+                "inputParameters": {"c": {r: out(r) for r in last}},
+                "expression": pick_js(last, "$.c", "return b===null?null:b.next;"),
+                "decisionCases": cases,
+                "defaultCase": [],
+            }
+        ], []
 
     def _loop(self, item: Loop, last: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
         ref = self.refs.take("loop")
         body = self._items(item.body)
         finals = [r for m in item.members for r in self.finals.get(m, [])]
-        task = {"name": ref, "taskReferenceName": ref, "type": "DO_WHILE", "inputParameters": {"keepLastN": KEEP_LAST},
-                "loopCondition": pick_js(finals, "$", f"return b!==null&&b.next=={item.header};"),
-                "loopOver": body}
+        task = {
+            "name": ref,
+            "taskReferenceName": ref,
+            "type": "DO_WHILE",
+            "inputParameters": {"keepLastN": KEEP_LAST},
+            "loopCondition": pick_js(finals, "$", f"return b!==null&&b.next=={item.header};"),
+            "loopOver": body,
+        }
         return [task], finals
 
     def _dispatch(self, item: Dispatch, last: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
         ref = self.refs.take("dispatch")
         sw_ref = self.refs.take("next_step")
         cases = {str(b): self._items((Run(b),)) for b in item.blocks}
-        switch = {"name": sw_ref, "taskReferenceName": sw_ref, "type": "SWITCH", "evaluatorType": "javascript",
-                  "inputParameters": {}, "expression": "", "decisionCases": cases, "defaultCase": []}
-        loop = {"name": ref, "taskReferenceName": ref, "type": "DO_WHILE", "inputParameters": {"keepLastN": KEEP_LAST},
-                "loopCondition": "", "loopOver": [switch]}
+        switch = {
+            "name": sw_ref,
+            "taskReferenceName": sw_ref,
+            "type": "SWITCH",
+            "evaluatorType": "javascript",
+            "inputParameters": {},
+            "expression": "",
+            "decisionCases": cases,
+            "defaultCase": [],
+        }
+        loop = {
+            "name": ref,
+            "taskReferenceName": ref,
+            "type": "DO_WHILE",
+            "inputParameters": {"keepLastN": KEEP_LAST},
+            "loopCondition": "",
+            "loopOver": [switch],
+        }
         first = item.first
 
         def fix() -> None:

@@ -15,6 +15,7 @@ Conductor retries it (the TaskDef's retries) when a worker dies; the compensator
 keys derived from their effects', so a service undoes each effect once. A manual
 terminate through the API does not start the failure workflow.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,9 +38,13 @@ def add_failure_workflow(wf: Workflow, res: Any) -> None:
     for path, level in res.layout.levels.items():
         nested = sorted(comp & set(level.nodes)) if path else []
         if nested:
-            raise AgentcError(Code.UNSUPPORTED, f"compensable node {nested[0]!r} inside a subgraph: the Conductor "
-                              "target compensates the root graph's nodes only", construct=f"node {nested[0]!r}",
-                              hint="run it on the local target, or make the node keyed (docs/effects.md)")
+            raise AgentcError(
+                Code.UNSUPPORTED,
+                f"compensable node {nested[0]!r} inside a subgraph: the Conductor "
+                "target compensates the root graph's nodes only",
+                construct=f"node {nested[0]!r}",
+                hint="run it on the local target, or make the node keyed (docs/effects.md)",
+            )
     add_failure_def(res, res.layout.root.workflow, res.plan_id)
 
 
@@ -49,11 +54,26 @@ def add_failure_def(res: Any, root: str, plan: str) -> None:
     from .lowering import task_def, workflow_def
 
     name, task_type = root + SUFFIX, compensate_type(root)
-    res.task_defs[task_type] = task_def(task_type, f"agentc: compensate the effects of a failed {root} run", None)
+    res.task_defs[task_type] = task_def(
+        task_type, f"agentc: compensate the effects of a failed {root} run", None
+    )
     res.workflows[name] = workflow_def(
-        name, f"agentc: failure workflow of {root}: compensators in reverse order", plan,
-        ["failedWorkflow", "workflowId", "reason", "failureStatus"], {"compensated": "${compensate.output.compensated}"},
-        [{"name": task_type, "taskReferenceName": "compensate", "type": "SIMPLE",
-          "inputParameters": {"plan": plan, "workflowId": "${workflow.input.workflowId}",
-                              "failed": "${workflow.input.failedWorkflow}"}}])
+        name,
+        f"agentc: failure workflow of {root}: compensators in reverse order",
+        plan,
+        ["failedWorkflow", "workflowId", "reason", "failureStatus"],
+        {"compensated": "${compensate.output.compensated}"},
+        [
+            {
+                "name": task_type,
+                "taskReferenceName": "compensate",
+                "type": "SIMPLE",
+                "inputParameters": {
+                    "plan": plan,
+                    "workflowId": "${workflow.input.workflowId}",
+                    "failed": "${workflow.input.failedWorkflow}",
+                },
+            }
+        ],
+    )
     res.workflows[root]["failureWorkflow"] = name

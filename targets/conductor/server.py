@@ -18,6 +18,7 @@ what goes over the wire is exactly what the SDK sends.
 
 Library code: never prints; failures are ``AgentcError`` (AC401 for server problems).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -44,8 +45,12 @@ def api_url(server_url: str) -> str:
     ``http://host:8080/api``."""
     url = (server_url or "").strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
-        raise AgentcError(Code.CONFIG, f"not a Conductor server URL: {server_url!r}", construct=str(server_url),
-                          hint="pass the server's API URL, e.g. --server http://localhost:8080/api")
+        raise AgentcError(
+            Code.CONFIG,
+            f"not a Conductor server URL: {server_url!r}",
+            construct=str(server_url),
+            hint="pass the server's API URL, e.g. --server http://localhost:8080/api",
+        )
     return url if url.endswith(API_SUFFIX) else url + API_SUFFIX
 
 
@@ -58,17 +63,27 @@ def _configuration(server_url: str, auth_key: str | None, auth_secret: str | Non
     auth = None
     if auth_key or auth_secret:
         if not (auth_key and auth_secret):
-            raise AgentcError(Code.CONFIG, "an auth key needs its secret (and the other way round)",
-                              construct="auth_key/auth_secret",
-                              hint="pass both, or neither (then CONDUCTOR_AUTH_KEY/CONDUCTOR_AUTH_SECRET apply)")
+            raise AgentcError(
+                Code.CONFIG,
+                "an auth key needs its secret (and the other way round)",
+                construct="auth_key/auth_secret",
+                hint="pass both, or neither (then CONDUCTOR_AUTH_KEY/CONDUCTOR_AUTH_SECRET apply)",
+            )
         auth = AuthenticationSettings(key_id=auth_key, key_secret=auth_secret)
     # without explicit settings the SDK reads CONDUCTOR_AUTH_KEY / CONDUCTOR_AUTH_SECRET itself
     return Configuration(server_api_url=api_url(server_url), authentication_settings=auth)
 
 
 # ---------------------------------------------------------------------------- deploy
-def deploy(workflows: dict[str, dict[str, Any]], task_defs: dict[str, dict[str, Any]], server_url: str, *,
-           overwrite: bool = True, auth_key: str | None = None, auth_secret: str | None = None) -> list[str]:
+def deploy(
+    workflows: dict[str, dict[str, Any]],
+    task_defs: dict[str, dict[str, Any]],
+    server_url: str,
+    *,
+    overwrite: bool = True,
+    auth_key: str | None = None,
+    auth_secret: str | None = None,
+) -> list[str]:
     """Register ``task_defs`` then ``workflows`` (sub-workflows first) on the server at
     ``server_url``; returns one line per registered definition."""
     from conductor.client.helpers.helper import ObjectMapper
@@ -81,7 +96,9 @@ def deploy(workflows: dict[str, dict[str, Any]], task_defs: dict[str, dict[str, 
     url = config.host
     order = dependency_order(workflows)
     # parse copies: the SDK models may keep references into what they were built from
-    td_models = [ObjectMapper().from_json(copy.deepcopy(task_defs[n]), TaskDef) for n in sorted(task_defs)]
+    td_models = [
+        ObjectMapper().from_json(copy.deepcopy(task_defs[n]), TaskDef) for n in sorted(task_defs)
+    ]
     wf_models = [to_workflow_def(json_data=copy.deepcopy(workflows[n])) for n in order]
 
     client = ApiClient(configuration=config)
@@ -89,30 +106,53 @@ def deploy(workflows: dict[str, dict[str, Any]], task_defs: dict[str, dict[str, 
     lines: list[str] = []
     try:
         if td_models:
-            _call(url, "POST /metadata/taskdefs", "task definitions", overwrite,
-                  lambda: api.register_task_def(td_models))
+            _call(
+                url,
+                "POST /metadata/taskdefs",
+                "task definitions",
+                overwrite,
+                lambda: api.register_task_def(td_models),
+            )
             for n in sorted(task_defs):
                 d = task_defs[n]
-                lines.append(f"taskdef {n}: retryCount={d.get('retryCount')}, "
-                             f"timeoutSeconds={d.get('timeoutSeconds')} -> {url}")
+                lines.append(
+                    f"taskdef {n}: retryCount={d.get('retryCount')}, "
+                    f"timeoutSeconds={d.get('timeoutSeconds')} -> {url}"
+                )
         if overwrite:
-            resp = _call(url, "PUT /metadata/workflow", "workflow definitions", overwrite,
-                         lambda: api.update1(wf_models))
+            resp = _call(
+                url,
+                "PUT /metadata/workflow",
+                "workflow definitions",
+                overwrite,
+                lambda: api.update1(wf_models),
+            )
             errors = resp.get("bulkErrorResults") if isinstance(resp, dict) else None
             if errors:
                 detail = "; ".join(f"{k}: {v}" for k, v in sorted(errors.items()))
-                raise AgentcError(Code.CONFIG, f"the server did not store every workflow definition: {detail}",
-                                  construct=url, details={"status": 200, "body": resp},
-                                  hint="fix what the server reports, then deploy again")
+                raise AgentcError(
+                    Code.CONFIG,
+                    f"the server did not store every workflow definition: {detail}",
+                    construct=url,
+                    details={"status": 200, "body": resp},
+                    hint="fix what the server reports, then deploy again",
+                )
         else:
             for n, model in zip(order, wf_models):
-                _call(url, "POST /metadata/workflow", f"workflow definition {n!r}", overwrite,
-                      lambda m=model: api.create(m))
+                _call(
+                    url,
+                    "POST /metadata/workflow",
+                    f"workflow definition {n!r}",
+                    overwrite,
+                    lambda m=model: api.create(m),
+                )
         for n in order:
             w = workflows[n]
             how = "PUT (create or replace)" if overwrite else "POST (create)"
-            lines.append(f"workflow {n} v{w.get('version', 1)}: {len(w.get('tasks') or [])} top-level tasks, "
-                         f"{how} -> {url}")
+            lines.append(
+                f"workflow {n} v{w.get('version', 1)}: {len(w.get('tasks') or [])} top-level tasks, "
+                f"{how} -> {url}"
+            )
     finally:
         with contextlib.suppress(Exception):  # closing is best effort
             client.rest_client.close()
@@ -171,29 +211,48 @@ def _server_error(url: str, endpoint: str, what: str, overwrite: bool, exc: Any)
     status = getattr(exc, "status", None) or 0
     where = f"{endpoint.split()[0]} {url}{endpoint.split()[1]}"
     if status == 0:
-        return AgentcError(Code.CONFIG, f"cannot reach the Conductor server at {url}: {exc.reason}",
-                           construct=url, details={"status": 0},
-                           hint="check the --server URL (e.g. http://localhost:8080/api) and that the server is up")
+        return AgentcError(
+            Code.CONFIG,
+            f"cannot reach the Conductor server at {url}: {exc.reason}",
+            construct=url,
+            details={"status": 0},
+            hint="check the --server URL (e.g. http://localhost:8080/api) and that the server is up",
+        )
     body = _body(exc)
     server_msg = body.get("message") if isinstance(body, dict) else None
-    problems = [f"{e.get('path') or '?'}: {e.get('message')}"
-                + (f" (value: {e.get('invalidValue')!r})" if e.get("invalidValue") is not None else "")
-                for e in (body.get("validationErrors") or []) if isinstance(e, dict)] if isinstance(body, dict) else []
-    text = server_msg or (body if isinstance(body, str) and body.strip() else getattr(exc, "reason", "") or "")
-    message = f"the Conductor server refused the {what} ({where} -> HTTP {status}): {text}".rstrip(": ")
+    problems = (
+        [
+            f"{e.get('path') or '?'}: {e.get('message')}"
+            + (f" (value: {e.get('invalidValue')!r})" if e.get("invalidValue") is not None else "")
+            for e in (body.get("validationErrors") or [])
+            if isinstance(e, dict)
+        ]
+        if isinstance(body, dict)
+        else []
+    )
+    text = server_msg or (
+        body if isinstance(body, str) and body.strip() else getattr(exc, "reason", "") or ""
+    )
+    message = f"the Conductor server refused the {what} ({where} -> HTTP {status}): {text}".rstrip(
+        ": "
+    )
     if problems:
         message += "; " + "; ".join(problems)
     details = {"status": status, "body": body}
     if status in (401, 403):
-        hint = ("the server wants credentials: pass an auth key and secret "
-                "(or set CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET) with the rights to register metadata")
+        hint = (
+            "the server wants credentials: pass an auth key and secret "
+            "(or set CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET) with the rights to register metadata"
+        )
     elif status == 404:
         hint = f"no Conductor API at {url}; the URL should be the server's API base, e.g. http://localhost:8080/api"
     elif status == 409 and not overwrite:
         hint = "the definition already exists on the server; deploy without --no-overwrite to replace it"
     elif status == 400 and problems:
-        hint = ("the server's registration rules rejected the compiled definitions; check them offline with "
-                "`agentc validate DIR --server all` and report the mismatch (it is an agentc bug)")
+        hint = (
+            "the server's registration rules rejected the compiled definitions; check them offline with "
+            "`agentc validate DIR --server all` and report the mismatch (it is an agentc bug)"
+        )
     elif status >= 500:
         hint = "the server failed while handling the request; check its logs, then deploy again"
     else:
@@ -256,8 +315,10 @@ class TaskFunction:
 
     def __getstate__(self) -> dict[str, Any]:
         if self.ref is None:
-            raise TypeError(f"the task function for {self.task_type!r} has no REF to rebuild its worker from "
-                            "in another process (the agent was loaded from an object, not a REF)")
+            raise TypeError(
+                f"the task function for {self.task_type!r} has no REF to rebuild its worker from "
+                "in another process (the agent was loaded from an object, not a REF)"
+            )
         return {"task_type": self.task_type, "ref": self.ref}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -285,11 +346,18 @@ class TaskFunction:
         retry_count = int(getattr(task, "retry_count", None) or 0)
         try:
             outcome = self._get_worker().execute(
-                self.task_type, dict(getattr(task, "input_data", None) or {}), retry_count=retry_count,
+                self.task_type,
+                dict(getattr(task, "input_data", None) or {}),
+                retry_count=retry_count,
                 workflow_id=getattr(task, "workflow_instance_id", None) or "",
-                task_id=getattr(task, "task_id", None) or "")
+                task_id=getattr(task, "task_id", None) or "",
+            )
             outcome = payload_limits.bounded(wire.outcome(outcome), self.task_type)
-            status, output, reason = wire.conductor_status(outcome.status), outcome.output, outcome.reason
+            status, output, reason = (
+                wire.conductor_status(outcome.status),
+                outcome.output,
+                outcome.reason,
+            )
         except AgentcError as exc:  # the worker could not be built (e.g. the REF no longer imports)
             status, reason = "FAILED", exc.diagnostic.render()
             output = {"error": reason}
@@ -297,9 +365,11 @@ class TaskFunction:
             status = "FAILED"
             reason = f"agentc worker error in {self.task_type!r}: {type(exc).__name__}: {exc}"
             output = {"error": reason, "traceback": traceback.format_exc()}
-        result = TaskResult(task_id=getattr(task, "task_id", None),
-                            workflow_instance_id=getattr(task, "workflow_instance_id", None),
-                            worker_id=socket.gethostname())
+        result = TaskResult(
+            task_id=getattr(task, "task_id", None),
+            workflow_instance_id=getattr(task, "workflow_instance_id", None),
+            worker_id=socket.gethostname(),
+        )
         result.status = TaskResultStatus[status]
         result.output_data = output
         if reason:
@@ -308,8 +378,13 @@ class TaskFunction:
         line = f"agentc {self.task_type}: {status} in {ms} ms (attempt {retry_count + 1})"
         if reason:
             line += " - " + reason.splitlines()[0]
-        result.logs = [TaskExecLog(log=line, task_id=getattr(task, "task_id", None),
-                                   created_time=int(time.time() * 1000))]
+        result.logs = [
+            TaskExecLog(
+                log=line,
+                task_id=getattr(task, "task_id", None),
+                created_time=int(time.time() * 1000),
+            )
+        ]
         return result
 
     def __repr__(self) -> str:
@@ -319,16 +394,27 @@ class TaskFunction:
 def task_function(worker: Any, task_type: str) -> Callable[[Any], Any]:
     """The conductor-python task function (``Task -> TaskResult``) for one task type."""
     if task_type not in worker.layout.task_kinds:
-        raise AgentcError(Code.CONFIG, f"task type {task_type!r} is not one this agent's worker serves",
-                          construct=task_type,
-                          hint="serve one of: " + ", ".join(sorted(worker.layout.task_kinds)))
+        raise AgentcError(
+            Code.CONFIG,
+            f"task type {task_type!r} is not one this agent's worker serves",
+            construct=task_type,
+            hint="serve one of: " + ", ".join(sorted(worker.layout.task_kinds)),
+        )
     return TaskFunction(task_type, worker=worker)
 
 
 # ---------------------------------------------------------------------------- serve
-def serve(ref: str, server_url: str, *, domain: str | None = None, poll_interval_ms: int = 100,
-          thread_count: int = 1, stop_after: float | None = None, auth_key: str | None = None,
-          auth_secret: str | None = None) -> None:
+def serve(
+    ref: str,
+    server_url: str,
+    *,
+    domain: str | None = None,
+    poll_interval_ms: int = 100,
+    thread_count: int = 1,
+    stop_after: float | None = None,
+    auth_key: str | None = None,
+    auth_secret: str | None = None,
+) -> None:
     """Poll the server for REF's task types and run them with the user's code, until
     interrupted (Ctrl-C, SIGTERM) or for ``stop_after`` seconds."""
     worker = load_worker(ref)  # import errors surface here, before any process starts
@@ -341,13 +427,26 @@ def serve(ref: str, server_url: str, *, domain: str | None = None, poll_interval
     from conductor.client.automator.task_handler import TaskHandler
     from conductor.client.worker.worker import Worker
 
-    workers = [Worker(task_definition_name=t, execute_function=TaskFunction(t, worker=worker, ref=ref),
-                      poll_interval=poll_interval_ms, domain=domain, thread_count=thread_count,
-                      register_task_def=False) for t in types]
-    handler = TaskHandler(workers=workers, configuration=config, metrics_settings=None,
-                          scan_for_annotated_workers=False)
+    workers = [
+        Worker(
+            task_definition_name=t,
+            execute_function=TaskFunction(t, worker=worker, ref=ref),
+            poll_interval=poll_interval_ms,
+            domain=domain,
+            thread_count=thread_count,
+            register_task_def=False,
+        )
+        for t in types
+    ]
+    handler = TaskHandler(
+        workers=workers,
+        configuration=config,
+        metrics_settings=None,
+        scan_for_annotated_workers=False,
+    )
     previous = None
     if threading.current_thread() is threading.main_thread():
+
         def _terminate(signum: int, frame: Any) -> None:
             raise KeyboardInterrupt
 
@@ -378,12 +477,21 @@ def _preflight(config: Any, task_type: str) -> None:
         MetadataResourceApi(client).get_task_def(task_type)
     except ApiException as exc:
         if (getattr(exc, "status", None) or 0) in (0, 401, 403):
-            raise _server_error(config.host, f"GET /metadata/taskdefs/{task_type}", "worker's check", True,
-                                exc) from None
+            raise _server_error(
+                config.host, f"GET /metadata/taskdefs/{task_type}", "worker's check", True, exc
+            ) from None
     finally:
         with contextlib.suppress(Exception):
             client.rest_client.close()
 
 
-__all__ = ["TaskFunction", "api_url", "dependency_order", "deploy", "load_worker", "resolve", "serve",
-           "task_function"]
+__all__ = [
+    "TaskFunction",
+    "api_url",
+    "dependency_order",
+    "deploy",
+    "load_worker",
+    "resolve",
+    "serve",
+    "task_function",
+]

@@ -10,6 +10,7 @@ its own random run id (the simulator's execution ids, ``wf-1``..., are per simul
 would collide between simulations); a resumed simulation is saved again whatever its
 outcome, so one that finished cannot be resumed (``AC121``) with new answers.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,23 @@ def read_artifact(folder: str | Path) -> dict[str, Any]:
     root = Path(folder)
     manifest_path = root / "manifest.json"
     if not manifest_path.exists():
-        raise AgentcError(Code.WRONG_ARTIFACT, f"{root} is not a compiled Conductor artifact (no manifest.json)",
-                          construct=str(root), hint="create one with `agentc compile REF --target conductor --out DIR`")
+        raise AgentcError(
+            Code.WRONG_ARTIFACT,
+            f"{root} is not a compiled Conductor artifact (no manifest.json)",
+            construct=str(root),
+            hint="create one with `agentc compile REF --target conductor --out DIR`",
+        )
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("target") != "conductor":
-        raise AgentcError(Code.WRONG_ARTIFACT,
-                          f"{root} holds a {manifest.get('target')!r} artifact, not a Conductor artifact",
-                          construct=str(root), hint="compile with --target conductor")
-    workflows = {n: json.loads((root / f"{n}.workflow.json").read_text()) for n in manifest["workflows"]}
+        raise AgentcError(
+            Code.WRONG_ARTIFACT,
+            f"{root} holds a {manifest.get('target')!r} artifact, not a Conductor artifact",
+            construct=str(root),
+            hint="compile with --target conductor",
+        )
+    workflows = {
+        n: json.loads((root / f"{n}.workflow.json").read_text()) for n in manifest["workflows"]
+    }
     task_defs = {d["name"]: d for d in json.loads((root / "taskdefs.json").read_text())}
     return {"manifest": manifest, "workflows": workflows, "task_defs": task_defs}
 
@@ -50,18 +60,24 @@ class Simulation:
         self.worker = worker
         self.root = artifact["manifest"]["workflow"]
         if worker.layout.plan_id != artifact["manifest"]["plan"]:
-            raise AgentcError(Code.GRAPH_CHANGED,
-                              f"the artifact was compiled from a different graph than {artifact['manifest']['entry']}",
-                              construct=artifact["manifest"]["entry"],
-                              hint="recompile with `agentc compile ... --target conductor`")
+            raise AgentcError(
+                Code.GRAPH_CHANGED,
+                f"the artifact was compiled from a different graph than {artifact['manifest']['entry']}",
+                construct=artifact["manifest"]["entry"],
+                hint="recompile with `agentc compile ... --target conductor`",
+            )
         from . import fanout
         from .external_tasks import unpolled
 
         # a fan-out policy: concurrent pollers, as a deployment's workers (targets/conductor/fanout.py);
         # external steps' tasks: no worker polls them (external_tasks.py)
-        self.sim = Simulator(artifact["workflows"], artifact["task_defs"], self._serve,
-                             parallel_workers=fanout.POLLERS if fanout.active(worker.wf) else 1,
-                             unpolled=unpolled(artifact["task_defs"]))
+        self.sim = Simulator(
+            artifact["workflows"],
+            artifact["task_defs"],
+            self._serve,
+            parallel_workers=fanout.POLLERS if fanout.active(worker.wf) else 1,
+            unpolled=unpolled(artifact["task_defs"]),
+        )
         self.workflow_id = ""
         self.run_id = ""
         self.compensation_id: str | None = None
@@ -92,21 +108,39 @@ class Simulation:
         from .emulator.parallel_polls import task_status_source
 
         def run() -> Any:
-            return self.worker.execute(call.task_type, call.input, retry_count=call.retry_count,
-                                       workflow_id=call.workflow_id, task_id=call.task_id)
+            return self.worker.execute(
+                call.task_type,
+                call.input,
+                retry_count=call.retry_count,
+                workflow_id=call.workflow_id,
+                task_id=call.task_id,
+            )
 
-        status: fanout.Status = task_status_source() or (lambda: None)  # what the server says of this task
-        o = bounded(wire.outcome(fanout.watched(self.worker.wf, call.input.get("fanout"), run, status)),
-                    call.task_type)
+        status: fanout.Status = task_status_source() or (
+            lambda: None
+        )  # what the server says of this task
+        o = bounded(
+            wire.outcome(fanout.watched(self.worker.wf, call.input.get("fanout"), run, status)),
+            call.task_type,
+        )
         from .at_most_once import hold
 
         if self.observe is not None:
             self.observe(o.output, call.task_type)
-        return hold(TaskResult(wire.conductor_status(o.status), o.output, o.reason))  # an AC305 waits for a human
+        return hold(
+            TaskResult(wire.conductor_status(o.status), o.output, o.reason)
+        )  # an AC305 waits for a human
 
     # ------------------------------------------------------------ running
-    def start(self, input: Any, context: Any = None, max_turns: int | None = None, *,
-              context_factory: Any = None, full_result: bool = False) -> Any:
+    def start(
+        self,
+        input: Any,
+        context: Any = None,
+        max_turns: int | None = None,
+        *,
+        context_factory: Any = None,
+        full_result: bool = False,
+    ) -> Any:
         """``full_result``: an agent run returns the SDK's whole ``RunResult`` as JSON."""
         if self.worker.wf.body.kind == "agents":  # an agent loop: the context travels packed
             from agentc.api import agent_context
@@ -120,11 +154,14 @@ class Simulation:
 
                 raise refuse_full_result(self.worker.wf.name)
             if max_turns is not None:  # Conductor's graph loop has its budget compiled in
-                raise AgentcError(Code.CONFIG, "a graph's recursion limit is part of its compiled Conductor "
-                                  "workflow; it cannot change per simulation",
-                                  construct="--recursion-limit",
-                                  hint="set it on the graph (graph.with_config(recursion_limit=N)) and compile "
-                                       "again; --recursion-limit applies to agents (their max_turns)")
+                raise AgentcError(
+                    Code.CONFIG,
+                    "a graph's recursion limit is part of its compiled Conductor "
+                    "workflow; it cannot change per simulation",
+                    construct="--recursion-limit",
+                    hint="set it on the graph (graph.with_config(recursion_limit=N)) and compile "
+                    "again; --recursion-limit applies to agents (their max_turns)",
+                )
             from agentc.api import check_context, check_input
 
             if context_factory is not None:
@@ -153,18 +190,24 @@ class Simulation:
 
         if not pending and next(at_most_once.waiting(self), None) is not None:
             if value is not NO_VALUE:
-                raise AgentcError(Code.INVALID_RESUME, f"simulation {self.run_id} waits on an uncertain at_most_once "
-                                  "call, not for an answer", construct=self.run_id,
-                                  hint="decide with `agentc effects RUN_ID --forget KEY --engine conductor`, then "
-                                       "resume without --value")
+                raise AgentcError(
+                    Code.INVALID_RESUME,
+                    f"simulation {self.run_id} waits on an uncertain at_most_once "
+                    "call, not for an answer",
+                    construct=self.run_id,
+                    hint="decide with `agentc effects RUN_ID --forget KEY --engine conductor`, then "
+                    "resume without --value",
+                )
             at_most_once.retry(self)  # blocked on an uncertain at_most_once call: a human decided
             return self._drive()
         if not pending:
             status = self.sim.execution(self.workflow_id)["status"]
-            raise AgentcError(Code.RUN_NOT_RESUMABLE,
-                              f"simulation {self.run_id} already finished ({status}), it is not waiting",
-                              construct=self.run_id,
-                              hint="start a new simulation with `agentc simulate DIR --input JSON`")
+            raise AgentcError(
+                Code.RUN_NOT_RESUMABLE,
+                f"simulation {self.run_id} already finished ({status}), it is not waiting",
+                construct=self.run_id,
+                hint="start a new simulation with `agentc simulate DIR --input JSON`",
+            )
         answers = _answers(self.run_id, pending, value)
         for p in pending:
             self.sim.complete_task(p["workflowId"], p["taskId"], answers.get(p["taskId"], {}))
@@ -176,15 +219,22 @@ class Simulation:
         from . import at_most_once
 
         # a task waiting on an uncertain at_most_once call waits for a human, not for its timeout
-        self.sim.run(self.workflow_id, hold=lambda: next(at_most_once.waiting(self), None) is not None)
+        self.sim.run(
+            self.workflow_id, hold=lambda: next(at_most_once.waiting(self), None) is not None
+        )
         ex = self.sim.execution(self.workflow_id)
         status = ex["status"]
         if status == "COMPLETED":
             output = ex.get("output") or {}
             from agentc.runtime_shims.claim_check import resolve_result
 
-            return RunOutcome(self.run_id, "done", output=resolve_result(output["state"] if "state" in output
-                                                                         else output.get("result")))
+            return RunOutcome(
+                self.run_id,
+                "done",
+                output=resolve_result(
+                    output["state"] if "state" in output else output.get("result")
+                ),
+            )
         pending = external_tasks.pending(self.sim, self.workflow_id)
         if status == "RUNNING" and pending:
             return RunOutcome(self.run_id, "waiting", interrupts=_interrupts(pending))
@@ -194,12 +244,16 @@ class Simulation:
         code = next((c for c in Code if c.value in reason), Code.NODE_FAILED)
         failed = self._failed_output(self.workflow_id)
         file, _, line = str(failed.get("location") or "").rpartition(":")
-        raise RunFailed(code, f"simulated workflow {self.root} {status}: {reason}",
-                        construct=failed.get("construct") or f"workflow {self.root!r}",
-                        file=file or None, line=int(line) if line.isdigit() else None,
-                        hint=f"simulation {self.run_id}: the failing task's output has the traceback (`agentc "
-                             f"history {self.run_id} --engine conductor`); its effects: `agentc effects "
-                             f"{self.run_id} --engine conductor`")
+        raise RunFailed(
+            code,
+            f"simulated workflow {self.root} {status}: {reason}",
+            construct=failed.get("construct") or f"workflow {self.root!r}",
+            file=file or None,
+            line=int(line) if line.isdigit() else None,
+            hint=f"simulation {self.run_id}: the failing task's output has the traceback (`agentc "
+            f"history {self.run_id} --engine conductor`); its effects: `agentc effects "
+            f"{self.run_id} --engine conductor`",
+        )
 
     def _failed_output(self, workflow_id: str) -> dict[str, Any]:
         """The output of the task that failed (in this workflow or a sub-workflow it ran),
@@ -220,8 +274,12 @@ class Simulation:
     def save(self, path: str | Path) -> Path:
         from agentc.artifact import write_atomic
 
-        data = {"run_id": self.run_id, "workflow_id": self.workflow_id, "artifact": self.artifact,
-                "simulator": self.sim.to_json()}
+        data = {
+            "run_id": self.run_id,
+            "workflow_id": self.workflow_id,
+            "artifact": self.artifact,
+            "simulator": self.sim.to_json(),
+        }
         if self.compensation_id:
             data["compensation_id"] = self.compensation_id
         if self.lineage:
@@ -239,8 +297,12 @@ class Simulation:
 
         p = Path(path)
         if not p.exists():
-            raise AgentcError(Code.UNKNOWN_RUN, f"no saved simulation at {p}", construct=str(p),
-                              hint="start one with `agentc simulate DIR --input JSON`")
+            raise AgentcError(
+                Code.UNKNOWN_RUN,
+                f"no saved simulation at {p}",
+                construct=str(p),
+                hint="start one with `agentc simulate DIR --input JSON`",
+            )
         data = json.loads(p.read_text())
         art = data["artifact"]
         wf, live = workflow_and_live(obj if obj is not None else art["manifest"]["entry"])
@@ -264,8 +326,16 @@ def _interrupts(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append({"kind": "breakpoint", "when": inp["breakpoint"], "task": p["ref"]})
         out.extend(inp.get("approvals") or [])
         for i in inp.get("interrupts") or []:
-            out.append({"kind": "interrupt", "id": i["id"], "value": i["value"], "node": i.get("node"),
-                        "task": p["ref"], "order": i.get("order", -1)})
+            out.append(
+                {
+                    "kind": "interrupt",
+                    "id": i["id"],
+                    "value": i["value"],
+                    "node": i.get("node"),
+                    "task": p["ref"],
+                    "order": i.get("order", -1),
+                }
+            )
     return in_task_order(out)
 
 
@@ -278,6 +348,10 @@ def _answers(run_id: str, pending: list[dict[str, Any]], value: Any) -> dict[str
 
         p = pending[0]
         return {p["taskId"]: {"decisions": decide(run_id, p["input"]["approvals"], value)}}
-    owner = {i["id"]: p["taskId"] for p in pending for i in (p.get("input") or {}).get("interrupts") or []}
+    owner = {
+        i["id"]: p["taskId"]
+        for p in pending
+        for i in (p.get("input") or {}).get("interrupts") or []
+    }
     answers = match_answers(run_id, list(owner), value, NO_VALUE)
     return {owner[i]: {"resume": v} for i, v in answers.items()}

@@ -5,6 +5,7 @@ it: an agent step's output carries its journal entries (a model step the whole j
 tool step its new ones; a claim-check chain, docs/claim-check.md), keyed as the local
 journal keys them. The follower reads what has been collected after each task.
 """
+
 from __future__ import annotations
 
 import threading
@@ -35,7 +36,7 @@ class TaskOutputs:
         with self.lock:
             for key, value in found.items():
                 if key.startswith(PAUSE):
-                    self.decisions[key[len(PAUSE):]] = value
+                    self.decisions[key[len(PAUSE) :]] = value
                 else:
                     self.entries.setdefault(key, value)
 

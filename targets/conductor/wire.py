@@ -10,14 +10,25 @@ outcome through ``outcome`` before Conductor sees it; the lowering (``lowering.p
 ``agents.py``) wires the forks to the keys made here (``sends.KEY.tasks``/``inputs``, the
 model step's ``tasks``/``inputs``).
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, Outcome, SendGroup, Status, is_step_output
+from agentc.runtime_shims.protocol import (
+    CALLS_KEY,
+    CallTask,
+    Outcome,
+    SendGroup,
+    Status,
+    is_step_output,
+)
 
-CONDUCTOR_STATUS = {Status.COMPLETED: "COMPLETED", Status.FAILED: "FAILED",
-                    Status.TERMINAL: "FAILED_WITH_TERMINAL_ERROR"}
+CONDUCTOR_STATUS = {
+    Status.COMPLETED: "COMPLETED",
+    Status.FAILED: "FAILED",
+    Status.TERMINAL: "FAILED_WITH_TERMINAL_ERROR",
+}
 """A step's status as a Conductor ``TaskResult`` status."""
 _STATUS_OF = {v: k for k, v in CONDUCTOR_STATUS.items()}
 
@@ -46,7 +57,10 @@ def output(out: dict[str, Any]) -> dict[str, Any]:
     """A step's output as Conductor stores it: a graph step's Send groups and a model step's
     calls as dynamic fork inputs; everything else as it is."""
     if is_step_output(out) and out.get("sends"):
-        return {**out, "sends": {key: send_fork(SendGroup.from_dict(g)) for key, g in out["sends"].items()}}
+        return {
+            **out,
+            "sends": {key: send_fork(SendGroup.from_dict(g)) for key, g in out["sends"].items()},
+        }
     if CALLS_KEY in out:
         wire: dict[str, Any] = {}
         for k, v in out.items():
@@ -76,8 +90,14 @@ def call_fork(calls: list[CallTask]) -> tuple[list[dict[str, Any]], dict[str, An
     inputs: dict[str, Any] = {}
     for c in calls:
         if c.child:
-            tasks.append({"name": c.ref, "taskReferenceName": c.ref, "type": "SUB_WORKFLOW",
-                          "subWorkflowParam": {"name": c.task_type, "version": 1}})
+            tasks.append(
+                {
+                    "name": c.ref,
+                    "taskReferenceName": c.ref,
+                    "type": "SUB_WORKFLOW",
+                    "subWorkflowParam": {"name": c.task_type, "version": 1},
+                }
+            )
         else:
             tasks.append({"name": c.task_type, "taskReferenceName": c.ref, "type": "SIMPLE"})
         inputs[c.ref] = c.input

@@ -3,6 +3,7 @@
 ``lower`` freezes the IR plus a manifest saying how to run it; ``agentc run DIR`` executes
 that frozen IR, importing the user's code from the manifest's entry REF.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,14 @@ def lower(wf: Workflow) -> Artifact:
         "ir_version": wf.ir_version,
         "run": f"agentc run {wf.entry} --input JSON" if wf.entry else None,
     }
-    return Artifact(target="local", name=wf.name, files={
-        f"{wf.name}.ir.json": IR.dump(wf),
-        "manifest.json": json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-    })
+    return Artifact(
+        target="local",
+        name=wf.name,
+        files={
+            f"{wf.name}.ir.json": IR.dump(wf),
+            "manifest.json": json.dumps(manifest, indent=2, sort_keys=True) + "\n",
+        },
+    )
 
 
 def validate(artifact: Artifact) -> list[str]:

@@ -8,6 +8,7 @@ the SDK's own: the run stops with ``result.interruptions``; ``agentc resume RUN_
 '{"approve": [...], "reject": [...]}'`` records the decisions (tool names or call ids) and
 the next drive applies them with ``RunState.approve``/``reject`` at that pause.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,25 +33,48 @@ class AgentRunner:
     steps_class = replay.Steps
     """``agentc replay`` uses one that notes the order steps are asked for (docs/replay.md)."""
 
-    def __init__(self, wf: Workflow, entry_obj: Any, journal: Journal, *,
-                 on_event: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        wf: Workflow,
+        entry_obj: Any,
+        journal: Journal,
+        *,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
         self.wf, self.agent, self.journal = wf, entry_obj, journal
         self.on_event = on_event or (lambda kind, info: None)
         self.run_id = ""
 
     # ------------------------------------------------------------ public API
-    def start(self, input: Any, *, run_id: str | None = None, context: Any = None,
-              max_turns: int | None = None, context_factory: str | None = None,
-              full_result: bool = False) -> RunOutcome:
+    def start(
+        self,
+        input: Any,
+        *,
+        run_id: str | None = None,
+        context: Any = None,
+        max_turns: int | None = None,
+        context_factory: str | None = None,
+        full_result: bool = False,
+    ) -> RunOutcome:
         """``context_factory``: a REF called with ``context`` (its arguments) at every drive;
         ``full_result``: the output holds the whole ``RunResult`` (``runtime_shims/run_result``)."""
         self.run_id = run_id or uuid.uuid4().hex
 
         def create() -> None:
-            self.journal.create_run(self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
-            self.journal.save_step(self.run_id, "input", "input", {"input": input, "max_turns": max_turns,
-                                                                   "context_factory": context_factory,
-                                                                   **({"result": "full"} if full_result else {})})
+            self.journal.create_run(
+                self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context
+            )
+            self.journal.save_step(
+                self.run_id,
+                "input",
+                "input",
+                {
+                    "input": input,
+                    "max_turns": max_turns,
+                    "context_factory": context_factory,
+                    **({"result": "full"} if full_result else {}),
+                },
+            )
 
         with self.journal.driving(self.run_id, create):
             return self._drive()
@@ -67,8 +91,12 @@ class AgentRunner:
         if run["status"] == "waiting":
             self._decide(run_id, run["interrupts"], value)
         elif value is not NO_VALUE:
-            raise AgentcError(Code.INVALID_RESUME, f"run {run_id} is {run['status']}, not waiting for approvals",
-                              construct=run_id, hint="resume it without --value")
+            raise AgentcError(
+                Code.INVALID_RESUME,
+                f"run {run_id} is {run['status']}, not waiting for approvals",
+                construct=run_id,
+                hint="resume it without --value",
+            )
         return self._drive()
 
     # ------------------------------------------------------------ approvals
@@ -112,7 +140,10 @@ class AgentRunner:
         # an external tool call is reported, never run (docs/policies.md "External completion")
         admit = external_steps.local_admit(self.admit, self.wf)
         self.steps = steps = self.steps_class(done, self._sink, admit)  # replay reads which it used
-        steps.run_id, steps.effects = self.run_id, EffectCalls(self.wf, self.journal, self.run_id, self.on_event)
+        steps.run_id, steps.effects = (
+            self.run_id,
+            EffectCalls(self.wf, self.journal, self.run_id, self.on_event),
+        )
         steps.policy = policy_gate.gate_for(self.wf)
         steps.fanout = agent_fanout.for_drive(self.wf)  # docs/policies.md "Fan-outs"
 
@@ -127,16 +158,30 @@ class AgentRunner:
             context = call_factory(first["context_factory"], context)
         try:
             with replay.journaled(self.agent, steps):
-                status, result = await external_steps.until_external(steps, self.wf, replay.run_with_decisions(
-                    self.agent, first["input"], replay.run_kwargs(steps, context, first.get("max_turns"), self.wf),
-                    decisions_at))
+                status, result = await external_steps.until_external(
+                    steps,
+                    self.wf,
+                    replay.run_with_decisions(
+                        self.agent,
+                        first["input"],
+                        replay.run_kwargs(steps, context, first.get("max_turns"), self.wf),
+                        decisions_at,
+                    ),
+                )
         except AgentcError:
             raise
         except Exception as exc:  # noqa: BLE001 - the SDK stopped the run, or the user's code raised
             failed = agent_failures.failure(exc, self.wf)
             d = failed.diagnostic  # name this run in the hint, as a failed graph run's does
-            raise type(failed)(d.code, d.message, construct=d.construct, file=d.file, line=d.line,
-                               hint=d.hint.replace("RUN_ID", self.run_id), details=failed.details) from None
+            raise type(failed)(
+                d.code,
+                d.message,
+                construct=d.construct,
+                file=d.file,
+                line=d.line,
+                hint=d.hint.replace("RUN_ID", self.run_id),
+                details=failed.details,
+            ) from None
         return status, (result if status == "waiting" else replay.final_result(result, first))
 
     def _sink(self, key: str, kind: str, value: Any) -> None:
@@ -147,5 +192,3 @@ class AgentRunner:
             self.lost = exc
             raise
         self.on_event("step", {"key": key, "kind": kind})
-
-

@@ -20,6 +20,7 @@ Recording never changes what the node gets: a normal run does not reuse recorded
 replay answers calls from the record (``compiler/audit/replay_chat.py``): it sets
 ``ChatRecorder.answers``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -48,46 +49,77 @@ def key(ns: str, step: int, task: str, n: int) -> str:
 
 
 # ---------------------------------------------------------------- the table
-def save(db: sqlite3.Connection, run_id: str, ns: str, step: int, task: str, node: str, request: str,
-         message: Any, n: int | None = None) -> int:
+def save(
+    db: sqlite3.Connection,
+    run_id: str,
+    ns: str,
+    step: int,
+    task: str,
+    node: str,
+    request: str,
+    message: Any,
+    n: int | None = None,
+) -> int:
     """Inside a journal transaction: one call (``n``: its number; default the next one)."""
     if n is None:
-        row = db.execute("SELECT MAX(n) FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=?",
-                         (run_id, ns, step, task)).fetchone()
+        row = db.execute(
+            "SELECT MAX(n) FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=?",
+            (run_id, ns, step, task),
+        ).fetchone()
         n = 0 if row[0] is None else row[0] + 1
     t, v = dumps({"digest": request, "message": message})
-    db.execute("INSERT INTO chat_calls(run_id, ns, step, task, n, node, digest, t, v) VALUES(?,?,?,?,?,?,?,?,?)",
-               (run_id, ns, step, task, n, node, request, t, v))
+    db.execute(
+        "INSERT INTO chat_calls(run_id, ns, step, task, n, node, digest, t, v) VALUES(?,?,?,?,?,?,?,?,?)",
+        (run_id, ns, step, task, n, node, request, t, v),
+    )
     audit_log.note(db, run_id, "chat", ns, step, task, {"n": n}, v)
     return n
 
 
-def rows(db: sqlite3.Connection, run_id: str, ns: str, step: int, task: str) -> list[tuple[int, str, Any]]:
+def rows(
+    db: sqlite3.Connection, run_id: str, ns: str, step: int, task: str
+) -> list[tuple[int, str, Any]]:
     """A task's recorded calls: (number, request digest, response message), in order."""
-    return [(n, d, loads(t, v)["message"]) for n, d, t, v in db.execute(
-        "SELECT n, digest, t, v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? ORDER BY n",
-        (run_id, ns, step, task))]
+    return [
+        (n, d, loads(t, v)["message"])
+        for n, d, t, v in db.execute(
+            "SELECT n, digest, t, v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? ORDER BY n",
+            (run_id, ns, step, task),
+        )
+    ]
 
 
 def value(db: sqlite3.Connection, run_id: str, note: dict[str, Any]) -> bytes | None:
     """The journaled bytes an audit note of kind ``chat`` covers (``history.verify``)."""
-    row = db.execute("SELECT v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? AND n=?",
-                     (run_id, note["ns"], note["step"], note["task"], note["info"].get("n"))).fetchone()
+    row = db.execute(
+        "SELECT v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? AND n=?",
+        (run_id, note["ns"], note["step"], note["task"], note["info"].get("n")),
+    ).fetchone()
     return row[0] if row else None
 
 
 def event(db: sqlite3.Connection, run_id: str, note: dict[str, Any]) -> Event | None:
     """The ``model`` event of an audit note of kind ``chat`` (``history.read``)."""
     ns, step, task, n = note["ns"], note["step"], note["task"], note["info"].get("n")
-    row = db.execute("SELECT node, digest, t, v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? AND n=?",
-                     (run_id, ns, step, task, n)).fetchone()
+    row = db.execute(
+        "SELECT node, digest, t, v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? AND n=?",
+        (run_id, ns, step, task, n),
+    ).fetchone()
     if row is None:
         return None
     node, request, t, v = row
     message = to_jsonable(loads(t, v)["message"])
-    return Event(0, "model", key=key(ns, step, task, n), name=node, ns=ns, step=step, at=note["at"],
-                 data={"task": task, "call": n, "request_digest": request, "response": [message]},
-                 raw={"t": t, "b64": base64.b64encode(v).decode()})
+    return Event(
+        0,
+        "model",
+        key=key(ns, step, task, n),
+        name=node,
+        ns=ns,
+        step=step,
+        at=note["at"],
+        data={"task": task, "call": n, "request_digest": request, "response": [message]},
+        raw={"t": t, "b64": base64.b64encode(v).decode()},
+    )
 
 
 # ---------------------------------------------------------------- the recorder
@@ -99,7 +131,14 @@ class ChatRecorder(ChatCapture):
 
     def __init__(self, journal: Any, run_id: str, ns: str, step: int, task: str, node: str) -> None:
         super().__init__()
-        self.journal, self.run_id, self.ns, self.step, self.task, self.node = journal, run_id, ns, step, task, node
+        self.journal, self.run_id, self.ns, self.step, self.task, self.node = (
+            journal,
+            run_id,
+            ns,
+            step,
+            task,
+            node,
+        )
 
     def keep(self, request: str, message: Any, answered: bool) -> None:
         if answered:
@@ -108,8 +147,9 @@ class ChatRecorder(ChatCapture):
             save(j.db, self.run_id, self.ns, self.step, self.task, self.node, request, message)
 
 
-def attach(config: dict[str, Any], journal: Any, run_id: str, ns: str, step: int, task: str,
-           node: str) -> ChatRecorder:
+def attach(
+    config: dict[str, Any], journal: Any, run_id: str, ns: str, step: int, task: str, node: str
+) -> ChatRecorder:
     """Put a recorder in a node's config (``lg.node_config`` gives a ``callbacks`` list)."""
     recorder = ChatRecorder(journal, run_id, ns, step, task, node)
     config["callbacks"] = [*(config.get("callbacks") or []), recorder]

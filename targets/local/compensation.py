@@ -17,6 +17,7 @@ effect's original arguments and result. It is durable:
 The final status is ``compensated`` (after a failure) or ``cancelled``; the run's error
 text and the outcome list what was compensated.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -38,8 +39,10 @@ def has_work(journal: Journal, run_id: str) -> bool:
 def begin(journal: Journal, run_id: str, final: str, reason: str) -> None:
     """Commit the decision to compensate (``final``: the status once it is done)."""
     with journal.tx() as j:
-        j.db.execute("UPDATE runs SET status='compensating', error=?, interrupts=? WHERE run_id=?",
-                     (reason, _final_marker(final), run_id))
+        j.db.execute(
+            "UPDATE runs SET status='compensating', error=?, interrupts=? WHERE run_id=?",
+            (reason, _final_marker(final), run_id),
+        )
 
 
 def _final_marker(final: str) -> str:
@@ -55,7 +58,10 @@ def run(journal: Journal, run_id: str, on_event: Any = None) -> tuple[str, list[
 
     row = journal.run(run_id)
     assert row is not None, run_id  # the caller holds the run (journal.driving)
-    final = next((i.get("final") for i in row["interrupts"] if i.get("kind") == "compensating"), "compensated")
+    final = next(
+        (i.get("final") for i in row["interrupts"] if i.get("kind") == "compensating"),
+        "compensated",
+    )
     reason = row["error"] or ""
     on_event = on_event or (lambda kind, info: None)
     for effect in ledger.to_compensate(journal.db, run_id):
@@ -69,32 +75,50 @@ def run(journal: Journal, run_id: str, on_event: Any = None) -> tuple[str, list[
         except Exception as exc:  # noqa: BLE001 - the user's compensator failed: stop, loudly
             text = f"{type(exc).__name__}: {exc}"
             with journal.tx() as j:
-                ledger.comp_failed(j.db, run_id, effect["key"], text + "\n" + traceback.format_exc())
-            raise RunFailed(Code.NODE_FAILED, f"compensator {effect['compensator']} of {effect['name']!r} failed: "
-                            f"{text}", construct=effect["compensator"],
-                            hint=f"fix it, then finish compensating with `agentc resume {run_id}`") from None
+                ledger.comp_failed(
+                    j.db, run_id, effect["key"], text + "\n" + traceback.format_exc()
+                )
+            raise RunFailed(
+                Code.NODE_FAILED,
+                f"compensator {effect['compensator']} of {effect['name']!r} failed: {text}",
+                construct=effect["compensator"],
+                hint=f"fix it, then finish compensating with `agentc resume {run_id}`",
+            ) from None
         with journal.tx() as j:
             ledger.comp_finish(j.db, run_id, effect["key"])
         on_event("compensate_done", {"key": effect["key"], "name": effect["name"]})
-    done = [r["name"] for r in sorted(ledger.rows(journal.db, run_id), key=lambda r: r["comp_finished"] or 0.0)
-            if r["comp_status"] == "done"]
+    done = [
+        r["name"]
+        for r in sorted(ledger.rows(journal.db, run_id), key=lambda r: r["comp_finished"] or 0.0)
+        if r["comp_status"] == "done"
+    ]
     summary = f"{reason}\ncompensated: {', '.join(done) if done else 'nothing'}"
     with journal.tx() as j:
-        j.db.execute("UPDATE runs SET status=?, error=?, interrupts='[]' WHERE run_id=?", (final, summary, run_id))
+        j.db.execute(
+            "UPDATE runs SET status=?, error=?, interrupts='[]' WHERE run_id=?",
+            (final, summary, run_id),
+        )
     return final, done, reason
 
 
-def after_failure(journal: Journal, run_id: str, exc: AgentcError, on_event: Any = None) -> AgentcError:
+def after_failure(
+    journal: Journal, run_id: str, exc: AgentcError, on_event: Any = None
+) -> AgentcError:
     """A run failed terminally: compensate when it has completed compensable effects.
     Returns the error to raise (its message then says what was compensated)."""
     if exc.code is Code.EFFECT_UNCERTAIN or not has_work(journal, run_id):
         return exc
     begin(journal, run_id, "compensated", exc.diagnostic.render())
     _, done, _ = run(journal, run_id, on_event)
-    return RunFailed(exc.code, f"{exc.diagnostic.message}; compensated: {', '.join(done)}",
-                     construct=exc.diagnostic.construct, file=exc.diagnostic.file, line=exc.diagnostic.line,
-                     hint=f"the run is over; its effects are listed by `agentc effects {run_id}`",
-                     details={**exc.details, "compensated": done})
+    return RunFailed(
+        exc.code,
+        f"{exc.diagnostic.message}; compensated: {', '.join(done)}",
+        construct=exc.diagnostic.construct,
+        file=exc.diagnostic.file,
+        line=exc.diagnostic.line,
+        hint=f"the run is over; its effects are listed by `agentc effects {run_id}`",
+        details={**exc.details, "compensated": done},
+    )
 
 
 def cancel(journal: Journal, run_id: str) -> Any:
@@ -104,11 +128,19 @@ def cancel(journal: Journal, run_id: str) -> Any:
     with journal.driving(run_id):
         row = journal.run(run_id)
         if row is None:
-            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {journal.path}", construct=run_id,
-                              hint="list runs with `agentc runs --db PATH`")
+            raise AgentcError(
+                Code.UNKNOWN_RUN,
+                f"no run {run_id!r} in {journal.path}",
+                construct=run_id,
+                hint="list runs with `agentc runs --db PATH`",
+            )
         if row["status"] in TERMINAL:
-            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} already ended ({row['status']})",
-                              construct=run_id, hint="only a waiting, failed or crashed run can be cancelled")
+            raise AgentcError(
+                Code.RUN_NOT_RESUMABLE,
+                f"run {run_id} already ended ({row['status']})",
+                construct=run_id,
+                hint="only a waiting, failed or crashed run can be cancelled",
+            )
         if row["status"] != "compensating":
             begin(journal, run_id, "cancelled", "cancelled by a human")
         final, done, _ = run(journal, run_id)
@@ -122,6 +154,10 @@ def finish(journal: Journal, run_id: str, on_event: Any = None) -> Any:
     final, done, reason = run(journal, run_id, on_event)
     if final == "cancelled":
         return RunOutcome(run_id, final, compensated=done)
-    raise RunFailed(Code.NODE_FAILED, f"the run failed and was compensated ({', '.join(done)})",
-                    construct=run_id, hint=f"the run is over; its effects are listed by `agentc effects {run_id}`",
-                    details={"compensated": done, "reason": reason})
+    raise RunFailed(
+        Code.NODE_FAILED,
+        f"the run failed and was compensated ({', '.join(done)})",
+        construct=run_id,
+        hint=f"the run is over; its effects are listed by `agentc effects {run_id}`",
+        details={"compensated": done, "reason": reason},
+    )

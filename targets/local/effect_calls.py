@@ -9,6 +9,7 @@ runner (a function tool named in the policy).
   again: the run fails with AC305 until a human decides (``agentc effects RUN_ID --forget
   KEY`` when it did not happen, ``agentc cancel RUN_ID`` to compensate and stop).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,16 +46,32 @@ class EffectCalls:
         key = scope.key(0)
         with self.journal.tx() as j:
             found = ledger.get(j.db, self.run_id, key)
-            if found is not None and found["status"] in ("started", "paused") and rule.kind == "at_most_once":
-                raise RunFailed(Code.EFFECT_UNCERTAIN,
-                                f"{rule.on} {name!r} is at_most_once and a previous attempt was cut off during "
-                                "the call: whether its effect happened is unknown, so it is not called again",
-                                construct=f"{rule.on} {name!r}", source=rule.source,
-                                hint=f"check the service; if it did not happen: `agentc effects {self.run_id} "
-                                     f"--forget {key}` then `agentc resume {self.run_id}`; to undo the run: "
-                                     f"`agentc cancel {self.run_id}`")
-            ledger.start(j.db, self.run_id, key, name=name, target=rule.on, kind=rule.kind, path=scope.path,
-                         compensator=getattr(rule, "compensator", None), args=args)
+            if (
+                found is not None
+                and found["status"] in ("started", "paused")
+                and rule.kind == "at_most_once"
+            ):
+                raise RunFailed(
+                    Code.EFFECT_UNCERTAIN,
+                    f"{rule.on} {name!r} is at_most_once and a previous attempt was cut off during "
+                    "the call: whether its effect happened is unknown, so it is not called again",
+                    construct=f"{rule.on} {name!r}",
+                    source=rule.source,
+                    hint=f"check the service; if it did not happen: `agentc effects {self.run_id} "
+                    f"--forget {key}` then `agentc resume {self.run_id}`; to undo the run: "
+                    f"`agentc cancel {self.run_id}`",
+                )
+            ledger.start(
+                j.db,
+                self.run_id,
+                key,
+                name=name,
+                target=rule.on,
+                kind=rule.kind,
+                path=scope.path,
+                compensator=getattr(rule, "compensator", None),
+                args=args,
+            )
         self.on_event("effect_start", {"key": key, "name": name})
         return key
 

@@ -18,6 +18,7 @@ One loop serves the root graph and every subgraph (a "frame", keyed by namespace
 ``resume`` appends the answer to that task's resume list and re-runs the task from its top,
 so the k-th ``interrupt()`` call gets the k-th answer.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -63,7 +64,11 @@ class RunOutcome:
             return to_jsonable(self.output)
         if self.status == "cancelled":
             return {"run_id": self.run_id, "status": self.status, "compensated": self.compensated}
-        return {"run_id": self.run_id, "status": self.status, "interrupts": to_jsonable(self.interrupts)}
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "interrupts": to_jsonable(self.interrupts),
+        }
 
 
 class _Paused(Exception):
@@ -85,8 +90,14 @@ class LocalExecutor:
     """Runs a ``Workflow`` durably against a ``Journal``. ``on_event(kind, info)`` observes
     progress (tracing, tests); it is called after each journal commit."""
 
-    def __init__(self, wf: Workflow, entry_obj: Any, journal: Journal, *,
-                 on_event: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        wf: Workflow,
+        entry_obj: Any,
+        journal: Journal,
+        *,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
         self.wf = wf
         self.resolve = Resolver(entry_obj)
         self.journal = journal
@@ -95,17 +106,26 @@ class LocalExecutor:
         self.recursion_limit = wf.graph.recursion_limit
         self.context: Any = None
         self.run_id = ""
-        self._failed_carry: dict[tuple[str, str], Any] = {}  # (ns, task) -> NestedRuns.failed_carry()
+        self._failed_carry: dict[
+            tuple[str, str], Any
+        ] = {}  # (ns, task) -> NestedRuns.failed_carry()
 
     # ------------------------------------------------------------ public API
-    def start(self, input: Any, *, run_id: str | None = None, context: Any = None,
-              recursion_limit: int | None = None) -> RunOutcome:
+    def start(
+        self,
+        input: Any,
+        *,
+        run_id: str | None = None,
+        context: Any = None,
+        recursion_limit: int | None = None,
+    ) -> RunOutcome:
         self.run_id = run_id or uuid.uuid4().hex
         self.context = context
         if recursion_limit is not None:
             self.recursion_limit = recursion_limit
         create = lambda: self.journal.create_run(  # noqa: E731
-            self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context)
+            self.run_id, self.wf.entry, self.wf.name, self.wf.model_dump_json(), context
+        )
         with self.journal.driving(self.run_id, create):
             return self._drive(input)
 
@@ -127,17 +147,25 @@ class LocalExecutor:
         if status == "waiting":
             self._answer(run_id, pending, value)
         elif value is not NO_VALUE:
-            raise AgentcError(Code.INVALID_RESUME, f"run {run_id} is {status}, not waiting for a value",
-                              construct=run_id, hint="resume it without --value")
+            raise AgentcError(
+                Code.INVALID_RESUME,
+                f"run {run_id} is {status}, not waiting for a value",
+                construct=run_id,
+                hint="resume it without --value",
+            )
         with self.journal.tx() as j:
             if status in ("waiting", "failed"):
                 # a resume is a new invocation for LangGraph: the step budget restarts
-                for ns, step in j.db.execute("SELECT ns, step FROM frames WHERE run_id=?", (run_id,)).fetchall():
+                for ns, step in j.db.execute(
+                    "SELECT ns, step FROM frames WHERE run_id=?", (run_id,)
+                ).fetchall():
                     j.set_stop(run_id, ns, step + self.recursion_limit + 1)
             j.set_status(run_id, "running")
         return self._drive(None)
 
-    def _command(self, run_id: str, status: str, pending: list[dict[str, Any]], command: Any) -> None:
+    def _command(
+        self, run_id: str, status: str, pending: list[dict[str, Any]], command: Any
+    ) -> None:
         """Apply ``Command(goto=..., update=...)`` to the root frame paused at a breakpoint
         (the shared ``pregel.apply_command``), journaled before the run moves on."""
         from agentc.commands import check
@@ -145,10 +173,19 @@ class LocalExecutor:
         check(run_id, self.wf.graph, command, status, pending)
         frame = Frame(self.wf.graph, self.resolve)
         frame.restore(*self.journal.load_frame(run_id, ""))
-        changed = pregel.apply_command(frame, pregel.command_writes(frame, list(command.goto), command.update))
+        changed = pregel.apply_command(
+            frame, pregel.command_writes(frame, list(command.goto), command.update)
+        )
         with self.journal.tx() as j:
-            j.save_frame(run_id, "", frame.step, frame.stop, frame.state(),
-                         frame.checkpoint_values(changed), frame.take_meta())
+            j.save_frame(
+                run_id,
+                "",
+                frame.step,
+                frame.stop,
+                frame.state(),
+                frame.checkpoint_values(changed),
+                frame.take_meta(),
+            )
 
     def _answer(self, run_id: str, pending: list[dict[str, Any]], value: Any) -> None:
         from agentc.answers import match_answers
@@ -190,16 +227,26 @@ class LocalExecutor:
         if saved is None:
             pregel.start(frame, input, self.recursion_limit)
             with self.journal.tx() as j:
-                j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(),
-                             frame.checkpoint_values({START_CHANNEL}), frame.take_meta())
+                j.save_frame(
+                    self.run_id,
+                    ns,
+                    frame.step,
+                    frame.stop,
+                    frame.state(),
+                    frame.checkpoint_values({START_CHANNEL}),
+                    frame.take_meta(),
+                )
         else:
             frame.restore(*saved)
         while not frame.done:
             if frame.step > frame.stop:
-                raise RunFailed(Code.RECURSION_LIMIT,
-                                f"recursion limit of {self.recursion_limit} reached without hitting a stop condition",
-                                construct=f"graph {graph.name!r}", source=graph.source,
-                                hint="raise it with --recursion-limit, or check the loop's exit condition")
+                raise RunFailed(
+                    Code.RECURSION_LIMIT,
+                    f"recursion limit of {self.recursion_limit} reached without hitting a stop condition",
+                    construct=f"graph {graph.name!r}",
+                    source=graph.source,
+                    hint="raise it with --recursion-limit, or check the loop's exit condition",
+                )
             tasks = frame.prepare(self.resolve)
             if not tasks:
                 frame.done = True
@@ -221,13 +268,21 @@ class LocalExecutor:
             frame.step += 1
             # LangGraph pauses after the step only when a next step exists: after the last
             # one its run is finished (nothing to resume)
-            interrupt_after = frame.should_interrupt(graph.interrupt_after, tasks) and \
-                bool(frame.prepare(self.resolve, with_input=False))
+            interrupt_after = frame.should_interrupt(graph.interrupt_after, tasks) and bool(
+                frame.prepare(self.resolve, with_input=False)
+            )
             with self.journal.tx() as j:  # one commit per superstep: last task's writes + barrier
                 if last is not None:
                     j.save_writes(self.run_id, ns, step, last.key, last.name, writes[last.key])
-                j.save_frame(self.run_id, ns, frame.step, frame.stop, frame.state(),
-                             frame.checkpoint_values(changed), frame.take_meta())
+                j.save_frame(
+                    self.run_id,
+                    ns,
+                    frame.step,
+                    frame.stop,
+                    frame.state(),
+                    frame.checkpoint_values(changed),
+                    frame.take_meta(),
+                )
             if last is not None:
                 self.on_event("task", {"ns": ns, "step": step, "task": last.key, "node": last.name})
             self.on_event("barrier", {"ns": ns, "step": step})
@@ -241,8 +296,9 @@ class LocalExecutor:
         names = sorted({t.name for t in tasks if t.name != START})
         raise _Paused([{"kind": "breakpoint", "when": when, "nodes": names, "ns": ns}])
 
-    def _run_tasks(self, frame: Frame, ns: str, todo: list[Task],
-                   writes: dict[str, list[tuple[str, Any]]]) -> Task | None:
+    def _run_tasks(
+        self, frame: Frame, ns: str, todo: list[Task], writes: dict[str, list[tuple[str, Any]]]
+    ) -> Task | None:
         """Run a step's remaining tasks, committing each completion as it happens. The last
         one to finish is returned uncommitted: the caller commits it with the barrier."""
         if not todo:
@@ -264,7 +320,9 @@ class LocalExecutor:
                     return
                 with self.journal.tx() as j:
                     j.save_writes(self.run_id, ns, frame.step, task.key, task.name, res.writes)
-                self.on_event("task", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name})
+                self.on_event(
+                    "task", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name}
+                )
             elif res.interrupts is not None:
                 paused.append((order[task.key], res.interrupts))
                 if res.carry is not None:
@@ -303,17 +361,25 @@ class LocalExecutor:
 
         node = frame.nodes.get(task.name)
         src = getattr(node, "source", None)
-        site, inside = failure_site(exc, src, source_files(self.wf), getattr(getattr(node, "call", None), "qualname", None))
-        return RunFailed(Code.NODE_FAILED, f"node {task.name!r} failed{inside}: {type(exc).__name__}: {exc}",
-                         construct=f"node {task.name!r}", **site,
-                         hint=f"fix the node, then continue with `agentc resume {self.run_id}`; completed nodes are not re-run",
-                         details={"traceback": res.tb})
+        site, inside = failure_site(
+            exc, src, source_files(self.wf), getattr(getattr(node, "call", None), "qualname", None)
+        )
+        return RunFailed(
+            Code.NODE_FAILED,
+            f"node {task.name!r} failed{inside}: {type(exc).__name__}: {exc}",
+            construct=f"node {task.name!r}",
+            **site,
+            hint=f"fix the node, then continue with `agentc resume {self.run_id}`; completed nodes are not re-run",
+            details={"traceback": res.tb},
+        )
 
     # ------------------------------------------------------------ one task
     def _execute(self, frame: Frame, ns: str, task: Task) -> _Result:
         if task.name == START:
             return self._attempt(frame, ns, task, None, self.resolve)
-        self.on_event("task_start", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name})
+        self.on_event(
+            "task_start", {"ns": ns, "step": frame.step, "task": task.key, "node": task.name}
+        )
         node = frame.nodes[task.name]
         attempt = 0
         first = time.time()
@@ -325,25 +391,55 @@ class LocalExecutor:
                 return _Result(interrupts=p.interrupts)
             except lg.ParentCommand as pc:
                 if ns == "":
-                    return _Result(error=pc, tb="Command(graph=PARENT) returned from the root graph")
+                    return _Result(
+                        error=pc, tb="Command(graph=PARENT) returned from the root graph"
+                    )
                 raise
             except BaseException as exc:  # user code failed
                 if isinstance(exc, GraphInterrupt):
-                    return _Result(interrupts=[
-                        {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
-                         "task": task.key} for i in exc.args[0]])
+                    return _Result(
+                        interrupts=[
+                            {
+                                "kind": "interrupt",
+                                "id": i.id,
+                                "value": i.value,
+                                "node": task.name,
+                                "ns": ns,
+                                "task": task.key,
+                            }
+                            for i in exc.args[0]
+                        ]
+                    )
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
-                if isinstance(exc, (LeaseLost, policy_gate.PolicyDenied)):  # fenced off; a refusal is final
+                if isinstance(
+                    exc, (LeaseLost, policy_gate.PolicyDenied)
+                ):  # fenced off; a refusal is final
                     return _Result(error=exc)
-                delay = None if self.effects.no_retry(task.name) else \
-                    lg.retry_decision(node.retry, attempt, exc, self.resolve)
-                carry = self._failed_carry.pop((ns, task.key), None)  # a retry starts invoked graphs over
+                delay = (
+                    None
+                    if self.effects.no_retry(task.name)
+                    else lg.retry_decision(node.retry, attempt, exc, self.resolve)
+                )
+                carry = self._failed_carry.pop(
+                    (ns, task.key), None
+                )  # a retry starts invoked graphs over
                 if delay is None:
                     return _Result(error=exc, tb=traceback.format_exc(), carry=carry)
-                with self.journal.tx() as j:  # the audit trail keeps failed attempts (docs/replay.md)
-                    j.note(self.run_id, "retry", ns=ns, step=frame.step, task=task.key, node=task.name,
-                           attempt=attempt, error=f"{type(exc).__name__}: {exc}", delay=delay)
+                with (
+                    self.journal.tx() as j
+                ):  # the audit trail keeps failed attempts (docs/replay.md)
+                    j.note(
+                        self.run_id,
+                        "retry",
+                        ns=ns,
+                        step=frame.step,
+                        task=task.key,
+                        node=task.name,
+                        attempt=attempt,
+                        error=f"{type(exc).__name__}: {exc}",
+                        delay=delay,
+                    )
                 self.on_event("retry", {"node": task.name, "attempt": attempt, "error": repr(exc)})
                 time.sleep(delay)
 
@@ -352,15 +448,34 @@ class LocalExecutor:
 
         return attach(config, self.journal, self.run_id, ns, step, task.key, task.name)
 
-    def _attempt(self, frame: Frame, ns: str, task: Task, node: Any, resolve: Resolver,
-                 attempt: int = 1, first_attempt_time: float | None = None) -> _Result:
+    def _attempt(
+        self,
+        frame: Frame,
+        ns: str,
+        task: Task,
+        node: Any,
+        resolve: Resolver,
+        attempt: int = 1,
+        first_attempt_time: float | None = None,
+    ) -> _Result:
         task_ns = f"{ns}|{task.key}" if ns else task.key
-        cc = CallContext(run_id=self.run_id, step=frame.step, stop=frame.stop, ns=task_ns,
-                         task_id=task.key, context=self.context, store=self.store,
-                         resume=self.journal.resume_values(self.run_id, ns, task.key),
-                         recursion_limit=self.recursion_limit, thread_state=frame.thread_state(),
-                         carry=self.journal.carry(self.run_id, ns, task.key), attempt=attempt,
-                         first_attempt_time=first_attempt_time, triggers=task.triggers, path=task.path)
+        cc = CallContext(
+            run_id=self.run_id,
+            step=frame.step,
+            stop=frame.stop,
+            ns=task_ns,
+            task_id=task.key,
+            context=self.context,
+            store=self.store,
+            resume=self.journal.resume_values(self.run_id, ns, task.key),
+            recursion_limit=self.recursion_limit,
+            thread_state=frame.thread_state(),
+            carry=self.journal.carry(self.run_id, ns, task.key),
+            attempt=attempt,
+            first_attempt_time=first_attempt_time,
+            triggers=task.triggers,
+            path=task.path,
+        )
         config, nested = lg.node_config(cc, task.name)
         extra: list[tuple[str, Any]] = []
         if node is None:  # START: the input becomes writes
@@ -376,21 +491,44 @@ class LocalExecutor:
         else:
             from agentc.runtime_shims.effects import CONFIG_KEY
 
-            self._chat(config, ns, frame.step, task)  # its chat-model calls, journaled (chat_calls.py)
+            self._chat(
+                config, ns, frame.step, task
+            )  # its chat-model calls, journaled (chat_calls.py)
             key = self.effects.before(task.name, config["configurable"][CONFIG_KEY], task.input)
             try:
                 # docs/policies.md: deny / approval before the node runs; an external node's result
-                done = policy_gate.node_gate(self.wf, task.name, task.input, config) if not ns else None
-                result = done.value if done else lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
+                done = (
+                    policy_gate.node_gate(self.wf, task.name, task.input, config)
+                    if not ns
+                    else None
+                )
+                result = (
+                    done.value
+                    if done
+                    else lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
+                )
             except GraphInterrupt as gi:
                 self.effects.paused(key)
-                return _Result(interrupts=[
-                    {"kind": "interrupt", "id": i.id, "value": i.value, "node": task.name, "ns": ns,
-                     "task": task.key} for i in gi.args[0]], carry=nested.carry())
+                return _Result(
+                    interrupts=[
+                        {
+                            "kind": "interrupt",
+                            "id": i.id,
+                            "value": i.value,
+                            "node": task.name,
+                            "ns": ns,
+                            "task": task.key,
+                        }
+                        for i in gi.args[0]
+                    ],
+                    carry=nested.carry(),
+                )
             except lg.ParentCommand as pc:  # the node finished, routing in its parent graph
                 self.effects.after(key, pc.command)
                 raise
-            except Exception as exc:  # kept for a resume after the failure (nested_graphs.failed_carry)
+            except (
+                Exception
+            ) as exc:  # kept for a resume after the failure (nested_graphs.failed_carry)
                 self.effects.raised(key, exc)
                 self._failed_carry[(ns, task.key)] = nested.failed_carry()
                 raise

@@ -9,6 +9,7 @@ A cancelled sibling records nothing, so resuming the failed run runs it again (a
 failed node); a sibling that completed is journaled as usual. Every worker thread has
 ended when ``run`` returns (nothing leaks into the next step).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,11 +36,18 @@ class Fanout:
             res = execute(task)
         finally:
             entered(previous)
-        if self.scope.cancelled.is_set() and isinstance(getattr(res, "error", None), asyncio.CancelledError):
+        if self.scope.cancelled.is_set() and isinstance(
+            getattr(res, "error", None), asyncio.CancelledError
+        ):
             return CANCELLED
         return res
 
-    def run(self, todo: list[Any], execute: Callable[[Any], Any], record: Callable[[Any, Any, bool], None]) -> None:
+    def run(
+        self,
+        todo: list[Any],
+        execute: Callable[[Any], Any],
+        record: Callable[[Any, Any, bool], None],
+    ) -> None:
         p = self.policy
         end = time.monotonic() + p.deadline if p.deadline else None
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(32, len(todo)))
@@ -48,16 +56,21 @@ class Fanout:
             pending = set(futures)
             while pending:
                 timeout = None if end is None else max(0.0, end - time.monotonic())
-                done, pending = concurrent.futures.wait(pending, timeout=timeout,
-                                                        return_when=concurrent.futures.FIRST_COMPLETED)
+                done, pending = concurrent.futures.wait(
+                    pending, timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED
+                )
                 if not done:  # the fan-out's deadline passed
                     self.scope.cancel()
                     self._finish(futures, pending, record)
                     src = p.source
-                    raise RunFailed(Code.FANOUT_DEADLINE, f"the fan-out of {p.name!r} did not finish within its "
-                                    f"deadline of {p.deadline:g} s; {len(pending)} task(s) were cancelled",
-                                    construct=f"fanout {p.name!r}", source=src,
-                                    hint="raise the deadline, or resume the run to run the cancelled tasks again")
+                    raise RunFailed(
+                        Code.FANOUT_DEADLINE,
+                        f"the fan-out of {p.name!r} did not finish within its "
+                        f"deadline of {p.deadline:g} s; {len(pending)} task(s) were cancelled",
+                        construct=f"fanout {p.name!r}",
+                        source=src,
+                        hint="raise the deadline, or resume the run to run the cancelled tasks again",
+                    )
                 for fut in done:
                     res = fut.result()
                     if res is CANCELLED:

@@ -4,6 +4,7 @@ Reads the root graph's task writes (``writes`` rows of namespace ``""``) over a 
 of its own (WAL: the driving process commits while this one reads), only the rows
 committed since the last read; and, for a resumed run, the root frame it starts from.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -35,8 +36,11 @@ class JournalWrites:
         db = self._connect()
         if db is not None:
             try:
-                rows = db.execute("SELECT rowid, step, task, t, v FROM writes WHERE run_id=? AND ns='' AND rowid>? "
-                                  "ORDER BY rowid", (self.run_id, self.rowid)).fetchall()
+                rows = db.execute(
+                    "SELECT rowid, step, task, t, v FROM writes WHERE run_id=? AND ns='' AND rowid>? "
+                    "ORDER BY rowid",
+                    (self.run_id, self.rowid),
+                ).fetchall()
             except sqlite3.OperationalError:  # the tables are not there yet
                 rows = []
             for rowid, step, task, t, v in rows:

@@ -8,6 +8,7 @@ so the console and ``agentc history`` cannot disagree). Events come in commit or
 Every replayable event keeps its exact journaled bytes (``raw``), so a replay from the
 transcript alone reuses what the run produced, not a JSON approximation of it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,16 +37,31 @@ def read_db(db: sqlite3.Connection, run_id: str, *, where: str = "the journal") 
 
     run = run_row(db, run_id)
     if run is None:
-        raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {where}", construct=run_id,
-                          hint="list runs with `agentc runs --db PATH`")
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"no run {run_id!r} in {where}",
+            construct=run_id,
+            hint="list runs with `agentc runs --db PATH`",
+        )
     wf = IR.load(run["ir"])
     found = lease.holder(db, run_id)
     status = lease.effective_status(run["status"], found)  # a dead driver's run is "crashed"
-    hist = History(run_id=run_id, engine="local", kind=wf.body.kind,
-                   entry=run["entry"], workflow=run["workflow"], status=status, created=run["created"],
-                   updated=run["updated"], context=to_jsonable(run["context"]), output=to_jsonable(run["output"]),
-                   error=run["error"], interrupts=to_jsonable(run["interrupts"]), fingerprint=IR.fingerprint(wf),
-                   origin=_origin(db, run_id))
+    hist = History(
+        run_id=run_id,
+        engine="local",
+        kind=wf.body.kind,
+        entry=run["entry"],
+        workflow=run["workflow"],
+        status=status,
+        created=run["created"],
+        updated=run["updated"],
+        context=to_jsonable(run["context"]),
+        output=to_jsonable(run["output"]),
+        error=run["error"],
+        interrupts=to_jsonable(run["interrupts"]),
+        fingerprint=IR.fingerprint(wf),
+        origin=_origin(db, run_id),
+    )
     hist.events = chain(_events(db, run_id, run))
     return hist
 
@@ -55,14 +71,24 @@ def _origin(db: sqlite3.Connection, run_id: str) -> dict[str, Any] | None:
     from . import lineage
 
     row = lineage.origin_of(db, run_id)
-    return None if row is None else {k: row[k] for k in ("origin", "kind", "at", "changed", "value")}
+    return (
+        None if row is None else {k: row[k] for k in ("origin", "kind", "at", "changed", "value")}
+    )
 
 
 def _events(db: sqlite3.Connection, run_id: str, run: dict[str, Any]) -> list[Event]:
-    writes = {(ns, step, task): (node, t, v) for ns, step, task, node, t, v in db.execute(
-        "SELECT ns, step, task, node, t, v FROM writes WHERE run_id=? ORDER BY rowid", (run_id,))}
-    resumes = {(ns, task): loads(t, v) for ns, task, t, v in db.execute(
-        "SELECT ns, task, t, v FROM resumes WHERE run_id=?", (run_id,))}
+    writes = {
+        (ns, step, task): (node, t, v)
+        for ns, step, task, node, t, v in db.execute(
+            "SELECT ns, step, task, node, t, v FROM writes WHERE run_id=? ORDER BY rowid", (run_id,)
+        )
+    }
+    resumes = {
+        (ns, task): loads(t, v)
+        for ns, task, t, v in db.execute(
+            "SELECT ns, task, t, v FROM resumes WHERE run_id=?", (run_id,)
+        )
+    }
     args: dict[str, Any] = {}
     """call id -> arguments, from the model outputs seen so far (tool events show them)."""
     out: list[Event] = []
@@ -81,11 +107,25 @@ def _events(db: sqlite3.Connection, run_id: str, run: dict[str, Any]) -> list[Ev
             values = resumes.get((ns, task)) or []
             i = n["info"].get("index", 0)
             value = values[i] if i < len(values) else None
-            out.append(Event(0, "resume", key=f"{ns}/{task}" if ns else str(task), ns=ns, at=n["at"],
-                             data={"value": to_jsonable(value), "index": i}))
+            out.append(
+                Event(
+                    0,
+                    "resume",
+                    key=f"{ns}/{task}" if ns else str(task),
+                    ns=ns,
+                    at=n["at"],
+                    data={"value": to_jsonable(value), "index": i},
+                )
+            )
         elif kind == "status":
-            out.append(Event(0, "status", at=n["at"], data={"status": n["info"].get("status"),
-                                                            "error": n["info"].get("error")}))
+            out.append(
+                Event(
+                    0,
+                    "status",
+                    at=n["at"],
+                    data={"status": n["info"].get("status"), "error": n["info"].get("error")},
+                )
+            )
         elif kind == "chat":  # a chat-model call inside a node (chat_calls.py)
             from .chat_calls import event
 
@@ -94,14 +134,31 @@ def _events(db: sqlite3.Connection, run_id: str, run: dict[str, Any]) -> list[Ev
                 out.append(found)
         elif kind == "retry":
             info = dict(n["info"])
-            out.append(Event(0, "retry", key=_key(ns, n["step"], task), name=info.pop("node", None), ns=ns,
-                             step=n["step"], at=n["at"], data=info))
+            out.append(
+                Event(
+                    0,
+                    "retry",
+                    key=_key(ns, n["step"], task),
+                    name=info.pop("node", None),
+                    ns=ns,
+                    step=n["step"],
+                    at=n["at"],
+                    data=info,
+                )
+            )
         else:
             step_event((ns, n["step"], task), n["at"])
     for k in writes:  # journaled before the audit table existed
         step_event(k, None)
     if not any(e.kind == "status" for e in out):
-        out.append(Event(0, "status", at=run["updated"], data={"status": run["status"], "error": run["error"]}))
+        out.append(
+            Event(
+                0,
+                "status",
+                at=run["updated"],
+                data={"status": run["status"], "error": run["error"]},
+            )
+        )
     last = [e for e in out if e.kind == "status"][-1]
     if last.data.get("status") == "done":
         last.data["output"] = to_jsonable(run["output"])
@@ -117,8 +174,12 @@ def verify(journal: Journal, run_id: str) -> tuple[int, str] | None:
     if journal.run(run_id) is None:
         from agentc.errors import AgentcError, Code
 
-        raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {journal.path}", construct=run_id,
-                          hint="list runs with `agentc runs --db PATH`")
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"no run {run_id!r} in {journal.path}",
+            construct=run_id,
+            hint="list runs with `agentc runs --db PATH`",
+        )
 
     def value_of(n: dict[str, Any]) -> bytes | None:
         if n["kind"] == "status":
@@ -133,13 +194,17 @@ def verify(journal: Journal, run_id: str) -> tuple[int, str] | None:
 
             return value(db, run_id, n)
         if n["kind"] == "resume":
-            row = db.execute("SELECT t, v FROM resumes WHERE run_id=? AND ns=? AND task=?",
-                             (run_id, n["ns"], n["task"])).fetchone()
+            row = db.execute(
+                "SELECT t, v FROM resumes WHERE run_id=? AND ns=? AND task=?",
+                (run_id, n["ns"], n["task"]),
+            ).fetchone()
             values = loads(*row) if row else []
             i = n["info"].get("index", 0)
             return dumps(values[i])[1] if i < len(values) else None
-        row = db.execute("SELECT v FROM writes WHERE run_id=? AND ns=? AND step=? AND task=?",
-                         (run_id, n["ns"], n["step"], n["task"])).fetchone()
+        row = db.execute(
+            "SELECT v FROM writes WHERE run_id=? AND ns=? AND step=? AND task=?",
+            (run_id, n["ns"], n["step"], n["task"]),
+        ).fetchone()
         return row[0] if row else None
 
     return audit_log.verify(db, run_id, value_of)
@@ -153,41 +218,108 @@ def _raw(t: str, v: bytes) -> dict[str, str]:
     return {"t": t, "b64": base64.b64encode(v).decode()}
 
 
-def _step(k: tuple[str, int, str], node: str, t: str, v: bytes, at: float | None, args: dict[str, Any]) -> Event:
+def _step(
+    k: tuple[str, int, str], node: str, t: str, v: bytes, at: float | None, args: dict[str, Any]
+) -> Event:
     ns, step, task = k
     value = loads(t, v)
     raw = _raw(t, v)
     if ns != "agents":  # a LangGraph task
         writes = [[ch, to_jsonable(val)] for ch, val in value]
         kind = "input" if node == START and ns == "" else "node"
-        return Event(0, kind, key=_key(ns, step, task), name=node, ns=ns, step=step, at=at,
-                     data={"task": task, "writes": writes}, raw=raw)
+        return Event(
+            0,
+            kind,
+            key=_key(ns, step, task),
+            name=node,
+            ns=ns,
+            step=step,
+            at=at,
+            data={"task": task, "writes": writes},
+            raw=raw,
+        )
     scope, base = _unscope(task)
     parts = base.rsplit("#", 1)[0].split(":")
     data: dict[str, Any] = {"scope": scope} if scope else {}
     if node == "input":
-        return Event(0, "input", key=task, ns=ns, at=at, data={**data, "input": to_jsonable(value.get("input")),
-                                                                "max_turns": value.get("max_turns")}, raw=raw)
+        return Event(
+            0,
+            "input",
+            key=task,
+            ns=ns,
+            at=at,
+            data={
+                **data,
+                "input": to_jsonable(value.get("input")),
+                "max_turns": value.get("max_turns"),
+            },
+            raw=raw,
+        )
     if node == "model":
         for item in value.get("output", []):
             if item.get("type") == "function_call":
                 args[item.get("call_id")] = _parse(item.get("arguments"))
-        return Event(0, "model", key=task, name=":".join(parts[1:-1]), ns=ns, at=at,
-                     data={**data, "request_digest": parts[-1], "response": to_jsonable(value.get("output")),
-                           "usage": to_jsonable(value.get("usage"))}, raw=raw)
+        return Event(
+            0,
+            "model",
+            key=task,
+            name=":".join(parts[1:-1]),
+            ns=ns,
+            at=at,
+            data={
+                **data,
+                "request_digest": parts[-1],
+                "response": to_jsonable(value.get("output")),
+                "usage": to_jsonable(value.get("usage")),
+            },
+            raw=raw,
+        )
     if node == "tool":
         result, changes = value
         call_id = parts[-1]
-        return Event(0, "tool", key=task, name=parts[-2], ns=ns, at=at,
-                     data={**data, "agent": ":".join(parts[1:-2]), "call_id": call_id,
-                           "arguments": args.get(call_id), "result": to_jsonable(result),
-                           "context_changes": to_jsonable(changes)}, raw=raw)
+        return Event(
+            0,
+            "tool",
+            key=task,
+            name=parts[-2],
+            ns=ns,
+            at=at,
+            data={
+                **data,
+                "agent": ":".join(parts[1:-2]),
+                "call_id": call_id,
+                "arguments": args.get(call_id),
+                "result": to_jsonable(result),
+                "context_changes": to_jsonable(changes),
+            },
+            raw=raw,
+        )
     if node == "hook":  # an agent's lifecycle hook ran (openai_agents_replay.JournaledHooks)
-        return Event(0, "hook", key=task, name=parts[1], ns=ns, at=at,
-                     data={**data, "agent": parts[2] if len(parts) > 2 else None,
-                           "detail": ":".join(parts[3:]) or None, "context_changes": to_jsonable(value)}, raw=raw)
-    return Event(0, "guardrail", key=task, name=":".join(parts[2:]), ns=ns, at=at,
-                 data={**data, "guardrail": node, "result": to_jsonable(value)}, raw=raw)
+        return Event(
+            0,
+            "hook",
+            key=task,
+            name=parts[1],
+            ns=ns,
+            at=at,
+            data={
+                **data,
+                "agent": parts[2] if len(parts) > 2 else None,
+                "detail": ":".join(parts[3:]) or None,
+                "context_changes": to_jsonable(value),
+            },
+            raw=raw,
+        )
+    return Event(
+        0,
+        "guardrail",
+        key=task,
+        name=":".join(parts[2:]),
+        ns=ns,
+        at=at,
+        data={**data, "guardrail": node, "result": to_jsonable(value)},
+        raw=raw,
+    )
 
 
 def _unscope(task: str) -> tuple[list[str], str]:

@@ -26,6 +26,7 @@ Layout (one row per thing that changed, nothing rewritten wholesale):
 Durability: WAL with ``synchronous=NORMAL`` survives a killed process (the default);
 ``durability="full"`` uses ``synchronous=FULL`` to survive power loss as well.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -73,8 +74,15 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
         self.db.execute("PRAGMA busy_timeout=10000")
-        self.db.executescript(SCHEMA + list_items.SCHEMA + lease.SCHEMA + effects_ledger.SCHEMA + audit_log.SCHEMA
-                              + lineage.SCHEMA + chat_calls.SCHEMA)
+        self.db.executescript(
+            SCHEMA
+            + list_items.SCHEMA
+            + lease.SCHEMA
+            + effects_ledger.SCHEMA
+            + audit_log.SCHEMA
+            + lineage.SCHEMA
+            + chat_calls.SCHEMA
+        )
         self.held: dict[str, str] = {}
         """run id -> lease token of the runs this journal drives (checked on every commit)."""
         self.lists = list_items.ListItems()
@@ -127,22 +135,28 @@ class Journal:
                 lease.release(self.db, run_id, token)
 
     # ---------------------------------------------------------------- runs
-    def create_run(self, run_id: str, entry: str | None, workflow: str, ir_json: str, context: Any) -> None:
+    def create_run(
+        self, run_id: str, entry: str | None, workflow: str, ir_json: str, context: Any
+    ) -> None:
         """Inside ``tx()``: the existence check and the insert are one transaction."""
         from agentc.errors import AgentcError, Code
 
         found = self.db.execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
         if found is not None:
-            raise AgentcError(Code.RUN_EXISTS, f"run {run_id!r} already exists in {self.path} ({found[0]})",
-                              construct=run_id,
-                              hint=f"choose another --run-id, leave it out for a random one, or continue "
-                                   f"that run with `agentc resume {run_id}`")
+            raise AgentcError(
+                Code.RUN_EXISTS,
+                f"run {run_id!r} already exists in {self.path} ({found[0]})",
+                construct=run_id,
+                hint=f"choose another --run-id, leave it out for a random one, or continue "
+                f"that run with `agentc resume {run_id}`",
+            )
         ct, cv = dumps(context)
         now = time.time()
         self.db.execute(
             "INSERT INTO runs(run_id, entry, workflow, ir, status, created, updated, interrupts, context_t, context)"
             " VALUES(?,?,?,?,?,?,?,?,?,?)",
-            (run_id, entry, workflow, ir_json, "running", now, now, "[]", ct, cv))
+            (run_id, entry, workflow, ir_json, "running", now, now, "[]", ct, cv),
+        )
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         return run_row(self.db, run_id)
@@ -153,8 +167,12 @@ class Journal:
 
         run = self.run(run_id)
         if run is None:
-            raise AgentcError(Code.UNKNOWN_RUN, f"no run {run_id!r} in {self.path}", construct=run_id,
-                              hint="list runs with `agentc runs --db PATH`")
+            raise AgentcError(
+                Code.UNKNOWN_RUN,
+                f"no run {run_id!r} in {self.path}",
+                construct=run_id,
+                hint="list runs with `agentc runs --db PATH`",
+            )
         return run
 
     def resumable(self, run_id: str) -> dict[str, Any]:
@@ -163,15 +181,20 @@ class Journal:
 
         run = self.existing(run_id)
         if run["status"] in ("done", "compensated", "cancelled"):
-            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} already finished ({run['status']})",
-                              construct=run_id, hint="start a new run with `agentc run`")
+            raise AgentcError(
+                Code.RUN_NOT_RESUMABLE,
+                f"run {run_id} already finished ({run['status']})",
+                construct=run_id,
+                hint="start a new run with `agentc run`",
+            )
         return run
 
     def runs(self) -> list[dict[str, Any]]:
         """Every run, with the status a user needs: a ``running`` run whose driver died is
         ``crashed`` (or ``interrupted`` when it let go), see ``lease.effective_status``."""
         rows = self.db.execute(
-            "SELECT run_id, workflow, entry, status, created, updated FROM runs ORDER BY created, run_id").fetchall()
+            "SELECT run_id, workflow, entry, status, created, updated FROM runs ORDER BY created, run_id"
+        ).fetchall()
         out = []
         for r in rows:
             row = dict(zip(("run_id", "workflow", "entry", "status", "created", "updated"), r))
@@ -181,92 +204,154 @@ class Journal:
             out.append(row)
         return out
 
-    def set_status(self, run_id: str, status: str, *, interrupts: list[Any] | None = None,
-                   error: str | None = None, output: Any = None) -> None:
+    def set_status(
+        self,
+        run_id: str,
+        status: str,
+        *,
+        interrupts: list[Any] | None = None,
+        error: str | None = None,
+        output: Any = None,
+    ) -> None:
         ot, ov = dumps(output) if output is not None else (None, None)
         self.db.execute(
             "UPDATE runs SET status=?, updated=?, interrupts=?, error=?, output_t=?, output=? WHERE run_id=?",
-            (status, time.time(), json.dumps(interrupts or []), error, ot, ov, run_id))
+            (status, time.time(), json.dumps(interrupts or []), error, ot, ov, run_id),
+        )
         audit_log.note(self.db, run_id, "status", info={"status": status, "error": error}, value=ov)
 
     # ---------------------------------------------------------------- frames
-    def load_frame(self, run_id: str, ns: str) -> tuple[int, int, dict[str, Any], dict[str, str], dict[str, Any]] | None:
-        row = self.db.execute("SELECT step, stop, state FROM frames WHERE run_id=? AND ns=?", (run_id, ns)).fetchone()
+    def load_frame(
+        self, run_id: str, ns: str
+    ) -> tuple[int, int, dict[str, Any], dict[str, str], dict[str, Any]] | None:
+        row = self.db.execute(
+            "SELECT step, stop, state FROM frames WHERE run_id=? AND ns=?", (run_id, ns)
+        ).fetchone()
         if row is None:
             return None
-        meta = dict(self.db.execute("SELECT key, value FROM meta WHERE run_id=? AND ns=?", (run_id, ns)))
+        meta = dict(
+            self.db.execute("SELECT key, value FROM meta WHERE run_id=? AND ns=?", (run_id, ns))
+        )
         return row[0], row[1], json.loads(row[2]), meta, list_items.read_values(self.db, run_id, ns)
 
-    def save_frame(self, run_id: str, ns: str, step: int, stop: int, state: dict[str, Any],
-                   changed: Iterable[tuple[str, Any]], meta: dict[str, str] | None = None) -> None:
-        self.db.execute("INSERT OR REPLACE INTO frames(run_id, ns, step, stop, state) VALUES(?,?,?,?,?)",
-                        (run_id, ns, step, stop, json.dumps(state, sort_keys=True)))
+    def save_frame(
+        self,
+        run_id: str,
+        ns: str,
+        step: int,
+        stop: int,
+        state: dict[str, Any],
+        changed: Iterable[tuple[str, Any]],
+        meta: dict[str, str] | None = None,
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO frames(run_id, ns, step, stop, state) VALUES(?,?,?,?,?)",
+            (run_id, ns, step, stop, json.dumps(state, sort_keys=True)),
+        )
         if meta:
-            self.db.executemany("INSERT OR REPLACE INTO meta(run_id, ns, key, value) VALUES(?,?,?,?)",
-                                [(run_id, ns, k, v) for k, v in meta.items()])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO meta(run_id, ns, key, value) VALUES(?,?,?,?)",
+                [(run_id, ns, k, v) for k, v in meta.items()],
+            )
         self.lists.save(self.db, run_id, ns, changed, _EMPTY, remember=run_id in self.held)
 
     def set_stop(self, run_id: str, ns: str, stop: int) -> None:
         self.db.execute("UPDATE frames SET stop=? WHERE run_id=? AND ns=?", (stop, run_id, ns))
 
     # ---------------------------------------------------------------- task writes
-    def save_writes(self, run_id: str, ns: str, step: int, task: str, node: str, writes: list[tuple[str, Any]]) -> None:
+    def save_writes(
+        self, run_id: str, ns: str, step: int, task: str, node: str, writes: list[tuple[str, Any]]
+    ) -> None:
         t, v = dumps(writes)
-        self.db.execute("INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
-                        (run_id, ns, step, task, node, t, v))
+        self.db.execute(
+            "INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
+            (run_id, ns, step, task, node, t, v),
+        )
         audit_log.note(self.db, run_id, "node", ns, step, task, value=v)
 
     def load_writes(self, run_id: str, ns: str, step: int) -> dict[str, list[tuple[str, Any]]]:
-        return {task: [tuple(w) for w in loads(t, v)] for task, t, v in self.db.execute(
-            "SELECT task, t, v FROM writes WHERE run_id=? AND ns=? AND step=?", (run_id, ns, step))}
+        return {
+            task: [tuple(w) for w in loads(t, v)]
+            for task, t, v in self.db.execute(
+                "SELECT task, t, v FROM writes WHERE run_id=? AND ns=? AND step=?",
+                (run_id, ns, step),
+            )
+        }
 
     def task_history(self, run_id: str) -> list[tuple[str, int, str, str]]:
-        return list(self.db.execute(
-            "SELECT ns, step, task, node FROM writes WHERE run_id=? ORDER BY rowid", (run_id,)))
+        return list(
+            self.db.execute(
+                "SELECT ns, step, task, node FROM writes WHERE run_id=? ORDER BY rowid", (run_id,)
+            )
+        )
 
     # ---------------------------------------------------------------- agent-run steps
     def save_step(self, run_id: str, key: str, kind: str, value: Any) -> None:
         """One completed step of an OpenAI Agents SDK run (model response, tool output,
         guardrail result), keyed by what identifies it on replay."""
         t, v = dumps(value)
-        self.db.execute("INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
-                        (run_id, "agents", 0, key, kind, t, v))
+        self.db.execute(
+            "INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
+            (run_id, "agents", 0, key, kind, t, v),
+        )
         audit_log.note(self.db, run_id, kind, "agents", 0, key, value=v)
 
     def load_steps(self, run_id: str) -> dict[str, Any]:
-        return {task: loads(t, v) for task, t, v in self.db.execute(
-            "SELECT task, t, v FROM writes WHERE run_id=? AND ns='agents' ORDER BY rowid", (run_id,))}
+        return {
+            task: loads(t, v)
+            for task, t, v in self.db.execute(
+                "SELECT task, t, v FROM writes WHERE run_id=? AND ns='agents' ORDER BY rowid",
+                (run_id,),
+            )
+        }
 
     def note(self, run_id: str, kind: str, **info: Any) -> None:
         """Inside ``tx()``: an audit note with no journal row of its own (a retry)."""
-        audit_log.note(self.db, run_id, kind, info.pop("ns", ""), info.pop("step", None), info.pop("task", None), info)
+        audit_log.note(
+            self.db,
+            run_id,
+            kind,
+            info.pop("ns", ""),
+            info.pop("step", None),
+            info.pop("task", None),
+            info,
+        )
 
     # ---------------------------------------------------------------- interrupts
     def resume_values(self, run_id: str, ns: str, task: str) -> list[Any]:
-        row = self.db.execute("SELECT t, v FROM resumes WHERE run_id=? AND ns=? AND task=?",
-                              (run_id, ns, task)).fetchone()
+        row = self.db.execute(
+            "SELECT t, v FROM resumes WHERE run_id=? AND ns=? AND task=?", (run_id, ns, task)
+        ).fetchone()
         return list(loads(*row)) if row else []
 
     def add_resume(self, run_id: str, ns: str, task: str, value: Any) -> None:
         values = self.resume_values(run_id, ns, task) + [value]
         t, v = dumps(values)
-        self.db.execute("INSERT OR REPLACE INTO resumes(run_id, ns, task, t, v) VALUES(?,?,?,?,?)",
-                        (run_id, ns, task, t, v))
-        audit_log.note(self.db, run_id, "resume", ns, None, task, {"index": len(values) - 1}, dumps(value)[1])
+        self.db.execute(
+            "INSERT OR REPLACE INTO resumes(run_id, ns, task, t, v) VALUES(?,?,?,?,?)",
+            (run_id, ns, task, t, v),
+        )
+        audit_log.note(
+            self.db, run_id, "resume", ns, None, task, {"index": len(values) - 1}, dumps(value)[1]
+        )
 
     def carry(self, run_id: str, ns: str, task: str) -> Any:
         """What a paused task's attempt left for its re-run (``nested_graphs.NestedRuns.carry``)."""
-        row = self.db.execute("SELECT t, v FROM carries WHERE run_id=? AND ns=? AND task=?",
-                              (run_id, ns, task)).fetchone()
+        row = self.db.execute(
+            "SELECT t, v FROM carries WHERE run_id=? AND ns=? AND task=?", (run_id, ns, task)
+        ).fetchone()
         return loads(*row) if row else None
 
     def save_carry(self, run_id: str, ns: str, task: str, carry: Any) -> None:
         t, v = dumps(carry)
-        self.db.execute("INSERT OR REPLACE INTO carries(run_id, ns, task, t, v) VALUES(?,?,?,?,?)",
-                        (run_id, ns, task, t, v))
+        self.db.execute(
+            "INSERT OR REPLACE INTO carries(run_id, ns, task, t, v) VALUES(?,?,?,?,?)",
+            (run_id, ns, task, t, v),
+        )
 
 
 from agentc.runtime_shims.pregel import EMPTY as _EMPTY  # noqa: E402  (marker: delete the row)
+
 EMPTY = _EMPTY
 
 
@@ -275,13 +360,24 @@ def run_row(db: sqlite3.Connection, run_id: str) -> dict[str, Any] | None:
     read by the console over a read-only connection (run_view.py)."""
     row = db.execute(
         "SELECT run_id, entry, workflow, ir, status, created, updated, interrupts, error,"
-        " context_t, context, output_t, output FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        " context_t, context, output_t, output FROM runs WHERE run_id=?",
+        (run_id,),
+    ).fetchone()
     if row is None:
         return None
-    keys = ("run_id", "entry", "workflow", "ir", "status", "created", "updated", "interrupts", "error")
+    keys = (
+        "run_id",
+        "entry",
+        "workflow",
+        "ir",
+        "status",
+        "created",
+        "updated",
+        "interrupts",
+        "error",
+    )
     out = dict(zip(keys, row[:9]))
     out["interrupts"] = json.loads(out["interrupts"] or "[]")
     out["context"] = loads(row[9], row[10]) if row[9] else None
     out["output"] = loads(row[11], row[12]) if row[11] else None
     return out
-

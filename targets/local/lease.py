@@ -20,6 +20,7 @@ lease:
   ``running`` with a dead holder is ``crashed``; with no holder, ``interrupted``
   (``agentc runs``). Both are continued with ``agentc resume``.
 """
+
 from __future__ import annotations
 
 import os
@@ -112,8 +113,9 @@ class Holder:
 
 
 def holder(db: sqlite3.Connection, run_id: str) -> Holder | None:
-    row = db.execute("SELECT token, pid, host, proc_start, since, renewed FROM leases WHERE run_id=?",
-                     (run_id,)).fetchone()
+    row = db.execute(
+        "SELECT token, pid, host, proc_start, since, renewed FROM leases WHERE run_id=?", (run_id,)
+    ).fetchone()
     return Holder(*row) if row else None
 
 
@@ -122,30 +124,41 @@ def acquire(db: sqlite3.Connection, run_id: str) -> str:
     process holds it. Returns this holding's token."""
     found = holder(db, run_id)
     if found is not None and found.alive():
-        raise AgentcError(Code.RUN_BUSY, f"run {run_id} is being driven by another process: {found.describe()}",
-                          construct=run_id,
-                          hint=f"wait for that process to finish or pause the run (see `agentc runs`); if it is "
-                               f"gone for good its lease expires {TTL:g}s after its last renewal")
+        raise AgentcError(
+            Code.RUN_BUSY,
+            f"run {run_id} is being driven by another process: {found.describe()}",
+            construct=run_id,
+            hint=f"wait for that process to finish or pause the run (see `agentc runs`); if it is "
+            f"gone for good its lease expires {TTL:g}s after its last renewal",
+        )
     token = uuid.uuid4().hex
     pid, proc_start = _me()
     now = time.time()
-    db.execute("INSERT OR REPLACE INTO leases(run_id, token, pid, host, proc_start, since, renewed)"
-               " VALUES(?,?,?,?,?,?,?)", (run_id, token, pid, HOST, proc_start, now, now))
+    db.execute(
+        "INSERT OR REPLACE INTO leases(run_id, token, pid, host, proc_start, since, renewed)"
+        " VALUES(?,?,?,?,?,?,?)",
+        (run_id, token, pid, HOST, proc_start, now, now),
+    )
     return token
 
 
 def renew(db: sqlite3.Connection, run_id: str, token: str) -> None:
     """Inside a write transaction (fencing): renew the lease, or stop with ``LeaseLost``."""
-    cur = db.execute("UPDATE leases SET renewed=? WHERE run_id=? AND token=?", (time.time(), run_id, token))
+    cur = db.execute(
+        "UPDATE leases SET renewed=? WHERE run_id=? AND token=?", (time.time(), run_id, token)
+    )
     if cur.rowcount == 1:
         return
     found = holder(db, run_id)
     who = found.describe() if found else "no process"
-    raise LeaseLost(Code.RUN_BUSY, f"run {run_id} was taken over ({who} holds it now); this process "
-                                   "stopped driving it and wrote nothing more",
-                    construct=run_id,
-                    hint=f"this process went {TTL:g}s without renewing its lease (frozen or suspended?); "
-                         "the other process continues the run")
+    raise LeaseLost(
+        Code.RUN_BUSY,
+        f"run {run_id} was taken over ({who} holds it now); this process "
+        "stopped driving it and wrote nothing more",
+        construct=run_id,
+        hint=f"this process went {TTL:g}s without renewing its lease (frozen or suspended?); "
+        "the other process continues the run",
+    )
 
 
 def release(db: sqlite3.Connection, run_id: str, token: str) -> None:
@@ -168,7 +181,9 @@ class Heartbeat:
     def __init__(self, path: str, run_id: str, token: str) -> None:
         self.path, self.run_id, self.token = path, run_id, token
         self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name=f"agentc-lease-{run_id}", daemon=True)
+        self.thread = threading.Thread(
+            target=self._loop, name=f"agentc-lease-{run_id}", daemon=True
+        )
         self.thread.start()
 
     def _loop(self) -> None:
@@ -179,8 +194,10 @@ class Heartbeat:
         try:
             while not self.stopped.wait(HEARTBEAT):
                 try:
-                    cur = db.execute("UPDATE leases SET renewed=? WHERE run_id=? AND token=?",
-                                     (time.time(), self.run_id, self.token))
+                    cur = db.execute(
+                        "UPDATE leases SET renewed=? WHERE run_id=? AND token=?",
+                        (time.time(), self.run_id, self.token),
+                    )
                 except sqlite3.Error:
                     continue  # busy: the next beat (or the next commit) renews
                 if cur.rowcount == 0:

@@ -10,6 +10,7 @@ original's forks and open the two side by side (docs/ui.md).
 Readers tolerate a journal made before this table existed (the console opens databases
 read-only and cannot create it): such a journal has no forks.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,25 +29,54 @@ KINDS = ("fork", "replay")
 _COLUMNS = "run_id, origin, kind, at, value, created"
 
 
-def record(db: sqlite3.Connection, run_id: str, *, origin: str, kind: str, at: int | None,
-           value: Any = None, changed: bool = False) -> None:
+def record(
+    db: sqlite3.Connection,
+    run_id: str,
+    *,
+    origin: str,
+    kind: str,
+    at: int | None,
+    value: Any = None,
+    changed: bool = False,
+) -> None:
     """Inside the journal transaction that seeds run ``run_id``. ``value``: what replaced
     event ``at`` of ``origin`` (JSON-able), when ``changed``; else the step was kept."""
     if kind not in KINDS:
         raise ValueError(f"lineage kind {kind!r}: expected one of {KINDS}")
-    db.execute(f"INSERT OR REPLACE INTO lineage({_COLUMNS}) VALUES(?,?,?,?,?,?)",
-               (run_id, origin, kind, at, json.dumps(value, sort_keys=True) if changed else None, time.time()))
+    db.execute(
+        f"INSERT OR REPLACE INTO lineage({_COLUMNS}) VALUES(?,?,?,?,?,?)",
+        (
+            run_id,
+            origin,
+            kind,
+            at,
+            json.dumps(value, sort_keys=True) if changed else None,
+            time.time(),
+        ),
+    )
 
 
 def _rows(db: sqlite3.Connection, where: str, arg: str) -> list[dict[str, Any]]:
     try:
-        rows = db.execute(f"SELECT {_COLUMNS} FROM lineage WHERE {where} ORDER BY created, run_id", (arg,)).fetchall()
+        rows = db.execute(
+            f"SELECT {_COLUMNS} FROM lineage WHERE {where} ORDER BY created, run_id", (arg,)
+        ).fetchall()
     except sqlite3.OperationalError as exc:  # a journal older than this table
         if "no such table" in str(exc):
             return []
         raise
-    return [{"run_id": r[0], "origin": r[1], "kind": r[2], "at": r[3], "changed": r[4] is not None,
-             "value": json.loads(r[4]) if r[4] is not None else None, "created": r[5]} for r in rows]
+    return [
+        {
+            "run_id": r[0],
+            "origin": r[1],
+            "kind": r[2],
+            "at": r[3],
+            "changed": r[4] is not None,
+            "value": json.loads(r[4]) if r[4] is not None else None,
+            "created": r[5],
+        }
+        for r in rows
+    ]
 
 
 def origin_of(db: sqlite3.Connection, run_id: str) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ journal that does not know the copy (a resumed run) decodes it from the rows onc
 rows are written in the caller's transaction (``Journal.tx``): a crash keeps the old value
 or the new one, never part of a step.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -51,15 +52,19 @@ def read_values(db: sqlite3.Connection, run_id: str, ns: str) -> dict[str, Any]:
     console over a read-only connection (``run_view.py``)."""
     out: dict[str, Any] = {}
     lists = False
-    for name, t, v in db.execute("SELECT name, t, v FROM channels WHERE run_id=? AND ns=?", (run_id, ns)):
+    for name, t, v in db.execute(
+        "SELECT name, t, v FROM channels WHERE run_id=? AND ns=?", (run_id, ns)
+    ):
         if t.startswith(LIST):
             lists = True
-            out[name] = list(loads(t[len(LIST):], v))
+            out[name] = list(loads(t[len(LIST) :], v))
         else:
             out[name] = loads(t, v)
     if lists:  # only then: a journal written before has no channel_items table
         for name, t, v in db.execute(
-                "SELECT name, t, v FROM channel_items WHERE run_id=? AND ns=? ORDER BY name, seq", (run_id, ns)):
+            "SELECT name, t, v FROM channel_items WHERE run_id=? AND ns=? ORDER BY name, seq",
+            (run_id, ns),
+        ):
             if name in out:
                 out[name].extend(loads(t, v))
     return out
@@ -91,8 +96,15 @@ class ListItems:
                 del self.known[key]
             self.plain = {k for k in self.plain if k[0] != run_id}
 
-    def save(self, db: sqlite3.Connection, run_id: str, ns: str, changed: Iterable[tuple[str, Any]],
-             empty: Any, remember: bool) -> None:
+    def save(
+        self,
+        db: sqlite3.Connection,
+        run_id: str,
+        ns: str,
+        changed: Iterable[tuple[str, Any]],
+        empty: Any,
+        remember: bool,
+    ) -> None:
         """Write ``changed`` channel values (``empty``: the channel holds none); inside the
         caller's transaction. ``remember``: this journal holds the run's lease, so the
         copies it keeps stay the stored values."""
@@ -113,13 +125,16 @@ class ListItems:
                         self.plain.add(key)
                 self.known.pop(key, None)
         if plain:
-            db.executemany("INSERT OR REPLACE INTO channels(run_id, ns, name, t, v) VALUES(?,?,?,?,?)", plain)
+            db.executemany(
+                "INSERT OR REPLACE INTO channels(run_id, ns, name, t, v) VALUES(?,?,?,?,?)", plain
+            )
         if deleted:
             db.executemany("DELETE FROM channels WHERE run_id=? AND ns=? AND name=?", deleted)
             db.executemany("DELETE FROM channel_items WHERE run_id=? AND ns=? AND name=?", deleted)
 
-    def _save_list(self, db: sqlite3.Connection, key: tuple[str, str, str], value: list[Any],
-                   remember: bool) -> None:
+    def _save_list(
+        self, db: sqlite3.Connection, key: tuple[str, str, str], value: list[Any], remember: bool
+    ) -> None:
         self.plain.discard(key)
         prev = self.known.get(key) if remember else None
         if prev is None:
@@ -127,15 +142,19 @@ class ListItems:
         if prev is not None and extends(value, prev[0]):
             stored, seq = prev
             if len(value) > len(stored):
-                added = value[len(stored):]
+                added = value[len(stored) :]
                 t, v = dumps(added)
-                db.execute("INSERT INTO channel_items(run_id, ns, name, seq, t, v) VALUES(?,?,?,?,?,?)",
-                           (*key, seq, t, v))
+                db.execute(
+                    "INSERT INTO channel_items(run_id, ns, name, seq, t, v) VALUES(?,?,?,?,?,?)",
+                    (*key, seq, t, v),
+                )
                 prev = (stored + _apart(added, t, v), seq + 1)
         else:  # stored whole: an earlier item changed, or no list was stored
             t, v = dumps(value)
-            db.execute("INSERT OR REPLACE INTO channels(run_id, ns, name, t, v) VALUES(?,?,?,?,?)",
-                       (*key, LIST + t, v))
+            db.execute(
+                "INSERT OR REPLACE INTO channels(run_id, ns, name, t, v) VALUES(?,?,?,?,?)",
+                (*key, LIST + t, v),
+            )
             db.execute("DELETE FROM channel_items WHERE run_id=? AND ns=? AND name=?", key)
             prev = (_apart(value, t, v), 1)
         if remember:
@@ -147,16 +166,19 @@ class ListItems:
             self.known.pop(key, None)
 
 
-def _stored(db: sqlite3.Connection, key: tuple[str, str, str]) -> tuple[tuple[Any, ...], int] | None:
+def _stored(
+    db: sqlite3.Connection, key: tuple[str, str, str]
+) -> tuple[tuple[Any, ...], int] | None:
     """The list stored for a channel, decoded (apart from any frame), and its next seq;
     None when the row holds no list in this form (no row, a plain row written before)."""
     row = db.execute("SELECT t, v FROM channels WHERE run_id=? AND ns=? AND name=?", key).fetchone()
     if row is None or not row[0].startswith(LIST):
         return None
-    items = list(loads(row[0][len(LIST):], row[1]))
+    items = list(loads(row[0][len(LIST) :], row[1]))
     last = 0
     for seq, t, v in db.execute(
-            "SELECT seq, t, v FROM channel_items WHERE run_id=? AND ns=? AND name=? ORDER BY seq", key):
+        "SELECT seq, t, v FROM channel_items WHERE run_id=? AND ns=? AND name=? ORDER BY seq", key
+    ):
         items.extend(loads(t, v))
         last = seq
     return tuple(items), last + 1

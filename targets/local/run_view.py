@@ -20,6 +20,7 @@ reduce). A channel with a user-defined reducer is not folded here (that would ru
 code to display a page): its per-step writes are shown instead. The latest step shows
 the journal's own checkpoint.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,17 +75,31 @@ class RunView:
             return []
         try:
             out = []
-            counts = dict(db.execute(
-                "SELECT run_id, COUNT(*) FROM writes WHERE node NOT IN ('__start__', 'input') GROUP BY run_id"))
+            counts = dict(
+                db.execute(
+                    "SELECT run_id, COUNT(*) FROM writes WHERE node NOT IN ('__start__', 'input') GROUP BY run_id"
+                )
+            )
             for rid, wf, entry, st, created, updated, interrupts in db.execute(
-                    "SELECT run_id, workflow, entry, status, created, updated, interrupts FROM runs"
-                    " ORDER BY created DESC, run_id"):
+                "SELECT run_id, workflow, entry, status, created, updated, interrupts FROM runs"
+                " ORDER BY created DESC, run_id"
+            ):
                 st = lease.effective_status(st, lease.holder(db, rid))
                 if status and st != status:
                     continue
                 pending = json.loads(interrupts or "[]") if st == "waiting" else []
-                out.append(RunSummary(rid, wf, entry, st, created, updated, counts.get(rid, 0),
-                                      [waiting_label(p) for p in pending]))
+                out.append(
+                    RunSummary(
+                        rid,
+                        wf,
+                        entry,
+                        st,
+                        created,
+                        updated,
+                        counts.get(rid, 0),
+                        [waiting_label(p) for p in pending],
+                    )
+                )
             return out
         finally:
             db.close()
@@ -101,7 +116,9 @@ class RunView:
             out["status"] = lease.effective_status(out["status"], lease.holder(db, run_id))
             if out["status"] != "waiting":
                 out["interrupts"] = []
-            out["ir"] = IR.load(out["ir"]).model_dump(mode="json")  # journaled by any readable IR version
+            out["ir"] = IR.load(out["ir"]).model_dump(
+                mode="json"
+            )  # journaled by any readable IR version
             out["context"] = to_jsonable(out["context"])
             out["output"] = to_jsonable(out["output"])
             out["agents"] = out["ir"]["body"]["kind"] == "agents"
@@ -126,7 +143,11 @@ class RunView:
         if db is None:
             return None
         try:
-            return read_db(db, run_id, where=str(self.path)) if run_row(db, run_id) is not None else None
+            return (
+                read_db(db, run_id, where=str(self.path))
+                if run_row(db, run_id) is not None
+                else None
+            )
         finally:
             db.close()
 
@@ -150,7 +171,10 @@ class RunView:
         if db is None:
             return {"origin": None, "derived": []}
         try:
-            return {"origin": lineage.origin_of(db, run_id), "derived": lineage.derived_from(db, run_id)}
+            return {
+                "origin": lineage.origin_of(db, run_id),
+                "derived": lineage.derived_from(db, run_id),
+            }
         finally:
             db.close()
 
@@ -160,7 +184,9 @@ class RunView:
         h = h or self.history(run_id)
         return [] if h is None or h.kind == "agents" else timeline.steps(h)
 
-    def state_at(self, run_id: str, step: int | None = None, h: History | None = None) -> dict[str, Any]:
+    def state_at(
+        self, run_id: str, step: int | None = None, h: History | None = None
+    ) -> dict[str, Any]:
         """``{"values": ..., "unfolded": {channel: [writes per step]}, "checkpoint": bool}``:
         the root graph's state after superstep ``step`` (None: the latest checkpoint)."""
         run = self.run(run_id)
@@ -170,17 +196,31 @@ class RunView:
                 db.close()
             return {"values": {}, "unfolded": {}, "checkpoint": False}
         try:
-            last = db.execute("SELECT step FROM frames WHERE run_id=? AND ns=''", (run_id,)).fetchone()
+            last = db.execute(
+                "SELECT step FROM frames WHERE run_id=? AND ns=''", (run_id,)
+            ).fetchone()
             if step is None or (last is not None and step >= last[0] - 1):
                 keys = set(run["ir"]["body"]["graph"]["state"]["keys"])
-                chans = {n: to_jsonable(v) for n, v in sorted(list_items.read_values(db, run_id, "").items())
-                         if n in keys}
-                return {"values": dict(sorted({**to_jsonable(_initial(run["ir"]["body"]["graph"])), **chans}.items())),
-                        "unfolded": {}, "checkpoint": True}
+                chans = {
+                    n: to_jsonable(v)
+                    for n, v in sorted(list_items.read_values(db, run_id, "").items())
+                    if n in keys
+                }
+                return {
+                    "values": dict(
+                        sorted(
+                            {**to_jsonable(_initial(run["ir"]["body"]["graph"])), **chans}.items()
+                        )
+                    ),
+                    "unfolded": {},
+                    "checkpoint": True,
+                }
         finally:
             db.close()
         h = h or self.history(run_id)
-        return _fold(run["ir"]["body"]["graph"], timeline.root_writes(h, step) if h is not None else [])
+        return _fold(
+            run["ir"]["body"]["graph"], timeline.root_writes(h, step) if h is not None else []
+        )
 
 
 # ---------------------------------------------------------------- helpers (pure)
@@ -188,20 +228,38 @@ def _task_order(task: str) -> tuple[str, ...]:
     """The barrier's order of a step's tasks (``pregel.path_key``) from a task key
     ``STEP:push:IDX`` / ``STEP:pull:NAME``."""
     _, kind, rest = task.split(":", 2) if task.count(":") >= 2 else ("", "pull", task)
-    return ("__pregel_push", f"{int(rest):010d}") if kind == "push" and rest.isdigit() else ("__pregel_pull", rest)
+    return (
+        ("__pregel_push", f"{int(rest):010d}")
+        if kind == "push" and rest.isdigit()
+        else ("__pregel_pull", rest)
+    )
 
 
-_TYPE_DEFAULTS = {"list": list, "sequence": list, "dict": dict, "mapping": dict, "str": str, "int": int,
-                  "float": float, "tuple": tuple, "set": set}
+_TYPE_DEFAULTS = {
+    "list": list,
+    "sequence": list,
+    "dict": dict,
+    "mapping": dict,
+    "str": str,
+    "int": int,
+    "float": float,
+    "tuple": tuple,
+    "set": set,
+}
 
 
 def _initial(graph: dict[str, Any]) -> dict[str, Any]:
     """Reducer channels start at their type's default (``list()``...), written or not."""
     out = {}
     for spec in graph["channels"]:
-        if spec["name"] in graph["state"]["keys"] and spec.get("kind") == "reducer" and \
-                spec.get("initial") == "type_default":
-            default = _TYPE_DEFAULTS.get(str(spec.get("type", "")).split("[", 1)[0].rsplit(".", 1)[-1].lower())
+        if (
+            spec["name"] in graph["state"]["keys"]
+            and spec.get("kind") == "reducer"
+            and spec.get("initial") == "type_default"
+        ):
+            default = _TYPE_DEFAULTS.get(
+                str(spec.get("type", "")).split("[", 1)[0].rsplit(".", 1)[-1].lower()
+            )
             if default is not None:
                 out[spec["name"]] = default()
     return out
@@ -235,4 +293,8 @@ def _fold(graph: dict[str, Any], writes: list[tuple[str, int, str, str, Any]]) -
                         unfolded.setdefault(ch, []).append({"step": step, "write": to_jsonable(v)})
                     case _:
                         values[ch] = v
-    return {"values": {k: to_jsonable(values[k]) for k in sorted(values)}, "unfolded": unfolded, "checkpoint": False}
+    return {
+        "values": {k: to_jsonable(values[k]) for k in sorted(values)},
+        "unfolded": unfolded,
+        "checkpoint": False,
+    }

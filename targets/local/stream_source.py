@@ -4,6 +4,7 @@ Reads a run's agent steps, its approval decisions and its status from the SQLite
 over a connection of its own (WAL: the driving process commits while this one reads), only
 the rows committed since the last read.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -44,9 +45,13 @@ class JournalSource:
         if db is None:
             return None
         try:
-            row = db.execute("SELECT t, v FROM writes WHERE run_id=? AND ns='agents' AND task='input'",
-                             (self.run_id,)).fetchone()
-            ctx = db.execute("SELECT context_t, context FROM runs WHERE run_id=?", (self.run_id,)).fetchone()
+            row = db.execute(
+                "SELECT t, v FROM writes WHERE run_id=? AND ns='agents' AND task='input'",
+                (self.run_id,),
+            ).fetchone()
+            ctx = db.execute(
+                "SELECT context_t, context FROM runs WHERE run_id=?", (self.run_id,)
+            ).fetchone()
         except sqlite3.OperationalError:  # the tables are not there yet
             return None
         if row is None or ctx is None:
@@ -59,21 +64,22 @@ class JournalSource:
         if db is None:
             return Snapshot({}, {}, state)
         for rowid, key, t, v in db.execute(
-                "SELECT rowid, task, t, v FROM writes WHERE run_id=? AND ns='agents' AND rowid>? ORDER BY rowid",
-                (self.run_id, self.rowid)):
+            "SELECT rowid, task, t, v FROM writes WHERE run_id=? AND ns='agents' AND rowid>? ORDER BY rowid",
+            (self.run_id, self.rowid),
+        ):
             self.rowid = rowid
             if key != "input":
                 self.entries[key] = loads(t, v)
         decisions: dict[str, Any] = {}
-        for task, t, v in db.execute("SELECT task, t, v FROM resumes WHERE run_id=? AND ns='agents'",
-                                     (self.run_id,)):
+        for task, t, v in db.execute(
+            "SELECT task, t, v FROM resumes WHERE run_id=? AND ns='agents'", (self.run_id,)
+        ):
             values = loads(t, v)
             if task.startswith("pause:") and values:
-                decisions[task[len("pause:"):]] = values[-1]
+                decisions[task[len("pause:") :]] = values[-1]
         return Snapshot(dict(self.entries), decisions, state)
 
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
             self.db = None
-

@@ -10,6 +10,7 @@ and text, an approval answer split into one decision per tool call.
 
 Pure functions over ``History`` (no database): ``run_view.py`` does the reading.
 """
+
 from __future__ import annotations
 
 import base64
@@ -61,8 +62,15 @@ def events(h: History, run: dict[str, Any]) -> list[Event]:
     out = _agent_events(h.events) if h.kind == "agents" else _graph_events(h.events)
     for p in run["interrupts"]:
         node = f"{p.get('agent')}/{p.get('tool')}" if p.get("kind") == "approval" else p.get("node")
-        out.append(Event("pending", "waiting: " + waiting_label(p), p.get("ns", ""), data=_pending_data(p),
-                         node=node))
+        out.append(
+            Event(
+                "pending",
+                "waiting: " + waiting_label(p),
+                p.get("ns", ""),
+                data=_pending_data(p),
+                node=node,
+            )
+        )
     if run["error"]:
         out.append(Event("error", "failed", data=run["error"]))
     if run["status"] == "done":
@@ -93,15 +101,27 @@ def taken(h: History) -> dict[str, int]:
 
 def steps(h: History) -> list[int]:
     """The root graph's completed supersteps (0 is the input)."""
-    return sorted({e.step for e in h.events if e.kind in ("input", "node") and e.ns == "" and e.step is not None})
+    return sorted(
+        {
+            e.step
+            for e in h.events
+            if e.kind in ("input", "node") and e.ns == "" and e.step is not None
+        }
+    )
 
 
 def root_writes(h: History, upto: int) -> list[tuple[str, int, str, str, Any]]:
     """``(ns, step, task, node, writes)`` of the root graph's tasks through superstep
     ``upto``, with the exact journaled values (``raw``), for folding a past state."""
-    return [(e.ns, e.step, e.data.get("task", ""), e.name or "", _decode(e)) for e in h.events
-            if e.kind in ("input", "node") and e.ns == "" and e.step is not None and e.step <= upto
-            and e.raw is not None]
+    return [
+        (e.ns, e.step, e.data.get("task", ""), e.name or "", _decode(e))
+        for e in h.events
+        if e.kind in ("input", "node")
+        and e.ns == ""
+        and e.step is not None
+        and e.step <= upto
+        and e.raw is not None
+    ]
 
 
 def _decode(e: AuditEvent) -> Any:
@@ -119,13 +139,20 @@ def _pending_data(p: dict[str, Any]) -> Any:
 
 
 def _retry(e: AuditEvent) -> Event:
-    return Event("retry", f"retry: {e.name} (attempt {e.data.get('attempt')} failed)", e.ns, e.step, e.data,
-                 e.name, e.seq)
+    return Event(
+        "retry",
+        f"retry: {e.name} (attempt {e.data.get('attempt')} failed)",
+        e.ns,
+        e.step,
+        e.data,
+        e.name,
+        e.seq,
+    )
 
 
 def _task_of(e: AuditEvent) -> str:
     """A resume event's task key (its ``key`` is ``ns/task``, or ``task`` at the root)."""
-    return e.key[len(e.ns) + 1:] if e.ns and e.key.startswith(e.ns + "/") else e.key
+    return e.key[len(e.ns) + 1 :] if e.ns and e.key.startswith(e.ns + "/") else e.key
 
 
 def _graph_events(history: list[AuditEvent]) -> list[Event]:
@@ -136,18 +163,43 @@ def _graph_events(history: list[AuditEvent]) -> list[Event]:
             case "input" | "node":
                 writes = e.data.get("writes") or []
                 visible = [[ch, v] for ch, v in writes if not str(ch).startswith(INTERNAL_PREFIXES)]
-                routes = [str(ch)[len("branch:to:"):] for ch, _ in writes if str(ch).startswith("branch:to:")]
+                routes = [
+                    str(ch)[len("branch:to:") :]
+                    for ch, _ in writes
+                    if str(ch).startswith("branch:to:")
+                ]
                 if e.name == START:
-                    out.append(Event("input", "input", e.ns, e.step, dict(visible) if visible else None, seq=e.seq))
+                    out.append(
+                        Event(
+                            "input",
+                            "input",
+                            e.ns,
+                            e.step,
+                            dict(visible) if visible else None,
+                            seq=e.seq,
+                        )
+                    )
                     continue
                 data: dict[str, Any] = {"writes": visible}
                 if routes:
                     data["next"] = routes
-                out.append(Event("node", e.name or "", e.ns, e.step, data, e.name, e.seq, replayable=True))
+                out.append(
+                    Event("node", e.name or "", e.ns, e.step, data, e.name, e.seq, replayable=True)
+                )
             case "resume":
                 task = _task_of(e)
                 node = names.get((e.ns, task)) or task.rpartition(":")[2]
-                out.append(Event("answer", f"answer given to {node}", e.ns, None, e.data.get("value"), node, e.seq))
+                out.append(
+                    Event(
+                        "answer",
+                        f"answer given to {node}",
+                        e.ns,
+                        None,
+                        e.data.get("value"),
+                        node,
+                        e.seq,
+                    )
+                )
             case "retry":
                 out.append(_retry(e))
     return out
@@ -158,7 +210,9 @@ _DONE = {"approve": "approved", "reject": "rejected"}
 
 def _agent_events(history: list[AuditEvent]) -> list[Event]:
     out: list[Event] = []
-    proposed: dict[str, tuple[str, str]] = {}  # call id -> (agent, tool), from the model responses so far
+    proposed: dict[
+        str, tuple[str, str]
+    ] = {}  # call id -> (agent, tool), from the model responses so far
     for e in history:
         prefix = "nested " if e.data.get("scope") else ""
         match e.kind:
@@ -169,20 +223,51 @@ def _agent_events(history: list[AuditEvent]) -> list[Event]:
                 for it in items if isinstance(items, list) else []:
                     if isinstance(it, dict) and it.get("call_id"):
                         proposed[it["call_id"]] = (e.name or "", str(it.get("call")))
-                out.append(Event("model", f"{prefix}model call: {e.name}", data=items, node=e.name or None,
-                                 seq=e.seq, replayable=True))
+                out.append(
+                    Event(
+                        "model",
+                        f"{prefix}model call: {e.name}",
+                        data=items,
+                        node=e.name or None,
+                        seq=e.seq,
+                        replayable=True,
+                    )
+                )
             case "tool":
-                out.append(Event("tool", f"{prefix}tool call: {e.name}",
-                                 data={"call_id": e.data.get("call_id"), "arguments": e.data.get("arguments"),
-                                       "output": e.data.get("result")},
-                                 node=f"{e.data.get('agent')}/{e.name}", seq=e.seq, replayable=True))
+                out.append(
+                    Event(
+                        "tool",
+                        f"{prefix}tool call: {e.name}",
+                        data={
+                            "call_id": e.data.get("call_id"),
+                            "arguments": e.data.get("arguments"),
+                            "output": e.data.get("result"),
+                        },
+                        node=f"{e.data.get('agent')}/{e.name}",
+                        seq=e.seq,
+                        replayable=True,
+                    )
+                )
             case "guardrail":
-                out.append(Event("guardrail", f"{prefix}{e.data.get('guardrail')}: {e.name}",
-                                 data=e.data.get("result"), seq=e.seq, replayable=True))
+                out.append(
+                    Event(
+                        "guardrail",
+                        f"{prefix}{e.data.get('guardrail')}: {e.name}",
+                        data=e.data.get("result"),
+                        seq=e.seq,
+                        replayable=True,
+                    )
+                )
             case "hook":
-                out.append(Event("hook", f"{prefix}hook: {e.name}" + (f" ({e.data['agent']})" if e.data.get("agent")
-                                                                       else ""),
-                                 data=e.data.get("context_changes"), seq=e.seq))
+                out.append(
+                    Event(
+                        "hook",
+                        f"{prefix}hook: {e.name}"
+                        + (f" ({e.data['agent']})" if e.data.get("agent") else ""),
+                        data=e.data.get("context_changes"),
+                        seq=e.seq,
+                    )
+                )
             case "resume":
                 out.extend(_decisions(e, proposed))
             case "retry":
@@ -199,8 +284,15 @@ def _decisions(e: AuditEvent, proposed: dict[str, tuple[str, str]]) -> list[Even
     out = []
     for cid, d in value.items():
         agent, tool = proposed.get(cid, ("", cid))
-        out.append(Event("decision", f"{_DONE.get(d.get('action'), d.get('action'))}: {tool}",
-                         data={"call_id": cid, **d}, node=f"{agent}/{tool}", seq=e.seq))
+        out.append(
+            Event(
+                "decision",
+                f"{_DONE.get(d.get('action'), d.get('action'))}: {tool}",
+                data={"call_id": cid, **d},
+                node=f"{agent}/{tool}",
+                seq=e.seq,
+            )
+        )
     return out
 
 
@@ -218,7 +310,11 @@ def _model_items(items: Any) -> Any:
                 args = it.get("arguments")
             out.append({"call": it.get("name"), "call_id": it.get("call_id"), "arguments": args})
         elif isinstance(it, dict) and it.get("type") == "message":
-            text = [c.get("text") for c in it.get("content") or [] if isinstance(c, dict) and "text" in c]
+            text = [
+                c.get("text")
+                for c in it.get("content") or []
+                if isinstance(c, dict) and "text" in c
+            ]
             out.append({"message": "".join(t for t in text if t)})
         else:
             out.append(it)

@@ -6,6 +6,7 @@ module, activity names). The activities are agentc's step worker
 (``runtime_shims/temporal_runtime.py``), registered by ``agentc worker temporal REF``.
 See docs/temporal.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,9 @@ def default_task_queue(workflow_type: str) -> str:
 def lower(wf: Workflow) -> Artifact:
     from agentc.policies import refuse_unsupported
 
-    refuse_unsupported(wf, "temporal")  # docs/policies.md: rules this target cannot enforce are refused
+    refuse_unsupported(
+        wf, "temporal"
+    )  # docs/policies.md: rules this target cannot enforce are refused
     return _LOWERINGS[wf.body.kind](wf)
 
 
@@ -41,7 +44,9 @@ def _lower_graph(wf: Workflow) -> Artifact:
 
     from agentc.targets.fanout_blocks import refuse_mixed
 
-    refuse_mixed(wf, "temporal")  # the one fan-out policy shape this target does not enforce (AC200)
+    refuse_mixed(
+        wf, "temporal"
+    )  # the one fan-out policy shape this target does not enforce (AC200)
     lay = layout(wf)
     files: dict[str, str] = {}
     modules = []
@@ -49,8 +54,14 @@ def _lower_graph(wf: Workflow) -> Artifact:
         level = lay.levels[path]
         mod = module_name(level.workflow)
         files[f"{mod}.py"] = format_source(ModuleWriter(wf, lay, level).source())
-        modules.append({"module": mod, "class": class_name(level.workflow), "workflow_type": level.workflow,
-                        "graph_path": list(path)})
+        modules.append(
+            {
+                "module": mod,
+                "class": class_name(level.workflow),
+                "workflow_type": level.workflow,
+                "graph_path": list(path),
+            }
+        )
     return _artifact(wf, files, lay.root.workflow, lay, modules)
 
 
@@ -62,26 +73,53 @@ def _lower_agents(wf: Workflow) -> Artifact:
 
     lay = agent_layout(wf)
     mod = module_name(lay.workflow)
-    modules = [{"module": mod, "class": class_name(w), "workflow_type": w, "graph_path": []} for w in lay.workflows]
+    modules = [
+        {"module": mod, "class": class_name(w), "workflow_type": w, "graph_path": []}
+        for w in lay.workflows
+    ]
     return _artifact(wf, {f"{mod}.py": agents_module(wf, lay)}, lay.workflow, lay, modules)
 
 
-_LOWERINGS: dict[BodyKind, Callable[[Workflow], Artifact]] = {"graph": _lower_graph, "agents": _lower_agents}
+_LOWERINGS: dict[BodyKind, Callable[[Workflow], Artifact]] = {
+    "graph": _lower_graph,
+    "agents": _lower_agents,
+}
 """This target's lowering, by the kind of the workflow's body (docs/architecture.md)."""
 
 
-def _artifact(wf: Workflow, files: dict[str, str], root: str, lay: Any, modules: list[dict[str, Any]]) -> Artifact:
+def _artifact(
+    wf: Workflow, files: dict[str, str], root: str, lay: Any, modules: list[dict[str, Any]]
+) -> Artifact:
     """The modules plus ``manifest.json`` (graphs and agent systems alike); ``lay`` is
     either layout: it has ``plan_id``, ``task_kinds`` and ``report``."""
-    files["manifest.json"] = json.dumps({
-        "target": "temporal", "workflow": root, "entry": wf.entry, "plan": lay.plan_id,
-        "ir_version": wf.ir_version, "modules": modules, "activities": sorted(lay.task_kinds),
-        "report": lay.report, "task_queue": default_task_queue(root),
-        "run": {"worker": f"agentc worker temporal {wf.entry} --address HOST:PORT",
-                "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT --input JSON"},
-    }, indent=2, sort_keys=True) + "\n"
-    return Artifact(target="temporal", name=wf.name, files=files,
-                    notes=tuple(f"temporal: {line}" for line in lay.report))
+    files["manifest.json"] = (
+        json.dumps(
+            {
+                "target": "temporal",
+                "workflow": root,
+                "entry": wf.entry,
+                "plan": lay.plan_id,
+                "ir_version": wf.ir_version,
+                "modules": modules,
+                "activities": sorted(lay.task_kinds),
+                "report": lay.report,
+                "task_queue": default_task_queue(root),
+                "run": {
+                    "worker": f"agentc worker temporal {wf.entry} --address HOST:PORT",
+                    "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT --input JSON",
+                },
+            },
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n"
+    )
+    return Artifact(
+        target="temporal",
+        name=wf.name,
+        files=files,
+        notes=tuple(f"temporal: {line}" for line in lay.report),
+    )
 
 
 def validate(artifact: Artifact) -> list[str]:

@@ -1,6 +1,7 @@
 """``agentc cancel RUN_ID --engine temporal``: cancel the workflow; a saga workflow
 compensates its completed effects before it reports the cancellation
 (``runtime_shims/temporal_saga.py``, docs/effects.md)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,12 +24,20 @@ async def cancel(run_id: str, address: str, *, client: Any = None, timeout_s: fl
     try:
         await handle.cancel()
     except RPCError as exc:
-        raise AgentcError(Code.UNKNOWN_RUN, f"cannot cancel {run_id}: {exc}", construct=run_id,
-                          hint="is it a running workflow on this server?") from None
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"cannot cancel {run_id}: {exc}",
+            construct=run_id,
+            hint="is it a running workflow on this server?",
+        ) from None
     try:
         await asyncio.wait_for(handle.result(), timeout_s)
-        raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} finished before the cancellation reached it",
-                          construct=run_id, hint="nothing was compensated")
+        raise AgentcError(
+            Code.RUN_NOT_RESUMABLE,
+            f"run {run_id} finished before the cancellation reached it",
+            construct=run_id,
+            hint="nothing was compensated",
+        )
     except WorkflowFailureError:
         pass  # cancelled (after compensating)
     try:

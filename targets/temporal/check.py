@@ -2,6 +2,7 @@
 sandbox (the validation a Worker does before it runs anything), and replays recorded
 histories with ``temporalio.worker.Replayer`` — so a change that would break running
 workflows (non-determinism) fails ``agentc validate`` / ``agentc check``."""
+
 from __future__ import annotations
 
 import asyncio
@@ -59,7 +60,9 @@ def check_artifact(artifact: Artifact, histories: list[Path] | None = None) -> l
             try:
                 asyncio.run(prepare(cls))
             except Exception as exc:  # noqa: BLE001 - any sandbox refusal is a finding
-                problems.append(f"{cls.__module__}: fails in the workflow sandbox: {type(exc).__name__}: {exc}")
+                problems.append(
+                    f"{cls.__module__}: fails in the workflow sandbox: {type(exc).__name__}: {exc}"
+                )
         for h in histories or []:
             err = replay(classes, h)
             if err:

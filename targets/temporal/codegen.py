@@ -9,6 +9,7 @@ is a child workflow. Every identifier is ours (``[A-Za-z0-9_]``), every user-der
 is written with ``repr`` — a Python literal — so no name or string from user code can
 inject code, and the output is deterministic.
 """
+
 from __future__ import annotations
 
 import keyword
@@ -31,8 +32,12 @@ def format_source(text: str) -> str:
 
     from ruff.__main__ import find_ruff_bin  # the binary itself: no interpreter start-up
 
-    r = subprocess.run([find_ruff_bin(), "format", "--isolated", "--line-length", "120", "-"],
-                       input=text, capture_output=True, text=True)
+    r = subprocess.run(
+        [find_ruff_bin(), "format", "--isolated", "--line-length", "120", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
         raise RuntimeError(f"agentc generated code ruff cannot format (an agentc bug): {r.stderr}")
     return r.stdout
@@ -50,17 +55,25 @@ def _template(name: str = "workflow.py.jinja2") -> Any:
     if _ENV is None:
         import jinja2
 
-        _ENV = jinja2.Environment(loader=jinja2.PackageLoader("agentc.targets.temporal", "templates"),
-                                  autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+        _ENV = jinja2.Environment(
+            loader=jinja2.PackageLoader("agentc.targets.temporal", "templates"),
+            autoescape=False,
+            keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined,
+        )
         _ENV.filters["py"] = repr
         _ENV.filters["doc"] = doc_text
     return _ENV.get_template(name)
 
 
-def policy(timeout: float = TIMEOUT_S, initial: float = 1.0, backoff: float = 2.0, maximum: float = 60.0) -> str:
+def policy(
+    timeout: float = TIMEOUT_S, initial: float = 1.0, backoff: float = 2.0, maximum: float = 60.0
+) -> str:
     """Activity options as Python source: an explicit timeout and a retry policy."""
-    return ('{"start_to_close_timeout": ' + f"timedelta(seconds={float(timeout)!r}), "
-            f'"retry_policy": retry({float(initial)!r}, {float(backoff)!r}, {float(maximum)!r})}}')
+    return (
+        '{"start_to_close_timeout": ' + f"timedelta(seconds={float(timeout)!r}), "
+        f'"retry_policy": retry({float(initial)!r}, {float(backoff)!r}, {float(maximum)!r})}}'
+    )
 
 
 def agents_module(wf: Any, lay: Any) -> str:
@@ -68,21 +81,43 @@ def agents_module(wf: Any, lay: Any) -> str:
     and each agent used as a tool)."""
     from agentc.plan.agent_saga import compensable_tools
 
-    loops = [{"workflow_type": lay.workflow, "class_name": class_name(lay.workflow), "root": True,
-              "doc": f"The agent loop of {wf.agents.start!r} (entry {wf.entry!r}).",
-              "saga": bool(compensable_tools(wf))}]  # compensates its tools' effects (docs/effects.md)
+    loops = [
+        {
+            "workflow_type": lay.workflow,
+            "class_name": class_name(lay.workflow),
+            "root": True,
+            "doc": f"The agent loop of {wf.agents.start!r} (entry {wf.entry!r}).",
+            "saga": bool(compensable_tools(wf)),
+        }
+    ]  # compensates its tools' effects (docs/effects.md)
     for (agent, tool), name in sorted(lay.agent_tools.items(), key=lambda kv: kv[1]):
-        loops.append({"workflow_type": name, "class_name": class_name(name), "root": False,
-                      "doc": f"Agent {agent!r}'s tool {tool!r}: an agent run as a tool, as a child workflow.",
-                      "saga": False})  # its compensable tools are refused (AC200, docs/effects.md)
+        loops.append(
+            {
+                "workflow_type": name,
+                "class_name": class_name(name),
+                "root": False,
+                "doc": f"Agent {agent!r}'s tool {tool!r}: an agent run as a tool, as a child workflow.",
+                "saga": False,
+            }
+        )  # its compensable tools are refused (AC200, docs/effects.md)
     from agentc.policies import step_timeout
 
-    timed = sorted((ty, policy(float(t))) for (_, tool), ty in lay.tool_types.items()  # docs/policies.md "Timeouts"
-                   if (t := step_timeout(wf, tool)) is not None)
-    return format_source(_template("agents.py.jinja2").render(
-        title=f"Temporal workflows for OpenAI Agents SDK agent system {wf.name!r} (entry {wf.entry!r}).",
-        plan=lay.plan_id, model_type=lay.model_type, default_policy=policy(), loops=loops, timed=timed,
-        step_types=sorted(t for t in lay.task_kinds if t != lay.model_type)))
+    timed = sorted(
+        (ty, policy(float(t)))
+        for (_, tool), ty in lay.tool_types.items()  # docs/policies.md "Timeouts"
+        if (t := step_timeout(wf, tool)) is not None
+    )
+    return format_source(
+        _template("agents.py.jinja2").render(
+            title=f"Temporal workflows for OpenAI Agents SDK agent system {wf.name!r} (entry {wf.entry!r}).",
+            plan=lay.plan_id,
+            model_type=lay.model_type,
+            default_policy=policy(),
+            loops=loops,
+            timed=timed,
+            step_types=sorted(t for t in lay.task_kinds if t != lay.model_type),
+        )
+    )
 
 
 def class_name(workflow: str) -> str:
@@ -156,8 +191,13 @@ class ModuleWriter:
             else:
                 self.item(item, 2, top=None)
         end = self.refs.take("end")
-        body.add(2, lambda: f"return await self.end({end!r}, {lv.special_types['end']!r}, "
-                            f"{self.prev(END_ID)()})")
+        body.add(
+            2,
+            lambda: (
+                f"return await self.end({end!r}, {lv.special_types['end']!r}, "
+                f"{self.prev(END_ID)()})"
+            ),
+        )
         text = body.render()
         return self._head(uses_gather="asyncio.gather" in text).rstrip("\n") + "\n" + text
 
@@ -171,9 +211,18 @@ class ModuleWriter:
         policies += [(lv.special_types[k], "DEFAULT_POLICY") for k in sorted(lv.special_types)]
         return _template().render(
             title=f"Temporal workflow for LangGraph graph {' > '.join((wf.name, *lv.path))!r} (entry {wf.entry!r}).",
-            uses_gather=uses_gather, plan=self.lay.plan_id, default_policy=default, policies=policies,
-            workflow_type=lv.workflow, class_name=class_name(lv.workflow), doc=self._doc(), root=not lv.path,
-            uses_context=self.wf.graph.context_schema is not None, body="", saga=self._saga())
+            uses_gather=uses_gather,
+            plan=self.lay.plan_id,
+            default_policy=default,
+            policies=policies,
+            workflow_type=lv.workflow,
+            class_name=class_name(lv.workflow),
+            doc=self._doc(),
+            root=not lv.path,
+            uses_context=self.wf.graph.context_schema is not None,
+            body="",
+            saga=self._saga(),
+        )
 
     def _saga(self) -> bool:
         """The root workflow is a saga when the graph has compensable nodes (docs/effects.md)."""
@@ -182,15 +231,21 @@ class ModuleWriter:
         if nested:
             from agentc.errors import AgentcError, Code
 
-            raise AgentcError(Code.UNSUPPORTED, f"compensable node {nested[0]!r} inside a subgraph: the Temporal "
-                              "target compensates the root graph's nodes only", construct=f"node {nested[0]!r}",
-                              hint="run it on the local target, or make the node keyed (docs/effects.md)")
+            raise AgentcError(
+                Code.UNSUPPORTED,
+                f"compensable node {nested[0]!r} inside a subgraph: the Temporal "
+                "target compensates the root graph's nodes only",
+                construct=f"node {nested[0]!r}",
+                hint="run it on the local target, or make the node keyed (docs/effects.md)",
+            )
         return bool(comp) and not self.level.path
 
     def _doc(self) -> str:
         lv = self.level
-        return (f"Graph {lv.graph.name!r}: {len(lv.nodes)} nodes, {len(lv.schedule.blocks)} superstep "
-                f"schedules, {lv.structured.mode} layout.")
+        return (
+            f"Graph {lv.graph.name!r}: {len(lv.nodes)} nodes, {len(lv.schedule.blocks)} superstep "
+            f"schedules, {lv.structured.mode} layout."
+        )
 
     def _policy(self, node: Any) -> str:
         timeout = TIMEOUT_S
@@ -236,19 +291,31 @@ class ModuleWriter:
             for t in b.push:
                 ref = self.refs.take(f"send_{t}_b{b.id}")
                 key = lv.send_keys[t]
-                calls.append(lambda r=ref, k=key, b=b.id: f"self.sends({r!r}, {k!r}, {self.prev(b)()})")
+                calls.append(
+                    lambda r=ref, k=key, b=b.id: f"self.sends({r!r}, {k!r}, {self.prev(b)()})"
+                )
                 parts.append(ref)
-            fan = branch_fan(self.wf, lv, b)  # a fan-out policy: runtime_shims/temporal_branch_fanout.py
+            fan = branch_fan(
+                self.wf, lv, b
+            )  # a fan-out policy: runtime_shims/temporal_branch_fanout.py
             if fan is not None:
-                L.add(d, lambda s=specs: f"await self.branches({fan!r}, [{', '.join(x() for x in s)}])")
+                L.add(
+                    d,
+                    lambda s=specs: f"await self.branches({fan!r}, [{', '.join(x() for x in s)}])",
+                )
             else:
                 L.add(d, "await asyncio.gather(")
                 for c in calls:
                     L.add(d + 1, lambda c=c: c() + ",")
                 L.add(d, ")")
             merge = self.refs.take(f"merge_b{b.id}")
-            L.add(d, lambda m=merge, p=parts: f"await self.barrier({m!r}, {lv.special_types['barrier']!r}, "
-                                              f"{prev()}, {_list(p)})")
+            L.add(
+                d,
+                lambda m=merge, p=parts: (
+                    f"await self.barrier({m!r}, {lv.special_types['barrier']!r}, "
+                    f"{prev()}, {_list(p)})"
+                ),
+            )
             finals = [merge]
         # after the run's last step LangGraph's run is finished: no pause (nothing to resume)
         if set(b.pull) & set(lv.graph.interrupt_after) and any(s != END_ID for s in b.succ):
@@ -287,8 +354,13 @@ class ModuleWriter:
             L.add(d + 1, f"self.checkpoint({top})")
         self._body(item.body, d + 1)
         members = item.members
-        L.add(d + 1, lambda: f"if self.next_of({_list([r for m in members for r in self.finals.get(m, [])])}) "
-                             f"!= {item.header}:")
+        L.add(
+            d + 1,
+            lambda: (
+                f"if self.next_of({_list([r for m in members for r in self.finals.get(m, [])])}) "
+                f"!= {item.header}:"
+            ),
+        )
         L.add(d + 2, "break")
         self._last = [r for m in members for r in self.finals.get(m, [])]
 

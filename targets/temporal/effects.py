@@ -5,6 +5,7 @@ scheduled and completed, and the ``agentc-compensate`` activities that undid it.
 ``at_most_once`` call cut off by a lost attempt is the activity that failed with AC305
 (its ``uncertain`` record): ``started``, as the local ledger shows it; ``failed``
 ("forgotten by a human") once ``--forget`` was signalled (``forget``, below)."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,12 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
     try:
         history = await client.get_workflow_handle(run_id).fetch_history()
     except RPCError as exc:
-        raise AgentcError(Code.UNKNOWN_RUN, f"no workflow {run_id!r} on {address}: {exc}", construct=run_id,
-                          hint="pass the run id `agentc run --engine temporal` printed") from None
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"no workflow {run_id!r} on {address}: {exc}",
+            construct=run_id,
+            hint="pass the run id `agentc run --engine temporal` printed",
+        ) from None
     scheduled: dict[int, tuple[str, Any, float]] = {}
     rows: dict[str, dict[str, Any]] = {}
     for e in history.events:
@@ -52,8 +57,12 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
             if rec is not None and rows.get(rec["key"], {}).get("status") != "done":
                 rows[rec["key"]] = _row(rec, "started", started, None, None)
         elif e.HasField("workflow_execution_signaled_event_attributes"):
-            for answer in (_payload(e.workflow_execution_signaled_event_attributes.input) or {}):
-                key = answer[len(FORGET):] if isinstance(answer, str) and answer.startswith(FORGET) else None
+            for answer in _payload(e.workflow_execution_signaled_event_attributes.input) or {}:
+                key = (
+                    answer[len(FORGET) :]
+                    if isinstance(answer, str) and answer.startswith(FORGET)
+                    else None
+                )
                 if key in rows and rows[key]["status"] == "started":
                     rows[key].update(status="failed", error=FORGOTTEN)
         elif e.HasField("activity_task_completed_event_attributes"):
@@ -69,19 +78,41 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
             if isinstance(rec, dict):
                 paused = out.get("status") == "interrupted"
                 first = rows.get(rec["key"], {}).get("started", started)
-                rows[rec["key"]] = _row(rec, "paused" if paused else "done", first, None if paused else at,
-                                        None if paused else rec["digest"])
+                rows[rec["key"]] = _row(
+                    rec,
+                    "paused" if paused else "done",
+                    first,
+                    None if paused else at,
+                    None if paused else rec["digest"],
+                )
     return list(rows.values())
 
 
 FORGOTTEN = "forgotten by a human"
 
 
-def _row(rec: dict[str, Any], status: str, started: float, finished: float | None, digest: str | None) -> dict[str, Any]:
-    return {"key": rec["key"], "name": rec["name"], "target": rec.get("target", "node"), "class": rec["class"],
-            "path": rec["path"], "compensator": rec["compensator"], "status": status, "started": started,
-            "finished": finished, "digest": digest, "error": None, "arguments": rec["args"], "result": rec["result"],
-            "comp_status": None, "comp_started": None, "comp_finished": None, "comp_error": None}
+def _row(
+    rec: dict[str, Any], status: str, started: float, finished: float | None, digest: str | None
+) -> dict[str, Any]:
+    return {
+        "key": rec["key"],
+        "name": rec["name"],
+        "target": rec.get("target", "node"),
+        "class": rec["class"],
+        "path": rec["path"],
+        "compensator": rec["compensator"],
+        "status": status,
+        "started": started,
+        "finished": finished,
+        "digest": digest,
+        "error": None,
+        "arguments": rec["args"],
+        "result": rec["result"],
+        "comp_status": None,
+        "comp_started": None,
+        "comp_finished": None,
+        "comp_error": None,
+    }
 
 
 async def forget(run_id: str, key: str, address: str, *, client: Any = None) -> str:
@@ -98,15 +129,27 @@ async def forget(run_id: str, key: str, address: str, *, client: Any = None) -> 
     try:
         pending = await paused(client, run_id)
     except Exception as exc:  # noqa: BLE001 - not found
-        raise AgentcError(Code.UNKNOWN_RUN, f"no workflow {run_id!r} on {address}: {exc}", construct=run_id,
-                          hint="pass the run id `agentc run --engine temporal` printed") from None
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"no workflow {run_id!r} on {address}: {exc}",
+            construct=run_id,
+            hint="pass the run id `agentc run --engine temporal` printed",
+        ) from None
     if pending is None:
-        raise AgentcError(Code.CONFIG, f"no worker answered run {run_id}'s queries", construct=run_id,
-                          hint="start a worker for it (`agentc worker temporal REF --address ...`), then try again")
+        raise AgentcError(
+            Code.CONFIG,
+            f"no worker answered run {run_id}'s queries",
+            construct=run_id,
+            hint="start a worker for it (`agentc worker temporal REF --address ...`), then try again",
+        )
     owner = next((p.get("workflow_id", run_id) for p in pending if p.get("effect") == key), None)
     if owner is None:
-        raise AgentcError(Code.UNKNOWN_RUN, f"run {run_id!r} has no uncertain effect {key!r}", construct=key,
-                          hint=f"list its effects with `agentc effects {run_id} --engine temporal --address "
-                               f"{address}`")
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"run {run_id!r} has no uncertain effect {key!r}",
+            construct=key,
+            hint=f"list its effects with `agentc effects {run_id} --engine temporal --address "
+            f"{address}`",
+        )
     await client.get_workflow_handle(owner).signal("resume", forget_answer(key))
     return owner

@@ -7,6 +7,7 @@ Its memo keeps the REF it serves (``resume --with-worker`` uses it) and its orig
 (``FORK_MEMO``, which ``agentc history`` shows). Then it is awaited as ``agentc run
 --engine temporal`` awaits a run: its result or its first pause.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,16 +16,31 @@ from typing import Any
 from .history import ENTRY_MEMO, FORK_MEMO
 
 
-def start_fork(address: str | None, run_id: str, new_id: str, journal: str, origin: dict[str, Any], *,
-               with_worker: bool = False, no_worker_s: float | None = None, field: str = "journal") -> Any:
+def start_fork(
+    address: str | None,
+    run_id: str,
+    new_id: str,
+    journal: str,
+    origin: dict[str, Any],
+    *,
+    with_worker: bool = False,
+    no_worker_s: float | None = None,
+    field: str = "journal",
+) -> Any:
     """``field``: the input key the record travels in (``journal``: an agent loop's starting
     journal; ``fork``: a graph's recorded prefix, ``runtime_shims/graph_fork.py``)."""
     from agentc.errors import AgentcError, Code
 
     if not address:
-        raise AgentcError(Code.CONFIG, "--engine temporal needs --address HOST:PORT", construct="--address",
-                          hint="e.g. --address 127.0.0.1:7233")
-    return asyncio.run(_start(address, run_id, new_id, journal, origin, with_worker, no_worker_s, field))
+        raise AgentcError(
+            Code.CONFIG,
+            "--engine temporal needs --address HOST:PORT",
+            construct="--address",
+            hint="e.g. --address 127.0.0.1:7233",
+        )
+    return asyncio.run(
+        _start(address, run_id, new_id, journal, origin, with_worker, no_worker_s, field)
+    )
 
 
 async def _original(client: Any, run_id: str) -> tuple[Any, dict[str, Any]]:
@@ -37,8 +53,16 @@ async def _original(client: Any, run_id: str) -> tuple[Any, dict[str, Any]]:
     return desc, {}
 
 
-async def _start(address: str, run_id: str, new_id: str, journal: str, origin: dict[str, Any],
-                 with_worker: bool, no_worker_s: float | None, field: str = "journal") -> Any:
+async def _start(
+    address: str,
+    run_id: str,
+    new_id: str,
+    journal: str,
+    origin: dict[str, Any],
+    with_worker: bool,
+    no_worker_s: float | None,
+    field: str = "journal",
+) -> Any:
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
     from agentc.errors import AgentcError, Code
@@ -49,23 +73,35 @@ async def _start(address: str, run_id: str, new_id: str, journal: str, origin: d
     desc, original = await _original(client, run_id)
     entry = await desc.memo_value(ENTRY_MEMO, None)
     # a continued-as-new original carries its journal in ``_carry``: the fork starts from its own
-    arg = {**{k: v for k, v in original.items() if k not in ("_carry", "journal", "fork")}, field: journal}
+    arg = {
+        **{k: v for k, v in original.items() if k not in ("_carry", "journal", "fork")},
+        field: journal,
+    }
     q = desc.task_queue
     memo = {FORK_MEMO: origin, **({ENTRY_MEMO: entry} if entry else {})}
 
     async def go(bound: float | None) -> Any:
         try:
-            handle = await client.start_workflow(desc.workflow_type, arg, id=new_id, task_queue=q, memo=memo)
+            handle = await client.start_workflow(
+                desc.workflow_type, arg, id=new_id, task_queue=q, memo=memo
+            )
         except WorkflowAlreadyStartedError:
-            raise AgentcError(Code.CONFIG, f"a workflow {new_id!r} already exists on {address}", construct=new_id,
-                              hint="choose another --run-id") from None
+            raise AgentcError(
+                Code.CONFIG,
+                f"a workflow {new_id!r} already exists on {address}",
+                construct=new_id,
+                hint="choose another --run-id",
+            ) from None
         return await engine.wait(client, new_id, handle=handle, task_queue=q, no_worker_s=bound)
 
     if with_worker:
         if not entry:
-            raise AgentcError(Code.RUN_NOT_RESUMABLE, f"run {run_id} records no REF to serve its fork with",
-                              construct=run_id, hint=f"start a worker for task queue {q} and fork without "
-                                                     "--with-worker")
+            raise AgentcError(
+                Code.RUN_NOT_RESUMABLE,
+                f"run {run_id} records no REF to serve its fork with",
+                construct=run_id,
+                hint=f"start a worker for task queue {q} and fork without --with-worker",
+            )
         engine._quiet_activity_log()
         async with engine.running_worker(client, engine.load(entry), q):
             return await go(None)

@@ -5,6 +5,7 @@ them into ``node`` events with their exact encoding (``raw``), keyed ``ns/step/t
 local journal keys them (a subgraph node's child workflow returns its node's writes in the
 root graph). Each poll reads the history again and hands the follower the root graph's.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,5 +32,8 @@ def writes_of(events: list[Event]) -> dict[tuple[int, str], list[Any]]:
     for e in events:
         if e.kind == "node" and e.raw and e.ns == "" and e.step is not None:
             task = e.data.get("task") or e.key.split("/", 2)[-1]
-            out.setdefault((e.step, task), [tuple(w) for w in loads(e.raw["t"], base64.b64decode(e.raw["b64"]))])
+            out.setdefault(
+                (e.step, task),
+                [tuple(w) for w in loads(e.raw["t"], base64.b64decode(e.raw["b64"]))],
+            )
     return out

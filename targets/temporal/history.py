@@ -19,6 +19,7 @@ An agent used as a tool runs as a child workflow: its steps are read from the ch
 history and merged in where the child started. A subgraph's child workflow is shown as the
 step that started it (its own history is not merged in yet).
 """
+
 from __future__ import annotations
 
 import base64
@@ -37,8 +38,14 @@ FORK_MEMO = "agentc_fork"
 starts it (``targets/temporal/fork.py``)."""
 
 
-async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
-               _args: dict[str, Any] | None = None, _kind: str | None = None) -> History:
+async def read(
+    client: Any,
+    workflow_id: str,
+    *,
+    _seen: set[str] | None = None,
+    _args: dict[str, Any] | None = None,
+    _kind: str | None = None,
+) -> History:
     """``_seen``/``_args``: shared with the child workflows of an agent run, whose steps
     (keyed under their agent-tool call, as the local journal keys them) are merged in."""
     from agentc.errors import AgentcError, Code
@@ -49,8 +56,12 @@ async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
         desc = await handle.describe()
         hist = await handle.fetch_history()
     except RPCError as exc:
-        raise AgentcError(Code.UNKNOWN_RUN, f"no Temporal run {workflow_id!r}: {exc}", construct=workflow_id,
-                          hint="list runs with `temporal workflow list --address ...`") from None
+        raise AgentcError(
+            Code.UNKNOWN_RUN,
+            f"no Temporal run {workflow_id!r}: {exc}",
+            construct=workflow_id,
+            hint="list runs with `temporal workflow list --address ...`",
+        ) from None
     entry = await desc.memo_value(ENTRY_MEMO, None)
     origin = await desc.memo_value(FORK_MEMO, None)
     conv = client.data_converter
@@ -67,14 +78,29 @@ async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
         match which:
             case "workflow_execution_started_event_attributes":
                 run_input = (await conv.decode(a.input.payloads) or [None])[0]
-                kind = _kind or ("agents" if isinstance(run_input, dict) and "max_turns" in run_input else "graph")
+                kind = _kind or (
+                    "agents"
+                    if isinstance(run_input, dict) and "max_turns" in run_input
+                    else "graph"
+                )
                 shown = run_input.get("input") if isinstance(run_input, dict) else run_input
                 raw = None
                 if kind == "agents":  # what the local journal's input step holds, so it replays
-                    t, v = dumps({k: run_input.get(k) for k in ("input", "max_turns", "context_factory")})
+                    t, v = dumps(
+                        {k: run_input.get(k) for k in ("input", "max_turns", "context_factory")}
+                    )
                     raw = {"t": t, "b64": base64.b64encode(v).decode()}
-                events.append(Event(0, "input", key="input", ns="agents" if kind == "agents" else "", at=at,
-                                    data={"input": to_jsonable(shown)}, raw=raw))
+                events.append(
+                    Event(
+                        0,
+                        "input",
+                        key="input",
+                        ns="agents" if kind == "agents" else "",
+                        at=at,
+                        data={"input": to_jsonable(shown)},
+                        raw=raw,
+                    )
+                )
             case "activity_task_scheduled_event_attributes":
                 scheduled[e.event_id] = a.activity_type.name
             case "activity_task_completed_event_attributes":
@@ -90,38 +116,83 @@ async def read(client: Any, workflow_id: str, *, _seen: set[str] | None = None,
                     # what its drive journaled before the run failed (agent_steps._journaled)
                     details = await conv.decode(a.failure.application_failure_info.details.payloads)
                     events += _agent_entries((details or [None])[0], journal_seen, args, at)
-                events.append(Event(0, "retry", key=name, name=_short(workflow, name), at=at,
-                                    data={"error": a.failure.message, "attempt": a.retry_state}))
-            case "workflow_execution_signaled_event_attributes" if kind == "graph":  # agents: the journal's
-                value = (await conv.decode(a.input.payloads) or [None])[0] if a.HasField("input") else None
-                events.append(Event(0, "resume", key=a.signal_name, at=at, data={"value": to_jsonable(value)}))
+                events.append(
+                    Event(
+                        0,
+                        "retry",
+                        key=name,
+                        name=_short(workflow, name),
+                        at=at,
+                        data={"error": a.failure.message, "attempt": a.retry_state},
+                    )
+                )
+            case "workflow_execution_signaled_event_attributes" if (
+                kind == "graph"
+            ):  # agents: the journal's
+                value = (
+                    (await conv.decode(a.input.payloads) or [None])[0]
+                    if a.HasField("input")
+                    else None
+                )
+                events.append(
+                    Event(0, "resume", key=a.signal_name, at=at, data={"value": to_jsonable(value)})
+                )
             case "workflow_execution_completed_event_attributes":
                 result = (await conv.decode(a.result.payloads) or [None])[0]
-                output = result.get("state") if isinstance(result, dict) and "state" in result else result
+                output = (
+                    result.get("state")
+                    if isinstance(result, dict) and "state" in result
+                    else result
+                )
                 status = "done"
-                events.append(Event(0, "status", at=at, data={"status": "done", "output": to_jsonable(output)}))
+                events.append(
+                    Event(
+                        0, "status", at=at, data={"status": "done", "output": to_jsonable(output)}
+                    )
+                )
             case "workflow_execution_failed_event_attributes":
                 status, error = "failed", a.failure.message
                 events.append(Event(0, "status", at=at, data={"status": "failed", "error": error}))
-            case "workflow_execution_terminated_event_attributes" | "workflow_execution_canceled_event_attributes" | \
-                 "workflow_execution_timed_out_event_attributes":
+            case (
+                "workflow_execution_terminated_event_attributes"
+                | "workflow_execution_canceled_event_attributes"
+                | "workflow_execution_timed_out_event_attributes"
+            ):
                 status = which.split("_")[2]
                 events.append(Event(0, "status", at=at, data={"status": status}))
             case "start_child_workflow_execution_initiated_event_attributes" if kind == "agents":
-                child = await read(client, a.workflow_id, _seen=journal_seen, _args=args, _kind="agents")
+                child = await read(
+                    client, a.workflow_id, _seen=journal_seen, _args=args, _kind="agents"
+                )
                 events += [c for c in child.events if c.kind not in ("input", "status")]
             case "child_workflow_execution_completed_event_attributes" if kind == "graph":
                 # a subgraph node: the writes its graph made to the parent's task (steps._end)
                 result = (await conv.decode(a.result.payloads) or [None])[0]
                 events += _node(workflow, a.workflow_type.name, result, at) or [
-                    Event(0, "node", key=a.workflow_execution.workflow_id, name=a.workflow_type.name, at=at,
-                          data={"child_workflow": a.workflow_execution.workflow_id})]
+                    Event(
+                        0,
+                        "node",
+                        key=a.workflow_execution.workflow_id,
+                        name=a.workflow_type.name,
+                        at=at,
+                        data={"child_workflow": a.workflow_execution.workflow_id},
+                    )
+                ]
             case _:
                 pass
-    h = History(run_id=workflow_id, engine="temporal", kind=kind, entry=entry, workflow=workflow, status=status,
-                created=desc.start_time.timestamp() if desc.start_time else None,
-                updated=desc.close_time.timestamp() if desc.close_time else None,
-                context=run_context(run_input, kind),
-                output=to_jsonable(output), error=error, origin=origin)
+    h = History(
+        run_id=workflow_id,
+        engine="temporal",
+        kind=kind,
+        entry=entry,
+        workflow=workflow,
+        status=status,
+        created=desc.start_time.timestamp() if desc.start_time else None,
+        updated=desc.close_time.timestamp() if desc.close_time else None,
+        context=run_context(run_input, kind),
+        output=to_jsonable(output),
+        error=error,
+        origin=origin,
+    )
     h.events = chain(events)
     return h

@@ -5,6 +5,7 @@ docs/claim-check.md); ``history.read`` already decodes it into events keyed as t
 journal keys them, with their exact encoding (``raw``). Each poll reads the history again
 (an agent-tool child workflow's included) and hands the follower what it holds.
 """
+
 from __future__ import annotations
 
 import base64
@@ -58,7 +59,7 @@ def journal_of(events: list[Event]) -> tuple[dict[str, Any], dict[str, Any]]:
     decisions: dict[str, Any] = {}
     for e in events:
         if e.kind == "resume" and e.key.startswith(PAUSE):
-            decisions[e.key[len(PAUSE):]] = e.data.get("value")
+            decisions[e.key[len(PAUSE) :]] = e.data.get("value")
         elif e.raw and e.kind != "input":
             entries[e.key] = loads(e.raw["t"], base64.b64decode(e.raw["b64"]))
     return entries, decisions

@@ -7,6 +7,7 @@ pydantic/dataclass input schema is read field by field. What LangGraph would onl
 later — a non-dict input for a dict state, a declared key with a value of the wrong type —
 a durable run rejects up front with a diagnostic.
 """
+
 from __future__ import annotations
 
 import typing
@@ -47,20 +48,38 @@ def validate_input(wf: Workflow, live: Any, value: Any) -> Any:
         return value
     resolve = Resolver(live)
     cls = resolve(("input_schema",))
-    if schema.kind in ("pydantic", "dataclass") and isinstance(cls, type) and isinstance(value, cls):
+    if (
+        schema.kind in ("pydantic", "dataclass")
+        and isinstance(cls, type)
+        and isinstance(value, cls)
+    ):
         return value  # LangGraph writes its fields (get_update_as_tuples)
     if not isinstance(value, dict):
-        raise AgentcError(Code.INPUT_SCHEMA, f"input must be a JSON object, got {type(value).__name__}",
-                          construct=f"input schema {schema.name}", source=where,
-                          hint=f"pass an object with keys from: {', '.join(schema.keys)}")
+        raise AgentcError(
+            Code.INPUT_SCHEMA,
+            f"input must be a JSON object, got {type(value).__name__}",
+            construct=f"input schema {schema.name}",
+            source=where,
+            hint=f"pass an object with keys from: {', '.join(schema.keys)}",
+        )
     from pydantic import TypeAdapter
 
     fields = getattr(cls, "model_fields", None) if schema.kind == "pydantic" else None
-    missing = [k for k, f in (fields or {}).items() if f.is_required() and k in schema.keys and k not in value]
-    if missing:  # the first node's read of the state would fail on them (LangGraph's ValidationError)
-        raise AgentcError(Code.INPUT_SCHEMA, f"input misses required field(s) of {schema.name}: {', '.join(missing)}",
-                          construct=f"input schema {schema.name}", source=where,
-                          hint=f"pass {', '.join(repr(k) for k in missing)} in the input")
+    missing = [
+        k
+        for k, f in (fields or {}).items()
+        if f.is_required() and k in schema.keys and k not in value
+    ]
+    if (
+        missing
+    ):  # the first node's read of the state would fail on them (LangGraph's ValidationError)
+        raise AgentcError(
+            Code.INPUT_SCHEMA,
+            f"input misses required field(s) of {schema.name}: {', '.join(missing)}",
+            construct=f"input schema {schema.name}",
+            source=where,
+            hint=f"pass {', '.join(repr(k) for k in missing)} in the input",
+        )
     hints = _hints(cls)
     for key, v in value.items():
         if key not in schema.keys:
@@ -73,8 +92,11 @@ def validate_input(wf: Workflow, live: Any, value: Any) -> Any:
         except Exception as exc:  # noqa: BLE001 - not checkable, or a real mismatch
             if type(exc).__name__ != "ValidationError":
                 continue
-            raise AgentcError(Code.INPUT_SCHEMA,
-                              f"input key {key!r} does not fit {schema.name}: expected {ann!r}, got {v!r}",
-                              construct=f"{schema.name}.{key}", source=where,
-                              hint=f"pass a value of type {getattr(ann, '__name__', ann)} for {key!r}") from None
+            raise AgentcError(
+                Code.INPUT_SCHEMA,
+                f"input key {key!r} does not fit {schema.name}: expected {ann!r}, got {v!r}",
+                construct=f"{schema.name}.{key}",
+                source=where,
+                hint=f"pass a value of type {getattr(ann, '__name__', ann)} for {key!r}",
+            ) from None
     return value

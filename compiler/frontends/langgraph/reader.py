@@ -9,6 +9,7 @@ diagnostic naming the construct and its file:line; the reader reads on, so one c
 reports all of them (raised at the end of ``read``; at once under ``ErrorLevel.IMMEDIATE``).
 Nothing is silently dropped.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,11 +21,34 @@ from typing import Any
 from ...errors import AgentcError, Code, Diagnostic, ErrorLevel, Warnings
 from ...refs import ref_stem
 from ...ir import (
-    AnyValueChannel, Branch, CallableRef, Edge, EphemeralChannel, FunctionNode,
-    Graph, GraphProgram, LastValueChannel, ManagedChannel, ReducerChannel, RetryPolicy, RunnableNode,
-    StateSchema, SubgraphNode, ToolNodeStep, TopicChannel, WaitingEdge, Workflow,
+    AnyValueChannel,
+    Branch,
+    CallableRef,
+    Edge,
+    EphemeralChannel,
+    FunctionNode,
+    Graph,
+    GraphProgram,
+    LastValueChannel,
+    ManagedChannel,
+    ReducerChannel,
+    RetryPolicy,
+    RunnableNode,
+    StateSchema,
+    SubgraphNode,
+    ToolNodeStep,
+    TopicChannel,
+    WaitingEdge,
+    Workflow,
 )
-from .sources import callable_ref, gotos_many, interrupt_points, mentions_send, returns_many, source_ref
+from .sources import (
+    callable_ref,
+    gotos_many,
+    interrupt_points,
+    mentions_send,
+    returns_many,
+    source_ref,
+)
 
 DEFAULT_RECURSION_LIMIT = 10007
 
@@ -38,8 +62,13 @@ def is_langgraph(obj: Any) -> bool:
     return isinstance(obj, (StateGraph, Pregel))
 
 
-def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
-         warnings: Warnings | None = None) -> Workflow:
+def read(
+    obj: Any,
+    *,
+    entry: str | None,
+    level: ErrorLevel = ErrorLevel.WARN,
+    warnings: Warnings | None = None,
+) -> Workflow:
     from langgraph.graph import StateGraph
 
     warnings = warnings if warnings is not None else Warnings()
@@ -49,8 +78,12 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
         _refuse_functional(obj, entry)
     graph = _Reader(builder, compiled, (), warnings, level).graph(_name(compiled, entry))
     warnings.raise_if_refused()  # every unsupported construct of the graph, reported together
-    return Workflow(name=graph.name, entry=entry, body=GraphProgram(graph=graph),
-                    warnings=tuple(d.to_json() for d in warnings.items))
+    return Workflow(
+        name=graph.name,
+        entry=entry,
+        body=GraphProgram(graph=graph),
+        warnings=tuple(d.to_json() for d in warnings.items),
+    )
 
 
 def _name(compiled: Any, entry: str | None) -> str | None:
@@ -90,7 +123,7 @@ def _refuse_functional(obj: Any, entry: str | None) -> None:
         construct=f"@entrypoint {getattr(obj, 'name', '')}".strip() if entry is None else entry,
         source=src,
         hint="rewrite the workflow as a StateGraph (one node per @task), or run it with "
-             "LangGraph's own checkpointer; see docs/langgraph.md#functional-api",
+        "LangGraph's own checkpointer; see docs/langgraph.md#functional-api",
     )
 
 
@@ -122,8 +155,14 @@ def _type_name(t: Any) -> str:
 
 
 class _Reader:
-    def __init__(self, builder: Any, compiled: Any, prefix: tuple[str, ...], warnings: Warnings,
-                 level: ErrorLevel) -> None:
+    def __init__(
+        self,
+        builder: Any,
+        compiled: Any,
+        prefix: tuple[str, ...],
+        warnings: Warnings,
+        level: ErrorLevel,
+    ) -> None:
         self.b = builder
         self.c = compiled
         self.prefix = prefix
@@ -141,8 +180,14 @@ class _Reader:
         if hit is None:
             keys = tuple(self.b.schemas[cls]) if cls in self.b.schemas else ()
             kind = _schema_kind(cls)
-            ref = CallableRef(locator=self.loc(*locator), source=source_ref(cls)) if kind != "typeddict" else None
-            hit = StateSchema(name=getattr(cls, "__name__", str(cls)), kind=kind, keys=keys, cls=ref)
+            ref = (
+                CallableRef(locator=self.loc(*locator), source=source_ref(cls))
+                if kind != "typeddict"
+                else None
+            )
+            hit = StateSchema(
+                name=getattr(cls, "__name__", str(cls)), kind=kind, keys=keys, cls=ref
+            )
             self._schemas[key] = hit
         return hit
 
@@ -164,13 +209,23 @@ class _Reader:
                 out.append(LastValueChannel(name=name, type=typ))
             elif t is BinaryOperatorAggregate:
                 op = ch.operator
-                builtin = ("operator.add" if op is operator.add else
-                           "add_messages" if getattr(op, "__name__", "") in ("add_messages", "_add_messages") else None)
+                builtin = (
+                    "operator.add"
+                    if op is operator.add
+                    else "add_messages"
+                    if getattr(op, "__name__", "") in ("add_messages", "_add_messages")
+                    else None
+                )
                 initial = "missing" if getattr(ch, "value", None) is MISSING else "type_default"
-                out.append(ReducerChannel(
-                    name=name, type=typ, builtin=builtin, initial=initial,
-                    reducer=callable_ref(self.loc("channels", name, "reducer"), op),
-                ))
+                out.append(
+                    ReducerChannel(
+                        name=name,
+                        type=typ,
+                        builtin=builtin,
+                        initial=initial,
+                        reducer=callable_ref(self.loc("channels", name, "reducer"), op),
+                    )
+                )
             elif t is EphemeralValue:
                 out.append(EphemeralChannel(name=name, type=typ, guard=ch.guard))
             elif t is Topic:
@@ -178,15 +233,28 @@ class _Reader:
             elif t is AnyValue:
                 out.append(AnyValueChannel(name=name, type=typ))
             else:
-                self._unsupported(f"channel {name!r} of type {t.__name__}", source_ref(self.b.state_schema),
-                                  "use a plain key, Annotated[T, reducer], EphemeralValue, Topic or AnyValue")
+                self._unsupported(
+                    f"channel {name!r} of type {t.__name__}",
+                    source_ref(self.b.state_schema),
+                    "use a plain key, Annotated[T, reducer], EphemeralValue, Topic or AnyValue",
+                )
         for name, spec in self.b.managed.items():
-            kind = {RemainingStepsManager: "remaining_steps", IsLastStepManager: "is_last_step"}.get(spec)
+            kind = {
+                RemainingStepsManager: "remaining_steps",
+                IsLastStepManager: "is_last_step",
+            }.get(spec)
             if kind is None:
-                self._unsupported(f"managed value {name!r} ({getattr(spec, '__name__', spec)})",
-                                  source_ref(self.b.state_schema), "only RemainingSteps and IsLastStep are supported")
+                self._unsupported(
+                    f"managed value {name!r} ({getattr(spec, '__name__', spec)})",
+                    source_ref(self.b.state_schema),
+                    "only RemainingSteps and IsLastStep are supported",
+                )
                 continue
-            out.append(ManagedChannel(name=name, type="int" if kind == "remaining_steps" else "bool", managed=kind))
+            out.append(
+                ManagedChannel(
+                    name=name, type="int" if kind == "remaining_steps" else "bool", managed=kind
+                )
+            )
         return tuple(out)
 
     # ------------------------------------------------------------------ nodes
@@ -207,14 +275,24 @@ class _Reader:
         out = []
         for i, p in enumerate(policies):
             ro = p.retry_on
-            names = tuple(c.__name__ for c in (ro if isinstance(ro, (list, tuple)) else (ro,)) if isinstance(c, type))
-            out.append(RetryPolicy(
-                initial_interval=p.initial_interval, backoff_factor=p.backoff_factor,
-                max_interval=p.max_interval, max_attempts=p.max_attempts, jitter=p.jitter,
-                retry_on=callable_ref(self.loc("nodes", name, "retry", str(i), "retry_on"), ro)
-                if not isinstance(ro, (list, tuple)) else CallableRef(locator=self.loc("nodes", name, "retry", str(i), "retry_on")),
-                retry_on_names=names,
-            ))
+            names = tuple(
+                c.__name__
+                for c in (ro if isinstance(ro, (list, tuple)) else (ro,))
+                if isinstance(c, type)
+            )
+            out.append(
+                RetryPolicy(
+                    initial_interval=p.initial_interval,
+                    backoff_factor=p.backoff_factor,
+                    max_interval=p.max_interval,
+                    max_attempts=p.max_attempts,
+                    jitter=p.jitter,
+                    retry_on=callable_ref(self.loc("nodes", name, "retry", str(i), "retry_on"), ro)
+                    if not isinstance(ro, (list, tuple))
+                    else CallableRef(locator=self.loc("nodes", name, "retry", str(i), "retry_on")),
+                    retry_on_names=names,
+                )
+            )
         return tuple(out)
 
     def node(self, name: str, spec: Any) -> Any:
@@ -222,26 +300,42 @@ class _Reader:
         from langgraph.pregel import Pregel
 
         r = spec.runnable
-        input_schema = self.schema(spec.input_schema or self.b.state_schema,
-                                   ("nodes", name, "input_schema") if spec.input_schema else ("state_schema",))
+        input_schema = self.schema(
+            spec.input_schema or self.b.state_schema,
+            ("nodes", name, "input_schema") if spec.input_schema else ("state_schema",),
+        )
         if getattr(spec, "cache_policy", None) is not None:
-            self.warnings.add(Diagnostic(
-                Code.IGNORED_OPTION, f"cache_policy on node {name!r} is ignored",
-                construct=f"add_node({name!r}, cache_policy=...)", file=None,
-                hint="the durable journal already avoids re-running completed nodes; results are unchanged",
-            ), self.level)
+            self.warnings.add(
+                Diagnostic(
+                    Code.IGNORED_OPTION,
+                    f"cache_policy on node {name!r} is ignored",
+                    construct=f"add_node({name!r}, cache_policy=...)",
+                    file=None,
+                    hint="the durable journal already avoids re-running completed nodes; results are unchanged",
+                ),
+                self.level,
+            )
         ends = spec.ends
         destinations = tuple(ends.keys() if isinstance(ends, dict) else ends) if ends else ()
         timeout = spec.timeout if isinstance(getattr(spec, "timeout", None), (int, float)) else None
-        common = dict(name=name, input=input_schema, retry=self.retry(name, spec), defer=bool(spec.defer),
-                      destinations=destinations, timeout=timeout, metadata=dict(spec.metadata or {}))
+        common = dict(
+            name=name,
+            input=input_schema,
+            retry=self.retry(name, spec),
+            defer=bool(spec.defer),
+            destinations=destinations,
+            timeout=timeout,
+            metadata=dict(spec.metadata or {}),
+        )
         if destinations and not isinstance(r, Pregel):
             common["goto_many"] = gotos_many(_user_function(r) or r)
         if isinstance(r, Pregel):
             sub_builder = getattr(r, "builder", None)
             if sub_builder is None:
                 _refuse_functional(r, None)
-            sub = _Reader(sub_builder, r, self.loc("nodes", name, "graph"), self.warnings, self.level).graph(name)
+            sub = _Reader(
+                sub_builder, r, self.loc("nodes", name, "graph"), self.warnings, self.level
+            ).graph(name)
             return SubgraphNode(**common, graph=sub, source=sub.source)
         try:
             from langgraph.prebuilt import ToolNode
@@ -249,20 +343,37 @@ class _Reader:
             ToolNode = ()  # type: ignore
         if ToolNode and isinstance(r, ToolNode):
             tools = r.tools_by_name
-            return ToolNodeStep(**common, source=source_ref(r), call=callable_ref(self.loc("nodes", name), r),
-                                tool_names=tuple(tools),
-                                tools=tuple(callable_ref(self.loc("nodes", name, "tools", t), getattr(tools[t], "func", None) or tools[t])
-                                            for t in tools))
+            return ToolNodeStep(
+                **common,
+                source=source_ref(r),
+                call=callable_ref(self.loc("nodes", name), r),
+                tool_names=tuple(tools),
+                tools=tuple(
+                    callable_ref(
+                        self.loc("nodes", name, "tools", t),
+                        getattr(tools[t], "func", None) or tools[t],
+                    )
+                    for t in tools
+                ),
+            )
         if isinstance(r, RunnableCallable):
             fn = _user_function(r)
             is_async = r.func is None
             src = source_ref(fn)
             accepts = tuple(sorted((r.func_accepts or {}).keys()))
-            return FunctionNode(**common, source=src, interrupts=interrupt_points(fn),
-                                call=callable_ref(self.loc("nodes", name), fn, is_async=is_async, accepts=accepts))
+            return FunctionNode(
+                **common,
+                source=src,
+                interrupts=interrupt_points(fn),
+                call=callable_ref(self.loc("nodes", name), fn, is_async=is_async, accepts=accepts),
+            )
         src = source_ref(r)
-        return RunnableNode(**common, source=src, runnable_type=type(r).__name__,
-                            call=callable_ref(self.loc("nodes", name), r))
+        return RunnableNode(
+            **common,
+            source=src,
+            runnable_type=type(r).__name__,
+            call=callable_ref(self.loc("nodes", name), r),
+        )
 
     # ------------------------------------------------------------------ edges
     def branches(self) -> tuple[Branch, ...]:
@@ -273,33 +384,51 @@ class _Reader:
                 router = spec.path
                 fn = _user_function(router)
                 ends = spec.ends
-                ref = callable_ref(self.loc("branches", src, bname), fn,
-                                   is_async=getattr(router, "func", 1) is None,
-                                   accepts=tuple(sorted((getattr(router, "func_accepts", None) or {}).keys())))
+                ref = callable_ref(
+                    self.loc("branches", src, bname),
+                    fn,
+                    is_async=getattr(router, "func", 1) is None,
+                    accepts=tuple(sorted((getattr(router, "func_accepts", None) or {}).keys())),
+                )
                 if spec.input_schema is not None:
-                    schema = self.schema(spec.input_schema, ("branches", src, bname, "input_schema"))
+                    schema = self.schema(
+                        spec.input_schema, ("branches", src, bname, "input_schema")
+                    )
                 elif src in self.b.nodes and self.b.nodes[src].input_schema is not None:
-                    schema = self.schema(self.b.nodes[src].input_schema, ("nodes", src, "input_schema"))
+                    schema = self.schema(
+                        self.b.nodes[src].input_schema, ("nodes", src, "input_schema")
+                    )
                 else:
                     schema = self.schema(self.b.state_schema, ("state_schema",))
                 if ends:
                     targets = tuple(sorted(set(ends.values())))
                 else:
                     targets = None
-                    self.warnings.add(Diagnostic(
-                        Code.DYNAMIC_TARGETS,
-                        f"conditional edge {src} -> {bname}() declares no targets: every node is a possible target",
-                        construct=f"add_conditional_edges({src!r}, {bname})",
-                        file=ref.source.file if ref.source else None, line=ref.source.line if ref.source else None,
-                        hint="pass a path_map or annotate the router's return type with Literal[...] so "
-                             "targets can show the real control flow",
-                    ), self.level)
-                out.append(Branch(source=src, name=bname, router=ref,
-                                  path_map=dict(sorted(ends.items())) if ends else None,
-                                  targets=targets, input=schema,
-                                  may_send=mentions_send(fn),
-                                  returns_many=returns_many(fn),
-                                  sees_update=spec.input_schema is None))
+                    self.warnings.add(
+                        Diagnostic(
+                            Code.DYNAMIC_TARGETS,
+                            f"conditional edge {src} -> {bname}() declares no targets: every node is a possible target",
+                            construct=f"add_conditional_edges({src!r}, {bname})",
+                            file=ref.source.file if ref.source else None,
+                            line=ref.source.line if ref.source else None,
+                            hint="pass a path_map or annotate the router's return type with Literal[...] so "
+                            "targets can show the real control flow",
+                        ),
+                        self.level,
+                    )
+                out.append(
+                    Branch(
+                        source=src,
+                        name=bname,
+                        router=ref,
+                        path_map=dict(sorted(ends.items())) if ends else None,
+                        targets=targets,
+                        input=schema,
+                        may_send=mentions_send(fn),
+                        returns_many=returns_many(fn),
+                        sees_update=spec.input_schema is None,
+                    )
+                )
         return tuple(out)
 
     def refuse_error_handlers(self) -> None:
@@ -312,11 +441,17 @@ class _Reader:
                 continue
             if handler or getattr(spec, "is_error_handler", False):
                 fn = _user_function(spec.runnable)
-                what = (f"add_node({name!r}, ..., error_handler=...)" if handler
-                        else "set_node_defaults(error_handler=...)")
-                self._unsupported(what, source_ref(fn) if handler else source_ref(self.b.state_schema),
-                                  "error handlers (LangGraph 1.2) are not supported yet; catch the "
-                                  "exception inside the node, or use a RetryPolicy")
+                what = (
+                    f"add_node({name!r}, ..., error_handler=...)"
+                    if handler
+                    else "set_node_defaults(error_handler=...)"
+                )
+                self._unsupported(
+                    what,
+                    source_ref(fn) if handler else source_ref(self.b.state_schema),
+                    "error handlers (LangGraph 1.2) are not supported yet; catch the "
+                    "exception inside the node, or use a RetryPolicy",
+                )
 
     def graph(self, name: str | None = None) -> Graph:
         b = self.b
@@ -331,16 +466,24 @@ class _Reader:
         ia = all_nodes if ia == "*" else tuple(ia)
         cfg = getattr(self.c, "config", None) or {}
         limit = int(cfg.get("recursion_limit", DEFAULT_RECURSION_LIMIT))
-        ctx = b.context_schema if getattr(b, "context_schema", None) not in (None, type(None)) else None
+        ctx = (
+            b.context_schema
+            if getattr(b, "context_schema", None) not in (None, type(None))
+            else None
+        )
         state = self.schema(b.state_schema, ("state_schema",))
-        gname = name or (getattr(self.c, "name", None) if self.c is not None else None) or "LangGraph"
+        gname = (
+            name or (getattr(self.c, "name", None) if self.c is not None else None) or "LangGraph"
+        )
         return Graph(
             name=gname,
             source=state.cls.source if state.cls else source_ref(b.state_schema),
             state=state,
             input_schema=self.schema(b.input_schema, ("input_schema",)),
             output_schema=self.schema(b.output_schema, ("output_schema",)),
-            context_schema=CallableRef(locator=self.loc("context_schema"), source=source_ref(ctx)) if ctx else None,
+            context_schema=CallableRef(locator=self.loc("context_schema"), source=source_ref(ctx))
+            if ctx
+            else None,
             channels=self.channels(),
             nodes=nodes,
             edges=edges,
@@ -354,7 +497,12 @@ class _Reader:
     def _unsupported(self, what: str, src: Any, hint: str) -> None:
         """Refuse a construct through the sink; the reader goes on, so one compile reports
         every unsupported construct (raised by ``read`` once the graph is read)."""
-        diag = Diagnostic(Code.UNSUPPORTED, f"unsupported construct: {what}", construct=what,
-                          file=src.file if src else None, line=src.line if src else None, hint=hint)
+        diag = Diagnostic(
+            Code.UNSUPPORTED,
+            f"unsupported construct: {what}",
+            construct=what,
+            file=src.file if src else None,
+            line=src.line if src else None,
+            hint=hint,
+        )
         self.warnings.refuse(diag, self.level)
-

@@ -4,6 +4,7 @@ source positions themselves come from ``agentc.source_refs``.
 Results are cached per code object: graphs built by factories share one function many times,
 and the compile-time benchmark builds 1,000-node graphs.
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,11 +31,18 @@ def importable_name(obj: Any) -> tuple[str | None, str | None]:
     return (module, qualname) if cur is obj else (None, None)
 
 
-def callable_ref(locator: tuple[str, ...], obj: Any, *, is_async: bool = False,
-                 accepts: tuple[str, ...] = ()) -> CallableRef:
+def callable_ref(
+    locator: tuple[str, ...], obj: Any, *, is_async: bool = False, accepts: tuple[str, ...] = ()
+) -> CallableRef:
     module, qualname = importable_name(obj)
-    return CallableRef(locator=locator, module=module, qualname=qualname, source=source_ref(obj),
-                       is_async=is_async, accepts=accepts)
+    return CallableRef(
+        locator=locator,
+        module=module,
+        qualname=qualname,
+        source=source_ref(obj),
+        is_async=is_async,
+        accepts=accepts,
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -51,7 +59,13 @@ def _calls_in(code: Any, names: frozenset[str]) -> tuple[int, ...]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             f = node.func
-            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            name = (
+                f.id
+                if isinstance(f, ast.Name)
+                else f.attr
+                if isinstance(f, ast.Attribute)
+                else None
+            )
             if name in names:
                 found.append(start + node.lineno - 1)
     return tuple(sorted(found))
@@ -69,9 +83,14 @@ def interrupt_points(obj: Any, _seen: frozenset[int] = frozenset()) -> tuple[Int
     if ref is None:
         return ()
     # library code keeps its call sites (each one is a pause the plan lowers) without lines
-    own = tuple(InterruptPoint(source=SourceRef(file=ref.file, line=ln if ref.line is not None else None,
-                                                qualname=ref.qualname))
-                for ln in _calls_in(code, frozenset({"interrupt"})))
+    own = tuple(
+        InterruptPoint(
+            source=SourceRef(
+                file=ref.file, line=ln if ref.line is not None else None, qualname=ref.qualname
+            )
+        )
+        for ln in _calls_in(code, frozenset({"interrupt"}))
+    )
     nested: list[InterruptPoint] = []
     for graph in invoked_graphs(fn):
         if id(graph) not in _seen:
@@ -99,13 +118,19 @@ def invoked_graphs(fn: Any) -> list[Any]:
         except ValueError:  # an unfilled cell
             continue
     found: list[Any] = []
-    calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    calls = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Call)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
     for n in calls:
         f = n.func
         if isinstance(f, ast.Attribute) and f.attr in _INVOKES and isinstance(f.value, ast.Name):
             target = scope.get(f.value.id)
-            if getattr(target, "builder", None) is not None and hasattr(target, "nodes") \
-                    and all(target is not g for g in found):
+            if (
+                getattr(target, "builder", None) is not None
+                and hasattr(target, "nodes")
+                and all(target is not g for g in found)
+            ):
                 found.append(target)
     return found
 
@@ -157,8 +182,15 @@ def returns_many(obj: Any) -> bool:
         if isinstance(ann, str):
             return ann.strip().startswith(_MANY)
         origin = typing.get_origin(ann) or ann
-        return origin in (list, tuple, set, frozenset, collections.abc.Sequence, collections.abc.Iterable,
-                          collections.abc.Set)
+        return origin in (
+            list,
+            tuple,
+            set,
+            frozenset,
+            collections.abc.Sequence,
+            collections.abc.Iterable,
+            collections.abc.Set,
+        )
     code = getattr(fn, "__code__", None)
     if code is None:
         return False
@@ -166,11 +198,18 @@ def returns_many(obj: Any) -> bool:
     if tree is None:
         return True  # unknown: be safe, allow subsets
     seq = (ast.List, ast.Tuple, ast.ListComp, ast.Set, ast.SetComp)
-    list_names = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, seq)
-                  for t in n.targets if isinstance(t, ast.Name)}
+    list_names = {
+        t.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assign) and isinstance(n.value, seq)
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
     for n in ast.walk(tree):
         if isinstance(n, ast.Return) and n.value is not None:
-            if isinstance(n.value, seq) or (isinstance(n.value, ast.Name) and n.value.id in list_names):
+            if isinstance(n.value, seq) or (
+                isinstance(n.value, ast.Name) and n.value.id in list_names
+            ):
                 return True
     return False
 
@@ -198,7 +237,15 @@ def gotos_many(obj: Any) -> bool:
     for n in ast.walk(tree):
         if isinstance(n, ast.Call):
             f = n.func
-            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
-            if name == "Command" and any(kw.arg == "goto" and not single(kw.value) for kw in n.keywords):
+            name = (
+                f.id
+                if isinstance(f, ast.Name)
+                else f.attr
+                if isinstance(f, ast.Attribute)
+                else None
+            )
+            if name == "Command" and any(
+                kw.arg == "goto" and not single(kw.value) for kw in n.keywords
+            ):
                 return True
     return False

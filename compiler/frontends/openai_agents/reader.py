@@ -7,6 +7,7 @@ diagnostic: MCP servers (their tool lists are fetched from the server on every t
 replayed run could see different tools). Custom ``Handoff`` objects without a known target
 are allowed (the SDK resolves them at run time) and reported as a warning.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,7 +18,14 @@ from typing import Any
 from ...compat import openai_agents as compat
 from ...errors import Code, Diagnostic, ErrorLevel, Warnings
 from ...ir import SourceRef, Workflow
-from ...ir.model import AgentGuardrail, AgentHandoff, AgentProgram, AgentSpec, AgentSystem, AgentTool
+from ...ir.model import (
+    AgentGuardrail,
+    AgentHandoff,
+    AgentProgram,
+    AgentSpec,
+    AgentSystem,
+    AgentTool,
+)
 from ..langgraph.sources import source_ref
 
 
@@ -48,14 +56,34 @@ def _tool(t: Any, agents_out: list[Any]) -> AgentTool:
             nested = compat.agent_tool_agent(t)
             if nested is not None:
                 agents_out.append(nested)
-            return AgentTool(name=t.name, kind="agent", needs_approval=needs, input_guardrails=ins,
-                             output_guardrails=outs, agent=getattr(nested, "name", None))
+            return AgentTool(
+                name=t.name,
+                kind="agent",
+                needs_approval=needs,
+                input_guardrails=ins,
+                output_guardrails=outs,
+                agent=getattr(nested, "name", None),
+            )
         fn = compat.tool_function(t)
-        return AgentTool(name=t.name, kind="function", source=_src(fn) if fn else None, needs_approval=needs,
-                         input_guardrails=ins, output_guardrails=outs)
-    hosted = type(t).__name__ in ("WebSearchTool", "FileSearchTool", "CodeInterpreterTool", "ImageGenerationTool",
-                                  "HostedMCPTool", "ToolSearchTool")
-    return AgentTool(name=getattr(t, "name", type(t).__name__), kind="hosted" if hosted else "other")
+        return AgentTool(
+            name=t.name,
+            kind="function",
+            source=_src(fn) if fn else None,
+            needs_approval=needs,
+            input_guardrails=ins,
+            output_guardrails=outs,
+        )
+    hosted = type(t).__name__ in (
+        "WebSearchTool",
+        "FileSearchTool",
+        "CodeInterpreterTool",
+        "ImageGenerationTool",
+        "HostedMCPTool",
+        "ToolSearchTool",
+    )
+    return AgentTool(
+        name=getattr(t, "name", type(t).__name__), kind="hosted" if hosted else "other"
+    )
 
 
 def _jsonable_settings(settings: Any) -> dict[str, Any]:
@@ -85,8 +113,11 @@ def stable(value: Any) -> Any:
     if callable(dump) and not dataclasses.is_dataclass(value):
         return stable(dump(mode="json"))
     if dataclasses.is_dataclass(value):
-        return {f.name: stable(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if getattr(value, f.name) is not None}
+        return {
+            f.name: stable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not None
+        }
     if isinstance(value, enum.Enum):
         return stable(value.value)
     return f"<{_qualified(type(value))}>"
@@ -94,7 +125,11 @@ def stable(value: Any) -> Any:
 
 def _qualified(obj: Any) -> str:
     module = getattr(obj, "__module__", None) or ""
-    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or type(obj).__qualname__
+    name = (
+        getattr(obj, "__qualname__", None)
+        or getattr(obj, "__name__", None)
+        or type(obj).__qualname__
+    )
     return f"{module}.{name}" if module else name
 
 
@@ -118,8 +153,13 @@ def _behavior(b: Any) -> str | tuple[str, ...]:
     return "callable"
 
 
-def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
-         warnings: Warnings | None = None) -> Workflow:
+def read(
+    obj: Any,
+    *,
+    entry: str | None,
+    level: ErrorLevel = ErrorLevel.WARN,
+    warnings: Warnings | None = None,
+) -> Workflow:
     from ...compat.openai_agents import handoff_target
 
     warnings = warnings if warnings is not None else Warnings()
@@ -131,19 +171,30 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
         if agent.name in seen:
             if seen[agent.name] is not agent:
                 src = _src(type(agent))
-                warnings.refuse(Diagnostic(
-                    Code.UNSUPPORTED, f"two different agents are both named {agent.name!r}",
-                    construct=f"Agent(name={agent.name!r})", file=src.file if src else None,
-                    line=src.line if src else None,
-                    hint="give every agent a unique name: the SDK re-binds agents by name"), level)
+                warnings.refuse(
+                    Diagnostic(
+                        Code.UNSUPPORTED,
+                        f"two different agents are both named {agent.name!r}",
+                        construct=f"Agent(name={agent.name!r})",
+                        file=src.file if src else None,
+                        line=src.line if src else None,
+                        hint="give every agent a unique name: the SDK re-binds agents by name",
+                    ),
+                    level,
+                )
             continue
         seen[agent.name] = agent
         if getattr(agent, "mcp_servers", None):
-            warnings.refuse(Diagnostic(
-                Code.UNSUPPORTED, f"agent {agent.name!r} uses MCP servers, whose tool lists are fetched at run time",
-                construct=f"Agent({agent.name!r}).mcp_servers",
-                hint="a replayed durable run could see a different tool list; wrap the MCP calls "
-                     "you need in @function_tool functions, or run this agent with Runner.run"), level)
+            warnings.refuse(
+                Diagnostic(
+                    Code.UNSUPPORTED,
+                    f"agent {agent.name!r} uses MCP servers, whose tool lists are fetched at run time",
+                    construct=f"Agent({agent.name!r}).mcp_servers",
+                    hint="a replayed durable run could see a different tool list; wrap the MCP calls "
+                    "you need in @function_tool functions, or run this agent with Runner.run",
+                ),
+                level,
+            )
         nested: list[Any] = []
         tools = tuple(_tool(t, nested) for t in agent.tools)
         handoffs = []
@@ -152,10 +203,16 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
             if target is not None:
                 nested.append(target)
             else:
-                warnings.add(Diagnostic(Code.DYNAMIC_TARGETS,
-                                        f"agent {agent.name!r} has a custom Handoff whose target is only known at "
-                                        "run time", construct=f"Handoff({getattr(h, 'tool_name', '?')!r})",
-                                        hint="build it with agents.handoff(agent) so the target can be shown"), level)
+                warnings.add(
+                    Diagnostic(
+                        Code.DYNAMIC_TARGETS,
+                        f"agent {agent.name!r} has a custom Handoff whose target is only known at "
+                        "run time",
+                        construct=f"Handoff({getattr(h, 'tool_name', '?')!r})",
+                        hint="build it with agents.handoff(agent) so the target can be shown",
+                    ),
+                    level,
+                )
             from agents import Agent
 
             if isinstance(h, Agent):
@@ -163,31 +220,62 @@ def read(obj: Any, *, entry: str | None, level: ErrorLevel = ErrorLevel.WARN,
 
                 handoffs.append(AgentHandoff(tool_name=Handoff.default_tool_name(h), target=h.name))
             else:
-                handoffs.append(AgentHandoff(tool_name=h.tool_name, target=target.name if target else None,
-                                             input_filter=h.input_filter is not None,
-                                             on_handoff=getattr(h, "on_invoke_handoff", None) is not None,
-                                             nest_history=getattr(h, "nest_handoff_history", None)))
+                handoffs.append(
+                    AgentHandoff(
+                        tool_name=h.tool_name,
+                        target=target.name if target else None,
+                        input_filter=h.input_filter is not None,
+                        on_handoff=getattr(h, "on_invoke_handoff", None) is not None,
+                        nest_history=getattr(h, "nest_handoff_history", None),
+                    )
+                )
         user_model = compat.user_attr(agent, "model")
-        model = user_model if isinstance(user_model, str) or user_model is None else type(user_model).__name__
+        model = (
+            user_model
+            if isinstance(user_model, str) or user_model is None
+            else type(user_model).__name__
+        )
         instr = agent.instructions
-        specs.append(AgentSpec(
-            name=agent.name,
-            instructions="none" if instr is None else ("string" if isinstance(instr, str) else "callable"),
-            model=model, model_settings=_jsonable_settings(agent.model_settings),
-            output_type=output_type_name(agent.output_type),
-            tool_use_behavior=_behavior(agent.tool_use_behavior), reset_tool_choice=bool(agent.reset_tool_choice),
-            tools=tools, handoffs=tuple(handoffs),
-            input_guardrails=tuple(AgentGuardrail(name=g.get_name(), run_in_parallel=getattr(g, "run_in_parallel", True),
-                                                  source=_src(compat.user_attr(g, "guardrail_function"))) for g in agent.input_guardrails),
-            output_guardrails=tuple(AgentGuardrail(name=g.get_name(), source=_src(compat.user_attr(g, "guardrail_function")))
-                                    for g in agent.output_guardrails),
-        ))
+        specs.append(
+            AgentSpec(
+                name=agent.name,
+                instructions="none"
+                if instr is None
+                else ("string" if isinstance(instr, str) else "callable"),
+                model=model,
+                model_settings=_jsonable_settings(agent.model_settings),
+                output_type=output_type_name(agent.output_type),
+                tool_use_behavior=_behavior(agent.tool_use_behavior),
+                reset_tool_choice=bool(agent.reset_tool_choice),
+                tools=tools,
+                handoffs=tuple(handoffs),
+                input_guardrails=tuple(
+                    AgentGuardrail(
+                        name=g.get_name(),
+                        run_in_parallel=getattr(g, "run_in_parallel", True),
+                        source=_src(compat.user_attr(g, "guardrail_function")),
+                    )
+                    for g in agent.input_guardrails
+                ),
+                output_guardrails=tuple(
+                    AgentGuardrail(
+                        name=g.get_name(), source=_src(compat.user_attr(g, "guardrail_function"))
+                    )
+                    for g in agent.output_guardrails
+                ),
+            )
+        )
         order.extend(nested)
     warnings.raise_if_refused()  # every unsupported construct of the system, reported together
     from agents.run_config import DEFAULT_MAX_TURNS
 
     from ...refs import ref_stem
 
-    return Workflow(frontend="openai_agents", name=ref_stem(entry) if entry else obj.name, entry=entry,
-                    body=AgentProgram(system=AgentSystem(start=obj.name, agents=tuple(specs),
-                                                                max_turns=DEFAULT_MAX_TURNS)))
+    return Workflow(
+        frontend="openai_agents",
+        name=ref_stem(entry) if entry else obj.name,
+        entry=entry,
+        body=AgentProgram(
+            system=AgentSystem(start=obj.name, agents=tuple(specs), max_turns=DEFAULT_MAX_TURNS)
+        ),
+    )

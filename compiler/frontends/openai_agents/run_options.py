@@ -7,6 +7,7 @@ Every ``RunConfig`` field is either honoured on every target — the runtime
 (``runtime_shims/run_options.py``) builds the config again in each drive, with its model
 provider, model and guardrails journaled — or refused here (AC200, naming the field).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,14 +22,16 @@ from .reader import _src, stable
 REFUSED = {
     "sandbox": "SandboxAgent execution runs outside the journal",
     "tool_execution": "the engines run the tool calls of one response as parallel steps of their own, "
-                      "so a concurrency bound or pre-approval guardrails would not be the SDK's",
+    "so a concurrency bound or pre-approval guardrails would not be the SDK's",
 }
 """RunConfig fields agentc cannot honour durably, with the reason (refused when set)."""
 
 GUARDRAILS = ("input_guardrails", "output_guardrails")
 
 
-def read_run_options(wf: Workflow, refs: RunRefs, warnings: Warnings, level: ErrorLevel) -> Workflow:
+def read_run_options(
+    wf: Workflow, refs: RunRefs, warnings: Warnings, level: ErrorLevel
+) -> Workflow:
     """``wf`` with ``agents.run`` describing ``refs`` (unchanged when there are none)."""
     if not refs or not isinstance(wf.body, AgentProgram):
         return wf
@@ -40,12 +43,20 @@ def read_run_options(wf: Workflow, refs: RunRefs, warnings: Warnings, level: Err
         _check_session(refs.session)
     if refs.error_handlers:
         handlers = load_error_handlers(refs.error_handlers)
-        options = options.model_copy(update={"error_handlers": refs.error_handlers,
-                                             "error_kinds": {k: stable(h) for k, h in sorted(handlers.items())}})
+        options = options.model_copy(
+            update={
+                "error_handlers": refs.error_handlers,
+                "error_kinds": {k: stable(h) for k, h in sorted(handlers.items())},
+            }
+        )
     if refs.run_config:
-        options = _describe(refs.run_config, load_run_config(refs.run_config), options, warnings, level)
+        options = _describe(
+            refs.run_config, load_run_config(refs.run_config), options, warnings, level
+        )
     warnings.raise_if_refused()
-    return wf.model_copy(update={"body": AgentProgram(system=wf.agents.model_copy(update={"run": options}))})
+    return wf.model_copy(
+        update={"body": AgentProgram(system=wf.agents.model_copy(update={"run": options}))}
+    )
 
 
 def _check_session(ref: str) -> None:
@@ -58,8 +69,9 @@ def _check_session(ref: str) -> None:
         refuse_server_session(obj, ref)
 
 
-def _describe(ref: str, config: Any, options: AgentRunOptions, warnings: Warnings,
-              level: ErrorLevel) -> AgentRunOptions:
+def _describe(
+    ref: str, config: Any, options: AgentRunOptions, warnings: Warnings, level: ErrorLevel
+) -> AgentRunOptions:
     from agents import RunConfig
 
     default = RunConfig()
@@ -71,17 +83,33 @@ def _describe(ref: str, config: Any, options: AgentRunOptions, warnings: Warning
         if value == stable(getattr(default, f.name, None)):
             continue
         if f.name in REFUSED:
-            warnings.refuse(Diagnostic(
-                Code.UNSUPPORTED, f"RunConfig.{f.name} is not supported: {REFUSED[f.name]}",
-                construct=f"{ref}.{f.name}", hint=f"leave {f.name} unset in the run config, or run with "
-                                                  "Runner.run"), level)
+            warnings.refuse(
+                Diagnostic(
+                    Code.UNSUPPORTED,
+                    f"RunConfig.{f.name} is not supported: {REFUSED[f.name]}",
+                    construct=f"{ref}.{f.name}",
+                    hint=f"leave {f.name} unset in the run config, or run with Runner.run",
+                ),
+                level,
+            )
             continue
         settings[f.name] = value
 
     def guards(items: Any) -> tuple[AgentGuardrail, ...]:
-        return tuple(AgentGuardrail(name=g.get_name(), run_in_parallel=getattr(g, "run_in_parallel", True),
-                                    source=_src(g.guardrail_function)) for g in items or ())
+        return tuple(
+            AgentGuardrail(
+                name=g.get_name(),
+                run_in_parallel=getattr(g, "run_in_parallel", True),
+                source=_src(g.guardrail_function),
+            )
+            for g in items or ()
+        )
 
-    return options.model_copy(update={"run_config": ref, "settings": settings,
-                                      "input_guardrails": guards(config.input_guardrails),
-                                      "output_guardrails": guards(config.output_guardrails)})
+    return options.model_copy(
+        update={
+            "run_config": ref,
+            "settings": settings,
+            "input_guardrails": guards(config.input_guardrails),
+            "output_guardrails": guards(config.output_guardrails),
+        }
+    )

@@ -3,6 +3,7 @@
 ``updateWorkflowOutput``) as a mixin of the simulator. docs/conductor.md ("The simulator")
 says what is simulated.
 """
+
 from __future__ import annotations
 
 import copy
@@ -15,9 +16,25 @@ from .expressions import (
 )
 from .metadata import _get_next_task, _get_task_by_ref, _td, _wt_type
 from .model import (
-    CANCELED, COMPLETED, COMPLETED_WITH_ERRORS, FAILED, IN_PROGRESS, SCHEDULED, SKIPPED,
-    SimulationUnsupported, TERMINATED, TIMED_OUT, UNSUPPORTED, _BUILT_IN, _Ctx, _MAX_INT,
-    _Outcome, _RETRIABLE, _TERMINAL, _Terminate, _UNSUCCESSFUL,
+    CANCELED,
+    COMPLETED,
+    COMPLETED_WITH_ERRORS,
+    FAILED,
+    IN_PROGRESS,
+    SCHEDULED,
+    SKIPPED,
+    SimulationUnsupported,
+    TERMINATED,
+    TIMED_OUT,
+    UNSUPPORTED,
+    _BUILT_IN,
+    _Ctx,
+    _MAX_INT,
+    _Outcome,
+    _RETRIABLE,
+    _TERMINAL,
+    _Terminate,
+    _UNSUCCESSFUL,
 )
 from .utils import _int, _int32
 
@@ -40,11 +57,17 @@ class Decider:
             if not any(t["referenceTaskName"] == first.get("taskReferenceName") for t in tasks):
                 for t in self._tasks_to_schedule(wf, first, 0):
                     to_schedule[t["referenceTaskName"]] = t
-        pending = [t for t in tasks if not t["retried"] and t["status"] != SKIPPED and not t["executed"]]
+        pending = [
+            t for t in tasks if not t["retried"] and t["status"] != SKIPPED and not t["executed"]
+        ]
         executed_refs = {t["referenceTaskName"] for t in tasks if t["executed"]}
         terminate_task = None
         for t in tasks:
-            if t["_kind"] == "TERMINATE" and t["status"] in (COMPLETED, COMPLETED_WITH_ERRORS, SKIPPED):
+            if t["_kind"] == "TERMINATE" and t["status"] in (
+                COMPLETED,
+                COMPLETED_WITH_ERRORS,
+                SKIPPED,
+            ):
                 terminate_task = t
         for t in pending:
             ref = t["referenceTaskName"]
@@ -67,8 +90,9 @@ class Decider:
                 self._bump()
                 for nxt in self._next_tasks(wf, t):
                     to_schedule.setdefault(nxt["referenceTaskName"], nxt)
-        outcome.to_schedule = [t for t in to_schedule.values()
-                               if t["referenceTaskName"] not in executed_refs]
+        outcome.to_schedule = [
+            t for t in to_schedule.values() if t["referenceTaskName"] not in executed_refs
+        ]
         if terminate_task is not None or (not outcome.to_schedule and self._check_completion(wf)):
             self._check_permissive_failures(wf)
             outcome.complete = True
@@ -82,12 +106,18 @@ class Decider:
             wt = t.get("workflowTask") or {}
             if wt.get("permissive") and not wt.get("optional"):
                 prev = latest.get(t["referenceTaskName"])
-                latest[t["referenceTaskName"]] = prev if prev and prev["retryCount"] > t["retryCount"] else t
+                latest[t["referenceTaskName"]] = (
+                    prev if prev and prev["retryCount"] > t["retryCount"] else t
+                )
         bad = [t for t in latest.values() if t["status"] in _UNSUCCESSFUL]
         if bad:
-            raise _Terminate(". ".join(
-                f"Task {t['taskId']} failed with status: {t['status']} and reason: "
-                f"'{java_string(t['reasonForIncompletion'])}'" for t in bad))
+            raise _Terminate(
+                ". ".join(
+                    f"Task {t['taskId']} failed with status: {t['status']} and reason: "
+                    f"'{java_string(t['reasonForIncompletion'])}'"
+                    for t in bad
+                )
+            )
 
     def _check_completion(self, wf: dict) -> bool:
         """``DeciderService.checkForWorkflowCompletion``."""
@@ -117,15 +147,24 @@ class Decider:
     def _next_tasks(self, wf: dict, task: dict) -> list[dict]:
         """``DeciderService.getNextTask`` (+ ``filterNextLoopOverTasks``): what to schedule
         after ``task``. A SWITCH that started a branch has none (the branch's end does)."""
-        if task["_kind"] in ("SWITCH", "DECISION") and task["inputData"].get("hasChildren") is not None:
+        if (
+            task["_kind"] in ("SWITCH", "DECISION")
+            and task["inputData"].get("hasChildren") is not None
+        ):
             return []
         iteration = task["iteration"]
-        ref = strip_iteration(task["referenceTaskName"]) if iteration > 0 else task["referenceTaskName"]
+        ref = (
+            strip_iteration(task["referenceTaskName"])
+            if iteration > 0
+            else task["referenceTaskName"]
+        )
         nxt = _get_next_task(wf["workflowDefinition"], ref)
         if nxt is None:
             return []
         nxt_ref = nxt.get("taskReferenceName")
-        if _wt_type(nxt) == "DO_WHILE" and any(t["referenceTaskName"] == nxt_ref for t in wf["tasks"]):
+        if _wt_type(nxt) == "DO_WHILE" and any(
+            t["referenceTaskName"] == nxt_ref for t in wf["tasks"]
+        ):
             return []  # the end of a loop body: the DO_WHILE re-evaluates itself
         in_loop = iteration > 0 and task["_kind"] != "DO_WHILE"
         target = f"{nxt_ref}__{iteration}" if in_loop else nxt_ref
@@ -141,17 +180,23 @@ class Decider:
         return mapped
 
     def _active_refs(self, wf: dict) -> set[str]:
-        return {t["referenceTaskName"] for t in wf["tasks"]
-                if t["status"] == IN_PROGRESS or t["status"] in _TERMINAL}
+        return {
+            t["referenceTaskName"]
+            for t in wf["tasks"]
+            if t["status"] == IN_PROGRESS or t["status"] in _TERMINAL
+        }
 
-    def _tasks_to_schedule(self, wf: dict, wt: dict, retry_count: int,
-                           retried_task_id: str | None = None) -> list[dict]:
+    def _tasks_to_schedule(
+        self, wf: dict, wt: dict, retry_count: int, retried_task_id: str | None = None
+    ) -> list[dict]:
         """``DeciderService.getTasksToBeScheduled``: map one WorkflowTask to task records
         (a SWITCH or a FORK gives several), minus refs already IN_PROGRESS or terminal."""
         type_ = _wt_type(wt)
         kind = self._kind_name(type_, wt)
         task_input = self._resolve(wf, wt.get("inputParameters"))
-        mapped = self._kinds[kind].map(_Ctx(self, wf, wt, task_input, retry_count, retried_task_id, kind))
+        mapped = self._kinds[kind].map(
+            _Ctx(self, wf, wt, task_input, retry_count, retried_task_id, kind)
+        )
         active = self._active_refs(wf)
         return [t for t in mapped if t["referenceTaskName"] not in active]
 
@@ -166,7 +211,11 @@ class Decider:
     def _is_system_type(self, type_: str) -> bool:
         """``SystemTaskRegistry.isSystemTask`` for a type name."""
         kind = self._kinds.get(type_)
-        return (kind is not None and not kind.worker) or type_ in UNSUPPORTED or type_.startswith("LLM_")
+        return (
+            (kind is not None and not kind.worker)
+            or type_ in UNSUPPORTED
+            or type_.startswith("LLM_")
+        )
 
     def _task_def_of(self, wf: dict, task: dict) -> dict | None:
         wt = task.get("workflowTask")
@@ -185,15 +234,21 @@ class Decider:
         if task_def is not None:
             override = wt.get("retryCount") if wt else None
             allowed = _int(override) if override is not None else _int(_td(task_def, "retryCount"))
-        if (task["status"] not in _RETRIABLE or task["taskType"] in _BUILT_IN
-                or allowed <= task["retryCount"]):
+        if (
+            task["status"] not in _RETRIABLE
+            or task["taskType"] in _BUILT_IN
+            or allowed <= task["retryCount"]
+        ):
             if wt and (wt.get("optional") or wt.get("permissive")):
                 return None
             status = {CANCELED: TERMINATED, TIMED_OUT: TIMED_OUT}.get(task["status"], FAILED)
             self._update_output(wf, task)
             raise _Terminate(
                 f"Task {task['taskId']} failed with status: {status} and reason: "
-                f"'{java_string(task['reasonForIncompletion'])}'", status, task)
+                f"'{java_string(task['reasonForIncompletion'])}'",
+                status,
+                task,
+            )
         delay = self._retry_delay(task_def, task["retryCount"])
         task["retried"] = True
         new = copy.deepcopy(task)
@@ -218,8 +273,11 @@ class Decider:
         )
         new["inputData"].pop("subWorkflowId", None)
         if wt is not None and _int(wf["workflowDefinition"].get("schemaVersion", 2)) > 1:
-            new["inputData"].update(self._resolve(
-                wf, wt.get("inputParameters"), task_id=new["taskId"], task_def=task_def))
+            new["inputData"].update(
+                self._resolve(
+                    wf, wt.get("inputParameters"), task_id=new["taskId"], task_def=task_def
+                )
+            )
         self._bump()
         return new
 
@@ -253,7 +311,9 @@ class Decider:
         if policy == "TIME_OUT_WF":
             raise _Terminate(
                 f"Workflow timed out after {elapsed // 1000} seconds. Timeout configured as "
-                f"{timeout} seconds. Timeout policy configured to {policy}", TIMED_OUT)
+                f"{timeout} seconds. Timeout policy configured to {policy}",
+                TIMED_OUT,
+            )
 
     def _check_task_timeout(self, task_def: dict, task: dict) -> None:
         timeout = _int(_td(task_def, "timeoutSeconds"))
@@ -263,8 +323,10 @@ class Decider:
         if elapsed < timeout * 1000:
             return
         policy = _td(task_def, "timeoutPolicy")
-        reason = (f"Task timed out after {elapsed // 1000} seconds. Timeout configured as "
-                  f"{timeout} seconds. Timeout policy configured to {policy}")
+        reason = (
+            f"Task timed out after {elapsed // 1000} seconds. Timeout configured as "
+            f"{timeout} seconds. Timeout policy configured to {policy}"
+        )
         if policy == "ALERT_ONLY":
             return
         task["reasonForIncompletion"] = reason
@@ -280,8 +342,15 @@ class Decider:
         tasks = wf["tasks"]
         if not tasks:
             return
-        terminate = next((t for t in tasks if t["_kind"] == "TERMINATE"
-                          and t["status"] in (COMPLETED, COMPLETED_WITH_ERRORS, SKIPPED)), None)
+        terminate = next(
+            (
+                t
+                for t in tasks
+                if t["_kind"] == "TERMINATE"
+                and t["status"] in (COMPLETED, COMPLETED_WITH_ERRORS, SKIPPED)
+            ),
+            None,
+        )
         definition = wf["workflowDefinition"]
         if terminate is not None:
             output = copy.deepcopy(terminate["outputData"]) if terminate["outputData"] else {}

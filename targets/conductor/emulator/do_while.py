@@ -1,6 +1,7 @@
 """DO_WHILE, the system task (conductor-oss ``execution/tasks/DoWhile.java``): iterations,
 ``keepLastN``, the loop condition and list iteration, as a mixin of the simulator.
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,7 +14,12 @@ from .expressions import (
 )
 from .metadata import _has, _next_in, _subtree_refs
 from .model import (
-    COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, SimulationError, _ScriptFailure, _TERMINAL,
+    COMPLETED,
+    FAILED,
+    FAILED_WITH_TERMINAL_ERROR,
+    SimulationError,
+    _ScriptFailure,
+    _TERMINAL,
     _UNSUCCESSFUL,
 )
 from .utils import _to_boolean
@@ -30,9 +36,11 @@ class DoWhile:
         body = _subtree_refs(wt)
         relevant: dict[str, dict] = {}
         for t in wf["tasks"]:
-            if (t["iteration"] == task["iteration"]
-                    and t["referenceTaskName"] != task["referenceTaskName"]
-                    and strip_iteration(t["referenceTaskName"]) in body):
+            if (
+                t["iteration"] == task["iteration"]
+                and t["referenceTaskName"] != task["referenceTaskName"]
+                and strip_iteration(t["referenceTaskName"]) in body
+            ):
                 current = relevant.get(t["referenceTaskName"])
                 if current is None or t["retryCount"] > current["retryCount"]:
                     relevant[t["referenceTaskName"]] = t
@@ -67,7 +75,8 @@ class DoWhile:
             again = self._loop_condition(wf, task)
         except _ScriptFailure as exc:
             task["reasonForIncompletion"] = (
-                f"Unable to evaluate condition {java_string(wt.get('loopCondition'))}, exception {exc}")
+                f"Unable to evaluate condition {java_string(wt.get('loopCondition'))}, exception {exc}"
+            )
             self._set_status(task, FAILED_WITH_TERMINAL_ERROR)
             return True
         if again:
@@ -86,7 +95,8 @@ class DoWhile:
         if not isinstance(keep, int) or isinstance(keep, bool):
             raise SimulationError(
                 f"DO_WHILE {task['referenceTaskName']}: keepLastN must be an int, not "
-                f"{java_string(keep)} (the server casts it to Integer)")
+                f"{java_string(keep)} (the server casts it to Integer)"
+            )
         iteration = task["iteration"]
         if iteration <= keep:
             return
@@ -96,10 +106,14 @@ class DoWhile:
         body = _subtree_refs(task["workflowTask"])
         before = len(wf["tasks"])
         wf["tasks"][:] = [
-            t for t in wf["tasks"]
-            if not (t["iteration"] <= drop
-                    and t["referenceTaskName"] != task["referenceTaskName"]
-                    and strip_iteration(t["referenceTaskName"]) in body)]
+            t
+            for t in wf["tasks"]
+            if not (
+                t["iteration"] <= drop
+                and t["referenceTaskName"] != task["referenceTaskName"]
+                and strip_iteration(t["referenceTaskName"]) in body
+            )
+        ]
         if len(wf["tasks"]) != before:
             self._bump()
 
@@ -118,9 +132,12 @@ class DoWhile:
         loop_ref = wt.get("taskReferenceName")
         for t in relevant.values():
             nxt = _next_in(wt, strip_iteration(t["referenceTaskName"]), None)
-            if (nxt is not None and nxt.get("taskReferenceName") != loop_ref
-                    and _has(wt, nxt.get("taskReferenceName"))
-                    and f"{nxt.get('taskReferenceName')}__{iteration}" not in relevant):
+            if (
+                nxt is not None
+                and nxt.get("taskReferenceName") != loop_ref
+                and _has(wt, nxt.get("taskReferenceName"))
+                and f"{nxt.get('taskReferenceName')}__{iteration}" not in relevant
+            ):
                 return False
         return True
 
@@ -130,7 +147,8 @@ class DoWhile:
         loop_over = task["workflowTask"].get("loopOver") or []
         if not loop_over:
             raise SimulationError(
-                f"DO_WHILE {task['referenceTaskName']} has an empty loopOver, which crashes the server")
+                f"DO_WHILE {task['referenceTaskName']} has an empty loopOver, which crashes the server"
+            )
         iteration = task["iteration"]
         mapped = self._tasks_to_schedule(wf, loop_over[0], task["retryCount"])
         for m in mapped:
@@ -146,8 +164,9 @@ class DoWhile:
         ``$[loopRef]`` = the DO_WHILE's output, plus ``$[bodyRef]`` = each body task's
         outputData (latest wins). Truthiness per ``ScriptEvaluator.toBoolean``."""
         wt = task["workflowTask"]
-        dollar = self._resolve(wf, wt.get("inputParameters"), task_id=task["taskId"],
-                               task_def=wt.get("taskDefinition"))
+        dollar = self._resolve(
+            wf, wt.get("inputParameters"), task_id=task["taskId"], task_def=wt.get("taskDefinition")
+        )
         dollar[task["referenceTaskName"]] = task["outputData"]
         body = _subtree_refs(wt)
         for t in wf["tasks"]:
@@ -186,9 +205,13 @@ class DoWhile:
         value = None
         items = wt.get("items")
         if isinstance(items, str) and items.strip():
-            value = self._resolve(wf, {"items": items}, task_id=task["taskId"], task_def=td).get("items")
+            value = self._resolve(wf, {"items": items}, task_id=task["taskId"], task_def=td).get(
+                "items"
+            )
         if value is None:
-            resolved = self._resolve(wf, wt.get("inputParameters"), task_id=task["taskId"], task_def=td)
+            resolved = self._resolve(
+                wf, wt.get("inputParameters"), task_id=task["taskId"], task_def=td
+            )
             value = resolved.get("_items")
         if isinstance(value, list):
             return value

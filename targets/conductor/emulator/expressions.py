@@ -17,6 +17,7 @@ Known difference: Java resolves into ``HashMap``s, so a *map* printed inside a s
 (``"x ${a.output}"`` → ``{k=v, …}``) lists its keys in hash order there; here they keep their
 insertion order.
 """
+
 from __future__ import annotations
 
 import copy
@@ -287,7 +288,7 @@ def _resolve_string(
         elif path.startswith(_SECRETS_PREFIX):
             replacements.append((start, end, match))
         elif env is not None and path.startswith(_ENV_PREFIX):
-            replacements.append((start, end, _env_value(env, path[len(_ENV_PREFIX):])))
+            replacements.append((start, end, _env_value(env, path[len(_ENV_PREFIX) :])))
         elif path in SYSTEM_PARAMETERS:
             # only CPEWF_TASK_ID has a value here; a null value leaves the reference as is
             if path == "CPEWF_TASK_ID" and task_id is not None:

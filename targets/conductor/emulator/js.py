@@ -7,6 +7,7 @@ evaluation. Both go through this module so there is a single engine and one plac
 decides how ``$`` is bound: as a plain JSON value, which matches GraalJS for the property
 access and arithmetic agentc's own templates use (docs/conductor.md "JavaScript").
 """
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,11 @@ def evaluate(script: str, dollar: Any, timeout_s: float = 4.0) -> Any:
     # indirect eval: the script runs as a Script (completion value = last statement),
     # in global scope, with `$` visible; the result goes back as JSON text.
     program = (
-        "(function(){var $ = " + payload + "; var __r = (0, eval)(" + json.dumps(
-            "var $ = " + payload + ";\n" + script) + ");"
+        "(function(){var $ = "
+        + payload
+        + "; var __r = (0, eval)("
+        + json.dumps("var $ = " + payload + ";\n" + script)
+        + ");"
         " return JSON.stringify(__r === undefined ? null : __r);})()"
     )
     try:

@@ -3,6 +3,7 @@
 defaults, ported from conductor-oss ``common/…/metadata/workflow/*.java`` with the quirks kept
 (docs/conductor.md, "The simulator").
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -17,7 +18,11 @@ def _wt_type(wt: Mapping[str, Any]) -> str:
 
 
 def _ref(item: Mapping[str, Any]) -> str:
-    return item.get("taskReferenceName") if "taskReferenceName" in item else item.get("referenceTaskName")
+    return (
+        item.get("taskReferenceName")
+        if "taskReferenceName" in item
+        else item.get("referenceTaskName")
+    )
 
 
 def _children(wt: Mapping[str, Any]) -> list[list[dict]]:
@@ -118,7 +123,11 @@ def _get_next_task(definition: Mapping[str, Any], ref: str) -> dict | None:
         nxt = _next_in(task, ref, None)
         if nxt is not None:
             return nxt
-        if _wt_type(task) == "DO_WHILE" and task.get("taskReferenceName") != ref and _has(task, ref):
+        if (
+            _wt_type(task) == "DO_WHILE"
+            and task.get("taskReferenceName") != ref
+            and _has(task, ref)
+        ):
             return None
         if _has(task, ref):
             break

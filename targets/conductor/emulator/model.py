@@ -5,6 +5,7 @@ Mirrors conductor-oss ``core/…/model/TaskModel.java`` and ``WorkflowModel.java
 flags) and ``execution/mapper/TaskMapperContext.java`` (``_Ctx``). See docs/conductor.md
 ("The simulator").
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -52,7 +53,15 @@ FAILED_WITH_TERMINAL_ERROR = "FAILED_WITH_TERMINAL_ERROR"
 TIMED_OUT = "TIMED_OUT"
 CANCELED = "CANCELED"
 SKIPPED = "SKIPPED"
-_TERMINAL = {COMPLETED, COMPLETED_WITH_ERRORS, FAILED, FAILED_WITH_TERMINAL_ERROR, TIMED_OUT, CANCELED, SKIPPED}
+_TERMINAL = {
+    COMPLETED,
+    COMPLETED_WITH_ERRORS,
+    FAILED,
+    FAILED_WITH_TERMINAL_ERROR,
+    TIMED_OUT,
+    CANCELED,
+    SKIPPED,
+}
 _UNSUCCESSFUL = {FAILED, FAILED_WITH_TERMINAL_ERROR, TIMED_OUT, CANCELED}
 _RETRIABLE = {FAILED, TIMED_OUT}  # among the terminal-unsuccessful statuses
 _WORKER_RESULT_STATUSES = {COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, IN_PROGRESS}
@@ -76,8 +85,20 @@ _TASKDEF_DEFAULTS: dict[str, Any] = {
     "responseTimeoutSeconds": 3600,
 }
 # WorkflowTestService.operators: task types the test endpoint never mocks (docs/conductor.md "The test endpoint")
-_TEST_OPERATORS = {"JOIN", "DO_WHILE", "SET_VARIABLE", "FORK", "INLINE", "TERMINATE", "DECISION",
-                   "DYNAMIC", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "SWITCH", "SUB_WORKFLOW"}
+_TEST_OPERATORS = {
+    "JOIN",
+    "DO_WHILE",
+    "SET_VARIABLE",
+    "FORK",
+    "INLINE",
+    "TERMINATE",
+    "DECISION",
+    "DYNAMIC",
+    "FORK_JOIN",
+    "FORK_JOIN_DYNAMIC",
+    "SWITCH",
+    "SUB_WORKFLOW",
+}
 _TEST_MAX_LOOPS = 20_000
 # ConductorProperties.maxWorkflowVariablesPayloadSizeThreshold
 _MAX_VARIABLES_BYTES = 256 * 1024
@@ -183,8 +204,16 @@ class _Ctx:
     """``TaskMapperContext``: what a mapper gets. The task id is drawn on first use so that
     a mapping whose result is dropped does not use up an id."""
 
-    def __init__(self, sim: Simulator, wf: dict, wt: dict, task_input: dict,
-                 retry_count: int, retried_task_id: str | None, kind: str) -> None:
+    def __init__(
+        self,
+        sim: Simulator,
+        wf: dict,
+        wt: dict,
+        task_input: dict,
+        retry_count: int,
+        retried_task_id: str | None,
+        kind: str,
+    ) -> None:
         self.sim = sim
         self.wf = wf
         self.wt = wt

@@ -15,6 +15,7 @@ worker started (a queued poll) is never handed to the worker. While a worker run
 ``task_status_source()`` in its thread answers what the server would: the task's and
 its workflow's status (``task_status_source``).
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -39,11 +40,17 @@ class ParallelPolls:
     _kinds: dict[str, Any]
 
     def _poll_due_in_parallel(self, root_id: str) -> None:
-        due = [(wf, task) for wf in self._family(root_id) if wf["status"] == RUNNING  # type: ignore[attr-defined]
-               for task in list(wf["tasks"])
-               if self._kinds[task["_kind"]].worker and task["status"] == SCHEDULED
-               and task["_due"] is not None and task["_due"] <= self.now  # type: ignore[attr-defined]
-               and task["taskType"] not in self._state["options"].get("unpolled", ())]  # no worker polls these
+        due = [
+            (wf, task)
+            for wf in self._family(root_id)  # type: ignore[attr-defined]
+            if wf["status"] == RUNNING
+            for task in list(wf["tasks"])
+            if self._kinds[task["_kind"]].worker
+            and task["status"] == SCHEDULED
+            and task["_due"] is not None
+            and task["_due"] <= self.now  # type: ignore[attr-defined]
+            and task["taskType"] not in self._state["options"].get("unpolled", ())
+        ]  # no worker polls these
         polled = []
         for wf, task in due:
             if wf["status"] == RUNNING:
@@ -63,7 +70,9 @@ class ParallelPolls:
                 _LOCAL.status = None
 
         workers = min(int(self._state["options"]["parallelWorkers"]), len(polled))
-        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="conductor-poller") as pool:
+        with concurrent.futures.ThreadPoolExecutor(
+            workers, thread_name_prefix="conductor-poller"
+        ) as pool:
             futures = {pool.submit(run, wf, task, call): (wf, task) for wf, task, call in polled}
             for fut in concurrent.futures.as_completed(futures):
                 wf, task = futures[fut]

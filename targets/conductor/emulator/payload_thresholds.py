@@ -19,6 +19,7 @@ workflow input/output  5120 KB        10240 KB
 A real server with external storage (S3, Postgres…) keeps a payload between the two
 thresholds elsewhere; the simulator keeps it inline and counts it in ``externalized``.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,9 @@ WORKFLOW_OUTPUT_MAX = 10240 * KB
 
 def size(payload: Mapping[str, Any] | None) -> int:
     """The payload's size as the server measures it (its JSON bytes)."""
-    return len(json.dumps(dict(payload or {}), separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return len(
+        json.dumps(dict(payload or {}), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    )
 
 
 def task_rejection(task: Mapping[str, Any], kind: str) -> str | None:
@@ -49,8 +52,10 @@ def task_rejection(task: Mapping[str, Any], kind: str) -> str | None:
     limit = TASK_INPUT_MAX if kind == "input" else TASK_OUTPUT_MAX
     if n <= limit:
         return None
-    return (f"The payload size: {n} of task: {task.get('taskId')} in workflow: "
-            f"{task.get('workflowInstanceId')}  is greater than the permissible limit: {limit} bytes")
+    return (
+        f"The payload size: {n} of task: {task.get('taskId')} in workflow: "
+        f"{task.get('workflowInstanceId')}  is greater than the permissible limit: {limit} bytes"
+    )
 
 
 def externalized(task: Mapping[str, Any]) -> bool:

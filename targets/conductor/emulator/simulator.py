@@ -45,6 +45,7 @@ which those timeouts would break (task ``timeoutSeconds`` and workflow ``timeout
 Rate limits, concurrency limits, domains, priorities, idempotency, external payload
 storage, pause/resume/rerun/skip APIs are out of scope.
 """
+
 from __future__ import annotations
 
 import copy
@@ -59,9 +60,22 @@ from .expressions import (
     strip_iteration,
 )
 from .model import (
-    UNSUPPORTED, COMPLETED, DEFAULT_CLOCK_START_MS, FORMAT, IN_PROGRESS, RUNNING,
-    SimulationError, SimulationUnsupported, TaskCall, TaskResult, Worker, _Kind, _TERMINAL,
-    _TEST_MAX_LOOPS, _TEST_OPERATORS, _WF_TERMINAL,
+    UNSUPPORTED,
+    COMPLETED,
+    DEFAULT_CLOCK_START_MS,
+    FORMAT,
+    IN_PROGRESS,
+    RUNNING,
+    SimulationError,
+    SimulationUnsupported,
+    TaskCall,
+    TaskResult,
+    Worker,
+    _Kind,
+    _TERMINAL,
+    _TEST_MAX_LOOPS,
+    _TEST_OPERATORS,
+    _WF_TERMINAL,
 )
 from .utils import _int, _mentions_reference, _public
 from .decider import Decider
@@ -162,24 +176,37 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
             "USER_DEFINED": k(map=self._map_user_defined, worker=True),
             "SWITCH": k(map=self._map_switch, execute=self._exec_complete),
             "DECISION": k(map=self._map_decision, execute=self._exec_complete),
-            "INLINE": k(map=functools.partial(self._map_script, task_type="INLINE"), execute=self._exec_inline),
-            "LAMBDA": k(map=functools.partial(self._map_script, task_type="LAMBDA"), execute=self._exec_lambda),
+            "INLINE": k(
+                map=functools.partial(self._map_script, task_type="INLINE"),
+                execute=self._exec_inline,
+            ),
+            "LAMBDA": k(
+                map=functools.partial(self._map_script, task_type="LAMBDA"),
+                execute=self._exec_lambda,
+            ),
             "FORK_JOIN": k(map=self._map_fork_join),
             "FORK_JOIN_DYNAMIC": k(map=self._map_fork_join_dynamic),
             "FORK": k(),  # the record FORK_JOIN / FORK_JOIN_DYNAMIC create; already COMPLETED
             "JOIN": k(map=self._map_join, execute=self._exec_join, async_=True),
-            "EXCLUSIVE_JOIN": k(map=self._map_exclusive_join, execute=self._exec_exclusive_join, async_=True),
+            "EXCLUSIVE_JOIN": k(
+                map=self._map_exclusive_join, execute=self._exec_exclusive_join, async_=True
+            ),
             "DO_WHILE": k(map=self._map_do_while, execute=self._exec_do_while),
             "WAIT": k(map=self._map_wait, execute=self._exec_wait, async_=True),
             "HUMAN": k(map=self._map_human),
             "TERMINATE": k(map=self._map_terminate, execute=self._exec_terminate),
             "SET_VARIABLE": k(map=self._map_set_variable, execute=self._exec_set_variable),
             "NOOP": k(map=self._map_noop, execute=self._exec_complete),
-            "SUB_WORKFLOW": k(map=self._map_sub_workflow, start=self._start_sub_workflow,
-                              execute=self._exec_sub_workflow, cancel=self._cancel_sub_workflow,
-                              async_=True),
-            "START_WORKFLOW": k(map=self._map_start_workflow, start=self._start_start_workflow,
-                                async_=True),
+            "SUB_WORKFLOW": k(
+                map=self._map_sub_workflow,
+                start=self._start_sub_workflow,
+                execute=self._exec_sub_workflow,
+                cancel=self._cancel_sub_workflow,
+                async_=True,
+            ),
+            "START_WORKFLOW": k(
+                map=self._map_start_workflow, start=self._start_start_workflow, async_=True
+            ),
         }
 
     # ---------------------------------------------------------------- public API
@@ -195,15 +222,26 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
             raise ValueError("the clock only moves forward")
         self._state["clock"] += round(seconds * 1000)
 
-    def start(self, name: str, input: Mapping[str, Any] | None = None, *,
-              version: int | None = None, correlation_id: str | None = None) -> str:
+    def start(
+        self,
+        name: str,
+        input: Mapping[str, Any] | None = None,
+        *,
+        version: int | None = None,
+        correlation_id: str | None = None,
+    ) -> str:
         """Start a workflow (``POST /api/workflow``) and return its id. The first decide
         runs now (synchronous system tasks execute); workers run in :meth:`run`."""
         self._created = 0
         return self._start_workflow(name, version, dict(input or {}), correlation_id=correlation_id)
 
-    def run(self, workflow_id: str, *, auto_advance: bool | None = None,
-            hold: Callable[[], bool] | None = None) -> str:
+    def run(
+        self,
+        workflow_id: str,
+        *,
+        auto_advance: bool | None = None,
+        hold: Callable[[], bool] | None = None,
+    ) -> str:
         """Drive ``workflow_id`` — and the workflows it started — until it is terminal or
         blocked, and return its status. Only a HUMAN task, a WAIT without duration/until, or a
         worker task left IN_PROGRESS can block it, unless ``auto_advance`` is off (then any
@@ -247,18 +285,26 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
                 continue
             for t in wf["tasks"]:
                 if t["_kind"] in ("HUMAN", "WAIT") and t["status"] == IN_PROGRESS:
-                    out.append({
-                        "workflowId": wf["workflowId"],
-                        "taskId": t["taskId"],
-                        "ref": t["referenceTaskName"],
-                        "taskType": t["taskType"],
-                        "input": copy.deepcopy(t["inputData"]),
-                    })
+                    out.append(
+                        {
+                            "workflowId": wf["workflowId"],
+                            "taskId": t["taskId"],
+                            "ref": t["referenceTaskName"],
+                            "taskType": t["taskType"],
+                            "input": copy.deepcopy(t["inputData"]),
+                        }
+                    )
         return out
 
-    def complete_task(self, workflow_id: str, task_id_or_ref: str,
-                      output: Mapping[str, Any] | None = None, status: str = COMPLETED,
-                      *, reason: str = "") -> None:
+    def complete_task(
+        self,
+        workflow_id: str,
+        task_id_or_ref: str,
+        output: Mapping[str, Any] | None = None,
+        status: str = COMPLETED,
+        *,
+        reason: str = "",
+    ) -> None:
         """An external task update (``POST /api/tasks``, docs/conductor.md "WAIT and HUMAN"): ``status`` is COMPLETED,
         FAILED, FAILED_WITH_TERMINAL_ERROR or IN_PROGRESS; ``output`` *replaces* the task's
         outputData. The task is found by id anywhere under ``workflow_id``, or by reference
@@ -267,7 +313,8 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
         wf, task = self._find_task(workflow_id, task_id_or_ref)
         if task["status"] in _TERMINAL:
             raise SimulationError(
-                f"task {task['taskId']} ({task['referenceTaskName']}) is already {task['status']}")
+                f"task {task['taskId']} ({task['referenceTaskName']}) is already {task['status']}"
+            )
         if wf["status"] != RUNNING:
             raise SimulationError(f"workflow {wf['workflowId']} is {wf['status']}")
         self._created = 0
@@ -287,26 +334,40 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
         definition = request.get("workflowDef")
         name = request.get("name") or (definition or {}).get("name")
         version = request.get("version")
-        wid = self._start_workflow(name, int(version) if isinstance(version, int) else None,
-                                   copy.deepcopy(dict(request.get("input") or {})),
-                                   definition=definition, correlation_id=request.get("correlationId"))
+        wid = self._start_workflow(
+            name,
+            int(version) if isinstance(version, int) else None,
+            copy.deepcopy(dict(request.get("input") or {})),
+            definition=definition,
+            correlation_id=request.get("correlationId"),
+        )
         self._test_workflow(request, wid)
         return self.execution(wid)
 
     def _test_workflow(self, request: Mapping[str, Any], wid: str) -> None:
         """``WorkflowTestService.testWorkflow(request, workflowId)``, loop for loop."""
-        mocks = {ref: list(copy.deepcopy(items or []))
-                 for ref, items in (request.get("taskRefToMockOutput") or {}).items()}
+        mocks = {
+            ref: list(copy.deepcopy(items or []))
+            for ref, items in (request.get("taskRefToMockOutput") or {}).items()
+        }
         subs = request.get("subWorkflowTestRequest") or {}
         self._settle(wid)
         for _ in range(_TEST_MAX_LOOPS):
             snapshot = [dict(t) for t in self._workflow(wid)["tasks"]]
-            if any(t["taskType"] not in _TEST_OPERATORS and t["status"] not in _TERMINAL
-                   and t["referenceTaskName"] not in mocks for t in snapshot):
+            if any(
+                t["taskType"] not in _TEST_OPERATORS
+                and t["status"] not in _TERMINAL
+                and t["referenceTaskName"] not in mocks
+                for t in snapshot
+            ):
                 return
             for running in (t for t in snapshot if t["status"] not in _TERMINAL):
                 ref = running["referenceTaskName"]
-                if running["taskType"] == "SUB_WORKFLOW" and running.get("subWorkflowId") and ref in subs:
+                if (
+                    running["taskType"] == "SUB_WORKFLOW"
+                    and running.get("subWorkflowId")
+                    and ref in subs
+                ):
                     self._test_workflow(subs[ref], running["subWorkflowId"])
                 queue = mocks.get(ref)
                 if not queue or running["taskType"] in _TEST_OPERATORS:
@@ -335,8 +396,14 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
             task["outputData"] = output
             self._set_status(task, status)
         else:
-            self._apply_update(wf, task, status, output, task["reasonForIncompletion"],
-                               task["callbackAfterSeconds"])
+            self._apply_update(
+                wf,
+                task,
+                status,
+                output,
+                task["reasonForIncompletion"],
+                task["callbackAfterSeconds"],
+            )
         self._settle(wid)
 
     def _settle(self, root_id: str) -> None:
@@ -378,7 +445,8 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
             raise SimulationError(
                 f"more than {self._state['options']['maxTasks']} tasks created or polled in one "
                 "call; a DO_WHILE that never ends, or a worker that always answers IN_PROGRESS? "
-                "(raise max_tasks if this is intended)")
+                "(raise max_tasks if this is intended)"
+            )
 
     def _next_task_id(self) -> str:
         self._spend()
@@ -416,14 +484,27 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
         found = versions.get(str(version))
         return copy.deepcopy(found) if found is not None else None
 
-    def _resolve(self, wf: dict, params: Any, *, task_id: str | None = None,
-                 task_def: Mapping[str, Any] | None = None) -> dict:
+    def _resolve(
+        self,
+        wf: dict,
+        params: Any,
+        *,
+        task_id: str | None = None,
+        task_def: Mapping[str, Any] | None = None,
+    ) -> dict:
         """A task input resolved against ``wf`` (docs/conductor.md "Input resolution"); the document is only built when the
         template (or the TaskDef's inputTemplate) has a reference in it."""
         params = params if isinstance(params, Mapping) else {}
-        needed = _mentions_reference(params) or _mentions_reference((task_def or {}).get("inputTemplate"))
-        return resolve_input(params, build_document(wf) if needed else {},
-                             task_id=task_id, task_def=task_def, env=self._state["options"]["env"])
+        needed = _mentions_reference(params) or _mentions_reference(
+            (task_def or {}).get("inputTemplate")
+        )
+        return resolve_input(
+            params,
+            build_document(wf) if needed else {},
+            task_id=task_id,
+            task_def=task_def,
+            env=self._state["options"]["env"],
+        )
 
     def _find_task(self, workflow_id: str, key: str) -> tuple[dict, dict]:
         for wf in self._family(workflow_id):
@@ -434,8 +515,11 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
         exact = [t for t in wf["tasks"] if t["referenceTaskName"] == key]
         if exact:
             return wf, exact[-1]
-        loose = [t for t in wf["tasks"]
-                 if strip_iteration(t["referenceTaskName"]) == key and t["status"] not in _TERMINAL]
+        loose = [
+            t
+            for t in wf["tasks"]
+            if strip_iteration(t["referenceTaskName"]) == key and t["status"] not in _TERMINAL
+        ]
         if loose:
             return wf, loose[-1]
         raise SimulationError(f"no task {key!r} in workflow {workflow_id}")

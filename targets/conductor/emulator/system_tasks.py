@@ -3,6 +3,7 @@
 SET_VARIABLE, SUB_WORKFLOW, START_WORKFLOW; DO_WHILE has its own module) as a mixin of the
 simulator. The simulator's ``_kinds`` table maps a task type to its hooks.
 """
+
 from __future__ import annotations
 
 import copy
@@ -14,9 +15,23 @@ from .expressions import (
 )
 from .metadata import _agent_output, _get_next_task, _is_agent, _short, _wt_type
 from .model import (
-    CANCELED, COMPLETED, COMPLETED_WITH_ERRORS, FAILED, FAILED_WITH_TERMINAL_ERROR,
-    IN_PROGRESS, RUNNING, SKIPPED, TERMINATED, TIMED_OUT, _MAX_VARIABLES_BYTES, _NotFound,
-    _ScriptFailure, _TERMINAL, _Terminate, _UNSUCCESSFUL, _WF_TERMINAL,
+    CANCELED,
+    COMPLETED,
+    COMPLETED_WITH_ERRORS,
+    FAILED,
+    FAILED_WITH_TERMINAL_ERROR,
+    IN_PROGRESS,
+    RUNNING,
+    SKIPPED,
+    TERMINATED,
+    TIMED_OUT,
+    _MAX_VARIABLES_BYTES,
+    _NotFound,
+    _ScriptFailure,
+    _TERMINAL,
+    _Terminate,
+    _UNSUCCESSFUL,
+    _WF_TERMINAL,
 )
 
 
@@ -37,15 +52,20 @@ class SystemTasks:
         expression = data.get("expression")
         try:
             if not isinstance(evaluator, str) or not evaluator.strip():
-                raise _ScriptFailure("Empty 'evaluatorType' in INLINE task's input parameters. "
-                                     "A non-empty String value must be provided.")
+                raise _ScriptFailure(
+                    "Empty 'evaluatorType' in INLINE task's input parameters. "
+                    "A non-empty String value must be provided."
+                )
             if evaluator not in ("javascript", "graaljs", "value-param", "python"):
                 raise _ScriptFailure(f"Unknown evaluator '{evaluator}' in INLINE task.")
             if not isinstance(expression, str) or not expression.strip():
-                raise _ScriptFailure("Empty 'expression' in Inline task's input parameters. "
-                                     "A non-empty String value must be provided.")
-            result = self._evaluate(evaluator, expression, copy.deepcopy(data), "INLINE",
-                                    task["referenceTaskName"])
+                raise _ScriptFailure(
+                    "Empty 'expression' in Inline task's input parameters. "
+                    "A non-empty String value must be provided."
+                )
+            result = self._evaluate(
+                evaluator, expression, copy.deepcopy(data), "INLINE", task["referenceTaskName"]
+            )
         except _ScriptFailure as exc:
             task["reasonForIncompletion"] = str(exc)
             task["outputData"]["error"] = str(exc)
@@ -60,12 +80,16 @@ class SystemTasks:
         are FAILED (retriable)."""
         script = task["inputData"].get("scriptExpression")
         if not isinstance(script, str) or not script.strip():
-            task["reasonForIncompletion"] = ("Empty 'scriptExpression' in Lambda task's input parameters. "
-                                             "A non-empty String value must be provided.")
+            task["reasonForIncompletion"] = (
+                "Empty 'scriptExpression' in Lambda task's input parameters. "
+                "A non-empty String value must be provided."
+            )
             self._set_status(task, FAILED)
             return True
         try:
-            result = self._eval_js("function scriptFun(){" + script + "} scriptFun();", task["inputData"])
+            result = self._eval_js(
+                "function scriptFun(){" + script + "} scriptFun();", task["inputData"]
+            )
         except _ScriptFailure as exc:
             task["reasonForIncompletion"] = str(exc)
             task["outputData"]["error"] = str(exc)
@@ -110,20 +134,32 @@ class SystemTasks:
             if forked["outputData"]:
                 out = _agent_output(forked) if agent else forked["outputData"]
                 task["outputData"][ref] = copy.deepcopy(out)
-            if (forked["status"] in _UNSUCCESSFUL and not fwt.get("optional")
-                    and (not fwt.get("permissive") or all_terminal)):
-                failures = [t for t in joined.values() if t is not None and t["status"] in _UNSUCCESSFUL]
+            if (
+                forked["status"] in _UNSUCCESSFUL
+                and not fwt.get("optional")
+                and (not fwt.get("permissive") or all_terminal)
+            ):
+                failures = [
+                    t for t in joined.values() if t is not None and t["status"] in _UNSUCCESSFUL
+                ]
                 task["reasonForIncompletion"] = " ".join(
-                    t["reasonForIncompletion"] for t in failures if t["reasonForIncompletion"] is not None)
-                real = any(not (t.get("workflowTask") or {}).get("optional") and t["status"] != CANCELED
-                           for t in failures)
+                    t["reasonForIncompletion"]
+                    for t in failures
+                    if t["reasonForIncompletion"] is not None
+                )
+                real = any(
+                    not (t.get("workflowTask") or {}).get("optional") and t["status"] != CANCELED
+                    for t in failures
+                )
                 self._set_status(task, FAILED if real else CANCELED)
                 return True
             if fwt.get("optional") and forked["status"] == COMPLETED_WITH_ERRORS:
                 optional_failures.append(f"{forked['taskDefName']}/{forked['taskId']}")
         if all_terminal:
             if optional_failures:
-                task["reasonForIncompletion"] = " ".join(optional_failures) + " completed with errors"
+                task["reasonForIncompletion"] = (
+                    " ".join(optional_failures) + " completed with errors"
+                )
                 self._set_status(task, COMPLETED_WITH_ERRORS)
             else:
                 self._set_status(task, COMPLETED)
@@ -147,10 +183,14 @@ class SystemTasks:
             others = [self._latest(wf, r) for r in join_on]
             failed = chosen["status"] in _UNSUCCESSFUL and (
                 not (chosen.get("workflowTask") or {}).get("permissive")
-                or all(o is not None and o["status"] in _TERMINAL for o in others))
+                or all(o is not None and o["status"] in _TERMINAL for o in others)
+            )
             if failed:
-                reason += " ".join(java_string(o["reasonForIncompletion"]) for o in others
-                                   if o is not None and o["status"] in _UNSUCCESSFUL)
+                reason += " ".join(
+                    java_string(o["reasonForIncompletion"])
+                    for o in others
+                    if o is not None and o["status"] in _UNSUCCESSFUL
+                )
             break
         if not found:
             for ref in task["inputData"].get("defaultExclusiveJoinTask") or []:
@@ -210,7 +250,8 @@ class SystemTasks:
                 wf["variables"] = before
                 task["reasonForIncompletion"] = (
                     f"The variables payload size: {size} of workflow: {wf['workflowId']} is greater "
-                    f"than the permissible limit: {_MAX_VARIABLES_BYTES // 1024} kilobytes")
+                    f"than the permissible limit: {_MAX_VARIABLES_BYTES // 1024} kilobytes"
+                )
                 self._set_status(task, FAILED_WITH_TERMINAL_ERROR)
                 return True
         self._set_status(task, COMPLETED)
@@ -226,7 +267,9 @@ class SystemTasks:
         name = None if data.get("subWorkflowName") is None else java_string(data["subWorkflowName"])
         if definition is not None:
             if not isinstance(definition, Mapping):
-                task["reasonForIncompletion"] = f"workflowDefinition is not a WorkflowDef: {java_string(definition)}"
+                task["reasonForIncompletion"] = (
+                    f"workflowDefinition is not a WorkflowDef: {java_string(definition)}"
+                )
                 self._set_status(task, FAILED)
                 return
             name = definition.get("name")
@@ -241,9 +284,15 @@ class SystemTasks:
             child_input["_systemMetadata"] = meta
         try:
             child_id = self._start_workflow(
-                name, version, child_input, definition=dict(definition) if definition is not None else None,
-                parent=wf, parent_task=task, correlation_id=wf["correlationId"],
-                started_by=wf["workflowId"])
+                name,
+                version,
+                child_input,
+                definition=dict(definition) if definition is not None else None,
+                parent=wf,
+                parent_task=task,
+                correlation_id=wf["correlationId"],
+                started_by=wf["workflowId"],
+            )
         except _NotFound as exc:
             task["reasonForIncompletion"] = str(exc)
             self._set_status(task, FAILED)
@@ -266,14 +315,21 @@ class SystemTasks:
     def _sync_sub_workflow(self, child: dict, task: dict) -> None:
         """``SubWorkflow.updateTaskStatus``: the child's status mapped onto the task, and the
         child's output merged into the task output (next to ``subWorkflowId``)."""
-        status = {RUNNING: IN_PROGRESS, "PAUSED": IN_PROGRESS, COMPLETED: COMPLETED, FAILED: FAILED,
-                  TERMINATED: CANCELED, TIMED_OUT: TIMED_OUT}[child["status"]]
+        status = {
+            RUNNING: IN_PROGRESS,
+            "PAUSED": IN_PROGRESS,
+            COMPLETED: COMPLETED,
+            FAILED: FAILED,
+            TERMINATED: CANCELED,
+            TIMED_OUT: TIMED_OUT,
+        }[child["status"]]
         if child["status"] in _WF_TERMINAL:
             task["outputData"].update(copy.deepcopy(child["output"]))
             if status != COMPLETED:
                 task["reasonForIncompletion"] = (
                     f"Sub workflow {_short(child)} failure reason: "
-                    f"{java_string(child['reasonForIncompletion'])}")
+                    f"{java_string(child['reasonForIncompletion'])}"
+                )
         self._set_status(task, status)
 
     def _cancel_sub_workflow(self, wf: dict, task: dict) -> None:
@@ -283,9 +339,11 @@ class SystemTasks:
         if child is None or child["status"] in _WF_TERMINAL:
             return
         self._set_wf_status(child, TERMINATED)
-        reason = (f"Parent workflow has been terminated with reason: {wf['reasonForIncompletion']}"
-                  if wf["reasonForIncompletion"]
-                  else f"Parent workflow has been terminated with status {wf['status']}")
+        reason = (
+            f"Parent workflow has been terminated with reason: {wf['reasonForIncompletion']}"
+            if wf["reasonForIncompletion"]
+            else f"Parent workflow has been terminated with status {wf['status']}"
+        )
         self._terminate_workflow(child, reason)
 
     def _start_start_workflow(self, wf: dict, task: dict) -> None:
@@ -296,12 +354,15 @@ class SystemTasks:
             self._set_status(task, FAILED)
             return
         if not isinstance(request, Mapping):
-            task["reasonForIncompletion"] = f"Error reading StartWorkflowRequest. {java_string(request)}"
+            task["reasonForIncompletion"] = (
+                f"Error reading StartWorkflowRequest. {java_string(request)}"
+            )
             self._set_status(task, FAILED)
             return
         if request.get("name") is None:
             task["reasonForIncompletion"] = (
-                "startWorkflow validation failed. 'name' -> Workflow name cannot be null or empty. ")
+                "startWorkflow validation failed. 'name' -> Workflow name cannot be null or empty. "
+            )
             self._set_status(task, FAILED)
             return
         correlation = request.get("correlationId")
@@ -310,10 +371,13 @@ class SystemTasks:
         version = request.get("version")
         try:
             child_id = self._start_workflow(
-                java_string(request["name"]), int(version) if isinstance(version, (int, float)) else None,
+                java_string(request["name"]),
+                int(version) if isinstance(version, (int, float)) else None,
                 copy.deepcopy(dict(request.get("input") or {})),
-                definition=request.get("workflowDef"), correlation_id=correlation,
-                started_by=wf["workflowId"])
+                definition=request.get("workflowDef"),
+                correlation_id=correlation,
+                started_by=wf["workflowId"],
+            )
         except _NotFound as exc:
             task["reasonForIncompletion"] = str(exc)
             self._set_status(task, FAILED)

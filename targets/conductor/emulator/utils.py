@@ -3,6 +3,7 @@
 text, and record copies without the simulator's private keys (conductor-oss
 ``core/…/core/utils/*.java``).
 """
+
 from __future__ import annotations
 
 import copy
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .model import SimulationError
+
 _SCRIPT_LOCATION = re.compile(r"^undefined:(\d+): (.*)$", re.DOTALL)
 _DURATION = re.compile(
     r"\s*(?:([0-9]+)\s*(?:days?|d))?"
@@ -73,7 +75,8 @@ def _parse_until(text: str) -> int | None:
     mo = (int(month) - 1) % 12 + 1
     try:
         local = _dt.datetime(y, mo, 1) + _dt.timedelta(
-            days=int(day) - 1, hours=int(hour or 0), minutes=int(minute or 0))
+            days=int(day) - 1, hours=int(hour or 0), minutes=int(minute or 0)
+        )
     except (ValueError, OverflowError):
         return None
     return int(local.replace(tzinfo=tz).timestamp() * 1000)
@@ -87,7 +90,9 @@ def _zone(name: str) -> _dt.tzinfo | None:
     m = re.fullmatch(r"(?:GMT|UTC)?([+-])([0-9]{1,2}):?([0-9]{2})?", name)
     if m:
         sign = 1 if m.group(1) == "+" else -1
-        return _dt.timezone(sign * _dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
+        return _dt.timezone(
+            sign * _dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
+        )
     try:
         from zoneinfo import ZoneInfo
 

@@ -4,6 +4,7 @@
 :class:`~agentc.targets.conductor.emulator.simulator.Simulator` (it reads the simulator's state
 and calls the decider and the task hooks through ``self``).
 """
+
 from __future__ import annotations
 
 import copy
@@ -15,9 +16,24 @@ from .expressions import (
 )
 from .metadata import _collect_tasks, _td, _wt_type
 from .model import (
-    CANCELED, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, IN_PROGRESS, RUNNING, SCHEDULED,
-    SimulationError, TERMINATED, TaskCall, TaskResult, _Kind, _MAX_INT, _NotFound, _TERMINAL,
-    _Terminate, _WF_TERMINAL, _WORKER_RESULT_STATUSES,
+    CANCELED,
+    COMPLETED,
+    FAILED,
+    FAILED_WITH_TERMINAL_ERROR,
+    IN_PROGRESS,
+    RUNNING,
+    SCHEDULED,
+    SimulationError,
+    TERMINATED,
+    TaskCall,
+    TaskResult,
+    _Kind,
+    _MAX_INT,
+    _NotFound,
+    _TERMINAL,
+    _Terminate,
+    _WF_TERMINAL,
+    _WORKER_RESULT_STATUSES,
 )
 from .utils import _int
 
@@ -27,16 +43,25 @@ class WorkflowOps:
 
     # ---------------------------------------------------------------- starting workflows
 
-    def _start_workflow(self, name: str | None, version: int | None, input: dict, *,
-                        definition: dict | None = None, parent: dict | None = None,
-                        parent_task: dict | None = None, correlation_id: str | None = None,
-                        started_by: str | None = None) -> str:
+    def _start_workflow(
+        self,
+        name: str | None,
+        version: int | None,
+        input: dict,
+        *,
+        definition: dict | None = None,
+        parent: dict | None = None,
+        parent_task: dict | None = None,
+        correlation_id: str | None = None,
+        started_by: str | None = None,
+    ) -> str:
         """``WorkflowExecutorOps.startWorkflow``: create the workflow, then decide it."""
         if definition is None:
             definition = self._lookup_definition(name, version) if name is not None else None
             if definition is None:
                 raise _NotFound(
-                    f"No such workflow defined. name={java_string(name)}, version={java_string(version)}")
+                    f"No such workflow defined. name={java_string(name)}, version={java_string(version)}"
+                )
         else:
             definition = copy.deepcopy(definition)
         self._populate(definition)
@@ -80,7 +105,11 @@ class WorkflowOps:
         (retryCount 3 for SIMPLE; retryCount 0 and responseTimeout 0 for other types, docs/conductor.md "Retries")."""
         for wt in _collect_tasks(definition.get("tasks") or []):
             name = wt.get("name")
-            if wt.get("taskDefinition") is not None or not isinstance(name, str) or not name.strip():
+            if (
+                wt.get("taskDefinition") is not None
+                or not isinstance(name, str)
+                or not name.strip()
+            ):
                 continue
             td = self._registered_def(name)
             if td is None:
@@ -98,7 +127,9 @@ class WorkflowOps:
             if wf["status"] == RUNNING:
                 self._decide(wf)
         self._run_due_system_tasks(root_id)
-        if self._state["options"].get("parallelWorkers", 1) > 1:  # concurrent pollers (parallel_polls.py)
+        if (
+            self._state["options"].get("parallelWorkers", 1) > 1
+        ):  # concurrent pollers (parallel_polls.py)
             self._poll_due_in_parallel(root_id)
             return
         for wf in self._family(root_id):
@@ -106,9 +137,13 @@ class WorkflowOps:
                 if wf["status"] != RUNNING:
                     break
                 kind = self._kinds[task["_kind"]]
-                if (kind.worker and task["status"] == SCHEDULED
-                        and task["_due"] is not None and task["_due"] <= self.now
-                        and task["taskType"] not in self._state["options"].get("unpolled", ())):
+                if (
+                    kind.worker
+                    and task["status"] == SCHEDULED
+                    and task["_due"] is not None
+                    and task["_due"] <= self.now
+                    and task["taskType"] not in self._state["options"].get("unpolled", ())
+                ):
                     self._poll_worker(wf, task)
 
     def _run_due_system_tasks(self, root_id: str) -> None:
@@ -119,8 +154,12 @@ class WorkflowOps:
                 if wf["status"] != RUNNING:
                     break
                 kind = self._kinds[task["_kind"]]
-                if (kind.async_ and task["status"] not in _TERMINAL
-                        and task["_due"] is not None and task["_due"] <= self.now):
+                if (
+                    kind.async_
+                    and task["status"] not in _TERMINAL
+                    and task["_due"] is not None
+                    and task["_due"] <= self.now
+                ):
                     before = self._version
                     self._run_async(wf, task, kind)
                     if self._version != before:
@@ -146,9 +185,16 @@ class WorkflowOps:
                     times.append(t["_due"])
                 td = self._task_def_of(wf, t)
                 task_timeout = _int(_td(td, "timeoutSeconds")) if td else 0
-                if task_timeout > 0 and t["startTime"] > 0 and _td(td, "timeoutPolicy") != "ALERT_ONLY":
-                    times.append(t["startTime"] + (t.get("startDelayInSeconds") or 0) * 1000
-                                 + task_timeout * 1000)
+                if (
+                    task_timeout > 0
+                    and t["startTime"] > 0
+                    and _td(td, "timeoutPolicy") != "ALERT_ONLY"
+                ):
+                    times.append(
+                        t["startTime"]
+                        + (t.get("startDelayInSeconds") or 0) * 1000
+                        + task_timeout * 1000
+                    )
         future = [t for t in times if t > now]
         return min(future) if future else None
 
@@ -173,7 +219,8 @@ class WorkflowOps:
         server refused its input)."""
         if self._worker is None:
             raise SimulationError(
-                f"task {task['referenceTaskName']} ({task['taskType']}) needs a worker and none was given")
+                f"task {task['referenceTaskName']} ({task['taskType']}) needs a worker and none was given"
+            )
         self._spend()
         task["pollCount"] += 1
         if not task["startTime"]:
@@ -201,13 +248,15 @@ class WorkflowOps:
             result = TaskResult(FAILED, {}, str(exc) or type(exc).__name__)
         if not isinstance(result, TaskResult):
             raise SimulationError(
-                f"the worker returned {type(result).__name__} for {call.ref}, not a TaskResult")
+                f"the worker returned {type(result).__name__} for {call.ref}, not a TaskResult"
+            )
         return result
 
     def _post(self, wf: dict, task: dict, result: TaskResult) -> None:
         """``POST /api/tasks`` with the worker's result; the workflow is decided."""
-        self._apply_update(wf, task, result.status, result.output, result.reason,
-                           result.callback_after_seconds)
+        self._apply_update(
+            wf, task, result.status, result.output, result.reason, result.callback_after_seconds
+        )
         self._oversized(wf, task, "output")
         self._decide(wf)
 
@@ -226,14 +275,22 @@ class WorkflowOps:
         self._decide(wf)
         return True
 
-    def _apply_update(self, wf: dict, task: dict, status: str, output: Mapping[str, Any] | None,
-                      reason: str | None, callback_after: int | None) -> None:
+    def _apply_update(
+        self,
+        wf: dict,
+        task: dict,
+        status: str,
+        output: Mapping[str, Any] | None,
+        reason: str | None,
+        callback_after: int | None,
+    ) -> None:
         """``WorkflowExecutorOps.updateTask``: the output is replaced, not merged. A worker
         task updated to IN_PROGRESS goes back to the queue (SCHEDULED) for
         ``callback_after`` seconds; with no callback it waits for :meth:`complete_task`."""
         if status not in _WORKER_RESULT_STATUSES:
             raise SimulationError(
-                f"task result status must be one of {sorted(_WORKER_RESULT_STATUSES)}, not {status!r}")
+                f"task result status must be one of {sorted(_WORKER_RESULT_STATUSES)}, not {status!r}"
+            )
         if output is not None and not isinstance(output, Mapping):
             raise SimulationError(f"task output must be a JSON object, not {type(output).__name__}")
         worker_task = self._kinds[task["_kind"]].worker
@@ -268,9 +325,14 @@ class WorkflowOps:
                 present = {id(t) for t in wf["tasks"]}
                 for task in outcome.to_schedule:
                     kind = self._kinds[task["_kind"]]
-                    if (id(task) in present and not kind.worker and not kind.async_
-                            and task["status"] not in _TERMINAL and kind.execute is not None
-                            and kind.execute(wf, task)):
+                    if (
+                        id(task) in present
+                        and not kind.worker
+                        and not kind.async_
+                        and task["status"] not in _TERMINAL
+                        and kind.execute is not None
+                        and kind.execute(wf, task)
+                    ):
                         changed = True
                 if not changed:
                     return
@@ -351,9 +413,11 @@ class WorkflowOps:
     def _record_failed_tasks(self, wf: dict) -> None:
         failed = [t for t in wf["tasks"] if t["status"] in (FAILED, FAILED_WITH_TERMINAL_ERROR)]
         wf["failedReferenceTaskNames"] = sorted(
-            set(wf["failedReferenceTaskNames"]) | {t["referenceTaskName"] for t in failed})
+            set(wf["failedReferenceTaskNames"]) | {t["referenceTaskName"] for t in failed}
+        )
         wf["failedTaskNames"] = sorted(
-            set(wf["failedTaskNames"]) | {t["taskDefName"] for t in failed if t["taskDefName"]})
+            set(wf["failedTaskNames"]) | {t["taskDefName"] for t in failed if t["taskDefName"]}
+        )
 
     def _terminate(self, wf: dict, exc: _Terminate) -> None:
         """``WorkflowExecutorOps.terminate``: the system ends the workflow (task failure,
@@ -370,12 +434,15 @@ class WorkflowOps:
             while pieces and pieces[-1] == "":
                 pieces.pop()
             if len(pieces) < 3:
-                raise SimulationError(f"failureWorkflow {failure!r} crashes the server (no 3rd piece)")
+                raise SimulationError(
+                    f"failureWorkflow {failure!r} crashes the server (no 3rd piece)"
+                )
             failure = wf["input"].get(pieces[2])
         self._terminate_workflow(wf, exc.message, failure, definition.get("failureWorkflowVersion"))
 
-    def _terminate_workflow(self, wf: dict, reason: str, failure_workflow: Any = None,
-                            failure_version: Any = None) -> None:
+    def _terminate_workflow(
+        self, wf: dict, reason: str, failure_workflow: Any = None, failure_version: Any = None
+    ) -> None:
         """``WorkflowExecutorOps.terminateWorkflow``."""
         if wf["status"] not in _WF_TERMINAL:
             self._set_wf_status(wf, TERMINATED)
@@ -392,12 +459,17 @@ class WorkflowOps:
             inp["failedWorkflow"] = self.execution(wf["workflowId"])
             try:
                 fid = self._start_workflow(
-                    failure_workflow, _int(failure_version) or None, inp,
-                    correlation_id=wf["correlationId"], started_by=wf["workflowId"])
+                    failure_workflow,
+                    _int(failure_version) or None,
+                    inp,
+                    correlation_id=wf["correlationId"],
+                    started_by=wf["workflowId"],
+                )
                 wf["output"]["conductor.failure_workflow"] = fid
             except _NotFound as err:
                 wf["output"]["conductor.failure_workflow"] = (
-                    f"Error workflow {failure_workflow} failed to start.  reason: {err}")
+                    f"Error workflow {failure_workflow} failed to start.  reason: {err}"
+                )
 
     def _cancel_non_terminal(self, wf: dict) -> None:
         """``cancelNonTerminalTasks``: everything still running is CANCELED (a running

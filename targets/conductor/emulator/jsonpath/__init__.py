@@ -29,6 +29,7 @@ path tokens and errors), :mod:`.compiler` (``PathCompiler`` and ``FilterCompiler
 each other), :mod:`.literals` (index, slice and string literals), :mod:`.evaluate` (path-token
 evaluation, functions and filter evaluation); this module is the public API.
 """
+
 from __future__ import annotations
 
 from typing import Any

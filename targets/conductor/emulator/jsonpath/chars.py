@@ -1,6 +1,7 @@
 """Jayway's ``com.jayway.jsonpath.internal.CharacterIndex``: the cursor the path and filter
 compilers scan with (see the package docstring for why this is a port).
 """
+
 from __future__ import annotations
 
 
@@ -110,8 +111,9 @@ class _Chars:
         i = self.prev_sig_index()
         return self.s[i] if i != -1 else " "
 
-    def closing_bracket(self, start: int, open_c: str, close_c: str, skip_strings: bool,
-                        skip_regex: bool) -> int:
+    def closing_bracket(
+        self, start: int, open_c: str, close_c: str, skip_strings: bool, skip_regex: bool
+    ) -> int:
         opened = 1
         i = start + 1
         while self.in_bounds(i):
@@ -152,7 +154,7 @@ class _Chars:
         self.skip_blanks()
         if not self.in_bounds(self.pos + len(text) - 1):
             return False
-        if self.s[self.pos:self.pos + len(text)] != text:
+        if self.s[self.pos : self.pos + len(text)] != text:
             return False
         self.pos += len(text)
         return True

@@ -1,6 +1,7 @@
 """Jayway's ``PathCompiler`` and ``FilterCompiler``, in one module because each calls the other
 (a filter holds paths; a path holds filters).
 """
+
 from __future__ import annotations
 
 import re
@@ -62,9 +63,16 @@ class _PathCompiler:
         p = self.p
         c = p.cur()
         if c == "[":
-            if not (self.read_bracket_property() or self.read_array() or self.read_wildcard()
-                    or self.read_filter() or self.read_placeholder()):
-                self.fail(f"Could not parse token starting at position {p.pos}. Expected ?, ', 0-9, * ")
+            if not (
+                self.read_bracket_property()
+                or self.read_array()
+                or self.read_wildcard()
+                or self.read_filter()
+                or self.read_placeholder()
+            ):
+                self.fail(
+                    f"Could not parse token starting at position {p.pos}. Expected ?, ', 0-9, * "
+                )
             return True
         if c == ".":
             if not self.read_dot():
@@ -104,8 +112,10 @@ class _PathCompiler:
         while p.in_bounds(read):
             c = p.s[read]
             if c == " ":
-                raise InvalidPath("Use bracket notion ['my prop'] if your property contains "
-                                  f"blank characters. position: {p.pos}")
+                raise InvalidPath(
+                    "Use bracket notion ['my prop'] if your property contains "
+                    f"blank characters. position: {p.pos}"
+                )
             if c in ".[":
                 end = read
                 break
@@ -127,7 +137,9 @@ class _PathCompiler:
                 if depth == 0:
                     break
             if depth != 0:
-                raise InvalidPath(f"Arguments to function: '{p.sub(start, end)}' are not closed properly.")
+                raise InvalidPath(
+                    f"Arguments to function: '{p.sub(start, end)}' are not closed properly."
+                )
             if p.in_bounds(read + 1):
                 if p.s[read + 1] != ")":
                     p.pos = end + 1
@@ -184,8 +196,12 @@ class _PathCompiler:
                     paren -= 1
                     if paren < 0 or prior == "(":
                         buf.append(c)
-                if quote == 0 and brace == 0 and bracket == 0 and (
-                        (paren == 0 and c == ")") or paren == 1):
+                if (
+                    quote == 0
+                    and brace == 0
+                    and bracket == 0
+                    and ((paren == 0 and c == ")") or paren == 1)
+                ):
                     end_of_stream = paren == 0
                     if ptype is not None:
                         text = "".join(buf)
@@ -217,7 +233,9 @@ class _PathCompiler:
         if e == -1:
             return False
         # No predicates are ever supplied by Conductor, so a placeholder never compiles.
-        raise InvalidPath(f"Not enough predicates supplied for filter [{p.sub(b, e)}] at position {p.pos}")
+        raise InvalidPath(
+            f"Not enough predicates supplied for filter [{p.sub(b, e)}] at position {p.pos}"
+        )
 
     def read_filter(self) -> bool:
         p = self.p
@@ -304,8 +322,10 @@ class _PathCompiler:
                 if in_prop:
                     nxt = p.next_sig_char(read)
                     if nxt not in "],":
-                        self.fail("Property must be separated by comma or Property must be "
-                                  f"terminated close square bracket at index {read}")
+                        self.fail(
+                            "Property must be separated by comma or Property must be "
+                            f"terminated close square bracket at index {read}"
+                        )
                     end = read
                     props.append(_unescape(p.sub(start, end)))
                     in_prop = False
@@ -336,8 +356,29 @@ class _PathCompiler:
 #              ("bool", b) | ("null",) | ("json", text) | ("pattern", regex, flags)
 # expressions: ("or", [..]) | ("and", [..]) | ("not", e) | ("rel", left, op, right)
 
-_REL_OPS = {"==", "!=", "<", "<=", ">", ">=", "=~", "===", "!==", "NIN", "IN", "CONTAINS", "ALL",
-            "SIZE", "EXISTS", "TYPE", "MATCHES", "EMPTY", "SUBSETOF", "ANYOF", "NONEOF"}
+_REL_OPS = {
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "=~",
+    "===",
+    "!==",
+    "NIN",
+    "IN",
+    "CONTAINS",
+    "ALL",
+    "SIZE",
+    "EXISTS",
+    "TYPE",
+    "MATCHES",
+    "EMPTY",
+    "SUBSETOF",
+    "ANYOF",
+    "NONEOF",
+}
 
 
 class _FilterCompiler:
@@ -363,8 +404,10 @@ class _FilterCompiler:
             result = self.read_or()
             self.f.skip_blanks()
             if self.f.in_bounds():
-                raise InvalidPath("Expected end of filter expression instead of: "
-                                  + self.f.s[self.f.pos:self.f.end + 1])
+                raise InvalidPath(
+                    "Expected end of filter expression instead of: "
+                    + self.f.s[self.f.pos : self.f.end + 1]
+                )
             return result
         except InvalidPath:
             raise
@@ -432,7 +475,7 @@ class _FilterCompiler:
         else:
             while f.in_bounds() and f.cur() != " ":
                 f.pos += 1
-        op = f.s[begin:f.pos].upper()
+        op = f.s[begin : f.pos].upper()
         if op not in _REL_OPS:
             raise InvalidPath(f"Filter operator {op} is not supported!")
         return op
@@ -456,20 +499,22 @@ class _FilterCompiler:
             begin = f.pos
             close = f.next_index_of_unescaped(c)
             if close == -1:
-                raise InvalidPath(f"String literal does not have matching quotes. Expected {c} in {f.s}")
+                raise InvalidPath(
+                    f"String literal does not have matching quotes. Expected {c} in {f.s}"
+                )
             f.pos = close + 1
-            return ("str", _unescape(f.s[begin + 1:close]))
+            return ("str", _unescape(f.s[begin + 1 : close]))
         if c in "tf":
             word = "true" if c == "t" else "false"
             begin = f.pos
             end = begin + len(word) - 1
-            if f.in_bounds(end) and f.s[begin:end + 1] == word:
+            if f.in_bounds(end) and f.s[begin : end + 1] == word:
                 f.pos = end + 1
                 return ("bool", c == "t")
             raise InvalidPath("Expected boolean literal")
         if c == "n":
             begin = f.pos
-            if f.in_bounds(begin + 3) and f.s[begin:begin + 4] == "null":
+            if f.in_bounds(begin + 3) and f.s[begin : begin + 4] == "null":
                 f.pos = begin + 4
                 return ("null",)
             raise InvalidPath("Expected <null> value")
@@ -479,13 +524,13 @@ class _FilterCompiler:
             if close == -1:
                 raise InvalidPath(f"String not closed. Expected ' in {f.s}")
             f.pos = close + 1
-            return ("json", f.s[begin:close + 1])
+            return ("json", f.s[begin : close + 1])
         if c == "/":
             return self.read_pattern()
         begin = f.pos
         while f.in_bounds() and (f.cur().isdigit() or f.cur() in "-.Ee"):
             f.pos += 1
-        text = f.s[begin:f.pos]
+        text = f.s[begin : f.pos]
         try:
             if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
                 raise InvalidOperation
@@ -505,7 +550,7 @@ class _FilterCompiler:
             flags += f.s[i]
             i += 1
         f.pos = i
-        return ("pattern", f.s[begin + 1:close], flags)
+        return ("pattern", f.s[begin + 1 : close], flags)
 
     def read_path(self) -> Any:
         f = self.f
@@ -524,7 +569,7 @@ class _FilterCompiler:
                 break
             f.pos += 1
         should_exist = prev != "!"
-        return ("path", _PathCompiler.compile(f.s[begin:f.pos]), False, should_exist)
+        return ("path", _PathCompiler.compile(f.s[begin : f.pos]), False, should_exist)
 
     def _closing_function_bracket(self, lower: int) -> bool:
         f = self.f

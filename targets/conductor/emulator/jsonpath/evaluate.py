@@ -2,6 +2,7 @@
 (``length()``, ``min()`` …) and filter evaluation (Jayway's ``EvaluatorFactory``), which reads
 paths again — hence one module.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from .tokens import (
-    _Abort, _Filter, _Func, _Index, _Path, _Prop, _Scan, _Slice, _UNDEFINED, _Wildcard,
+    _Abort,
+    _Filter,
+    _Func,
+    _Index,
+    _Path,
+    _Prop,
+    _Scan,
+    _Slice,
+    _UNDEFINED,
+    _Wildcard,
     _token_definite,
 )
 
@@ -44,8 +54,12 @@ def _eval(path: _Path, model: Any, root: Any) -> _Ctx:
         values = _eval(inner, model, root).results
         if tokens[-1].name in ("length", "size"):
             # Length appends a wildcard to its path parameter: it counts the children.
-            values = [c for v in values if _is_array(v) or _is_map(v)
-                      for c in (v.values() if _is_map(v) else v)]
+            values = [
+                c
+                for v in values
+                if _is_array(v) or _is_map(v)
+                for c in (v.values() if _is_map(v) else v)
+            ]
         ctx.results.append(_call_function(tokens[-1], values, ctx))
         return ctx
     if not tokens:
@@ -185,8 +199,13 @@ def _step_func(tok: _Func, tokens: list[Any], i: int, model: Any, ctx: _Ctx) -> 
 
 
 _STEPS: dict[type, Callable[..., None]] = {
-    _Prop: _step_prop, _Index: _step_index, _Slice: _step_slice, _Wildcard: _step_wildcard,
-    _Scan: _step_scan, _Filter: _step_filter, _Func: _step_func,
+    _Prop: _step_prop,
+    _Index: _step_index,
+    _Slice: _step_slice,
+    _Wildcard: _step_wildcard,
+    _Scan: _step_scan,
+    _Filter: _step_filter,
+    _Func: _step_func,
 }
 
 
@@ -207,10 +226,13 @@ def _param_values(tok: _Func, ctx: _Ctx) -> list[Any]:
 
 
 def _numbers(model: Any, tok: _Func, ctx: _Ctx) -> list[float]:
-    nums = [float(v) for v in (model if _is_array(model) else [])
-            if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    nums = [
+        float(v)
+        for v in (model if _is_array(model) else [])
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    ]
     for v in _param_values(tok, ctx):
-        for x in (v if isinstance(v, list) else [v]):
+        for x in v if isinstance(v, list) else [v]:
             if isinstance(x, (int, float)) and not isinstance(x, bool):
                 nums.append(float(x))
     if not nums:
@@ -224,8 +246,11 @@ def _stddev(nums: list[float]) -> float:
 
 
 _AGGREGATES: dict[str, Callable[[list[float]], float]] = {
-    "sum": lambda xs: float(sum(xs)), "avg": lambda xs: sum(xs) / len(xs),
-    "min": min, "max": max, "stddev": _stddev,
+    "sum": lambda xs: float(sum(xs)),
+    "avg": lambda xs: sum(xs) / len(xs),
+    "min": min,
+    "max": max,
+    "stddev": _stddev,
 }
 
 

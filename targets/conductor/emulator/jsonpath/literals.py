@@ -1,6 +1,7 @@
 """Literal parsing shared by the path compiler: Java ``int`` parsing, array indexes and slices,
 Java ``String.split`` and string-literal unescaping.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,17 @@ def _parse_slice(expr: str) -> _Slice:
     raise InvalidPath(f"Failed to parse SliceOperation: {expr}")
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "\\": "\\", "'": "'",
-            '"': '"', "/": "/"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "b": "\b",
+    "f": "\f",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "/": "/",
+}
 
 
 def _unescape(text: str) -> str:
@@ -65,8 +75,8 @@ def _unescape(text: str) -> str:
         c = text[i]
         if c == "\\" and i + 1 < len(text):
             n = text[i + 1]
-            if n == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2:i + 6]):
-                out.append(chr(int(text[i + 2:i + 6], 16)))
+            if n == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2 : i + 6]):
+                out.append(chr(int(text[i + 2 : i + 6], 16)))
                 i += 6
                 continue
             out.append(_ESCAPES.get(n, n))

@@ -2,11 +2,11 @@
 function, filter) and the errors (``InvalidPath`` for compile errors, ``_Abort`` for the
 runtime errors SUPPRESS_EXCEPTIONS swallows).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
 
 
 class InvalidPath(Exception):

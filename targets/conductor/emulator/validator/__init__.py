@@ -47,6 +47,7 @@ ending in its registry tuple, and this module, the runner that applies the regis
 write it in its family's module and append it to that module's tuple.
 :mod:`.sdk_roundtrip` checks what the conductor-python SDK's models lose.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,19 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .common import (
-    LINT, PROFILES, Profile, Violation, _Doc, _DocSet, _Task, _Wf, _collect_tasks, _join, render,
-    _violation, _walk,
+    LINT,
+    PROFILES,
+    Profile,
+    Violation,
+    _Doc,
+    _DocSet,
+    _Task,
+    _Wf,
+    _collect_tasks,
+    _join,
+    render,
+    _violation,
+    _walk,
 )
 from .lints import TASK_LINTS
 from .task_rules import TASK_SERVER_RULES
@@ -64,8 +76,13 @@ from .workflow_rules import WORKFLOW_RULES
 from .sdk_roundtrip import sdk_roundtrip_loss
 
 __all__ = [
-    "Violation", "render", "validate_documents", "validate_paths", "sdk_roundtrip_loss",
-    "PROFILES", "Profile",
+    "Violation",
+    "render",
+    "validate_documents",
+    "validate_paths",
+    "sdk_roundtrip_loss",
+    "PROFILES",
+    "Profile",
 ]
 
 
@@ -88,9 +105,13 @@ def _run_task(t: _Task) -> Iterator[Violation]:
             else:
                 rule = hit.rule or r.rule
                 src = hit.source or r.source
-                yield Violation(f"L-loop-{rule}", f"{t.wf.doc.file}: {hit.loc}",
-                                f"{hit.message} (server rule {rule} in {src} skips tasks under loopOver; "
-                                "this fails at run time instead)", LINT)
+                yield Violation(
+                    f"L-loop-{rule}",
+                    f"{t.wf.doc.file}: {hit.loc}",
+                    f"{hit.message} (server rule {rule} in {src} skips tasks under loopOver; "
+                    "this fails at run time instead)",
+                    LINT,
+                )
     for r in TASK_LINTS:
         for hit in r.fn(t):
             yield _violation(t.wf.doc.file, hit, r.rule, r.source)
@@ -115,8 +136,14 @@ def _split_documents(docs: list[tuple[str, Any]]) -> tuple[list[_Doc], list[Viol
         if isinstance(data, dict):
             out.append(_Doc(file, loc, "workflow" if "tasks" in data else "taskdef", data))
         else:
-            bad.append(Violation("J2", f"{file}: {loc}" if loc else file,
-                                 f"expected a WorkflowDef or TaskDef object, got {type(data).__name__}", LINT))
+            bad.append(
+                Violation(
+                    "J2",
+                    f"{file}: {loc}" if loc else file,
+                    f"expected a WorkflowDef or TaskDef object, got {type(data).__name__}",
+                    LINT,
+                )
+            )
 
     for file, data in docs:
         if isinstance(data, list):
@@ -131,7 +158,9 @@ def _profile(server: str) -> Profile:
     try:
         return PROFILES[server]
     except KeyError:
-        raise ValueError(f"unknown server profile {server!r}; choose from {sorted(PROFILES)}") from None
+        raise ValueError(
+            f"unknown server profile {server!r}; choose from {sorted(PROFILES)}"
+        ) from None
 
 
 def validate_documents(docs: list[tuple[str, Any]], *, server: str = "all") -> list[Violation]:
@@ -141,8 +170,11 @@ def validate_documents(docs: list[tuple[str, Any]], *, server: str = "all") -> l
     SUB_WORKFLOW lookups across files."""
     profile = _profile(server)
     parsed, violations = _split_documents(docs)
-    taskdefs = {d.data["name"]: d.data for d in parsed
-                if d.kind == "taskdef" and isinstance(d.data.get("name"), str)}
+    taskdefs = {
+        d.data["name"]: d.data
+        for d in parsed
+        if d.kind == "taskdef" and isinstance(d.data.get("name"), str)
+    }
     docset = _DocSet(profile, [d for d in parsed if d.kind == "workflow"], taskdefs)
     for d in parsed:
         if d.kind == "taskdef":
@@ -175,6 +207,7 @@ def validate_paths(paths: list[str | Path], *, server: str = "all") -> list[Viol
         try:
             docs.append((str(f), json.loads(text)))
         except json.JSONDecodeError as exc:
-            violations.append(Violation("J1", f"{f}:{exc.lineno}:{exc.colno}",
-                                        f"not valid JSON: {exc.msg}", LINT))
+            violations.append(
+                Violation("J1", f"{f}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}", LINT)
+            )
     return violations + validate_documents(docs, server=server)

@@ -4,6 +4,7 @@ document and task contexts the rules receive (``_Doc``, ``_Wf``, ``_Task``, ``_H
 reference scanning and the JSON-shape tables (what Jackson cannot bind). docs/conductor.md
 ("Validation") describes the rule families.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,37 +62,49 @@ class Profile:
     """The strictness switches of one server version (True = the stricter rule is on)."""
 
     name: str
-    owner_email_required: bool = False     # B5
-    owner_email_format: bool = False       # BV-ownerEmail (< v3.21.0)
-    name_charset: bool = False             # B4 (opt-in flag)
-    no_colon: bool = False                 # BV-colon (< v3.21.11)
-    path_whitespace: bool = False          # BV-whitespace (< v3.21.19)
-    path_jsonpath: bool = False            # B9b (>= v3.21.19)
-    http_request_required: bool = False    # BV-http (< v3.22.1)
-    fork_legacy_params: bool = False       # BV-fork-inputs (< v3.21.24)
-    js_syntax: bool = False                # B15/B16 parse (>= v3.32.0)
-    js_execute: bool = False               # BV-js-exec (v3.15.0 … v3.31.x)
+    owner_email_required: bool = False  # B5
+    owner_email_format: bool = False  # BV-ownerEmail (< v3.21.0)
+    name_charset: bool = False  # B4 (opt-in flag)
+    no_colon: bool = False  # BV-colon (< v3.21.11)
+    path_whitespace: bool = False  # BV-whitespace (< v3.21.19)
+    path_jsonpath: bool = False  # B9b (>= v3.21.19)
+    http_request_required: bool = False  # BV-http (< v3.22.1)
+    fork_legacy_params: bool = False  # BV-fork-inputs (< v3.21.24)
+    js_syntax: bool = False  # B15/B16 parse (>= v3.32.0)
+    js_execute: bool = False  # BV-js-exec (v3.15.0 … v3.31.x)
     simple_taskdef_required: bool = False  # B13 pre-3.9 rule
     subworkflow_name_required: bool = False  # BV-subworkflow-name (< v3.21.0)
 
 
 def _union(name: str, profiles: Iterable[Profile]) -> Profile:
-    flags = {f.name: any(getattr(p, f.name) for p in profiles) for f in fields(Profile)
-             if f.name != "name"}
+    flags = {
+        f.name: any(getattr(p, f.name) for p in profiles)
+        for f in fields(Profile)
+        if f.name != "name"
+    }
     return Profile(name, **flags)
 
 
 _P332 = Profile("3.32", path_jsonpath=True, js_syntax=True)
 _P322 = Profile("3.22", path_jsonpath=True, js_execute=True)
-_P321 = Profile("3.21", owner_email_required=True, path_whitespace=True,
-                http_request_required=True, fork_legacy_params=True, js_execute=True)
-_P315 = replace(_P321, name="3.15", owner_email_format=True, no_colon=True,
-                subworkflow_name_required=True)
+_P321 = Profile(
+    "3.21",
+    owner_email_required=True,
+    path_whitespace=True,
+    http_request_required=True,
+    fork_legacy_params=True,
+    js_execute=True,
+)
+_P315 = replace(
+    _P321, name="3.15", owner_email_format=True, no_colon=True, subworkflow_name_required=True
+)
 _P39 = replace(_P315, name="3.9", js_execute=False)
 _P30 = replace(_P39, name="3.0", simple_taskdef_required=True)
 _PSTRICT = replace(_P332, name="3.32-strict", owner_email_required=True, name_charset=True)
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (_P332, _PSTRICT, _P322, _P321, _P315, _P39, _P30)}
+PROFILES: dict[str, Profile] = {
+    p.name: p for p in (_P332, _PSTRICT, _P322, _P321, _P315, _P39, _P30)
+}
 PROFILES["legacy"] = replace(_P30, name="legacy")
 PROFILES["all"] = _union("all", list(PROFILES.values()))
 
@@ -100,15 +113,46 @@ PROFILES["all"] = _union("all", list(PROFILES.values()))
 # Small helpers
 # ----------------------------------------------------------------------------------------
 
-TASK_TYPES = frozenset({
-    "SIMPLE", "DYNAMIC", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "DECISION", "SWITCH", "JOIN",
-    "DO_WHILE", "SUB_WORKFLOW", "START_WORKFLOW", "EVENT", "WAIT", "HUMAN", "USER_DEFINED",
-    "HTTP", "LAMBDA", "INLINE", "EXCLUSIVE_JOIN", "TERMINATE", "KAFKA_PUBLISH",
-    "JSON_JQ_TRANSFORM", "SET_VARIABLE", "NOOP", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE",
-    "LLM_GENERATE_EMBEDDINGS", "LLM_GET_EMBEDDINGS", "LLM_INDEX_TEXT", "LLM_INDEX_DOCUMENT",
-    "LLM_SEARCH_INDEX", "LIST_MCP_TOOLS", "CALL_MCP_TOOL", "PULL_WORKFLOW_MESSAGES", "AGENT",
-    "GET_AGENT_CARD", "CANCEL_AGENT",
-})
+TASK_TYPES = frozenset(
+    {
+        "SIMPLE",
+        "DYNAMIC",
+        "FORK_JOIN",
+        "FORK_JOIN_DYNAMIC",
+        "DECISION",
+        "SWITCH",
+        "JOIN",
+        "DO_WHILE",
+        "SUB_WORKFLOW",
+        "START_WORKFLOW",
+        "EVENT",
+        "WAIT",
+        "HUMAN",
+        "USER_DEFINED",
+        "HTTP",
+        "LAMBDA",
+        "INLINE",
+        "EXCLUSIVE_JOIN",
+        "TERMINATE",
+        "KAFKA_PUBLISH",
+        "JSON_JQ_TRANSFORM",
+        "SET_VARIABLE",
+        "NOOP",
+        "LLM_TEXT_COMPLETE",
+        "LLM_CHAT_COMPLETE",
+        "LLM_GENERATE_EMBEDDINGS",
+        "LLM_GET_EMBEDDINGS",
+        "LLM_INDEX_TEXT",
+        "LLM_INDEX_DOCUMENT",
+        "LLM_SEARCH_INDEX",
+        "LIST_MCP_TOOLS",
+        "CALL_MCP_TOOL",
+        "PULL_WORKFLOW_MESSAGES",
+        "AGENT",
+        "GET_AGENT_CARD",
+        "CANCEL_AGENT",
+    }
+)
 ENV_NAMES = frozenset({"CPEWF_TASK_ID", "NETFLIX_ENV", "NETFLIX_STACK"})
 SWITCH_EVALUATORS = frozenset({"value-param", "javascript", "graaljs", "python"})
 JS_EVALUATORS = frozenset({"javascript", "graaljs"})
@@ -232,6 +276,7 @@ class _Rule:
 def _rule(rule: str, source: str, *, loop_lint: bool = True) -> Callable[[Callable], _Rule]:
     def wrap(fn: Callable[[Any], Iterable[_Hit]]) -> _Rule:
         return _Rule(rule, source, fn, loop_lint)
+
     return wrap
 
 
@@ -255,8 +300,7 @@ def _collect_tasks(tasks: Any, loc: str = "tasks") -> Iterator[tuple[str, dict[s
             yield from _collect_tasks(t.get("loopOver"), f"{tloc}.loopOver")
 
 
-def _walk(wf: _Wf, tasks: Any, loc: str, cascaded: bool, depth: int,
-          top: bool) -> Iterator[_Task]:
+def _walk(wf: _Wf, tasks: Any, loc: str, cascaded: bool, depth: int, top: bool) -> Iterator[_Task]:
     """Every task dict with its location. Bean Validation cascades into decisionCases,
     defaultCase and forkTasks of *any* task, never into loopOver."""
     lst = _list(tasks)
@@ -266,7 +310,9 @@ def _walk(wf: _Wf, tasks: Any, loc: str, cascaded: bool, depth: int,
             continue
         yield _Task(wf, t, tloc, lst, i, cascaded, depth, top)
         for case, branch in _dict(t.get("decisionCases")).items():
-            yield from _walk(wf, branch, f"{tloc}.decisionCases{_key(case)}", cascaded, depth, False)
+            yield from _walk(
+                wf, branch, f"{tloc}.decisionCases{_key(case)}", cascaded, depth, False
+            )
         yield from _walk(wf, t.get("defaultCase"), f"{tloc}.defaultCase", cascaded, depth, False)
         for b, branch in enumerate(_list(t.get("forkTasks"))):
             yield from _walk(wf, branch, f"{tloc}.forkTasks[{b}]", cascaded, depth, False)
@@ -292,7 +338,7 @@ def _runtime_paths(value: str) -> list[str]:
 
     out: list[str] = []
     for start, end in find_references(value):
-        inner = value[start + 2:end - 1]
+        inner = value[start + 2 : end - 1]
         out.append(inner)
         out.extend(_runtime_paths(inner))
     return out
@@ -329,36 +375,92 @@ def _runtime_head(path: str) -> str | None:
 _STR, _INT, _BOOL, _MAP, _LIST = "string", "integer", "boolean", "object", "array"
 
 _WF_FIELDS = {
-    "name": _STR, "description": _STR, "version": _INT, "tasks": _LIST,
-    "inputParameters": _LIST, "outputParameters": _MAP, "failureWorkflow": _STR,
-    "failureWorkflowVersion": _INT, "schemaVersion": _INT, "restartable": _BOOL,
-    "workflowStatusListenerEnabled": _BOOL, "workflowStatusListenerSink": _STR,
-    "ownerEmail": _STR, "timeoutSeconds": _INT, "variables": _MAP, "inputTemplate": _MAP,
-    "rateLimitConfig": _MAP, "inputSchema": _MAP, "outputSchema": _MAP,
-    "enforceSchema": _BOOL, "metadata": _MAP, "cacheConfig": _MAP, "maskedFields": _LIST,
+    "name": _STR,
+    "description": _STR,
+    "version": _INT,
+    "tasks": _LIST,
+    "inputParameters": _LIST,
+    "outputParameters": _MAP,
+    "failureWorkflow": _STR,
+    "failureWorkflowVersion": _INT,
+    "schemaVersion": _INT,
+    "restartable": _BOOL,
+    "workflowStatusListenerEnabled": _BOOL,
+    "workflowStatusListenerSink": _STR,
+    "ownerEmail": _STR,
+    "timeoutSeconds": _INT,
+    "variables": _MAP,
+    "inputTemplate": _MAP,
+    "rateLimitConfig": _MAP,
+    "inputSchema": _MAP,
+    "outputSchema": _MAP,
+    "enforceSchema": _BOOL,
+    "metadata": _MAP,
+    "cacheConfig": _MAP,
+    "maskedFields": _LIST,
 }
 _TASK_FIELDS = {
-    "name": _STR, "taskReferenceName": _STR, "description": _STR, "type": _STR,
-    "inputParameters": _MAP, "dynamicTaskNameParam": _STR, "caseValueParam": _STR,
-    "caseExpression": _STR, "scriptExpression": _STR, "decisionCases": _MAP,
-    "defaultCase": _LIST, "dynamicForkTasksParam": _STR,
-    "dynamicForkTasksInputParamName": _STR, "dynamicForkJoinTasksParam": _STR,
-    "forkTasks": _LIST, "startDelay": _INT, "subWorkflowParam": _MAP, "joinOn": _LIST,
-    "sink": _STR, "optional": _BOOL, "taskDefinition": _MAP, "rateLimited": _BOOL,
-    "defaultExclusiveJoinTask": _LIST, "asyncComplete": _BOOL, "loopCondition": _STR,
-    "loopOver": _LIST, "items": _STR, "retryCount": _INT, "evaluatorType": _STR,
-    "expression": _STR, "onStateChange": _MAP, "joinStatus": _STR, "cacheConfig": _MAP,
-    "permissive": _BOOL, "metadata": _MAP,
+    "name": _STR,
+    "taskReferenceName": _STR,
+    "description": _STR,
+    "type": _STR,
+    "inputParameters": _MAP,
+    "dynamicTaskNameParam": _STR,
+    "caseValueParam": _STR,
+    "caseExpression": _STR,
+    "scriptExpression": _STR,
+    "decisionCases": _MAP,
+    "defaultCase": _LIST,
+    "dynamicForkTasksParam": _STR,
+    "dynamicForkTasksInputParamName": _STR,
+    "dynamicForkJoinTasksParam": _STR,
+    "forkTasks": _LIST,
+    "startDelay": _INT,
+    "subWorkflowParam": _MAP,
+    "joinOn": _LIST,
+    "sink": _STR,
+    "optional": _BOOL,
+    "taskDefinition": _MAP,
+    "rateLimited": _BOOL,
+    "defaultExclusiveJoinTask": _LIST,
+    "asyncComplete": _BOOL,
+    "loopCondition": _STR,
+    "loopOver": _LIST,
+    "items": _STR,
+    "retryCount": _INT,
+    "evaluatorType": _STR,
+    "expression": _STR,
+    "onStateChange": _MAP,
+    "joinStatus": _STR,
+    "cacheConfig": _MAP,
+    "permissive": _BOOL,
+    "metadata": _MAP,
 }
 _TASKDEF_FIELDS = {
-    "name": _STR, "description": _STR, "retryCount": _INT, "timeoutSeconds": _INT,
-    "totalTimeoutSeconds": _INT, "timeoutPolicy": _STR, "retryLogic": _STR,
-    "retryDelaySeconds": _INT, "maxRetryDelaySeconds": _INT, "backoffJitterMs": _INT,
-    "backoffScaleFactor": _INT, "responseTimeoutSeconds": _INT, "pollTimeoutSeconds": _INT,
-    "concurrentExecLimit": _INT, "rateLimitPerFrequency": _INT,
-    "rateLimitFrequencyInSeconds": _INT, "inputKeys": _LIST, "outputKeys": _LIST,
-    "inputTemplate": _MAP, "ownerEmail": _STR, "isolationGroupId": _STR,
-    "executionNameSpace": _STR, "baseType": _STR, "enforceSchema": _BOOL,
+    "name": _STR,
+    "description": _STR,
+    "retryCount": _INT,
+    "timeoutSeconds": _INT,
+    "totalTimeoutSeconds": _INT,
+    "timeoutPolicy": _STR,
+    "retryLogic": _STR,
+    "retryDelaySeconds": _INT,
+    "maxRetryDelaySeconds": _INT,
+    "backoffJitterMs": _INT,
+    "backoffScaleFactor": _INT,
+    "responseTimeoutSeconds": _INT,
+    "pollTimeoutSeconds": _INT,
+    "concurrentExecLimit": _INT,
+    "rateLimitPerFrequency": _INT,
+    "rateLimitFrequencyInSeconds": _INT,
+    "inputKeys": _LIST,
+    "outputKeys": _LIST,
+    "inputTemplate": _MAP,
+    "ownerEmail": _STR,
+    "isolationGroupId": _STR,
+    "executionNameSpace": _STR,
+    "baseType": _STR,
+    "enforceSchema": _BOOL,
 }
 _ENUMS = {
     ("task", "joinMode"): ("SYNC", "ASYNC"),
@@ -389,9 +491,11 @@ def _binds(value: Any, kind: str) -> bool:
 def _shape_hits(obj: dict[str, Any], table: dict[str, str], loc: str, what: str) -> Iterator[_Hit]:
     for name, kind in table.items():
         if name in obj and not _binds(obj[name], kind):
-            yield _Hit(_join(loc, "." + name),
-                       f"{what}.{name} must be a JSON {kind}, got {type(obj[name]).__name__}: "
-                       "the server cannot parse the body (HTTP 500)")
+            yield _Hit(
+                _join(loc, "." + name),
+                f"{what}.{name} must be a JSON {kind}, got {type(obj[name]).__name__}: "
+                "the server cannot parse the body (HTTP 500)",
+            )
 
 
 # ----------------------------------------------------------------------------------------

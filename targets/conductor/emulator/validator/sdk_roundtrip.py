@@ -1,11 +1,11 @@
 """The conductor-python round trip: what a WorkflowDef loses when it is loaded into the SDK's
 models and serialized again (:func:`sdk_roundtrip_loss`).
 """
+
 from __future__ import annotations
 
 import json
 from typing import Any
-
 
 
 # ----------------------------------------------------------------------------------------
@@ -13,26 +13,60 @@ from typing import Any
 # ----------------------------------------------------------------------------------------
 
 _WF_DEFAULTS: dict[str, Any] = {
-    "version": 1, "inputParameters": [], "outputParameters": {}, "schemaVersion": 2,
-    "restartable": True, "workflowStatusListenerEnabled": False, "timeoutPolicy": "ALERT_ONLY",
-    "timeoutSeconds": 0, "variables": {}, "inputTemplate": {}, "enforceSchema": True,
-    "metadata": {}, "maskedFields": [],
+    "version": 1,
+    "inputParameters": [],
+    "outputParameters": {},
+    "schemaVersion": 2,
+    "restartable": True,
+    "workflowStatusListenerEnabled": False,
+    "timeoutPolicy": "ALERT_ONLY",
+    "timeoutSeconds": 0,
+    "variables": {},
+    "inputTemplate": {},
+    "enforceSchema": True,
+    "metadata": {},
+    "maskedFields": [],
 }
 _TASK_DEFAULTS: dict[str, Any] = {
-    "type": "SIMPLE", "inputParameters": {}, "decisionCases": {}, "defaultCase": [],
-    "forkTasks": [], "startDelay": 0, "joinOn": [], "optional": False,
-    "defaultExclusiveJoinTask": [], "asyncComplete": False, "loopOver": [],
-    "onStateChange": {}, "permissive": False, "metadata": {},
+    "type": "SIMPLE",
+    "inputParameters": {},
+    "decisionCases": {},
+    "defaultCase": [],
+    "forkTasks": [],
+    "startDelay": 0,
+    "joinOn": [],
+    "optional": False,
+    "defaultExclusiveJoinTask": [],
+    "asyncComplete": False,
+    "loopOver": [],
+    "onStateChange": {},
+    "permissive": False,
+    "metadata": {},
 }
 _TASKDEF_DEFAULTS: dict[str, Any] = {
-    "retryCount": 3, "timeoutSeconds": 0, "totalTimeoutSeconds": 0, "timeoutPolicy": "TIME_OUT_WF",
-    "retryLogic": "FIXED", "retryDelaySeconds": 60, "responseTimeoutSeconds": 3600,
-    "inputKeys": [], "outputKeys": [], "inputTemplate": {}, "enforceSchema": False,
-    "backoffScaleFactor": 1, "maxRetryDelaySeconds": 0, "backoffJitterMs": 0,
+    "retryCount": 3,
+    "timeoutSeconds": 0,
+    "totalTimeoutSeconds": 0,
+    "timeoutPolicy": "TIME_OUT_WF",
+    "retryLogic": "FIXED",
+    "retryDelaySeconds": 60,
+    "responseTimeoutSeconds": 3600,
+    "inputKeys": [],
+    "outputKeys": [],
+    "inputTemplate": {},
+    "enforceSchema": False,
+    "backoffScaleFactor": 1,
+    "maxRetryDelaySeconds": 0,
+    "backoffJitterMs": 0,
     "taskStatusListenerEnabled": True,
 }
-_DEFAULTS = {"workflow": _WF_DEFAULTS, "task": _TASK_DEFAULTS, "taskdef": _TASKDEF_DEFAULTS,
-             "schema": {"version": 1}, "other": {}}
+_DEFAULTS = {
+    "workflow": _WF_DEFAULTS,
+    "task": _TASK_DEFAULTS,
+    "taskdef": _TASKDEF_DEFAULTS,
+    "schema": {"version": 1},
+    "other": {},
+}
 
 
 def _child_kind(kind: str, key: str) -> str:
@@ -43,8 +77,12 @@ def _child_kind(kind: str, key: str) -> str:
         return "cases"
     if kind == "cases":
         return "task"
-    return {"taskDefinition": "taskdef", "workflowDefinition": "workflow",
-            "inputSchema": "schema", "outputSchema": "schema"}.get(key, "data")
+    return {
+        "taskDefinition": "taskdef",
+        "workflowDefinition": "workflow",
+        "inputSchema": "schema",
+        "outputSchema": "schema",
+    }.get(key, "data")
 
 
 def _diff(before: Any, after: Any, path: str, kind: str, out: list[str]) -> None:

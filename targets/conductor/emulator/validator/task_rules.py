@@ -1,6 +1,7 @@
 """Per-task registration rules (B10–B29, BV-*), applied to the tasks Bean Validation cascades
 into and, as ``L-loop-…`` lints, to DO_WHILE bodies; the registry is ``TASK_SERVER_RULES``.
 """
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,30 @@ from dataclasses import replace
 from typing import Any, Iterator
 
 from .common import (
-    S_MAPPER, S_SCRIPT, S_STATE, S_SUBWF, S_TERMINATE, S_TYPE, S_VALID, S_WAIT, S_WFTASK,
-    _ENUMS, _Hit, _Rule, _TASK_FIELDS, _Task, _dict, _is_expr, _join, _key, _list, _rule, _s,
-    _shape_hits, _tname, _ttype,
+    S_MAPPER,
+    S_SCRIPT,
+    S_STATE,
+    S_SUBWF,
+    S_TERMINATE,
+    S_TYPE,
+    S_VALID,
+    S_WAIT,
+    S_WFTASK,
+    _ENUMS,
+    _Hit,
+    _Rule,
+    _TASK_FIELDS,
+    _Task,
+    _dict,
+    _is_expr,
+    _join,
+    _key,
+    _list,
+    _rule,
+    _s,
+    _shape_hits,
+    _tname,
+    _ttype,
 )
 
 
@@ -28,7 +50,10 @@ def task_shape(t: _Task) -> Iterator[_Hit]:
         yield _Hit(t.at(".joinMode"), f"joinMode {mode!r} is not SYNC or ASYNC (HTTP 500)")
     for case, branch in _dict(t.task.get("decisionCases")).items():
         if not isinstance(branch, list):
-            yield _Hit(t.at(f".decisionCases{_key(case)}"), "a decision case must be a task list (HTTP 500)")
+            yield _Hit(
+                t.at(f".decisionCases{_key(case)}"),
+                "a decision case must be a task list (HTTP 500)",
+            )
     for b, branch in enumerate(_list(t.task.get("forkTasks"))):
         if not isinstance(branch, list):
             yield _Hit(t.at(f".forkTasks[{b}]"), "each fork branch must be a task list (HTTP 500)")
@@ -36,12 +61,16 @@ def task_shape(t: _Task) -> Iterator[_Hit]:
     if isinstance(sub, dict):
         wd = sub.get("workflowDefinition")
         if isinstance(wd, str) and not _is_expr(wd) or isinstance(wd, (list, int, float, bool)):
-            yield _Hit(t.at(".subWorkflowParam.workflowDefinition"),
-                       "workflowDefinition must be a WorkflowDef object or a \"${…}\" string (HTTP 500)")
+            yield _Hit(
+                t.at(".subWorkflowParam.workflowDefinition"),
+                'workflowDefinition must be a WorkflowDef object or a "${…}" string (HTTP 500)',
+            )
         strategy = sub.get("idempotencyStrategy")
         if strategy is not None and strategy not in ("FAIL", "RETURN_EXISTING", "FAIL_ON_RUNNING"):
-            yield _Hit(t.at(".subWorkflowParam.idempotencyStrategy"),
-                       f"idempotencyStrategy {strategy!r} is not FAIL, RETURN_EXISTING or FAIL_ON_RUNNING (HTTP 500)")
+            yield _Hit(
+                t.at(".subWorkflowParam.idempotencyStrategy"),
+                f"idempotencyStrategy {strategy!r} is not FAIL, RETURN_EXISTING or FAIL_ON_RUNNING (HTTP 500)",
+            )
 
 
 @_rule("B10", S_WFTASK)
@@ -49,7 +78,10 @@ def task_names(t: _Task) -> Iterator[_Hit]:
     if t.task.get("name") in (None, ""):
         yield _Hit(t.at(".name"), "WorkflowTask name cannot be empty or null")
     if t.task.get("taskReferenceName") in (None, ""):
-        yield _Hit(t.at(".taskReferenceName"), "WorkflowTask taskReferenceName name cannot be empty or null")
+        yield _Hit(
+            t.at(".taskReferenceName"),
+            "WorkflowTask taskReferenceName name cannot be empty or null",
+        )
 
 
 @_rule("B11", S_WFTASK)
@@ -62,25 +94,36 @@ def task_start_delay(t: _Task) -> Iterator[_Hit]:
 @_rule("B12", S_TYPE)
 def task_type_null(t: _Task) -> Iterator[_Hit]:
     if "type" in t.task and t.task["type"] is None:
-        yield _Hit(t.at(".type"), '"type": null makes the type validator throw (HTTP 500); omit it for SIMPLE')
+        yield _Hit(
+            t.at(".type"),
+            '"type": null makes the type validator throw (HTTP 500); omit it for SIMPLE',
+        )
 
 
 @_rule("B13", S_VALID)
 def task_simple_taskdef(t: _Task) -> Iterator[_Hit]:
     if t.profile.simple_taskdef_required and _needs_taskdef(t):
-        yield _Hit(t.loc, f"workflowTask: {_tname(t.task)} task definition is not defined "
-                   "(before v3.9.0 every SIMPLE task needs a registered or embedded TaskDef)")
+        yield _Hit(
+            t.loc,
+            f"workflowTask: {_tname(t.task)} task definition is not defined "
+            "(before v3.9.0 every SIMPLE task needs a registered or embedded TaskDef)",
+        )
 
 
 def _needs_taskdef(t: _Task) -> bool:
-    return (_ttype(t.task) == "SIMPLE" and not isinstance(t.task.get("taskDefinition"), dict)
-            and _s(t.task.get("name")) not in t.wf.docs.taskdefs)
+    return (
+        _ttype(t.task) == "SIMPLE"
+        and not isinstance(t.task.get("taskDefinition"), dict)
+        and _s(t.task.get("name")) not in t.wf.docs.taskdefs
+    )
 
 
 @_rule("B14", S_TYPE)
 def task_event(t: _Task) -> Iterator[_Hit]:
     if _ttype(t.task) == "EVENT" and t.task.get("sink") is None:
-        yield _Hit(t.at(".sink"), f"sink field is required for taskType: EVENT taskName: {_tname(t.task)}")
+        yield _Hit(
+            t.at(".sink"), f"sink field is required for taskType: EVENT taskName: {_tname(t.task)}"
+        )
 
 
 def _js_syntax_hit(expr: str, loc: str, what: str) -> Iterator[_Hit]:
@@ -98,13 +141,21 @@ def task_decision(t: _Task) -> Iterator[_Hit]:
         return
     name = _tname(task)
     if task.get("caseValueParam") is None and task.get("caseExpression") is None:
-        yield _Hit(t.loc, f"Either caseValueParam or caseExpression param is required for taskType: DECISION taskName: {name}")
+        yield _Hit(
+            t.loc,
+            f"Either caseValueParam or caseExpression param is required for taskType: DECISION taskName: {name}",
+        )
     cases = task.get("decisionCases", {})
     if cases is None or (isinstance(cases, dict) and not cases):
-        yield _Hit(t.at(".decisionCases"), f"decisionCases should have atleast one task for taskType: DECISION taskName: {name}")
+        yield _Hit(
+            t.at(".decisionCases"),
+            f"decisionCases should have atleast one task for taskType: DECISION taskName: {name}",
+        )
     expr = task.get("caseExpression")
     if isinstance(expr, str) and t.profile.js_syntax:
-        yield from _js_syntax_hit(expr, t.at(".caseExpression"), f"taskType: DECISION taskName {name}")
+        yield from _js_syntax_hit(
+            expr, t.at(".caseExpression"), f"taskType: DECISION taskName {name}"
+        )
 
 
 @_rule("B16", S_TYPE)
@@ -114,12 +165,20 @@ def task_switch(t: _Task) -> Iterator[_Hit]:
         return
     name = _tname(task)
     if task.get("evaluatorType") is None:
-        yield _Hit(t.at(".evaluatorType"), f"evaluatorType should be set for taskType: SWITCH taskName: {name}")
+        yield _Hit(
+            t.at(".evaluatorType"),
+            f"evaluatorType should be set for taskType: SWITCH taskName: {name}",
+        )
     elif task.get("expression") is None:
-        yield _Hit(t.at(".expression"), f"expression should be set for taskType: SWITCH taskName: {name}")
+        yield _Hit(
+            t.at(".expression"), f"expression should be set for taskType: SWITCH taskName: {name}"
+        )
     cases = task.get("decisionCases", {})
     if cases is None or (isinstance(cases, dict) and not cases):
-        yield _Hit(t.at(".decisionCases"), f"decisionCases should have atleast one task for taskType: SWITCH taskName: {name}")
+        yield _Hit(
+            t.at(".decisionCases"),
+            f"decisionCases should have atleast one task for taskType: SWITCH taskName: {name}",
+        )
     expr = task.get("expression")
     if task.get("evaluatorType") == "javascript" and isinstance(expr, str) and t.profile.js_syntax:
         yield from _js_syntax_hit(expr, t.at(".expression"), f"taskType: SWITCH taskName {name}")
@@ -148,9 +207,12 @@ def task_js_executed(t: _Task) -> Iterator[_Hit]:
     try:
         evaluate(expr, _dict(task.get("inputParameters")))
     except ScriptError as exc:
-        yield _Hit(t.at(where), f"Expression is not well formatted: {exc}: v3.15–v3.31 run the script at "
-                   f"registration with the unresolved inputParameters as $, taskType: {ttype} "
-                   f"taskName {_tname(task)}")
+        yield _Hit(
+            t.at(where),
+            f"Expression is not well formatted: {exc}: v3.15–v3.31 run the script at "
+            f"registration with the unresolved inputParameters as $, taskType: {ttype} "
+            f"taskName {_tname(task)}",
+        )
 
 
 @_rule("B17", S_TYPE)
@@ -160,36 +222,53 @@ def task_do_while(t: _Task) -> Iterator[_Hit]:
         return
     name = _tname(task)
     if task.get("loopCondition") is None:
-        yield _Hit(t.at(".loopCondition"), f"loopExpression field is required for taskType: DO_WHILE taskName: {name}"
-                   " (also when `items` is used)")
+        yield _Hit(
+            t.at(".loopCondition"),
+            f"loopExpression field is required for taskType: DO_WHILE taskName: {name}"
+            " (also when `items` is used)",
+        )
     body = task.get("loopOver", [])
     if body is None or (isinstance(body, list) and not body):
-        yield _Hit(t.at(".loopOver"), f"loopOver field is required for taskType: DO_WHILE taskName: {name}")
+        yield _Hit(
+            t.at(".loopOver"), f"loopOver field is required for taskType: DO_WHILE taskName: {name}"
+        )
 
 
 @_rule("B18", S_TYPE)
 def task_dynamic(t: _Task) -> Iterator[_Hit]:
     if _ttype(t.task) == "DYNAMIC" and t.task.get("dynamicTaskNameParam") is None:
-        yield _Hit(t.at(".dynamicTaskNameParam"),
-                   f"dynamicTaskNameParam field is required for taskType: DYNAMIC taskName: {_tname(t.task)}")
+        yield _Hit(
+            t.at(".dynamicTaskNameParam"),
+            f"dynamicTaskNameParam field is required for taskType: DYNAMIC taskName: {_tname(t.task)}",
+        )
 
 
 def _fork_dynamic_hits(task: dict[str, Any], loc: str) -> Iterator[_Hit]:
     name = _tname(task)
     legacy = task.get("dynamicForkJoinTasksParam")
-    param, input_name = task.get("dynamicForkTasksParam"), task.get("dynamicForkTasksInputParamName")
+    param, input_name = (
+        task.get("dynamicForkTasksParam"),
+        task.get("dynamicForkTasksInputParamName"),
+    )
     if legacy is not None and (param is not None or input_name is not None):
-        yield _Hit(loc, "dynamicForkJoinTasksParam or combination of dynamicForkTasksInputParamName and "
-                   f"dynamicForkTasksParam cam be used for taskType: FORK_JOIN_DYNAMIC taskName: {name}")
+        yield _Hit(
+            loc,
+            "dynamicForkJoinTasksParam or combination of dynamicForkTasksInputParamName and "
+            f"dynamicForkTasksParam cam be used for taskType: FORK_JOIN_DYNAMIC taskName: {name}",
+        )
         return
     if legacy is not None:
         return
     if param is None:
-        yield _Hit(_join(loc, ".dynamicForkTasksParam"),
-                   f"dynamicForkTasksParam field is required for taskType: FORK_JOIN_DYNAMIC taskName: {name}")
+        yield _Hit(
+            _join(loc, ".dynamicForkTasksParam"),
+            f"dynamicForkTasksParam field is required for taskType: FORK_JOIN_DYNAMIC taskName: {name}",
+        )
     if input_name is None:
-        yield _Hit(_join(loc, ".dynamicForkTasksInputParamName"),
-                   f"dynamicForkTasksInputParamName field is required for taskType: FORK_JOIN_DYNAMIC taskName: {name}")
+        yield _Hit(
+            _join(loc, ".dynamicForkTasksInputParamName"),
+            f"dynamicForkTasksInputParamName field is required for taskType: FORK_JOIN_DYNAMIC taskName: {name}",
+        )
 
 
 @_rule("B19", S_TYPE)
@@ -203,8 +282,12 @@ def task_fork_dynamic(t: _Task) -> Iterator[_Hit]:
     if "forkTaskInputs" in _dict(task.get("inputParameters")):
         if t.profile.fork_legacy_params:
             for h in hits:
-                yield replace(h, rule="BV-fork-inputs", message=h.message +
-                              " (inputParameters.forkTaskInputs alone is accepted only from v3.21.24/v3.22)")
+                yield replace(
+                    h,
+                    rule="BV-fork-inputs",
+                    message=h.message
+                    + " (inputParameters.forkTaskInputs alone is accepted only from v3.21.24/v3.22)",
+                )
         return
     yield from hits
 
@@ -213,21 +296,30 @@ def task_fork_dynamic(t: _Task) -> Iterator[_Hit]:
 def task_fork(t: _Task) -> Iterator[_Hit]:
     forks = t.task.get("forkTasks", [])
     if _ttype(t.task) == "FORK_JOIN" and isinstance(forks, list) and not forks:
-        yield _Hit(t.at(".forkTasks"), f"forkTasks should have atleast one task for taskType: FORK_JOIN taskName: {_tname(t.task)}")
+        yield _Hit(
+            t.at(".forkTasks"),
+            f"forkTasks should have atleast one task for taskType: FORK_JOIN taskName: {_tname(t.task)}",
+        )
 
 
 def _template_has(t: _Task, key: str) -> bool:
     """``key`` in the embedded taskDefinition's inputTemplate, else the TaskDef doc's."""
     embedded = t.task.get("taskDefinition")
-    taskdef = embedded if isinstance(embedded, dict) else t.wf.docs.taskdefs.get(_s(t.task.get("name")), {})
+    taskdef = (
+        embedded
+        if isinstance(embedded, dict)
+        else t.wf.docs.taskdefs.get(_s(t.task.get("name")), {})
+    )
     return key in _dict(taskdef.get("inputTemplate"))
 
 
 def _registered_hint(t: _Task, key: str) -> str:
     if t.wf.docs.taskdefs:
         return ""
-    return (f" (unless a TaskDef named {_tname(t.task)!r} with inputTemplate.{key} is already "
-            "registered on the server: no TaskDef was among the validated documents)")
+    return (
+        f" (unless a TaskDef named {_tname(t.task)!r} with inputTemplate.{key} is already "
+        "registered on the server: no TaskDef was among the validated documents)"
+    )
 
 
 @_rule("B22", S_TYPE)
@@ -240,20 +332,35 @@ def task_http(t: _Task) -> Iterator[_Hit]:
         return
     if "uri" in params or "method" in params:
         if t.profile.http_request_required:
-            yield _Hit(t.at(".inputParameters"), "inputParameters.http_request field is required for "
-                       f"taskType: HTTP taskName: {_tname(task)} (top-level uri/method are accepted "
-                       "only from v3.22.1)", rule="BV-http")
+            yield _Hit(
+                t.at(".inputParameters"),
+                "inputParameters.http_request field is required for "
+                f"taskType: HTTP taskName: {_tname(task)} (top-level uri/method are accepted "
+                "only from v3.22.1)",
+                rule="BV-http",
+            )
         return
-    yield _Hit(t.at(".inputParameters"), "inputParameters.http_request or inputParameters.uri field is "
-               f"required for taskType: HTTP taskName: {_tname(task)}" + _registered_hint(t, "http_request"))
+    yield _Hit(
+        t.at(".inputParameters"),
+        "inputParameters.http_request or inputParameters.uri field is "
+        f"required for taskType: HTTP taskName: {_tname(task)}"
+        + _registered_hint(t, "http_request"),
+    )
 
 
 def _required_input(t: _Task, task_type: str, key: str) -> Iterator[_Hit]:
     """``key`` must be in the task's inputParameters or its TaskDef's inputTemplate."""
     task = t.task
-    if _ttype(task) == task_type and key not in _dict(task.get("inputParameters")) and not _template_has(t, key):
-        yield _Hit(t.at(".inputParameters"), f"inputParameters.{key} field is required for taskType: "
-                   f"{task_type} taskName: {_tname(task)}" + _registered_hint(t, key))
+    if (
+        _ttype(task) == task_type
+        and key not in _dict(task.get("inputParameters"))
+        and not _template_has(t, key)
+    ):
+        yield _Hit(
+            t.at(".inputParameters"),
+            f"inputParameters.{key} field is required for taskType: "
+            f"{task_type} taskName: {_tname(task)}" + _registered_hint(t, key),
+        )
 
 
 @_rule("B23", S_TYPE)
@@ -273,14 +380,20 @@ def task_sub_workflow(t: _Task) -> Iterator[_Hit]:
         return
     sub = task.get("subWorkflowParam")
     if sub is None:
-        yield _Hit(t.at(".subWorkflowParam"),
-                   f"subWorkflowParam field is required for taskType: SUB_WORKFLOW taskName: {_tname(task)}")
+        yield _Hit(
+            t.at(".subWorkflowParam"),
+            f"subWorkflowParam field is required for taskType: SUB_WORKFLOW taskName: {_tname(task)}",
+        )
         return
     sub = _dict(sub)
     inline = isinstance(sub.get("workflowDefinition"), (dict, str))
     if t.profile.subworkflow_name_required and sub.get("name") in (None, "") and not inline:
-        yield _Hit(t.at(".subWorkflowParam.name"), "SubWorkflowParams name cannot be null or empty "
-                   "(@NotNull/@NotEmpty before v3.21.0)", rule="BV-subworkflow-name", source=S_SUBWF)
+        yield _Hit(
+            t.at(".subWorkflowParam.name"),
+            "SubWorkflowParams name cannot be null or empty (@NotNull/@NotEmpty before v3.21.0)",
+            rule="BV-subworkflow-name",
+            source=S_SUBWF,
+        )
 
 
 @_rule("B26", S_TYPE)
@@ -293,18 +406,24 @@ def task_terminate(t: _Task) -> Iterator[_Hit]:
         yield _Hit(t.at(".optional"), f"terminate task cannot be optional, taskName: {name}")
     status = _dict(task.get("inputParameters")).get("terminationStatus")
     if status not in ("COMPLETED", "FAILED", "TERMINATED"):
-        yield _Hit(t.at(".inputParameters.terminationStatus"),
-                   f"terminate task must have an terminationStatus parameter and must be set to COMPLETED "
-                   f"or FAILED, taskName: {name} (got {status!r}; the raw value is checked, so an "
-                   f"expression is rejected; see {S_TERMINATE})")
+        yield _Hit(
+            t.at(".inputParameters.terminationStatus"),
+            f"terminate task must have an terminationStatus parameter and must be set to COMPLETED "
+            f"or FAILED, taskName: {name} (got {status!r}; the raw value is checked, so an "
+            f"expression is rejected; see {S_TERMINATE})",
+        )
 
 
 _DURATION = re.compile(
     r"\s*(?:(\d+)\s*(?:days?|d))?\s*(?:(\d+)\s*(?:hours?|hrs?|h))?"
-    r"\s*(?:(\d+)\s*(?:minutes?|mins?|m))?\s*(?:(\d+)\s*(?:seconds?|secs?|s))?\s*", re.IGNORECASE)
-_UNTIL = (re.compile(r"\d+-\d+-\d+ \d+:\d+"),
-          re.compile(r"\d+-\d+-\d+ \d+:\d+ (?:[A-Za-z]+(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{4})"),
-          re.compile(r"\d+-\d+-\d+"))
+    r"\s*(?:(\d+)\s*(?:minutes?|mins?|m))?\s*(?:(\d+)\s*(?:seconds?|secs?|s))?\s*",
+    re.IGNORECASE,
+)
+_UNTIL = (
+    re.compile(r"\d+-\d+-\d+ \d+:\d+"),
+    re.compile(r"\d+-\d+-\d+ \d+:\d+ (?:[A-Za-z]+(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{4})"),
+    re.compile(r"\d+-\d+-\d+"),
+)
 
 
 def wait_duration_ok(text: str) -> bool:
@@ -326,14 +445,23 @@ def task_wait(t: _Task) -> Iterator[_Hit]:
     duration = "" if params.get("duration") is None else _java_str(params["duration"])
     until = "" if params.get("until") is None else _java_str(params["until"])
     if duration.strip() and until.strip():
-        yield _Hit(t.at(".inputParameters"), "Both 'duration' and 'until' specified. Please provide only one input")
+        yield _Hit(
+            t.at(".inputParameters"),
+            "Both 'duration' and 'until' specified. Please provide only one input",
+        )
     if duration.strip() and not _is_expr(duration):
         if not wait_duration_ok(duration):
-            yield _Hit(t.at(".inputParameters.duration"), f"Either date or duration is passed as null "
-                       f"(duration {duration!r} does not match [N d] [N h] [N m] [N s]; see {S_WAIT})")
+            yield _Hit(
+                t.at(".inputParameters.duration"),
+                f"Either date or duration is passed as null "
+                f"(duration {duration!r} does not match [N d] [N h] [N m] [N s]; see {S_WAIT})",
+            )
     elif until.strip() and not _is_expr(until) and not wait_until_ok(until):
-        yield _Hit(t.at(".inputParameters.until"), f"Unable to parse date (until {until!r}; formats: "
-                   f"yyyy-MM-dd HH:mm, yyyy-MM-dd HH:mm z, yyyy-MM-dd; see {S_WAIT})")
+        yield _Hit(
+            t.at(".inputParameters.until"),
+            f"Unable to parse date (until {until!r}; formats: "
+            f"yyyy-MM-dd HH:mm, yyyy-MM-dd HH:mm z, yyyy-MM-dd; see {S_WAIT})",
+        )
 
 
 def _java_str(v: Any) -> str:
@@ -347,12 +475,31 @@ def task_state_change(t: _Task) -> Iterator[_Hit]:
     for event, items in _dict(t.task.get("onStateChange")).items():
         for i, item in enumerate(_list(items)):
             if isinstance(item, dict) and item.get("type") is None:
-                yield _Hit(t.at(f".onStateChange{_key(event)}[{i}].type"), "StateChangeEvent type cannot be null")
+                yield _Hit(
+                    t.at(f".onStateChange{_key(event)}[{i}].type"),
+                    "StateChangeEvent type cannot be null",
+                )
 
 
 TASK_SERVER_RULES: tuple[_Rule, ...] = (
-    task_shape, task_names, task_start_delay, task_type_null, task_simple_taskdef, task_event,
-    task_decision, task_switch, task_js_executed, task_do_while, task_dynamic, task_fork_dynamic,
-    task_fork, task_http, task_kafka, task_jq, task_sub_workflow, task_terminate, task_wait,
+    task_shape,
+    task_names,
+    task_start_delay,
+    task_type_null,
+    task_simple_taskdef,
+    task_event,
+    task_decision,
+    task_switch,
+    task_js_executed,
+    task_do_while,
+    task_dynamic,
+    task_fork_dynamic,
+    task_fork,
+    task_http,
+    task_kafka,
+    task_jq,
+    task_sub_workflow,
+    task_terminate,
+    task_wait,
     task_state_change,
 )

@@ -1,14 +1,29 @@
 """TaskDef rules (TD1–TD11, what ``POST /metadata/taskdefs`` checks); registry:
 ``TASKDEF_RULES``.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterator
 
 from .common import (
     _INT,
-    Profile, S_MAPPER, S_OWNER, S_TASKDEF, S_TIMEOUT, Violation, _Doc, _ENUMS, _Hit, _Rule,
-    _TASKDEF_FIELDS, _binds, _join, _rule, _shape_hits, _violation,
+    Profile,
+    S_MAPPER,
+    S_OWNER,
+    S_TASKDEF,
+    S_TIMEOUT,
+    Violation,
+    _Doc,
+    _ENUMS,
+    _Hit,
+    _Rule,
+    _TASKDEF_FIELDS,
+    _binds,
+    _join,
+    _rule,
+    _shape_hits,
+    _violation,
 )
 from .workflow_rules import _email_format_hits, _owner_email_hits
 
@@ -64,8 +79,11 @@ def td_enums(d: _Doc) -> Iterator[_Hit]:
         v = d.data.get(key)
         allowed = _ENUMS[("taskdef", key)]
         if v is not None and v not in allowed:
-            yield _Hit(_join(d.loc, "." + key), f"TaskDef {key} {v!r} is not one of {'|'.join(allowed)}: "
-                       "the body cannot be parsed (HTTP 500)")
+            yield _Hit(
+                _join(d.loc, "." + key),
+                f"TaskDef {key} {v!r} is not one of {'|'.join(allowed)}: "
+                "the body cannot be parsed (HTTP 500)",
+            )
 
 
 @_rule("TD5", S_TASKDEF)
@@ -98,9 +116,11 @@ def td_response_within_timeout(d: _Doc) -> Iterator[_Hit]:
     timeout = _num(d.data, "timeoutSeconds", 0)
     response = _num(d.data, "responseTimeoutSeconds", 3600)
     if timeout is not None and response is not None and timeout > 0 and response > timeout:
-        yield _Hit(_join(d.loc, ".responseTimeoutSeconds"),
-                   f"TaskDef: {d.data.get('name')} responseTimeoutSeconds: {response} must be less than "
-                   f"timeoutSeconds: {timeout}")
+        yield _Hit(
+            _join(d.loc, ".responseTimeoutSeconds"),
+            f"TaskDef: {d.data.get('name')} responseTimeoutSeconds: {response} must be less than "
+            f"timeoutSeconds: {timeout}",
+        )
 
 
 @_rule("TD11", S_TIMEOUT)
@@ -108,15 +128,26 @@ def td_timeout_within_total(d: _Doc) -> Iterator[_Hit]:
     timeout = _num(d.data, "timeoutSeconds", 0)
     total = _num(d.data, "totalTimeoutSeconds", 0)
     if timeout and total and timeout > 0 and total > 0 and timeout > total:
-        yield _Hit(_join(d.loc, ".timeoutSeconds"),
-                   f"TaskDef: {d.data.get('name')} timeoutSeconds: {timeout} must be less than or equal "
-                   f"to totalTimeoutSeconds: {total}")
+        yield _Hit(
+            _join(d.loc, ".timeoutSeconds"),
+            f"TaskDef: {d.data.get('name')} timeoutSeconds: {timeout} must be less than or equal "
+            f"to totalTimeoutSeconds: {total}",
+        )
 
 
 TASKDEF_RULES: tuple[_Rule, ...] = (
-    td_shape, td_name, td_retry_count, td_total_timeout, td_enums, td_max_retry_delay,
-    td_backoff_jitter, td_backoff_scale, td_response_timeout, td_poll_timeout,
-    td_response_within_timeout, td_timeout_within_total,
+    td_shape,
+    td_name,
+    td_retry_count,
+    td_total_timeout,
+    td_enums,
+    td_max_retry_delay,
+    td_backoff_jitter,
+    td_backoff_scale,
+    td_response_timeout,
+    td_poll_timeout,
+    td_response_within_timeout,
+    td_timeout_within_total,
 )
 
 
