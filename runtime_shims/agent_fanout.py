@@ -28,6 +28,7 @@ from typing import Any, Awaitable, Callable
 
 from agentc.errors import Code, RunFailed
 from agentc.ir.model import agent_system
+from agentc.runtime_shims import claim_check
 
 
 def policy_of(wf: Any, agent: str | None) -> Any:
@@ -54,12 +55,17 @@ def spec(wf: Any, agent: str | None) -> dict[str, Any] | None:
 
 
 def stamped(wf: Any, agent: str | None, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The inputs of a reported batch's tasks, each carrying the agent's fan-out policy
-    when one is set (Conductor's worker-side watcher reads it: targets/conductor/fanout.py)."""
-    if policy_of(wf, agent) is None:
-        return inputs
+    """The inputs of a reported batch's tasks, each carrying the agent's fan-out policy —
+    without one, the SDK's own ``fail_fast`` (``spec``) — so Conductor's worker-side watcher
+    (targets/conductor/fanout.py) cancels a running sibling of a failing call as
+    ``Runner.run`` does."""
     fan = spec(wf, agent)
-    return {ref: {**inp, "fanout": fan} for ref, inp in inputs.items()}
+    if fan is None:
+        return inputs
+    # packed as every other value of a tool-call task: Conductor evaluates the fork's inputs,
+    # and the agent's name is the user's text (docs/conductor.md "Input resolution")
+    packed = claim_check.put_value(fan)
+    return {ref: {**inp, "fanout": packed} for ref, inp in inputs.items()}
 
 
 def deadline_failure(name: str, deadline: float, source: Any = None) -> RunFailed:

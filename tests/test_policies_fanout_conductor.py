@@ -9,6 +9,7 @@ parallel tool calls (``openai_agents/parallel_checks``). The slow sibling's effe
 never observed, no thread outlives the run, and a deadline fails the run with AC311."""
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -132,3 +133,25 @@ def test_agent_deadline_fails_with_ac311(tmp_path, monkeypatch, effects):
     out, elapsed, leaked, _ = simulate(tmp_path, AGENT, "book AC1, paid")
     assert "AC311" in out and "Gate Agent" in out and "p.toml:1" in out, out
     assert elapsed < 2.0 and leaked == 0 and "notify" not in effects(2.5), (elapsed, effects())
+
+
+def test_agent_without_policy_equals_runner_run(tmp_path, monkeypatch, effects):
+    """No policy: the Conductor simulation does what ``Runner.run`` does (its own semantics
+    are fail_fast): the tool calls of a turn run at once, the failing call ends the run, the
+    slow sibling is cancelled before its effect and the completed compensable one is
+    compensated. Before, the simulator polled the calls one after another and the tool-call
+    tasks carried no policy, so the slow sibling, first in the response, ran to its end
+    (``notify`` observed)."""
+    from agentc.fixtures.openai_agents.parallel_checks import agent
+    from agents import Runner
+
+    try:
+        native = str(asyncio.run(Runner.run(agent, "book AC1, crew first")).final_output)
+    except Exception as exc:  # noqa: BLE001 - the SDK's own outcome
+        native = f"raised: {exc}"
+    native_effects = effects(2.5)
+    (tmp_path / "effects.txt").unlink()
+    out, _, leaked, _ = simulate(tmp_path, AGENT, "book AC1, crew first")
+    assert "card 4242 declined" in native and "card 4242 declined" in out, (native, out)
+    assert "AC300" in out and "verify_payment" in out and leaked == 0, (out, leaked)
+    assert native_effects == ["hold"] and effects(2.5) == ["hold", "release"]

@@ -43,7 +43,12 @@ Status = Callable[[], "tuple[str, str] | None"]
 
 
 def active(wf: Any) -> bool:
-    """Whether ``wf`` has a fan-out policy that does something."""
+    """Whether ``wf`` has a fan-out policy that does something. An agent system always has
+    one: its parallel tool calls follow ``Runner.run``'s own ``fail_fast``
+    (``agent_fanout.spec``), which needs the siblings running at once, as a deployment's
+    workers run them."""
+    if getattr(getattr(wf, "body", None), "kind", None) == "agents":
+        return True
     policies = getattr(wf, "policies", None)
     return any(f.mode == "fail_fast" or f.deadline for f in (policies.fanouts if policies else ()))
 
@@ -60,6 +65,10 @@ def watched(wf: Any, spec: Any, run: Callable[[], Any], status: Status) -> Any:
     from agentc.runtime_shims.protocol import Outcome as outcome
     from agentc.runtime_shims.protocol import Status as step_status
 
+    if isinstance(spec, str):  # an agent's tool call: packed (agent_fanout.stamped)
+        from agentc.runtime_shims import claim_check
+
+        spec = claim_check.get_value(spec)
     if not isinstance(spec, dict):
         return run()
     scope = CancelScope()

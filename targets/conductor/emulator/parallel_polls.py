@@ -19,6 +19,7 @@ its workflow's status (``task_status_source``).
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import threading
 from typing import Any, Callable
 
@@ -73,7 +74,13 @@ class ParallelPolls:
         with concurrent.futures.ThreadPoolExecutor(
             workers, thread_name_prefix="conductor-poller"
         ) as pool:
-            futures = {pool.submit(run, wf, task, call): (wf, task) for wf, task, call in polled}
+            # each poll runs in a copy of the caller's context, as the one-poller simulation
+            # runs the worker in the caller's own: context variables the host set (a log, a
+            # fake model's recorder) reach the worker as they do without a policy
+            futures = {
+                pool.submit(contextvars.copy_context().run, run, wf, task, call): (wf, task)
+                for wf, task, call in polled
+            }
             for fut in concurrent.futures.as_completed(futures):
                 wf, task = futures[fut]
                 result = fut.result()
