@@ -11,9 +11,11 @@ record. The engine makes the records durable:
 * Temporal: the agent loop workflow keeps them in its state (``temporal_saga``), from the
   tool activities' results;
 * Conductor: the server keeps only the last iterations of the agent loop (``keepLastN``),
-  so each model step carries the run's records so far (``effects``, a claim-check value)
-  and the failure workflow reads them, with the records of the tool tasks after it, from
-  the failed execution (``effect_records``).
+  so each model step carries the run's records so far (``effects``, a claim-check value;
+  ``carry``) and the failure workflow's task reads them, with the records of the tool
+  tasks after it, from the failed execution (``targets/conductor/effects.py``).
+
+Both engines hand the compensation the same ``protocol.EffectLog``.
 
 This module imports no SDK.
 """
@@ -24,7 +26,7 @@ import traceback
 from typing import Any
 
 from agentc.runtime_shims import claim_check
-from agentc.runtime_shims.protocol import Outcome, Status
+from agentc.runtime_shims.protocol import Compensation, Outcome, Status
 
 
 def tool_record(wf: Any, effect: Any, text: str | None) -> dict[str, Any] | None:
@@ -68,50 +70,17 @@ def carry(previous: str | None, added: list[Any]) -> str:
     return claim_check.put_value(list(found.values()))
 
 
-def effect_records(
-    tasks: list[dict[str, Any]],
-) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-    """The effect records of an engine execution's completed tasks, in completion order as
-    the execution lists them, each with the task that reported it (None: carried by a
-    model step, its tool task gone with an older loop iteration). A graph node re-run
-    after ``interrupt()`` reports its key again: the latest record wins and moves last."""
-    found: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {}
-    for t in tasks:
-        if t.get("status") != "COMPLETED":
-            continue
-        out = t.get("outputData") or {}
-        carried = out.get("effects")
-        if isinstance(carried, str) and carried:
-            for rec in claim_check.get_value(carried):
-                found.setdefault(rec["key"], (rec, None))
-        rec = out.get("effect")
-        if isinstance(rec, dict):
-            if (
-                rec["key"] in found and found[rec["key"]][1] is None
-            ):  # carried, and its task still listed
-                found[rec["key"]] = (rec, t)
-                continue
-            found.pop(rec["key"], None)
-            found[rec["key"]] = (rec, t)
-    return list(found.values())
-
-
-def compensate_task(input: dict[str, Any]) -> Outcome:
-    """The Conductor failure workflow's task (``targets/conductor/saga.py``): the completed
-    compensable effects of the failed execution, compensated in reverse order."""
+def compensate_task(comp: Compensation) -> Outcome:
+    """A compensation step (Conductor's failure workflow task, made neutral by
+    ``targets/conductor/wire.py``): the run's completed compensable effects, compensated in
+    reverse order."""
     from agentc.runtime_shims.effects import compensate
 
-    run_id = input.get("workflowId") or ""
     done: list[str] = []
     keys: list[str] = []
     try:
-        recs = [
-            r
-            for r, _ in effect_records((input.get("failed") or {}).get("tasks") or [])
-            if r.get("class") == "compensable"
-        ]
-        for rec in reversed(recs):
-            compensate(rec, run_id)
+        for rec in comp.effects.to_undo():
+            compensate(rec, comp.run_id)
             done.append(rec["name"])
             keys.append(rec["key"])
     except Exception as exc:  # noqa: BLE001 - a compensator failed: the engine retries the task, then fails it

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agentc.errors import AgentcError, Code
@@ -45,7 +45,16 @@ from agentc.runtime_shims import (
 from agentc.runtime_shims import cancel_scope, external_steps
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.runtime_shims.codec import digest
-from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, Outcome, Status
+from agentc.runtime_shims.protocol import (
+    CallTask,
+    Compensation,
+    ModelTurn,
+    Outcome,
+    ReportedCall,
+    Status,
+    TurnNext,
+    is_compensation,
+)
 
 STEP_ATTEMPTS = 3
 """Attempts of a step whose user code raises (a model call may fail transiently): the
@@ -130,7 +139,7 @@ class AgentStepper:
     # ------------------------------------------------------------ steps
     def model_step(
         self, run: dict[str, Any], entries: dict[str, str], base: str | None = None
-    ) -> dict[str, Any]:
+    ) -> ModelTurn:
         """Replay to the next model call, make it, report what comes next. ``entries``:
         the journal (step key → entry text); ``base``: the journal text it extends."""
         scope = tuple(run.get("scope") or ())
@@ -157,32 +166,23 @@ class AgentStepper:
             d = self._drive(run, entries, admit, watch=scope[-1] if scope else None)
         merged = {**entries, **d.texts}
         text = claim_check.save_journal(merged, base)
-        out: dict[str, Any] = {
-            "agent": d.agent,
-            "journal_size": len(merged),
-            "journal": text,
-            "calls": [],
-            "approvals": [],
-            "pause": None,
-            "result": None,
-        }
+        turn = ModelTurn(d.agent, len(merged), text, TurnNext.MODEL)
         if d.status == "target":  # an agent-as-tool child: its tool call completed
             output = claim_check.get_value(merged[scope[-1]])[0]
-            return {
-                **out,
-                "next": "final",
-                "result": claim_check.result_value({"tool_output": _jsonable(output)}),
-            }
+            result = claim_check.result_value({"tool_output": _jsonable(output)})
+            return replace(turn, next=TurnNext.FINAL, result=result)
         if d.status == "final":
-            return {**out, "next": "final", "result": claim_check.result_value(d.value)}
+            return replace(turn, next=TurnNext.FINAL, result=claim_check.result_value(d.value))
         if d.status == "waiting":
-            return {**out, "next": "approval", "approvals": d.value, "pause": d.value[0]["pause"]}
+            approvals = tuple(d.value)
+            return replace(
+                turn, next=TurnNext.APPROVAL, approvals=approvals, pause=approvals[0]["pause"]
+            )
         if any(e.kind == "model" for e in d.needs):
-            return {**out, "next": "model"}
+            return turn
         calls = [_call(e) for e in d.needs]
-        for c in calls:
-            c["type"] = self.layout.step_type(c)
-        return {**out, "next": "steps", "calls": calls}
+        calls = [replace(c, task_type=self.layout.step_type(c.to_dict())) for c in calls]
+        return replace(turn, next=TurnNext.STEPS, calls=tuple(calls))
 
     def effect_step(
         self, run: dict[str, Any], entries: dict[str, str], target: list[str]
@@ -208,9 +208,9 @@ class AgentStepper:
             out["effect"] = rec
         return out
 
-    def child_run(self, run: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
+    def child_run(self, run: dict[str, Any], call: ReportedCall) -> dict[str, Any]:
         """The run description of an agent-as-tool child for one reported call."""
-        return {**run, "scope": list(call["path"])}
+        return {**run, "scope": list(call.path)}
 
     # ------------------------------------------------------------ driving
     def _drive(
@@ -343,8 +343,8 @@ class AgentStepper:
         kind = self.layout.task_kinds.get(task_type)
         _WORKFLOW_ID.set(workflow_id)
         _ATTEMPT.set((retry_count, tuple(input.get(at_most_once.FORGOTTEN) or ())))
-        if kind is None and task_type.endswith("-saga_compensate"):  # Conductor's failure workflow
-            return agent_effects.compensate_task(input)
+        if kind is None and is_compensation(input):  # a failed run's compensation (docs/effects.md)
+            return agent_effects.compensate_task(Compensation.from_input(input))
         try:
             if kind is None:
                 raise AgentcError(
@@ -417,62 +417,39 @@ class AgentStepper:
         journal = self.journal_of(
             (input["run"] or {}).get("journal"), input.get("journal"), added, input.get("decision")
         )
-        out = self.model_step(run, journal, base)
+        turn = self.model_step(run, journal, base)
         if "effects" in input:  # Conductor: the run's effect records so far (agent_effects.py)
-            out["effects"] = agent_effects.carry(input["effects"], input.get("added") or [])
-        tasks: list[CallTask] = []
-        for i, c in enumerate(out["calls"]):
-            # unique in the run: every loop iteration adds entries
-            ref = f"t{out['journal_size']}_{i}"
-            if c["kind"] == "agent_tool":
-                tasks.append(
-                    CallTask(
-                        ref,
-                        c["type"],
-                        {"child": pack(self.child_run(run, c)), "journal": out["journal"]},
-                        child=True,
-                    )
-                )
-            elif c["kind"] == "tool" and c["name"] in external_steps.external_tools(
-                self.wf
-            ):  # done outside
-                tasks.append(
-                    CallTask(
-                        ref,
-                        external_steps.external_type(c["type"]),
-                        external_steps.tool_task_input(
-                            c, external_steps.tool_timeout(self.wf, c["name"])
-                        ),
-                    )
-                )
-            else:
-                tasks.append(
-                    CallTask(
-                        ref,
-                        c["type"],
-                        {
-                            "plan": self.layout.plan_id,
-                            "run": pack(run),
-                            "journal": out["journal"],
-                            "target": pack(c["path"]),
-                        },
-                    )
-                )
-        fan = (
-            agent_fanout.spec(self.wf, out["agent"]) if tasks else None
-        )  # Temporal: temporal_agent_fanout
-        stamped = agent_fanout.stamped(
-            self.wf, out["agent"], {t.ref: t.input for t in tasks}
-        )  # Conductor:
-        tasks = [
-            CallTask(t.ref, t.task_type, stamped[t.ref], t.child) for t in tasks
-        ]  # targets/conductor/fanout.py
-        return {
-            **out,
+            turn = replace(
+                turn, effects=agent_effects.carry(input["effects"], input.get("added") or [])
+            )
+        tasks = [self._call_task(run, turn, i, c) for i, c in enumerate(turn.calls)]
+        fan = agent_fanout.spec(self.wf, turn.agent) if tasks else None  # temporal_agent_fanout
+        # Conductor: each task's input carries the policy (targets/conductor/fanout.py)
+        stamped = agent_fanout.stamped(self.wf, turn.agent, {t.ref: t.input for t in tasks})
+        tasks = [CallTask(t.ref, t.task_type, stamped[t.ref], t.child) for t in tasks]
+        return replace(turn, plan=self.layout.plan_id, tasks=tuple(tasks), fanout=fan).to_dict()
+
+    def _call_task(self, run: dict[str, Any], turn: ModelTurn, i: int, c: ReportedCall) -> CallTask:
+        """The step that makes one reported call."""
+        ref = f"t{turn.journal_size}_{i}"  # unique in the run: every loop iteration adds entries
+        assert c.task_type is not None
+        if c.kind == "agent_tool":
+            child = {"child": pack(self.child_run(run, c)), "journal": turn.journal}
+            return CallTask(ref, c.task_type, child, child=True)
+        if c.kind == "tool" and c.name in external_steps.external_tools(self.wf):  # done outside
+            timeout = external_steps.tool_timeout(self.wf, c.name)
+            return CallTask(
+                ref,
+                external_steps.external_type(c.task_type),
+                external_steps.tool_task_input(c, timeout),
+            )
+        step = {
             "plan": self.layout.plan_id,
-            CALLS_KEY: [t.to_dict() for t in tasks],
-            **({"fanout": fan} if fan else {}),
+            "run": pack(run),
+            "journal": turn.journal,
+            "target": pack(list(c.path)),
         }
+        return CallTask(ref, c.task_type, step)
 
 
 def run_input(
@@ -529,25 +506,18 @@ def _journaled(exc: BaseException) -> dict[str, Any]:
     return {"entries": claim_check.save_journal(texts)} if texts else {}
 
 
-def _call(e: replay.Effect) -> dict[str, Any]:
+def _call(e: replay.Effect) -> ReportedCall:
     info = e.info
     if e.kind == "tool":
-        return {
-            "kind": "agent_tool" if info.get("agent_tool") else "tool",
-            "agent": info["agent"],
-            "name": info["tool"],
-            "call_id": info["call_id"],
-            "arguments": replay.parse_args(info["arguments"]),
-            "path": list(e.path),
-        }
-    return {
-        "kind": "guardrail",
-        "agent": info["agent"],
-        "name": info["guardrail"],
-        "call_id": None,
-        "arguments": None,
-        "path": list(e.path),
-    }
+        return ReportedCall(
+            "agent_tool" if info.get("agent_tool") else "tool",
+            info["agent"],
+            info["tool"],
+            info["call_id"],
+            replay.parse_args(info["arguments"]),
+            tuple(e.path),
+        )
+    return ReportedCall("guardrail", info["agent"], info["guardrail"], None, None, tuple(e.path))
 
 
 def _jsonable(value: Any) -> Any:

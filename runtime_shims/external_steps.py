@@ -30,6 +30,7 @@ from typing import Any, Awaitable
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import claim_check
 from agentc.runtime_shims.policy_gate import EXTERNAL_KIND
+from agentc.runtime_shims.protocol import ReportedCall
 
 SUFFIX = "-_external"
 """Task type of an external step: the step's own type plus this (``-_`` never ends a
@@ -103,34 +104,34 @@ def choose(run_id: str, step: str, waiting: list[dict[str, Any]], question: Any)
 
 
 # ---------------------------------------------------------------- agent tools on the engines
-def tool_question(call: dict[str, Any], timeout: float | None) -> dict[str, Any]:
+def tool_question(call: ReportedCall, timeout: float | None) -> dict[str, Any]:
     """What a paused external tool call shows (the interrupt's value)."""
     q = {
         "kind": EXTERNAL_KIND,
-        "tool": call["name"],
-        "agent": call["agent"],
-        "call_id": call["call_id"],
-        "input": call["arguments"],
-        "answer": f"agentc complete RUN_ID {call['call_id']} --value JSON (the tool's output)",
+        "tool": call.name,
+        "agent": call.agent,
+        "call_id": call.call_id,
+        "input": call.arguments,
+        "answer": f"agentc complete RUN_ID {call.call_id} --value JSON (the tool's output)",
     }
     if timeout:
         q["timeout"] = timeout
     return q
 
 
-def tool_task_input(call: dict[str, Any], timeout: float | None) -> dict[str, Any]:
+def tool_task_input(call: ReportedCall, timeout: float | None) -> dict[str, Any]:
     """The dynamic-fork input of an external tool call's task: packed, as every
     dynamic-fork input is (Conductor evaluates expressions in them; call ids and arguments
     come from the model)."""
     out: dict[str, Any] = {
         "external": claim_check.put_value(
-            {"key": call["path"][-1], "question": tool_question(call, timeout)}
+            {"key": call.path[-1], "question": tool_question(call, timeout)}
         )
     }
     if SAFE_NAME.fullmatch(
-        call["name"]
-    ):  # shown as is (pending lists); never text Conductor would evaluate
-        out["tool"] = call["name"]
+        call.name
+    ):  # shown as is (pending lists); never text Conductor evaluates
+        out["tool"] = call.name
     if timeout:
         out["timeout"] = timeout
     return out
@@ -241,16 +242,17 @@ async def _quiet(task: asyncio.Future, steps: Any) -> bool:
 def _interrupt(e: Any, timeout: float | None) -> dict[str, Any]:
     from agentc.runtime_shims.agent_approvals import parse_args
 
-    call = {
-        "name": e.info["tool"],
-        "agent": e.info["agent"],
-        "call_id": e.info["call_id"],
-        "arguments": parse_args(e.info["arguments"]),
-        "path": list(e.path),
-    }
+    call = ReportedCall(
+        "tool",
+        e.info["agent"],
+        e.info["tool"],
+        e.info["call_id"],
+        parse_args(e.info["arguments"]),
+        tuple(e.path),
+    )
     return {
         "kind": EXTERNAL_KIND,
-        "id": call["call_id"],
+        "id": call.call_id,
         "key": e.key,
         "value": tool_question(call, timeout),
     }

@@ -268,3 +268,221 @@ def pick(outputs: Iterable[Any]) -> dict[str, Any] | None:
             if best is None or o["step"] > best["step"]:
                 best = o
     return best
+
+
+# ---------------------------------------------------------------- an agent step's model turn
+class TurnNext(Enum):
+    """What an agent run does after a model turn (``ModelTurn.next``)."""
+
+    MODEL = "model"
+    """Another model call (the turn ended at a handoff or a tool result the model reads)."""
+    STEPS = "steps"
+    """The reported calls (``ModelTurn.tasks``), in parallel."""
+    APPROVAL = "approval"
+    """Wait for a human's decisions on the pending tool approvals."""
+    FINAL = "final"
+    """The run ended: ``ModelTurn.result``."""
+
+
+@dataclass(frozen=True)
+class ReportedCall:
+    """One call a model turn reports, as the replayed run asked for it: a function tool
+    (``kind`` tool), an agent used as a tool (``agent_tool``) or an output guardrail
+    (``guardrail``) of agent ``agent``; ``path``: its journal key under the nesting scopes;
+    ``task_type``: the step (or child workflow) type that runs it."""
+
+    kind: str
+    agent: str
+    name: str
+    call_id: str | None
+    arguments: Any
+    path: tuple[str, ...]
+    task_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "kind": self.kind,
+            "agent": self.agent,
+            "name": self.name,
+            "call_id": self.call_id,
+            "arguments": self.arguments,
+            "path": list(self.path),
+        }
+        if self.task_type is not None:
+            out["type"] = self.task_type
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ReportedCall:
+        return cls(
+            d["kind"],
+            d["agent"],
+            d["name"],
+            d.get("call_id"),
+            d.get("arguments"),
+            tuple(d["path"]),
+            d.get("type"),
+        )
+
+
+@dataclass(frozen=True)
+class ModelTurn:
+    """An agent model step's output: one model turn of the run and what comes next.
+
+    ``agent``: the agent that answered; ``journal`` the run's journal after the turn (a
+    claim-check text, ``claim_check.save_journal``) and ``journal_size`` its entries;
+    ``calls``/``tasks``: the calls to make (``next`` steps) as the run reported them and as
+    steps to run (``CallTask``, under ``CALLS_KEY``); ``approvals``/``pause``: the tool
+    approvals a human decides (``next`` approval; ``agent_approvals.py``); ``result``: the
+    run's result (``next`` final; ``claim_check.result_value``).
+
+    Fields only an engine's step carries are absent from the JSON when None: ``effects``
+    (Conductor: the run's effect records so far, packed; ``agent_effects.carry``), ``plan``
+    and ``tasks`` (every engine step), ``fanout`` (the answering agent's fan-out policy,
+    ``agent_fanout.spec``). The JSON's keys are in the order of the fields, as agentc
+    has always written them (journals, histories and goldens read back unchanged)."""
+
+    agent: str | None
+    journal_size: int
+    journal: str
+    next: TurnNext
+    calls: tuple[ReportedCall, ...] = ()
+    approvals: tuple[dict[str, Any], ...] = ()
+    pause: Any = None
+    result: Any = None
+    effects: str | None = None
+    plan: str | None = None
+    tasks: tuple[CallTask, ...] | None = None
+    fanout: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.next, TurnNext):
+            raise ValueError(f"unknown next step of a model turn {self.next!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "agent": self.agent,
+            "journal_size": self.journal_size,
+            "journal": self.journal,
+            "calls": [c.to_dict() for c in self.calls],
+            "approvals": list(self.approvals),
+            "pause": self.pause,
+            "result": self.result,
+            "next": self.next.value,
+        }
+        if self.effects is not None:
+            out["effects"] = self.effects
+        if self.plan is not None:
+            out["plan"] = self.plan
+        if self.tasks is not None:
+            out[CALLS_KEY] = [t.to_dict() for t in self.tasks]
+        if self.fanout is not None:
+            out["fanout"] = self.fanout
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelTurn:
+        """Keys of no field are ignored (an engine may add its own)."""
+        if not is_model_turn(d):
+            raise ValueError(f"not a model turn: {sorted(d) if isinstance(d, dict) else d!r}")
+        tasks = d.get(CALLS_KEY)
+        return cls(
+            d.get("agent"),
+            d["journal_size"],
+            d["journal"],
+            TurnNext(d["next"]),
+            tuple(ReportedCall.from_dict(c) for c in d.get("calls") or ()),
+            tuple(d.get("approvals") or ()),
+            d.get("pause"),
+            d.get("result"),
+            d.get("effects"),
+            d.get("plan"),
+            None if tasks is None else tuple(CallTask.from_dict(t) for t in tasks),
+            d.get("fanout"),
+        )
+
+
+def is_model_turn(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("next"), str)
+        and "journal" in value
+        and "journal_size" in value
+    )
+
+
+def journal_text(output: Any) -> str | None:
+    """The journal text an agent step's output carries: a model turn's ``journal``, a tool
+    or guardrail step's (or an agent-as-tool child's) ``entries``; None for anything else."""
+    if not isinstance(output, dict):
+        return None
+    text = output.get("journal") or output.get("entries")
+    return text if isinstance(text, str) and text else None
+
+
+# ---------------------------------------------------------------- effects and compensation
+@dataclass
+class EffectLog:
+    """The effect records of a run (docs/effects.md: key, compensator REF, arguments,
+    result, ``class``), in completion order. Each engine fills it from its own history:
+    the Temporal saga from its steps' outputs (``temporal_saga.SagaRun``), Conductor's
+    failure workflow from the failed execution (``targets/conductor/effects.py``); both
+    undo ``to_undo()`` in that order. Its JSON is the list of records."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, rec: dict[str, Any]) -> None:
+        """A completed step's record: a step re-run (a node after ``interrupt()``) reports
+        its key again, and the latest record wins and moves last."""
+        self.records = [r for r in self.records if r["key"] != rec["key"]] + [rec]
+
+    def to_undo(self, done: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """The compensable records not in ``done`` (keys), in the order to undo them: the
+        reverse of completion order."""
+        skip = set(done)
+        return [
+            r
+            for r in reversed(self.records)
+            if r.get("class") == "compensable" and r["key"] not in skip
+        ]
+
+    def __iter__(self) -> Any:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return list(self.records)
+
+    @classmethod
+    def from_list(cls, records: Iterable[dict[str, Any]] | None) -> EffectLog:
+        return cls(list(records or ()))
+
+
+COMPENSATE_FIELD = "compensate"
+"""The key of a compensation step's input (``Compensation``)."""
+
+
+@dataclass(frozen=True)
+class Compensation:
+    """A compensation step: undo the effects of the failed (or cancelled) run ``run_id``
+    (the compensators' keys derive from it). Conductor's failure workflow task becomes one
+    in the worker (``targets/conductor/wire.py`` ``step_input``); the step worker runs it
+    (``agent_effects.compensate_task``)."""
+
+    run_id: str
+    effects: EffectLog
+
+    def to_input(self, plan: str | None = None) -> dict[str, Any]:
+        inner = {"run_id": self.run_id, "effects": self.effects.to_list()}
+        return {"plan": plan, COMPENSATE_FIELD: inner}
+
+    @classmethod
+    def from_input(cls, input: dict[str, Any]) -> Compensation:
+        inner = input[COMPENSATE_FIELD]
+        return cls(inner.get("run_id") or "", EffectLog.from_list(inner.get("effects")))
+
+
+def is_compensation(input: Any) -> bool:
+    return isinstance(input, dict) and isinstance(input.get(COMPENSATE_FIELD), dict)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentc.errors import AgentcError
-from agentc.runtime_shims.protocol import Outcome, Status
+from agentc.runtime_shims.protocol import Outcome, Status, TurnNext, is_model_turn
 from agentc.runtime_shims import blobs
 
 RUNS = "runs"
@@ -91,7 +91,7 @@ def final_status(output: Any, status: Status) -> str | None:
         return None
     if output.get("status") == "done" and "state" in output:
         return "done"
-    if output.get("next") == "final" and "journal" in output:
+    if is_model_turn(output) and output["next"] == TurnNext.FINAL.value:
         return "done"
     return None
 

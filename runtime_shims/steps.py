@@ -31,6 +31,7 @@ from agentc.runtime_shims import at_most_once, chat_capture, graph_fork, policy_
 from agentc.runtime_shims.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import (
     INTERRUPTED,
+    Compensation,
     Outcome,
     SendGroup,
     SendTask,
@@ -38,7 +39,7 @@ from agentc.runtime_shims.protocol import (
     StepOutput,
     pick,
 )
-from agentc.runtime_shims.protocol import is_step_output
+from agentc.runtime_shims.protocol import is_compensation, is_step_output
 from agentc.runtime_shims.codec import to_jsonable
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
@@ -86,7 +87,7 @@ class StepWorker:
         ``node_attempt`` is one more); ``first_attempt_time``: when the engine scheduled the
         first attempt (Temporal knows; Conductor does not, so there it is this attempt's start)."""
         kind = self.layout.task_kinds.get(task_type)
-        if kind is None and task_type.endswith("-saga_compensate"):  # Conductor's failure workflow
+        if kind is None and is_compensation(input):  # a failed run's compensation (docs/effects.md)
             return self._compensate(input)
         try:
             if kind is None:
@@ -141,10 +142,10 @@ class StepWorker:
 
     @staticmethod
     def _compensate(input: dict[str, Any]) -> Outcome:
-        """The failure workflow's task (targets/conductor/saga.py, docs/effects.md)."""
+        """A failed run's compensation (Conductor's failure workflow task, docs/effects.md)."""
         from .agent_effects import compensate_task
 
-        return compensate_task(input)
+        return compensate_task(Compensation.from_input(input))
 
     # ------------------------------------------------------------ task kinds
     def _start(

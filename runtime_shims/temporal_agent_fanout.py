@@ -1,6 +1,6 @@
 """Fan-out policies of an agent's parallel tool calls on Temporal (docs/policies.md
 "Fan-outs"; the local side and the policy lookup: ``agent_fanout``). The model step
-attaches the policy of the responding agent to the turn it reports (``turn["fanout"]``, beside
+attaches the policy of the responding agent to the turn it reports (``ModelTurn.fanout``, beside
 its ``protocol.CallTask``s; without a policy ``fail_fast``, the SDK's own semantics:
 ``Runner.run`` cancels the siblings of a call that raises); ``AgentLoopWorkflow.run_steps``
 then runs the turn's activities here instead of under a plain ``asyncio.gather`` (which lets
@@ -28,16 +28,16 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from . import temporal_external
-from .protocol import CALLS_KEY, CallTask
+from .protocol import ModelTurn
 from .temporal_at_most_once import uncertain_key
 from .temporal_fanout import cancellable_activity, wait_scoped
 
 NODE_FAILED = "AgentcNodeFailed"
 
 
-async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
-    fan = turn["fanout"]
-    tasks_of = [CallTask.from_dict(c) for c in turn[CALLS_KEY]]
+async def scoped_run_steps(run: Any, turn: ModelTurn) -> dict[str, Any]:
+    fan = turn.fanout or {}
+    tasks_of = list(turn.tasks or ())
     wid = workflow.info().workflow_id
     results: dict[int, Any] = {}
     carries: dict[int, Any] = {}

@@ -29,7 +29,14 @@ from agentc.runtime_shims import (
     temporal_branch_fanout,
 )
 from agentc.runtime_shims import temporal_external, temporal_fanout
-from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, SendGroup, Status, pick
+from agentc.runtime_shims.protocol import (
+    CallTask,
+    EffectLog,
+    ModelTurn,
+    SendGroup,
+    Status,
+    pick,
+)
 from agentc.runtime_shims.temporal_saga import SagaRun, compensate_activity
 
 NODE_FAILED = "AgentcNodeFailed"
@@ -186,7 +193,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         carry = inp.get("_carry")
         if carry:  # continued as new inside a loop
             self.out, self.at = dict(carry["out"]), carry["at"]
-            self.effects, self.undone = list(carry.get("effects") or []), []
+            self.effects, self.undone = EffectLog.from_list(carry.get("effects")), []
         self.out["_input"] = (
             inp.get("input") if self.root else {k: v for k, v in inp.items() if k != "_carry"}
         )
@@ -213,7 +220,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         if self._history_full():
             carry: dict[str, Any] = {"at": at, "out": self.out}
             if self.effects:  # a saga's completed effects (temporal_saga)
-                carry["effects"] = self.effects
+                carry["effects"] = self.effects.to_list()
             workflow.continue_as_new({**self.inp, "_carry": carry})
 
     # ------------------------------------------------------------ steps
@@ -344,11 +351,11 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
                 carry["added"],
                 carry["decision"],
             )
-            self.effects = list(carry.get("effects") or [])
+            self.effects = EffectLog.from_list(carry.get("effects"))
 
-    async def model_step(self) -> dict[str, Any]:
+    async def model_step(self) -> ModelTurn:
         """Replay the run to its next model call, make it, and report what comes next."""
-        turn = await self._activity(
+        out = await self._activity(
             self.model_type,
             {
                 "plan": self.plan,
@@ -358,20 +365,19 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
                 "decision": self.decision,
             },
         )
-        self.journal, self.added = turn["journal"], {}
+        turn = ModelTurn.from_dict(out)
+        self.journal, self.added = turn.journal, {}
         return turn
 
-    async def run_steps(self, turn: dict[str, Any]) -> None:
+    async def run_steps(self, turn: ModelTurn) -> None:
         """The reported calls, in parallel: an activity per function-tool call or output
         guardrail (named after it), a child workflow per agent-as-tool call."""
         wid = workflow.info().workflow_id
-        if turn.get(
-            "fanout"
-        ):  # a fan-out policy of the agent (docs/policies.md): fail_fast / deadline
+        if turn.fanout:  # a fan-out policy of the agent (docs/policies.md): fail_fast / deadline
             self.added = await temporal_agent_fanout.scoped_run_steps(self, turn)
             return
 
-        calls = [CallTask.from_dict(c) for c in turn[CALLS_KEY]]
+        calls = list(turn.tasks or ())
 
         async def one(call: CallTask) -> Any:
             if temporal_external.is_external_type(
@@ -392,21 +398,19 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
             raise failed
         self.added = {c.ref: r for c, r in zip(calls, results)}
 
-    async def approvals(self, turn: dict[str, Any]) -> None:
+    async def approvals(self, turn: ModelTurn) -> None:
         """Tool approvals: wait for the ``resume`` signal with the decisions."""
         wid = workflow.info().workflow_id
         self.answers = {}
-        self.waiting = [{**a, "workflow_id": wid} for a in turn["approvals"]]
+        self.waiting = [{**a, "workflow_id": wid} for a in turn.approvals]
         await workflow.wait_condition(lambda: "decisions" in self.answers)
-        self.decision = {"pause": turn["pause"], "decisions": self.answers["decisions"]}
+        self.decision = {"pause": turn.pause, "decisions": self.answers["decisions"]}
         self.waiting = []
 
-    def finish(self, turn: dict[str, Any]) -> dict[str, Any]:
-        return (
-            {"state": turn["result"]}
-            if self.root
-            else {"result": turn["result"], "entries": turn["journal"]}
-        )
+    def finish(self, turn: ModelTurn) -> dict[str, Any]:
+        if self.root:
+            return {"state": turn.result}
+        return {"result": turn.result, "entries": turn.journal}
 
     def checkpoint(self) -> None:
         if self._history_full():
@@ -416,7 +420,7 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
                 "decision": self.decision,
             }
             if self.effects:  # a saga's completed effects (temporal_saga)
-                carry["effects"] = self.effects
+                carry["effects"] = self.effects.to_list()
             workflow.continue_as_new({**self.inp, "_carry": carry})
 
 

@@ -24,6 +24,8 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
+from .protocol import EffectLog
+
 COMPENSATE = "agentc-compensate"
 """The activity type that runs one compensator (registered by ``activities_for``)."""
 
@@ -32,19 +34,18 @@ class SagaRun:
     """Mixed into ``AgentWorkflow`` and ``AgentLoopWorkflow`` (an agent system's tools:
     ``runtime_shims/agent_effects.py``): the effect list and the saga around the steps."""
 
-    effects: list[dict[str, Any]]
+    effects: EffectLog
     undone: list[str]
 
     def saga_init(self) -> None:
-        self.effects = []
+        self.effects = EffectLog()
         self.undone = []
 
     def keep_effect(self, output: Any) -> None:
         """Keep a step's effect record; a node re-run after ``interrupt()`` reports the same
         key again (with its result once it completes): the latest record wins."""
         if isinstance(output, dict) and isinstance(output.get("effect"), dict):
-            new = output["effect"]
-            self.effects = [e for e in self.effects if e["key"] != new["key"]] + [new]
+            self.effects.add(output["effect"])
 
     async def saga(self, steps: Any) -> Any:
         try:
@@ -57,10 +58,7 @@ class SagaRun:
             raise
 
     async def _compensate(self) -> None:
-        done = set(self.undone)
-        for effect in reversed(self.effects):
-            if effect["key"] in done or effect.get("class") != "compensable":
-                continue
+        for effect in self.effects.to_undo(self.undone):
             await workflow.execute_activity(
                 COMPENSATE,
                 {"effect": effect, "run_id": workflow.info().workflow_id},

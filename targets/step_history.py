@@ -108,11 +108,10 @@ def agent_entries(
 ) -> list[Event]:
     """The journal entries an agent activity added, as the local journal's events."""
     from agentc.runtime_shims import claim_check
+    from agentc.runtime_shims.protocol import journal_text
     from agentc.targets.local.history import _step
 
-    if not isinstance(result, dict):
-        return []
-    blob = result.get("journal") or result.get("entries")
+    blob = journal_text(result)  # a model turn's journal, a tool step's entries
     if not blob:
         return []
     out = []

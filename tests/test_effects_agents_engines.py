@@ -87,7 +87,7 @@ def test_conductor_agent_effects_survive_the_dropped_loop_iterations(svc: Any, t
     """The server keeps the last 2 iterations of the agent loop (keepLastN): the records of
     the tools of older iterations come from the model step's carried ``effects`` — the
     final model task alone lists every effect of the run, in order."""
-    from agentc.runtime_shims.agent_effects import effect_records
+    from agentc.targets.conductor.effects import effect_records
 
     sim = _conductor(tmp_path)
     assert sim.start(OK).status == "done"

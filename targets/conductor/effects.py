@@ -22,10 +22,45 @@ from __future__ import annotations
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims.agent_effects import effect_records
+from agentc.runtime_shims import claim_check
+from agentc.runtime_shims.protocol import Compensation, EffectLog
 
 TERMINAL = ("COMPLETED", "FAILED", "TERMINATED", "TIMED_OUT")
 CANCEL_REASON = "cancelled by a human (agentc cancel)"
+
+
+def effect_records(
+    tasks: list[dict[str, Any]],
+) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """The effect records of a Conductor execution's completed tasks, in completion order
+    as the execution lists them, each with the task that reported it (None: carried by a
+    model step, its tool task gone with an older loop iteration). A graph node re-run
+    after ``interrupt()`` reports its key again: the latest record wins and moves last."""
+    found: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+    for t in tasks:
+        if t.get("status") != "COMPLETED":
+            continue
+        out = t.get("outputData") or {}
+        carried = out.get("effects")
+        if isinstance(carried, str) and carried:
+            for rec in claim_check.get_value(carried):
+                found.setdefault(rec["key"], (rec, None))
+        rec = out.get("effect")
+        if isinstance(rec, dict):
+            if rec["key"] in found and found[rec["key"]][1] is None:  # carried, its task listed
+                found[rec["key"]] = (rec, t)
+                continue
+            found.pop(rec["key"], None)
+            found[rec["key"]] = (rec, t)
+    return list(found.values())
+
+
+def compensation(task_input: dict[str, Any]) -> Compensation:
+    """The failure workflow task's input (``saga.add_failure_def``: ``workflowId`` and
+    ``failed``, the failed execution) as the engine-neutral compensation step."""
+    tasks = (task_input.get("failed") or {}).get("tasks") or []
+    log = EffectLog([rec for rec, _ in effect_records(tasks)])
+    return Compensation(task_input.get("workflowId") or "", log)
 
 
 def _at(ms: Any) -> float | None:

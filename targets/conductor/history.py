@@ -172,12 +172,13 @@ def _in_journal_order(
     the surviving tasks are not the run's order; the longest journal a model step
     returned is (its entries in the order they were added)."""
     from agentc.runtime_shims import claim_check
+    from agentc.runtime_shims.protocol import is_model_turn
 
     longest: list[str] = []
     for wf in workflows.values():
         for t in wf.get("tasks") or []:
-            text = (t.get("outputData") or {}).get("journal")
-            if isinstance(text, str) and text:
+            out = t.get("outputData")
+            if is_model_turn(out) and isinstance(text := out["journal"], str) and text:
                 keys = list(claim_check.load_journal(text))
                 if len(keys) > len(longest):
                     longest = keys

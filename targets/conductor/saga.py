@@ -9,8 +9,9 @@ compensable node's ``effect`` record — key, compensator, arguments, result —
 output), so the failure workflow needs nothing else. A compensation branch would need a
 try/catch Conductor does not have (a SWITCH on the status of every task after it).
 
-The failure workflow has one worker task, ``<root>-saga_compensate``: it runs the
-compensators of the completed effects in reverse order (``runtime_shims/effects.py``).
+The failure workflow has one worker task, ``<root>-saga_compensate``: the worker reads the
+failed execution's effect records (``effects.compensation``) and runs their compensators
+in reverse order (``runtime_shims/agent_effects.py``, ``wire.execute``).
 Conductor retries it (the TaskDef's retries) when a worker dies; the compensators send
 keys derived from their effects', so a service undoes each effect once. A manual
 terminate through the API does not start the failure workflow.
@@ -28,6 +29,11 @@ SUFFIX = "_saga_compensate"
 
 def compensate_type(root_workflow: str) -> str:
     return f"{root_workflow}-saga_compensate"
+
+
+def is_compensate_type(task_type: str) -> bool:
+    """Whether a task type is a failure workflow's compensation task (``compensate_type``)."""
+    return task_type.endswith("-saga_compensate")
 
 
 def add_failure_workflow(wf: Workflow, res: Any) -> None:

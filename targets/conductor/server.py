@@ -352,7 +352,8 @@ class TaskFunction:
         started = time.monotonic()
         retry_count = int(getattr(task, "retry_count", None) or 0)
         try:
-            outcome = self._get_worker().execute(
+            outcome = wire.execute(
+                self._get_worker(),
                 self.task_type,
                 dict(getattr(task, "input_data", None) or {}),
                 retry_count=retry_count,

@@ -112,7 +112,8 @@ class Simulation:
         from .emulator.parallel_polls import task_status_source
 
         def run() -> Any:
-            return self.worker.execute(
+            return wire.execute(
+                self.worker,
                 call.task_type,
                 call.input,
                 retry_count=call.retry_count,

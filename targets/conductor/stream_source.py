@@ -28,8 +28,9 @@ class TaskOutputs:
 
     def __call__(self, output: Any, task_type: str | None = None) -> None:
         from agentc.runtime_shims import claim_check
+        from agentc.runtime_shims.protocol import journal_text
 
-        blob = output.get("journal") or output.get("entries") if isinstance(output, dict) else None
+        blob = journal_text(output)  # a model turn's journal, a tool step's entries
         if not blob:
             return
         found = claim_check.values(claim_check.load_journal(blob))

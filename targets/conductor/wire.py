@@ -5,14 +5,16 @@ needs task statuses, and a step's fan-out as the input of a FORK_JOIN_DYNAMIC ta
 task definitions (``dynamicForkTasksParam``) and each one's input
 (``dynamicForkTasksInputParamName``, docs/conductor.md "Dynamic fork"), where the input of a
 Send task reads its source step's output by a ``${ref.output}`` expression. The Conductor
-worker (``server.TaskFunction``) and the simulator (``simulate.Simulation``) pass every
-outcome through ``outcome`` before Conductor sees it; the lowering (``lowering.py``,
+worker (``server.TaskFunction``) and the simulator (``simulate.Simulation``) run every task
+through ``execute`` (its input made neutral) and pass every outcome through ``outcome``
+before Conductor sees it; the lowering (``lowering.py``,
 ``agents.py``) wires the forks to the keys made here (``sends.KEY.tasks``/``inputs``, the
 model step's ``tasks``/``inputs``).
 """
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from agentc.runtime_shims.protocol import (
@@ -34,6 +36,27 @@ _STATUS_OF = {v: k for k, v in CONDUCTOR_STATUS.items()}
 
 CONTEXT = "${workflow.input.context}"
 """Where a Conductor task finds the run's context."""
+
+
+def execute(worker: Any, task_type: str, input: dict[str, Any], **kw: Any) -> Outcome:
+    """Run one Conductor task on a step worker (``StepWorker``/``AgentStepper.execute``):
+    its input made engine-neutral first. A failure workflow's compensation task
+    (``saga.py``) gets the failed execution; the worker gets its effect records
+    (``protocol.Compensation``). A failed read is a failed attempt: Conductor retries it."""
+    from .effects import compensation
+    from .saga import is_compensate_type
+
+    if is_compensate_type(task_type):
+        try:
+            input = compensation(input).to_input(input.get("plan"))
+        except Exception as exc:  # noqa: BLE001 - e.g. the blob store is unreachable: retried
+            reason = f"reading the failed execution: {type(exc).__name__}: {exc}"
+            return Outcome(
+                Status.FAILED,
+                {"error": reason, "traceback": traceback.format_exc()},
+                reason,
+            )
+    return worker.execute(task_type, input, **kw)
 
 
 def conductor_status(status: Status) -> str:

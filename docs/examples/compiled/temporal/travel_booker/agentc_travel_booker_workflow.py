@@ -14,6 +14,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from agentc.runtime_shims.protocol import TurnNext
     from agentc.runtime_shims.temporal_runtime import AgentLoopWorkflow, retry
 
 PLAN = "7ecdd7c09da25ed0"
@@ -58,10 +59,10 @@ class TravelBookerWorkflow(AgentLoopWorkflow):
         self.begin(inp)
         while True:
             turn = await self.model_step()
-            if turn["next"] == "final":
+            if turn.next is TurnNext.FINAL:
                 return self.finish(turn)
-            if turn["next"] == "steps":
+            if turn.next is TurnNext.STEPS:
                 await self.run_steps(turn)
-            elif turn["next"] == "approval":
+            elif turn.next is TurnNext.APPROVAL:
                 await self.approvals(turn)
             self.checkpoint()
