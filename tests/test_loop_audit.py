@@ -203,3 +203,38 @@ def test_temporal_run_that_continued_as_new_is_read_across_its_runs(
         h,
         tmp_path,
     )
+
+
+def test_temporal_agent_run_that_continued_as_new_is_read_across_its_runs(
+    temporal_address, tmp_path, monkeypatch
+):
+    """An agent loop continued as new per iteration: read across its runs, its history is
+    the local run's — no step twice. (Its model steps return the whole journal, so the last
+    run alone already held every entry: this guards the walk, it is not a regression test.)"""
+    import openai_agents_oracle as O
+    from test_replay import run_agent_case
+
+    monkeypatch.chdir(tmp_path)
+    case = O.load_cases()["math_tutor"]
+
+    async def go():
+        client = await engine.connect(temporal_address)
+        async with engine.running_worker(client, engine.load(case["ref"], tmp_path / "code")):
+            out = await engine.start(
+                case["ref"],
+                temporal_address,
+                case["input"],
+                context=O.make_context(case),
+                options={"max_history_events": 5},
+                client=client,
+            )
+        return out, [w async for w in client.list_workflows(f"WorkflowId = '{out.run_id}'")]
+
+    out, runs = asyncio.run(go())
+    assert out.status == "done" and len(runs) > 1
+    h = history(out.run_id, engine="temporal", address=temporal_address)
+    db = str(tmp_path / "runs.db")
+    run_agent_case(case, db, "loc")
+    local = history("loc", db=db)
+    assert [e.kind for e in h.events] == [e.kind for e in local.events]
+    assert trajectory.lines(h) == trajectory.lines(local)
