@@ -223,6 +223,10 @@ class StepOutput:
     """Answered by a graph fork's record, not run (``graph_fork.MARK``)."""
     effect: Any = ABSENT
     """The run's ledger record of a node with a declared effect (docs/effects.md)."""
+    audit: Any = ABSENT
+    """The run's audit log head, on a finished superstep (``step_audit.FIELD``)."""
+    node: Any = ABSENT
+    """One task of a parallel step: its node's name, for the audit log (``step_audit.NODE``)."""
     agentc: int = PROTOCOL
 
     def __post_init__(self) -> None:

@@ -28,6 +28,7 @@ from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims import at_most_once, chat_capture, graph_fork, policy_gate, pregel
+from agentc.runtime_shims import step_audit
 from agentc.runtime_shims.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import (
     INTERRUPTED,
@@ -314,7 +315,7 @@ class StepWorker:
                 task.input,
                 result,
             )
-        return out
+        return step_audit.stamp_node(level.path, input, out, name)  # the run's audit log
 
     def _barrier(
         self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]
@@ -327,7 +328,8 @@ class StepWorker:
                     step=frame.step + 1, next=-1, parent_command=o.parent_command
                 ).to_dict()
         writes = self._gather(frame, block, tasks, outputs)
-        return self._advance_and_package(level, frame, tasks, writes, input["self"], input)
+        out = self._advance_and_package(level, frame, tasks, writes, input["self"], input)
+        return step_audit.stamp_barrier(level.path, input, out)
 
     def _gather(
         self, frame: Any, block: int, tasks: list[Any], outputs: list[StepOutput]
@@ -379,7 +381,8 @@ class StepWorker:
         ptask = next(t for t in ptasks if t.path == (PULL, level.path[-1]))
         config = self._config(parent, pframe, ptask, desc, ctx, [])
         writes = pregel.task_writes(pframe, ptask, result, config, self.resolve)
-        return self._after(parent, pframe, pblock, ptasks, ptask, writes, desc)
+        out = self._after(parent, pframe, pblock, ptasks, ptask, writes, desc)
+        return step_audit.stamp_node(parent.path, desc, out, level.path[-1])
 
     # ------------------------------------------------------------ frames
     def _enter(

@@ -11,7 +11,7 @@ import openai_agents_oracle as O
 import pytest
 
 import agentc
-from agentc.audit import history, replay, transcript
+from agentc.audit import history, replay, trajectory, transcript
 from agentc.errors import RunFailed
 from agentc.fixtures.openai_agents.fake_model import recording
 from agentc.targets.conductor.simulate import NO_VALUE, Simulation
@@ -66,11 +66,6 @@ def test_conductor_agent_run_replays_with_zero_model_calls(name, tmp_path):
     replays_exactly(h, tmp_path, name)
 
 
-# A graph loop on Conductor keeps its last two iterations (DO_WHILE keepLastN, docs/conductor.md):
-# the server drops older ones with their outputs, so its history lacks them (docs/replay.md).
-TRIMMED_LOOPS = ("router_loop",)
-
-
 def simulated_graph(name, tmp_path):
     case = H.CASES[name]
     answers = iter(case["resumes"])
@@ -82,19 +77,26 @@ def simulated_graph(name, tmp_path):
     return simulated(H.ref(name), tmp_path, lambda sim: sim.start(case["input"], case.get("context")), answer)
 
 
-@pytest.mark.parametrize("name", [n for n in GRAPH_CASES if n not in TRIMMED_LOOPS])
+@pytest.mark.parametrize("name", GRAPH_CASES)
 def test_conductor_graph_run_replays_without_running_a_node(name, tmp_path):
     h = simulated_graph(name, tmp_path)
     assert h.engine == "conductor" and h.status == "done"
     replays_exactly(h, tmp_path)
 
 
-def test_conductor_graph_loop_history_lacks_trimmed_iterations_and_replay_stops_there(tmp_path):
+def test_conductor_graph_loop_history_holds_the_trimmed_iterations(tmp_path):
+    """A DO_WHILE keeps its last two iterations (keepLastN, docs/conductor.md): the server
+    drops older ones with their outputs. The steps' audit log (runtime_shims/step_audit.py)
+    puts them back: the history is the local run's, step for step, and replays whole."""
     h = simulated_graph("router_loop", tmp_path)
-    with recording() as log:
-        r = replay(str(transcript.write(tmp_path / "t.json", transcript.dumps(h))), then="stop")
-    assert log.calls == [] and r.live_nodes == 0
-    assert r.status == "stopped" and "the record has no output for it" in r.stopped
+    db = str(tmp_path / "runs.db")
+    agentc.run(H.ref("router_loop"), H.CASES["router_loop"]["input"], db=db, run_id="loc")
+    local = history("loc", db=db)
+    nodes = [(e.step, e.name) for e in h.events if e.kind == "node"]
+    assert nodes == [(e.step, e.name) for e in local.events if e.kind == "node"]
+    assert len(nodes) == 8  # 3 rounds of write/refine, the last write, polish
+    assert trajectory.lines(h) == trajectory.lines(local)
+    replays_exactly(h, tmp_path)
 
 
 # ------------------------------------------------------------------ Temporal

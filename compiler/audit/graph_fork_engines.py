@@ -15,8 +15,8 @@ original's frames, and each step still checks its schedule against the compiled 
 
 Refused (AC200), with why: a prefix that holds a subgraph's child workflow (its history
 is not read, so its nodes would run again), a record that lost a superstep before the
-fork point (a Conductor ``DO_WHILE`` keeps its last ``keepLastN`` iterations; a Temporal
-history that continued as new keeps its last run), and a breakpoint
+fork point (a Conductor ``DO_WHILE`` keeps its last ``keepLastN`` iterations: an execution
+compiled before its steps kept the audit log, ``runtime_shims/step_audit.py``), and a breakpoint
 (``interrupt_before``/``interrupt_after``) answered before the fork point (the workflow
 would pause there again: its wait is the workflow's, not a step's).
 """
@@ -89,10 +89,8 @@ def plan_for(
             h,
             engine,
             f"the record no longer holds superstep(s) {missing} before the fork point",
-            "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run "
-            "that "
-            "continued as new keeps its last run's history; fork at a later step, or on the local "
-            "executor",
+            "a Conductor DO_WHILE keeps its last iterations only (keepLastN); recompile so "
+            "its steps keep the audit log (docs/replay.md), fork later, or fork locally",
         )
     graph = wf.graph if wf is not None and wf.body.kind == "graph" else None
     if (

@@ -44,6 +44,10 @@ def read(path: str | Path) -> History:
     events: list[Event] = [_input(run_input, kind, root.get("startTime"))]
     args: dict[str, Any] = {}  # tool call id → arguments, from the model responses
     steps = _tasks(workflows, root, kind, set(), args)
+    if kind == "graph":  # the loop iterations the server trimmed, from the run's audit log
+        from .audit_log import merged
+
+        steps = merged(data.get("run_id") or p.stem, steps, root.get("tasks") or [])
     events += _in_journal_order(steps, workflows, args) if kind == "agents" else steps
     status = {"COMPLETED": "done", "RUNNING": "waiting"}.get(root["status"], root["status"].lower())
     output = root.get("output") or {}

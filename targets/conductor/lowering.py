@@ -31,6 +31,8 @@ from agentc.plan.layout import SAFE, Layout, Level, Refs, layout
 from agentc.plan.schedule import END_ID
 from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
 
+from agentc.runtime_shims import step_audit
+
 from .fanout import stamp_branches
 
 OWNER = "agentc@example.com"
@@ -56,6 +58,8 @@ PROTOCOL_KEYS = (
     "interrupts",
     "parent_command",
     "error",
+    "audit",
+    "node",
 )
 
 
@@ -238,6 +242,8 @@ class _LevelLowerer:
             d["context"] = "${workflow.input.context}"
         if not self.path:  # a fork's record, when the run is a fork (runtime_shims/graph_fork.py)
             d["fork"] = "${workflow.input.fork}"
+            if _loops(self.level.structured.items):  # DO_WHILE trims: keep the audit log
+                d[step_audit.ENABLE] = 1  # (runtime_shims/step_audit.py)
         return d
 
     def _prev_for(self, block: int) -> dict[str, str]:
@@ -587,6 +593,17 @@ class _LevelLowerer:
 
         self.fixups.append(fix)
         return [loop], [r for b in item.blocks for r in self.finals.get(b, [])]
+
+
+def _loops(items: tuple[Item, ...]) -> bool:
+    """Whether the plan runs a DO_WHILE (a loop, or the dispatcher of an unstructured plan)."""
+    for item in items:
+        match item:
+            case Loop() | Dispatch():
+                return True
+            case Route(cases=cases) if any(_loops(body) for _, body in cases):
+                return True
+    return False
 
 
 def _prune(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:

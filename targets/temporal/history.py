@@ -62,21 +62,29 @@ async def read(
             construct=workflow_id,
             hint="list runs with `temporal workflow list --address ...`",
         ) from None
+    from .run_chain import histories
+
+    runs = await histories(client, workflow_id, hist)  # every run, across continue-as-new
     entry = await desc.memo_value(ENTRY_MEMO, None)
     origin = await desc.memo_value(FORK_MEMO, None)
     conv = client.data_converter
     events: list[Event] = []
-    scheduled: dict[int, str] = {}
+    scheduled: dict[tuple[int, int], str] = {}
     journal_seen: set[str] = _seen if _seen is not None else set()
     args: dict[str, Any] = _args if _args is not None else {}
     kind = "graph"
     status, output, error, run_input, workflow = "running", None, None, None, desc.workflow_type
-    for e in hist.events:
+    created = None
+    # one record across the runs; event ids are per run, so ``scheduled`` is keyed by both
+    for run, e in [(n, e) for n, h in enumerate(runs) for e in h.events]:
         which = e.WhichOneof("attributes")
         a = getattr(e, which)
         at = e.event_time.ToDatetime().timestamp() if e.HasField("event_time") else None
         match which:
+            case "workflow_execution_started_event_attributes" if run:
+                pass  # a run that continues the one before (its input carries the loop's state)
             case "workflow_execution_started_event_attributes":
+                created = at
                 run_input = (await conv.decode(a.input.payloads) or [None])[0]
                 kind = _kind or (
                     "agents"
@@ -102,16 +110,16 @@ async def read(
                     )
                 )
             case "activity_task_scheduled_event_attributes":
-                scheduled[e.event_id] = a.activity_type.name
+                scheduled[run, e.event_id] = a.activity_type.name
             case "activity_task_completed_event_attributes":
-                name = scheduled.get(a.scheduled_event_id, "?")
+                name = scheduled.get((run, a.scheduled_event_id), "?")
                 result = (await conv.decode(a.result.payloads) or [None])[0]
                 if kind == "agents":
                     events += _agent_entries(result, journal_seen, args, at)
                 else:
                     events += _node(workflow, name, result, at)
             case "activity_task_failed_event_attributes":
-                name = scheduled.get(a.scheduled_event_id, "?")
+                name = scheduled.get((run, a.scheduled_event_id), "?")
                 if kind == "agents" and a.failure.application_failure_info.details.payloads:
                     # what its drive journaled before the run failed (agent_steps._journaled)
                     details = await conv.decode(a.failure.application_failure_info.details.payloads)
@@ -187,7 +195,7 @@ async def read(
         entry=entry,
         workflow=workflow,
         status=status,
-        created=desc.start_time.timestamp() if desc.start_time else None,
+        created=created or (desc.start_time.timestamp() if desc.start_time else None),
         updated=desc.close_time.timestamp() if desc.close_time else None,
         context=run_context(run_input, kind),
         output=to_jsonable(output),

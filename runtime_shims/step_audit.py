@@ -1,0 +1,131 @@
+"""The audit log a graph run's steps carry, so its history survives a trimmed loop
+(docs/replay.md, "Graph loops past keepLastN").
+
+A Conductor ``DO_WHILE`` keeps only its last iterations (``keepLastN``, docs/conductor.md):
+the server deletes older tasks with their outputs, and with them the node steps the run's
+history is built from (``targets/step_history.py``). So every step that finishes a superstep
+of the root graph appends the records of that superstep's node tasks — exactly the step
+outputs the history reads (``step``, ``task``, ``writes``, the chat calls, the fork mark),
+with the node's name — to a per-run log, and carries the log's head in its output
+(``FIELD``) to the next step, as it carries the Pregel frame:
+
+* a single-task step appends its own record (and, when it folds the previous parallel step
+  in, that step's task records first);
+* a barrier appends the records of its superstep's tasks (each parallel task names its node
+  in its output, ``NODE``).
+
+The log is a claim-check journal chain (``claim_check.save_journal``): step key → record,
+in the order the steps ran; each link holds the records added since its base, and links
+above the inline bound live in the payload store under the sha256 of their bytes. The head
+in the last surviving step therefore pins every record: a record edited in the store does
+not match its digest and a deleted one is missing — both fail loudly (``AC313``), and the
+history reader (``targets/conductor/audit_log.py``) also checks the log against the tasks
+the execution still holds and that no superstep is missing.
+
+The log is kept only where a workflow asks for it (``ENABLE`` in its task inputs: the
+Conductor lowering sets it for a root graph with a loop); a Temporal run's history is
+complete without it (its runs are walked across continue-as-new).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from agentc.runtime_shims import claim_check
+from agentc.runtime_shims.protocol import is_step_output, pick
+
+ENABLE = "audit"
+"""Task input: truthy when the workflow keeps the audit log."""
+FIELD = "audit"
+"""Step output: the log's head (a journal text), on every output that finishes a superstep."""
+NODE = "node"
+"""Output of one task of a parallel step: its node's name (its barrier records it)."""
+RECORD_KEYS = ("step", "task", "writes", "chat", "forked")
+"""The parts of a node step's output the history reads (``step_history.node``)."""
+
+
+def enabled(path: tuple[Any, ...], input: dict[str, Any]) -> bool:
+    """The root graph's steps of a workflow that keeps the log."""
+    return not path and bool(input.get(ENABLE))
+
+
+def record(name: str, out: dict[str, Any], at: float | None = None) -> dict[str, Any]:
+    """A node step's record: what its history event is built from, and when."""
+    rec: dict[str, Any] = {"node": name, "at": time.time() if at is None else at}
+    rec["out"] = {k: out[k] for k in RECORD_KEYS if k in out}
+    return rec
+
+
+def key(rec: dict[str, Any]) -> str:
+    """``/step/task`` as the node event keys it (a single-task step returns the next step)."""
+    out = rec["out"]
+    task = out.get("task")
+    step = out["step"] if task else out["step"] - 1
+    return f"/{step}/{task or str(step) + ':pull:' + rec['node']}"
+
+
+def head(input: dict[str, Any]) -> str | None:
+    """The log head of the output this step continues from (the latest finished superstep)."""
+    best = pick((input.get("prev") or {}).values())
+    return best.get(FIELD) if best else None
+
+
+def parallel_records(input: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records of the parallel step a barrier (or a folding step) finishes: the task
+    outputs among ``parts`` of the superstep continued from (older loop iterations' lose)."""
+    best = pick((input.get("prev") or {}).values())
+    step = best.get("step") if best else None
+    outs: list[dict[str, Any]] = []
+    for v in (input.get("parts") or {}).values():
+        if is_step_output(v):
+            outs.append(v)
+        elif isinstance(v, dict):
+            outs.extend(x for x in v.values() if is_step_output(x))
+    now = time.time()
+    return [
+        record(str(o.get(NODE)), o, now) for o in outs if o.get("task") and o.get("step") == step
+    ]
+
+
+def extend(base: str | None, records: list[dict[str, Any]]) -> str | None:
+    """The log ``base`` with ``records`` appended (its new head)."""
+    if not records:
+        return base
+    entries = {key(r): claim_check.put_value(r) for r in records}
+    return claim_check.save_journal(entries, base)
+
+
+def stamp_node(
+    path: tuple[Any, ...], input: dict[str, Any], out: dict[str, Any], name: str
+) -> dict[str, Any]:
+    """A node step's output, with the log: extended when the step finished its superstep,
+    else (a task of a parallel step) its node's name for the barrier."""
+    if not enabled(path, input):
+        return out
+    if out.get("next") is None:
+        out[NODE] = name
+        return out
+    records = parallel_records(input) if "fold" in input else []
+    new = extend(head(input), [*records, record(name, out)])
+    if new is not None:
+        out[FIELD] = new
+    return out
+
+
+def stamp_barrier(
+    path: tuple[Any, ...], input: dict[str, Any], out: dict[str, Any]
+) -> dict[str, Any]:
+    """A barrier's output, with the log extended by its superstep's task records."""
+    if enabled(path, input) and out.get("next") is not None:
+        new = extend(head(input), parallel_records(input))
+        if new is not None:
+            out[FIELD] = new
+    return out
+
+
+def read(text: str | None) -> list[tuple[str, dict[str, Any]]]:
+    """The log's records in the order the steps ran (``AC313`` when a link or a record is
+    missing from the store or does not match its digest)."""
+    entries = claim_check.load_journal(text)
+    return [(k, claim_check.get_value(v)) for k, v in entries.items()]
