@@ -96,8 +96,10 @@ def plan_for(
             h,
             engine,
             f"the record no longer holds superstep(s) {missing} before the fork point",
-            "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run that "
-            "continued as new keeps its last run's history; fork at a later step, or on the local executor",
+            "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run "
+            "that "
+            "continued as new keeps its last run's history; fork at a later step, or on the local "
+            "executor",
         )
     chat_target = target.kind == "model"
     writes: dict[str, Any] = {}
