@@ -39,6 +39,11 @@ FIELD = "fork"
 """The workflow-input key (Temporal: passed to every step, ``temporal_runtime._payload``;
 Conductor: the workflow input's ``fork``, wired into the root level's node tasks by
 ``targets/conductor/lowering.py``)."""
+ANSWERS = "fork_answers"
+"""A Temporal graph fork's workflow-input key: the original's answers (interrupt id or
+breakpoint ref → value), which the workflow starts with as received
+(``temporal_runtime.GraphWorkflow.begin``), so it does not wait at those pauses
+(``compiler/audit/graph_fork_engines.fork_answers`` chooses them)."""
 MARK = "forked"
 """Output key of a node step the fork answered: ``record`` (recorded writes) or ``set``
 (the altered value); the fork's history shows it (``data.forked``) and counts the rest as live."""

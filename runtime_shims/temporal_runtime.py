@@ -23,6 +23,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import (
+    graph_fork,
     payload_limits,
     temporal_agent_fanout,
     temporal_at_most_once,
@@ -190,6 +191,8 @@ class AgentWorkflow(_EngineRun, SagaRun):
     # ------------------------------------------------------------ run bookkeeping
     def begin(self, inp: dict[str, Any]) -> None:
         self.inp = inp
+        if self.root and inp.get(graph_fork.ANSWERS):  # a fork's recorded answers (graph_fork)
+            self.answers.update(inp[graph_fork.ANSWERS])
         carry = inp.get("_carry")
         if carry:  # continued as new inside a loop
             self.out, self.at = dict(carry["out"]), carry["at"]

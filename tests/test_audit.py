@@ -104,7 +104,7 @@ def test_transcript_round_trip_and_tampering(agent_run, tmp_path):
     r = cli("verify", str(path))
     assert r.returncode == 0 and "6 events verify" in r.stdout
     data = json.loads(path.read_text())
-    assert data["format"] == "agentc.transcript" and data["version"] == 1 and data["count"] == 6
+    assert data["format"] == "agentc.transcript" and data["version"] == 2 and data["count"] == 6
 
     def attempt(name, edit):
         d = json.loads(path.read_text())
@@ -118,8 +118,8 @@ def test_transcript_round_trip_and_tampering(agent_run, tmp_path):
     assert r.returncode == 2 and "event 4 is missing" in r.stderr
     r = attempt("truncated.json", lambda d: d["events"].pop())
     assert r.returncode == 2 and "event 6 onwards is missing" in r.stderr
-    r = attempt("newer.json", lambda d: d.update(version=2))
-    assert r.returncode == 2 and "AC130" in r.stderr and "version 2" in r.stderr and "Traceback" not in r.stderr
+    r = attempt("newer.json", lambda d: d.update(version=3))
+    assert r.returncode == 2 and "AC130" in r.stderr and "version 3" in r.stderr and "Traceback" not in r.stderr
     r = attempt("wrong.json", lambda d: d["events"][0].update(kind="bogus"))
     assert r.returncode == 2 and "AC130" in r.stderr and "events.0.kind" in r.stderr
     r = cli("replay", str(tmp_path / "edited.json"))

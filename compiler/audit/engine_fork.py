@@ -118,11 +118,13 @@ def fork_on_engine(
 
     h = history(run_id, engine=engine, address=address, state_dir=state_dir)
     graph = None
+    answers: dict[str, list[Any]] = {}
     if h.kind != "agents":  # a graph: answered from its recorded writes (graph_fork_engines.py)
         from .graph_fork_engines import fork_text, plan_for
 
         graph = plan_for(h, engine, at, value, _workflow(h, obj))
         entries, text, field_name = graph.plan["writes"], fork_text(graph), "fork"
+        answers = graph.answers  # the pauses it does not wait at (graph_fork_engines.fork_answers)
     else:
         entries = starting_journal(h, at, value)
         text, field_name = journal_text(entries), "journal"
@@ -140,12 +142,13 @@ def fork_on_engine(
             with_worker=with_worker,
             no_worker_s=no_worker_s,
             field=field_name,
+            answers=answers,
         )
     elif engine == "conductor":
         from agentc.targets.conductor.fork import start_fork as start_conductor
 
         outcome = start_conductor(
-            state_dir, run_id, new_id, text, origin, obj=obj, field=field_name
+            state_dir, run_id, new_id, text, origin, obj=obj, field=field_name, answers=answers
         )
     else:
         raise AgentcError(

@@ -13,12 +13,17 @@ carried in the workflow input (``fork``) instead of a journal. The START step, b
 and the END read-out run as always; reducers applied to the recorded writes rebuild the
 original's frames, and each step still checks its schedule against the compiled plan.
 
+Pauses are the workflow's own waits, not steps, so the fork also starts with the recorded
+answers (``fork_answers``, as a local fork is seeded with them): a breakpoint passed before
+the fork point is released without waiting, and an ``interrupt()`` reached again gets the
+answer the original got (Temporal: the workflow starts with them as received answers,
+``temporal_runtime``; Conductor: the fork's driver completes those HUMAN tasks with the
+recorded outputs, ``targets/conductor/fork.py``).
+
 Refused (AC200), with why: a prefix that holds a subgraph's child workflow (its history
-is not read, so its nodes would run again), a record that lost a superstep before the
+is not read, so its nodes would run again) and a record that lost a superstep before the
 fork point (a Conductor ``DO_WHILE`` keeps its last ``keepLastN`` iterations: an execution
-compiled before its steps kept the audit log, ``runtime_shims/step_audit.py``), and a breakpoint
-(``interrupt_before``/``interrupt_after``) answered before the fork point (the workflow
-would pause there again: its wait is the workflow's, not a step's).
+compiled before its steps kept the audit log, ``runtime_shims/step_audit.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class GraphForkPlan:
     target: Event
     answered: set[str] = field(default_factory=set)
     """Task keys (``/step/task``) answered from the record."""
+    answers: dict[str, list[Any]] = field(default_factory=dict)
+    """The pauses the fork does not wait at: ``fork_answers``."""
 
 
 def _task_key(e: Event) -> str:
@@ -92,19 +99,6 @@ def plan_for(
             "a Conductor DO_WHILE keeps its last iterations only (keepLastN); recompile so "
             "its steps keep the audit log (docs/replay.md), fork later, or fork locally",
         )
-    graph = wf.graph if wf is not None and wf.body.kind == "graph" else None
-    if (
-        graph is not None
-        and (graph.interrupt_before or graph.interrupt_after)
-        and any(e.kind == "resume" and e.seq < target.seq for e in h.events)
-    ):
-        raise _refuse(
-            h,
-            engine,
-            "a breakpoint (interrupt_before/interrupt_after) was answered before the "
-            "fork point; the fork's workflow would wait there again",
-            "fork at a step before the first breakpoint, or fork the graph on the local executor",
-        )
     chat_target = target.kind == "model"
     writes: dict[str, Any] = {}
     chat: dict[str, list[tuple[str, Any]]] = {}
@@ -128,7 +122,37 @@ def plan_for(
         )
     elif fitted is not NOT_SET:
         plan["value"] = fitted
-    return GraphForkPlan(plan, target, set(writes))
+    return GraphForkPlan(plan, target, set(writes), fork_answers(h, engine, target))
+
+
+BREAKPOINT_REFS = ("pause_before_b", "pause_after_b")
+"""How both engines name a breakpoint's wait (``targets/temporal/codegen.py``,
+``targets/conductor/lowering.py``): a Temporal ``resume`` signal's key, a HUMAN task's ref."""
+
+
+def fork_answers(h: History, engine: str, target: Event) -> dict[str, list[Any]]:
+    """The recorded answers a fork starts with, as the local fork is seeded with them
+    (``replay._seed_all``): every answer to an ``interrupt()`` — a pause reached again, before
+    or after the fork point, gets the answer the original got — and the release of each
+    breakpoint passed before the fork point (a local fork passes those, as its prefix is
+    journaled; one after the fork point waits again, as it does locally). Keyed as the
+    engine waits on them (Temporal: the interrupt id or breakpoint ref in the ``resume``
+    signal; Conductor: the HUMAN task's ref), the values in the order they were given."""
+    out: dict[str, list[Any]] = {}
+    for e in h.events:
+        if e.kind != "resume":
+            continue
+        value = e.data.get("value")
+        given = (
+            list(value.items())  # a Temporal ``resume`` signal: {interrupt id or ref: answer}
+            if engine == "temporal" and isinstance(value, dict)
+            else [(e.key, value)]  # a completed HUMAN task: its ref and output
+        )
+        for key, answer in given:
+            if str(key).startswith(BREAKPOINT_REFS) and e.seq > target.seq:
+                continue
+            out.setdefault(str(key), []).append(answer)
+    return out
 
 
 def _subgraph_nodes(wf: Any) -> set[str]:

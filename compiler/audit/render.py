@@ -46,6 +46,9 @@ def line(e: Event) -> str:
             body = f"{e.name}  → {_short(d.get('result'), 80)}"
         case "resume":
             body = f"{e.key}  value {_short(d.get('value'))}"
+        case "effect":  # an effect ledger row changed (targets/local/effects_ledger.py)
+            digest = f"  result {d['result_digest']}" if d.get("result_digest") else ""
+            body = f"{e.name} {e.key}  {d.get('from') or '-'} → {d.get('to')}{digest}"
         case "retry":
             body = f"{e.name} attempt {d.get('attempt')} failed: {d.get('error')}"
         case "status":

@@ -21,14 +21,18 @@ from agentc.runtime_shims.audit_events import verify as verify_chain
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 FORMAT = "agentc.transcript"
-VERSION = 1
+VERSION = 2
+"""1: the first format. 2: adds the ``hook`` and ``effect`` event kinds (an effect ledger
+row changed, docs/effects.md "Ledger"); a version-1 transcript reads as before."""
 
 
 class EventModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seq: int = Field(ge=1, description="1-based position in the run")
-    kind: Literal["input", "node", "model", "tool", "guardrail", "resume", "retry", "status"]
+    kind: Literal[
+        "input", "node", "model", "tool", "guardrail", "hook", "resume", "retry", "status", "effect"
+    ]
     key: str = Field("", description="what identifies the step to the engine that replays it")
     name: str | None = Field(None, description="node, agent, tool or guardrail name")
     ns: str = ""

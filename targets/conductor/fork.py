@@ -25,10 +25,13 @@ def start_fork(
     *,
     obj: Any = None,
     field: str = "journal",
+    answers: dict[str, list[Any]] | None = None,
 ) -> Any:
     """Start and drive the fork until it finishes or waits (its ``RunOutcome``); saved
     whatever the outcome, as ``agentc simulate`` saves a simulation. ``field``: the input
-    key the record travels in (``journal`` for agents, ``fork`` for a graph's prefix)."""
+    key the record travels in (``journal`` for agents, ``fork`` for a graph's prefix).
+    ``answers``: a graph fork's recorded HUMAN task outputs (ref → outputs in the order
+    given), ``answered`` completes those tasks when the fork waits on them."""
     from agentc.errors import AgentcError, Code
 
     from .simulate import Simulation
@@ -53,7 +56,27 @@ def start_fork(
         field: journal,
     }
     try:
-        return sim.start_input(wf_input, run_id=new_id)
+        return answered(sim, sim.start_input(wf_input, run_id=new_id), answers or {})
     finally:
         if sim.run_id:
             sim.save(target)
+
+
+def answered(sim: Any, outcome: Any, answers: dict[str, list[Any]]) -> Any:
+    """Drive on past the pauses the original's answers cover: a waiting HUMAN task whose
+    ref has a recorded output left is completed with it (the next one for that ref), as
+    the human completed it in the original; the fork's execution then holds it as any
+    completed HUMAN task, so its history shows the answer where it was given. Stops at a
+    pause the record does not answer (a new question, or a breakpoint after the fork
+    point: ``graph_fork_engines.fork_answers``)."""
+    from .external_tasks import pending
+
+    left = {k: list(v) for k, v in answers.items()}
+    while outcome.status == "waiting":
+        ready = [p for p in pending(sim.sim, sim.workflow_id) if left.get(p["ref"])]
+        if not ready:
+            return outcome
+        for p in ready:
+            sim.sim.complete_task(p["workflowId"], p["taskId"], left[p["ref"]].pop(0))
+        outcome = sim._drive()
+    return outcome

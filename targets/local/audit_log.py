@@ -2,7 +2,8 @@
 
 The journal's own tables say *what* a run did (``writes``, ``resumes``, ``runs``) but not
 *when*, nor what was retried; this table adds one small row per commit that matters to an
-audit — a task's writes, an agent step, an answer to a pause, a status change, a retry —
+audit — a task's writes, an agent step, an answer to a pause, a status change, a retry,
+a change of an effect ledger row (``effects_ledger.py``) —
 with its wall-clock time, in commit order, in the same transaction as the thing noted.
 
 Each row carries ``digest`` = sha256(previous row's digest + the row's canonical JSON +
@@ -28,6 +29,9 @@ CREATE TABLE IF NOT EXISTS audit(
 CREATE INDEX IF NOT EXISTS audit_run ON audit(run_id, seq);
 """
 GENESIS = "0" * 64
+UNVALUED = ("status", "retry", "effect")
+"""Note kinds that may cover no journaled bytes (an effect note holds its row's digest in
+``info``: ``effects_ledger.verify`` checks the ledger table against it)."""
 
 
 def _digest(prev: str, row: dict[str, Any], value: bytes | None) -> str:
@@ -104,7 +108,7 @@ def verify(
             "info": n["raw_info"],
         }
         value = value_of(n)
-        if value is None and n["kind"] not in ("status", "retry"):
+        if value is None and n["kind"] not in UNVALUED:
             return (
                 i,
                 f"audit entry {i} ({n['kind']} {n['task']}): the journal row it records is missing",

@@ -19,7 +19,7 @@ from typing import Any
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.runtime_shims.codec import loads, to_jsonable
 
-from . import audit_log, lease
+from . import audit_log, effects_ledger, lease
 from .journal import Journal, run_row
 
 START = "__start__"
@@ -132,6 +132,8 @@ def _events(db: sqlite3.Connection, run_id: str, run: dict[str, Any]) -> list[Ev
             found = event(db, run_id, n)
             if found is not None:
                 out.append(found)
+        elif kind == effects_ledger.NOTE:  # an effect ledger row changed
+            out.append(effects_ledger.event(n))
         elif kind == "retry":
             info = dict(n["info"])
             out.append(
@@ -167,7 +169,8 @@ def _events(db: sqlite3.Connection, run_id: str, run: dict[str, Any]) -> list[Ev
 
 def verify(journal: Journal, run_id: str) -> tuple[int, str] | None:
     """The first audit entry of the run that no longer matches the journal (see
-    ``audit_log.verify``): an edited or deleted journal row or audit entry."""
+    ``audit_log.verify``): an edited or deleted journal row or audit entry; then an
+    effect ledger row edited, deleted or inserted (``effects_ledger.verify``)."""
     from agentc.runtime_shims.codec import dumps
 
     db = journal.db
@@ -187,7 +190,7 @@ def verify(journal: Journal, run_id: str) -> tuple[int, str] | None:
                 return None
             row = db.execute("SELECT output FROM runs WHERE run_id=?", (run_id,)).fetchone()
             return row[0] if row else None
-        if n["kind"] == "retry":
+        if n["kind"] in ("retry", effects_ledger.NOTE):  # an effect: effects_ledger.verify
             return None
         if n["kind"] == "chat":
             from .chat_calls import value
@@ -207,7 +210,10 @@ def verify(journal: Journal, run_id: str) -> tuple[int, str] | None:
         ).fetchone()
         return row[0] if row else None
 
-    return audit_log.verify(db, run_id, value_of)
+    found = audit_log.verify(db, run_id, value_of)
+    if found is not None:
+        return found
+    return effects_ledger.verify(db, run_id, audit_log.notes(db, run_id))
 
 
 def _key(ns: str, step: int | None, task: str | None) -> str:

@@ -221,7 +221,8 @@ class Journal:
             "WHERE run_id=?",
             (status, time.time(), json.dumps(interrupts or []), error, ot, ov, run_id),
         )
-        audit_log.note(self.db, run_id, "status", info={"status": status, "error": error}, value=ov)
+        info = {"status": status, "error": error, effects_ledger.CHAINED: 1}
+        audit_log.note(self.db, run_id, "status", info=info, value=ov)
 
     # ---------------------------------------------------------------- frames
     def load_frame(

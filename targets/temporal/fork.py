@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from agentc.runtime_shims.graph_fork import ANSWERS
+
 from .history import ENTRY_MEMO, FORK_MEMO
 
 
@@ -26,9 +28,12 @@ def start_fork(
     with_worker: bool = False,
     no_worker_s: float | None = None,
     field: str = "journal",
+    answers: dict[str, list[Any]] | None = None,
 ) -> Any:
     """``field``: the input key the record travels in (``journal``: an agent loop's starting
-    journal; ``fork``: a graph's recorded prefix, ``runtime_shims/graph_fork.py``)."""
+    journal; ``fork``: a graph's recorded prefix, ``runtime_shims/graph_fork.py``).
+    ``answers``: a graph fork's recorded answers (key → values given), which the workflow
+    starts with as received (``ANSWERS``: it does not wait at those pauses)."""
     from agentc.errors import AgentcError, Code
 
     if not address:
@@ -39,7 +44,7 @@ def start_fork(
             hint="e.g. --address 127.0.0.1:7233",
         )
     return asyncio.run(
-        _start(address, run_id, new_id, journal, origin, with_worker, no_worker_s, field)
+        _start(address, run_id, new_id, journal, origin, with_worker, no_worker_s, field, answers)
     )
 
 
@@ -62,6 +67,7 @@ async def _start(
     with_worker: bool,
     no_worker_s: float | None,
     field: str = "journal",
+    answers: dict[str, list[Any]] | None = None,
 ) -> Any:
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -73,10 +79,10 @@ async def _start(
     desc, original = await _original(client, run_id)
     entry = await desc.memo_value(ENTRY_MEMO, None)
     # a continued-as-new original carries its journal in ``_carry``: the fork starts from its own
-    arg = {
-        **{k: v for k, v in original.items() if k not in ("_carry", "journal", "fork")},
-        field: journal,
-    }
+    drop = ("_carry", "journal", "fork", ANSWERS)
+    arg = {**{k: v for k, v in original.items() if k not in drop}, field: journal}
+    if answers:  # the first value given for each key (its first wait saw that one)
+        arg[ANSWERS] = {k: v[0] for k, v in answers.items()}
     q = desc.task_queue
     memo = {FORK_MEMO: origin, **({ENTRY_MEMO: entry} if entry else {})}
 
