@@ -36,7 +36,7 @@ from agentc.ir import START, Graph, SubgraphNode, Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
-from agentc.runtime_shims import pregel, policy_gate
+from agentc.runtime_shims import node_timeouts, pregel, policy_gate
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
 from . import compensation
@@ -505,7 +505,16 @@ class LocalExecutor:
                 result = (
                     done.value
                     if done
-                    else lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
+                    else lg.call_node(
+                        node_timeouts.bounded(  # docs/policies.md "Node timeouts"
+                            resolve(node.call),
+                            node_timeouts.limit(self.wf, task.name, node, not ns),
+                            task.name,
+                        ),
+                        task.input,
+                        config,
+                        node.call.is_async,
+                    )
                 )
             except GraphInterrupt as gi:
                 self.effects.paused(key)
