@@ -37,6 +37,7 @@ from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
 from agentc.runtime_shims import node_timeouts, pregel, policy_gate
+from agentc.targets.local import external_deadlines
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
 from . import compensation
@@ -205,6 +206,7 @@ class LocalExecutor:
         except _Paused as p:
             with self.journal.tx() as j:
                 j.set_status(self.run_id, "waiting", interrupts=p.interrupts)
+                external_deadlines.stamp(j.db, self.run_id, p.interrupts)  # an external timeout
             self.on_event("paused", {"interrupts": p.interrupts})
             return RunOutcome(self.run_id, "waiting", interrupts=p.interrupts)
         except LeaseLost:
