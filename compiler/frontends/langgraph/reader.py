@@ -298,7 +298,7 @@ class _Reader:
     def timeout(self, name: str, spec: Any) -> float | None:
         """The node's ``TimeoutPolicy`` (``add_node(..., timeout=)`` or the builder's
         ``set_node_defaults(timeout=)``): its ``run_timeout``, a hard cap on each attempt,
-        lowered on every target (docs/langgraph.md "Node timeouts"). ``idle_timeout`` is
+        lowered on every target (docs/policies.md "Node timeouts"). ``idle_timeout`` is
         refreshed by LangGraph's progress callbacks, which agentc does not see: refused."""
         from ...compat.langgraph import RunnableCallable
         from langgraph.pregel import Pregel
