@@ -353,6 +353,7 @@ def resume(
     ``graph.invoke(Command(goto=..., update=...), config)``; ``value`` may also be that
     ``Command`` itself (``agentc.commands``)."""
     from agentc import ir as IR
+    from agentc.targets.local import external_deadlines
     from agentc.targets.local.executor import NO_VALUE as EXEC_NO_VALUE
 
     from .commands import split
@@ -361,6 +362,7 @@ def resume(
     _require_db(db)
     journal = _journal(db, durability)
     try:
+        external_deadlines.enforce(journal, run_id)  # an external step past its timeout: AC316
         row = journal.existing(run_id)
         saved = IR.load(row["ir"])
         if obj is None:

@@ -21,11 +21,13 @@ from .runtime_shims.external_steps import choose
 
 def complete(run_id: str, step: str, value: Any, *, db: str | Path) -> Any:
     from .api import NO_VALUE, _journal, _require_db, resume
+    from agentc.targets.local import external_deadlines
     from agentc.runtime_shims.policy_gate import EXTERNAL_KIND
 
     _require_db(db)
     journal = _journal(db)
     try:
+        external_deadlines.enforce(journal, run_id)  # past the step's timeout: AC316, no value
         row = journal.existing(run_id)
         waiting = (
             [

@@ -27,6 +27,7 @@ from .errors import AgentcError, Code
 from .ir.model import (
     AgentProgram,
     FanoutPolicy,
+    FunctionNode,
     GraphProgram,
     InterruptPoint,
     Policies,
@@ -49,24 +50,20 @@ RULE_KEYS = {
         "args_schema",
         "external",
     ),
-    "nodes": ("deny", "require_approval", "irreversible", "message", "external", "timeout"),
+    "nodes": (
+        "deny",
+        "require_approval",
+        "irreversible",
+        "message",
+        "external",
+        "timeout",
+        "args_schema",
+    ),
     "fanouts": ("mode", "deadline"),
     "run": ("max_turns", "max_tool_calls", "on_deny", "max_tokens"),
 }
-NOT_YET = {
-    (
-        "nodes",
-        "args_schema",
-    ): "a node's input is the graph's state; put the rule on a tool, or check the "
-    "state with a deny predicate"
-}
+NOT_YET: dict[tuple[str, str], str] = {}
 """Rules of the docs that a section does not take yet: refused loudly (AC200), not dropped."""
-NODE_TIMEOUT = (
-    "a node's run time is bounded by LangGraph's own TimeoutPolicy, which agentc does not lower "
-    "yet; a "
-    "policy timeout applies to agents' tools and to external nodes (external = true: how long the "
-    'outside work may take, docs/policies.md "External completion")'
-)
 VARIABLE = {"tools": "args", "nodes": "state"}
 """The CEL variable a predicate reads: a tool call's JSON arguments, a node's input."""
 
@@ -232,11 +229,34 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
         _rule("nodes", name, body, where, _node_keys(wf, name, where))
         for name, body in _named(table, "nodes", where)
     )
+    for rule in nodes:
+        _refuse_node_timeout(wf, rule, where)
     fanouts = tuple(
         _fanout(wf, name, body, where) for name, body in _named(table, "fanouts", where)
     )
     _refuse_external(wf, tools, fanouts, where)
     return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts)
+
+
+def _refuse_node_timeout(wf: Workflow, rule: PolicyRule, where: _Where) -> None:
+    """A node ``timeout`` (not an external node's) bounds each attempt of the node, as
+    LangGraph's ``TimeoutPolicy(run_timeout=...)``: like LangGraph, only an async function
+    node can be cancelled (docs/policies.md "Node timeouts")."""
+    if rule.timeout is None or rule.external:
+        return
+    node = wf.graph.node(rule.name)
+    if isinstance(node, FunctionNode) and node.call.is_async:
+        return
+    raise AgentcError(
+        Code.UNSUPPORTED,
+        f"node {rule.name!r} cannot take a timeout: it is not an async function node",
+        construct=f"policies.nodes.{rule.name}.timeout",
+        file=where.file,
+        line=where.line("nodes", rule.name, "timeout"),
+        hint="LangGraph bounds only async nodes (a sync call cannot be cancelled in "
+        "process; its add_node(timeout=...) refuses sync nodes too): make the node "
+        "async, or put the timeout on the subgraph's nodes",
+    )
 
 
 def _refuse_external(
@@ -284,11 +304,7 @@ def _named(table: dict[str, Any], section: str, where: _Where) -> list[tuple[str
                 hint=f"write [policies.{section}.{name}] with its rules under it",
             )
         for key in body:
-            hint = NOT_YET.get((section, key)) or (
-                NODE_TIMEOUT
-                if (section, key) == ("nodes", "timeout") and body.get("external") is not True
-                else None
-            )
+            hint = NOT_YET.get((section, key))
             if hint:
                 raise AgentcError(
                     Code.UNSUPPORTED,
@@ -389,20 +405,22 @@ def _rule(
 def args_schema(
     schema: Any, keys: tuple[str, ...] | None, where: _Where, section: str, name: str
 ) -> str:
-    """A tool's argument schema, checked (a valid JSON Schema, naming only arguments the
-    tool takes) and kept as canonical JSON text."""
+    """A tool's argument schema or a node's input schema, checked (a valid JSON Schema,
+    naming only arguments the tool takes / keys the node reads) and kept as canonical JSON
+    text."""
     import json
 
     import jsonschema
 
     path = (section, name, "args_schema")
-    _typed(schema, (dict,), "a table (a JSON Schema for the call's arguments)", where, *path)
+    what, of = ("tool", "arguments") if section == "tools" else ("node", "input keys")
+    _typed(schema, (dict,), f"a table (a JSON Schema for the {what}'s {of})", where, *path)
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as exc:
         at = "/".join(str(p) for p in exc.path) or "the top"
         raise where.error(
-            f"args_schema of tool {name!r} is not a valid JSON Schema ({exc.message}, at {at})",
+            f"args_schema of {what} {name!r} is not a valid JSON Schema ({exc.message}, at {at})",
             *path,
             hint='see https://json-schema.org; e.g. { type = "object", properties = '
             '{ rows = { type = "integer", maximum = 1000 } } }',
@@ -413,10 +431,10 @@ def args_schema(
     unknown = sorted(named - set(keys)) if keys is not None else []
     if unknown:
         raise where.error(
-            f"args_schema of tool {name!r} names {', '.join(unknown)}, "
-            "which the tool does not take",
+            f"args_schema of {what} {name!r} names {', '.join(unknown)}, which the {what} "
+            f"does not {'take' if section == 'tools' else 'read'}",
             *path,
-            hint="it has: " + (", ".join(keys or ()) or "no arguments"),
+            hint="it has: " + (", ".join(keys or ()) or f"no {of}"),
         )
     return json.dumps(schema, sort_keys=True, separators=(",", ":"))
 

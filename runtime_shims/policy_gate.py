@@ -281,7 +281,8 @@ class Completed:
 
 
 def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Completed | None:
-    """Before node ``node`` of the root graph runs: fail when denied; when it needs an
+    """Before node ``node`` of the root graph runs: fail when denied or when its input
+    does not validate against the rule's ``args_schema``; when it needs an
     approval, pause with LangGraph's ``interrupt()`` (the first interrupt of the node, so
     its own calls keep their order) and fail when the answer rejects it. An ``external``
     node then pauses again with its input, and the answer is its return value (the
@@ -297,6 +298,14 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Complet
             construct=f"node {node!r}",
             source=rule.source,
             hint=rule.message or "the policy file forbids this node on this input",
+        )
+    if rule.args_schema is not None and (bad := schema_error(rule.args_schema, _plain(value))):
+        raise PolicyDenied(  # never sent for approval, as a tool call that does not validate
+            Code.POLICY_DENIED,
+            f"the input of node {node!r} does not match the policy's args_schema: {bad}",
+            construct=f"node {node!r}",
+            source=rule.source,
+            hint=rule.message or "the policy file's schema refuses this state for the node",
         )
     if holds(rule.require_approval, "state", value):
         _approved(rule, node, config)

@@ -27,8 +27,8 @@ from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims import at_most_once, chat_capture, graph_fork, policy_gate, pregel
-from agentc.runtime_shims import step_audit
+from agentc.runtime_shims import at_most_once, chat_capture, graph_fork, node_timeouts, policy_gate
+from agentc.runtime_shims import pregel, step_audit
 from agentc.runtime_shims.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import (
     INTERRUPTED,
@@ -219,7 +219,14 @@ class StepWorker:
                         done.value
                         if done
                         else lg.call_node(
-                            self.resolve(node.call), task.input, config, node.call.is_async
+                            node_timeouts.bounded(  # docs/policies.md "Node timeouts"
+                                self.resolve(node.call),
+                                node_timeouts.limit(self.wf, name, node, not level.path),
+                                name,
+                            ),
+                            task.input,
+                            config,
+                            node.call.is_async,
                         )
                     )
                 writes = (

@@ -52,15 +52,19 @@ DEFAULT_MAX_EVENTS = 10_000
 far higher; the workflow also honours ``is_continue_as_new_suggested``)."""
 
 
-def retry(initial_s: float, backoff: float, max_interval_s: float) -> RetryPolicy:
+def retry(
+    initial_s: float, backoff: float, max_interval_s: float, attempts: int = 0
+) -> RetryPolicy:
     """The worker decides retryable vs not (LangGraph's ``retry_on`` and attempt count) and
     raises a non-retryable error otherwise, so attempts are not capped here: a worker that
-    dies mid-step is retried too."""
+    dies mid-step is retried too. ``attempts``: a cap, for a node with a timeout, whose
+    activity timeout would otherwise retry a node that blocks its worker forever
+    (docs/policies.md "Node timeouts")."""
     return RetryPolicy(
         initial_interval=timedelta(seconds=initial_s),
         backoff_coefficient=max(backoff, 1.0),
         maximum_interval=timedelta(seconds=max(max_interval_s, initial_s)),
-        maximum_attempts=0,
+        maximum_attempts=attempts,
     )
 
 

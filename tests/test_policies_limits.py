@@ -118,12 +118,15 @@ def test_bad_limit_is_a_diagnostic_with_file_and_line(what, text, line, code, me
     assert (Path(d.file).name, d.line) == ("policy.toml", line), d.render()
 
 
-def test_node_timeout_is_refused_not_dropped(tmp_path):
+def test_node_timeout_on_a_sync_node_is_refused_not_dropped(tmp_path):
+    # LangGraph bounds only async nodes (compile() refuses a sync node's timeout); so does
+    # the policy (async nodes: tests/test_node_timeouts.py)
     ref = "agentc.fixtures.langgraph.db_migration:graph"
     with pytest.raises(AgentcError) as exc:
         apply_policies(agentc.load(ref), load_ref(ref), write(tmp_path, '[policies.nodes.migrate]\ntimeout = 30\n'))
     d = exc.value.diagnostic
     assert d.code.value == "AC200" and (Path(d.file).name, d.line) == ("policy.toml", 2), d.render()
+    assert "not an async function node" in d.message, d.render()
 
 
 def test_timeout_on_an_agent_used_as_a_tool_is_refused_not_dropped(tmp_path):

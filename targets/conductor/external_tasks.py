@@ -189,5 +189,40 @@ def complete(simulation: Any, step: str, value: Any) -> Any:
             hint="`agentc simulate --resume RUN_ID` shows what it waits for",
         )
     mine = choose(simulation.run_id, step, waiting, lambda p: p["input"]["interrupts"][0]["value"])
+    # the task update arrives at the simulation's clock: past the step's poll timeout the
+    # workflow has timed out first (AC316, as on a Conductor server), and the value is not used
+    simulation.sim.run(simulation.workflow_id, auto_advance=False)
+    if simulation.sim.execution(simulation.workflow_id)["status"] != "RUNNING":
+        return simulation._drive()
     simulation.sim.complete_task(mine["workflowId"], mine["taskId"], {"resume": value})
     return simulation._drive()
+
+
+def timed_out(sim: Any, workflow_id: str) -> Any:
+    """The AC316 failure of a simulation whose external step's task timed out (its
+    TaskDef's ``pollTimeoutSeconds``: nobody completed it in time), or None."""
+    from agentc.errors import Code, RunFailed
+
+    for wf in sim._family(workflow_id):
+        for t in wf["tasks"]:
+            if not is_external_type(t["taskType"]) or t["status"] != "TIMED_OUT":
+                continue
+            inp = dict(t["inputData"])
+            q = (
+                read_spec(inp)["question"]
+                if "external" in inp
+                else ((inp.get("interrupts") or [{}])[0].get("value") or {})
+            )
+            what = (
+                f"node {q['node']!r}"
+                if q.get("node")
+                else f"tool {q.get('tool')!r} (call {q.get('call_id')})"
+            )
+            return RunFailed(
+                Code.EXTERNAL_TIMED_OUT,
+                f"external {what} was not completed within {q.get('timeout')} s (policy "
+                f"timeout): {t.get('reasonForIncompletion')}",
+                construct=f"external {what}",
+                hint="the simulated workflow timed out; start a new simulation",
+            )
+    return None

@@ -30,6 +30,7 @@ from agentc.ir import SubgraphNode, Workflow
 from agentc.plan.layout import SAFE, Layout, Level, Refs, layout
 from agentc.plan.schedule import END_ID
 from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
+from agentc.runtime_shims import node_timeouts
 
 from agentc.runtime_shims import step_audit
 
@@ -103,8 +104,8 @@ def task_def(
     timeout_s: int | None = None,
 ) -> dict[str, Any]:
     """A TaskDef: retries from the node's RetryPolicy (at least ``INFRA_RETRIES``, for
-    dead workers), explicit timeouts (``TIMEOUT_S``, the node's, or ``timeout_s``: a
-    policy's, docs/policies.md "Timeouts")."""
+    dead workers), explicit timeouts (``TIMEOUT_S``, or ``timeout_s``: a node's or a tool's limit
+    plus a grace, docs/policies.md "Timeouts" and "Node timeouts")."""
     retry, logic, delay, scale = INFRA_RETRIES, "FIXED", 1, 1
     timeout = TIMEOUT_S
     if node is not None and node.retry:
@@ -115,8 +116,6 @@ def task_def(
             logic = "EXPONENTIAL_BACKOFF"
         elif p.backoff_factor > 1:
             logic, scale = "LINEAR_BACKOFF", max(1, round(p.backoff_factor))
-    if node is not None and node.timeout:
-        timeout = max(1, math.ceil(node.timeout))
     if timeout_s:
         timeout = timeout_s
     return {
@@ -232,7 +231,13 @@ class _LevelLowerer:
 
     def _task_def(self, name: str, node: IR.Node | None) -> None:
         self.res.task_defs[name] = task_def(
-            name, "agentc worker task" if node is None else f"agentc node {node.name!r}", node
+            name,
+            "agentc worker task" if node is None else f"agentc node {node.name!r}",
+            node,
+            # a node timeout: the worker bounds each attempt; this catches one that cannot report
+            timeout_s=node_timeouts.engine_timeout(self.wf, node.name, node, not self.path)
+            if node is not None
+            else None,
         )
 
     # ------------------------------------------------------------ task builders

@@ -225,9 +225,17 @@ class Simulation:
 
         from . import at_most_once
 
-        # a task waiting on an uncertain at_most_once call waits for a human, not for its timeout
+        # a task waiting on an uncertain at_most_once call waits for a human, not for its
+        # timeout; an external step waits for the outside work (its time: ``advance``)
         self.sim.run(
-            self.workflow_id, hold=lambda: next(at_most_once.waiting(self), None) is not None
+            self.workflow_id,
+            hold=lambda: (
+                next(at_most_once.waiting(self), None) is not None
+                or any(
+                    external_tasks.is_external_type(p["taskType"])
+                    for p in external_tasks.pending(self.sim, self.workflow_id)
+                )
+            ),
         )
         ex = self.sim.execution(self.workflow_id)
         status = ex["status"]
@@ -247,6 +255,9 @@ class Simulation:
             return RunOutcome(self.run_id, "waiting", interrupts=_interrupts(pending))
         for _, task in at_most_once.waiting(self):  # an uncertain at_most_once call: AC305
             raise at_most_once.stopped(self, task)
+        late = external_tasks.timed_out(self.sim, self.workflow_id)
+        if late is not None:  # an external step's task timed out (docs/policies.md): AC316
+            raise late
         reason = ex.get("reasonForIncompletion") or status
         code = next((c for c in Code if c.value in reason), Code.NODE_FAILED)
         failed = self._failed_output(self.workflow_id)
@@ -276,6 +287,11 @@ class Simulation:
             if "location" in out or "construct" in out:
                 return out
         return {}
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulation's clock: the time the outside work of an external step takes
+        (its task's timeout is checked in this time when the completion arrives)."""
+        self.sim.advance(seconds)
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:

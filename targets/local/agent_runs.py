@@ -20,7 +20,7 @@ from agentc.ir import Workflow
 from agentc.runtime_shims import agent_failures, agent_fanout, external_steps, policy_gate
 from agentc.runtime_shims import openai_agents_replay as replay
 
-from . import compensation
+from . import compensation, external_deadlines
 from .effect_calls import EffectCalls
 from .executor import NO_VALUE, RunOutcome
 from .journal import Journal
@@ -125,6 +125,7 @@ class AgentRunner:
         with self.journal.tx() as j:
             if status == "waiting":
                 j.set_status(self.run_id, "waiting", interrupts=payload)
+                external_deadlines.stamp(j.db, self.run_id, payload)  # an external tool's timeout
             else:
                 j.set_status(self.run_id, "done", output=payload)
         if status == "waiting":

@@ -36,7 +36,8 @@ from agentc.ir import START, Graph, SubgraphNode, Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
-from agentc.runtime_shims import pregel, policy_gate
+from agentc.runtime_shims import node_timeouts, pregel, policy_gate
+from agentc.targets.local import external_deadlines
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
 from . import compensation
@@ -205,6 +206,7 @@ class LocalExecutor:
         except _Paused as p:
             with self.journal.tx() as j:
                 j.set_status(self.run_id, "waiting", interrupts=p.interrupts)
+                external_deadlines.stamp(j.db, self.run_id, p.interrupts)  # an external timeout
             self.on_event("paused", {"interrupts": p.interrupts})
             return RunOutcome(self.run_id, "waiting", interrupts=p.interrupts)
         except LeaseLost:
@@ -507,7 +509,16 @@ class LocalExecutor:
                 result = (
                     done.value
                     if done
-                    else lg.call_node(resolve(node.call), task.input, config, node.call.is_async)
+                    else lg.call_node(
+                        node_timeouts.bounded(  # docs/policies.md "Node timeouts"
+                            resolve(node.call),
+                            node_timeouts.limit(self.wf, task.name, node, not ns),
+                            task.name,
+                        ),
+                        task.input,
+                        config,
+                        node.call.is_async,
+                    )
                 )
             except GraphInterrupt as gi:
                 self.effects.paused(key)

@@ -19,6 +19,7 @@ from agentc.ir import SubgraphNode
 from agentc.plan.layout import Layout, Level, Refs, slug
 from agentc.plan.schedule import END_ID
 from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
+from agentc.runtime_shims import node_timeouts
 
 from agentc.targets.fanout_blocks import branch_fan
 
@@ -67,12 +68,18 @@ def _template(name: str = "workflow.py.jinja2") -> Any:
 
 
 def policy(
-    timeout: float = TIMEOUT_S, initial: float = 1.0, backoff: float = 2.0, maximum: float = 60.0
+    timeout: float = TIMEOUT_S,
+    initial: float = 1.0,
+    backoff: float = 2.0,
+    maximum: float = 60.0,
+    attempts: int = 0,
 ) -> str:
-    """Activity options as Python source: an explicit timeout and a retry policy."""
+    """Activity options as Python source: an explicit timeout and a retry policy
+    (``attempts``: Temporal's ``maximum_attempts``, 0 for the worker to decide)."""
+    cap = f", {int(attempts)!r}" if attempts else ""
     return (
         '{"start_to_close_timeout": ' + f"timedelta(seconds={float(timeout)!r}), "
-        f'"retry_policy": retry({float(initial)!r}, {float(backoff)!r}, {float(maximum)!r})}}'
+        f'"retry_policy": retry({float(initial)!r}, {float(backoff)!r}, {float(maximum)!r}{cap})}}'
     )
 
 
@@ -256,8 +263,15 @@ class ModuleWriter:
         if node is not None and node.retry:
             p = max(node.retry, key=lambda r: r.max_attempts)
             initial, backoff, maximum = p.initial_interval, p.backoff_factor, p.max_interval
-        if node is not None and node.timeout:
-            timeout = node.timeout
+        engine = (
+            node_timeouts.engine_timeout(self.wf, node.name, node, not self.level.path)
+            if node is not None
+            else None
+        )
+        if engine:  # the worker bounds each attempt; this only catches one that cannot report,
+            # a bounded number of times (LangGraph's attempts, plus one for a lost worker)
+            attempts = max((r.max_attempts for r in node.retry), default=1) + 1
+            return policy(engine, initial, backoff, maximum, attempts)
         return policy(timeout, initial, backoff, maximum)
 
     # ------------------------------------------------------------ items

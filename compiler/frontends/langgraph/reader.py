@@ -295,6 +295,41 @@ class _Reader:
             )
         return tuple(out)
 
+    def timeout(self, name: str, spec: Any) -> float | None:
+        """The node's ``TimeoutPolicy`` (``add_node(..., timeout=)`` or the builder's
+        ``set_node_defaults(timeout=)``): its ``run_timeout``, a hard cap on each attempt,
+        lowered on every target (docs/policies.md "Node timeouts"). ``idle_timeout`` is
+        refreshed by LangGraph's progress callbacks, which agentc does not see: refused."""
+        from ...compat.langgraph import RunnableCallable
+        from langgraph.pregel import Pregel
+
+        policy = getattr(spec, "timeout", None)
+        if policy is None:
+            return None
+        run = policy if isinstance(policy, (int, float)) else getattr(policy, "run_timeout", None)
+        idle = None if isinstance(policy, (int, float)) else getattr(policy, "idle_timeout", None)
+        r = spec.runnable
+        fn = _user_function(r) if isinstance(r, RunnableCallable) else None
+        src = source_ref(fn) if fn is not None else None
+        what = f"add_node({name!r}, timeout={policy!r})"
+        if idle is not None:
+            self._unsupported(
+                what,
+                src,
+                "idle_timeout is refreshed by LangGraph's progress signals (callbacks, "
+                "runtime.heartbeat()), which agentc does not observe; use run_timeout "
+                "(a hard cap on each attempt)",
+            )
+        if isinstance(r, Pregel) or not (isinstance(r, RunnableCallable) and r.func is None):
+            self._unsupported(
+                what,
+                src,
+                "agentc bounds the run of an async function node (as LangGraph, which refuses "
+                "timeouts on sync nodes); a subgraph node runs as steps of its own: put the "
+                "timeout on the subgraph's nodes",
+            )
+        return float(run) if run is not None else None
+
     def node(self, name: str, spec: Any) -> Any:
         from ...compat.langgraph import RunnableCallable
         from langgraph.pregel import Pregel
@@ -318,7 +353,7 @@ class _Reader:
             )
         ends = spec.ends
         destinations = tuple(ends.keys() if isinstance(ends, dict) else ends) if ends else ()
-        timeout = spec.timeout if isinstance(getattr(spec, "timeout", None), (int, float)) else None
+        timeout = self.timeout(name, spec)
         common = dict(
             name=name,
             input=input_schema,

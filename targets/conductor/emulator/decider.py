@@ -36,6 +36,7 @@ from .model import (
     _Terminate,
     _UNSUCCESSFUL,
 )
+from . import task_timeouts
 from .utils import _int, _int32
 
 
@@ -320,13 +321,18 @@ class Decider:
 
     def _check_task_timeout(self, task_def: dict, task: dict) -> None:
         timeout = _int(_td(task_def, "timeoutSeconds"))
-        if task["status"] in _TERMINAL or timeout <= 0 or task["startTime"] <= 0:
+        policy = _td(task_def, "timeoutPolicy")
+        late = (  # pollTimeoutSeconds / totalTimeoutSeconds (task_timeouts.py)
+            task_timeouts.expired({**task_def, "timeoutPolicy": policy}, task, self.now)
+            if task["status"] not in _TERMINAL
+            else None
+        )
+        if late is None and (task["status"] in _TERMINAL or timeout <= 0 or task["startTime"] <= 0):
             return
         elapsed = self.now - (task["startTime"] + (task.get("startDelayInSeconds") or 0) * 1000)
-        if elapsed < timeout * 1000:
+        if late is None and elapsed < timeout * 1000:
             return
-        policy = _td(task_def, "timeoutPolicy")
-        reason = (
+        reason = late or (
             f"Task timed out after {elapsed // 1000} seconds. Timeout configured as "
             f"{timeout} seconds. Timeout policy configured to {policy}"
         )

@@ -42,11 +42,12 @@ simulation is in an undefined state and should be discarded.
 Not simulated (and why): HTTP, EVENT, KAFKA_PUBLISH, JSON_JQ_TRANSFORM, LLM_* and the MCP /
 agent task types need outside systems — scheduling one raises :class:`SimulationUnsupported`
 (see :data:`UNSUPPORTED`; pass ``worker_types=`` to hand such types to the worker instead).
-The ``python`` evaluator (GraalPy) raises it too. Task ``responseTimeoutSeconds``,
-``pollTimeoutSeconds`` and ``totalTimeoutSeconds`` are not checked: with an in-process
-worker a task is only IN_PROGRESS while it deliberately waits for :meth:`complete_task`,
-which those timeouts would break (task ``timeoutSeconds`` and workflow ``timeoutSeconds``
-*are* checked). Retry jitter (``backoffJitterMs``) is taken as 0 to stay deterministic.
+The ``python`` evaluator (GraalPy) raises it too. Task ``responseTimeoutSeconds`` is not
+checked: with an in-process worker a task is only IN_PROGRESS while it deliberately waits
+for :meth:`complete_task`, which that timeout would break (task ``timeoutSeconds``,
+``pollTimeoutSeconds``, ``totalTimeoutSeconds`` — ``task_timeouts.py`` — and workflow
+``timeoutSeconds`` *are* checked; a task no worker polls is the one a poll timeout
+catches). Retry jitter (``backoffJitterMs``) is taken as 0 to stay deterministic.
 Rate limits, concurrency limits, domains, priorities, idempotency, external payload
 storage, pause/resume/rerun/skip APIs are out of scope.
 """

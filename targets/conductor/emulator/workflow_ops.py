@@ -35,6 +35,7 @@ from .model import (
     _WF_TERMINAL,
     _WORKER_RESULT_STATUSES,
 )
+from . import task_timeouts
 from .utils import _int
 
 
@@ -187,6 +188,8 @@ class WorkflowOps:
                 if waiting and t["_due"] is not None:
                     times.append(t["_due"])
                 td = self._task_def_of(wf, t)
+                if td and _td(td, "timeoutPolicy") != "ALERT_ONLY":  # poll / total timeouts
+                    times += [due for _, _, due in task_timeouts.deadlines(td, t)]
                 task_timeout = _int(_td(td, "timeoutSeconds")) if td else 0
                 if (
                     task_timeout > 0
