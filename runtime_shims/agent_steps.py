@@ -41,6 +41,7 @@ from agentc.runtime_shims import (
     at_most_once,
     claim_check,
     policy_gate,
+    session_failures,
 )
 from agentc.runtime_shims import cancel_scope, external_steps
 from agentc.runtime_shims import openai_agents_replay as replay
@@ -362,6 +363,10 @@ class AgentStepper:
                     construct=task_type,
                     hint="re-run `agentc deploy` or restart workers with the deployed code",
                 )
+            if kind["kind"] == "model" and session_failures.SETTLE_KEY in input:
+                return Outcome(
+                    Status.COMPLETED, session_failures.settle_step(self, input, workflow_id)
+                )  # a failed turn's completed calls, saved to the session (session_failures.py)
             if kind["kind"] == "model":
                 return Outcome(Status.COMPLETED, self._engine_model(input))
             return Outcome(
@@ -471,6 +476,7 @@ class AgentStepper:
             "plan": self.layout.plan_id,
             CALLS_KEY: [t.to_dict() for t in tasks],
             **({"fanout": fan} if fan else {}),
+            **({"session": True} if tasks and session_failures.has_session(self.wf) else {}),
         }
 
 
