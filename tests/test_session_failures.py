@@ -86,3 +86,40 @@ def test_a_resumed_failed_turn_saves_the_rest_once_locally(tmp_path):
     con.close()
     assert agentc.resume(run_id, db=runs).output == out.output
     assert items(db) == after
+
+
+def test_a_resumed_failed_turn_saves_the_rest_once_on_temporal(tmp_path, temporal_address, monkeypatch):
+    """As locally: the settle drive's session write is part of the run's journal, so the
+    drive that completes the resumed turn adds only the fixed call and its output."""
+    from agents import SQLiteSession
+
+    from agentc.targets.temporal import engine
+
+    monkeypatch.setenv("AGENTC_SESSION", SESSION)
+    db = str(tmp_path / "chats.sqlite")
+    ref, run_id = "agents_sessions:stepper_flaky", "sessfail-resume"
+    S.FLAKY["fail"] = True
+    S.NOTED.clear()
+
+    async def go():
+        client = await engine.connect(temporal_address)
+        async with engine.running_worker(client, engine.load(ref, tmp_path / "code")):
+            with pytest.raises(agentc.AgentcError):
+                await asyncio.wait_for(engine.start(ref, temporal_address, "go", run_id=run_id,
+                                                    context={"chat_id": "c1", "db": db}, client=client), 120)
+            failed = await SQLiteSession("c1", db).get_items()
+            S.FLAKY["fail"] = False
+            out = await asyncio.wait_for(engine.resume(run_id, temporal_address, client=client), 120)
+            return failed, out
+
+    try:
+        failed, out = asyncio.run(go())
+    finally:
+        S.FLAKY["fail"] = True
+    assert kinds(failed)[5:] == ["function_call:astep", "function_call:astep",
+                                 "function_call_output:step 3 taken", "function_call_output:step 4 taken"]
+    assert out.output["final_output"] == "all steps taken"
+    after = items(db)
+    assert after[: len(failed)] == failed
+    assert kinds(after[len(failed):]) == ["function_call:flaky_explode", "function_call_output:fixed",
+                                           "assistant"]
