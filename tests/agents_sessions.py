@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from agents import Agent, RunContextWrapper, SQLiteSession, function_tool
+from agents import (Agent, RunContextWrapper, SQLiteSession, ToolGuardrailFunctionOutput, function_tool,
+                    tool_input_guardrail)
 
 from agentc.fixtures.openai_agents.fake_model import ALWAYS, FakeModel, Rule, call, say
 
@@ -169,3 +170,27 @@ stepper_flaky = Agent[Chat](name="Stepper", instructions="Take steps.", tools=[a
                             model=FakeModel("Stepper", [Rule("next", ALWAYS, _three_steps("flaky_explode"))]))
 """As ``stepper_three`` with a tool that fails until ``FLAKY["fail"]`` is cleared: a
 resumed run finishes the turn and the run."""
+
+
+@tool_input_guardrail
+def _block(data: Any) -> ToolGuardrailFunctionOutput:
+    return ToolGuardrailFunctionOutput.raise_exception(output_info="blocked")
+
+
+@function_tool(tool_input_guardrails=[_block])
+async def guarded(ctx: RunContextWrapper[Chat]) -> str:
+    """Never runs: its input guardrail trips, once the siblings ran."""
+    return "never"
+
+
+def _guard_after_siblings(r: Any) -> list[Any]:
+    taken = len(r.outputs_of("astep"))
+    if taken < 2:
+        return [call("astep", n=taken + 1)]
+    return [call("astep", n=3), call("astep", n=4), call("guarded")]
+
+
+stepper_guarded = Agent[Chat](name="Stepper", instructions="Take steps.", tools=[astep, guarded],
+                              model=FakeModel("Stepper", [Rule("next", ALWAYS, _guard_after_siblings)]))
+"""Turn 3's last call trips its tool input guardrail: ``Runner.run`` raises the tripwire
+without saving the turn's completed calls (only a tool's own failure saves them)."""

@@ -123,3 +123,14 @@ def test_a_resumed_failed_turn_saves_the_rest_once_on_temporal(tmp_path, tempora
     assert after[: len(failed)] == failed
     assert kinds(after[len(failed):]) == ["function_call:flaky_explode", "function_call_output:fixed",
                                            "assistant"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_tool_guardrail_tripping_beside_two_calls_saves_as_runner_run(target, tmp_path, request, monkeypatch):
+    """A tripwire is not a tool failure: ``Runner.run`` saves none of the turn."""
+    want = native_failed(tmp_path, S.stepper_guarded, match="")
+    assert kinds(want)[-1] == "function_call_output:step 2 taken"
+    db = str(tmp_path / "chats.sqlite")
+    got = on(target, tmp_path, request, monkeypatch, "agents_sessions:stepper_guarded", db)
+    assert "error" in got
+    assert items(db) == want
