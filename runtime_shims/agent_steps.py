@@ -41,6 +41,7 @@ from agentc.runtime_shims import (
     at_most_once,
     claim_check,
     policy_gate,
+    session_failures,
 )
 from agentc.runtime_shims import cancel_scope, external_steps
 from agentc.runtime_shims import openai_agents_replay as replay
@@ -362,6 +363,10 @@ class AgentStepper:
                     construct=task_type,
                     hint="re-run `agentc deploy` or restart workers with the deployed code",
                 )
+            if kind["kind"] == "model" and session_failures.SETTLE_KEY in input:
+                return Outcome(
+                    Status.COMPLETED, session_failures.settle_step(self, input, workflow_id)
+                )  # a failed turn's completed calls, saved to the session (session_failures.py)
             if kind["kind"] == "model":
                 return Outcome(Status.COMPLETED, self._engine_model(input))
             return Outcome(
@@ -427,7 +432,10 @@ class AgentStepper:
         # Conductor: each task's input carries the policy (targets/conductor/fanout.py)
         stamped = agent_fanout.stamped(self.wf, turn.agent, {t.ref: t.input for t in tasks})
         tasks = [CallTask(t.ref, t.task_type, stamped[t.ref], t.child) for t in tasks]
-        return replace(turn, plan=self.layout.plan_id, tasks=tuple(tasks), fanout=fan).to_dict()
+        session = bool(tasks) and session_failures.has_session(self.wf)  # its settle drive
+        return replace(
+            turn, plan=self.layout.plan_id, tasks=tuple(tasks), fanout=fan, session=session
+        ).to_dict()
 
     def _call_task(self, run: dict[str, Any], turn: ModelTurn, i: int, c: ReportedCall) -> CallTask:
         """The step that makes one reported call."""

@@ -343,7 +343,9 @@ class ModelTurn:
     Fields only an engine's step carries are absent from the JSON when None: ``effects``
     (Conductor: the run's effect records so far, packed; ``agent_effects.carry``), ``plan``
     and ``tasks`` (every engine step), ``fanout`` (the answering agent's fan-out policy,
-    ``agent_fanout.spec``). The JSON's keys are in the order of the fields, as agentc
+    ``agent_fanout.spec``), ``session`` (true when the run has a session and the turn makes
+    calls: a failed call's completed siblings are saved to it, ``session_failures``). The JSON's
+    keys are in the order of the fields, as agentc
     has always written them (journals, histories and goldens read back unchanged)."""
 
     agent: str | None
@@ -358,6 +360,7 @@ class ModelTurn:
     plan: str | None = None
     tasks: tuple[CallTask, ...] | None = None
     fanout: dict[str, Any] | None = None
+    session: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.next, TurnNext):
@@ -382,6 +385,8 @@ class ModelTurn:
             out[CALLS_KEY] = [t.to_dict() for t in self.tasks]
         if self.fanout is not None:
             out["fanout"] = self.fanout
+        if self.session:
+            out["session"] = True
         return out
 
     @classmethod
@@ -403,6 +408,7 @@ class ModelTurn:
             d.get("plan"),
             None if tasks is None else tuple(CallTask.from_dict(t) for t in tasks),
             d.get("fanout"),
+            bool(d.get("session")),
         )
 
 

@@ -33,6 +33,7 @@ from typing import Any, Awaitable, Callable
 from agentc.errors import AgentcError, Code
 from agentc.run_refs import is_session, refuse_server_session
 from agentc.runtime_shims import openai_agents_replay as replay
+from agentc.runtime_shims import session_failures
 
 SESSION_KINDS = ("session_read", "session_write")
 """The journal entry kinds of a session's snapshot and of its one write."""
@@ -102,6 +103,7 @@ class DriveSession:
             lambda now: now.extend(copy.deepcopy(added)),
             lambda: self.real.add_items(copy.deepcopy(added)),
             len(added),
+            added,
         )
 
     async def pop_item(self) -> Any:
@@ -120,6 +122,7 @@ class DriveSession:
         apply: Callable[[list[Any]], Any],
         write: Callable[[], Awaitable[Any]],
         n: int,
+        added: list[Any] | None = None,
     ) -> None:
         """One write of the SDK's, in memory and — once per run — on the user's session."""
         items = await self._load()
@@ -128,13 +131,44 @@ class DriveSession:
         steps = self.steps
         key, _ = steps.occurrence(f"session:op:{self.session_id}")
         await steps.reached(key)
-        if key in steps.done or steps.closing or _legacy(steps, self.session_id):
+        if steps.closing or _legacy(steps, self.session_id):
+            return
+        if key in steps.done:
+            rest = session_failures.rest_of(steps.done[key], added)
+            if rest is not None:  # the journaled write saved part of this one (a failed turn)
+                await self._write_rest(before, items, rest)
             return
         steps.live()
         now = [_plain(i) for i in await self.real.get_items()]
         if not _made(op, before, items, now):
-            await write()
-        steps.record(key, "session_write", {"op": op, "items": n})
+            partial = session_failures.saved_part(before, now, added)
+            if partial is None:
+                await write()
+            elif partial:  # a drive that died after saving a failed turn's completed calls
+                await self.real.add_items(
+                    copy.deepcopy(session_failures.missing(added or [], partial))
+                )
+        steps.record(key, "session_write", session_failures.write_record(op, n, added))
+
+    async def _write_rest(self, before: list[Any], items: list[Any], rest: Any) -> None:
+        """The part of an ``add`` that an earlier drive's journaled write did not save: a
+        failed turn saved its completed calls (``Runner.run`` does), the run was resumed
+        and this drive saves the whole turn (``session_failures.py``). Written once, under
+        its own key; the drive's memory then holds what the user's session holds."""
+        saved, missing = rest
+        items[:] = before + saved + missing
+        steps = self.steps
+        key, _ = steps.occurrence(f"session:rest:{self.session_id}")
+        await steps.reached(key)
+        if key in steps.done or steps.closing:
+            return
+        steps.live()
+        now = [_plain(i) for i in await self.real.get_items()]
+        if now != items:
+            await self.real.add_items(copy.deepcopy(missing))
+        steps.record(
+            key, "session_write", session_failures.write_record("add", len(missing), missing)
+        )
 
 
 def _made(op: str, before: list[Any], after: list[Any], now: list[Any]) -> bool:

@@ -27,7 +27,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from . import temporal_external
+from . import temporal_external, temporal_session_failures
 from .protocol import ModelTurn
 from .temporal_at_most_once import uncertain_key
 from .temporal_fanout import cancellable_activity, wait_scoped
@@ -41,6 +41,7 @@ async def scoped_run_steps(run: Any, turn: ModelTurn) -> dict[str, Any]:
     wid = workflow.info().workflow_id
     results: dict[int, Any] = {}
     carries: dict[int, Any] = {}
+    settled: dict[str, Any] = {}  # a failed turn's session writes (temporal_session_failures)
 
     def start(i: int) -> asyncio.Future:
         call = tasks_of[i]
@@ -93,7 +94,7 @@ async def scoped_run_steps(run: Any, turn: ModelTurn) -> dict[str, Any]:
             elif failure is None and t in done:
                 failure, failed_at = exc, i
         if len(results) == len(tasks_of):
-            return {tasks_of[i].ref: results[i] for i in range(len(tasks_of))}
+            return {**{tasks_of[i].ref: results[i] for i in range(len(tasks_of))}, **settled}
         if failure is None:
             message = (
                 (
@@ -109,6 +110,9 @@ async def scoped_run_steps(run: Any, turn: ModelTurn) -> dict[str, Any]:
                 type="AgentcFanoutDeadline" if timed_out else "AgentcStepFailed",
                 non_retryable=True,
             )
+        await temporal_session_failures.settle(
+            run, turn, tasks_of, results, failed_at, failure, settled
+        )
         cause = failure.cause if isinstance(failure, ActivityError) else failure
         retryable = isinstance(cause, ApplicationError) and cause.type in (
             NODE_FAILED,

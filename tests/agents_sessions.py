@@ -5,11 +5,13 @@ it is told with a tool and answers from the history its session gives it; ``sess
 made in this process (a replay must not repeat them)."""
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from agents import Agent, RunContextWrapper, SQLiteSession, function_tool
+from agents import (Agent, RunContextWrapper, SQLiteSession, ToolGuardrailFunctionOutput, function_tool,
+                    tool_input_guardrail)
 
 from agentc.fixtures.openai_agents.fake_model import ALWAYS, FakeModel, Rule, call, say
 
@@ -100,3 +102,95 @@ saves that completed call and its output."""
 
 RUNNER_KWARGS = {"conversation_id": "conv_123"}
 """``Runner.run``'s keyword arguments, named where a ``RunConfig`` is expected (refused: AC200)."""
+
+# ------------------------------------------- a failing tool beside parallel calls (issue 17)
+@function_tool
+async def astep(ctx: RunContextWrapper[Chat], n: int) -> str:
+    """Take a step (async: ``Runner.run`` runs the calls of a turn on its event loop, so
+    which siblings complete before a failure does not depend on threads' timing).
+
+    Args:
+        n: The step's number.
+    """
+    NOTED.append(f"step {n}")
+    return f"step {n} taken"
+
+
+async def _after_siblings() -> None:
+    """Wait (bounded) until the turn's sibling calls ran: on an engine each call is a step
+    of its own, run in any order; under ``Runner.run`` they have run already."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while not {"step 3", "step 4"} <= set(NOTED) and loop.time() < end:
+        await asyncio.sleep(0.005)
+
+
+@function_tool(failure_error_function=None)
+async def aexplode(ctx: RunContextWrapper[Chat]) -> str:
+    """Fail, once the siblings ran."""
+    await _after_siblings()
+    NOTED.append("explode")
+    raise Exploded("the third turn's tool failed")
+
+
+FLAKY = {"fail": True}
+"""``flaky_explode`` raises while ``fail`` is set (a test clears it, then resumes the run)."""
+
+
+@function_tool(failure_error_function=None)
+async def flaky_explode(ctx: RunContextWrapper[Chat]) -> str:
+    """Fail until fixed."""
+    if FLAKY["fail"]:
+        await _after_siblings()
+    NOTED.append("flaky_explode")
+    if FLAKY["fail"]:
+        raise Exploded("the third turn's tool failed")
+    return "fixed"
+
+
+def _three_steps(failing: str) -> Callable[[Any], list[Any]]:
+    def respond(r: Any) -> list[Any]:
+        taken = len(r.outputs_of("astep"))
+        if taken < 2:
+            return [call("astep", n=taken + 1)]
+        if not r.called(failing):
+            return [call("astep", n=3), call("astep", n=4), call(failing)]
+        return [say("all steps taken")]
+
+    return respond
+
+
+stepper_three = Agent[Chat](name="Stepper", instructions="Take steps.", tools=[astep, aexplode],
+                            model=FakeModel("Stepper", [Rule("next", ALWAYS, _three_steps("aexplode"))]))
+"""Turn 3 asks for three calls at once, the last one raising: ``Runner.run`` saves the
+two completed ``astep`` calls (both calls, then both outputs, in call order) before it
+fails (tests/test_session_failures.py)."""
+
+stepper_flaky = Agent[Chat](name="Stepper", instructions="Take steps.", tools=[astep, flaky_explode],
+                            model=FakeModel("Stepper", [Rule("next", ALWAYS, _three_steps("flaky_explode"))]))
+"""As ``stepper_three`` with a tool that fails until ``FLAKY["fail"]`` is cleared: a
+resumed run finishes the turn and the run."""
+
+
+@tool_input_guardrail
+def _block(data: Any) -> ToolGuardrailFunctionOutput:
+    return ToolGuardrailFunctionOutput.raise_exception(output_info="blocked")
+
+
+@function_tool(tool_input_guardrails=[_block])
+async def guarded(ctx: RunContextWrapper[Chat]) -> str:
+    """Never runs: its input guardrail trips, once the siblings ran."""
+    return "never"
+
+
+def _guard_after_siblings(r: Any) -> list[Any]:
+    taken = len(r.outputs_of("astep"))
+    if taken < 2:
+        return [call("astep", n=taken + 1)]
+    return [call("astep", n=3), call("astep", n=4), call("guarded")]
+
+
+stepper_guarded = Agent[Chat](name="Stepper", instructions="Take steps.", tools=[astep, guarded],
+                              model=FakeModel("Stepper", [Rule("next", ALWAYS, _guard_after_siblings)]))
+"""Turn 3's last call trips its tool input guardrail: ``Runner.run`` raises the tripwire
+without saving the turn's completed calls (only a tool's own failure saves them)."""

@@ -110,6 +110,7 @@ class Simulation:
 
         from . import fanout, wire
         from .emulator.parallel_polls import task_status_source
+        from .session_failures import settle_failed
 
         def run() -> Any:
             return wire.execute(
@@ -124,10 +125,10 @@ class Simulation:
         status: fanout.Status = task_status_source() or (
             lambda: None
         )  # what the server says of this task
-        o = bounded(
-            wire.outcome(fanout.watched(self.worker.wf, call.input.get("fanout"), run, status)),
-            call.task_type,
-        )
+        o = wire.outcome(fanout.watched(self.worker.wf, call.input.get("fanout"), run, status))
+        # a tool failing beside completed calls: save those to the session (session_failures.py)
+        o = settle_failed(self.worker, call, o, lambda: self.sim.execution(call.workflow_id))
+        o = bounded(o, call.task_type)
         from .at_most_once import hold
 
         if self.observe is not None:
