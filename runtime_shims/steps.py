@@ -381,7 +381,11 @@ class StepWorker:
         ptask = next(t for t in ptasks if t.path == (PULL, level.path[-1]))
         config = self._config(parent, pframe, ptask, desc, ctx, [])
         writes = pregel.task_writes(pframe, ptask, result, config, self.resolve)
-        return self._after(parent, pframe, pblock, ptasks, ptask, writes, desc)
+        out = self._after(parent, pframe, pblock, ptasks, ptask, writes, desc)
+        streamed = stream_capture.record([], ptask.input, writes)  # the node's echoed messages
+        if streamed is not None:
+            out[stream_capture.CUSTOM_KEY] = stream_capture.encoded(streamed)
+        return out
 
     # ------------------------------------------------------------ frames
     def _enter(
