@@ -288,7 +288,7 @@ def simulation(
     return stream
 
 
-def refuse_mode(mode: str | None) -> None:
+def refuse_mode(mode: Any) -> None:
     """``--stream-mode`` is LangGraph's: an agent run streams the SDK's events."""
     if mode is not None:
         from agentc.errors import AgentcError, Code
