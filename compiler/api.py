@@ -114,7 +114,8 @@ def _read(
         policy if policy is not None else os.environ.get("AGENTC_POLICY")
     )  # `agentc --policy FILE`
     wf = attach(wf, live, policy, warnings=warnings, level=level)  # [effects]: docs/effects.md
-    warnings.raise_errors()  # ErrorLevel.RAISE: everything the frontend, the passes and the policy collected
+    # ErrorLevel.RAISE: everything the frontend, the passes and the policy collected
+    warnings.raise_errors()
     return apply_policies(wf, live, policy)  # [policies]: docs/policies.md
 
 
@@ -224,7 +225,8 @@ def run(
     agent's ``RunContextWrapper[T]``, a graph's ``context_schema``); ``context_factory``:
     a callable or REF that builds it (``context`` JSON becomes its keyword arguments);
     ``policy``: an effect policy file (docs/effects.md); ``run_config`` / ``run_hooks`` /
-    ``error_handlers`` / ``session``: an agent system's ``Runner.run`` options (``load``); ``full_result``: an agent run's output
+    ``error_handlers`` / ``session``: an agent system's ``Runner.run`` options (``load``);
+    ``full_result``: an agent run's output
     also holds the SDK's ``RunResult`` as JSON (``agentc.runtime_shims.run_result``).
     ``previous_response_id`` / ``auto_previous_response_id`` / ``conversation_id`` are
     ``Runner.run``'s, refused (AC200, ``server_conversation.py``)."""
