@@ -3,8 +3,9 @@ Lines on stdout, as they are journaled (docs/openai-agents.md and docs/langgraph
 
 One line per SDK stream event (``agent_stream.event_json``: ``run_item_stream_event`` with
 ``name`` and ``item``, ``agent_updated_stream_event`` with ``new_agent``), or per LangGraph
-chunk of a graph (``--stream-mode updates|values``: ``graph_streaming.chunk_json``), flushed
-as it comes; the last line is ``{"type": "agentc.result", "run_id", "status", "result"}`` —
+chunk of a graph (``--stream-mode updates|values|custom|messages`` or a list:
+``graph_streaming.chunk_json``), flushed as it comes; the last line is
+``{"type": "agentc.result", "run_id", "status", "result"}`` —
 ``result`` is what the command prints without ``--stream`` (the final output, or the
 pending approvals with exit status 3) — or, for a run that failed, ``status: "failed"``
 with the diagnostic's ``error`` code (the diagnostic itself goes to stderr as always).
@@ -31,8 +32,9 @@ def stream_mode_option(f: Any) -> Any:
         "--stream-mode",
         default=None,
         metavar="MODE",
-        help="with --stream, a LangGraph graph: LangGraph's stream_mode, updates (default) or "
-        "values (docs/langgraph.md, Streaming)",
+        help="with --stream, a LangGraph graph: LangGraph's stream_mode, updates (default), "
+        "values, custom, messages, or a comma-separated list of them (docs/langgraph.md, "
+        "Streaming)",
     )(f)
 
 

@@ -62,7 +62,7 @@ def local(
     db: str,
     run_id: str,
     start: Callable[[], Any],
-    mode: str | None,
+    mode: Any,
     poll_s: float,
 ) -> RunStream:
     """``agentc.stream`` of a graph on the local executor: ``start()`` is ``agentc.run``."""
@@ -84,6 +84,7 @@ def local(
                 mode=mode,
                 pending=pending,
                 poll_s=poll_s,
+                thread_id=lambda: run_id,
             ):
                 yield chunk
         finally:
@@ -98,7 +99,7 @@ def local_resume(
     db: str,
     run_id: str,
     start: Callable[[], Any],
-    mode: str | None,
+    mode: Any,
     poll_s: float,
 ) -> RunStream:
     """``agentc.resume_stream`` of a graph: the chunks from the step the run paused or failed
@@ -129,6 +130,7 @@ def local_resume(
                 pending=pending,
                 resumed=point.cached,
                 poll_s=poll_s,
+                thread_id=lambda: run_id,
             ):
                 yield chunk
         finally:
@@ -148,7 +150,7 @@ def temporal(
     *,
     context: Any,
     context_factory: Any,
-    mode: str | None,
+    mode: Any,
     poll_s: float,
 ) -> RunStream:
     """``agentc run --engine temporal --stream`` of a graph: the follower polls the
@@ -173,6 +175,7 @@ def temporal(
             pending=pending,
             compute_start=compute_start,
             poll_s=poll_s,
+            thread_id=lambda: run_id,
         ):
             yield chunk
 
@@ -180,7 +183,7 @@ def temporal(
 
 
 def temporal_resume(
-    h: Any, address: str, start: Callable[[], Any], *, mode: str | None, poll_s: float
+    h: Any, address: str, start: Callable[[], Any], *, mode: Any, poll_s: float
 ) -> RunStream:
     """``agentc resume --engine temporal --stream`` of a graph. ``h``: the run's history
     read before the resume (``history.read``): the follower replays it to the step the run
@@ -224,6 +227,7 @@ def temporal_resume(
             resumed=point.cached,
             compute_start=compute_start,
             poll_s=poll_s,
+            thread_id=lambda: h.run_id,
         ):
             yield chunk
 
@@ -238,7 +242,7 @@ def simulation(
     context: Any,
     *,
     resumed: bool,
-    mode: str | None,
+    mode: Any,
     poll_s: float,
 ) -> RunStream:
     """``agentc simulate --stream`` of a graph: ``start()`` runs the simulation (``sim.start``
@@ -267,6 +271,7 @@ def simulation(
             resumed=point.cached if resumed else None,
             compute_start=compute_start,
             poll_s=poll_s,
+            thread_id=lambda: stream.run_id,
         ):
             yield chunk
 
@@ -283,7 +288,7 @@ def simulation(
     return stream
 
 
-def refuse_mode(mode: str | None) -> None:
+def refuse_mode(mode: Any) -> None:
     """``--stream-mode`` is LangGraph's: an agent run streams the SDK's events."""
     if mode is not None:
         from agentc.errors import AgentcError, Code

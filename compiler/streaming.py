@@ -137,7 +137,7 @@ def stream(
     error_handlers: Any = None,
     session: Any = None,
     poll_s: float = 0.05,
-    stream_mode: str | None = None,
+    stream_mode: str | list[str] | tuple[str, ...] | None = None,
 ) -> RunStream:
     """``agentc.run`` with its events streamed (same arguments): returns a ``RunStream``.
     An OpenAI Agents SDK agent streams the SDK's stream events; a LangGraph graph the
@@ -235,7 +235,7 @@ def resume_stream(
     db: str | Path | None = None,
     obj: Any = None,
     poll_s: float = 0.05,
-    stream_mode: str | None = None,
+    stream_mode: str | list[str] | tuple[str, ...] | None = None,
 ) -> RunStream:
     """``agentc.resume`` with its events streamed. A run waiting for approvals streams the
     events after that pause (those before it were the first stream's); a failed or crashed
@@ -307,7 +307,7 @@ def temporal_stream(
     no_worker_s: float | None = None,
     full_result: bool = False,
     poll_s: float = 0.2,
-    stream_mode: str | None = None,
+    stream_mode: str | list[str] | tuple[str, ...] | None = None,
 ) -> RunStream:
     """``agentc run --engine temporal --stream``: the workflow is started and awaited as
     without ``--stream`` (``engine.start``, in a thread of its own); the follower polls the
@@ -381,7 +381,7 @@ def temporal_resume_stream(
     with_worker: bool = False,
     no_worker_s: float | None = None,
     poll_s: float = 0.2,
-    stream_mode: str | None = None,
+    stream_mode: str | list[str] | tuple[str, ...] | None = None,
 ) -> RunStream:
     """``agentc resume --engine temporal --stream``: the events after the pause answered
     (a run not waiting for approvals streams from its start)."""
@@ -456,7 +456,7 @@ def simulation_stream(
     max_turns: int | None = None,
     after_pause: str | None = None,
     poll_s: float = 0.02,
-    stream_mode: str | None = None,
+    stream_mode: str | list[str] | tuple[str, ...] | None = None,
     resumed: bool = False,
 ) -> RunStream:
     """``agentc simulate --stream``: ``start()`` runs the simulation (``sim.start`` or

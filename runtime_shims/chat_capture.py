@@ -7,8 +7,9 @@ is what it returns, and the engine keeps that in the run's history. So the step 
 (``runtime_shims/steps.py``) puts a ``ChatCapture`` — the same langchain-core callback the
 local recorder is (``on_chat_model_start``/``on_llm_end``, the SDK's public hook) — in the
 node's ``config["callbacks"]``, and adds what it saw to the step's output as ``chat``:
-``[[request digest, encoded AIMessage], ...]`` in the order the calls ended
-(``pregel.encode``: a claim-check reference above the inline bound).
+``[[request digest, encoded AIMessage, encoded metadata], ...]`` in the order the calls
+ended (``pregel.encode``: a claim-check reference above the inline bound; the metadata is
+what LangGraph's ``messages`` stream pairs with the response, ``stream_capture.call_meta``).
 ``targets/step_history.py`` turns them into the ``model`` events the local history shows,
 with the local journal's exact encoding, so an engine transcript's chat calls replay on
 the local executor.
@@ -53,13 +54,20 @@ class ChatCapture(BaseCallbackHandler):
     def __init__(self) -> None:
         self.started: dict[UUID, str] = {}
         self.calls: list[tuple[str, Any]] = []
+        self.metas: list[dict[str, Any] | None] = []
+        """Each kept call's ``messages``-stream metadata (``stream_capture.call_meta``)."""
+        self.meta_of: dict[UUID, dict[str, Any] | None] = {}
+        self.last_meta: dict[str, Any] | None = None
         self.answers: Any = None
 
     def on_chat_model_start(
         self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID, **kwargs: Any
     ) -> None:
+        from .stream_capture import call_meta
+
         request = digest(messages[0])
         self.started[run_id] = request
+        self.meta_of[run_id] = call_meta(kwargs.get("metadata"), kwargs.get("tags"))
         if self.answers is not None:
             self.answers.asking(self, run_id, request)
 
@@ -68,6 +76,7 @@ class ChatCapture(BaseCallbackHandler):
         if request is None:  # a completion model (on_llm_start), not a chat model
             return
         gen = response.generations[0][0]
+        self.last_meta = self.meta_of.pop(run_id, None)
         answered = self.answers is not None and self.answers.answered(self, run_id, gen)
         self.keep(request, gen.message, answered)
 
@@ -76,14 +85,20 @@ class ChatCapture(BaseCallbackHandler):
         call for its output, answered ones too: they are part of the fork's record; the
         local recorder (``targets/local/chat_calls.py``) journals the live ones instead."""
         self.calls.append((request, message))
+        self.metas.append(self.last_meta)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self.started.pop(run_id, None)
+        self.meta_of.pop(run_id, None)
 
     def encoded(self) -> list[list[Any]]:
         from .pregel import encode
 
-        return [[request, encode(message)] for request, message in self.calls]
+        metas = self.metas + [None] * (len(self.calls) - len(self.metas))  # a fork's set calls
+        return [
+            [request, encode(message), encode(meta)]
+            for (request, message), meta in zip(self.calls, metas)
+        ]
 
 
 def attach(config: dict[str, Any]) -> ChatCapture:
@@ -96,4 +111,11 @@ def decoded(output: dict[str, Any]) -> list[tuple[str, Any]]:
     """The calls a step output carries: ``[(digest, AIMessage)]``."""
     from .pregel import decode
 
-    return [(request, decode(enc)) for request, enc in output.get(OUTPUT_KEY) or []]
+    return [(call[0], decode(call[1])) for call in output.get(OUTPUT_KEY) or []]
+
+
+def decoded_meta(output: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """The ``messages``-stream metadata of each call a step output carries."""
+    from .pregel import decode
+
+    return [decode(c[2]) if len(c) > 2 else None for c in output.get(OUTPUT_KEY) or []]

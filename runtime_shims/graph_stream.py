@@ -34,12 +34,11 @@ from collections.abc import AsyncIterator
 from typing import Any, Awaitable, Callable
 
 from agentc.errors import AgentcError, Code
+from agentc.runtime_shims import stream_capture
 
-MODES = ("updates", "values")
+MODES = ("updates", "values", "custom", "messages")
 """The ``stream_mode``s a durable run streams (LangGraph's default for ``stream`` first)."""
 NATIVE_ONLY = {
-    "custom": "get_stream_writer() calls inside nodes are not journaled",
-    "messages": "a journal holds whole chat-model responses, not their tokens",
     "debug": "task and checkpoint events carry LangGraph's own checkpoint and task ids",
     "checkpoints": "LangGraph's checkpoint ids and metadata have no counterpart in the journal",
     "tasks": "task start/result events carry LangGraph's own task ids",
@@ -47,9 +46,21 @@ NATIVE_ONLY = {
 INTERRUPT = "__interrupt__"
 
 
-def check_mode(mode: Any) -> str:
+def check_mode(mode: Any) -> Any:
     """The stream mode, or the diagnostic: LangGraph's other modes are refused (AC200, naming
-    it), anything else is no mode (AC401)."""
+    it), anything else is no mode (AC401). A list (or ``"updates,custom"``) is a list of modes:
+    LangGraph then yields ``(mode, chunk)`` tuples; it comes back as a tuple."""
+    if isinstance(mode, str) and "," in mode:
+        mode = [m.strip() for m in mode.split(",")]
+    if isinstance(mode, (list, tuple)):
+        if not mode:
+            raise AgentcError(
+                Code.CONFIG,
+                "an empty list is not a stream mode",
+                construct="--stream-mode",
+                hint=f"LangGraph's stream modes: {', '.join(MODES)}",
+            )
+        return tuple(dict.fromkeys(check_mode(m) for m in mode))
     if mode in MODES:
         return mode
     if mode in NATIVE_ONLY:
@@ -57,13 +68,13 @@ def check_mode(mode: Any) -> str:
             Code.UNSUPPORTED,
             f"stream_mode {mode!r} is not streamed from a durable run: {NATIVE_ONLY[mode]}",
             construct=f"--stream-mode {mode}",
-            hint="stream with --stream-mode updates (LangGraph's default) or values",
+            hint=f"stream with --stream-mode {', '.join(MODES)} (or a comma-separated list)",
         )
     raise AgentcError(
         Code.CONFIG,
         f"{mode!r} is not a stream mode",
         construct=f"--stream-mode {mode}",
-        hint="LangGraph's stream modes: updates (the default) or values",
+        hint=f"LangGraph's stream modes: {', '.join(MODES)} (updates is the default)",
     )
 
 
@@ -75,6 +86,17 @@ class Snapshot:
 
     writes: dict[tuple[int, str], list[tuple[str, Any]]]
     state: str
+    custom: dict[tuple[int, str], list[Any]] = dataclasses.field(default_factory=dict)
+    """The same tasks' ``custom`` stream chunks (``stream_capture.py``)."""
+    chat: dict[tuple[int, str], list[tuple[Any, Any]]] = dataclasses.field(default_factory=dict)
+    """The same tasks' chat calls: ``(response message, messages-stream metadata)``."""
+    echoed: dict[tuple[int, str], list[Any]] = dataclasses.field(default_factory=dict)
+    """The ids of the messages each task wrote back from its input (``stream_capture``)."""
+
+    def streamed(self, key: tuple[int, str], rec: dict[str, Any]) -> None:
+        """Keep a task's ``stream_capture.record``."""
+        self.custom[key] = list(rec.get("custom") or ())
+        self.echoed[key] = list(rec.get("echoed") or ())
 
 
 Source = Callable[[], Awaitable[Snapshot]]
@@ -216,9 +238,13 @@ def fresh_frame(graph: Any, resolve: Any, input: Any) -> Any:
 
 
 def _find(snap: Snapshot, step: int, task: Any, tasks: list[Any]) -> list[tuple[str, Any]] | None:
-    found = snap.writes.get((step, task.key))
+    return _at(snap.writes, step, task, tasks)
+
+
+def _at(table: dict[tuple[int, str], Any], step: int, task: Any, tasks: list[Any]) -> Any:
+    found = table.get((step, task.key))
     if found is None and len(tasks) == 1:  # an engine's single-task step names no task
-        at = [w for (s, _), w in snap.writes.items() if s == step]
+        at = [w for (s, _), w in table.items() if s == step]
         found = at[0] if len(at) == 1 else None
     return found
 
@@ -251,30 +277,44 @@ async def follow(
     frame: Any,
     source: Source,
     *,
-    mode: str,
+    mode: Any,
     pending: Callable[[], list[dict[str, Any]]],
     resumed: dict[str, list[tuple[str, Any]]] | None = None,
     compute_start: Callable[[Any, Any], Any] | None = None,
     poll_s: float = 0.05,
+    thread_id: Callable[[], str] | None = None,
 ) -> AsyncIterator[Any]:
     """The chunks ``graph.stream(..., stream_mode=mode)`` yields for the run ``source``
     shows, from ``frame`` (a fresh frame holding the input, or the frame a resumed run
     starts from, ``resumed`` then holding the writes that step kept). Ends with the graph,
     at the run's pause (``pending()``: the run's pending interrupts, read once it waits),
-    or when the run failed (the run's error is the caller's to report)."""
+    or when the run failed (the run's error is the caller's to report). ``mode``: one mode,
+    or a tuple of modes (chunks are then ``(mode, chunk)``); ``thread_id()``: the run's id,
+    in the metadata of the ``messages`` a node returned."""
     keys = stream_keys(graph)
+    modes = (mode,) if isinstance(mode, str) else tuple(mode)
+
+    def out(m: str, chunk: Any) -> Any:
+        return chunk if isinstance(mode, str) else (m, chunk)
+
+    seen: set[Any] = set()  # the messages stream's seen message ids (StreamMessagesHandler)
     cached = resumed
     while True:
         tasks = tasks_of(frame)
         if cached is not None:  # LangGraph's first tick of a resumed run
-            if mode == "values":
-                yield values_chunk(frame, keys)
-            elif mode == "updates":
+            if "values" in modes:
+                yield out("values", values_chunk(frame, keys))
+            if "updates" in modes:
                 for t in tasks:
                     if t.key in cached and t.name != "__start__":
-                        yield update_chunk(t.name, cached[t.key], keys, cached=True)
+                        yield out("updates", update_chunk(t.name, cached[t.key], keys, cached=True))
         if not tasks:
             return
+        if "messages" in modes:  # what the step's nodes get as input has been seen
+            state = values_chunk(frame, keys)
+            seen |= stream_capture.message_ids(
+                state.values() if isinstance(state, dict) else [state]
+            )
         got: dict[str, Any] = dict(cached or {})
         cached = None
         waiting = [t for t in tasks if t.key not in got]
@@ -292,27 +332,94 @@ async def follow(
                 got[t.key] = w
                 waiting.remove(t)
                 progressed = True
-                if mode == "updates" and t.name != "__start__":
-                    yield update_chunk(t.name, w, keys)
+                if t.name == "__start__":
+                    continue
+                for m, chunk in task_chunks(modes, frame, t, w, snap, tasks, keys, seen, thread_id):
+                    yield out(m, chunk)
             if not waiting or progressed:
                 continue
             if snap.state == "running":
                 await asyncio.sleep(poll_s)
                 continue
             if snap.state == "waiting":
-                for chunk in _pause(frame, tasks, got, pending(), mode, keys):
-                    yield chunk
+                for m in ("updates", "values"):
+                    if m in modes:
+                        for chunk in _pause(frame, tasks, got, pending(), m, keys):
+                            yield out(m, chunk)
             elif snap.state == "done":
                 raise StreamDiverged(f"step {frame.step}: {sorted(t.key for t in waiting)}")
             return
         changed = frame.apply_writes(tasks, got)
         frame.step += 1
         if (
-            mode == "values"
+            "values" in modes
             and any(_touches(w, keys) for w in got.values())
             and _changed(changed, keys)
         ):
-            yield values_chunk(frame, keys)
+            yield out("values", values_chunk(frame, keys))
+
+
+def task_chunks(
+    modes: tuple[str, ...],
+    frame: Any,
+    task: Any,
+    writes: list[tuple[str, Any]],
+    snap: Snapshot,
+    tasks: list[Any],
+    keys: Any,
+    seen: set[Any],
+    thread_id: Callable[[], str] | None,
+) -> list[tuple[str, Any]]:
+    """A finished task's chunks, once its writes are journaled: its ``custom`` chunks, its
+    ``messages`` (each chat call's response with the call's metadata, then the messages it
+    returned that the stream has not seen), then its ``updates`` chunk."""
+    out: list[tuple[str, Any]] = []
+    if "custom" in modes:
+        out += [("custom", c) for c in _at(snap.custom, frame.step, task, tasks) or ()]
+    if "messages" in modes:
+        for message, meta in _at(snap.chat, frame.step, task, tasks) or ():
+            if meta is not None and stream_capture.in_root_graph(meta):
+                out += _message(message, meta, seen, dedupe=True)
+        node_meta = _node_meta(frame, task, thread_id)
+        seen.update(_at(snap.echoed, frame.step, task, tasks) or ())
+        for message in stream_capture.node_messages(writes, keys):
+            out += _message(message, node_meta, seen, dedupe=True)
+    if "updates" in modes:
+        out.append(("updates", update_chunk(task.name, writes, keys)))
+    return out
+
+
+def _message(message: Any, meta: dict[str, Any], seen: set[Any], dedupe: bool) -> list[Any]:
+    """The handler's ``_emit``: a message it saw already is not streamed again; one without
+    an id gets one."""
+    import uuid
+
+    if dedupe and message.id is not None and message.id in seen:
+        return []
+    if message.id is None:
+        message = message.model_copy(update={"id": str(uuid.uuid4())})
+    seen.add(message.id)
+    return [("messages", (message, meta))]
+
+
+def _node_meta(frame: Any, task: Any, thread_id: Callable[[], str] | None) -> dict[str, Any]:
+    """The metadata of a node's own run (the handler pairs it with the messages the node
+    returned): what ``lg.node_config`` gives the node, under the graph's ``ls_integration``."""
+    from agentc.compat import langgraph as compat
+    from agentc.runtime_shims import langgraph_calls as lg
+
+    meta: dict[str, Any] = {"ls_integration": "langgraph"}
+    if thread_id is not None:
+        meta["thread_id"] = thread_id()
+    ns = lg.checkpoint_ns(task.key, task.name)
+    meta.update(
+        langgraph_step=frame.step,
+        langgraph_node=task.name,
+        langgraph_triggers=tuple(task.triggers),
+        langgraph_path=compat.task_path(tuple(task.path)),
+        langgraph_checkpoint_ns=ns,
+    )
+    return meta
 
 
 def _pause(

@@ -341,7 +341,7 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
             "langgraph_node": node,
             "thread_id": cc.run_id,
             "langgraph_triggers": cc.triggers,
-            "langgraph_path": cc.path,
+            "langgraph_path": compat.task_path(cc.path),
             "langgraph_checkpoint_ns": ns,
         },
         # push_message looks for stream handlers here (none: agentc does not stream)

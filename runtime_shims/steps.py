@@ -27,8 +27,16 @@ from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims import at_most_once, chat_capture, graph_fork, node_timeouts, policy_gate
-from agentc.runtime_shims import pregel, step_audit
+from agentc.runtime_shims import (
+    at_most_once,
+    chat_capture,
+    graph_fork,
+    node_timeouts,
+    policy_gate,
+    pregel,
+    step_audit,
+    stream_capture,
+)
 from agentc.runtime_shims.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import (
     INTERRUPTED,
@@ -184,6 +192,7 @@ class StepWorker:
         chat = chat_capture.attach(
             config
         )  # its chat-model calls, for the history (chat_capture.py)
+        custom = stream_capture.attach_writer(config)  # its `custom` stream chunks
         forked = graph_fork.answer(
             input, level.path, frame.step, task.key
         )  # a fork's record (graph_fork.py)
@@ -306,6 +315,9 @@ class StepWorker:
         out = self._after(level, frame, block, tasks, task, writes, input)
         if chat.calls:
             out[chat_capture.OUTPUT_KEY] = chat.encoded()
+        streamed = stream_capture.record(custom, task.input, writes)
+        if streamed is not None:
+            out[stream_capture.CUSTOM_KEY] = stream_capture.encoded(streamed)
         if forked is not None:  # answered by a fork's record, not run (graph_fork.py)
             out[graph_fork.MARK] = "record" if forked.writes is not None else "set"
         rule = self.wf.effect(name)
@@ -389,6 +401,9 @@ class StepWorker:
         config = self._config(parent, pframe, ptask, desc, ctx, [])
         writes = pregel.task_writes(pframe, ptask, result, config, self.resolve)
         out = self._after(parent, pframe, pblock, ptasks, ptask, writes, desc)
+        streamed = stream_capture.record([], ptask.input, writes)  # the node's echoed messages
+        if streamed is not None:
+            out[stream_capture.CUSTOM_KEY] = stream_capture.encoded(streamed)
         return step_audit.stamp_node(parent.path, desc, out, level.path[-1])
 
     # ------------------------------------------------------------ frames

@@ -11,10 +11,12 @@ Shared by ``targets/temporal/history.py`` and ``targets/conductor/history.py``.
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
 from agentc.runtime_shims.codec import dumps, to_jsonable
+from agentc.runtime_shims.stream_capture import CUSTOM_KEY
 
 
 def short(workflow: str, activity: str) -> str:
@@ -53,6 +55,8 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
     event = _step((ns, step, task), name, t, v, at, {})
     if result.get("forked"):  # a fork answered it from its record (runtime_shims/graph_fork.py)
         event.data["forked"] = result["forked"]
+    if result.get(CUSTOM_KEY) is not None and event.raw is not None:  # its `custom` stream chunks
+        event.raw[CUSTOM_KEY] = json.dumps(result[CUSTOM_KEY], sort_keys=True)
     return [*calls, event]
 
 
@@ -62,13 +66,15 @@ def chat_calls(
     """The chat-model calls a node step made (``runtime_shims/chat_capture.py``), as the
     local history shows them: ``model`` events of the node, before its writes, keyed and
     encoded as the local journal's (``targets/local/chat_calls.py``), so they replay."""
-    from agentc.runtime_shims.chat_capture import OUTPUT_KEY, decoded
+    from agentc.runtime_shims.chat_capture import OUTPUT_KEY, decoded, decoded_meta
+    from agentc.targets.local.chat_calls import record
 
     if not result.get(OUTPUT_KEY):
         return []
     out = []
+    metas = decoded_meta(result)
     for n, (request, message) in enumerate(decoded(result)):
-        t, v = dumps({"digest": request, "message": message})
+        t, v = dumps(record(request, message, metas[n]))
         out.append(
             Event(
                 0,

@@ -52,3 +52,100 @@ def _line(*nodes) -> object:
 waiter = _line(("first", first), ("second", wait_for_consumer))
 counted = _line(("first", first), ("second", second))
 failing = _line(("first", first), ("boom", boom))
+
+
+# ---------------------------------------------------------------- custom / messages modes
+from langchain_core.language_models.chat_models import BaseChatModel  # noqa: E402
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage  # noqa: E402
+from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
+from langgraph.config import get_stream_writer  # noqa: E402
+from langgraph.graph.message import add_messages  # noqa: E402
+from langgraph.types import StreamWriter  # noqa: E402
+
+
+class EchoModel(BaseChatModel):
+    """A deterministic chat model that does not stream tokens (no ``_stream``)."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "echo-fake"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=f"echo {len(messages)}"))])
+
+
+MODEL = EchoModel()
+
+
+class ChatState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    log: Annotated[list[str], operator.add]
+
+
+def _inner(state: ChatState) -> dict:
+    get_stream_writer()({"inner": "hidden without subgraphs=True"})
+    MODEL.invoke([HumanMessage("inside a subgraph")])
+    return {"log": ["inner"]}
+
+
+_sub = StateGraph(ChatState)
+_sub.add_node("inner", _inner)
+_sub.add_edge(START, "inner")
+
+
+def planner(state: ChatState, writer: StreamWriter) -> dict:
+    writer({"progress": "planning"})
+    writer("half way")
+    reply = MODEL.invoke(state["messages"])
+    return {"messages": [reply, ToolMessage("tool said hi", tool_call_id="t1")], "log": ["planner"]}
+
+
+def checker(state: ChatState) -> dict:
+    get_stream_writer()({"progress": "checking"})
+    return {"log": ["checker"]}
+
+
+def writer_node(state: ChatState) -> dict:
+    get_stream_writer()(["done", len(state["messages"])])
+    first = MODEL.invoke(state["messages"][:1])
+    second = MODEL.with_config(tags=["draft"]).invoke(state["messages"])
+    hidden = MODEL.with_config(tags=["nostream"]).invoke(state["messages"][:1])
+    return {"messages": [first, second, hidden, AIMessage("a hand-written reply")]}
+
+
+_b = StateGraph(ChatState)
+_b.add_node("planner", planner)
+_b.add_node("checker", checker)
+_b.add_node("sub", _sub.compile())
+_b.add_node("writer", writer_node)
+_b.add_edge(START, "planner")
+_b.add_edge(START, "checker")
+_b.add_edge("planner", "sub")
+_b.add_edge("checker", "sub")
+_b.add_edge("sub", "writer")
+_b.add_edge("writer", END)
+chatty = _b.compile()
+CHATTY_INPUT = {"messages": [{"role": "user", "content": "hello"}], "log": []}
+
+ATTEMPTS: list[int] = []
+
+
+def _flaky(state: State) -> dict:
+    ATTEMPTS.append(1)
+    get_stream_writer()({"attempt": len(ATTEMPTS)})
+    if len(ATTEMPTS) == 1:
+        raise ValueError("first attempt fails")
+    return {"log": ["ok"]}
+
+
+def _flaky_graph() -> object:
+    from langgraph.types import RetryPolicy
+
+    b = StateGraph(State)
+    b.add_node("flaky", _flaky, retry_policy=RetryPolicy(max_attempts=2, initial_interval=0.01, jitter=False, retry_on=ValueError))
+    b.add_edge(START, "flaky")
+    b.add_edge("flaky", END)
+    return b.compile()
+
+
+flaky_writer = _flaky_graph()

@@ -186,7 +186,7 @@ def test_simulation_stream_equals_graph_stream(name, mode, tmp_path):
 # ---------------------------------------------------------------- Temporal
 @pytest.fixture
 def graph_worker(temporal_address, tmp_path):
-    """A worker thread serving one fixture's workflow on a queue of its own."""
+    """A worker thread serving one fixture's workflow (or a REF's) on a queue of its own."""
     from agentc.targets.temporal import engine
 
     stops = []
@@ -198,7 +198,7 @@ def graph_worker(temporal_address, tmp_path):
         def run() -> None:
             async def go() -> None:
                 client = await engine.connect(temporal_address)
-                async with engine.running_worker(client, engine.load(H.ref(name), tmp_path / "code"), queue):
+                async with engine.running_worker(client, engine.load(name if ":" in name else H.ref(name), tmp_path / "code"), queue):
                     ready.set()
                     while not stop.is_set():
                         await asyncio.sleep(0.05)
@@ -300,8 +300,8 @@ def test_cli_stream_of_a_failed_graph(tmp_path):
 
 
 @pytest.mark.parametrize("args,code,word", [
-    (["--stream", "--stream-mode", "custom"], "AC200", "custom"),
-    (["--stream", "--stream-mode", "messages"], "AC200", "messages"),
+    (["--stream", "--stream-mode", "checkpoints"], "AC200", "checkpoints"),
+    (["--stream", "--stream-mode", "tasks"], "AC200", "tasks"),
     (["--stream", "--stream-mode", "debug"], "AC200", "debug"),
     (["--stream", "--stream-mode", "bogus"], "AC401", "bogus"),
     (["--stream-mode", "values"], "AC203", "--stream"),

@@ -71,7 +71,15 @@ __all__ = [
     "model_updates",
     "node_default_retry",
     "recast_ns",
+    "task_path",
 ]
+
+
+def task_path(path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A task's path as LangGraph's metadata shows it (``langgraph_path``): a ``Send`` task's
+    is ``(PUSH, index, False)`` (``False``: not a functional-API call), agentc's frame keeps
+    ``(PUSH, index)``."""
+    return (*path, False) if len(path) == 2 and path[0] == PUSH else tuple(path)
 
 
 def recast_ns(ns: str) -> str:

@@ -38,17 +38,33 @@ class GraphTaskOutputs:
         self.layout, self.state = layout, state
         self.lock = threading.Lock()
         self.writes: dict[tuple[int, str], list[Any]] = {}
+        self.streamed = Snapshot({}, "")  # what the tasks streamed besides their writes
 
     def __call__(self, output: Any, task_type: str | None = None) -> None:
         found = root_writes(self.layout, output, task_type)
         if found is not None:
+            rec, chat = task_streamed(output)
             with self.lock:
+                if found[0] not in self.writes:
+                    self.streamed.streamed(found[0], rec)
+                    self.streamed.chat[found[0]] = chat
                 self.writes.setdefault(*found)
 
     async def snapshot(self) -> Snapshot:
         state = self.state()  # first: what is collected then is complete if the simulation ended
         with self.lock:
-            return Snapshot(dict(self.writes), state)
+            s = self.streamed
+            return Snapshot(dict(self.writes), state, dict(s.custom), dict(s.chat), dict(s.echoed))
+
+
+def task_streamed(output: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[Any, Any]]]:
+    """What a task output says it streamed and its chat calls ``(response, metadata)``
+    (``runtime_shims/stream_capture.py``, ``chat_capture.py``)."""
+    from agentc.runtime_shims import chat_capture, stream_capture
+
+    calls = chat_capture.decoded(output)
+    metas = chat_capture.decoded_meta(output)
+    return stream_capture.decoded(output), [(m, meta) for (_, m), meta in zip(calls, metas)]
 
 
 def resume_point(sim: Any, input: Any, compute_start: Callable[[Any, Any], Any]) -> Resumed:

@@ -59,15 +59,17 @@ def save(
     request: str,
     message: Any,
     n: int | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> int:
-    """Inside a journal transaction: one call (``n``: its number; default the next one)."""
+    """Inside a journal transaction: one call (``n``: its number; default the next one);
+    ``metadata``: what the ``messages`` stream pairs with it (``stream_capture.call_meta``)."""
     if n is None:
         row = db.execute(
             "SELECT MAX(n) FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=?",
             (run_id, ns, step, task),
         ).fetchone()
         n = 0 if row[0] is None else row[0] + 1
-    t, v = dumps({"digest": request, "message": message})
+    t, v = dumps(record(request, message, metadata))
     db.execute(
         "INSERT INTO chat_calls(run_id, ns, step, task, n, node, digest, t, v) "
         "VALUES(?,?,?,?,?,?,?,?,?)",
@@ -75,6 +77,14 @@ def save(
     )
     audit_log.note(db, run_id, "chat", ns, step, task, {"n": n}, v)
     return n
+
+
+def record(request: str, message: Any, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    """What a call's row holds (``step_history`` rebuilds an engine's calls the same way)."""
+    out = {"digest": request, "message": message}
+    if metadata is not None:
+        out["metadata"] = metadata
+    return out
 
 
 def rows(
@@ -147,7 +157,17 @@ class ChatRecorder(ChatCapture):
         if answered:
             return
         with self.journal.tx() as j:
-            save(j.db, self.run_id, self.ns, self.step, self.task, self.node, request, message)
+            save(
+                j.db,
+                self.run_id,
+                self.ns,
+                self.step,
+                self.task,
+                self.node,
+                request,
+                message,
+                metadata=self.last_meta,
+            )
 
 
 def attach(

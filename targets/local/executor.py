@@ -36,11 +36,11 @@ from agentc.ir import START, Graph, SubgraphNode, Workflow
 from agentc.runtime_shims import langgraph_calls as lg
 from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
 
-from agentc.runtime_shims import node_timeouts, pregel, policy_gate
+from agentc.runtime_shims import node_timeouts, pregel, policy_gate, stream_capture
 from agentc.targets.local import external_deadlines
 from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
 
-from . import compensation
+from . import compensation, stream_writes
 from .effect_calls import EffectCalls
 from .journal import Journal
 from .fanout import fanout_for
@@ -482,6 +482,7 @@ class LocalExecutor:
         )
         config, nested = lg.node_config(cc, task.name)
         extra: list[tuple[str, Any]] = []
+        custom: list[Any] | None = None
         if node is None:  # START: the input becomes writes
             result = task.input
         elif isinstance(node, SubgraphNode):
@@ -498,6 +499,7 @@ class LocalExecutor:
             self._chat(
                 config, ns, frame.step, task
             )  # its chat-model calls, journaled (chat_calls.py)
+            custom = stream_capture.attach_writer(config)  # its `custom` chunks (stream_writes.py)
             key = self.effects.before(task.name, config["configurable"][CONFIG_KEY], task.input)
             try:
                 # docs/policies.md: deny / approval before the node runs; an external node's result
@@ -548,4 +550,8 @@ class LocalExecutor:
             self.effects.after(key, result)
             extra = nested.thread_writes()
         writes = pregel.task_writes(frame, task, result, config, resolve, is_start=node is None)
+        if node is not None:  # what it streamed, for a stream's follower (stream_writes.py)
+            streamed = stream_capture.record(custom or [], task.input, writes)
+            if streamed is not None:
+                stream_writes.save(self.journal, self.run_id, ns, frame.step, task.key, streamed)
         return _Result(writes=writes + extra)

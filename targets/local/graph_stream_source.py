@@ -1,6 +1,7 @@
 """The local journal as a graph stream follower's source (``runtime_shims/graph_stream.py``).
 
-Reads the root graph's task writes (``writes`` rows of namespace ``""``) over a connection
+Reads the root graph's task writes (``writes`` rows of namespace ``""``), with their
+``custom`` chunks (``stream_writes``) and chat calls (``chat_calls``), over a connection
 of its own (WAL: the driving process commits while this one reads), only the rows
 committed since the last read; and, for a resumed run, the root frame it starts from.
 """
@@ -13,7 +14,20 @@ from typing import Any, Callable
 from agentc.runtime_shims.codec import loads
 from agentc.runtime_shims.graph_stream import Resumed, Snapshot
 
+from . import stream_writes
 from .stream_source import read_only
+
+
+def chat_of(db: sqlite3.Connection, run_id: str, step: int, task: str) -> list[tuple[Any, Any]]:
+    """A root-graph task's journaled chat calls: ``(response, messages-stream metadata)``."""
+    try:
+        rows = db.execute(
+            "SELECT t, v FROM chat_calls WHERE run_id=? AND ns='' AND step=? AND task=? ORDER BY n",
+            (run_id, step, task),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [(r["message"], r.get("metadata")) for r in (loads(t, v) for t, v in rows)]
 
 
 class JournalWrites:
@@ -25,6 +39,7 @@ class JournalWrites:
         self.db: sqlite3.Connection | None = None
         self.rowid = 0
         self.writes: dict[tuple[int, str], list[tuple[str, Any]]] = {}
+        self.streamed = Snapshot({}, "")  # what the tasks streamed besides their writes
 
     def _connect(self) -> sqlite3.Connection | None:
         if self.db is None:
@@ -47,7 +62,12 @@ class JournalWrites:
             for rowid, step, task, t, v in rows:
                 self.rowid = rowid
                 self.writes[(step, task)] = [tuple(w) for w in loads(t, v)]
-        return Snapshot(dict(self.writes), state)
+                self.streamed.streamed(
+                    (step, task), stream_writes.read(db, self.run_id, step, task)
+                )
+                self.streamed.chat[(step, task)] = chat_of(db, self.run_id, step, task)
+        s = self.streamed
+        return Snapshot(dict(self.writes), state, dict(s.custom), dict(s.chat), dict(s.echoed))
 
     def close(self) -> None:
         if self.db is not None:

@@ -39,7 +39,7 @@ from typing import Any, Iterable, Iterator
 
 from agentc.runtime_shims.codec import dumps, loads
 
-from . import audit_log, chat_calls, effects_ledger, lease, lineage, list_items
+from . import audit_log, chat_calls, effects_ledger, lease, lineage, list_items, stream_writes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(
@@ -82,6 +82,7 @@ class Journal:
             + audit_log.SCHEMA
             + lineage.SCHEMA
             + chat_calls.SCHEMA
+            + stream_writes.SCHEMA
         )
         self.held: dict[str, str] = {}
         """run id -> lease token of the runs this journal drives (checked on every commit)."""

@@ -23,7 +23,36 @@ class GraphHistorySource(PolledHistory[Snapshot]):
     graph's task writes from the events instead of a journal."""
 
     def snapshot(self, events: list[Event], state: str) -> Snapshot:
-        return Snapshot(writes_of(events), state)
+        snap = Snapshot(writes_of(events), state, chat=chat_of(events))
+        for key, rec in streamed_of(events).items():
+            snap.streamed(key, rec)
+        return snap
+
+
+def streamed_of(events: list[Event]) -> dict[tuple[int, str], dict[str, Any]]:
+    """What the root graph's tasks streamed besides their writes (``stream_capture.record``;
+    ``step_history.node`` keeps the step output's in the node event's ``raw``)."""
+    import json
+
+    from agentc.runtime_shims.pregel import decode
+    from agentc.runtime_shims.stream_capture import CUSTOM_KEY
+
+    out: dict[tuple[int, str], dict[str, Any]] = {}
+    for e in events:
+        if e.kind == "node" and e.raw and CUSTOM_KEY in e.raw and e.ns == "" and e.step is not None:
+            task = e.data.get("task") or e.key.split("/", 2)[-1]
+            out.setdefault((e.step, task), dict(decode(json.loads(e.raw[CUSTOM_KEY]))))
+    return out
+
+
+def chat_of(events: list[Event]) -> dict[tuple[int, str], list[tuple[Any, Any]]]:
+    """The root graph's tasks' chat calls (``model`` events): ``(response, metadata)``."""
+    out: dict[tuple[int, str], list[tuple[Any, Any]]] = {}
+    for e in events:
+        if e.kind == "model" and e.raw and e.ns == "" and e.step is not None and "task" in e.data:
+            r = loads(e.raw["t"], base64.b64decode(e.raw["b64"]))
+            out.setdefault((e.step, e.data["task"]), []).append((r["message"], r.get("metadata")))
+    return out
 
 
 def writes_of(events: list[Event]) -> dict[tuple[int, str], list[Any]]:
