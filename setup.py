@@ -10,6 +10,7 @@ command failed from a wheel), so the list is computed here: every folder with an
 from setuptools import find_packages, setup
 
 ROOTS = {"agentc": "compiler", "agentc.targets": "targets", "agentc.runtime_shims": "runtime_shims",
+         "agentc.semantics": "semantics",
          "agentc.fixtures": "fixtures"}
 
 

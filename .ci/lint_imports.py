@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ROOTS = {"agentc": "compiler", "agentc/targets": "targets", "agentc/runtime_shims": "runtime_shims",
+         "agentc/semantics": "semantics",
          "agentc/fixtures": "fixtures"}
 
 

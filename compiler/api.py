@@ -490,7 +490,7 @@ def _context(wf: Workflow, live: Any, context: Any) -> Any:
         or not isinstance(context, dict)
     ):
         return context
-    from agentc.runtime_shims.langgraph_calls import Resolver
+    from agentc.semantics.langgraph_calls import Resolver
 
     cls = Resolver(live)(wf.graph.context_schema)
     try:

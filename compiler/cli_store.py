@@ -37,7 +37,7 @@ def configured_store(pyproject: Path = Path("pyproject.toml")) -> str | None:
 
 
 def _configure(ctx: Any, param: Any, value: str | None) -> None:
-    from agentc.runtime_shims import blobs
+    from agentc.semantics import blobs
 
     url = value or os.environ.get(blobs.ENV) or configured_store()
     if url:

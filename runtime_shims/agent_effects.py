@@ -23,7 +23,7 @@ from __future__ import annotations
 import traceback
 from typing import Any
 
-from agentc.runtime_shims import claim_check
+from agentc.semantics import claim_check
 from agentc.runtime_shims.protocol import Outcome, Status
 
 
@@ -31,7 +31,7 @@ def tool_record(wf: Any, effect: Any, text: str | None) -> dict[str, Any] | None
     """The effect record of the tool call a step just ran (``effect``: the replay's
     ``Effect`` of the call; ``text``: its journal entry), or None when the tool is not
     classified (or ``pure``)."""
-    from agentc.runtime_shims.effects import record
+    from agentc.semantics.effects import record
     from agentc.runtime_shims.openai_agents_replay import parse_args
 
     if effect is None or text is None or effect.kind != "tool" or "keys" not in effect.info:
@@ -99,7 +99,7 @@ def effect_records(
 def compensate_task(input: dict[str, Any]) -> Outcome:
     """The Conductor failure workflow's task (``targets/conductor/saga.py``): the completed
     compensable effects of the failed execution, compensated in reverse order."""
-    from agentc.runtime_shims.effects import compensate
+    from agentc.semantics.effects import compensate
 
     run_id = input.get("workflowId") or ""
     done: list[str] = []

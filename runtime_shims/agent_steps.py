@@ -39,12 +39,12 @@ from agentc.runtime_shims import (
     agent_fanout,
     agent_sessions,
     at_most_once,
-    claim_check,
     policy_gate,
 )
-from agentc.runtime_shims import cancel_scope, external_steps
+from agentc.runtime_shims import external_steps
+from agentc.semantics import cancel_scope, claim_check
 from agentc.runtime_shims import openai_agents_replay as replay
-from agentc.runtime_shims.codec import digest
+from agentc.semantics.codec import digest
 from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, Outcome, Status
 
 STEP_ATTEMPTS = 3
@@ -550,6 +550,6 @@ def _call(e: replay.Effect) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
-    from agentc.runtime_shims.codec import to_jsonable
+    from agentc.semantics.codec import to_jsonable
 
     return to_jsonable(value)

@@ -81,7 +81,7 @@ class ChatCapture(BaseCallbackHandler):
         self.started.pop(run_id, None)
 
     def encoded(self) -> list[list[Any]]:
-        from .pregel import encode
+        from agentc.semantics.pregel import encode
 
         return [[request, encode(message)] for request, message in self.calls]
 
@@ -94,6 +94,6 @@ def attach(config: dict[str, Any]) -> ChatCapture:
 
 def decoded(output: dict[str, Any]) -> list[tuple[str, Any]]:
     """The calls a step output carries: ``[(digest, AIMessage)]``."""
-    from .pregel import decode
+    from agentc.semantics.pregel import decode
 
     return [(request, decode(enc)) for request, enc in output.get(OUTPUT_KEY) or []]

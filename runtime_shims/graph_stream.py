@@ -100,7 +100,7 @@ class StreamDiverged(Exception):
 # ---------------------------------------------------------------- chunks
 def stream_keys(graph: Any) -> Any:
     """LangGraph's ``stream_channels``: every non-managed state key, or ``"__root__"``."""
-    from agentc.runtime_shims import langgraph_calls as lg
+    from agentc.semantics import langgraph_calls as lg
 
     keys = [c.name for c in graph.channels if c.kind != "managed"]
     return lg.ROOT if keys == [lg.ROOT] else frozenset(keys)
@@ -165,8 +165,8 @@ def interrupt_groups(pending: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 def tasks_of(frame: Any) -> list[Any]:
     """The step's tasks, as ``Frame.prepare`` schedules them, without reading any node's
     input (that would build the user's state classes)."""
-    from agentc.runtime_shims import langgraph_calls as lg
-    from agentc.runtime_shims.pregel import PULL
+    from agentc.semantics import langgraph_calls as lg
+    from agentc.semantics.pregel import PULL
 
     tasks = frame.prepare(None, with_input=False)
     root_empty = lg.ROOT in frame.channels and not frame.channels[lg.ROOT].is_available()
@@ -187,8 +187,8 @@ def start_writes(
 ) -> list[tuple[str, Any]]:
     """START's writes (the input mapped to state keys, START's static edges and routers), as
     ``steps.StepWorker._started`` computes them on the engines."""
-    from agentc.runtime_shims import langgraph_calls as lg
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import langgraph_calls as lg
+    from agentc.semantics import pregel
 
     cc = lg.CallContext(
         run_id="",
@@ -208,7 +208,7 @@ def start_writes(
 
 
 def fresh_frame(graph: Any, resolve: Any, input: Any) -> Any:
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import pregel
 
     frame = pregel.Frame(graph, resolve)
     pregel.start(frame, input, 1 << 30)  # the budget is the run's business, not the follower's
@@ -326,7 +326,7 @@ def _pause(
     """What LangGraph streams when a step pauses: each paused task's interrupts (updates: the
     interrupt chunk; values: the state with them), a breakpoint's empty interrupt (updates),
     then (values) the state with the step's finished tasks applied."""
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import pregel
 
     out: list[Any] = []
     for group in interrupt_groups(pending):

@@ -47,13 +47,13 @@ from agentc.runtime_shims.agent_approvals import (  # noqa: F401 - re-exported: 
     run_with_decisions,
 )
 from agentc.ir.model import agent_system
-from agentc.runtime_shims.codec import digest as _digest
+from agentc.semantics.codec import digest as _digest
 from agentc.runtime_shims.context_changes import (  # noqa: F401 - re-exported
     apply_changes,
     context_before,
     context_changes,
 )
-from agentc.runtime_shims.effects import (
+from agentc.semantics.effects import (
     CTX_ATTR as EFFECTS_ATTR,
     EffectScope,
     active as effects_active,

@@ -14,7 +14,7 @@ import base64
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
-from agentc.runtime_shims.codec import dumps, to_jsonable
+from agentc.semantics.codec import dumps, to_jsonable
 
 
 def short(workflow: str, activity: str) -> str:
@@ -25,7 +25,7 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
     """A LangGraph task's step: its writes, as the local journal keeps them (``raw``: the
     exact encoding), so the run replays on the local executor. ``ns``: the checkpoint
     namespace of a subgraph's task (its parent's task path), as the local journal keys it."""
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import pregel
     from agentc.targets.local.history import _step
 
     name = short(workflow, activity)
@@ -97,7 +97,7 @@ def run_context(run_input: Any, kind: str) -> Any:
         return None
     value = run_input.get("context")
     if kind == "agents" and isinstance(value, str):
-        from agentc.runtime_shims import claim_check
+        from agentc.semantics import claim_check
 
         value = claim_check.get_value(value)
     return to_jsonable(value)
@@ -107,7 +107,7 @@ def agent_entries(
     result: Any, seen: set[str], args: dict[str, Any], at: float | None
 ) -> list[Event]:
     """The journal entries an agent activity added, as the local journal's events."""
-    from agentc.runtime_shims import claim_check
+    from agentc.semantics import claim_check
     from agentc.targets.local.history import _step
 
     if not isinstance(result, dict):

@@ -12,8 +12,8 @@ from pathlib import Path
 import agentc
 import chain_graphs
 import pytest
-from agentc.runtime_shims import blobs, channel_chains, claim_check, pregel
-from agentc.runtime_shims.codec import to_jsonable
+from agentc.semantics import blobs, channel_chains, claim_check, pregel
+from agentc.semantics.codec import to_jsonable
 from agentc.runtime_shims.payload_limits import MAX_PAYLOAD
 from test_scale import largest_task_payload, simulate, temporal_run
 

@@ -16,7 +16,7 @@ import uuid
 import agentc
 import pytest
 import scale_agents
-from agentc.runtime_shims import blobs, claim_check
+from agentc.semantics import blobs, claim_check
 from agentc.runtime_shims.payload_limits import MAX_PAYLOAD
 from agentc.targets.conductor.simulate import Simulation
 

@@ -76,7 +76,7 @@ def _subsets(items: list[Any], limit: int) -> list[tuple[Any, ...]]:
 def _branch_outcomes(br: Branch, all_nodes: list[str]) -> list[list[tuple[str, Any]]]:
     from langgraph.types import Send
 
-    from agentc.runtime_shims.langgraph_calls import TASKS, branch_channel
+    from agentc.semantics.langgraph_calls import TASKS, branch_channel
 
     targets = list(br.targets) if br.targets is not None else [*all_nodes, END]
     real = [t for t in targets if t != END]
@@ -115,7 +115,7 @@ def _refuse_fanout(br: Branch, real: list[str]) -> None:
 def _task_outcomes(
     nodes: dict[str, Any], frame: Any, name: str, all_nodes: list[str]
 ) -> list[list[tuple[str, Any]]]:
-    from agentc.runtime_shims.langgraph_calls import branch_channel
+    from agentc.semantics.langgraph_calls import branch_channel
 
     choices: list[list[tuple[str, Any]]] = [list(frame.static[name])]
     for br in frame.branches[name]:
@@ -133,7 +133,7 @@ def _task_outcomes(
 def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
     """Every schedule reachable from START, numbered in breadth-first order. The bound
     (default: 256, or 4 per node for big graphs) stops combinatorial blow-ups."""
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import pregel
 
     if max_schedules is None:
         max_schedules = max(MAX_SCHEDULES, 4 * len(graph.nodes))

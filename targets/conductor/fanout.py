@@ -31,7 +31,7 @@ import time
 from typing import Any, Callable
 
 from agentc.errors import Code
-from agentc.runtime_shims.cancel_scope import CancelScope, entered
+from agentc.semantics.cancel_scope import CancelScope, entered
 
 POLL_S = 0.05
 """How often the watcher asks for the task's status (a real server: raise it)."""

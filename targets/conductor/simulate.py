@@ -226,7 +226,7 @@ class Simulation:
         status = ex["status"]
         if status == "COMPLETED":
             output = ex.get("output") or {}
-            from agentc.runtime_shims.claim_check import resolve_result
+            from agentc.semantics.claim_check import resolve_result
 
             return RunOutcome(
                 self.run_id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from agentc.runtime_shims.codec import dumps, loads, to_jsonable
+from agentc.semantics.codec import dumps, loads, to_jsonable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS effects(

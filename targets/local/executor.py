@@ -33,11 +33,12 @@ from langgraph.errors import GraphInterrupt
 
 from agentc.errors import AgentcError, Code, RunFailed
 from agentc.ir import START, Graph, SubgraphNode, Workflow
-from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
+from agentc.semantics import langgraph_calls as lg
+from agentc.semantics.langgraph_calls import CallContext, Resolver
 
-from agentc.runtime_shims import pregel, policy_gate
-from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
+from agentc.runtime_shims import policy_gate
+from agentc.semantics import pregel
+from agentc.semantics.pregel import START_CHANNEL, Frame, Task
 
 from . import compensation
 from .effect_calls import EffectCalls
@@ -58,7 +59,7 @@ class RunOutcome:
     """Names of the effects whose compensators ran (docs/effects.md)."""
 
     def to_json(self) -> Any:
-        from agentc.runtime_shims.codec import to_jsonable
+        from agentc.semantics.codec import to_jsonable
 
         if self.status == "done":
             return to_jsonable(self.output)
@@ -489,7 +490,7 @@ class LocalExecutor:
                 cmd = pc.command
                 result = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
         else:
-            from agentc.runtime_shims.effects import CONFIG_KEY
+            from agentc.semantics.effects import CONFIG_KEY
 
             self._chat(
                 config, ns, frame.step, task

@@ -18,7 +18,7 @@ import time
 from typing import Any, Callable
 
 from agentc.errors import Code, RunFailed
-from agentc.runtime_shims.cancel_scope import CancelScope, entered
+from agentc.semantics.cancel_scope import CancelScope, entered
 
 CANCELLED = object()
 

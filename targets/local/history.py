@@ -17,7 +17,7 @@ import sqlite3
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
-from agentc.runtime_shims.codec import loads, to_jsonable
+from agentc.semantics.codec import loads, to_jsonable
 
 from . import audit_log, lease
 from .journal import Journal, run_row
@@ -168,7 +168,7 @@ def _events(db: sqlite3.Connection, run_id: str, run: dict[str, Any]) -> list[Ev
 def verify(journal: Journal, run_id: str) -> tuple[int, str] | None:
     """The first audit entry of the run that no longer matches the journal (see
     ``audit_log.verify``): an edited or deleted journal row or audit entry."""
-    from agentc.runtime_shims.codec import dumps
+    from agentc.semantics.codec import dumps
 
     db = journal.db
     if journal.run(run_id) is None:

@@ -32,8 +32,8 @@ import sqlite3
 from collections import OrderedDict
 from typing import Any, Iterable
 
-from agentc.runtime_shims.codec import dumps, loads
-from agentc.runtime_shims.list_prefix import all_immutable, extends
+from agentc.semantics.codec import dumps, loads
+from agentc.semantics.list_prefix import all_immutable, extends
 
 LIST = "list+"
 """Type-tag prefix of a ``channels`` row whose list continues in ``channel_items``."""

@@ -284,7 +284,7 @@ async def wait(
             done, _ = await asyncio.wait({result}, timeout=POLL_S)
             if done:
                 out = result.result()
-                from agentc.runtime_shims.claim_check import resolve_result
+                from agentc.semantics.claim_check import resolve_result
 
                 return RunOutcome(
                     run_id,

@@ -12,7 +12,7 @@ import base64
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
-from agentc.runtime_shims.codec import loads
+from agentc.semantics.codec import loads
 from agentc.runtime_shims.graph_stream import Snapshot
 
 from .stream_source import PolledHistory

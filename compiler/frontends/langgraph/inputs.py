@@ -39,7 +39,7 @@ def _checkable(annotation: Any) -> Any:
 
 
 def validate_input(wf: Workflow, live: Any, value: Any) -> Any:
-    from agentc.runtime_shims.langgraph_calls import Resolver, is_root
+    from agentc.semantics.langgraph_calls import Resolver, is_root
 
     g = wf.graph
     schema = g.input_schema
