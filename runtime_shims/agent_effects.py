@@ -99,7 +99,7 @@ def effect_records(
 def compensate_task(input: dict[str, Any]) -> Outcome:
     """The Conductor failure workflow's task (``targets/conductor/saga.py``): the completed
     compensable effects of the failed execution, compensated in reverse order."""
-    from agentc.semantics.effects import compensate
+    from agentc.runtime_shims.compensators import compensate
 
     run_id = input.get("workflowId") or ""
     done: list[str] = []

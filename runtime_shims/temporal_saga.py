@@ -73,7 +73,7 @@ class SagaRun:
 def compensate_activity() -> Any:
     @activity.defn(name=COMPENSATE)
     def compensate(payload: dict) -> None:
-        from agentc.semantics.effects import compensate as run_compensator
+        from agentc.runtime_shims.compensators import compensate as run_compensator
 
         run_compensator(payload["effect"], payload["run_id"])
 
