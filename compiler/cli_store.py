@@ -1,4 +1,4 @@
-"""``--store URL``: where a process's claim-check blobs live (runtime_shims/blobs.py).
+"""``--store URL``: where a process's claim-check blobs live (semantics/blobs.py).
 
 Given to ``run``, ``resume``, ``simulate`` and ``worker``; without it the ``AGENTC_STORE``
 environment variable, then ``[tool.agentc] store`` in ./pyproject.toml, then the default

@@ -60,7 +60,7 @@ its wrapper, for the others (they start together under the SDK's ``asyncio.gathe
 
 def pack(value: Any) -> str:
     """A value for a payload: inline when small, else a claim-check reference
-    (``runtime_shims/claim_check.py``)."""
+    (``semantics/claim_check.py``)."""
     return claim_check.put_value(value)
 
 

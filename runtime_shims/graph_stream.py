@@ -4,7 +4,7 @@ as the run journals its tasks (docs/langgraph.md, "Streaming").
 The durable run is driven by the local executor or by workflow steps (Temporal, Conductor);
 none of those drives is the caller's, so the caller cannot read LangGraph's stream off
 them. A **follower** produces it instead: it walks the same Pregel frame
-(``runtime_shims/pregel.py``, the one every runtime shares) superstep by superstep and runs
+(``semantics/pregel.py``, the one every runtime shares) superstep by superstep and runs
 nothing: each task's writes come from the run's record (``Source``: the local journal, a
 Temporal history, a Conductor simulation's task outputs), and where the record does not
 hold a task yet the follower waits until it does. Each chunk is built the way LangGraph's

@@ -401,7 +401,7 @@ def _journaled_tool(
         key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{tool_call}")
         context = getattr(ctx, "context", None)
         # the idempotency keys of this call: run id + scope + the call's ordinal among this
-        # tool's calls, never the model's call id (runtime_shims/effects.py)
+        # tool's calls, never the model's call id (semantics/effects.py)
         ordinal, _ = steps.occurrence(f"effect:{agent}:{tool.name}")
         keys = EffectScope(steps.run_id, ordinal)
         effect = Effect(

@@ -1,4 +1,4 @@
-"""Growing list channels travel as chains (runtime_shims/channel_chains.py, issue 11): a
+"""Growing list channels travel as chains (semantics/channel_chains.py, issue 11): a
 step of a LangGraph loop writes what it appended to ``messages``, not the whole list, so
 the bytes a run writes to the claim-check store grow linearly with the run (before: each
 step wrote the whole list as one blob, quadratic in the run's length), and the result is

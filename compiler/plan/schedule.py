@@ -4,7 +4,7 @@
 A *schedule* is what decides the rest of a run apart from state values: which nodes the
 next superstep runs (PULL), which nodes receive ``Send`` packets (PUSH), and how far every
 barrier (waiting edge, deferred node) has got. We explore them by abstract interpretation
-with the very ``Frame`` the engines run (``runtime_shims.pregel``), holding trigger
+with the very ``Frame`` the engines run (``semantics.pregel``), holding trigger
 channels only: for each schedule, every combination of the outcomes its tasks can have
 (static edges; one choice per router, or any subset for routers that return lists; Send;
 ``Command`` gotos) is applied with ``Frame.apply_writes`` and the next schedule read off

@@ -10,7 +10,7 @@ output), so the failure workflow needs nothing else. A compensation branch would
 try/catch Conductor does not have (a SWITCH on the status of every task after it).
 
 The failure workflow has one worker task, ``<root>-saga_compensate``: it runs the
-compensators of the completed effects in reverse order (``runtime_shims/effects.py``).
+compensators of the completed effects in reverse order (``runtime_shims/compensators.py``).
 Conductor retries it (the TaskDef's retries) when a worker dies; the compensators send
 keys derived from their effects', so a service undoes each effect once. A manual
 terminate through the API does not start the failure workflow.
