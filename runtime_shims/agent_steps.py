@@ -45,6 +45,7 @@ from agentc.runtime_shims import external_steps
 from agentc.semantics import cancel_scope, claim_check
 from agentc.runtime_shims import openai_agents_replay as replay
 from agentc.semantics.codec import digest
+from agentc.plan.agents import agent_layout
 from agentc.runtime_shims.protocol import CALLS_KEY, CallTask, Outcome, Status
 
 STEP_ATTEMPTS = 3
@@ -102,8 +103,6 @@ class AgentStepper:
     ``max_turns``, and for an agent-as-tool child the ``scope`` (path of the tool call)."""
 
     def __init__(self, wf: Any, agent: Any) -> None:
-        from agentc.plan.agents import agent_layout
-
         self.wf, self.agent = wf, agent
         self.layout = agent_layout(wf)
 

@@ -27,6 +27,7 @@ from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
 from agentc.semantics import langgraph_calls as lg
 from agentc.runtime_shims import at_most_once, chat_capture, graph_fork, policy_gate
+from agentc.plan.layout import layout
 from agentc.semantics import pregel
 from agentc.semantics.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import (
@@ -57,8 +58,6 @@ class StepWorker:
     wraps, what the Conductor simulator calls, and what each Temporal activity runs."""
 
     def __init__(self, wf: Workflow, entry_obj: Any, lay: Any = None) -> None:
-        from agentc.plan.layout import layout
-
         self.wf = wf
         self.layout = lay or layout(wf)
         self.resolve = Resolver(entry_obj)
