@@ -143,7 +143,8 @@ def run(
     agent's ``RunContextWrapper[T]``, a graph's ``context_schema``); ``context_factory``:
     a callable or REF that builds it (``context`` JSON becomes its keyword arguments);
     ``policy``: an effect policy file (docs/effects.md); ``run_config`` / ``run_hooks`` /
-    ``error_handlers`` / ``session``: an agent system's ``Runner.run`` options (``load``); ``full_result``: an agent run's output
+    ``error_handlers`` / ``session``: an agent system's ``Runner.run`` options (``load``);
+    ``full_result``: an agent run's output
     also holds the SDK's ``RunResult`` as JSON (``agentc.runtime_shims.run_result``).
     ``previous_response_id`` / ``auto_previous_response_id`` / ``conversation_id`` are
     ``Runner.run``'s, refused (AC200, ``server_conversation.py``)."""

@@ -90,7 +90,8 @@ def _use_policy(policy: str | None) -> None:
     default=None,
     type=click.Path(),
     help="policy file (TOML: [effects...], [policies...]), "
-    "as `agentc --policy FILE` [default: [tool.agentc.effects] / [tool.agentc.policies] of ./pyproject.toml]",
+    "as `agentc --policy FILE` [default: [tool.agentc.effects] / [tool.agentc.policies] of "
+    "./pyproject.toml]",
 )
 @run_option_flags
 @_diagnose
@@ -185,7 +186,8 @@ def compile_cmd(
     default=None,
     type=click.Path(),
     help="policy file (TOML: [effects...], [policies...]), "
-    "as `agentc --policy FILE` [default: [tool.agentc.effects] / [tool.agentc.policies] of ./pyproject.toml]",
+    "as `agentc --policy FILE` [default: [tool.agentc.effects] / [tool.agentc.policies] of "
+    "./pyproject.toml]",
 )
 @run_option_flags
 @click.option(
@@ -318,7 +320,8 @@ def _address(address: str | None) -> str:
 
 
 def _command_options(f: Any) -> Any:
-    """``--goto NODE`` (repeatable) and ``--update JSON``: Command(goto=..., update=...) at a breakpoint."""
+    """``--goto NODE`` (repeatable) and ``--update JSON``: Command(goto=..., update=...) at a
+    breakpoint."""
     f = click.option(
         "--update",
         default=None,

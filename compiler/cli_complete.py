@@ -65,7 +65,8 @@ def register(main: click.Group) -> None:
         with_worker: bool,
         state_dir: str,
     ) -> None:
-        """Supply the result of an external node or tool call (docs/policies.md) and continue the run."""
+        """Supply the result of an external node or tool call (docs/policies.md) and continue the
+        run."""
         answer = parse_json(value, "--value")
         if engine == "temporal":
             import asyncio
@@ -80,7 +81,8 @@ def register(main: click.Group) -> None:
                     construct="--address",
                     hint="pass --address HOST:PORT or set TEMPORAL_ADDRESS",
                 )
-            # temporalio's native client can abort the interpreter at exit: leave at once (cli_common)
+            # temporalio's native client can abort the interpreter at exit: leave at once
+            # (cli_common)
             _exit_now(
                 lambda: emit(
                     user_code(

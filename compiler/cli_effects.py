@@ -28,7 +28,8 @@ def register(
         "--forget",
         default=None,
         metavar="KEY",
-        help="an at_most_once call cut off by a crash (or a lost engine attempt) did NOT happen: let the "
+        help="an at_most_once call cut off by a crash (or a lost engine attempt) did NOT happen: "
+        "let the "
         "next resume call it again",
     )
     @_engine_options
@@ -87,7 +88,8 @@ def register(
                     )
 
                 # leave as `agentc resume --engine temporal` does: the native client can crash the
-                # interpreter as it finalizes (exit -11 after a correct answer; cli_common._exit_now)
+                # interpreter as it finalizes (exit -11 after a correct answer;
+                # cli_common._exit_now)
                 _exit_now(body)
                 return
             _show(asyncio.run(ledger(run_id, address)), as_json)

@@ -88,16 +88,19 @@ def register(main: click.Group) -> None:
             click.echo(f"run {r.id}: {r.status} {_when(r.last)} — {verb} its index")
         for r in p.kept:
             click.echo(
-                f"run {r.id}: {r.status or 'in flight'}, last step {_when(r.last)} — kept with its blobs"
+                f"run {r.id}: {r.status or 'in flight'}, last step {_when(r.last)} — kept with "
+                "its blobs"
             )
         for d, m, s in p.delete:
             click.echo(
-                f"blob {d} {s} B modified {_when(m)}{' (named by no run)' if d in p.orphans else ''}"
+                f"blob {d} {s} B modified "
+                f"{_when(m)}{' (named by no run)' if d in p.orphans else ''}"
                 f" — {verb}"
             )
         n = len(p.delete) if dry_run else deleted
         click.echo(
-            f"{verb} {n} blob(s), {p.bytes} B, and {len(p.collectable)} run index(es) from {p.store}; "
+            f"{verb} {n} blob(s), {p.bytes} B, and {len(p.collectable)} run index(es) from "
+            f"{p.store}; "
             f"kept {len(p.kept)} run(s) and {p.protected_old} old blob(s) they name",
             err=True,
         )

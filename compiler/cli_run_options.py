@@ -1,4 +1,5 @@
-"""``--run-config REF``, ``--run-hooks REF``, ``--error-handlers REF`` and ``--session REF``: an agent system's
+"""``--run-config REF``, ``--run-hooks REF``, ``--error-handlers REF`` and ``--session REF``: an
+agent system's
 ``Runner.run`` options on ``agentc compile | run | simulate | worker`` (docs/openai-agents.md,
 "`Runner.run` parameters"). Like ``--policy``, they hold for the one command and every
 in-process worker it starts: they are put in ``$AGENTC_RUN_CONFIG`` / ``$AGENTC_RUN_HOOKS``
@@ -6,7 +7,8 @@ in-process worker it starts: they are put in ``$AGENTC_RUN_CONFIG`` / ``$AGENTC_
 them) and restored when the command ends, so every place that reads the agents in this
 process reads the same options.
 
-``--error-handlers`` and ``--session`` are consumed here (the command never sees it): the decorator puts it in
+``--error-handlers`` and ``--session`` are consumed here (the command never sees it): the decorator
+puts it in
 the environment before the command runs, which is all the command would do with it."""
 
 from __future__ import annotations

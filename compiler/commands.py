@@ -152,7 +152,8 @@ def refuse_compiled(
             "its workflow runs only the superstep schedules compiled from the graph, and the pause "
             "passes no state on",
             construct=f"resume {cmd.describe()}",
-            hint="run the graph with the local target (`agentc run`, then `agentc resume RUN --goto NODE "
+            hint="run the graph with the local target (`agentc run`, then `agentc resume RUN "
+            "--goto NODE "
             "--update JSON`), or resume here without goto/update",
         )
     return value

@@ -91,12 +91,14 @@ def rerun_findings(wf: M.Workflow, live: Any) -> list[Diagnostic]:
                     out.append(
                         Diagnostic(
                             Code.EFFECT_RERUN,
-                            f"node {node.name!r} calls interrupt() after {what} (line {first}): LangGraph re-runs "
+                            f"node {node.name!r} calls interrupt() after {what} (line {first}): "
+                            "LangGraph re-runs "
                             "the node from its top on resume, so the effect happens again",
                             construct=f"node {node.name!r}",
                             file=file,
                             line=line,
-                            hint="send effect_key(config) as the idempotency key and classify the node 'keyed', or "
+                            hint="send effect_key(config) as the idempotency key and classify the "
+                            "node 'keyed', or "
                             "move the effect into a node after the interrupt (docs/effects.md)",
                         )
                     )
@@ -106,14 +108,16 @@ def rerun_findings(wf: M.Workflow, live: Any) -> list[Diagnostic]:
                         Code.EFFECT_RERUN,
                         f"node {node.name!r} has a RetryPolicy and {what} (line {first}): "
                         + (
-                            "agentc does not retry an at_most_once node, the RetryPolicy is not applied"
+                            "agentc does not retry an at_most_once node, the RetryPolicy is not "
+                            "applied"
                             if kind == "at_most_once"
                             else "every retry repeats the effect"
                         ),
                         construct=f"node {node.name!r}",
                         file=file,
                         line=node.source.line if node.source is not None else None,
-                        hint="classify the node 'keyed' and send effect_key(config), or drop the RetryPolicy",
+                        hint="classify the node 'keyed' and send effect_key(config), or drop the "
+                        "RetryPolicy",
                     )
                 )
         out += _batch_findings(wf, graph, resolve)
@@ -157,13 +161,17 @@ def _batch_findings(wf: M.Workflow, graph: M.Graph, resolve: Any) -> list[Diagno
             out.append(
                 Diagnostic(
                     Code.EFFECT_RERUN,
-                    f"tool {name!r} of ToolNode {node.name!r} has an effect (line {min(effects)}) and runs in one "
-                    "task with the other tool calls of the same message: when a sibling call raises, the node "
-                    "re-runs whole (on resume, on each RetryPolicy attempt) and the effect happens again",
+                    f"tool {name!r} of ToolNode {node.name!r} has an effect (line {min(effects)}) "
+                    "and runs in one "
+                    "task with the other tool calls of the same message: when a sibling call "
+                    "raises, the node "
+                    "re-runs whole (on resume, on each RetryPolicy attempt) and the effect "
+                    "happens again",
                     construct=f"node {node.name!r}",
                     file=inspect.getsourcefile(fn),
                     line=min(effects),
-                    hint="classify the node 'keyed' and send effect_key() as the idempotency key, or pass "
+                    hint="classify the node 'keyed' and send effect_key() as the idempotency key, "
+                    "or pass "
                     "handle_tool_errors=True to the ToolNode (docs/effects.md)",
                 )
             )

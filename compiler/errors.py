@@ -77,7 +77,8 @@ class Code(str, enum.Enum):
     TOKEN_BUDGET = "AC315"
     """The run spent its policy's ``max_tokens`` (docs/policies.md)."""
     EXTERNAL_TIMED_OUT = "AC316"
-    """An external step was not completed within its policy ``timeout`` (docs/policies.md "External completion")."""
+    """An external step was not completed within its policy ``timeout`` (docs/policies.md "External
+    completion")."""
     # check / artifacts
     DRIFT = "AC400"
     CONFIG = "AC401"

@@ -68,7 +68,8 @@ def _graph_summary(g: Graph, lines: list[str], indent: str) -> None:
         lines.append(f"{indent}  branch {b.source} --{b.name}()--> {targets}")
     if g.interrupt_before or g.interrupt_after:
         lines.append(
-            f"{indent}  breakpoints before={list(g.interrupt_before)} after={list(g.interrupt_after)}"
+            f"{indent}  breakpoints before={list(g.interrupt_before)} "
+            f"after={list(g.interrupt_after)}"
         )
 
 
@@ -82,7 +83,8 @@ def _agents_summary(wf: Workflow, lines: list[str]) -> None:
         reset = "" if a.reset_tool_choice else ", reset_tool_choice off"
         lines.append(
             f"  agent {a.name!r}: model {a.model or 'default'}, instructions {a.instructions}, "
-            f"output {a.output_type or 'str'}, tool_use_behavior {a.tool_use_behavior}{settings}{reset}"
+            f"output {a.output_type or 'str'}, tool_use_behavior "
+            f"{a.tool_use_behavior}{settings}{reset}"
         )
         for t in a.tools:
             extra = f" -> agent {t.agent!r}" if t.agent else ""

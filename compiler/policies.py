@@ -62,7 +62,8 @@ NOT_YET = {
 }
 """Rules of the docs that a section does not take yet: refused loudly (AC200), not dropped."""
 NODE_TIMEOUT = (
-    "a node's run time is bounded by LangGraph's own TimeoutPolicy, which agentc does not lower yet; a "
+    "a node's run time is bounded by LangGraph's own TimeoutPolicy, which agentc does not lower "
+    "yet; a "
     "policy timeout applies to agents' tools and to external nodes (external = true: how long the "
     'outside work may take, docs/policies.md "External completion")'
 )
@@ -190,7 +191,8 @@ def _read(path: Path, explicit: bool) -> tuple[dict[str, Any] | None, _Where]:
             f"{shown} has no [policies] table",
             construct="policies",
             file=shown,
-            hint="a policy file holds [policies.tools.NAME], [policies.nodes.NAME], [policies.run]; "
+            hint="a policy file holds [policies.tools.NAME], [policies.nodes.NAME], "
+            "[policies.run]; "
             "pyproject.toml holds them under [tool.agentc.policies]",
         )
     return (None, where) if found is None else _table(found, where, shown)
@@ -252,7 +254,8 @@ def _refuse_external(
             why = (
                 "it is an agent used as a tool (its nested run is a child workflow)"
                 if t.kind == "agent"
-                else f"agent {agent.name!r} has a fan-out policy, whose cancellable calls are engine activities"
+                else f"agent {agent.name!r} has a fan-out policy, whose cancellable calls are "
+                "engine activities"
                 if any(
                     f.name == agent.name and (f.mode == "fail_fast" or f.deadline) for f in fanouts
                 )
@@ -410,7 +413,8 @@ def args_schema(
     unknown = sorted(named - set(keys)) if keys is not None else []
     if unknown:
         raise where.error(
-            f"args_schema of tool {name!r} names {', '.join(unknown)}, which the tool does not take",
+            f"args_schema of tool {name!r} names {', '.join(unknown)}, "
+            "which the tool does not take",
             *path,
             hint="it has: " + (", ".join(keys or ()) or "no arguments"),
         )
@@ -551,14 +555,16 @@ def _check_predicate(
     for var, field in _references(tree):
         if var != variable:
             raise where.error(
-                f"the predicate {text!r} reads {var!r}; a {path[0][:-1]} predicate reads {variable!r}",
+                f"the predicate {text!r} reads {var!r}; a {path[0][:-1]} predicate reads "
+                f"{variable!r}",
                 *path,
                 hint=f"write {variable}.NAME",
             )
         if field is not None and keys is not None and field not in keys:
             what = "tool" if path[0] == "tools" else "node input"
             raise where.error(
-                f"the predicate {text!r} reads {variable}.{field}, which {what} {path[1]!r} does not have",
+                f"the predicate {text!r} reads {variable}.{field}, which {what} {path[1]!r} does "
+                "not have",
                 *path,
                 hint="it has: " + (", ".join(keys) or "no arguments"),
             )

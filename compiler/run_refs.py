@@ -1,6 +1,7 @@
 """The REFs naming ``Runner.run``'s options for an OpenAI Agents SDK agent system — a
 ``RunConfig`` (``--run-config``), ``RunHooks`` (``--run-hooks``), ``RunErrorHandlers``
-(``--error-handlers``) and a session factory (``--session``) — and the objects they name (docs/openai-agents.md, "`Runner.run` parameters").
+(``--error-handlers``) and a session factory (``--session``) — and the objects they name
+(docs/openai-agents.md, "`Runner.run` parameters").
 
 A REF is chosen, in this order, from the caller's argument (``agentc.load/compile/run``,
 the CLI options), ``$AGENTC_RUN_CONFIG`` / ``$AGENTC_RUN_HOOKS`` / … (what the CLI sets for the

@@ -92,7 +92,8 @@ class Cassette:
             raise CassetteMismatch(
                 f"the agent no longer behaves as recorded in {self.path} ({why}):\n"
                 + "\n".join(r.diff)
-                + f"\n(record again with `pytest --agentc-record` or {RECORD_ENV}=1 if the change is intended)"
+                + f"\n(record again with `pytest --agentc-record` or {RECORD_ENV}=1 if the change "
+                "is intended)"
             )
         if r.status == "done":
             return r.replayed.output

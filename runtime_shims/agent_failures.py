@@ -117,6 +117,7 @@ def failure(exc: BaseException, wf: Any = None) -> Any:
             f"max_turns exceeded: {exc}",
             construct="max_turns",
             **_at(_sources(wf)[0]),
-            hint="raise it with --recursion-limit (max_turns for agents) or check why the agent loops",
+            hint="raise it with --recursion-limit (max_turns for agents) or check why the agent "
+            "loops",
         )
     return user_failure(exc, wf)

@@ -421,7 +421,8 @@ class AgentStepper:
             out["effects"] = agent_effects.carry(input["effects"], input.get("added") or [])
         tasks: list[CallTask] = []
         for i, c in enumerate(out["calls"]):
-            ref = f"t{out['journal_size']}_{i}"  # unique in the run: every loop iteration adds entries
+            # unique in the run: every loop iteration adds entries
+            ref = f"t{out['journal_size']}_{i}"
             if c["kind"] == "agent_tool":
                 tasks.append(
                     CallTask(

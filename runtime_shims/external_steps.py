@@ -73,7 +73,8 @@ def tool_timeout(wf: Any, tool: str) -> float | None:
     return rule.timeout if rule is not None else None
 
 
-# ---------------------------------------------------------------- which step `agentc complete` means
+# ---------------------------------------------------------------- which step `agentc complete`
+# means
 def step_names(q: dict[str, Any]) -> tuple[str, ...]:
     """The names an external pause answers to: its node, or its tool call id and tool."""
     return tuple(str(q[k]) for k in ("node", "call_id", "tool") if q.get(k) is not None)

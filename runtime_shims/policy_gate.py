@@ -8,7 +8,8 @@ the same rules in the code all of them share:
   activities all run. ``require_approval`` becomes the tool's ``needs_approval`` for the
   drive, so the pause *is* the SDK's approval interruption, made durable by agentc like
   any other (``run_with_decisions``). ``deny``, ``max_calls``, the run's
-  ``max_tool_calls`` and ``args_schema`` are decided in the tool's wrapper before the journal is consulted:
+  ``max_tool_calls`` and ``args_schema`` are decided in the tool's wrapper before the journal is
+  consulted:
   a refused call never becomes a step; the model reads the SDK's rejection text (the
   output of a rejected approval), or the run fails (``on_deny = "fail"``). ``max_turns``
   lowers the SDK's own limit, ``timeout`` the tool's own ``timeout_seconds``; ``max_tokens``
@@ -139,12 +140,18 @@ class ToolGate:
                     f"the arguments of tool {tool!r} do not match the policy's args_schema: {bad}"
                 )
             elif rule is not None and rule.max_calls is not None and n >= rule.max_calls:
-                reason = f"tool {tool!r} was already called {n} time(s); the policy allows {rule.max_calls} per run"
+                reason = (
+                    f"tool {tool!r} was already called {n} time(s); "
+                    f"the policy allows {rule.max_calls} per run"
+                )
             elif (
                 self.policies.run.max_tool_calls is not None
                 and self.total >= self.policies.run.max_tool_calls
             ):
-                reason = f"the run already made {self.total} tool call(s); the policy allows {self.policies.run.max_tool_calls}"
+                reason = (
+                    f"the run already made {self.total} tool call(s); "
+                    f"the policy allows {self.policies.run.max_tool_calls}"
+                )
             else:
                 self.calls[tool] = n + 1
                 self.total += 1

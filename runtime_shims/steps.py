@@ -7,7 +7,8 @@ The protocol (every worker task):
   (by step reference), plus ``_input`` (the run's input) where the run may start
   here. The latest one that finished a superstep (highest ``step`` with a ``next``) holds
   the Pregel frame to continue from; stale outputs from earlier loop iterations lose.
-* output (``protocol.StepOutput``): ``{agentc, status, step, next, frame, sends}`` when the task completes a
+* output (``protocol.StepOutput``): ``{agentc, status, step, next, frame, sends}`` when the task
+completes a
   superstep (a single-task step, a barrier), ``{agentc, status, step, task, writes}`` for
   one task of a parallel step, ``{status: "interrupted", interrupts}`` when a node called
   ``interrupt()``. ``next`` is the id of the next superstep's schedule in the compiled
@@ -90,7 +91,8 @@ class StepWorker:
         try:
             if kind is None:
                 raise _Terminal(
-                    f"{Code.GRAPH_CHANGED.value}: task type {task_type!r} is not part of this agent "
+                    f"{Code.GRAPH_CHANGED.value}: task type {task_type!r} is not part of this "
+                    "agent "
                     "(the worker and the registered workflow come from different code)"
                 )
             if input.get("plan") != self.layout.plan_id:
@@ -227,7 +229,8 @@ class StepWorker:
             slots = input.get("interrupt_slots")
             if slots is not None and len(resume) >= slots:
                 raise _Terminal(
-                    f"{Code.UNSUPPORTED.value}: node {name!r} called interrupt() {len(resume) + 1} times; agentc found "
+                    f"{Code.UNSUPPORTED.value}: node {name!r} called interrupt() "
+                    f"{len(resume) + 1} times; agentc found "
                     f"{slots} call site(s) at compile time, so the workflow has no HUMAN task left "
                     "for it (use the local target for nodes that interrupt in a loop)"
                 ) from None
@@ -276,7 +279,10 @@ class StepWorker:
                 else lg.retry_decision(node.retry, ctx["attempt"], exc, self.resolve)
             )  # at_most_once: terminal
             site, inside = failure_site(exc, node.source, source_files(self.wf), node.call.qualname)
-            reason = f"{Code.NODE_FAILED.value}: node {name!r} failed{inside}: {type(exc).__name__}: {exc}"
+            reason = (
+                f"{Code.NODE_FAILED.value}: node {name!r} failed{inside}: "
+                f"{type(exc).__name__}: {exc}"
+            )
             out = {
                 "error": reason,
                 "traceback": traceback.format_exc(),
@@ -332,7 +338,8 @@ class StepWorker:
         missing = [t.key for t in tasks if t.key not in writes]
         if missing:
             raise _Terminal(
-                f"{Code.GRAPH_CHANGED.value}: barrier of block {block} has no result for tasks {missing}"
+                f"{Code.GRAPH_CHANGED.value}: barrier of block {block} has no result for tasks "
+                f"{missing}"
             )
         stops = [o.stop for o in mine if o.stop]
         if stops:
@@ -348,7 +355,8 @@ class StepWorker:
             best = StepOutput(frame=pregel.to_json(frame), next=nxt)
         if best is None or best.next != -1:
             raise _Terminal(
-                f"{Code.GRAPH_CHANGED.value}: the run reached its end task before its last superstep"
+                f"{Code.GRAPH_CHANGED.value}: the run reached its end task before its last "
+                "superstep"
             )
         if best.parent_command:
             from langgraph.types import Command
@@ -380,7 +388,8 @@ class StepWorker:
             frame, block, tasks = self._enter(level, {"prev": input.get("prev")}, ctx)
             if block != input["fold"]:
                 raise _Terminal(
-                    f"{Code.GRAPH_CHANGED.value}: expected superstep block {input['fold']}, found {block}"
+                    f"{Code.GRAPH_CHANGED.value}: expected superstep block {input['fold']}, found "
+                    f"{block}"
                 )
             writes = self._gather(frame, block, tasks, _part_outputs(input.get("parts") or {}))
             frame, nt, nxt = self._advance(level, frame, tasks, writes)
@@ -399,9 +408,12 @@ class StepWorker:
             frame, tasks, nxt = self._started(level, prev["_input"], input, ctx)
             if nxt == -1:  # the plan ran a task here: its prediction of START's routers was wrong
                 raise _Terminal(
-                    f"{Code.UNSUPPORTED.value}: the run ends at START where the compiled plan runs a "
-                    "task; a router of START returned a destination agentc could not predict — declare "
-                    "its targets (path_map / Literal, a list[...] return annotation when it returns "
+                    f"{Code.UNSUPPORTED.value}: the run ends at START where the compiled plan "
+                    "runs a "
+                    "task; a router of START returned a destination agentc could not predict — "
+                    "declare "
+                    "its targets (path_map / Literal, a list[...] return annotation when it "
+                    "returns "
                     "several) and recompile"
                 )
             return frame, nxt, tasks
@@ -413,7 +425,8 @@ class StepWorker:
         )
         if pregel.schedule_key(frame, tasks) != expected:
             raise _Terminal(
-                f"{Code.GRAPH_CHANGED.value}: superstep {frame.step} does not match compiled block {block}"
+                f"{Code.GRAPH_CHANGED.value}: superstep {frame.step} does not match compiled "
+                f"block {block}"
             )
         return frame, block, tasks
 

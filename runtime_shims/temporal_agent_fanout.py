@@ -97,7 +97,8 @@ async def scoped_run_steps(run: Any, turn: dict[str, Any]) -> dict[str, Any]:
         if failure is None:
             message = (
                 (
-                    f"AC311: the parallel tool calls of agent {fan.get('node')!r} did not finish within their "
+                    f"AC311: the parallel tool calls of agent {fan.get('node')!r} did not finish "
+                    "within their "
                     f"deadline of {fan.get('deadline'):g} s; {len(pending)} call(s) were cancelled"
                 )
                 if timed_out

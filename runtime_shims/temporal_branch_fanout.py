@@ -87,7 +87,8 @@ async def scoped_steps(run: Any, fan: dict[str, Any], steps: list[list[Any]]) ->
         if failure is None:
             message = (
                 (
-                    f"AC311: the fan-out of {fan.get('node')!r} did not finish within its deadline of "
+                    f"AC311: the fan-out of {fan.get('node')!r} did not finish within its "
+                    "deadline of "
                     f"{fan.get('deadline'):g} s; {len(pending)} task(s) were cancelled"
                 )
                 if timed_out

@@ -108,7 +108,8 @@ class _EngineRun:
                 ):
                     raise  # a saga with completed effects: compensate (temporal_saga)
                 error = cause.message
-                # what the failed attempt's invoked graphs left (nested_graphs): the re-run continues them
+                # what the failed attempt's invoked graphs left (nested_graphs): the re-run
+                # continues them
                 carry = details.get("carry")
             finally:
                 self.activities_running -= 1
@@ -297,7 +298,8 @@ class AgentWorkflow(_EngineRun, SagaRun):
         self.out[ref] = {t.ref: r for t, r in zip(group.tasks, results)}
 
     async def branches(self, fan: dict[str, Any], steps: list[list[Any]]) -> None:
-        """Parallel branches under a fan-out policy (``temporal_branch_fanout``, docs/policies.md)."""
+        """Parallel branches under a fan-out policy (``temporal_branch_fanout``,
+        docs/policies.md)."""
         await temporal_branch_fanout.scoped_steps(self, fan, steps)
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
@@ -380,7 +382,8 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
                 return await self._activity(call.task_type, call.input)
             return await self._child(call.task_type, call.input, f"{wid}.{call.ref}")
 
-        # every call's outcome, so a sibling's failure does not hide completed effects (temporal_saga)
+        # every call's outcome, so a sibling's failure does not hide completed effects
+        # (temporal_saga)
         results = await asyncio.gather(*(one(c) for c in calls), return_exceptions=True)
         for r in results:
             self.keep_effect(r)

@@ -12,7 +12,8 @@ step key → entry text (an inline value or a reference), stored as a chain — 
 holds the entries added since its ``base`` — so a step writes what it added, not the whole
 run; every ``CHAIN_MAX`` links the chain is flattened into one manifest so a worker that
 starts cold reads a bounded number of links. A manifest small enough stays inline
-(``journal:`` + its JSON in base64: no ``$`` or braces), a larger one is a blob like any value. Manifests are immutable
+(``journal:`` + its JSON in base64: no ``$`` or braces), a larger one is a blob like any value.
+Manifests are immutable
 and content-addressed, so a worker keeps the ones it read (``_MANIFESTS``).
 """
 

@@ -344,7 +344,8 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
             "langgraph_path": cc.path,
             "langgraph_checkpoint_ns": ns,
         },
-        "callbacks": [],  # push_message looks for stream handlers here (none: agentc does not stream)
+        # push_message looks for stream handlers here (none: agentc does not stream)
+        "callbacks": [],
         "recursion_limit": cc.recursion_limit,
         "run_name": node,
     }

@@ -154,7 +154,8 @@ def fork_on_engine(
             construct="--engine",
             hint="a local fork: agentc fork RUN_ID --at N (no --engine)",
         )
-    # the answers it started with, shown where the original got them (as a local fork's diff shows them)
+    # the answers it started with, shown where the original got them (as a local fork's diff shows
+    # them)
     forked = answers_in_place(
         h, history(outcome.run_id, engine=engine, address=address, state_dir=state_dir)
     )

@@ -89,8 +89,10 @@ def plan_for(
             h,
             engine,
             f"the record no longer holds superstep(s) {missing} before the fork point",
-            "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run that "
-            "continued as new keeps its last run's history; fork at a later step, or on the local executor",
+            "a Conductor DO_WHILE keeps its last iterations only (keepLastN) and a Temporal run "
+            "that "
+            "continued as new keeps its last run's history; fork at a later step, or on the local "
+            "executor",
         )
     graph = wf.graph if wf is not None and wf.body.kind == "graph" else None
     if (

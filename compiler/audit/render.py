@@ -30,14 +30,16 @@ def line(e: Event) -> str:
             body = _short(d.get("input", d.get("writes")))
         case "node":
             where = f"{e.ns}/" if e.ns else ""
-            body = f"{where}step {e.step} {e.name}  writes {_short({c: v for c, v in d.get('writes', [])})}"
+            writes = _short({c: v for c, v in d.get("writes", [])})
+            body = f"{where}step {e.step} {e.name}  writes {writes}"
         case "model":
             where = (
                 f"{e.ns + '/' if e.ns else ''}step {e.step} "
                 if e.ns != "agents" and e.step is not None
                 else ""
             )
-            body = f"{where}{e.name}  request {d.get('request_digest')}  → {_short(_model_summary(d.get('response')))}"
+            summary = _short(_model_summary(d.get("response")))
+            body = f"{where}{e.name}  request {d.get('request_digest')}  → {summary}"
         case "tool":
             body = f"{e.name}({_short(d.get('arguments'), 60)})  → {_short(d.get('result'), 60)}"
         case "guardrail":
@@ -88,7 +90,8 @@ def _chat_summary(message: dict[str, Any]) -> list[str]:
 
 def text(h: History) -> str:
     head = [
-        f"run {h.run_id}  {h.kind} {h.workflow}  entry {h.entry or '-'}  engine {h.engine}  status {h.status}"
+        f"run {h.run_id}  {h.kind} {h.workflow}  entry {h.entry or '-'}  engine {h.engine}  "
+        f"status {h.status}"
     ]
     if h.origin:
         o = h.origin

@@ -131,8 +131,10 @@ def _fit_node(wf: Any, e: Event, value: Any) -> Any:
     unknown = sorted(set(value or {}) - known)
     if unknown:
         raise ValueError(
-            f"{', '.join(map(repr, unknown))} {'is not a state key' if len(unknown) == 1 else 'are not state keys'} "
-            f"of graph {graph.name!r} (keys: {', '.join(sorted(k for k in known if not k.startswith(('branch:', '__'))))})"
+            f"{', '.join(map(repr, unknown))} "
+            f"{'is not a state key' if len(unknown) == 1 else 'are not state keys'} "
+            f"of graph {graph.name!r} (keys: "
+            f"{', '.join(sorted(k for k in known if not k.startswith(('branch:', '__'))))})"
         )
     return value
 
@@ -186,10 +188,12 @@ def fit(wf: Any, e: Event, value: Any) -> Any:
 
 def _set_hint(kind: str) -> str:
     return {
-        "model": 'e.g. --set \'[{"type": "function_call", "name": "TOOL", "arguments": "{}", "call_id": "c1"}]\' '
+        "model": 'e.g. --set \'[{"type": "function_call", "name": "TOOL", "arguments": "{}", '
+        '"call_id": "c1"}]\' '
         "or a message item; `agentc history RUN --json` shows the recorded items",
         "tool": "any JSON: it becomes the tool's result",
-        "node": 'the node\'s return value, e.g. --set \'{"messages": [{"type": "ai", "content": "hi"}]}\'',
+        "node": 'the node\'s return value, e.g. --set \'{"messages": [{"type": "ai", "content": '
+        '"hi"}]}\'',
     }.get(kind, "choose a node, model or tool event")
 
 

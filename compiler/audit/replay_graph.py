@@ -100,7 +100,8 @@ class ReplayExecutor(LocalExecutor):
 
     def _pause_breakpoint(self, frame: Any, ns: str, when: str, tasks: list[Any]) -> None:
         """A breakpoint the recorded run went past (it has writes of the step that follows)
-        does not pause the replay; the recorded run's continuation was ``resume`` without a value."""
+        does not pause the replay; the recorded run's continuation was ``resume`` without a
+        value."""
         if self.journal.load_writes(self.run_id, ns, frame.step):
             return
         super()._pause_breakpoint(frame, ns, when, tasks)

@@ -27,9 +27,11 @@ def read(
             return reader(obj, entry=entry, level=level, warnings=warnings)
     raise AgentcError(
         Code.NOT_AN_AGENT,
-        f"{entry or 'object'} is a {type(obj).__module__}.{type(obj).__qualname__}, not an agent agentc can compile",
+        f"{entry or 'object'} is a {type(obj).__module__}.{type(obj).__qualname__}, not an agent "
+        "agentc can compile",
         construct=entry or type(obj).__qualname__,
-        hint="point the REF at a LangGraph StateGraph or compiled graph (e.g. myapp.agent:graph) or at an "
+        hint="point the REF at a LangGraph StateGraph or compiled graph (e.g. myapp.agent:graph) "
+        "or at an "
         "openai-agents Agent (e.g. myapp.agents:triage); Python code that orchestrates several "
         "Runner.run calls cannot be read: compile each agent it runs",
     )

@@ -169,7 +169,8 @@ class _NodeBase(_Frozen):
     retry: tuple[RetryPolicy, ...] = ()
     defer: bool = False
     destinations: tuple[str, ...] = ()
-    """Declared ``Command(goto=...)`` destinations (``Command[Literal[...]]`` or ``destinations=``)."""
+    """Declared ``Command(goto=...)`` destinations (``Command[Literal[...]]`` or
+    ``destinations=``)."""
     goto_many: bool = False
     """The node may name several destinations in one ``Command(goto=[...])``."""
     interrupts: tuple[InterruptPoint, ...] = ()
@@ -264,7 +265,8 @@ class Graph(_Frozen):
     interrupt_before: tuple[str, ...] = ()
     interrupt_after: tuple[str, ...] = ()
     recursion_limit: int = 10007
-    """LangGraph's default (``agentc.compat.langgraph.DEFAULT_RECURSION_LIMIT``); counts supersteps."""
+    """LangGraph's default (``agentc.compat.langgraph.DEFAULT_RECURSION_LIMIT``); counts
+    supersteps."""
 
     def walk(self) -> tuple["Graph", ...]:
         """This graph and every subgraph nested in its nodes, outermost first."""

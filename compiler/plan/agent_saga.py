@@ -51,7 +51,8 @@ def compensable_tools(wf: Workflow) -> list[str]:
                 raise AgentcError(
                     Code.UNSUPPORTED,
                     f"compensable tool {t.name!r} of agent {a.name!r}, which runs "
-                    "inside an agent used as a tool: the engines compensate the root run's tools only",
+                    "inside an agent used as a tool: the engines compensate the root run's tools "
+                    "only",
                     construct=f"{a.name}.tools[{t.name!r}]",
                     source=t.source,
                     hint="run it on the local target, or make the tool keyed (docs/effects.md)",

@@ -148,6 +148,7 @@ def _refuse(level: Level) -> None:
                     f"node {t!r} receives Send packets and is a subgraph or calls interrupt()",
                     construct=f"Send({t!r}, ...)",
                     source=node.source,
-                    hint="the conductor and temporal targets run Send targets as parallel leaf steps, "
+                    hint="the conductor and temporal targets run Send targets as parallel leaf "
+                    "steps, "
                     "which cannot pause or nest; use the local target for this graph",
                 )

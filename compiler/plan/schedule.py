@@ -149,7 +149,8 @@ def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
             if len(ids) >= max_schedules:
                 raise AgentcError(
                     Code.UNSUPPORTED,
-                    f"graph {graph.name!r} has more than {max_schedules} distinct superstep schedules",
+                    f"graph {graph.name!r} has more than {max_schedules} distinct superstep "
+                    "schedules",
                     construct=f"graph {graph.name!r}",
                     source=graph.source,
                     hint="agentc lowers a graph through its finite set of superstep schedules; "
@@ -174,7 +175,8 @@ def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
                 f"a superstep of graph {graph.name!r} has {combos} possible outcome combinations",
                 construct="nodes " + ", ".join(t.name for t in ts),
                 source=graph.source,
-                hint="declare router targets so fewer outcomes are possible, or use the local target",
+                hint="declare router targets so fewer outcomes are possible, or use the local "
+                "target",
             )
         nexts: set[int] = set()
         for combo in itertools.product(*per_task):

@@ -14,9 +14,11 @@ The agent loop (``compiler/plan/agents.py``) is one DO_WHILE::
 Every agent used as a tool gets a WorkflowDef of its own with the same loop (its model
 steps run the nested run). The model step builds the dynamic fork's task list and inputs
 itself; what it puts there is base64 only (dynamic-fork inputs are evaluated as
-expressions, docs/conductor.md "Forks and joins"), and every ``${}`` in the definitions names one of our
+expressions, docs/conductor.md "Forks and joins"), and every ``${}`` in the definitions names one of
+our
 own refs. The next model step merges the JOIN output, the HUMAN decisions and the previous
-journal (the latest iteration's, by docs/conductor.md "DO_WHILE"'s loop-reference rule); merging by key makes
+journal (the latest iteration's, by docs/conductor.md "DO_WHILE"'s loop-reference rule); merging by
+key makes
 stale outputs of earlier iterations harmless.
 """
 

@@ -62,10 +62,12 @@ def stopped(sim: Any, task: dict[str, Any]) -> RunFailed:
     key, what = rec.get("key"), f"{rec.get('target', 'node')} {rec.get('name')!r}"
     return RunFailed(
         Code.EFFECT_UNCERTAIN,
-        f"simulation {sim.run_id}: {what} is at_most_once and a previous attempt was cut off during the "
+        f"simulation {sim.run_id}: {what} is at_most_once and a previous attempt was cut off "
+        "during the "
         f"call (key {key}): whether its effect happened is unknown, so it is not called again",
         construct=what,
-        hint=f"check the service; if it did not happen: `agentc effects {sim.run_id} --forget {key} "
+        hint=f"check the service; if it did not happen: `agentc effects {sim.run_id} --forget "
+        f"{key} "
         f"--engine conductor` then `agentc simulate --resume {sim.run_id}`; to undo the run: "
         f"`agentc cancel {sim.run_id} --engine conductor`",
     )

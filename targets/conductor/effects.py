@@ -101,7 +101,8 @@ def cancel(sim: Any) -> Any:
             f"simulation {sim.run_id} already ended ({ex['status']})",
             construct=sim.run_id,
             hint="only a running or waiting run can be cancelled; a failed "
-            "run was compensated by its failure workflow (`agentc effects RUN_ID --engine conductor`)",
+            "run was compensated by its failure workflow (`agentc effects RUN_ID --engine "
+            "conductor`)",
         )
     sim.sim.terminate(sim.workflow_id, CANCEL_REASON)
     failure = sim.artifact["workflows"][sim.root].get("failureWorkflow")

@@ -35,7 +35,8 @@ from .fanout import stamp_branches
 
 OWNER = "agentc@example.com"
 TIMEOUT_S = 3600
-"""Default TaskDef timeoutSeconds/responseTimeoutSeconds (explicit: docs/conductor.md "TaskDef defaults" defaults differ)."""
+"""Default TaskDef timeoutSeconds/responseTimeoutSeconds (explicit: docs/conductor.md "TaskDef
+defaults" defaults differ)."""
 INFRA_RETRIES = 2
 """Retries for a task whose worker died (TIMED_OUT); user exceptions follow RetryPolicy."""
 KEEP_LAST = 2
@@ -289,7 +290,8 @@ class _LevelLowerer:
             inputs = ["input", "context", "fork"]
         self.res.workflows[self.name] = workflow_def(
             self.name,
-            f"agentc: LangGraph graph {' > '.join((self.wf.name, *self.path))!r} from {self.wf.entry}",
+            f"agentc: LangGraph graph {' > '.join((self.wf.name, *self.path))!r} from "
+            f"{self.wf.entry}",
             self.res.plan_id,
             inputs,
             output,
@@ -344,7 +346,7 @@ class _LevelLowerer:
                 chain, finals_n = self._node(n, b.id)
                 if (
                     len(finals_n) > 1
-                ):  # a JOIN needs a task that always runs last (docs/conductor.md "Forks and joins")
+                ):  # a JOIN needs a task that always runs last (docs/conductor.md, Forks and joins)
                     done = self.refs.take(f"done_{n}")
                     chain.append(
                         {

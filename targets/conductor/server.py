@@ -150,7 +150,8 @@ def deploy(
             w = workflows[n]
             how = "PUT (create or replace)" if overwrite else "POST (create)"
             lines.append(
-                f"workflow {n} v{w.get('version', 1)}: {len(w.get('tasks') or [])} top-level tasks, "
+                f"workflow {n} v{w.get('version', 1)}: {len(w.get('tasks') or [])} top-level "
+                "tasks, "
                 f"{how} -> {url}"
             )
     finally:
@@ -216,7 +217,8 @@ def _server_error(url: str, endpoint: str, what: str, overwrite: bool, exc: Any)
             f"cannot reach the Conductor server at {url}: {exc.reason}",
             construct=url,
             details={"status": 0},
-            hint="check the --server URL (e.g. http://localhost:8080/api) and that the server is up",
+            hint="check the --server URL (e.g. http://localhost:8080/api) "
+            "and that the server is up",
         )
     body = _body(exc)
     server_msg = body.get("message") if isinstance(body, dict) else None
@@ -242,15 +244,20 @@ def _server_error(url: str, endpoint: str, what: str, overwrite: bool, exc: Any)
     if status in (401, 403):
         hint = (
             "the server wants credentials: pass an auth key and secret "
-            "(or set CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET) with the rights to register metadata"
+            "(or set CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET) with the rights to register "
+            "metadata"
         )
     elif status == 404:
         hint = f"no Conductor API at {url}; the URL should be the server's API base, e.g. http://localhost:8080/api"
     elif status == 409 and not overwrite:
-        hint = "the definition already exists on the server; deploy without --no-overwrite to replace it"
+        hint = (
+            "the definition already exists on the server; "
+            "deploy without --no-overwrite to replace it"
+        )
     elif status == 400 and problems:
         hint = (
-            "the server's registration rules rejected the compiled definitions; check them offline with "
+            "the server's registration rules rejected the compiled definitions; check them "
+            "offline with "
             "`agentc validate DIR --server all` and report the mismatch (it is an agentc bug)"
         )
     elif status >= 500:

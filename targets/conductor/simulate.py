@@ -3,7 +3,8 @@ of ``agentc run`` — the final state as JSON, or a run id and the pending inter
 HUMAN task waits (exit 3), continued with ``--resume RUN_ID --value JSON``.
 
 The workflow JSON executed is the one in the artifact folder (what a user would register),
-by ``simulator.Simulator`` (Conductor's runtime semantics, docs/conductor.md "Conductor semantics the emulator follows"); its worker
+by ``simulator.Simulator`` (Conductor's runtime semantics, docs/conductor.md "Conductor semantics
+the emulator follows"); its worker
 tasks are served in process by ``runtime_shims.steps`` with the user's code.
 A paused simulation is saved as JSON so a later process can resume it. Every simulation has
 its own random run id (the simulator's execution ids, ``wf-1``..., are per simulator and
@@ -62,14 +63,16 @@ class Simulation:
         if worker.layout.plan_id != artifact["manifest"]["plan"]:
             raise AgentcError(
                 Code.GRAPH_CHANGED,
-                f"the artifact was compiled from a different graph than {artifact['manifest']['entry']}",
+                "the artifact was compiled from a different graph than "
+                f"{artifact['manifest']['entry']}",
                 construct=artifact["manifest"]["entry"],
                 hint="recompile with `agentc compile ... --target conductor`",
             )
         from . import fanout
         from .external_tasks import unpolled
 
-        # a fan-out policy: concurrent pollers, as a deployment's workers (targets/conductor/fanout.py);
+        # a fan-out policy: concurrent pollers, as a deployment's workers
+        # (targets/conductor/fanout.py);
         # external steps' tasks: no worker polls them (external_tasks.py)
         self.sim = Simulator(
             artifact["workflows"],
@@ -85,7 +88,8 @@ class Simulation:
         self.lineage: dict[str, Any] | None = None
         """A fork's origin (``targets/conductor/fork.py``), kept in the saved simulation."""
         self.forgotten: dict[str, str] = {}
-        """Uncertain at_most_once calls a human said did not happen: key → task id (at_most_once.py)."""
+        """Uncertain at_most_once calls a human said did not happen: key → task id
+        (at_most_once.py)."""
         self.observe: Any = None
         """Called with each worker task's output and task type once it completed (``--stream``:
         ``stream_source.py``, ``graph_stream_source.py``)."""
@@ -175,7 +179,8 @@ class Simulation:
         return self.start_input(wf_input)
 
     def start_input(self, wf_input: dict[str, Any], run_id: str | None = None) -> Any:
-        """Start the root workflow with a prepared input (a fork's: ``targets/conductor/fork.py``)."""
+        """Start the root workflow with a prepared input (a fork's:
+        ``targets/conductor/fork.py``)."""
         self.run_id = run_id or uuid.uuid4().hex
         self.workflow_id = self.sim.start(self.root, wf_input)
         return self._drive()
@@ -195,7 +200,8 @@ class Simulation:
                     f"simulation {self.run_id} waits on an uncertain at_most_once "
                     "call, not for an answer",
                     construct=self.run_id,
-                    hint="decide with `agentc effects RUN_ID --forget KEY --engine conductor`, then "
+                    hint="decide with `agentc effects RUN_ID --forget KEY --engine conductor`, "
+                    "then "
                     "resume without --value",
                 )
             at_most_once.retry(self)  # blocked on an uncertain at_most_once call: a human decided

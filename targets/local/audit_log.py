@@ -117,7 +117,8 @@ def verify(
             )
             return (
                 i,
-                f"audit entry {i} ({n['kind']} {n['task'] or ''}): {what}, or an entry before it was removed",
+                f"audit entry {i} ({n['kind']} {n['task'] or ''}): {what}, or an entry before it "
+                "was removed",
             )
         prev = n["digest"]
     return None

@@ -69,7 +69,8 @@ def save(
         n = 0 if row[0] is None else row[0] + 1
     t, v = dumps({"digest": request, "message": message})
     db.execute(
-        "INSERT INTO chat_calls(run_id, ns, step, task, n, node, digest, t, v) VALUES(?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO chat_calls(run_id, ns, step, task, n, node, digest, t, v) "
+        "VALUES(?,?,?,?,?,?,?,?,?)",
         (run_id, ns, step, task, n, node, request, t, v),
     )
     audit_log.note(db, run_id, "chat", ns, step, task, {"n": n}, v)
@@ -83,7 +84,8 @@ def rows(
     return [
         (n, d, loads(t, v)["message"])
         for n, d, t, v in db.execute(
-            "SELECT n, digest, t, v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? ORDER BY n",
+            "SELECT n, digest, t, v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? "
+            "ORDER BY n",
             (run_id, ns, step, task),
         )
     ]
@@ -102,7 +104,8 @@ def event(db: sqlite3.Connection, run_id: str, note: dict[str, Any]) -> Event | 
     """The ``model`` event of an audit note of kind ``chat`` (``history.read``)."""
     ns, step, task, n = note["ns"], note["step"], note["task"], note["info"].get("n")
     row = db.execute(
-        "SELECT node, digest, t, v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? AND n=?",
+        "SELECT node, digest, t, v FROM chat_calls WHERE run_id=? AND ns=? AND step=? AND task=? "
+        "AND n=?",
         (run_id, ns, step, task, n),
     ).fetchone()
     if row is None:

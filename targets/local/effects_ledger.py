@@ -79,12 +79,14 @@ def start(
     start time and arguments)."""
     at, av = dumps(args)
     db.execute(
-        "INSERT OR IGNORE INTO effects(run_id, key, name, target, class, path, compensator, status, started,"
+        "INSERT OR IGNORE INTO effects(run_id, key, name, target, class, path, compensator, "
+        "status, started,"
         " args_t, args) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
         (run_id, key, name, target, kind, path, compensator, "started", time.time(), at, av),
     )
     db.execute(
-        "UPDATE effects SET status='started', error=NULL WHERE run_id=? AND key=? AND status!='done'",
+        "UPDATE effects SET status='started', error=NULL WHERE run_id=? AND key=? AND "
+        "status!='done'",
         (run_id, key),
     )
 
@@ -172,7 +174,8 @@ def to_compensate(db: Any, run_id: str) -> list[dict[str, Any]]:
 
 def comp_start(db: Any, run_id: str, key: str) -> None:
     db.execute(
-        "UPDATE effects SET comp_status='started', comp_started=COALESCE(comp_started, ?), comp_error=NULL"
+        "UPDATE effects SET comp_status='started', comp_started=COALESCE(comp_started, ?), "
+        "comp_error=NULL"
         " WHERE run_id=? AND key=?",
         (time.time(), run_id, key),
     )

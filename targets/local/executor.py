@@ -243,7 +243,8 @@ class LocalExecutor:
             if frame.step > frame.stop:
                 raise RunFailed(
                     Code.RECURSION_LIMIT,
-                    f"recursion limit of {self.recursion_limit} reached without hitting a stop condition",
+                    f"recursion limit of {self.recursion_limit} reached without hitting a stop "
+                    "condition",
                     construct=f"graph {graph.name!r}",
                     source=graph.source,
                     hint="raise it with --recursion-limit, or check the loop's exit condition",
@@ -370,7 +371,8 @@ class LocalExecutor:
             f"node {task.name!r} failed{inside}: {type(exc).__name__}: {exc}",
             construct=f"node {task.name!r}",
             **site,
-            hint=f"fix the node, then continue with `agentc resume {self.run_id}`; completed nodes are not re-run",
+            hint=f"fix the node, then continue with `agentc resume {self.run_id}`; completed "
+            "nodes are not re-run",
             details={"traceback": res.tb},
         )
 

@@ -69,7 +69,8 @@ class Fanout:
                         f"deadline of {p.deadline:g} s; {len(pending)} task(s) were cancelled",
                         construct=f"fanout {p.name!r}",
                         source=src,
-                        hint="raise the deadline, or resume the run to run the cancelled tasks again",
+                        hint="raise the deadline, or resume the run to run the cancelled tasks "
+                        "again",
                     )
                 for fut in done:
                     res = fut.result()

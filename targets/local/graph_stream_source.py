@@ -37,7 +37,8 @@ class JournalWrites:
         if db is not None:
             try:
                 rows = db.execute(
-                    "SELECT rowid, step, task, t, v FROM writes WHERE run_id=? AND ns='' AND rowid>? "
+                    "SELECT rowid, step, task, t, v FROM writes WHERE run_id=? AND ns='' AND "
+                    "rowid>? "
                     "ORDER BY rowid",
                     (self.run_id, self.rowid),
                 ).fetchall()

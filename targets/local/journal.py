@@ -153,7 +153,8 @@ class Journal:
         ct, cv = dumps(context)
         now = time.time()
         self.db.execute(
-            "INSERT INTO runs(run_id, entry, workflow, ir, status, created, updated, interrupts, context_t, context)"
+            "INSERT INTO runs(run_id, entry, workflow, ir, status, created, updated, interrupts, "
+            "context_t, context)"
             " VALUES(?,?,?,?,?,?,?,?,?,?)",
             (run_id, entry, workflow, ir_json, "running", now, now, "[]", ct, cv),
         )
@@ -193,7 +194,8 @@ class Journal:
         """Every run, with the status a user needs: a ``running`` run whose driver died is
         ``crashed`` (or ``interrupted`` when it let go), see ``lease.effective_status``."""
         rows = self.db.execute(
-            "SELECT run_id, workflow, entry, status, created, updated FROM runs ORDER BY created, run_id"
+            "SELECT run_id, workflow, entry, status, created, updated FROM runs ORDER BY created, "
+            "run_id"
         ).fetchall()
         out = []
         for r in rows:
@@ -215,7 +217,8 @@ class Journal:
     ) -> None:
         ot, ov = dumps(output) if output is not None else (None, None)
         self.db.execute(
-            "UPDATE runs SET status=?, updated=?, interrupts=?, error=?, output_t=?, output=? WHERE run_id=?",
+            "UPDATE runs SET status=?, updated=?, interrupts=?, error=?, output_t=?, output=? "
+            "WHERE run_id=?",
             (status, time.time(), json.dumps(interrupts or []), error, ot, ov, run_id),
         )
         audit_log.note(self.db, run_id, "status", info={"status": status, "error": error}, value=ov)
@@ -264,7 +267,8 @@ class Journal:
     ) -> None:
         t, v = dumps(writes)
         self.db.execute(
-            "INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) "
+            "VALUES(?,?,?,?,?,?,?)",
             (run_id, ns, step, task, node, t, v),
         )
         audit_log.note(self.db, run_id, "node", ns, step, task, value=v)
@@ -291,7 +295,8 @@ class Journal:
         guardrail result), keyed by what identifies it on replay."""
         t, v = dumps(value)
         self.db.execute(
-            "INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) VALUES(?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO writes(run_id, ns, step, task, node, t, v) "
+            "VALUES(?,?,?,?,?,?,?)",
             (run_id, "agents", 0, key, kind, t, v),
         )
         audit_log.note(self.db, run_id, kind, "agents", 0, key, value=v)

@@ -83,7 +83,8 @@ class ListItems:
     def __init__(self) -> None:
         self.known: OrderedDict[tuple[str, str, str], tuple[tuple[Any, ...], int]] = OrderedDict()
         self.plain: set[tuple[str, str, str]] = set()
-        """Channels known to have no ``channel_items`` rows (a plain value's step skips the delete)."""
+        """Channels known to have no ``channel_items`` rows (a plain value's step skips the
+        delete)."""
 
     def forget(self, run_id: str | None = None) -> None:
         """Drop the copies of ``run_id`` (every run: None), e.g. when its lease is taken

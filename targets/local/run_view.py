@@ -77,7 +77,8 @@ class RunView:
             out = []
             counts = dict(
                 db.execute(
-                    "SELECT run_id, COUNT(*) FROM writes WHERE node NOT IN ('__start__', 'input') GROUP BY run_id"
+                    "SELECT run_id, COUNT(*) FROM writes WHERE node NOT IN ('__start__', 'input') "
+                    "GROUP BY run_id"
                 )
             )
             for rid, wf, entry, st, created, updated, interrupts in db.execute(

@@ -64,7 +64,8 @@ class JournalSource:
         if db is None:
             return Snapshot({}, {}, state)
         for rowid, key, t, v in db.execute(
-            "SELECT rowid, task, t, v FROM writes WHERE run_id=? AND ns='agents' AND rowid>? ORDER BY rowid",
+            "SELECT rowid, task, t, v FROM writes WHERE run_id=? AND ns='agents' AND rowid>? "
+            "ORDER BY rowid",
             (self.run_id, self.rowid),
         ):
             self.rowid = rowid

@@ -35,7 +35,9 @@ class Event:
     ``agentc fork --at`` takes), None for what is not a history event (what the run waits
     for, its error, its output)."""
 
-    kind: str  # input | node | model | tool | guardrail | hook | answer | decision | retry | pending | error | output
+    # input | node | model | tool | guardrail | hook | answer | decision | retry | pending | error |
+    # output
+    kind: str
     title: str
     ns: str = ""
     step: int | None = None

@@ -106,7 +106,8 @@ def _artifact(
                 "task_queue": default_task_queue(root),
                 "run": {
                     "worker": f"agentc worker temporal {wf.entry} --address HOST:PORT",
-                    "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT --input JSON",
+                    "start": f"agentc run {wf.entry} --engine temporal --address HOST:PORT "
+                    "--input JSON",
                 },
             },
             indent=2,

@@ -55,7 +55,8 @@ async def waiting_steps(client: Any, run_id: str) -> list[dict[str, Any]]:
             Code.CONFIG,
             f"no worker answered run {run_id}'s queries",
             construct=run_id,
-            hint="start a worker for it (agentc worker temporal REF --address ...) or pass --with-worker",
+            hint="start a worker for it (agentc worker temporal REF --address ...) or pass "
+            "--with-worker",
         )
     return [
         p

@@ -96,7 +96,8 @@ def agents_module(wf: Any, lay: Any) -> str:
                 "workflow_type": name,
                 "class_name": class_name(name),
                 "root": False,
-                "doc": f"Agent {agent!r}'s tool {tool!r}: an agent run as a tool, as a child workflow.",
+                "doc": f"Agent {agent!r}'s tool {tool!r}: an agent run as a tool, as a child "
+                "workflow.",
                 "saga": False,
             }
         )  # its compensable tools are refused (AC200, docs/effects.md)
@@ -109,7 +110,8 @@ def agents_module(wf: Any, lay: Any) -> str:
     )
     return format_source(
         _template("agents.py.jinja2").render(
-            title=f"Temporal workflows for OpenAI Agents SDK agent system {wf.name!r} (entry {wf.entry!r}).",
+            title=f"Temporal workflows for OpenAI Agents SDK agent system {wf.name!r} (entry "
+            f"{wf.entry!r}).",
             plan=lay.plan_id,
             model_type=lay.model_type,
             default_policy=policy(),
@@ -210,7 +212,8 @@ class ModuleWriter:
             policies.append((lv.node_types[n], "DEFAULT_POLICY" if p == default else p))
         policies += [(lv.special_types[k], "DEFAULT_POLICY") for k in sorted(lv.special_types)]
         return _template().render(
-            title=f"Temporal workflow for LangGraph graph {' > '.join((wf.name, *lv.path))!r} (entry {wf.entry!r}).",
+            title=f"Temporal workflow for LangGraph graph {' > '.join((wf.name, *lv.path))!r} "
+            f"(entry {wf.entry!r}).",
             uses_gather=uses_gather,
             plan=self.lay.plan_id,
             default_policy=default,

@@ -140,7 +140,8 @@ async def forget(run_id: str, key: str, address: str, *, client: Any = None) -> 
             Code.CONFIG,
             f"no worker answered run {run_id}'s queries",
             construct=run_id,
-            hint="start a worker for it (`agentc worker temporal REF --address ...`), then try again",
+            hint="start a worker for it (`agentc worker temporal REF --address ...`), then try "
+            "again",
         )
     owner = next((p.get("workflow_id", run_id) for p in pending if p.get("effect") == key), None)
     if owner is None:

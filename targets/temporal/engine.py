@@ -299,7 +299,8 @@ async def wait(
                     raise no_worker(
                         f"run {run_id} waits on the server",
                         q,
-                        f"no worker answered it for {no_worker_s:.0f} s (none polls task queue {q!r}, "
+                        f"no worker answered it for {no_worker_s:.0f} s (none polls task queue "
+                        f"{q!r}, "
                         "or the ones Temporal lists have stopped)",
                     )
                 continue
@@ -446,7 +447,8 @@ async def resume(
     if desc.status != WorkflowExecutionStatus.RUNNING:
         status = desc.status.name.lower() if desc.status else "closed"
         why = (
-            ": it stopped on an error retrying cannot fix (bad input, invalid update, recursion limit, "
+            ": it stopped on an error retrying cannot fix (bad input, invalid update, recursion "
+            "limit, "
             "changed graph); a run whose node failed waits for a retry instead"
             if status == "failed"
             else ""

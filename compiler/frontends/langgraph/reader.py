@@ -311,7 +311,8 @@ class _Reader:
                     f"cache_policy on node {name!r} is ignored",
                     construct=f"add_node({name!r}, cache_policy=...)",
                     file=None,
-                    hint="the durable journal already avoids re-running completed nodes; results are unchanged",
+                    hint="the durable journal already avoids re-running completed nodes; results "
+                    "are unchanged",
                 ),
                 self.level,
             )
@@ -407,11 +408,13 @@ class _Reader:
                     self.warnings.add(
                         Diagnostic(
                             Code.DYNAMIC_TARGETS,
-                            f"conditional edge {src} -> {bname}() declares no targets: every node is a possible target",
+                            f"conditional edge {src} -> {bname}() declares no targets: every node "
+                            "is a possible target",
                             construct=f"add_conditional_edges({src!r}, {bname})",
                             file=ref.source.file if ref.source else None,
                             line=ref.source.line if ref.source else None,
-                            hint="pass a path_map or annotate the router's return type with Literal[...] so "
+                            hint="pass a path_map or annotate the router's return type with "
+                            "Literal[...] so "
                             "targets can show the real control flow",
                         ),
                         self.level,

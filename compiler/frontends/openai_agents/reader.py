@@ -188,9 +188,11 @@ def read(
             warnings.refuse(
                 Diagnostic(
                     Code.UNSUPPORTED,
-                    f"agent {agent.name!r} uses MCP servers, whose tool lists are fetched at run time",
+                    f"agent {agent.name!r} uses MCP servers, whose tool lists are fetched at run "
+                    "time",
                     construct=f"Agent({agent.name!r}).mcp_servers",
-                    hint="a replayed durable run could see a different tool list; wrap the MCP calls "
+                    hint="a replayed durable run could see a different tool list; wrap the MCP "
+                    "calls "
                     "you need in @function_tool functions, or run this agent with Runner.run",
                 ),
                 level,

@@ -21,7 +21,8 @@ from .reader import _src, stable
 
 REFUSED = {
     "sandbox": "SandboxAgent execution runs outside the journal",
-    "tool_execution": "the engines run the tool calls of one response as parallel steps of their own, "
+    "tool_execution": "the engines run the tool calls of one response as parallel steps of their "
+    "own, "
     "so a concurrency bound or pre-approval guardrails would not be the SDK's",
 }
 """RunConfig fields agentc cannot honour durably, with the reason (refused when set)."""

@@ -223,11 +223,13 @@ class Decider:
             wt = _get_task_by_ref(wf["workflowDefinition"], task["referenceTaskName"]) or {}
         return wt.get("taskDefinition")
 
-    # ---------------------------------------------------------------- retries (docs/conductor.md "Retries")
+    # ---------------------------------------------------------------- retries (docs/conductor.md
+    # "Retries")
 
     def _retry(self, task_def: dict | None, wt: dict | None, task: dict, wf: dict) -> dict | None:
         """``DeciderService.retry``: a new attempt of a failed task, None when an optional or
-        permissive task has run out of retries; otherwise the workflow ends (docs/conductor.md "Workflow output and status")."""
+        permissive task has run out of retries; otherwise the workflow ends (docs/conductor.md
+        "Workflow output and status")."""
         if task_def is None:
             task_def = self._registered_def(task["taskDefName"])
         allowed = 0
@@ -297,7 +299,8 @@ class Decider:
         cap = _int(_td(task_def, "maxRetryDelaySeconds"))
         return cap if 0 < cap < delay else delay
 
-    # ---------------------------------------------------------------- timeouts (docs/conductor.md "Timeouts and failure workflows")
+    # ---------------------------------------------------------------- timeouts (docs/conductor.md
+    # "Timeouts and failure workflows")
 
     def _check_workflow_timeout(self, wf: dict) -> None:
         definition = wf["workflowDefinition"]
@@ -334,7 +337,8 @@ class Decider:
         if policy == "TIME_OUT_WF":
             raise _Terminate(reason, TIMED_OUT, task)
 
-    # ---------------------------------------------------------------- ending (docs/conductor.md "Workflow output and status", docs/conductor.md "Timeouts and failure workflows")
+    # ---------------------------------------------------------------- ending (docs/conductor.md
+    # "Workflow output and status", docs/conductor.md "Timeouts and failure workflows")
 
     def _update_output(self, wf: dict, task: dict | None) -> None:
         """``DeciderService.updateWorkflowOutput``: a successful TERMINATE's output, else the

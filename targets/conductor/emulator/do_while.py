@@ -75,7 +75,8 @@ class DoWhile:
             again = self._loop_condition(wf, task)
         except _ScriptFailure as exc:
             task["reasonForIncompletion"] = (
-                f"Unable to evaluate condition {java_string(wt.get('loopCondition'))}, exception {exc}"
+                f"Unable to evaluate condition {java_string(wt.get('loopCondition'))}, exception "
+                f"{exc}"
             )
             self._set_status(task, FAILED_WITH_TERMINAL_ERROR)
             return True
@@ -147,7 +148,8 @@ class DoWhile:
         loop_over = task["workflowTask"].get("loopOver") or []
         if not loop_over:
             raise SimulationError(
-                f"DO_WHILE {task['referenceTaskName']} has an empty loopOver, which crashes the server"
+                f"DO_WHILE {task['referenceTaskName']} has an empty loopOver, which crashes the "
+                "server"
             )
         iteration = task["iteration"]
         mapped = self._tasks_to_schedule(wf, loop_over[0], task["retryCount"])

@@ -1,4 +1,5 @@
-"""Conductor's input resolution: ``${…}`` references in task inputs (docs/conductor.md "Input resolution").
+"""Conductor's input resolution: ``${…}`` references in task inputs (docs/conductor.md "Input
+resolution").
 
 This is a port of ``core/…/core/utils/ParametersUtils.java`` (conductor-oss ``b54f0d4``):
 
@@ -8,7 +9,8 @@ This is a port of ``core/…/core/utils/ParametersUtils.java`` (conductor-oss ``
 * :func:`build_document` is the map the paths are read from (``workflow`` + one entry per task
   reference name), built from a Workflow-execution JSON.
 * :func:`java_string` is Java's ``Objects.toString``, which Conductor uses whenever a reference
-  is only *part* of a string, and which SWITCH/DECISION use for the case key (docs/conductor.md "SWITCH").
+  is only *part* of a string, and which SWITCH/DECISION use for the case key (docs/conductor.md
+  "SWITCH").
 
 Paths are read with :mod:`agentc.targets.conductor.emulator.jsonpath` (Jayway semantics with
 SUPPRESS_EXCEPTIONS: anything missing is ``None``, an indefinite path gives a list).
@@ -40,7 +42,8 @@ __all__ = [
     "strip_iteration",
 ]
 
-#: ``EnvUtils.SystemParameters``: names that are never read as JSON paths (docs/conductor.md "Input resolution" step 4).
+# : ``EnvUtils.SystemParameters``: names that are never read as JSON paths (docs/conductor.md "Input
+# resolution" step 4).
 SYSTEM_PARAMETERS = ("CPEWF_TASK_ID", "NETFLIX_ENV", "NETFLIX_STACK")
 
 _SECRETS_PREFIX = "workflow.secrets."
@@ -115,7 +118,8 @@ def strip_iteration(ref: str) -> str:
 
 
 def build_document(execution: Mapping[str, Any]) -> dict[str, Any]:
-    """The map ``${…}`` paths are evaluated against (docs/conductor.md "Input resolution" "Document"), from a
+    """The map ``${…}`` paths are evaluated against (docs/conductor.md "Input resolution"
+    "Document"), from a
     Workflow-execution JSON (``workflowId``, ``input``, ``tasks`` …).
 
     ``workflow`` holds the workflow's fields. Each task adds an entry under its reference
@@ -221,7 +225,8 @@ def resolve(
     task_id: str | None = None,
     env: Mapping[str, Any] | None = None,
 ) -> Any:
-    """Resolve every ``${…}`` in ``template`` against ``document`` (docs/conductor.md "Input resolution"). Returns a new
+    """Resolve every ``${…}`` in ``template`` against ``document`` (docs/conductor.md "Input
+    resolution"). Returns a new
     value; the template and the document are not modified.
 
     Maps and lists are walked (keys are never resolved), other scalars are copied. In a
@@ -255,7 +260,8 @@ def resolve_input(
 
     With a TaskDef, the keys of its ``inputTemplate`` are added first when missing
     (put-if-absent), and after resolution any key whose value came out null is replaced by
-    the *raw* inputTemplate value for that key (docs/conductor.md "Input resolution"). Mappers that pass no TaskDef (WAIT,
+    the *raw* inputTemplate value for that key (docs/conductor.md "Input resolution"). Mappers that
+    pass no TaskDef (WAIT,
     HUMAN, TERMINATE, SET_VARIABLE, SWITCH, FORK, SUB_WORKFLOW) call this with ``task_def=None``."""
     params: dict[str, Any] = dict(copy.deepcopy(dict(parameters or {})))
     template = task_def.get("inputTemplate") if task_def else None

@@ -1,8 +1,10 @@
 """JavaScript for Conductor scripts, run in V8 (mini-racer) — the one engine agentc uses.
 
 Conductor evaluates SWITCH ``javascript`` expressions, INLINE scripts and DO_WHILE
-``loopCondition`` with GraalJS, ``$`` bound to the task input (docs/conductor.md "SWITCH", "INLINE and LAMBDA",
-"DO_WHILE"). The validator only needs a syntax check (docs/conductor.md "Registration rules", B15/B16); the simulator needs
+``loopCondition`` with GraalJS, ``$`` bound to the task input (docs/conductor.md "SWITCH", "INLINE
+and LAMBDA",
+"DO_WHILE"). The validator only needs a syntax check (docs/conductor.md "Registration rules",
+B15/B16); the simulator needs
 evaluation. Both go through this module so there is a single engine and one place that
 decides how ``$`` is bound: as a plain JSON value, which matches GraalJS for the property
 access and arithmetic agentc's own templates use (docs/conductor.md "JavaScript").
@@ -63,7 +65,8 @@ def syntax_error(script: str) -> str | None:
 def evaluate(script: str, dollar: Any, timeout_s: float = 4.0) -> Any:
     """Value of the script's last statement with ``$`` = ``dollar`` (JSON-able).
 
-    Conversion of the result follows docs/conductor.md "SWITCH": undefined → None, numbers that are integral
+    Conversion of the result follows docs/conductor.md "SWITCH": undefined → None, numbers that are
+    integral
     → int, arrays → list, objects → dict."""
     ctx = _ctx()
     payload = json.dumps(dollar)

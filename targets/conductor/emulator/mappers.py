@@ -76,7 +76,8 @@ class TaskMappers:
             task["endTime"] = self.now
         return task
 
-    # ---------------------------------------------------------------- SIMPLE / DYNAMIC / USER_DEFINED (docs/conductor.md "Worker tasks")
+    # ---------------------------------------------------------------- SIMPLE / DYNAMIC /
+    # USER_DEFINED (docs/conductor.md "Worker tasks")
 
     def _map_simple(self, ctx: _Ctx) -> list[dict]:
         """``SimpleTaskMapper``: queued for the worker polling ``name``."""
@@ -174,7 +175,8 @@ class TaskMappers:
         except js.ScriptError as exc:
             raise _ScriptFailure(_script_message(str(exc))) from None
 
-    # ---------------------------------------------------------------- SWITCH / DECISION (docs/conductor.md "SWITCH")
+    # ---------------------------------------------------------------- SWITCH / DECISION
+    # (docs/conductor.md "SWITCH")
 
     def _map_switch(self, ctx: _Ctx) -> list[dict]:
         """``SwitchTaskMapper``: evaluate, then schedule the first task of the chosen branch.
@@ -259,7 +261,8 @@ class TaskMappers:
             task["inputData"]["hasChildren"] = "true"
         return out
 
-    # ---------------------------------------------------------------- INLINE / LAMBDA (docs/conductor.md "INLINE and LAMBDA")
+    # ---------------------------------------------------------------- INLINE / LAMBDA
+    # (docs/conductor.md "INLINE and LAMBDA")
 
     def _map_script(self, ctx: _Ctx, task_type: str) -> list[dict]:
         """INLINE and LAMBDA: IN_PROGRESS with the resolved input (TaskDef template applied)."""
@@ -397,7 +400,8 @@ class TaskMappers:
         join_wt = self._join_after(
             wf,
             wt.get("taskReferenceName"),
-            "Dynamic join definition is not followed by a join task.  Check the workflow definition.",
+            "Dynamic join definition is not followed by a join task.  Check the workflow "
+            "definition.",
         )
         join = self._task_model(
             _Ctx(self, wf, join_wt, {}, 0, None, "JOIN"),
@@ -421,7 +425,8 @@ class TaskMappers:
             value = task_input.get(key)
             if value is not None and not isinstance(value, str):
                 raise SimulationError(
-                    f"FORK_JOIN_DYNAMIC {wt.get('taskReferenceName')!r}: input {key} must be a string "
+                    f"FORK_JOIN_DYNAMIC {wt.get('taskReferenceName')!r}: input {key} must be a "
+                    "string "
                     f"(the server casts it to String), got {java_string(value)}"
                 )
             return value
@@ -523,7 +528,8 @@ class TaskMappers:
             tasks.append(dyn)
         return tasks, inputs
 
-    # ---------------------------------------------------------------- DO_WHILE (docs/conductor.md "DO_WHILE")
+    # ---------------------------------------------------------------- DO_WHILE (docs/conductor.md
+    # "DO_WHILE")
 
     def _map_do_while(self, ctx: _Ctx) -> list[dict]:
         wt = ctx.wt
@@ -543,7 +549,8 @@ class TaskMappers:
             )
         ]
 
-    # ---------------------------------------------------------------- WAIT / HUMAN (docs/conductor.md "WAIT and HUMAN")
+    # ---------------------------------------------------------------- WAIT / HUMAN
+    # (docs/conductor.md "WAIT and HUMAN")
 
     def _map_wait(self, ctx: _Ctx) -> list[dict]:
         """``WaitTaskMapper``: ``duration`` or ``until`` set the wake-up time on the virtual
@@ -596,7 +603,8 @@ class TaskMappers:
             )
         ]
 
-    # ---------------------------------------------------------------- TERMINATE / SET_VARIABLE / NOOP (docs/conductor.md "TERMINATE, SET_VARIABLE, NOOP")
+    # ---------------------------------------------------------------- TERMINATE / SET_VARIABLE /
+    # NOOP (docs/conductor.md "TERMINATE, SET_VARIABLE, NOOP")
 
     def _map_terminate(self, ctx: _Ctx) -> list[dict]:
         return [
@@ -619,7 +627,8 @@ class TaskMappers:
     def _map_noop(self, ctx: _Ctx) -> list[dict]:
         return [self._task_model(ctx, taskType="NOOP", startTime=self.now, status=IN_PROGRESS)]
 
-    # ---------------------------------------------------------------- SUB_WORKFLOW / START_WORKFLOW (docs/conductor.md "Sub-workflows")
+    # ---------------------------------------------------------------- SUB_WORKFLOW / START_WORKFLOW
+    # (docs/conductor.md "Sub-workflows")
 
     def _map_sub_workflow(self, ctx: _Ctx) -> list[dict]:
         """``SubWorkflowTaskMapper``: subWorkflowParam fields are resolved as expressions;

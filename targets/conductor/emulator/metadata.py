@@ -109,7 +109,8 @@ def _get_task_by_ref(definition: Mapping[str, Any], ref: str) -> dict | None:
 
 
 def _get_next_task(definition: Mapping[str, Any], ref: str) -> dict | None:
-    """``WorkflowDef.getNextTask``: the WorkflowTask to schedule after ``ref`` (docs/conductor.md "Scheduling (the decider)")."""
+    """``WorkflowDef.getNextTask``: the WorkflowTask to schedule after ``ref`` (docs/conductor.md
+    "Scheduling (the decider)")."""
     wt = _get_task_by_ref(definition, ref)
     if wt is not None and _wt_type(wt) == "TERMINATE":
         return None
@@ -150,7 +151,8 @@ def _short(wf: Mapping[str, Any]) -> str:
 
 
 def _is_agent(definition: Mapping[str, Any]) -> bool:
-    """``WorkflowDef.isAgent``: metadata ``agent_sdk`` or ``agentDef`` present (docs/conductor.md "Forks and joins")."""
+    """``WorkflowDef.isAgent``: metadata ``agent_sdk`` or ``agentDef`` present (docs/conductor.md
+    "Forks and joins")."""
     meta = definition.get("metadata") or {}
     return meta.get("agent_sdk") is not None or meta.get("agentDef") is not None
 

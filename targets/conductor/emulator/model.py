@@ -84,7 +84,8 @@ _TASKDEF_DEFAULTS: dict[str, Any] = {
     "backoffScaleFactor": 1,
     "responseTimeoutSeconds": 3600,
 }
-# WorkflowTestService.operators: task types the test endpoint never mocks (docs/conductor.md "The test endpoint")
+# WorkflowTestService.operators: task types the test endpoint never mocks (docs/conductor.md "The
+# test endpoint")
 _TEST_OPERATORS = {
     "JOIN",
     "DO_WHILE",

@@ -1,4 +1,5 @@
-"""Run Conductor WorkflowDefs offline, by the server's runtime semantics (docs/conductor.md "Conductor semantics the emulator follows").
+"""Run Conductor WorkflowDefs offline, by the server's runtime semantics (docs/conductor.md
+"Conductor semantics the emulator follows").
 
 No Conductor server can run here, so this is how agentc tests the workflows it emits (and how
 users test theirs with ``agentc simulate``). It executes *any* WorkflowDef JSON, not only
@@ -9,15 +10,19 @@ at commit ``b54f0d4``; each method names the Java it follows.
 
 The model, in short:
 
-* Every workflow keeps a task list in scheduling order. A *decide* pass (docs/conductor.md "Scheduling (the decider)") retries or
-  fails terminal-unsuccessful tasks (docs/conductor.md "Retries", docs/conductor.md "Timeouts and failure workflows"), schedules the successors of terminal
+* Every workflow keeps a task list in scheduling order. A *decide* pass (docs/conductor.md
+"Scheduling (the decider)") retries or
+  fails terminal-unsuccessful tasks (docs/conductor.md "Retries", docs/conductor.md "Timeouts and
+  failure workflows"), schedules the successors of terminal
   tasks (dedup by reference name), runs the synchronous system tasks (SWITCH, INLINE,
-  DO_WHILE, SET_VARIABLE, TERMINATE …) and checks for completion (docs/conductor.md "Workflow output and status"). It repeats while
+  DO_WHILE, SET_VARIABLE, TERMINATE …) and checks for completion (docs/conductor.md "Workflow output
+  and status"). It repeats while
   the state changes.
 * Asynchronous system tasks (JOIN, WAIT, SUB_WORKFLOW, START_WORKFLOW) are evaluated by the
   driver (:meth:`Simulator.run`), as Conductor's system-task workers would.
 * SIMPLE / DYNAMIC / unknown-type tasks go to the ``worker`` callback, in process and
-  synchronously (docs/conductor.md "Worker tasks"); each result is applied like ``POST /api/tasks`` and the workflow is
+  synchronously (docs/conductor.md "Worker tasks"); each result is applied like ``POST /api/tasks``
+  and the workflow is
   decided again.
 * Time is a virtual clock (milliseconds): retry delays, ``startDelay``, WAIT and timeouts
   never sleep. ``run`` can jump the clock to the next timer when nothing else can move
@@ -102,7 +107,8 @@ __all__ = [
 
 
 class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, SystemTasks):
-    """Executes WorkflowDefs the way a conductor-oss server would (docs/conductor.md "Conductor semantics the emulator follows").
+    """Executes WorkflowDefs the way a conductor-oss server would (docs/conductor.md "Conductor
+    semantics the emulator follows").
 
     ``definitions`` maps a workflow name to its WorkflowDef JSON (or to a list of them, one
     per version; ``version`` defaults to 1). ``task_defs`` maps a task name to its TaskDef
@@ -305,7 +311,8 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
         *,
         reason: str = "",
     ) -> None:
-        """An external task update (``POST /api/tasks``, docs/conductor.md "WAIT and HUMAN"): ``status`` is COMPLETED,
+        """An external task update (``POST /api/tasks``, docs/conductor.md "WAIT and HUMAN"):
+        ``status`` is COMPLETED,
         FAILED, FAILED_WITH_TERMINAL_ERROR or IN_PROGRESS; ``output`` *replaces* the task's
         outputData. The task is found by id anywhere under ``workflow_id``, or by reference
         name in ``workflow_id`` (the latest attempt; ``ref`` also matches ``ref__N``). The
@@ -322,7 +329,8 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
         self._decide(wf)
 
     def run_test_request(self, request: Mapping[str, Any]) -> dict:
-        """``POST /api/workflow/test`` (docs/conductor.md "The test endpoint"): start ``request`` (a WorkflowTestRequest:
+        """``POST /api/workflow/test`` (docs/conductor.md "The test endpoint"): start ``request`` (a
+        WorkflowTestRequest:
         ``name``/``version`` or an inline ``workflowDef``, ``input``, ``correlationId``) and
         answer every pending non-operator task — worker tasks, but also HUMAN, WAIT,
         START_WORKFLOW — with the next mock in ``taskRefToMockOutput[ref as scheduled]``
@@ -492,7 +500,8 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
         task_id: str | None = None,
         task_def: Mapping[str, Any] | None = None,
     ) -> dict:
-        """A task input resolved against ``wf`` (docs/conductor.md "Input resolution"); the document is only built when the
+        """A task input resolved against ``wf`` (docs/conductor.md "Input resolution"); the document
+        is only built when the
         template (or the TaskDef's inputTemplate) has a reference in it."""
         params = params if isinstance(params, Mapping) else {}
         needed = _mentions_reference(params) or _mentions_reference(

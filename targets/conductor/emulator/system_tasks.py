@@ -99,7 +99,8 @@ class SystemTasks:
         self._set_status(task, COMPLETED)
         return True
 
-    # ---------------------------------------------------------------- FORK / JOIN (docs/conductor.md "Forks and joins")
+    # ---------------------------------------------------------------- FORK / JOIN
+    # (docs/conductor.md "Forks and joins")
 
     def _join_after(self, wf: dict, fork_ref: str, message: str) -> dict:
         join = _get_next_task(wf["workflowDefinition"], fork_ref)
@@ -249,7 +250,8 @@ class SystemTasks:
             if size > _MAX_VARIABLES_BYTES:
                 wf["variables"] = before
                 task["reasonForIncompletion"] = (
-                    f"The variables payload size: {size} of workflow: {wf['workflowId']} is greater "
+                    f"The variables payload size: {size} of workflow: {wf['workflowId']} is "
+                    "greater "
                     f"than the permissible limit: {_MAX_VARIABLES_BYTES // 1024} kilobytes"
                 )
                 self._set_status(task, FAILED_WITH_TERMINAL_ERROR)

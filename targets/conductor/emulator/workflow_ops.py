@@ -60,7 +60,8 @@ class WorkflowOps:
             definition = self._lookup_definition(name, version) if name is not None else None
             if definition is None:
                 raise _NotFound(
-                    f"No such workflow defined. name={java_string(name)}, version={java_string(version)}"
+                    f"No such workflow defined. name={java_string(name)}, "
+                    f"version={java_string(version)}"
                 )
         else:
             definition = copy.deepcopy(definition)
@@ -68,7 +69,8 @@ class WorkflowOps:
         self._state["counters"]["workflow"] += 1
         wid = f"wf-{self._state['counters']['workflow']}"
         def_version = definition.get("version", 1)
-        if input:  # docs/conductor.md "Input resolution": the inputTemplate only fills in a non-empty input
+        # docs/conductor.md "Input resolution": the inputTemplate only fills in a non-empty input
+        if input:
             for key, value in copy.deepcopy(definition.get("inputTemplate") or {}).items():
                 input.setdefault(key, value)
         wf = {
@@ -102,7 +104,8 @@ class WorkflowOps:
     def _populate(self, definition: dict) -> None:
         """``MetadataMapperService.populateWorkflowTaskWithDefinition``: every WorkflowTask
         without an inline ``taskDefinition`` gets the registered TaskDef, or an ad-hoc one
-        (retryCount 3 for SIMPLE; retryCount 0 and responseTimeout 0 for other types, docs/conductor.md "Retries")."""
+        (retryCount 3 for SIMPLE; retryCount 0 and responseTimeout 0 for other types,
+        docs/conductor.md "Retries")."""
         for wt in _collect_tasks(definition.get("tasks") or []):
             name = wt.get("name")
             if (
@@ -219,7 +222,8 @@ class WorkflowOps:
         server refused its input)."""
         if self._worker is None:
             raise SimulationError(
-                f"task {task['referenceTaskName']} ({task['taskType']}) needs a worker and none was given"
+                f"task {task['referenceTaskName']} ({task['taskType']}) needs a worker and none "
+                "was given"
             )
         self._spend()
         task["pollCount"] += 1
@@ -289,7 +293,8 @@ class WorkflowOps:
         ``callback_after`` seconds; with no callback it waits for :meth:`complete_task`."""
         if status not in _WORKER_RESULT_STATUSES:
             raise SimulationError(
-                f"task result status must be one of {sorted(_WORKER_RESULT_STATUSES)}, not {status!r}"
+                f"task result status must be one of {sorted(_WORKER_RESULT_STATUSES)}, not "
+                f"{status!r}"
             )
         if output is not None and not isinstance(output, Mapping):
             raise SimulationError(f"task output must be a JSON object, not {type(output).__name__}")
@@ -305,7 +310,8 @@ class WorkflowOps:
         self._set_status(task, new_status)
         self._bump()
 
-    # ---------------------------------------------------------------- decide (docs/conductor.md "Scheduling (the decider)")
+    # ---------------------------------------------------------------- decide (docs/conductor.md
+    # "Scheduling (the decider)")
 
     def _decide(self, wf: dict) -> None:
         """``WorkflowExecutorOps.decide``: decide, add the new tasks, start them, execute the
@@ -385,13 +391,17 @@ class WorkflowOps:
         return started
 
     def _end_execution(self, wf: dict, terminate_task: dict | None) -> None:
-        """``WorkflowExecutorOps.endExecution`` (docs/conductor.md "TERMINATE, SET_VARIABLE, NOOP" TERMINATE, docs/conductor.md "Workflow output and status")."""
+        """``WorkflowExecutorOps.endExecution`` (docs/conductor.md "TERMINATE, SET_VARIABLE, NOOP"
+        TERMINATE, docs/conductor.md "Workflow output and status")."""
         if terminate_task is not None:
             status = terminate_task["inputData"].get("terminationStatus")
             reason = terminate_task["inputData"].get("terminationReason")
             reason = None if reason is None else java_string(reason)
             if reason is None or not reason.strip():
-                reason = f"Workflow is {java_string(status)} by TERMINATE task: {terminate_task['taskId']}"
+                reason = (
+                    f"Workflow is {java_string(status)} by TERMINATE task: "
+                    f"{terminate_task['taskId']}"
+                )
             if status in (FAILED, TERMINATED):
                 self._set_wf_status(wf, status)
                 self._terminate(wf, _Terminate(reason, status, terminate_task))

@@ -1,7 +1,8 @@
 """Jayway JsonPath, as Conductor uses it: compile check and null-suppressing read.
 
 Conductor resolves every ``${path}`` with Jayway JsonPath (``ParametersUtils``, conductor.md
-"Input resolution") and checks at registration that the path *compiles* (docs/conductor.md "Registration rules", B9b). Two
+"Input resolution") and checks at registration that the path *compiles* (docs/conductor.md
+"Registration rules", B9b). Two
 behaviours matter and no Python JSONPath library has them:
 
 * **What compiles.** Jayway's ``PathCompiler`` is a hand-written scanner with quirks that

@@ -2,8 +2,10 @@
 
 Conductor checks a definition only when it is registered, and a real server cannot run
 here (docs/conductor.md "Why an emulator"). This module re-implements the registration checks of
-docs/conductor.md "Registration rules" (rules B1–B30, each message names the rule id and the Java file it comes
-from) and the version differences of docs/conductor.md "Version differences", plus lints (``L…``) for mistakes the server
+docs/conductor.md "Registration rules" (rules B1–B30, each message names the rule id and the Java
+file it comes
+from) and the version differences of docs/conductor.md "Version differences", plus lints (``L…``)
+for mistakes the server
 accepts but that fail or misbehave at run time. It works on any Conductor JSON, not only
 agentc's output.
 
@@ -30,13 +32,15 @@ Server profiles (``server=``), each the newest behaviour of a release line as sh
 ``all``          the union of every profile's rules — what a definition must satisfy to
                  register on every version above. agentc validates its own output with it.
 
-Scope (docs/conductor.md "Registration rules"): the per-task rules B10–B29 apply to tasks Bean Validation
+Scope (docs/conductor.md "Registration rules"): the per-task rules B10–B29 apply to tasks Bean
+Validation
 reaches — top-level tasks, ``decisionCases``/``defaultCase`` values and ``forkTasks``
 branches, recursively — but **not** ``loopOver``. Tasks under a DO_WHILE are checked with
 the same rules under lint ids ``L-loop-B…``, because they fail at run time instead.
 
 Rule ids: ``B1``…``B29`` and ``BV-…`` (server registration), ``TD1``…``TD11`` (TaskDef,
-docs/conductor.md "TaskDef defaults"), ``A1`` (JSON that Jackson cannot bind: HTTP 500), ``J1``/``J2`` (not JSON / not a
+docs/conductor.md "TaskDef defaults"), ``A1`` (JSON that Jackson cannot bind: HTTP 500),
+``J1``/``J2`` (not JSON / not a
 definition), ``L1``…``L15`` and ``L-loop-…`` (agentc lints, source ``agentc lint``).
 
 Layout: :mod:`.common` (profiles, violations, the document/task contexts and the ``@_rule``

@@ -332,7 +332,8 @@ def _b9_paths(value: str) -> list[str]:
 
 
 def _runtime_paths(value: str) -> list[str]:
-    """ParametersUtils' scan (docs/conductor.md "Input resolution"): brace-balanced ``${…}``, nested ones included (the
+    """ParametersUtils' scan (docs/conductor.md "Input resolution"): brace-balanced ``${…}``, nested
+    ones included (the
     simulator's ``find_references``, so lint and run time read references alike)."""
     from ..expressions import find_references
 

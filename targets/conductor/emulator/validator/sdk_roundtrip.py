@@ -111,7 +111,8 @@ def _diff(before: Any, after: Any, path: str, kind: str, out: list[str]) -> None
 def sdk_roundtrip_loss(workflow_def: dict[str, Any]) -> list[str]:
     """Field paths that change when conductor-python 2.x parses and re-serialises
     ``workflow_def`` (``to_workflow_def`` → ``ObjectMapper().to_json`` → JSON), i.e. what a
-    user of the SDK would silently lose (docs/conductor.md "The conductor-python SDK": failureWorkflowVersion, maskedFields,
+    user of the SDK would silently lose (docs/conductor.md "The conductor-python SDK":
+    failureWorkflowVersion, maskedFields,
     cacheConfig, task items/joinMode/metadata, …). Keys the SDK adds are reported only when
     they differ from the server default. Needs ``conductor-python`` installed."""
     from conductor.client.helpers.helper import ObjectMapper

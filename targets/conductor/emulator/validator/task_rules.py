@@ -69,7 +69,8 @@ def task_shape(t: _Task) -> Iterator[_Hit]:
         if strategy is not None and strategy not in ("FAIL", "RETURN_EXISTING", "FAIL_ON_RUNNING"):
             yield _Hit(
                 t.at(".subWorkflowParam.idempotencyStrategy"),
-                f"idempotencyStrategy {strategy!r} is not FAIL, RETURN_EXISTING or FAIL_ON_RUNNING (HTTP 500)",
+                f"idempotencyStrategy {strategy!r} is not FAIL, RETURN_EXISTING or "
+                "FAIL_ON_RUNNING (HTTP 500)",
             )
 
 
@@ -143,7 +144,8 @@ def task_decision(t: _Task) -> Iterator[_Hit]:
     if task.get("caseValueParam") is None and task.get("caseExpression") is None:
         yield _Hit(
             t.loc,
-            f"Either caseValueParam or caseExpression param is required for taskType: DECISION taskName: {name}",
+            "Either caseValueParam or caseExpression param is required for taskType: DECISION "
+            f"taskName: {name}",
         )
     cases = task.get("decisionCases", {})
     if cases is None or (isinstance(cases, dict) and not cases):
@@ -239,7 +241,8 @@ def task_dynamic(t: _Task) -> Iterator[_Hit]:
     if _ttype(t.task) == "DYNAMIC" and t.task.get("dynamicTaskNameParam") is None:
         yield _Hit(
             t.at(".dynamicTaskNameParam"),
-            f"dynamicTaskNameParam field is required for taskType: DYNAMIC taskName: {_tname(t.task)}",
+            "dynamicTaskNameParam field is required for taskType: DYNAMIC taskName: "
+            f"{_tname(t.task)}",
         )
 
 
@@ -262,12 +265,14 @@ def _fork_dynamic_hits(task: dict[str, Any], loc: str) -> Iterator[_Hit]:
     if param is None:
         yield _Hit(
             _join(loc, ".dynamicForkTasksParam"),
-            f"dynamicForkTasksParam field is required for taskType: FORK_JOIN_DYNAMIC taskName: {name}",
+            "dynamicForkTasksParam field is required for taskType: FORK_JOIN_DYNAMIC taskName: "
+            f"{name}",
         )
     if input_name is None:
         yield _Hit(
             _join(loc, ".dynamicForkTasksInputParamName"),
-            f"dynamicForkTasksInputParamName field is required for taskType: FORK_JOIN_DYNAMIC taskName: {name}",
+            "dynamicForkTasksInputParamName field is required for taskType: FORK_JOIN_DYNAMIC "
+            f"taskName: {name}",
         )
 
 
@@ -286,7 +291,8 @@ def task_fork_dynamic(t: _Task) -> Iterator[_Hit]:
                     h,
                     rule="BV-fork-inputs",
                     message=h.message
-                    + " (inputParameters.forkTaskInputs alone is accepted only from v3.21.24/v3.22)",
+                    + " (inputParameters.forkTaskInputs alone is accepted only from"
+                    " v3.21.24/v3.22)",
                 )
         return
     yield from hits
@@ -298,7 +304,8 @@ def task_fork(t: _Task) -> Iterator[_Hit]:
     if _ttype(t.task) == "FORK_JOIN" and isinstance(forks, list) and not forks:
         yield _Hit(
             t.at(".forkTasks"),
-            f"forkTasks should have atleast one task for taskType: FORK_JOIN taskName: {_tname(t.task)}",
+            "forkTasks should have atleast one task for taskType: FORK_JOIN taskName: "
+            f"{_tname(t.task)}",
         )
 
 
@@ -382,7 +389,8 @@ def task_sub_workflow(t: _Task) -> Iterator[_Hit]:
     if sub is None:
         yield _Hit(
             t.at(".subWorkflowParam"),
-            f"subWorkflowParam field is required for taskType: SUB_WORKFLOW taskName: {_tname(task)}",
+            "subWorkflowParam field is required for taskType: SUB_WORKFLOW taskName: "
+            f"{_tname(task)}",
         )
         return
     sub = _dict(sub)
