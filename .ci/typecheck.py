@@ -1,8 +1,8 @@
-"""Run mypy on the `agentc` package: compiler/, targets/ and runtime_shims/ (settings in
-pyproject.toml, [tool.mypy]).
+"""Run mypy on the `agentc` package: compiler/, targets/, runtime_shims/ and semantics/
+(settings in pyproject.toml, [tool.mypy]).
 
 Like lint-imports, mypy finds modules by folder, and the package is mapped from several
-folders (setup.py's ROOTS), so the three are copied, laid out as installed, into a temporary
+folders (setup.py's ROOTS), so they are copied, laid out as installed, into a temporary
 folder and checked there (`mypy -p agentc`). Exit status is mypy's own. Used by .ci/run.
 """
 from __future__ import annotations

@@ -37,7 +37,8 @@ def register(main: click.Group) -> None:
         claim-check store. Runs still running or waiting, runs finished recently and every
         blob they name are kept; Temporal and Conductor runs are known only through the
         index their workers write in the store, never from the engine."""
-        from agentc.runtime_shims import blob_gc, blobs
+        from agentc.runtime_shims import blob_gc
+        from agentc.semantics import blobs
 
         store = blobs.store()
         p = blob_gc.plan(store, days)

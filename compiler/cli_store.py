@@ -1,4 +1,4 @@
-"""``--store URL``: where a process's claim-check blobs live (runtime_shims/blobs.py).
+"""``--store URL``: where a process's claim-check blobs live (semantics/blobs.py).
 
 Given to ``run``, ``resume``, ``simulate`` and ``worker``; without it the ``AGENTC_STORE``
 environment variable, then ``[tool.agentc] store`` in ./pyproject.toml, then the default
@@ -37,7 +37,7 @@ def configured_store(pyproject: Path = Path("pyproject.toml")) -> str | None:
 
 
 def _configure(ctx: Any, param: Any, value: str | None) -> None:
-    from agentc.runtime_shims import blobs
+    from agentc.semantics import blobs
 
     url = value or os.environ.get(blobs.ENV) or configured_store()
     if url:

@@ -8,7 +8,7 @@ that command as ``agentc resume`` takes it (``--goto NODE`` ..., ``--update JSON
 ``langgraph.types.Command`` given to ``agentc.resume``); ``check`` holds the rules every
 engine applies before touching the run, so a bad command is refused the same way
 everywhere. The state change itself is the shared Pregel frame's
-(``runtime_shims.pregel.apply_command``).
+(``semantics.pregel.apply_command``).
 
 Where agentc is stricter than LangGraph, it is on purpose: LangGraph ignores a ``goto`` to
 a node the graph does not have (a warning in its log) and runs a ``goto`` on a finished

@@ -54,7 +54,7 @@ CHECKED = (None, "at_most_once")
 
 
 def rerun_findings(wf: M.Workflow, live: Any) -> list[Diagnostic]:
-    from agentc.runtime_shims.langgraph_calls import Resolver
+    from agentc.semantics.langgraph_calls import Resolver
 
     resolve = Resolver(live)
     out: list[Diagnostic] = []

@@ -3,11 +3,11 @@
     from agentc.effects import effect, effect_key
 
 ``effect``: the policy decorator (``agentc.policy``); ``effect_key``: the idempotency key
-of the running step (``agentc.runtime_shims.effects``)."""
+of the running step (``agentc.semantics.effects``)."""
 
 from __future__ import annotations
 
-from agentc.runtime_shims.effects import compensated_key, current_effect_key, effect_key
+from agentc.semantics.effects import compensated_key, current_effect_key, effect_key
 
 from .policy import effect
 

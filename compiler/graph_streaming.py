@@ -20,7 +20,7 @@ from .streaming import RunStream
 
 def chunk_json(chunk: Any) -> Any:
     """A chunk as JSON: LangGraph's own chunk (``Interrupt``s, messages, models) as plain data."""
-    from agentc.runtime_shims.codec import to_jsonable
+    from agentc.semantics.codec import to_jsonable
 
     return to_jsonable(chunk)
 
@@ -66,7 +66,7 @@ def local(
     poll_s: float,
 ) -> RunStream:
     """``agentc.stream`` of a graph on the local executor: ``start()`` is ``agentc.run``."""
-    from agentc.runtime_shims.langgraph_calls import Resolver
+    from agentc.semantics.langgraph_calls import Resolver
     from agentc.targets.local.graph_stream_source import JournalWrites
 
     mode = G.check_mode(mode or "updates")
@@ -104,7 +104,7 @@ def local_resume(
 ) -> RunStream:
     """``agentc.resume_stream`` of a graph: the chunks from the step the run paused or failed
     in, as ``graph.stream(Command(resume=...) or None, ...)`` streams a resumed thread."""
-    from agentc.runtime_shims.langgraph_calls import Resolver
+    from agentc.semantics.langgraph_calls import Resolver
     from agentc.targets.local.graph_stream_source import JournalWrites, resume_point
 
     from . import api
@@ -155,7 +155,7 @@ def temporal(
 ) -> RunStream:
     """``agentc run --engine temporal --stream`` of a graph: the follower polls the
     workflow's history, where each node activity's result carries its writes."""
-    from agentc.runtime_shims.langgraph_calls import Resolver
+    from agentc.semantics.langgraph_calls import Resolver
     from agentc.targets.temporal import engine
     from agentc.targets.temporal.graph_stream_source import GraphHistorySource
 
@@ -189,7 +189,7 @@ def temporal_resume(
     read before the resume (``history.read``): the follower replays it to the step the run
     paused in, then follows the resumed run."""
     from agentc.errors import AgentcError, Code
-    from agentc.runtime_shims.langgraph_calls import Resolver
+    from agentc.semantics.langgraph_calls import Resolver
     from agentc.targets.temporal import engine
     from agentc.targets.temporal.graph_stream_source import GraphHistorySource, writes_of
 

@@ -206,7 +206,7 @@ def _callables(wf: M.Workflow, live: Any) -> Iterable[tuple[str, Any]]:
             for t in agent.tools:
                 yield t.name, t
         return
-    from agentc.runtime_shims.langgraph_calls import Resolver
+    from agentc.semantics.langgraph_calls import Resolver
 
     resolve = Resolver(live)
     for graph in wf.graphs():

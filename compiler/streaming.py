@@ -522,6 +522,6 @@ def _context_of_record(live: Any, context: Any, record: dict[str, Any]) -> Any:
 def _decode(raw: dict[str, str]) -> Any:
     import base64
 
-    from agentc.runtime_shims.codec import loads
+    from agentc.semantics.codec import loads
 
     return loads(raw["t"], base64.b64decode(raw["b64"]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Optional
 
-from agentc.runtime_shims.codec import digest as _digest
+from agentc.semantics.codec import digest as _digest
 
 
 def call_id(item: Any) -> str:

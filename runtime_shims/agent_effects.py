@@ -25,7 +25,7 @@ from __future__ import annotations
 import traceback
 from typing import Any
 
-from agentc.runtime_shims import claim_check
+from agentc.semantics import claim_check
 from agentc.runtime_shims.protocol import Compensation, Outcome, Status
 
 
@@ -33,7 +33,7 @@ def tool_record(wf: Any, effect: Any, text: str | None) -> dict[str, Any] | None
     """The effect record of the tool call a step just ran (``effect``: the replay's
     ``Effect`` of the call; ``text``: its journal entry), or None when the tool is not
     classified (or ``pure``)."""
-    from agentc.runtime_shims.effects import record
+    from agentc.semantics.effects import record
     from agentc.runtime_shims.openai_agents_replay import parse_args
 
     if effect is None or text is None or effect.kind != "tool" or "keys" not in effect.info:
@@ -74,7 +74,7 @@ def compensate_task(comp: Compensation) -> Outcome:
     """A compensation step (Conductor's failure workflow task, made neutral by
     ``targets/conductor/wire.py``): the run's completed compensable effects, compensated in
     reverse order."""
-    from agentc.runtime_shims.effects import compensate
+    from agentc.runtime_shims.compensators import compensate
 
     done: list[str] = []
     keys: list[str] = []

@@ -28,7 +28,7 @@ from typing import Any, Awaitable, Callable
 
 from agentc.errors import Code, RunFailed
 from agentc.ir.model import agent_system
-from agentc.runtime_shims import claim_check
+from agentc.semantics import claim_check
 
 
 def policy_of(wf: Any, agent: str | None) -> Any:

@@ -39,13 +39,14 @@ from agentc.runtime_shims import (
     agent_fanout,
     agent_sessions,
     at_most_once,
-    claim_check,
     policy_gate,
     session_failures,
 )
-from agentc.runtime_shims import cancel_scope, external_steps
+from agentc.runtime_shims import external_steps
+from agentc.semantics import cancel_scope, claim_check
 from agentc.runtime_shims import openai_agents_replay as replay
-from agentc.runtime_shims.codec import digest
+from agentc.semantics.codec import digest
+from agentc.plan.agents import agent_layout
 from agentc.runtime_shims.protocol import (
     CallTask,
     Compensation,
@@ -70,7 +71,7 @@ its wrapper, for the others (they start together under the SDK's ``asyncio.gathe
 
 def pack(value: Any) -> str:
     """A value for a payload: inline when small, else a claim-check reference
-    (``runtime_shims/claim_check.py``)."""
+    (``semantics/claim_check.py``)."""
     return claim_check.put_value(value)
 
 
@@ -112,8 +113,6 @@ class AgentStepper:
     ``max_turns``, and for an agent-as-tool child the ``scope`` (path of the tool call)."""
 
     def __init__(self, wf: Any, agent: Any) -> None:
-        from agentc.plan.agents import agent_layout
-
         self.wf, self.agent = wf, agent
         self.layout = agent_layout(wf)
 
@@ -529,6 +528,6 @@ def _call(e: replay.Effect) -> ReportedCall:
 
 
 def _jsonable(value: Any) -> Any:
-    from agentc.runtime_shims.codec import to_jsonable
+    from agentc.semantics.codec import to_jsonable
 
     return to_jsonable(value)

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Awaitable, Callable
 
 from agentc.runtime_shims import openai_agents_replay as replay
-from agentc.runtime_shims.codec import to_jsonable
+from agentc.semantics.codec import to_jsonable
 
 RAW = "raw_response_event"
 

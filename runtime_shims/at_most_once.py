@@ -53,7 +53,7 @@ def check(wf: Any, name: str, scope: Any, args: Any, retry_count: int, forgotten
 def uncertain(rule: Any, name: str, scope: Any, args: Any) -> AgentcError:
     """AC305 for a call whose earlier attempt was cut off; ``details["output"]`` is what
     the step reports (its ``uncertain`` record)."""
-    from .effects import record
+    from agentc.semantics.effects import record
 
     rec = record(scope, name, "at_most_once", None, args, None)
     rec["target"] = rule.on

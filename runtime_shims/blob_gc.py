@@ -34,7 +34,8 @@ import time
 from dataclasses import dataclass, field
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import blobs, run_index
+from agentc.runtime_shims import run_index
+from agentc.semantics import blobs
 
 DAY = 86400.0
 MIN_DAYS = 1.0

@@ -92,7 +92,7 @@ class ChatCapture(BaseCallbackHandler):
         self.meta_of.pop(run_id, None)
 
     def encoded(self) -> list[list[Any]]:
-        from .pregel import encode
+        from agentc.semantics.pregel import encode
 
         metas = self.metas + [None] * (len(self.calls) - len(self.metas))  # a fork's set calls
         return [
@@ -109,13 +109,13 @@ def attach(config: dict[str, Any]) -> ChatCapture:
 
 def decoded(output: dict[str, Any]) -> list[tuple[str, Any]]:
     """The calls a step output carries: ``[(digest, AIMessage)]``."""
-    from .pregel import decode
+    from agentc.semantics.pregel import decode
 
     return [(call[0], decode(call[1])) for call in output.get(OUTPUT_KEY) or []]
 
 
 def decoded_meta(output: dict[str, Any]) -> list[dict[str, Any] | None]:
     """The ``messages``-stream metadata of each call a step output carries."""
-    from .pregel import decode
+    from agentc.semantics.pregel import decode
 
     return [decode(c[2]) if len(c) > 2 else None for c in output.get(OUTPUT_KEY) or []]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentc.runtime_shims.codec import dumps, loads
+from agentc.semantics.codec import dumps, loads
 
 
 def _fields(context: Any) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ import re
 from typing import Any, Awaitable
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import claim_check
+from agentc.semantics import claim_check
 from agentc.runtime_shims.policy_gate import EXTERNAL_KIND
 from agentc.runtime_shims.protocol import ReportedCall
 

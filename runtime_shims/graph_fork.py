@@ -69,7 +69,7 @@ _LOCK = threading.Lock()
 
 
 def _plan(text: str) -> dict[str, Any]:
-    from .claim_check import get_value
+    from agentc.semantics.claim_check import get_value
 
     with _LOCK:
         if text in _CACHE:

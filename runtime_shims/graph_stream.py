@@ -4,7 +4,7 @@ as the run journals its tasks (docs/langgraph.md, "Streaming").
 The durable run is driven by the local executor or by workflow steps (Temporal, Conductor);
 none of those drives is the caller's, so the caller cannot read LangGraph's stream off
 them. A **follower** produces it instead: it walks the same Pregel frame
-(``runtime_shims/pregel.py``, the one every runtime shares) superstep by superstep and runs
+(``semantics/pregel.py``, the one every runtime shares) superstep by superstep and runs
 nothing: each task's writes come from the run's record (``Source``: the local journal, a
 Temporal history, a Conductor simulation's task outputs), and where the record does not
 hold a task yet the follower waits until it does. Each chunk is built the way LangGraph's
@@ -122,7 +122,7 @@ class StreamDiverged(Exception):
 # ---------------------------------------------------------------- chunks
 def stream_keys(graph: Any) -> Any:
     """LangGraph's ``stream_channels``: every non-managed state key, or ``"__root__"``."""
-    from agentc.runtime_shims import langgraph_calls as lg
+    from agentc.semantics import langgraph_calls as lg
 
     keys = [c.name for c in graph.channels if c.kind != "managed"]
     return lg.ROOT if keys == [lg.ROOT] else frozenset(keys)
@@ -187,8 +187,8 @@ def interrupt_groups(pending: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 def tasks_of(frame: Any) -> list[Any]:
     """The step's tasks, as ``Frame.prepare`` schedules them, without reading any node's
     input (that would build the user's state classes)."""
-    from agentc.runtime_shims import langgraph_calls as lg
-    from agentc.runtime_shims.pregel import PULL
+    from agentc.semantics import langgraph_calls as lg
+    from agentc.semantics.pregel import PULL
 
     tasks = frame.prepare(None, with_input=False)
     root_empty = lg.ROOT in frame.channels and not frame.channels[lg.ROOT].is_available()
@@ -209,8 +209,8 @@ def start_writes(
 ) -> list[tuple[str, Any]]:
     """START's writes (the input mapped to state keys, START's static edges and routers), as
     ``steps.StepWorker._started`` computes them on the engines."""
-    from agentc.runtime_shims import langgraph_calls as lg
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import langgraph_calls as lg
+    from agentc.semantics import pregel
 
     cc = lg.CallContext(
         run_id="",
@@ -230,7 +230,7 @@ def start_writes(
 
 
 def fresh_frame(graph: Any, resolve: Any, input: Any) -> Any:
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import pregel
 
     frame = pregel.Frame(graph, resolve)
     pregel.start(frame, input, 1 << 30)  # the budget is the run's business, not the follower's
@@ -406,7 +406,7 @@ def _node_meta(frame: Any, task: Any, thread_id: Callable[[], str] | None) -> di
     """The metadata of a node's own run (the handler pairs it with the messages the node
     returned): what ``lg.node_config`` gives the node, under the graph's ``ls_integration``."""
     from agentc.compat import langgraph as compat
-    from agentc.runtime_shims import langgraph_calls as lg
+    from agentc.semantics import langgraph_calls as lg
 
     meta: dict[str, Any] = {"ls_integration": "langgraph"}
     if thread_id is not None:
@@ -433,7 +433,7 @@ def _pause(
     """What LangGraph streams when a step pauses: each paused task's interrupts (updates: the
     interrupt chunk; values: the state with them), a breakpoint's empty interrupt (updates),
     then (values) the state with the step's finished tasks applied."""
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import pregel
 
     out: list[Any] = []
     for group in interrupt_groups(pending):

@@ -47,13 +47,13 @@ from agentc.runtime_shims.agent_approvals import (  # noqa: F401 - re-exported: 
     run_with_decisions,
 )
 from agentc.ir.model import agent_system
-from agentc.runtime_shims.codec import digest as _digest
+from agentc.semantics.codec import digest as _digest
 from agentc.runtime_shims.context_changes import (  # noqa: F401 - re-exported
     apply_changes,
     context_before,
     context_changes,
 )
-from agentc.runtime_shims.effects import (
+from agentc.semantics.effects import (
     CTX_ATTR as EFFECTS_ATTR,
     EffectScope,
     active as effects_active,
@@ -401,7 +401,7 @@ def _journaled_tool(
         key, scope = steps.occurrence(f"tool:{agent}:{tool.name}:{tool_call}")
         context = getattr(ctx, "context", None)
         # the idempotency keys of this call: run id + scope + the call's ordinal among this
-        # tool's calls, never the model's call id (runtime_shims/effects.py)
+        # tool's calls, never the model's call id (semantics/effects.py)
         ordinal, _ = steps.occurrence(f"effect:{agent}:{tool.name}")
         keys = EffectScope(steps.run_id, ordinal)
         effect = Effect(

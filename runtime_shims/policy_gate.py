@@ -67,7 +67,7 @@ def holds(rule: bool | str, variable: str, value: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    from agentc.runtime_shims.codec import to_jsonable
+    from agentc.semantics.codec import to_jsonable
 
     if isinstance(value, str):
         try:
@@ -311,7 +311,7 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Complet
         _approved(rule, node, config)
     if not rule.external:
         return None
-    from agentc.runtime_shims.codec import to_jsonable
+    from agentc.semantics.codec import to_jsonable
 
     bound = (
         {"timeout": rule.timeout} if rule.timeout else {}

@@ -30,7 +30,7 @@ from typing import Any
 
 from agentc.errors import AgentcError
 from agentc.runtime_shims.protocol import Outcome, Status, TurnNext, is_model_turn
-from agentc.runtime_shims import blobs
+from agentc.semantics import blobs
 
 RUNS = "runs"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentc.runtime_shims.codec import to_jsonable
+from agentc.semantics.codec import to_jsonable
 
 FULL = "full"
 """The run description's ``result`` when the whole ``RunResult`` is wanted."""

@@ -35,9 +35,9 @@ import copy
 from collections import Counter
 from typing import Any
 
-from agentc.runtime_shims import claim_check
+from agentc.semantics import claim_check
 from agentc.runtime_shims import openai_agents_replay as replay
-from agentc.runtime_shims.codec import digest
+from agentc.semantics.codec import digest
 
 SETTLE_KEY = "settle"
 """The model step's input key that asks for a settle drive instead of a model call."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from agentc.runtime_shims import claim_check
+from agentc.semantics import claim_check
 from agentc.runtime_shims.protocol import is_step_output, pick
 
 ENABLE = "audit"

@@ -26,18 +26,19 @@ from typing import Any
 from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import Workflow
-from agentc.runtime_shims import langgraph_calls as lg
+from agentc.semantics import langgraph_calls as lg
+from agentc.plan.layout import layout
 from agentc.runtime_shims import (
     at_most_once,
     chat_capture,
     graph_fork,
     node_timeouts,
     policy_gate,
-    pregel,
     step_audit,
     stream_capture,
 )
-from agentc.runtime_shims.effects import CONFIG_KEY as EFFECTS_KEY
+from agentc.semantics import pregel
+from agentc.semantics.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import (
     INTERRUPTED,
     Compensation,
@@ -49,8 +50,8 @@ from agentc.runtime_shims.protocol import (
     pick,
 )
 from agentc.runtime_shims.protocol import is_compensation, is_step_output
-from agentc.runtime_shims.codec import to_jsonable
-from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
+from agentc.semantics.codec import to_jsonable
+from agentc.semantics.langgraph_calls import CallContext, Resolver
 
 
 class _Terminal(Exception):
@@ -67,8 +68,6 @@ class StepWorker:
     wraps, what the Conductor simulator calls, and what each Temporal activity runs."""
 
     def __init__(self, wf: Workflow, entry_obj: Any, lay: Any = None) -> None:
-        from agentc.plan.layout import layout
-
         self.wf = wf
         self.layout = lay or layout(wf)
         self.resolve = Resolver(entry_obj)
@@ -266,7 +265,7 @@ class StepWorker:
             )
             rule = self.wf.effect(name)
             if rule is not None and rule.kind != "pure":  # paused after its effect: no result yet
-                from .effects import CONFIG_KEY, record
+                from agentc.semantics.effects import CONFIG_KEY, record
 
                 paused.effect = record(
                     config["configurable"][CONFIG_KEY],
@@ -324,7 +323,7 @@ class StepWorker:
         if (
             rule is not None and rule.kind != "pure" and forked is None
         ):  # the run's ledger (docs/effects.md)
-            from .effects import CONFIG_KEY, record
+            from agentc.semantics.effects import CONFIG_KEY, record
 
             out["effect"] = record(
                 config["configurable"][CONFIG_KEY],
@@ -390,7 +389,7 @@ class StepWorker:
             frame = pregel.from_json(level.graph, self.resolve, best.frame)
             result = state = frame.output()
         if not level.path:
-            from .claim_check import result_value
+            from agentc.semantics.claim_check import result_value
 
             return StepOutput(state=result_value(to_jsonable(state))).to_dict()
         # a subgraph's end finishes its parent's task for the subgraph node

@@ -52,14 +52,14 @@ def record(chunks: list[Any], task_input: Any, writes: list[tuple[str, Any]]) ->
 
 
 def encoded(rec: dict[str, Any]) -> Any:
-    from .pregel import encode
+    from agentc.semantics.pregel import encode
 
     return encode(rec)
 
 
 def decoded(output: dict[str, Any]) -> dict[str, Any]:
     """What a step output says the node streamed (``record``)."""
-    from .pregel import decode
+    from agentc.semantics.pregel import decode
 
     enc = output.get(CUSTOM_KEY)
     return dict(decode(enc)) if enc is not None else {}

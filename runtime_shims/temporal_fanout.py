@@ -121,7 +121,7 @@ def run_cancellable(call: Callable[[], Any]) -> Any:
     """Run one fan-out activity's step: heartbeat from a helper thread; when the workflow
     cancels the activity, cancel the node (``cancel_scope``: an async node at its next
     await; a task that has not started never starts) and report the cancellation."""
-    from .cancel_scope import CancelScope, entered
+    from agentc.semantics.cancel_scope import CancelScope, entered
 
     scope = CancelScope()
     stop = threading.Event()

@@ -71,7 +71,7 @@ class SagaRun:
 def compensate_activity() -> Any:
     @activity.defn(name=COMPENSATE)
     def compensate(payload: dict) -> None:
-        from .effects import compensate as run_compensator
+        from agentc.runtime_shims.compensators import compensate as run_compensator
 
         run_compensator(payload["effect"], payload["run_id"])
 

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
-from agentc.runtime_shims.codec import dumps, to_jsonable
+from agentc.semantics.codec import dumps, to_jsonable
 from agentc.runtime_shims.stream_capture import CUSTOM_KEY
 
 
@@ -27,7 +27,7 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
     """A LangGraph task's step: its writes, as the local journal keeps them (``raw``: the
     exact encoding), so the run replays on the local executor. ``ns``: the checkpoint
     namespace of a subgraph's task (its parent's task path), as the local journal keys it."""
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import pregel
     from agentc.targets.local.history import _step
 
     name = short(workflow, activity)
@@ -103,7 +103,7 @@ def run_context(run_input: Any, kind: str) -> Any:
         return None
     value = run_input.get("context")
     if kind == "agents" and isinstance(value, str):
-        from agentc.runtime_shims import claim_check
+        from agentc.semantics import claim_check
 
         value = claim_check.get_value(value)
     return to_jsonable(value)
@@ -113,7 +113,7 @@ def agent_entries(
     result: Any, seen: set[str], args: dict[str, Any], at: float | None
 ) -> list[Event]:
     """The journal entries an agent activity added, as the local journal's events."""
-    from agentc.runtime_shims import claim_check
+    from agentc.semantics import claim_check
     from agentc.runtime_shims.protocol import journal_text
     from agentc.targets.local.history import _step
 

@@ -1,5 +1,5 @@
 """LangGraph loops whose list channels change in the ways a chain must tell apart
-(runtime_shims/channel_chains.py): a conversation that grows through ``add_messages``, one
+(semantics/channel_chains.py): a conversation that grows through ``add_messages``, one
 whose node mutates an earlier item in place while appending, and one that replaces and
 removes messages by id. Module-level graphs so workers find them by REF."""
 from __future__ import annotations

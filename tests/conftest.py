@@ -27,7 +27,7 @@ def _repo_cwd(monkeypatch):
     # process-wide choices a test may make in process (`--policy`, `--store`) end with it
     monkeypatch.delenv("AGENTC_POLICY", raising=False)
     monkeypatch.delenv("AGENTC_STORE", raising=False)
-    from agentc.runtime_shims import blobs
+    from agentc.semantics import blobs
 
     monkeypatch.setattr(blobs, "_CONFIGURED", None)
     yield

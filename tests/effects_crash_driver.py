@@ -65,7 +65,7 @@ def ledger(db: str) -> list[dict[str, Any]]:
 def main(argv: list[str]) -> int:
     import agentc
     from agentc.fixtures import booking_http
-    from agentc.runtime_shims.codec import to_jsonable
+    from agentc.semantics.codec import to_jsonable
 
     saga, db, phase, kill_at = argv
     sdk, hotel = saga.split("-")

@@ -32,7 +32,7 @@ def context_of(name: str) -> Any:
 
 def normalise(value: Any) -> Any:
     """JSON-able form with message ids dropped (uuid4 / run ids differ between runs)."""
-    from agentc.runtime_shims.codec import to_jsonable
+    from agentc.semantics.codec import to_jsonable
 
     def strip(x: Any) -> Any:
         if isinstance(x, dict):

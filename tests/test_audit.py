@@ -79,7 +79,7 @@ def test_edited_or_deleted_journal_row_fails_verify(agent_run):
     assert cli("history", "o", "--db", agent_run, "--verify").returncode == 0
     db = sqlite3.connect(agent_run)
     t, v = db.execute("SELECT t, v FROM writes WHERE run_id='o' AND node='tool' ORDER BY rowid").fetchone()
-    from agentc.runtime_shims.codec import dumps, loads
+    from agentc.semantics.codec import dumps, loads
 
     value = loads(t, v)
     db.execute("UPDATE writes SET v=? WHERE run_id='o' AND node='tool' AND v=?",

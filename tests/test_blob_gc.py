@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import chain_graphs
-from agentc.runtime_shims import blob_gc, blobs, channel_chains, claim_check, run_index
-from agentc.runtime_shims.codec import to_jsonable
+from agentc.runtime_shims import blob_gc, run_index
+from agentc.semantics import blobs, channel_chains, claim_check
+from agentc.semantics.codec import to_jsonable
 from test_graph_chains import chat_input
 from test_scale import simulate, temporal_run
 from test_temporal_cli import agentc_cli, no_traceback

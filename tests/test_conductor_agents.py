@@ -202,7 +202,7 @@ def test_sdk_worker_runs_agent_model_and_tool_tasks():
     from test_conductor_server import make_task
 
     from agentc.targets.conductor import server
-    from agentc.runtime_shims import claim_check
+    from agentc.semantics import claim_check
     from agentc.runtime_shims.agent_steps import pack
 
     case = CASES["math_tutor"]

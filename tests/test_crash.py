@@ -69,7 +69,7 @@ def _writes(db: Path) -> list[tuple[str, int, str, str]]:
 def _key(ns: str, task: str, node: str) -> str:
     """The task's checkpoint namespace, as the driver logs it (LangGraph's ``node:task``
     parts, from the journal's level namespace and task key)."""
-    from agentc.runtime_shims.langgraph_calls import checkpoint_ns
+    from agentc.semantics.langgraph_calls import checkpoint_ns
 
     return checkpoint_ns(f"{ns}|{task}" if ns else task, node)
 

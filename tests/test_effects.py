@@ -178,7 +178,7 @@ def test_agents_saga_hotel_full_releases_the_flight(svc: Any, tmp_path: Path) ->
 
 
 def test_keys_are_not_the_model_call_id_and_differ_per_run(svc: Any, tmp_path: Path) -> None:
-    from agentc.runtime_shims.effects import derive
+    from agentc.semantics.effects import derive
 
     agentc.run(AGENT_SAGA, "book trip t1 hotel ok amount 1", db=tmp_path / "r.db", run_id="a")
     agentc.run(AGENT_SAGA, "book trip t1 hotel ok amount 1", db=tmp_path / "r.db", run_id="b")

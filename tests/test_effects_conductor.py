@@ -81,7 +81,7 @@ def test_compensation_task_killed_after_the_release_is_retried_and_releases_once
 def test_worker_killed_mid_tool_retries_with_the_same_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An agent's tool task whose worker died after the service answered is retried by
     Conductor; the retry sends the same key (rooted in the workflow id): one booking."""
-    from agentc.runtime_shims.effects import derive
+    from agentc.semantics.effects import derive
 
     with serving(monkeypatch, tmp_path) as svc:
         out = tmp_path / "c"

@@ -1,4 +1,4 @@
-"""Growing list channels travel as chains (runtime_shims/channel_chains.py, issue 11): a
+"""Growing list channels travel as chains (semantics/channel_chains.py, issue 11): a
 step of a LangGraph loop writes what it appended to ``messages``, not the whole list, so
 the bytes a run writes to the claim-check store grow linearly with the run (before: each
 step wrote the whole list as one blob, quadratic in the run's length), and the result is
@@ -12,8 +12,8 @@ from pathlib import Path
 import agentc
 import chain_graphs
 import pytest
-from agentc.runtime_shims import blobs, channel_chains, claim_check, pregel
-from agentc.runtime_shims.codec import to_jsonable
+from agentc.semantics import blobs, channel_chains, claim_check, pregel
+from agentc.semantics.codec import to_jsonable
 from agentc.runtime_shims.payload_limits import MAX_PAYLOAD
 from test_scale import largest_task_payload, simulate, temporal_run
 

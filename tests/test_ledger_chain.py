@@ -99,7 +99,7 @@ def test_an_edited_ledger_row_fails_verify_naming_it(compensated: Path) -> None:
 
 
 def test_an_edited_result_fails_verify(compensated: Path) -> None:
-    from agentc.runtime_shims.codec import dumps
+    from agentc.semantics.codec import dumps
 
     key = _flight_key(compensated)
     _tamper(compensated, "UPDATE effects SET result=? WHERE key=?", dumps({"flight": "X"})[1], key)

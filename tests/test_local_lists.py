@@ -18,7 +18,7 @@ import agentc
 import chain_graphs
 import pytest
 import scale_agents
-from agentc.runtime_shims.codec import dumps, to_jsonable
+from agentc.semantics.codec import dumps, to_jsonable
 from agentc.targets.local import journal as journal_mod
 from agentc.targets.local import list_items
 from agentc.targets.local.journal import Journal

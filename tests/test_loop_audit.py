@@ -121,7 +121,8 @@ def test_conductor_graph_fork_at_a_trimmed_iteration_matches_local_fork_and_time
 
 def _log_blob(path: Path, store: str) -> Path:
     """A link of the run's audit log that lives in the store (the head's base chain)."""
-    from agentc.runtime_shims import blobs, step_audit
+    from agentc.runtime_shims import step_audit
+    from agentc.semantics import blobs
 
     saved = json.loads(path.read_text())
     root = saved["simulator"]["workflows"][saved["workflow_id"]]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from agentc.runtime_shims import claim_check
+from agentc.semantics import claim_check
 from agentc.runtime_shims.protocol import (
     CALLS_KEY,
     CallTask,

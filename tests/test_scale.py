@@ -1,6 +1,6 @@
 """Production-scale durable runs (issue 11): long, heavy runs complete on every engine with
 the native result, no engine payload passes 64 KiB (large values travel through the
-claim-check store, runtime_shims/blobs.py and claim_check.py), the store works on a real
+claim-check store, semantics/blobs.py and claim_check.py), the store works on a real
 S3-compatible server (moto's server mode on 127.0.0.1), and what cannot be bounded fails
 loudly with a diagnostic instead of being retried forever.
 
@@ -16,7 +16,7 @@ import uuid
 import agentc
 import pytest
 import scale_agents
-from agentc.runtime_shims import blobs, claim_check
+from agentc.semantics import blobs, claim_check
 from agentc.runtime_shims.payload_limits import MAX_PAYLOAD
 from agentc.targets.conductor.simulate import Simulation
 

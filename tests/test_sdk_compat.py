@@ -51,7 +51,7 @@ def test_langgraph_namespace_separators():
 
 
 def test_langgraph_scratchpad_fields_are_the_ones_agentc_passes():
-    # runtime_shims/nested_graphs.py builds one with exactly these keyword arguments
+    # semantics/nested_graphs.py builds one with exactly these keyword arguments
     assert dataclasses.is_dataclass(lgc.PregelScratchpad)
     names = {f.name for f in dataclasses.fields(lgc.PregelScratchpad)}
     assert names == {"step", "stop", "call_counter", "interrupt_counter", "get_null_resume",

@@ -65,8 +65,8 @@ def test_deferred_join_keys_match_after_a_json_round_trip():
     """The root cause, engine-free: a frame restored from its JSON computes the schedule
     key the plan has for the same superstep (the empty deferred join is not a barrier)."""
     from agentc.plan.schedule import build
-    from agentc.runtime_shims import pregel
-    from agentc.runtime_shims.langgraph_calls import Resolver
+    from agentc.semantics import pregel
+    from agentc.semantics.langgraph_calls import Resolver
 
     g = deferred_behind_fanout(False)
     wf = agentc.load(g)

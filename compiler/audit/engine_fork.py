@@ -89,9 +89,9 @@ def starting_journal(h: History, at: int, value: Any = NOT_SET) -> dict[str, Any
 
 
 def journal_text(entries: dict[str, Any]) -> str:
-    """The journal as an engine carries it (a claim-check manifest, ``runtime_shims/claim_check``):
+    """The journal as an engine carries it (a claim-check manifest, ``semantics/claim_check``):
     values above the inline bound go to the blob store the workers read."""
-    from agentc.runtime_shims import claim_check
+    from agentc.semantics import claim_check
 
     return claim_check.save_journal({k: claim_check.put_value(v) for k, v in entries.items()})
 

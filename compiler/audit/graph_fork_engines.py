@@ -186,6 +186,6 @@ def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:
 
 def fork_text(fp: GraphForkPlan) -> str:
     """The plan as the workflow input carries it: a claim-check value (inline when small)."""
-    from agentc.runtime_shims.claim_check import put_value
+    from agentc.semantics.claim_check import put_value
 
     return put_value(fp.plan)

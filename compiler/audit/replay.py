@@ -33,7 +33,7 @@ from typing import Any
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.audit_events import REPLAYABLE, Event, History
 from agentc.runtime_shims.chat_answers import RecordEnds
-from agentc.runtime_shims.codec import loads
+from agentc.semantics.codec import loads
 
 from . import trajectory
 

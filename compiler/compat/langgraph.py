@@ -8,7 +8,7 @@
   values) and the "resuming" flag there (docs/langgraph.md, "Graphs invoked inside a node").
 * ``PULL``/``PUSH``/``TASKS``: the first element of a task's path (a node triggered by its
   channels, a ``Send``) and the channel ``Send`` packets are written to. agentc's Pregel frame
-  (``runtime_shims/pregel.py``) names its tasks the same way, so the plan and the runtime read
+  (``semantics/pregel.py``) names its tasks the same way, so the plan and the runtime read
   task paths as LangGraph does.
 * :class:`PregelScratchpad`, :data:`LangGraphParentCommand` (``ParentCommand``, raised by a
   nested graph's ``Command(graph=PARENT)``).

@@ -4,7 +4,7 @@
 A *schedule* is what decides the rest of a run apart from state values: which nodes the
 next superstep runs (PULL), which nodes receive ``Send`` packets (PUSH), and how far every
 barrier (waiting edge, deferred node) has got. We explore them by abstract interpretation
-with the very ``Frame`` the engines run (``runtime_shims.pregel``), holding trigger
+with the very ``Frame`` the engines run (``semantics.pregel``), holding trigger
 channels only: for each schedule, every combination of the outcomes its tasks can have
 (static edges; one choice per router, or any subset for routers that return lists; Send;
 ``Command`` gotos) is applied with ``Frame.apply_writes`` and the next schedule read off
@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict
 from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import END, START, Branch, Graph
+from agentc.semantics import pregel
+from agentc.semantics.langgraph_calls import TASKS, branch_channel
 
 END_ID = -1
 MAX_SCHEDULES = 256
@@ -76,8 +78,6 @@ def _subsets(items: list[Any], limit: int) -> list[tuple[Any, ...]]:
 def _branch_outcomes(br: Branch, all_nodes: list[str]) -> list[list[tuple[str, Any]]]:
     from langgraph.types import Send
 
-    from agentc.runtime_shims.langgraph_calls import TASKS, branch_channel
-
     targets = list(br.targets) if br.targets is not None else [*all_nodes, END]
     real = [t for t in targets if t != END]
     pull = lambda t: (branch_channel(t), None)  # noqa: E731
@@ -113,10 +113,8 @@ def _refuse_fanout(br: Branch, real: list[str]) -> None:
 
 
 def _task_outcomes(
-    nodes: dict[str, Any], frame: Any, name: str, all_nodes: list[str]
+    nodes: dict[str, Any], frame: pregel.Frame, name: str, all_nodes: list[str]
 ) -> list[list[tuple[str, Any]]]:
-    from agentc.runtime_shims.langgraph_calls import branch_channel
-
     choices: list[list[tuple[str, Any]]] = [list(frame.static[name])]
     for br in frame.branches[name]:
         choices = [c + o for c in choices for o in _branch_outcomes(br, all_nodes)]
@@ -133,8 +131,6 @@ def _task_outcomes(
 def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
     """Every schedule reachable from START, numbered in breadth-first order. The bound
     (default: 256, or 4 per node for big graphs) stops combinatorial blow-ups."""
-    from agentc.runtime_shims import pregel
-
     if max_schedules is None:
         max_schedules = max(MAX_SCHEDULES, 4 * len(graph.nodes))
     nodes = {n.name: n for n in graph.nodes}
@@ -143,11 +139,11 @@ def build(graph: Graph, *, max_schedules: int | None = None) -> Schedule:
     pregel.start(frame, {}, stop=1 << 60)
     tasks = frame.prepare(None, with_input=False)
     ids: dict[str, int] = {}
-    found: list[tuple[str, list[Any]]] = []
+    found: list[tuple[str, list[pregel.Task]]] = []
     succ: dict[int, set[int]] = {}
-    queue: deque[tuple[int, Any, list[Any]]] = deque()
+    queue: deque[tuple[int, pregel.Frame, list[pregel.Task]]] = deque()
 
-    def intern(f: Any, ts: list[Any]) -> int:
+    def intern(f: pregel.Frame, ts: list[pregel.Task]) -> int:
         key = pregel.schedule_key(f, ts)
         if key not in ids:
             if len(ids) >= max_schedules:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import claim_check
+from agentc.semantics import claim_check
 from agentc.runtime_shims.protocol import Compensation, EffectLog
 
 TERMINAL = ("COMPLETED", "FAILED", "TERMINATED", "TIMED_OUT")

@@ -31,7 +31,7 @@ import time
 from typing import Any, Callable
 
 from agentc.errors import Code
-from agentc.runtime_shims.cancel_scope import CancelScope, entered
+from agentc.semantics.cancel_scope import CancelScope, entered
 
 POLL_S = 0.05
 """How often the watcher asks for the task's status (a real server: raise it)."""
@@ -66,7 +66,7 @@ def watched(wf: Any, spec: Any, run: Callable[[], Any], status: Status) -> Any:
     from agentc.runtime_shims.protocol import Status as step_status
 
     if isinstance(spec, str):  # an agent's tool call: packed (agent_fanout.stamped)
-        from agentc.runtime_shims import claim_check
+        from agentc.semantics import claim_check
 
         spec = claim_check.get_value(spec)
     if not isinstance(spec, dict):

@@ -20,7 +20,7 @@ def root_writes(
     layout: Any, output: Any, task_type: str | None
 ) -> tuple[tuple[int, str], list[Any]] | None:
     """``((step, task key), writes)`` when ``output`` is a root-graph task's result."""
-    from agentc.runtime_shims import pregel
+    from agentc.semantics import pregel
 
     if not isinstance(output, dict) or "writes" not in output or output.get("step") is None:
         return None
@@ -71,7 +71,8 @@ def resume_point(sim: Any, input: Any, compute_start: Callable[[Any, Any], Any])
     """Where a resume of the saved simulation ``sim`` continues: the latest root frame its
     tasks returned (its loops keep only their last iterations, ``keepLastN``), advanced
     through the steps whose writes it holds."""
-    from agentc.runtime_shims import graph_stream, pregel
+    from agentc.runtime_shims import graph_stream
+    from agentc.semantics import pregel
     from agentc.runtime_shims.protocol import pick
 
     outputs: list[tuple[dict[str, Any], str | None]] = []

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
-from agentc.runtime_shims.codec import dumps, to_jsonable
+from agentc.semantics.codec import dumps, to_jsonable
 from agentc.targets.step_history import agent_entries, node, run_context
 
 FAILED = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT")
@@ -175,7 +175,7 @@ def _in_journal_order(
     only the last iterations of the agent loop (``keepLastN``, docs/claim-check.md), so
     the surviving tasks are not the run's order; the longest journal a model step
     returned is (its entries in the order they were added)."""
-    from agentc.runtime_shims import claim_check
+    from agentc.semantics import claim_check
     from agentc.runtime_shims.protocol import is_model_turn
 
     longest: list[str] = []

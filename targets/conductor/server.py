@@ -285,11 +285,11 @@ _WORKERS_LOCK = threading.Lock()
 
 
 def resolve(ref: str) -> tuple[Any, Any]:
-    """The IR Workflow and the live entry object behind ``ref`` (``agentc.api``'s resolver)."""
-    from agentc import api
+    """The IR Workflow and the live entry object behind ``ref`` (``agentc.reading``, as the
+    API reads it)."""
+    from agentc.reading import workflow_and_live
 
-    fn = getattr(api, "workflow_and_live", None) or api._workflow_and_live
-    return fn(ref)
+    return workflow_and_live(ref)
 
 
 def load_worker(ref: str) -> Any:

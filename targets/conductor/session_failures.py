@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from agentc.runtime_shims import claim_check, session_failures
+from agentc.runtime_shims import session_failures
+
+from agentc.semantics import claim_check
 from agentc.runtime_shims.protocol import Outcome, Status
 
 CANCELLED = "cancelled by its fan-out"

@@ -96,7 +96,7 @@ class Simulation:
 
     @classmethod
     def of(cls, folder: str | Path, obj: Any = None) -> "Simulation":
-        from agentc.api import workflow_and_live
+        from agentc.reading import workflow_and_live
         from agentc.runtime_shims.steps import worker_for
 
         art = read_artifact(folder)
@@ -149,7 +149,7 @@ class Simulation:
     ) -> Any:
         """``full_result``: an agent run returns the SDK's whole ``RunResult`` as JSON."""
         if self.worker.wf.body.kind == "agents":  # an agent loop: the context travels packed
-            from agentc.api import agent_context
+            from agentc.reading import agent_context
             from agentc.runtime_shims.agent_steps import run_input
 
             ctx, factory = agent_context(self.worker.agent, context, context_factory)
@@ -168,7 +168,7 @@ class Simulation:
                     hint="set it on the graph (graph.with_config(recursion_limit=N)) and compile "
                     "again; --recursion-limit applies to agents (their max_turns)",
                 )
-            from agentc.api import check_context, check_input
+            from agentc.reading import check_context, check_input
 
             if context_factory is not None:
                 from agentc.agent_context import call_factory
@@ -242,7 +242,7 @@ class Simulation:
         status = ex["status"]
         if status == "COMPLETED":
             output = ex.get("output") or {}
-            from agentc.runtime_shims.claim_check import resolve_result
+            from agentc.semantics.claim_check import resolve_result
 
             return RunOutcome(
                 self.run_id,
@@ -314,7 +314,7 @@ class Simulation:
 
     @classmethod
     def load(cls, path: str | Path, obj: Any = None) -> "Simulation":
-        from agentc.api import workflow_and_live
+        from agentc.reading import workflow_and_live
         from agentc.runtime_shims.steps import worker_for
 
         from .emulator.simulator import Simulator

@@ -27,7 +27,7 @@ class TaskOutputs:
         self.decisions: dict[str, Any] = {}
 
     def __call__(self, output: Any, task_type: str | None = None) -> None:
-        from agentc.runtime_shims import claim_check
+        from agentc.semantics import claim_check
         from agentc.runtime_shims.protocol import journal_text
 
         blob = journal_text(output)  # a model turn's journal, a tool step's entries

@@ -28,7 +28,7 @@ import sqlite3
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
-from agentc.runtime_shims.codec import dumps, loads, to_jsonable
+from agentc.semantics.codec import dumps, loads, to_jsonable
 
 from . import audit_log
 

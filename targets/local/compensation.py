@@ -24,7 +24,7 @@ import traceback
 from typing import Any
 
 from agentc.errors import AgentcError, Code, RunFailed
-from agentc.runtime_shims.effects import EffectScope, active
+from agentc.semantics.effects import EffectScope, active
 
 from . import effects_ledger as ledger
 from .journal import Journal

@@ -16,7 +16,7 @@ from typing import Any
 
 from agentc.errors import Code, RunFailed
 from agentc.ir import Workflow
-from agentc.runtime_shims.effects import EffectScope, digest
+from agentc.semantics.effects import EffectScope, digest
 
 from . import effects_ledger as ledger
 from .journal import Journal

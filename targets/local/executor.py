@@ -33,12 +33,14 @@ from langgraph.errors import GraphInterrupt
 
 from agentc.errors import AgentcError, Code, RunFailed
 from agentc.ir import START, Graph, SubgraphNode, Workflow
-from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims.langgraph_calls import CallContext, Resolver
+from agentc.semantics import langgraph_calls as lg
+from agentc.semantics.langgraph_calls import CallContext, Resolver
 
-from agentc.runtime_shims import node_timeouts, pregel, policy_gate, stream_capture
+from agentc.runtime_shims import node_timeouts, policy_gate, stream_capture
+
+from agentc.semantics import pregel
 from agentc.targets.local import external_deadlines
-from agentc.runtime_shims.pregel import START_CHANNEL, Frame, Task
+from agentc.semantics.pregel import START_CHANNEL, Frame, Task
 
 from . import compensation, stream_writes
 from .effect_calls import EffectCalls
@@ -59,7 +61,7 @@ class RunOutcome:
     """Names of the effects whose compensators ran (docs/effects.md)."""
 
     def to_json(self) -> Any:
-        from agentc.runtime_shims.codec import to_jsonable
+        from agentc.semantics.codec import to_jsonable
 
         if self.status == "done":
             return to_jsonable(self.output)
@@ -494,7 +496,7 @@ class LocalExecutor:
                 cmd = pc.command
                 result = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
         else:
-            from agentc.runtime_shims.effects import CONFIG_KEY
+            from agentc.semantics.effects import CONFIG_KEY
 
             self._chat(
                 config, ns, frame.step, task

@@ -3,7 +3,7 @@
 siblings at the first failure, ``deadline`` bounds the whole fan-out. Without a policy
 the executor keeps LangGraph's own behaviour (every task of the step runs to its end).
 
-Cancellation is ``runtime_shims.cancel_scope``: a sibling that has not started never
+Cancellation is ``semantics.cancel_scope``: a sibling that has not started never
 starts; an async node is cancelled at its next ``await``; a sync node finishes its call.
 A cancelled sibling records nothing, so resuming the failed run runs it again (as the
 failed node); a sibling that completed is journaled as usual. Every worker thread has
@@ -18,7 +18,7 @@ import time
 from typing import Any, Callable
 
 from agentc.errors import Code, RunFailed
-from agentc.runtime_shims.cancel_scope import CancelScope, entered
+from agentc.semantics.cancel_scope import CancelScope, entered
 
 CANCELLED = object()
 

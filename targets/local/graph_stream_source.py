@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Callable
 
-from agentc.runtime_shims.codec import loads
+from agentc.semantics.codec import loads
 from agentc.runtime_shims.graph_stream import Resumed, Snapshot
 
 from . import stream_writes
@@ -78,7 +78,7 @@ class JournalWrites:
 def resume_point(journal: Any, run_id: str, graph: Any, resolve: Any) -> Resumed:
     """The root frame a resume of ``run_id`` continues from (saved at its last barrier or
     pause) and the writes its step kept: read before the resume starts."""
-    from agentc.runtime_shims.pregel import Frame
+    from agentc.semantics.pregel import Frame
 
     frame = Frame(graph, resolve)
     frame.restore(*journal.load_frame(run_id, ""))

@@ -17,7 +17,7 @@ import sqlite3
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
-from agentc.runtime_shims.codec import loads, to_jsonable
+from agentc.semantics.codec import loads, to_jsonable
 
 from . import audit_log, effects_ledger, lease
 from .journal import Journal, run_row
@@ -171,7 +171,7 @@ def verify(journal: Journal, run_id: str) -> tuple[int, str] | None:
     """The first audit entry of the run that no longer matches the journal (see
     ``audit_log.verify``): an edited or deleted journal row or audit entry; then an
     effect ledger row edited, deleted or inserted (``effects_ledger.verify``)."""
-    from agentc.runtime_shims.codec import dumps
+    from agentc.semantics.codec import dumps
 
     db = journal.db
     if journal.run(run_id) is None:

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from agentc.runtime_shims.codec import dumps, loads
+from agentc.semantics.codec import dumps, loads
 
 from . import audit_log, chat_calls, effects_ledger, lease, lineage, list_items, stream_writes
 
@@ -357,7 +357,7 @@ class Journal:
         )
 
 
-from agentc.runtime_shims.pregel import EMPTY as _EMPTY  # noqa: E402  (marker: delete the row)
+from agentc.semantics.pregel import EMPTY as _EMPTY  # noqa: E402  (marker: delete the row)
 
 EMPTY = _EMPTY
 

@@ -16,7 +16,7 @@ plain row as before, and a journal written before this module (plain rows only, 
 writing, and readers only look at it when a row carries the prefix.
 
 Whether a new value extends the stored one is the engines' chain test
-(``runtime_shims/list_prefix.py``, docs/claim-check.md): its first items equal those of a
+(``semantics/list_prefix.py``, docs/claim-check.md): its first items equal those of a
 copy of the stored list decoded apart from the frame's (items of immutable types are
 shared), so an earlier item mutated in place, a message replaced or removed by id, or a
 rebuilt list is stored whole. The copy is kept per run while this journal holds the run's
@@ -32,8 +32,8 @@ import sqlite3
 from collections import OrderedDict
 from typing import Any, Iterable
 
-from agentc.runtime_shims.codec import dumps, loads
-from agentc.runtime_shims.list_prefix import all_immutable, extends
+from agentc.semantics.codec import dumps, loads
+from agentc.semantics.list_prefix import all_immutable, extends
 
 LIST = "list+"
 """Type-tag prefix of a ``channels`` row whose list continues in ``channel_items``."""

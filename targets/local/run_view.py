@@ -31,7 +31,7 @@ from typing import Any
 
 from agentc import ir as IR
 from agentc.runtime_shims.audit_events import History
-from agentc.runtime_shims.codec import to_jsonable
+from agentc.semantics.codec import to_jsonable
 
 from . import lease, lineage, list_items, timeline
 from .history import read_db

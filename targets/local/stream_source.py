@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any, Callable
 
 from agentc.runtime_shims.agent_stream import Snapshot
-from agentc.runtime_shims.codec import loads
+from agentc.semantics.codec import loads
 
 
 def read_only(path: str) -> sqlite3.Connection | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from agentc.runtime_shims.codec import dumps, loads
+from agentc.semantics.codec import dumps, loads
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS stream_writes(

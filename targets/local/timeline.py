@@ -20,7 +20,7 @@ from typing import Any
 
 from agentc.runtime_shims.audit_events import History
 from agentc.runtime_shims.audit_events import Event as AuditEvent
-from agentc.runtime_shims.codec import loads, to_jsonable
+from agentc.semantics.codec import loads, to_jsonable
 
 INTERNAL_PREFIXES = ("branch:", "__")
 """Channels the executor uses for routing (``branch:to:x``, ``__start__``), not state."""

@@ -47,7 +47,7 @@ def _code_dir(artifact: Any, base: Path) -> Path:
 
 def load(ref_or_obj: Any, code_base: str | Path = ".agentc/temporal") -> dict[str, Any]:
     """Compile REF, import its workflow classes, build its activities."""
-    from agentc.api import workflow_and_live
+    from agentc.reading import workflow_and_live
 
     from . import lower
 
@@ -157,13 +157,13 @@ async def start(
     ``full_result``: an agent run returns the SDK's whole ``RunResult`` as JSON."""
     import uuid
 
-    from agentc.api import workflow_and_live
+    from agentc.reading import workflow_and_live
 
     from . import lower
 
     wf, live = workflow_and_live(ref)
     if wf.body.kind == "agents":  # an agent loop: the context travels packed
-        from agentc.api import agent_context
+        from agentc.reading import agent_context
         from agentc.runtime_shims.agent_steps import run_input
 
         arg = run_input(
@@ -173,7 +173,7 @@ async def start(
             full_result=full_result,
         )
     else:
-        from agentc.api import check_context, check_input
+        from agentc.reading import check_context, check_input
 
         if full_result:
             from agentc.run_refs import refuse_full_result
@@ -284,7 +284,7 @@ async def wait(
             done, _ = await asyncio.wait({result}, timeout=POLL_S)
             if done:
                 out = result.result()
-                from agentc.runtime_shims.claim_check import resolve_result
+                from agentc.semantics.claim_check import resolve_result
 
                 return RunOutcome(
                     run_id,

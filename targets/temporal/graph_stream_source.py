@@ -12,7 +12,7 @@ import base64
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event
-from agentc.runtime_shims.codec import loads
+from agentc.semantics.codec import loads
 from agentc.runtime_shims.graph_stream import Snapshot
 
 from .stream_source import PolledHistory
@@ -34,7 +34,7 @@ def streamed_of(events: list[Event]) -> dict[tuple[int, str], dict[str, Any]]:
     ``step_history.node`` keeps the step output's in the node event's ``raw``)."""
     import json
 
-    from agentc.runtime_shims.pregel import decode
+    from agentc.semantics.pregel import decode
     from agentc.runtime_shims.stream_capture import CUSTOM_KEY
 
     out: dict[tuple[int, str], dict[str, Any]] = {}

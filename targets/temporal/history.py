@@ -26,7 +26,7 @@ import base64
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
-from agentc.runtime_shims.codec import dumps, to_jsonable
+from agentc.semantics.codec import dumps, to_jsonable
 from agentc.targets.step_history import agent_entries as _agent_entries
 from agentc.targets.step_history import node as _node
 from agentc.targets.step_history import short as _short

@@ -13,7 +13,7 @@ from typing import Any, Callable, Generic, TypeVar
 
 from agentc.runtime_shims.agent_stream import Snapshot
 from agentc.runtime_shims.audit_events import Event
-from agentc.runtime_shims.codec import loads
+from agentc.semantics.codec import loads
 
 PAUSE = "agents/pause:"
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ...errors import AgentcError, Code
 from ...ir import Workflow
+from ...semantics.langgraph_calls import Resolver, is_root
 
 
 def _hints(cls: Any) -> dict[str, Any]:
@@ -39,8 +40,6 @@ def _checkable(annotation: Any) -> Any:
 
 
 def validate_input(wf: Workflow, live: Any, value: Any) -> Any:
-    from agentc.runtime_shims.langgraph_calls import Resolver, is_root
-
     g = wf.graph
     schema = g.input_schema
     where = schema.cls.source if schema.cls else g.source

@@ -25,8 +25,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from agentc.runtime_shims import blobs
-from agentc.runtime_shims.codec import dumps, loads
+from agentc.semantics import blobs
+from agentc.semantics.codec import dumps, loads
 
 JOURNAL = "journal:"
 CHAIN_MAX = 32

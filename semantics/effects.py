@@ -160,15 +160,6 @@ def record(
     }
 
 
-def compensate(effect: dict[str, Any], run_id: str) -> None:
-    """Run one effect's compensator (an engine's compensation step): with the effect's
-    arguments and result, and keys derived from the effect's (``compensated_key``)."""
-    from agentc.refs import load_ref
-
-    with active(EffectScope(run_id, f"{effect['path']}/compensate", origin=effect["key"])):
-        load_ref(effect["compensator"])(effect["args"], effect["result"])
-
-
 def digest(value: Any) -> str:
     """A short digest of a JSON-able result, for the effect ledger."""
     from .codec import to_jsonable

@@ -32,10 +32,10 @@ from agentc import ir as IR
 from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import START, Graph
-from agentc.runtime_shims import channel_chains
-from agentc.runtime_shims import langgraph_calls as lg
-from agentc.runtime_shims.langgraph_calls import TASKS, Resolver
-from agentc.runtime_shims.nested_graphs import NESTED, NestedCheckpoints
+from agentc.semantics import channel_chains
+from agentc.semantics import langgraph_calls as lg
+from agentc.semantics.langgraph_calls import TASKS, Resolver
+from agentc.semantics.nested_graphs import NESTED, NestedCheckpoints
 
 START_CHANNEL = "__start__"
 
@@ -514,12 +514,12 @@ def task_writes(
 def encode(value: Any) -> list[str]:
     """Any channel value as JSON: LangGraph's serializer, base64 (no ``$`` or braces, so
     nothing a workflow engine could read as an expression)."""
-    from agentc.runtime_shims.codec import dumps
+    from agentc.semantics.codec import dumps
 
     t, data = dumps(value)
     pair = [t, base64.b64encode(data).decode("ascii")]
     if len(pair[1]) > INLINE_MAX:  # a claim check: the payload carries a reference (claim_check.py)
-        from agentc.runtime_shims import blobs
+        from agentc.semantics import blobs
 
         return ["blob", blobs.store().put(f"{t}:{pair[1]}".encode("ascii"))]
     return pair
@@ -529,12 +529,12 @@ INLINE_MAX = 4096
 
 
 def decode(pair: list[str]) -> Any:
-    from agentc.runtime_shims.codec import loads
+    from agentc.semantics.codec import loads
 
     if pair[0] == channel_chains.TAG:
         return channel_chains.decode(pair[1])
     if pair[0] == "blob":
-        from agentc.runtime_shims.claim_check import get_value
+        from agentc.semantics.claim_check import get_value
 
         return get_value(pair[1])
     return loads(pair[0], base64.b64decode(pair[1]))

@@ -333,7 +333,7 @@ def node_config(cc: CallContext, node: str) -> tuple[dict[str, Any], Any]:
             compat.CONFIG_KEY_RUNTIME: Runtime(
                 context=cc.context, store=cc.store, execution_info=info
             ),
-            # the task's idempotency keys: run id + task path + ordinal (runtime_shims/effects.py)
+            # the task's idempotency keys: run id + task path + ordinal (semantics/effects.py)
             EFFECTS_KEY: EffectScope(cc.run_id, cc.ns),
         },
         "metadata": {

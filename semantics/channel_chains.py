@@ -39,10 +39,10 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from agentc.runtime_shims import blobs
-from agentc.runtime_shims.claim_check import get_value, put_value
-from agentc.runtime_shims.codec import loads
-from agentc.runtime_shims.list_prefix import all_immutable, extends
+from agentc.semantics import blobs
+from agentc.semantics.claim_check import get_value, put_value
+from agentc.semantics.codec import loads
+from agentc.semantics.list_prefix import all_immutable, extends
 
 TAG = "chain"
 LINK = "link:"
