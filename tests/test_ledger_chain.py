@@ -11,36 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 import agentc
 import harness
 from agentc.audit import transcript, verify
-from agentc.cli import main
-from booking_service import serve
+# the recording booking service and the CLI runner of the effect tests (one server per module)
+from test_effects import cli, service, svc  # noqa: F401
 
 SAGA = "agentc.fixtures.langgraph.booking_saga:graph"
 SAGA_POLICY = str(harness.ROOT / "fixtures" / "langgraph" / "booking_saga.policy.toml")
 AGENT_SAGA = "agentc.fixtures.openai_agents.booking_saga:agent"
 
-
-@pytest.fixture(scope="module")
-def service() -> Any:
-    svc, server, url = serve()
-    yield svc, url
-    server.shutdown()
-
-
-@pytest.fixture
-def svc(service: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    s, url = service
-    monkeypatch.setenv("AGENTC_BOOKING_URL", url)
-    s.reset()
-    return s
-
-
-def cli(*args: str) -> Any:
-    return CliRunner().invoke(main, list(args))
 
 
 @pytest.fixture
