@@ -160,3 +160,75 @@ class Hooks(RunHooks[Log]):
 
 
 HOOKS = Hooks()
+
+
+# ------------------------------------------------ RunConfig fields the SDK applies in its loop
+# ``clerk`` calls a tool that raises (the SDK's default failure handler, so the config's
+# ``tool_error_formatter`` words the error) beside one that works, then a tool no agent has
+# (``tool_not_found_behavior="return_error_to_model"``: an error output, the run goes on), then
+# hands off to ``archivist`` with ``nest_handoff_history`` and a ``handoff_history_mapper``
+# (the archivist sees the mapper's one summary message). ``call_model_input_filter`` tags
+# every model call's instructions. Each field changes a model request, so the model-call
+# digests show whether a target applied it as ``Runner.run`` does. ``FIELDS`` also sets the
+# tracing fields (observation only) and ``tool_name_collision_policy``.
+@function_tool
+def broken(city: str) -> str:
+    """Book a train (there are none).
+
+    Args:
+        city: Where to.
+    """
+    raise ValueError(f"no trains to {city}")
+
+
+def _clerk(r: Any) -> list[Any]:
+    if not r.called("lookup"):
+        return [call("lookup", city="Oslo"), call("broken", city="Oslo")]
+    if not r.called("nosuch"):
+        return [call("nosuch", city="Oslo")]
+    return [call("transfer_to_archivist")]
+
+
+def _archive(r: Any) -> list[Any]:
+    return [say(f"{r.system} | {len(r.items)} items | {r.last_user_text}")]
+
+
+archivist = Agent[Log](name="Archivist", instructions="File it.",
+                       model=FakeModel("Archivist", [Rule("answer", ALWAYS, _archive)]))
+clerk = Agent[Log](name="Clerk", instructions="Book what you can.", tools=[lookup, broken], handoffs=[archivist],
+                   model=FakeModel("Clerk", [Rule("clerk", ALWAYS, _clerk)]))
+
+
+def tag_instructions(data: Any) -> Any:
+    from agents.run_config import ModelInputData
+
+    FIRED.append(f"filter:{data.agent.name}")
+    return ModelInputData(input=list(data.model_data.input),
+                          instructions=f"{data.model_data.instructions} [filtered for {data.agent.name}]")
+
+
+def word_tool_error(args: Any) -> str:
+    return f"{args.kind} in {args.tool_name} ({args.tool_type})"
+
+
+def one_line_history(transcript: list[Any]) -> list[Any]:
+    calls = sum(1 for i in transcript if isinstance(i, dict) and i.get("type") == "function_call")
+    return [{"role": "user", "content": f"summary: {len(transcript)} items, {calls} tool calls"}]
+
+
+FIELDS = RunConfig(call_model_input_filter=tag_instructions, tool_error_formatter=word_tool_error,
+                   tool_not_found_behavior="return_error_to_model", nest_handoff_history=True,
+                   handoff_history_mapper=one_line_history, tool_name_collision_policy="error",
+                   tracing_disabled=True, trace_include_sensitive_data=False, workflow_name="Clerk desk",
+                   trace_id="trace_clerk", group_id="chat-1", trace_metadata={"desk": "clerk"})
+
+
+@dataclass
+class NewerRunConfig(RunConfig):
+    """A ``RunConfig`` with a field a newer SDK might add, which agentc does not know."""
+
+    speculative_decoding: bool = False
+
+
+NEWER = NewerRunConfig(model="scripted", model_provider=Provider(), speculative_decoding=True)
+NEWER_UNSET = NewerRunConfig(model="scripted", model_provider=Provider())
