@@ -68,7 +68,7 @@ def test_max_turns_handler_as_runner_run(target, tmp_path, request):
         assert got[key] == want["full"][key], key
 
 
-@pytest.mark.parametrize("target", ["local", "conductor"])
+@pytest.mark.parametrize("target", TARGETS)
 def test_a_handler_returning_none_leaves_max_turns_exceeded(target, tmp_path, request):
     want = native(R.NO_ANSWER)
     assert want["error"] == "MaxTurnsExceeded"

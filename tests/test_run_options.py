@@ -102,7 +102,7 @@ def test_run_config_and_hooks_as_runner_run(target, tmp_path, request):
                                                                 "agent": "Booker"}}]
 
 
-@pytest.mark.parametrize("target", ["local", "conductor"])
+@pytest.mark.parametrize("target", TARGETS)
 def test_run_config_input_guardrail_tripwire(target, tmp_path, request):
     want = native("a rude trip to Oslo")
     assert want["error"] == "InputGuardrailTripwireTriggered"
