@@ -194,3 +194,21 @@ stepper_guarded = Agent[Chat](name="Stepper", instructions="Take steps.", tools=
                               model=FakeModel("Stepper", [Rule("next", ALWAYS, _guard_after_siblings)]))
 """Turn 3's last call trips its tool input guardrail: ``Runner.run`` raises the tripwire
 without saving the turn's completed calls (only a tool's own failure saves them)."""
+
+
+# ------------------------------------- a run config's session fields (RunConfig rows, issue 17)
+def only_user_turns(history: list[Any], new_input: list[Any]) -> list[Any]:
+    """``RunConfig.session_input_callback``: keep the history's user messages only."""
+    return [i for i in history if isinstance(i, dict) and i.get("role") == "user"] + list(new_input)
+
+
+def _session_config() -> Any:
+    from agents import RunConfig
+    from agents.memory import SessionSettings
+
+    return RunConfig(session_settings=SessionSettings(limit=4), session_input_callback=only_user_turns)
+
+
+SESSION_CONFIG = _session_config()
+"""The session's last 4 items only (``session_settings``), then its user messages only: the
+third turn of ``TURNS3`` no longer sees the first, so the name is forgotten."""

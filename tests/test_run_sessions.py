@@ -174,3 +174,27 @@ def test_a_failed_turn_saves_its_completed_calls_locally(tmp_path, request):
                  env={"AGENTC_SESSION": SESSION}, context={"chat_id": "c1", "db": db})
     assert "error" in got
     assert items(db) == want
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_run_configs_session_fields_as_runner_run(target, tmp_path, request):
+    """``RunConfig.session_settings`` (a limit on the history read) and
+    ``session_input_callback`` (which history items the turn sees) on every target: the
+    third turn forgets the name, and the session holds what ``Runner.run``'s holds."""
+    from agents import Runner, SQLiteSession
+
+    turns = [*TURNS, "and again?"]
+    native_db = str(tmp_path / "native.sqlite")
+    session = SQLiteSession("c1", native_db)
+    want = [asyncio.run(Runner.run(S.memo, t, context=S.Chat("c1", native_db), session=session,
+                                   run_config=S.SESSION_CONFIG)).final_output for t in turns]
+    assert want[2] == "You are a stranger; I see 2 user messages"
+    db = str(tmp_path / "chats.sqlite")
+    outs = []
+    for i, text in enumerate(turns):
+        got = run_on(target, tmp_path / str(i), request, REF, text, context={"chat_id": "c1", "db": db},
+                     env={"AGENTC_SESSION": SESSION, "AGENTC_RUN_CONFIG": "agents_sessions:SESSION_CONFIG"})
+        assert "error" not in got, got["error"].render()
+        outs.append(got["final_output"])
+    assert outs == want
+    assert items(db) == items(native_db)
