@@ -100,14 +100,16 @@ class Refusing(FakeModel):
         r = await super().get_response(*args, **kwargs)
         for item in r.output:
             if getattr(item, "type", None) == "message":
-                item.content = [ResponseOutputRefusal(refusal="I cannot grade that", type="refusal")]
+                refusal = ResponseOutputRefusal(refusal="I cannot grade that", type="refusal")
+                item.content = [refusal]
         return r
 
 
 grader = Agent[Log](name="Grader", instructions="Grade it from 1 to 10.", output_type=int,
                     output_guardrails=[checked],
                     model=FakeModel("Grader", [Rule("grade", ALWAYS, [say("seven-ish")])]))
-refuser = Agent[Log](name="Refuser", instructions="Grade it from 1 to 10.", output_guardrails=[checked],
+refuser = Agent[Log](name="Refuser", instructions="Grade it from 1 to 10.",
+                     output_guardrails=[checked],
                      model=Refusing("Refuser", [Rule("grade", ALWAYS, [say("7")])]))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from agents import (Agent, GuardrailFunctionOutput, ModelProvider, ModelSettings, RunConfig, RunContextWrapper,
                     RunHooks, function_tool, input_guardrail, output_guardrail)
+from agents import ToolGuardrailFunctionOutput, tool_input_guardrail, tool_output_guardrail
 from agents.extensions.handoff_filters import remove_all_tools
 from agents.run_config import ToolExecutionConfig
 from agents.usage import Usage
@@ -181,9 +182,30 @@ def broken(city: str) -> str:
     raise ValueError(f"no trains to {city}")
 
 
+@tool_input_guardrail
+def city_known(data: Any) -> ToolGuardrailFunctionOutput:
+    return ToolGuardrailFunctionOutput.allow(output_info={"checked": data.context.tool_arguments})
+
+
+@tool_output_guardrail
+def short_answer(data: Any) -> ToolGuardrailFunctionOutput:
+    return ToolGuardrailFunctionOutput.allow(output_info={"chars": len(str(data.output))})
+
+
+@function_tool(tool_input_guardrails=[city_known], tool_output_guardrails=[short_answer])
+def find(city: str) -> str:
+    """Find a city (its input and output checked by tool guardrails, whose results are in
+    the full ``RunResult``).
+
+    Args:
+        city: Which.
+    """
+    return f"{city} is in Norway"
+
+
 def _clerk(r: Any) -> list[Any]:
-    if not r.called("lookup"):
-        return [call("lookup", city="Oslo"), call("broken", city="Oslo")]
+    if not r.called("find"):
+        return [call("find", city="Oslo"), call("broken", city="Oslo")]
     if not r.called("nosuch"):
         return [call("nosuch", city="Oslo")]
     return [call("transfer_to_archivist")]
@@ -195,7 +217,8 @@ def _archive(r: Any) -> list[Any]:
 
 archivist = Agent[Log](name="Archivist", instructions="File it.",
                        model=FakeModel("Archivist", [Rule("answer", ALWAYS, _archive)]))
-clerk = Agent[Log](name="Clerk", instructions="Book what you can.", tools=[lookup, broken], handoffs=[archivist],
+clerk = Agent[Log](name="Clerk", instructions="Book what you can.", tools=[find, broken],
+                   handoffs=[archivist],
                    model=FakeModel("Clerk", [Rule("clerk", ALWAYS, _clerk)]))
 
 
@@ -203,8 +226,8 @@ def tag_instructions(data: Any) -> Any:
     from agents.run_config import ModelInputData
 
     FIRED.append(f"filter:{data.agent.name}")
-    return ModelInputData(input=list(data.model_data.input),
-                          instructions=f"{data.model_data.instructions} [filtered for {data.agent.name}]")
+    instructions = f"{data.model_data.instructions} [filtered for {data.agent.name}]"
+    return ModelInputData(input=list(data.model_data.input), instructions=instructions)
 
 
 def word_tool_error(args: Any) -> str:
@@ -219,7 +242,8 @@ def one_line_history(transcript: list[Any]) -> list[Any]:
 FIELDS = RunConfig(call_model_input_filter=tag_instructions, tool_error_formatter=word_tool_error,
                    tool_not_found_behavior="return_error_to_model", nest_handoff_history=True,
                    handoff_history_mapper=one_line_history, tool_name_collision_policy="error",
-                   tracing_disabled=True, trace_include_sensitive_data=False, workflow_name="Clerk desk",
+                   tracing_disabled=True, trace_include_sensitive_data=False,
+                   workflow_name="Clerk desk",
                    trace_id="trace_clerk", group_id="chat-1", trace_metadata={"desk": "clerk"})
 
 

@@ -206,7 +206,8 @@ def _session_config() -> Any:
     from agents import RunConfig
     from agents.memory import SessionSettings
 
-    return RunConfig(session_settings=SessionSettings(limit=4), session_input_callback=only_user_turns)
+    return RunConfig(session_settings=SessionSettings(limit=4),
+                     session_input_callback=only_user_turns)
 
 
 SESSION_CONFIG = _session_config()

@@ -104,11 +104,12 @@ def test_context_factory_builds_what_json_cannot(target, tmp_path, request):
     from agents import Runner
 
     address = address_for(target, request)
-    r = run_on(target, "agents_edges:opaque_agent", "hi", tmp_path, "--context", '{"secret": "xyzzy"}',
-               address=address)
+    r = run_on(target, "agents_edges:opaque_agent", "hi", tmp_path,
+               "--context", '{"secret": "xyzzy"}', address=address)
     assert r.returncode == 2 and "AC111" in r.stderr and "--context-factory" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
-    r = run_on(target, "agents_edges:opaque_agent", "hi", tmp_path, "--context", '{"secret": "xyzzy"}',
+    r = run_on(target, "agents_edges:opaque_agent", "hi", tmp_path,
+               "--context", '{"secret": "xyzzy"}',
                "--context-factory", "agents_edges:make_opaque", address=address)
     assert r.returncode == 0, r.stderr
     native = asyncio.run(Runner.run(E.opaque_agent, "hi", context=E.make_opaque("xyzzy")))

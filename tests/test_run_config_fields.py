@@ -43,6 +43,9 @@ def test_loop_fields_of_the_run_config_as_runner_run(target, tmp_path, request):
     assert want["final_output"] == ("File it. [filtered for Archivist] | 1 items | "
                                     "summary: 9 items, 4 tool calls")
     outputs = [i["output"] for i in want["new_items"] if i["type"] == "tool_call_output_item"]
+    assert want["tool_input_guardrail_results"][0]["output_info"] == {"checked": '{"city":"Oslo"}'}
+    assert want["tool_output_guardrail_results"][0]["output_info"] == {"chars": 17}
+    assert len(want["raw_responses"]) == 4  # one per model call
     assert outputs == ["Oslo is in Norway", "tool_exception in broken (function)",
                        "tool_not_found in nosuch (function)"]
     R.FIRED.clear()
@@ -52,7 +55,7 @@ def test_loop_fields_of_the_run_config_as_runner_run(target, tmp_path, request):
     assert sorted(set(R.FIRED)) == want["fired"]  # the filter runs on every replay: compare which
     for key in ("final_output", "last_agent", "new_items", "usage", "input_guardrail_results",
                 "output_guardrail_results", "tool_input_guardrail_results",
-                "tool_output_guardrail_results", "input_list", "last_response_id"):
+                "tool_output_guardrail_results", "input_list", "last_response_id", "raw_responses"):
         assert got[key] == want[key], key
 
 

@@ -94,9 +94,14 @@ def test_run_config_and_hooks_as_runner_run(target, tmp_path, request):
     # every run-hook event once (the hooks also wrote into the context the instructions read)
     assert got["fired"] == want["fired"] and "handoff:Desk->Booker" in got["fired"]
     # the full RunResult: items, usage totals, the config's guardrails with their output_info
-    for key in ("new_items", "usage", "input_guardrail_results", "output_guardrail_results", "input_list"):
+    for key in ("new_items", "usage", "input_guardrail_results", "output_guardrail_results",
+                "input_list", "raw_responses", "last_response_id"):
         assert got[key] == want["full"][key], key
     assert got["usage"]["input_tokens"] > 0
+    # each response with the usage its model reported (the scripted model's grows with the input)
+    per_response = [r["usage"]["input_tokens"] for r in got["raw_responses"]]
+    assert len(per_response) == 4 and sum(per_response) == got["usage"]["input_tokens"]
+    assert len(set(per_response)) > 1
     assert got["output_guardrail_results"] == [{"guardrail": "short", "tripwire_triggered": False,
                                                 "output_info": {"chars": len(want["final_output"]),
                                                                 "agent": "Booker"}}]

@@ -192,8 +192,9 @@ def test_a_run_configs_session_fields_as_runner_run(target, tmp_path, request):
     db = str(tmp_path / "chats.sqlite")
     outs = []
     for i, text in enumerate(turns):
-        got = run_on(target, tmp_path / str(i), request, REF, text, context={"chat_id": "c1", "db": db},
-                     env={"AGENTC_SESSION": SESSION, "AGENTC_RUN_CONFIG": "agents_sessions:SESSION_CONFIG"})
+        env = {"AGENTC_SESSION": SESSION, "AGENTC_RUN_CONFIG": "agents_sessions:SESSION_CONFIG"}
+        got = run_on(target, tmp_path / str(i), request, REF, text,
+                     context={"chat_id": "c1", "db": db}, env=env)
         assert "error" not in got, got["error"].render()
         outs.append(got["final_output"])
     assert outs == want
