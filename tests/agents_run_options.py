@@ -126,6 +126,14 @@ def make_config() -> RunConfig:
                      tracing_disabled=True, workflow_name="Trip desk")
 
 
+AS_DICT = {"model": "scripted", "model_provider": Provider(), "model_settings": {"temperature": 0.25},
+           "handoff_input_filter": remove_all_tools, "input_guardrails": [polite],
+           "output_guardrails": [short], "tracing_disabled": True, "workflow_name": "Trip desk"}
+"""``CONFIG`` as the mapping ``Runner.run(run_config=...)`` also accepts (the SDK coerces it)."""
+
+NOT_A_CONFIG = {"modle": "scripted"}
+"""A mapping with a key ``RunConfig`` does not have."""
+
 OTHER_TEMPERATURE = RunConfig(model="scripted", model_provider=Provider(), model_settings=ModelSettings(temperature=0.5))
 
 TOOL_EXECUTION = RunConfig(model="scripted", model_provider=Provider(),

@@ -108,6 +108,26 @@ def test_run_config_and_hooks_as_runner_run(target, tmp_path, request):
 
 
 @pytest.mark.parametrize("target", TARGETS)
+def test_a_run_config_given_as_a_mapping_as_runner_run(target, tmp_path, request):
+    """``Runner.run(run_config={...})``: the SDK coerces a mapping into a ``RunConfig``; a
+    ``--run-config`` REF naming one runs as that (it was "dict, not a RunConfig")."""
+    want = native(config=R.AS_DICT)
+    assert want["final_output"] == native()["final_output"]
+    got = on_target(target, tmp_path, request, config="agents_run_options:AS_DICT")
+    assert "error" not in got, got["error"].render()
+    assert got["model_calls"] == want["model_calls"] and got["final_output"] == want["final_output"]
+    assert got["fired"] == want["fired"] and got["new_items"] == want["full"]["new_items"]
+    assert got["input_guardrail_results"] == want["full"]["input_guardrail_results"]
+
+
+def test_a_mapping_that_is_not_a_run_config_is_a_diagnostic():
+    with pytest.raises(AgentcError) as e:
+        agentc.load(REF, run_config="agents_run_options:NOT_A_CONFIG")
+    d = e.value.diagnostic
+    assert d.construct == "--run-config" and "modle" in d.message, d.render()
+
+
+@pytest.mark.parametrize("target", TARGETS)
 def test_run_config_input_guardrail_tripwire(target, tmp_path, request):
     want = native("a rude trip to Oslo")
     assert want["error"] == "InputGuardrailTripwireTriggered"
