@@ -219,6 +219,20 @@ def _clerk(r: Any) -> list[Any]:
     return [call("transfer_to_archivist")]
 
 
+class Reasoning(FakeModel):
+    """A FakeModel whose every response starts with a reasoning item with an id, which
+    ``reasoning_item_id_policy="omit"`` leaves out of the next turn's input."""
+
+    async def get_response(self, *args: Any, **kwargs: Any) -> Any:
+        from openai.types.responses import ResponseReasoningItem
+
+        r = await super().get_response(*args, **kwargs)
+        given = kwargs.get("input", args[1] if len(args) > 1 else None)
+        n = len(given) if isinstance(given, list) else 1
+        r.output.insert(0, ResponseReasoningItem(id=f"rs_{n}", summary=[], type="reasoning"))
+        return r
+
+
 def _archive(r: Any) -> list[Any]:
     return [say(f"{r.system} | {len(r.items)} items | {r.last_user_text}")]
 
@@ -227,7 +241,7 @@ archivist = Agent[Log](name="Archivist", instructions="File it.",
                        model=FakeModel("Archivist", [Rule("answer", ALWAYS, _archive)]))
 clerk = Agent[Log](name="Clerk", instructions="Book what you can.", tools=[find, broken],
                    handoffs=[archivist],
-                   model=FakeModel("Clerk", [Rule("clerk", ALWAYS, _clerk)]))
+                   model=Reasoning("Clerk", [Rule("clerk", ALWAYS, _clerk)]))
 
 
 def tag_instructions(data: Any) -> Any:
@@ -250,6 +264,7 @@ def one_line_history(transcript: list[Any]) -> list[Any]:
 FIELDS = RunConfig(call_model_input_filter=tag_instructions, tool_error_formatter=word_tool_error,
                    tool_not_found_behavior="return_error_to_model", nest_handoff_history=True,
                    handoff_history_mapper=one_line_history, tool_name_collision_policy="error",
+                   reasoning_item_id_policy="omit",
                    tracing_disabled=True, trace_include_sensitive_data=False,
                    workflow_name="Clerk desk",
                    trace_id="trace_clerk", group_id="chat-1", trace_metadata={"desk": "clerk"})

@@ -1,8 +1,8 @@
 """The ``RunConfig`` fields the SDK applies inside its own loop, on every target against
 ``Runner.run`` (``agents_run_options.FIELDS`` / ``clerk``): ``call_model_input_filter``,
 ``tool_error_formatter`` (a tool exception and a tool no agent has),
-``tool_not_found_behavior``, ``nest_handoff_history`` with ``handoff_history_mapper``, the
-tracing fields and ``tool_name_collision_policy``. Each changes a model request, so equal
+``tool_not_found_behavior``, ``nest_handoff_history`` with ``handoff_history_mapper``,
+``reasoning_item_id_policy``, the tracing fields and ``tool_name_collision_policy``. Each changes a model request, so equal
 model-call digests and an equal full ``RunResult`` mean the target applied it as the SDK
 does. Also: every ``Runner.run`` parameter and ``RunConfig`` field of the installed SDK is
 in docs/openai-agents.md's tables and is either honoured or refused by the frontend."""
@@ -41,7 +41,9 @@ def test_loop_fields_of_the_run_config_as_runner_run(target, tmp_path, request):
     want = native()
     # the fields did what they say natively (so the comparison below covers them)
     assert want["final_output"] == ("File it. [filtered for Archivist] | 1 items | "
-                                    "summary: 9 items, 4 tool calls")
+                                    "summary: 12 items, 4 tool calls")
+    reasoning = [i for i in want["input_list"] if i.get("type") == "reasoning"]
+    assert len(reasoning) == 3 and not any(i.get("id") for i in reasoning)  # the policy: "omit"
     outputs = [i["output"] for i in want["new_items"] if i["type"] == "tool_call_output_item"]
     assert want["tool_input_guardrail_results"][0]["output_info"] == {"checked": '{"city":"Oslo"}'}
     assert want["tool_output_guardrail_results"][0]["output_info"] == {"chars": 17}
