@@ -131,6 +131,9 @@ AS_DICT = {"model": "scripted", "model_provider": Provider(), "model_settings": 
            "output_guardrails": [short], "tracing_disabled": True, "workflow_name": "Trip desk"}
 """``CONFIG`` as the mapping ``Runner.run(run_config=...)`` also accepts (the SDK coerces it)."""
 
+MODEL_OBJECT = RunConfig(model=SCRIPTED, model_settings=ModelSettings(temperature=0.25), tracing_disabled=True)
+"""The config's ``model`` as a ``Model`` object (no provider resolves it)."""
+
 NOT_A_CONFIG = {"modle": "scripted"}
 """A mapping with a key ``RunConfig`` does not have."""
 

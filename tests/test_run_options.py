@@ -120,6 +120,21 @@ def test_a_run_config_given_as_a_mapping_as_runner_run(target, tmp_path, request
     assert got["input_guardrail_results"] == want["full"]["input_guardrail_results"]
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_run_config_model_object_as_runner_run(target, tmp_path, request):
+    """``RunConfig(model=<a Model>)``: journaled like an agent's model (never called again
+    on replay); every turn of both agents is the config's model's, with its settings."""
+    want = native(config=R.MODEL_OBJECT)
+    assert "[temperature=0.25]" in want["final_output"]
+    got = on_target(target, tmp_path, request, config="agents_run_options:MODEL_OBJECT")
+    assert "error" not in got, got["error"].render()
+    assert got["model_calls"] == want["model_calls"] and len(want["model_calls"]) == 4
+    for key in ("final_output", "last_agent"):
+        assert got[key] == want[key], key
+    for key in ("new_items", "usage", "raw_responses", "input_list"):
+        assert got[key] == want["full"][key], key
+
+
 def test_a_mapping_that_is_not_a_run_config_is_a_diagnostic():
     with pytest.raises(AgentcError) as e:
         agentc.load(REF, run_config="agents_run_options:NOT_A_CONFIG")
