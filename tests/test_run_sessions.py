@@ -199,3 +199,25 @@ def test_a_run_configs_session_fields_as_runner_run(target, tmp_path, request):
         outs.append(got["final_output"])
     assert outs == want
     assert items(db) == items(native_db)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_blocked_tool_output_is_saved_with_the_configs_message(target, tmp_path, request):
+    """``RunConfig.output_guardrail_blocked_message``: a tool output that became the final
+    output (``stop_on_first_tool``) and tripped the output guardrail is saved to the session
+    as the config's placeholder, as ``Runner.run`` saves it; the run fails with AC303."""
+    from agents import Runner, SQLiteSession
+    from agents.exceptions import OutputGuardrailTripwireTriggered
+
+    native_db = str(tmp_path / "native.sqlite")
+    with pytest.raises(OutputGuardrailTripwireTriggered):
+        asyncio.run(Runner.run(S.teller, "tell me", context=S.Chat("c1", native_db),
+                               session=SQLiteSession("c1", native_db), run_config=S.BLOCKED_CONFIG))
+    want = items(native_db)
+    assert want[-1]["output"] == "[withheld by policy]"
+    db = str(tmp_path / "chats.sqlite")
+    env = {"AGENTC_SESSION": SESSION, "AGENTC_RUN_CONFIG": "agents_sessions:BLOCKED_CONFIG"}
+    got = run_on(target, tmp_path, request, "agents_sessions:teller", "tell me",
+                 context={"chat_id": "c1", "db": db}, env=env)
+    assert got["error"].code.value == "AC303", got
+    assert items(db) == want
