@@ -282,3 +282,18 @@ class NewerRunConfig(RunConfig):
 
 NEWER = NewerRunConfig(model="scripted", model_provider=Provider(), speculative_decoding=True)
 NEWER_UNSET = NewerRunConfig(model="scripted", model_provider=Provider())
+
+
+@function_tool(name_override="transfer_to_archivist")
+def fake_transfer() -> str:
+    """A function tool named like the handoff to the archivist."""
+    return "not a handoff"
+
+
+collider = Agent[Log](name="Collider", instructions="Hand off.", tools=[fake_transfer],
+                      handoffs=[archivist],
+                      model=FakeModel("Collider", [Rule("go", ALWAYS, [call("transfer_to_archivist")])]))
+"""A function tool and a handoff of one name: ``tool_name_collision_policy="error"`` (the
+``COLLISIONS`` config) makes ``Runner.run`` raise ``UserError`` before the model is called."""
+
+COLLISIONS = RunConfig(tool_name_collision_policy="error")

@@ -104,3 +104,23 @@ def test_a_run_config_field_agentc_does_not_know_is_refused(tmp_path):
     assert d.code.value == "AC200" and "RunConfig.speculative_decoding" in d.message, d.render()
     assert d.construct == "agents_run_options:NEWER.speculative_decoding"
     agentc.load("agents_run_options:desk", run_config="agents_run_options:NEWER_UNSET")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_tool_name_collision_policy_as_runner_run(target, tmp_path, request):
+    """A function tool named like a handoff: under the default ``"warn"`` the SDK's
+    dispatch winner runs on every target as under ``Runner.run``; with ``"error"`` the run
+    fails before any model call, loudly."""
+    from agents import Runner
+    from agents.exceptions import UserError
+
+    want = native(R.collider, config=None, text="go")
+    got = run_on(target, tmp_path / "warn", request, "agents_run_options:collider", "go")
+    assert "error" not in got, got["error"].render()
+    for key in ("final_output", "last_agent", "model_calls", "new_items"):
+        assert got[key] == want[key], key
+    with pytest.raises(UserError, match="Ambiguous tool routing"):
+        asyncio.run(Runner.run(R.collider, "go", context=R.Log(), run_config=R.COLLISIONS))
+    got = run_on(target, tmp_path / "error", request, "agents_run_options:collider", "go",
+                 env={"AGENTC_RUN_CONFIG": "agents_run_options:COLLISIONS"})
+    assert got["model_calls"] == [] and "Ambiguous tool routing" in got["error"].message, got
