@@ -297,3 +297,12 @@ collider = Agent[Log](name="Collider", instructions="Hand off.", tools=[fake_tra
 ``COLLISIONS`` config) makes ``Runner.run`` raise ``UserError`` before the model is called."""
 
 COLLISIONS = RunConfig(tool_name_collision_policy="error")
+
+
+def _sandboxed() -> RunConfig:
+    from agents.run_config import SandboxRunConfig
+
+    return RunConfig(model="scripted", model_provider=Provider(), sandbox=SandboxRunConfig())
+
+
+SANDBOXED = _sandboxed()

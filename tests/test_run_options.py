@@ -170,11 +170,12 @@ def test_run_options_are_part_of_the_workflow_identity():
     assert plan_id(agentc.load(REF, run_config=CONFIG)) == plan_id(agentc.load(REF, run_config=R.CONFIG))
 
 
-def test_a_run_config_field_agentc_cannot_honour_is_refused():
+@pytest.mark.parametrize("config, field", [("TOOL_EXECUTION", "tool_execution"), ("SANDBOXED", "sandbox")])
+def test_a_run_config_field_agentc_cannot_honour_is_refused(config, field):
     with pytest.raises(AgentcError) as e:
-        agentc.load(REF, run_config="agents_run_options:TOOL_EXECUTION")
+        agentc.load(REF, run_config=f"agents_run_options:{config}")
     d = e.value.diagnostic
-    assert d.code.value == "AC200" and "RunConfig.tool_execution" in d.message
+    assert d.code.value == "AC200" and f"RunConfig.{field}" in d.message
 
 
 def test_run_options_on_a_graph_are_refused():
