@@ -306,3 +306,20 @@ def _sandboxed() -> RunConfig:
 
 
 SANDBOXED = _sandboxed()
+
+
+# ------------------------------------------ an agent used as a tool, for the full result's usage
+def _research(r: Any) -> list[Any]:
+    if r.has_tool("research") and not r.called("research"):
+        return [call("research", input="Oslo")]
+    return [say(f"{r.system} | {len(r.items)} items")]
+
+
+_LOOKUP_ONCE = Rule("lookup", lambda r: not r.called("lookup"), [call("lookup", city="Oslo")])
+researcher = Agent[Log](name="Researcher", instructions="Research it.", tools=[lookup],
+                        model=Scripted("researcher", [_LOOKUP_ONCE, Rule("answer", ALWAYS, _answer)]))
+_RESEARCH = researcher.as_tool(tool_name="research", tool_description="Research a city.")
+chief = Agent[Log](name="Chief", instructions="Delegate.", tools=[_RESEARCH],
+                   model=Scripted("chief", [Rule("chief", ALWAYS, _research)]))
+"""``chief`` calls ``researcher`` as a tool (two model calls of its own): ``Runner.run``'s
+usage totals count the nested run's responses too."""

@@ -225,3 +225,24 @@ def test_full_result_of_a_graph_is_refused(tmp_path):
     with pytest.raises(AgentcError) as e:
         agentc.run("agentc.fixtures.langgraph.chain:graph", {}, db=str(tmp_path / "r.db"), full_result=True)
     assert e.value.diagnostic.code.value == "AC203" and "--json" in e.value.diagnostic.construct
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_full_result_of_a_run_with_an_agent_tool_as_runner_run(target, tmp_path, request):
+    """The usage totals of ``Runner.run``'s result count the nested run of an agent used as
+    a tool; so must a target's, although the drive that finishes the run on an engine only
+    replays that tool's journaled output."""
+    from agents import Runner
+
+    from run_options_targets import run_on
+
+    with recording() as log:
+        result = asyncio.run(Runner.run(R.chief, "Oslo?", context=R.Log()))
+    want = {**full(result), "final_output": result.final_output, "model_calls": O.model_calls(log)}
+    own = sum(r["usage"]["input_tokens"] for r in want["raw_responses"])
+    nested = want["usage"]["input_tokens"] - own
+    assert nested > 0 and len(want["model_calls"]) == 4
+    got = run_on(target, tmp_path, request, "agents_run_options:chief", "Oslo?")
+    assert "error" not in got, got["error"].render()
+    for key in ("final_output", "model_calls", "new_items", "raw_responses", "input_list", "usage"):
+        assert got[key] == want[key], key
