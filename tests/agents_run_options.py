@@ -131,6 +131,16 @@ AS_DICT = {"model": "scripted", "model_provider": Provider(), "model_settings": 
            "output_guardrails": [short], "tracing_disabled": True, "workflow_name": "Trip desk"}
 """``CONFIG`` as the mapping ``Runner.run(run_config=...)`` also accepts (the SDK coerces it)."""
 
+@output_guardrail
+def no_booker(ctx: RunContextWrapper[Log], agent: Agent[Log], output: Any) -> GuardrailFunctionOutput:
+    return GuardrailFunctionOutput(output_info={"agent": agent.name},
+                                   tripwire_triggered="Booker" in str(output))
+
+
+OUTPUT_TRIP = RunConfig(model="scripted", model_provider=Provider(), output_guardrails=[no_booker])
+"""A run-config output guardrail that trips on the final output (a step of its own on the
+engines)."""
+
 MODEL_OBJECT = RunConfig(model=SCRIPTED, model_settings=ModelSettings(temperature=0.25), tracing_disabled=True)
 """The config's ``model`` as a ``Model`` object (no provider resolves it)."""
 

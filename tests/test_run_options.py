@@ -143,6 +143,15 @@ def test_a_mapping_that_is_not_a_run_config_is_a_diagnostic():
 
 
 @pytest.mark.parametrize("target", TARGETS)
+def test_run_config_output_guardrail_tripwire(target, tmp_path, request):
+    want = native(config=R.OUTPUT_TRIP)
+    assert want["error"] == "OutputGuardrailTripwireTriggered"
+    got = on_target(target, tmp_path, request, config="agents_run_options:OUTPUT_TRIP")
+    assert got["error"].code.value == "AC303" and "'no_booker'" in got["error"].message, got
+    assert got["model_calls"] == want["model_calls"] and got["fired"] == want["fired"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
 def test_run_config_input_guardrail_tripwire(target, tmp_path, request):
     want = native("a rude trip to Oslo")
     assert want["error"] == "InputGuardrailTripwireTriggered"
@@ -246,3 +255,20 @@ def test_full_result_of_a_run_with_an_agent_tool_as_runner_run(target, tmp_path,
     assert "error" not in got, got["error"].render()
     for key in ("final_output", "model_calls", "new_items", "raw_responses", "input_list", "usage"):
         assert got[key] == want[key], key
+
+
+def test_cli_run_json_on_temporal(tmp_path, temporal_address):
+    """``agentc run --engine temporal --json`` prints the full ``RunResult`` as the local
+    ``--json`` does: equal to ``Runner.run``'s."""
+    want = native()
+    r = cli("run", REF, "--input", '"trip to Oslo"', "--context", '{"events": []}',
+            "--run-config", CONFIG, "--run-hooks", HOOKS, "--json",
+            "--engine", "temporal", "--address", temporal_address,
+            "--with-worker", "--task-queue", f"json-{os.urandom(4).hex()}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    for key in ("final_output", "last_agent"):
+        assert got[key] == want[key], key
+    for key in ("new_items", "usage", "raw_responses", "input_guardrail_results",
+                "output_guardrail_results", "input_list"):
+        assert got[key] == want["full"][key], key
