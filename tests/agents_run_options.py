@@ -132,7 +132,8 @@ AS_DICT = {"model": "scripted", "model_provider": Provider(), "model_settings": 
 """``CONFIG`` as the mapping ``Runner.run(run_config=...)`` also accepts (the SDK coerces it)."""
 
 @output_guardrail
-def no_booker(ctx: RunContextWrapper[Log], agent: Agent[Log], output: Any) -> GuardrailFunctionOutput:
+def no_booker(ctx: RunContextWrapper[Log], agent: Agent[Log],
+              output: Any) -> GuardrailFunctionOutput:
     return GuardrailFunctionOutput(output_info={"agent": agent.name},
                                    tripwire_triggered="Booker" in str(output))
 
