@@ -146,7 +146,27 @@ def load_run_config(ref: str) -> Any:
     from .server_conversation import refuse_in_run_config
 
     refuse_in_run_config(ref, load_ref(ref))  # Runner.run's previous_response_id etc.: AC200
-    return _load(ref, RunConfig, "run_config", "a RunConfig")
+    config = _load(ref, (RunConfig, dict), "run_config", "a RunConfig")
+    return config if isinstance(config, RunConfig) else _config_of(ref, config)
+
+
+def _config_of(ref: str, mapping: dict[str, Any]) -> Any:
+    """The ``RunConfig`` a dict stands for, as ``Runner.run(run_config={...})`` builds it
+    (the SDK's ``RunConfig(**mapping)`` after refusing keys it does not have)."""
+    import dataclasses
+
+    from agents import RunConfig
+
+    names = {f.name for f in dataclasses.fields(RunConfig) if f.init}
+    unknown = sorted(str(k) for k in mapping if k not in names)
+    if unknown:
+        raise AgentcError(
+            Code.CONFIG,
+            f"--run-config {ref}: {', '.join(unknown)} is not a RunConfig field",
+            construct=OPTION["run_config"],
+            hint="name a RunConfig, or a dict of RunConfig's fields",
+        )
+    return RunConfig(**mapping)
 
 
 def load_run_hooks(ref: str) -> Any:
@@ -175,7 +195,7 @@ def load_error_handlers(ref: str) -> dict[str, Any]:
     return handlers
 
 
-def _load(ref: str, cls: type, what: str, wanted: str) -> Any:
+def _load(ref: str, cls: type | tuple[type, ...], what: str, wanted: str) -> Any:
     from .refs import load_ref
 
     obj = load_ref(ref)

@@ -48,6 +48,7 @@ from agentc.runtime_shims.agent_approvals import (  # noqa: F401 - re-exported: 
 )
 from agentc.ir.model import agent_system
 from agentc.semantics.codec import digest as _digest
+from agentc.runtime_shims.agent_tool_usage import add_kept, kept, own_usage
 from agentc.runtime_shims.context_changes import (  # noqa: F401 - re-exported
     apply_changes,
     context_before,
@@ -428,7 +429,7 @@ def _journaled_tool(
                 hooks.before(tool.name, keys, parse_args(input_json)) if hooks is not None else None
             )
             try:
-                with effects_active(keys):
+                with effects_active(keys), own_usage(ctx if is_agent_tool else None) as usage:
                     if steps.fanout is None and steps.cancel is None:
                         output = await invoke(ctx, input_json, *args, **kwargs)
                     else:  # a fan-out policy (agent_fanout.py, docs/policies.md)
@@ -449,11 +450,15 @@ def _journaled_tool(
                 hooks.after(ledgered, output)
             if is_agent_tool and compat.nested_interrupted(ctx):
                 return Unfinished((output, None))
+            if usage is not None and kept(usage) is not None:  # agent_tool_usage.py
+                return output, context_changes(before, context), kept(usage)
             return output, context_changes(before, context)
 
-        replayed, (output, changes) = await steps.perform(effect, call)
+        replayed, value = await steps.perform(effect, call)
+        output, changes = value[0], value[1]
         if replayed:
             apply_changes(context, changes)
+            add_kept(ctx, value[2] if len(value) > 2 else None)
         return output
 
     on_invoke_tool.agentc_original = original  # type: ignore[attr-defined]

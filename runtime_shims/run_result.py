@@ -33,7 +33,8 @@ def full(result: Any) -> dict[str, Any]:
     its fields: ``type``, ``agent``, ``raw_item`` and the item's own ``output``,
     ``source_agent``/``target_agent``, ``tool_name``), ``usage`` totals (the SDK's
     ``serialize_usage``), the guardrail results with their ``output_info``,
-    ``to_input_list()`` (the next turn's input) and ``last_response_id``."""
+    ``to_input_list()`` (the next turn's input), ``last_response_id`` and ``raw_responses``
+    (each model response's output items, the usage its model reported and its ids)."""
     from agents.usage import serialize_usage
 
     return {
@@ -49,6 +50,18 @@ def full(result: Any) -> dict[str, Any]:
         ],
         "input_list": to_jsonable(result.to_input_list()),
         "last_response_id": result.last_response_id,
+        "raw_responses": [_response(r) for r in result.raw_responses],
+    }
+
+
+def _response(r: Any) -> dict[str, Any]:
+    from agents.usage import serialize_usage
+
+    return {
+        "output": to_jsonable(r.output),
+        "usage": serialize_usage(r.usage),
+        "response_id": r.response_id,
+        "request_id": r.request_id,
     }
 
 

@@ -88,3 +88,41 @@ def _next(r: Any) -> list[Any]:
 
 payer = Agent(name="Payer", instructions="Pay the three invoices.", tools=[pay],
               model=FakeModel("Payer", [Rule("pay", ALWAYS, _next)]))
+
+
+# ------------------------------------------------ the other two error kinds of RunErrorHandlers
+class Refusing(FakeModel):
+    """A FakeModel whose message is a refusal (the SDK's ``model_refusal`` error kind)."""
+
+    async def get_response(self, *args: Any, **kwargs: Any) -> Any:
+        from openai.types.responses import ResponseOutputRefusal
+
+        r = await super().get_response(*args, **kwargs)
+        for item in r.output:
+            if getattr(item, "type", None) == "message":
+                refusal = ResponseOutputRefusal(refusal="I cannot grade that", type="refusal")
+                item.content = [refusal]
+        return r
+
+
+grader = Agent[Log](name="Grader", instructions="Grade it from 1 to 10.", output_type=int,
+                    output_guardrails=[checked],
+                    model=FakeModel("Grader", [Rule("grade", ALWAYS, [say("seven-ish")])]))
+refuser = Agent[Log](name="Refuser", instructions="Grade it from 1 to 10.",
+                     output_guardrails=[checked],
+                     model=Refusing("Refuser", [Rule("grade", ALWAYS, [say("7")])]))
+
+
+def on_invalid_output(data: Any) -> Any:
+    FIRED.append("invalid_final_output")
+    data.context.context.events.append("invalid output handled")
+    return {"final_output": 7, "include_in_history": True}
+
+
+def on_refusal(data: Any) -> Any:
+    FIRED.append("model_refusal")
+    data.context.context.events.append("refusal handled")
+    return f"refused: {data.error}; items {len(data.run_data.new_items)}"
+
+
+OUTPUT_HANDLERS = {"invalid_final_output": on_invalid_output, "model_refusal": on_refusal}

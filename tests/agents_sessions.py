@@ -194,3 +194,60 @@ stepper_guarded = Agent[Chat](name="Stepper", instructions="Take steps.", tools=
                               model=FakeModel("Stepper", [Rule("next", ALWAYS, _guard_after_siblings)]))
 """Turn 3's last call trips its tool input guardrail: ``Runner.run`` raises the tripwire
 without saving the turn's completed calls (only a tool's own failure saves them)."""
+
+
+# ------------------------------------- a run config's session fields (RunConfig rows, issue 17)
+def only_user_turns(history: list[Any], new_input: list[Any]) -> list[Any]:
+    """``RunConfig.session_input_callback``: keep the history's user messages only."""
+    return [i for i in history if isinstance(i, dict) and i.get("role") == "user"] + list(new_input)
+
+
+def _session_config() -> Any:
+    from agents import RunConfig
+    from agents.memory import SessionSettings
+
+    return RunConfig(session_settings=SessionSettings(limit=4),
+                     session_input_callback=only_user_turns)
+
+
+SESSION_CONFIG = _session_config()
+"""The session's last 4 items only (``session_settings``), then its user messages only: the
+third turn of ``TURNS3`` no longer sees the first, so the name is forgotten."""
+
+
+# ------------------------ RunConfig.output_guardrail_blocked_message (a blocked tool output)
+@function_tool
+def secret(ctx: RunContextWrapper[Chat]) -> str:
+    """Read the secret."""
+    NOTED.append("secret")
+    return "the secret is 42"
+
+
+def _no_secrets(ctx: Any, agent: Any, output: Any) -> Any:
+    from agents import GuardrailFunctionOutput
+
+    return GuardrailFunctionOutput(output_info={"blocked": True},
+                                   tripwire_triggered="secret" in str(output))
+
+
+def _blocker() -> Agent[Chat]:
+    from agents import output_guardrail
+
+    return Agent[Chat](name="Teller", instructions="Tell the secret.", tools=[secret],
+                       tool_use_behavior="stop_on_first_tool",
+                       output_guardrails=[output_guardrail(_no_secrets)],
+                       model=FakeModel("Teller", [Rule("tell", ALWAYS, [call("secret")])]))
+
+
+teller = _blocker()
+"""Its tool's output is the final output (``stop_on_first_tool``), which the output
+guardrail blocks: the SDK saves the tool call with a placeholder for its output."""
+
+
+def _blocked_config() -> Any:
+    from agents import RunConfig
+
+    return RunConfig(output_guardrail_blocked_message="[withheld by policy]")
+
+
+BLOCKED_CONFIG = _blocked_config()

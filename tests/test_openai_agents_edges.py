@@ -98,16 +98,19 @@ def test_context_json_becomes_a_pydantic_context_declared_by_a_tool(target, tmp_
     assert json.loads(r.stdout)["final_output"] == native.final_output == "Check the credit. | Kim may spend 80"
 
 
-@pytest.mark.parametrize("target", ["local", "conductor"])
-def test_context_factory_builds_what_json_cannot(target, tmp_path):
+@pytest.mark.parametrize("target", TARGETS)
+def test_context_factory_builds_what_json_cannot(target, tmp_path, request):
     import agents_edges as E
     from agents import Runner
 
-    r = run_on(target, "agents_edges:opaque_agent", "hi", tmp_path, "--context", '{"secret": "xyzzy"}')
+    address = address_for(target, request)
+    r = run_on(target, "agents_edges:opaque_agent", "hi", tmp_path,
+               "--context", '{"secret": "xyzzy"}', address=address)
     assert r.returncode == 2 and "AC111" in r.stderr and "--context-factory" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
-    r = run_on(target, "agents_edges:opaque_agent", "hi", tmp_path, "--context", '{"secret": "xyzzy"}',
-               "--context-factory", "agents_edges:make_opaque")
+    r = run_on(target, "agents_edges:opaque_agent", "hi", tmp_path,
+               "--context", '{"secret": "xyzzy"}',
+               "--context-factory", "agents_edges:make_opaque", address=address)
     assert r.returncode == 0, r.stderr
     native = asyncio.run(Runner.run(E.opaque_agent, "hi", context=E.make_opaque("xyzzy")))
     assert json.loads(r.stdout)["final_output"] == native.final_output == "The secret is xyzzy."

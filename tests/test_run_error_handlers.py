@@ -68,7 +68,7 @@ def test_max_turns_handler_as_runner_run(target, tmp_path, request):
         assert got[key] == want["full"][key], key
 
 
-@pytest.mark.parametrize("target", ["local", "conductor"])
+@pytest.mark.parametrize("target", TARGETS)
 def test_a_handler_returning_none_leaves_max_turns_exceeded(target, tmp_path, request):
     want = native(R.NO_ANSWER)
     assert want["error"] == "MaxTurnsExceeded"
@@ -127,3 +127,28 @@ def test_cli_run_and_simulate_with_error_handlers(tmp_path):
     r = cli("run", REF, "--input", '"go"', "--error-handlers", "agents_run_errors:NOT_HANDLERS",
             "--db", str(tmp_path / "r3.db"), cwd=tmp_path)
     assert r.returncode == 2 and "AC401" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("name, kind", [("grader", "invalid_final_output"),
+                                        ("refuser", "model_refusal")])
+def test_invalid_output_and_refusal_handlers_as_runner_run(name, kind, target, tmp_path, request):
+    """The other two kinds of ``RunErrorHandlers``: an ``output_type=int`` agent whose model
+    answers prose (``invalid_final_output``), a model that refuses (``model_refusal``); the
+    handler's output goes through the output guardrail, as under ``Runner.run``."""
+    from agents import Runner
+
+    agent = getattr(R, name)
+    R.FIRED.clear()
+    with recording() as log:
+        result = asyncio.run(Runner.run(agent, "essay", context=R.Log(),
+                                        error_handlers=R.OUTPUT_HANDLERS))
+    want = {"final_output": result.final_output, **full(result), "model_calls": O.model_calls(log)}
+    assert list(R.FIRED) == [kind, f"guardrail:{result.final_output}"]
+    got = run_on(target, tmp_path, request, f"agents_run_errors:{name}", "essay",
+                 env={"AGENTC_ERROR_HANDLERS": "agents_run_errors:OUTPUT_HANDLERS"})
+    assert "error" not in got, got["error"].render()
+    assert got["fired"] == [kind, f"guardrail:{result.final_output}"]  # the handler once per run
+    for key in ("final_output", "model_calls", "new_items", "usage", "output_guardrail_results",
+                "input_list", "raw_responses"):
+        assert got[key] == want[key], key

@@ -94,15 +94,64 @@ def test_run_config_and_hooks_as_runner_run(target, tmp_path, request):
     # every run-hook event once (the hooks also wrote into the context the instructions read)
     assert got["fired"] == want["fired"] and "handoff:Desk->Booker" in got["fired"]
     # the full RunResult: items, usage totals, the config's guardrails with their output_info
-    for key in ("new_items", "usage", "input_guardrail_results", "output_guardrail_results", "input_list"):
+    for key in ("new_items", "usage", "input_guardrail_results", "output_guardrail_results",
+                "input_list", "raw_responses", "last_response_id"):
         assert got[key] == want["full"][key], key
     assert got["usage"]["input_tokens"] > 0
+    # each response with the usage its model reported (the scripted model's grows with the input)
+    per_response = [r["usage"]["input_tokens"] for r in got["raw_responses"]]
+    assert len(per_response) == 4 and sum(per_response) == got["usage"]["input_tokens"]
+    assert len(set(per_response)) > 1
     assert got["output_guardrail_results"] == [{"guardrail": "short", "tripwire_triggered": False,
                                                 "output_info": {"chars": len(want["final_output"]),
                                                                 "agent": "Booker"}}]
 
 
-@pytest.mark.parametrize("target", ["local", "conductor"])
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_run_config_given_as_a_mapping_as_runner_run(target, tmp_path, request):
+    """``Runner.run(run_config={...})``: the SDK coerces a mapping into a ``RunConfig``; a
+    ``--run-config`` REF naming one runs as that (it was "dict, not a RunConfig")."""
+    want = native(config=R.AS_DICT)
+    assert want["final_output"] == native()["final_output"]
+    got = on_target(target, tmp_path, request, config="agents_run_options:AS_DICT")
+    assert "error" not in got, got["error"].render()
+    assert got["model_calls"] == want["model_calls"] and got["final_output"] == want["final_output"]
+    assert got["fired"] == want["fired"] and got["new_items"] == want["full"]["new_items"]
+    assert got["input_guardrail_results"] == want["full"]["input_guardrail_results"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_run_config_model_object_as_runner_run(target, tmp_path, request):
+    """``RunConfig(model=<a Model>)``: journaled like an agent's model (never called again
+    on replay); every turn of both agents is the config's model's, with its settings."""
+    want = native(config=R.MODEL_OBJECT)
+    assert "[temperature=0.25]" in want["final_output"]
+    got = on_target(target, tmp_path, request, config="agents_run_options:MODEL_OBJECT")
+    assert "error" not in got, got["error"].render()
+    assert got["model_calls"] == want["model_calls"] and len(want["model_calls"]) == 4
+    for key in ("final_output", "last_agent"):
+        assert got[key] == want[key], key
+    for key in ("new_items", "usage", "raw_responses", "input_list"):
+        assert got[key] == want["full"][key], key
+
+
+def test_a_mapping_that_is_not_a_run_config_is_a_diagnostic():
+    with pytest.raises(AgentcError) as e:
+        agentc.load(REF, run_config="agents_run_options:NOT_A_CONFIG")
+    d = e.value.diagnostic
+    assert d.construct == "--run-config" and "modle" in d.message, d.render()
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_run_config_output_guardrail_tripwire(target, tmp_path, request):
+    want = native(config=R.OUTPUT_TRIP)
+    assert want["error"] == "OutputGuardrailTripwireTriggered"
+    got = on_target(target, tmp_path, request, config="agents_run_options:OUTPUT_TRIP")
+    assert got["error"].code.value == "AC303" and "'no_booker'" in got["error"].message, got
+    assert got["model_calls"] == want["model_calls"] and got["fired"] == want["fired"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
 def test_run_config_input_guardrail_tripwire(target, tmp_path, request):
     want = native("a rude trip to Oslo")
     assert want["error"] == "InputGuardrailTripwireTriggered"
@@ -130,11 +179,12 @@ def test_run_options_are_part_of_the_workflow_identity():
     assert plan_id(agentc.load(REF, run_config=CONFIG)) == plan_id(agentc.load(REF, run_config=R.CONFIG))
 
 
-def test_a_run_config_field_agentc_cannot_honour_is_refused():
+@pytest.mark.parametrize("config, field", [("TOOL_EXECUTION", "tool_execution"), ("SANDBOXED", "sandbox")])
+def test_a_run_config_field_agentc_cannot_honour_is_refused(config, field):
     with pytest.raises(AgentcError) as e:
-        agentc.load(REF, run_config="agents_run_options:TOOL_EXECUTION")
+        agentc.load(REF, run_config=f"agents_run_options:{config}")
     d = e.value.diagnostic
-    assert d.code.value == "AC200" and "RunConfig.tool_execution" in d.message
+    assert d.code.value == "AC200" and f"RunConfig.{field}" in d.message
 
 
 def test_run_options_on_a_graph_are_refused():
@@ -184,3 +234,41 @@ def test_full_result_of_a_graph_is_refused(tmp_path):
     with pytest.raises(AgentcError) as e:
         agentc.run("agentc.fixtures.langgraph.chain:graph", {}, db=str(tmp_path / "r.db"), full_result=True)
     assert e.value.diagnostic.code.value == "AC203" and "--json" in e.value.diagnostic.construct
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_full_result_of_a_run_with_an_agent_tool_as_runner_run(target, tmp_path, request):
+    """The usage totals of ``Runner.run``'s result count the nested run of an agent used as
+    a tool; so must a target's, although the drive that finishes the run on an engine only
+    replays that tool's journaled output."""
+    from agents import Runner
+
+    from run_options_targets import run_on
+
+    with recording() as log:
+        result = asyncio.run(Runner.run(R.chief, "Oslo?", context=R.Log()))
+    want = {**full(result), "final_output": result.final_output, "model_calls": O.model_calls(log)}
+    own = sum(r["usage"]["input_tokens"] for r in want["raw_responses"])
+    nested = want["usage"]["input_tokens"] - own
+    assert nested > 0 and len(want["model_calls"]) == 4
+    got = run_on(target, tmp_path, request, "agents_run_options:chief", "Oslo?")
+    assert "error" not in got, got["error"].render()
+    for key in ("final_output", "model_calls", "new_items", "raw_responses", "input_list", "usage"):
+        assert got[key] == want[key], key
+
+
+def test_cli_run_json_on_temporal(tmp_path, temporal_address):
+    """``agentc run --engine temporal --json`` prints the full ``RunResult`` as the local
+    ``--json`` does: equal to ``Runner.run``'s."""
+    want = native()
+    r = cli("run", REF, "--input", '"trip to Oslo"', "--context", '{"events": []}',
+            "--run-config", CONFIG, "--run-hooks", HOOKS, "--json",
+            "--engine", "temporal", "--address", temporal_address,
+            "--with-worker", "--task-queue", f"json-{os.urandom(4).hex()}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    for key in ("final_output", "last_agent"):
+        assert got[key] == want[key], key
+    for key in ("new_items", "usage", "raw_responses", "input_guardrail_results",
+                "output_guardrail_results", "input_list"):
+        assert got[key] == want["full"][key], key

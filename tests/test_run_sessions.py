@@ -174,3 +174,50 @@ def test_a_failed_turn_saves_its_completed_calls_locally(tmp_path, request):
                  env={"AGENTC_SESSION": SESSION}, context={"chat_id": "c1", "db": db})
     assert "error" in got
     assert items(db) == want
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_run_configs_session_fields_as_runner_run(target, tmp_path, request):
+    """``RunConfig.session_settings`` (a limit on the history read) and
+    ``session_input_callback`` (which history items the turn sees) on every target: the
+    third turn forgets the name, and the session holds what ``Runner.run``'s holds."""
+    from agents import Runner, SQLiteSession
+
+    turns = [*TURNS, "and again?"]
+    native_db = str(tmp_path / "native.sqlite")
+    session = SQLiteSession("c1", native_db)
+    want = [asyncio.run(Runner.run(S.memo, t, context=S.Chat("c1", native_db), session=session,
+                                   run_config=S.SESSION_CONFIG)).final_output for t in turns]
+    assert want[2] == "You are a stranger; I see 2 user messages"
+    db = str(tmp_path / "chats.sqlite")
+    outs = []
+    for i, text in enumerate(turns):
+        env = {"AGENTC_SESSION": SESSION, "AGENTC_RUN_CONFIG": "agents_sessions:SESSION_CONFIG"}
+        got = run_on(target, tmp_path / str(i), request, REF, text,
+                     context={"chat_id": "c1", "db": db}, env=env)
+        assert "error" not in got, got["error"].render()
+        outs.append(got["final_output"])
+    assert outs == want
+    assert items(db) == items(native_db)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_blocked_tool_output_is_saved_with_the_configs_message(target, tmp_path, request):
+    """``RunConfig.output_guardrail_blocked_message``: a tool output that became the final
+    output (``stop_on_first_tool``) and tripped the output guardrail is saved to the session
+    as the config's placeholder, as ``Runner.run`` saves it; the run fails with AC303."""
+    from agents import Runner, SQLiteSession
+    from agents.exceptions import OutputGuardrailTripwireTriggered
+
+    native_db = str(tmp_path / "native.sqlite")
+    with pytest.raises(OutputGuardrailTripwireTriggered):
+        asyncio.run(Runner.run(S.teller, "tell me", context=S.Chat("c1", native_db),
+                               session=SQLiteSession("c1", native_db), run_config=S.BLOCKED_CONFIG))
+    want = items(native_db)
+    assert want[-1]["output"] == "[withheld by policy]"
+    db = str(tmp_path / "chats.sqlite")
+    env = {"AGENTC_SESSION": SESSION, "AGENTC_RUN_CONFIG": "agents_sessions:BLOCKED_CONFIG"}
+    got = run_on(target, tmp_path, request, "agents_sessions:teller", "tell me",
+                 context={"chat_id": "c1", "db": db}, env=env)
+    assert got["error"].code.value == "AC303", got
+    assert items(db) == want

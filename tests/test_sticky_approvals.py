@@ -56,7 +56,7 @@ def test_always_decides_the_tool_for_the_rest_of_the_run(target, action, tmp_pat
     assert got["fired"] == want["fired"] == (["pay 1", "pay 2", "pay 3"] if action == "approve" else [])
 
 
-@pytest.mark.parametrize("target", ["local", "conductor"])
+@pytest.mark.parametrize("target", TARGETS)
 def test_without_always_every_call_pauses(target, tmp_path, request):
     want = native("approve", always=False)
     got = run_on(target, tmp_path, request, REF, "pay them", resume=answer("approve", always=False))

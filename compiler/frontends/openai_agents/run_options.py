@@ -27,6 +27,37 @@ REFUSED = {
 }
 """RunConfig fields agentc cannot honour durably, with the reason (refused when set)."""
 
+HONOURED = frozenset(
+    {
+        "model",
+        "model_provider",
+        "model_settings",
+        "handoff_input_filter",
+        "nest_handoff_history",
+        "handoff_history_mapper",
+        "input_guardrails",
+        "output_guardrails",
+        "tracing_disabled",
+        "tracing",
+        "trace_include_sensitive_data",
+        "workflow_name",
+        "trace_id",
+        "group_id",
+        "trace_metadata",
+        "session_input_callback",
+        "call_model_input_filter",
+        "tool_error_formatter",
+        "session_settings",
+        "reasoning_item_id_policy",
+        "tool_not_found_behavior",
+        "tool_name_collision_policy",
+        "output_guardrail_blocked_message",
+    }
+)
+"""RunConfig fields every target honours (docs/openai-agents.md, "`RunConfig` fields"). A
+field in neither set — one a newer SDK added — is refused when set (AC200), so nothing the
+SDK would do differently under a durable run passes unexamined."""
+
 GUARDRAILS = ("input_guardrails", "output_guardrails")
 
 
@@ -70,6 +101,15 @@ def _check_session(ref: str) -> None:
         refuse_server_session(obj, ref)
 
 
+def _default(default: Any, f: dataclasses.Field[Any]) -> Any:
+    """The field's value in ``RunConfig()``, else its own default (a subclass's field)."""
+    if hasattr(default, f.name):
+        return getattr(default, f.name)
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return None if f.default is dataclasses.MISSING else f.default
+
+
 def _describe(
     ref: str, config: Any, options: AgentRunOptions, warnings: Warnings, level: ErrorLevel
 ) -> AgentRunOptions:
@@ -81,13 +121,14 @@ def _describe(
         if f.name in GUARDRAILS:
             continue
         value = stable(getattr(config, f.name))
-        if value == stable(getattr(default, f.name, None)):
+        if value == stable(_default(default, f)):
             continue
-        if f.name in REFUSED:
+        if f.name not in HONOURED:
+            reason = REFUSED.get(f.name, "this agentc does not know the field (a newer SDK's?)")
             warnings.refuse(
                 Diagnostic(
                     Code.UNSUPPORTED,
-                    f"RunConfig.{f.name} is not supported: {REFUSED[f.name]}",
+                    f"RunConfig.{f.name} is not supported: {reason}",
                     construct=f"{ref}.{f.name}",
                     hint=f"leave {f.name} unset in the run config, or run with Runner.run",
                 ),
