@@ -370,6 +370,8 @@ class StepWorker:
     def _end(
         self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]
     ) -> dict[str, Any]:
+        if input.get(graph_fork.PROBE):  # a fork answers the subgraph node (graph_fork.py)
+            return graph_fork.answer_subgraph(self, level, input, ctx)
         best = _latest((input.get("prev") or {}).values())
         if best is None and "_input" in (input.get("prev") or {}):
             frame, tasks, nxt = self._started(level, input["prev"]["_input"], input, ctx)

@@ -94,12 +94,15 @@ class _EngineRun:
             opts["start_to_close_timeout"] = timedelta(seconds=float(timeout))
         return opts
 
-    async def _activity(self, task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _activity(
+        self, task_type: str, payload: dict[str, Any], options_of: str | None = None
+    ) -> dict[str, Any]:
+        """``options_of``: the step whose options it runs with (default: its own)."""
         while True:
             self.activities_running += 1
             try:
                 return await workflow.execute_activity(
-                    task_type, payload, **self._options(task_type)
+                    task_type, payload, **self._options(options_of or task_type)
                 )
             except ActivityError as err:
                 cause = err.cause
@@ -317,6 +320,15 @@ class AgentWorkflow(_EngineRun, SagaRun):
         await temporal_branch_fanout.scoped_steps(self, fan, steps)
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
+        if self.root and self.inp.get(graph_fork.FIELD):  # a fork may answer it (graph_fork.py)
+            o = await self._activity(
+                graph_fork.probe_type(workflow_type),
+                self._payload(ref, prev, **{graph_fork.PROBE: 1}),
+                next(k for k in self.policies if k.endswith("-_end")),  # as this level's END
+            )
+            if o.get(graph_fork.MARK):
+                self.out[ref] = o
+                return o
         self.children += 1
         o = await self._child(
             workflow_type,

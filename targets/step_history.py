@@ -31,6 +31,8 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
     from agentc.targets.local.history import _step
 
     name = short(workflow, activity)
+    if isinstance(result, dict) and result.get("forked"):  # a subgraph node a fork answered: its
+        name = name.removesuffix("-_end")  # child's END step (runtime_shims/graph_fork.PROBE)
     if (
         name.startswith("_")
         or not isinstance(result, dict)
