@@ -61,6 +61,12 @@ LIVE = "fork_live"
 MARK = "forked"
 """Output key of a node step the fork answered: ``record`` (recorded writes) or ``set``
 (the altered value); the fork's history shows it (``data.forked``) and counts the rest as live."""
+GIVEN = "fork_given"
+"""Output key of a task answered from the record that had paused in the original: the
+``resume`` events it got there, ``[key, value]`` (the plan's ``given``,
+``graph_fork_engines._given``), so the fork's history shows those answers where the
+original got them — the fork never pauses there, the task being answered
+(``targets/step_history.py``)."""
 
 
 @dataclass
@@ -76,6 +82,15 @@ class Answer:
     """The recorded chat calls of an answered task (shown in the fork's history)."""
     rerun: tuple[int, Any, list[tuple[str, Any]]] | None = None
     """An altered chat call: (its number, the new AI message, the task's recorded calls)."""
+    given: list[Any] | None = None
+    """The answers the task got in the original before its writes (``GIVEN``)."""
+
+    def mark(self, out: dict[str, Any]) -> dict[str, Any]:
+        """``out`` (the answered task's step output) marked as the fork answered it."""
+        out[MARK] = "record" if self.writes is not None else "set"
+        if self.given and self.writes is not None:
+            out[GIVEN] = self.given
+        return out
 
 
 _CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -107,7 +122,8 @@ def answer(input: dict[str, Any], path: tuple[str, ...], step: int, task_key: st
     key = f"/{step}/{task_key}"
     chat = plan.get("chat", {}).get(key)
     if key in plan["writes"]:
-        return Answer(writes=[tuple(w) for w in plan["writes"][key]], chat=chat)
+        writes = [tuple(w) for w in plan["writes"][key]]
+        return Answer(writes=writes, chat=chat, given=plan.get("given", {}).get(key))
     if key == plan.get("target"):
         if "rerun" in plan:
             n, message = plan["rerun"]
@@ -182,6 +198,5 @@ def answer_subgraph(worker: Any, level: Any, input: dict[str, Any], ctx: dict[st
     if writes is None:  # the altered subgraph node: --set is its graph's return value
         config = worker._config(parent, pframe, ptask, input, ctx, [])
         writes = pregel.task_writes(pframe, ptask, forked.value, config, worker.resolve)
-    out = worker._after(parent, pframe, pblock, ptasks, ptask, writes, input)
-    out[MARK] = "record" if forked.writes is not None else "set"
+    out = forked.mark(worker._after(parent, pframe, pblock, ptasks, ptask, writes, input))
     return step_audit.stamp_node(parent.path, input, out, name)

@@ -318,7 +318,7 @@ class StepWorker:
         if streamed is not None:
             out[stream_capture.CUSTOM_KEY] = stream_capture.encoded(streamed)
         if forked is not None:  # answered by a fork's record, not run (graph_fork.py)
-            out[graph_fork.MARK] = "record" if forked.writes is not None else "set"
+            forked.mark(out)
         rule = self.wf.effect(name)
         if (
             rule is not None and rule.kind != "pure" and forked is None

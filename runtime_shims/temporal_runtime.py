@@ -24,6 +24,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import (
     graph_fork,
+    temporal_fork_answers,
     payload_limits,
     temporal_agent_fanout,
     temporal_at_most_once,
@@ -192,6 +193,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         super().__init__()
         self.out: dict[str, Any] = {}
         self.at = 0
+        self.fork_given: set[str] = set()
         self.children = 0
         self.saga_init()
 
@@ -200,6 +202,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         self.inp = inp
         if self.root and inp.get(graph_fork.ANSWERS):  # a fork's recorded answers (graph_fork)
             self.answers.update(inp[graph_fork.ANSWERS])
+            self.fork_given = temporal_fork_answers.starting(inp, inp[graph_fork.ANSWERS])
         carry = inp.get("_carry")
         if carry:  # continued as new inside a loop
             self.out, self.at = dict(carry["out"]), carry["at"]
@@ -229,6 +232,8 @@ class AgentWorkflow(_EngineRun, SagaRun):
         """Continue as new at the top of a loop iteration when history grows large."""
         if self._history_full():
             carry: dict[str, Any] = {"at": at, "out": self.out}
+            if self.fork_given:  # a fork's starting answers not shown yet (temporal_fork_answers)
+                carry[temporal_fork_answers.CARRY] = sorted(self.fork_given)
             if self.effects:  # a saga's completed effects (temporal_saga)
                 carry["effects"] = self.effects.to_list()
             workflow.continue_as_new({**self.inp, "_carry": carry})
@@ -272,6 +277,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
             {"kind": "interrupt", **i, "task": ref, "workflow_id": wid} for i in interrupts
         )
         await workflow.wait_condition(lambda: all(i in self.answers for i in ids))
+        temporal_fork_answers.given(self, ids)  # a fork's: shown in its history
         self.waiting = [w for w in self.waiting if w.get("id") not in ids]
         return self.answers[ids[0]]
 
@@ -288,6 +294,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
             }
         )
         await workflow.wait_condition(lambda: ref in self.answers)
+        temporal_fork_answers.given(self, [ref])
         self.waiting = [w for w in self.waiting if w.get("id") != ref]
 
     async def barrier(

@@ -59,7 +59,11 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
         event.data["forked"] = result["forked"]
     if result.get(CUSTOM_KEY) is not None and event.raw is not None:  # its `custom` stream chunks
         event.raw[CUSTOM_KEY] = json.dumps(result[CUSTOM_KEY], sort_keys=True)
-    return [*calls, event]
+    given = [  # the answers it got in the original, for a task a fork answered (graph_fork.GIVEN)
+        Event(0, "resume", key=k, at=at, data={"value": v, "forked": "record"})
+        for k, v in result.get("fork_given") or []
+    ]
+    return [*given, *calls, event]
 
 
 def chat_calls(

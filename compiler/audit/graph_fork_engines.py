@@ -132,6 +132,7 @@ def plan_for(
         ):
             writes[k] = [list(w) for w in _decode(e)]
     plan: dict[str, Any] = {"writes": writes, "chat": chat, "target": where, "step": target.step}
+    plan["given"] = _given(h, engine, set(writes))  # shown where the original got them
     if chat_target:
         plan["rerun"] = (
             target.data["call"],
@@ -140,6 +141,29 @@ def plan_for(
     elif fitted is not NOT_SET:
         plan["value"] = fitted
     return GraphForkPlan(plan, target, set(writes), fork_answers(h, engine, target))
+
+
+def _given(h: History, engine: str, answered: set[str]) -> dict[str, list[Any]]:
+    """The record's interrupt answers by the task they resumed, as ``[key, value]`` of its
+    ``resume`` events (Temporal: the signal, its value {interrupt id: answer}; Conductor:
+    the HUMAN task's ref and output): an answer precedes the writes of the node it re-ran.
+    Only answered tasks (``answered``) keep them (``graph_fork.GIVEN``): the fork never
+    pauses there. A breakpoint's release is not a task's: the fork passes it as its own
+    wait (Temporal: ``temporal_fork_answers``; Conductor: its HUMAN task, completed)."""
+    out: dict[str, list[Any]] = {}
+    pending: list[Any] = []
+    for e in h.events:
+        value = e.data.get("value")
+        if e.kind == "resume" and engine == "temporal" and isinstance(value, dict):
+            kept = {k: v for k, v in value.items() if not str(k).startswith(BREAKPOINT_REFS)}
+            pending += [[e.key, kept]] if kept else []
+        elif e.kind == "resume" and engine != "temporal" and not e.key.startswith(BREAKPOINT_REFS):
+            pending.append([e.key, value])
+        elif e.kind == "node":
+            if pending and _task_key(e) in answered:
+                out[_task_key(e)] = pending
+            pending = []
+    return out
 
 
 BREAKPOINT_REFS = ("pause_before_b", "pause_after_b")
