@@ -232,7 +232,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         """Continue as new at the top of a loop iteration when history grows large."""
         if self._history_full():
             carry: dict[str, Any] = {"at": at, "out": self.out}
-            if self.fork_given:  # a fork's starting answers not shown yet (temporal_fork_answers)
+            if self.root and self.inp.get(graph_fork.ANSWERS):  # a fork's answers not shown yet
                 carry[temporal_fork_answers.CARRY] = sorted(self.fork_given)
             if self.effects:  # a saga's completed effects (temporal_saga)
                 carry["effects"] = self.effects.to_list()
