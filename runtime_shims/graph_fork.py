@@ -22,8 +22,18 @@ its task up there before calling the node:
 
 The START step, barriers and the END read-out run as always: applying recorded writes
 with the user's reducers gives the original's frames, and each step still checks that its
-schedule is the compiled plan's. Nested graphs' levels (subgraph child workflows) are not
-answered (``compiler/audit/graph_fork_engines.py`` refuses a prefix that holds one).
+schedule is the compiled plan's.
+
+A subgraph node of the root graph runs as a child workflow (Temporal child workflow,
+Conductor ``SUB_WORKFLOW``) whose inner steps the record does not hold — only the writes
+its graph made to the parent's task (the child's END step returns them, ``steps._end``).
+So a fork answers the subgraph node itself, before any child starts: the engine first
+calls the child's END step with ``PROBE`` set (``probe_type``), which answers the parent's
+task from the record exactly as a node step does — the recorded writes, or the ``--set``
+value as the subgraph's return value — or says ``live`` (not answered: start the child
+as always). Temporal: ``temporal_runtime.AgentWorkflow.child``; the Conductor simulation:
+``targets/conductor/fork.answer_sub_workflow``. The children of a subgraph run live or not
+at all: a fork point inside one is refused (``compiler/audit/graph_fork_engines.py``).
 """
 
 from __future__ import annotations
@@ -44,9 +54,19 @@ ANSWERS = "fork_answers"
 breakpoint ref → value), which the workflow starts with as received
 (``temporal_runtime.GraphWorkflow.begin``), so it does not wait at those pauses
 (``compiler/audit/graph_fork_engines.fork_answers`` chooses them)."""
+PROBE = "fork_probe"
+"""Input key of a subgraph END step called to answer its parent's task from the fork's
+record (``answer_subgraph``); its output has ``MARK`` when it did, else ``LIVE``."""
+LIVE = "fork_live"
 MARK = "forked"
 """Output key of a node step the fork answered: ``record`` (recorded writes) or ``set``
 (the altered value); the fork's history shows it (``data.forked``) and counts the rest as live."""
+GIVEN = "fork_given"
+"""Output key of a task answered from the record that had paused in the original: the
+``resume`` events it got there, ``[key, value]`` (the plan's ``given``,
+``graph_fork_engines._given``), so the fork's history shows those answers where the
+original got them — the fork never pauses there, the task being answered
+(``targets/step_history.py``)."""
 
 
 @dataclass
@@ -62,6 +82,15 @@ class Answer:
     """The recorded chat calls of an answered task (shown in the fork's history)."""
     rerun: tuple[int, Any, list[tuple[str, Any]]] | None = None
     """An altered chat call: (its number, the new AI message, the task's recorded calls)."""
+    given: list[Any] | None = None
+    """The answers the task got in the original before its writes (``GIVEN``)."""
+
+    def mark(self, out: dict[str, Any]) -> dict[str, Any]:
+        """``out`` (the answered task's step output) marked as the fork answered it."""
+        out[MARK] = "record" if self.writes is not None else "set"
+        if self.given and self.writes is not None:
+            out[GIVEN] = self.given
+        return out
 
 
 _CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -93,7 +122,8 @@ def answer(input: dict[str, Any], path: tuple[str, ...], step: int, task_key: st
     key = f"/{step}/{task_key}"
     chat = plan.get("chat", {}).get(key)
     if key in plan["writes"]:
-        return Answer(writes=[tuple(w) for w in plan["writes"][key]], chat=chat)
+        writes = [tuple(w) for w in plan["writes"][key]]
+        return Answer(writes=writes, chat=chat, given=plan.get("given", {}).get(key))
     if key == plan.get("target"):
         if "rerun" in plan:
             n, message = plan["rerun"]
@@ -138,3 +168,35 @@ def rerun(forked: Answer | None, capture: Any, node: str) -> Iterator[None]:
     capture.answers = rerun_answers(forked.rerun, f"node {node!r}")
     with installed():
         yield
+
+
+def probe_type(child_workflow: str) -> str:
+    """The END task type of the child workflow ``child_workflow`` (``compiler/plan/layout``
+    names a level's special steps ``<level workflow>-_<kind>``): the step a fork calls with
+    ``PROBE`` instead of starting the child."""
+    return f"{child_workflow}-_end"
+
+
+def answer_subgraph(worker: Any, level: Any, input: dict[str, Any], ctx: dict[str, Any]) -> Any:
+    """A subgraph END step called with ``PROBE`` (module docstring): ``input`` is what the
+    parent would start the child with (its ``prev``, ``self`` and ``fork``). The parent's
+    task for the subgraph node answered from the fork's record — its output is the one the
+    child's END step would give, marked ``MARK`` — or ``{LIVE: True}``. Raises AC122 as
+    ``answer`` does for a prefix task the record lacks."""
+    from agentc.compat.langgraph import PULL
+    from agentc.runtime_shims import step_audit
+    from agentc.semantics import pregel
+
+    parent = worker.layout.levels[level.path[:-1]]
+    pframe, pblock, ptasks = worker._enter(parent, input, ctx)
+    name = level.path[-1]
+    ptask = next((t for t in ptasks if t.path == (PULL, name)), None)
+    forked = answer(input, parent.path, pframe.step, ptask.key) if ptask is not None else None
+    if ptask is None or forked is None or (forked.writes is None and not forked.has_value):
+        return {LIVE: True}
+    writes = forked.writes
+    if writes is None:  # the altered subgraph node: --set is its graph's return value
+        config = worker._config(parent, pframe, ptask, input, ctx, [])
+        writes = pregel.task_writes(pframe, ptask, forked.value, config, worker.resolve)
+    out = forked.mark(worker._after(parent, pframe, pblock, ptasks, ptask, writes, input))
+    return step_audit.stamp_node(parent.path, input, out, name)

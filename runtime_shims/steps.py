@@ -318,7 +318,7 @@ class StepWorker:
         if streamed is not None:
             out[stream_capture.CUSTOM_KEY] = stream_capture.encoded(streamed)
         if forked is not None:  # answered by a fork's record, not run (graph_fork.py)
-            out[graph_fork.MARK] = "record" if forked.writes is not None else "set"
+            forked.mark(out)
         rule = self.wf.effect(name)
         if (
             rule is not None and rule.kind != "pure" and forked is None
@@ -370,6 +370,8 @@ class StepWorker:
     def _end(
         self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]
     ) -> dict[str, Any]:
+        if input.get(graph_fork.PROBE):  # a fork answers the subgraph node (graph_fork.py)
+            return graph_fork.answer_subgraph(self, level, input, ctx)
         best = _latest((input.get("prev") or {}).values())
         if best is None and "_input" in (input.get("prev") or {}):
             frame, tasks, nxt = self._started(level, input["prev"]["_input"], input, ctx)

@@ -24,6 +24,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import (
     graph_fork,
+    temporal_fork_answers,
     payload_limits,
     temporal_agent_fanout,
     temporal_at_most_once,
@@ -94,12 +95,15 @@ class _EngineRun:
             opts["start_to_close_timeout"] = timedelta(seconds=float(timeout))
         return opts
 
-    async def _activity(self, task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _activity(
+        self, task_type: str, payload: dict[str, Any], options_of: str | None = None
+    ) -> dict[str, Any]:
+        """``options_of``: the step whose options it runs with (default: its own)."""
         while True:
             self.activities_running += 1
             try:
                 return await workflow.execute_activity(
-                    task_type, payload, **self._options(task_type)
+                    task_type, payload, **self._options(options_of or task_type)
                 )
             except ActivityError as err:
                 cause = err.cause
@@ -189,6 +193,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         super().__init__()
         self.out: dict[str, Any] = {}
         self.at = 0
+        self.fork_given: set[str] = set()
         self.children = 0
         self.saga_init()
 
@@ -197,6 +202,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         self.inp = inp
         if self.root and inp.get(graph_fork.ANSWERS):  # a fork's recorded answers (graph_fork)
             self.answers.update(inp[graph_fork.ANSWERS])
+            self.fork_given = temporal_fork_answers.starting(inp, inp[graph_fork.ANSWERS])
         carry = inp.get("_carry")
         if carry:  # continued as new inside a loop
             self.out, self.at = dict(carry["out"]), carry["at"]
@@ -226,6 +232,8 @@ class AgentWorkflow(_EngineRun, SagaRun):
         """Continue as new at the top of a loop iteration when history grows large."""
         if self._history_full():
             carry: dict[str, Any] = {"at": at, "out": self.out}
+            if self.root and self.inp.get(graph_fork.ANSWERS):  # a fork's answers not shown yet
+                carry[temporal_fork_answers.CARRY] = sorted(self.fork_given)
             if self.effects:  # a saga's completed effects (temporal_saga)
                 carry["effects"] = self.effects.to_list()
             workflow.continue_as_new({**self.inp, "_carry": carry})
@@ -269,6 +277,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
             {"kind": "interrupt", **i, "task": ref, "workflow_id": wid} for i in interrupts
         )
         await workflow.wait_condition(lambda: all(i in self.answers for i in ids))
+        temporal_fork_answers.given(self, ids)  # a fork's: shown in its history
         self.waiting = [w for w in self.waiting if w.get("id") not in ids]
         return self.answers[ids[0]]
 
@@ -285,6 +294,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
             }
         )
         await workflow.wait_condition(lambda: ref in self.answers)
+        temporal_fork_answers.given(self, [ref])
         self.waiting = [w for w in self.waiting if w.get("id") != ref]
 
     async def barrier(
@@ -317,6 +327,15 @@ class AgentWorkflow(_EngineRun, SagaRun):
         await temporal_branch_fanout.scoped_steps(self, fan, steps)
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
+        if self.root and self.inp.get(graph_fork.FIELD):  # a fork may answer it (graph_fork.py)
+            o = await self._activity(
+                graph_fork.probe_type(workflow_type),
+                self._payload(ref, prev, **{graph_fork.PROBE: 1}),
+                next(k for k in self.policies if k.endswith("-_end")),  # as this level's END
+            )
+            if o.get(graph_fork.MARK):
+                self.out[ref] = o
+                return o
         self.children += 1
         o = await self._child(
             workflow_type,

@@ -31,6 +31,8 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
     from agentc.targets.local.history import _step
 
     name = short(workflow, activity)
+    if isinstance(result, dict) and result.get("forked"):  # a subgraph node a fork answered: its
+        name = name.removesuffix("-_end")  # child's END step (runtime_shims/graph_fork.PROBE)
     if (
         name.startswith("_")
         or not isinstance(result, dict)
@@ -57,7 +59,11 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
         event.data["forked"] = result["forked"]
     if result.get(CUSTOM_KEY) is not None and event.raw is not None:  # its `custom` stream chunks
         event.raw[CUSTOM_KEY] = json.dumps(result[CUSTOM_KEY], sort_keys=True)
-    return [*calls, event]
+    given = [  # the answers it got in the original, for a task a fork answered (graph_fork.GIVEN)
+        Event(0, "resume", key=k, at=at, data={"value": v, "forked": "record"})
+        for k, v in result.get("fork_given") or []
+    ]
+    return [*given, *calls, event]
 
 
 def chat_calls(

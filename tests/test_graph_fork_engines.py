@@ -15,10 +15,8 @@ import sys
 
 import agentc
 import harness as H
-import pytest
 from agentc.audit import fork, history, replay, trajectory
 from agentc.audit.engine_fork import fork_on_engine
-from agentc.errors import AgentcError
 from agentc.fixtures.langgraph import react_agent
 from agentc.targets.conductor.simulate import Simulation
 from agentc.targets.temporal import engine
@@ -189,21 +187,6 @@ def test_conductor_graph_fork_bad_requests_exit_2(tmp_path):
         r = cli("fork", *args, "--engine", "conductor", "--state-dir", state)
         assert r.returncode == 2 and code in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
     assert sorted(p.stem for p in (tmp_path / "sims").iterdir()) == [run_id]  # nothing was started
-
-
-def test_conductor_graph_fork_refuses_a_prefix_holding_a_subgraph(tmp_path):
-    name = "subgraph"
-    run_id, state = on_conductor(tmp_path, H.ref(name), H.CASES[name]["input"])
-    h = history(run_id, engine="conductor", state_dir=state)
-    child = next(e for e in h.events if e.kind == "node" and e.name == "research")  # a compiled subgraph node
-    later = next(e.seq for e in h.events if e.kind == "node" and e.seq > child.seq and e.raw is not None)
-    for at in (child.seq, later):  # the subgraph itself, or a step after it
-        with pytest.raises(AgentcError) as e:
-            fork_on_engine(run_id, engine="conductor", at=at, state_dir=state)
-        assert e.value.diagnostic.code.value == "AC200" and "subgraph 'research'" in e.value.diagnostic.message
-    intake = next(e.seq for e in h.events if e.kind == "node" and e.name == "intake")
-    f = fork_on_engine(run_id, engine="conductor", at=intake, state_dir=state)  # before it: forks
-    assert f.status == "done" and H.normalise(f.outcome.output) == H.normalise(h.output)
 
 
 def test_conductor_graph_fork_cli_names_the_origin(tmp_path):

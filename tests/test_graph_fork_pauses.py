@@ -133,3 +133,44 @@ def test_temporal_graph_forks_past_answered_pauses(temporal_address, tmp_path, m
                                   with_worker=True, **({} if value is None else {"value": value}))
 
         assert check(name, h, do_fork, tmp_path / name) == expected
+
+
+def _answers(h):
+    """Where a history shows its answers: each ``resume`` with the node event before it."""
+    out, last = [], None
+    for e in h.events:
+        if e.kind == "node":
+            last = e.name
+        elif e.kind == "resume":
+            out.append(last)
+    return out
+
+
+def test_temporal_graph_fork_history_shows_the_answers_it_started_with(temporal_address, tmp_path,
+                                                                       monkeypatch):
+    """A Temporal fork starts with the original's answers (it gets no ``resume`` signal), and
+    its history showed none of them; now each where the fork used it, with the value the
+    original's signal had — as the Conductor fork's history shows the HUMAN tasks its driver
+    completed. A node answered from the record never pauses (on either engine): the answers
+    it got in the original are shown before its writes. So a fork that changed nothing has
+    no trajectory diff on either engine, and ``agentc history`` of it lists the answers."""
+    monkeypatch.chdir(tmp_path)  # the in-process worker's generated code goes under .agentc/
+    for name, forks_at in (("breakpoints", ("review", "publish")),
+                           ("hitl_review", ("write_draft", "review", "publish"))):
+        run_id = asyncio.run(_on_temporal(temporal_address, tmp_path / name, name))
+        h = history(run_id, engine="temporal", address=temporal_address)
+        cid, state = on_conductor(tmp_path / name / "c", name)
+        ch = history(cid, engine="conductor", state_dir=state)
+        assert _answers(h) == _answers(ch) and _answers(h)
+        for node in forks_at:
+            f = fork_on_engine(run_id, engine="temporal", at=next(e.seq for e in h.events if e.name == node),
+                               address=temporal_address, with_worker=True)
+            cf = fork_on_engine(cid, engine="conductor", at=next(e.seq for e in ch.events if e.name == node),
+                                state_dir=state)
+            assert (f.status, cf.status, f.diff, cf.diff) == ("done", "done", [], []), (name, node, f.diff)
+            plain = history(f.replayed.run_id, engine="temporal", address=temporal_address)  # `agentc history`
+            given = [e for e in plain.events if e.kind == "resume"]
+            assert [e.data["value"] for e in given] == [e.data["value"] for e in h.events if e.kind == "resume"]
+            assert all(e.data.get("forked") == "record" for e in given)
+            assert _answers(plain) == _answers(h) == _answers(history(cf.replayed.run_id, engine="conductor",
+                                                                      state_dir=state))

@@ -239,3 +239,24 @@ def test_temporal_agent_run_that_continued_as_new_is_read_across_its_runs(
     local = history("loc", db=db)
     assert [e.kind for e in h.events] == [e.kind for e in local.events]
     assert trajectory.lines(h) == trajectory.lines(local)
+
+
+def test_temporal_effects_of_a_run_that_continued_as_new_list_every_run(temporal_address, tmp_path,
+                                                                        monkeypatch):
+    """``agentc effects --engine temporal`` read the workflow's last run only: the effects
+    of the loop iterations before a continue-as-new were missing. Read across the runs, the
+    ledger is the local run's (same keys, same order)."""
+    from agentc.targets.temporal.effects import ledger
+
+    monkeypatch.chdir(tmp_path)  # the effect policy the compile, the run and its worker read
+    (tmp_path / "pyproject.toml").write_text('[tool.agentc.effects]\nwrite = "idempotent"\n'
+                                             'refine = "idempotent"\n')
+    out, runs = asyncio.run(_on_temporal(temporal_address, tmp_path, {"max_history_events": 5}))
+    assert out.status == "done" and runs > 2
+    rows = asyncio.run(ledger(out.run_id, temporal_address))
+    db = str(tmp_path / "local.db")
+    agentc.run(H.ref(NAME), INPUT, db=db, run_id=out.run_id)  # same run id: the same keys
+    local = agentc.effects_of(out.run_id, db=db)
+    assert len(local) > 2 and [r["name"] for r in local].count("refine") > 1
+    assert [(r["name"], r["key"], r["status"]) for r in rows] == \
+        [(r["name"], r["key"], r["status"]) for r in local]

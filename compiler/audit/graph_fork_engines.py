@@ -20,8 +20,16 @@ answer the original got (Temporal: the workflow starts with them as received ans
 ``temporal_runtime``; Conductor: the fork's driver completes those HUMAN tasks with the
 recorded outputs, ``targets/conductor/fork.py``).
 
-Refused (AC200), with why: a prefix that holds a subgraph's child workflow (its history
-is not read, so its nodes would run again) and a record that lost a superstep before the
+A subgraph node runs as a child workflow whose own steps the record does not hold, but its
+node event holds the writes its graph made to the parent's task: a subgraph node of the
+prefix is answered with them before any child starts (``runtime_shims/graph_fork.py``), and
+a fork at the subgraph node with ``--set`` gives the new value as its graph's return value
+(as ``update_state(..., as_node=<subgraph node>)`` does); after the fork point subgraphs run
+as child workflows as always.
+
+Refused (AC200), with why: a fork point inside a subgraph (a child workflow cannot start
+part-way), a prefix subgraph node whose record holds no writes (a run compiled before the
+child's END step returned them), and a record that lost a superstep before the
 fork point (a Conductor ``DO_WHILE`` keeps its last ``keepLastN`` iterations: an execution
 compiled before its steps kept the audit log, ``runtime_shims/step_audit.py``).
 """
@@ -78,15 +86,24 @@ def plan_for(
     fitted = fit(wf, target, value) if value is not NOT_SET else NOT_SET
     where = _task_key(target)
     nodes = [e for e in h.events if e.kind == "node"]
-    subgraphs = _subgraph_nodes(wf)
+    if target.ns:  # the record holds a subgraph's steps (a child workflow's own history)
+        raise _refuse(
+            h,
+            engine,
+            f"event {at} is a step inside subgraph level {target.ns!r}: its child workflow "
+            "would have to start part-way, and the fork starts a subgraph's child at its START",
+            "fork at the subgraph node itself (--set replaces its graph's output), or fork "
+            "the graph on the local executor",
+        )
     for e in nodes:
-        child = e.data.get("child_workflow") or e.data.get("sub_workflow") or e.name in subgraphs
-        if child and (e.seq < target.seq or e.step == target.step):
+        child = e.data.get("child_workflow") or e.data.get("sub_workflow")
+        if child and e.raw is None and (e.seq < target.seq or e.step == target.step):
             raise _refuse(
                 h,
                 engine,
-                f"event {e.seq} before the fork point is subgraph {e.name!r}, a child "
-                "workflow whose steps the fork cannot answer from the record",
+                f"event {e.seq} before the fork point is subgraph {e.name!r}, whose child "
+                "workflow returned no writes to its parent (a run compiled before subgraph "
+                "steps returned them), so the fork cannot answer it from the record",
                 "fork at an event before the subgraph, or fork the graph on the local executor",
             )
     tstep = target.step if target.step is not None else 0  # a node or chat event: always a step
@@ -115,6 +132,7 @@ def plan_for(
         ):
             writes[k] = [list(w) for w in _decode(e)]
     plan: dict[str, Any] = {"writes": writes, "chat": chat, "target": where, "step": target.step}
+    plan["given"] = _given(h, engine, set(writes))  # shown where the original got them
     if chat_target:
         plan["rerun"] = (
             target.data["call"],
@@ -123,6 +141,29 @@ def plan_for(
     elif fitted is not NOT_SET:
         plan["value"] = fitted
     return GraphForkPlan(plan, target, set(writes), fork_answers(h, engine, target))
+
+
+def _given(h: History, engine: str, answered: set[str]) -> dict[str, list[Any]]:
+    """The record's interrupt answers by the task they resumed, as ``[key, value]`` of its
+    ``resume`` events (Temporal: the signal, its value {interrupt id: answer}; Conductor:
+    the HUMAN task's ref and output): an answer precedes the writes of the node it re-ran.
+    Only answered tasks (``answered``) keep them (``graph_fork.GIVEN``): the fork never
+    pauses there. A breakpoint's release is not a task's: the fork passes it as its own
+    wait (Temporal: ``temporal_fork_answers``; Conductor: its HUMAN task, completed)."""
+    out: dict[str, list[Any]] = {}
+    pending: list[Any] = []
+    for e in h.events:
+        value = e.data.get("value")
+        if e.kind == "resume" and engine == "temporal" and isinstance(value, dict):
+            kept = {k: v for k, v in value.items() if not str(k).startswith(BREAKPOINT_REFS)}
+            pending += [[e.key, kept]] if kept else []
+        elif e.kind == "resume" and engine != "temporal" and not e.key.startswith(BREAKPOINT_REFS):
+            pending.append([e.key, value])
+        elif e.kind == "node":
+            if pending and _task_key(e) in answered:
+                out[_task_key(e)] = pending
+            pending = []
+    return out
 
 
 BREAKPOINT_REFS = ("pause_before_b", "pause_after_b")
@@ -153,16 +194,6 @@ def fork_answers(h: History, engine: str, target: Event) -> dict[str, list[Any]]
                 continue
             out.setdefault(str(key), []).append(answer)
     return out
-
-
-def _subgraph_nodes(wf: Any) -> set[str]:
-    """The root graph's subgraph nodes (each runs as a child workflow on the engines)."""
-    from agentc.ir import SubgraphNode
-
-    graph = wf.graph if wf is not None and wf.body.kind == "graph" else None
-    return (
-        {n.name for n in graph.nodes if isinstance(n, SubgraphNode)} if graph is not None else set()
-    )
 
 
 def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:

@@ -419,7 +419,9 @@ def answers_in_place(origin: History, derived: History) -> History:
     moved: dict[str, list[Event]] = {}
     kept = []
     for e in derived.events:
-        anchor = anchors.get((e.key, e.data.get("index"))) if e.kind == "resume" else None
+        # an engine fork's recorded answers are already where its run used them (``forked``)
+        placed = e.kind != "resume" or e.data.get("forked")
+        anchor = None if placed else anchors.get((e.key, e.data.get("index")))
         if anchor is not None and anchor in keys:
             moved.setdefault(anchor, []).append(e)
         else:

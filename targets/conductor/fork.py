@@ -6,6 +6,10 @@ starting journal (``journal``: the agent loop's model step merges it, as an agen
 sub-workflow merges its parent's — ``compiler/audit/engine_fork.py``). It is saved under
 the same ``--state-dir`` with its origin (``lineage``), so ``agentc history``, ``agentc
 simulate --resume`` and ``agentc effects`` treat it as any simulation.
+
+A graph fork's subgraph node of the forked prefix (a ``SUB_WORKFLOW``) is answered from the
+record without starting its child (``answer_sub_workflow``, the simulator's
+``sub_workflow_answer`` hook; ``runtime_shims/graph_fork.py``).
 """
 
 from __future__ import annotations
@@ -80,3 +84,28 @@ def answered(sim: Any, outcome: Any, answers: dict[str, list[Any]]) -> Any:
             sim.sim.complete_task(p["workflowId"], p["taskId"], left[p["ref"]].pop(0))
         outcome = sim._drive()
     return outcome
+
+
+def answer_sub_workflow(worker: Any, task: dict[str, Any]) -> tuple[str, dict, str | None] | None:
+    """The simulator's ``sub_workflow_answer`` for a graph fork: a subgraph node whose task
+    the fork's record answers completes with the output its child's END step would give
+    (the recorded writes, or the ``--set`` value), its child never started; None (start the
+    child) when the run is not a fork or the record does not answer it. A prefix task the
+    record lacks fails the task for good (AC122), as a node step of the prefix does."""
+    from agentc.runtime_shims import graph_fork
+    from agentc.runtime_shims.protocol import Status
+
+    data = task.get("inputData") or {}
+    wf_input = data.get("workflowInput") or {}
+    name = data.get("subWorkflowName")
+    if not wf_input.get(graph_fork.FIELD) or not isinstance(name, str):
+        return None
+    probe = graph_fork.probe_type(name)
+    if probe not in getattr(getattr(worker, "layout", None), "task_kinds", {}):
+        return None  # an agent-as-tool sub-workflow, not a subgraph's
+    o = worker.execute(
+        probe, {**wf_input, graph_fork.PROBE: 1}, workflow_id=task.get("workflowInstanceId", "")
+    )
+    if o.status is Status.COMPLETED:
+        return ("COMPLETED", o.output, None) if o.output.get(graph_fork.MARK) else None
+    return "FAILED_WITH_TERMINAL_ERROR", o.output, o.reason

@@ -127,6 +127,11 @@ def _tasks(
                     )
                 ]
             continue
+        if ttype == "SUB_WORKFLOW" and (t.get("outputData") or {}).get("forked"):
+            # a subgraph node a fork answered from its record, no child started (fork.py)
+            sub = (t.get("inputData") or {}).get("subWorkflowName") or ""
+            out += node(name, sub, t.get("outputData") or {}, at)
+            continue
         if status in FAILED:
             if (
                 kind == "agents"

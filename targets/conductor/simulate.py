@@ -81,6 +81,10 @@ class Simulation:
             parallel_workers=fanout.POLLERS if fanout.active(worker.wf) else 1,
             unpolled=unpolled(artifact["task_defs"]),
         )
+        from .fork import answer_sub_workflow
+
+        # a graph fork answers a subgraph node of its prefix from the record (fork.py)
+        self.sim.sub_workflow_answer = lambda wf, task: answer_sub_workflow(self.worker, task)
         self.workflow_id = ""
         self.run_id = ""
         self.compensation_id: str | None = None

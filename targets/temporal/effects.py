@@ -4,7 +4,8 @@ history (docs/effects.md). Each step of a node named in the effect policy return
 scheduled and completed, and the ``agentc-compensate`` activities that undid it. An
 ``at_most_once`` call cut off by a lost attempt is the activity that failed with AC305
 (its ``uncertain`` record): ``started``, as the local ledger shows it; ``failed``
-("forgotten by a human") once ``--forget`` was signalled (``forget``, below)."""
+("forgotten by a human") once ``--forget`` was signalled (``forget``, below). A workflow
+that continued as new is read across all its runs (``run_chain.py``), as its history is."""
 
 from __future__ import annotations
 
@@ -43,16 +44,21 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
             construct=run_id,
             hint="pass the run id `agentc run --engine temporal` printed",
         ) from None
-    scheduled: dict[int, tuple[str, Any, float]] = {}
+    from .run_chain import histories
+
+    # every run of the workflow (it continues as new in long loops, run_chain.py), oldest first;
+    # event ids are per run, so ``scheduled`` is keyed by both
+    runs = await histories(client, run_id, history)
+    scheduled: dict[tuple[int, int], tuple[str, Any, float]] = {}
     rows: dict[str, dict[str, Any]] = {}
-    for e in history.events:
+    for run, e in [(n, e) for n, h in enumerate(runs) for e in h.events]:
         at = e.event_time.ToDatetime().timestamp()
         if e.HasField("activity_task_scheduled_event_attributes"):
             a = e.activity_task_scheduled_event_attributes
-            scheduled[e.event_id] = (a.activity_type.name, _payload(a.input), at)
+            scheduled[run, e.event_id] = (a.activity_type.name, _payload(a.input), at)
         elif e.HasField("activity_task_failed_event_attributes"):
             a = e.activity_task_failed_event_attributes
-            _, _, started = scheduled[a.scheduled_event_id]
+            _, _, started = scheduled[run, a.scheduled_event_id]
             rec = uncertain_record(_payload(a.failure.application_failure_info.details))
             if rec is not None and rows.get(rec["key"], {}).get("status") != "done":
                 rows[rec["key"]] = _row(rec, "started", started, None, None)
@@ -67,7 +73,7 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
                     rows[key].update(status="failed", error=FORGOTTEN)
         elif e.HasField("activity_task_completed_event_attributes"):
             a = e.activity_task_completed_event_attributes
-            name, inp, started = scheduled[a.scheduled_event_id]
+            name, inp, started = scheduled[run, a.scheduled_event_id]
             if name == COMPENSATE and isinstance(inp, dict):
                 row = rows.get(inp["effect"]["key"])
                 if row is not None:

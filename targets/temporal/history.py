@@ -12,8 +12,10 @@ they show a local one:
 * LangGraph graphs: each node activity becomes a ``node`` event with the update it made
   (``update``); the exact writes (``raw``) are kept where the activity returns them (a task
   of a parallel step). Barriers and the END read-out are engine steps, not events.
-* ``resume`` signals become ``resume`` events, failed activity attempts ``retry`` events,
-  and the workflow's close event the final ``status``. Times are the server's.
+* ``resume`` signals become ``resume`` events (and so do the original's answers a graph
+  fork used where it used them: ``runtime_shims/temporal_fork_answers.py``), failed
+  activity attempts ``retry`` events, and the workflow's close event the final ``status``.
+  Times are the server's.
 
 An agent used as a tool runs as a child workflow: its steps are read from the child's
 history and merged in where the child started. A subgraph's child workflow is shown as the
@@ -26,6 +28,7 @@ import base64
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
+from agentc.runtime_shims.temporal_fork_answers import GIVEN_MEMO
 from agentc.semantics.codec import dumps, to_jsonable
 from agentc.targets.step_history import agent_entries as _agent_entries
 from agentc.targets.step_history import node as _node
@@ -144,6 +147,19 @@ async def read(
                 )
                 events.append(
                     Event(0, "resume", key=a.signal_name, at=at, data={"value": to_jsonable(value)})
+                )
+            case "workflow_properties_modified_event_attributes" if (
+                GIVEN_MEMO in a.upserted_memo.fields
+            ):  # a fork passed a pause with the original's answer (temporal_fork_answers)
+                value = (await conv.decode([a.upserted_memo.fields[GIVEN_MEMO]]) or [None])[0]
+                events.append(
+                    Event(
+                        0,
+                        "resume",
+                        key="resume",
+                        at=at,
+                        data={"value": to_jsonable(value), "forked": "record"},
+                    )
                 )
             case "workflow_execution_completed_event_attributes":
                 result = (await conv.decode(a.result.payloads) or [None])[0]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .expressions import (
     java_string,
@@ -37,6 +38,14 @@ from .model import (
 
 class SystemTasks:
     """WorkflowSystemTask hooks (``_kinds[type].execute/start/cancel``)."""
+
+    sub_workflow_answer: (
+        Callable[[dict, dict], tuple[str, dict[str, Any], str | None] | None] | None
+    )
+    sub_workflow_answer = None
+    """An embedder's hook, not Conductor's: the (status, output, reason) a SUB_WORKFLOW task
+    ends with instead of starting its child, or None to start it (agentc's graph forks answer
+    a subgraph node of the forked prefix from the record: ``targets/conductor/fork.py``)."""
 
     def _exec_complete(self, wf: dict, task: dict) -> bool:
         """SWITCH, DECISION, NOOP: COMPLETED on execution."""
@@ -262,6 +271,13 @@ class SystemTasks:
     def _start_sub_workflow(self, wf: dict, task: dict) -> None:
         """``SubWorkflow.start``: the child's input is ``workflowInput`` (the whole task input
         if that is empty); an inline definition is marked ``_systemMetadata.dynamic``."""
+        answered = self.sub_workflow_answer(wf, task) if self.sub_workflow_answer else None
+        if answered is not None:
+            status, output, reason = answered
+            task["outputData"].update(output)
+            task["reasonForIncompletion"] = reason
+            self._set_status(task, status)
+            return
         data = task["inputData"]
         version = data.get("subWorkflowVersion")
         version = int(version) if isinstance(version, (int, float)) and int(version) != 0 else None
