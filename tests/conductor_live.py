@@ -2,6 +2,7 @@
 (``targets/conductor/emulator/http_api.py``), with the real ``agentc deploy`` and
 ``agentc worker conductor`` (conductor-python's TaskHandler: one spawned process per task
 type) in subprocesses, as a deployment runs them (tests/test_conductor_live.py)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -22,13 +23,21 @@ def env(cwd: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The subprocesses' environment: this one, the blob store in ``cwd`` (the test reads
     the claim checks the workers write), this folder importable (test-only agents)."""
     out = dict(os.environ, AGENTC_STORE=str(cwd / "blobs"), **(extra or {}))
-    out["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "tests"), out.get("PYTHONPATH")) if p)
+    out["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT / "tests"), out.get("PYTHONPATH")) if p
+    )
     return out
 
 
 def deploy(url: str, ref: str, cwd: Path, extra: dict[str, str] | None = None) -> list[str]:
-    proc = subprocess.run([AGENTC, "deploy", ref, "--server", url], cwd=cwd, env=env(cwd, extra),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [AGENTC, "deploy", ref, "--server", url],
+        cwd=cwd,
+        env=env(cwd, extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout.splitlines()
 
@@ -38,8 +47,13 @@ def worker(url: str, ref: str, cwd: Path, extra: dict[str, str] | None = None) -
     """``agentc worker conductor REF`` until the block ends (SIGTERM); yields its log file."""
     log = cwd / f"worker-{time.monotonic_ns()}.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([AGENTC, "worker", "conductor", ref, "--server", url], cwd=cwd,
-                                env=env(cwd, extra), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [AGENTC, "worker", "conductor", ref, "--server", url],
+            cwd=cwd,
+            env=env(cwd, extra),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             yield log
         finally:
@@ -69,7 +83,9 @@ def start(url: str, name: str, wf_input: dict[str, Any]) -> str:
 def execution(url: str, wid: str) -> dict[str, Any]:
     """``GET /api/workflow/{id}?includeTasks=true``, as the server's JSON."""
     c = clients(url)
-    return c["api"].sanitize_for_serialization(c["workflows"].get_execution_status(wid, include_tasks=True))
+    return c["api"].sanitize_for_serialization(
+        c["workflows"].get_execution_status(wid, include_tasks=True)
+    )
 
 
 def wait(url: str, wid: str, bound_s: float = 150, log: Path | None = None) -> dict[str, Any]:
@@ -80,10 +96,15 @@ def wait(url: str, wid: str, bound_s: float = 150, log: Path | None = None) -> d
         if ex["status"] in TERMINAL:
             return ex
         if time.monotonic() > end:
-            waiting = [(t["referenceTaskName"], t["taskType"], t["status"]) for t in ex.get("tasks") or []
-                       if t["status"] not in ("COMPLETED", "CANCELED", "SKIPPED")]
-            raise AssertionError(f"{wid} still {ex['status']} after {bound_s} s; waiting: {waiting}; "
-                                 + (log.read_text()[-2000:] if log else ""))
+            waiting = [
+                (t["referenceTaskName"], t["taskType"], t["status"])
+                for t in ex.get("tasks") or []
+                if t["status"] not in ("COMPLETED", "CANCELED", "SKIPPED")
+            ]
+            raise AssertionError(
+                f"{wid} still {ex['status']} after {bound_s} s; waiting: {waiting}; "
+                + (log.read_text()[-2000:] if log else "")
+            )
         time.sleep(0.1)
 
 

@@ -18,6 +18,7 @@ conductor-python's client. Every task is polled, run and updated over HTTP.
   completed calls to the session as ``Runner.run`` does (before, only the simulation did);
 * an external step completed through ``POST /api/tasks``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,9 @@ from harness import CASES, native, normalise
 from agentc.targets.conductor.emulator.http_api import EmulatedServer
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")  # the SDK's models
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Call to deprecated:DeprecationWarning"
+)  # the SDK's models
 
 
 @pytest.fixture(scope="module")
@@ -98,13 +101,18 @@ def test_failure_workflow_compensation_is_polled_by_the_worker(server, here, mon
     with serving(monkeypatch, here, POLICY.replace("[effects.", "[tool.agentc.effects.")) as svc:
         root = root_of(L.deploy(server.url, SAGA, here))
         with L.worker(server.url, SAGA, here) as log:
-            wid = L.start(server.url, root, {"input": {"trip": "t", "hotel": "full", "amount": 1},
-                                             "context": None})
+            wid = L.start(
+                server.url,
+                root,
+                {"input": {"trip": "t", "hotel": "full", "amount": 1}, "context": None},
+            )
             ex = L.wait(server.url, wid, log=log)
             assert ex["status"] == "FAILED" and "no room left" in ex["reasonForIncompletion"]
             fid = ex["output"]["conductor.failure_workflow"]
             comp = L.wait(server.url, fid, bound_s=60, log=log)
-        assert comp["status"] == "COMPLETED" and comp["output"] == {"compensated": ["reserve_flight"]}
+        assert comp["status"] == "COMPLETED" and comp["output"] == {
+            "compensated": ["reserve_flight"]
+        }
         assert [t["taskType"] for t in comp["tasks"]] == ["booking_saga-saga_compensate"]
         assert svc.paths() == ["/flights/reserve", "/flights/release"]
 
@@ -128,7 +136,10 @@ def test_fail_fast_cancels_the_running_slow_sibling_through_the_server(server, h
         wid = L.start(server.url, root, L.agent_input(AGENT, "book AC1, paid"))
         ok = L.wait(server.url, wid, log=log)
         assert ok["status"] == "COMPLETED", ok.get("reasonForIncompletion")
-        assert L.result(ok)["final_output"] == asyncio.run(Runner.run(agent, "book AC1, paid")).final_output
+        assert (
+            L.result(ok)["final_output"]
+            == asyncio.run(Runner.run(agent, "book AC1, paid")).final_output
+        )
         effects.unlink()
         # the slow call first in the response: an engine running the calls one after another
         # would run it to its end
@@ -140,7 +151,9 @@ def test_fail_fast_cancels_the_running_slow_sibling_through_the_server(server, h
         L.wait(server.url, ex["output"]["conductor.failure_workflow"], bound_s=60, log=log)
         # a bounded look for the slow sibling's effect: written SLOW_S after its node began
         end = slow["startTime"] / 1000 + SLOW_S + 2
-        while time.time() < end and "notify" not in (effects.read_text() if effects.exists() else ""):
+        while time.time() < end and "notify" not in (
+            effects.read_text() if effects.exists() else ""
+        ):
             time.sleep(0.1)
     seen = effects.read_text().split()
     assert "notify" not in seen, seen
@@ -148,7 +161,9 @@ def test_fail_fast_cancels_the_running_slow_sibling_through_the_server(server, h
     # failure (as Runner.run); an answer after it is ignored by the server (docs/conductor.md)
     hold = next(t for t in ex["tasks"] if t["taskType"].endswith("hold_seat"))
     assert seen == (["hold", "release"] if hold["status"] == "COMPLETED" else ["hold"][: len(seen)])
-    asked = [r for r in server.requests if r.method == "GET" and r.path == f"/api/tasks/{slow['taskId']}"]
+    asked = [
+        r for r in server.requests if r.method == "GET" and r.path == f"/api/tasks/{slow['taskId']}"
+    ]
     assert asked, "the watcher never asked the server for the slow task's status"
 
 
@@ -165,7 +180,9 @@ def test_failing_tool_beside_completed_calls_saves_them_to_the_session(server, h
     with L.worker(server.url, ref, here, extra) as log:
         wid = L.start(server.url, root, L.agent_input(ref, "go", {"chat_id": "c1", "db": db}))
         ex = L.wait(server.url, wid, log=log)
-    assert ex["status"] == "FAILED" and "the third turn's tool failed" in ex["reasonForIncompletion"]
+    assert (
+        ex["status"] == "FAILED" and "the third turn's tool failed" in ex["reasonForIncompletion"]
+    )
     assert items(db) == want
 
 
@@ -176,9 +193,16 @@ def test_registration_applies_the_servers_rules(server):
     from agentc.errors import AgentcError
     from agentc.targets.conductor.server import deploy
 
-    bad = {"name": "dup_refs", "version": 1, "schemaVersion": 2, "ownerEmail": "a@b.c",
-           "tasks": [{"name": "x", "taskReferenceName": "a", "type": "SIMPLE"},
-                     {"name": "y", "taskReferenceName": "a", "type": "SIMPLE"}]}
+    bad = {
+        "name": "dup_refs",
+        "version": 1,
+        "schemaVersion": 2,
+        "ownerEmail": "a@b.c",
+        "tasks": [
+            {"name": "x", "taskReferenceName": "a", "type": "SIMPLE"},
+            {"name": "y", "taskReferenceName": "a", "type": "SIMPLE"},
+        ],
+    }
     with pytest.raises(AgentcError, match="HTTP 400") as ei:
         deploy({"dup_refs": bad}, {}, server.url)
     assert "unique" in json.dumps(ei.value.details["body"])
@@ -188,9 +212,14 @@ def test_registration_applies_the_servers_rules(server):
 def test_update_of_an_ended_task_is_ignored_and_by_ref_completes_a_human_task(server):
     from agentc.targets.conductor.server import deploy
 
-    wf = {"name": "ask", "version": 1, "schemaVersion": 2, "ownerEmail": "a@b.c",
-          "outputParameters": {"answer": "${h.output.resume}"},
-          "tasks": [{"name": "h", "taskReferenceName": "h", "type": "HUMAN"}]}
+    wf = {
+        "name": "ask",
+        "version": 1,
+        "schemaVersion": 2,
+        "ownerEmail": "a@b.c",
+        "outputParameters": {"answer": "${h.output.resume}"},
+        "tasks": [{"name": "h", "taskReferenceName": "h", "type": "HUMAN"}],
+    }
     deploy({"ask": wf}, {}, server.url)
     wid = L.start(server.url, "ask", {})
     api = L.clients(server.url)["api"]
@@ -202,7 +231,9 @@ def test_update_of_an_ended_task_is_ignored_and_by_ref_completes_a_human_task(se
     tid = ex["tasks"][0]["taskId"]
     from conductor.client.http.models.task_result import TaskResult
 
-    TaskResourceApi(api).update_task(TaskResult(workflow_instance_id=wid, task_id=tid, status="FAILED"))
+    TaskResourceApi(api).update_task(
+        TaskResult(workflow_instance_id=wid, task_id=tid, status="FAILED")
+    )
     assert L.execution(server.url, wid)["tasks"][0]["status"] == "COMPLETED"  # ignored
 
 
@@ -210,13 +241,31 @@ def test_batch_poll_hands_a_task_out_once(server):
     from agentc.targets.conductor.server import deploy
     from conductor.client.http.api.task_resource_api import TaskResourceApi
 
-    wf = {"name": "one", "version": 1, "schemaVersion": 2, "ownerEmail": "a@b.c",
-          "tasks": [{"name": "one_t", "taskReferenceName": "t", "type": "SIMPLE"}]}
-    deploy({"one": wf}, {"one_t": {"name": "one_t", "ownerEmail": "a@b.c", "retryCount": 0,
-                                   "timeoutSeconds": 60, "responseTimeoutSeconds": 60}}, server.url)
+    wf = {
+        "name": "one",
+        "version": 1,
+        "schemaVersion": 2,
+        "ownerEmail": "a@b.c",
+        "tasks": [{"name": "one_t", "taskReferenceName": "t", "type": "SIMPLE"}],
+    }
+    deploy(
+        {"one": wf},
+        {
+            "one_t": {
+                "name": "one_t",
+                "ownerEmail": "a@b.c",
+                "retryCount": 0,
+                "timeoutSeconds": 60,
+                "responseTimeoutSeconds": 60,
+            }
+        },
+        server.url,
+    )
     wid = L.start(server.url, "one", {"x": 1})
     tasks = TaskResourceApi(L.clients(server.url)["api"])
     got = tasks.batch_poll("one_t", count=5, timeout=100)
-    assert [(t.workflow_instance_id, t.status, t.input_data) for t in got] == [(wid, "IN_PROGRESS", {})]
+    assert [(t.workflow_instance_id, t.status, t.input_data) for t in got] == [
+        (wid, "IN_PROGRESS", {})
+    ]
     assert tasks.batch_poll("one_t", count=5, timeout=100) == []
     assert tasks.get_task(got[0].task_id).status == "IN_PROGRESS"
