@@ -148,13 +148,15 @@ def test_fail_fast_cancels_the_running_slow_sibling_through_the_server(server, h
         assert ex["status"] == "FAILED" and "card 4242 declined" in ex["reasonForIncompletion"]
         slow = next(t for t in ex["tasks"] if t["taskType"].endswith("notify_crew"))
         assert slow["status"] == "CANCELED"  # cancelNonTerminalTasks, while its worker ran it
-        L.wait(server.url, ex["output"]["conductor.failure_workflow"], bound_s=60, log=log)
         # a bounded look for the slow sibling's effect: written SLOW_S after its node began
         end = slow["startTime"] / 1000 + SLOW_S + 2
         while time.time() < end and "notify" not in (
             effects.read_text() if effects.exists() else ""
         ):
             time.sleep(0.1)
+        assert "notify" not in effects.read_text().split()  # cancelled before its effect
+        # then the failure workflow compensates what the server saw completed
+        L.wait(server.url, ex["output"]["conductor.failure_workflow"], bound_s=60, log=log)
     seen = effects.read_text().split()
     assert "notify" not in seen, seen
     # the compensable sibling: compensated when its answer reached the server before the

@@ -281,7 +281,7 @@ class EmulatedServer:
         return Reply()
 
     def _get_workflow_def(self, call: Call, name: str) -> Reply:
-        version = (call.query.get("version") or [None])[0]
+        version = (call.query.get("version") or [""])[0]
         with self._cond:
             found = self.sim._lookup_definition(name, int(version) if version else None)
         if found is None:
@@ -311,7 +311,10 @@ class EmulatedServer:
     def _start_request(self, call: Call) -> Reply:
         req = call.body if isinstance(call.body, dict) else {}
         return self._start(
-            req.get("name"), req.get("version"), req.get("input"), req.get("correlationId")
+            str(req.get("name") or ""),
+            req.get("version"),
+            req.get("input"),
+            req.get("correlationId"),
         )
 
     def _get_workflow(self, call: Call, wid: str) -> Reply:
