@@ -733,13 +733,12 @@ def worker_temporal_cmd(
 @_diagnose
 def deploy_cmd(ref: str, server: str, no_overwrite: bool) -> None:
     """Register REF's Conductor task and workflow definitions on a server."""
-    from agentc.targets.conductor.lowering import lower_workflow
-    from agentc.targets.conductor.server import deploy
+    from agentc.targets.conductor.server import definitions, deploy
 
     from .api import load
 
-    res = lower_workflow(load(ref))
-    for line in deploy(res.workflows, res.task_defs, server, overwrite=not no_overwrite):
+    workflows, task_defs = definitions(load(ref))  # a graph's or an agent system's
+    for line in deploy(workflows, task_defs, server, overwrite=not no_overwrite):
         click.echo(line)
 
 

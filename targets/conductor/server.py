@@ -33,8 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.runtime_shims import payload_limits
-from agentc.targets.conductor import wire
+from agentc.targets.conductor import live_task, wire
 
 API_SUFFIX = "/api"
 
@@ -160,9 +159,26 @@ def deploy(
     return lines
 
 
+def definitions(wf: Any) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The WorkflowDefs and TaskDefs ``agentc deploy`` registers for the IR Workflow ``wf``:
+    what ``agentc compile --target conductor`` writes (a graph's or an agent system's
+    lowering, by the body's kind, after the same refusals)."""
+    from . import lower
+
+    files = lower(wf).files
+    workflows = {
+        name.removesuffix(".workflow.json"): json.loads(text)
+        for name, text in files.items()
+        if name.endswith(".workflow.json")
+    }
+    task_defs = {d["name"]: d for d in json.loads(files["taskdefs.json"])}
+    return workflows, task_defs
+
+
 def dependency_order(workflows: dict[str, dict[str, Any]]) -> list[str]:
-    """Workflow names with every sub-workflow before the workflows that run it (input order
-    otherwise), so a server that checks SUB_WORKFLOW targets at registration accepts them."""
+    """Workflow names with every sub-workflow (and failure workflow) before the workflows
+    that run it (input order otherwise), so a server that checks SUB_WORKFLOW targets at
+    registration accepts them, and the root comes last."""
     order: list[str] = []
     state: dict[str, str] = {}
 
@@ -170,7 +186,9 @@ def dependency_order(workflows: dict[str, dict[str, Any]]) -> list[str]:
         if state.get(name) == "done" or state.get(name) == "busy":
             return
         state[name] = "busy"
-        for child in _sub_workflows(workflows[name].get("tasks") or []):
+        failure = workflows[name].get("failureWorkflow")
+        children = _sub_workflows(workflows[name].get("tasks") or [])
+        for child in children + ([failure] if isinstance(failure, str) else []):
             if child in workflows and child != name:
                 visit(child)
         state[name] = "done"
@@ -312,11 +330,20 @@ class TaskFunction:
     ``copy.deepcopy`` (``Worker.__init__`` deep-copies its function) returns the object
     itself, so an in-process worker is shared rather than copied."""
 
-    def __init__(self, task_type: str, worker: Any = None, ref: str | None = None) -> None:
+    def __init__(
+        self,
+        task_type: str,
+        worker: Any = None,
+        ref: str | None = None,
+        server: live_task.Server | None = None,
+    ) -> None:
         if worker is None and ref is None:
             raise ValueError("TaskFunction needs a StepWorker or a REF")
         self.task_type = task_type
         self.ref = ref if ref is not None else getattr(getattr(worker, "wf", None), "entry", None)
+        self.server = server
+        """The server the task came from: the fan-out watcher and a failing tool's session
+        settle read it (``live_task.py``); None: nothing is read back."""
         self._worker = worker
         self.__name__ = f"agentc_{task_type}"
 
@@ -326,10 +353,14 @@ class TaskFunction:
                 f"the task function for {self.task_type!r} has no REF to rebuild its worker from "
                 "in another process (the agent was loaded from an object, not a REF)"
             )
-        return {"task_type": self.task_type, "ref": self.ref}
+        state: dict[str, Any] = {"task_type": self.task_type, "ref": self.ref}
+        if self.server is not None:
+            state["server"] = self.server
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.task_type, self.ref, self._worker = state["task_type"], state["ref"], None
+        self.server = state.get("server")
         self.__name__ = f"agentc_{self.task_type}"
 
     def __deepcopy__(self, memo: dict[int, Any]) -> TaskFunction:
@@ -352,15 +383,15 @@ class TaskFunction:
         started = time.monotonic()
         retry_count = int(getattr(task, "retry_count", None) or 0)
         try:
-            outcome = wire.execute(
+            outcome = live_task.run(
                 self._get_worker(),
                 self.task_type,
                 dict(getattr(task, "input_data", None) or {}),
                 retry_count=retry_count,
                 workflow_id=getattr(task, "workflow_instance_id", None) or "",
                 task_id=getattr(task, "task_id", None) or "",
+                server=self.server,
             )
-            outcome = payload_limits.bounded(wire.outcome(outcome), self.task_type)
             status, output, reason = (
                 wire.conductor_status(outcome.status),
                 outcome.output,
@@ -401,12 +432,13 @@ class TaskFunction:
 
 def task_function(worker: Any, task_type: str) -> Callable[[Any], Any]:
     """The conductor-python task function (``Task -> TaskResult``) for one task type."""
-    if task_type not in worker.layout.task_kinds:
+    served = live_task.served_types(worker)
+    if task_type not in served:
         raise AgentcError(
             Code.CONFIG,
             f"task type {task_type!r} is not one this agent's worker serves",
             construct=task_type,
-            hint="serve one of: " + ", ".join(sorted(worker.layout.task_kinds)),
+            hint="serve one of: " + ", ".join(served),
         )
     return TaskFunction(task_type, worker=worker)
 
@@ -427,8 +459,10 @@ def serve(
     interrupted (Ctrl-C, SIGTERM) or for ``stop_after`` seconds."""
     worker = load_worker(ref)  # import errors surface here, before any process starts
     config = _configuration(server_url, auth_key, auth_secret)
-    types = sorted(worker.layout.task_kinds)
+    # the plan's task types and the failure workflow's compensation task (live_task.py)
+    types = live_task.served_types(worker)
     _preflight(config, types[0])
+    server = live_task.Server(api_url(server_url), auth_key, auth_secret)
 
     # Importing task_handler sets the multiprocessing start method to "spawn" for the
     # whole process, so it is imported only here.
@@ -438,7 +472,7 @@ def serve(
     workers = [
         Worker(
             task_definition_name=t,
-            execute_function=TaskFunction(t, worker=worker, ref=ref),
+            execute_function=TaskFunction(t, worker=worker, ref=ref, server=server),
             poll_interval=poll_interval_ms,
             domain=domain,
             thread_count=thread_count,
@@ -497,6 +531,7 @@ __all__ = [
     "TaskFunction",
     "api_url",
     "dependency_order",
+    "definitions",
     "deploy",
     "load_worker",
     "resolve",

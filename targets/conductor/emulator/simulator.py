@@ -218,6 +218,21 @@ class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, Syste
 
     # ---------------------------------------------------------------- public API
 
+    def register(
+        self,
+        definitions: Iterable[Mapping[str, Any]] = (),
+        task_defs: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        """Add or replace WorkflowDefs (by name and version) and TaskDefs (by name), as the
+        server's metadata endpoints store them (``http_api.py``); running workflows keep the
+        definition they started with."""
+        for name, versions in _normalize_definitions(
+            {str(i): d for i, d in enumerate(definitions)}
+        ).items():
+            self._state["definitions"].setdefault(name, {}).update(versions)
+        for td in task_defs:
+            self._state["taskDefs"][td["name"]] = copy.deepcopy(dict(td))
+
     @property
     def now(self) -> int:
         """The virtual clock, epoch milliseconds."""
