@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator
 from typing import Any, Callable
 
 from agentc.runtime_shims import graph_stream as G
+from agentc.runtime_shims import graph_stream_subgraphs as SG
 
 from .streaming import RunStream
 
@@ -70,6 +71,7 @@ def local(
     from agentc.targets.local.graph_stream_source import JournalWrites
 
     mode = G.check_mode(mode or "updates")
+    SG.check_graph(wf.graph, mode)
     resolve = Resolver(live)
 
     async def follower(
@@ -85,6 +87,7 @@ def local(
                 pending=pending,
                 poll_s=poll_s,
                 thread_id=lambda: run_id,
+                resolve=resolve,
             ):
                 yield chunk
         finally:
@@ -110,6 +113,7 @@ def local_resume(
     from . import api
 
     mode = G.check_mode(mode or "updates")
+    SG.check_graph(wf.graph, mode, resumed=True)
     resolve = Resolver(live)
     journal = api._journal(db)
     try:
@@ -131,6 +135,7 @@ def local_resume(
                 resumed=point.cached,
                 poll_s=poll_s,
                 thread_id=lambda: run_id,
+                resolve=resolve,
             ):
                 yield chunk
         finally:
@@ -160,6 +165,7 @@ def temporal(
     from agentc.targets.temporal.graph_stream_source import GraphHistorySource
 
     mode = G.check_mode(mode or "updates")
+    SG.check_graph(wf.graph, mode)
     resolve = Resolver(live)
     compute_start = _start_writer(wf, live, resolve, context, context_factory)
 
@@ -176,6 +182,7 @@ def temporal(
             compute_start=compute_start,
             poll_s=poll_s,
             thread_id=lambda: run_id,
+            resolve=resolve,
         ):
             yield chunk
 
@@ -204,6 +211,7 @@ def temporal_resume(
             hint="resume it without --stream",
         )
     wf, live = api.workflow_and_live(h.entry)
+    SG.check_graph(wf.graph, mode, resumed=True)
     resolve = Resolver(live)
     first = next((e for e in h.events if e.kind == "input"), None)
     input = first.data.get("input") if first is not None else None
@@ -228,6 +236,7 @@ def temporal_resume(
             compute_start=compute_start,
             poll_s=poll_s,
             thread_id=lambda: h.run_id,
+            resolve=resolve,
         ):
             yield chunk
 
@@ -252,6 +261,7 @@ def simulation(
 
     mode = G.check_mode(mode or "updates")
     wf, live, resolve = sim.worker.wf, sim.worker.resolve.root, sim.worker.resolve
+    SG.check_graph(wf.graph, mode, resumed=resumed)
     compute_start = _start_writer(wf, live, resolve, context)
     point = (
         resume_point(sim, input, compute_start)
@@ -272,6 +282,7 @@ def simulation(
             compute_start=compute_start,
             poll_s=poll_s,
             thread_id=lambda: stream.run_id,
+            resolve=resolve,
         ):
             yield chunk
 
@@ -289,7 +300,18 @@ def simulation(
 
 
 def refuse_mode(mode: Any) -> None:
-    """``--stream-mode`` is LangGraph's: an agent run streams the SDK's events."""
+    """``--stream-mode`` (and ``--subgraphs``) are LangGraph's: an agent run streams the SDK's
+    events."""
+    if isinstance(mode, SG.Subgraphs):
+        from agentc.errors import AgentcError, Code
+
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            "--subgraphs selects LangGraph's subgraph chunks; an OpenAI Agents SDK run streams "
+            "the SDK's stream events",
+            construct="--subgraphs",
+            hint="drop --subgraphs for an agent system",
+        )
     if mode is not None:
         from agentc.errors import AgentcError, Code
 

@@ -97,7 +97,10 @@ def planner(state: ChatState, writer: StreamWriter) -> dict:
     writer({"progress": "planning"})
     writer("half way")
     reply = MODEL.invoke(state["messages"])
-    return {"messages": [reply, ToolMessage("tool said hi", tool_call_id="t1")], "log": ["planner"]}
+    # the tool message has an id: an unnamed one gets a random id from add_messages, and the
+    # local journal may hold the writes before or after that (the last task's writes)
+    tool = ToolMessage("tool said hi", tool_call_id="t1", id="tool-1")
+    return {"messages": [reply, tool], "log": ["planner"]}
 
 
 def checker(state: ChatState) -> dict:
@@ -149,3 +152,25 @@ def _flaky_graph() -> object:
 
 
 flaky_writer = _flaky_graph()
+
+
+# ---------------------------------------------------------------- subgraphs=True
+def _leaf(state: State) -> dict:
+    return {"log": ["leaf"]}
+
+
+def _nested() -> object:
+    inner = StateGraph(State)
+    inner.add_node("leaf", _leaf)
+    inner.add_edge(START, "leaf")
+    middle = StateGraph(State)
+    middle.add_node("inner", inner.compile())
+    middle.add_edge(START, "inner")
+    outer = StateGraph(State)
+    outer.add_node("middle", middle.compile())
+    outer.add_edge(START, "middle")
+    return outer.compile()
+
+
+nested_subgraphs = _nested()
+"""A subgraph node inside a subgraph: ``subgraphs=True`` follows one level (refused)."""
