@@ -172,7 +172,9 @@ def temporal(
     async def follower(
         state: Callable[[], str], pending: Callable[[], list]
     ) -> AsyncGenerator[Any, None]:
-        source = GraphHistorySource(await engine.connect(address), run_id, state)
+        source = GraphHistorySource(
+            await engine.connect(address), run_id, state, isinstance(mode, SG.Subgraphs)
+        )
         async for chunk in G.follow(
             wf.graph,
             G.fresh_frame(wf.graph, resolve, input),
