@@ -347,25 +347,20 @@ async def follow(
                 )
                 if sub and not _ns and t.key not in followed and SG.is_subgraph(frame, t):
                     followed.add(t.key)  # its frame's chunks, up to its task's own
-                    step = frame.step
-
-                    def found(s: Snapshot, t: Any = t, step: int = step) -> bool:
-                        return _find(s, step, t, tasks) is not None
-
                     n = runs[t.name]
                     runs[t.name] += 1
-                    child_ns = SG.namespace(_ns, t)
+                    child = _child(frame, t, list(tasks), source, n, pending)
                     async for chunk in follow(
                         frame.nodes[t.name].graph,
                         SG.child_frame(frame, t, resolve),
-                        SG.ChildSource(source, found, t, n),
+                        child.source,
                         mode=SG.Subgraphs(mode),
-                        pending=lambda t=t: [i for i in pending() if i.get("ns") == t.key],
+                        pending=child.pending,
                         compute_start=compute_start,
                         poll_s=poll_s,
                         thread_id=thread_id,
                         resolve=resolve,
-                        _ns=child_ns,
+                        _ns=SG.namespace(_ns, t),
                         _seen=seen,
                     ):
                         yield chunk
@@ -405,6 +400,33 @@ async def follow(
             yield out("values", values_chunk(frame, keys))
 
 
+@dataclasses.dataclass
+class _Child:
+    source: Any
+    pending: Callable[[], list[dict[str, Any]]]
+
+
+def _child(
+    frame: Any,
+    task: Any,
+    tasks: list[Any],
+    source: Source,
+    n: int,
+    pending: Callable[[], list[dict[str, Any]]],
+) -> _Child:
+    """What the follower of the subgraph ``task`` runs (its ``n``-th run) reads: its records,
+    ended once the parent's task is journaled, and the interrupts raised inside it."""
+    step, names, graph = frame.step, {x.name for x in tasks}, frame.nodes[task.name].graph
+
+    def found(s: Snapshot) -> bool:
+        return _find(s, step, task, tasks) is not None
+
+    return _Child(
+        SG.ChildSource(source, found, task, n),
+        lambda: SG.child_pending(pending(), task, graph, names),
+    )
+
+
 def task_chunks(
     modes: tuple[str, ...],
     frame: Any,
@@ -417,7 +439,8 @@ def task_chunks(
     thread_id: Callable[[], str] | None,
     depth: int = 0,
 ) -> list[tuple[str, Any]]:
-    """A finished task's chunks (``depth``: its frame's, 0 for the root graph), once its writes are journaled: its ``custom`` chunks, its
+    """A finished task's chunks (``depth``: its frame's, 0 for the root graph), once its
+    writes are journaled: its ``custom`` chunks, its
     ``messages`` (each chat call's response with the call's metadata, then the messages it
     returned that the stream has not seen), then its ``updates`` chunk."""
     out: list[tuple[str, Any]] = []

@@ -110,6 +110,21 @@ class ChildSource:
         return Snapshot(got.writes, state, got.custom, got.chat, got.echoed)
 
 
+def child_pending(
+    pending: list[dict[str, Any]], task: Any, graph: Any, root_names: set[str]
+) -> list[dict[str, Any]]:
+    """The run's pending interrupts raised inside the subgraph ``task`` runs: locally those of
+    its namespace (the parent task's key); the engines' name no namespace, only the node, so
+    those of a node of ``graph`` that no task of the parent's step (``root_names``) is."""
+    nodes = {n.name for n in graph.nodes}
+    return [
+        i
+        for i in pending
+        if i.get("ns") == task.key
+        or ("ns" not in i and i.get("node") in nodes and i.get("node") not in root_names)
+    ]
+
+
 def namespace(ns: tuple[str, ...], task: Any) -> tuple[str, ...]:
     """A child's namespace: LangGraph's ``node:task id`` with agentc's task key as id."""
     return (*ns, f"{task.name}:{task.key}")

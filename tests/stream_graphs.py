@@ -174,3 +174,27 @@ def _nested() -> object:
 
 nested_subgraphs = _nested()
 """A subgraph node inside a subgraph: ``subgraphs=True`` follows one level (refused)."""
+
+
+def _ask(state: State) -> dict:
+    from langgraph.types import interrupt
+
+    return {"log": [interrupt("go on?")]}
+
+
+def _paused() -> object:
+    inner = StateGraph(State)
+    inner.add_node("leaf", _leaf)
+    inner.add_node("ask", _ask)
+    inner.add_edge(START, "leaf")
+    inner.add_edge("leaf", "ask")
+    outer = StateGraph(State)
+    outer.add_node("first", _leaf)
+    outer.add_node("sub", inner.compile())
+    outer.add_edge(START, "first")
+    outer.add_edge("first", "sub")
+    return outer.compile()
+
+
+paused_subgraph = _paused()
+"""A subgraph whose second node pauses (``interrupt()``)."""

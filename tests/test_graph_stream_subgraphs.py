@@ -37,8 +37,22 @@ MODES = {
 }
 
 
+def _no_ids(c):
+    """Interrupts without their ids (LangGraph's and agentc's differ)."""
+    from langgraph.types import Interrupt
+
+    if isinstance(c, Interrupt):
+        return {"interrupt": c.value}
+    if isinstance(c, dict) and "__interrupt__" in c:
+        return {**c, "__interrupt__": [_no_ids(i) for i in c["__interrupt__"]]}
+    if isinstance(c, tuple):
+        return tuple(_no_ids(x) for x in c)
+    return c
+
+
 def canon(chunk, listed: bool) -> tuple[tuple[str, ...], str]:
     """``(namespace's node names, the chunk as test_graph_stream_modes compares it)``."""
+    chunk = _no_ids(tuple(chunk))
     ns, rest = chunk[0], (tuple(chunk[1:]) if listed else chunk[1])
     names = tuple(part.split(":", 1)[0] for part in ns)
     return names, json.dumps([list(names), mode_canon(rest, listed)])
@@ -81,10 +95,10 @@ def assert_same(got: list, groups: list[list]) -> None:
     assert any(n for n, _ in flat) or not any(n for n, _ in got)
 
 
-def _check(stream, ref, inp, mode) -> None:
+def _check(stream, ref, inp, mode, status="done") -> None:
     listed = not isinstance(mode, str)
     got = [canon(c, listed) for c in stream]
-    assert stream.outcome.status == "done"
+    assert stream.outcome.status == status
     assert_same(got, native(_live(ref), inp, mode))
 
 
@@ -96,6 +110,16 @@ def test_local_subgraphs_equal_graph_stream(case, which, tmp_path):
     mode = MODES[which]
     s = agentc.stream(ref, inp, db=tmp_path / "runs.db", stream_mode=mode, subgraphs=True)
     _check(s, ref, inp, mode)
+
+
+PAUSED = "stream_graphs:paused_subgraph"
+
+
+@pytest.mark.parametrize("which", ["updates", "values"])
+def test_local_pause_inside_a_subgraph(which, tmp_path):
+    """The interrupt chunk under the subgraph's namespace, then the root's, as LangGraph."""
+    s = agentc.stream(PAUSED, {"log": []}, db=tmp_path / "runs.db", stream_mode=which, subgraphs=True)
+    _check(s, PAUSED, {"log": []}, which, "waiting")
 
 
 def test_native_subgraph_chunks_are_there():
@@ -120,16 +144,27 @@ def test_simulation_subgraphs_equal_graph_stream(case, which, tmp_path):
     _check(s, ref, inp, mode)
 
 
+def test_simulation_pause_inside_a_subgraph(tmp_path):
+    from agentc.streaming import simulation_stream
+    from agentc.targets.conductor.simulate import Simulation
+
+    agentc.compile(PAUSED, target="conductor").write(tmp_path / "out")
+    sim = Simulation.of(tmp_path / "out")
+    inp = {"log": []}
+    s = simulation_stream(sim, lambda: sim.start(inp, None), inp, None, stream_mode="values", subgraphs=True)
+    _check(s, PAUSED, inp, "values", "waiting")
+
+
 # ---------------------------------------------------------------- Temporal
-@pytest.mark.parametrize("case,which", [("subgraph", "values"), ("chatty", "list")])
+@pytest.mark.parametrize("case,which", [("subgraph", "values"), ("chatty", "list"), ("paused", "updates")])
 def test_temporal_subgraphs_equal_graph_stream(case, which, graph_worker, temporal_address):  # noqa: F811
     from agentc.streaming import temporal_stream
 
-    ref, inp = CASES[case]
+    ref, inp = CASES[case] if case != "paused" else (PAUSED, {"log": []})
     mode = MODES[which]
     queue = graph_worker(ref)
     s = temporal_stream(ref, temporal_address, inp, task_queue=queue, stream_mode=mode, subgraphs=True)
-    _check(s, ref, inp, mode)
+    _check(s, ref, inp, mode, "waiting" if case == "paused" else "done")
 
 
 # ---------------------------------------------------------------- refusals and the CLI

@@ -90,7 +90,7 @@ def child_writes(
         return None
     kind = layout.task_kinds.get(task_type) if task_type is not None else None
     path = tuple((kind or {}).get("path") or ())
-    if len(path) != 1 or kind.get("kind") == "end":
+    if kind is None or len(path) != 1 or kind.get("kind") == "end":
         return None
     key = (output["step"], output["task"]) if output.get("task") else (output["step"] - 1, "")
     return path[0], key, pregel.decode_writes(output["writes"])
