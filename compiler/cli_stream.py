@@ -97,6 +97,8 @@ def emit(make: Callable[[], Any], before_exit: Callable[[], None] | None = None)
     def body() -> Any:
         nonlocal stream
         stream = make()
+        for warning in getattr(stream, "warnings", ()):  # AC205 (token_streams.py)
+            print(warning.render(), file=sys.stderr, flush=True)
         for event in stream:
             line(stream.encode(event))
         return stream.outcome

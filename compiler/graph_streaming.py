@@ -30,13 +30,23 @@ def _stream(
     run_id: str,
     start: Callable[[], Any],
     follower: Callable[[Callable[[], str], Callable[[], list]], AsyncGenerator[Any, None]],
+    warn: tuple[Any, Any, Any] | None = None,
 ) -> RunStream:
-    """A ``RunStream`` whose follower reads the run's pending interrupts off its outcome."""
+    """A ``RunStream`` whose follower reads the run's pending interrupts off its outcome.
+    ``warn``: ``(workflow, live graph, mode)``, for the stream's warnings (AC205: a chat model
+    that streams tokens under ``messages``, ``token_streams.py``)."""
 
     def pending() -> list[dict[str, Any]]:
         return list(getattr(stream.outcome, "interrupts", None) or [])
 
     stream = RunStream(run_id, start, lambda state: follower(state, pending), encode=chunk_json)
+    if warn is not None:
+        wf, live, mode = warn
+        inner = SG.unwrap(mode)[0]
+        if "messages" in ((inner,) if isinstance(inner, str) else tuple(inner)):
+            from .token_streams import findings
+
+            stream.warnings = findings(wf, live)
     return stream
 
 
@@ -93,7 +103,7 @@ def local(
         finally:
             source.close()
 
-    return _stream(run_id, start, follower)
+    return _stream(run_id, start, follower, (wf, live, mode))
 
 
 def local_resume(
@@ -141,7 +151,7 @@ def local_resume(
         finally:
             source.close()
 
-    return _stream(run_id, start, follower)
+    return _stream(run_id, start, follower, (wf, live, mode))
 
 
 # ---------------------------------------------------------------- Temporal
@@ -188,7 +198,7 @@ def temporal(
         ):
             yield chunk
 
-    return _stream(run_id, start, follower)
+    return _stream(run_id, start, follower, (wf, live, mode))
 
 
 def temporal_resume(
@@ -242,7 +252,7 @@ def temporal_resume(
         ):
             yield chunk
 
-    return _stream(h.run_id, start, follower)
+    return _stream(h.run_id, start, follower, (wf, live, mode))
 
 
 # ---------------------------------------------------------------- Conductor simulation
@@ -294,7 +304,7 @@ def simulation(
         finally:
             stream.run_id = sim.run_id  # a new simulation's id is drawn when it starts
 
-    stream = _stream(sim.run_id, run, follower)
+    stream = _stream(sim.run_id, run, follower, (wf, live, mode))
     source = sim.observe = GraphTaskOutputs(
         sim.worker.layout, stream.state
     )  # before the thread starts

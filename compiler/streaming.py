@@ -48,6 +48,7 @@ class RunStream:
         self.encode = encode or _event_json
         self.outcome: Any = None
         self.error: BaseException | None = None
+        self.warnings: list[Any] = []  # Diagnostics about the stream itself (the CLI prints them)
         self._done = threading.Event()
 
     def state(self) -> str:
@@ -479,7 +480,13 @@ def simulation_stream(
 
     if sim.worker.wf.body.kind != "agents":
         return graph_streaming.simulation(
-            sim, start, input, context, resumed=resumed, mode=with_subgraphs(stream_mode, subgraphs), poll_s=poll_s
+            sim,
+            start,
+            input,
+            context,
+            resumed=resumed,
+            mode=with_subgraphs(stream_mode, subgraphs),
+            poll_s=poll_s,
         )
     graph_streaming.refuse_mode(with_subgraphs(stream_mode, subgraphs))
     wf, live = sim.worker.wf, sim.worker.agent

@@ -198,3 +198,36 @@ def _paused() -> object:
 
 paused_subgraph = _paused()
 """A subgraph whose second node pauses (``interrupt()``)."""
+
+
+# ---------------------------------------------------------------- a chat model streaming tokens
+class TokenModel(EchoModel):
+    """EchoModel with ``_stream``: under graph.stream(stream_mode="messages") LangGraph streams
+    it token by token."""
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        from langchain_core.messages import AIMessageChunk
+        from langchain_core.outputs import ChatGenerationChunk
+
+        for word in ["echo", " ", str(len(messages))]:
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=word))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(word, chunk=chunk)
+            yield chunk
+
+
+TOKENS = TokenModel()
+
+
+def _talk(state: ChatState) -> dict:
+    return {"messages": [TOKENS.invoke(state["messages"])]}
+
+
+def _talker() -> object:
+    b = StateGraph(ChatState)
+    b.add_node("talk", _talk)
+    b.add_edge(START, "talk")
+    return b.compile()
+
+
+talker = _talker()

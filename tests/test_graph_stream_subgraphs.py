@@ -197,3 +197,29 @@ def test_resumed_stream_with_subgraphs_is_refused(tmp_path):
     with pytest.raises(agentc.AgentcError) as e:
         agentc.resume_stream(s.run_id, True, db=tmp_path / "runs.db", subgraphs=True)
     assert e.value.code.value == "AC200"
+
+
+# ---------------------------------------------------------------- a chat model streaming tokens (AC205)
+TALK_INPUT = {"messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_messages_of_a_token_streaming_model_warn(tmp_path):
+    """LangGraph streams TokenModel token by token, a durable run one whole message: the stream
+    says so (AC205, a warning naming the node), and still streams."""
+    native_chunks = [type(m).__name__ for m, _ in stream_graphs.talker.stream(TALK_INPUT, stream_mode="messages")]
+    assert native_chunks.count("AIMessageChunk") > 1
+    s = agentc.stream("stream_graphs:talker", TALK_INPUT, db=tmp_path / "runs.db", stream_mode="messages")
+    assert [(w.code.value, w.severity, w.construct) for w in s.warnings] == [("AC205", "warning", "node 'talk'")]
+    assert [m.content for m, _ in s] == ["echo 1"]
+    quiet = agentc.stream(CHATTY, stream_graphs.CHATTY_INPUT, db=tmp_path / "runs.db", stream_mode="messages")
+    assert quiet.warnings == []
+    other = agentc.stream("stream_graphs:talker", TALK_INPUT, db=tmp_path / "runs.db", stream_mode="updates")
+    assert other.warnings == []
+
+
+def test_cli_messages_of_a_token_streaming_model_warn(tmp_path):
+    r = cli("run", "stream_graphs:talker", "--input", json.dumps(TALK_INPUT), "--stream", "--stream-mode", "messages",
+            cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "warning[AC205]" in r.stderr and "'talk'" in r.stderr
+    assert json.loads(r.stdout.splitlines()[-1])["status"] == "done"
