@@ -42,7 +42,11 @@ def _stream(
     stream = RunStream(run_id, start, lambda state: follower(state, pending), encode=chunk_json)
     if warn is not None:
         wf, live, mode = warn
-        inner = SG.unwrap(mode)[0]
+        inner, sub = SG.unwrap(mode)
+        if sub:
+            from .token_streams import refuse_invoked_graphs
+
+            refuse_invoked_graphs(wf, live)
         if "messages" in ((inner,) if isinstance(inner, str) else tuple(inner)):
             from .token_streams import findings
 

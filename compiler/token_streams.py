@@ -1,5 +1,7 @@
-"""The warning (AC205) for ``--stream-mode messages`` on a graph whose nodes use a chat model
-that streams tokens (docs/langgraph.md, "Streaming").
+"""What a graph stream learns from the objects its nodes' code reaches (docs/langgraph.md,
+"Streaming"): the warning (AC205) for ``--stream-mode messages`` on a graph whose nodes use a
+chat model that streams tokens, and the refusal (AC200) of ``subgraphs=True`` for a node that
+invokes a compiled graph (``refuse_invoked_graphs``).
 
 Under ``graph.stream(stream_mode="messages")`` LangGraph's ``StreamMessagesHandler`` makes a
 chat model that implements ``_stream`` (and has no ``disable_streaming``) stream: one
@@ -16,7 +18,7 @@ built inside the node at run time is not seen.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .errors import Code, Diagnostic
 from .ir import model as M
@@ -64,8 +66,9 @@ def _refs(obj: Any) -> Iterator[Any]:
                 yield obj.__globals__[name]
 
 
-def models(root: Any) -> list[Any]:
-    """The token-streaming chat models reachable from ``root`` within ``DEPTH`` references."""
+def models(root: Any, match: Callable[[Any], bool] = streams_tokens) -> list[Any]:
+    """The token-streaming chat models (or the objects ``match`` picks) reachable from
+    ``root`` within ``DEPTH`` references."""
     found: dict[int, Any] = {}
     seen: set[int] = set()
     level = [root]
@@ -75,7 +78,7 @@ def models(root: Any) -> list[Any]:
             if id(obj) in seen or inspect.ismodule(obj) or isinstance(obj, (str, bytes, int)):
                 continue
             seen.add(id(obj))
-            if streams_tokens(obj):
+            if match(obj):
                 found.setdefault(id(obj), obj)
                 continue
             nxt.extend(_refs(obj))
@@ -83,26 +86,59 @@ def models(root: Any) -> list[Any]:
     return list(found.values())
 
 
+def _nodes(wf: M.Workflow, live: Any) -> Iterator[tuple[Any, Any]]:
+    """``(node, its callable)`` of every function or Runnable node of every level."""
+    from agentc.semantics.langgraph_calls import Resolver
+
+    resolve = Resolver(live)
+    for graph in wf.graphs():
+        for node in graph.nodes:
+            if isinstance(node, (M.FunctionNode, M.RunnableNode)):
+                try:
+                    yield node, resolve(node.call)
+                except Exception:  # noqa: BLE001 - a node agentc cannot find holds nothing
+                    continue
+
+
+def _is_graph(obj: Any) -> bool:
+    try:
+        from langgraph.pregel import Pregel
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(obj, Pregel)
+
+
+def refuse_invoked_graphs(wf: M.Workflow, live: Any) -> None:
+    """``subgraphs=True`` streams the steps of subgraph nodes; LangGraph also streams those of
+    a compiled graph a node ``invoke()``s, whose steps a durable run does not journal as a
+    frame: refused (AC200) for a node whose callable reaches a compiled graph."""
+    from .errors import AgentcError
+
+    if not isinstance(wf.body, M.GraphProgram):
+        return
+    for node, fn in _nodes(wf, live):
+        if models(fn, _is_graph):
+            raise AgentcError(
+                Code.UNSUPPORTED,
+                f"node {node.name!r} uses a compiled graph (invoked inside the node): "
+                "subgraphs=True would stream its steps, which a durable run does not journal",
+                construct=f"--subgraphs (node {node.name!r})",
+                file=node.source.file if node.source is not None else None,
+                line=node.source.line if node.source is not None else None,
+                hint="stream without --subgraphs, or add the graph as a node "
+                "(builder.add_node(name, graph))",
+            )
+
+
 def findings(wf: M.Workflow, live: Any) -> list[Diagnostic]:
     """One AC205 warning per root-graph node (or subgraph node) that reaches a chat model
     streaming tokens."""
-    from agentc.semantics.langgraph_calls import Resolver
-
     if not isinstance(wf.body, M.GraphProgram):
         return []
-    resolve = Resolver(live)
     out: list[Diagnostic] = []
-    for graph in wf.graphs():
-        for node in graph.nodes:
-            if not isinstance(node, (M.FunctionNode, M.RunnableNode)):
-                continue
-            try:
-                fn = resolve(node.call)
-            except Exception:  # noqa: BLE001 - a node agentc cannot find holds no model
-                continue
-            names = sorted({type(m).__name__ for m in models(fn)})
-            if not names:
-                continue
+    for node, fn in _nodes(wf, live):
+        names = sorted({type(m).__name__ for m in models(fn)})
+        if names:
             out.append(
                 Diagnostic(
                     Code.TOKEN_STREAM,

@@ -231,3 +231,22 @@ def _talker() -> object:
 
 
 talker = _talker()
+
+
+def _invoker() -> object:
+    inner = StateGraph(State)
+    inner.add_node("leaf", _leaf)
+    inner.add_edge(START, "leaf")
+    compiled = inner.compile()
+
+    def call_inner(state: State) -> dict:
+        return {"log": compiled.invoke({"log": []})["log"]}
+
+    outer = StateGraph(State)
+    outer.add_node("call_inner", call_inner)
+    outer.add_edge(START, "call_inner")
+    return outer.compile()
+
+
+invoker = _invoker()
+"""A node that invokes a compiled graph: subgraphs=True would stream its steps (refused)."""

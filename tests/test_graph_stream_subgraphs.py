@@ -189,6 +189,16 @@ def test_nested_subgraphs_are_refused(tmp_path):
     assert e.value.code.value == "AC200" and "inner" in str(e.value)
 
 
+def test_a_graph_invoked_inside_a_node_is_refused(tmp_path):
+    """LangGraph streams its steps with subgraphs=True; a durable run journals no frame of it."""
+    native_ns = [ns for ns, _ in stream_graphs.invoker.stream({"log": []}, subgraphs=True)]
+    assert any(native_ns)
+    with pytest.raises(agentc.AgentcError) as e:
+        agentc.stream("stream_graphs:invoker", {"log": []}, db=tmp_path / "runs.db", subgraphs=True)
+    assert e.value.code.value == "AC200" and "call_inner" in str(e.value)
+    assert list(agentc.stream("stream_graphs:invoker", {"log": []}, db=tmp_path / "runs.db"))
+
+
 def test_resumed_stream_with_subgraphs_is_refused(tmp_path):
     ref = H.ref("hitl_review")
     s = agentc.stream(ref, H.CASES["hitl_review"]["input"], db=tmp_path / "runs.db")
