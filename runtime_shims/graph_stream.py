@@ -347,6 +347,7 @@ async def follow(
                 )
                 if sub and not _ns and t.key not in followed and SG.is_subgraph(frame, t):
                     followed.add(t.key)  # its frame's chunks, up to its task's own
+                    SG.check_parallel(t, tasks)
                     n = runs[t.name]
                     runs[t.name] += 1
                     child = _child(frame, t, list(tasks), source, n, pending)

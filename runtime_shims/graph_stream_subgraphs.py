@@ -73,6 +73,19 @@ def check_graph(graph: Any, mode: Any, *, resumed: bool = False) -> None:
             )
 
 
+def check_parallel(task: Any, tasks: list[Any]) -> None:
+    """Several tasks of one subgraph node in a superstep (``Send``s to it) run as child
+    executions the engines number, not key by task: refused (AC200) rather than mixed up."""
+    if sum(1 for t in tasks if t.name == task.name) > 1:
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"subgraphs=True follows one run of subgraph node {task.name!r} per superstep; "
+            f"this one runs it {sum(1 for t in tasks if t.name == task.name)} times (Send)",
+            construct=f"--subgraphs (node {task.name!r})",
+            hint="stream without --subgraphs",
+        )
+
+
 def is_subgraph(frame: Any, task: Any) -> bool:
     from agentc.ir import SubgraphNode
 

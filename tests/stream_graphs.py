@@ -250,3 +250,19 @@ def _invoker() -> object:
 
 invoker = _invoker()
 """A node that invokes a compiled graph: subgraphs=True would stream its steps (refused)."""
+
+
+def _fan() -> object:
+    from langgraph.types import Send
+
+    inner = StateGraph(State)
+    inner.add_node("leaf", _leaf)
+    inner.add_edge(START, "leaf")
+    outer = StateGraph(State)
+    outer.add_node("sub", inner.compile())
+    outer.add_conditional_edges(START, lambda s: [Send("sub", {"log": []}), Send("sub", {"log": []})], ["sub"])
+    return outer.compile()
+
+
+sent_subgraphs = _fan()
+"""Two Sends to one subgraph node in a superstep."""

@@ -199,6 +199,13 @@ def test_a_graph_invoked_inside_a_node_is_refused(tmp_path):
     assert list(agentc.stream("stream_graphs:invoker", {"log": []}, db=tmp_path / "runs.db"))
 
 
+def test_sends_to_a_subgraph_node_are_refused(tmp_path):
+    s = agentc.stream("stream_graphs:sent_subgraphs", {"log": []}, db=tmp_path / "runs.db", subgraphs=True)
+    with pytest.raises(agentc.AgentcError) as e:
+        list(s)
+    assert e.value.code.value == "AC200" and "'sub'" in str(e.value)
+
+
 def test_resumed_stream_with_subgraphs_is_refused(tmp_path):
     ref = H.ref("hitl_review")
     s = agentc.stream(ref, H.CASES["hitl_review"]["input"], db=tmp_path / "runs.db")
