@@ -32,9 +32,7 @@ def save(journal: Any, run_id: str, ns: str, step: int, task: str, rec: dict[str
         )
 
 
-def read(
-    db: sqlite3.Connection, run_id: str, step: int, task: str, ns: str = ""
-) -> dict[str, Any]:
+def read(db: sqlite3.Connection, run_id: str, step: int, task: str, ns: str = "") -> dict[str, Any]:
     """The task's ``stream_capture.record`` (empty: no row); ``ns``: its frame's namespace."""
     try:
         row = db.execute(
