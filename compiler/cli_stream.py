@@ -25,9 +25,28 @@ RESULT = "agentc.result"
 
 
 def stream_mode_option(f: Any) -> Any:
-    """``--stream-mode MODE`` of ``run``/``resume``/``simulate``: a graph's ``stream_mode``."""
+    """``--stream-mode MODE`` and ``--subgraphs`` of ``run``/``resume``/``simulate``: a
+    graph's ``stream_mode`` and ``subgraphs=True``. ``--subgraphs`` is folded into the
+    command's ``stream_mode`` (``graph_stream_subgraphs.Subgraphs``), which every stream
+    function takes as it is."""
+    import functools
+
     import click
 
+    from agentc.runtime_shims.graph_stream_subgraphs import with_subgraphs
+
+    @functools.wraps(f)
+    def folded(*args: Any, subgraphs: bool = False, **kwargs: Any) -> Any:
+        kwargs["stream_mode"] = with_subgraphs(kwargs.get("stream_mode"), subgraphs)
+        return f(*args, **kwargs)
+
+    folded = click.option(
+        "--subgraphs",
+        is_flag=True,
+        help="with --stream, a LangGraph graph: graph.stream(..., subgraphs=True), the "
+        "chunks of the steps inside subgraph nodes too, as [namespace, chunk] "
+        "(docs/langgraph.md, Streaming)",
+    )(folded)
     return click.option(
         "--stream-mode",
         default=None,
@@ -35,11 +54,23 @@ def stream_mode_option(f: Any) -> Any:
         help="with --stream, a LangGraph graph: LangGraph's stream_mode, updates (default), "
         "values, custom, messages, or a comma-separated list of them (docs/langgraph.md, "
         "Streaming)",
-    )(f)
+    )(folded)
 
 
-def checked_mode(stream: bool, mode: str | None) -> str | None:
-    """``--stream-mode`` without ``--stream`` would change nothing: refused (AC203)."""
+def checked_mode(stream: bool, mode: Any) -> Any:
+    """``--stream-mode`` (or ``--subgraphs``) without ``--stream`` would change nothing:
+    refused (AC203)."""
+    from agentc.runtime_shims.graph_stream_subgraphs import Subgraphs
+
+    if isinstance(mode, Subgraphs) and not stream:
+        from .errors import Code
+
+        raise AgentcError(
+            Code.IGNORED_OPTION,
+            "--subgraphs selects what --stream prints; without --stream it does nothing",
+            construct="--subgraphs",
+            hint="add --stream",
+        )
     if mode is not None and not stream:
         from .errors import Code
 
@@ -66,6 +97,8 @@ def emit(make: Callable[[], Any], before_exit: Callable[[], None] | None = None)
     def body() -> Any:
         nonlocal stream
         stream = make()
+        for warning in getattr(stream, "warnings", ()):  # AC205 (token_streams.py)
+            print(warning.render(), file=sys.stderr, flush=True)
         for event in stream:
             line(stream.encode(event))
         return stream.outcome

@@ -60,6 +60,9 @@ class Code(str, enum.Enum):
     UNREACHABLE_NODE = "AC202"
     IGNORED_OPTION = "AC203"
     EFFECT_RERUN = "AC204"
+    TOKEN_STREAM = "AC205"
+    """A warning: --stream-mode messages of a graph whose chat model streams tokens (LangGraph
+    yields a chunk per token, a durable run a whole message: ``token_streams.py``)."""
     INVALID_IR = "AC210"
     # execution
     NODE_FAILED = "AC300"

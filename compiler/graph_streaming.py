@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator
 from typing import Any, Callable
 
 from agentc.runtime_shims import graph_stream as G
+from agentc.runtime_shims import graph_stream_subgraphs as SG
 
 from .streaming import RunStream
 
@@ -29,13 +30,27 @@ def _stream(
     run_id: str,
     start: Callable[[], Any],
     follower: Callable[[Callable[[], str], Callable[[], list]], AsyncGenerator[Any, None]],
+    warn: tuple[Any, Any, Any] | None = None,
 ) -> RunStream:
-    """A ``RunStream`` whose follower reads the run's pending interrupts off its outcome."""
+    """A ``RunStream`` whose follower reads the run's pending interrupts off its outcome.
+    ``warn``: ``(workflow, live graph, mode)``, for the stream's warnings (AC205: a chat model
+    that streams tokens under ``messages``, ``token_streams.py``)."""
 
     def pending() -> list[dict[str, Any]]:
         return list(getattr(stream.outcome, "interrupts", None) or [])
 
     stream = RunStream(run_id, start, lambda state: follower(state, pending), encode=chunk_json)
+    if warn is not None:
+        wf, live, mode = warn
+        inner, sub = SG.unwrap(mode)
+        if sub:
+            from .token_streams import refuse_invoked_graphs
+
+            refuse_invoked_graphs(wf, live)
+        if "messages" in ((inner,) if isinstance(inner, str) else tuple(inner)):
+            from .token_streams import findings
+
+            stream.warnings = findings(wf, live)
     return stream
 
 
@@ -70,6 +85,7 @@ def local(
     from agentc.targets.local.graph_stream_source import JournalWrites
 
     mode = G.check_mode(mode or "updates")
+    SG.check_graph(wf.graph, mode)
     resolve = Resolver(live)
 
     async def follower(
@@ -85,12 +101,13 @@ def local(
                 pending=pending,
                 poll_s=poll_s,
                 thread_id=lambda: run_id,
+                resolve=resolve,
             ):
                 yield chunk
         finally:
             source.close()
 
-    return _stream(run_id, start, follower)
+    return _stream(run_id, start, follower, (wf, live, mode))
 
 
 def local_resume(
@@ -110,6 +127,7 @@ def local_resume(
     from . import api
 
     mode = G.check_mode(mode or "updates")
+    SG.check_graph(wf.graph, mode, resumed=True)
     resolve = Resolver(live)
     journal = api._journal(db)
     try:
@@ -131,12 +149,13 @@ def local_resume(
                 resumed=point.cached,
                 poll_s=poll_s,
                 thread_id=lambda: run_id,
+                resolve=resolve,
             ):
                 yield chunk
         finally:
             source.close()
 
-    return _stream(run_id, start, follower)
+    return _stream(run_id, start, follower, (wf, live, mode))
 
 
 # ---------------------------------------------------------------- Temporal
@@ -160,13 +179,16 @@ def temporal(
     from agentc.targets.temporal.graph_stream_source import GraphHistorySource
 
     mode = G.check_mode(mode or "updates")
+    SG.check_graph(wf.graph, mode)
     resolve = Resolver(live)
     compute_start = _start_writer(wf, live, resolve, context, context_factory)
 
     async def follower(
         state: Callable[[], str], pending: Callable[[], list]
     ) -> AsyncGenerator[Any, None]:
-        source = GraphHistorySource(await engine.connect(address), run_id, state)
+        source = GraphHistorySource(
+            await engine.connect(address), run_id, state, isinstance(mode, SG.Subgraphs)
+        )
         async for chunk in G.follow(
             wf.graph,
             G.fresh_frame(wf.graph, resolve, input),
@@ -176,10 +198,11 @@ def temporal(
             compute_start=compute_start,
             poll_s=poll_s,
             thread_id=lambda: run_id,
+            resolve=resolve,
         ):
             yield chunk
 
-    return _stream(run_id, start, follower)
+    return _stream(run_id, start, follower, (wf, live, mode))
 
 
 def temporal_resume(
@@ -204,6 +227,7 @@ def temporal_resume(
             hint="resume it without --stream",
         )
     wf, live = api.workflow_and_live(h.entry)
+    SG.check_graph(wf.graph, mode, resumed=True)
     resolve = Resolver(live)
     first = next((e for e in h.events if e.kind == "input"), None)
     input = first.data.get("input") if first is not None else None
@@ -228,10 +252,11 @@ def temporal_resume(
             compute_start=compute_start,
             poll_s=poll_s,
             thread_id=lambda: h.run_id,
+            resolve=resolve,
         ):
             yield chunk
 
-    return _stream(h.run_id, start, follower)
+    return _stream(h.run_id, start, follower, (wf, live, mode))
 
 
 # ---------------------------------------------------------------- Conductor simulation
@@ -252,6 +277,7 @@ def simulation(
 
     mode = G.check_mode(mode or "updates")
     wf, live, resolve = sim.worker.wf, sim.worker.resolve.root, sim.worker.resolve
+    SG.check_graph(wf.graph, mode, resumed=resumed)
     compute_start = _start_writer(wf, live, resolve, context)
     point = (
         resume_point(sim, input, compute_start)
@@ -272,6 +298,7 @@ def simulation(
             compute_start=compute_start,
             poll_s=poll_s,
             thread_id=lambda: stream.run_id,
+            resolve=resolve,
         ):
             yield chunk
 
@@ -281,7 +308,7 @@ def simulation(
         finally:
             stream.run_id = sim.run_id  # a new simulation's id is drawn when it starts
 
-    stream = _stream(sim.run_id, run, follower)
+    stream = _stream(sim.run_id, run, follower, (wf, live, mode))
     source = sim.observe = GraphTaskOutputs(
         sim.worker.layout, stream.state
     )  # before the thread starts
@@ -289,7 +316,18 @@ def simulation(
 
 
 def refuse_mode(mode: Any) -> None:
-    """``--stream-mode`` is LangGraph's: an agent run streams the SDK's events."""
+    """``--stream-mode`` (and ``--subgraphs``) are LangGraph's: an agent run streams the SDK's
+    events."""
+    if isinstance(mode, SG.Subgraphs):
+        from agentc.errors import AgentcError, Code
+
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            "--subgraphs selects LangGraph's subgraph chunks; an OpenAI Agents SDK run streams "
+            "the SDK's stream events",
+            construct="--subgraphs",
+            hint="drop --subgraphs for an agent system",
+        )
     if mode is not None:
         from agentc.errors import AgentcError, Code
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import AgentcError, Code
+from agentc.runtime_shims.graph_stream_subgraphs import with_subgraphs
 
 FIRST_S = 60.0
 """How long the follower waits for the run to journal its input before giving up."""
@@ -47,6 +48,7 @@ class RunStream:
         self.encode = encode or _event_json
         self.outcome: Any = None
         self.error: BaseException | None = None
+        self.warnings: list[Any] = []  # Diagnostics about the stream itself (the CLI prints them)
         self._done = threading.Event()
 
     def state(self) -> str:
@@ -138,6 +140,7 @@ def stream(
     session: Any = None,
     poll_s: float = 0.05,
     stream_mode: str | list[str] | tuple[str, ...] | None = None,
+    subgraphs: bool = False,
 ) -> RunStream:
     """``agentc.run`` with its events streamed (same arguments): returns a ``RunStream``.
     An OpenAI Agents SDK agent streams the SDK's stream events; a LangGraph graph the
@@ -150,7 +153,7 @@ def stream(
         obj, policy, api.run_refs(run_config, run_hooks, error_handlers, session)
     )
     if wf.body.kind == "agents":
-        graph_streaming.refuse_mode(stream_mode)
+        graph_streaming.refuse_mode(with_subgraphs(stream_mode, subgraphs))
     rid = run_id or uuid.uuid4().hex
 
     def start() -> Any:
@@ -168,7 +171,9 @@ def stream(
         )
 
     if wf.body.kind != "agents":
-        return graph_streaming.local(wf, live, input, str(db), rid, start, stream_mode, poll_s)
+        return graph_streaming.local(
+            wf, live, input, str(db), rid, start, with_subgraphs(stream_mode, subgraphs), poll_s
+        )
 
     def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:
         return _local_events(live, wf, str(db), rid, state, poll_s)
@@ -236,6 +241,7 @@ def resume_stream(
     obj: Any = None,
     poll_s: float = 0.05,
     stream_mode: str | list[str] | tuple[str, ...] | None = None,
+    subgraphs: bool = False,
 ) -> RunStream:
     """``agentc.resume`` with its events streamed. A run waiting for approvals streams the
     events after that pause (those before it were the first stream's); a failed or crashed
@@ -256,7 +262,7 @@ def resume_stream(
     from . import graph_streaming
 
     if wf.body.kind == "agents":
-        graph_streaming.refuse_mode(stream_mode)
+        graph_streaming.refuse_mode(with_subgraphs(stream_mode, subgraphs))
     live = obj if obj is not None else load_ref(row["entry"]) if row["entry"] else None
     if live is None:
         raise AgentcError(
@@ -272,7 +278,7 @@ def resume_stream(
             str(db),
             run_id,
             lambda: api.resume(run_id, api.NO_VALUE if value is None else value, db=db, obj=obj),
-            stream_mode,
+            with_subgraphs(stream_mode, subgraphs),
             poll_s,
         )
     pauses = (
@@ -308,6 +314,7 @@ def temporal_stream(
     full_result: bool = False,
     poll_s: float = 0.2,
     stream_mode: str | list[str] | tuple[str, ...] | None = None,
+    subgraphs: bool = False,
 ) -> RunStream:
     """``agentc run --engine temporal --stream``: the workflow is started and awaited as
     without ``--stream`` (``engine.start``, in a thread of its own); the follower polls the
@@ -320,7 +327,7 @@ def temporal_stream(
 
     wf, live = api.workflow_and_live(ref)
     if wf.body.kind == "agents":
-        graph_streaming.refuse_mode(stream_mode)
+        graph_streaming.refuse_mode(with_subgraphs(stream_mode, subgraphs))
     rid = run_id or f"{wf.name}-{uuid.uuid4().hex[:12]}"
 
     def start() -> Any:
@@ -350,7 +357,7 @@ def temporal_stream(
             start,
             context=context,
             context_factory=context_factory,
-            mode=stream_mode,
+            mode=with_subgraphs(stream_mode, subgraphs),
             poll_s=poll_s,
         )
 
@@ -382,6 +389,7 @@ def temporal_resume_stream(
     no_worker_s: float | None = None,
     poll_s: float = 0.2,
     stream_mode: str | list[str] | tuple[str, ...] | None = None,
+    subgraphs: bool = False,
 ) -> RunStream:
     """``agentc resume --engine temporal --stream``: the events after the pause answered
     (a run not waiting for approvals streams from its start)."""
@@ -413,8 +421,10 @@ def temporal_resume_stream(
     from . import graph_streaming
 
     if h.kind != "agents":
-        return graph_streaming.temporal_resume(h, address, start, mode=stream_mode, poll_s=poll_s)
-    graph_streaming.refuse_mode(stream_mode)
+        return graph_streaming.temporal_resume(
+            h, address, start, mode=with_subgraphs(stream_mode, subgraphs), poll_s=poll_s
+        )
+    graph_streaming.refuse_mode(with_subgraphs(stream_mode, subgraphs))
     if not h.entry:
         raise AgentcError(
             Code.RUN_NOT_RESUMABLE,
@@ -457,6 +467,7 @@ def simulation_stream(
     after_pause: str | None = None,
     poll_s: float = 0.02,
     stream_mode: str | list[str] | tuple[str, ...] | None = None,
+    subgraphs: bool = False,
     resumed: bool = False,
 ) -> RunStream:
     """``agentc simulate --stream``: ``start()`` runs the simulation (``sim.start`` or
@@ -469,9 +480,15 @@ def simulation_stream(
 
     if sim.worker.wf.body.kind != "agents":
         return graph_streaming.simulation(
-            sim, start, input, context, resumed=resumed, mode=stream_mode, poll_s=poll_s
+            sim,
+            start,
+            input,
+            context,
+            resumed=resumed,
+            mode=with_subgraphs(stream_mode, subgraphs),
+            poll_s=poll_s,
         )
-    graph_streaming.refuse_mode(stream_mode)
+    graph_streaming.refuse_mode(with_subgraphs(stream_mode, subgraphs))
     wf, live = sim.worker.wf, sim.worker.agent
 
     async def events(state: Callable[[], str]) -> AsyncGenerator[Any, None]:

@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Awaitable, Callable
 
 from agentc.errors import AgentcError, Code
+from agentc.runtime_shims import graph_stream_subgraphs as SG
 from agentc.runtime_shims import stream_capture
 
 MODES = ("updates", "values", "custom", "messages")
@@ -49,7 +50,10 @@ INTERRUPT = "__interrupt__"
 def check_mode(mode: Any) -> Any:
     """The stream mode, or the diagnostic: LangGraph's other modes are refused (AC200, naming
     it), anything else is no mode (AC401). A list (or ``"updates,custom"``) is a list of modes:
-    LangGraph then yields ``(mode, chunk)`` tuples; it comes back as a tuple."""
+    LangGraph then yields ``(mode, chunk)`` tuples; it comes back as a tuple. A mode wrapped
+    for ``subgraphs=True`` stays wrapped."""
+    if isinstance(mode, SG.Subgraphs):
+        return SG.Subgraphs(check_mode(mode.mode or "updates"))
     if isinstance(mode, str) and "," in mode:
         mode = [m.strip() for m in mode.split(",")]
     if isinstance(mode, (list, tuple)):
@@ -92,6 +96,8 @@ class Snapshot:
     """The same tasks' chat calls: ``(response message, messages-stream metadata)``."""
     echoed: dict[tuple[int, str], list[Any]] = dataclasses.field(default_factory=dict)
     """The ids of the messages each task wrote back from its input (``stream_capture``)."""
+    nested: dict[str, "Snapshot"] = dataclasses.field(default_factory=dict)
+    """The records of the subgraphs' frames (``graph_stream_subgraphs.py``)."""
 
     def streamed(self, key: tuple[int, str], rec: dict[str, Any]) -> None:
         """Keep a task's ``stream_capture.record``."""
@@ -283,6 +289,9 @@ async def follow(
     compute_start: Callable[[Any, Any], Any] | None = None,
     poll_s: float = 0.05,
     thread_id: Callable[[], str] | None = None,
+    resolve: Any = None,
+    _ns: tuple[str, ...] = (),
+    _seen: set[Any] | None = None,
 ) -> AsyncIterator[Any]:
     """The chunks ``graph.stream(..., stream_mode=mode)`` yields for the run ``source``
     shows, from ``frame`` (a fresh frame holding the input, or the frame a resumed run
@@ -290,14 +299,22 @@ async def follow(
     at the run's pause (``pending()``: the run's pending interrupts, read once it waits),
     or when the run failed (the run's error is the caller's to report). ``mode``: one mode,
     or a tuple of modes (chunks are then ``(mode, chunk)``); ``thread_id()``: the run's id,
-    in the metadata of the ``messages`` a node returned."""
+    in the metadata of the ``messages`` a node returned. ``mode`` wrapped in ``Subgraphs``
+    (``subgraphs=True``, ``graph_stream_subgraphs.py``): the chunks of the steps inside subgraph
+    nodes too, every chunk under its namespace; ``resolve``: the run's resolver then."""
+    mode, sub = SG.unwrap(mode)
     keys = stream_keys(graph)
     modes = (mode,) if isinstance(mode, str) else tuple(mode)
 
     def out(m: str, chunk: Any) -> Any:
-        return chunk if isinstance(mode, str) else (m, chunk)
+        if not sub:
+            return chunk if isinstance(mode, str) else (m, chunk)
+        return (_ns, chunk) if isinstance(mode, str) else (_ns, m, chunk)
 
-    seen: set[Any] = set()  # the messages stream's seen message ids (StreamMessagesHandler)
+    # the messages stream's seen message ids (StreamMessagesHandler: one for every level)
+    seen: set[Any] = set() if _seen is None else _seen
+    followed: set[str] = set()  # the subgraph tasks of this step whose frames were followed
+    runs = SG.counter()
     cached = resumed
     while True:
         tasks = tasks_of(frame)
@@ -318,6 +335,7 @@ async def follow(
         got: dict[str, Any] = dict(cached or {})
         cached = None
         waiting = [t for t in tasks if t.key not in got]
+        followed.clear()
         while waiting:
             snap = await source()
             progressed = False
@@ -327,6 +345,28 @@ async def follow(
                     if compute_start and t.name == "__start__"
                     else _find(snap, frame.step, t, tasks)
                 )
+                if sub and not _ns and t.key not in followed and SG.is_subgraph(frame, t):
+                    followed.add(t.key)  # its frame's chunks, up to its task's own
+                    SG.check_parallel(t, tasks)
+                    n = runs[t.name]
+                    runs[t.name] += 1
+                    child = _child(frame, t, list(tasks), source, n, pending)
+                    async for chunk in follow(
+                        frame.nodes[t.name].graph,
+                        SG.child_frame(frame, t, resolve),
+                        child.source,
+                        mode=SG.Subgraphs(mode),
+                        pending=child.pending,
+                        compute_start=compute_start,
+                        poll_s=poll_s,
+                        thread_id=thread_id,
+                        resolve=resolve,
+                        _ns=SG.namespace(_ns, t),
+                        _seen=seen,
+                    ):
+                        yield chunk
+                    progressed = True
+                    break  # read the record again: the task may have finished meanwhile
                 if w is None:
                     continue
                 got[t.key] = w
@@ -334,7 +374,9 @@ async def follow(
                 progressed = True
                 if t.name == "__start__":
                     continue
-                for m, chunk in task_chunks(modes, frame, t, w, snap, tasks, keys, seen, thread_id):
+                for m, chunk in task_chunks(
+                    modes, frame, t, w, snap, tasks, keys, seen, thread_id, len(_ns)
+                ):
                     yield out(m, chunk)
             if not waiting or progressed:
                 continue
@@ -346,7 +388,7 @@ async def follow(
                     if m in modes:
                         for chunk in _pause(frame, tasks, got, pending(), m, keys):
                             yield out(m, chunk)
-            elif snap.state == "done":
+            elif snap.state == "done" and not _ns:
                 raise StreamDiverged(f"step {frame.step}: {sorted(t.key for t in waiting)}")
             return
         changed = frame.apply_writes(tasks, got)
@@ -359,6 +401,33 @@ async def follow(
             yield out("values", values_chunk(frame, keys))
 
 
+@dataclasses.dataclass
+class _Child:
+    source: Any
+    pending: Callable[[], list[dict[str, Any]]]
+
+
+def _child(
+    frame: Any,
+    task: Any,
+    tasks: list[Any],
+    source: Source,
+    n: int,
+    pending: Callable[[], list[dict[str, Any]]],
+) -> _Child:
+    """What the follower of the subgraph ``task`` runs (its ``n``-th run) reads: its records,
+    ended once the parent's task is journaled, and the interrupts raised inside it."""
+    step, names, graph = frame.step, {x.name for x in tasks}, frame.nodes[task.name].graph
+
+    def found(s: Snapshot) -> bool:
+        return _find(s, step, task, tasks) is not None
+
+    return _Child(
+        SG.ChildSource(source, found, task, n),
+        lambda: SG.child_pending(pending(), task, graph, names),
+    )
+
+
 def task_chunks(
     modes: tuple[str, ...],
     frame: Any,
@@ -369,8 +438,10 @@ def task_chunks(
     keys: Any,
     seen: set[Any],
     thread_id: Callable[[], str] | None,
+    depth: int = 0,
 ) -> list[tuple[str, Any]]:
-    """A finished task's chunks, once its writes are journaled: its ``custom`` chunks, its
+    """A finished task's chunks (``depth``: its frame's, 0 for the root graph), once its
+    writes are journaled: its ``custom`` chunks, its
     ``messages`` (each chat call's response with the call's metadata, then the messages it
     returned that the stream has not seen), then its ``updates`` chunk."""
     out: list[tuple[str, Any]] = []
@@ -378,7 +449,7 @@ def task_chunks(
         out += [("custom", c) for c in _at(snap.custom, frame.step, task, tasks) or ()]
     if "messages" in modes:
         for message, meta in _at(snap.chat, frame.step, task, tasks) or ():
-            if meta is not None and stream_capture.in_root_graph(meta):
+            if meta is not None and stream_capture.in_root_graph(meta, depth):
                 out += _message(message, meta, seen, dedupe=True)
         node_meta = _node_meta(frame, task, thread_id)
         seen.update(_at(snap.echoed, frame.step, task, tasks) or ())

@@ -92,12 +92,12 @@ def call_meta(metadata: dict[str, Any] | None, tags: list[str] | None) -> dict[s
     return meta
 
 
-def in_root_graph(meta: dict[str, Any]) -> bool:
-    """A call made by a root-graph node itself, not by a graph invoked inside it (the
-    handler streams those only with ``subgraphs=True``)."""
+def in_root_graph(meta: dict[str, Any], depth: int = 0) -> bool:
+    """A call made by a node of the frame at ``depth`` (0: the root graph) itself, not by a
+    graph invoked inside it (the handler streams those only with ``subgraphs=True``)."""
     from agentc.compat.langgraph import NS_SEP
 
-    return len(str(meta.get("langgraph_checkpoint_ns", "")).split(NS_SEP)) <= 1
+    return len(str(meta.get("langgraph_checkpoint_ns", "")).split(NS_SEP)) <= depth + 1
 
 
 def message_ids(values: Any) -> set[Any]:

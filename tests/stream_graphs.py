@@ -97,7 +97,10 @@ def planner(state: ChatState, writer: StreamWriter) -> dict:
     writer({"progress": "planning"})
     writer("half way")
     reply = MODEL.invoke(state["messages"])
-    return {"messages": [reply, ToolMessage("tool said hi", tool_call_id="t1")], "log": ["planner"]}
+    # the tool message has an id: an unnamed one gets a random id from add_messages, and the
+    # local journal may hold the writes before or after that (the last task's writes)
+    tool = ToolMessage("tool said hi", tool_call_id="t1", id="tool-1")
+    return {"messages": [reply, tool], "log": ["planner"]}
 
 
 def checker(state: ChatState) -> dict:
@@ -149,3 +152,117 @@ def _flaky_graph() -> object:
 
 
 flaky_writer = _flaky_graph()
+
+
+# ---------------------------------------------------------------- subgraphs=True
+def _leaf(state: State) -> dict:
+    return {"log": ["leaf"]}
+
+
+def _nested() -> object:
+    inner = StateGraph(State)
+    inner.add_node("leaf", _leaf)
+    inner.add_edge(START, "leaf")
+    middle = StateGraph(State)
+    middle.add_node("inner", inner.compile())
+    middle.add_edge(START, "inner")
+    outer = StateGraph(State)
+    outer.add_node("middle", middle.compile())
+    outer.add_edge(START, "middle")
+    return outer.compile()
+
+
+nested_subgraphs = _nested()
+"""A subgraph node inside a subgraph: ``subgraphs=True`` follows one level (refused)."""
+
+
+def _ask(state: State) -> dict:
+    from langgraph.types import interrupt
+
+    return {"log": [interrupt("go on?")]}
+
+
+def _paused() -> object:
+    inner = StateGraph(State)
+    inner.add_node("leaf", _leaf)
+    inner.add_node("ask", _ask)
+    inner.add_edge(START, "leaf")
+    inner.add_edge("leaf", "ask")
+    outer = StateGraph(State)
+    outer.add_node("first", _leaf)
+    outer.add_node("sub", inner.compile())
+    outer.add_edge(START, "first")
+    outer.add_edge("first", "sub")
+    return outer.compile()
+
+
+paused_subgraph = _paused()
+"""A subgraph whose second node pauses (``interrupt()``)."""
+
+
+# ---------------------------------------------------------------- a chat model streaming tokens
+class TokenModel(EchoModel):
+    """EchoModel with ``_stream``: under graph.stream(stream_mode="messages") LangGraph streams
+    it token by token."""
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        from langchain_core.messages import AIMessageChunk
+        from langchain_core.outputs import ChatGenerationChunk
+
+        for word in ["echo", " ", str(len(messages))]:
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=word))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(word, chunk=chunk)
+            yield chunk
+
+
+TOKENS = TokenModel()
+
+
+def _talk(state: ChatState) -> dict:
+    return {"messages": [TOKENS.invoke(state["messages"])]}
+
+
+def _talker() -> object:
+    b = StateGraph(ChatState)
+    b.add_node("talk", _talk)
+    b.add_edge(START, "talk")
+    return b.compile()
+
+
+talker = _talker()
+
+
+def _invoker() -> object:
+    inner = StateGraph(State)
+    inner.add_node("leaf", _leaf)
+    inner.add_edge(START, "leaf")
+    compiled = inner.compile()
+
+    def call_inner(state: State) -> dict:
+        return {"log": compiled.invoke({"log": []})["log"]}
+
+    outer = StateGraph(State)
+    outer.add_node("call_inner", call_inner)
+    outer.add_edge(START, "call_inner")
+    return outer.compile()
+
+
+invoker = _invoker()
+"""A node that invokes a compiled graph: subgraphs=True would stream its steps (refused)."""
+
+
+def _fan() -> object:
+    from langgraph.types import Send
+
+    inner = StateGraph(State)
+    inner.add_node("leaf", _leaf)
+    inner.add_edge(START, "leaf")
+    outer = StateGraph(State)
+    outer.add_node("sub", inner.compile())
+    outer.add_conditional_edges(START, lambda s: [Send("sub", {"log": []}), Send("sub", {"log": []})], ["sub"])
+    return outer.compile()
+
+
+sent_subgraphs = _fan()
+"""Two Sends to one subgraph node in a superstep."""

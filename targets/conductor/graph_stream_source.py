@@ -4,8 +4,9 @@
 simulator completes it. A task of the root graph returns the writes it made (``writes``;
 ``task`` names it in a parallel step, a single-task step's output names none and carries
 the next step); a subgraph's END task returns its node's writes in the root graph. Tasks
-inside a subgraph belong to its own frame and are skipped. A resumed simulation starts
-from its saved execution (``resume_point``).
+inside a subgraph belong to its own frame: kept for ``subgraphs=True`` as the ``n``-th run of
+that subgraph node (``Snapshot.nested["node#n"]``, ``graph_stream_subgraphs.py``; its END
+closes a run). A resumed simulation starts from its saved execution (``resume_point``).
 """
 
 from __future__ import annotations
@@ -39,9 +40,24 @@ class GraphTaskOutputs:
         self.lock = threading.Lock()
         self.writes: dict[tuple[int, str], list[Any]] = {}
         self.streamed = Snapshot({}, "")  # what the tasks streamed besides their writes
+        self.nested: dict[str, Snapshot] = {}  # a subgraph node's runs, "node#n"
+        self.runs: dict[str, int] = {}  # the subgraph node's run its tasks now belong to
 
     def __call__(self, output: Any, task_type: str | None = None) -> None:
         found = root_writes(self.layout, output, task_type)
+        inner = child_writes(self.layout, output, task_type)
+        if inner is not None:
+            node, key, writes = inner
+            rec, chat = task_streamed(output)
+            with self.lock:
+                into = self.nested.setdefault(f"{node}#{self.runs.get(node, 0)}", Snapshot({}, ""))
+                into.writes.setdefault(key, writes)
+                into.streamed(key, rec)
+                into.chat[key] = chat
+        ended = _ended(self.layout, task_type)
+        if ended is not None:
+            with self.lock:
+                self.runs[ended] = self.runs.get(ended, 0) + 1
         if found is not None:
             rec, chat = task_streamed(output)
             with self.lock:
@@ -54,7 +70,37 @@ class GraphTaskOutputs:
         state = self.state()  # first: what is collected then is complete if the simulation ended
         with self.lock:
             s = self.streamed
-            return Snapshot(dict(self.writes), state, dict(s.custom), dict(s.chat), dict(s.echoed))
+            nested = {
+                k: Snapshot(dict(n.writes), "", dict(n.custom), dict(n.chat), dict(n.echoed))
+                for k, n in self.nested.items()
+            }
+            return Snapshot(
+                dict(self.writes), state, dict(s.custom), dict(s.chat), dict(s.echoed), nested
+            )
+
+
+def child_writes(
+    layout: Any, output: Any, task_type: str | None
+) -> tuple[str, tuple[int, str], list[Any]] | None:
+    """``(subgraph node, (step, task key), writes)`` when ``output`` is the result of a task
+    of a subgraph's frame (one level down)."""
+    from agentc.semantics import pregel
+
+    if not isinstance(output, dict) or "writes" not in output or output.get("step") is None:
+        return None
+    kind = layout.task_kinds.get(task_type) if task_type is not None else None
+    path = tuple((kind or {}).get("path") or ())
+    if kind is None or len(path) != 1 or kind.get("kind") == "end":
+        return None
+    key = (output["step"], output["task"]) if output.get("task") else (output["step"] - 1, "")
+    return path[0], key, pregel.decode_writes(output["writes"])
+
+
+def _ended(layout: Any, task_type: str | None) -> str | None:
+    """The subgraph node whose run a task of type ``task_type`` ends (its END task)."""
+    kind = layout.task_kinds.get(task_type) if task_type is not None else None
+    path = tuple((kind or {}).get("path") or ())
+    return path[0] if kind is not None and kind.get("kind") == "end" and len(path) == 1 else None
 
 
 def task_streamed(output: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[Any, Any]]]:

@@ -32,12 +32,12 @@ def save(journal: Any, run_id: str, ns: str, step: int, task: str, rec: dict[str
         )
 
 
-def read(db: sqlite3.Connection, run_id: str, step: int, task: str) -> dict[str, Any]:
-    """The root-graph task's ``stream_capture.record`` (empty: no row)."""
+def read(db: sqlite3.Connection, run_id: str, step: int, task: str, ns: str = "") -> dict[str, Any]:
+    """The task's ``stream_capture.record`` (empty: no row); ``ns``: its frame's namespace."""
     try:
         row = db.execute(
-            "SELECT t, v FROM stream_writes WHERE run_id=? AND ns='' AND step=? AND task=?",
-            (run_id, step, task),
+            "SELECT t, v FROM stream_writes WHERE run_id=? AND ns=? AND step=? AND task=?",
+            (run_id, ns, step, task),
         ).fetchone()
     except sqlite3.OperationalError:  # a journal from before the table
         return {}
