@@ -417,7 +417,7 @@ class AgentStepper:
         run = read_run(input["run"])
         base = input.get("journal") or (input["run"] or {}).get("journal")
         # completed external tool calls become their journal entries (external_steps.py)
-        added = external_steps.completed_entries(input.get("added") or [], input.get("asked"))
+        added = external_steps.completed_entries(input.get("added") or [])
         journal = self.journal_of(
             (input["run"] or {}).get("journal"), input.get("journal"), added, input.get("decision")
         )

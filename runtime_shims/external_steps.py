@@ -142,13 +142,13 @@ def read_spec(task_input: dict[str, Any]) -> dict[str, Any]:
     return claim_check.get_value(task_input["external"])
 
 
-def completed_entries(added: list[Any], asked: dict[str, Any] | None) -> list[Any]:
+def completed_entries(added: list[Any]) -> list[Any]:
     """The outputs of the steps that ran since the last model step, with every completed
     external tool call turned into the journal entry its tool step would have written.
     An external call's output is ``{"resume": VALUE}`` (what ``agentc complete`` or a
-    task update posts); its journal key comes from the task's input: in the output itself
-    (Temporal, ``temporal_external.tool``) or in ``asked`` (Conductor: the previous model
-    step's fork inputs)."""
+    task update posts); its journal key comes from the task's input, carried in the output
+    (``external``: Temporal's ``temporal_external.tool`` puts it there, Conductor's
+    ``wire.with_external_specs`` from the previous model step's fork inputs)."""
     out = []
     for group in added:
         if not isinstance(group, dict):
@@ -156,7 +156,7 @@ def completed_entries(added: list[Any], asked: dict[str, Any] | None) -> list[An
             continue
         fixed = {}
         for ref, o in group.items():
-            spec = _spec_of(ref, o, asked)
+            spec = _spec_of(o)
             if spec is None:
                 fixed[ref] = o
                 continue
@@ -169,11 +169,10 @@ def completed_entries(added: list[Any], asked: dict[str, Any] | None) -> list[An
     return out
 
 
-def _spec_of(ref: str, o: Any, asked: dict[str, Any] | None) -> dict[str, Any] | None:
+def _spec_of(o: Any) -> dict[str, Any] | None:
     if not isinstance(o, dict) or "resume" not in o or o.get("entries"):
         return None
-    # in a DO_WHILE the fork's refs carry the iteration (``t4_0__2``), its inputs do not
-    packed = o.get("external") or ((asked or {}).get(ref.partition("__")[0]) or {}).get("external")
+    packed = o.get("external")
     return read_spec({"external": packed}) if packed else None
 
 

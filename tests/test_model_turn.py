@@ -189,7 +189,10 @@ def test_step_workers_refuse_a_raw_conductor_compensation_input() -> None:
 
 
 CONDUCTOR_EXECUTION_LITERALS = ('"outputData"', '"failedWorkflow"', '"workflowId"', "saga_compensate",
-                                '"COMPLETED"', '"FAILED"')
+                                '"COMPLETED"', '"FAILED"',
+                                # a DO_WHILE iteration's reference names and the fork inputs of
+                                # the previous model step (wire.with_external_specs)
+                                'partition("__")', '"asked"')
 
 
 def test_no_runtime_shim_reads_conductor_executions() -> None:

@@ -9,8 +9,9 @@ update (docs/policies.md "External completion", ``runtime_shims/external_steps.p
   an INLINE task picks the one that ran, and the node's next attempt reads it as its
   answer (the slot of the external pause moves when an approval predicate does not hold).
 * **An external agent tool call** is a task of type ``<tool type>-_external`` in the model
-  step's dynamic fork (``agent_steps``); the next model step reads the fork's inputs
-  (``asked``) to journal its output (``external_steps.completed_entries``).
+  step's dynamic fork (``agent_steps``); the next model step's input carries the fork's
+  inputs (``asked``), from which ``wire.with_external_specs`` gives each completed call's
+  output its spec before the worker journals it (``external_steps.completed_entries``).
 
 No worker registers an ``-_external`` type (they are not in the plan's task kinds), so the
 task stays SCHEDULED — holding no worker — until an outside system posts its result:

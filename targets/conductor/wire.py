@@ -46,6 +46,8 @@ def execute(worker: Any, task_type: str, input: dict[str, Any], **kw: Any) -> Ou
     from .effects import compensation
     from .saga import is_compensate_type
 
+    if "asked" in input:
+        input = with_external_specs(input)
     if is_compensate_type(task_type):
         try:
             input = compensation(input).to_input(input.get("plan"))
@@ -57,6 +59,28 @@ def execute(worker: Any, task_type: str, input: dict[str, Any], **kw: Any) -> Ou
                 reason,
             )
     return worker.execute(task_type, input, **kw)
+
+
+def with_external_specs(input: dict[str, Any]) -> dict[str, Any]:
+    """A model step's input with each completed external tool call's output carrying its
+    spec (``external``), as Temporal's outputs carry it (``temporal_external.tool``).
+    Conductor's outputs do not: the spec is in the previous model step's fork inputs
+    (``asked``), keyed by the task's reference name without the DO_WHILE iteration
+    (``t4_0__2`` → ``t4_0``)."""
+    asked = input.get("asked") or {}
+    added = []
+    for group in input.get("added") or []:
+        if isinstance(group, dict):
+            group = {ref: _with_spec(ref, o, asked) for ref, o in group.items()}
+        added.append(group)
+    return {**{k: v for k, v in input.items() if k != "asked"}, "added": added}
+
+
+def _with_spec(ref: str, o: Any, asked: dict[str, Any]) -> Any:
+    if not isinstance(o, dict) or "resume" not in o or o.get("entries") or o.get("external"):
+        return o
+    spec = (asked.get(ref.partition("__")[0]) or {}).get("external")
+    return {**o, "external": spec} if spec else o
 
 
 def conductor_status(status: Status) -> str:
