@@ -163,8 +163,8 @@ def fit(wf: Any, e: Event, value: Any) -> Any:
             case "model":
                 return _fit_model(_decode(e), value)
             case "tool":
-                _, changes = _decode(e)
-                return [value, changes]
+                # an agent tool's kept usage (value[2]) goes with the output it counted
+                return [value, _decode(e)[1]]
             case "node":
                 return _fit_node(wf, e, value)
             case _:

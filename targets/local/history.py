@@ -281,7 +281,9 @@ def _step(
             raw=raw,
         )
     if node == "tool":
-        result, changes = value
+        # [output, context changes] and, for an agent used as a tool, its nested run's usage
+        # (runtime_shims/agent_tool_usage.py)
+        result, changes = value[0], value[1]
         call_id = parts[-1]
         return Event(
             0,
