@@ -66,6 +66,14 @@ def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = 
     return [*given, *calls, event]
 
 
+def child_ns(parent: list[Event], ns: str = "") -> str | None:
+    """The namespace a subgraph node's own steps are keyed under, as the local journal keys
+    them (``executor._attempt``: the parent task's key, ``|``-joined below the root): from
+    the node event ``parent`` the subgraph node's step gave (``node``); None without one."""
+    task = parent[-1].data.get("task") if parent and parent[-1].kind == "node" else None
+    return None if task is None else (f"{ns}|{task}" if ns else str(task))
+
+
 def chat_calls(
     name: str, ns: str, step: int, task: str, result: dict[str, Any], at: float | None
 ) -> list[Event]:

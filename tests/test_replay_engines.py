@@ -142,3 +142,45 @@ def test_temporal_graph_run_replays_without_running_a_node(name, temporal_addres
     h = history(run_id, engine="temporal", address=temporal_address)
     assert h.engine == "temporal" and h.status == "done"
     replays_exactly(h, tmp_path)
+
+
+# ------------------------------------------------------------------ subgraph steps (both engines)
+def node_steps(h):
+    """A history's node steps as the local history keys them. A subgraph's START step (its
+    input) is no node step: the engines fold it into its first task, as they show the root's
+    START as the ``input`` event."""
+    return [(e.kind, e.name, e.ns, e.step, e.key, e.data.get("task"), e.data.get("writes"), e.raw)
+            for e in h.events if e.kind == "node" and e.name != "__start__"]
+
+
+def local_subgraph_history(tmp_path):
+    db = str(tmp_path / "runs.db")
+    agentc.run(H.ref("subgraph"), H.CASES["subgraph"]["input"], db=db, run_id="loc")
+    local = history("loc", db=db)
+    inner = [(e.ns, e.name) for e in local.events if e.kind == "node" and e.ns and e.name != "__start__"]
+    assert inner == [("2:pull:research", "gather"), ("2:pull:research", "compose")]
+    return local
+
+
+def test_conductor_subgraph_history_lists_the_subgraphs_own_steps(tmp_path):
+    """A subgraph node's child execution (its SUB_WORKFLOW's) gives the subgraph's own node
+    steps, keyed under the parent's task and before it, as the local history lists them; the
+    transcript still replays strictly with no node run live."""
+    local = local_subgraph_history(tmp_path)
+    h = simulated_graph("subgraph", tmp_path)
+    assert node_steps(h) == node_steps(local)
+    replays_exactly(h, tmp_path)
+
+
+def test_temporal_subgraph_history_lists_the_subgraphs_own_steps(temporal_address, tmp_path):
+    """A subgraph node's child workflow (``{run}.{node}.{n}``) gives the subgraph's own node
+    steps from its history, keyed and ordered as the local history lists them; the transcript
+    still replays strictly with no node run live."""
+    local = local_subgraph_history(tmp_path)
+    ref, value = H.ref("subgraph"), H.CASES["subgraph"]["input"]
+    run_id = asyncio.run(on_temporal(
+        ref, temporal_address, tmp_path,
+        lambda client: engine.start(ref, temporal_address, value, client=client), None))
+    h = history(run_id, engine="temporal", address=temporal_address)
+    assert node_steps(h) == node_steps(local)
+    replays_exactly(h, tmp_path)

@@ -7,7 +7,8 @@ share with Temporal activities (``targets/step_history.py``): an agent's journal
 become model/tool/guardrail events (replayable locally), a graph task's update a ``node``
 event, a completed ``HUMAN`` task a ``resume`` event, a failed attempt a ``retry`` event.
 Times are the simulator's clock. Sub-workflows of an agent run (agents used as tools) are
-merged in where they started.
+merged in where they started; a subgraph node's child execution gives its graph's own
+steps, keyed under the parent's task as the local journal keys them, before the node's.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.semantics.codec import dumps, to_jsonable
-from agentc.targets.step_history import agent_entries, node, run_context
+from agentc.targets.step_history import agent_entries, child_ns, node, run_context
 
 FAILED = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT")
 
@@ -103,8 +104,14 @@ def _input(run_input: dict[str, Any], kind: str, start: Any) -> Event:
 
 
 def _tasks(
-    workflows: dict[str, Any], wf: dict[str, Any], kind: str, seen: set[str], args: dict[str, Any]
+    workflows: dict[str, Any],
+    wf: dict[str, Any],
+    kind: str,
+    seen: set[str],
+    args: dict[str, Any],
+    ns: str = "",
 ) -> list[Event]:
+    """``ns``: a subgraph's child execution's, the namespace its steps are keyed under."""
     out: list[Event] = []
     name = wf.get("workflowName") or ""
     for t in wf.get("tasks") or []:
@@ -115,7 +122,9 @@ def _tasks(
             if kind == "agents":
                 out += _tasks(workflows, sub, kind, seen, args)
             else:  # a subgraph node: the writes its graph made to the parent's task (steps._end)
-                found = node(name, sub.get("workflowName") or "", t.get("outputData") or {}, at)
+                found = node(name, sub.get("workflowName") or "", t.get("outputData") or {}, at, ns)
+                inner = child_ns(found, ns)  # its graph's own steps first, as the local journal's
+                out += _tasks(workflows, sub, kind, seen, args, inner) if inner is not None else []
                 out += found or [
                     Event(
                         0,
@@ -130,7 +139,7 @@ def _tasks(
         if ttype == "SUB_WORKFLOW" and (t.get("outputData") or {}).get("forked"):
             # a subgraph node a fork answered from its record, no child started (fork.py)
             sub = (t.get("inputData") or {}).get("subWorkflowName") or ""
-            out += node(name, sub, t.get("outputData") or {}, at)
+            out += node(name, sub, t.get("outputData") or {}, at, ns)
             continue
         if status in FAILED:
             if (
@@ -168,7 +177,7 @@ def _tasks(
             out += (
                 agent_entries(result, seen, args, at)
                 if kind == "agents"
-                else node(name, ttype or "", result, at)
+                else node(name, ttype or "", result, at, ns)
             )
     return out
 

@@ -18,8 +18,9 @@ they show a local one:
   Times are the server's.
 
 An agent used as a tool runs as a child workflow: its steps are read from the child's
-history and merged in where the child started. A subgraph's child workflow is shown as the
-step that started it (its own history is not merged in yet).
+history and merged in where the child started. A subgraph node's child workflow's history
+gives its graph's own steps, keyed under the parent's task as the local journal keys them,
+merged in before the node's step.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from agentc.semantics.codec import dumps, to_jsonable
 from agentc.targets.step_history import agent_entries as _agent_entries
 from agentc.targets.step_history import node as _node
 from agentc.targets.step_history import short as _short
-from agentc.targets.step_history import run_context
+from agentc.targets.step_history import child_ns, run_context
 
 ENTRY_MEMO = "agentc_entry"
 FORK_MEMO = "agentc_fork"
@@ -48,9 +49,11 @@ async def read(
     _seen: set[str] | None = None,
     _args: dict[str, Any] | None = None,
     _kind: str | None = None,
+    _ns: str = "",
 ) -> History:
     """``_seen``/``_args``: shared with the child workflows of an agent run, whose steps
-    (keyed under their agent-tool call, as the local journal keys them) are merged in."""
+    (keyed under their agent-tool call, as the local journal keys them) are merged in.
+    ``_ns``: a subgraph's child workflow's, the namespace its steps are keyed under."""
     from agentc.errors import AgentcError, Code
     from temporalio.service import RPCError
 
@@ -120,7 +123,7 @@ async def read(
                 if kind == "agents":
                     events += _agent_entries(result, journal_seen, args, at)
                 else:
-                    events += _node(workflow, name, result, at)
+                    events += _node(workflow, name, result, at, _ns)
             case "activity_task_failed_event_attributes":
                 name = scheduled.get((run, a.scheduled_event_id), "?")
                 if kind == "agents" and a.failure.application_failure_info.details.payloads:
@@ -192,7 +195,12 @@ async def read(
             case "child_workflow_execution_completed_event_attributes" if kind == "graph":
                 # a subgraph node: the writes its graph made to the parent's task (steps._end)
                 result = (await conv.decode(a.result.payloads) or [None])[0]
-                events += _node(workflow, a.workflow_type.name, result, at) or [
+                found = _node(workflow, a.workflow_type.name, result, at, _ns)
+                inner = child_ns(found, _ns)  # its graph's own steps first, as the local journal's
+                if inner is not None:
+                    child = await read(client, a.workflow_execution.workflow_id, _ns=inner)
+                    events += [c for c in child.events if c.kind not in ("input", "status")]
+                events += found or [
                     Event(
                         0,
                         "node",
