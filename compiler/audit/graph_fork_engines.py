@@ -204,8 +204,8 @@ def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:
     answered = {_task_key(e) for e in forked.events if e.kind == "node" and e.data.get("forked")}
     live_calls = live_nodes = 0
     for e in forked.events:
-        if e.kind == "node":
-            live_nodes += not e.data.get("forked")
+        if e.kind == "node" and not e.ns:  # root steps: a live subgraph node's own steps are
+            live_nodes += not e.data.get("forked")  # its child's (listed since issue 13)
         elif e.kind == "model" and _task_key(e) not in answered:
             live_calls += not (
                 rerun is not None
