@@ -20,6 +20,13 @@ import contextlib
 from typing import Any, Iterator
 
 
+def tool_value(value: Any) -> tuple[Any, Any, dict[str, Any] | None]:
+    """A journaled tool call's value as ``(output, context changes, kept usage)``: the drive
+    journals the usage as a third element only for a call that used some (and entries
+    written before it was kept have two), so every reader goes through here."""
+    return value[0], value[1], (value[2] if len(value) > 2 else None)
+
+
 @contextlib.contextmanager
 def own_usage(ctx: Any) -> Iterator[Any]:
     """Give ``ctx`` (the tool's ``ToolContext``) a fresh ``Usage`` for the call; on exit

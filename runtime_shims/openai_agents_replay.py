@@ -48,7 +48,7 @@ from agentc.runtime_shims.agent_approvals import (  # noqa: F401 - re-exported: 
 )
 from agentc.ir.model import agent_system
 from agentc.semantics.codec import digest as _digest
-from agentc.runtime_shims.agent_tool_usage import add_kept, kept, own_usage
+from agentc.runtime_shims.agent_tool_usage import add_kept, kept, own_usage, tool_value
 from agentc.runtime_shims.context_changes import (  # noqa: F401 - re-exported
     apply_changes,
     context_before,
@@ -455,10 +455,10 @@ def _journaled_tool(
             return output, context_changes(before, context)
 
         replayed, value = await steps.perform(effect, call)
-        output, changes = value[0], value[1]
+        output, changes, usage_kept = tool_value(value)
         if replayed:
             apply_changes(context, changes)
-            add_kept(ctx, value[2] if len(value) > 2 else None)
+            add_kept(ctx, usage_kept)
         return output
 
     on_invoke_tool.agentc_original = original  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from agentc.errors import AgentcError, Code
+from agentc.runtime_shims.agent_tool_usage import tool_value
 from agentc.runtime_shims.audit_events import REPLAYABLE, Event, History
 from agentc.runtime_shims.chat_answers import RecordEnds
 from agentc.semantics.codec import loads
@@ -163,8 +164,9 @@ def fit(wf: Any, e: Event, value: Any) -> Any:
             case "model":
                 return _fit_model(_decode(e), value)
             case "tool":
-                # an agent tool's kept usage (value[2]) goes with the output it counted
-                return [value, _decode(e)[1]]
+                # an agent tool's kept usage goes with the output it counted
+                _, changes, _ = tool_value(_decode(e))
+                return [value, changes]
             case "node":
                 return _fit_node(wf, e, value)
             case _:

@@ -16,6 +16,7 @@ import json
 import sqlite3
 from typing import Any
 
+from agentc.runtime_shims.agent_tool_usage import tool_value
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.semantics.codec import loads, to_jsonable
 
@@ -281,9 +282,7 @@ def _step(
             raw=raw,
         )
     if node == "tool":
-        # [output, context changes] and, for an agent used as a tool, its nested run's usage
-        # (runtime_shims/agent_tool_usage.py)
-        result, changes = value[0], value[1]
+        result, changes, _ = tool_value(value)
         call_id = parts[-1]
         return Event(
             0,
