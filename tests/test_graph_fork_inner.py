@@ -22,6 +22,8 @@ from agentc.audit.engine_fork import fork_on_engine
 from agentc.audit.graph_fork_engines import plan_for
 from agentc.errors import AgentcError
 from agentc.fixtures.langgraph import subgraph as fixture
+from agentc.targets.conductor.simulate import Simulation
+from agentc.targets.temporal import engine
 from test_graph_fork_subgraphs import NAME, Runs, _children, _on_temporal, local, on_conductor
 
 # what runs after a fork (without --set) at each inner step: the record answers it
@@ -140,3 +142,72 @@ def test_set_at_a_subgraphs_start_is_refused_naming_why(tmp_path):
     assert d.code.value == "AC200" and "START of subgraph level" in d.message and d.hint
     plan = plan_for(h, "conductor", start.seq, wf=wf).plan
     assert plan["sub"]["path"] == ["research"] and plan["target"] == "/2/2:pull:research"
+
+
+# ------------------------------------------------------------------ a subgraph in a subgraph
+NESTED = "fork_nested_graphs:graph"
+INNER = "1:pull:mid|2:pull:inner"
+# (ns, node) -> (--set or None, what runs after the fork point)
+NESTED_FORKS = {
+    ("1:pull:mid", "a"): (None, ["b", "c", "d"]),
+    (INNER, "b"): (None, ["c", "d"]),
+    (INNER, "c"): ({"text": "Y", "log": ["C"]}, ["d"]),
+    (INNER, "b", "set"): ({"text": "X", "log": ["B"]}, ["c", "d"]),
+}
+
+
+def check_nested(h, do_fork, tmp_path):
+    """Forks two levels down: the root's record nests ``mid``'s, which nests ``inner``'s;
+    the result is the local fork's, only the nodes after the fork point run."""
+    from fork_nested_graphs import INPUT
+
+    db = str(tmp_path / "nested.db")
+    assert agentc.run(NESTED, INPUT, db=db, run_id="n").status == "done"
+    loc = history("n", db=db)
+    assert [(e.ns, e.name) for e in h.events if e.kind == "node"] == \
+        [(e.ns, e.name) for e in loc.events if e.kind == "node"]
+    for i, (where, (value, after)) in enumerate(NESTED_FORKS.items()):
+        e = next(x for x in h.events if x.kind == "node" and (x.ns, x.name) == where[:2])
+        le = next(x for x in loc.events if x.kind == "node" and (x.ns, x.name) == where[:2])
+        with Runs() as r:
+            f = fork_on_engine(**do_fork(e.seq), **({} if value is None else {"value": value}))
+        lf = fork("n", db=db, at=le.seq, value=value, new_run_id=f"nf{i}")
+        assert (f.status, lf.status) == ("done", "done"), where
+        assert H.normalise(f.outcome.output) == H.normalise(lf.replayed.output), where
+        assert (value is None) == (f.outcome.output == h.output), where
+        assert r.calls == after, where
+        marks = {(x.ns, x.name): x.data.get("forked") for x in f.replayed.events if x.kind == "node"}
+        assert marks[where[:2]] == ("record" if value is None else "set"), where
+        assert marks[("1:pull:mid", "a")] == "record", where
+
+
+def test_conductor_graph_fork_two_subgraph_levels_down(tmp_path):
+    from fork_nested_graphs import INPUT
+
+    agentc.compile(NESTED, target="conductor").write(tmp_path / "art")
+    sim = Simulation.of(str(tmp_path / "art"))
+    out = sim.start(INPUT)
+    assert out.status == "done"
+    sim.save(tmp_path / "sims" / f"{out.run_id}.json")
+    state = str(tmp_path / "sims")
+    h = history(out.run_id, engine="conductor", state_dir=state)
+    check_nested(h, lambda at: {"run_id": out.run_id, "engine": "conductor", "at": at,
+                                "state_dir": state}, tmp_path)
+
+
+async def _nested_on_temporal(address, tmp_path):
+    from fork_nested_graphs import INPUT
+
+    client = await engine.connect(address)
+    async with engine.running_worker(client, engine.load(NESTED, tmp_path / "code")):
+        out = await engine.start(NESTED, address, INPUT, client=client)
+        assert out.status == "done"
+        return out.run_id
+
+
+def test_temporal_graph_fork_two_subgraph_levels_down(temporal_address, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run_id = asyncio.run(_nested_on_temporal(temporal_address, tmp_path))
+    h = history(run_id, engine="temporal", address=temporal_address)
+    check_nested(h, lambda at: {"run_id": run_id, "engine": "temporal", "at": at,
+                                "address": temporal_address, "with_worker": True}, tmp_path)
