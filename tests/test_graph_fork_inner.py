@@ -12,6 +12,7 @@ import asyncio
 import copy
 import dataclasses
 import json
+import uuid
 from pathlib import Path
 
 import agentc
@@ -24,7 +25,7 @@ from agentc.errors import AgentcError
 from agentc.fixtures.langgraph import subgraph as fixture
 from agentc.targets.conductor.simulate import Simulation
 from agentc.targets.temporal import engine
-from test_graph_fork_subgraphs import NAME, Runs, _children, _on_temporal, local, on_conductor
+from test_graph_fork_subgraphs import NAME, Runs, _children, local, on_conductor
 
 # what runs after a fork (without --set) at each inner step: the record answers it
 AFTER = {
@@ -119,6 +120,18 @@ def test_conductor_graph_fork_at_a_step_inside_a_subgraph(tmp_path):
           children_of, tmp_path)
 
 
+async def _on_temporal(address, tmp_path, ref=H.ref(NAME), value=H.CASES[NAME]["input"]):
+    """The original on a task queue of its own (its forks serve the same queue): ``Runs``
+    counts the nodes this process runs, and another test's worker on the graph's default
+    queue would take some of them."""
+    q = f"forkinner-{uuid.uuid4().hex[:8]}"
+    client = await engine.connect(address)
+    async with engine.running_worker(client, engine.load(ref, tmp_path / "code"), q):
+        out = await engine.start(ref, address, value, client=client, task_queue=q)
+        assert out.status == "done"
+        return out.run_id
+
+
 def test_temporal_graph_fork_at_a_step_inside_a_subgraph(temporal_address, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the in-process worker's generated code goes under .agentc/
     run_id = asyncio.run(_on_temporal(temporal_address, tmp_path))
@@ -195,19 +208,11 @@ def test_conductor_graph_fork_two_subgraph_levels_down(tmp_path):
                                 "state_dir": state}, tmp_path)
 
 
-async def _nested_on_temporal(address, tmp_path):
-    from fork_nested_graphs import INPUT
-
-    client = await engine.connect(address)
-    async with engine.running_worker(client, engine.load(NESTED, tmp_path / "code")):
-        out = await engine.start(NESTED, address, INPUT, client=client)
-        assert out.status == "done"
-        return out.run_id
-
-
 def test_temporal_graph_fork_two_subgraph_levels_down(temporal_address, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    run_id = asyncio.run(_nested_on_temporal(temporal_address, tmp_path))
+    from fork_nested_graphs import INPUT
+
+    run_id = asyncio.run(_on_temporal(temporal_address, tmp_path, NESTED, INPUT))
     h = history(run_id, engine="temporal", address=temporal_address)
     check_nested(h, lambda at: {"run_id": run_id, "engine": "temporal", "at": at,
                                 "address": temporal_address, "with_worker": True}, tmp_path)
