@@ -328,8 +328,9 @@ class AgentWorkflow(_EngineRun, SagaRun):
         await temporal_branch_fanout.scoped_steps(self, fan, steps)
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
-        if self.root and self.inp.get(graph_fork.FIELD):  # a fork may answer it (graph_fork.py)
-            o = await self._activity(
+        payload = self._payload(ref, prev)
+        if payload.pop(graph_fork.FIELD, None):  # a fork may answer it (graph_fork.py), or
+            o = await self._activity(  # give its child a record of its own (a fork point inside)
                 graph_fork.probe_type(workflow_type),
                 self._payload(ref, prev, **{graph_fork.PROBE: 1}),
                 next(k for k in self.policies if k.endswith("-_end")),  # as this level's END
@@ -337,10 +338,12 @@ class AgentWorkflow(_EngineRun, SagaRun):
             if o.get(graph_fork.MARK):
                 self.out[ref] = o
                 return o
+            if o.get(graph_fork.FIELD):
+                payload[graph_fork.FIELD] = o[graph_fork.FIELD]
         self.children += 1
         o = await self._child(
             workflow_type,
-            self._payload(ref, prev),
+            payload,
             f"{workflow.info().workflow_id}.{ref}.{self.children}",
         )
         self.out[ref] = o
