@@ -149,25 +149,32 @@ def merged(run_id: str, events: list[Event], tasks: list[dict[str, Any]]) -> lis
             "a record was removed from the log",
         )
     out: list[Event] = []
+    pending: list[Event] = []
     done: set[str] = set()
     cursor = 0
     for e in events:
         k = _task_key(e)
-        if k is None:
-            out.append(e)
+        if k is None:  # an answer or a retry: after the older steps only the log holds
+            pending.append(e)
             continue
         if k in done:
             continue
         upto = pos.get(k)
         if upto is None:  # a task of a superstep the log does not reach yet (its barrier waits)
-            out += surviving[k]
+            out += [*pending, *surviving[k]]
+            pending = []
             done.add(k)
             continue
         while cursor <= upto:
             ck = order[cursor]
             cursor += 1
-            if ck not in done:
-                out += surviving.get(ck) or [*answers[ck], *logged[ck]]
-                done.add(ck)
+            if ck in done:
+                continue
+            if ck in surviving:
+                out += [*pending, *surviving[ck]]
+                pending = []
+            else:
+                out += [*answers[ck], *logged[ck]]
+            done.add(ck)
     out += [e for ck in order[cursor:] if ck not in done for e in [*answers[ck], *logged[ck]]]
-    return out
+    return out + pending
