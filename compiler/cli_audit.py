@@ -70,7 +70,8 @@ def register(main: click.Group) -> None:
         "--verify",
         "verify_",
         is_flag=True,
-        help="check the journal against its hash-chained audit entries (exit 2 when edited)",
+        help="check the journal against its hash-chained audit entries (--engine: the "
+        "server's effect ledger against the run's audit log); exit 2 when edited",
     )
     @engine_options
     @_diagnose

@@ -221,8 +221,8 @@ async def read(
     if kind == "graph" and not _ns:  # the run's effect chain (targets/effect_audit.py)
         from agentc.targets.effect_audit import events as effect_events, placed
 
-        found = effect_events(workflow_id, comp_head or latest(heads))
-        events = placed(events, found) if found else events
+        chained = effect_events(workflow_id, comp_head or latest(heads))
+        events = placed(events, chained) if chained else events
     h = History(
         run_id=workflow_id,
         engine="temporal",
