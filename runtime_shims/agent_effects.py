@@ -96,6 +96,7 @@ def compensate_task(comp: Compensation) -> Outcome:
             f"compensator failed: {type(exc).__name__}: {exc}",
         )
     out: dict[str, Any] = {"compensated": done, "keys": keys}
-    if comp.audit:  # the run's effect chain (step_audit.py; docs/effects.md)
-        out[FIELD] = compensated(comp.audit, keys)
+    chained = compensated(comp.audit, keys, done)  # the run's effect chain (step_audit.py)
+    if chained:
+        out[FIELD] = chained
     return Outcome(Status.COMPLETED, out)

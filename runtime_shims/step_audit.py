@@ -133,13 +133,20 @@ def extend(base: str | None, records: list[dict[str, Any]]) -> str | None:
     return text
 
 
-def compensated(base: str | None, keys: list[str], at: float | None = None) -> str | None:
-    """The log ``base`` with one record per effect a compensation step undid (in order)."""
-    if base is None or not keys:
+def compensated(
+    base: str | None, keys: list[str], names: list[str] | None = None, at: float | None = None
+) -> str | None:
+    """The log ``base`` with one record per effect a compensation step undid (in order;
+    ``names``: the effects' names; ``base`` None: a run paused before any step finished
+    starts its log here)."""
+    if not keys:
         return base
     now = time.time() if at is None else at
+    named = dict(zip(keys, names or []))
     entries = {
-        COMPENSATED + k: claim_check.put_value({"effect": k, "to": "compensated", "at": now})
+        COMPENSATED + k: claim_check.put_value(
+            {"effect": k, "name": named.get(k), "to": "compensated", "at": now}
+        )
         for k in keys
     }
     text = claim_check.save_journal(entries, base)

@@ -79,8 +79,7 @@ def compensate_activity() -> Any:
         from agentc.runtime_shims.step_audit import compensated
 
         run_compensator(payload["effect"], payload["run_id"])
-        if not payload.get("audit"):
-            return None
-        return {FIELD: compensated(payload["audit"], [payload["effect"]["key"]])}
+        effect = payload["effect"]
+        return {FIELD: compensated(payload.get("audit"), [effect["key"]], [effect["name"]])}
 
     return compensate

@@ -48,6 +48,8 @@ class Chained:
     step_key: str
     at: float | None
     compensated: float | None = None
+    paused: bool = False
+    """Only its compensation is chained (its step paused at ``interrupt()`` after it)."""
 
 
 def _tampered(run_id: str, what: str, hint: str) -> AgentcError:
@@ -70,9 +72,12 @@ def read(run_id: str, text: str | None) -> dict[str, Chained]:
     found: dict[str, Chained] = {}
     for k, rec in log:
         if k.startswith(step_audit.COMPENSATED):
-            hit = found.get(str(rec.get("effect")))
-            if hit is not None:
-                hit.compensated = rec.get("at")
+            key = str(rec.get("effect"))
+            hit = found.get(key)
+            if hit is None:  # an effect paused at interrupt(): only its compensation is chained
+                stub = {"key": key, "name": rec.get("name"), "class": "compensable"}
+                hit = found[key] = Chained(stub, "", None, paused=True)
+            hit.compensated = rec.get("at")
             continue
         eff = (rec.get("out") or {}).get("effect")
         if isinstance(eff, dict) and "key" in eff:
@@ -136,6 +141,14 @@ def checked(
     for key, c in chain.items():
         row = by_key.get(key)
         what = f"effect ledger row {key} ({c.rec.get('name')})"
+        if c.paused:  # the server's row says paused; the log holds its compensation
+            if row is None or row.get("comp_status") != "done":
+                raise _tampered(
+                    run_id,
+                    f"{what} lost its compensation on the server: the audit log holds it",
+                    hint,
+                )
+            continue
         if row is None:
             if surviving is None or _step_of(c.step_key) in surviving:
                 raise _tampered(
@@ -178,7 +191,7 @@ def checked(
                 "in no audit log record: it was inserted on the server",
                 hint,
             )
-    given = [_row(c) for k, c in chain.items() if k not in by_key]
+    given = [_row(c) for k, c in chain.items() if k not in by_key and not c.paused]
     return [*given, *rows] if given else rows
 
 
@@ -189,11 +202,12 @@ def events(run_id: str, text: str | None) -> list[tuple[str, Event]]:
     for key, c in read(run_id, text).items():
         data = {"class": c.rec.get("class"), "from": None, "to": "done"}
         data["result_digest"] = c.rec.get("digest")
-        out.append(
-            (c.step_key, Event(0, "effect", key=key, name=c.rec["name"], at=c.at, data=data))
-        )
+        if not c.paused:
+            ev = Event(0, "effect", key=key, name=c.rec["name"], at=c.at, data=data)
+            out.append((c.step_key, ev))
         if c.compensated is not None:
-            undone = {**data, "from": "done", "to": "done, compensated"}
+            was = None if c.paused else "done"  # paused: its step never finished
+            undone = {**data, "from": was, "to": "compensated" if c.paused else "done, compensated"}
             ev = Event(0, "effect", key=key, name=c.rec["name"], at=c.compensated, data=undone)
             out.append((step_audit.COMPENSATED + key, ev))
     return out
