@@ -30,6 +30,7 @@ from agentc.runtime_shims import (
     temporal_at_most_once,
     temporal_branch_fanout,
 )
+from agentc.runtime_shims import node_timeouts, temporal_progress
 from agentc.runtime_shims import temporal_external, temporal_fanout
 from agentc.runtime_shims.protocol import (
     CallTask,
@@ -485,10 +486,12 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
                     else None,
                 )
 
-            if payload.get("fanout"):  # a fan-out policy's task: cancellable (temporal_fanout)
-                o = payload_limits.bounded(temporal_fanout.run_cancellable(call), task_type)
-            else:
-                o = payload_limits.bounded(call(), task_type)
+            # an idle-timed node's progress heartbeats the activity (temporal_progress)
+            with node_timeouts.reporting(temporal_progress.heartbeat()):
+                if payload.get("fanout"):  # a fan-out policy's task (temporal_fanout)
+                    o = payload_limits.bounded(temporal_fanout.run_cancellable(call), task_type)
+                else:
+                    o = payload_limits.bounded(call(), task_type)
         except CancelledError:  # its fan-out cancelled it (temporal_fanout)
             raise
         except AgentcError as exc:  # an oversized input (AC312), an unreachable store (AC313)
