@@ -227,4 +227,4 @@ def answer_subgraph(worker: Any, level: Any, input: dict[str, Any], ctx: dict[st
         config = worker._config(parent, pframe, ptask, input, ctx, [])
         writes = pregel.task_writes(pframe, ptask, forked.value, config, worker.resolve)
     out = forked.mark(worker._after(parent, pframe, pblock, ptasks, ptask, writes, input))
-    return step_audit.stamp_node(parent.path, input, out, name)
+    return step_audit.stamp_node(parent.path, input, out, name, worker.wf)

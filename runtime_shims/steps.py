@@ -336,7 +336,7 @@ class StepWorker:
                 task.input,
                 result,
             )
-        return step_audit.stamp_node(level.path, input, out, name)  # the run's audit log
+        return step_audit.stamp_node(level.path, input, out, name, self.wf)  # the run's audit log
 
     def _barrier(
         self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]
@@ -350,7 +350,7 @@ class StepWorker:
                 ).to_dict()
         writes = self._gather(frame, block, tasks, outputs)
         out = self._advance_and_package(level, frame, tasks, writes, input["self"], input)
-        return step_audit.stamp_barrier(level.path, input, out)
+        return step_audit.stamp_barrier(level.path, input, out, self.wf)
 
     def _gather(
         self, frame: Any, block: int, tasks: list[Any], outputs: list[StepOutput]
@@ -408,7 +408,7 @@ class StepWorker:
         streamed = stream_capture.record([], ptask.input, writes)  # the node's echoed messages
         if streamed is not None:
             out[stream_capture.CUSTOM_KEY] = stream_capture.encoded(streamed)
-        return step_audit.stamp_node(parent.path, desc, out, level.path[-1])
+        return step_audit.stamp_node(parent.path, desc, out, level.path[-1], self.wf)
 
     # ------------------------------------------------------------ frames
     def _enter(

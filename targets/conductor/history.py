@@ -50,6 +50,7 @@ def read(path: str | Path) -> History:
         from .audit_log import merged
 
         steps = merged(data.get("run_id") or p.stem, steps, root.get("tasks") or [])
+        steps = _with_effects(data.get("run_id") or p.stem, data, steps)
     events += _in_journal_order(steps, workflows, args) if kind == "agents" else steps
     status = {"COMPLETED": "done", "RUNNING": "waiting"}.get(root["status"], root["status"].lower())
     output = root.get("output") or {}
@@ -82,6 +83,21 @@ def read(path: str | Path) -> History:
     )
     h.events = chain(events)
     return h
+
+
+def _with_effects(run_id: str, data: dict[str, Any], steps: list[Event]) -> list[Event]:
+    """The run's effect chain as ``effect`` events (``targets/effect_audit.py``), after the
+    node steps that made them; the failure workflow's compensations at the end."""
+    from agentc.targets.effect_audit import events, placed
+
+    from .effects import chain_head
+
+    workflows = data["simulator"]["workflows"]
+    root = workflows[data["workflow_id"]]
+    fid = (root.get("output") or {}).get("conductor.failure_workflow")
+    fid = fid if fid in workflows else data.get("compensation_id")
+    found = events(run_id, chain_head(root, workflows.get(fid) if fid else None))
+    return placed(steps, found) if found else steps
 
 
 def _ms(value: Any) -> float | None:
