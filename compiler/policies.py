@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AgentcError, Code
+from .graph_policies import graph_nodes, refuse_in_subgraph, tool_node_args, with_approval_pauses
 from .ir.model import (
     AgentProgram,
     FanoutPolicy,
     FunctionNode,
     GraphProgram,
-    InterruptPoint,
     Policies,
     PolicyRule,
     RunPolicy,
@@ -53,6 +53,7 @@ RULE_KEYS = {
     "nodes": (
         "deny",
         "require_approval",
+        "max_calls",
         "irreversible",
         "message",
         "external",
@@ -92,7 +93,7 @@ def apply_policies(wf: Workflow, live: Any = None, path: str | Path | None = Non
     policies = _check(wf, live, table, where)
     if isinstance(wf.body, GraphProgram) and policies.nodes:
         wf = wf.model_copy(
-            update={"body": GraphProgram(graph=_with_approval_pauses(wf.body.graph, policies))}
+            update={"body": GraphProgram(graph=with_approval_pauses(wf.body.graph, policies))}
         )
     return wf.model_copy(update={"policies": policies})
 
@@ -231,6 +232,7 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
     )
     for rule in nodes:
         _refuse_node_timeout(wf, rule, where)
+        refuse_in_subgraph(rule, where)
     fanouts = tuple(
         _fanout(wf, name, body, where) for name, body in _named(table, "fanouts", where)
     )
@@ -244,7 +246,7 @@ def _refuse_node_timeout(wf: Workflow, rule: PolicyRule, where: _Where) -> None:
     node can be cancelled (docs/policies.md "Node timeouts")."""
     if rule.timeout is None or rule.external:
         return
-    node = wf.graph.node(rule.name)
+    _, node = graph_nodes(wf.graph)[rule.name]
     if isinstance(node, FunctionNode) and node.call.is_async:
         return
     raise AgentcError(
@@ -489,13 +491,8 @@ def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> Fan
 
 def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, ...] | None:
     """The argument names of tool ``name`` (None: unknown, not checked)."""
-    if not isinstance(wf.body, AgentProgram):
-        raise where.error(
-            f"tool policies apply to OpenAI Agents tools; {wf.name!r} is a LangGraph graph",
-            "tools",
-            name,
-            hint="put the rule on the graph's node instead: [policies.nodes.NAME]",
-        )
+    if isinstance(wf.body, GraphProgram):
+        return tool_node_args(wf, live, name, where)
     tools = {t.name: t for a in wf.agents.agents for t in a.tools}
     if name not in tools:
         raise where.error(
@@ -544,15 +541,15 @@ def _node_keys(wf: Workflow, name: str, where: _Where) -> tuple[str, ...]:
             name,
             hint="put the rule on a tool instead: [policies.tools.NAME]",
         )
-    nodes = [n.name for n in wf.graph.nodes]
+    nodes = graph_nodes(wf.graph)
     if name not in nodes:
         raise where.error(
             f"no node {name!r} in graph {wf.graph.name!r}",
             "nodes",
             name,
-            hint="nodes: " + ", ".join(nodes),
+            hint="nodes (a subgraph's as SUBGRAPH_NODE/NODE): " + ", ".join(nodes),
         )
-    return tuple(wf.graph.node(name).input.keys)
+    return tuple(nodes[name][1].input.keys)
 
 
 def _check_predicate(
@@ -721,18 +718,3 @@ def policy_lines(wf: Workflow) -> list[str]:
         f"policy fan-out {f.name}: {f.mode}, deadline {f.deadline}{at(f.source)}" for f in p.fanouts
     ]
     return lines
-
-
-# ---------------------------------------------------------------- lowering node approvals
-def _with_approval_pauses(graph: Any, policies: Policies) -> Any:
-    nodes = []
-    for n in graph.nodes:
-        rule = policies.node(n.name)
-        if rule is not None and rule.deny is not True:
-            pauses = int(rule.require_approval is not False) + int(rule.external)
-            point = InterruptPoint(
-                source=rule.source or SourceRef(file="policies", line=None, qualname=n.name)
-            )
-            n = n.model_copy(update={"interrupts": (*([point] * pauses), *n.interrupts)})
-        nodes.append(n)
-    return graph.model_copy(update={"nodes": tuple(nodes)})

@@ -280,37 +280,53 @@ class Completed:
     value: Any
 
 
-def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Completed | None:
-    """Before node ``node`` of the root graph runs: fail when denied or when its input
-    does not validate against the rule's ``args_schema``; when it needs an
+def node_gate(
+    wf: Any,
+    node: str,
+    value: Any,
+    config: dict[str, Any],
+    *,
+    path: tuple[str, ...] = (),
+    ir_node: Any = None,
+    runnable: Any = None,
+    frame: Any = None,
+    task: Any = None,
+) -> Any:
+    """Before node ``node`` of the graph level at ``path`` runs (its policy name is
+    ``node_rules.qualified(path, node)``): fail when denied, when its input
+    does not validate against the rule's ``args_schema`` or when it already ran
+    ``max_calls`` times; when it needs an
     approval, pause with LangGraph's ``interrupt()`` (the first interrupt of the node, so
     its own calls keep their order) and fail when the answer rejects it. An ``external``
     node then pauses again with its input, and the answer is its return value (the
-    function is not called)."""
+    function is not called): ``Completed``. A ``ToolNode`` whose tools have rules gets its
+    calls decided (``node_rules.tool_node_gate``): ``node_rules.Governed``, whose ``wrap``
+    gives the runnable to call. ``frame`` and ``task``: the step's, for counts."""
+    from . import node_rules
+
     policies = getattr(wf, "policies", None)
-    rule = policies.node(node) if policies is not None else None
-    if rule is None:
+    if policies is None:
         return None
-    if holds(rule.deny, "state", value):
-        raise PolicyDenied(
-            Code.POLICY_DENIED,
-            f"node {node!r} is denied by the policy",
-            construct=f"node {node!r}",
-            source=rule.source,
-            hint=rule.message or "the policy file forbids this node on this input",
+    name = node_rules.qualified(path, node)
+    rule = policies.node(name)
+    governed = None
+    if rule is not None:
+        _node_rule(rule, name, value, config, frame, task)
+    if runnable is not None and ir_node is not None and node_rules.governs_tools(policies, ir_node):
+        governed = node_rules.tool_node_gate(
+            policies,
+            name,
+            ir_node,
+            runnable,
+            value,
+            config,
+            frame,
+            task,
+            _ask,
+            lambda r, tool, reason: node_rules.refusal(policies, r, tool, reason, name),
         )
-    if rule.args_schema is not None and (bad := schema_error(rule.args_schema, _plain(value))):
-        raise PolicyDenied(  # never sent for approval, as a tool call that does not validate
-            Code.POLICY_DENIED,
-            f"the input of node {node!r} does not match the policy's args_schema: {bad}",
-            construct=f"node {node!r}",
-            source=rule.source,
-            hint=rule.message or "the policy file's schema refuses this state for the node",
-        )
-    if holds(rule.require_approval, "state", value):
-        _approved(rule, node, config)
-    if not rule.external:
-        return None
+    if rule is None or not rule.external:
+        return governed
     from agentc.semantics.codec import to_jsonable
 
     bound = (
@@ -328,6 +344,43 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Complet
             },
         )
     )
+
+
+def _node_rule(
+    rule: Any, node: str, value: Any, config: dict[str, Any], frame: Any, task: Any
+) -> None:
+    if holds(rule.deny, "state", value):
+        raise PolicyDenied(
+            Code.POLICY_DENIED,
+            f"node {node!r} is denied by the policy",
+            construct=f"node {node!r}",
+            source=rule.source,
+            hint=rule.message or "the policy file forbids this node on this input",
+        )
+    if rule.args_schema is not None and (bad := schema_error(rule.args_schema, _plain(value))):
+        raise PolicyDenied(  # never sent for approval, as a tool call that does not validate
+            Code.POLICY_DENIED,
+            f"the input of node {node!r} does not match the policy's args_schema: {bad}",
+            construct=f"node {node!r}",
+            source=rule.source,
+            hint=rule.message or "the policy file's schema refuses this state for the node",
+        )
+    if rule.max_calls is not None:
+        from . import node_rules
+
+        n = node_rules.node_runs(frame, task, node)
+        if n >= rule.max_calls:  # a node has no model to read a refusal: the run fails
+            raise PolicyDenied(
+                Code.POLICY_DENIED,
+                f"node {node!r} already ran {n} time(s); the policy allows {rule.max_calls} "
+                "per run",
+                construct=f"node {node!r}",
+                source=rule.source,
+                hint=rule.message or "the policy file limits how often this node runs",
+            )
+        node_rules.count_node(config, node)
+    if holds(rule.require_approval, "state", value):
+        _approved(rule, node, config)
 
 
 def _ask(config: dict[str, Any], question: dict[str, Any]) -> Any:
