@@ -136,6 +136,9 @@ def with_approval_pauses(graph: Any, policies: Policies, path: tuple[str, ...] =
     nodes = []
     for n in graph.nodes:
         rule = policies.node("/".join((*path, n.name)))
+        if isinstance(n, ToolNodeStep) and (asks := _tool_approval(n, policies)) is not None:
+            point = InterruptPoint(source=asks.source)  # one pause for all its calls
+            n = n.model_copy(update={"interrupts": (point, *n.interrupts)})
         if rule is not None and rule.deny is not True:
             pauses = int(rule.require_approval is not False) + int(rule.external)
             point = InterruptPoint(
@@ -148,3 +151,12 @@ def with_approval_pauses(graph: Any, policies: Policies, path: tuple[str, ...] =
             )
         nodes.append(n)
     return graph.model_copy(update={"nodes": tuple(nodes)})
+
+
+def _tool_approval(node: ToolNodeStep, policies: Policies) -> PolicyRule | None:
+    """The first rule of the ToolNode's tools that may ask for an approval (None: none)."""
+    for name in node.tool_names:
+        rule = policies.tool(name)
+        if rule is not None and rule.deny is not True and rule.require_approval is not False:
+            return rule
+    return None

@@ -91,7 +91,7 @@ def apply_policies(wf: Workflow, live: Any = None, path: str | Path | None = Non
     if table is None:
         return wf
     policies = _check(wf, live, table, where)
-    if isinstance(wf.body, GraphProgram) and policies.nodes:
+    if isinstance(wf.body, GraphProgram) and (policies.nodes or policies.tools):
         wf = wf.model_copy(
             update={"body": GraphProgram(graph=with_approval_pauses(wf.body.graph, policies))}
         )

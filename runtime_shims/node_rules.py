@@ -10,8 +10,9 @@ Temporal activities).
   and every target reach the same verdicts.
 * **A ToolNode's calls** are decided before the ToolNode runs, in the order its AI message
   lists them: ``deny`` and ``args_schema`` refuse a call; ``require_approval`` asks with
-  LangGraph's ``interrupt()`` (one question per call, in order, so a resume answers them
-  one by one; a rejected call is refused); ``max_calls`` refuses calls past the count. The
+  LangGraph's ``interrupt()`` — one question listing every call that needs an approval, so
+  the node has one pause slot on every engine; a rejected call is refused; ``max_calls``
+  refuses calls past the count (approved calls included, as for agents). The
   ToolNode then runs with a per-call wrapper (its own ``wrap_tool_call`` slot, via
   ``compat.tool_node_with_gate``) that returns a refused call's ``ToolMessage`` with
   ``status="error"`` — what the ToolNode itself returns for a tool error it handles — and
@@ -102,7 +103,7 @@ def tool_node_gate(
     from agentc.compat.langgraph import tool_node_calls
     from agentc.semantics.call_counts import counted, record
 
-    from .policy_gate import APPROVAL_KIND, _plain, holds
+    from .policy_gate import holds
 
     try:
         calls = tool_node_calls(tool_node, value)
@@ -123,36 +124,30 @@ def tool_node_gate(
         except Exception:  # noqa: BLE001 - not a ToolNode input: nothing to count
             continue
     governed = Governed()
+    ruled = [(c, policies.tool(c.get("name"))) for c in calls]
+    outright = {i: _refused_outright(r, c.get("args") or {}) for i, (c, r) in enumerate(ruled) if r}
+    asking = [
+        c
+        for i, (c, r) in enumerate(ruled)
+        if r is not None
+        and outright[i] is None
+        and holds(r.require_approval, "args", c.get("args") or {})
+    ]
+    verdicts = _approvals(asking, qualified_name, config, ask) if asking else {}
     now: dict[str, int] = {}
-    for call in calls:
-        name, args, call_id = call.get("name"), call.get("args") or {}, call.get("id")
-        rule = policies.tool(name) if isinstance(name, str) else None
+    for i, (call, rule) in enumerate(ruled):
         if rule is None:
             continue
-        reason = _refused_outright(rule, args)
-        if reason is None and holds(rule.require_approval, "args", args):
-            answer = ask(
-                config,
-                {
-                    "kind": APPROVAL_KIND,
-                    "node": qualified_name,
-                    "tool": name,
-                    "call_id": call_id,
-                    "args": _plain(args),
-                    "reason": rule.message
-                    or f"the policy requires an approval before tool {name!r} runs",
-                    "answer": '{"approve": true} or {"approve": false, "message": "..."}',
-                },
+        name, call_id = call["name"], call.get("id")
+        reason = outright[i]
+        if reason is None and str(call_id) in verdicts and verdicts[str(call_id)] is not True:
+            governed.refusals[str(call_id)] = ToolMessage(
+                content=verdicts[str(call_id)] or rule.message or f"tool {name!r} was not approved",
+                name=name,
+                tool_call_id=call_id,
+                status="error",
             )
-            if not (answer is True or isinstance(answer, dict) and answer.get("approve") is True):
-                why = answer.get("message") if isinstance(answer, dict) else None
-                governed.refusals[str(call_id)] = ToolMessage(
-                    content=why or rule.message or f"tool {name!r} was not approved",
-                    name=name,
-                    tool_call_id=call_id,
-                    status="error",
-                )
-                continue
+            continue
         n = before.get("tools." + name, 0) + ran.get(name, 0) + now.get(name, 0)
         if reason is None and rule.max_calls is not None and n >= rule.max_calls:
             reason = (
@@ -168,6 +163,39 @@ def tool_node_gate(
         now[name] = now.get(name, 0) + 1
     record(config, {"tools." + k: v for k, v in now.items()})
     return governed
+
+
+def _approvals(
+    asking: list[dict[str, Any]], node: str, config: dict[str, Any], ask: Callable[..., Any]
+) -> dict[str, Any]:
+    """One pause for every call of the ToolNode's run that needs an approval (so an engine
+    gives the node one approval slot, whatever the number of calls), answered
+    ``{"approve": true}`` (all), ``{"approve": false, "message": ...}`` (none), or per call
+    ``{"approve": [ids], "reject": [ids], "message": ...}`` as an agent's approvals are.
+    Returns call id -> True (approved) or the rejection's message (None: no message)."""
+    from .policy_gate import APPROVAL_KIND, _plain
+
+    answer = ask(
+        config,
+        {
+            "kind": APPROVAL_KIND,
+            "node": node,
+            "calls": [
+                {"tool": c["name"], "call_id": c.get("id"), "args": _plain(c.get("args") or {})}
+                for c in asking
+            ],
+            "reason": "the policy requires an approval before these tool calls run",
+            "answer": '{"approve": true}, {"approve": false, "message": "..."}, or '
+            '{"approve": [CALL_ID, ...], "reject": [CALL_ID, ...]}',
+        },
+    )
+    message = answer.get("message") if isinstance(answer, dict) else None
+    verdict = answer.get("approve") if isinstance(answer, dict) else answer
+    ids = [str(c.get("id")) for c in asking]
+    if isinstance(verdict, list):
+        ok = {str(v) for v in verdict}
+        return {i: True if i in ok else message for i in ids}
+    return {i: True if verdict is True else message for i in ids}
 
 
 def _refused_outright(rule: Any, args: Any) -> str | None:
