@@ -179,7 +179,10 @@ async def run_temporal(ref, inp, answer, address, code: Path) -> dict:
         except agentc.errors.RunFailed as e:
             d = e.diagnostic.render()
             assert "AC310" in d and "p.toml" in d, d
-            result = {"state": None, "failed": e.diagnostic.construct.split("'")[1]}
+            import re
+
+            found = re.search(r"(?:node|tool) '([^']+)'", e.diagnostic.message)
+            result = {"state": None, "failed": found and found.group(1)}
     return {**result, "pauses": pauses, "executed": list(F.EXECUTED)}
 
 
