@@ -137,7 +137,9 @@ def with_approval_pauses(graph: Any, policies: Policies, path: tuple[str, ...] =
     for n in graph.nodes:
         rule = policies.node("/".join((*path, n.name)))
         if isinstance(n, ToolNodeStep) and (asks := _tool_approval(n, policies)) is not None:
-            point = InterruptPoint(source=asks.source)  # one pause for all its calls
+            point = InterruptPoint(  # one pause for all its calls
+                source=asks.source or SourceRef(file="policies", line=None, qualname=n.name)
+            )
             n = n.model_copy(update={"interrupts": (point, *n.interrupts)})
         if rule is not None and rule.deny is not True:
             pauses = int(rule.require_approval is not False) + int(rule.external)

@@ -74,7 +74,7 @@ class Governed:
 
         if not self.refusals:
             return runnable
-        return tool_node_with_gate(runnable, lambda call: self.refusals.get(call.get("id")))
+        return tool_node_with_gate(runnable, lambda call: self.refusals.get(str(call.get("id"))))
 
 
 def governs_tools(policies: Any, ir_node: Any) -> bool:

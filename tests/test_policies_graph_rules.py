@@ -397,3 +397,34 @@ def test_bad_graph_policies_exit_2_with_the_line(name, ref, text, line, needle, 
     assert out.returncode == 2, out.stderr
     assert needle in out.stderr and f"p.toml:{line}" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
+
+
+# ---------------------------------------------------------------- agentc check's proof
+def proved(ref, text, tmp_path):
+    from agentc.policies import apply_policies
+    from agentc.policy_proof import prove
+    from agentc.refs import load_ref
+
+    p = tmp_path / "p.toml"
+    p.write_text(text)
+    return prove(apply_policies(agentc.load(ref), load_ref(ref), p))
+
+
+def test_proof_covers_tool_node_tools(tmp_path):
+    found = proved(REFS["graph"], "[policies.tools.drop_table]\nirreversible = true\n"
+                   "require_approval = 'args.table.startsWith(\"prod_\")'\n", tmp_path)
+    assert len(found) == 1 and found[0].code.value == "AC411" and found[0].line == 1
+    assert "__start__ -> assistant -> tools -> drop_table(...)" in found[0].message
+    assert "may be false" in found[0].message
+    # an approval of every call, or of the ToolNode itself, proves it
+    assert proved(REFS["graph"], "[policies.tools.drop_table]\nirreversible = true\n"
+                  "require_approval = true\n", tmp_path) == []
+    assert proved(REFS["graph"], "[policies.tools.drop_table]\nirreversible = true\n\n"
+                  "[policies.nodes.tools]\nrequire_approval = true\n", tmp_path) == []
+
+
+def test_proof_covers_subgraph_nodes(tmp_path):
+    found = proved(REFS["nested"], '[policies.nodes."ops/migrate"]\nirreversible = true\n', tmp_path)
+    assert len(found) == 1 and "ops/__start__ -> ops/plan -> ops/migrate" in found[0].message, found
+    assert proved(REFS["nested"], '[policies.nodes."ops/migrate"]\nirreversible = true\n\n'
+                  '[policies.nodes."ops/plan"]\nrequire_approval = true\n', tmp_path) == []
