@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AgentcError, Code
+from .price_policies import check_models, prices
 from .graph_policies import graph_nodes, refuse_in_subgraph, tool_node_args, with_approval_pauses
 from .ir.model import (
     AgentProgram,
@@ -61,7 +62,8 @@ RULE_KEYS = {
         "args_schema",
     ),
     "fanouts": ("mode", "deadline"),
-    "run": ("max_turns", "max_tool_calls", "on_deny", "max_tokens"),
+    "run": ("max_turns", "max_tool_calls", "on_deny", "max_tokens", "max_cost_usd"),
+    "prices": (),
 }
 NOT_YET: dict[tuple[str, str], str] = {}
 """Rules of the docs that a section does not take yet: refused loudly (AC200), not dropped."""
@@ -237,7 +239,9 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
         _fanout(wf, name, body, where) for name, body in _named(table, "fanouts", where)
     )
     _refuse_external(wf, tools, fanouts, where)
-    return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts)
+    priced = prices(table.get("prices"), where)  # docs/policies.md "Money budget"
+    check_models(wf, live, run.max_cost_usd, priced, where)
+    return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts, prices=priced)
 
 
 def _refuse_node_timeout(wf: Workflow, rule: PolicyRule, where: _Where) -> None:
@@ -352,6 +356,11 @@ def _run(body: dict[str, Any], where: _Where) -> RunPolicy:
             if v < least:
                 raise where.error(f"run.{key} must be at least {least}", "run", key)
             out[key] = v
+    if "max_cost_usd" in body:
+        v = _typed(body["max_cost_usd"], (int, float), "US dollars", where, "run", "max_cost_usd")
+        if not v > 0:
+            raise where.error("run.max_cost_usd must be positive", "run", "max_cost_usd")
+        out["max_cost_usd"] = float(v)
     if "on_deny" in body:
         if body["on_deny"] not in ("refuse", "fail"):
             raise where.error(
@@ -710,6 +719,7 @@ def policy_lines(wf: Workflow) -> list[str]:
         f"policy run: max_turns {run.max_turns}, max_tool_calls {run.max_tool_calls}, "
         f"on_deny {run.on_deny}"
         + (f", max_tokens {run.max_tokens}" if run.max_tokens is not None else "")
+        + (f", max_cost_usd {run.max_cost_usd:g}" if run.max_cost_usd is not None else "")
         + at(run.source)
     ]
     lines += [f"policy tool {r.name}: {rule_text(r)}{at(r.source)}" for r in p.tools]

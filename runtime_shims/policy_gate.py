@@ -88,6 +88,8 @@ class ToolGate:
         self.total = 0
         self.tokens = 0
         """Model tokens the drive has seen so far (journaled responses included)."""
+        self.cost = 0.0
+        """US dollars those responses cost at the policy's prices (``max_cost_usd``)."""
 
     def max_turns(self, given: int | None) -> int | None:
         limit = self.policies.run.max_turns
@@ -198,6 +200,16 @@ class ToolGate:
         """Before a model call (journaled or not): fail the run once it has spent its
         ``max_tokens``. Counts come from the journaled responses, so every drive of the
         run decides the same at the same call."""
+        money = self.policies.run.max_cost_usd
+        if money is not None and self.cost >= money:
+            raise PolicyDenied(
+                Code.TOKEN_BUDGET,
+                f"the run has spent ${self.cost:.6f} on model calls at the policy's prices, "
+                f"its budget is ${money:g}; agent {agent!r} cannot call its model again",
+                construct="policies.run.max_cost_usd",
+                source=self.policies.run.source,
+                hint="raise max_cost_usd in the policy file, or start a new run",
+            )
         budget = self.policies.run.max_tokens
         if budget is not None and self.tokens >= budget:
             raise PolicyDenied(
@@ -209,8 +221,9 @@ class ToolGate:
                 hint="raise max_tokens in the policy file, or start a new run",
             )
 
-    def spent(self, usage: Any) -> None:
-        """Add a model response's reported ``usage`` (a ``Usage`` or its JSON)."""
+    def spent(self, usage: Any, model: Any = None) -> None:
+        """Add a model response's reported ``usage`` (a ``Usage`` or its JSON), and what it
+        cost when the run has a money budget (``model``: the ``Model`` that answered)."""
         total = (
             usage.get("total_tokens")
             if isinstance(usage, dict)
@@ -219,6 +232,23 @@ class ToolGate:
         if isinstance(total, int) and total > 0:
             with self.lock:
                 self.tokens += total
+        if self.policies.run.max_cost_usd is not None:
+            from .model_prices import cost_usd, model_name
+
+            name = model_name(model)
+            price = self.policies.price(name)
+            if price is None:  # a model the policy has no price for (e.g. a RunConfig's)
+                raise PolicyDenied(
+                    Code.TOKEN_BUDGET,
+                    f"model {name!r} answered, but the policy has no price for it, so the "
+                    "run's money budget cannot be kept",
+                    construct="policies.run.max_cost_usd",
+                    source=self.policies.run.source,
+                    hint=f'add [policies.prices."{name}"] input = ..., output = ... '
+                    "(US dollars per million tokens)",
+                )
+            with self.lock:
+                self.cost += cost_usd(price, usage)
 
 
 @functools.lru_cache(maxsize=64)

@@ -483,6 +483,20 @@ class RunPolicy(_Frozen):
     max_tokens: int | None = None
     """Model tokens per run (the ``usage.total_tokens`` each model response reports); once
     spent, the next model call fails the run (docs/policies.md "Token budget")."""
+    max_cost_usd: float | None = None
+    """US dollars per run, priced from each response's reported usage with ``prices``; once
+    spent, the next model call fails the run (docs/policies.md "Money budget")."""
+    source: SourceRef | None = None
+
+
+class ModelPrice(_Frozen):
+    """The user's price of one model (``[policies.prices.MODEL]``), in US dollars per
+    million input and output tokens: prices differ per model and change, so agentc keeps
+    none of its own."""
+
+    model: str
+    input: float
+    output: float
     source: SourceRef | None = None
 
 
@@ -495,6 +509,10 @@ class Policies(_Frozen):
     tools: tuple[PolicyRule, ...] = ()
     nodes: tuple[PolicyRule, ...] = ()
     fanouts: tuple[FanoutPolicy, ...] = ()
+    prices: tuple[ModelPrice, ...] = ()
+
+    def price(self, model: str) -> ModelPrice | None:
+        return next((p for p in self.prices if p.model == model), None)
 
     def tool(self, name: str) -> PolicyRule | None:
         return next((r for r in self.tools if r.name == name), None)
