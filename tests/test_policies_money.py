@@ -29,8 +29,6 @@ def native_costs() -> tuple[dict, list[float]]:
     """The native run, and what each of its model calls cost at PRICES."""
     from agents import Runner
 
-    from agentc.runtime_shims.policy_gate import gate_for  # noqa: F401 - the package imports
-
     async def go():
         result = await Runner.run(db_admin.agent, BUDGET_ASK, max_turns=8)
         return [

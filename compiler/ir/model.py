@@ -438,8 +438,8 @@ EffectPolicy = Annotated[
 
 
 class PolicyRule(_Frozen):
-    """The policy of one tool (OpenAI Agents function tool, by name, in every agent) or one
-    node (LangGraph, by name, in the root graph). ``deny`` / ``require_approval``: ``True``,
+    """The policy of one tool (OpenAI Agents function tool, or a LangGraph ToolNode's tool,
+    by name) or one node (LangGraph, by name; a subgraph's node by its path, "ops/migrate"). ``deny`` / ``require_approval``: ``True``,
     or a CEL predicate over the call's ``args`` (tools) or the node's input ``state``
     (nodes) — kept as its source text; the runtime compiles it (runtime_shims/policy_gate.py)."""
 
@@ -447,7 +447,8 @@ class PolicyRule(_Frozen):
     deny: bool | str = False
     require_approval: bool | str = False
     max_calls: int | None = None
-    """Calls of this tool per run; calls past it are refused (or fail the run)."""
+    """Calls of this tool (runs of this node) per run; calls past it are refused (or fail
+    the run; a node always fails it)."""
     irreversible: bool = False
     """`agentc check` proves every call is preceded by an approval on every path."""
     message: str | None = None
