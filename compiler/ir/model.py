@@ -439,9 +439,10 @@ EffectPolicy = Annotated[
 
 class PolicyRule(_Frozen):
     """The policy of one tool (OpenAI Agents function tool, or a LangGraph ToolNode's tool,
-    by name) or one node (LangGraph, by name; a subgraph's node by its path, "ops/migrate"). ``deny`` / ``require_approval``: ``True``,
-    or a CEL predicate over the call's ``args`` (tools) or the node's input ``state``
-    (nodes) — kept as its source text; the runtime compiles it (runtime_shims/policy_gate.py)."""
+    by name) or one node (LangGraph, by name; a subgraph's node by its path, "ops/migrate").
+    ``deny`` / ``require_approval``: ``True``, or a CEL predicate over the call's ``args``
+    (tools) or the node's input ``state`` (nodes) — kept as its source text; the runtime
+    compiles it (runtime_shims/policy_gate.py)."""
 
     name: str
     deny: bool | str = False
