@@ -36,6 +36,7 @@ from agentc.runtime_shims import (
     policy_gate,
     step_audit,
     stream_capture,
+    subgraph_start,
 )
 from agentc.semantics import pregel
 from agentc.semantics.effects import CONFIG_KEY as EFFECTS_KEY
@@ -117,9 +118,11 @@ class StepWorker:
                 "run_id": workflow_id,
                 "attempt": retry_count + 1,
                 "first_attempt_time": first_attempt_time,
+                subgraph_start.LEVEL: level.path,
             }
             output = self.handlers[kind["kind"]](level, kind, input, ctx)
-            return Outcome(Status.COMPLETED, output)
+            # a subgraph's first step shows its START, as the local history does (subgraph_start)
+            return Outcome(Status.COMPLETED, subgraph_start.attach(ctx, kind["kind"], output))
         except _Retry as r:
             return Outcome(Status.FAILED, r.output, r.reason)
         except _Terminal as t:
@@ -484,6 +487,7 @@ class StepWorker:
             writes[t.key] = pregel.task_writes(
                 frame, t, t.input, config, self.resolve, is_start=True
             )
+        subgraph_start.record(ctx, level.path, tasks, writes)  # shown in its history
         return self._advance(level, frame, tasks, writes)
 
     def _advance(

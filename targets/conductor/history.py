@@ -20,6 +20,7 @@ from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.semantics.codec import dumps, to_jsonable
+from agentc.runtime_shims.subgraph_start import first_only
 from agentc.targets.step_history import agent_entries, child_ns, node, run_context
 
 FAILED = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT")
@@ -124,7 +125,8 @@ def _tasks(
             else:  # a subgraph node: the writes its graph made to the parent's task (steps._end)
                 found = node(name, sub.get("workflowName") or "", t.get("outputData") or {}, at, ns)
                 inner = child_ns(found, ns)  # its graph's own steps first, as the local journal's
-                out += _tasks(workflows, sub, kind, seen, args, inner) if inner is not None else []
+                if inner is not None:  # its START once (runtime_shims/subgraph_start.py)
+                    out += first_only(_tasks(workflows, sub, kind, seen, args, inner))
                 out += found or [
                     Event(
                         0,

@@ -34,6 +34,7 @@ from agentc.semantics.codec import dumps, to_jsonable
 from agentc.targets.step_history import agent_entries as _agent_entries
 from agentc.targets.step_history import node as _node
 from agentc.targets.step_history import short as _short
+from agentc.runtime_shims.subgraph_start import first_only
 from agentc.targets.step_history import child_ns, run_context
 
 ENTRY_MEMO = "agentc_entry"
@@ -199,7 +200,9 @@ async def read(
                 inner = child_ns(found, _ns)  # its graph's own steps first, as the local journal's
                 if inner is not None:
                     child = await read(client, a.workflow_execution.workflow_id, _ns=inner)
-                    events += [c for c in child.events if c.kind not in ("input", "status")]
+                    events += first_only(  # its START once (subgraph_start.py)
+                        [c for c in child.events if c.kind not in ("input", "status")]
+                    )
                 events += found or [
                     Event(
                         0,
