@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AgentcError, Code
+from .price_policies import check_models, prices
+from .graph_policies import graph_nodes, refuse_in_subgraph, tool_node_args, with_approval_pauses
 from .ir.model import (
     AgentProgram,
     FanoutPolicy,
     FunctionNode,
     GraphProgram,
-    InterruptPoint,
     Policies,
     PolicyRule,
     RunPolicy,
@@ -53,6 +54,7 @@ RULE_KEYS = {
     "nodes": (
         "deny",
         "require_approval",
+        "max_calls",
         "irreversible",
         "message",
         "external",
@@ -60,7 +62,8 @@ RULE_KEYS = {
         "args_schema",
     ),
     "fanouts": ("mode", "deadline"),
-    "run": ("max_turns", "max_tool_calls", "on_deny", "max_tokens"),
+    "run": ("max_turns", "max_tool_calls", "on_deny", "max_tokens", "max_cost_usd"),
+    "prices": (),
 }
 NOT_YET: dict[tuple[str, str], str] = {}
 """Rules of the docs that a section does not take yet: refused loudly (AC200), not dropped."""
@@ -90,9 +93,9 @@ def apply_policies(wf: Workflow, live: Any = None, path: str | Path | None = Non
     if table is None:
         return wf
     policies = _check(wf, live, table, where)
-    if isinstance(wf.body, GraphProgram) and policies.nodes:
+    if isinstance(wf.body, GraphProgram) and (policies.nodes or policies.tools):
         wf = wf.model_copy(
-            update={"body": GraphProgram(graph=_with_approval_pauses(wf.body.graph, policies))}
+            update={"body": GraphProgram(graph=with_approval_pauses(wf.body.graph, policies))}
         )
     return wf.model_copy(update={"policies": policies})
 
@@ -231,11 +234,14 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
     )
     for rule in nodes:
         _refuse_node_timeout(wf, rule, where)
+        refuse_in_subgraph(rule, where)
     fanouts = tuple(
         _fanout(wf, name, body, where) for name, body in _named(table, "fanouts", where)
     )
     _refuse_external(wf, tools, fanouts, where)
-    return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts)
+    priced = prices(table.get("prices"), where)  # docs/policies.md "Money budget"
+    check_models(wf, live, run.max_cost_usd, priced, where)
+    return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts, prices=priced)
 
 
 def _refuse_node_timeout(wf: Workflow, rule: PolicyRule, where: _Where) -> None:
@@ -244,7 +250,7 @@ def _refuse_node_timeout(wf: Workflow, rule: PolicyRule, where: _Where) -> None:
     node can be cancelled (docs/policies.md "Node timeouts")."""
     if rule.timeout is None or rule.external:
         return
-    node = wf.graph.node(rule.name)
+    _, node = graph_nodes(wf.graph)[rule.name]
     if isinstance(node, FunctionNode) and node.call.is_async:
         return
     raise AgentcError(
@@ -357,6 +363,11 @@ def _run(body: dict[str, Any], where: _Where) -> RunPolicy:
             if v < least:
                 raise where.error(f"run.{key} must be at least {least}", "run", key)
             out[key] = v
+    if "max_cost_usd" in body:
+        v = _typed(body["max_cost_usd"], (int, float), "US dollars", where, "run", "max_cost_usd")
+        if not v > 0:
+            raise where.error("run.max_cost_usd must be positive", "run", "max_cost_usd")
+        out["max_cost_usd"] = float(v)
     if "on_deny" in body:
         if body["on_deny"] not in ("refuse", "fail"):
             raise where.error(
@@ -496,13 +507,8 @@ def _fanout(wf: Workflow, name: str, body: dict[str, Any], where: _Where) -> Fan
 
 def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, ...] | None:
     """The argument names of tool ``name`` (None: unknown, not checked)."""
-    if not isinstance(wf.body, AgentProgram):
-        raise where.error(
-            f"tool policies apply to OpenAI Agents tools; {wf.name!r} is a LangGraph graph",
-            "tools",
-            name,
-            hint="put the rule on the graph's node instead: [policies.nodes.NAME]",
-        )
+    if isinstance(wf.body, GraphProgram):
+        return tool_node_args(wf, live, name, where)
     tools = {t.name: t for a in wf.agents.agents for t in a.tools}
     if name not in tools:
         raise where.error(
@@ -551,15 +557,15 @@ def _node_keys(wf: Workflow, name: str, where: _Where) -> tuple[str, ...]:
             name,
             hint="put the rule on a tool instead: [policies.tools.NAME]",
         )
-    nodes = [n.name for n in wf.graph.nodes]
+    nodes = graph_nodes(wf.graph)
     if name not in nodes:
         raise where.error(
             f"no node {name!r} in graph {wf.graph.name!r}",
             "nodes",
             name,
-            hint="nodes: " + ", ".join(nodes),
+            hint="nodes (a subgraph's as SUBGRAPH_NODE/NODE): " + ", ".join(nodes),
         )
-    return tuple(wf.graph.node(name).input.keys)
+    return tuple(nodes[name][1].input.keys)
 
 
 def _check_predicate(
@@ -720,6 +726,7 @@ def policy_lines(wf: Workflow) -> list[str]:
         f"policy run: max_turns {run.max_turns}, max_tool_calls {run.max_tool_calls}, "
         f"on_deny {run.on_deny}"
         + (f", max_tokens {run.max_tokens}" if run.max_tokens is not None else "")
+        + (f", max_cost_usd {run.max_cost_usd:g}" if run.max_cost_usd is not None else "")
         + at(run.source)
     ]
     lines += [f"policy tool {r.name}: {rule_text(r)}{at(r.source)}" for r in p.tools]
@@ -728,18 +735,3 @@ def policy_lines(wf: Workflow) -> list[str]:
         f"policy fan-out {f.name}: {f.mode}, deadline {f.deadline}{at(f.source)}" for f in p.fanouts
     ]
     return lines
-
-
-# ---------------------------------------------------------------- lowering node approvals
-def _with_approval_pauses(graph: Any, policies: Policies) -> Any:
-    nodes = []
-    for n in graph.nodes:
-        rule = policies.node(n.name)
-        if rule is not None and rule.deny is not True:
-            pauses = int(rule.require_approval is not False) + int(rule.external)
-            point = InterruptPoint(
-                source=rule.source or SourceRef(file="policies", line=None, qualname=n.name)
-            )
-            n = n.model_copy(update={"interrupts": (*([point] * pauses), *n.interrupts)})
-        nodes.append(n)
-    return graph.model_copy(update={"nodes": tuple(nodes)})

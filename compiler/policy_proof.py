@@ -24,7 +24,7 @@ from collections import deque
 from typing import Any
 
 from .errors import Code, Diagnostic
-from .ir.model import END, START, Workflow
+from .ir.model import END, START, SubgraphNode, Workflow
 
 
 def prove(wf: Workflow) -> list[Diagnostic]:
@@ -35,7 +35,9 @@ def prove(wf: Workflow) -> list[Diagnostic]:
         case "agents":
             return [d for r in wf.policies.tools if r.irreversible for d in _tool(wf, r)]
         case "graph":
-            return [d for r in wf.policies.nodes if r.irreversible for d in _node(wf, r)]
+            return [d for r in wf.policies.nodes if r.irreversible for d in _node(wf, r)] + [
+                d for r in wf.policies.tools if r.irreversible for d in _tool_node_tool(wf, r)
+            ]
 
 
 def _violation(wf: Workflow, rule: Any, what: str, path: list[str], why: str) -> Diagnostic:
@@ -94,35 +96,79 @@ def _agent_paths(system: Any) -> dict[str, list[str]]:
 
 
 def _node(wf: Workflow, rule: Any) -> list[Diagnostic]:
-    from .passes import successor_map
-
     if rule.deny is True:
         return []
-    graph = wf.graph
-    pol = wf.policies
-    assert pol is not None
-    gates = set(graph.interrupt_before) | {
-        r.name for r in pol.nodes if r.require_approval is True and r.deny is not True
-    }
-    if rule.name in gates:
-        return []
-    succ = successor_map(graph)
-    if any(b.may_send for b in graph.branches):
-        every = {n.name for n in graph.nodes}
-        for b in graph.branches:
-            if b.may_send:
-                succ[b.source] |= every
-    path = _ungated(succ, START, rule.name, gates)
-    if path is None:  # around a loop: from the node back to itself, avoiding every gate
-        path = _ungated(succ, rule.name, rule.name, gates)
-    if path is None:
+    found = _ungated_path(wf, rule.name)
+    if found is None:
         return []
     why = (
         f"its predicate {rule.require_approval!r} may be false"
         if isinstance(rule.require_approval, str)
         else "no approval on this path"
     )
-    return [_violation(wf, rule, "node", path, why)]
+    return [_violation(wf, rule, "node", found, why)]
+
+
+def _ungated_path(wf: Workflow, qualified: str) -> list[str] | None:
+    """A path of the node's graph level (a subgraph's node: ``"ops/migrate"``, within the
+    subgraph, from its START) that reaches the node without an approval gate."""
+    from .graph_policies import graph_nodes
+    from .passes import successor_map
+
+    path, _ = graph_nodes(wf.graph)[qualified]
+    graph = wf.graph
+    for name in path:
+        sub = graph.node(name)
+        assert isinstance(sub, SubgraphNode)  # graph_nodes descends only into subgraphs
+        graph = sub.graph
+    name = qualified.rsplit("/", 1)[-1]
+    prefix = "/".join(path) + "/" if path else ""
+    pol = wf.policies
+    assert pol is not None
+    gates = set(graph.interrupt_before) | {
+        r.name[len(prefix) :]
+        for r in pol.nodes
+        if r.name.startswith(prefix)
+        and "/" not in r.name[len(prefix) :]
+        and r.require_approval is True
+        and r.deny is not True
+    }
+    if name in gates:
+        return None
+    succ = successor_map(graph)
+    if any(b.may_send for b in graph.branches):
+        every = {n.name for n in graph.nodes}
+        for b in graph.branches:
+            if b.may_send:
+                succ[b.source] |= every
+    found = _ungated(succ, START, name, gates)
+    if found is None:  # around a loop: from the node back to itself, avoiding every gate
+        found = _ungated(succ, name, name, gates)
+    return None if found is None else [prefix + n for n in found]
+
+
+def _tool_node_tool(wf: Workflow, rule: Any) -> list[Diagnostic]:
+    """A LangGraph ``ToolNode``'s tool: proven when the policy denies or asks for every call,
+    or when every path to each ToolNode holding it passes an approval gate (the ToolNode's
+    own ``require_approval = true`` included)."""
+    from .graph_policies import graph_nodes
+    from .ir.model import ToolNodeStep
+
+    if rule.deny is True or rule.require_approval is True:
+        return []
+    why = (
+        f"its predicate {rule.require_approval!r} may be false"
+        if isinstance(rule.require_approval, str)
+        else "no approval rule"
+    )
+    out = []
+    for qualified, (_, node) in graph_nodes(wf.graph).items():
+        if not isinstance(node, ToolNodeStep) or rule.name not in node.tool_names:
+            continue
+        found = _ungated_path(wf, qualified)
+        if found is not None:
+            out.append(_violation(wf, rule, "tool", [*found, f"{rule.name}(...)"], why))
+    return out
 
 
 def _ungated(succ: dict[str, set[str]], start: str, goal: str, gates: set[str]) -> list[str] | None:

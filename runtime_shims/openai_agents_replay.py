@@ -313,7 +313,7 @@ class JournaledModel(Model):
         )
         steps.agent = self.agent
         if steps.policy is not None:
-            steps.policy.spent(kept["usage"])
+            steps.policy.spent(kept["usage"], self.inner)  # docs/policies.md "Money budget"
         return _revive_response(kept) if replayed else live[0]
 
     def stream_response(self, *args: Any, **kwargs: Any) -> Any:

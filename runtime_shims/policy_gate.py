@@ -88,6 +88,8 @@ class ToolGate:
         self.total = 0
         self.tokens = 0
         """Model tokens the drive has seen so far (journaled responses included)."""
+        self.cost = 0.0
+        """US dollars those responses cost at the policy's prices (``max_cost_usd``)."""
 
     def max_turns(self, given: int | None) -> int | None:
         limit = self.policies.run.max_turns
@@ -198,6 +200,16 @@ class ToolGate:
         """Before a model call (journaled or not): fail the run once it has spent its
         ``max_tokens``. Counts come from the journaled responses, so every drive of the
         run decides the same at the same call."""
+        money = self.policies.run.max_cost_usd
+        if money is not None and self.cost >= money:
+            raise PolicyDenied(
+                Code.TOKEN_BUDGET,
+                f"the run has spent ${self.cost:.6f} on model calls at the policy's prices, "
+                f"its budget is ${money:g}; agent {agent!r} cannot call its model again",
+                construct="policies.run.max_cost_usd",
+                source=self.policies.run.source,
+                hint="raise max_cost_usd in the policy file, or start a new run",
+            )
         budget = self.policies.run.max_tokens
         if budget is not None and self.tokens >= budget:
             raise PolicyDenied(
@@ -209,8 +221,9 @@ class ToolGate:
                 hint="raise max_tokens in the policy file, or start a new run",
             )
 
-    def spent(self, usage: Any) -> None:
-        """Add a model response's reported ``usage`` (a ``Usage`` or its JSON)."""
+    def spent(self, usage: Any, model: Any = None) -> None:
+        """Add a model response's reported ``usage`` (a ``Usage`` or its JSON), and what it
+        cost when the run has a money budget (``model``: the ``Model`` that answered)."""
         total = (
             usage.get("total_tokens")
             if isinstance(usage, dict)
@@ -219,6 +232,23 @@ class ToolGate:
         if isinstance(total, int) and total > 0:
             with self.lock:
                 self.tokens += total
+        if self.policies.run.max_cost_usd is not None:
+            from .model_prices import cost_usd, model_name
+
+            name = model_name(model)
+            price = self.policies.price(name)
+            if price is None:  # a model the policy has no price for (e.g. a RunConfig's)
+                raise PolicyDenied(
+                    Code.TOKEN_BUDGET,
+                    f"model {name!r} answered, but the policy has no price for it, so the "
+                    "run's money budget cannot be kept",
+                    construct="policies.run.max_cost_usd",
+                    source=self.policies.run.source,
+                    hint=f'add [policies.prices."{name}"] input = ..., output = ... '
+                    "(US dollars per million tokens)",
+                )
+            with self.lock:
+                self.cost += cost_usd(price, usage)
 
 
 @functools.lru_cache(maxsize=64)
@@ -280,37 +310,53 @@ class Completed:
     value: Any
 
 
-def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Completed | None:
-    """Before node ``node`` of the root graph runs: fail when denied or when its input
-    does not validate against the rule's ``args_schema``; when it needs an
+def node_gate(
+    wf: Any,
+    node: str,
+    value: Any,
+    config: dict[str, Any],
+    *,
+    path: tuple[str, ...] = (),
+    ir_node: Any = None,
+    runnable: Any = None,
+    frame: Any = None,
+    task: Any = None,
+) -> Any:
+    """Before node ``node`` of the graph level at ``path`` runs (its policy name is
+    ``node_rules.qualified(path, node)``): fail when denied, when its input
+    does not validate against the rule's ``args_schema`` or when it already ran
+    ``max_calls`` times; when it needs an
     approval, pause with LangGraph's ``interrupt()`` (the first interrupt of the node, so
     its own calls keep their order) and fail when the answer rejects it. An ``external``
     node then pauses again with its input, and the answer is its return value (the
-    function is not called)."""
+    function is not called): ``Completed``. A ``ToolNode`` whose tools have rules gets its
+    calls decided (``node_rules.tool_node_gate``): ``node_rules.Governed``, whose ``wrap``
+    gives the runnable to call. ``frame`` and ``task``: the step's, for counts."""
+    from . import node_rules
+
     policies = getattr(wf, "policies", None)
-    rule = policies.node(node) if policies is not None else None
-    if rule is None:
+    if policies is None:
         return None
-    if holds(rule.deny, "state", value):
-        raise PolicyDenied(
-            Code.POLICY_DENIED,
-            f"node {node!r} is denied by the policy",
-            construct=f"node {node!r}",
-            source=rule.source,
-            hint=rule.message or "the policy file forbids this node on this input",
+    name = node_rules.qualified(path, node)
+    rule = policies.node(name)
+    governed = None
+    if rule is not None:
+        _node_rule(rule, name, value, config, frame, task)
+    if runnable is not None and ir_node is not None and node_rules.governs_tools(policies, ir_node):
+        governed = node_rules.tool_node_gate(
+            policies,
+            name,
+            ir_node,
+            runnable,
+            value,
+            config,
+            frame,
+            task,
+            _ask,
+            lambda r, tool, reason: node_rules.refusal(policies, r, tool, reason, name),
         )
-    if rule.args_schema is not None and (bad := schema_error(rule.args_schema, _plain(value))):
-        raise PolicyDenied(  # never sent for approval, as a tool call that does not validate
-            Code.POLICY_DENIED,
-            f"the input of node {node!r} does not match the policy's args_schema: {bad}",
-            construct=f"node {node!r}",
-            source=rule.source,
-            hint=rule.message or "the policy file's schema refuses this state for the node",
-        )
-    if holds(rule.require_approval, "state", value):
-        _approved(rule, node, config)
-    if not rule.external:
-        return None
+    if rule is None or not rule.external:
+        return governed
     from agentc.semantics.codec import to_jsonable
 
     bound = (
@@ -328,6 +374,43 @@ def node_gate(wf: Any, node: str, value: Any, config: dict[str, Any]) -> Complet
             },
         )
     )
+
+
+def _node_rule(
+    rule: Any, node: str, value: Any, config: dict[str, Any], frame: Any, task: Any
+) -> None:
+    if holds(rule.deny, "state", value):
+        raise PolicyDenied(
+            Code.POLICY_DENIED,
+            f"node {node!r} is denied by the policy",
+            construct=f"node {node!r}",
+            source=rule.source,
+            hint=rule.message or "the policy file forbids this node on this input",
+        )
+    if rule.args_schema is not None and (bad := schema_error(rule.args_schema, _plain(value))):
+        raise PolicyDenied(  # never sent for approval, as a tool call that does not validate
+            Code.POLICY_DENIED,
+            f"the input of node {node!r} does not match the policy's args_schema: {bad}",
+            construct=f"node {node!r}",
+            source=rule.source,
+            hint=rule.message or "the policy file's schema refuses this state for the node",
+        )
+    if rule.max_calls is not None:
+        from . import node_rules
+
+        n = node_rules.node_runs(frame, task, node)
+        if n >= rule.max_calls:  # a node has no model to read a refusal: the run fails
+            raise PolicyDenied(
+                Code.POLICY_DENIED,
+                f"node {node!r} already ran {n} time(s); the policy allows {rule.max_calls} "
+                "per run",
+                construct=f"node {node!r}",
+                source=rule.source,
+                hint=rule.message or "the policy file limits how often this node runs",
+            )
+        node_rules.count_node(config, node)
+    if holds(rule.require_approval, "state", value):
+        _approved(rule, node, config)
 
 
 def _ask(config: dict[str, Any], question: dict[str, Any]) -> Any:

@@ -209,13 +209,20 @@ class StepWorker:
                 chat.calls = list(forked.chat or [])
             else:
                 # docs/policies.md: deny / approval before the node runs; an external node's result
-                done = (
-                    policy_gate.node_gate(self.wf, name, task.input, config)
-                    if not level.path
-                    else None
+                runnable = self.resolve(node.call)
+                done = policy_gate.node_gate(
+                    self.wf,
+                    name,
+                    task.input,
+                    config,
+                    path=tuple(level.path),
+                    ir_node=node,
+                    runnable=runnable,
+                    frame=frame,
+                    task=task,
                 )
-                if (
-                    done is None
+                if not isinstance(
+                    done, policy_gate.Completed
                 ):  # an at_most_once node's lost attempt is not called again (at_most_once.py)
                     at_most_once.check(
                         self.wf,
@@ -228,10 +235,10 @@ class StepWorker:
                 with graph_fork.rerun(forked, chat, name):
                     result = (
                         done.value
-                        if done
+                        if isinstance(done, policy_gate.Completed)
                         else lg.call_node(
                             node_timeouts.bounded(  # docs/policies.md "Node timeouts"
-                                self.resolve(node.call),
+                                done.wrap(runnable) if done else runnable,
                                 node_timeouts.limit(self.wf, name, node, not level.path),
                                 name,
                             ),

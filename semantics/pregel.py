@@ -33,6 +33,7 @@ from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import START, Graph
 from agentc.semantics import channel_chains
+from agentc.semantics.call_counts import CALLS, CallCounts
 from agentc.semantics import langgraph_calls as lg
 from agentc.semantics.langgraph_calls import TASKS, Resolver
 from agentc.semantics.nested_graphs import NESTED, NestedCheckpoints
@@ -87,6 +88,7 @@ class Frame:
         self.specs[START_CHANNEL] = EphemeralValue(_AnyType)
         self.specs[TASKS] = Topic(_AnyType, accumulate=False)
         self.specs[NESTED] = NestedCheckpoints()  # graphs nodes invoke themselves (nested_graphs)
+        self.specs[CALLS] = CallCounts()  # policies' max_calls (call_counts)
         deferred = {n.name for n in graph.nodes if n.defer}
         for n in graph.nodes:
             ch = lg.branch_channel(n.name)

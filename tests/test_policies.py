@@ -49,7 +49,7 @@ BAD = [
     ("wrong variable", '[policies.tools.drop_table]\ndeny = "state.table == \'x\'"\n', DB_ADMIN, 2, "reads 'state'"),
     ("wrong type", '[policies.tools.drop_table]\nmax_calls = "two"\n', DB_ADMIN, 2, "must be a whole number"),
     ("bad on_deny", '[policies.run]\non_deny = "ignore"\n', DB_ADMIN, 2, "on_deny"),
-    ("tool rule on a graph", '[policies.tools.review]\ndeny = true\n', HITL, 1, "LangGraph graph"),
+    ("tool rule on a graph", '[policies.tools.review]\ndeny = true\n', HITL, 1, "in the ToolNodes of graph"),
     ("unknown node", '[policies.nodes.deploy]\ndeny = true\n', HITL, 1, "no node 'deploy'"),
     ("node key it lacks", '[policies.nodes.review]\nrequire_approval = "state.budget > 3"\n', HITL, 2,
      "which node input 'review' does not have"),

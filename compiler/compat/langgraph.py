@@ -27,13 +27,16 @@
   progress reaches agentc through LangGraph's timed-attempt observer
   (``CONFIG_KEY_TIMED_ATTEMPT_OBSERVER``, ``_start_timed_attempt``), docs/policies.md
   "Node timeouts".
+* :func:`tool_node_calls`, :func:`tool_node_with_gate`: a ``ToolNode``'s calls for an input
+  (``_parse_input``) and a copy with a per-call policy gate (``_wrap_tool_call``,
+  ``_awrap_tool_call``), for tool policies on ToolNode tools (runtime_shims/node_rules.py).
 * :data:`DEFAULT_RECURSION_LIMIT`: the IR's default ``recursion_limit`` must equal it
   (``tests/test_sdk_compat.py`` checks).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from langgraph._internal._config import DEFAULT_RECURSION_LIMIT
 from langgraph._internal._constants import (
@@ -118,6 +121,46 @@ def tool_node_handles_all_errors(tool_node: Any) -> bool:
     """Whether a ``ToolNode`` turns every tool exception into a ``ToolMessage``
     (``handle_tool_errors=True``), so a failing call never fails the node."""
     return getattr(tool_node, "_handle_tool_errors", None) is True
+
+
+def tool_node_calls(tool_node: Any, value: Any) -> list[dict[str, Any]]:
+    """The tool calls a ``ToolNode`` would run for ``value`` (its private ``_parse_input``:
+    the last AI message's calls, or the one call a ``Send`` of ``tool_call_with_context``
+    carries), in the order the message lists them."""
+    calls, _ = tool_node._parse_input(value)
+    return list(calls)
+
+
+def tool_node_with_gate(tool_node: Any, refused: Callable[[dict[str, Any]], Any]) -> Any:
+    """A copy of ``tool_node`` whose per-call wrapper returns ``refused(call)`` when that is
+    not None (a refusal ``ToolMessage``), and otherwise runs the call as the node would: its
+    own ``wrap_tool_call`` / ``awrap_tool_call`` if any, else the tool. Uses the private
+    ``_wrap_tool_call`` / ``_awrap_tool_call`` slots ``ToolNode.__init__`` fills, so the
+    node's own wrappers and error handling stay exactly LangGraph's."""
+    import copy
+
+    own_sync = getattr(tool_node, "_wrap_tool_call", None)
+    own_async = getattr(tool_node, "_awrap_tool_call", None)
+
+    def wrap(request: Any, execute: Callable[[Any], Any]) -> Any:
+        out = refused(request.tool_call)
+        if out is not None:
+            return out
+        return own_sync(request, execute) if own_sync is not None else execute(request)
+
+    async def awrap(request: Any, execute: Callable[[Any], Any]) -> Any:
+        out = refused(request.tool_call)
+        if out is not None:
+            return out
+        return await (own_async(request, execute) if own_async is not None else execute(request))
+
+    clone = copy.copy(tool_node)
+    # RunnableCallable keeps the bound methods it was built with: bind them to the copy
+    clone.func, clone.afunc = clone._func, clone._afunc
+    clone._wrap_tool_call = wrap
+    # a node with only a sync wrapper runs it (with a sync execute) under ainvoke too
+    clone._awrap_tool_call = awrap if own_async is not None or own_sync is None else None
+    return clone
 
 
 async def arun_timed_attempt(

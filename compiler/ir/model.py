@@ -450,16 +450,18 @@ EffectPolicy = Annotated[
 
 
 class PolicyRule(_Frozen):
-    """The policy of one tool (OpenAI Agents function tool, by name, in every agent) or one
-    node (LangGraph, by name, in the root graph). ``deny`` / ``require_approval``: ``True``,
-    or a CEL predicate over the call's ``args`` (tools) or the node's input ``state``
-    (nodes) — kept as its source text; the runtime compiles it (runtime_shims/policy_gate.py)."""
+    """The policy of one tool (OpenAI Agents function tool, or a LangGraph ToolNode's tool,
+    by name) or one node (LangGraph, by name; a subgraph's node by its path, "ops/migrate").
+    ``deny`` / ``require_approval``: ``True``, or a CEL predicate over the call's ``args``
+    (tools) or the node's input ``state`` (nodes) — kept as its source text; the runtime
+    compiles it (runtime_shims/policy_gate.py)."""
 
     name: str
     deny: bool | str = False
     require_approval: bool | str = False
     max_calls: int | None = None
-    """Calls of this tool per run; calls past it are refused (or fail the run)."""
+    """Calls of this tool (runs of this node) per run; calls past it are refused (or fail
+    the run; a node always fails it)."""
     irreversible: bool = False
     """`agentc check` proves every call is preceded by an approval on every path."""
     message: str | None = None
@@ -495,6 +497,20 @@ class RunPolicy(_Frozen):
     max_tokens: int | None = None
     """Model tokens per run (the ``usage.total_tokens`` each model response reports); once
     spent, the next model call fails the run (docs/policies.md "Token budget")."""
+    max_cost_usd: float | None = None
+    """US dollars per run, priced from each response's reported usage with ``prices``; once
+    spent, the next model call fails the run (docs/policies.md "Money budget")."""
+    source: SourceRef | None = None
+
+
+class ModelPrice(_Frozen):
+    """The user's price of one model (``[policies.prices.MODEL]``), in US dollars per
+    million input and output tokens: prices differ per model and change, so agentc keeps
+    none of its own."""
+
+    model: str
+    input: float
+    output: float
     source: SourceRef | None = None
 
 
@@ -507,6 +523,10 @@ class Policies(_Frozen):
     tools: tuple[PolicyRule, ...] = ()
     nodes: tuple[PolicyRule, ...] = ()
     fanouts: tuple[FanoutPolicy, ...] = ()
+    prices: tuple[ModelPrice, ...] = ()
+
+    def price(self, model: str) -> ModelPrice | None:
+        return next((p for p in self.prices if p.model == model), None)
 
     def tool(self, name: str) -> PolicyRule | None:
         return next((r for r in self.tools if r.name == name), None)

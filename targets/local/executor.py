@@ -107,6 +107,8 @@ class LocalExecutor:
         self.on_event = on_event or (lambda kind, info: None)
         self.store = getattr(entry_obj, "store", None)
         self.recursion_limit = wf.graph.recursion_limit
+        self.level_paths: dict[str, tuple[str, ...]] = {}
+        """A subgraph frame's namespace -> its level path (subgraph node names)."""
         self.context: Any = None
         self.run_id = ""
         self._failed_carry: dict[
@@ -477,6 +479,8 @@ class LocalExecutor:
             result = task.input
         elif isinstance(node, SubgraphNode):
             try:
+                # the subgraph's level path, for its nodes' policies (node_rules.qualified)
+                self.level_paths[cc.ns] = (*self.level_paths.get(ns, ()), task.name)
                 result = self._run_frame(node.graph, cc.ns, task.input)
             except lg.ParentCommand as pc:
                 from langgraph.types import Command
@@ -493,17 +497,24 @@ class LocalExecutor:
             key = self.effects.before(task.name, config["configurable"][CONFIG_KEY], task.input)
             try:
                 # docs/policies.md: deny / approval before the node runs; an external node's result
-                done = (
-                    policy_gate.node_gate(self.wf, task.name, task.input, config)
-                    if not ns
-                    else None
+                runnable = resolve(node.call)
+                done = policy_gate.node_gate(
+                    self.wf,
+                    task.name,
+                    task.input,
+                    config,
+                    path=self.level_paths.get(ns, ()),
+                    ir_node=node,
+                    runnable=runnable,
+                    frame=frame,
+                    task=task,
                 )
                 result = (
                     done.value
-                    if done
+                    if isinstance(done, policy_gate.Completed)
                     else lg.call_node(
                         node_timeouts.bounded(  # docs/policies.md "Node timeouts"
-                            resolve(node.call),
+                            done.wrap(runnable) if done else runnable,
                             node_timeouts.limit(self.wf, task.name, node, not ns),
                             task.name,
                         ),
