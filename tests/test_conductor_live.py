@@ -169,6 +169,51 @@ def test_fail_fast_cancels_the_running_slow_sibling_through_the_server(server, h
     assert asked, "the watcher never asked the server for the slow task's status"
 
 
+# ------------------------------------------------------------------------------ late effects
+LATE = "late_effect_agents:agent"
+LATE_S = 1.5
+
+
+def until(cond, bound_s: float) -> bool:
+    """Poll ``cond`` for at most ``bound_s`` seconds."""
+    end = time.monotonic() + bound_s
+    while not cond() and time.monotonic() < end:
+        time.sleep(0.1)
+    return bool(cond())
+
+
+def test_late_compensable_sibling_is_compensated_by_its_worker(server, here, monkeypatch):
+    """A sync compensable call that finishes after its sibling failed the run: the server
+    ignores its update (the task is CANCELED), so the failure workflow never sees the
+    effect; the worker learns it by reading the task back and compensates it itself, once
+    (docs/effects.md "Late effects on a live Conductor server"). Before, the reservation
+    stayed: the service saw ``/flights/reserve`` and nothing else."""
+    from booking_service import serving
+
+    extra = {"AGENTC_SLOW_S": str(LATE_S)}
+    with serving(monkeypatch, here) as svc:
+        root = root_of(L.deploy(server.url, LATE, here, extra))
+        with L.worker(server.url, LATE, here, extra) as log:
+            # a run that succeeds first: every task type's process has its worker built
+            ok = L.wait(server.url, L.start(server.url, root, L.agent_input(LATE, "paid")), log=log)
+            assert ok["status"] == "COMPLETED", ok.get("reasonForIncompletion")
+            svc.reset()
+            wid = L.start(server.url, root, L.agent_input(LATE, "hold it"))
+            ex = L.wait(server.url, wid, log=log)
+            assert ex["status"] == "FAILED" and "card 4242 declined" in ex["reasonForIncompletion"]
+            hold = next(t for t in ex["tasks"] if t["taskType"].endswith("hold_seat"))
+            assert hold["status"] == "CANCELED" and hold.get("startTime")  # a worker ran it
+            fid = ex["output"]["conductor.failure_workflow"]
+            comp = L.wait(server.url, fid, bound_s=60, log=log)
+            assert comp["output"] == {"compensated": []}  # the saga never saw the hold
+            until(lambda: "/flights/release" in svc.paths(), LATE_S + 30)
+        assert svc.paths() == ["/flights/reserve", "/flights/release"], (
+            svc.requests,
+            log.read_text()[-4000:],
+        )
+        assert all(not r.replayed for r in svc.requests), svc.requests  # released once
+
+
 # ------------------------------------------------------------------------------ session settle
 def test_failing_tool_beside_completed_calls_saves_them_to_the_session(server, here):
     import agents_sessions as S
