@@ -21,8 +21,9 @@ the tasks and real workers in other processes execute them:
   (a task is handed out once, IN_PROGRESS; a batch poll waits up to ``timeout`` ms for
   one, as the server's long poll does), ``POST /tasks`` (a TaskResult: the update
   ``WorkflowExecutorOps.updateTask`` applies — ignored, with the same 200 answer, when the
-  task or its workflow has already ended), ``POST /tasks/{workflowId}/{taskRefName}/{status}`` (the body is the
-  output), ``GET /tasks/{taskId}``. ``POST /tasks/update-v2`` answers 404, as a
+  task or its workflow has already ended),
+  ``POST /tasks/{workflowId}/{taskRefName}/{status}`` (the body is the output),
+  ``GET /tasks/{taskId}``. ``POST /tasks/update-v2`` answers 404, as a
   conductor-oss server does (the SDK then uses ``POST /tasks``).
 
 The clock is the wall clock (retry delays, WAIT, timeouts fall due in real time), and the
