@@ -22,6 +22,7 @@ __all__ = [
     "resume",
     "runs",
     "cancel",
+    "fire_deadlines",
     "effects_of",
     "effect",
     "effect_key",
@@ -37,7 +38,17 @@ from .errors import AgentcError  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("load", "compile", "run", "resume", "runs", "cancel", "effects_of", "NO_VALUE"):
+    if name in (
+        "load",
+        "compile",
+        "run",
+        "resume",
+        "runs",
+        "cancel",
+        "effects_of",
+        "NO_VALUE",
+        "fire_deadlines",
+    ):
         from . import api
 
         return getattr(api, name)

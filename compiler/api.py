@@ -280,7 +280,8 @@ def resume(
     _require_db(db)
     journal = _journal(db, durability)
     try:
-        external_deadlines.enforce(journal, run_id)  # an external step past its timeout: AC316
+        # an external step past its timeout: AC316 (docs/policies.md "External completion")
+        external_deadlines.enforce(journal, run_id, by="agentc resume")
         row = journal.existing(run_id)
         saved = IR.load(row["ir"])
         if obj is None:
@@ -353,6 +354,14 @@ def runs(db: str | Path = DEFAULT_DB) -> list[dict[str, Any]]:
         return journal.runs()
     finally:
         journal.close()
+
+
+def fire_deadlines(db: str | Path = DEFAULT_DB, *, now: float | None = None) -> Any:
+    """Fire every due deadline of an external step in the store (``agentc timers``,
+    docs/policies.md "External completion"): returns the ``deadline_sweep.Sweep``."""
+    from agentc.targets.local import deadline_sweep
+
+    return deadline_sweep.sweep(db, now=now)
 
 
 def _require_db(db: str | Path) -> None:

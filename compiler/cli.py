@@ -755,12 +755,14 @@ from .cli_audit import register as _register_audit  # noqa: E402  (history, expo
 from .cli_complete import register as _register_complete  # noqa: E402  (external steps: docs/policies.md)
 from .cli_effects import register as _register_effects  # noqa: E402
 from .cli_gc import register as _register_gc  # noqa: E402  (agentc gc: docs/claim-check.md)
+from .cli_timers import register as _register_timers  # noqa: E402  (docs/policies.md)
 from .cli_ui import ui_cmd  # noqa: E402
 
 _register_effects(main, _diagnose, _db_default, _emit_outcome)
 _register_complete(main)
 _register_audit(main)
 _register_gc(main)
+_register_timers(main)
 main.add_command(ui_cmd)
 
 if __name__ == "__main__":  # pragma: no cover

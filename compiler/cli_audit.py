@@ -70,7 +70,8 @@ def register(main: click.Group) -> None:
         "--verify",
         "verify_",
         is_flag=True,
-        help="check the journal against its hash-chained audit entries (exit 2 when edited)",
+        help="check the journal against its hash-chained audit entries (--engine: the "
+        "server's effect ledger against the run's audit log); exit 2 when edited",
     )
     @engine_options
     @_diagnose
@@ -94,14 +95,10 @@ def register(main: click.Group) -> None:
             found = verify(run_id, db=db)
             if found is not None:
                 raise _tampered(f"run {run_id}", found)
-        elif verify_:
-            raise AgentcError(
-                Code.CONFIG,
-                f"--verify checks the local journal; a {engine} history is the engine's own record",
-                construct="--verify",
-                hint="export it (`agentc export RUN_ID --engine temporal -o FILE`) and verify "
-                "that transcript later",
-            )
+        elif verify_:  # the server's effect ledger against the run's effect chain
+            from .audit import verify_engine
+
+            verify_engine(run_id, engine=engine, address=address, state_dir=state_dir)
         h = history(run_id, db=db, engine=engine, address=address, state_dir=state_dir)
         if as_json:
             click.echo(json.dumps(h.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
@@ -132,6 +129,10 @@ def register(main: click.Group) -> None:
             found = verify(run_id, db=db)
             if found is not None:  # never launder an edited journal into a transcript that verifies
                 raise _tampered(f"run {run_id}", found)
+        else:  # nor an engine run whose effect ledger was edited on the server
+            from .audit import verify_engine
+
+            verify_engine(run_id, engine=engine, address=address, state_dir=state_dir)
         h = history(run_id, db=db, engine=engine, address=address, state_dir=state_dir)
         path = transcript.write(out, transcript.dumps(h))
         click.echo(str(path))

@@ -27,7 +27,8 @@ def complete(run_id: str, step: str, value: Any, *, db: str | Path) -> Any:
     _require_db(db)
     journal = _journal(db)
     try:
-        external_deadlines.enforce(journal, run_id)  # past the step's timeout: AC316, no value
+        # past the step's timeout: AC316 (and compensation), the value is not used
+        external_deadlines.enforce(journal, run_id, by="agentc complete")
         row = journal.existing(run_id)
         waiting = (
             [
@@ -39,9 +40,11 @@ def complete(run_id: str, step: str, value: Any, *, db: str | Path) -> Any:
             else []
         )
         if not waiting and row["status"] != "waiting":
+            why = (row["error"] or "").splitlines()[:1]  # e.g. its deadline fired (AC316)
             raise AgentcError(
                 Code.INVALID_RESUME,
-                f"run {run_id} is {row['status']}, it waits for no external step",
+                f"run {run_id} is {row['status']}, it waits for no external step"
+                + (f" ({why[0]})" if why else ""),
                 construct=run_id,
                 hint="`agentc runs` lists runs and their status",
             )

@@ -271,14 +271,19 @@ def _refuse_external(
         for t in agent.tools:
             if t.name not in external:
                 continue
+            # ``mode = "fail_fast"`` alone is the SDK's own semantics, which every target
+            # already applies to an agent's calls (agent_fanout.spec): an external call
+            # among them is cancelled with its siblings, as without a policy. A ``deadline``
+            # would bound the outside work on Temporal (its wait is one of the timed
+            # activities) but not locally (no process runs while it waits) nor on
+            # Conductor (no worker polls its task): the targets would disagree.
             why = (
                 "it is an agent used as a tool (its nested run is a child workflow)"
                 if t.kind == "agent"
-                else f"agent {agent.name!r} has a fan-out policy, whose cancellable calls are "
-                "engine activities"
-                if any(
-                    f.name == agent.name and (f.mode == "fail_fast" or f.deadline) for f in fanouts
-                )
+                else f"agent {agent.name!r} has a fan-out deadline, and a call agentc does not "
+                "run has no deadline the targets agree on (its own bound is the tool's "
+                "`timeout`)"
+                if any(f.name == agent.name and f.deadline for f in fanouts)
                 else None
             )
             if why:
@@ -288,7 +293,9 @@ def _refuse_external(
                     construct=f"policies.tools.{t.name}.external",
                     file=where.file,
                     line=where.line("tools", t.name, "external"),
-                    hint="mark a function tool external, or remove the fan-out policy",
+                    hint="give the external tool its own `timeout` and remove the fan-out deadline"
+                    if t.kind != "agent"
+                    else "mark a function tool external",
                 )
 
 

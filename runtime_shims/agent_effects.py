@@ -75,6 +75,7 @@ def compensate_task(comp: Compensation) -> Outcome:
     ``targets/conductor/wire.py``): the run's completed compensable effects, compensated in
     reverse order."""
     from agentc.runtime_shims.compensators import compensate
+    from agentc.runtime_shims.step_audit import FIELD, compensated
 
     done: list[str] = []
     keys: list[str] = []
@@ -94,4 +95,8 @@ def compensate_task(comp: Compensation) -> Outcome:
             },
             f"compensator failed: {type(exc).__name__}: {exc}",
         )
-    return Outcome(Status.COMPLETED, {"compensated": done, "keys": keys})
+    out: dict[str, Any] = {"compensated": done, "keys": keys}
+    chained = compensated(comp.audit, keys, done)  # the run's effect chain (step_audit.py)
+    if chained:
+        out[FIELD] = chained
+    return Outcome(Status.COMPLETED, out)

@@ -32,8 +32,16 @@ calls the child's END step with ``PROBE`` set (``probe_type``), which answers th
 task from the record exactly as a node step does — the recorded writes, or the ``--set``
 value as the subgraph's return value — or says ``live`` (not answered: start the child
 as always). Temporal: ``temporal_runtime.AgentWorkflow.child``; the Conductor simulation:
-``targets/conductor/fork.answer_sub_workflow``. The children of a subgraph run live or not
-at all: a fork point inside one is refused (``compiler/audit/graph_fork_engines.py``).
+``targets/conductor/fork.answer_sub_workflow``.
+
+A fork point inside a subgraph: the record is nested (``compiler/audit/graph_fork_engines``).
+The root's record names the subgraph node task that holds the fork point as its target and
+carries that subgraph's own record (``sub``, which says its level: ``path``); the probe of
+that task answers ``LIVE`` with the nested record (``FIELD``), and the engine starts the
+child with it in place of its parent's. The child's steps then answer from it as the root's
+do from the root's — and its own subgraph nodes probe the same way, so nested subgraphs
+fork recursively. A record answers only its own level (``answer``): a child started with
+its parent's record (a Conductor sub-workflow's input passes ``fork`` on) runs live.
 """
 
 from __future__ import annotations
@@ -84,6 +92,8 @@ class Answer:
     """An altered chat call: (its number, the new AI message, the task's recorded calls)."""
     given: list[Any] | None = None
     """The answers the task got in the original before its writes (``GIVEN``)."""
+    sub: dict[str, Any] | None = None
+    """A subgraph node task that holds the fork point: its child's own record (``nested``)."""
 
     def mark(self, out: dict[str, Any]) -> dict[str, Any]:
         """``out`` (the answered task's step output) marked as the fork answered it."""
@@ -112,19 +122,29 @@ def _plan(text: str) -> dict[str, Any]:
     return plan
 
 
-def answer(input: dict[str, Any], path: tuple[str, ...], step: int, task_key: str) -> Answer | None:
-    """The fork's answer for the root graph's task ``task_key`` of superstep ``step`` (None:
-    run it live). Raises AC122 for a task before the altered superstep the record lacks."""
+def answer(
+    input: dict[str, Any], path: tuple[str, ...], step: int, task_key: str, child: bool = False
+) -> Answer | None:
+    """The fork's answer for task ``task_key`` of superstep ``step`` of graph level ``path``
+    (None: run it live), from the record the step's input carries — the root's, or a
+    subgraph's own (``nested``), which says its level (``path``): a record of another level
+    answers nothing. ``child``: the task is a subgraph node's (``answer_subgraph``), which
+    may hold the fork point (``Answer.sub``). Raises AC122 for a task before the altered
+    superstep the record lacks."""
     text = input.get(FIELD)
-    if not text or path:
+    if not text:
         return None
     plan = _plan(text)
+    if tuple(plan.get("path") or ()) != tuple(path):
+        return None  # a child started with its parent's record: not this level's
     key = f"/{step}/{task_key}"
     chat = plan.get("chat", {}).get(key)
     if key in plan["writes"]:
         writes = [tuple(w) for w in plan["writes"][key]]
         return Answer(writes=writes, chat=chat, given=plan.get("given", {}).get(key))
     if key == plan.get("target"):
+        if "sub" in plan:  # the fork point is inside this subgraph node's graph
+            return Answer(sub=plan["sub"]) if child else None
         if "rerun" in plan:
             n, message = plan["rerun"]
             return Answer(rerun=(n, message, chat or []))
@@ -191,7 +211,15 @@ def answer_subgraph(worker: Any, level: Any, input: dict[str, Any], ctx: dict[st
     pframe, pblock, ptasks = worker._enter(parent, input, ctx)
     name = level.path[-1]
     ptask = next((t for t in ptasks if t.path == (PULL, name)), None)
-    forked = answer(input, parent.path, pframe.step, ptask.key) if ptask is not None else None
+    forked = (
+        answer(input, parent.path, pframe.step, ptask.key, child=True)
+        if ptask is not None
+        else None
+    )
+    if forked is not None and forked.sub is not None:  # its child forks too: its own record
+        from agentc.semantics.claim_check import put_value
+
+        return {LIVE: True, FIELD: put_value(forked.sub)}
     if ptask is None or forked is None or (forked.writes is None and not forked.has_value):
         return {LIVE: True}
     writes = forked.writes
@@ -199,4 +227,4 @@ def answer_subgraph(worker: Any, level: Any, input: dict[str, Any], ctx: dict[st
         config = worker._config(parent, pframe, ptask, input, ctx, [])
         writes = pregel.task_writes(pframe, ptask, forked.value, config, worker.resolve)
     out = forked.mark(worker._after(parent, pframe, pblock, ptasks, ptask, writes, input))
-    return step_audit.stamp_node(parent.path, input, out, name)
+    return step_audit.stamp_node(parent.path, input, out, name, worker.wf)

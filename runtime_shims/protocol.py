@@ -483,15 +483,22 @@ class Compensation:
 
     run_id: str
     effects: EffectLog
+    audit: str | None = None
+    """The run's audit log head (``step_audit``), when it keeps one: the step appends a
+    ``compensated`` record per effect it undid and returns the new head (``audit``)."""
 
     def to_input(self, plan: str | None = None) -> dict[str, Any]:
         inner = {"run_id": self.run_id, "effects": self.effects.to_list()}
+        if self.audit:
+            inner["audit"] = self.audit
         return {"plan": plan, COMPENSATE_FIELD: inner}
 
     @classmethod
     def from_input(cls, input: dict[str, Any]) -> Compensation:
         inner = input[COMPENSATE_FIELD]
-        return cls(inner.get("run_id") or "", EffectLog.from_list(inner.get("effects")))
+        return cls(
+            inner.get("run_id") or "", EffectLog.from_list(inner.get("effects")), inner.get("audit")
+        )
 
 
 def is_compensation(input: Any) -> bool:

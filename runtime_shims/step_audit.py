@@ -22,17 +22,28 @@ not match its digest and a deleted one is missing — both fail loudly (``AC313`
 history reader (``targets/conductor/audit_log.py``) also checks the log against the tasks
 the execution still holds and that no superstep is missing.
 
-The log is kept only where a workflow asks for it (``ENABLE`` in its task inputs: the
-Conductor lowering sets it for a root graph with a loop); a Temporal run's history is
-complete without it (its runs are walked across continue-as-new).
+The log is kept where a workflow asks for it (``ENABLE`` in its task inputs: the
+Conductor lowering sets it for a root graph with a loop) and, on every engine, for a graph
+whose effect policy classifies a node (``chained``): the log is then also the run's
+**effect chain** (docs/effects.md, "In the audit chain"). A node step's record holds its
+``effect`` record (key, arguments, result, digest: the engine ledger's ``done`` row), a
+compensation step appends one ``compensated`` record per effect it undid (``compensated``),
+and a link that holds an effect record always lives in the payload store (never inline in
+the engine's output), so the server's ledger and the chain are kept apart: an edit on
+either side no longer matches the other (``targets/effect_audit.py`` checks them).
+
+A resumed node step's record also holds the answers it was resumed with (``resume``: what
+the ``HUMAN`` tasks before it returned), so the answers given inside loop iterations the
+server trimmed come back in the history where they were given (``audit_log.merged``).
 """
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
-from agentc.semantics import claim_check
+from agentc.semantics import blobs, claim_check
 from agentc.runtime_shims.protocol import is_step_output, pick
 
 ENABLE = "audit"
@@ -41,19 +52,36 @@ FIELD = "audit"
 """Step output: the log's head (a journal text), on every output that finishes a superstep."""
 NODE = "node"
 """Output of one task of a parallel step: its node's name (its barrier records it)."""
-RECORD_KEYS = ("step", "task", "writes", "chat", "forked")
-"""The parts of a node step's output the history reads (``step_history.node``)."""
+RECORD_KEYS = ("step", "task", "writes", "chat", "forked", "effect")
+"""The parts of a node step's output the history reads (``step_history.node``), and its
+effect record (the ledger's row)."""
+RESUME = "resume"
+"""A record's answers: what the ``HUMAN`` tasks before a resumed node step returned."""
+ANSWERS = "answers"
+"""Output of one task of a parallel step that was resumed: its answers (its barrier
+records them)."""
+COMPENSATED = "effect-compensated/"
+"""Key prefix of a compensation's record (``compensated``): ``effect-compensated/KEY``."""
 
 
-def enabled(path: tuple[Any, ...], input: dict[str, Any]) -> bool:
+def chained(wf: Any) -> bool:
+    """Whether the workflow's effect policy classifies a node (its effects are chained)."""
+    return any(getattr(e, "kind", "pure") != "pure" for e in getattr(wf, "effects", None) or ())
+
+
+def enabled(path: tuple[Any, ...], input: dict[str, Any], wf: Any = None) -> bool:
     """The root graph's steps of a workflow that keeps the log."""
-    return not path and bool(input.get(ENABLE))
+    return not path and (bool(input.get(ENABLE)) or chained(wf))
 
 
-def record(name: str, out: dict[str, Any], at: float | None = None) -> dict[str, Any]:
+def record(
+    name: str, out: dict[str, Any], at: float | None = None, resume: Any = None
+) -> dict[str, Any]:
     """A node step's record: what its history event is built from, and when."""
     rec: dict[str, Any] = {"node": name, "at": time.time() if at is None else at}
     rec["out"] = {k: out[k] for k in RECORD_KEYS if k in out}
+    if resume:
+        rec[RESUME] = resume
     return rec
 
 
@@ -84,40 +112,87 @@ def parallel_records(input: dict[str, Any]) -> list[dict[str, Any]]:
             outs.extend(x for x in v.values() if is_step_output(x))
     now = time.time()
     return [
-        record(str(o.get(NODE)), o, now) for o in outs if o.get("task") and o.get("step") == step
+        record(str(o.get(NODE)), o, now, o.get(ANSWERS))
+        for o in outs
+        if o.get("task") and o.get("step") == step
     ]
 
 
 def extend(base: str | None, records: list[dict[str, Any]]) -> str | None:
-    """The log ``base`` with ``records`` appended (its new head)."""
+    """The log ``base`` with ``records`` appended (its new head). A link that holds an
+    effect record is written to the payload store even when it is small: the head the
+    engine keeps then pins it by digest, and the server's ledger cannot be edited together
+    with it."""
     if not records:
         return base
     entries = {key(r): claim_check.put_value(r) for r in records}
-    return claim_check.save_journal(entries, base)
+    text = claim_check.save_journal(entries, base)
+    effects = any("effect" in (r.get("out") or {}) or "effect" in r for r in records)
+    if effects and text.startswith(claim_check.JOURNAL):
+        text = blobs.store().put(base64.b64decode(text[len(claim_check.JOURNAL) :]))
+    return text
+
+
+def compensated(
+    base: str | None, keys: list[str], names: list[str] | None = None, at: float | None = None
+) -> str | None:
+    """The log ``base`` with one record per effect a compensation step undid (in order;
+    ``names``: the effects' names; ``base`` None: a run paused before any step finished
+    starts its log here)."""
+    if not keys:
+        return base
+    now = time.time() if at is None else at
+    named = dict(zip(keys, names or []))
+    entries = {
+        COMPENSATED + k: claim_check.put_value(
+            {"effect": k, "name": named.get(k), "to": "compensated", "at": now}
+        )
+        for k in keys
+    }
+    text = claim_check.save_journal(entries, base)
+    if text.startswith(claim_check.JOURNAL):
+        text = blobs.store().put(base64.b64decode(text[len(claim_check.JOURNAL) :]))
+    return text
+
+
+def latest(outputs: Any) -> str | None:
+    """The log head among step outputs (the latest superstep's), None when none has one."""
+    best = pick(o for o in outputs if isinstance(o, dict) and o.get(FIELD))
+    return best.get(FIELD) if best else None
 
 
 def stamp_node(
-    path: tuple[Any, ...], input: dict[str, Any], out: dict[str, Any], name: str
+    path: tuple[Any, ...], input: dict[str, Any], out: dict[str, Any], name: str, wf: Any = None
 ) -> dict[str, Any]:
     """A node step's output, with the log: extended when the step finished its superstep,
     else (a task of a parallel step) its node's name for the barrier."""
-    if not enabled(path, input):
+    if not enabled(path, input, wf):
         return out
     if out.get("next") is None:
         out[NODE] = name
+        if _answers(input):  # for its barrier's record
+            out[ANSWERS] = _answers(input)
         return out
     records = parallel_records(input) if "fold" in input else []
-    new = extend(head(input), [*records, record(name, out)])
+    new = extend(head(input), [*records, record(name, out, resume=_answers(input))])
     if new is not None:
         out[FIELD] = new
     return out
 
 
+def _answers(input: dict[str, Any]) -> list[Any] | None:
+    """The answers a resumed node step was given (its ``resume`` input), as JSON."""
+    from agentc.semantics.codec import to_jsonable
+
+    given = input.get("resume")
+    return to_jsonable(list(given)) if isinstance(given, list) and given else None
+
+
 def stamp_barrier(
-    path: tuple[Any, ...], input: dict[str, Any], out: dict[str, Any]
+    path: tuple[Any, ...], input: dict[str, Any], out: dict[str, Any], wf: Any = None
 ) -> dict[str, Any]:
     """A barrier's output, with the log extended by its superstep's task records."""
-    if enabled(path, input) and out.get("next") is not None:
+    if enabled(path, input, wf) and out.get("next") is not None:
         new = extend(head(input), parallel_records(input))
         if new is not None:
             out[FIELD] = new

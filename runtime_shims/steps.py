@@ -36,6 +36,7 @@ from agentc.runtime_shims import (
     policy_gate,
     step_audit,
     stream_capture,
+    subgraph_start,
 )
 from agentc.semantics import pregel
 from agentc.semantics.effects import CONFIG_KEY as EFFECTS_KEY
@@ -117,9 +118,11 @@ class StepWorker:
                 "run_id": workflow_id,
                 "attempt": retry_count + 1,
                 "first_attempt_time": first_attempt_time,
+                subgraph_start.LEVEL: level.path,
             }
             output = self.handlers[kind["kind"]](level, kind, input, ctx)
-            return Outcome(Status.COMPLETED, output)
+            # a subgraph's first step shows its START, as the local history does (subgraph_start)
+            return Outcome(Status.COMPLETED, subgraph_start.attach(ctx, kind["kind"], output))
         except _Retry as r:
             return Outcome(Status.FAILED, r.output, r.reason)
         except _Terminal as t:
@@ -333,7 +336,7 @@ class StepWorker:
                 task.input,
                 result,
             )
-        return step_audit.stamp_node(level.path, input, out, name)  # the run's audit log
+        return step_audit.stamp_node(level.path, input, out, name, self.wf)  # the run's audit log
 
     def _barrier(
         self, level: Any, kind: dict[str, Any], input: dict[str, Any], ctx: dict[str, Any]
@@ -347,7 +350,7 @@ class StepWorker:
                 ).to_dict()
         writes = self._gather(frame, block, tasks, outputs)
         out = self._advance_and_package(level, frame, tasks, writes, input["self"], input)
-        return step_audit.stamp_barrier(level.path, input, out)
+        return step_audit.stamp_barrier(level.path, input, out, self.wf)
 
     def _gather(
         self, frame: Any, block: int, tasks: list[Any], outputs: list[StepOutput]
@@ -405,7 +408,7 @@ class StepWorker:
         streamed = stream_capture.record([], ptask.input, writes)  # the node's echoed messages
         if streamed is not None:
             out[stream_capture.CUSTOM_KEY] = stream_capture.encoded(streamed)
-        return step_audit.stamp_node(parent.path, desc, out, level.path[-1])
+        return step_audit.stamp_node(parent.path, desc, out, level.path[-1], self.wf)
 
     # ------------------------------------------------------------ frames
     def _enter(
@@ -477,6 +480,7 @@ class StepWorker:
             writes[t.key] = pregel.task_writes(
                 frame, t, t.input, config, self.resolve, is_start=True
             )
+        subgraph_start.record(ctx, level.path, tasks, writes)  # shown in its history
         return self._advance(level, frame, tasks, writes)
 
     def _advance(

@@ -52,8 +52,8 @@ def cancellable_activity(run: Any, name: str, inp: dict[str, Any]) -> asyncio.Fu
         workflow.execute_activity(
             name,
             {**inp, "fanout": True},
-            **run._options(name),
-            heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
+            # its own heartbeat timeout: it beats all along (an idle-timed node's may differ)
+            **{**run._options(name), "heartbeat_timeout": timedelta(seconds=HEARTBEAT_S)},
             cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
     )

@@ -30,6 +30,7 @@ from agentc.runtime_shims import (
     temporal_at_most_once,
     temporal_branch_fanout,
 )
+from agentc.runtime_shims import node_timeouts, temporal_progress
 from agentc.runtime_shims import temporal_external, temporal_fanout
 from agentc.runtime_shims.protocol import (
     CallTask,
@@ -327,8 +328,9 @@ class AgentWorkflow(_EngineRun, SagaRun):
         await temporal_branch_fanout.scoped_steps(self, fan, steps)
 
     async def child(self, ref: str, workflow_type: str, prev: list[str]) -> dict[str, Any]:
-        if self.root and self.inp.get(graph_fork.FIELD):  # a fork may answer it (graph_fork.py)
-            o = await self._activity(
+        payload = self._payload(ref, prev)
+        if payload.pop(graph_fork.FIELD, None):  # a fork may answer it (graph_fork.py), or
+            o = await self._activity(  # give its child a record of its own (a fork point inside)
                 graph_fork.probe_type(workflow_type),
                 self._payload(ref, prev, **{graph_fork.PROBE: 1}),
                 next(k for k in self.policies if k.endswith("-_end")),  # as this level's END
@@ -336,10 +338,12 @@ class AgentWorkflow(_EngineRun, SagaRun):
             if o.get(graph_fork.MARK):
                 self.out[ref] = o
                 return o
+            if o.get(graph_fork.FIELD):
+                payload[graph_fork.FIELD] = o[graph_fork.FIELD]
         self.children += 1
         o = await self._child(
             workflow_type,
-            self._payload(ref, prev),
+            payload,
             f"{workflow.info().workflow_id}.{ref}.{self.children}",
         )
         self.out[ref] = o
@@ -485,10 +489,12 @@ def _activity_fn(worker: Any, task_type: str) -> Any:
                     else None,
                 )
 
-            if payload.get("fanout"):  # a fan-out policy's task: cancellable (temporal_fanout)
-                o = payload_limits.bounded(temporal_fanout.run_cancellable(call), task_type)
-            else:
-                o = payload_limits.bounded(call(), task_type)
+            # an idle-timed node's progress heartbeats the activity (temporal_progress)
+            with node_timeouts.reporting(temporal_progress.heartbeat()):
+                if payload.get("fanout"):  # a fan-out policy's task (temporal_fanout)
+                    o = payload_limits.bounded(temporal_fanout.run_cancellable(call), task_type)
+                else:
+                    o = payload_limits.bounded(call(), task_type)
         except CancelledError:  # its fan-out cancelled it (temporal_fanout)
             raise
         except AgentcError as exc:  # an oversized input (AC312), an unreachable store (AC313)

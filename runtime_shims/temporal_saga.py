@@ -25,6 +25,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 from .protocol import EffectLog
+from .step_audit import FIELD, latest
 
 COMPENSATE = "agentc-compensate"
 """The activity type that runs one compensator (registered by ``activities_for``)."""
@@ -58,21 +59,27 @@ class SagaRun:
             raise
 
     async def _compensate(self) -> None:
+        # the run's effect chain (step_audit.py): each compensation appends its record
+        head = latest((getattr(self, "out", None) or {}).values())
         for effect in self.effects.to_undo(self.undone):
-            await workflow.execute_activity(
+            done = await workflow.execute_activity(
                 COMPENSATE,
-                {"effect": effect, "run_id": workflow.info().workflow_id},
+                {"effect": effect, "run_id": workflow.info().workflow_id, "audit": head},
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5),
             )
+            head = (done or {}).get(FIELD) or head
             self.undone.append(effect["key"])
 
 
 def compensate_activity() -> Any:
     @activity.defn(name=COMPENSATE)
-    def compensate(payload: dict) -> None:
+    def compensate(payload: dict) -> dict[str, Any] | None:
         from agentc.runtime_shims.compensators import compensate as run_compensator
+        from agentc.runtime_shims.step_audit import compensated
 
         run_compensator(payload["effect"], payload["run_id"])
+        effect = payload["effect"]
+        return {FIELD: compensated(payload.get("audit"), [effect["key"]], [effect["name"]])}
 
     return compensate

@@ -26,7 +26,30 @@ def short(workflow: str, activity: str) -> str:
 def node(workflow: str, activity: str, result: Any, at: float | None, ns: str = "") -> list[Event]:
     """A LangGraph task's step: its writes, as the local journal keeps them (``raw``: the
     exact encoding), so the run replays on the local executor. ``ns``: the checkpoint
-    namespace of a subgraph's task (its parent's task path), as the local journal keys it."""
+    namespace of a subgraph's task (its parent's task path), as the local journal keys it.
+    A subgraph's first step also gives its START (``runtime_shims/subgraph_start.py``)."""
+    return [*start_events(ns, result, at), *_task_events(workflow, activity, result, at, ns)]
+
+
+def start_events(ns: str, result: Any, at: float | None) -> list[Event]:
+    """The ``__start__`` node event of a subgraph's START, which its first step ran
+    (``subgraph_start.KEY``), keyed and encoded as the local journal's."""
+    from agentc.runtime_shims.subgraph_start import KEY
+    from agentc.semantics import pregel
+    from agentc.targets.local.history import _step
+
+    if not ns or not isinstance(result, dict) or not result.get(KEY):
+        return []
+    out = []
+    for task, name, writes in result[KEY]:
+        t, v = dumps(pregel.decode_writes(writes))
+        out.append(_step((ns, 0, task), name, t, v, at, {}))
+    return out
+
+
+def _task_events(
+    workflow: str, activity: str, result: Any, at: float | None, ns: str
+) -> list[Event]:
     from agentc.semantics import pregel
     from agentc.targets.local.history import _step
 

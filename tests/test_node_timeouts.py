@@ -148,20 +148,26 @@ def test_engine_timeouts_leave_the_worker_a_grace_and_are_bounded(tmp_path):
     assert "timedelta(seconds=61.0)" in text and "retry(0.05, 2.0, 128.0, 3)" in text
 
 
-def test_idle_timeout_is_refused():
-    from langgraph.types import TimeoutPolicy
-
+def test_a_timeout_on_a_subgraph_node_is_refused():
+    """LangGraph bounds a whole subgraph call (a retry runs it again from its start);
+    agentc runs a subgraph's nodes as steps of their own (docs/policies.md)."""
     import sys
 
+    from langgraph.graph import START, StateGraph
+    from langgraph.types import TimeoutPolicy
+
     mod = sys.modules["timed_nodes"]
-    mod.idle = T.build(timeout=TimeoutPolicy(idle_timeout=1.0)).compile()
+    outer = StateGraph(T.State)
+    outer.add_node("sub", T.plain, timeout=TimeoutPolicy(idle_timeout=1.0))
+    outer.add_edge(START, "sub")
+    mod.sub_timed = outer.compile()
     try:
         with pytest.raises(AgentcError) as exc:
-            agentc.load("timed_nodes:idle")
+            agentc.load("timed_nodes:sub_timed")
         d = exc.value.diagnostic
-        assert d.code.value == "AC200" and "idle_timeout" in d.render(), d.render()
+        assert d.code.value == "AC200" and "whole subgraph call" in d.render(), d.render()
     finally:
-        del mod.idle
+        del mod.sub_timed
 
 
 # ---------------------------------------------------------------- the policy's timeout

@@ -146,19 +146,21 @@ def test_temporal_graph_run_replays_without_running_a_node(name, temporal_addres
 
 # ------------------------------------------------------------------ subgraph steps (both engines)
 def node_steps(h):
-    """A history's node steps as the local history keys them. A subgraph's START step (its
-    input) is no node step: the engines fold it into its first task, as they show the root's
-    START as the ``input`` event."""
+    """A history's node steps as the local history keys them, event by event — a subgraph's
+    START (``__start__``, its input's writes) included: the engines' first step of a child
+    computes it and returns it (runtime_shims/subgraph_start.py). The root's START is the
+    ``input`` event on every target."""
     return [(e.kind, e.name, e.ns, e.step, e.key, e.data.get("task"), e.data.get("writes"), e.raw)
-            for e in h.events if e.kind == "node" and e.name != "__start__"]
+            for e in h.events if e.kind == "node"]
 
 
 def local_subgraph_history(tmp_path):
     db = str(tmp_path / "runs.db")
     agentc.run(H.ref("subgraph"), H.CASES["subgraph"]["input"], db=db, run_id="loc")
     local = history("loc", db=db)
-    inner = [(e.ns, e.name) for e in local.events if e.kind == "node" and e.ns and e.name != "__start__"]
-    assert inner == [("2:pull:research", "gather"), ("2:pull:research", "compose")]
+    inner = [(e.ns, e.name) for e in local.events if e.kind == "node" and e.ns]
+    assert inner == [("2:pull:research", "__start__"), ("2:pull:research", "gather"),
+                     ("2:pull:research", "compose"), ("3:pull:review", "__start__")]
     return local
 
 

@@ -81,6 +81,35 @@ def _temporal_history(run_id: str, address: str | None) -> History:
     return asyncio.run(go())
 
 
+def verify_engine(
+    run_id: str, *, engine: str, address: str | None = None, state_dir: str | Path | None = None
+) -> list[dict[str, Any]]:
+    """Check an engine run's effect ledger (the server's record) against the run's effect
+    chain in the payload store (``targets/effect_audit.py``): raises ``AC131`` naming a row
+    edited, removed or inserted on the server, or a chain record edited or deleted in the
+    store. Returns the checked ledger."""
+    import asyncio
+
+    if engine == "conductor":
+        from agentc.targets.conductor.effects import ledger
+        from agentc.targets.conductor.simulate import Simulation
+
+        folder = Path(state_dir or ".agentc/simulations")
+        return ledger(Simulation.load(folder / f"{run_id}.json"))
+    from agentc.errors import AgentcError, Code
+    from agentc.targets.temporal.effects import ledger as temporal_ledger
+
+    if engine != "temporal" or not address:
+        raise AgentcError(
+            Code.CONFIG,
+            f"verifying an engine run needs --engine temporal --address HOST:PORT or --engine "
+            f"conductor (got {engine!r}, address {address!r})",
+            construct="--engine",
+            hint="e.g. --engine temporal --address 127.0.0.1:7233",
+        )
+    return asyncio.run(temporal_ledger(run_id, address))
+
+
 def verify(run_id: str, *, db: str | Path | None = None) -> Break | None:
     """Check a local run's journal against its hash-chained audit entries."""
     from agentc.api import DEFAULT_DB, _journal, _require_db

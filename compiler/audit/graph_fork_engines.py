@@ -20,18 +20,23 @@ answer the original got (Temporal: the workflow starts with them as received ans
 ``temporal_runtime``; Conductor: the fork's driver completes those HUMAN tasks with the
 recorded outputs, ``targets/conductor/fork.py``).
 
-A subgraph node runs as a child workflow whose own steps the record does not hold, but its
-node event holds the writes its graph made to the parent's task: a subgraph node of the
-prefix is answered with them before any child starts (``runtime_shims/graph_fork.py``), and
-a fork at the subgraph node with ``--set`` gives the new value as its graph's return value
-(as ``update_state(..., as_node=<subgraph node>)`` does); after the fork point subgraphs run
-as child workflows as always.
+A subgraph node runs as a child workflow; its node event holds the writes its graph made to
+the parent's task: a subgraph node of the prefix is answered with them before any child
+starts (``runtime_shims/graph_fork.py``), and a fork at the subgraph node with ``--set``
+gives the new value as its graph's return value (as ``update_state(..., as_node=<subgraph
+node>)`` does); after the fork point subgraphs run as child workflows as always. A fork
+point INSIDE a subgraph (a step of its own, listed under its parent task's namespace) gives
+every level from the root down to it a record of the same shape (``_level_plan``): the
+level's tasks before the one holding the fork point answered, that task left to run, and
+its record carrying the next level's (``sub``, with the level's ``path``); the subgraph
+node that holds the fork point starts its child with that nested record, recursively.
 
-Refused (AC200), with why: a fork point inside a subgraph (a child workflow cannot start
-part-way), a prefix subgraph node whose record holds no writes (a run compiled before the
-child's END step returned them), and a record that lost a superstep before the
-fork point (a Conductor ``DO_WHILE`` keeps its last ``keepLastN`` iterations: an execution
-compiled before its steps kept the audit log, ``runtime_shims/step_audit.py``).
+Refused (AC200), with why: ``--set`` at a subgraph's START (its input is its parent's
+state: no value of its own replaces it), a prefix subgraph node whose record holds no
+writes (a run compiled before the child's END step returned them), and a record that lost
+a superstep before the fork point (a Conductor ``DO_WHILE`` keeps its last ``keepLastN``
+iterations: an execution compiled before its steps kept the audit log,
+``runtime_shims/step_audit.py``).
 """
 
 from __future__ import annotations
@@ -73,8 +78,9 @@ def _refuse(h: History, engine: str, why: str, hint: str) -> AgentcError:
 def plan_for(
     h: History, engine: str, at: int, value: Any = NOT_SET, wf: Any = None
 ) -> GraphForkPlan:
-    """The fork of graph run ``h`` at event ``at`` (a node, or a chat call inside one),
-    its output replaced by ``value``: AC132/AC133 as a local fork; AC200 (module docstring)."""
+    """The fork of graph run ``h`` at event ``at`` (a node, or a chat call inside one, at
+    any subgraph level), its output replaced by ``value``: AC132/AC133 as a local fork;
+    AC200 (module docstring)."""
     target = find_step(h, at)
     if target.kind not in ("node", "model"):
         raise AgentcError(
@@ -84,17 +90,65 @@ def plan_for(
             hint="a graph forks at a node or a chat-model call event",
         )
     fitted = fit(wf, target, value) if value is not NOT_SET else NOT_SET
-    where = _task_key(target)
-    nodes = [e for e in h.events if e.kind == "node"]
-    if target.ns:  # the record holds a subgraph's steps (a child workflow's own history)
+    if target.ns and target.name == START and fitted is not NOT_SET:
         raise _refuse(
             h,
             engine,
-            f"event {at} is a step inside subgraph level {target.ns!r}: its child workflow "
-            "would have to start part-way, and the fork starts a subgraph's child at its START",
-            "fork at the subgraph node itself (--set replaces its graph's output), or fork "
-            "the graph on the local executor",
+            f"event {at} is the START of subgraph level {target.ns!r}: its input is its "
+            "parent's state at the subgraph node, which no value of its own replaces",
+            "fork at the parent's node before the subgraph node with --set, or at this "
+            "event without --set (the subgraph then runs live from its START)",
         )
+    chain = [p for p in target.ns.split("|") if p] if target.ns else []
+    # the subgraph node tasks that contain the fork point, level by level from the root
+    holders: list[Event] = []
+    for depth, task in enumerate(chain):
+        ns = "|".join(chain[:depth])
+        holder = next(
+            (e for e in h.events if e.kind == "node" and e.ns == ns and e.data.get("task") == task),
+            None,
+        )
+        if holder is None:
+            raise _refuse(
+                h,
+                engine,
+                f"event {at} is a step inside subgraph level {target.ns!r}, but the record "
+                f"holds no event of its subgraph node's task {task!r} to fork it through",
+                "fork at an event of a level the record holds, or fork on the local executor",
+            )
+        holders.append(holder)
+    names = [str(e.name) for e in holders]  # the subgraph levels' path
+    plan = _level_plan(h, engine, target.ns, target, fitted, names, leaf=True)
+    for depth in reversed(range(len(holders))):  # each holder's level forks into the next
+        outer = _level_plan(h, engine, holders[depth].ns, holders[depth], NOT_SET, names[:depth])
+        outer["sub"] = plan
+        plan = outer
+    return GraphForkPlan(plan, target, set(plan["writes"]), fork_answers(h, engine, target))
+
+
+START = "__start__"
+"""A subgraph's START event's name (its input's writes, ``runtime_shims/subgraph_start.py``)."""
+
+
+def _level_plan(
+    h: History,
+    engine: str,
+    ns: str,
+    target: Event,
+    fitted: Any,
+    path: list[str],
+    leaf: bool = False,
+) -> dict[str, Any]:
+    """The fork's record for one graph level (namespace ``ns``, level ``path``: the subgraph
+    node names from the root): the tasks before ``target``'s and its siblings answered from
+    their recorded writes and chat calls; ``target`` itself answered from its record, or
+    with ``fitted`` (its ``--set``), or — an altered chat call — re-run. A holder of the
+    fork point (not ``leaf``: ``target`` a subgraph node, its plan gets ``sub``) is left out
+    of ``writes``: its child runs with the nested record. AC200 for a record it cannot
+    answer from (module docstring)."""
+    where = _task_key(target)
+    level = [e for e in h.events if e.ns == ns and e.kind in ("node", "model")]
+    nodes = [e for e in level if e.kind == "node"]
     for e in nodes:
         child = e.data.get("child_workflow") or e.data.get("sub_workflow")
         if child and e.raw is None and (e.seq < target.seq or e.step == target.step):
@@ -112,38 +166,41 @@ def plan_for(
         raise _refuse(
             h,
             engine,
-            f"the record no longer holds superstep(s) {missing} before the fork point",
+            f"the record no longer holds superstep(s) {missing} of level {ns or 'root'!r} "
+            "before the fork point",
             "a Conductor DO_WHILE keeps its last iterations only (keepLastN); recompile so "
             "its steps keep the audit log (docs/replay.md), fork later, or fork locally",
         )
-    chat_target = target.kind == "model"
+    chat_target = leaf and target.kind == "model"
     writes: dict[str, Any] = {}
     chat: dict[str, list[tuple[str, Any]]] = {}
-    for e in h.events:
-        if e.kind not in ("node", "model") or e.raw is None or e.ns:
+    for e in level:
+        if e.raw is None:
             continue
         k = _task_key(e)
         estep = e.step if e.step is not None else -1
         before = estep < tstep or (estep == tstep and k != where)
-        if e.kind == "model" and (before or k == where):
+        if e.kind == "model" and (before or (leaf and k == where)):
             chat.setdefault(k, []).append((e.data["request_digest"], _decode(e)["message"]))
         elif e.kind == "node" and (
-            before or (k == where and fitted is NOT_SET and not chat_target)
+            before or (leaf and k == where and fitted is NOT_SET and not chat_target)
         ):
             writes[k] = [list(w) for w in _decode(e)]
-    plan: dict[str, Any] = {"writes": writes, "chat": chat, "target": where, "step": target.step}
-    plan["given"] = _given(h, engine, set(writes))  # shown where the original got them
+    plan: dict[str, Any] = {"writes": writes, "chat": chat, "target": where, "step": tstep}
+    if path:  # a subgraph's level: its steps answer from this record only (graph_fork.answer)
+        plan["path"] = path
+    plan["given"] = _given(h, engine, set(writes), ns)  # shown where the original got them
     if chat_target:
         plan["rerun"] = (
             target.data["call"],
             fitted if fitted is not NOT_SET else _decode(target)["message"],
         )
-    elif fitted is not NOT_SET:
+    elif leaf and fitted is not NOT_SET:
         plan["value"] = fitted
-    return GraphForkPlan(plan, target, set(writes), fork_answers(h, engine, target))
+    return plan
 
 
-def _given(h: History, engine: str, answered: set[str]) -> dict[str, list[Any]]:
+def _given(h: History, engine: str, answered: set[str], ns: str = "") -> dict[str, list[Any]]:
     """The record's interrupt answers by the task they resumed, as ``[key, value]`` of its
     ``resume`` events (Temporal: the signal, its value {interrupt id: answer}; Conductor:
     the HUMAN task's ref and output): an answer precedes the writes of the node it re-ran.
@@ -160,7 +217,7 @@ def _given(h: History, engine: str, answered: set[str]) -> dict[str, list[Any]]:
         elif e.kind == "resume" and engine != "temporal" and not e.key.startswith(BREAKPOINT_REFS):
             pending.append([e.key, value])
         elif e.kind == "node":
-            if pending and _task_key(e) in answered:
+            if pending and e.ns == ns and _task_key(e) in answered:
                 out[_task_key(e)] = pending
             pending = []
     return out
@@ -199,20 +256,33 @@ def fork_answers(h: History, engine: str, target: Event) -> dict[str, list[Any]]
 def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:
     """(live chat-model calls, nodes run live) of the fork, from its own record: a node step
     the fork answered says so (``data.forked``); the chat calls of an answered step are the
-    record's, and those of the altered chat call's node through the altered one too."""
-    rerun = fp.plan.get("rerun")
-    answered = {_task_key(e) for e in forked.events if e.kind == "node" and e.data.get("forked")}
+    record's, and those of the altered chat call's node through the altered one too (at
+    whatever level the fork point is: ``leaf``). Nodes: the root's steps (a live subgraph
+    node's own steps are its child's, listed under it since issue 13)."""
+    rerun = leaf(fp.plan).get("rerun")
+    t = fp.target
+    where = f"{t.ns}/{t.step}/{t.data.get('task')}"
+    answered = {_ns_key(e) for e in forked.events if e.kind == "node" and e.data.get("forked")}
     live_calls = live_nodes = 0
     for e in forked.events:
-        if e.kind == "node" and not e.ns:  # root steps: a live subgraph node's own steps are
-            live_nodes += not e.data.get("forked")  # its child's (listed since issue 13)
-        elif e.kind == "model" and _task_key(e) not in answered:
+        if e.kind == "node" and not e.ns:
+            live_nodes += not e.data.get("forked")
+        elif e.kind == "model" and _ns_key(e) not in answered:
             live_calls += not (
-                rerun is not None
-                and _task_key(e) == fp.plan["target"]
-                and e.data.get("call", 0) <= rerun[0]
+                rerun is not None and _ns_key(e) == where and e.data.get("call", 0) <= rerun[0]
             )
     return live_calls, live_nodes
+
+
+def _ns_key(e: Event) -> str:
+    return f"{e.ns}/{e.step}/{e.data.get('task')}"
+
+
+def leaf(plan: dict[str, Any]) -> dict[str, Any]:
+    """The record of the level the fork point is in (``sub`` down from the root's)."""
+    while "sub" in plan:
+        plan = plan["sub"]
+    return plan
 
 
 def fork_text(fp: GraphForkPlan) -> str:

@@ -20,6 +20,13 @@
   (kept in the builder's private ``_node_defaults``).
 * :func:`tool_node_handles_all_errors`: ``ToolNode``'s ``handle_tool_errors`` (kept as the
   private ``_handle_tool_errors``), for the parallel-batch check (``effect_checks.py``).
+* :func:`arun_timed_attempt`: one attempt of a node under its ``TimeoutPolicy``, run by
+  LangGraph's own ``_arun_with_timeout`` (``pregel/_retry.py``, what ``arun_with_retry``
+  calls): its progress scope (``_TimedAttemptScope``: the guarded config, the callback handler
+  of ``refresh_on="auto"``, ``runtime.heartbeat``), its watchdogs and its ``NodeTimeoutError``;
+  progress reaches agentc through LangGraph's timed-attempt observer
+  (``CONFIG_KEY_TIMED_ATTEMPT_OBSERVER``, ``_start_timed_attempt``), docs/policies.md
+  "Node timeouts".
 * :data:`DEFAULT_RECURSION_LIMIT`: the IR's default ``recursion_limit`` must equal it
   (``tests/test_sdk_compat.py`` checks).
 """
@@ -67,6 +74,7 @@ __all__ = [
     "RESUME",
     "RunnableCallable",
     "TASKS",
+    "arun_timed_attempt",
     "command_updates",
     "model_updates",
     "node_default_retry",
@@ -110,3 +118,51 @@ def tool_node_handles_all_errors(tool_node: Any) -> bool:
     """Whether a ``ToolNode`` turns every tool exception into a ``ToolMessage``
     (``handle_tool_errors=True``), so a failing call never fails the node."""
     return getattr(tool_node, "_handle_tool_errors", None) is True
+
+
+async def arun_timed_attempt(
+    runnable: Any,
+    value: Any,
+    config: dict[str, Any],
+    name: str,
+    run_s: float | None,
+    idle: tuple[float, str] | None,
+    on_progress: Any = None,
+) -> Any:
+    """``runnable.ainvoke(value, config)`` as one attempt of node ``name`` under
+    ``TimeoutPolicy(run_timeout=run_s, idle_timeout=idle[0], refresh_on=idle[1])``, by
+    LangGraph's own code; ``on_progress()`` is called when the attempt makes progress (at
+    most about four times per idle window: LangGraph's rate limit)."""
+    from types import SimpleNamespace
+
+    from langgraph._internal._config import patch_configurable
+    from langgraph._internal._constants import CONFIG_KEY_TIMED_ATTEMPT_OBSERVER
+    from langgraph.pregel._retry import (
+        _arun_with_timeout,
+        _ResolvedTimeout,
+        _start_timed_attempt,
+    )
+
+    # the fields of a PregelExecutableTask _arun_with_timeout reads: agentc computes the
+    # node's writes from its return value, so ``proc`` is the node itself
+    task = SimpleNamespace(
+        proc=runnable,
+        input=value,
+        name=name,
+        id=config["configurable"].get(CONFIG_KEY_TASK_ID, ""),
+        writes=[],
+    )
+    refresh: Any = idle[1] if idle else None  # "auto" | "heartbeat" (the IR's Literal)
+    timeout = _ResolvedTimeout(run_s, idle[0] if idle else None, refresh)
+    attempt = None
+    if on_progress is not None and idle is not None:
+
+        def observer(event: Any) -> None:
+            if event.event == "progress":
+                on_progress()
+
+        config = dict(
+            patch_configurable(config, {CONFIG_KEY_TIMED_ATTEMPT_OBSERVER: observer})  # type: ignore[arg-type]
+        )
+        attempt = _start_timed_attempt(task, config, timeout)  # type: ignore[arg-type]
+    return await _arun_with_timeout(task, config, timeout, attempt, stream=False)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from .model import (  # noqa: F401
     EphemeralChannel,
     FunctionNode,
     Graph,
+    IdleTimeout,
     InterruptPoint,
     LastValueChannel,
     ManagedChannel,

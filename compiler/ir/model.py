@@ -152,6 +152,16 @@ class RetryPolicy(_Frozen):
     retry_on_names: tuple[str, ...] = ()
 
 
+class IdleTimeout(_Frozen):
+    """LangGraph's ``TimeoutPolicy(idle_timeout=S, refresh_on=...)``: an attempt of the node
+    fails once it has gone ``seconds`` without progress (docs/policies.md "Node timeouts")."""
+
+    seconds: float
+    refresh_on: Literal["auto", "heartbeat"] = "auto"
+    """``auto``: callback events under the node and ``runtime.heartbeat()`` are progress;
+    ``heartbeat``: only ``runtime.heartbeat()``."""
+
+
 class InterruptPoint(_Frozen):
     """An ``interrupt()`` call found in a node body (a hint: calls are discovered at run time)."""
 
@@ -175,6 +185,8 @@ class _NodeBase(_Frozen):
     """The node may name several destinations in one ``Command(goto=[...])``."""
     interrupts: tuple[InterruptPoint, ...] = ()
     timeout: float | None = None
+    """Seconds each attempt may run (``TimeoutPolicy.run_timeout``)."""
+    idle_timeout: IdleTimeout | None = None
     metadata: dict[str, Any] = {}
 
 

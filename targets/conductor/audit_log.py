@@ -14,8 +14,12 @@ edited or deleted one fails ``AC313``), and:
 * places the steps only the log holds where the log has them (the order the steps ran),
   before the first surviving step that followed them, with the time the worker recorded.
 
-What the log does not hold: the ``HUMAN`` answers and failed attempts (``resume``/``retry``
-events) of the trimmed iterations — the node steps those answers led to are there.
+A resumed node step's record holds the answers it was resumed with: for a step only the
+log holds, they come back as ``resume`` events just before it (keyed by the ``HUMAN``
+task that took them, ``human_<node>_<n>``, marked ``restored``), where the surviving
+``HUMAN`` tasks of later iterations give theirs. What the log does not hold: the answers
+to breakpoints (``interrupt_before/after``, which resume no node step with a value) and
+failed attempts (``retry`` events) of trimmed iterations.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import step_audit
 from agentc.runtime_shims.audit_events import Event
 from agentc.runtime_shims.protocol import pick
+from agentc.semantics.codec import to_jsonable
 from agentc.targets.step_history import node
 
 
@@ -55,8 +60,9 @@ def _tampered(run_id: str, why: str, hint: str) -> AgentcError:
     )
 
 
-def _logged(run_id: str, text: str) -> dict[str, list[Event]]:
-    """Task key → the events of its record (chat calls, then the node's writes), in order."""
+def _logged(run_id: str, text: str) -> tuple[dict[str, list[Event]], dict[str, list[Event]]]:
+    """Task key → the events of its record (chat calls, then the node's writes), in order;
+    and task key → the answers its step was resumed with (``resume`` events)."""
     try:
         log = step_audit.read(text)
     except AgentcError as e:
@@ -67,7 +73,10 @@ def _logged(run_id: str, text: str) -> dict[str, list[Event]]:
             "a record edited or deleted there no longer matches the run",
         ) from None
     groups: dict[str, list[Event]] = {}
+    answers: dict[str, list[Event]] = {}
     for k, rec in log:
+        if k.startswith(step_audit.COMPENSATED):  # the effect chain's (targets/effect_audit.py)
+            continue
         found = node("", str(rec.get("node")), rec.get("out") or {}, rec.get("at"))
         if not found or _task_key(found[-1]) != k:
             raise _tampered(
@@ -76,7 +85,24 @@ def _logged(run_id: str, text: str) -> dict[str, list[Event]]:
                 "the store was modified by something other than agentc",
             )
         groups[k] = found
-    return groups
+        answers[k] = _answers(rec)
+    return groups, answers
+
+
+def _answers(rec: dict[str, Any]) -> list[Event]:
+    """The ``resume`` events of the answers a resumed node step was given (its record's
+    ``resume``: what the ``HUMAN`` tasks before it returned), just before its step."""
+    name = rec.get("node")
+    return [
+        Event(
+            0,
+            "resume",
+            key=f"human_{name}_{i}",
+            at=rec.get("at"),
+            data={"value": to_jsonable(value), "restored": "audit log"},
+        )
+        for i, value in enumerate(rec.get(step_audit.RESUME) or [], 1)
+    ]
 
 
 def _same(a: list[Event], b: list[Event]) -> bool:
@@ -92,7 +118,7 @@ def merged(run_id: str, events: list[Event], tasks: list[dict[str, Any]]) -> lis
     text = head_of(tasks)
     if not text:
         return events
-    logged = _logged(run_id, text)
+    logged, answers = _logged(run_id, text)
     order = list(logged)
     pos = {k: i for i, k in enumerate(order)}
     surviving: dict[str, list[Event]] = {}
@@ -123,25 +149,32 @@ def merged(run_id: str, events: list[Event], tasks: list[dict[str, Any]]) -> lis
             "a record was removed from the log",
         )
     out: list[Event] = []
+    pending: list[Event] = []
     done: set[str] = set()
     cursor = 0
     for e in events:
         k = _task_key(e)
-        if k is None:
-            out.append(e)
+        if k is None:  # an answer or a retry: after the older steps only the log holds
+            pending.append(e)
             continue
         if k in done:
             continue
         upto = pos.get(k)
         if upto is None:  # a task of a superstep the log does not reach yet (its barrier waits)
-            out += surviving[k]
+            out += [*pending, *surviving[k]]
+            pending = []
             done.add(k)
             continue
         while cursor <= upto:
             ck = order[cursor]
             cursor += 1
-            if ck not in done:
-                out += surviving.get(ck) or logged[ck]
-                done.add(ck)
-    out += [e for ck in order[cursor:] if ck not in done for e in logged[ck]]
-    return out
+            if ck in done:
+                continue
+            if ck in surviving:
+                out += [*pending, *surviving[ck]]
+                pending = []
+            else:
+                out += [*answers[ck], *logged[ck]]
+            done.add(ck)
+    out += [e for ck in order[cursor:] if ck not in done for e in [*answers[ck], *logged[ck]]]
+    return out + pending

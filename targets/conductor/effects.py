@@ -58,9 +58,12 @@ def effect_records(
 def compensation(task_input: dict[str, Any]) -> Compensation:
     """The failure workflow task's input (``saga.add_failure_def``: ``workflowId`` and
     ``failed``, the failed execution) as the engine-neutral compensation step."""
+    from agentc.runtime_shims.step_audit import latest
+
     tasks = (task_input.get("failed") or {}).get("tasks") or []
     log = EffectLog([rec for rec, _ in effect_records(tasks)])
-    return Compensation(task_input.get("workflowId") or "", log)
+    head = latest(t.get("outputData") for t in tasks if t.get("status") == "COMPLETED")
+    return Compensation(task_input.get("workflowId") or "", log, head)
 
 
 def _at(ms: Any) -> float | None:
@@ -75,16 +78,58 @@ def _compensation(sim: Any) -> str | None:
     return sim.compensation_id
 
 
+def chain_head(root: dict[str, Any], comp: dict[str, Any] | None) -> str | None:
+    """The head of the run's audit log: the compensation's (it extends the run's), else
+    the latest superstep's (``step_audit``; ``targets/effect_audit.py``)."""
+    from .audit_log import head_of
+
+    done = [t for t in (comp or {}).get("tasks") or [] if t.get("status") == "COMPLETED"]
+    for t in reversed(done):
+        if (t.get("outputData") or {}).get("audit"):
+            return str(t["outputData"]["audit"])
+    return head_of(root.get("tasks") or [])
+
+
+def surviving_steps(root: dict[str, Any]) -> set[int]:
+    """The supersteps whose node tasks the execution still holds (older loop iterations'
+    are trimmed: ``keepLastN``)."""
+    found: set[int] = set()
+    for t in root.get("tasks") or []:
+        out = t.get("outputData") or {}
+        if t.get("status") == "COMPLETED" and "writes" in out and isinstance(out.get("step"), int):
+            found.add(out["step"] if out.get("task") else out["step"] - 1)
+    return found
+
+
 def ledger(sim: Any) -> list[dict[str, Any]]:
-    """The run's effects, as ``agentc effects`` shows them (the local ledger's fields)."""
-    from .at_most_once import ledger_rows
+    """The run's effects, as ``agentc effects`` shows them (the local ledger's fields),
+    checked against the run's audit log (``targets/effect_audit.py``: AC131 naming a row
+    edited, removed or inserted on the server; the rows of trimmed loop iterations are
+    given back from the log), with the effects their workers compensated late
+    (``late_effects.py``: not in the run's log, added after the check)."""
+    rows = _rows(sim)
+    from agentc.targets.effect_audit import checked
+
     from .late_effects import ledger_rows as late_rows
+
+    root = sim.sim.execution(sim.workflow_id)
+    fid = _compensation(sim)
+    comp = sim.sim.execution(fid) if fid is not None else None
+    found = {
+        r["key"]: r
+        for r in checked(sim.run_id, rows, chain_head(root, comp), surviving_steps(root))
+    }
+    late_rows(sim.workflow_id, found)
+    return list(found.values())
+
+
+def _rows(sim: Any) -> list[dict[str, Any]]:
+    from .at_most_once import ledger_rows
 
     rows = record_rows(sim.sim.execution(sim.workflow_id))
     ledger_rows(sim, rows)  # calls cut off, waiting for a human (at_most_once.py)
     fid = _compensation(sim)
     compensated_rows(rows, sim.sim.execution(fid) if fid is not None else None)
-    late_rows(sim.workflow_id, rows)  # compensated by their workers (late_effects.py)
     return list(rows.values())
 
 

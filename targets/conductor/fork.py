@@ -91,7 +91,12 @@ def answer_sub_workflow(worker: Any, task: dict[str, Any]) -> tuple[str, dict, s
     the fork's record answers completes with the output its child's END step would give
     (the recorded writes, or the ``--set`` value), its child never started; None (start the
     child) when the run is not a fork or the record does not answer it. A prefix task the
-    record lacks fails the task for good (AC122), as a node step of the prefix does."""
+    record lacks fails the task for good (AC122), as a node step of the prefix does.
+
+    A subgraph node that holds the fork point (a step inside its graph) starts its child
+    with the child's own record (``graph_fork.answer_subgraph`` gives it): its
+    ``workflowInput``, which the simulator starts the child with, gets it as ``fork`` — the
+    task's input then shows what its child got."""
     from agentc.runtime_shims import graph_fork
     from agentc.runtime_shims.protocol import Status
 
@@ -107,5 +112,9 @@ def answer_sub_workflow(worker: Any, task: dict[str, Any]) -> tuple[str, dict, s
         probe, {**wf_input, graph_fork.PROBE: 1}, workflow_id=task.get("workflowInstanceId", "")
     )
     if o.status is Status.COMPLETED:
-        return ("COMPLETED", o.output, None) if o.output.get(graph_fork.MARK) else None
+        if o.output.get(graph_fork.MARK):
+            return "COMPLETED", o.output, None
+        if o.output.get(graph_fork.FIELD):  # the fork point is inside: the child's own record
+            wf_input[graph_fork.FIELD] = o.output[graph_fork.FIELD]
+        return None
     return "FAILED_WITH_TERMINAL_ERROR", o.output, o.reason

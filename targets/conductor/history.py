@@ -20,6 +20,7 @@ from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.semantics.codec import dumps, to_jsonable
+from agentc.runtime_shims.subgraph_start import first_only
 from agentc.targets.step_history import agent_entries, child_ns, node, run_context
 
 FAILED = ("FAILED", "FAILED_WITH_TERMINAL_ERROR", "TIMED_OUT")
@@ -49,6 +50,7 @@ def read(path: str | Path) -> History:
         from .audit_log import merged
 
         steps = merged(data.get("run_id") or p.stem, steps, root.get("tasks") or [])
+        steps = _with_effects(data.get("run_id") or p.stem, data, steps)
     events += _in_journal_order(steps, workflows, args) if kind == "agents" else steps
     status = {"COMPLETED": "done", "RUNNING": "waiting"}.get(root["status"], root["status"].lower())
     output = root.get("output") or {}
@@ -81,6 +83,21 @@ def read(path: str | Path) -> History:
     )
     h.events = chain(events)
     return h
+
+
+def _with_effects(run_id: str, data: dict[str, Any], steps: list[Event]) -> list[Event]:
+    """The run's effect chain as ``effect`` events (``targets/effect_audit.py``), after the
+    node steps that made them; the failure workflow's compensations at the end."""
+    from agentc.targets.effect_audit import events, placed
+
+    from .effects import chain_head
+
+    workflows = data["simulator"]["workflows"]
+    root = workflows[data["workflow_id"]]
+    fid = (root.get("output") or {}).get("conductor.failure_workflow")
+    fid = fid if fid in workflows else data.get("compensation_id")
+    found = events(run_id, chain_head(root, workflows.get(fid) if fid else None))
+    return placed(steps, found) if found else steps
 
 
 def _ms(value: Any) -> float | None:
@@ -124,7 +141,8 @@ def _tasks(
             else:  # a subgraph node: the writes its graph made to the parent's task (steps._end)
                 found = node(name, sub.get("workflowName") or "", t.get("outputData") or {}, at, ns)
                 inner = child_ns(found, ns)  # its graph's own steps first, as the local journal's
-                out += _tasks(workflows, sub, kind, seen, args, inner) if inner is not None else []
+                if inner is not None:  # its START once (runtime_shims/subgraph_start.py)
+                    out += first_only(_tasks(workflows, sub, kind, seen, args, inner))
                 out += found or [
                     Event(
                         0,

@@ -245,10 +245,11 @@ class _LevelLowerer:
         d: dict[str, Any] = {"plan": self.res.plan_id}
         if self.wf.graph.context_schema is not None:
             d["context"] = "${workflow.input.context}"
-        if not self.path:  # a fork's record, when the run is a fork (runtime_shims/graph_fork.py)
-            d["fork"] = "${workflow.input.fork}"
-            if _loops(self.level.structured.items):  # DO_WHILE trims: keep the audit log
-                d[step_audit.ENABLE] = 1  # (runtime_shims/step_audit.py)
+        # a fork's record, when the run is a fork (runtime_shims/graph_fork.py): a subgraph's
+        # child gets one of its own when it holds the fork point (targets/conductor/fork.py)
+        d["fork"] = "${workflow.input.fork}"
+        if not self.path and _loops(self.level.structured.items):  # DO_WHILE trims: keep the
+            d[step_audit.ENABLE] = 1  # audit log (runtime_shims/step_audit.py)
         return d
 
     def _prev_for(self, block: int) -> dict[str, str]:
@@ -295,7 +296,7 @@ class _LevelLowerer:
             self._task_def(t, None)
         if self.path:
             output = {k: out(end_ref, k) for k in PROTOCOL_KEYS}
-            inputs = ["parent", "context"]
+            inputs = ["parent", "context", "fork"]
         else:
             output = {"state": out(end_ref, "state")}
             inputs = ["input", "context", "fork"]

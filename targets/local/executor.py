@@ -403,19 +403,7 @@ class LocalExecutor:
                 raise
             except BaseException as exc:  # user code failed
                 if isinstance(exc, GraphInterrupt):
-                    return _Result(
-                        interrupts=[
-                            {
-                                "kind": "interrupt",
-                                "id": i.id,
-                                "value": i.value,
-                                "node": task.name,
-                                "ns": ns,
-                                "task": task.key,
-                            }
-                            for i in exc.args[0]
-                        ]
-                    )
+                    return _Result(interrupts=_pending(exc, task, ns))
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
                 if isinstance(
@@ -526,20 +514,7 @@ class LocalExecutor:
                 )
             except GraphInterrupt as gi:
                 self.effects.paused(key)
-                return _Result(
-                    interrupts=[
-                        {
-                            "kind": "interrupt",
-                            "id": i.id,
-                            "value": i.value,
-                            "node": task.name,
-                            "ns": ns,
-                            "task": task.key,
-                        }
-                        for i in gi.args[0]
-                    ],
-                    carry=nested.carry(),
-                )
+                return _Result(interrupts=_pending(gi, task, ns), carry=nested.carry())
             except lg.ParentCommand as pc:  # the node finished, routing in its parent graph
                 self.effects.after(key, pc.command)
                 raise
@@ -557,3 +532,18 @@ class LocalExecutor:
             if streamed is not None:
                 stream_writes.save(self.journal, self.run_id, ns, frame.step, task.key, streamed)
         return _Result(writes=writes + extra)
+
+
+def _pending(exc: GraphInterrupt, task: Any, ns: str) -> list[dict[str, Any]]:
+    """The run's pending-interrupt records for the ``interrupt()`` calls a task raised."""
+    return [
+        {
+            "kind": "interrupt",
+            "id": i.id,
+            "value": i.value,
+            "node": task.name,
+            "ns": ns,
+            "task": task.key,
+        }
+        for i in exc.args[0]
+    ]

@@ -20,7 +20,7 @@ from agentc.runtime_shims.agent_tool_usage import tool_value
 from agentc.runtime_shims.audit_events import Event, History, chain
 from agentc.semantics.codec import loads, to_jsonable
 
-from . import audit_log, effects_ledger, lease
+from . import audit_log, effects_ledger, external_deadlines, lease
 from .journal import Journal, run_row
 
 START = "__start__"
@@ -46,7 +46,8 @@ def read_db(db: sqlite3.Connection, run_id: str, *, where: str = "the journal") 
         )
     wf = IR.load(run["ir"])
     found = lease.holder(db, run_id)
-    status = lease.effective_status(run["status"], found)  # a dead driver's run is "crashed"
+    # a dead driver's run is "crashed"; one past an external deadline not fired, "timed_out"
+    status = external_deadlines.shown_status(db, run_id, run["status"], run["interrupts"], found)
     hist = History(
         run_id=run_id,
         engine="local",

@@ -193,16 +193,22 @@ class Journal:
 
     def runs(self) -> list[dict[str, Any]]:
         """Every run, with the status a user needs: a ``running`` run whose driver died is
-        ``crashed`` (or ``interrupted`` when it let go), see ``lease.effective_status``."""
+        ``crashed`` (or ``interrupted`` when it let go), see ``lease.effective_status``; a
+        waiting one past an external step's deadline is ``timed_out``
+        (``external_deadlines.shown_status``)."""
+        from .external_deadlines import shown_status
+
         rows = self.db.execute(
-            "SELECT run_id, workflow, entry, status, created, updated FROM runs ORDER BY created, "
-            "run_id"
+            "SELECT run_id, workflow, entry, status, created, updated, interrupts FROM runs "
+            "ORDER BY created, run_id"
         ).fetchall()
         out = []
         for r in rows:
             row = dict(zip(("run_id", "workflow", "entry", "status", "created", "updated"), r))
             found = lease.holder(self.db, row["run_id"])
-            row["status"] = lease.effective_status(row["status"], found)
+            # a waiting run past an external step's deadline nobody fired yet: "timed_out"
+            waits = json.loads(r[6] or "[]")
+            row["status"] = shown_status(self.db, row["run_id"], row["status"], waits, found)
             row["holder"] = found.to_json() if found is not None and found.alive() else None
             out.append(row)
         return out

@@ -34,13 +34,14 @@ from agentc.runtime_shims.audit_events import History
 from agentc.semantics.codec import to_jsonable
 
 from . import lease, lineage, list_items, timeline
+from .external_deadlines import TIMED_OUT, shown_status
 from .history import read_db
 from .journal import run_row
 from .timeline import INTERNAL_PREFIXES, Event, waiting_label
 
 __all__ = ["STATUSES", "Event", "RunSummary", "RunView", "waiting_label"]
 
-STATUSES = ("running", "waiting", "done", "failed", "crashed", "interrupted")
+STATUSES = ("running", "waiting", "done", "failed", "crashed", "interrupted", TIMED_OUT)
 
 
 @dataclass
@@ -85,10 +86,11 @@ class RunView:
                 "SELECT run_id, workflow, entry, status, created, updated, interrupts FROM runs"
                 " ORDER BY created DESC, run_id"
             ):
-                st = lease.effective_status(st, lease.holder(db, rid))
+                waits = json.loads(interrupts or "[]")
+                st = shown_status(db, rid, st, waits, lease.holder(db, rid))
                 if status and st != status:
                     continue
-                pending = json.loads(interrupts or "[]") if st == "waiting" else []
+                pending = waits if st in ("waiting", TIMED_OUT) else []
                 out.append(
                     RunSummary(
                         rid,
@@ -114,8 +116,9 @@ class RunView:
             out = run_row(db, run_id)
             if out is None:
                 return None
-            out["status"] = lease.effective_status(out["status"], lease.holder(db, run_id))
-            if out["status"] != "waiting":
+            found = lease.holder(db, run_id)
+            out["status"] = shown_status(db, run_id, out["status"], out["interrupts"], found)
+            if out["status"] not in ("waiting", TIMED_OUT):
                 out["interrupts"] = []
             out["ir"] = IR.load(out["ir"]).model_dump(
                 mode="json"

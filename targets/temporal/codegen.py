@@ -24,6 +24,9 @@ from agentc.runtime_shims import node_timeouts
 from agentc.targets.fanout_blocks import branch_fan
 
 TIMEOUT_S = 3600
+UNBOUNDED_S = 3650 * 86400
+"""``start_to_close_timeout`` of a node bounded only by its idle limit (its heartbeat
+timeout catches a worker that cannot report)."""
 INDENT = "    "
 
 
@@ -73,13 +76,19 @@ def policy(
     backoff: float = 2.0,
     maximum: float = 60.0,
     attempts: int = 0,
+    heartbeat: float | None = None,
 ) -> str:
     """Activity options as Python source: an explicit timeout and a retry policy
-    (``attempts``: Temporal's ``maximum_attempts``, 0 for the worker to decide)."""
+    (``attempts``: Temporal's ``maximum_attempts``, 0 for the worker to decide;
+    ``heartbeat``: a heartbeat timeout, for a node with an idle limit)."""
     cap = f", {int(attempts)!r}" if attempts else ""
+    retry = f"retry({float(initial)!r}, {float(backoff)!r}, {float(maximum)!r}{cap})"
+    beat = f'"heartbeat_timeout": timedelta(seconds={float(heartbeat)!r}), ' if heartbeat else ""
     return (
-        '{"start_to_close_timeout": ' + f"timedelta(seconds={float(timeout)!r}), "
-        f'"retry_policy": retry({float(initial)!r}, {float(backoff)!r}, {float(maximum)!r}{cap})}}'
+        '{"start_to_close_timeout": '
+        + f"timedelta(seconds={float(timeout)!r}), "
+        + beat
+        + f'"retry_policy": {retry}}}'
     )
 
 
@@ -263,15 +272,23 @@ class ModuleWriter:
         if node is not None and node.retry:
             p = max(node.retry, key=lambda r: r.max_attempts)
             initial, backoff, maximum = p.initial_interval, p.backoff_factor, p.max_interval
+        root = not self.level.path
         engine = (
-            node_timeouts.engine_timeout(self.wf, node.name, node, not self.level.path)
+            node_timeouts.engine_timeout(self.wf, node.name, node, root)
             if node is not None
             else None
         )
-        if engine:  # the worker bounds each attempt; this only catches one that cannot report,
-            # a bounded number of times (LangGraph's attempts, plus one for a lost worker)
+        beat = (
+            node_timeouts.heartbeat_timeout(self.wf, node.name, node, root)
+            if node is not None
+            else None
+        )
+        if engine or beat:  # the worker bounds each attempt; the engine only catches one that
+            # cannot report (run: past the limit; idle: no progress heartbeat), a bounded number
+            # of times (LangGraph's attempts, plus one for a lost worker). A node with only an
+            # idle limit may run as long as it makes progress (docs/policies.md "Node timeouts")
             attempts = max((r.max_attempts for r in node.retry), default=1) + 1
-            return policy(engine, initial, backoff, maximum, attempts)
+            return policy(engine or UNBOUNDED_S, initial, backoff, maximum, attempts, beat)
         return policy(timeout, initial, backoff, maximum)
 
     # ------------------------------------------------------------ items

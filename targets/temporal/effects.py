@@ -5,7 +5,10 @@ scheduled and completed, and the ``agentc-compensate`` activities that undid it.
 ``at_most_once`` call cut off by a lost attempt is the activity that failed with AC305
 (its ``uncertain`` record): ``started``, as the local ledger shows it; ``failed``
 ("forgotten by a human") once ``--forget`` was signalled (``forget``, below). A workflow
-that continued as new is read across all its runs (``run_chain.py``), as its history is."""
+that continued as new is read across all its runs (``run_chain.py``), as its history is.
+The ledger is checked against the run's effect chain in the payload store, whose head the
+steps (and the compensations) return (``targets/effect_audit.py``: AC131 naming a row
+edited, removed or inserted on the server)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.at_most_once import uncertain_record
+from agentc.runtime_shims.step_audit import FIELD, latest
 from agentc.runtime_shims.temporal_at_most_once import FORGET
 
 
@@ -51,6 +55,8 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
     runs = await histories(client, run_id, history)
     scheduled: dict[tuple[int, int], tuple[str, Any, float]] = {}
     rows: dict[str, dict[str, Any]] = {}
+    heads: list[dict[str, Any]] = []
+    comp_head: str | None = None
     for run, e in [(n, e) for n, h in enumerate(runs) for e in h.events]:
         at = e.event_time.ToDatetime().timestamp()
         if e.HasField("activity_task_scheduled_event_attributes"):
@@ -75,11 +81,16 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
             a = e.activity_task_completed_event_attributes
             name, inp, started = scheduled[run, a.scheduled_event_id]
             if name == COMPENSATE and isinstance(inp, dict):
+                done = _payload(a.result)
+                if isinstance(done, dict) and done.get(FIELD):  # extends the run's log
+                    comp_head = done[FIELD]
                 row = rows.get(inp["effect"]["key"])
                 if row is not None:
                     row.update(comp_status="done", comp_finished=at)
                 continue
             out = _payload(a.result)
+            if isinstance(out, dict) and out.get(FIELD):  # the run's audit log (step_audit.py)
+                heads.append(out)
             rec = out.get("effect") if isinstance(out, dict) else None
             if isinstance(rec, dict):
                 paused = out.get("status") == "interrupted"
@@ -91,7 +102,10 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
                     None if paused else at,
                     None if paused else rec["digest"],
                 )
-    return list(rows.values())
+    from agentc.targets.effect_audit import checked
+
+    # the server's ledger against the run's effect chain (targets/effect_audit.py)
+    return checked(run_id, list(rows.values()), comp_head or latest(heads))
 
 
 FORGOTTEN = "forgotten by a human"

@@ -29,11 +29,13 @@ import base64
 from typing import Any
 
 from agentc.runtime_shims.audit_events import Event, History, chain
+from agentc.runtime_shims.step_audit import FIELD, latest
 from agentc.runtime_shims.temporal_fork_answers import GIVEN_MEMO
 from agentc.semantics.codec import dumps, to_jsonable
 from agentc.targets.step_history import agent_entries as _agent_entries
 from agentc.targets.step_history import node as _node
 from agentc.targets.step_history import short as _short
+from agentc.runtime_shims.subgraph_start import first_only
 from agentc.targets.step_history import child_ns, run_context
 
 ENTRY_MEMO = "agentc_entry"
@@ -81,6 +83,8 @@ async def read(
     kind = "graph"
     status, output, error, run_input, workflow = "running", None, None, None, desc.workflow_type
     created = None
+    heads: list[dict[str, Any]] = []  # step outputs that carry the audit log (step_audit.py)
+    comp_head: str | None = None
     # one record across the runs; event ids are per run, so ``scheduled`` is keyed by both
     for run, e in [(n, e) for n, h in enumerate(runs) for e in h.events]:
         which = e.WhichOneof("attributes")
@@ -124,6 +128,9 @@ async def read(
                     events += _agent_entries(result, journal_seen, args, at)
                 else:
                     events += _node(workflow, name, result, at, _ns)
+                    if isinstance(result, dict) and result.get(FIELD):  # its effect chain
+                        heads.append(result)  # (a compensation's has no step: it is later)
+                        comp_head = None if "step" in result else result[FIELD]
             case "activity_task_failed_event_attributes":
                 name = scheduled.get((run, a.scheduled_event_id), "?")
                 if kind == "agents" and a.failure.application_failure_info.details.payloads:
@@ -199,7 +206,9 @@ async def read(
                 inner = child_ns(found, _ns)  # its graph's own steps first, as the local journal's
                 if inner is not None:
                     child = await read(client, a.workflow_execution.workflow_id, _ns=inner)
-                    events += [c for c in child.events if c.kind not in ("input", "status")]
+                    events += first_only(  # its START once (subgraph_start.py)
+                        [c for c in child.events if c.kind not in ("input", "status")]
+                    )
                 events += found or [
                     Event(
                         0,
@@ -212,6 +221,11 @@ async def read(
                 ]
             case _:
                 pass
+    if kind == "graph" and not _ns:  # the run's effect chain (targets/effect_audit.py)
+        from agentc.targets.effect_audit import events as effect_events, placed
+
+        chained = effect_events(workflow_id, comp_head or latest(heads))
+        events = placed(events, chained) if chained else events
     h = History(
         run_id=workflow_id,
         engine="temporal",

@@ -29,6 +29,7 @@ from ...ir import (
     FunctionNode,
     Graph,
     GraphProgram,
+    IdleTimeout,
     LastValueChannel,
     ManagedChannel,
     ReducerChannel,
@@ -295,40 +296,45 @@ class _Reader:
             )
         return tuple(out)
 
-    def timeout(self, name: str, spec: Any) -> float | None:
+    def timeout(self, name: str, spec: Any) -> tuple[float | None, IdleTimeout | None]:
         """The node's ``TimeoutPolicy`` (``add_node(..., timeout=)`` or the builder's
-        ``set_node_defaults(timeout=)``): its ``run_timeout``, a hard cap on each attempt,
-        lowered on every target (docs/policies.md "Node timeouts"). ``idle_timeout`` is
-        refreshed by LangGraph's progress callbacks, which agentc does not see: refused."""
+        ``set_node_defaults(timeout=)``): its ``run_timeout`` (a hard cap on each attempt) and
+        its ``idle_timeout`` with ``refresh_on`` (a cap on each attempt's time without
+        progress), lowered on every target (docs/policies.md "Node timeouts")."""
         from ...compat.langgraph import RunnableCallable
         from langgraph.pregel import Pregel
 
         policy = getattr(spec, "timeout", None)
         if policy is None:
-            return None
+            return None, None
         run = policy if isinstance(policy, (int, float)) else getattr(policy, "run_timeout", None)
         idle = None if isinstance(policy, (int, float)) else getattr(policy, "idle_timeout", None)
         r = spec.runnable
         fn = _user_function(r) if isinstance(r, RunnableCallable) else None
         src = source_ref(fn) if fn is not None else None
         what = f"add_node({name!r}, timeout={policy!r})"
-        if idle is not None:
+        if isinstance(r, Pregel):
+            self._unsupported(
+                what,
+                source_ref(r),
+                "LangGraph bounds the whole subgraph call (a retry runs the subgraph again "
+                "from its start); agentc runs a subgraph's nodes as durable steps of their "
+                "own (a child workflow on the engines), which one bound on the call cannot "
+                "cancel: put the timeout on the subgraph's nodes",
+            )
+        if not (_is_tool_node(r) or (isinstance(r, RunnableCallable) and r.func is None)):
             self._unsupported(
                 what,
                 src,
-                "idle_timeout is refreshed by LangGraph's progress signals (callbacks, "
-                "runtime.heartbeat()), which agentc does not observe; use run_timeout "
-                "(a hard cap on each attempt)",
+                "agentc bounds the run of an async function node or a ToolNode (as LangGraph, "
+                "which refuses timeouts on sync nodes): make the node async",
             )
-        if isinstance(r, Pregel) or not (isinstance(r, RunnableCallable) and r.func is None):
-            self._unsupported(
-                what,
-                src,
-                "agentc bounds the run of an async function node (as LangGraph, which refuses "
-                "timeouts on sync nodes); a subgraph node runs as steps of its own: put the "
-                "timeout on the subgraph's nodes",
-            )
-        return float(run) if run is not None else None
+        return (
+            _seconds(run) if run is not None else None,
+            IdleTimeout(seconds=_seconds(idle), refresh_on=policy.refresh_on)
+            if idle is not None
+            else None,
+        )
 
     def node(self, name: str, spec: Any) -> Any:
         from ...compat.langgraph import RunnableCallable
@@ -353,7 +359,7 @@ class _Reader:
             )
         ends = spec.ends
         destinations = tuple(ends.keys() if isinstance(ends, dict) else ends) if ends else ()
-        timeout = self.timeout(name, spec)
+        timeout, idle_timeout = self.timeout(name, spec)
         common = dict(
             name=name,
             input=input_schema,
@@ -361,6 +367,7 @@ class _Reader:
             defer=bool(spec.defer),
             destinations=destinations,
             timeout=timeout,
+            idle_timeout=idle_timeout,
             metadata=dict(spec.metadata or {}),
         )
         if destinations and not isinstance(r, Pregel):
@@ -382,7 +389,11 @@ class _Reader:
             return ToolNodeStep(
                 **common,
                 source=source_ref(r),
-                call=callable_ref(self.loc("nodes", name), r),
+                # a timed ToolNode runs by its async path, as under graph.ainvoke (the only
+                # way LangGraph runs a timed node): the bound cancels it (node_timeouts)
+                call=callable_ref(
+                    self.loc("nodes", name), r, is_async=bool(timeout or idle_timeout)
+                ),
                 tool_names=tuple(tools),
                 tools=tuple(
                     callable_ref(
@@ -544,3 +555,16 @@ class _Reader:
             hint=hint,
         )
         self.warnings.refuse(diag, self.level)
+
+
+def _seconds(value: Any) -> float:
+    """A ``TimeoutPolicy`` field (a number or a ``timedelta``) in seconds."""
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+def _is_tool_node(r: Any) -> bool:
+    try:
+        from langgraph.prebuilt import ToolNode
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(r, ToolNode)
