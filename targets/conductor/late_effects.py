@@ -242,10 +242,24 @@ def deliver(
     return compensate(rec, workflow_id, task_id=task_id, started=started, finished=time.time())
 
 
+def dropped(execution: dict[str, Any], task: dict[str, Any], status: str, output: Any) -> None:
+    """The simulation's worker, for an answer its server ignored (``dropped_update``):
+    what ``deliver`` does on a live worker once it has read the execution back."""
+    from .wire import CONDUCTOR_STATUS
+
+    of = {v: k for k, v in CONDUCTOR_STATUS.items()}
+    if status not in of:
+        return  # IN_PROGRESS: no outcome yet
+    rec = record_of(Outcome(of[status], output if isinstance(output, dict) else {}))
+    if rec is not None and must_compensate(rec, execution):
+        compensate(rec, execution["workflowId"], task_id=task["taskId"], finished=time.time())
+
+
 __all__ = [
     "LATE_FIELD",
     "compensate",
     "deliver",
+    "dropped",
     "keep",
     "ledger_rows",
     "must_compensate",
