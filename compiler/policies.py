@@ -35,6 +35,7 @@ from .ir.model import (
     PolicyRule,
     RunPolicy,
     SourceRef,
+    ToolNodeStep,
     Workflow,
 )
 
@@ -251,8 +252,8 @@ def _refuse_node_timeout(wf: Workflow, rule: PolicyRule, where: _Where) -> None:
     if rule.timeout is None or rule.external:
         return
     _, node = graph_nodes(wf.graph)[rule.name]
-    if isinstance(node, FunctionNode) and node.call.is_async:
-        return
+    if isinstance(node, FunctionNode) and node.call.is_async or isinstance(node, ToolNodeStep):
+        return  # a ToolNode runs by its async path then (graph_policies.with_approval_pauses)
     raise AgentcError(
         Code.UNSUPPORTED,
         f"node {rule.name!r} cannot take a timeout: it is not an async function node",
