@@ -94,3 +94,36 @@ def test_temporal_external_agent_tool(temporal_address, tmp_path, monkeypatch):
 
     done = asyncio.run(go())
     assert done.output == expected
+
+
+def _timed_out(e, timeout: int) -> None:
+    d = e.diagnostic
+    assert d.code.value == "AC316" and "tool 'cashier'" in d.message and str(timeout) in d.message, d.render()
+
+
+def test_an_external_agent_tools_timeout_bounds_the_outside_wait(tmp_path, monkeypatch):
+    """The policy ``timeout`` of an external agent tool (refused for an agent tool agentc
+    runs: AC200) bounds the outside wait, as a function tool's: AC316 locally (the deadline
+    check's clock past it) and in the simulator (its clock past it)."""
+    import time
+
+    import pytest
+
+    from agentc.complete import complete
+    from agentc.errors import RunFailed
+    from agentc.targets.conductor import external_tasks
+    from agentc.targets.local import external_deadlines
+
+    monkeypatch.setenv("AGENTC_POLICY", str(policy(tmp_path)))
+    out = agentc.run(REF, ASK, db=tmp_path / "runs.db")
+    monkeypatch.setattr(external_deadlines, "clock", lambda: time.time() + 86401)
+    with pytest.raises(RunFailed) as exc:
+        complete(out.run_id, "cashier", DONE, db=tmp_path / "runs.db")
+    _timed_out(exc.value, 86400)
+    agentc.compile(REF, target="conductor").write(tmp_path / "c")
+    sim = Simulation.of(tmp_path / "c")
+    assert sim.start(ASK).status == "waiting"
+    sim.advance(86401)
+    with pytest.raises(RunFailed) as exc:
+        external_tasks.complete(sim, "cashier", DONE)
+    _timed_out(exc.value, 86400)
