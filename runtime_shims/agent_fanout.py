@@ -128,11 +128,24 @@ def for_drive(wf: Any) -> Deadlines | None:
 
 
 async def guarded(
-    steps: Any, agent: str, scope: tuple[str, ...], key: str, call: Callable[[], Awaitable[Any]]
+    steps: Any,
+    agent: str,
+    scope: tuple[str, ...],
+    key: str,
+    call: Callable[[], Awaitable[Any]],
+    *,
+    interruptible: bool = True,
 ) -> Any:
     """Run one live tool call under the drive's fan-out rules: an engine step's own call
     in its activity's cancel scope (cancelled at its next ``await``; never started once
-    the scope is cancelled), a local call under its batch's deadline."""
+    the scope is cancelled), a local call under its batch's deadline. A call that is not
+    ``interruptible`` (a sync tool: the SDK runs it in a thread that a cancel does not
+    stop) is not cancelled once started: the step keeps its result, so an effect it
+    completed stays known (targets/conductor/late_effects.py compensates it)."""
+    if steps.cancel is not None and key == steps.watch and not interruptible:
+        if steps.cancel.cancelled.is_set():
+            raise asyncio.CancelledError()
+        return await call()
     if steps.cancel is not None and key == steps.watch:
         task = asyncio.ensure_future(call())
         if not steps.cancel.register(asyncio.get_running_loop(), task):

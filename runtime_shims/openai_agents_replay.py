@@ -377,6 +377,10 @@ def _journaled_tool(
     """``timeout``: the tool's own, applied here while the SDK's is cleared (see
     ``agentc.compat.openai_agents``), so a call that times out is a journaled outcome."""
     is_agent_tool = compat.is_agent_tool(tool)
+    fn = None if is_agent_tool else compat.tool_function(tool)
+    # a sync tool runs in the SDK's worker thread: a fan-out's cancel cannot stop it once
+    # started, only lose its result (agent_fanout.guarded)
+    sync = fn is not None and not inspect.iscoroutinefunction(fn)
 
     async def invoke(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
         gate = _active_gate()  # a policy's timeout lowers the tool's own (docs/policies.md)
@@ -439,6 +443,7 @@ def _journaled_tool(
                             scope,
                             effect.key,
                             lambda: invoke(ctx, input_json, *args, **kwargs),
+                            interruptible=not sync,
                         )
             except Exception as exc:
                 if hooks is not None:
