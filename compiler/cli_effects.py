@@ -53,16 +53,12 @@ def register(
         if engine == "conductor" and server:
             from agentc.targets.conductor import live_runs
 
-            if forget is not None:
-                from agentc.errors import AgentcError, Code
-
-                raise AgentcError(
-                    Code.UNSUPPORTED,
-                    "--forget is not built for a run on a live Conductor server",
-                    construct="--forget",
-                    hint="there an at_most_once call cut off fails its task for good and the "
-                    "failure workflow compensates the run (docs/effects.md)",
+            if forget is not None:  # in the payload store (targets/conductor/live_wait.py)
+                task_id = live_runs.forget(server, run_id, forget)
+                click.echo(
+                    f"forgot {forget}: its waiting task {task_id} calls it again at its next poll"
                 )
+                return
             _show(live_runs.ledger(server, run_id), as_json)
             return
         if engine == "conductor":

@@ -117,8 +117,10 @@ def test_live_lost_charge_waits_for_a_human_then_forget_completes(tmp_path, monk
             # the retried task answers "waiting" at each poll: twice, a second apart
             # (or the run ended: before, the AC305 failed it)
             until(
-                lambda: len(waiting_answers(srv)) >= 2
-                or L.execution(srv.url, wid)["status"] in L.TERMINAL,
+                lambda: (
+                    len(waiting_answers(srv)) >= 2
+                    or L.execution(srv.url, wid)["status"] in L.TERMINAL
+                ),
                 60,
                 "two waiting answers",
             )
@@ -132,12 +134,21 @@ def test_live_lost_charge_waits_for_a_human_then_forget_completes(tmp_path, monk
             assert "/flights/release" not in svc.paths()  # not compensated
             assert "failureWorkflow" not in json.dumps(ex.get("output") or {})
             body = waiting_answers(srv)[-1]
-            assert body["callbackAfterSeconds"] == 1 and body["outputData"]["uncertain"]["key"] == key
+            assert (
+                body["callbackAfterSeconds"] == 1 and body["outputData"]["uncertain"]["key"] == key
+            )
             assert ledger(tmp_path, wid, srv.url)["charge_card"] == ("started", None)
 
             out = cli(
-                tmp_path, "effects", wid, "--forget", key, "--engine", "conductor",
-                "--server", srv.url,
+                tmp_path,
+                "effects",
+                wid,
+                "--forget",
+                key,
+                "--engine",
+                "conductor",
+                "--server",
+                srv.url,
             )
             assert f"forgot {key}" in out
             done = L.wait(srv.url, wid, bound_s=60, log=log)
@@ -150,7 +161,15 @@ def test_live_lost_charge_waits_for_a_human_then_forget_completes(tmp_path, monk
         assert ledger(tmp_path, wid, srv.url)["charge_card"] == ("done", None)
         # the decision was used: nothing waits on that key any more
         again = cli(
-            tmp_path, "effects", wid, "--forget", key, "--engine", "conductor",
-            "--server", srv.url, code=2,
+            tmp_path,
+            "effects",
+            wid,
+            "--forget",
+            key,
+            "--engine",
+            "conductor",
+            "--server",
+            srv.url,
+            code=2,
         )
         assert "AC120" in again

@@ -26,7 +26,7 @@ from typing import Any
 from agentc.errors import AgentcError, Code
 from agentc.semantics import blobs
 
-from . import effects, late_effects, live_task
+from . import effects, late_effects, live_task, live_wait
 from .server import api_url
 
 NOTES = "conductor_cancels"
@@ -104,6 +104,7 @@ def ledger(url: str, workflow_id: str) -> list[dict[str, Any]]:
     fid = failure_id(ex, workflow_id)
     effects.compensated_rows(rows, _execution(url, fid) if fid else None)
     late_effects.ledger_rows(workflow_id, rows)
+    live_wait.ledger_rows(lambda wid: _execution(url, wid), workflow_id, rows)
     return list(rows.values())
 
 
@@ -179,4 +180,10 @@ def _workflow_def(c: dict[str, Any], ex: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-__all__ = ["cancel", "failure_id", "ledger"]
+def forget(url: str, workflow_id: str, key: str) -> str:
+    """``agentc effects RUN --forget KEY --server URL``: the decision, for the task waiting
+    on ``key`` (``live_wait.py``); returns that task's id."""
+    return live_wait.forget(lambda wid: _execution(url, wid), workflow_id, key)
+
+
+__all__ = ["cancel", "failure_id", "forget", "ledger"]

@@ -23,7 +23,7 @@ from typing import Any
 from agentc.runtime_shims import payload_limits
 from agentc.runtime_shims.protocol import Outcome
 
-from . import fanout, late_effects, wire
+from . import fanout, late_effects, live_wait, wire
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,9 @@ def run(
 ) -> Outcome:
     """The task's outcome, in Conductor's wire format and within the payload bound."""
     from .session_failures import settle_failed
+
+    # a task waiting on an uncertain call runs with the human's decision (live_wait.py)
+    input = live_wait.with_decisions(input, retry_count, workflow_id, task_id)
 
     def step() -> Outcome:
         return wire.execute(

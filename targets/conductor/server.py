@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.targets.conductor import late_effects, live_task, wire
+from agentc.targets.conductor import late_effects, live_task, live_wait, wire
 
 API_SUFFIX = "/api"
 
@@ -405,12 +405,18 @@ class TaskFunction:
             status = "FAILED"
             reason = f"agentc worker error in {self.task_type!r}: {type(exc).__name__}: {exc}"
             output = {"error": reason, "traceback": traceback.format_exc()}
+        # an AC305 waits for a human: polled again later, not failed (live_wait.py)
+        callback = live_wait.held(status, output)
+        if callback is not None:
+            status = "IN_PROGRESS"
         result = TaskResult(
             task_id=getattr(task, "task_id", None),
             workflow_instance_id=getattr(task, "workflow_instance_id", None),
             worker_id=socket.gethostname(),
         )
         result.status = TaskResultStatus[status]
+        if callback is not None:
+            result.callback_after_seconds = callback
         result.output_data = output
         if reason:
             result.reason_for_incompletion = reason
