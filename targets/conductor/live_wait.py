@@ -9,7 +9,7 @@ then compensates the run — the local target and Temporal keep such a run waiti
 uncompensated. So the live worker answers the AC305 as **IN_PROGRESS with
 ``callbackAfterSeconds``** (``held``): conductor-oss puts a SIMPLE task updated to
 IN_PROGRESS back in its queue, postponed by ``callbackAfterSeconds``, with the output the
-worker sent (docs/conductor.md "Workers"): the same task — same id, same ``retryCount``, no
+worker sent (docs/effects.md "On a live Conductor server"): the same task — same id, same ``retryCount``, no
 retry spent — is polled again every ``recheck_s()`` seconds, and each answer is an update,
 so ``responseTimeoutSeconds`` never fires. The run stays RUNNING.
 
