@@ -43,6 +43,9 @@ compensator = "agentc.fixtures.langgraph.booking_saga:cancel_hotel"
 [tool.agentc.effects]
 charge_card = "at_most_once"
 """
+AGENT = "agentc.fixtures.openai_agents.booking_saga:agent"
+AGENT_INPUT = "book trip t hotel ok amount 5"
+AGENT_POLICY = '[tool.agentc.effects]\ncharge_card = "at_most_once"\n'
 RECHECK = {"AGENTC_CONDUCTOR_RECHECK_S": "1"}
 
 
@@ -102,18 +105,37 @@ def waiting_answers(srv: EmulatedServer) -> list[dict[str, Any]]:
     ]
 
 
-def test_live_lost_charge_waits_for_a_human_then_forget_completes(tmp_path, monkeypatch):
-    from agentc.fixtures.langgraph.booking_saga import graph
+def _native(ref: str) -> Any:
+    if ref == SAGA:
+        from agentc.fixtures.langgraph.booking_saga import graph
 
-    with serving(monkeypatch, tmp_path, POLICY) as svc, EmulatedServer() as srv:
-        native = graph.invoke(INPUT)
+        return graph.invoke(INPUT)
+    from agents import Runner
+
+    from agentc.fixtures.openai_agents.booking_saga import agent
+
+    return Runner.run_sync(agent, AGENT_INPUT).final_output
+
+
+@pytest.mark.parametrize("ref", [SAGA, AGENT])
+def test_live_lost_charge_waits_for_a_human_then_forget_completes(tmp_path, monkeypatch, ref):
+    with (
+        serving(monkeypatch, tmp_path, POLICY if ref == SAGA else AGENT_POLICY) as svc,
+        EmulatedServer() as srv,
+    ):
+        native = _native(ref)
         svc.reset()
         monkeypatch.setenv("AGENTC_STORE", str(tmp_path / "blobs"))
         lost = lose_first_charge_answer(srv)
-        lines = L.deploy(srv.url, SAGA, tmp_path)
+        lines = L.deploy(srv.url, ref, tmp_path)
         root = [x.split()[1] for x in lines if x.startswith("workflow ")][-1]
-        with L.worker(srv.url, SAGA, tmp_path, RECHECK) as log:
-            wid = L.start(srv.url, root, {"input": INPUT, "context": None})
+        with L.worker(srv.url, ref, tmp_path, RECHECK) as log:
+            wf_input = (
+                {"input": INPUT, "context": None}
+                if ref == SAGA
+                else L.agent_input(ref, AGENT_INPUT)
+            )
+            wid = L.start(srv.url, root, wf_input)
             # the retried task answers "waiting" at each poll: twice, a second apart
             # (or the run ended: before, the AC305 failed it)
             until(
@@ -153,7 +175,8 @@ def test_live_lost_charge_waits_for_a_human_then_forget_completes(tmp_path, monk
             assert f"forgot {key}" in out
             done = L.wait(srv.url, wid, bound_s=60, log=log)
         assert done["status"] == "COMPLETED", done.get("reasonForIncompletion")
-        assert L.result(done) == native
+        got = L.result(done)
+        assert (got if ref == SAGA else got["final_output"]) == native
         # called again, with the same key: the service answered from its stored response
         assert [r.replayed for r in svc.requests if r.path == "/charges"] == [False, True]
         assert [k for p, k in svc.effects() if p == "/charges"] == [key]
