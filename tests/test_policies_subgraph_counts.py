@@ -79,6 +79,44 @@ def test_temporal_max_calls_counts_every_call_of_the_subgraph(
     assert got == expected
 
 
+def native_loop_approved(inp):
+    """``plan`` asks for an approval in every call: the counts survive each pause."""
+    from langgraph.types import interrupt
+
+    ran = {"n": 0}
+
+    def plan(state):
+        if not R.approved(interrupt("approve?")):
+            raise R.Denied("ops/plan")
+        return S.plan(state)
+
+    def migrate(state):
+        if ran["n"] >= 2:
+            raise R.Denied("ops/migrate")
+        ran["n"] += 1
+        return S.migrate(state)
+
+    return R.drive_native(S.build_looped(migrate, plan), inp, {"approve": True})
+
+
+APPROVED_POLICY = LOOP_POLICY + '\n[policies.nodes."ops/plan"]\nrequire_approval = true\n'
+
+
+def test_local_counts_survive_pauses_in_the_subgraph(tmp_path, monkeypatch):
+    expected = native_loop_approved(LOOP_CASES["past"])
+    assert expected["pauses"] == 3 and expected["failed"] == "ops/migrate"
+    R.policy(tmp_path, monkeypatch, APPROVED_POLICY)
+    got = R.run_local(LOOPED, LOOP_CASES["past"], {"approve": True}, tmp_path)
+    assert got == expected
+
+
+def test_conductor_counts_survive_pauses_in_the_subgraph(tmp_path, monkeypatch):
+    expected = native_loop_approved(LOOP_CASES["past"])
+    R.policy(tmp_path, monkeypatch, APPROVED_POLICY)
+    got = R.run_conductor(LOOPED, LOOP_CASES["past"], {"approve": True}, tmp_path / "out")
+    assert got == expected
+
+
 # ---------------------------------------------------------------- max_calls on a ToolNode tool
 TOOL_POLICY = '[policies.tools.count_rows]\nmax_calls = 2\n\n[policies.run]\non_deny = "fail"\n'
 START = {"messages": [{"role": "user", "content": "count"}]}
