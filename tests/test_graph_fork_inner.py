@@ -216,3 +216,30 @@ def test_temporal_graph_fork_two_subgraph_levels_down(temporal_address, tmp_path
     h = history(run_id, engine="temporal", address=temporal_address)
     check_nested(h, lambda at: {"run_id": run_id, "engine": "temporal", "at": at,
                                 "address": temporal_address, "with_worker": True}, tmp_path)
+
+
+def test_local_set_at_a_subgraphs_start_is_refused_as_on_the_engines(tmp_path):
+    """The local fork used to accept --set at a subgraph's START and silently keep the
+    original input (its output was the original's). LangGraph has no replacement of a
+    subgraph's input either (``update_state(<subgraph config>, v, as_node="__start__")``
+    merges ``v`` into the subgraph's state through its reducers), so the local fork refuses it
+    as the engines do: the same code, the same message."""
+    db, loc = local(tmp_path)
+    start = next(e for e in loc.events if e.kind == "node" and e.ns and e.name == "__start__")
+    with pytest.raises(AgentcError) as e:
+        fork("l", db=db, at=start.seq, value={"question": "another"}, new_run_id="lfs")
+    d = e.value.diagnostic
+    assert d.code.value == "AC200" and "START of subgraph level" in d.message and d.hint
+    assert d.construct == "agentc fork"
+    run_id, state = on_conductor(tmp_path)
+    h = history(run_id, engine="conductor", state_dir=state)
+    es = next(x for x in h.events if x.kind == "node" and x.ns and x.name == "__start__")
+    with pytest.raises(AgentcError) as ee:
+        fork_on_engine(run_id, engine="conductor", at=es.seq, value={"question": "another"},
+                       state_dir=state)
+    engine_msg = ee.value.diagnostic.message.replace(f"run {run_id}:", "run R:")
+    assert engine_msg.replace(f"event {es.seq} ", "event E ") == \
+        d.message.replace("run l:", "run R:").replace(f"event {start.seq} ", "event E ")
+    assert ee.value.diagnostic.hint == d.hint
+    # without --set the fork point is fine: the subgraph runs live from its START
+    assert fork("l", db=db, at=start.seq, new_run_id="lfs2").replayed.output == loc.output

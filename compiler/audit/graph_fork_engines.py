@@ -47,7 +47,7 @@ from typing import Any
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.audit_events import Event, History
 
-from .replay import NOT_SET, _decode, find_step, fit
+from .replay import NOT_SET, _decode, find_step, fit, refuse_set_at_subgraph_start
 
 
 @dataclass
@@ -90,15 +90,8 @@ def plan_for(
             hint="a graph forks at a node or a chat-model call event",
         )
     fitted = fit(wf, target, value) if value is not NOT_SET else NOT_SET
-    if target.ns and target.name == START and fitted is not NOT_SET:
-        raise _refuse(
-            h,
-            engine,
-            f"event {at} is the START of subgraph level {target.ns!r}: its input is its "
-            "parent's state at the subgraph node, which no value of its own replaces",
-            "fork at the parent's node before the subgraph node with --set, or at this "
-            "event without --set (the subgraph then runs live from its START)",
-        )
+    if fitted is not NOT_SET:
+        refuse_set_at_subgraph_start(h, target, f"agentc fork --engine {engine}")
     chain = [p for p in target.ns.split("|") if p] if target.ns else []
     # the subgraph node tasks that contain the fork point, level by level from the root
     holders: list[Event] = []
@@ -124,10 +117,6 @@ def plan_for(
         outer["sub"] = plan
         plan = outer
     return GraphForkPlan(plan, target, set(plan["writes"]), fork_answers(h, engine, target))
-
-
-START = "__start__"
-"""A subgraph's START event's name (its input's writes, ``runtime_shims/subgraph_start.py``)."""
 
 
 def _level_plan(
