@@ -12,7 +12,6 @@ import asyncio
 import copy
 import dataclasses
 import json
-import uuid
 from pathlib import Path
 
 import agentc
@@ -24,8 +23,7 @@ from agentc.audit.graph_fork_engines import plan_for
 from agentc.errors import AgentcError
 from agentc.fixtures.langgraph import subgraph as fixture
 from agentc.targets.conductor.simulate import Simulation
-from agentc.targets.temporal import engine
-from test_graph_fork_subgraphs import NAME, Runs, _children, local, on_conductor
+from test_graph_fork_subgraphs import NAME, Runs, _children, _on_temporal, local, on_conductor
 
 # what runs after a fork (without --set) at each inner step: the record answers it
 AFTER = {
@@ -118,18 +116,6 @@ def test_conductor_graph_fork_at_a_step_inside_a_subgraph(tmp_path):
 
     check(h, lambda at: {"run_id": run_id, "engine": "conductor", "at": at, "state_dir": state},
           children_of, tmp_path)
-
-
-async def _on_temporal(address, tmp_path, ref=H.ref(NAME), value=H.CASES[NAME]["input"]):
-    """The original on a task queue of its own (its forks serve the same queue): ``Runs``
-    counts the nodes this process runs, and another test's worker on the graph's default
-    queue would take some of them."""
-    q = f"forkinner-{uuid.uuid4().hex[:8]}"
-    client = await engine.connect(address)
-    async with engine.running_worker(client, engine.load(ref, tmp_path / "code"), q):
-        out = await engine.start(ref, address, value, client=client, task_queue=q)
-        assert out.status == "done"
-        return out.run_id
 
 
 def test_temporal_graph_fork_at_a_step_inside_a_subgraph(temporal_address, tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ fork's result and native LangGraph time travel's (``update_state(..., as_node="r
 then ``invoke(None, ...)``). A fork point inside a subgraph: tests/test_graph_fork_inner.py."""
 import asyncio
 import json
+import uuid
 from pathlib import Path
 
 import agentc
@@ -123,10 +124,14 @@ def test_conductor_graph_fork_answers_prefix_subgraphs_without_starting_them(tmp
           children_of, tmp_path)
 
 
-async def _on_temporal(address, tmp_path):
+async def _on_temporal(address, tmp_path, ref=H.ref(NAME), value=H.CASES[NAME]["input"]):
+    """The original on a task queue of its own (its forks serve the same queue): ``Runs``
+    counts the nodes this process runs, and another test's worker polling the workflow's
+    default queue (``agentc-<graph>``) under ``-n 2`` would take some of them."""
+    q = f"forksub-{uuid.uuid4().hex[:8]}"
     client = await engine.connect(address)
-    async with engine.running_worker(client, engine.load(H.ref(NAME), tmp_path / "code")):
-        out = await engine.start(H.ref(NAME), address, H.CASES[NAME]["input"], client=client)
+    async with engine.running_worker(client, engine.load(ref, tmp_path / "code"), q):
+        out = await engine.start(ref, address, value, client=client, task_queue=q)
         assert out.status == "done"
         return out.run_id
 
