@@ -69,6 +69,12 @@ LIVE = "fork_live"
 MARK = "forked"
 """Output key of a node step the fork answered: ``record`` (recorded writes) or ``set``
 (the altered value); the fork's history shows it (``data.forked``) and counts the rest as live."""
+BY_COMMAND = "by_parent_command"
+"""Output key of a subgraph END step whose graph ended with ``Command(graph=PARENT)``: the
+node that returned it ran, but its step has no writes of its own level, so no history lists
+it (as LangGraph's checkpoints do not); the history reader keeps the mark on the subgraph
+node's event (``targets/step_history.py``) and a fork counts that node as run live
+(``compiler/audit/graph_fork_engines.counts``), as the local fork does."""
 GIVEN = "fork_given"
 """Output key of a task answered from the record that had paused in the original: the
 ``resume`` events it got there, ``[key, value]`` (the plan's ``given``,

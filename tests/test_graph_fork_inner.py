@@ -82,6 +82,8 @@ def check(h, do_fork, children_of, tmp_path):
             H.normalise(h.output), where
         assert r.calls == AFTER[where], where
         assert f.live_model_calls == 0
+        # nodes run live, at every level (not a subgraph node's one step): the local fork's
+        assert f.live_nodes == lf.live_nodes == len(AFTER[where]), where
         answered = [(x.ns, x.name) for x in f.replayed.events
                     if x.kind == "node" and x.data.get("forked")]
         assert answered == ANSWERED[where], where
@@ -98,6 +100,7 @@ def check(h, do_fork, children_of, tmp_path):
         lf = fork("l", db=db, at=theirs[(e.ns, name)].seq, value=value, new_run_id=f"lfv{name}")
         native = native_time_travel(name, value)
         assert f.status == "done" and r.calls == after, name
+        assert f.live_nodes == lf.live_nodes == len(after), name
         assert H.normalise(f.outcome.output) == H.normalise(lf.replayed.output) == \
             H.normalise(native), name
         assert f"altered {name}" in native["log"] and native != h.output
@@ -175,6 +178,7 @@ def check_nested(h, do_fork, tmp_path):
         assert H.normalise(f.outcome.output) == H.normalise(lf.replayed.output), where
         assert (value is None) == (f.outcome.output == h.output), where
         assert r.calls == after, where
+        assert f.live_nodes == lf.live_nodes == len(after), where
         marks = {(x.ns, x.name): x.data.get("forked") for x in f.replayed.events if x.kind == "node"}
         assert marks[where[:2]] == ("record" if value is None else "set"), where
         assert marks[("1:pull:mid", "a")] == "record", where
