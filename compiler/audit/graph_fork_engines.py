@@ -46,6 +46,7 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.audit_events import Event, History
+from agentc.runtime_shims.graph_fork import BREAKPOINT_REFS
 
 from .replay import (
     NOT_SET,
@@ -220,11 +221,6 @@ def _given(h: History, engine: str, answered: set[str], ns: str = "") -> dict[st
                 out[_task_key(e)] = pending
             pending = []
     return out
-
-
-BREAKPOINT_REFS = ("pause_before_b", "pause_after_b")
-"""How both engines name a breakpoint's wait (``targets/temporal/codegen.py``,
-``targets/conductor/lowering.py``): a Temporal ``resume`` signal's key, a HUMAN task's ref."""
 
 
 def fork_answers(h: History, engine: str, target: Event) -> dict[str, list[Any]]:
