@@ -35,7 +35,6 @@ def graph_nodes(graph: Graph, path: tuple[str, ...] = ()) -> dict[str, tuple[tup
 
 
 IN_SUBGRAPH_NOT_YET = {
-    "max_calls": "a subgraph's nodes are counted per run of the subgraph, not per run",
     "timeout": 'node timeouts bound root nodes (docs/policies.md, "Node timeouts")',
     "external": "an external completion names a root node (agentc complete RUN NODE)",
 }
@@ -96,18 +95,12 @@ def tool_node_args(wf: Workflow, live: Any, name: str, where: Any) -> tuple[str,
             ),
         )
     body = (where.table.get("tools") or {}).get(name) or {}
-    for key in body:
-        inner = key == "max_calls" and any("/" in q for q, _ in holders)
-        if key not in TOOL_NODE_RULES or inner:
-            why = (
-                "a ToolNode inside a subgraph counts its calls per run of the subgraph"
-                if inner
-                else "a ToolNode's calls take " + ", ".join(TOOL_NODE_RULES)
-            )
+    for key in body:  # max_calls counts every subgraph call (semantics/call_counts.py)
+        if key not in TOOL_NODE_RULES:
             raise AgentcError(
                 Code.UNSUPPORTED,
                 f"rule {key!r} on tool {name!r} of a LangGraph ToolNode is not supported yet: "
-                + why,
+                "a ToolNode's calls take " + ", ".join(TOOL_NODE_RULES),
                 construct=f"policies.tools.{name}.{key}",
                 file=where.file,
                 line=where.line("tools", name, key),

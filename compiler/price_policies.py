@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import AgentcError, Code
 from .ir.model import ModelPrice, Workflow
 
 PRICE_KEYS = ("input", "output")
@@ -90,25 +89,12 @@ def check_graph_budget(wf: Workflow, max_cost: float | None, priced: Any, where:
     """A budget on a LangGraph graph's chat models (``runtime_shims/chat_budget.py``): its chat
     models are objects inside node code, so which ones a node calls is known at run time only
     (an unpriced one fails the run with AC315 before it is called); here, a money budget
-    needs a price table, and a graph with subgraph nodes is refused (AC200): a subgraph's
-    frame — where the usage is counted — is per run of the subgraph, not per run."""
-    from .ir.model import SubgraphNode
-
+    needs a price table. The usage of calls inside subgraphs counts for the run: a subgraph's
+    frame starts from its parent task's usage and gives back its own (call_counts.py)."""
     run = (getattr(where, "table", None) or {}).get("run") or {}
     budget = next((k for k in ("max_tokens", "max_cost_usd") if k in run), None)
     if budget is None:
         return
-    sub = next((n.name for n in wf.graph.nodes if isinstance(n, SubgraphNode)), None)
-    if sub is not None:
-        raise AgentcError(
-            Code.UNSUPPORTED,
-            f"a run budget ({budget}) on graph {wf.graph.name!r}, which has subgraph node "
-            f"{sub!r}, is not supported yet: the usage is counted per run of a subgraph",
-            construct=f"policies.run.{budget}",
-            file=where.file,
-            line=where.line("run", budget),
-            hint="remove the budget, or inline the subgraph's nodes into the graph",
-        )
     if max_cost is not None and not priced:
         raise where.error(
             "a money budget needs the prices of the graph's chat models",

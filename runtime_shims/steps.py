@@ -38,7 +38,7 @@ from agentc.runtime_shims import (
     stream_capture,
     subgraph_start,
 )
-from agentc.semantics import pregel
+from agentc.semantics import call_counts, pregel
 from agentc.semantics.effects import CONFIG_KEY as EFFECTS_KEY
 from agentc.runtime_shims.protocol import (
     INTERRUPTED,
@@ -397,9 +397,11 @@ class StepWorker:
             cmd = pregel.decode(best.parent_command)
             result: Any = Command(update=cmd.update, goto=cmd.goto, resume=cmd.resume)
             state = None
+            counted: list[tuple[str, Any]] = []
         else:
             frame = pregel.from_json(level.graph, self.resolve, best.frame)
             result = state = frame.output()
+            counted = call_counts.returned(frame.channels)  # back to the parent's counts
         if not level.path:
             from agentc.semantics.claim_check import result_value
 
@@ -410,8 +412,10 @@ class StepWorker:
         pframe, pblock, ptasks = self._enter(parent, desc, ctx)
         ptask = next(t for t in ptasks if t.path == (PULL, level.path[-1]))
         config = self._config(parent, pframe, ptask, desc, ctx, [])
-        writes = pregel.task_writes(pframe, ptask, result, config, self.resolve)
+        writes = pregel.task_writes(pframe, ptask, result, config, self.resolve) + counted
         out = self._after(parent, pframe, pblock, ptasks, ptask, writes, desc)
+        if best.parent_command:  # its node's own step left no node event (graph_fork.counts)
+            out[graph_fork.BY_COMMAND] = True
         streamed = stream_capture.record([], ptask.input, writes)  # the node's echoed messages
         if streamed is not None:
             out[stream_capture.CUSTOM_KEY] = stream_capture.encoded(streamed)
@@ -476,10 +480,11 @@ class StepWorker:
             pframe, _, ptasks = self._enter(parent, raw, ctx)
             ptask = next(t for t in ptasks if t.path == (PULL, level.path[-1]))
             graph_input = ptask.input
+            counts = call_counts.counted(pframe.channels)  # per-run policy counts
         else:
-            graph_input = raw
+            graph_input, counts = raw, None
         frame = pregel.Frame(level.graph, self.resolve)
-        pregel.start(frame, graph_input, self.wf.graph.recursion_limit)
+        pregel.start(frame, graph_input, self.wf.graph.recursion_limit, counts)
         tasks = frame.prepare(self.resolve)
         writes = {}
         for t in tasks:

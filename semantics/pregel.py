@@ -33,7 +33,7 @@ from agentc.compat.langgraph import PULL, PUSH
 from agentc.errors import AgentcError, Code
 from agentc.ir import START, Graph
 from agentc.semantics import channel_chains
-from agentc.semantics.call_counts import CALLS, CallCounts
+from agentc.semantics.call_counts import CALLS, CallCounts, inherit
 from agentc.semantics import langgraph_calls as lg
 from agentc.semantics.langgraph_calls import TASKS, Resolver
 from agentc.semantics.nested_graphs import NESTED, NestedCheckpoints
@@ -366,14 +366,20 @@ def path_key(path: tuple[Any, ...]) -> tuple[str, ...]:
 # ---------------------------------------------------------------- shared by every engine
 
 
-def start(frame: Frame, input: Any, stop: int) -> None:
-    """A fresh frame at step 0 with the run's input on START's channel."""
+def start(frame: Frame, input: Any, stop: int, counts: dict[str, Any] | None = None) -> set[str]:
+    """A fresh frame at step 0 with the run's input on START's channel; a subgraph's also
+    with the policies' counts its parent task sees (``call_counts.inherit``). Returns the
+    channels to save with the START frame."""
     frame.fresh()
     frame.step, frame.stop = 0, stop
+    saved = {START_CHANNEL}
+    if inherit(frame.channels, counts):
+        saved.add(CALLS)
     if input is not None:
         frame.channels[START_CHANNEL].update([input])
         frame.bump(START_CHANNEL, 1)
         frame.live.add(START_CHANNEL)
+    return saved
 
 
 NULL_TASK = Task("null", "__input__", None, (), ())

@@ -173,14 +173,6 @@ BAD = [
         2,
         "needs the prices",
     ),
-    (
-        "budget on a graph with a subgraph",
-        "agentc.fixtures.langgraph.ops_tools:nested",
-        "[policies.run]\nmax_tokens = 100\n",
-        "AC200",
-        2,
-        "subgraph node",
-    ),
 ]
 
 

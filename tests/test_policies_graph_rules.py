@@ -373,7 +373,7 @@ BAD = [
      "no node 'ops/drop'"),
     ("subgraph node key", "nested",
      '[policies.nodes."ops/migrate"]\ndeny = "state.table == 1"\n', 2, "reads state.table"),
-    ("max_calls in a subgraph", "nested", '[policies.nodes."ops/plan"]\nmax_calls = 1\n', 2,
+    ("external in a subgraph", "nested", '[policies.nodes."ops/plan"]\nexternal = true\n', 2,
      "not supported yet"),
     ("max_calls not a number", "polling", "[policies.nodes.poll]\nmax_calls = 'two'\n", 2,
      "whole number"),

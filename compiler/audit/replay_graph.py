@@ -111,7 +111,9 @@ class ReplayExecutor(LocalExecutor):
             from agentc.ir import SubgraphNode
 
             if isinstance(node, SubgraphNode):  # the value is its graph's output: it does not run
-                self._run_frame = lambda graph, ns, input: self.value  # type: ignore[method-assign]
+                # (nothing in it runs, so it has no policy counts to give back)
+                value = self.value
+                self._run_frame = lambda *frame_args: value  # type: ignore[method-assign]
                 try:
                     return super()._attempt(frame, ns, task, node, resolve, *args)
                 finally:

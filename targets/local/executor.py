@@ -38,9 +38,9 @@ from agentc.semantics.langgraph_calls import CallContext, Resolver
 
 from agentc.runtime_shims import node_timeouts, policy_gate, stream_capture
 
-from agentc.semantics import pregel
+from agentc.semantics import call_counts, pregel
 from agentc.targets.local import external_deadlines
-from agentc.semantics.pregel import START_CHANNEL, Frame, Task
+from agentc.semantics.pregel import Frame, Task
 
 from . import compensation, stream_writes
 from .effect_calls import EffectCalls
@@ -109,6 +109,8 @@ class LocalExecutor:
         self.recursion_limit = wf.graph.recursion_limit
         self.level_paths: dict[str, tuple[str, ...]] = {}
         """A subgraph frame's namespace -> its level path (subgraph node names)."""
+        self.returned: dict[str, list[tuple[str, Any]]] = {}
+        """A finished subgraph frame's namespace -> its policy counts' write (call_counts)."""
         self.context: Any = None
         self.run_id = ""
         self._failed_carry: dict[
@@ -227,11 +229,15 @@ class LocalExecutor:
         self.on_event("done", {})
         return RunOutcome(self.run_id, "done", output=output)
 
-    def _run_frame(self, graph: Graph, ns: str, input: Any) -> dict[str, Any]:
+    def _run_frame(
+        self, graph: Graph, ns: str, input: Any, counts: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Run a graph level to its end; a subgraph's starts from its parent task's policy
+        ``counts`` and leaves the calls it counted in ``self.returned[ns]`` (call_counts)."""
         frame = Frame(graph, self.resolve)
         saved = self.journal.load_frame(self.run_id, ns)
         if saved is None:
-            pregel.start(frame, input, self.recursion_limit)
+            first = pregel.start(frame, input, self.recursion_limit, counts)
             with self.journal.tx() as j:
                 j.save_frame(
                     self.run_id,
@@ -239,7 +245,7 @@ class LocalExecutor:
                     frame.step,
                     frame.stop,
                     frame.state(),
-                    frame.checkpoint_values({START_CHANNEL}),
+                    frame.checkpoint_values(first),
                     frame.take_meta(),
                 )
         else:
@@ -295,6 +301,7 @@ class LocalExecutor:
             self.on_event("barrier", {"ns": ns, "step": step})
             if interrupt_after:
                 self._pause_breakpoint(frame, ns, "after", tasks)
+        self.returned[ns] = call_counts.returned(frame.channels)
         return frame.output()
 
     def _pause_breakpoint(self, frame: Frame, ns: str, when: str, tasks: list[Task]) -> None:
@@ -481,7 +488,10 @@ class LocalExecutor:
             try:
                 # the subgraph's level path, for its nodes' policies (node_rules.qualified)
                 self.level_paths[cc.ns] = (*self.level_paths.get(ns, ()), task.name)
-                result = self._run_frame(node.graph, cc.ns, task.input)
+                result = self._run_frame(
+                    node.graph, cc.ns, task.input, call_counts.counted(frame.channels)
+                )
+                extra = self.returned.pop(cc.ns, [])  # its policy counts, per run
             except lg.ParentCommand as pc:
                 from langgraph.types import Command
 
