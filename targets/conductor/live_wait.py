@@ -9,9 +9,10 @@ then compensates the run — the local target and Temporal keep such a run waiti
 uncompensated. So the live worker answers the AC305 as **IN_PROGRESS with
 ``callbackAfterSeconds``** (``held``): conductor-oss puts a SIMPLE task updated to
 IN_PROGRESS back in its queue, postponed by ``callbackAfterSeconds``, with the output the
-worker sent (docs/effects.md "On a live Conductor server"): the same task — same id, same ``retryCount``, no
-retry spent — is polled again every ``recheck_s()`` seconds, and each answer is an update,
-so ``responseTimeoutSeconds`` never fires. The run stays RUNNING.
+worker sent (docs/effects.md "On a live Conductor server"): the same task — same id,
+same ``retryCount``, no retry spent — is polled again every ``recheck_s()`` seconds, and
+each answer is an update, so ``responseTimeoutSeconds`` never fires. The run stays
+RUNNING.
 
 The human's decision is kept where every worker and the CLI read it, the payload store:
 ``<store>/amo_decisions/<workflow id>/<key>.json``, bound to the waiting task's id
