@@ -23,7 +23,7 @@ from typing import Any
 from agentc.runtime_shims import payload_limits
 from agentc.runtime_shims.protocol import Outcome
 
-from . import fanout, wire
+from . import fanout, lease, wire
 
 
 @dataclass(frozen=True)
@@ -107,15 +107,18 @@ def run(
     """The task's outcome, in Conductor's wire format and within the payload bound."""
     from .session_failures import settle_failed
 
+    beat = lease.live(server, workflow_id, task_id)  # extendLease on progress (lease.py)
+
     def step() -> Outcome:
-        return wire.execute(
-            worker,
-            task_type,
-            input,
-            retry_count=retry_count,
-            workflow_id=workflow_id,
-            task_id=task_id,
-        )
+        with lease.extending(beat):
+            return wire.execute(
+                worker,
+                task_type,
+                input,
+                retry_count=retry_count,
+                workflow_id=workflow_id,
+                task_id=task_id,
+            )
 
     spec = input.get("fanout")
     status: fanout.Status = (

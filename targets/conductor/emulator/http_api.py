@@ -21,9 +21,10 @@ the tasks and real workers in other processes execute them:
   (a task is handed out once, IN_PROGRESS; a batch poll waits up to ``timeout`` ms for
   one, as the server's long poll does), ``POST /tasks`` (a TaskResult: the update
   ``WorkflowExecutorOps.updateTask`` applies — ignored when the task or its workflow has
-  already ended), ``POST /tasks/{workflowId}/{taskRefName}/{status}`` (the body is the
-  output), ``GET /tasks/{taskId}``. ``POST /tasks/update-v2`` answers 404, as a
-  conductor-oss server does (the SDK then uses ``POST /tasks``).
+  already ended; ``extendLease: true`` only extends the worker's lease, ``leases.py``),
+  ``POST /tasks/{workflowId}/{taskRefName}/{status}`` (the body is the output),
+  ``GET /tasks/{taskId}``. ``POST /tasks/update-v2`` answers 404, as a conductor-oss
+  server does (the SDK then uses ``POST /tasks``).
 
 The clock is the wall clock (retry delays, WAIT, timeouts fall due in real time), and the
 server's background work — the decider's sweeps and the system-task workers (JOIN,
@@ -392,7 +393,11 @@ class EmulatedServer:
         raise HttpError(404, "update-v2 is not a conductor-oss endpoint")
 
     def _apply(self, wf: dict[str, Any], task: dict[str, Any], result: Mapping[str, Any]) -> None:
-        """``updateTask``: ignored for a task or workflow that has already ended."""
+        """``updateTask``: ignored for a task or workflow that has already ended. An
+        ``extendLease`` update only moves the task's response deadline (``leases.py``)."""
+        if result.get("extendLease") is True:
+            self.sim._extend_lease(task)
+            return
         if task["status"] in _TERMINAL or wf["status"] != RUNNING:
             return
         status = result.get("status") or "COMPLETED"

@@ -66,7 +66,7 @@ class ParallelPolls:
                 return None  # ended by the server before a worker took it: never started
             _LOCAL.status = lambda: (task["status"], wf["status"])
             try:
-                return self._call_worker(call)  # type: ignore[attr-defined]
+                return self._leased_call(wf, task, call)  # type: ignore[attr-defined]
             finally:
                 _LOCAL.status = None
 
@@ -84,6 +84,7 @@ class ParallelPolls:
             for fut in concurrent.futures.as_completed(futures):
                 wf, task = futures[fut]
                 result = fut.result()
-                if result is None or task["status"] != IN_PROGRESS or wf["status"] != RUNNING:
+                kept = self._lease_kept(wf, task)  # type: ignore[attr-defined]  # (leases.py)
+                if result is None or not kept:
                     continue  # updateTask ignores an update of a task the server has ended
                 self._post(wf, task, result)  # type: ignore[attr-defined]
