@@ -234,3 +234,14 @@ def test_live_worker_extends_its_lease_and_a_wedged_one_is_timed_out(tmp_path, m
             ex = L.wait(server.url, wid, log=log)
         assert ex["status"] == "TIMED_OUT", ex.get("reasonForIncompletion")
         assert "responseTimeout: 1 exceeded" in ex["reasonForIncompletion"]
+
+
+def test_extensions_are_throttled_to_a_quarter_of_the_lease():
+    from agentc.targets.conductor import lease
+
+    now, sent = [0.0], []
+    hook = lease.throttled(lambda: sent.append(now[0]), lambda: now[0], LEASE_S / 4)
+    for i in range(1, 121):  # progress every 0.5 s for a minute
+        now[0] = i * 0.5
+        hook()
+    assert sent == [15.5, 31.0, 46.5]  # never more often; never a gap near the 61 s lease

@@ -79,8 +79,9 @@ class _Live:
     from the server on the first progress (``GET /api/tasks/{id}``): only an idle-timed
     node's progress ever calls the hook, so other tasks cost no request."""
 
-    def __init__(self, tasks: Any, workflow_id: str, task_id: str) -> None:
-        self.tasks, self.workflow_id, self.task_id = tasks, workflow_id, task_id
+    def __init__(self, server: Any, workflow_id: str, task_id: str) -> None:
+        self.server, self.workflow_id, self.task_id = server, workflow_id, task_id
+        self.tasks: Any = None
         self.start = time.monotonic()
         self.hook: Callable[[], None] | None = None
         self.lock = threading.Lock()
@@ -100,6 +101,9 @@ class _Live:
     def __call__(self) -> None:
         with self.lock:
             if self.hook is None:
+                from .live_task import clients
+
+                self.tasks = clients(self.server)["tasks"]
                 try:
                     found = self.tasks.get_task(self.task_id)
                     timeout = float(getattr(found, "response_timeout_seconds", None) or 0)
@@ -115,9 +119,7 @@ def live(server: Any, workflow_id: str, task_id: str) -> Callable[[], None] | No
     """The hook of a task a live worker runs (``live_task.run``; None: no server to tell)."""
     if server is None or not workflow_id or not task_id:
         return None
-    from .live_task import clients
-
-    return _Live(clients(server)["tasks"], workflow_id, task_id)
+    return _Live(server, workflow_id, task_id)
 
 
 @contextlib.contextmanager
