@@ -221,6 +221,8 @@ class WorkflowOps:
             result = self._leased_call(wf, task, call)  # type: ignore[attr-defined]
             if self._lease_kept(wf, task):  # type: ignore[attr-defined]  # else timed out (leases)
                 self._post(wf, task, result)
+            elif self.dropped_update is not None:  # type: ignore[attr-defined]  # ignored answer
+                self.dropped_update(wf, task, result)  # type: ignore[attr-defined]
 
     def _polled(self, wf: dict, task: dict) -> TaskCall | None:
         """``POST /api/tasks/poll``: the task is IN_PROGRESS, handed to a worker (None: the
