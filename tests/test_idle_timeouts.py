@@ -136,7 +136,10 @@ def test_engine_backstops_of_an_idle_timed_node(tmp_path):
     assert text.count("heartbeat_timeout") == 1  # prep, a node without an idle limit: none
     agentc.compile("idle_nodes:stall_auto", target="conductor").write(tmp_path / "c")
     defs = {d["name"]: d for d in json.loads((tmp_path / "c" / "taskdefs.json").read_text())}
-    assert defs["idle_nodes_stall_auto-work"]["responseTimeoutSeconds"] == 3600  # unchanged (docs)
+    # the worker's lease: extended on the node's progress (targets/conductor/lease.py); no
+    # run limit (timeoutSeconds 0), as on Temporal
+    work = defs["idle_nodes_stall_auto-work"]
+    assert (work["responseTimeoutSeconds"], work["timeoutSeconds"]) == (61, 0)
 
 
 @pytest.mark.parametrize("target", ["local", "conductor"])

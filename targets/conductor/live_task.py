@@ -23,7 +23,7 @@ from typing import Any
 from agentc.runtime_shims import payload_limits
 from agentc.runtime_shims.protocol import Outcome
 
-from . import fanout, late_effects, live_wait, wire
+from . import fanout, late_effects, lease, live_wait, wire
 
 
 @dataclass(frozen=True)
@@ -109,16 +109,18 @@ def run(
 
     # a task waiting on an uncertain call runs with the human's decision (live_wait.py)
     input = live_wait.with_decisions(input, retry_count, workflow_id, task_id)
+    beat = lease.live(server, workflow_id, task_id)  # extendLease on progress (lease.py)
 
     def step() -> Outcome:
-        return wire.execute(
-            worker,
-            task_type,
-            input,
-            retry_count=retry_count,
-            workflow_id=workflow_id,
-            task_id=task_id,
-        )
+        with lease.extending(beat):
+            return wire.execute(
+                worker,
+                task_type,
+                input,
+                retry_count=retry_count,
+                workflow_id=workflow_id,
+                task_id=task_id,
+            )
 
     spec = input.get("fanout")
     status: fanout.Status = (

@@ -102,10 +102,14 @@ def task_def(
     node: IR.Node | None = None,
     output_keys: tuple[str, ...] = PROTOCOL_KEYS,
     timeout_s: int | None = None,
+    response_s: int | None = None,
 ) -> dict[str, Any]:
     """A TaskDef: retries from the node's RetryPolicy (at least ``INFRA_RETRIES``, for
     dead workers), explicit timeouts (``TIMEOUT_S``, or ``timeout_s``: a node's or a tool's limit
-    plus a grace, docs/policies.md "Timeouts" and "Node timeouts")."""
+    plus a grace, docs/policies.md "Timeouts" and "Node timeouts"). ``response_s``: an
+    idle-timed node's lease (its idle limit plus a grace; the worker extends it on the node's
+    progress, ``lease.py``); without a run limit the task's ``timeoutSeconds`` is then 0 (none),
+    as the node may run as long as it makes progress."""
     retry, logic, delay, scale = INFRA_RETRIES, "FIXED", 1, 1
     timeout = TIMEOUT_S
     if node is not None and node.retry:
@@ -118,6 +122,10 @@ def task_def(
             logic, scale = "LINEAR_BACKOFF", max(1, round(p.backoff_factor))
     if timeout_s:
         timeout = timeout_s
+    response = timeout
+    if response_s:
+        timeout = timeout_s or 0
+        response = min(response_s, timeout) if timeout else response_s
     return {
         "name": name,
         "description": description,
@@ -127,7 +135,7 @@ def task_def(
         "retryDelaySeconds": delay,
         "backoffScaleFactor": scale,
         "timeoutSeconds": timeout,
-        "responseTimeoutSeconds": timeout,
+        "responseTimeoutSeconds": response,
         "timeoutPolicy": "TIME_OUT_WF",
         "inputKeys": [],
         "outputKeys": list(output_keys),
@@ -236,6 +244,10 @@ class _LevelLowerer:
             node,
             # a node timeout: the worker bounds each attempt; this catches one that cannot report
             timeout_s=node_timeouts.engine_timeout(self.wf, node.name, node, not self.path)
+            if node is not None
+            else None,
+            # an idle limit: the lease the worker extends on the node's progress (lease.py)
+            response_s=node_timeouts.heartbeat_timeout(self.wf, node.name, node, not self.path)
             if node is not None
             else None,
         )

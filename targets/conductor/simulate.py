@@ -118,19 +118,22 @@ class Simulation:
 
         from agentc.runtime_shims.payload_limits import bounded
 
-        from . import fanout, wire
+        from . import fanout, lease, wire
         from .emulator.parallel_polls import task_status_source
         from .session_failures import settle_failed
 
+        beat = lease.simulated()  # an idle-timed node's progress extends its lease (lease.py)
+
         def run() -> Any:
-            return wire.execute(
-                self.worker,
-                call.task_type,
-                call.input,
-                retry_count=call.retry_count,
-                workflow_id=call.workflow_id,
-                task_id=call.task_id,
-            )
+            with lease.extending(beat):
+                return wire.execute(
+                    self.worker,
+                    call.task_type,
+                    call.input,
+                    retry_count=call.retry_count,
+                    workflow_id=call.workflow_id,
+                    task_id=call.task_id,
+                )
 
         status: fanout.Status = task_status_source() or (
             lambda: None

@@ -78,6 +78,7 @@ class Decider:
             task_def = self._task_def_of(wf, t)
             if task_def is not None:
                 self._check_task_timeout(task_def, t)
+                self._check_response_timeout(task_def, t)  # type: ignore[attr-defined]  # leases
             if t["status"] in _UNSUCCESSFUL:
                 wt = t.get("workflowTask") or _get_task_by_ref(definition, ref)
                 retry = self._retry(task_def, wt, t, wf)

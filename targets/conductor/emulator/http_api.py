@@ -21,9 +21,9 @@ the tasks and real workers in other processes execute them:
   (a task is handed out once, IN_PROGRESS; a batch poll waits up to ``timeout`` ms for
   one, as the server's long poll does), ``POST /tasks`` (a TaskResult: the update
   ``WorkflowExecutorOps.updateTask`` applies — ignored, with the same 200 answer, when the
-  task or its workflow has already ended),
-  ``POST /tasks/{workflowId}/{taskRefName}/{status}`` (the body is the output),
-  ``GET /tasks/{taskId}``. ``POST /tasks/update-v2`` answers 404, as a
+  task or its workflow has already ended; ``extendLease: true`` only extends the worker's
+  lease, ``leases.py``), ``POST /tasks/{workflowId}/{taskRefName}/{status}`` (the body is
+  the output), ``GET /tasks/{taskId}``. ``POST /tasks/update-v2`` answers 404, as a
   conductor-oss server does (the SDK then uses ``POST /tasks``).
 
 The clock is the wall clock (retry delays, WAIT, timeouts fall due in real time), and the
@@ -404,7 +404,12 @@ class EmulatedServer:
         sibling failed the workflow) or a terminal workflow ("Task update ... ignored")
         leaves the stored task unchanged, and ``TaskResource.updateTask`` still answers
         200 with the task id — the same answer as an applied update, so a worker learns
-        it only by reading the task back (``targets/conductor/late_effects.py``)."""
+        it only by reading the task back (``targets/conductor/late_effects.py``). An
+        ``extendLease`` update is handled first and only moves the task's response
+        deadline (``leases.py``)."""
+        if result.get("extendLease") is True:
+            self.sim._extend_lease(task)
+            return
         if task["status"] in _TERMINAL or wf["status"] != RUNNING:
             return
         status = result.get("status") or "COMPLETED"

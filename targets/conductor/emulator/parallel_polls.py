@@ -70,7 +70,7 @@ class ParallelPolls:
                 return None  # ended by the server before a worker took it: never started
             _LOCAL.status = lambda: (task["status"], wf["status"])
             try:
-                return self._call_worker(call)  # type: ignore[attr-defined]
+                return self._leased_call(wf, task, call)  # type: ignore[attr-defined]
             finally:
                 _LOCAL.status = None
 
@@ -88,9 +88,11 @@ class ParallelPolls:
             for fut in concurrent.futures.as_completed(futures):
                 wf, task = futures[fut]
                 result = fut.result()
+                # the lease replayed first: the server may have timed the task out (leases.py)
+                kept = self._lease_kept(wf, task)  # type: ignore[attr-defined]
                 if result is None:
                     continue
-                if task["status"] != IN_PROGRESS or wf["status"] != RUNNING:
+                if not kept:
                     # updateTask ignores an update of a task the server has ended; the worker
                     # learns it by reading the task back (``dropped_update``)
                     if self.dropped_update is not None:

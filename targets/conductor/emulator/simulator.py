@@ -42,9 +42,9 @@ simulation is in an undefined state and should be discarded.
 Not simulated (and why): HTTP, EVENT, KAFKA_PUBLISH, JSON_JQ_TRANSFORM, LLM_* and the MCP /
 agent task types need outside systems — scheduling one raises :class:`SimulationUnsupported`
 (see :data:`UNSUPPORTED`; pass ``worker_types=`` to hand such types to the worker instead).
-The ``python`` evaluator (GraalPy) raises it too. Task ``responseTimeoutSeconds`` is not
-checked: with an in-process worker a task is only IN_PROGRESS while it deliberately waits
-for :meth:`complete_task`, which that timeout would break (task ``timeoutSeconds``,
+The ``python`` evaluator (GraalPy) raises it too. Task ``responseTimeoutSeconds`` is
+checked, with ``extendLease`` updates (``leases.py``), but not on a worker task left
+IN_PROGRESS for :meth:`complete_task`, which that timeout would break (task ``timeoutSeconds``,
 ``pollTimeoutSeconds``, ``totalTimeoutSeconds`` — ``task_timeouts.py`` — and workflow
 ``timeoutSeconds`` *are* checked; a task no worker polls is the one a poll timeout
 catches). Retry jitter (``backoffJitterMs``) is taken as 0 to stay deterministic.
@@ -89,6 +89,7 @@ from .do_while import DoWhile
 from .mappers import TaskMappers
 from .system_tasks import SystemTasks
 from .parallel_polls import ParallelPolls
+from .leases import Leases
 from .workflow_ops import WorkflowOps
 
 __all__ = [
@@ -107,7 +108,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 
 
-class Simulator(WorkflowOps, ParallelPolls, Decider, TaskMappers, DoWhile, SystemTasks):
+class Simulator(WorkflowOps, ParallelPolls, Leases, Decider, TaskMappers, DoWhile, SystemTasks):
     """Executes WorkflowDefs the way a conductor-oss server would (docs/conductor.md "Conductor
     semantics the emulator follows").
 

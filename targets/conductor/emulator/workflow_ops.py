@@ -218,7 +218,11 @@ class WorkflowOps:
         """A worker polls the task, runs it and posts the result; the workflow is decided."""
         call = self._polled(wf, task)
         if call is not None:
-            self._post(wf, task, self._call_worker(call))
+            result = self._leased_call(wf, task, call)  # type: ignore[attr-defined]
+            if self._lease_kept(wf, task):  # type: ignore[attr-defined]  # else timed out (leases)
+                self._post(wf, task, result)
+            elif self.dropped_update is not None:  # type: ignore[attr-defined]  # ignored answer
+                self.dropped_update(wf, task, result)  # type: ignore[attr-defined]
 
     def _polled(self, wf: dict, task: dict) -> TaskCall | None:
         """``POST /api/tasks/poll``: the task is IN_PROGRESS, handed to a worker (None: the
@@ -233,6 +237,7 @@ class WorkflowOps:
         if not task["startTime"]:
             task["startTime"] = self.now
         task["workerId"] = "simulator"
+        task["callbackAfterSeconds"] = 0  # ExecutionService.poll resets it (leases.py)
         self._set_status(task, IN_PROGRESS)
         if self._oversized(wf, task, "input"):  # the server's payload maximum (payload_thresholds)
             return None
@@ -307,6 +312,10 @@ class WorkflowOps:
         if worker_task and status == IN_PROGRESS and callback_after is not None:
             new_status = SCHEDULED
             task["_due"] = self.now + int(callback_after) * 1000
+        if worker_task and status == IN_PROGRESS and callback_after is None:
+            task["_held"] = True  # waits for complete_task: no response timeout (leases.py)
+        else:
+            task.pop("_held", None)
         task["reasonForIncompletion"] = reason or None
         task["callbackAfterSeconds"] = int(callback_after or 0)
         task["outputData"] = copy.deepcopy(dict(output or {}))
