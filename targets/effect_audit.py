@@ -131,12 +131,14 @@ def checked(
     rows: list[dict[str, Any]],
     text: str | None,
     surviving: set[int] | None = None,
+    links: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """``rows`` (the server's ledger) checked against the chain at ``text``, with the rows
     of trimmed steps given back; ``AC131`` naming the first row that does not match.
-    ``surviving``: the supersteps whose node tasks the execution still holds (None: all)."""
+    ``surviving``: the supersteps whose node tasks the execution still holds (None: all);
+    ``links``: effect key → the own link of the agent tool step that reported the row
+    (``agent_effects.tool_link``), for a row the chain does not hold."""
     chain = read(run_id, text)
-    hint = "the server's record was changed after the run wrote it; compare with a copy you trust"
     by_key = {r["key"]: r for r in rows}
     for key, c in chain.items():
         row = by_key.get(key)
@@ -146,53 +148,74 @@ def checked(
                 raise _tampered(
                     run_id,
                     f"{what} lost its compensation on the server: the audit log holds it",
-                    hint,
+                    HINT,
                 )
             continue
         if row is None:
-            if surviving is None or _step_of(c.step_key) in surviving:
+            if surviving is None or _held(c.step_key, surviving):
                 raise _tampered(
                     run_id,
                     f"{what} was removed from the server's ledger: the audit log holds it "
                     f"(done at step {c.step_key})",
-                    hint,
+                    HINT,
                 )
             continue
-        for field, chained in FIELDS:
-            if row.get(field) != c.rec.get(chained):
-                raise _tampered(
-                    run_id,
-                    f"{what} was edited on the server: its {field} is {row.get(field)!r}, the "
-                    f"audit log says {c.rec.get(chained)!r}",
-                    hint,
-                )
-        if row.get("status") != "done":
-            raise _tampered(
-                run_id,
-                f"{what} was edited on the server: it says {row.get('status')!r}, the audit "
-                "log says 'done'",
-                hint,
-            )
-        if (row.get("comp_status") == "done") != (c.compensated is not None):
-            says = "compensated" if c.compensated is not None else "not compensated"
-            raise _tampered(
-                run_id,
-                f"{what} was edited on the server: its compensation is "
-                f"{row.get('comp_status')!r}, the audit log says {says}",
-                hint,
-            )
+        _same(run_id, what, row, c)
     for row in rows:
-        if row["key"] in chain or row.get("target", "node") != "node":
+        if row["key"] in chain or row.get("target", "node") not in ("node", "tool"):
             continue
+        own = (links or {}).get(row["key"]) if row.get("target") == "tool" else None
+        if own is not None:  # a call no model step followed: its step's own link holds it
+            linked = read(run_id, own).get(row["key"])
+            if linked is not None:
+                what = f"effect ledger row {row['key']} ({linked.rec.get('name')})"
+                _same(run_id, what, row, linked)
+                continue
         if row.get("status") not in UNCHAINED or row.get("comp_status") == "done":
             raise _tampered(
                 run_id,
                 f"effect ledger row {row['key']} ({row.get('name')}, {row.get('status')!r}) is "
                 "in no audit log record: it was inserted on the server",
-                hint,
+                HINT,
             )
     given = [_row(c) for k, c in chain.items() if k not in by_key and not c.paused]
     return [*given, *rows] if given else rows
+
+
+HINT = "the server's record was changed after the run wrote it; compare with a copy you trust"
+
+
+def _held(step_key: str, surviving: set[int]) -> bool:
+    """Whether the execution still holds the step that made a chained effect (an agent
+    tool's row is never trimmed: the model steps carry the records of older iterations)."""
+    return step_key.startswith(step_audit.TOOL) or _step_of(step_key) in surviving
+
+
+def _same(run_id: str, what: str, row: dict[str, Any], c: Chained) -> None:
+    """``AC131`` unless the server's ``row`` is what the chain holds for it."""
+    for field, chained in FIELDS:
+        if row.get(field) != c.rec.get(chained):
+            raise _tampered(
+                run_id,
+                f"{what} was edited on the server: its {field} is {row.get(field)!r}, the "
+                f"audit log says {c.rec.get(chained)!r}",
+                HINT,
+            )
+    if row.get("status") != "done":
+        raise _tampered(
+            run_id,
+            f"{what} was edited on the server: it says {row.get('status')!r}, the audit "
+            "log says 'done'",
+            HINT,
+        )
+    if (row.get("comp_status") == "done") != (c.compensated is not None):
+        says = "compensated" if c.compensated is not None else "not compensated"
+        raise _tampered(
+            run_id,
+            f"{what} was edited on the server: its compensation is "
+            f"{row.get('comp_status')!r}, the audit log says {says}",
+            HINT,
+        )
 
 
 def events(run_id: str, text: str | None) -> list[tuple[str, Event]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.at_most_once import uncertain_record
+from agentc.runtime_shims.protocol import is_model_turn
 from agentc.runtime_shims.step_audit import FIELD, latest
 from agentc.runtime_shims.temporal_at_most_once import FORGET
 
@@ -57,6 +58,8 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
     rows: dict[str, dict[str, Any]] = {}
     heads: list[dict[str, Any]] = []
     comp_head: str | None = None
+    turn_head: str | None = None
+    links: dict[str, str] = {}
     for run, e in [(n, e) for n, h in enumerate(runs) for e in h.events]:
         at = e.event_time.ToDatetime().timestamp()
         if e.HasField("activity_task_scheduled_event_attributes"):
@@ -91,8 +94,12 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
             out = _payload(a.result)
             if isinstance(out, dict) and out.get(FIELD):  # the run's audit log (step_audit.py)
                 heads.append(out)
+                if is_model_turn(out):  # an agent loop's (agent_effects.stamp_turn)
+                    turn_head = out[FIELD]
             rec = out.get("effect") if isinstance(out, dict) else None
             if isinstance(rec, dict):
+                if rec.get("target") == "tool" and out.get(FIELD):  # agent_effects.tool_link
+                    links[rec["key"]] = out[FIELD]
                 paused = out.get("status") == "interrupted"
                 first = rows.get(rec["key"], {}).get("started", started)
                 rows[rec["key"]] = _row(
@@ -105,7 +112,8 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
     from agentc.targets.effect_audit import checked
 
     # the server's ledger against the run's effect chain (targets/effect_audit.py)
-    return checked(run_id, list(rows.values()), comp_head or latest(heads))
+    head = comp_head or latest(heads) or turn_head
+    return checked(run_id, list(rows.values()), head, links=links)
 
 
 FORGOTTEN = "forgotten by a human"
