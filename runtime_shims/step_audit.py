@@ -63,6 +63,8 @@ records them)."""
 COMPENSATED = "effect-compensated/"
 """Key prefix of a compensation's record (``compensated``): ``effect-compensated/KEY``."""
 TOOL = "tool/"
+UNFINISHED = "effect-unfinished/"
+"""Key prefix of the record of an effect whose step did not finish (``unfinished``)."""
 """Key prefix of an OpenAI Agents tool call's record (``tool_records``): ``tool/KEY``."""
 
 
@@ -178,6 +180,17 @@ def compensated(
     return _link(entries, base, True)
 
 
+def unfinished(effect: dict[str, Any], state: str, at: float | None = None) -> str:
+    """The own link of a step that reports an effect it did not finish (its output's
+    ``FIELD``): a one-record log in the payload store, written by that step's worker —
+    ``started`` (an ``at_most_once`` call cut off: the AC305 step's ``uncertain`` record),
+    ``paused`` (a node that called ``interrupt()`` after its effect). The ledger check
+    reads a row in one of those states against it (``targets/effect_audit.py``)."""
+    now = time.time() if at is None else at
+    rec = {"effect": effect, "to": state, "at": now}
+    return _link({UNFINISHED + effect["key"]: claim_check.put_value(rec)}, None, True)
+
+
 def latest(outputs: Any) -> str | None:
     """The log head among step outputs (the latest superstep's), None when none has one."""
     best = pick(o for o in outputs if isinstance(o, dict) and o.get(FIELD))
@@ -227,3 +240,10 @@ def read(text: str | None) -> list[tuple[str, dict[str, Any]]]:
     missing from the store or does not match its digest)."""
     entries = claim_check.load_journal(text)
     return [(k, claim_check.get_value(v)) for k, v in entries.items()]
+
+
+def stamp_paused(out: dict[str, Any]) -> dict[str, Any]:
+    """A paused node step's output with its effect's own link (``unfinished``)."""
+    if isinstance(out.get("effect"), dict):
+        out[FIELD] = unfinished(out["effect"], "paused")
+    return out

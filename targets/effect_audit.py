@@ -35,9 +35,6 @@ from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import step_audit
 from agentc.runtime_shims.audit_events import Event
 
-UNCHAINED = ("started", "failed", "paused")
-"""Ledger states of a step that has not finished: the server's record only."""
-
 
 @dataclass
 class Chained:
@@ -50,6 +47,9 @@ class Chained:
     compensated: float | None = None
     paused: bool = False
     """Only its compensation is chained (its step paused at ``interrupt()`` after it)."""
+    state: str = "done"
+    """What the step that wrote it says: ``done``, or an unfinished step's state (``started``,
+    ``paused``: its own link, ``step_audit.unfinished``)."""
 
 
 def _tampered(run_id: str, what: str, hint: str) -> AgentcError:
@@ -78,6 +78,10 @@ def read(run_id: str, text: str | None) -> dict[str, Chained]:
                 stub = {"key": key, "name": rec.get("name"), "class": "compensable"}
                 hit = found[key] = Chained(stub, "", None, paused=True)
             hit.compensated = rec.get("at")
+            continue
+        if k.startswith(step_audit.UNFINISHED):  # an unfinished step's own link
+            eff = rec.get("effect") or {}
+            found[str(eff.get("key"))] = Chained(eff, k, rec.get("at"), state=str(rec.get("to")))
             continue
         eff = (rec.get("out") or {}).get("effect")
         if isinstance(eff, dict) and "key" in eff:
@@ -164,23 +168,49 @@ def checked(
     for row in rows:
         if row["key"] in chain or row.get("target", "node") not in ("node", "tool"):
             continue
-        own = (links or {}).get(row["key"]) if row.get("target") == "tool" else None
-        if own is not None:  # a call no model step followed: its step's own link holds it
+        own = (links or {}).get(row["key"])
+        if own is not None:  # a tool call no model step followed, an unfinished step's effect
             linked = read(run_id, own).get(row["key"])
             if linked is not None:
                 what = f"effect ledger row {row['key']} ({linked.rec.get('name')})"
                 _same(run_id, what, row, linked)
                 continue
-        if row.get("status") not in UNCHAINED or row.get("comp_status") == "done":
-            raise _tampered(
-                run_id,
-                f"effect ledger row {row['key']} ({row.get('name')}, {row.get('status')!r}) is "
-                "in no audit log record: it was inserted on the server",
-                HINT,
-            )
+        raise _tampered(
+            run_id,
+            f"effect ledger row {row['key']} ({row.get('name')}, {row.get('status')!r}) is "
+            "in no audit log record: it was inserted on the server",
+            HINT,
+        )
     given = [_row(c) for k, c in chain.items() if k not in by_key and not c.paused]
     return [*given, *rows] if given else rows
 
+
+def _unfinished(run_id: str, what: str, row: dict[str, Any], c: Chained) -> None:
+    """``AC131`` unless ``row`` is the unfinished effect its step's own link holds: the same
+    call (no result, no digest), in the state the worker wrote — or ``failed`` for a
+    ``started`` call a human forgot, which the reader derives from the server's record of
+    that decision (a ``resume`` signal on Temporal, the saved simulation on Conductor)."""
+    for field, chained in FIELDS[:5]:
+        if row.get(field) != c.rec.get(chained):
+            raise _tampered(
+                run_id,
+                f"{what} was edited on the server: its {field} is {row.get(field)!r}, the "
+                f"audit log says {c.rec.get(chained)!r}",
+                HINT,
+            )
+    states = ("started", "failed") if c.state == "started" else (c.state,)
+    forgot = row.get("status") != "failed" or row.get("error") == FORGOTTEN
+    if row.get("status") not in states or not forgot or row.get("result") is not None:
+        raise _tampered(
+            run_id,
+            f"{what} was edited on the server: it says {row.get('status')!r} "
+            f"(result {row.get('result')!r}), the audit log says {c.state!r} with no result",
+            HINT,
+        )
+
+
+FORGOTTEN = "forgotten by a human"
+"""The error of a ``failed`` row: a human said the cut-off call did not happen."""
 
 HINT = "the server's record was changed after the run wrote it; compare with a copy you trust"
 
@@ -193,6 +223,8 @@ def _held(step_key: str, surviving: set[int]) -> bool:
 
 def _same(run_id: str, what: str, row: dict[str, Any], c: Chained) -> None:
     """``AC131`` unless the server's ``row`` is what the chain holds for it."""
+    if c.state != "done":
+        return _unfinished(run_id, what, row, c)
     for field, chained in FIELDS:
         if row.get(field) != c.rec.get(chained):
             raise _tampered(

@@ -122,10 +122,20 @@ def ledger(sim: Any) -> list[dict[str, Any]]:
     root = sim.sim.execution(sim.workflow_id)
     fid = _compensation(sim)
     comp = sim.sim.execution(fid) if fid is not None else None
-    links = {  # each agent tool step's own link (agent_effects.tool_link)
-        rec["key"]: task["outputData"]["audit"]
-        for rec, task in effect_records(root.get("tasks") or [])
-        if task is not None and rec.get("target") == "tool" and task["outputData"].get("audit")
+    from .at_most_once import waiting
+
+    # the own links of agent tool steps (agent_effects.tool_link), of paused and cut-off
+    # steps (step_audit.unfinished): what the workers wrote of the rows no chain link holds
+    own = [(rec, t) for rec, t in effect_records(root.get("tasks") or []) if t is not None]
+    own += [((t["outputData"] or {}).get("uncertain") or {}, t) for _, t in waiting(sim)]
+    links = {
+        rec["key"]: out["audit"]
+        for rec, out in ((r, t["outputData"] or {}) for r, t in own)
+        if "key" in rec
+        and out.get("audit")
+        and (
+            rec.get("target") == "tool" or out.get("status") == "interrupted" or "uncertain" in out
+        )
     }
     return checked(sim.run_id, rows, chain_head(root, comp), surviving_steps(root), links)
 
