@@ -17,6 +17,11 @@ record. The engine makes the records durable:
 
 Both engines hand the compensation the same ``protocol.EffectLog``.
 
+The records are also the run's audit chain (``step_audit.py``; docs/effects.md, "On the
+engines"): each model step appends those of the tool steps since (``stamp_turn``), each
+tool step writes its own one-record link (``tool_link``), a compensation chains the failed
+turn's calls first (``unchained_tools``).
+
 This module imports no SDK.
 """
 

@@ -17,11 +17,15 @@ row by row:
   ``keepLastN``) is given back from the chain, as its history is (``restored``);
 * a ``done`` or compensated row of a graph node that the chain does not hold was inserted.
 
-A record edited or deleted in the store fails the chain's own digests (``AC131``, naming
-the run). What the chain does not hold: the states an engine keeps on a step that has not
-finished (``started`` — an ``at_most_once`` call cut off —, ``failed`` after ``--forget``,
-``paused`` at ``interrupt()``), and the effects of OpenAI Agents tools (rows with target
-``tool``): those rows are the server's record only.
+An OpenAI Agents tool's effect is a record of the same log (``tool/KEY``: each model step
+appends the tool calls since, ``agent_effects.stamp_turn``). A row the chain does not hold
+is checked against the own link of the step that reported it (``links``): a tool call no
+model step followed (``agent_effects.tool_link``), or a step that did not finish
+(``step_audit.unfinished``: ``started`` — an ``at_most_once`` call cut off — or ``paused``
+at ``interrupt()``); ``failed`` is the reader's derivation from the server's record of a
+human's ``--forget``, checked to follow from a ``started`` record. A row no record holds
+was inserted. A record edited or deleted in the store fails the chain's own digests
+(``AC131``, naming the run).
 
 ``events`` turns the chain into the ``effect`` events ``agentc history``/``export`` list.
 """
