@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import click
 from .cli_common import _exit_now
+from .cli_store import store_option
 
 
 def register(
@@ -42,12 +43,28 @@ def register(
         engine: str,
         address: str | None,
         state_dir: str,
+        server: str | None,
     ) -> None:
         """List the effect ledger of a run: key, class, start, finish, result digest,
         compensation (local: the journal; Temporal: the workflow's history; Conductor: the
-        saved simulation's task outputs)."""
+        saved simulation's task outputs, or with --server the live run's)."""
         from .api import effects_of, forget_effect
 
+        if engine == "conductor" and server:
+            from agentc.targets.conductor import live_runs
+
+            if forget is not None:
+                from agentc.errors import AgentcError, Code
+
+                raise AgentcError(
+                    Code.UNSUPPORTED,
+                    "--forget is not built for a run on a live Conductor server",
+                    construct="--forget",
+                    hint="there an at_most_once call cut off fails its task for good and the "
+                    "failure workflow compensates the run (docs/effects.md)",
+                )
+            _show(live_runs.ledger(server, run_id), as_json)
+            return
         if engine == "conductor":
             from agentc.targets.conductor.effects import ledger as conductor_ledger
 
@@ -122,12 +139,23 @@ def register(
     @_engine_options
     @diagnose  # type: ignore[misc, operator]
     def cancel_cmd(
-        run_id: str, db: str | None, engine: str, address: str | None, state_dir: str
+        run_id: str,
+        db: str | None,
+        engine: str,
+        address: str | None,
+        state_dir: str,
+        server: str | None,
     ) -> None:
         """Cancel a run that waits, failed or crashed: its completed compensable effects are
         compensated in reverse order; prints the outcome as JSON. Temporal: the workflow
         compensates (a worker must serve it), then reports the cancellation. Conductor (a
-        saved simulation): the run is terminated, then its failure workflow compensates."""
+        saved simulation, or with --server a live run): the run is terminated, then its
+        failure workflow compensates (live: a worker must serve it)."""
+        if engine == "conductor" and server:
+            from agentc.targets.conductor import live_runs
+
+            emit(live_runs.cancel(server, run_id))  # type: ignore[operator]
+            return
         if engine == "conductor":
             from agentc.targets.conductor.effects import cancel as cancel_conductor
 
@@ -159,6 +187,13 @@ def register(
 
 
 def _engine_options(fn: Any) -> Any:
+    fn = click.option(
+        "--server",
+        default=None,
+        help="with --engine conductor: a live server's API URL (the run id is the workflow "
+        "id; late compensations are read from the payload store, --store)",
+    )(fn)
+    fn = store_option(fn)
     fn = click.option(
         "--state-dir",
         default=".agentc/simulations",

@@ -136,6 +136,10 @@ def with_approval_pauses(graph: Any, policies: Policies, path: tuple[str, ...] =
     nodes = []
     for n in graph.nodes:
         rule = policies.node("/".join((*path, n.name)))
+        if isinstance(n, ToolNodeStep) and rule is not None and rule.timeout and not rule.external:
+            # a policy timeout: the ToolNode runs by its async path, as LangGraph runs one with
+            # add_node(timeout=...) (the bound cancels it there, runtime_shims/node_timeouts.py)
+            n = n.model_copy(update={"call": n.call.model_copy(update={"is_async": True})})
         if isinstance(n, ToolNodeStep) and (asks := _tool_approval(n, policies)) is not None:
             point = InterruptPoint(  # one pause for all its calls
                 source=asks.source or SourceRef(file="policies", line=None, qualname=n.name)

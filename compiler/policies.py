@@ -35,6 +35,7 @@ from .ir.model import (
     PolicyRule,
     RunPolicy,
     SourceRef,
+    ToolNodeStep,
     Workflow,
 )
 
@@ -238,7 +239,7 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
     fanouts = tuple(
         _fanout(wf, name, body, where) for name, body in _named(table, "fanouts", where)
     )
-    _refuse_external(wf, tools, fanouts, where)
+    # external tools: any agent tool, any fan-out (docs/policies.md "External completion")
     priced = prices(table.get("prices"), where)  # docs/policies.md "Money budget"
     check_models(wf, live, run.max_cost_usd, priced, where)
     return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts, prices=priced)
@@ -251,8 +252,8 @@ def _refuse_node_timeout(wf: Workflow, rule: PolicyRule, where: _Where) -> None:
     if rule.timeout is None or rule.external:
         return
     _, node = graph_nodes(wf.graph)[rule.name]
-    if isinstance(node, FunctionNode) and node.call.is_async:
-        return
+    if isinstance(node, FunctionNode) and node.call.is_async or isinstance(node, ToolNodeStep):
+        return  # a ToolNode runs by its async path then (graph_policies.with_approval_pauses)
     raise AgentcError(
         Code.UNSUPPORTED,
         f"node {rule.name!r} cannot take a timeout: it is not an async function node",
@@ -263,46 +264,6 @@ def _refuse_node_timeout(wf: Workflow, rule: PolicyRule, where: _Where) -> None:
         "process; its add_node(timeout=...) refuses sync nodes too): make the node "
         "async, or put the timeout on the subgraph's nodes",
     )
-
-
-def _refuse_external(
-    wf: Workflow, tools: tuple[PolicyRule, ...], fanouts: tuple[FanoutPolicy, ...], where: _Where
-) -> None:
-    """External tools agentc cannot pause at yet: refused (AC200), never run as ordinary
-    tools (docs/policies.md "External completion")."""
-    external = {r.name for r in tools if r.external}
-    if not external or wf.body.kind != "agents":
-        return
-    for agent in wf.agents.agents:
-        for t in agent.tools:
-            if t.name not in external:
-                continue
-            # ``mode = "fail_fast"`` alone is the SDK's own semantics, which every target
-            # already applies to an agent's calls (agent_fanout.spec): an external call
-            # among them is cancelled with its siblings, as without a policy. A ``deadline``
-            # would bound the outside work on Temporal (its wait is one of the timed
-            # activities) but not locally (no process runs while it waits) nor on
-            # Conductor (no worker polls its task): the targets would disagree.
-            why = (
-                "it is an agent used as a tool (its nested run is a child workflow)"
-                if t.kind == "agent"
-                else f"agent {agent.name!r} has a fan-out deadline, and a call agentc does not "
-                "run has no deadline the targets agree on (its own bound is the tool's "
-                "`timeout`)"
-                if any(f.name == agent.name and f.deadline for f in fanouts)
-                else None
-            )
-            if why:
-                raise AgentcError(
-                    Code.UNSUPPORTED,
-                    f"tool {t.name!r} cannot be external yet: {why}",
-                    construct=f"policies.tools.{t.name}.external",
-                    file=where.file,
-                    line=where.line("tools", t.name, "external"),
-                    hint="give the external tool its own `timeout` and remove the fan-out deadline"
-                    if t.kind != "agent"
-                    else "mark a function tool external",
-                )
 
 
 def _named(table: dict[str, Any], section: str, where: _Where) -> list[tuple[str, dict[str, Any]]]:
@@ -526,7 +487,8 @@ def _tool_args(wf: Workflow, live: Any, name: str, where: _Where) -> tuple[str, 
             hint="policies apply to function tools and agents as tools",
         )
     body = (where.table.get("tools") or {}).get(name)
-    if tools[name].kind == "agent" and isinstance(body, dict) and "timeout" in body:
+    timed = isinstance(body, dict) and "timeout" in body and body.get("external") is not True
+    if tools[name].kind == "agent" and timed:  # an external one's bounds the outside wait
         raise AgentcError(
             Code.UNSUPPORTED,
             f"a timeout on agent {name!r} used as a tool is not supported yet",

@@ -62,18 +62,11 @@ def prices(table: Any, where: Any) -> tuple[ModelPrice, ...]:
 
 def check_models(wf: Workflow, live: Any, max_cost: float | None, priced: Any, where: Any) -> None:
     """With a money budget, every model the workflow's agents call must have a price."""
+    if wf.body.kind != "agents":
+        check_graph_budget(wf, max_cost, priced, where)
+        return
     if max_cost is None:
         return
-    if wf.body.kind != "agents":
-        raise AgentcError(
-            Code.UNSUPPORTED,
-            "a money budget on a LangGraph graph is not supported yet: it reads the usage "
-            "of OpenAI Agents model calls",
-            construct="policies.run.max_cost_usd",
-            file=where.file,
-            line=where.line("run", "max_cost_usd"),
-            hint="remove max_cost_usd, or budget the graph's chat models in their own code",
-        )
     if live is None:
         return
     from agentc.runtime_shims.model_prices import model_name
@@ -91,3 +84,36 @@ def check_models(wf: Workflow, live: Any, max_cost: float | None, priced: Any, w
                 hint=f'add [policies.prices."{name}"] input = ..., output = ... (US dollars per '
                 "million tokens); priced: " + (", ".join(sorted(known)) or "none"),
             )
+
+
+def check_graph_budget(wf: Workflow, max_cost: float | None, priced: Any, where: Any) -> None:
+    """A budget on a LangGraph graph's chat models (``runtime_shims/chat_budget.py``): its chat
+    models are objects inside node code, so which ones a node calls is known at run time only
+    (an unpriced one fails the run with AC315 before it is called); here, a money budget
+    needs a price table, and a graph with subgraph nodes is refused (AC200): a subgraph's
+    frame — where the usage is counted — is per run of the subgraph, not per run."""
+    from .ir.model import SubgraphNode
+
+    run = (getattr(where, "table", None) or {}).get("run") or {}
+    budget = next((k for k in ("max_tokens", "max_cost_usd") if k in run), None)
+    if budget is None:
+        return
+    sub = next((n.name for n in wf.graph.nodes if isinstance(n, SubgraphNode)), None)
+    if sub is not None:
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"a run budget ({budget}) on graph {wf.graph.name!r}, which has subgraph node "
+            f"{sub!r}, is not supported yet: the usage is counted per run of a subgraph",
+            construct=f"policies.run.{budget}",
+            file=where.file,
+            line=where.line("run", budget),
+            hint="remove the budget, or inline the subgraph's nodes into the graph",
+        )
+    if max_cost is not None and not priced:
+        raise where.error(
+            "a money budget needs the prices of the graph's chat models",
+            "run",
+            "max_cost_usd",
+            hint='add [policies.prices."MODEL"] input = ..., output = ... (US dollars per '
+            "million tokens; MODEL: the chat model's `model` / `model_name`)",
+        )

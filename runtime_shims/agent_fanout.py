@@ -22,6 +22,8 @@ a failure of the batch. What agentc adds:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -127,12 +129,66 @@ def for_drive(wf: Any) -> Deadlines | None:
     return Deadlines(wf)
 
 
+_SUBMITTED: contextvars.ContextVar[list[concurrent.futures.Future[Any]] | None] = (
+    contextvars.ContextVar("agentc_tool_threads", default=None)
+)
+
+
+class ThreadRecorder(concurrent.futures.ThreadPoolExecutor):
+    """A drive's default executor (``asyncio.to_thread`` submits to it): it hands each
+    thread's future to the sync tool call that submitted it (``thread_to_end``), so that
+    what the thread returns is known even after its ``await`` was cancelled."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        fut = super().submit(fn, *args, **kwargs)
+        seen = _SUBMITTED.get()
+        if seen is not None:
+            seen.append(fut)
+        return fut
+
+
+async def thread_to_end(
+    call: Callable[[], Awaitable[Any]],
+    late: Callable[[concurrent.futures.Future[Any]], None],
+) -> Any:
+    """A sync tool's call, whose body runs in the SDK's worker thread (``asyncio.to_thread``).
+    A cancel (the SDK's own ``fail_fast`` when a sibling raises, a fan-out policy, a
+    deadline, the drive's loop closing after a failure) stops the ``await`` but not the
+    thread, which goes on and does its effect after the run failed, its result (what a
+    compensator needs: a reservation id) lost. So the thread's future goes to ``late``
+    (the drive settles it once the loop has closed and joined its threads — docs/effects.md
+    "Late effects") and the cancel goes on. Only under a ``ThreadRecorder`` executor."""
+    seen: list[concurrent.futures.Future[Any]] = []
+    token = _SUBMITTED.set(seen)
+    try:
+        return await call()
+    except asyncio.CancelledError:
+        for fut in seen:
+            late(fut)
+        raise
+    finally:
+        _SUBMITTED.reset(token)
+
+
 async def guarded(
-    steps: Any, agent: str, scope: tuple[str, ...], key: str, call: Callable[[], Awaitable[Any]]
+    steps: Any,
+    agent: str,
+    scope: tuple[str, ...],
+    key: str,
+    call: Callable[[], Awaitable[Any]],
+    *,
+    interruptible: bool = True,
 ) -> Any:
     """Run one live tool call under the drive's fan-out rules: an engine step's own call
     in its activity's cancel scope (cancelled at its next ``await``; never started once
-    the scope is cancelled), a local call under its batch's deadline."""
+    the scope is cancelled), a local call under its batch's deadline. A call that is not
+    ``interruptible`` (a sync tool: the SDK runs it in a thread that a cancel does not
+    stop) is not cancelled once started: the step keeps its result, so an effect it
+    completed stays known (targets/conductor/late_effects.py compensates it)."""
+    if steps.cancel is not None and key == steps.watch and not interruptible:
+        if steps.cancel.cancelled.is_set():
+            raise asyncio.CancelledError()
+        return await call()
     if steps.cancel is not None and key == steps.watch:
         task = asyncio.ensure_future(call())
         if not steps.cancel.register(asyncio.get_running_loop(), task):

@@ -438,16 +438,16 @@ class AgentStepper:
         """The step that makes one reported call."""
         ref = f"t{turn.journal_size}_{i}"  # unique in the run: every loop iteration adds entries
         assert c.task_type is not None
-        if c.kind == "agent_tool":
-            child = {"child": pack(self.child_run(run, c)), "journal": turn.journal}
-            return CallTask(ref, c.task_type, child, child=True)
-        if c.kind == "tool" and c.name in external_steps.external_tools(self.wf):  # done outside
+        if c.name in external_steps.external_tools(self.wf):  # done outside (an agent tool too)
             timeout = external_steps.tool_timeout(self.wf, c.name)
             return CallTask(
                 ref,
                 external_steps.external_type(c.task_type),
                 external_steps.tool_task_input(c, timeout),
             )
+        if c.kind == "agent_tool":
+            child = {"child": pack(self.child_run(run, c)), "journal": turn.journal}
+            return CallTask(ref, c.task_type, child, child=True)
         step = {
             "plan": self.layout.plan_id,
             "run": pack(run),

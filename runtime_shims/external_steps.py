@@ -187,7 +187,7 @@ def local_admit(admit: Any, wf: Any) -> Any:
         return admit
 
     def decide(e: Any) -> str:
-        if e.kind == "tool" and e.info.get("tool") in names and not e.info.get("agent_tool"):
+        if e.kind == "tool" and e.info.get("tool") in names:  # a function or an agent tool
             return replay.NEED
         return admit(e)
 

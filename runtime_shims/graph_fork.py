@@ -62,6 +62,21 @@ ANSWERS = "fork_answers"
 breakpoint ref → value), which the workflow starts with as received
 (``temporal_runtime.GraphWorkflow.begin``), so it does not wait at those pauses
 (``compiler/audit/graph_fork_engines.fork_answers`` chooses them)."""
+BREAKPOINT_REFS = ("pause_before_b", "pause_after_b")
+"""How both engines name a breakpoint's wait (``targets/temporal/codegen.py``,
+``targets/conductor/lowering.py``): a Temporal ``resume`` signal's key, a HUMAN task's ref.
+Each graph level numbers its own, so a ref is only unique within its level."""
+
+
+def child_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    """The fork's answers a subgraph's child workflow starts with (Temporal): those to an
+    ``interrupt()``, keyed by interrupt id (unique to the task that asked, at any level:
+    LangGraph hashes its namespace into it), so a pause re-reached inside a live child gets
+    the original's answer as at the root. Not a breakpoint's release: its ref names a wait
+    of the root's level, which a child's own breakpoint of the same number would take."""
+    return {k: v for k, v in answers.items() if not str(k).startswith(BREAKPOINT_REFS)}
+
+
 PROBE = "fork_probe"
 """Input key of a subgraph END step called to answer its parent's task from the fork's
 record (``answer_subgraph``); its output has ``MARK`` when it did, else ``LIVE``."""
@@ -69,6 +84,12 @@ LIVE = "fork_live"
 MARK = "forked"
 """Output key of a node step the fork answered: ``record`` (recorded writes) or ``set``
 (the altered value); the fork's history shows it (``data.forked``) and counts the rest as live."""
+BY_COMMAND = "by_parent_command"
+"""Output key of a subgraph END step whose graph ended with ``Command(graph=PARENT)``: the
+node that returned it ran, but its step has no writes of its own level, so no history lists
+it (as LangGraph's checkpoints do not); the history reader keeps the mark on the subgraph
+node's event (``targets/step_history.py``) and a fork counts that node as run live
+(``compiler/audit/graph_fork_engines.counts``), as the local fork does."""
 GIVEN = "fork_given"
 """Output key of a task answered from the record that had paused in the original: the
 ``resume`` events it got there, ``[key, value]`` (the plan's ``given``,

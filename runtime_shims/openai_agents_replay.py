@@ -133,6 +133,9 @@ class Steps:
         """The local drive's fan-out deadlines (``agent_fanout.Deadlines``), or None."""
         self.cancel: Any = None
         """An engine step's ``cancel_scope.CancelScope`` (a fan-out policy's activity), or None."""
+        self.late_threads: list[tuple[Any, Any, Any]] = []
+        """Sync tool calls cancelled while their thread ran: (the thread's future, the
+        ledger hooks, the ledger row), settled by the drive (``agent_fanout.thread_to_end``)."""
         self.running = 0
         """Steps running now (agents used as tools excluded: their nested steps count)."""
         self.ran: Callable[[], None] | None = None
@@ -377,6 +380,10 @@ def _journaled_tool(
     """``timeout``: the tool's own, applied here while the SDK's is cleared (see
     ``agentc.compat.openai_agents``), so a call that times out is a journaled outcome."""
     is_agent_tool = compat.is_agent_tool(tool)
+    fn = None if is_agent_tool else compat.tool_function(tool)
+    # a sync tool runs in the SDK's worker thread: a fan-out's cancel cannot stop it once
+    # started, only lose its result (agent_fanout.guarded)
+    sync = fn is not None and not inspect.iscoroutinefunction(fn)
 
     async def invoke(ctx: Any, input_json: str, *args: Any, **kwargs: Any) -> Any:
         gate = _active_gate()  # a policy's timeout lowers the tool's own (docs/policies.md)
@@ -430,15 +437,24 @@ def _journaled_tool(
             )
             try:
                 with effects_active(keys), own_usage(ctx if is_agent_tool else None) as usage:
-                    if steps.fanout is None and steps.cancel is None:
-                        output = await invoke(ctx, input_json, *args, **kwargs)
-                    else:  # a fan-out policy (agent_fanout.py, docs/policies.md)
-                        output = await agent_fanout.guarded(
+
+                    async def run() -> Any:
+                        if steps.fanout is None and steps.cancel is None:
+                            return await invoke(ctx, input_json, *args, **kwargs)
+                        return await agent_fanout.guarded(  # a fan-out policy (agent_fanout.py)
                             steps,
                             agent,
                             scope,
                             effect.key,
                             lambda: invoke(ctx, input_json, *args, **kwargs),
+                            interruptible=not sync,
+                        )
+
+                    if not sync:
+                        output = await run()
+                    else:  # a cancel cannot stop its thread: what it did is still recorded
+                        output = await agent_fanout.thread_to_end(
+                            run, lambda fut: steps.late_threads.append((fut, hooks, ledgered))
                         )
             except Exception as exc:
                 if hooks is not None:

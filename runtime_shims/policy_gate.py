@@ -332,7 +332,7 @@ def node_gate(
     function is not called): ``Completed``. A ``ToolNode`` whose tools have rules gets its
     calls decided (``node_rules.tool_node_gate``): ``node_rules.Governed``, whose ``wrap``
     gives the runnable to call. ``frame`` and ``task``: the step's, for counts."""
-    from . import node_rules
+    from . import chat_budget, node_rules
 
     policies = getattr(wf, "policies", None)
     if policies is None:
@@ -340,6 +340,8 @@ def node_gate(
     name = node_rules.qualified(path, node)
     rule = policies.node(name)
     governed = None
+    if chat_budget.budgeted(policies):  # max_tokens / max_cost_usd on its chat-model calls
+        chat_budget.attach(policies, name, config, frame)
     if rule is not None:
         _node_rule(rule, name, value, config, frame, task)
     if runnable is not None and ir_node is not None and node_rules.governs_tools(policies, ir_node):

@@ -413,6 +413,8 @@ class StepWorker:
         config = self._config(parent, pframe, ptask, desc, ctx, [])
         writes = pregel.task_writes(pframe, ptask, result, config, self.resolve)
         out = self._after(parent, pframe, pblock, ptasks, ptask, writes, desc)
+        if best.parent_command:  # its node's own step left no node event (graph_fork.counts)
+            out[graph_fork.BY_COMMAND] = True
         streamed = stream_capture.record([], ptask.input, writes)  # the node's echoed messages
         if streamed is not None:
             out[stream_capture.CUSTOM_KEY] = stream_capture.encoded(streamed)

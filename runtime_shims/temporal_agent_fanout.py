@@ -79,7 +79,10 @@ async def scoped_run_steps(run: Any, turn: ModelTurn) -> dict[str, Any]:
     while True:
         todo = [i for i in range(len(tasks_of)) if i not in results]
         running = {i: start(i) for i in todo}
-        done, pending, timed_out = await wait_scoped(list(running.values()), fan)
+        outside = {
+            running[i] for i in todo if temporal_external.is_external_type(tasks_of[i].task_type)
+        }
+        done, pending, timed_out = await wait_turn(list(running.values()), outside, fan)
         failure: BaseException | None = None
         failed_at = todo[0]
         for i, t in running.items():
@@ -143,3 +146,40 @@ async def scoped_run_steps(run: Any, turn: ModelTurn) -> dict[str, Any]:
             str(getattr(cause, "message", cause)),
             effect,
         )
+
+
+async def wait_turn(
+    tasks: list[asyncio.Future], outside: set[asyncio.Future], fan: dict[str, Any]
+) -> tuple[list[Any], list[Any], bool]:
+    """``wait_scoped`` for a turn, whose ``deadline`` bounds only the calls agentc runs: the
+    wait for an external call (``outside``) is bounded by its own ``timeout``
+    (docs/policies.md "External completion"), as locally (no process runs it) and on
+    Conductor (no worker polls its task). Once the timed calls are done, the turn waits for
+    the outside work without a timer; a timed call still running at the deadline cancels
+    every sibling, the wait included (AC311), and ``fail_fast`` still stops at a failure."""
+    deadline = fan.get("deadline")
+    if not deadline or not outside:
+        return await wait_scoped(tasks, fan)
+    fail_fast = fan.get("mode") == "fail_fast"
+    timed = [t for t in tasks if t not in outside]
+    end = workflow.time() + float(deadline)
+    pending = set(tasks)
+    timed_out = False
+    while pending:
+        if fail_fast and any(_failed(t) for t in tasks):
+            break
+        left = end - workflow.time() if any(not t.done() for t in timed) else None
+        if left is not None and left <= 0:
+            timed_out = True
+            break
+        _, still = await workflow.wait(pending, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        pending = set(still)
+    for t in pending:
+        t.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+    return [t for t in tasks if t not in pending], list(pending), timed_out
+
+
+def _failed(t: asyncio.Future) -> bool:
+    return t.done() and not t.cancelled() and t.exception() is not None

@@ -22,6 +22,8 @@ from typing import Any, Callable
 from temporalio import activity, workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from .protocol import Status
+
 HEARTBEAT_S = 10.0
 """Heartbeat timeout of a fan-out activity: the server declares the activity lost after
 this long without a heartbeat (generous: a busy machine must not lose a live activity)."""
@@ -140,12 +142,15 @@ def run_cancellable(call: Callable[[], Any]) -> Any:
     helper = threading.Thread(target=beat, daemon=True, name="agentc-heartbeat")
     helper.start()
     previous = entered(scope)
+    out: Any = None
     try:
         with activity.shield_thread_cancel_exception():  # cancel at an await, not mid-bytecode
             out = call()
     except BaseException:
         if not scope.cancelled.is_set():
             raise
+        if _late_effect(out):  # the cancel arrived as the shield ended, after the effect
+            return out
         from temporalio.exceptions import CancelledError
 
         raise CancelledError(
@@ -155,8 +160,23 @@ def run_cancellable(call: Callable[[], Any]) -> Any:
         entered(previous)
         stop.set()
         helper.join()
-    if scope.cancelled.is_set():
+    if scope.cancelled.is_set() and not _late_effect(out):
         from temporalio.exceptions import CancelledError
 
         raise CancelledError("cancelled by its fan-out")
     return out
+
+
+def _late_effect(out: Any) -> bool:
+    """A step its fan-out cancelled that completed a compensable effect anyway (a sync tool
+    is not stopped once started: ``agent_fanout.guarded``): its activity completes with it
+    rather than report a cancellation — a cancel-requested activity may still complete, and
+    the workflow (waiting with ``WAIT_CANCELLATION_COMPLETED``) then keeps the effect for
+    its saga (docs/effects.md "Late effects")."""
+    output = getattr(out, "output", None)
+    effect = output.get("effect") if isinstance(output, dict) else None
+    return (
+        getattr(out, "status", None) is Status.COMPLETED
+        and isinstance(effect, dict)
+        and effect.get("class") == "compensable"
+    )

@@ -201,7 +201,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
     # ------------------------------------------------------------ run bookkeeping
     def begin(self, inp: dict[str, Any]) -> None:
         self.inp = inp
-        if self.root and inp.get(graph_fork.ANSWERS):  # a fork's recorded answers (graph_fork)
+        if inp.get(graph_fork.ANSWERS):  # a fork's recorded answers (graph_fork), a child's too
             self.answers.update(inp[graph_fork.ANSWERS])
             self.fork_given = temporal_fork_answers.starting(inp, inp[graph_fork.ANSWERS])
         carry = inp.get("_carry")
@@ -233,7 +233,7 @@ class AgentWorkflow(_EngineRun, SagaRun):
         """Continue as new at the top of a loop iteration when history grows large."""
         if self._history_full():
             carry: dict[str, Any] = {"at": at, "out": self.out}
-            if self.root and self.inp.get(graph_fork.ANSWERS):  # a fork's answers not shown yet
+            if self.inp.get(graph_fork.ANSWERS):  # a fork's answers not shown yet
                 carry[temporal_fork_answers.CARRY] = sorted(self.fork_given)
             if self.effects:  # a saga's completed effects (temporal_saga)
                 carry["effects"] = self.effects.to_list()
@@ -340,6 +340,8 @@ class AgentWorkflow(_EngineRun, SagaRun):
                 return o
             if o.get(graph_fork.FIELD):
                 payload[graph_fork.FIELD] = o[graph_fork.FIELD]
+        if self.inp.get(graph_fork.ANSWERS):  # its pauses get the original's answers too
+            payload[graph_fork.ANSWERS] = graph_fork.child_answers(self.inp[graph_fork.ANSWERS])
         self.children += 1
         o = await self._child(
             workflow_type,

@@ -1,4 +1,5 @@
-"""How many times a governed node or ToolNode tool has run in this run of a graph level: a
+"""How many times a governed node or ToolNode tool has run in this run of a graph level, and
+the model tokens and US dollars its chat-model calls used (``runtime_shims/chat_budget.py``): a
 frame channel, so every target carries it the way it carries the graph's state
 (docs/policies.md, "max_calls on nodes and ToolNode tools").
 
@@ -31,7 +32,7 @@ class CallCounts(BaseChannel):
 
     def __init__(self) -> None:
         super().__init__(dict, CALLS)
-        self.value: dict[str, int] = {}
+        self.value: dict[str, Any] = {}
 
     @property
     def ValueType(self) -> Any:
@@ -44,7 +45,7 @@ class CallCounts(BaseChannel):
     def from_checkpoint(self, checkpoint: Any) -> "CallCounts":
         new = CallCounts()
         if isinstance(checkpoint, dict):
-            new.value = {str(k): int(v) for k, v in checkpoint.items()}
+            new.value = {str(k): _number(v) for k, v in checkpoint.items()}
         return new
 
     def copy(self) -> "CallCounts":
@@ -55,11 +56,11 @@ class CallCounts(BaseChannel):
         for v in values:
             for name, n in (v or {}).items():
                 if n:
-                    self.value = {**self.value, name: self.value.get(name, 0) + int(n)}
+                    self.value = {**self.value, name: self.value.get(name, 0) + _number(n)}
                     changed = True
         return changed
 
-    def get(self) -> dict[str, int]:
+    def get(self) -> dict[str, Any]:
         if not self.value:
             raise EmptyChannelError()
         return self.value
@@ -68,13 +69,18 @@ class CallCounts(BaseChannel):
         return bool(self.value)
 
 
-def counted(channels: dict[str, Any]) -> dict[str, int]:
+def _number(v: Any) -> Any:
+    """A count (int), or a float total (the chat budget's US dollars, ``chat_budget.py``)."""
+    return v if isinstance(v, float) else int(v)
+
+
+def counted(channels: dict[str, Any]) -> dict[str, Any]:
     """The counts a frame's channels hold (empty: nothing counted yet)."""
     ch = channels.get(CALLS)
     return dict(ch.value) if isinstance(ch, CallCounts) else {}
 
 
-def record(config: dict[str, Any], counts: dict[str, int]) -> None:
+def record(config: dict[str, Any], counts: dict[str, Any]) -> None:
     """Count calls that are about to run: a write through the task's send sink, applied
     with the task's other writes (none if the task fails or pauses)."""
     from .langgraph_calls import SENT

@@ -80,6 +80,8 @@ def _task_events(
     event = _step((ns, step, task), name, t, v, at, {})
     if result.get("forked"):  # a fork answered it from its record (runtime_shims/graph_fork.py)
         event.data["forked"] = result["forked"]
+    if result.get("by_parent_command"):  # a node of its graph ran: graph_fork.BY_COMMAND
+        event.data["by_parent_command"] = True
     if result.get(CUSTOM_KEY) is not None and event.raw is not None:  # its `custom` stream chunks
         event.raw[CUSTOM_KEY] = json.dumps(result[CUSTOM_KEY], sort_keys=True)
     given = [  # the answers it got in the original, for a task a fork answered (graph_fork.GIVEN)

@@ -123,3 +123,4 @@ def build_tools(policy: TimeoutPolicy) -> StateGraph:
 
 tools_run = build_tools(TimeoutPolicy(run_timeout=IDLE_S)).compile()
 tools_idle = build_tools(TimeoutPolicy(idle_timeout=IDLE_S)).compile()
+tools_untimed = build_tools(None).compile()  # a policy `timeout` gives it tools_run's bound

@@ -157,16 +157,128 @@ def test_fail_fast_cancels_the_running_slow_sibling_through_the_server(server, h
         assert "notify" not in effects.read_text().split()  # cancelled before its effect
         # then the failure workflow compensates what the server saw completed
         L.wait(server.url, ex["output"]["conductor.failure_workflow"], bound_s=60, log=log)
-    seen = effects.read_text().split()
+        # the compensable sibling: compensated when it started — by the failure workflow
+        # when its answer reached the server before the failure (as Runner.run), else by
+        # its worker (the server ignored its answer: late_effects.py)
+        until(lambda: lines(effects) != ["hold"], 30)
+    seen = lines(effects)
     assert "notify" not in seen, seen
-    # the compensable sibling: compensated when its answer reached the server before the
-    # failure (as Runner.run); an answer after it is ignored by the server (docs/conductor.md)
     hold = next(t for t in ex["tasks"] if t["taskType"].endswith("hold_seat"))
-    assert seen == (["hold", "release"] if hold["status"] == "COMPLETED" else ["hold"][: len(seen)])
+    assert seen == (["hold", "release"] if hold.get("startTime") else []), (hold, seen)
     asked = [
         r for r in server.requests if r.method == "GET" and r.path == f"/api/tasks/{slow['taskId']}"
     ]
     assert asked, "the watcher never asked the server for the slow task's status"
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+# ------------------------------------------------------------------------------ late effects
+LATE = "late_effect_agents:agent"
+LATE_S = 1.5
+
+
+def until(cond, bound_s: float) -> bool:
+    """Poll ``cond`` for at most ``bound_s`` seconds."""
+    end = time.monotonic() + bound_s
+    while not cond() and time.monotonic() < end:
+        time.sleep(0.1)
+    return bool(cond())
+
+
+def test_late_compensable_sibling_is_compensated_by_its_worker(server, here, monkeypatch):
+    """A sync compensable call that finishes after its sibling failed the run: the server
+    ignores its update (the task is CANCELED), so the failure workflow never sees the
+    effect; the worker learns it by reading the task back and compensates it itself, once
+    (docs/effects.md "Late effects on a live Conductor server"). Before, the reservation
+    stayed: the service saw ``/flights/reserve`` and nothing else."""
+    from booking_service import serving
+
+    extra = {"AGENTC_SLOW_S": str(LATE_S)}
+    with serving(monkeypatch, here) as svc:
+        root = root_of(L.deploy(server.url, LATE, here, extra))
+        with L.worker(server.url, LATE, here, extra) as log:
+            # a run that succeeds first: every task type's process has its worker built
+            ok = L.wait(server.url, L.start(server.url, root, L.agent_input(LATE, "paid")), log=log)
+            assert ok["status"] == "COMPLETED", ok.get("reasonForIncompletion")
+            svc.reset()
+            wid = L.start(server.url, root, L.agent_input(LATE, "hold it"))
+            ex = L.wait(server.url, wid, log=log)
+            assert ex["status"] == "FAILED" and "card 4242 declined" in ex["reasonForIncompletion"]
+            hold = next(t for t in ex["tasks"] if t["taskType"].endswith("hold_seat"))
+            assert hold["status"] == "CANCELED" and hold.get("startTime")  # a worker ran it
+            fid = ex["output"]["conductor.failure_workflow"]
+            comp = L.wait(server.url, fid, bound_s=60, log=log)
+            assert comp["output"] == {"compensated": []}  # the saga never saw the hold
+            until(lambda: "/flights/release" in svc.paths(), LATE_S + 30)
+        assert svc.paths() == ["/flights/reserve", "/flights/release"], (
+            svc.requests,
+            log.read_text()[-4000:],
+        )
+        assert all(not r.replayed for r in svc.requests), svc.requests  # released once
+    # the ledger of the live run: the late effect, compensated (by its worker)
+    rows = json.loads(agentc_cli(here, "effects", wid, "--json", "--server", server.url))
+    assert [(r["name"], r["status"], r["comp_status"]) for r in rows] == [
+        ("hold_seat", "done", "done")
+    ]
+    assert rows[0]["result"].startswith("FL-") and rows[0]["comp_finished"]
+
+
+def agentc_cli(cwd: Path, *args: str, code: int = 0) -> str:
+    """``agentc ARGS --engine conductor`` in ``cwd`` (the tests' store), its stdout."""
+    import subprocess
+
+    proc = subprocess.run(
+        [L.AGENTC, *args, "--engine", "conductor"],
+        cwd=cwd,
+        env=L.env(cwd),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == code, proc.stdout + proc.stderr[-3000:]
+    return proc.stdout if code == 0 else proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------------------ cancel
+APPROVAL = "agentc.fixtures.langgraph.booking_approval:graph"
+
+
+def test_cancel_terminates_a_live_run_and_its_failure_workflow_compensates(
+    server, here, monkeypatch
+):
+    """`agentc cancel RUN_ID --engine conductor --server URL` at a pause: the server's
+    terminate starts no failure workflow, so agentc starts it (with the input the server
+    gives one) and a worker compensates — the local cancel's traffic
+    (test_effects_agents_engines: reserve, then release). Before, --server did not exist."""
+    from booking_service import serving
+
+    with serving(monkeypatch, here) as svc:
+        root = root_of(L.deploy(server.url, APPROVAL, here))
+        with L.worker(server.url, APPROVAL, here) as log:
+            wid = L.start(server.url, root, {"input": {"trip": "c"}, "context": None})
+
+            def paused() -> bool:
+                ex = L.execution(server.url, wid)
+                return any(
+                    t["taskType"] == "HUMAN" and t["status"] == "IN_PROGRESS" for t in ex["tasks"]
+                )
+
+            assert until(paused, 60), L.execution(server.url, wid)
+            assert svc.paths() == ["/flights/reserve"]
+            out = json.loads(agentc_cli(here, "cancel", wid, "--server", server.url))
+            assert out["status"] == "cancelled" and out["compensated"] == ["book"], out
+        assert svc.paths() == ["/flights/reserve", "/flights/release"], log.read_text()[-3000:]
+        assert L.execution(server.url, wid)["status"] == "TERMINATED"
+        rows = json.loads(agentc_cli(here, "effects", wid, "--json", "--server", server.url))
+        assert [(r["name"], r["status"], r["comp_status"]) for r in rows] == [
+            ("book", "paused", "done")
+        ]
+        again = agentc_cli(here, "cancel", wid, "--server", server.url, code=2)
+        assert "AC121" in again and "TERMINATED" in again
+        assert svc.paths() == ["/flights/reserve", "/flights/release"]  # nothing twice
 
 
 # ------------------------------------------------------------------------------ session settle

@@ -97,15 +97,3 @@ def test_temporal_external_tool(temporal_address, tmp_path, monkeypatch):
     done = asyncio.run(go())
     assert done.output == expected and D.EXECUTED == ["archive prod_logs 10"]
 
-
-def test_external_agent_tool_is_refused(tmp_path):
-    """An agent used as a tool cannot be external yet: AC200 at the policy's line, not a
-    tool that silently runs."""
-    from test_policies_external import cli
-
-    p = tmp_path / "p.toml"
-    p.write_text("[policies.run]\nmax_turns = 9\n\n[policies.tools.cashier]\nexternal = true\n")
-    r = cli("--policy", str(p), "compile", "agentc.fixtures.openai_agents.expense_desk:agent", "--out", "c",
-            cwd=tmp_path, env={})
-    assert r.returncode == 2 and "AC200" in r.stderr and "p.toml:5" in r.stderr, (r.stdout, r.stderr)
-    assert "Traceback" not in r.stderr

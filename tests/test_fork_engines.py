@@ -7,6 +7,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import uuid
 
 import agentc
 import openai_agents_oracle as O
@@ -40,9 +41,13 @@ def simulate(ref, value, tmp_path):
 
 
 async def on_temporal(ref, address, value, tmp_path, case=None):
+    """The original on a task queue of its own (its forks serve the same queue): the test
+    counts the calls this process makes, and another test's worker polling the workflow's
+    default queue (``agentc-<graph>``) under ``-n 2`` would take some of them."""
+    q = f"forkagent-{uuid.uuid4().hex[:8]}"
     client = await engine.connect(address)
-    async with engine.running_worker(client, engine.load(ref, tmp_path / "code")):
-        out = await engine.start(ref, address, value, client=client)
+    async with engine.running_worker(client, engine.load(ref, tmp_path / "code"), q):
+        out = await engine.start(ref, address, value, client=client, task_queue=q)
         while out.status == "waiting":
             out = await engine.resume(out.run_id, address, O.approval_value(case, out.interrupts), client=client)
         return out.run_id

@@ -12,6 +12,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import uuid
 
 import agentc
 import harness as H
@@ -63,9 +64,13 @@ def on_conductor(tmp_path, ref=REF, value=INPUT):
 
 
 async def _on_temporal(address, tmp_path, ref=REF, value=INPUT):
+    """The original on a task queue of its own (its forks serve the same queue): the test
+    counts the calls this process makes, and another test's worker polling the workflow's
+    default queue (``agentc-<graph>``) under ``-n 2`` would take some of them."""
+    q = f"forkgraph-{uuid.uuid4().hex[:8]}"
     client = await engine.connect(address)
-    async with engine.running_worker(client, engine.load(ref, tmp_path / "code")):
-        out = await engine.start(ref, address, value, client=client)
+    async with engine.running_worker(client, engine.load(ref, tmp_path / "code"), q):
+        out = await engine.start(ref, address, value, client=client, task_queue=q)
         return out.run_id
 
 

@@ -12,7 +12,6 @@ import asyncio
 import copy
 import dataclasses
 import json
-import uuid
 from pathlib import Path
 
 import agentc
@@ -24,8 +23,7 @@ from agentc.audit.graph_fork_engines import plan_for
 from agentc.errors import AgentcError
 from agentc.fixtures.langgraph import subgraph as fixture
 from agentc.targets.conductor.simulate import Simulation
-from agentc.targets.temporal import engine
-from test_graph_fork_subgraphs import NAME, Runs, _children, local, on_conductor
+from test_graph_fork_subgraphs import NAME, Runs, _children, _on_temporal, local, on_conductor
 
 # what runs after a fork (without --set) at each inner step: the record answers it
 AFTER = {
@@ -84,6 +82,8 @@ def check(h, do_fork, children_of, tmp_path):
             H.normalise(h.output), where
         assert r.calls == AFTER[where], where
         assert f.live_model_calls == 0
+        # nodes run live, at every level (not a subgraph node's one step): the local fork's
+        assert f.live_nodes == lf.live_nodes == len(AFTER[where]), where
         answered = [(x.ns, x.name) for x in f.replayed.events
                     if x.kind == "node" and x.data.get("forked")]
         assert answered == ANSWERED[where], where
@@ -100,6 +100,7 @@ def check(h, do_fork, children_of, tmp_path):
         lf = fork("l", db=db, at=theirs[(e.ns, name)].seq, value=value, new_run_id=f"lfv{name}")
         native = native_time_travel(name, value)
         assert f.status == "done" and r.calls == after, name
+        assert f.live_nodes == lf.live_nodes == len(after), name
         assert H.normalise(f.outcome.output) == H.normalise(lf.replayed.output) == \
             H.normalise(native), name
         assert f"altered {name}" in native["log"] and native != h.output
@@ -118,18 +119,6 @@ def test_conductor_graph_fork_at_a_step_inside_a_subgraph(tmp_path):
 
     check(h, lambda at: {"run_id": run_id, "engine": "conductor", "at": at, "state_dir": state},
           children_of, tmp_path)
-
-
-async def _on_temporal(address, tmp_path, ref=H.ref(NAME), value=H.CASES[NAME]["input"]):
-    """The original on a task queue of its own (its forks serve the same queue): ``Runs``
-    counts the nodes this process runs, and another test's worker on the graph's default
-    queue would take some of them."""
-    q = f"forkinner-{uuid.uuid4().hex[:8]}"
-    client = await engine.connect(address)
-    async with engine.running_worker(client, engine.load(ref, tmp_path / "code"), q):
-        out = await engine.start(ref, address, value, client=client, task_queue=q)
-        assert out.status == "done"
-        return out.run_id
 
 
 def test_temporal_graph_fork_at_a_step_inside_a_subgraph(temporal_address, tmp_path, monkeypatch):
@@ -189,6 +178,7 @@ def check_nested(h, do_fork, tmp_path):
         assert H.normalise(f.outcome.output) == H.normalise(lf.replayed.output), where
         assert (value is None) == (f.outcome.output == h.output), where
         assert r.calls == after, where
+        assert f.live_nodes == lf.live_nodes == len(after), where
         marks = {(x.ns, x.name): x.data.get("forked") for x in f.replayed.events if x.kind == "node"}
         assert marks[where[:2]] == ("record" if value is None else "set"), where
         assert marks[("1:pull:mid", "a")] == "record", where
@@ -216,3 +206,30 @@ def test_temporal_graph_fork_two_subgraph_levels_down(temporal_address, tmp_path
     h = history(run_id, engine="temporal", address=temporal_address)
     check_nested(h, lambda at: {"run_id": run_id, "engine": "temporal", "at": at,
                                 "address": temporal_address, "with_worker": True}, tmp_path)
+
+
+def test_local_set_at_a_subgraphs_start_is_refused_as_on_the_engines(tmp_path):
+    """The local fork used to accept --set at a subgraph's START and silently keep the
+    original input (its output was the original's). LangGraph has no replacement of a
+    subgraph's input either (``update_state(<subgraph config>, v, as_node="__start__")``
+    merges ``v`` into the subgraph's state through its reducers), so the local fork refuses it
+    as the engines do: the same code, the same message."""
+    db, loc = local(tmp_path)
+    start = next(e for e in loc.events if e.kind == "node" and e.ns and e.name == "__start__")
+    with pytest.raises(AgentcError) as e:
+        fork("l", db=db, at=start.seq, value={"question": "another"}, new_run_id="lfs")
+    d = e.value.diagnostic
+    assert d.code.value == "AC200" and "START of subgraph level" in d.message and d.hint
+    assert d.construct == "agentc fork"
+    run_id, state = on_conductor(tmp_path)
+    h = history(run_id, engine="conductor", state_dir=state)
+    es = next(x for x in h.events if x.kind == "node" and x.ns and x.name == "__start__")
+    with pytest.raises(AgentcError) as ee:
+        fork_on_engine(run_id, engine="conductor", at=es.seq, value={"question": "another"},
+                       state_dir=state)
+    engine_msg = ee.value.diagnostic.message.replace(f"run {run_id}:", "run R:")
+    assert engine_msg.replace(f"event {es.seq} ", "event E ") == \
+        d.message.replace("run l:", "run R:").replace(f"event {start.seq} ", "event E ")
+    assert ee.value.diagnostic.hint == d.hint
+    # without --set the fork point is fine: the subgraph runs live from its START
+    assert fork("l", db=db, at=start.seq, new_run_id="lfs2").replayed.output == loc.output

@@ -137,3 +137,25 @@ def test_engine_backstops_of_an_idle_timed_node(tmp_path):
     agentc.compile("idle_nodes:stall_auto", target="conductor").write(tmp_path / "c")
     defs = {d["name"]: d for d in json.loads((tmp_path / "c" / "taskdefs.json").read_text())}
     assert defs["idle_nodes_stall_auto-work"]["responseTimeoutSeconds"] == 3600  # unchanged (docs)
+
+
+@pytest.mark.parametrize("target", ["local", "conductor"])
+def test_a_policy_timeout_on_a_tool_node_equals_its_timeout_policy(target, tmp_path, monkeypatch):
+    """``[policies.nodes.work] timeout = S`` on the untimed ToolNode graph gives what
+    ``add_node("work", ToolNode(...), timeout=TimeoutPolicy(run_timeout=S))`` gives under
+    ``ainvoke`` (the error, two attempts, no effect). It was AC200 before."""
+    p = tmp_path / "p.toml"
+    p.write_text(f"[policies.nodes.work]\ntimeout = {I.IDLE_S}\n")
+    monkeypatch.setenv("AGENTC_POLICY", str(p))
+    expected = native("tools_run")
+    run = run_local if target == "local" else run_conductor
+    assert run("tools_untimed", tmp_path / "c" if target == "conductor" else tmp_path) == expected
+
+
+def test_temporal_policy_timeout_on_a_tool_node(temporal_address, tmp_path, monkeypatch):
+    p = tmp_path / "p.toml"
+    p.write_text(f"[policies.nodes.work]\ntimeout = {I.IDLE_S}\n")
+    monkeypatch.setenv("AGENTC_POLICY", str(p))
+    expected = native("tools_run")
+    got = asyncio.run(run_temporal(["tools_untimed"], temporal_address, tmp_path / "code"))
+    assert got["tools_untimed"] == expected

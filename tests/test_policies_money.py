@@ -117,7 +117,9 @@ def test_bad_money_policies_exit_2_with_the_line(name, text, line, needle, tmp_p
     assert "Traceback" not in out.stderr
 
 
-def test_money_budget_on_a_graph_is_refused(tmp_path):
+def test_money_budget_on_a_graph_needs_prices(tmp_path):
+    """A graph's chat models are priced at run time (tests/test_policies_graph_budget.py); a
+    money budget without a price table is refused when the policy loads."""
     p = tmp_path / "p.toml"
     p.write_text("[policies.run]\nmax_cost_usd = 1\n")
     out = subprocess.run(
@@ -125,4 +127,5 @@ def test_money_budget_on_a_graph_is_refused(tmp_path):
          "agentc.fixtures.langgraph.ops_tools:graph", "--target", "local", "-o", str(tmp_path / "o")],
         capture_output=True, text=True, cwd=tmp_path,
     )
-    assert out.returncode == 2 and "AC200" in out.stderr and "p.toml:2" in out.stderr, out.stderr
+    assert out.returncode == 2 and "AC410" in out.stderr and "p.toml:2" in out.stderr, out.stderr
+    assert "needs the prices" in out.stderr, out.stderr

@@ -46,8 +46,17 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.audit_events import Event, History
+from agentc.runtime_shims.graph_fork import BREAKPOINT_REFS
 
-from .replay import NOT_SET, _decode, find_step, fit
+from .replay import (
+    NOT_SET,
+    SUBGRAPH_START,
+    _decode,
+    _graph_of,
+    find_step,
+    fit,
+    refuse_set_at_subgraph_start,
+)
 
 
 @dataclass
@@ -60,6 +69,8 @@ class GraphForkPlan:
     """Task keys (``/step/task``) answered from the record."""
     answers: dict[str, list[Any]] = field(default_factory=dict)
     """The pauses the fork does not wait at: ``fork_answers``."""
+    wf: Any = None
+    """The graph's workflow (which nodes are subgraphs: ``counts``)."""
 
 
 def _task_key(e: Event) -> str:
@@ -90,15 +101,8 @@ def plan_for(
             hint="a graph forks at a node or a chat-model call event",
         )
     fitted = fit(wf, target, value) if value is not NOT_SET else NOT_SET
-    if target.ns and target.name == START and fitted is not NOT_SET:
-        raise _refuse(
-            h,
-            engine,
-            f"event {at} is the START of subgraph level {target.ns!r}: its input is its "
-            "parent's state at the subgraph node, which no value of its own replaces",
-            "fork at the parent's node before the subgraph node with --set, or at this "
-            "event without --set (the subgraph then runs live from its START)",
-        )
+    if fitted is not NOT_SET:
+        refuse_set_at_subgraph_start(h, target, f"agentc fork --engine {engine}")
     chain = [p for p in target.ns.split("|") if p] if target.ns else []
     # the subgraph node tasks that contain the fork point, level by level from the root
     holders: list[Event] = []
@@ -123,11 +127,7 @@ def plan_for(
         outer = _level_plan(h, engine, holders[depth].ns, holders[depth], NOT_SET, names[:depth])
         outer["sub"] = plan
         plan = outer
-    return GraphForkPlan(plan, target, set(plan["writes"]), fork_answers(h, engine, target))
-
-
-START = "__start__"
-"""A subgraph's START event's name (its input's writes, ``runtime_shims/subgraph_start.py``)."""
+    return GraphForkPlan(plan, target, set(plan["writes"]), fork_answers(h, engine, target), wf)
 
 
 def _level_plan(
@@ -223,11 +223,6 @@ def _given(h: History, engine: str, answered: set[str], ns: str = "") -> dict[st
     return out
 
 
-BREAKPOINT_REFS = ("pause_before_b", "pause_after_b")
-"""How both engines name a breakpoint's wait (``targets/temporal/codegen.py``,
-``targets/conductor/lowering.py``): a Temporal ``resume`` signal's key, a HUMAN task's ref."""
-
-
 def fork_answers(h: History, engine: str, target: Event) -> dict[str, list[Any]]:
     """The recorded answers a fork starts with, as the local fork is seeded with them
     (``replay._seed_all``): every answer to an ``interrupt()`` — a pause reached again, before
@@ -257,21 +252,39 @@ def counts(fp: GraphForkPlan, forked: History) -> tuple[int, int]:
     """(live chat-model calls, nodes run live) of the fork, from its own record: a node step
     the fork answered says so (``data.forked``); the chat calls of an answered step are the
     record's, and those of the altered chat call's node through the altered one too (at
-    whatever level the fork point is: ``leaf``). Nodes: the root's steps (a live subgraph
-    node's own steps are its child's, listed under it since issue 13)."""
+    whatever level the fork point is: ``leaf``). Nodes: as the local fork counts them
+    (``replay_graph.ReplayExecutor``), at every level — a live subgraph node's own nodes are
+    its child workflow's steps, listed under it — but neither the subgraph node itself nor a
+    subgraph's START (neither calls a node of the user's); a node that ended its subgraph
+    with ``Command(graph=PARENT)`` has no event of its own, its subgraph node's says so
+    (``graph_fork.BY_COMMAND``)."""
     rerun = leaf(fp.plan).get("rerun")
     t = fp.target
     where = f"{t.ns}/{t.step}/{t.data.get('task')}"
     answered = {_ns_key(e) for e in forked.events if e.kind == "node" and e.data.get("forked")}
     live_calls = live_nodes = 0
     for e in forked.events:
-        if e.kind == "node" and not e.ns:
-            live_nodes += not e.data.get("forked")
+        if e.kind == "node":
+            live_nodes += not e.data.get("forked") and not _not_a_call(fp.wf, e)
+            # a live subgraph that ended with Command(graph=PARENT): the node that returned it
+            live_nodes += bool(not e.data.get("forked") and e.data.get("by_parent_command"))
         elif e.kind == "model" and _ns_key(e) not in answered:
             live_calls += not (
                 rerun is not None and _ns_key(e) == where and e.data.get("call", 0) <= rerun[0]
             )
     return live_calls, live_nodes
+
+
+def _not_a_call(wf: Any, e: Event) -> bool:
+    """A node event that calls no node function of the user's: a subgraph's START, or a
+    subgraph node (its graph's nodes are counted in its child's events)."""
+    from agentc.ir import SubgraphNode
+
+    if e.ns and e.name == SUBGRAPH_START:
+        return True
+    graph = _graph_of(wf.graph, e.ns) if wf is not None else None
+    node = next((n for n in graph.nodes if n.name == e.name), None) if graph is not None else None
+    return isinstance(node, SubgraphNode)
 
 
 def _ns_key(e: Event) -> str:

@@ -199,6 +199,28 @@ def _set_hint(kind: str) -> str:
     }.get(kind, "choose a node, model or tool event")
 
 
+SUBGRAPH_START = "__start__"
+"""A subgraph's START event's name (its input's writes, ``runtime_shims/subgraph_start.py``)."""
+
+
+def refuse_set_at_subgraph_start(h: History, target: Event, construct: str) -> None:
+    """AC200 for ``--set`` at a subgraph's START event, on every target (docs/replay.md
+    "Graph forks on the engines"): its writes are the parent's state at the subgraph node,
+    which no value of the subgraph's own replaces. LangGraph's time travel has no such
+    replacement either: ``update_state(<subgraph config>, v, as_node="__start__")`` merges
+    ``v`` into the subgraph's state through its reducers, which is not a replaced output."""
+    if target.kind == "node" and target.ns not in ("", "agents") and target.name == SUBGRAPH_START:
+        raise AgentcError(
+            Code.UNSUPPORTED,
+            f"run {h.run_id}: event {target.seq} is the START of subgraph level {target.ns!r}: "
+            "its input is its parent's state at the subgraph node, which no value of its own "
+            "replaces",
+            construct=construct,
+            hint="fork at the parent's node before the subgraph node with --set, or at this "
+            "event without --set (the subgraph then runs live from its START)",
+        )
+
+
 # ---------------------------------------------------------------- seeding
 def _seeds(h: History, target: Event | None, then: str, live_tools: bool) -> list[Event]:
     out = []
@@ -283,6 +305,8 @@ def replay(
         )
     target = find_step(h, at) if at is not None else None
     fitted = fit(wf, target, value) if target is not None and value is not NOT_SET else NOT_SET
+    if fitted is not NOT_SET:
+        refuse_set_at_subgraph_start(h, target, f"agentc {lineage or 'replay'}")
     if target is not None and fitted is NOT_SET and not keep_step:
         raise AgentcError(
             Code.BAD_STEP_VALUE,

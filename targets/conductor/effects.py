@@ -115,9 +115,12 @@ def ledger(sim: Any) -> list[dict[str, Any]]:
     """The run's effects, as ``agentc effects`` shows them (the local ledger's fields),
     checked against the run's audit log (``targets/effect_audit.py``: AC131 naming a row
     edited, removed or inserted on the server; the rows of trimmed loop iterations are
-    given back from the log)."""
+    given back from the log), with the effects their workers compensated late
+    (``late_effects.py``: not in the run's log, added after the check)."""
     rows = _rows(sim)
     from agentc.targets.effect_audit import checked
+
+    from .late_effects import ledger_rows as late_rows
 
     root = sim.sim.execution(sim.workflow_id)
     fid = _compensation(sim)
@@ -137,13 +140,28 @@ def ledger(sim: Any) -> list[dict[str, Any]]:
             rec.get("target") == "tool" or out.get("status") == "interrupted" or "uncertain" in out
         )
     }
-    return checked(sim.run_id, rows, chain_head(root, comp), surviving_steps(root), links)
+    found = {
+        r["key"]: r
+        for r in checked(sim.run_id, rows, chain_head(root, comp), surviving_steps(root), links)
+    }
+    late_rows(sim.workflow_id, found)
+    return list(found.values())
 
 
 def _rows(sim: Any) -> list[dict[str, Any]]:
-    ex = sim.sim.execution(sim.workflow_id)
+    from .at_most_once import ledger_rows
+
+    rows = record_rows(sim.sim.execution(sim.workflow_id))
+    ledger_rows(sim, rows)  # calls cut off, waiting for a human (at_most_once.py)
+    fid = _compensation(sim)
+    compensated_rows(rows, sim.sim.execution(fid) if fid is not None else None)
+    return list(rows.values())
+
+
+def record_rows(ex: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ledger rows of an execution's effect records, by key (no compensation yet)."""
     rows: dict[str, dict[str, Any]] = {}
-    for rec, task in effect_records(ex["tasks"]):
+    for rec, task in effect_records(ex.get("tasks") or []):
         out = (task or {}).get("outputData") or {}
         paused = out.get("status") == "interrupted"
         rows[rec["key"]] = {
@@ -165,27 +183,37 @@ def _rows(sim: Any) -> list[dict[str, Any]]:
             "comp_finished": None,
             "comp_error": None,
         }
-    from .at_most_once import ledger_rows
+    return rows
 
-    ledger_rows(sim, rows)  # calls cut off, waiting for a human (at_most_once.py)
-    fid = _compensation(sim)
-    if fid is not None:
-        for t in sim.sim.execution(fid)["tasks"]:
-            out = t.get("outputData") or {}
-            for key in out.get("keys") or []:
-                if key in rows and rows[key]["comp_status"] != "done":
-                    rows[key].update(
-                        comp_status="done"
-                        if t["status"] == "COMPLETED"
-                        else rows[key]["comp_status"],
-                        comp_started=_at(t.get("startTime")),
-                        comp_finished=_at(t.get("endTime")),
-                    )
-            if t["status"] != "COMPLETED" and out.get("error"):
-                for row in rows.values():
-                    if row["class"] == "compensable" and row["comp_status"] != "done":
-                        row.update(comp_status="failed", comp_error=out["error"])
-    return list(rows.values())
+
+def compensated_rows(rows: dict[str, dict[str, Any]], failure: dict[str, Any] | None) -> None:
+    """Mark the rows the failure workflow's execution ``failure`` compensated: its task's
+    output lists the keys; a failed attempt's error is kept."""
+    for t in (failure or {}).get("tasks") or []:
+        out = t.get("outputData") or {}
+        for key in out.get("keys") or []:
+            if key in rows and rows[key]["comp_status"] != "done":
+                rows[key].update(
+                    comp_status="done" if t["status"] == "COMPLETED" else rows[key]["comp_status"],
+                    comp_started=_at(t.get("startTime")),
+                    comp_finished=_at(t.get("endTime")),
+                )
+        if t["status"] != "COMPLETED" and out.get("error"):
+            for row in rows.values():
+                if row["class"] == "compensable" and row["comp_status"] != "done":
+                    row.update(comp_status="failed", comp_error=out["error"])
+
+
+def failure_input(ended: dict[str, Any], workflow_id: str) -> dict[str, Any]:
+    """What the server gives a failure workflow (``WorkflowExecutorOps.terminateWorkflow``):
+    the run's input, ``workflowId``, ``reason``, ``failureStatus``, ``failedWorkflow``."""
+    return {
+        **(ended.get("input") or {}),
+        "workflowId": workflow_id,
+        "reason": CANCEL_REASON,
+        "failureStatus": ended["status"],
+        "failedWorkflow": ended,
+    }
 
 
 def cancel(sim: Any) -> Any:
@@ -208,13 +236,7 @@ def cancel(sim: Any) -> Any:
     if not failure:  # nothing compensable in this workflow
         return RunOutcome(sim.run_id, "cancelled", compensated=[])
     ended = sim.sim.execution(sim.workflow_id)
-    inp = {
-        **(ended.get("input") or {}),
-        "workflowId": sim.workflow_id,
-        "reason": CANCEL_REASON,
-        "failureStatus": ended["status"],
-        "failedWorkflow": ended,
-    }
+    inp = failure_input(ended, sim.workflow_id)
     sim.compensation_id = fid = sim.sim.start(
         failure, inp, correlation_id=ended.get("correlationId")
     )

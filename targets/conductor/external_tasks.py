@@ -119,7 +119,8 @@ def agent_defs(res: Any, wf: Any, lay: Any) -> None:
     names = external_tools(wf)
     if not names:
         return
-    for (agent, tool), ty in lay.tool_types.items():
+    # an agent used as a tool: its child workflow's name is the call's task type
+    for (agent, tool), ty in (*lay.tool_types.items(), *lay.agent_tools.items()):
         if tool in names:
             rule = wf.policies.tool(tool)
             res.task_defs[external_type(ty)] = task_def(

@@ -122,10 +122,16 @@ def watched(wf: Any, spec: Any, run: Callable[[], Any], status: Status) -> Any:
             {"error": reason, "construct": f"fanout {node!r}", **_where(wf, node)},
             reason,
         )
-    # the server ended the task (a sibling failed the workflow): this answer is ignored
-    return outcome(
+    # the server ended the task (a sibling failed the workflow): this answer is ignored; an
+    # effect the step completed anyway stays known (late_effects.py compensates it)
+    cancelled = outcome(
         step_status.TERMINAL, {"error": "cancelled by its fan-out"}, "cancelled by its fan-out"
     )
+    if isinstance(out, outcome):
+        from .late_effects import keep
+
+        return keep(out, cancelled)
+    return cancelled
 
 
 def server_status(client: Any, workflow_id: str, task_id: str) -> Status:

@@ -23,7 +23,7 @@ from typing import Any
 from agentc.runtime_shims import payload_limits
 from agentc.runtime_shims.protocol import Outcome
 
-from . import fanout, wire
+from . import fanout, late_effects, wire
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,8 @@ def run(
     )
     o = wire.outcome(fanout.watched(worker.wf, spec, step, status))
     o = settle_failed(worker, _Call(input, workflow_id), o, lambda: execution(server, workflow_id))
-    return payload_limits.bounded(o, task_type)
+    # an oversized output fails the task: its effect stays known (late_effects.py)
+    return late_effects.keep(o, payload_limits.bounded(o, task_type))
 
 
 __all__ = ["Server", "clients", "execution", "run", "served_types"]

@@ -30,7 +30,7 @@ from agentc.ir import SubgraphNode, Workflow
 from agentc.plan.layout import SAFE, Layout, Level, Refs, layout
 from agentc.plan.schedule import END_ID
 from agentc.plan.structure import Dispatch, Item, Loop, Route, Run
-from agentc.runtime_shims import node_timeouts
+from agentc.runtime_shims import graph_fork, node_timeouts
 
 from agentc.runtime_shims import step_audit
 
@@ -295,7 +295,8 @@ class _LevelLowerer:
         for _kind, t in self.level.special_types.items():
             self._task_def(t, None)
         if self.path:
-            output = {k: out(end_ref, k) for k in PROTOCOL_KEYS}
+            # and whether its graph ended with Command(graph=PARENT) (graph_fork.BY_COMMAND)
+            output = {k: out(end_ref, k) for k in (*PROTOCOL_KEYS, graph_fork.BY_COMMAND)}
             inputs = ["parent", "context", "fork"]
         else:
             output = {"state": out(end_ref, "state")}

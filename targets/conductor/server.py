@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agentc.errors import AgentcError, Code
-from agentc.targets.conductor import live_task, wire
+from agentc.targets.conductor import late_effects, live_task, wire
 
 API_SUFFIX = "/api"
 
@@ -380,7 +380,8 @@ class TaskFunction:
         from conductor.client.http.models.task_result import TaskResult
         from conductor.client.http.models.task_result_status import TaskResultStatus
 
-        started = time.monotonic()
+        started, took = time.monotonic(), time.time()
+        outcome = None
         retry_count = int(getattr(task, "retry_count", None) or 0)
         try:
             outcome = live_task.run(
@@ -424,6 +425,15 @@ class TaskFunction:
                 created_time=int(time.time() * 1000),
             )
         ]
+        if outcome is not None:  # an effect the server no longer takes is undone here
+            late_effects.deliver(
+                self.server,
+                result,
+                outcome,
+                workflow_id=getattr(task, "workflow_instance_id", None) or "",
+                task_id=getattr(task, "task_id", None) or "",
+                started=took,
+            )
         return result
 
     def __repr__(self) -> str:

@@ -85,6 +85,12 @@ class Simulation:
 
         # a graph fork answers a subgraph node of its prefix from the record (fork.py)
         self.sim.sub_workflow_answer = lambda wf, task: answer_sub_workflow(self.worker, task)
+        from .late_effects import dropped
+
+        # an answer the server ignored, with an effect it completed (late_effects.py)
+        self.sim.dropped_update = lambda wf, task, result: dropped(
+            self.sim.execution(wf["workflowId"]), task, result.status, result.output
+        )
         self.workflow_id = ""
         self.run_id = ""
         self.compensation_id: str | None = None

@@ -110,7 +110,10 @@ class AgentRunner:
     def _drive(self) -> RunOutcome:
         self.lost: LeaseLost | None = None
         try:
-            status, payload = asyncio.run(self._run())
+            try:
+                status, payload = asyncio.run(self._run())
+            finally:
+                self._settle_late_threads()
             if self.lost is not None:  # the SDK may have caught it as a tool error: still stop
                 raise self.lost
         except LeaseLost:
@@ -134,7 +137,24 @@ class AgentRunner:
         self.on_event("done", {})
         return RunOutcome(self.run_id, "done", output=payload)
 
+    def _settle_late_threads(self) -> None:
+        """A sync tool whose ``await`` was cancelled while its thread ran (a sibling failed
+        the run) may still have done its effect: the loop has closed and joined the
+        threads, so record what each returned in the ledger, before the failure's
+        compensation reads it (``agent_fanout.thread_to_end``; docs/effects.md "Late
+        effects"). A lost lease writes nothing."""
+        steps = getattr(self, "steps", None)
+        if steps is None or self.lost is not None:
+            return
+        for fut, hooks, row in steps.late_threads:
+            if hooks is None or fut.cancelled() or fut.exception() is not None:
+                continue
+            hooks.after(row, fut.result())
+        steps.late_threads.clear()
+
     async def _run(self) -> tuple[str, Any]:
+        # sync tools' threads, each known to the call that started it (thread_to_end)
+        asyncio.get_running_loop().set_default_executor(agent_fanout.ThreadRecorder())
         run = self.journal.run(self.run_id)
         done = self.journal.load_steps(self.run_id)
         first = done.pop("input")

@@ -16,13 +16,14 @@ the tasks and real workers in other processes execute them:
 * executions: ``POST /workflow/{name}`` (the body is the input) and ``POST /workflow`` (a
   StartWorkflowRequest) answer the new id as text; ``GET /workflow/{id}?includeTasks=``,
   ``DELETE /workflow/{id}?reason=`` (terminate: no failure workflow, docs/conductor.md
-  "Timeouts and failure workflows");
+  "Timeouts and failure workflows"; 409 for a COMPLETED one);
 * tasks: ``GET /tasks/poll/batch/{type}?count=&timeout=`` and ``GET /tasks/poll/{type}``
   (a task is handed out once, IN_PROGRESS; a batch poll waits up to ``timeout`` ms for
   one, as the server's long poll does), ``POST /tasks`` (a TaskResult: the update
-  ``WorkflowExecutorOps.updateTask`` applies — ignored when the task or its workflow has
-  already ended), ``POST /tasks/{workflowId}/{taskRefName}/{status}`` (the body is the
-  output), ``GET /tasks/{taskId}``. ``POST /tasks/update-v2`` answers 404, as a
+  ``WorkflowExecutorOps.updateTask`` applies — ignored, with the same 200 answer, when the
+  task or its workflow has already ended),
+  ``POST /tasks/{workflowId}/{taskRefName}/{status}`` (the body is the output),
+  ``GET /tasks/{taskId}``. ``POST /tasks/update-v2`` answers 404, as a
   conductor-oss server does (the SDK then uses ``POST /tasks``).
 
 The clock is the wall clock (retry delays, WAIT, timeouts fall due in real time), and the
@@ -336,6 +337,10 @@ class EmulatedServer:
                 wf = self.sim._workflow(wid)
             except SimulationError:
                 raise HttpError(404, f"No such workflow found by id: {wid}") from None
+            # conductor-oss WorkflowExecutorOps.terminateWorkflow(id, reason): a COMPLETED
+            # workflow is a ConflictException (409); the terminate starts no failure workflow
+            if wf["status"] == "COMPLETED":
+                raise HttpError(409, "Cannot terminate a COMPLETED workflow.")
             if wf["status"] == RUNNING:
                 self.sim.terminate(wid, reason)
                 self._changed()
@@ -392,7 +397,14 @@ class EmulatedServer:
         raise HttpError(404, "update-v2 is not a conductor-oss endpoint")
 
     def _apply(self, wf: dict[str, Any], task: dict[str, Any], result: Mapping[str, Any]) -> None:
-        """``updateTask``: ignored for a task or workflow that has already ended."""
+        """``updateTask``: ignored for a task or workflow that has already ended.
+
+        As conductor-oss ``WorkflowExecutorOps.updateTask``: a task already terminal ("has
+        already finished execution", e.g. CANCELED by ``cancelNonTerminalTasks`` when a
+        sibling failed the workflow) or a terminal workflow ("Task update ... ignored")
+        leaves the stored task unchanged, and ``TaskResource.updateTask`` still answers
+        200 with the task id — the same answer as an applied update, so a worker learns
+        it only by reading the task back (``targets/conductor/late_effects.py``)."""
         if task["status"] in _TERMINAL or wf["status"] != RUNNING:
             return
         status = result.get("status") or "COMPLETED"

@@ -39,6 +39,10 @@ class ParallelPolls:
 
     _state: dict[str, Any]
     _kinds: dict[str, Any]
+    dropped_update: Callable[[dict, dict, TaskResult], None] | None = None
+    """Called with a worker's answer the server ignored (its task or workflow had ended),
+    after the execution is final: what the worker does once it reads its task back
+    (the Conductor target's ``late_effects.dropped``)."""
 
     def _poll_due_in_parallel(self, root_id: str) -> None:
         due = [
@@ -84,6 +88,12 @@ class ParallelPolls:
             for fut in concurrent.futures.as_completed(futures):
                 wf, task = futures[fut]
                 result = fut.result()
-                if result is None or task["status"] != IN_PROGRESS or wf["status"] != RUNNING:
-                    continue  # updateTask ignores an update of a task the server has ended
+                if result is None:
+                    continue
+                if task["status"] != IN_PROGRESS or wf["status"] != RUNNING:
+                    # updateTask ignores an update of a task the server has ended; the worker
+                    # learns it by reading the task back (``dropped_update``)
+                    if self.dropped_update is not None:
+                        self.dropped_update(wf, task, result)
+                    continue
                 self._post(wf, task, result)  # type: ignore[attr-defined]
