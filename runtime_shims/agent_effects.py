@@ -17,6 +17,11 @@ record. The engine makes the records durable:
 
 Both engines hand the compensation the same ``protocol.EffectLog``.
 
+The records are also the run's audit chain (``step_audit.py``; docs/effects.md, "On the
+engines"): each model step appends those of the tool steps since (``stamp_turn``), each
+tool step writes its own one-record link (``tool_link``), a compensation chains the failed
+turn's calls first (``unchained_tools``).
+
 This module imports no SDK.
 """
 
@@ -55,19 +60,55 @@ def tool_record(wf: Any, effect: Any, text: str | None) -> dict[str, Any] | None
     return rec
 
 
-def carry(previous: str | None, added: list[Any]) -> str:
-    """A Conductor model step's ``effects``: the previous model step's list and the records
-    of the steps that ran since (JOIN outputs; a stale earlier iteration's output repeats
-    records already listed: merged by key, first position kept), packed."""
+def fresh(previous: str | None, added: list[Any]) -> list[dict[str, Any]]:
+    """The effect records of the steps that ran since the previous model step (JOIN
+    outputs; a stale earlier iteration's output repeats records ``previous`` — the packed
+    records so far, Conductor's ``effects`` — already lists: left out), in call order."""
+    seen = {rec["key"] for rec in claim_check.get_value(previous)} if previous else set()
     found: dict[str, dict[str, Any]] = {}
-    for rec in claim_check.get_value(previous) if previous else []:
-        found.setdefault(rec["key"], rec)
     for group in added:
         for o in (group or {}).values():
             rec = o.get("effect") if isinstance(o, dict) else None
-            if isinstance(rec, dict):
+            if isinstance(rec, dict) and rec["key"] not in seen:
                 found.setdefault(rec["key"], rec)
-    return claim_check.put_value(list(found.values()))
+    return list(found.values())
+
+
+def carry(previous: str | None, added: list[Any]) -> str:
+    """A Conductor model step's ``effects``: the previous model step's list and the records
+    of the steps that ran since (``fresh``), packed."""
+    done = claim_check.get_value(previous) if previous else []
+    return claim_check.put_value([*done, *fresh(previous, added)])
+
+
+def stamp_turn(wf: Any, turn: Any, input: dict[str, Any]) -> Any:
+    """A model step's turn (``protocol.ModelTurn``) with the run's effect records: on
+    Conductor the records so far (``effects``, ``carry``), and, when the agents' effect
+    policy classifies a tool, the run's audit log (``audit``: ``step_audit``) extended by
+    the records of the tool steps that ran since — the model step is their barrier, as a
+    graph's barrier step appends its parallel tasks' records."""
+    from dataclasses import replace
+
+    from agentc.runtime_shims.step_audit import FIELD, chained, tool_records
+
+    added = input.get("added") or []
+    if "effects" in input:  # Conductor: the run's effect records so far
+        turn = replace(turn, effects=carry(input["effects"], added))
+    if chained(wf):
+        head = tool_records(input.get(FIELD), fresh(input.get("effects"), added))
+        turn = replace(turn, audit=head)
+    return turn
+
+
+def tool_link(rec: dict[str, Any]) -> str | None:
+    """A tool step's own link (its output's ``audit``): a one-record log in the payload
+    store holding its effect record, written by the worker that made the effect. The next
+    model step appends the record to the run's log; a row whose turn no model step
+    followed (a sibling of a call that failed the run) is checked against it
+    (``targets/effect_audit.py``)."""
+    from agentc.runtime_shims.step_audit import tool_records
+
+    return tool_records(None, [rec])
 
 
 def compensate_task(comp: Compensation) -> Outcome:
@@ -96,7 +137,20 @@ def compensate_task(comp: Compensation) -> Outcome:
             f"compensator failed: {type(exc).__name__}: {exc}",
         )
     out: dict[str, Any] = {"compensated": done, "keys": keys}
-    chained = compensated(comp.audit, keys, done)  # the run's effect chain (step_audit.py)
+    head = unchained_tools(comp.audit, comp.effects.to_list())
+    chained = compensated(head, keys, done)  # the run's effect chain (step_audit.py)
     if chained:
         out[FIELD] = chained
     return Outcome(Status.COMPLETED, out)
+
+
+def unchained_tools(head: str | None, records: list[dict[str, Any]]) -> str | None:
+    """The log ``head`` with the tool effect records it lacks (the calls of the turn that
+    failed the run: no model step followed them), appended before a compensation's."""
+    from agentc.runtime_shims.step_audit import TOOL, tool_records
+
+    tools = [r for r in records if r.get("target") == "tool"]
+    if not tools:
+        return head
+    held = claim_check.load_journal(head)
+    return tool_records(head, [r for r in tools if TOOL + r["key"] not in held])

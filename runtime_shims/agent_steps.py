@@ -206,6 +206,7 @@ class AgentStepper:
         rec = agent_effects.tool_record(self.wf, d.value, d.texts.get(path[-1]))
         if rec is not None:  # the run's ledger in the engine's history (docs/effects.md)
             out["effect"] = rec
+            out["audit"] = agent_effects.tool_link(rec)  # in the payload store (agent_effects.py)
         return out
 
     def child_run(self, run: dict[str, Any], call: ReportedCall) -> dict[str, Any]:
@@ -422,10 +423,7 @@ class AgentStepper:
             (input["run"] or {}).get("journal"), input.get("journal"), added, input.get("decision")
         )
         turn = self.model_step(run, journal, base)
-        if "effects" in input:  # Conductor: the run's effect records so far (agent_effects.py)
-            turn = replace(
-                turn, effects=agent_effects.carry(input["effects"], input.get("added") or [])
-            )
+        turn = agent_effects.stamp_turn(self.wf, turn, input)  # its effect records, chained
         tasks = [self._call_task(run, turn, i, c) for i, c in enumerate(turn.calls)]
         fan = agent_fanout.spec(self.wf, turn.agent) if tasks else None  # temporal_agent_fanout
         # Conductor: each task's input carries the policy (targets/conductor/fanout.py)

@@ -58,6 +58,9 @@ def uncertain(rule: Any, name: str, scope: Any, args: Any) -> AgentcError:
     rec = record(scope, name, "at_most_once", None, args, None)
     rec["target"] = rule.on
     key = rec["key"]
+    from agentc.runtime_shims.step_audit import FIELD, unfinished
+
+    link = unfinished(rec, "started")  # the worker's own record of it (step_audit.py)
     return RunFailed(
         Code.EFFECT_UNCERTAIN,
         f"{rule.on} {name!r} is at_most_once and a previous attempt was cut off during the call "
@@ -67,7 +70,7 @@ def uncertain(rule: Any, name: str, scope: Any, args: Any) -> AgentcError:
         hint=f"check the service; if it did not happen: `agentc effects RUN_ID --forget {key} "
         "--engine ENGINE ...`, then resume the run; to undo the run: `agentc cancel RUN_ID "
         "--engine ENGINE ...`",
-        details={"output": {"code": Code.EFFECT_UNCERTAIN.value, UNCERTAIN: rec}},
+        details={"output": {"code": Code.EFFECT_UNCERTAIN.value, UNCERTAIN: rec, FIELD: link}},
     )
 
 

@@ -361,6 +361,9 @@ class ModelTurn:
     tasks: tuple[CallTask, ...] | None = None
     fanout: dict[str, Any] | None = None
     session: bool = False
+    audit: str | None = None
+    """The run's audit log head when its tools' effects are chained (``step_audit.FIELD``;
+    ``agent_effects.stamp_turn``)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.next, TurnNext):
@@ -387,6 +390,8 @@ class ModelTurn:
             out["fanout"] = self.fanout
         if self.session:
             out["session"] = True
+        if self.audit is not None:
+            out["audit"] = self.audit
         return out
 
     @classmethod
@@ -409,6 +414,7 @@ class ModelTurn:
             None if tasks is None else tuple(CallTask.from_dict(t) for t in tasks),
             d.get("fanout"),
             bool(d.get("session")),
+            d.get("audit"),
         )
 
 

@@ -62,6 +62,10 @@ ANSWERS = "answers"
 records them)."""
 COMPENSATED = "effect-compensated/"
 """Key prefix of a compensation's record (``compensated``): ``effect-compensated/KEY``."""
+TOOL = "tool/"
+UNFINISHED = "effect-unfinished/"
+"""Key prefix of the record of an effect whose step did not finish (``unfinished``)."""
+"""Key prefix of an OpenAI Agents tool call's record (``tool_records``): ``tool/KEY``."""
 
 
 def chained(wf: Any) -> bool:
@@ -126,11 +130,35 @@ def extend(base: str | None, records: list[dict[str, Any]]) -> str | None:
     if not records:
         return base
     entries = {key(r): claim_check.put_value(r) for r in records}
-    text = claim_check.save_journal(entries, base)
     effects = any("effect" in (r.get("out") or {}) or "effect" in r for r in records)
-    if effects and text.startswith(claim_check.JOURNAL):
+    return _link(entries, base, effects)
+
+
+def _link(entries: dict[str, str], base: str | None, stored: bool) -> str:
+    """``entries`` appended to the log ``base``; ``stored``: the link is a blob of the
+    payload store however small. The whole log is handed to ``save_journal``, which writes
+    only what ``base`` lacks but flattens the chain every ``CHAIN_MAX`` links into one
+    manifest of what it was given (given the new entries only, it dropped the older ones)."""
+    text = claim_check.save_journal({**claim_check.load_journal(base), **entries}, base)
+    if stored and text.startswith(claim_check.JOURNAL):
         text = blobs.store().put(base64.b64decode(text[len(claim_check.JOURNAL) :]))
     return text
+
+
+def tool_records(
+    base: str | None, effects: list[dict[str, Any]], at: float | None = None
+) -> str | None:
+    """The log ``base`` with one record per effect record of an OpenAI Agents tool call
+    (``agent_effects.tool_record``), keyed ``tool/KEY``, in the order given (a link held
+    by the payload store, as a node step's effect link is)."""
+    if not effects:
+        return base
+    now = time.time() if at is None else at
+    entries = {
+        TOOL + e["key"]: claim_check.put_value({"tool": e["name"], "at": now, "out": {"effect": e}})
+        for e in effects
+    }
+    return _link(entries, base, True)
 
 
 def compensated(
@@ -149,10 +177,18 @@ def compensated(
         )
         for k in keys
     }
-    text = claim_check.save_journal(entries, base)
-    if text.startswith(claim_check.JOURNAL):
-        text = blobs.store().put(base64.b64decode(text[len(claim_check.JOURNAL) :]))
-    return text
+    return _link(entries, base, True)
+
+
+def unfinished(effect: dict[str, Any], state: str, at: float | None = None) -> str:
+    """The own link of a step that reports an effect it did not finish (its output's
+    ``FIELD``): a one-record log in the payload store, written by that step's worker —
+    ``started`` (an ``at_most_once`` call cut off: the AC305 step's ``uncertain`` record),
+    ``paused`` (a node that called ``interrupt()`` after its effect). The ledger check
+    reads a row in one of those states against it (``targets/effect_audit.py``)."""
+    now = time.time() if at is None else at
+    rec = {"effect": effect, "to": state, "at": now}
+    return _link({UNFINISHED + effect["key"]: claim_check.put_value(rec)}, None, True)
 
 
 def latest(outputs: Any) -> str | None:
@@ -204,3 +240,10 @@ def read(text: str | None) -> list[tuple[str, dict[str, Any]]]:
     missing from the store or does not match its digest)."""
     entries = claim_check.load_journal(text)
     return [(k, claim_check.get_value(v)) for k, v in entries.items()]
+
+
+def stamp_paused(out: dict[str, Any]) -> dict[str, Any]:
+    """A paused node step's output with its effect's own link (``unfinished``)."""
+    if isinstance(out.get("effect"), dict):
+        out[FIELD] = unfinished(out["effect"], "paused")
+    return out

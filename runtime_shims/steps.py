@@ -285,6 +285,7 @@ class StepWorker:
                     task.input,
                     None,
                 )
+                return step_audit.stamp_paused(paused.to_dict())
             return paused.to_dict()
         except lg.ParentCommand as pc:
             if not level.path:  # LangGraph raises ParentCommand out of the root graph's invoke

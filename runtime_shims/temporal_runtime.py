@@ -372,6 +372,7 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
         self.journal: str | None = None
         self.added: dict[str, Any] = {}
         self.decision: dict[str, Any] | None = None
+        self.audit: str | None = None  # the run's audit log head (agent_effects.stamp_turn)
         self.saga_init()
 
     def begin(self, inp: dict[str, Any]) -> None:
@@ -384,6 +385,7 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
                 carry["decision"],
             )
             self.effects = EffectLog.from_list(carry.get("effects"))
+            self.audit = carry.get("audit")
 
     async def model_step(self) -> ModelTurn:
         """Replay the run to its next model call, make it, and report what comes next."""
@@ -395,10 +397,12 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
                 "journal": self.journal,
                 "added": [self.added],
                 "decision": self.decision,
+                **({"audit": self.audit} if self.audit else {}),  # agent_effects.stamp_turn
             },
         )
         turn = ModelTurn.from_dict(out)
         self.journal, self.added = turn.journal, {}
+        self.audit = turn.audit or self.audit
         return turn
 
     async def run_steps(self, turn: ModelTurn) -> None:
@@ -453,6 +457,8 @@ class AgentLoopWorkflow(_EngineRun, SagaRun):
             }
             if self.effects:  # a saga's completed effects (temporal_saga)
                 carry["effects"] = self.effects.to_list()
+            if self.audit:
+                carry["audit"] = self.audit
             workflow.continue_as_new({**self.inp, "_carry": carry})
 
 

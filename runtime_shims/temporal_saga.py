@@ -60,11 +60,16 @@ class SagaRun:
 
     async def _compensate(self) -> None:
         # the run's effect chain (step_audit.py): each compensation appends its record
-        head = latest((getattr(self, "out", None) or {}).values())
+        head = getattr(self, "audit", None) or latest((getattr(self, "out", None) or {}).values())
+        # the first also chains the agent tool calls no model step followed (agent_effects)
+        tools = [r for r in self.effects.to_list() if r.get("target") == "tool"]
         for effect in self.effects.to_undo(self.undone):
+            payload = {"effect": effect, "run_id": workflow.info().workflow_id, "audit": head}
+            if tools:
+                payload["records"], tools = tools, []
             done = await workflow.execute_activity(
                 COMPENSATE,
-                {"effect": effect, "run_id": workflow.info().workflow_id, "audit": head},
+                payload,
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5),
             )
@@ -78,8 +83,11 @@ def compensate_activity() -> Any:
         from agentc.runtime_shims.compensators import compensate as run_compensator
         from agentc.runtime_shims.step_audit import compensated
 
+        from agentc.runtime_shims.agent_effects import unchained_tools
+
         run_compensator(payload["effect"], payload["run_id"])
         effect = payload["effect"]
-        return {FIELD: compensated(payload.get("audit"), [effect["key"]], [effect["name"]])}
+        head = unchained_tools(payload.get("audit"), payload.get("records") or [])
+        return {FIELD: compensated(head, [effect["key"]], [effect["name"]])}
 
     return compensate

@@ -17,11 +17,15 @@ row by row:
   ``keepLastN``) is given back from the chain, as its history is (``restored``);
 * a ``done`` or compensated row of a graph node that the chain does not hold was inserted.
 
-A record edited or deleted in the store fails the chain's own digests (``AC131``, naming
-the run). What the chain does not hold: the states an engine keeps on a step that has not
-finished (``started`` — an ``at_most_once`` call cut off —, ``failed`` after ``--forget``,
-``paused`` at ``interrupt()``), and the effects of OpenAI Agents tools (rows with target
-``tool``): those rows are the server's record only.
+An OpenAI Agents tool's effect is a record of the same log (``tool/KEY``: each model step
+appends the tool calls since, ``agent_effects.stamp_turn``). A row the chain does not hold
+is checked against the own link of the step that reported it (``links``): a tool call no
+model step followed (``agent_effects.tool_link``), or a step that did not finish
+(``step_audit.unfinished``: ``started`` — an ``at_most_once`` call cut off — or ``paused``
+at ``interrupt()``); ``failed`` is the reader's derivation from the server's record of a
+human's ``--forget``, checked to follow from a ``started`` record. A row no record holds
+was inserted. A record edited or deleted in the store fails the chain's own digests
+(``AC131``, naming the run).
 
 ``events`` turns the chain into the ``effect`` events ``agentc history``/``export`` list.
 """
@@ -35,9 +39,6 @@ from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import step_audit
 from agentc.runtime_shims.audit_events import Event
 
-UNCHAINED = ("started", "failed", "paused")
-"""Ledger states of a step that has not finished: the server's record only."""
-
 
 @dataclass
 class Chained:
@@ -50,6 +51,9 @@ class Chained:
     compensated: float | None = None
     paused: bool = False
     """Only its compensation is chained (its step paused at ``interrupt()`` after it)."""
+    state: str = "done"
+    """What the step that wrote it says: ``done``, or an unfinished step's state (``started``,
+    ``paused``: its own link, ``step_audit.unfinished``)."""
 
 
 def _tampered(run_id: str, what: str, hint: str) -> AgentcError:
@@ -78,6 +82,10 @@ def read(run_id: str, text: str | None) -> dict[str, Chained]:
                 stub = {"key": key, "name": rec.get("name"), "class": "compensable"}
                 hit = found[key] = Chained(stub, "", None, paused=True)
             hit.compensated = rec.get("at")
+            continue
+        if k.startswith(step_audit.UNFINISHED):  # an unfinished step's own link
+            eff = rec.get("effect") or {}
+            found[str(eff.get("key"))] = Chained(eff, k, rec.get("at"), state=str(rec.get("to")))
             continue
         eff = (rec.get("out") or {}).get("effect")
         if isinstance(eff, dict) and "key" in eff:
@@ -131,12 +139,14 @@ def checked(
     rows: list[dict[str, Any]],
     text: str | None,
     surviving: set[int] | None = None,
+    links: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """``rows`` (the server's ledger) checked against the chain at ``text``, with the rows
     of trimmed steps given back; ``AC131`` naming the first row that does not match.
-    ``surviving``: the supersteps whose node tasks the execution still holds (None: all)."""
+    ``surviving``: the supersteps whose node tasks the execution still holds (None: all);
+    ``links``: effect key → the own link of the agent tool step that reported the row
+    (``agent_effects.tool_link``), for a row the chain does not hold."""
     chain = read(run_id, text)
-    hint = "the server's record was changed after the run wrote it; compare with a copy you trust"
     by_key = {r["key"]: r for r in rows}
     for key, c in chain.items():
         row = by_key.get(key)
@@ -146,53 +156,102 @@ def checked(
                 raise _tampered(
                     run_id,
                     f"{what} lost its compensation on the server: the audit log holds it",
-                    hint,
+                    HINT,
                 )
             continue
         if row is None:
-            if surviving is None or _step_of(c.step_key) in surviving:
+            if surviving is None or _held(c.step_key, surviving):
                 raise _tampered(
                     run_id,
                     f"{what} was removed from the server's ledger: the audit log holds it "
                     f"(done at step {c.step_key})",
-                    hint,
+                    HINT,
                 )
             continue
-        for field, chained in FIELDS:
-            if row.get(field) != c.rec.get(chained):
-                raise _tampered(
-                    run_id,
-                    f"{what} was edited on the server: its {field} is {row.get(field)!r}, the "
-                    f"audit log says {c.rec.get(chained)!r}",
-                    hint,
-                )
-        if row.get("status") != "done":
-            raise _tampered(
-                run_id,
-                f"{what} was edited on the server: it says {row.get('status')!r}, the audit "
-                "log says 'done'",
-                hint,
-            )
-        if (row.get("comp_status") == "done") != (c.compensated is not None):
-            says = "compensated" if c.compensated is not None else "not compensated"
-            raise _tampered(
-                run_id,
-                f"{what} was edited on the server: its compensation is "
-                f"{row.get('comp_status')!r}, the audit log says {says}",
-                hint,
-            )
+        _same(run_id, what, row, c)
     for row in rows:
-        if row["key"] in chain or row.get("target", "node") != "node":
+        if row["key"] in chain or row.get("target", "node") not in ("node", "tool"):
             continue
-        if row.get("status") not in UNCHAINED or row.get("comp_status") == "done":
-            raise _tampered(
-                run_id,
-                f"effect ledger row {row['key']} ({row.get('name')}, {row.get('status')!r}) is "
-                "in no audit log record: it was inserted on the server",
-                hint,
-            )
+        own = (links or {}).get(row["key"])
+        if own is not None:  # a tool call no model step followed, an unfinished step's effect
+            linked = read(run_id, own).get(row["key"])
+            if linked is not None:
+                what = f"effect ledger row {row['key']} ({linked.rec.get('name')})"
+                _same(run_id, what, row, linked)
+                continue
+        raise _tampered(
+            run_id,
+            f"effect ledger row {row['key']} ({row.get('name')}, {row.get('status')!r}) is "
+            "in no audit log record: it was inserted on the server",
+            HINT,
+        )
     given = [_row(c) for k, c in chain.items() if k not in by_key and not c.paused]
     return [*given, *rows] if given else rows
+
+
+def _unfinished(run_id: str, what: str, row: dict[str, Any], c: Chained) -> None:
+    """``AC131`` unless ``row`` is the unfinished effect its step's own link holds: the same
+    call (no result, no digest), in the state the worker wrote — or ``failed`` for a
+    ``started`` call a human forgot, which the reader derives from the server's record of
+    that decision (a ``resume`` signal on Temporal, the saved simulation on Conductor)."""
+    for field, chained in FIELDS[:5]:
+        if row.get(field) != c.rec.get(chained):
+            raise _tampered(
+                run_id,
+                f"{what} was edited on the server: its {field} is {row.get(field)!r}, the "
+                f"audit log says {c.rec.get(chained)!r}",
+                HINT,
+            )
+    states = ("started", "failed") if c.state == "started" else (c.state,)
+    forgot = row.get("status") != "failed" or row.get("error") == FORGOTTEN
+    if row.get("status") not in states or not forgot or row.get("result") is not None:
+        raise _tampered(
+            run_id,
+            f"{what} was edited on the server: it says {row.get('status')!r} "
+            f"(result {row.get('result')!r}), the audit log says {c.state!r} with no result",
+            HINT,
+        )
+
+
+FORGOTTEN = "forgotten by a human"
+"""The error of a ``failed`` row: a human said the cut-off call did not happen."""
+
+HINT = "the server's record was changed after the run wrote it; compare with a copy you trust"
+
+
+def _held(step_key: str, surviving: set[int]) -> bool:
+    """Whether the execution still holds the step that made a chained effect (an agent
+    tool's row is never trimmed: the model steps carry the records of older iterations)."""
+    return step_key.startswith(step_audit.TOOL) or _step_of(step_key) in surviving
+
+
+def _same(run_id: str, what: str, row: dict[str, Any], c: Chained) -> None:
+    """``AC131`` unless the server's ``row`` is what the chain holds for it."""
+    if c.state != "done":
+        return _unfinished(run_id, what, row, c)
+    for field, chained in FIELDS:
+        if row.get(field) != c.rec.get(chained):
+            raise _tampered(
+                run_id,
+                f"{what} was edited on the server: its {field} is {row.get(field)!r}, the "
+                f"audit log says {c.rec.get(chained)!r}",
+                HINT,
+            )
+    if row.get("status") != "done":
+        raise _tampered(
+            run_id,
+            f"{what} was edited on the server: it says {row.get('status')!r}, the audit "
+            "log says 'done'",
+            HINT,
+        )
+    if (row.get("comp_status") == "done") != (c.compensated is not None):
+        says = "compensated" if c.compensated is not None else "not compensated"
+        raise _tampered(
+            run_id,
+            f"{what} was edited on the server: its compensation is "
+            f"{row.get('comp_status')!r}, the audit log says {says}",
+            HINT,
+        )
 
 
 def events(run_id: str, text: str | None) -> list[tuple[str, Event]]:

@@ -68,13 +68,13 @@ def lower_agents(wf: Workflow) -> Lowered:
     res.task_defs[lay.model_type] = task_def(
         lay.model_type,
         f"agentc: model step of agent system {wf.name!r}",
-        output_keys=MODEL_KEYS + (("effects",) if effects else ()),
+        output_keys=MODEL_KEYS + (("effects", "audit") if effects else ()),
     )
     for (agent, tool), ty in lay.tool_types.items():
         res.task_defs[ty] = task_def(
             ty,
             f"agentc: tool {tool!r} of agent {agent!r}",
-            output_keys=STEP_KEYS + (("effect",) if effects else ()),
+            output_keys=STEP_KEYS + (("effect", "audit") if effects else ()),
             timeout_s=step_timeout(wf, tool),
         )  # docs/policies.md "Timeouts"
     for (agent, name), ty in lay.guardrail_types.items():
@@ -128,6 +128,7 @@ def _loop_def(
     }
     if effects:  # the run's effect records so far (runtime_shims/agent_effects.py)
         model["inputParameters"]["effects"] = out("model", "effects")
+        model["inputParameters"]["audit"] = out("model", "audit")  # their chain (step_audit)
     route = switch_value(
         "next",
         out("model", "next"),

@@ -58,12 +58,24 @@ def effect_records(
 def compensation(task_input: dict[str, Any]) -> Compensation:
     """The failure workflow task's input (``saga.add_failure_def``: ``workflowId`` and
     ``failed``, the failed execution) as the engine-neutral compensation step."""
-    from agentc.runtime_shims.step_audit import latest
-
     tasks = (task_input.get("failed") or {}).get("tasks") or []
     log = EffectLog([rec for rec, _ in effect_records(tasks)])
-    head = latest(t.get("outputData") for t in tasks if t.get("status") == "COMPLETED")
-    return Compensation(task_input.get("workflowId") or "", log, head)
+    return Compensation(task_input.get("workflowId") or "", log, run_head(tasks))
+
+
+def run_head(tasks: list[dict[str, Any]]) -> str | None:
+    """The head of the run's audit log in its execution: the latest superstep's (a graph,
+    ``step_audit.latest``), else the last model step's (an agent loop,
+    ``agent_effects.stamp_turn``)."""
+    from agentc.runtime_shims.protocol import is_model_turn
+    from agentc.runtime_shims.step_audit import FIELD, latest
+
+    done = [t.get("outputData") or {} for t in tasks if t.get("status") == "COMPLETED"]
+    head = latest(done)
+    if head is None:
+        turns = [o[FIELD] for o in done if is_model_turn(o) and o.get(FIELD)]
+        head = turns[-1] if turns else None
+    return head
 
 
 def _at(ms: Any) -> float | None:
@@ -81,13 +93,11 @@ def _compensation(sim: Any) -> str | None:
 def chain_head(root: dict[str, Any], comp: dict[str, Any] | None) -> str | None:
     """The head of the run's audit log: the compensation's (it extends the run's), else
     the latest superstep's (``step_audit``; ``targets/effect_audit.py``)."""
-    from .audit_log import head_of
-
     done = [t for t in (comp or {}).get("tasks") or [] if t.get("status") == "COMPLETED"]
     for t in reversed(done):
         if (t.get("outputData") or {}).get("audit"):
             return str(t["outputData"]["audit"])
-    return head_of(root.get("tasks") or [])
+    return run_head(root.get("tasks") or [])
 
 
 def surviving_steps(root: dict[str, Any]) -> set[int]:
@@ -115,9 +125,24 @@ def ledger(sim: Any) -> list[dict[str, Any]]:
     root = sim.sim.execution(sim.workflow_id)
     fid = _compensation(sim)
     comp = sim.sim.execution(fid) if fid is not None else None
+    from .at_most_once import waiting
+
+    # the own links of agent tool steps (agent_effects.tool_link), of paused and cut-off
+    # steps (step_audit.unfinished): what the workers wrote of the rows no chain link holds
+    own = [(rec, t) for rec, t in effect_records(root.get("tasks") or []) if t is not None]
+    own += [((t["outputData"] or {}).get("uncertain") or {}, t) for _, t in waiting(sim)]
+    links = {
+        rec["key"]: out["audit"]
+        for rec, out in ((r, t["outputData"] or {}) for r, t in own)
+        if "key" in rec
+        and out.get("audit")
+        and (
+            rec.get("target") == "tool" or out.get("status") == "interrupted" or "uncertain" in out
+        )
+    }
     found = {
         r["key"]: r
-        for r in checked(sim.run_id, rows, chain_head(root, comp), surviving_steps(root))
+        for r in checked(sim.run_id, rows, chain_head(root, comp), surviving_steps(root), links)
     }
     late_rows(sim.workflow_id, found)
     return list(found.values())

@@ -17,6 +17,8 @@ from typing import Any
 
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.at_most_once import uncertain_record
+from agentc.targets import effect_audit
+from agentc.runtime_shims.protocol import is_model_turn
 from agentc.runtime_shims.step_audit import FIELD, latest
 from agentc.runtime_shims.temporal_at_most_once import FORGET
 
@@ -32,6 +34,18 @@ def _payload(payloads: Any) -> Any:
 
 
 async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[str, Any]]:
+    """The run's ledger, checked against its effect chain (``targets/effect_audit.py``)."""
+    from agentc.targets.effect_audit import checked
+
+    rows, head, links = await server_record(run_id, address, client=client)
+    return checked(run_id, rows, head, links=links)
+
+
+async def server_record(
+    run_id: str, address: str, *, client: Any = None
+) -> tuple[list[dict[str, Any]], str | None, dict[str, str]]:
+    """The server's ledger rows, the head of the run's audit log and the own links of the
+    rows no chain link holds (``effect_audit.checked``'s arguments), from the history."""
     from temporalio.service import RPCError
 
     from agentc.runtime_shims.temporal_saga import COMPENSATE
@@ -57,6 +71,8 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
     rows: dict[str, dict[str, Any]] = {}
     heads: list[dict[str, Any]] = []
     comp_head: str | None = None
+    turn_head: str | None = None
+    links: dict[str, str] = {}
     for run, e in [(n, e) for n, h in enumerate(runs) for e in h.events]:
         at = e.event_time.ToDatetime().timestamp()
         if e.HasField("activity_task_scheduled_event_attributes"):
@@ -65,9 +81,12 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
         elif e.HasField("activity_task_failed_event_attributes"):
             a = e.activity_task_failed_event_attributes
             _, _, started = scheduled[run, a.scheduled_event_id]
-            rec = uncertain_record(_payload(a.failure.application_failure_info.details))
+            details = _payload(a.failure.application_failure_info.details)
+            rec = uncertain_record(details)
             if rec is not None and rows.get(rec["key"], {}).get("status") != "done":
                 rows[rec["key"]] = _row(rec, "started", started, None, None)
+                if details.get(FIELD):  # its worker's own record (step_audit.unfinished)
+                    links[rec["key"]] = details[FIELD]
         elif e.HasField("workflow_execution_signaled_event_attributes"):
             for answer in _payload(e.workflow_execution_signaled_event_attributes.input) or {}:
                 key = (
@@ -91,8 +110,13 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
             out = _payload(a.result)
             if isinstance(out, dict) and out.get(FIELD):  # the run's audit log (step_audit.py)
                 heads.append(out)
+                if is_model_turn(out):  # an agent loop's (agent_effects.stamp_turn)
+                    turn_head = out[FIELD]
             rec = out.get("effect") if isinstance(out, dict) else None
             if isinstance(rec, dict):
+                own = rec.get("target") == "tool" or out.get("status") == "interrupted"
+                if own and out.get(FIELD):  # agent_effects.tool_link, step_audit.unfinished
+                    links[rec["key"]] = out[FIELD]
                 paused = out.get("status") == "interrupted"
                 first = rows.get(rec["key"], {}).get("started", started)
                 rows[rec["key"]] = _row(
@@ -102,13 +126,11 @@ async def ledger(run_id: str, address: str, *, client: Any = None) -> list[dict[
                     None if paused else at,
                     None if paused else rec["digest"],
                 )
-    from agentc.targets.effect_audit import checked
 
-    # the server's ledger against the run's effect chain (targets/effect_audit.py)
-    return checked(run_id, list(rows.values()), comp_head or latest(heads))
+    return list(rows.values()), comp_head or latest(heads) or turn_head, links
 
 
-FORGOTTEN = "forgotten by a human"
+FORGOTTEN = effect_audit.FORGOTTEN
 
 
 def _row(
