@@ -36,7 +36,25 @@ def structure(wf: Workflow) -> Any:
     data["ir_version"] = IDENTITY_FORM
     if data["graph"] is not None:
         _restore_1_0_fields(data["graph"])
-    return without_positions(data)
+    return without_positions(_without_added_defaults(data))
+
+
+ADDED_AT_DEFAULT: dict[str, Any] = {"idle_timeout": None, "max_cost_usd": None, "prices": []}
+"""Fields added to the IR after the identity form, with the value that says "not used":
+dropped there, so a workflow that does not use them keeps the plan id it had before they
+existed (runs in flight on the engines, recorded histories)."""
+
+
+def _without_added_defaults(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {
+            k: _without_added_defaults(v)
+            for k, v in data.items()
+            if not (k in ADDED_AT_DEFAULT and v == ADDED_AT_DEFAULT[k])
+        }
+    if isinstance(data, list):
+        return [_without_added_defaults(v) for v in data]
+    return data
 
 
 def _restore_1_0_fields(graph: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from agentc.runtime_shims.temporal_runtime import AgentWorkflow, retry
 
-PLAN = "c54b319654492e8d"
+PLAN = "a98335a399e4e06a"
 
 # activity options per step: explicit timeouts; retries as the node's RetryPolicy says
 DEFAULT_POLICY = {"start_to_close_timeout": timedelta(seconds=3600.0), "retry_policy": retry(1.0, 2.0, 60.0)}

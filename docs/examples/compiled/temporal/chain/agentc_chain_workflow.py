@@ -14,7 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from agentc.runtime_shims.temporal_runtime import AgentWorkflow, retry
 
-PLAN = "4f8391e8f9385623"
+PLAN = "b4de19219ace8cf0"
 
 # activity options per step: explicit timeouts; retries as the node's RetryPolicy says
 DEFAULT_POLICY = {"start_to_close_timeout": timedelta(seconds=3600.0), "retry_policy": retry(1.0, 2.0, 60.0)}

@@ -14,7 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from agentc.runtime_shims.temporal_runtime import AgentWorkflow, retry
 
-PLAN = "091a8d285ee8c1e5"
+PLAN = "a4df38079b342df4"
 
 # activity options per step: explicit timeouts; retries as the node's RetryPolicy says
 DEFAULT_POLICY = {"start_to_close_timeout": timedelta(seconds=3600.0), "retry_policy": retry(1.0, 2.0, 60.0)}
