@@ -126,6 +126,23 @@ def _start_temporal(folder: Path) -> tuple[str, int]:
     raise RuntimeError(f"temporal dev server did not start; see {folder / 'temporal-server.log'}")
 
 
+@pytest.fixture(autouse=True)
+def _own_task_queues(request, monkeypatch):
+    """Tests on the one shared Temporal server run in several pytest-xdist processes at once;
+    two of them serving the same fixture on its default task queue (``agentc-<workflow>``)
+    with different policies or test doubles would take each other's tasks. So in each test
+    process the default queue gets the process id: a worker and a starter in this process
+    agree, other processes use other queues (subprocess workers get ``--task-queue``)."""
+    if "temporal_address" not in request.fixturenames:
+        return
+    import agentc.targets.temporal as temporal_target
+
+    default = temporal_target.default_task_queue
+    monkeypatch.setattr(
+        temporal_target, "default_task_queue", lambda wf_type: f"{default(wf_type)}-{os.getpid()}"
+    )
+
+
 @pytest.fixture(scope="session")
 def temporal_address():
     """A real Temporal dev server on 127.0.0.1, one for the whole session (all workers)."""
