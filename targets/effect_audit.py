@@ -39,6 +39,8 @@ from agentc.errors import AgentcError, Code
 from agentc.runtime_shims import step_audit
 from agentc.runtime_shims.audit_events import Event
 
+from .effect_rows import ledger_row
+
 
 @dataclass
 class Chained:
@@ -113,23 +115,9 @@ def _row(c: Chained) -> dict[str, Any]:
     """The ledger row of an effect the server no longer holds (its step was trimmed)."""
     rec = c.rec
     return {
-        "key": rec["key"],
-        "name": rec["name"],
-        "target": rec.get("target", "node"),
-        "class": rec["class"],
-        "path": rec["path"],
-        "compensator": rec["compensator"],
-        "status": "done",
-        "started": None,
-        "finished": c.at,
-        "digest": rec["digest"],
-        "error": None,
-        "arguments": rec["args"],
-        "result": rec["result"],
+        **ledger_row(rec, status="done", finished=c.at, digest=rec["digest"], result=rec["result"]),
         "comp_status": "done" if c.compensated is not None else None,
-        "comp_started": None,
         "comp_finished": c.compensated,
-        "comp_error": None,
         "restored": "audit log",
     }
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..effect_rows import ledger_row
 from agentc.errors import AgentcError, Code, RunFailed
 from agentc.runtime_shims.at_most_once import FORGOTTEN, uncertain_record
 
@@ -121,22 +122,9 @@ def ledger_rows(sim: Any, rows: dict[str, dict[str, Any]]) -> None:
             continue
         forgotten = sim.forgotten.get(rec["key"]) == t["taskId"]
         start = t.get("startTime")
-        rows[rec["key"]] = {
-            "key": rec["key"],
-            "name": rec["name"],
-            "target": rec.get("target", "node"),
-            "class": rec["class"],
-            "path": rec["path"],
-            "compensator": rec["compensator"],
-            "status": "failed" if forgotten else "started",
-            "started": start / 1000.0 if isinstance(start, (int, float)) and start > 0 else None,
-            "finished": None,
-            "digest": None,
-            "error": "forgotten by a human" if forgotten else None,
-            "arguments": rec["args"],
-            "result": None,
-            "comp_status": None,
-            "comp_started": None,
-            "comp_finished": None,
-            "comp_error": None,
-        }
+        rows[rec["key"]] = ledger_row(
+            rec,
+            status="failed" if forgotten else "started",
+            started=start / 1000.0 if isinstance(start, (int, float)) and start > 0 else None,
+            error="forgotten by a human" if forgotten else None,
+        )

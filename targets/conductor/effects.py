@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..effect_rows import ledger_row
 from agentc.errors import AgentcError, Code
 from agentc.semantics import claim_check
 from agentc.runtime_shims.protocol import Compensation, EffectLog
@@ -164,25 +165,14 @@ def record_rows(ex: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for rec, task in effect_records(ex.get("tasks") or []):
         out = (task or {}).get("outputData") or {}
         paused = out.get("status") == "interrupted"
-        rows[rec["key"]] = {
-            "key": rec["key"],
-            "name": rec["name"],
-            "target": rec.get("target", "node"),
-            "class": rec["class"],
-            "path": rec["path"],
-            "compensator": rec["compensator"],
-            "status": "paused" if paused else "done",
-            "started": _at((task or {}).get("startTime")),
-            "finished": None if paused else _at((task or {}).get("endTime")),
-            "digest": None if paused else rec["digest"],
-            "error": None,
-            "arguments": rec["args"],
-            "result": rec["result"],
-            "comp_status": None,
-            "comp_started": None,
-            "comp_finished": None,
-            "comp_error": None,
-        }
+        rows[rec["key"]] = ledger_row(
+            rec,
+            status="paused" if paused else "done",
+            started=_at((task or {}).get("startTime")),
+            finished=None if paused else _at((task or {}).get("endTime")),
+            digest=None if paused else rec["digest"],
+            result=rec["result"],
+        )
     return rows
 
 

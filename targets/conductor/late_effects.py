@@ -43,6 +43,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from ..effect_rows import ledger_row
 from agentc.errors import AgentcError
 from agentc.runtime_shims.protocol import Outcome, Status
 from agentc.semantics import blobs
@@ -174,21 +175,14 @@ def ledger_rows(run_id: str, rows: dict[str, dict[str, Any]]) -> None:
         rec = e["record"]
         row = rows.get(rec["key"])
         if row is None:
-            row = rows[rec["key"]] = {
-                "key": rec["key"],
-                "name": rec["name"],
-                "target": rec.get("target", "node"),
-                "class": rec["class"],
-                "path": rec["path"],
-                "compensator": rec["compensator"],
-                "status": "done",
-                "started": e.get("started"),
-                "finished": e.get("finished"),
-                "digest": rec.get("digest"),
-                "error": None,
-                "arguments": rec.get("args"),
-                "result": rec.get("result"),
-            }
+            row = rows[rec["key"]] = ledger_row(
+                rec,
+                status="done",
+                started=e.get("started"),
+                finished=e.get("finished"),
+                digest=rec.get("digest"),
+                result=rec.get("result"),
+            )
         if row.get("comp_status") != "done":
             row.update(
                 comp_status=e.get("comp_status"),

@@ -38,6 +38,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..effect_rows import ledger_row
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.at_most_once import FORGOTTEN, uncertain_record
 from agentc.semantics import blobs
@@ -172,25 +173,12 @@ def ledger_rows(read: Read, run_id: str, rows: dict[str, dict[str, Any]]) -> Non
             d.get("key") == rec["key"] and d.get("task_id") == t["taskId"] for d in decisions(wid)
         )
         start = t.get("startTime")
-        rows[rec["key"]] = {
-            "key": rec["key"],
-            "name": rec["name"],
-            "target": rec.get("target", "node"),
-            "class": rec["class"],
-            "path": rec["path"],
-            "compensator": rec["compensator"],
-            "status": "failed" if forgotten else "started",
-            "started": start / 1000.0 if isinstance(start, (int, float)) and start > 0 else None,
-            "finished": None,
-            "digest": None,
-            "error": "forgotten by a human" if forgotten else None,
-            "arguments": rec["args"],
-            "result": None,
-            "comp_status": None,
-            "comp_started": None,
-            "comp_finished": None,
-            "comp_error": None,
-        }
+        rows[rec["key"]] = ledger_row(
+            rec,
+            status="failed" if forgotten else "started",
+            started=start / 1000.0 if isinstance(start, (int, float)) and start > 0 else None,
+            error="forgotten by a human" if forgotten else None,
+        )
 
 
 __all__ = [

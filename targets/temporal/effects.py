@@ -16,6 +16,8 @@ import json
 from typing import Any
 
 from agentc.errors import AgentcError, Code
+
+from ..effect_rows import ledger_row
 from agentc.runtime_shims.at_most_once import uncertain_record
 from agentc.targets import effect_audit
 from agentc.runtime_shims.protocol import is_model_turn
@@ -136,25 +138,9 @@ FORGOTTEN = effect_audit.FORGOTTEN
 def _row(
     rec: dict[str, Any], status: str, started: float, finished: float | None, digest: str | None
 ) -> dict[str, Any]:
-    return {
-        "key": rec["key"],
-        "name": rec["name"],
-        "target": rec.get("target", "node"),
-        "class": rec["class"],
-        "path": rec["path"],
-        "compensator": rec["compensator"],
-        "status": status,
-        "started": started,
-        "finished": finished,
-        "digest": digest,
-        "error": None,
-        "arguments": rec["args"],
-        "result": rec["result"],
-        "comp_status": None,
-        "comp_started": None,
-        "comp_finished": None,
-        "comp_error": None,
-    }
+    return ledger_row(
+        rec, status=status, started=started, finished=finished, digest=digest, result=rec["result"]
+    )
 
 
 async def forget(run_id: str, key: str, address: str, *, client: Any = None) -> str:
