@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AgentcError, Code
+from .parallel_counts import refuse_parallel_counts
 from .price_policies import check_models, prices
 from .graph_policies import graph_nodes, refuse_in_subgraph, tool_node_args, with_approval_pauses
 from .ir.model import (
@@ -242,6 +243,8 @@ def _check(wf: Workflow, live: Any, table: dict[str, Any], where: _Where) -> Pol
     # external tools: any agent tool, any fan-out (docs/policies.md "External completion")
     priced = prices(table.get("prices"), where)  # docs/policies.md "Money budget"
     check_models(wf, live, run.max_cost_usd, priced, where)
+    if isinstance(wf.body, GraphProgram):  # per-run counts parallel subgraph calls cannot keep
+        refuse_parallel_counts(wf.body.graph, run, tools, nodes, where)
     return Policies(run=run, tools=tools, nodes=nodes, fanouts=fanouts, prices=priced)
 
 
