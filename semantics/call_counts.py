@@ -26,6 +26,8 @@ writes the own part back to the parent's channel (``returned``), with the subgra
 output — so the next call of the subgraph, and every later node, sees them. Every target
 starts and ends a subgraph through these two functions (the local executor, and the step
 worker of Conductor tasks and Temporal activities), so they count alike by construction.
+Subgraph calls that share a superstep would not see each other's counts; a policy that
+would need them to is refused when it loads (``agentc.parallel_counts``).
 """
 
 from __future__ import annotations
