@@ -39,6 +39,8 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from agentc.errors import Code
 
+from . import model_prices
+
 TOKENS = "usage.tokens"
 USD = "usage.usd"
 
@@ -92,9 +94,8 @@ class ChatBudget(BaseCallbackHandler):
             if usd >= run.max_cost_usd:
                 raise _stop(
                     run,
-                    f"the run has spent ${usd:.6f} on model calls at the policy's prices, its "
-                    f"budget is ${run.max_cost_usd:g}; node {self.node!r} cannot call its chat "
-                    "model again",
+                    f"{model_prices.spent(usd, run.max_cost_usd)}; node {self.node!r} cannot "
+                    "call its chat model again",
                     "policies.run.max_cost_usd",
                     "raise max_cost_usd in the policy file, or start a new run",
                 )

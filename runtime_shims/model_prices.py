@@ -18,6 +18,16 @@ from __future__ import annotations
 from typing import Any
 
 
+def spent(usd: float, budget: float) -> str:
+    """How a money budget's diagnostic names the amounts (``$0.000874``, ``$0.001``); built
+    by concatenation: the shims' source never holds Conductor's expression opener."""
+    dollar = "$"
+    return (
+        f"the run has spent {dollar}{usd:.6f} on model calls at the policy's prices, "
+        f"its budget is {dollar}{budget:g}"
+    )
+
+
 def model_name(model: Any) -> str:
     """The name a price table knows ``model`` by (an agent's ``model`` value or the
     ``Model`` object that answered)."""

@@ -34,6 +34,8 @@ from typing import Any, Callable
 
 from agentc.errors import Code, RunFailed
 
+from . import model_prices
+
 APPROVAL_KIND = "policy_approval"
 EXTERNAL_KIND = "external_completion"
 
@@ -204,8 +206,8 @@ class ToolGate:
         if money is not None and self.cost >= money:
             raise PolicyDenied(
                 Code.TOKEN_BUDGET,
-                f"the run has spent ${self.cost:.6f} on model calls at the policy's prices, "
-                f"its budget is ${money:g}; agent {agent!r} cannot call its model again",
+                f"{model_prices.spent(self.cost, money)}; agent {agent!r} cannot call its "
+                "model again",
                 construct="policies.run.max_cost_usd",
                 source=self.policies.run.source,
                 hint="raise max_cost_usd in the policy file, or start a new run",

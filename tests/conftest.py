@@ -127,20 +127,17 @@ def _start_temporal(folder: Path) -> tuple[str, int]:
 
 
 @pytest.fixture(autouse=True)
-def _own_task_queues(request, monkeypatch):
+def _own_task_queues(monkeypatch):
     """Tests on the one shared Temporal server run in several pytest-xdist processes at once;
-    two of them serving the same fixture on its default task queue (``agentc-<workflow>``)
-    with different policies or test doubles would take each other's tasks. So in each test
-    process the default queue gets the process id: a worker and a starter in this process
-    agree, other processes use other queues (subprocess workers get ``--task-queue``)."""
-    if "temporal_address" not in request.fixturenames:
-        return
-    import agentc.targets.temporal as temporal_target
+    two of them serving fixtures of one module on its default task queue
+    (``agentc-<workflow>``) with different agents, policies or test doubles would take each
+    other's tasks. So in each test process the default queue (``engine.default_queue``: a
+    worker and a starter in this process agree) gets the process id; subprocess workers are
+    given ``--task-queue``. Compiled manifests keep their queue."""
+    from agentc.targets.temporal import engine
 
-    default = temporal_target.default_task_queue
-    monkeypatch.setattr(
-        temporal_target, "default_task_queue", lambda wf_type: f"{default(wf_type)}-{os.getpid()}"
-    )
+    default = engine.default_queue
+    monkeypatch.setattr(engine, "default_queue", lambda m: f"{default(m)}-{os.getpid()}")
 
 
 @pytest.fixture(scope="session")

@@ -96,6 +96,12 @@ async def connect(address: str) -> Any:
         ) from None
 
 
+def default_queue(manifest: dict[str, Any]) -> str:
+    """The task queue a worker serves and a run starts on when none is given: the compiled
+    manifest's (``agentc-<workflow>``). One place, so a worker and a starter agree."""
+    return str(manifest["task_queue"])
+
+
 @contextlib.asynccontextmanager
 async def running_worker(
     client: Any, loaded: dict[str, Any], task_queue: str | None = None
@@ -104,7 +110,7 @@ async def running_worker(
 
     from agentc.runtime_shims.temporal_fanout import THROTTLE_S
 
-    q = task_queue or loaded["manifest"]["task_queue"]
+    q = task_queue or default_queue(loaded["manifest"])
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
         worker = Worker(
             client,
@@ -189,7 +195,7 @@ async def start(
     artifact = lower(wf)
     manifest = json.loads(artifact.files["manifest.json"])
     wf_type = manifest["workflow"]
-    q = task_queue or manifest["task_queue"]
+    q = task_queue or default_queue(manifest)
     run_id = run_id or f"{wf_type}-{uuid.uuid4().hex[:12]}"
     if options:
         arg["options"] = options
