@@ -20,7 +20,7 @@ again. ``agentc cancel RUN_ID --engine conductor`` terminates and compensates in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..effect_rows import ledger_row
@@ -116,15 +116,26 @@ def retry(sim: Any) -> None:
 def ledger_rows(sim: Any, rows: dict[str, dict[str, Any]]) -> None:
     """The uncertain calls in ``agentc effects --engine conductor``: ``started`` (cut off),
     ``failed`` once forgotten — the local ledger's words."""
-    for _, t in waiting(sim):
+    uncertain_rows(waiting(sim), lambda _, key, task_id: sim.forgotten.get(key) == task_id, rows)
+
+
+def uncertain_rows(
+    tasks: Iterable[tuple[str, dict[str, Any]]],
+    forgotten: Callable[[str, str, str], bool],
+    rows: dict[str, dict[str, Any]],
+) -> None:
+    """The ledger rows of the ``(workflow id, task)`` pairs waiting on an uncertain call —
+    in a simulation or on a live server (``live_wait.ledger_rows``): ``started`` (cut off),
+    ``failed`` once ``forgotten(workflow id, key, task id)`` — the local ledger's words."""
+    for wid, t in tasks:
         rec = uncertain_record(t["outputData"]) or {}
         if rec.get("key") in rows:
             continue
-        forgotten = sim.forgotten.get(rec["key"]) == t["taskId"]
+        gone = forgotten(wid, rec["key"], t["taskId"])
         start = t.get("startTime")
         rows[rec["key"]] = ledger_row(
             rec,
-            status="failed" if forgotten else "started",
+            status="failed" if gone else "started",
             started=start / 1000.0 if isinstance(start, (int, float)) and start > 0 else None,
-            error="forgotten by a human" if forgotten else None,
+            error="forgotten by a human" if gone else None,
         )

@@ -36,17 +36,16 @@ store every worker and the CLI share (``<store>/late_effects/<run id>/<key>.json
 
 from __future__ import annotations
 
-import json
 import time
 import traceback
-import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
 from ..effect_rows import ledger_row
-from agentc.errors import AgentcError
 from agentc.runtime_shims.protocol import Outcome, Status
 from agentc.semantics import blobs
+
+from . import store_records
 
 LATE_FIELD = "late_effect"
 """The key of a failed outcome's output that carries the record of an effect its step
@@ -96,34 +95,13 @@ def must_compensate(rec: dict[str, Any], execution: dict[str, Any]) -> bool:
 
 
 # ---------------------------------------------------------------------------- the store
-def _folder(store: blobs.Store, run_id: str) -> str:
-    return f"{store.root}/{FOLDER}/{urllib.parse.quote(run_id, safe='')}"
-
-
-def _path(store: blobs.Store, run_id: str, key: str) -> str:
-    return f"{_folder(store, run_id)}/{urllib.parse.quote(key, safe='')}.json"
-
-
 def _write(store: blobs.Store, run_id: str, entry: dict[str, Any]) -> None:
-    try:
-        store.fs.makedirs(_folder(store, run_id), exist_ok=True)
-        data = json.dumps(entry, sort_keys=True, default=str).encode("utf-8")
-        store.fs.pipe_file(_path(store, run_id, entry["record"]["key"]), data)
-    except AgentcError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - fsspec backends raise many types
-        raise blobs.unreachable(store.url, exc) from None
+    store_records.write(store, FOLDER, run_id, entry["record"]["key"], entry)
 
 
 def recorded(run_id: str, store: blobs.Store | None = None) -> list[dict[str, Any]]:
     """The late effects of run ``run_id`` the workers recorded, oldest first."""
-    store = store or blobs.store()
-    base = _folder(store, run_id)
-    try:
-        found = store.fs.find(base) if store.fs.exists(base) else []
-        entries = [json.loads(store.fs.cat_file(p)) for p in found if p.endswith(".json")]
-    except Exception as exc:  # noqa: BLE001
-        raise blobs.unreachable(store.url, exc) from None
+    entries = store_records.read_all(store or blobs.store(), FOLDER, run_id)
     return sorted(entries, key=lambda e: (e.get("finished") or 0, e["record"]["key"]))
 
 

@@ -31,17 +31,17 @@ execution, never a silent retry.
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..effect_rows import ledger_row
 from agentc.errors import AgentcError, Code
 from agentc.runtime_shims.at_most_once import FORGOTTEN, uncertain_record
 from agentc.semantics import blobs
+
+from . import store_records
+from .at_most_once import uncertain_rows
 
 FOLDER = "amo_decisions"
 RECHECK_ENV = "AGENTC_CONDUCTOR_RECHECK_S"
@@ -90,35 +90,15 @@ def with_decisions(
 
 
 # ---------------------------------------------------------------------------- the store
-def _folder(store: blobs.Store, workflow_id: str) -> str:
-    return f"{store.root}/{FOLDER}/{urllib.parse.quote(workflow_id, safe='')}"
-
-
-def _path(store: blobs.Store, workflow_id: str, key: str) -> str:
-    return f"{_folder(store, workflow_id)}/{urllib.parse.quote(key, safe='')}.json"
-
-
 def decisions(workflow_id: str, store: blobs.Store | None = None) -> list[dict[str, Any]]:
     """The decisions waiting for a task of workflow ``workflow_id``."""
-    store = store or blobs.store()
-    base = _folder(store, workflow_id)
-    try:
-        found = store.fs.find(base) if store.fs.exists(base) else []
-        return [json.loads(store.fs.cat_file(p)) for p in sorted(found) if p.endswith(".json")]
-    except Exception as exc:  # noqa: BLE001
-        raise blobs.unreachable(store.url, exc) from None
+    return store_records.read_all(store or blobs.store(), FOLDER, workflow_id)
 
 
 def decide(workflow_id: str, key: str, task_id: str) -> None:
     """Record that the call ``key`` did not happen, for the task ``task_id`` waiting on it."""
-    store = blobs.store()
     entry = {"workflow_id": workflow_id, "key": key, "task_id": task_id, "decided": time.time()}
-    try:
-        store.fs.makedirs(_folder(store, workflow_id), exist_ok=True)
-        data = json.dumps(entry, sort_keys=True).encode("utf-8")
-        store.fs.pipe_file(_path(store, workflow_id, key), data)
-    except Exception as exc:  # noqa: BLE001
-        raise blobs.unreachable(store.url, exc) from None
+    store_records.write(blobs.store(), FOLDER, workflow_id, key, entry)
 
 
 def take(workflow_id: str, task_id: str) -> list[str]:
@@ -127,7 +107,7 @@ def take(workflow_id: str, task_id: str) -> list[str]:
     keys = []
     for d in decisions(workflow_id, store):
         if d.get("task_id") == task_id:
-            store.fs.rm_file(_path(store, workflow_id, d["key"]))
+            store_records.remove(store, FOLDER, workflow_id, d["key"])
             keys.append(d["key"])
     return keys
 
@@ -165,20 +145,13 @@ def forget(read: Read, run_id: str, key: str) -> str:
 def ledger_rows(read: Read, run_id: str, rows: dict[str, dict[str, Any]]) -> None:
     """The waiting calls in ``agentc effects --server``: ``started`` (cut off), ``failed``
     once forgotten — the local ledger's words."""
-    for wid, t in waiting(read, run_id):
-        rec = uncertain_record(t["outputData"]) or {}
-        if rec.get("key") in rows:
-            continue
-        forgotten = any(
-            d.get("key") == rec["key"] and d.get("task_id") == t["taskId"] for d in decisions(wid)
-        )
-        start = t.get("startTime")
-        rows[rec["key"]] = ledger_row(
-            rec,
-            status="failed" if forgotten else "started",
-            started=start / 1000.0 if isinstance(start, (int, float)) and start > 0 else None,
-            error="forgotten by a human" if forgotten else None,
-        )
+    uncertain_rows(
+        waiting(read, run_id),
+        lambda wid, key, task_id: any(
+            d.get("key") == key and d.get("task_id") == task_id for d in decisions(wid)
+        ),
+        rows,
+    )
 
 
 __all__ = [
