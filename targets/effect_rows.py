@@ -40,4 +40,10 @@ def ledger_row(
     }
 
 
-__all__ = ["ledger_row"]
+def epoch_s(ms: Any) -> float | None:
+    """A server's epoch milliseconds (Conductor's ``startTime``/``endTime``; 0 or absent:
+    not yet) as the ledger's epoch seconds."""
+    return ms / 1000.0 if isinstance(ms, (int, float)) and ms > 0 else None
+
+
+__all__ = ["epoch_s", "ledger_row"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..effect_rows import ledger_row
+from ..effect_rows import epoch_s, ledger_row
 from agentc.errors import AgentcError, Code, RunFailed
 from agentc.runtime_shims.at_most_once import FORGOTTEN, uncertain_record
 
@@ -132,10 +132,9 @@ def uncertain_rows(
         if rec.get("key") in rows:
             continue
         gone = forgotten(wid, rec["key"], t["taskId"])
-        start = t.get("startTime")
         rows[rec["key"]] = ledger_row(
             rec,
             status="failed" if gone else "started",
-            started=start / 1000.0 if isinstance(start, (int, float)) and start > 0 else None,
+            started=epoch_s(t.get("startTime")),
             error="forgotten by a human" if gone else None,
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..effect_rows import ledger_row
+from ..effect_rows import epoch_s, ledger_row
 from agentc.errors import AgentcError, Code
 from agentc.semantics import claim_check
 from agentc.runtime_shims.protocol import Compensation, EffectLog
@@ -77,10 +77,6 @@ def run_head(tasks: list[dict[str, Any]]) -> str | None:
         turns = [o[FIELD] for o in done if is_model_turn(o) and o.get(FIELD)]
         head = turns[-1] if turns else None
     return head
-
-
-def _at(ms: Any) -> float | None:
-    return ms / 1000.0 if isinstance(ms, (int, float)) and ms > 0 else None
 
 
 def _compensation(sim: Any) -> str | None:
@@ -168,8 +164,8 @@ def record_rows(ex: dict[str, Any]) -> dict[str, dict[str, Any]]:
         rows[rec["key"]] = ledger_row(
             rec,
             status="paused" if paused else "done",
-            started=_at((task or {}).get("startTime")),
-            finished=None if paused else _at((task or {}).get("endTime")),
+            started=epoch_s((task or {}).get("startTime")),
+            finished=None if paused else epoch_s((task or {}).get("endTime")),
             digest=None if paused else rec["digest"],
             result=rec["result"],
         )
@@ -185,8 +181,8 @@ def compensated_rows(rows: dict[str, dict[str, Any]], failure: dict[str, Any] | 
             if key in rows and rows[key]["comp_status"] != "done":
                 rows[key].update(
                     comp_status="done" if t["status"] == "COMPLETED" else rows[key]["comp_status"],
-                    comp_started=_at(t.get("startTime")),
-                    comp_finished=_at(t.get("endTime")),
+                    comp_started=epoch_s(t.get("startTime")),
+                    comp_finished=epoch_s(t.get("endTime")),
                 )
         if t["status"] != "COMPLETED" and out.get("error"):
             for row in rows.values():
