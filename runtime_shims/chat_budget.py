@@ -39,7 +39,6 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from agentc.errors import Code
 
-from . import model_prices
 
 TOKENS = "usage.tokens"
 USD = "usage.usd"
@@ -91,22 +90,11 @@ class ChatBudget(BaseCallbackHandler):
                     f'add [policies.prices."{name}"] input = ..., output = ... '
                     "(US dollars per million tokens)",
                 )
-            if usd >= run.max_cost_usd:
-                raise _stop(
-                    run,
-                    f"{model_prices.spent(usd, run.max_cost_usd)}; node {self.node!r} cannot "
-                    "call its chat model again",
-                    "policies.run.max_cost_usd",
-                    "raise max_cost_usd in the policy file, or start a new run",
-                )
-        if run.max_tokens is not None and tokens >= run.max_tokens:
-            raise _stop(
-                run,
-                f"the run has used {tokens} model tokens, its budget is {run.max_tokens}; "
-                f"node {self.node!r} cannot call its chat model again",
-                "policies.run.max_tokens",
-                "raise max_tokens in the policy file, or start a new run",
-            )
+        from .policy_gate import over_budget
+
+        stop = over_budget(run, tokens, usd, f"node {self.node!r} cannot call its chat model again")
+        if stop is not None:
+            raise stop
         self.models[run_id] = name
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kw: Any) -> None:

@@ -202,26 +202,14 @@ class ToolGate:
         """Before a model call (journaled or not): fail the run once it has spent its
         ``max_tokens``. Counts come from the journaled responses, so every drive of the
         run decides the same at the same call."""
-        money = self.policies.run.max_cost_usd
-        if money is not None and self.cost >= money:
-            raise PolicyDenied(
-                Code.TOKEN_BUDGET,
-                f"{model_prices.spent(self.cost, money)}; agent {agent!r} cannot call its "
-                "model again",
-                construct="policies.run.max_cost_usd",
-                source=self.policies.run.source,
-                hint="raise max_cost_usd in the policy file, or start a new run",
-            )
-        budget = self.policies.run.max_tokens
-        if budget is not None and self.tokens >= budget:
-            raise PolicyDenied(
-                Code.TOKEN_BUDGET,
-                f"the run has used {self.tokens} model tokens, its budget is "
-                f"{budget}; agent {agent!r} cannot call its model again",
-                construct="policies.run.max_tokens",
-                source=self.policies.run.source,
-                hint="raise max_tokens in the policy file, or start a new run",
-            )
+        stop = over_budget(
+            self.policies.run,
+            self.tokens,
+            self.cost,
+            f"agent {agent!r} cannot call its model again",
+        )
+        if stop is not None:
+            raise stop
 
     def spent(self, usage: Any, model: Any = None) -> None:
         """Add a model response's reported ``usage`` (a ``Usage`` or its JSON), and what it
@@ -254,6 +242,31 @@ class ToolGate:
 
 
 @functools.lru_cache(maxsize=64)
+def over_budget(run: Any, tokens: int, usd: float, who: str) -> PolicyDenied | None:
+    """The stop of a run that has spent its money (``max_cost_usd``) or token
+    (``max_tokens``) budget, money first; ``who`` says whose model call it refuses. One
+    decision for an agent's model calls (``ToolGate.before_model``) and a graph node's chat
+    calls (``chat_budget.ChatBudget``)."""
+    money = run.max_cost_usd
+    if money is not None and usd >= money:
+        return PolicyDenied(
+            Code.TOKEN_BUDGET,
+            f"{model_prices.spent(usd, money)}; {who}",
+            construct="policies.run.max_cost_usd",
+            source=run.source,
+            hint="raise max_cost_usd in the policy file, or start a new run",
+        )
+    if run.max_tokens is not None and tokens >= run.max_tokens:
+        return PolicyDenied(
+            Code.TOKEN_BUDGET,
+            f"the run has used {tokens} model tokens, its budget is {run.max_tokens}; {who}",
+            construct="policies.run.max_tokens",
+            source=run.source,
+            hint="raise max_tokens in the policy file, or start a new run",
+        )
+    return None
+
+
 def _validator(schema_text: str) -> Any:
     import jsonschema
 
